@@ -1,0 +1,343 @@
+//! The HTTP client: one connection (dialect, base URL, credential, extra headers) and the calls
+//! made over it. TLS is rustls with certificate verification; credentials are never logged and
+//! never follow a redirect to another origin.
+
+use std::fmt;
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{StatusCode, Url};
+
+use super::dialect::{Auth, Dialect, Page, PageRequest};
+use super::error::{ApiError, display_url};
+use super::query::ListQuery;
+
+/// A credential. Its `Debug` never shows the value, so it cannot leak through a log line or a
+/// panic message that formats a struct holding it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Everything needed to talk to one API.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub dialect: Arc<dyn Dialect>,
+    /// The API's base URL, e.g. `https://files.example.com` (a path prefix is allowed).
+    pub base_url: Url,
+    pub api_key: Option<Secret>,
+    /// Where the key came from, for "how to supply another" hints (e.g. `FILESCOPE_API_KEY`).
+    pub key_source: String,
+    /// Extra headers sent with every request (e.g. a tenant header).
+    pub headers: Vec<(String, String)>,
+    /// How the connection is named on screen: a profile name, `demo`, or the host.
+    pub label: String,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Answers larger than this are refused rather than buffered.
+    pub max_body_bytes: usize,
+}
+
+impl Connection {
+    pub fn new(dialect: Arc<dyn Dialect>, base_url: Url, api_key: Option<Secret>) -> Self {
+        let label = base_url.host_str().unwrap_or("api").to_string();
+        Connection {
+            dialect,
+            base_url,
+            api_key,
+            key_source: "FILESCOPE_API_KEY".to_string(),
+            headers: Vec::new(),
+            label,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 64 << 20,
+        }
+    }
+}
+
+/// A cheap-to-clone handle for making requests over one connection.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    conn: Arc<Connection>,
+}
+
+static CRYPTO: Once = Once::new();
+
+impl Client {
+    pub fn new(conn: Connection) -> Result<Self, ApiError> {
+        CRYPTO.call_once(|| {
+            // Another part of the process may have installed one first; either is fine.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let mut headers = HeaderMap::new();
+        if let Some(key) = &conn.api_key {
+            let (name, value) = match conn.dialect.auth() {
+                Auth::ApiKeyHeader(name) => (
+                    HeaderName::from_static(name),
+                    HeaderValue::from_str(key.expose()),
+                ),
+                Auth::Bearer => (
+                    AUTHORIZATION,
+                    HeaderValue::from_str(&format!("Bearer {}", key.expose())),
+                ),
+            };
+            let mut value = value.map_err(|_| {
+                ApiError::Config(format!(
+                    "the API key in {} contains characters that cannot be sent in a header",
+                    conn.key_source
+                ))
+            })?;
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        for (name, value) in &conn.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| ApiError::Config(format!("invalid header name {name:?}")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| ApiError::Config(format!("invalid value for header {name}")))?;
+            headers.insert(name, value);
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("filescope/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers)
+            .connect_timeout(conn.connect_timeout)
+            .timeout(conn.request_timeout)
+            .redirect(same_origin_redirects())
+            .build()
+            .map_err(|e| ApiError::Config(format!("cannot set up HTTP: {}", e.without_url())))?;
+        Ok(Client {
+            http,
+            conn: Arc::new(conn),
+        })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn dialect(&self) -> &dyn Dialect {
+        self.conn.dialect.as_ref()
+    }
+
+    /// The absolute URL for a path under the base URL (which may carry a prefix of its own).
+    pub fn url_for(&self, path: &str, query: &[(&str, String)]) -> Url {
+        let mut url = self.conn.base_url.clone();
+        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
+        url.set_path(&joined);
+        url.set_query(None);
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        url
+    }
+
+    /// Fetches and decodes one page of a listing.
+    pub async fn list_page(&self, query: &ListQuery, page: PageRequest) -> Result<Page, ApiError> {
+        let spec = self.dialect().list_request(query, page);
+        let url = self.url_for(&spec.path, &spec.query);
+        let started = Instant::now();
+        let body = self.get_bytes(&url).await?;
+        let decoded = self
+            .dialect()
+            .decode_page(&body)
+            .map_err(|reason| ApiError::Decode {
+                url: display_url(&url),
+                reason,
+            });
+        tracing::debug!(
+            page = page.number,
+            size = page.size,
+            bytes = body.len(),
+            ms = started.elapsed().as_millis() as u64,
+            ok = decoded.is_ok(),
+            "list page"
+        );
+        decoded
+    }
+
+    /// GETs a URL and returns its body, turning every failure into one readable error.
+    async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
+        let shown = display_url(url);
+        let mut response = self
+            .http
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&shown, e))?;
+        let status = response.status();
+        if status.is_redirection() {
+            let to = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+                .map(|u| display_url(&u))
+                .unwrap_or_else(|| "an unnamed location".to_string());
+            return Err(ApiError::CrossOriginRedirect { url: shown, to });
+        }
+        let limit = self.conn.max_body_bytes;
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large(&shown, limit));
+        }
+        let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&shown, e))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(&shown, limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if !status.is_success() {
+            return Err(self.http_error(status, shown, &body));
+        }
+        Ok(body)
+    }
+
+    fn transport_error(&self, shown: &str, err: reqwest::Error) -> ApiError {
+        // `without_url` keeps query strings (signatures, tokens) out of the message.
+        let err = err.without_url();
+        if err.is_timeout() {
+            return ApiError::Timeout {
+                url: shown.to_string(),
+                secs: self.conn.request_timeout.as_secs(),
+            };
+        }
+        ApiError::Network {
+            url: shown.to_string(),
+            reason: error_chain(&err),
+        }
+    }
+
+    fn http_error(&self, status: StatusCode, url: String, body: &[u8]) -> ApiError {
+        let info = self.dialect().decode_error(body);
+        let (code, message) = match info {
+            Some(info) => (info.code, info.message),
+            None => (
+                None,
+                status
+                    .canonical_reason()
+                    .unwrap_or("no message from the server")
+                    .to_string(),
+            ),
+        };
+        let hint = match status.as_u16() {
+            401 | 403 => Some(self.credential_hint(status)),
+            _ => None,
+        };
+        ApiError::Http {
+            status: status.as_u16(),
+            url,
+            code,
+            message,
+            hint,
+        }
+    }
+
+    fn credential_hint(&self, status: StatusCode) -> String {
+        let credential = self.dialect().auth().describe();
+        let source = &self.conn.key_source;
+        match (&self.conn.api_key, status.as_u16()) {
+            (None, _) => format!("no key was sent; set {source} to send {credential}"),
+            (Some(_), 403) => format!(
+                "{credential} from {source} was accepted but lacks permission; supply a key with more access in {source}"
+            ),
+            (Some(_), _) => {
+                format!("{credential} from {source} was rejected; set {source} to a valid key")
+            }
+        }
+    }
+}
+
+fn too_large(shown: &str, limit: usize) -> ApiError {
+    ApiError::Decode {
+        url: shown.to_string(),
+        reason: format!("the answer is larger than the {} MiB limit", limit >> 20),
+    }
+}
+
+/// An error and its causes on one line: "error sending request: connection refused".
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}
+
+/// Follows redirects only within the same origin: an `x-api-key` or `Authorization` header must
+/// never be replayed to a host it was not meant for. A cross-origin redirect is reported instead.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 5 {
+            return attempt.error("too many redirects");
+        }
+        let same = attempt
+            .previous()
+            .last()
+            .is_none_or(|prev| prev.origin() == attempt.url().origin());
+        if same {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::dialect::by_id;
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let s = Secret::new("sk-canary-1234");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        let conn = Connection::new(
+            by_id("filejar").unwrap(),
+            Url::parse("http://127.0.0.1:9").unwrap(),
+            Some(s),
+        );
+        assert!(!format!("{conn:?}").contains("canary"));
+    }
+
+    #[test]
+    fn urls_keep_the_base_prefix() {
+        let conn = Connection::new(
+            by_id("filejar").unwrap(),
+            Url::parse("http://127.0.0.1:9/prefix/").unwrap(),
+            None,
+        );
+        let client = Client::new(conn).unwrap();
+        let url = client.url_for("/v1/files", &[("search", "a b&c".to_string())]);
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/prefix/v1/files?search=a+b%26c"
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! The errors of the API layer. Each renders as one line naming what failed, where (a URL with
+//! no query string, so no signature or token can leak), and the API's own code and message.
+
+use reqwest::Url;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("cannot reach {url}: {reason}")]
+    Network { url: String, reason: String },
+    #[error("{url} did not answer within {secs} s")]
+    Timeout { url: String, secs: u64 },
+    #[error(
+        "HTTP {status} from {url}: {}{message}{}",
+        code_prefix(code),
+        hint_suffix(hint)
+    )]
+    Http {
+        status: u16,
+        url: String,
+        code: Option<String>,
+        message: String,
+        /// What the user can do about it (which credential was refused, how to pass another).
+        hint: Option<String>,
+    },
+    #[error("the answer from {url} could not be understood: {reason}")]
+    Decode { url: String, reason: String },
+    #[error(
+        "{url} redirected to another origin ({to}); not followed, so the credential stays with the server it was meant for"
+    )]
+    CrossOriginRedirect { url: String, to: String },
+    #[error("{0}")]
+    Config(String),
+}
+
+fn code_prefix(code: &Option<String>) -> String {
+    code.as_ref().map(|c| format!("{c}: ")).unwrap_or_default()
+}
+
+fn hint_suffix(hint: &Option<String>) -> String {
+    hint.as_ref().map(|h| format!(" — {h}")).unwrap_or_default()
+}
+
+/// How an error should be treated by callers (exit codes, retry, wording).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The credential was refused (401/403).
+    Auth,
+    /// The network or the server failed; trying again may help.
+    Unavailable,
+    /// The server answered, but with something we could not read.
+    Unreadable,
+    /// The request itself was wrong (other 4xx) or the configuration is.
+    Usage,
+}
+
+impl ApiError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ApiError::Network { .. } | ApiError::Timeout { .. } => ErrorKind::Unavailable,
+            ApiError::Http { status, .. } => match status {
+                401 | 403 => ErrorKind::Auth,
+                429 | 500..=599 => ErrorKind::Unavailable,
+                _ => ErrorKind::Usage,
+            },
+            ApiError::Decode { .. } | ApiError::CrossOriginRedirect { .. } => ErrorKind::Unreadable,
+            ApiError::Config(_) => ErrorKind::Usage,
+        }
+    }
+}
+
+/// A URL as it may appear in messages and logs: scheme, host, port and path, never the query
+/// string or user info, which is where signatures and tokens live.
+pub fn display_url(url: &Url) -> String {
+    let mut shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or("?"));
+    if let Some(port) = url.port() {
+        shown.push_str(&format!(":{port}"));
+    }
+    shown.push_str(url.path());
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_secrets() {
+        let url = Url::parse("https://user:pw@files.example.test:8443/a/b?signature=abc&expires=1")
+            .unwrap();
+        assert_eq!(display_url(&url), "https://files.example.test:8443/a/b");
+    }
+
+    #[test]
+    fn http_errors_read_as_one_line() {
+        let err = ApiError::Http {
+            status: 401,
+            url: "http://127.0.0.1:1/v1/files".into(),
+            code: Some("unauthorized".into()),
+            message: "Invalid API key".into(),
+            hint: Some("the x-api-key header was rejected".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "HTTP 401 from http://127.0.0.1:1/v1/files: unauthorized: Invalid API key — the x-api-key header was rejected"
+        );
+        assert_eq!(err.kind(), ErrorKind::Auth);
+    }
+}

@@ -1,0 +1,15 @@
+//! Everything that talks to a storage API: the dialects, the HTTP client, decoding of wire
+//! bodies into [`FileRecord`]s, and the errors. This layer never imports the UI.
+
+pub mod client;
+pub mod decode;
+pub mod dialect;
+pub mod error;
+pub mod query;
+pub mod record;
+
+pub use client::{Client, Connection, Secret};
+pub use dialect::{Capabilities, Dialect, Page, PageRequest};
+pub use error::ApiError;
+pub use query::{ListQuery, Order, Sort, SortField};
+pub use record::FileRecord;

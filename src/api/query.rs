@@ -1,0 +1,104 @@
+//! What a listing asks for: sort and search, in normalized terms that each dialect maps onto
+//! its own parameters.
+
+use std::fmt;
+
+/// A sortable column, by its normalized name (`ls --sort` and the UI use these names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortField {
+    Name,
+    Size,
+    Type,
+    Created,
+    Updated,
+}
+
+impl SortField {
+    pub const ALL: [SortField; 5] = [
+        SortField::Name,
+        SortField::Size,
+        SortField::Type,
+        SortField::Created,
+        SortField::Updated,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SortField::Name => "name",
+            SortField::Size => "size",
+            SortField::Type => "type",
+            SortField::Created => "created",
+            SortField::Updated => "updated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SortField> {
+        SortField::ALL.into_iter().find(|f| f.name() == s)
+    }
+
+    /// The direction users usually want first: newest and biggest on top, names A to Z.
+    pub fn natural_order(self) -> Order {
+        match self {
+            SortField::Name | SortField::Type => Order::Asc,
+            SortField::Size | SortField::Created | SortField::Updated => Order::Desc,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    Asc,
+    Desc,
+}
+
+impl Order {
+    pub fn flipped(self) -> Order {
+        match self {
+            Order::Asc => Order::Desc,
+            Order::Desc => Order::Asc,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Order::Asc => "asc",
+            Order::Desc => "desc",
+        }
+    }
+
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Order::Asc => "↑",
+            Order::Desc => "↓",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sort {
+    pub field: SortField,
+    pub order: Order,
+}
+
+impl fmt::Display for Sort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field.name(), self.order.arrow())
+    }
+}
+
+/// One listing's parameters. Two queries that are equal list the same rows in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListQuery {
+    pub sort: Sort,
+    /// Free-text search; empty means none.
+    pub search: String,
+}
+
+impl ListQuery {
+    pub fn new(sort: Sort) -> Self {
+        ListQuery {
+            sort,
+            search: String::new(),
+        }
+    }
+}

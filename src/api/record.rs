@@ -1,0 +1,32 @@
+//! The normalized record every dialect decodes into: what the UI, `ls` and the tests see.
+
+use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
+
+/// One file as filescope understands it, whatever the API called its fields.
+///
+/// Fields the server sent but could not be read are `None` (or empty for `id`/`name`), and
+/// each such problem is described in `problems`, so one bad field never hides a record.
+/// The server's original object is kept untouched in `raw` for the detail pane.
+#[derive(Debug, Clone)]
+pub struct FileRecord {
+    pub id: String,
+    pub name: String,
+    pub size: Option<u64>,
+    pub content_type: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub url: Option<String>,
+    pub problems: Vec<String>,
+    pub raw: Box<RawValue>,
+}
+
+impl FileRecord {
+    /// The most recent of the two timestamps, which is what the table's date column shows.
+    pub fn latest_date(&self) -> Option<DateTime<Utc>> {
+        match (self.created_at, self.updated_at) {
+            (Some(c), Some(u)) => Some(c.max(u)),
+            (c, u) => c.or(u),
+        }
+    }
+}
