@@ -1,0 +1,8 @@
+//! The listing as data: the sparse paged dataset, the cursor over it, and the prefetch policy.
+//! Pure code with no I/O and no terminal, tested on its own.
+
+pub mod cursor;
+pub mod paged;
+
+pub use cursor::{Cursor, Motion, wanted_rows};
+pub use paged::{Applied, PageSlot, PagedList, Row};

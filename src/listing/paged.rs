@@ -1,0 +1,380 @@
+//! The paged dataset: a sparse set of pages of one listing, which pages are in flight, and the
+//! query generation that every answer must match. Pure: it decides what to fetch and files what
+//! arrives; the caller does the I/O.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::api::dialect::{Page, PageRequest};
+use crate::api::record::FileRecord;
+
+/// What is known about one page.
+#[derive(Debug)]
+pub enum PageSlot {
+    /// Requested, answer not in yet.
+    Pending,
+    Loaded(Vec<FileRecord>),
+    /// The request failed; the reason is shown in place of the rows until a retry.
+    Failed(String),
+}
+
+/// One row as the table sees it.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    Loaded(&'a FileRecord),
+    /// Its page is on the way (or about to be requested): draw a placeholder.
+    Pending,
+    Failed(&'a str),
+}
+
+/// What became of an answer handed to [`PagedList::apply`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// It was filed; the listing changed.
+    Filed,
+    /// It answered an older query or a page nobody waits for any more; it was dropped.
+    Stale,
+}
+
+#[derive(Debug)]
+pub struct PagedList {
+    generation: u64,
+    page_size: usize,
+    /// Rows in the whole listing, once a page has said so.
+    total: Option<usize>,
+    /// When the API gives no total: the row count once the last page has been seen.
+    end: Option<usize>,
+    pages: HashMap<usize, PageSlot>,
+    /// Number of `Pending` slots, kept so the spinner check is O(1).
+    pending: usize,
+    /// Number of records in `Loaded` slots.
+    loaded_rows: usize,
+}
+
+impl PagedList {
+    pub fn new(page_size: usize) -> Self {
+        assert!(page_size > 0, "page size must be positive");
+        PagedList {
+            generation: 0,
+            page_size,
+            total: None,
+            end: None,
+            pages: HashMap::new(),
+            pending: 0,
+            loaded_rows: 0,
+        }
+    }
+
+    /// Forgets everything and starts a new generation: answers to earlier requests will be
+    /// dropped. Returns the new generation.
+    pub fn reset(&mut self) -> u64 {
+        self.generation += 1;
+        self.total = None;
+        self.end = None;
+        self.pages.clear();
+        self.pending = 0;
+        self.loaded_rows = 0;
+        self.generation
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn page_size(&self) -> usize {
+        self.page_size
+    }
+
+    /// The number of rows in the listing, if known.
+    pub fn total(&self) -> Option<usize> {
+        self.total.or(self.end)
+    }
+
+    /// Rows the table can show: the total when known; otherwise every row up to the end of
+    /// the furthest loaded page, plus one page of placeholders while more may follow.
+    pub fn row_count(&self) -> usize {
+        if let Some(total) = self.total() {
+            return total;
+        }
+        let loaded = self
+            .pages
+            .iter()
+            .filter(|(_, slot)| !matches!(slot, PageSlot::Pending))
+            .map(|(&page, _)| page)
+            .max();
+        match loaded {
+            None => 0,
+            Some(last) => last * self.page_size + self.page_size,
+        }
+    }
+
+    /// Whether the row count is final.
+    pub fn is_count_known(&self) -> bool {
+        self.total().is_some()
+    }
+
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+
+    pub fn loaded_rows(&self) -> usize {
+        self.loaded_rows
+    }
+
+    /// The 1-based page holding a 0-based row.
+    pub fn page_of(&self, row: usize) -> usize {
+        row / self.page_size + 1
+    }
+
+    pub fn slot(&self, page: usize) -> Option<&PageSlot> {
+        self.pages.get(&page)
+    }
+
+    pub fn row(&self, row: usize) -> Row<'_> {
+        let page = self.page_of(row);
+        match self.pages.get(&page) {
+            Some(PageSlot::Loaded(records)) => match records.get(row % self.page_size) {
+                Some(record) => Row::Loaded(record),
+                // A page shorter than promised: the server had fewer rows than it said.
+                None => Row::Failed("the server sent fewer rows than its total"),
+            },
+            Some(PageSlot::Failed(reason)) => Row::Failed(reason),
+            Some(PageSlot::Pending) | None => Row::Pending,
+        }
+    }
+
+    /// The loaded record at a row, if any.
+    pub fn record(&self, row: usize) -> Option<&FileRecord> {
+        match self.row(row) {
+            Row::Loaded(record) => Some(record),
+            _ => None,
+        }
+    }
+
+    /// Requests every page that holds a row in `rows` and is neither loaded, pending nor
+    /// failed; marks them pending and returns them in order. Rows past a known end are ignored,
+    /// so no request is ever made twice or for rows that do not exist.
+    pub fn request_rows(&mut self, rows: Range<usize>) -> Vec<PageRequest> {
+        let mut end = rows.end;
+        if let Some(total) = self.total() {
+            end = end.min(total);
+        }
+        if rows.start >= end {
+            // Before anything is known the listing has no rows yet, but its first page is wanted.
+            if self.total().is_none() && self.pages.is_empty() && rows.start == 0 {
+                end = 1;
+            } else {
+                return Vec::new();
+            }
+        }
+        let first = self.page_of(rows.start);
+        let last = self.page_of(end - 1);
+        let mut wanted = Vec::new();
+        for number in first..=last {
+            if self.pages.contains_key(&number) {
+                continue;
+            }
+            self.pages.insert(number, PageSlot::Pending);
+            self.pending += 1;
+            wanted.push(PageRequest {
+                number,
+                size: self.page_size,
+            });
+        }
+        wanted
+    }
+
+    /// Files an answer. Answers for another generation, or for a page that is not pending
+    /// (already answered, or forgotten), are dropped and change nothing.
+    pub fn apply(&mut self, generation: u64, page: usize, result: Result<Page, String>) -> Applied {
+        if generation != self.generation
+            || !matches!(self.pages.get(&page), Some(PageSlot::Pending))
+        {
+            return Applied::Stale;
+        }
+        self.pending -= 1;
+        let slot = match result {
+            Ok(answer) => {
+                let len = answer.records.len();
+                if let Some(total) = answer.total {
+                    self.total = Some(total);
+                } else if answer.has_next == Some(false) || len < self.page_size {
+                    self.end = Some((page - 1) * self.page_size + len);
+                }
+                self.loaded_rows += len;
+                PageSlot::Loaded(answer.records)
+            }
+            Err(reason) => PageSlot::Failed(reason),
+        };
+        self.pages.insert(page, slot);
+        Applied::Filed
+    }
+
+    /// Forgets a failed page so that the next [`request_rows`](Self::request_rows) asks again.
+    pub fn forget_failed(&mut self) -> usize {
+        let before = self.pages.len();
+        self.pages
+            .retain(|_, slot| !matches!(slot, PageSlot::Failed(_)));
+        before - self.pages.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::value::RawValue;
+
+    fn record(i: usize) -> FileRecord {
+        FileRecord {
+            id: format!("id-{i}"),
+            name: format!("file-{i}"),
+            size: Some(i as u64),
+            content_type: None,
+            created_at: None,
+            updated_at: None,
+            url: None,
+            problems: Vec::new(),
+            raw: RawValue::from_string("{}".to_string()).unwrap(),
+        }
+    }
+
+    fn page(first: usize, len: usize, total: Option<usize>) -> Page {
+        Page {
+            records: (first..first + len).map(record).collect(),
+            total,
+            has_next: None,
+            scope: None,
+        }
+    }
+
+    fn numbers(requests: &[PageRequest]) -> Vec<usize> {
+        requests.iter().map(|r| r.number).collect()
+    }
+
+    #[test]
+    fn first_request_asks_for_page_one_only() {
+        let mut list = PagedList::new(100);
+        assert_eq!(numbers(&list.request_rows(0..20)), [1]);
+        assert_eq!(list.pending(), 1);
+        assert!(
+            list.request_rows(0..20).is_empty(),
+            "no page is requested twice"
+        );
+        assert!(matches!(list.row(5), Row::Pending));
+    }
+
+    #[test]
+    fn loaded_rows_and_total() {
+        let mut list = PagedList::new(100);
+        list.request_rows(0..20);
+        let g = list.generation();
+        assert_eq!(
+            list.apply(g, 1, Ok(page(0, 100, Some(1000)))),
+            Applied::Filed
+        );
+        assert_eq!(list.row_count(), 1000);
+        assert_eq!(list.pending(), 0);
+        assert_eq!(list.record(42).unwrap().name, "file-42");
+        assert!(matches!(list.row(100), Row::Pending));
+        assert_eq!(list.loaded_rows(), 100);
+    }
+
+    #[test]
+    fn jump_requests_only_the_pages_it_lands_on() {
+        let mut list = PagedList::new(100);
+        list.request_rows(0..20);
+        list.apply(list.generation(), 1, Ok(page(0, 100, Some(100_000))));
+        // The last screen of a 100,000-row listing: rows 99,980..100,000 are all on page 1000.
+        assert_eq!(numbers(&list.request_rows(99_980..100_000)), [1000]);
+        // A screen straddling two pages needs both, and nothing between.
+        assert_eq!(numbers(&list.request_rows(49_990..50_010)), [500, 501]);
+        // Rows past the end are never requested.
+        assert!(list.request_rows(100_000..100_050).is_empty());
+    }
+
+    #[test]
+    fn stale_generation_is_dropped() {
+        let mut list = PagedList::new(10);
+        list.request_rows(0..5);
+        let old = list.generation();
+        let new = list.reset();
+        assert_ne!(old, new);
+        list.request_rows(0..5);
+        assert_eq!(
+            list.apply(old, 1, Ok(page(0, 10, Some(10)))),
+            Applied::Stale
+        );
+        assert!(
+            matches!(list.row(0), Row::Pending),
+            "a stale answer never paints rows"
+        );
+        assert_eq!(list.pending(), 1);
+        assert_eq!(
+            list.apply(new, 1, Ok(page(0, 10, Some(10)))),
+            Applied::Filed
+        );
+        assert_eq!(list.pending(), 0);
+    }
+
+    #[test]
+    fn duplicate_and_unrequested_answers_are_dropped() {
+        let mut list = PagedList::new(10);
+        list.request_rows(0..5);
+        let g = list.generation();
+        assert_eq!(list.apply(g, 1, Ok(page(0, 10, Some(50)))), Applied::Filed);
+        assert_eq!(list.apply(g, 1, Ok(page(0, 10, Some(50)))), Applied::Stale);
+        assert_eq!(list.apply(g, 3, Ok(page(20, 10, Some(50)))), Applied::Stale);
+        assert_eq!(list.loaded_rows(), 10);
+    }
+
+    #[test]
+    fn failures_show_in_place_and_can_be_retried() {
+        let mut list = PagedList::new(10);
+        list.request_rows(0..5);
+        let g = list.generation();
+        list.apply(g, 1, Err("HTTP 500".into()));
+        assert!(matches!(list.row(3), Row::Failed("HTTP 500")));
+        assert!(
+            list.request_rows(0..5).is_empty(),
+            "failed pages wait for an explicit retry"
+        );
+        assert_eq!(list.forget_failed(), 1);
+        assert_eq!(numbers(&list.request_rows(0..5)), [1]);
+    }
+
+    #[test]
+    fn listings_without_a_total_end_at_a_short_page() {
+        let mut list = PagedList::new(10);
+        list.request_rows(0..5);
+        let g = list.generation();
+        list.apply(g, 1, Ok(page(0, 10, None)));
+        assert!(!list.is_count_known());
+        assert_eq!(
+            list.row_count(),
+            20,
+            "one page of placeholders while more may follow"
+        );
+        assert_eq!(numbers(&list.request_rows(10..15)), [2]);
+        list.apply(g, 2, Ok(page(10, 4, None)));
+        assert_eq!(list.total(), Some(14));
+        assert_eq!(list.row_count(), 14);
+        assert!(list.request_rows(14..30).is_empty());
+    }
+
+    #[test]
+    fn empty_listing() {
+        let mut list = PagedList::new(10);
+        list.request_rows(0..5);
+        list.apply(list.generation(), 1, Ok(page(0, 0, Some(0))));
+        assert_eq!(list.row_count(), 0);
+        assert!(list.request_rows(0..5).is_empty());
+    }
+
+    #[test]
+    fn short_page_is_visible_not_a_panic() {
+        let mut list = PagedList::new(10);
+        list.request_rows(0..5);
+        list.apply(list.generation(), 1, Ok(page(0, 3, Some(10))));
+        assert!(matches!(list.row(5), Row::Failed(_)));
+    }
+}
