@@ -1,0 +1,837 @@
+//! The FileJar dialect over HTTP: `GET /v1/files/organization-files`.
+//!
+//! Query parameters are parsed by hand from the raw map so every invalid value
+//! gets FileJar's JSON error body (`{"success": false, "error", "message"}`)
+//! instead of axum's plain-text rejection; clients must be able to show the
+//! server's own message.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, SecondsFormat};
+use serde::Serialize;
+
+use super::ServerStats;
+use super::dataset::{Dataset, DatasetQuery, DemoFile, Order, SortKey};
+
+/// The listing endpoint.
+pub(super) const LIST_PATH: &str = "/v1/files/organization-files";
+const MAX_LIMIT: u64 = 1000;
+const DEFAULT_LIMIT: u64 = 100;
+
+/// Everything a request needs, shared by all of them.
+pub(super) struct AppState {
+    dataset: Arc<Dataset>,
+    stats: Arc<ServerStats>,
+    api_key: String,
+    latency: Duration,
+    // Constant per dataset: computed once rather than per page.
+    org_id: String,
+    org_name: String,
+}
+
+impl AppState {
+    pub(super) fn new(
+        dataset: Arc<Dataset>,
+        stats: Arc<ServerStats>,
+        api_key: String,
+        latency: Duration,
+    ) -> Self {
+        AppState {
+            org_id: dataset.org_id(),
+            org_name: dataset.org_name(),
+            dataset,
+            stats,
+            api_key,
+            latency,
+        }
+    }
+}
+
+pub(super) fn router(state: AppState) -> Router {
+    let state = Arc::new(state);
+    Router::new()
+        .route(LIST_PATH, get(list_files))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        // Applies to the fallbacks too: every request is delayed and counted.
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            delay_and_count,
+        ))
+        .with_state(state)
+}
+
+async fn delay_and_count(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    // HEAD is answered by the listing handler too.
+    let listing = request.uri().path() == LIST_PATH
+        && matches!(*request.method(), Method::GET | Method::HEAD);
+    if !state.latency.is_zero() {
+        tokio::time::sleep(state.latency).await;
+    }
+    let response = next.run(request).await;
+    // Counted once answered, so a client that has its response sees the count.
+    state.stats.requests.fetch_add(1, Ordering::Relaxed);
+    if listing {
+        state.stats.list_requests.fetch_add(1, Ordering::Relaxed);
+    }
+    response
+}
+
+async fn list_files(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    // Authentication comes first, as on the real service: an unauthenticated
+    // client learns nothing about parameters.
+    authorize(&headers, &state.api_key)?;
+    let Query(raw) = query.map_err(|rejection| {
+        ApiError::invalid_parameter(format!("malformed query string: {rejection}"))
+    })?;
+    let params = ListParams::parse(&raw)?;
+    let order = match state.dataset.cached_order(&params.query) {
+        Some(order) => order,
+        // A first sort or filter scan can take a while on a big dataset: keep
+        // it off the async workers.
+        None => {
+            let dataset = Arc::clone(&state.dataset);
+            let query = params.query.clone();
+            tokio::task::spawn_blocking(move || dataset.order(&query))
+                .await
+                .map_err(|_| ApiError::internal())?
+        }
+    };
+    let body = render_page(&state, &order, &params);
+    Ok(json_response(StatusCode::OK, body))
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        message: format!(
+            "no such endpoint: {}; the file listing is GET {LIST_PATH}",
+            request.uri().path()
+        ),
+    }
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    let mut response = ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        code: "method_not_allowed",
+        message: format!("{} is not allowed here; use GET", request.method()),
+    }
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
+}
+
+fn authorize(headers: &HeaderMap, api_key: &str) -> Result<(), ApiError> {
+    match headers.get("x-api-key") {
+        Some(given) if given.as_bytes() == api_key.as_bytes() => Ok(()),
+        Some(_) => Err(ApiError::unauthorized("invalid API key")),
+        None if headers
+            .get(header::AUTHORIZATION)
+            .is_some_and(|value| value.as_bytes().starts_with(b"Bearer ")) =>
+        {
+            Err(ApiError::unauthorized(
+                "FileJar authenticates with the x-api-key header, not Authorization: Bearer",
+            ))
+        }
+        None => Err(ApiError::unauthorized("missing x-api-key header")),
+    }
+}
+
+/// Validated listing parameters.
+#[derive(Debug, Clone, PartialEq)]
+struct ListParams {
+    page: u64,
+    limit: u64,
+    skip: Option<u64>,
+    query: DatasetQuery,
+}
+
+impl ListParams {
+    fn parse(raw: &HashMap<String, String>) -> Result<ListParams, ApiError> {
+        let get = |name: &str| raw.get(name).map(String::as_str);
+        let integer =
+            |name: &str, min: u64, max: u64, rule: &str| -> Result<Option<u64>, ApiError> {
+                let Some(value) = get(name) else {
+                    return Ok(None);
+                };
+                match value.parse::<u64>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+                    _ => Err(ApiError::invalid_parameter(format!(
+                        "{name} must be {rule} (got {})",
+                        quoted(value)
+                    ))),
+                }
+            };
+        let page = integer("page", 1, u64::MAX, "an integer >= 1")?.unwrap_or(1);
+        let limit = integer(
+            "limit",
+            1,
+            MAX_LIMIT,
+            &format!("an integer between 1 and {MAX_LIMIT}"),
+        )?
+        .unwrap_or(DEFAULT_LIMIT);
+        let skip = integer("skip", 0, u64::MAX, "an integer >= 0")?;
+        let size_gte = integer("size__gte", 0, u64::MAX, "an integer >= 0 (bytes)")?;
+        let size_lte = integer("size__lte", 0, u64::MAX, "an integer >= 0 (bytes)")?;
+        let sort_by = match get("sort_by") {
+            None => SortKey::CreatedAt,
+            Some(name) => SortKey::parse(name).ok_or_else(|| {
+                let allowed: Vec<&str> = SortKey::ALL.iter().map(|k| k.as_str()).collect();
+                ApiError::invalid_parameter(format!(
+                    "sort_by must be one of {} (got {})",
+                    allowed.join(", "),
+                    quoted(name)
+                ))
+            })?,
+        };
+        let descending = match get("sort") {
+            None | Some("desc") => true,
+            Some("asc") => false,
+            Some(other) => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "sort must be asc or desc (got {})",
+                    quoted(other)
+                )));
+            }
+        };
+        // An empty filter value filters nothing, as on the real service.
+        let non_empty = |name: &str| get(name).filter(|v| !v.is_empty()).map(str::to_owned);
+        Ok(ListParams {
+            page,
+            limit,
+            skip,
+            query: DatasetQuery {
+                search: non_empty("search"),
+                content_type: non_empty("content_type"),
+                size_gte,
+                size_lte,
+                sort_by,
+                descending,
+            },
+        })
+    }
+
+    /// Records skipped before this page: `skip` wins over `page`.
+    fn offset(&self) -> u64 {
+        self.skip
+            .unwrap_or_else(|| (self.page - 1).saturating_mul(self.limit))
+    }
+}
+
+/// A user-supplied value for an error message: shortened, with control
+/// characters escaped so the message itself is safe to print.
+fn quoted(value: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    let mut short: String = value.chars().take(MAX_CHARS).collect();
+    if value.chars().nth(MAX_CHARS).is_some() {
+        short.push('…');
+    }
+    format!("{short:?}")
+}
+
+#[derive(Serialize)]
+struct PageBody<'a> {
+    success: bool,
+    org_id: &'a str,
+    org_name: &'a str,
+    files: Vec<FileBody>,
+    pagination: Pagination,
+    count: usize,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+struct Pagination {
+    page: u64,
+    limit: u64,
+    skip: u64,
+    total: u64,
+    total_pages: u64,
+    has_next: bool,
+    has_previous: bool,
+}
+
+#[derive(Serialize)]
+struct FileBody {
+    id: String,
+    key: String,
+    url: String,
+    file_name: String,
+    content_type: &'static str,
+    size: u64,
+    acknowledged_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<DemoFile> for FileBody {
+    fn from(file: DemoFile) -> Self {
+        FileBody {
+            id: file.id,
+            key: file.key,
+            url: file.url,
+            file_name: file.file_name,
+            content_type: file.content_type,
+            size: file.size,
+            acknowledged_at: file.acknowledged_at.map(timestamp),
+            created_at: timestamp(file.created_at),
+            updated_at: timestamp(file.updated_at),
+        }
+    }
+}
+
+fn pagination(params: &ListParams, total: u64) -> Pagination {
+    let offset = params.offset();
+    Pagination {
+        // With skip, report the page that skip falls in.
+        page: match params.skip {
+            Some(skip) => skip / params.limit + 1,
+            None => params.page,
+        },
+        limit: params.limit,
+        skip: offset,
+        total,
+        total_pages: total.div_ceil(params.limit),
+        has_next: offset.saturating_add(params.limit) < total,
+        has_previous: offset > 0,
+    }
+}
+
+/// The JSON page for already-validated parameters over an already-built order.
+fn render_page(state: &AppState, order: &Order, params: &ListParams) -> Vec<u8> {
+    let offset = usize::try_from(params.offset()).unwrap_or(usize::MAX);
+    let limit = usize::try_from(params.limit).unwrap_or(usize::MAX);
+    let files: Vec<FileBody> = order
+        .page(offset, limit)
+        .map(|index| state.dataset.file(index).into())
+        .collect();
+    let body = PageBody {
+        success: true,
+        org_id: &state.org_id,
+        org_name: &state.org_name,
+        count: files.len(),
+        files,
+        pagination: pagination(params, order.len() as u64),
+    };
+    serde_json::to_vec(&body).expect("page bodies always serialise")
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`.
+fn timestamp(unix_seconds: i64) -> String {
+    DateTime::from_timestamp(unix_seconds, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// FileJar's (undocumented) error body.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn unauthorized(message: &str) -> Self {
+        ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: message.to_owned(),
+        }
+    }
+
+    fn invalid_parameter(message: String) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_parameter",
+            message,
+        }
+    }
+
+    fn internal() -> Self {
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal_error",
+            message: "internal server error".to_owned(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "success": false,
+            "error": self.code,
+            "message": self.message,
+        });
+        json_response(self.status, body.to_string().into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{DemoConfig, DemoServer};
+    use serde_json::Value;
+
+    fn params(pairs: &[(&str, &str)]) -> Result<ListParams, ApiError> {
+        let raw = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ListParams::parse(&raw)
+    }
+
+    /// A client for plain HTTP. reqwest builds its TLS config eagerly, so the
+    /// crate's rustls provider must be installed even though no TLS is used.
+    fn client() -> reqwest::Client {
+        // Err means another test installed it already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        reqwest::Client::new()
+    }
+
+    async fn server(files: usize) -> DemoServer {
+        let config = DemoConfig {
+            files,
+            latency: Duration::from_millis(1),
+            ..DemoConfig::default()
+        };
+        DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap()
+    }
+
+    /// GETs `path_and_query` with the demo key; returns status and JSON body.
+    async fn get_json(server: &DemoServer, path_and_query: &str) -> (u16, Value) {
+        get_with(server, path_and_query, &[("x-api-key", "demo")]).await
+    }
+
+    async fn get_with(
+        server: &DemoServer,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let mut request = client().get(format!("{}{path_and_query}", server.base_url));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let content_type = response.headers()[header::CONTENT_TYPE].clone();
+        assert_eq!(content_type, "application/json");
+        (status, response.json().await.unwrap())
+    }
+
+    fn list(query: &str) -> String {
+        format!("{LIST_PATH}?{query}")
+    }
+
+    fn indices(body: &Value, dataset: &Dataset) -> Vec<usize> {
+        // Map ids back to record indices through the dataset (ids are unique).
+        body["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let id = f["id"].as_str().unwrap();
+                (0..dataset.len())
+                    .find(|&i| dataset.file(i).id == id)
+                    .expect("id belongs to the dataset")
+            })
+            .collect()
+    }
+
+    fn assert_error(status: u16, body: &Value, want_status: u16, code: &str, needles: &[&str]) {
+        assert_eq!(status, want_status, "{body}");
+        assert_eq!(body["success"], false, "{body}");
+        assert_eq!(body["error"], code, "{body}");
+        let message = body["message"].as_str().unwrap();
+        for needle in needles {
+            assert!(message.contains(needle), "{message:?} lacks {needle:?}");
+        }
+    }
+
+    #[test]
+    fn parameters_default_and_parse() {
+        let p = params(&[]).unwrap();
+        assert_eq!((p.page, p.limit, p.skip), (1, 100, None));
+        assert_eq!(p.query, DatasetQuery::default());
+        let p = params(&[
+            ("page", "3"),
+            ("limit", "1000"),
+            ("search", "Report"),
+            ("content_type", "image/png"),
+            ("size__gte", "0"),
+            ("size__lte", "10"),
+            ("sort_by", "file_name"),
+            ("sort", "asc"),
+            ("unknown", "ignored"),
+        ])
+        .unwrap();
+        assert_eq!((p.page, p.limit, p.offset()), (3, 1000, 2000));
+        assert_eq!(p.query.search.as_deref(), Some("Report"));
+        assert_eq!(p.query.content_type.as_deref(), Some("image/png"));
+        assert_eq!((p.query.size_gte, p.query.size_lte), (Some(0), Some(10)));
+        assert_eq!(p.query.sort_by, SortKey::FileName);
+        assert!(!p.query.descending);
+        let p = params(&[("page", "9"), ("skip", "5"), ("limit", "2")]).unwrap();
+        assert_eq!(p.offset(), 5);
+        let p = params(&[("search", ""), ("content_type", "")]).unwrap();
+        assert!(!p.query.is_filtered());
+    }
+
+    #[test]
+    fn invalid_parameters_name_the_parameter_and_range() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            ("limit", "0", &["limit", "between 1 and 1000"]),
+            ("limit", "1001", &["limit", "between 1 and 1000"]),
+            ("limit", "abc", &["limit", "integer", "\"abc\""]),
+            ("page", "0", &["page", ">= 1"]),
+            ("page", "-2", &["page", ">= 1"]),
+            ("page", "1.5", &["page", "integer"]),
+            ("skip", "-1", &["skip", ">= 0"]),
+            ("size__gte", "-1", &["size__gte", ">= 0"]),
+            ("size__lte", "big", &["size__lte", ">= 0"]),
+            (
+                "sort_by",
+                "bogus",
+                &["sort_by must be one of created_at, updated_at, file_name, size, content_type"],
+            ),
+            ("sort", "up", &["sort must be asc or desc"]),
+        ];
+        for (name, value, needles) in cases {
+            let error = params(&[(name, value)]).unwrap_err();
+            assert_eq!(error.status, StatusCode::BAD_REQUEST);
+            assert_eq!(error.code, "invalid_parameter");
+            for needle in *needles {
+                assert!(
+                    error.message.contains(needle),
+                    "{:?} lacks {needle:?}",
+                    error.message
+                );
+            }
+        }
+        // Echoed values cannot smuggle control characters into a terminal.
+        let error = params(&[("sort_by", "\u{1b}[31mx")]).unwrap_err();
+        assert!(!error.message.contains('\u{1b}'));
+        let error = params(&[("limit", &"9".repeat(500))]).unwrap_err();
+        assert!(error.message.len() < 200);
+    }
+
+    #[test]
+    fn pagination_numbers() {
+        let p = params(&[("page", "3"), ("limit", "2")]).unwrap();
+        assert_eq!(
+            pagination(&p, 5),
+            Pagination {
+                page: 3,
+                limit: 2,
+                skip: 4,
+                total: 5,
+                total_pages: 3,
+                has_next: false,
+                has_previous: true,
+            }
+        );
+        let p = params(&[("skip", "5"), ("limit", "2"), ("page", "1")]).unwrap();
+        let got = pagination(&p, 10);
+        assert_eq!(
+            (got.page, got.skip, got.has_next, got.has_previous),
+            (3, 5, true, true)
+        );
+        let got = pagination(&params(&[]).unwrap(), 0);
+        assert_eq!(
+            (got.total_pages, got.has_next, got.has_previous),
+            (0, false, false)
+        );
+        // Absurd pages do not overflow.
+        let p = params(&[("page", &u64::MAX.to_string()), ("limit", "1000")]).unwrap();
+        let got = pagination(&p, 10);
+        assert!(!got.has_next && got.has_previous);
+    }
+
+    #[test]
+    fn timestamps_are_utc_seconds_with_z() {
+        assert_eq!(timestamp(1_709_370_898), "2024-03-02T09:14:58Z");
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
+    }
+
+    /// A page over a million files: the render path used by the server, no HTTP.
+    #[test]
+    fn page_over_a_million_files() {
+        let dataset = Arc::new(Dataset::new(42, 1_000_000));
+        let state = AppState::new(
+            Arc::clone(&dataset),
+            Arc::default(),
+            "demo".into(),
+            Duration::ZERO,
+        );
+        let p = params(&[("page", "2"), ("limit", "100")]).unwrap();
+        let order = dataset
+            .cached_order(&p.query)
+            .expect("natural order is free");
+        let body: Value = serde_json::from_slice(&render_page(&state, &order, &p)).unwrap();
+        assert_eq!(body["count"], 100);
+        assert_eq!(body["files"][0]["id"], dataset.file(999_899).id);
+        assert_eq!(body["pagination"]["total_pages"], 10_000);
+    }
+
+    #[tokio::test]
+    async fn pages_have_the_filejar_shape() {
+        let server = server(5).await;
+        let (status, body) = get_json(&server, &list("limit=2")).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["success"], true);
+        assert_eq!(body["org_id"], server.dataset.org_id());
+        assert_eq!(body["org_name"], server.dataset.org_name());
+        assert_eq!(body["count"], 2);
+        assert_eq!(
+            body["pagination"],
+            serde_json::json!({"page": 1, "limit": 2, "skip": 0, "total": 5,
+                "total_pages": 3, "has_next": true, "has_previous": false})
+        );
+        // Newest first: the last index is first.
+        let first = &body["files"][0];
+        let newest = server.dataset.file(4);
+        assert_eq!(first["id"], newest.id);
+        assert_eq!(first["key"], newest.key);
+        assert_eq!(first["url"], newest.url);
+        assert_eq!(first["file_name"], newest.file_name);
+        assert_eq!(first["content_type"], newest.content_type);
+        assert_eq!(first["size"], newest.size);
+        assert_eq!(first["created_at"], timestamp(newest.created_at));
+        assert_eq!(first["updated_at"], timestamp(newest.updated_at));
+        let fields: Vec<&String> = first.as_object().unwrap().keys().collect();
+        assert_eq!(fields.len(), 9, "{fields:?}");
+        let acknowledged = &first["acknowledged_at"];
+        assert!(acknowledged.is_null() || acknowledged.as_str().unwrap().ends_with('Z'));
+    }
+
+    #[tokio::test]
+    async fn paging_walks_every_record_once() {
+        let server = server(23).await;
+        let mut seen = Vec::new();
+        for page in 1..=5 {
+            let (status, body) = get_json(&server, &list(&format!("page={page}&limit=5"))).await;
+            assert_eq!(status, 200);
+            let p = &body["pagination"];
+            assert_eq!(p["page"], page);
+            assert_eq!(p["skip"], (page - 1) * 5);
+            assert_eq!(p["total"], 23);
+            assert_eq!(p["total_pages"], 5);
+            assert_eq!(p["has_previous"], page > 1);
+            assert_eq!(p["has_next"], page < 5, "page {page}");
+            assert_eq!(body["count"], if page < 5 { 5 } else { 3 });
+            seen.extend(indices(&body, &server.dataset));
+        }
+        assert_eq!(seen, (0..23).rev().collect::<Vec<_>>());
+        // Past the end: empty, not an error.
+        let (status, body) = get_json(&server, &list("page=6&limit=5")).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["count"], 0);
+        assert_eq!(body["pagination"]["has_next"], false);
+    }
+
+    #[tokio::test]
+    async fn skip_wins_over_page() {
+        let server = server(23).await;
+        let (_, body) = get_json(&server, &list("page=4&skip=3&limit=5&sort=asc")).await;
+        assert_eq!(indices(&body, &server.dataset), [3, 4, 5, 6, 7]);
+        let p = &body["pagination"];
+        assert_eq!((p["page"].as_u64(), p["skip"].as_u64()), (Some(1), Some(3)));
+        assert_eq!(p["has_previous"], true);
+        let (_, body) = get_json(&server, &list("skip=20&limit=5")).await;
+        assert_eq!(indices(&body, &server.dataset), [2, 1, 0]);
+        assert_eq!(body["pagination"]["page"], 5);
+        assert_eq!(body["pagination"]["has_next"], false);
+    }
+
+    #[tokio::test]
+    async fn sorting_and_filters_over_http() {
+        let server = server(300).await;
+        let (_, body) = get_json(&server, &list("sort_by=size&sort=desc&limit=1000")).await;
+        let sizes: Vec<u64> = body["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["size"].as_u64().unwrap())
+            .collect();
+        assert_eq!(sizes.len(), 300);
+        assert!(sizes.windows(2).all(|w| w[0] >= w[1]));
+
+        let (_, body) = get_json(&server, &list("content_type=image%2Fpng&size__gte=1024")).await;
+        let files = body["files"].as_array().unwrap();
+        assert!(!files.is_empty());
+        assert!(
+            files
+                .iter()
+                .all(|f| f["content_type"] == "image/png" && f["size"].as_u64() >= Some(1024))
+        );
+        assert_eq!(body["pagination"]["total"], files.len());
+
+        // The ANSI-coloured name at index 7, found case-insensitively.
+        let (_, body) = get_json(&server, &list("search=RED%1B")).await;
+        assert!(indices(&body, &server.dataset).contains(&7));
+        assert_eq!(
+            server.dataset.file(7).file_name,
+            body["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["id"] == server.dataset.file(7).id)
+                .unwrap()["file_name"]
+        );
+    }
+
+    #[tokio::test]
+    async fn unauthorized_without_or_with_wrong_key_or_bearer_only() {
+        let server = server(10).await;
+        let (status, body) = get_with(&server, LIST_PATH, &[]).await;
+        assert_error(status, &body, 401, "unauthorized", &["x-api-key"]);
+        let (status, body) = get_with(&server, LIST_PATH, &[("x-api-key", "nope")]).await;
+        assert_error(status, &body, 401, "unauthorized", &["invalid"]);
+        let (status, body) =
+            get_with(&server, LIST_PATH, &[("authorization", "Bearer demo")]).await;
+        assert_error(status, &body, 401, "unauthorized", &["x-api-key", "Bearer"]);
+        // Auth is checked before parameters.
+        let (status, _) = get_with(&server, &list("limit=0"), &[]).await;
+        assert_eq!(status, 401);
+        // A Bearer header alongside the right key is harmless.
+        let (status, _) = get_with(
+            &server,
+            LIST_PATH,
+            &[("authorization", "Bearer x"), ("x-api-key", "demo")],
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+
+    #[tokio::test]
+    async fn bad_parameters_get_json_400s() {
+        let server = server(10).await;
+        let cases: &[(&str, &[&str])] = &[
+            ("limit=0", &["limit", "between 1 and 1000"]),
+            ("limit=1001", &["limit", "between 1 and 1000"]),
+            ("limit=abc", &["limit", "integer"]),
+            ("page=0", &["page", ">= 1"]),
+            (
+                "sort_by=bogus",
+                &[
+                    "sort_by",
+                    "created_at, updated_at, file_name, size, content_type",
+                ],
+            ),
+            ("size__gte=-1", &["size__gte", ">= 0"]),
+            ("sort=sideways", &["sort", "asc or desc"]),
+        ];
+        for (query, needles) in cases {
+            let (status, body) = get_json(&server, &list(query)).await;
+            assert_error(status, &body, 400, "invalid_parameter", needles);
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_and_methods() {
+        let server = server(10).await;
+        for path in [
+            "/",
+            "/v1/files",
+            "/v1/files/organization-files/",
+            "/v2/files/organization-files",
+        ] {
+            let (status, body) = get_json(&server, path).await;
+            assert_error(status, &body, 404, "not_found", &[LIST_PATH]);
+        }
+        let response = client()
+            .post(format!("{}{LIST_PATH}", server.base_url))
+            .header("x-api-key", "demo")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 405);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "method_not_allowed");
+    }
+
+    #[tokio::test]
+    async fn requests_are_counted() {
+        let server = server(10).await;
+        assert_eq!(
+            (server.stats.requests(), server.stats.list_requests()),
+            (0, 0)
+        );
+        get_json(&server, LIST_PATH).await;
+        get_json(&server, &list("limit=0")).await;
+        get_with(&server, LIST_PATH, &[]).await;
+        get_json(&server, "/elsewhere").await;
+        assert_eq!(server.stats.requests(), 4);
+        assert_eq!(server.stats.list_requests(), 3);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_first_sorts_and_scans_agree() {
+        // The first name sort and search scan run on blocking threads; racing
+        // requests for them must all get the same page.
+        let server = server(20_000).await;
+        let url = format!(
+            "{}{}",
+            server.base_url,
+            list("sort_by=file_name&limit=3&search=a")
+        );
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move {
+                    let response = client()
+                        .get(url)
+                        .header("x-api-key", "demo")
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = response.status().as_u16();
+                    (status, response.json::<Value>().await.unwrap())
+                })
+            })
+            .collect();
+        let mut bodies = Vec::new();
+        for handle in handles {
+            bodies.push(handle.await.unwrap());
+        }
+        assert_eq!(bodies[0].0, 200);
+        assert_eq!(bodies[0].1["count"], 3);
+        assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    }
+}

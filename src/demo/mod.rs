@@ -1,0 +1,223 @@
+//! The embedded demo server: an honest stand-in for a real file-storage service.
+//!
+//! It speaks the FileJar dialect (`GET /v1/files/organization-files`, `x-api-key`
+//! auth, page/limit/skip paging, search and filters) over real HTTP on a local
+//! port, serving a deterministic synthetic [`Dataset`] that can be millions of
+//! files large yet costs nothing to start. It is used by `--demo`, by integration
+//! tests and by benchmarks, so it behaves like a real server on purpose: optional
+//! latency, strict parameter validation with JSON errors, and hostile file names.
+
+pub mod dataset;
+mod filejar;
+
+pub use dataset::{Dataset, DemoFile};
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// What the demo server serves and how.
+#[derive(Debug, Clone)]
+pub struct DemoConfig {
+    /// Number of files in the organisation.
+    pub files: usize,
+    /// Delay added before answering every request, to simulate a slow link.
+    pub latency: Duration,
+    /// Seed of the synthetic dataset: same seed and size, same files.
+    pub seed: u64,
+    /// The only accepted `x-api-key`.
+    pub api_key: String,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig {
+            files: 100_000,
+            latency: Duration::ZERO,
+            seed: 42,
+            api_key: "demo".to_owned(),
+        }
+    }
+}
+
+/// Counts requests the server has answered (for tests and benchmarks).
+#[derive(Debug, Default)]
+pub struct ServerStats {
+    requests: AtomicU64,
+    list_requests: AtomicU64,
+}
+
+impl ServerStats {
+    /// Every request answered, to any path, whatever the status.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Requests answered by the listing endpoint, including rejected ones (401, 400).
+    pub fn list_requests(&self) -> u64 {
+        self.list_requests.load(Ordering::Relaxed)
+    }
+}
+
+/// A running demo server. Dropping it (or [`DemoServer::shutdown`]) stops it.
+#[derive(Debug)]
+pub struct DemoServer {
+    /// The address actually bound (the real port when bound to port 0).
+    pub addr: SocketAddr,
+    /// `http://HOST:PORT`, no trailing slash; the dialect's paths go after it.
+    pub base_url: String,
+    pub stats: Arc<ServerStats>,
+    pub dataset: Arc<Dataset>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl DemoServer {
+    /// Binds (use 127.0.0.1:0 for an ephemeral port) and serves on the current
+    /// tokio runtime in a spawned task.
+    ///
+    /// Must be called within a tokio runtime. Returns `InvalidInput` if
+    /// `config.files` exceeds what the dataset supports (`u32::MAX`).
+    pub async fn start(addr: SocketAddr, config: DemoConfig) -> std::io::Result<DemoServer> {
+        if u32::try_from(config.files).is_err() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("the demo server serves at most {} files", u32::MAX),
+            ));
+        }
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let dataset = Arc::new(Dataset::new(config.seed, config.files));
+        let stats = Arc::new(ServerStats::default());
+        let app = filejar::router(filejar::AppState::new(
+            Arc::clone(&dataset),
+            Arc::clone(&stats),
+            config.api_key,
+            config.latency,
+        ));
+
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            // Graceful: stop accepting, let in-flight requests finish, close idle
+            // keep-alive connections. A dropped sender counts as a signal too.
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop.await;
+                })
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "demo server failed");
+            }
+        });
+        tracing::info!(%addr, files = config.files, "demo server listening");
+
+        Ok(DemoServer {
+            base_url: format!("http://{}", connectable(addr)),
+            addr,
+            stats,
+            dataset,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// Stops accepting and ends the server task (in-flight requests finish first).
+    /// Returns at once; use [`DemoServer::shutdown_and_wait`] to wait for the end.
+    pub fn shutdown(self) {
+        // Drop does the work.
+    }
+
+    /// Like [`DemoServer::shutdown`], but resolves once the server task has ended
+    /// and the port is closed.
+    pub async fn shutdown_and_wait(mut self) {
+        self.signal_shutdown();
+        if let Some(task) = self.task.take() {
+            // A panic in the server task has already been reported by tokio.
+            let _ = task.await;
+        }
+    }
+
+    fn signal_shutdown(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            // The task may already be gone (runtime shut down): nothing to stop then.
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        self.signal_shutdown();
+    }
+}
+
+/// An address a client can connect to: a wildcard bind is reached via loopback.
+fn connectable(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config() {
+        let config = DemoConfig::default();
+        assert_eq!(config.files, 100_000);
+        assert_eq!(config.latency, Duration::ZERO);
+        assert_eq!(config.seed, 42);
+        assert_eq!(config.api_key, "demo");
+    }
+
+    #[test]
+    fn wildcard_binds_are_reached_over_loopback() {
+        let any: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(connectable(any).to_string(), "127.0.0.1:8080");
+        let any6: SocketAddr = "[::]:8080".parse().unwrap();
+        assert_eq!(connectable(any6).to_string(), "[::1]:8080");
+        let local: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        assert_eq!(connectable(local), local);
+    }
+
+    #[tokio::test]
+    async fn starts_instantly_over_ten_million_files_and_stops() {
+        let config = DemoConfig {
+            files: 10_000_000,
+            ..DemoConfig::default()
+        };
+        let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap();
+        assert_eq!(server.dataset.len(), 10_000_000);
+        assert!(server.base_url.starts_with("http://127.0.0.1:"));
+        assert!(!server.base_url.ends_with('/'));
+        let addr = server.addr;
+        server.shutdown_and_wait().await;
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn refuses_more_files_than_supported() {
+        // Only meaningful where usize is wider than u32.
+        let Ok(files) = usize::try_from(u64::from(u32::MAX) + 1) else {
+            return;
+        };
+        let config = DemoConfig {
+            files,
+            ..DemoConfig::default()
+        };
+        let error = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    }
+}
