@@ -1,0 +1,169 @@
+//! The command line, as clap sees it. Parsing only; [`crate::commands`] carries it out.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand};
+use reqwest::Url;
+
+use crate::api::dialect;
+
+/// A fast, keyboard-driven terminal explorer for remote file-storage APIs.
+///
+/// Try it with no account: `filescope demo`. Point it at your own API with
+/// `FILESCOPE_API_KEY=… filescope --dialect filejar --url https://files.example.com`.
+#[derive(Debug, Parser)]
+#[command(name = "filescope", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// Write the log here instead of the data directory's filescope.log.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Which API to open. The key is read from the environment variable FILESCOPE_API_KEY,
+/// never from the command line, where other users could read it in the process list.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The API's dialect.
+    #[arg(long, value_name = "DIALECT", value_parser = dialect_names(), requires = "url")]
+    pub dialect: Option<String>,
+
+    /// The API's base URL, e.g. https://files.example.com (the dialect adds its own paths).
+    #[arg(long, value_name = "URL", value_parser = parse_url, requires = "dialect")]
+    pub url: Option<Url>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the explorer on an embedded demo server (no account, no network).
+    Demo(DemoArgs),
+    /// Run the demo server alone; prints its base URL and serves until killed.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetArgs {
+    /// Number of synthetic files.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub files: usize,
+
+    /// Delay added to every answer, in milliseconds, to feel a slow link.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+
+    /// Seed of the synthetic dataset: the same seed gives the same files.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The dialect the demo server speaks.
+    #[arg(long, value_name = "DIALECT", value_parser = dialect_names(), default_value = "filejar")]
+    pub dialect: String,
+
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The dialect to serve.
+    #[arg(long, value_name = "DIALECT", value_parser = dialect_names())]
+    pub dialect: String,
+
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub addr: SocketAddr,
+
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+}
+
+fn dialect_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(dialect::ids())
+}
+
+fn parse_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text)
+        .map_err(|e| format!("not a URL ({e}); expected e.g. https://files.example.com"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "expected an http:// or https:// URL, got {}://",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none() {
+        return Err("the URL has no host".to_string());
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_the_documented_forms() {
+        let cli =
+            Cli::try_parse_from(["filescope", "demo", "--files", "10", "--latency", "20"]).unwrap();
+        let Some(Command::Demo(demo)) = cli.command else {
+            panic!("not demo")
+        };
+        assert_eq!(
+            (demo.dataset.files, demo.dataset.latency, demo.dataset.seed),
+            (10, 20, 42)
+        );
+
+        let cli = Cli::try_parse_from(["filescope", "serve", "--dialect", "filejar"]).unwrap();
+        let Some(Command::Serve(serve)) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(serve.addr.to_string(), "127.0.0.1:0");
+
+        let cli = Cli::try_parse_from([
+            "filescope",
+            "--dialect",
+            "filejar",
+            "--url",
+            "http://127.0.0.1:8787",
+        ])
+        .unwrap();
+        assert_eq!(cli.connect.url.unwrap().as_str(), "http://127.0.0.1:8787/");
+    }
+
+    #[test]
+    fn bad_flags_are_named() {
+        let err = Cli::try_parse_from(["filescope", "--dialect", "nope", "--url", "http://x"])
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("invalid value 'nope' for '--dialect"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["filescope", "--dialect", "filejar", "--url", "ftp://x"])
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected an http:// or https:// URL"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["filescope", "--url", "http://x"]).unwrap_err();
+        assert!(err.to_string().contains("--dialect"), "{err}");
+        let err = Cli::try_parse_from(["filescope", "demo", "--files", "many"]).unwrap_err();
+        assert!(err.to_string().contains("--files"), "{err}");
+    }
+}

@@ -1,0 +1,82 @@
+//! The terminal: raw mode and the alternate screen on the way in, everything put back on the
+//! way out, whether the way out is a quit, a panic, a signal or a Ctrl-z.
+
+use std::io::{self, Stdout, Write};
+use std::sync::Once;
+
+use crossterm::cursor::{Hide, Show};
+use crossterm::execute;
+use crossterm::terminal::{
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+static PANIC_HOOK: Once = Once::new();
+
+/// Takes over the terminal. The panic hook installed here restores it before the panic message
+/// is printed, so a crash never leaves a raw, invisible-cursor terminal behind.
+pub fn init() -> io::Result<Term> {
+    PANIC_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = restore();
+            previous(info);
+        }));
+    });
+    enter()
+}
+
+/// Raw mode, a cleared alternate screen, and a fresh `Terminal` whose buffers match it.
+/// (`Terminal::clear` would ask the terminal where its cursor is: a round trip that costs a
+/// whole latency over SSH before the first paint, so the screen is cleared directly instead.)
+fn enter() -> io::Result<Term> {
+    enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        Hide,
+        Clear(ClearType::All)
+    )?;
+    Terminal::new(CrosstermBackend::new(io::stdout()))
+}
+
+/// Puts the terminal back as it was. Safe to call more than once.
+pub fn restore() -> io::Result<()> {
+    let mut stdout = io::stdout();
+    let screen = execute!(stdout, LeaveAlternateScreen, Show);
+    let raw = disable_raw_mode();
+    stdout.flush()?;
+    screen.and(raw)
+}
+
+/// Ctrl-z: gives the terminal back to the shell, stops the process, and takes the terminal
+/// again when the shell resumes it (`fg`), redrawing everything.
+pub fn suspend(terminal: &mut Term) -> io::Result<()> {
+    restore()?;
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP).map_err(io::Error::other)?;
+    // Execution continues here after SIGCONT; the new terminal redraws everything.
+    *terminal = enter()?;
+    Ok(())
+}
+
+/// Resolves when the process is asked to stop: SIGTERM, SIGHUP (the SSH session dropped) or
+/// SIGINT (a `kill -INT`; Ctrl-c itself arrives as a key in raw mode).
+pub async fn termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        // Without signal handlers the default actions still stop the process.
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+        _ = int.recv() => {}
+    }
+}
