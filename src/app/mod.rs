@@ -1,0 +1,602 @@
+//! Application state and its update function. `App::update` takes a message (a key, a resize,
+//! a page that arrived, a tick) and returns the effects to carry out (fetch a page, cancel stale
+//! requests, suspend); it does no I/O itself, so every behaviour is testable without a terminal
+//! or a network. [`run`] is the event loop that carries the effects out.
+
+pub mod keys;
+mod run;
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::api::dialect::{Capabilities, Page, PageRequest};
+use crate::api::{ApiError, FileRecord, ListQuery, Sort, SortField};
+use crate::listing::{Applied, Cursor, Motion, PagedList, wanted_rows};
+use crate::ui;
+
+pub use keys::Action;
+pub use run::{run, spawn_fetch};
+
+/// How long typing in the filter bar must pause before the search is sent.
+pub const FILTER_DEBOUNCE: Duration = Duration::from_millis(250);
+/// How often the spinner turns while something loads.
+pub const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Everything that can happen to the app.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// A page arrived (or failed), tagged with the generation and page it was requested for.
+    Page {
+        generation: u64,
+        page: usize,
+        result: Result<Page, ApiError>,
+    },
+    /// Time passed: debounce deadlines and the spinner.
+    Tick,
+    /// SIGTERM, SIGHUP or SIGINT.
+    Terminate,
+}
+
+/// What the app asks the runtime to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Fetch {
+        generation: u64,
+        query: ListQuery,
+        page: PageRequest,
+    },
+    /// Abort every request made for a generation older than this one.
+    CancelBefore(u64),
+    Suspend,
+}
+
+/// What the keyboard is talking to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    List,
+    Filter,
+    Jump,
+    SortMenu { index: usize },
+    Help,
+    DetailFull,
+}
+
+/// Which pane of the list view has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Detail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Info(String),
+    Error(String),
+}
+
+/// Static facts about the connection, shown in the header.
+#[derive(Debug, Clone)]
+pub struct ConnectionInfo {
+    pub label: String,
+    pub dialect: &'static str,
+}
+
+pub struct App {
+    pub conn: ConnectionInfo,
+    pub caps: &'static Capabilities,
+    pub query: ListQuery,
+    pub list: PagedList,
+    pub cursor: Cursor,
+    pub mode: Mode,
+    pub focus: Focus,
+    pub filter: Input,
+    pub jump: Input,
+    pub detail_scroll: u16,
+    pub help_scroll: u16,
+    pub status: Option<Status>,
+    /// What the API says the listing belongs to (FileJar's organization name).
+    pub scope: Option<String>,
+    pub spinner: usize,
+    pub should_quit: bool,
+    /// Set by `update` when the screen needs drawing; cleared by the runtime after a draw.
+    pub dirty: bool,
+    size: (u16, u16),
+    filter_deadline: Option<Instant>,
+    next_spin: Option<Instant>,
+    /// Rows ahead of the screen to have loaded while scrolling.
+    prefetch_distance: usize,
+    /// A jump to the end asked for before the row count was known.
+    end_wanted: bool,
+}
+
+impl App {
+    pub fn new(conn: ConnectionInfo, caps: &'static Capabilities, page_size: usize) -> Self {
+        App {
+            conn,
+            caps,
+            query: ListQuery::new(caps.default_sort),
+            list: PagedList::new(page_size),
+            cursor: Cursor::default(),
+            mode: Mode::List,
+            focus: Focus::List,
+            filter: Input::default(),
+            jump: Input::default(),
+            detail_scroll: 0,
+            help_scroll: 0,
+            status: None,
+            scope: None,
+            spinner: 0,
+            should_quit: false,
+            dirty: true,
+            size: (0, 0),
+            filter_deadline: None,
+            next_spin: None,
+            prefetch_distance: (page_size / 2).max(1),
+            end_wanted: false,
+        }
+    }
+
+    /// Sizes the view and requests the first page.
+    pub fn start(&mut self, width: u16, height: u16, now: Instant) -> Vec<Effect> {
+        self.size = (width, height);
+        self.cursor.height = ui::table_rows(self, width, height);
+        self.restart(now)
+    }
+
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// The selected record, when its page is loaded.
+    pub fn selected(&self) -> Option<&FileRecord> {
+        self.list.record(self.cursor.selected)
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.list.pending() > 0
+    }
+
+    /// When the runtime should next send [`Msg::Tick`], if at all. Nothing ticks while idle.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let spin = if self.is_loading() {
+            self.next_spin
+        } else {
+            None
+        };
+        match (self.filter_deadline, spin) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) => {
+                if key.kind == KeyEventKind::Release {
+                    return Vec::new();
+                }
+                self.dirty = true;
+                self.on_key(key, now)
+            }
+            Msg::Resize { width, height } => {
+                self.dirty = true;
+                self.size = (width, height);
+                let rows = ui::table_rows(self, width, height);
+                self.cursor.set_height(rows, self.list.row_count());
+                self.fetch_wanted(Motion::Jump, now)
+            }
+            Msg::Page {
+                generation,
+                page,
+                result,
+            } => self.on_page(generation, page, result, now),
+            Msg::Tick => self.on_tick(now),
+            Msg::Terminate => {
+                self.should_quit = true;
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_page(
+        &mut self,
+        generation: u64,
+        page: usize,
+        result: Result<Page, ApiError>,
+        now: Instant,
+    ) -> Vec<Effect> {
+        let scope = result.as_ref().ok().and_then(|p| p.scope.clone());
+        let error = result.as_ref().err().map(ToString::to_string);
+        let applied = self
+            .list
+            .apply(generation, page, result.map_err(|e| e.to_string()));
+        if applied == Applied::Stale {
+            tracing::debug!(
+                generation,
+                page,
+                current = self.list.generation(),
+                "dropped a stale page"
+            );
+            return Vec::new();
+        }
+        self.dirty = true;
+        if scope.is_some() {
+            self.scope = scope;
+        }
+        if let Some(error) = error {
+            self.status = Some(Status::Error(format!("page {page}: {error} (R reloads)")));
+        }
+        let len = self.list.row_count();
+        if self.end_wanted && self.list.is_count_known() {
+            self.end_wanted = false;
+            self.cursor.move_to(len.saturating_sub(1), len);
+            return self.fetch_wanted(Motion::Jump, now);
+        }
+        self.cursor.follow(len);
+        // The first page may show the listing is shorter than the screen, or the count may
+        // have become known: fetch whatever the screen still lacks.
+        self.fetch_wanted(Motion::Jump, now)
+    }
+
+    fn on_tick(&mut self, now: Instant) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if self.filter_deadline.is_some_and(|d| d <= now) {
+            self.filter_deadline = None;
+            effects.extend(self.apply_filter(now));
+        }
+        if self.is_loading() && self.next_spin.is_some_and(|d| d <= now) {
+            self.spinner = self.spinner.wrapping_add(1);
+            self.next_spin = Some(now + SPINNER_INTERVAL);
+            self.dirty = true;
+        }
+        effects
+    }
+
+    fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.should_quit = true;
+            return Vec::new();
+        }
+        match self.mode {
+            Mode::List => self.on_list_key(key, now),
+            Mode::Filter => self.on_filter_key(key, now),
+            Mode::Jump => self.on_jump_key(key, now),
+            Mode::SortMenu { index } => self.on_sort_menu_key(key, index, now),
+            Mode::Help => {
+                self.on_help_key(key);
+                Vec::new()
+            }
+            Mode::DetailFull => {
+                if matches!(key.code, KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter) {
+                    self.mode = Mode::List;
+                } else {
+                    self.scroll_detail(key);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_list_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        let Some(action) = keys::action_for(&key) else {
+            return Vec::new();
+        };
+        self.status = None;
+        if self.focus == Focus::Detail && self.scroll_detail(key) {
+            return Vec::new();
+        }
+        let len = self.list.row_count();
+        let height = self.cursor.height.max(1) as isize;
+        let motion = match action {
+            Action::Quit => {
+                self.should_quit = true;
+                return Vec::new();
+            }
+            Action::Suspend => return vec![Effect::Suspend],
+            Action::Down => self.cursor.move_by(1, len),
+            Action::Up => self.cursor.move_by(-1, len),
+            Action::HalfPageDown => self.cursor.page_by((height / 2).max(1), len),
+            Action::HalfPageUp => self.cursor.page_by(-(height / 2).max(1), len),
+            Action::PageDown => self.cursor.page_by(height, len),
+            Action::PageUp => self.cursor.page_by(-height, len),
+            Action::Top => {
+                self.cursor.move_to(0, len);
+                Motion::Jump
+            }
+            Action::Bottom => {
+                if !self.list.is_count_known() {
+                    self.end_wanted = true;
+                }
+                self.cursor.move_to(len.saturating_sub(1), len);
+                Motion::Jump
+            }
+            Action::JumpPrompt => {
+                self.jump.reset();
+                self.mode = Mode::Jump;
+                return Vec::new();
+            }
+            Action::Filter => {
+                self.mode = Mode::Filter;
+                return Vec::new();
+            }
+            Action::ClearFilter => {
+                if self.filter.value().is_empty() {
+                    return Vec::new();
+                }
+                self.filter.reset();
+                return self.apply_filter(now);
+            }
+            Action::CycleSort => return self.cycle_sort(now),
+            Action::FlipSort => {
+                let sort = Sort {
+                    field: self.query.sort.field,
+                    order: self.query.sort.order.flipped(),
+                };
+                return self.set_sort(sort, now);
+            }
+            Action::SortMenu => {
+                let index = self
+                    .caps
+                    .sort_fields
+                    .iter()
+                    .position(|f| *f == self.query.sort.field)
+                    .unwrap_or(0);
+                if !self.caps.sort_fields.is_empty() {
+                    self.mode = Mode::SortMenu { index };
+                }
+                return Vec::new();
+            }
+            Action::SwitchFocus => {
+                self.focus = match self.focus {
+                    Focus::List => Focus::Detail,
+                    Focus::Detail => Focus::List,
+                };
+                return Vec::new();
+            }
+            Action::OpenDetail => {
+                self.mode = Mode::DetailFull;
+                return Vec::new();
+            }
+            Action::Help => {
+                self.help_scroll = 0;
+                self.mode = Mode::Help;
+                return Vec::new();
+            }
+            Action::Reload => return self.reload(now),
+        };
+        self.detail_scroll = 0;
+        self.fetch_wanted(motion, now)
+    }
+
+    /// Scrolls the detail text for navigation keys; false for any other key.
+    fn scroll_detail(&mut self, key: KeyEvent) -> bool {
+        let page = self.size.1.saturating_sub(4).max(1);
+        let scroll = &mut self.detail_scroll;
+        match keys::action_for(&key) {
+            Some(Action::Down) => *scroll = scroll.saturating_add(1),
+            Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+            Some(Action::PageDown | Action::HalfPageDown) => *scroll = scroll.saturating_add(page),
+            Some(Action::PageUp | Action::HalfPageUp) => *scroll = scroll.saturating_sub(page),
+            Some(Action::Top) => *scroll = 0,
+            Some(Action::Bottom) => *scroll = u16::MAX,
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_help_key(&mut self, key: KeyEvent) {
+        match keys::action_for(&key) {
+            Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1),
+            Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
+            _ => self.mode = Mode::List,
+        }
+    }
+
+    fn on_filter_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Enter => {
+                self.mode = Mode::List;
+                self.filter_deadline = None;
+                self.apply_filter(now)
+            }
+            KeyCode::Esc => {
+                self.mode = Mode::List;
+                self.filter_deadline = None;
+                self.filter.reset();
+                self.apply_filter(now)
+            }
+            _ => {
+                if self.filter.handle_event(&Event::Key(key)).is_some() {
+                    self.filter_deadline = Some(now + FILTER_DEBOUNCE);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_jump_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Esc => {
+                self.mode = Mode::List;
+                Vec::new()
+            }
+            KeyCode::Enter => {
+                self.mode = Mode::List;
+                let len = self.list.row_count();
+                match parse_jump(self.jump.value(), len) {
+                    Some(row) => {
+                        // The target goes to the top of the screen: it and what follows it
+                        // are shown, usually from the one page it lands on.
+                        self.cursor.offset = row;
+                        self.cursor.move_to(row, len);
+                        self.detail_scroll = 0;
+                        self.fetch_wanted(Motion::Jump, now)
+                    }
+                    None => {
+                        self.status = Some(Status::Error(format!(
+                            "not a row number or a percentage: {:?} (try :5000 or :50%)",
+                            self.jump.value()
+                        )));
+                        Vec::new()
+                    }
+                }
+            }
+            _ => {
+                self.jump.handle_event(&Event::Key(key));
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_sort_menu_key(&mut self, key: KeyEvent, index: usize, now: Instant) -> Vec<Effect> {
+        let fields = self.caps.sort_fields;
+        let pick = |field: SortField| fields.iter().position(|f| *f == field);
+        let chosen = match key.code {
+            KeyCode::Esc | KeyCode::Char('o') | KeyCode::Char('q') => {
+                self.mode = Mode::List;
+                return Vec::new();
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.mode = Mode::SortMenu {
+                    index: (index + 1) % fields.len(),
+                };
+                return Vec::new();
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.mode = Mode::SortMenu {
+                    index: (index + fields.len() - 1) % fields.len(),
+                };
+                return Vec::new();
+            }
+            KeyCode::Enter => Some(index),
+            KeyCode::Char('n') => pick(SortField::Name),
+            KeyCode::Char('s') => pick(SortField::Size),
+            KeyCode::Char('t') => pick(SortField::Type),
+            KeyCode::Char('c') => pick(SortField::Created),
+            KeyCode::Char('u') => pick(SortField::Updated),
+            _ => None,
+        };
+        let Some(chosen) = chosen else {
+            return Vec::new();
+        };
+        self.mode = Mode::List;
+        let field = fields[chosen];
+        let order = if field == self.query.sort.field {
+            self.query.sort.order.flipped()
+        } else {
+            field.natural_order()
+        };
+        self.set_sort(Sort { field, order }, now)
+    }
+
+    fn cycle_sort(&mut self, now: Instant) -> Vec<Effect> {
+        let fields = self.caps.sort_fields;
+        if fields.is_empty() {
+            self.status = Some(Status::Info("this API cannot sort".to_string()));
+            return Vec::new();
+        }
+        let next = fields
+            .iter()
+            .position(|f| *f == self.query.sort.field)
+            .map_or(0, |i| (i + 1) % fields.len());
+        let field = fields[next];
+        self.set_sort(
+            Sort {
+                field,
+                order: field.natural_order(),
+            },
+            now,
+        )
+    }
+
+    fn set_sort(&mut self, sort: Sort, now: Instant) -> Vec<Effect> {
+        if sort == self.query.sort {
+            return Vec::new();
+        }
+        self.query.sort = sort;
+        self.restart(now)
+    }
+
+    /// Sends the filter bar's text as the search, if it changed.
+    fn apply_filter(&mut self, now: Instant) -> Vec<Effect> {
+        let text = self.filter.value().trim();
+        if text == self.query.search {
+            return Vec::new();
+        }
+        self.query.search = text.to_string();
+        self.restart(now)
+    }
+
+    /// Lists again from the top for a new query: a new generation, so answers still in flight
+    /// for the old one are dropped (and their requests cancelled).
+    fn restart(&mut self, now: Instant) -> Vec<Effect> {
+        self.cursor.selected = 0;
+        self.cursor.offset = 0;
+        self.reload(now)
+    }
+
+    /// Lists again with the same query, keeping the position.
+    fn reload(&mut self, now: Instant) -> Vec<Effect> {
+        let generation = self.list.reset();
+        self.detail_scroll = 0;
+        self.dirty = true;
+        let mut effects = vec![Effect::CancelBefore(generation)];
+        // The row count is unknown again until an answer comes, so ask directly for the rows
+        // on screen rather than waiting for page 1 to say how many there are.
+        let top = self.cursor.offset;
+        let rows = top..top + self.cursor.height.max(1);
+        let requests = self.list.request_rows(rows);
+        effects.extend(self.fetch_effects(requests, now));
+        effects
+    }
+
+    /// Requests the pages the screen (and, while scrolling, the prefetch distance) needs.
+    fn fetch_wanted(&mut self, motion: Motion, now: Instant) -> Vec<Effect> {
+        let len = self.list.row_count();
+        let rows = wanted_rows(&self.cursor, len, motion, self.prefetch_distance);
+        let requests = self.list.request_rows(rows);
+        self.fetch_effects(requests, now)
+    }
+
+    fn fetch_effects(&mut self, requests: Vec<PageRequest>, now: Instant) -> Vec<Effect> {
+        if !requests.is_empty() && self.next_spin.is_none_or(|t| t < now) {
+            self.next_spin = Some(now + SPINNER_INTERVAL);
+        }
+        let generation = self.list.generation();
+        requests
+            .into_iter()
+            .map(|page| Effect::Fetch {
+                generation,
+                query: self.query.clone(),
+                page,
+            })
+            .collect()
+    }
+}
+
+/// Reads the `:` prompt: a 1-based row number, or a percentage of the listing (`50%`).
+/// Returns the 0-based row.
+pub fn parse_jump(text: &str, len: usize) -> Option<usize> {
+    let text = text.trim().replace(['_', ','], "");
+    if let Some(pct) = text.strip_suffix('%') {
+        let pct: f64 = pct.trim().parse().ok()?;
+        if !(0.0..=100.0).contains(&pct) {
+            return None;
+        }
+        let last = len.saturating_sub(1);
+        return Some(((last as f64) * pct / 100.0).round() as usize);
+    }
+    let row: usize = text.parse().ok()?;
+    Some(row.saturating_sub(1))
+}
+
+#[cfg(test)]
+mod tests;

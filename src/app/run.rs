@@ -1,0 +1,133 @@
+//! The event loop: one message queue fed by the terminal, finished requests and timers. It
+//! drains every queued message before drawing, so a burst of answers costs one frame, and it
+//! draws only when something changed: an idle explorer uses no CPU and writes no bytes.
+
+use std::future::Future;
+use std::io;
+use std::time::Instant;
+
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::task::AbortHandle;
+
+use super::{App, Effect, Msg};
+use crate::api::dialect::PageRequest;
+use crate::api::{Client, ListQuery};
+use crate::ui;
+
+/// Runs the app until it quits. `events` is the terminal's event stream; `shutdown` resolves
+/// on a termination signal; `suspend` is called for Ctrl-z and must return once resumed.
+pub async fn run<B, E, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    client: Client,
+    mut events: E,
+    shutdown: S,
+    mut suspend: impl FnMut(&mut Terminal<B>) -> io::Result<()>,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+    S: Future<Output = ()>,
+{
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let mut requests: Vec<(u64, AbortHandle)> = Vec::new();
+    let mut execute = |effects: Vec<Effect>, terminal: &mut Terminal<B>, app: &mut App| {
+        for effect in effects {
+            match effect {
+                Effect::Fetch {
+                    generation,
+                    query,
+                    page,
+                } => {
+                    requests.retain(|(_, handle)| !handle.is_finished());
+                    let handle = spawn_fetch(&client, &tx, generation, query, page);
+                    requests.push((generation, handle));
+                }
+                Effect::CancelBefore(generation) => {
+                    requests.retain(|(g, handle)| {
+                        if *g < generation {
+                            handle.abort();
+                        }
+                        *g >= generation
+                    });
+                }
+                Effect::Suspend => {
+                    suspend(terminal)?;
+                    app.dirty = true;
+                }
+            }
+        }
+        io::Result::Ok(())
+    };
+
+    let size = terminal.size()?;
+    let effects = app.start(size.width, size.height, Instant::now());
+    execute(effects, terminal, app)?;
+    tokio::pin!(shutdown);
+
+    loop {
+        if app.dirty {
+            terminal.draw(|frame| ui::draw(frame, app))?;
+            app.dirty = false;
+        }
+        if app.should_quit {
+            break;
+        }
+        let deadline = app.next_deadline();
+        let msg = tokio::select! {
+            biased;
+            () = &mut shutdown => Msg::Terminate,
+            Some(event) = events.next() => match event? {
+                Event::Key(key) => Msg::Key(key),
+                Event::Resize(width, height) => Msg::Resize { width, height },
+                _ => continue,
+            },
+            Some(msg) = rx.recv() => msg,
+            () = sleep_until(deadline), if deadline.is_some() => Msg::Tick,
+        };
+        let effects = app.update(msg, Instant::now());
+        execute(effects, terminal, app)?;
+        // Everything already queued is handled before the next frame.
+        while let Ok(msg) = rx.try_recv() {
+            let effects = app.update(msg, Instant::now());
+            execute(effects, terminal, app)?;
+        }
+    }
+    for (_, handle) in requests {
+        handle.abort();
+    }
+    Ok(())
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    if let Some(deadline) = deadline {
+        tokio::time::sleep_until(deadline.into()).await;
+    }
+}
+
+/// Fetches one page in the background and posts the answer, tagged with what it was asked for.
+pub fn spawn_fetch(
+    client: &Client,
+    tx: &UnboundedSender<Msg>,
+    generation: u64,
+    query: ListQuery,
+    page: PageRequest,
+) -> AbortHandle {
+    let client = client.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let result = client.list_page(&query, page).await;
+        // The receiver is gone only when the app has quit; nothing is waiting for this answer.
+        let _ = tx.send(Msg::Page {
+            generation,
+            page: page.number,
+            result,
+        });
+    })
+    .abort_handle()
+}

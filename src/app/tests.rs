@@ -1,0 +1,410 @@
+//! State tests of the app: keys in, effects out, no terminal and no network.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::value::RawValue;
+
+use super::*;
+use crate::api::dialect::by_id;
+use crate::api::{Order, SortField};
+
+const PAGE: usize = 100;
+
+fn app() -> App {
+    let dialect = by_id("filejar").unwrap();
+    let info = ConnectionInfo {
+        label: "test".into(),
+        dialect: dialect.id(),
+    };
+    App::new(info, dialect.capabilities(), PAGE)
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn fetched(effects: &[Effect]) -> Vec<usize> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Fetch { page, .. } => Some(page.number),
+            _ => None,
+        })
+        .collect()
+}
+
+fn page_of(number: usize, total: usize) -> Page {
+    let first = (number - 1) * PAGE;
+    let records = (first..(first + PAGE).min(total))
+        .map(|i| FileRecord {
+            id: format!("id-{i}"),
+            name: format!("file-{i}"),
+            size: Some(i as u64),
+            content_type: Some("text/plain".into()),
+            created_at: None,
+            updated_at: None,
+            url: None,
+            problems: Vec::new(),
+            raw: RawValue::from_string(format!("{{\"id\":\"id-{i}\"}}")).unwrap(),
+        })
+        .collect();
+    Page {
+        records,
+        total: Some(total),
+        has_next: None,
+        scope: None,
+    }
+}
+
+/// Answers every fetch in `effects` from a synthetic listing of `total` rows, as the runtime
+/// would, and returns the pages that were fetched along the way.
+fn answer_all(app: &mut App, mut effects: Vec<Effect>, total: usize, now: Instant) -> Vec<usize> {
+    let mut pages = Vec::new();
+    while let Some(effect) = effects.pop() {
+        if let Effect::Fetch {
+            generation, page, ..
+        } = effect
+        {
+            pages.push(page.number);
+            let msg = Msg::Page {
+                generation,
+                page: page.number,
+                result: Ok(page_of(page.number, total)),
+            };
+            effects.extend(app.update(msg, now));
+        }
+    }
+    pages.sort_unstable();
+    pages
+}
+
+/// An app showing the first page of a `total`-row listing on a 120x40 screen.
+fn started(total: usize) -> (App, Instant) {
+    let mut app = app();
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    assert_eq!(
+        fetched(&effects),
+        [1],
+        "only the first page is fetched at start"
+    );
+    answer_all(&mut app, effects, total, now);
+    (app, now)
+}
+
+#[test]
+fn start_fetches_only_the_first_page() {
+    let (app, _) = started(100_000);
+    assert_eq!(app.list.row_count(), 100_000);
+    assert_eq!(app.selected().unwrap().name, "file-0");
+    assert!(!app.is_loading());
+}
+
+#[test]
+fn scrolling_prefetches_the_next_page_before_it_is_reached() {
+    let (mut app, now) = started(100_000);
+    let height = app.cursor.height;
+    let mut requested_at = None;
+    for step in 1..PAGE {
+        let effects = app.update(key('j'), now);
+        if !fetched(&effects).is_empty() {
+            assert_eq!(fetched(&effects), [2]);
+            requested_at = Some(step);
+            break;
+        }
+    }
+    let at = requested_at.expect("page 2 was requested while scrolling page 1");
+    // Requested while the bottom of the screen was still at least a few rows from page 2.
+    assert!(
+        at + height < PAGE,
+        "requested at row {at} with {height} rows on screen"
+    );
+}
+
+#[test]
+fn jump_to_end_fetches_only_the_last_page() {
+    let (mut app, now) = started(100_000);
+    let effects = app.update(key('G'), now);
+    assert_eq!(fetched(&effects), [1000]);
+    assert_eq!(app.cursor.selected, 99_999);
+    assert!(matches!(app.list.row(99_999), crate::listing::Row::Pending));
+    answer_all(&mut app, effects, 100_000, now);
+    assert_eq!(app.selected().unwrap().name, "file-99999");
+    // Back to the top: page 1 is loaded already, nothing is fetched again.
+    assert!(fetched(&app.update(key('g'), now)).is_empty());
+}
+
+#[test]
+fn jump_to_end_before_the_count_is_known_lands_when_it_is() {
+    let mut app = app();
+    let now = Instant::now();
+    let first = app.start(120, 40, now);
+    assert!(fetched(&app.update(key('G'), now)).is_empty());
+    let pages = answer_all(&mut app, first, 5_000, now);
+    assert_eq!(pages, [1, 50]);
+    assert_eq!(app.cursor.selected, 4_999);
+    assert_eq!(app.selected().unwrap().name, "file-4999");
+}
+
+#[test]
+fn jump_prompt_by_row_and_percentage() {
+    let (mut app, now) = started(100_000);
+    app.update(key(':'), now);
+    assert_eq!(app.mode, Mode::Jump);
+    for c in "50%".chars() {
+        app.update(key(c), now);
+    }
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert_eq!(app.mode, Mode::List);
+    assert_eq!(app.cursor.selected, 50_000);
+    assert_eq!(fetched(&effects), [501]);
+
+    app.update(key(':'), now);
+    for c in "1234".chars() {
+        app.update(key(c), now);
+    }
+    app.update(code(KeyCode::Enter), now);
+    assert_eq!(app.cursor.selected, 1_233);
+
+    app.update(key(':'), now);
+    app.update(key('x'), now);
+    app.update(code(KeyCode::Enter), now);
+    assert!(matches!(app.status, Some(Status::Error(_))));
+    assert_eq!(app.cursor.selected, 1_233);
+}
+
+#[test]
+fn parse_jump_forms() {
+    assert_eq!(parse_jump("1", 10), Some(0));
+    assert_eq!(parse_jump("0", 10), Some(0));
+    assert_eq!(parse_jump("1,000", 10_000), Some(999));
+    assert_eq!(parse_jump("100%", 101), Some(100));
+    assert_eq!(parse_jump("0%", 101), Some(0));
+    assert_eq!(parse_jump("101%", 101), None);
+    assert_eq!(parse_jump("-3", 10), None);
+    assert_eq!(parse_jump("", 10), None);
+}
+
+#[test]
+fn sort_change_restarts_and_drops_answers_for_the_old_order() {
+    let (mut app, now) = started(100_000);
+    app.update(key('G'), now);
+    let old_generation = app.list.generation();
+    let effects = app.update(key('s'), now);
+    let new_generation = app.list.generation();
+    assert_ne!(old_generation, new_generation);
+    assert_eq!(effects[0], Effect::CancelBefore(new_generation));
+    assert_eq!(fetched(&effects), [1]);
+    assert_eq!(app.cursor.selected, 0, "the listing restarts from the top");
+    let Effect::Fetch { query, .. } = &effects[1] else {
+        panic!("expected a fetch")
+    };
+    // FileJar's default is created ↓; the next field in the cycle is updated, newest first.
+    assert_eq!(query.sort.field, SortField::Updated);
+    assert_eq!(query.sort.order, Order::Desc);
+
+    // The last page of the old order arrives late: it must not paint rows.
+    let stale = Msg::Page {
+        generation: old_generation,
+        page: 1000,
+        result: Ok(page_of(1000, 100_000)),
+    };
+    app.dirty = false;
+    assert!(app.update(stale, now).is_empty());
+    assert!(!app.dirty, "a stale answer does not even cause a redraw");
+    assert_eq!(app.list.loaded_rows(), 0);
+
+    let effects = app.update(key('S'), now);
+    assert_eq!(app.query.sort.order, Order::Asc);
+    assert_eq!(fetched(&effects), [1]);
+}
+
+#[test]
+fn sort_menu_picks_fields_and_flips_the_current_one() {
+    let (mut app, now) = started(1_000);
+    app.update(key('o'), now);
+    assert!(matches!(app.mode, Mode::SortMenu { .. }));
+    let effects = app.update(key('n'), now);
+    assert_eq!(app.mode, Mode::List);
+    assert_eq!(app.query.sort.field, SortField::Name);
+    assert_eq!(app.query.sort.order, Order::Asc);
+    assert_eq!(fetched(&effects), [1]);
+    app.update(key('o'), now);
+    app.update(code(KeyCode::Enter), now);
+    assert_eq!(
+        app.query.sort.order,
+        Order::Desc,
+        "choosing the current field flips it"
+    );
+    app.update(key('o'), now);
+    assert!(app.update(code(KeyCode::Esc), now).is_empty());
+    assert_eq!(app.mode, Mode::List);
+}
+
+#[test]
+fn filter_typing_is_debounced_then_sent() {
+    let (mut app, now) = started(1_000);
+    app.update(key('/'), now);
+    assert_eq!(app.mode, Mode::Filter);
+    for (i, c) in "rep".chars().enumerate() {
+        let effects = app.update(key(c), now + Duration::from_millis(i as u64 * 50));
+        assert!(effects.is_empty(), "no request while typing");
+    }
+    let typed_at = now + Duration::from_millis(100);
+    assert_eq!(app.next_deadline(), Some(typed_at + FILTER_DEBOUNCE));
+    assert!(
+        app.update(Msg::Tick, typed_at + FILTER_DEBOUNCE / 2)
+            .is_empty()
+    );
+    let effects = app.update(Msg::Tick, typed_at + FILTER_DEBOUNCE);
+    assert_eq!(fetched(&effects), [1]);
+    assert_eq!(app.query.search, "rep");
+    assert_eq!(app.mode, Mode::Filter, "still typing");
+
+    // Enter keeps the filter and sends nothing new when nothing changed.
+    assert!(fetched(&app.update(code(KeyCode::Enter), typed_at)).is_empty());
+    assert_eq!(app.mode, Mode::List);
+    assert_eq!(app.query.search, "rep");
+
+    // Esc in the list clears it and lists everything again.
+    let effects = app.update(code(KeyCode::Esc), typed_at);
+    assert_eq!(fetched(&effects), [1]);
+    assert_eq!(app.query.search, "");
+}
+
+#[test]
+fn filter_enter_applies_at_once_and_esc_cancels() {
+    let (mut app, now) = started(1_000);
+    app.update(key('/'), now);
+    app.update(key('x'), now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert_eq!(fetched(&effects), [1]);
+    assert_eq!(app.query.search, "x");
+    assert_eq!(app.next_deadline().filter(|_| !app.is_loading()), None);
+
+    app.update(key('/'), now);
+    app.update(key('y'), now);
+    let effects = app.update(code(KeyCode::Esc), now);
+    assert_eq!(app.mode, Mode::List);
+    assert_eq!(app.query.search, "");
+    assert_eq!(app.filter.value(), "");
+    assert_eq!(fetched(&effects), [1]);
+}
+
+#[test]
+fn reload_keeps_the_position_and_fetches_only_what_is_on_screen() {
+    let (mut app, now) = started(100_000);
+    app.update(key(':'), now);
+    for c in "25001".chars() {
+        app.update(key(c), now);
+    }
+    let effects = app.update(code(KeyCode::Enter), now);
+    answer_all(&mut app, effects, 100_000, now);
+    let effects = app.update(key('R'), now);
+    assert!(matches!(effects[0], Effect::CancelBefore(_)));
+    let pages = answer_all(&mut app, effects, 100_000, now);
+    assert_eq!(
+        pages,
+        [251],
+        "row 25,001 opens page 251 and the screen stays on it"
+    );
+    assert_eq!(app.cursor.selected, 25_000);
+    assert_eq!(app.selected().unwrap().name, "file-25000");
+}
+
+#[test]
+fn page_errors_show_in_the_status_line() {
+    let mut app = app();
+    let now = Instant::now();
+    let effects = app.start(80, 24, now);
+    let Some(Effect::Fetch { generation, .. }) = effects.last().cloned() else {
+        panic!("expected a fetch")
+    };
+    let err = crate::api::ApiError::Http {
+        status: 401,
+        url: "http://127.0.0.1:1/v1/files/organization-files".into(),
+        code: Some("unauthorized".into()),
+        message: "Invalid API key".into(),
+        hint: Some("the x-api-key header was rejected".into()),
+    };
+    app.update(
+        Msg::Page {
+            generation,
+            page: 1,
+            result: Err(err),
+        },
+        now,
+    );
+    let Some(Status::Error(text)) = &app.status else {
+        panic!("no error shown")
+    };
+    assert!(
+        text.contains("HTTP 401") && text.contains("x-api-key"),
+        "{text}"
+    );
+    assert!(matches!(app.list.row(0), crate::listing::Row::Failed(_)));
+}
+
+#[test]
+fn views_and_focus() {
+    let (mut app, now) = started(1_000);
+    app.update(code(KeyCode::Tab), now);
+    assert_eq!(app.focus, Focus::Detail);
+    app.update(key('j'), now);
+    assert_eq!(app.detail_scroll, 1, "j scrolls the focused detail pane");
+    assert_eq!(app.cursor.selected, 0);
+    app.update(code(KeyCode::Tab), now);
+    assert_eq!(app.focus, Focus::List);
+
+    app.update(code(KeyCode::Enter), now);
+    assert_eq!(app.mode, Mode::DetailFull);
+    app.update(key('j'), now);
+    app.update(code(KeyCode::Esc), now);
+    assert_eq!(app.mode, Mode::List);
+
+    app.update(key('?'), now);
+    assert_eq!(app.mode, Mode::Help);
+    app.update(key('x'), now);
+    assert_eq!(app.mode, Mode::List);
+}
+
+#[test]
+fn quitting_and_suspending() {
+    let (mut app, now) = started(10);
+    assert_eq!(app.update(ctrl('z'), now), [Effect::Suspend]);
+    assert!(!app.should_quit);
+    app.update(key('q'), now);
+    assert!(app.should_quit);
+
+    let (mut app, now) = started(10);
+    app.update(key('/'), now);
+    app.update(ctrl('c'), now);
+    assert!(app.should_quit, "Ctrl-c quits from any mode");
+
+    let (mut app, now) = started(10);
+    app.update(Msg::Terminate, now);
+    assert!(app.should_quit);
+}
+
+#[test]
+fn spinner_ticks_only_while_loading() {
+    let mut app = app();
+    let now = Instant::now();
+    let effects = app.start(80, 24, now);
+    let deadline = app
+        .next_deadline()
+        .expect("spinner while the first page loads");
+    app.update(Msg::Tick, deadline);
+    assert_eq!(app.spinner, 1);
+    answer_all(&mut app, effects, 10, now);
+    assert_eq!(app.next_deadline(), None, "nothing ticks while idle");
+}

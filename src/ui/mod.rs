@@ -1,0 +1,186 @@
+//! Views: functions that draw the app's state and change nothing. Every string that came from
+//! a server goes through [`crate::text::sanitize`] on its way to the buffer.
+
+mod detail;
+mod overlay;
+mod table;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{App, Mode, Status};
+use crate::text::{sanitize, thousands};
+
+pub use detail::detail_lines;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Where each part of the list view goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub table: Rect,
+    pub detail: Option<Rect>,
+    pub footer: Rect,
+}
+
+/// Splits the screen: a header line, the table (with the detail pane beside it on wide
+/// terminals, below it on tall narrow ones, hidden on small ones), and a footer line.
+pub fn areas(area: Rect) -> Areas {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let (table, detail) = if body.width >= 110 {
+        let [t, d] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+            .areas(body);
+        (t, Some(d))
+    } else if body.height >= 24 {
+        let [t, d] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
+        (t, Some(d))
+    } else {
+        (body, None)
+    };
+    Areas {
+        header,
+        table,
+        detail,
+        footer,
+    }
+}
+
+/// Rows of files the table shows at this terminal size (its column-title line excluded).
+pub fn table_rows(_app: &App, width: u16, height: u16) -> usize {
+    let a = areas(Rect::new(0, 0, width, height));
+    a.table.height.saturating_sub(1) as usize
+}
+
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    let area = frame.area();
+    let a = areas(area);
+    draw_header(frame, app, a.header);
+    if app.mode == Mode::DetailFull {
+        let body = Rect::new(
+            area.x,
+            a.header.bottom(),
+            area.width,
+            a.footer.y - a.header.bottom(),
+        );
+        detail::draw(frame, app, body, true);
+    } else {
+        table::draw(frame, app, a.table);
+        if let Some(detail) = a.detail {
+            detail::draw(frame, app, detail, false);
+        }
+    }
+    draw_footer(frame, app, a.footer);
+    match app.mode {
+        Mode::Help => overlay::help(frame, app, area),
+        Mode::SortMenu { index } => overlay::sort_menu(frame, app, index, area),
+        _ => {}
+    }
+}
+
+fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let mut left = vec![
+        Span::styled(
+            " filescope ",
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ),
+        Span::raw(" "),
+        Span::styled(sanitize(&app.conn.label).into_owned(), Style::new().bold()),
+        Span::raw(format!(" ({})", app.conn.dialect)),
+    ];
+    if let Some(scope) = &app.scope {
+        left.push(Span::raw(" · "));
+        left.push(Span::raw(sanitize(scope).into_owned()));
+    }
+
+    let mut right = Vec::new();
+    if app.is_loading() {
+        right.push(Span::styled(
+            format!("{} ", SPINNER[app.spinner % SPINNER.len()]),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    right.push(Span::raw(position_text(app)));
+    right.push(Span::raw(format!(" · sort {}", app.query.sort)));
+    if !app.query.search.is_empty() {
+        right.push(Span::raw(" · filter "));
+        right.push(Span::styled(
+            format!("\"{}\"", sanitize(&app.query.search)),
+            Style::new().fg(Color::Cyan),
+        ));
+    }
+    right.push(Span::raw(" "));
+
+    let right_line = Line::from(right);
+    let right_width = (right_line.width() as u16).min(area.width);
+    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)])
+        .spacing(1)
+        .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)), l);
+    frame.render_widget(Paragraph::new(right_line).right_aligned(), r);
+}
+
+/// "row 1,234 of 100,000", "row 5 of 200+" while the count is unknown, or what is going on.
+pub fn position_text(app: &App) -> String {
+    let len = app.list.row_count();
+    if len == 0 {
+        return if app.is_loading() {
+            "loading…".to_string()
+        } else if app.list.is_count_known() {
+            "no files".to_string()
+        } else {
+            "no answer yet".to_string()
+        };
+    }
+    let more = if app.list.is_count_known() { "" } else { "+" };
+    format!(
+        "row {} of {}{more}",
+        thousands(app.cursor.selected + 1),
+        thousands(len)
+    )
+}
+
+fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let prompt = match app.mode {
+        Mode::Filter => Some(("/", &app.filter)),
+        Mode::Jump => Some((":", &app.jump)),
+        _ => None,
+    };
+    if let Some((symbol, input)) = prompt {
+        let width = area.width.saturating_sub(1).max(1) as usize;
+        let scroll = input.visual_scroll(width);
+        let text = sanitize(input.value());
+        let shown: String = text.chars().skip(scroll).collect();
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(symbol, Style::new().fg(Color::Cyan).bold()),
+                Span::raw(shown),
+            ])),
+            area,
+        );
+        let x = area.x + 1 + (input.visual_cursor().saturating_sub(scroll)) as u16;
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+        return;
+    }
+    let line = match &app.status {
+        Some(Status::Error(text)) => Line::from(Span::styled(
+            format!(" {}", sanitize(text)),
+            Style::new().fg(Color::Red),
+        )),
+        Some(Status::Info(text)) => Line::from(format!(" {}", sanitize(text))),
+        None => Line::from(Span::styled(
+            " j/k move · / filter · s S o sort · : jump · Tab detail · ? help · q quit",
+            Style::new().add_modifier(Modifier::DIM),
+        )),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
