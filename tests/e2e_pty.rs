@@ -1,0 +1,168 @@
+//! End to end: the real binary in a pseudo-terminal, its screen read back with vt100.
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use filescope::demo::Dataset;
+use filescope::text::sanitize;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+/// A generous guard against a hung binary; not a timing assertion.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+struct Session {
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+fn data_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("filescope-e2e-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn spawn(args: &[&str], name: &str) -> Session {
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_filescope"));
+    cmd.args(args);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("FILESCOPE_DATA_DIR", data_dir(name));
+    let child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let writer = pty.master.take_writer().unwrap();
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        NonZeroU16::new(30).unwrap(),
+        NonZeroU16::new(100).unwrap(),
+        0,
+    )));
+    let raw = Arc::new(Mutex::new(Vec::new()));
+    let (p, r) = (parser.clone(), raw.clone());
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            p.lock().unwrap().process(&buf[..n]);
+            r.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    Session {
+        parser,
+        raw,
+        writer,
+        child,
+        _master: pty.master,
+    }
+}
+
+impl Session {
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str) {
+        let start = Instant::now();
+        while !self.screen().contains(what) {
+            assert!(
+                start.elapsed() < PATIENCE,
+                "never saw {what:?}; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn press(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader thread take the last bytes.
+                std::thread::sleep(Duration::from_millis(100));
+                return status;
+            }
+            assert!(start.elapsed() < PATIENCE, "the binary did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn assert_restored(&self) {
+        let parser = self.parser.lock().unwrap();
+        let screen = parser.screen();
+        assert!(!screen.alternate_screen(), "still on the alternate screen");
+        assert!(!screen.hide_cursor(), "the cursor is still hidden");
+    }
+
+    fn assert_no_raw_hostile_bytes(&self) {
+        let raw = self.raw.lock().unwrap();
+        let find = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+        assert!(
+            !find(b"\x1b]52"),
+            "an OSC 52 clipboard write reached the terminal"
+        );
+        assert!(!find(b"\x07"), "a BEL reached the terminal");
+        assert!(
+            !find("\u{202e}".as_bytes()),
+            "a right-to-left override reached the terminal"
+        );
+        assert!(!find("\u{9b}".as_bytes()), "a C1 CSI reached the terminal");
+        assert!(
+            !find(b"\x1b[31mred"),
+            "a server's colour sequence reached the terminal"
+        );
+    }
+}
+
+#[test]
+fn demo_shows_rows_jumps_to_the_end_and_quits_cleanly() {
+    let files = 1_000;
+    let dataset = Dataset::new(42, files);
+    let newest = dataset.file(files - 1).file_name;
+    let oldest = dataset.file(0).file_name;
+    let mut s = spawn(&["demo", "--files", "1000"], "main");
+    s.wait_for("row 1 of 1,000");
+    s.wait_for(&sanitize(&newest));
+    s.press("G");
+    s.wait_for("row 1,000 of 1,000");
+    s.wait_for(&sanitize(&oldest));
+    s.press("?");
+    s.wait_for("Keys (any other key closes)");
+    s.press("q");
+    s.press("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+    s.assert_restored();
+    s.assert_no_raw_hostile_bytes();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut s = spawn(&["demo", "--files", "200"], "sigterm");
+    s.wait_for("row 1 of 200");
+    let pid = s.child.process_id().expect("a pid") as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    s.wait_exit();
+    s.assert_restored();
+}

@@ -1,0 +1,258 @@
+//! Render tests: the real views drawn on ratatui's TestBackend, compared line by line.
+
+mod common;
+
+use std::time::Instant;
+
+use common::{app_showing, render};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use filescope::app::{App, Msg};
+
+fn press(app: &mut App, code: KeyCode) {
+    app.update(
+        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        Instant::now(),
+    );
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+const NAMES: [&str; 4] = [
+    "2024-q1-master.pdf",
+    "site-visit.jpg",
+    "報告書.pdf",
+    "notes.txt",
+];
+
+fn show(lines: &[String]) -> String {
+    lines.iter().map(|l| format!("{l:?}\n")).collect()
+}
+
+fn assert_screen(actual: &[String], expected: &[&str]) {
+    let trimmed: Vec<&str> = actual.iter().map(|l| l.trim_end()).collect();
+    assert_eq!(trimmed, expected, "screen was:\n{}", show(actual));
+}
+
+#[test]
+fn list_with_header_columns_and_footer() {
+    let app = app_showing(&NAMES, 4, 90, 7);
+    assert_screen(
+        &render(&app, 90, 7),
+        &[
+            " filescope  test (filejar) · Northwind Labs                   row 1 of 4 · sort created ↓",
+            "Name                                                Size Type             Created ↓",
+            "2024-q1-master.pdf                                   0 B application/pdf  2024-03-02 09:14",
+            "site-visit.jpg                                    1000 B application/pdf  2024-03-02 09:15",
+            "報告書.pdf                                       2.0 KiB application/pdf  2024-03-02 09:16",
+            "notes.txt                                        2.9 KiB application/pdf  2024-03-02 09:17",
+            " j/k move · / filter · s S o sort · : jump · Tab detail · ? help · q quit",
+        ],
+    );
+}
+
+#[test]
+fn placeholders_while_a_page_loads_and_the_count() {
+    let mut app = app_showing(&NAMES, 1_234, 90, 7);
+    press(&mut app, KeyCode::Char('G'));
+    let screen = render(&app, 90, 7);
+    assert!(
+        screen[0].contains("row 1,234 of 1,234"),
+        "{}",
+        show(&screen)
+    );
+    assert!(
+        screen[0].contains('⠋'),
+        "spinner while loading: {}",
+        show(&screen)
+    );
+    assert_eq!(screen[5].trim_end(), "…");
+}
+
+#[test]
+fn filter_bar_shows_what_is_typed_with_the_cursor() {
+    let mut app = app_showing(&NAMES, 4, 90, 7);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "rep");
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(90, 7)).unwrap();
+    terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+    let screen = common::screen_lines(&terminal);
+    assert_eq!(screen[6].trim_end(), "/rep");
+    terminal.backend_mut().assert_cursor_position((4, 6));
+}
+
+#[test]
+fn active_sort_and_filter_in_the_header() {
+    let mut app = app_showing(&NAMES, 4, 100, 7);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "q1");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('S'));
+    let screen = render(&app, 100, 7);
+    assert!(
+        screen[0].ends_with("sort created ↑ · filter \"q1\" "),
+        "{}",
+        show(&screen)
+    );
+}
+
+#[test]
+fn detail_pane_beside_the_list_on_wide_screens() {
+    let app = app_showing(&NAMES, 4, 120, 14);
+    assert_screen(
+        &render(&app, 120, 14),
+        &[
+            " filescope  test (filejar) · Northwind Labs                                                 row 1 of 4 · sort created ↓",
+            "Name                              Size Type             Created ↓       ┌ Detail ──────────────────────────────────────┐",
+            "2024-q1-master.pdf                 0 B application/pdf  2024-03-02 09:14│Name      2024-q1-master.pdf                  │",
+            "site-visit.jpg                  1000 B application/pdf  2024-03-02 09:15│ID        id-0                                │",
+            "報告書.pdf                     2.0 KiB application/pdf  2024-03-02 09:16│Size      0 B (0 bytes)                       │",
+            "notes.txt                      2.9 KiB application/pdf  2024-03-02 09:17│Type      application/pdf                     │",
+            "                                                                        │Created   2024-03-02T09:14:00Z                │",
+            "                                                                        │Updated   2024-03-02T09:14:00Z                │",
+            "                                                                        │URL       https://cdn.example.test/0          │",
+            "                                                                        │                                              │",
+            "                                                                        │Raw JSON                                      │",
+            "                                                                        │{                                             │",
+            "                                                                        └──────────────────────────────────────────────┘",
+            " j/k move · / filter · s S o sort · : jump · Tab detail · ? help · q quit",
+        ],
+    );
+}
+
+#[test]
+fn full_screen_detail_scrolls_to_the_raw_json() {
+    let mut app = app_showing(&NAMES, 4, 60, 12);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('G'));
+    assert_screen(
+        &render(&app, 60, 12),
+        &[
+            " filescope  test (filejar) · No row 1 of 4 · sort created ↓",
+            " Detail (Esc returns) ──────────────────────────────────────",
+            "Updated   2024-03-02T09:14:00Z",
+            "URL       https://cdn.example.test/0",
+            "",
+            "Raw JSON",
+            "{",
+            "  \"file_name\": \"2024-q1-master.pdf\",",
+            "  \"id\": \"id-0\",",
+            "  \"size\": 0",
+            "}",
+            " j/k move · / filter · s S o sort · : jump · Tab detail · ?",
+        ],
+    );
+}
+
+#[test]
+fn help_lists_every_key() {
+    let mut app = app_showing(&NAMES, 4, 80, 30);
+    press(&mut app, KeyCode::Char('?'));
+    let screen = render(&app, 80, 30).join("\n");
+    assert!(screen.contains("Keys (any other key closes)"));
+    for binding in filescope::app::keys::BINDINGS {
+        assert!(
+            screen.contains(binding.label),
+            "help misses {}",
+            binding.label
+        );
+        assert!(
+            screen.contains(binding.help),
+            "help misses {}",
+            binding.help
+        );
+    }
+}
+
+#[test]
+fn sort_menu_marks_the_current_field() {
+    let mut app = app_showing(&NAMES, 4, 80, 14);
+    press(&mut app, KeyCode::Char('o'));
+    let screen = render(&app, 80, 14);
+    let menu: Vec<&str> = screen
+        .iter()
+        .filter(|l| l.contains('│'))
+        .map(|l| l.trim())
+        .collect();
+    assert!(
+        screen.iter().any(|l| l.contains("Sort by")),
+        "{}",
+        show(&screen)
+    );
+    assert!(
+        menu.iter().any(|l| l.contains("created ↓")),
+        "{}",
+        show(&screen)
+    );
+    assert!(
+        menu.iter().any(|l| l.contains(" name ")),
+        "{}",
+        show(&screen)
+    );
+}
+
+#[test]
+fn a_20x6_terminal_still_shows_rows() {
+    let app = app_showing(&NAMES, 4, 20, 6);
+    assert_screen(
+        &render(&app, 20, 6),
+        &[
+            " row 1 of 4 · sort c",
+            "Name",
+            "2024-q1-master.pdf",
+            "site-visit.jpg",
+            "報告書.pdf",
+            " j/k move · / filter",
+        ],
+    );
+}
+
+#[test]
+fn any_size_down_to_nothing_draws_without_panicking() {
+    let mut app = app_showing(&NAMES, 4, 20, 6);
+    for (w, h) in [(1, 1), (0, 0), (1, 40), (200, 1), (3, 3), (2, 2), (250, 80)] {
+        app.update(
+            Msg::Resize {
+                width: w,
+                height: h,
+            },
+            Instant::now(),
+        );
+        render(&app, w.max(1), h.max(1));
+        press(&mut app, KeyCode::Char('?'));
+        render(&app, w.max(1), h.max(1));
+        press(&mut app, KeyCode::Char('?'));
+        press(&mut app, KeyCode::Enter);
+        render(&app, w.max(1), h.max(1));
+        press(&mut app, KeyCode::Esc);
+    }
+}
+
+#[test]
+fn hostile_names_are_drawn_as_visible_escapes() {
+    let hostile = [
+        "\u{1b}[31mred\u{1b}[0m.txt",
+        "\u{1b}]52;c;ZXZpbA==\u{7}clip.txt",
+        "invoice\u{202e}fdp.exe",
+        "line\none\r\ttab.txt",
+        "c1\u{9b}31m.txt",
+    ];
+    let app = app_showing(&hostile, hostile.len(), 130, 30);
+    let screen = render(&app, 130, 30);
+    let text = screen.join("\n");
+    assert!(text.contains("\\x1b[31mred\\x1b[0m.txt"), "{text}");
+    assert!(text.contains("\\x1b]52;c;ZXZpbA==\\x07clip.txt"), "{text}");
+    assert!(text.contains("invoice\\u{202e}fdp.exe"), "{text}");
+    assert!(text.contains("line\\none\\r\\ttab.txt"), "{text}");
+    for line in &screen {
+        assert!(
+            !line
+                .chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "raw control character in {line:?}"
+        );
+    }
+}
