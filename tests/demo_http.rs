@@ -22,6 +22,20 @@ async fn started(app: &mut App, client: &filescope::api::Client) {
     settle(app, client, effects).await;
 }
 
+/// The first page of the default listing (newest first) with `size` rows.
+async fn first_page(
+    client: &filescope::api::Client,
+    size: usize,
+) -> Result<filescope::api::dialect::Page, ApiError> {
+    let query = ListQuery::new(Sort {
+        field: SortField::Created,
+        order: Order::Desc,
+    });
+    client
+        .list_page(&query, PageRequest { number: 1, size })
+        .await
+}
+
 fn loaded_names(app: &App, rows: std::ops::Range<usize>) -> Vec<String> {
     rows.map(|i| match app.list.row(i) {
         Row::Loaded(r) => r.name.clone(),
@@ -197,20 +211,7 @@ async fn a_filter_nothing_matches_is_an_empty_listing() {
 async fn a_wrong_key_is_named_in_one_line() {
     let (server, _) = demo(10).await;
     let client = client_for(&server, Some("wrong"));
-    let query = ListQuery::new(Sort {
-        field: SortField::Created,
-        order: Order::Desc,
-    });
-    let err = client
-        .list_page(
-            &query,
-            PageRequest {
-                number: 1,
-                size: 10,
-            },
-        )
-        .await
-        .unwrap_err();
+    let err = first_page(&client, 10).await.unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, ApiError::Http { status: 401, .. }), "{text}");
     assert!(
@@ -224,36 +225,14 @@ async fn a_wrong_key_is_named_in_one_line() {
     assert!(!text.contains('\n'));
 
     let anonymous = client_for(&server, None);
-    let err = anonymous
-        .list_page(
-            &query,
-            PageRequest {
-                number: 1,
-                size: 10,
-            },
-        )
-        .await
-        .unwrap_err();
+    let err = first_page(&anonymous, 10).await.unwrap_err();
     assert!(err.to_string().contains("no key was sent"), "{err}");
 }
 
 #[tokio::test]
 async fn an_out_of_range_parameter_reports_the_servers_message() {
     let (_server, client) = demo(10).await;
-    let query = ListQuery::new(Sort {
-        field: SortField::Created,
-        order: Order::Desc,
-    });
-    let err = client
-        .list_page(
-            &query,
-            PageRequest {
-                number: 1,
-                size: 5_000,
-            },
-        )
-        .await
-        .unwrap_err();
+    let err = first_page(&client, 5_000).await.unwrap_err();
     let text = err.to_string();
     assert!(
         text.starts_with("HTTP 400 from http://127.0.0.1:"),
@@ -276,20 +255,7 @@ async fn an_unreachable_server_is_one_line() {
         None,
     );
     let client = filescope::api::Client::new(conn).unwrap();
-    let query = ListQuery::new(Sort {
-        field: SortField::Created,
-        order: Order::Desc,
-    });
-    let err = client
-        .list_page(
-            &query,
-            PageRequest {
-                number: 1,
-                size: 10,
-            },
-        )
-        .await
-        .unwrap_err();
+    let err = first_page(&client, 10).await.unwrap_err();
     let text = err.to_string();
     assert!(
         text.starts_with(&format!("cannot reach http://127.0.0.1:{port}/v1/files")),
