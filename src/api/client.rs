@@ -12,6 +12,7 @@ use reqwest::{StatusCode, Url};
 use super::dialect::{Auth, Dialect, Page, PageRequest};
 use super::error::{ApiError, display_url};
 use super::query::ListQuery;
+use super::record::FileRecord;
 
 /// A credential. Its `Debug` never shows the value, so it cannot leak through a log line or a
 /// panic message that formats a struct holding it.
@@ -45,6 +46,8 @@ pub struct Connection {
     pub key_source: String,
     /// Extra headers sent with every request (e.g. a tenant header).
     pub headers: Vec<(String, String)>,
+    /// Overrides the dialect's path prefix (Open WebUI: `/api` for older servers).
+    pub path_prefix: Option<String>,
     /// How the connection is named on screen: a profile name, `demo`, or the host.
     pub label: String,
     pub connect_timeout: Duration,
@@ -62,6 +65,7 @@ impl Connection {
             api_key,
             key_source: "FILESCOPE_API_KEY".to_string(),
             headers: Vec::new(),
+            path_prefix: None,
             label,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
@@ -135,10 +139,21 @@ impl Client {
         self.conn.dialect.as_ref()
     }
 
-    /// The absolute URL for a path under the base URL (which may carry a prefix of its own).
+    /// The absolute URL for a dialect path: base URL (which may carry a path of its own), then
+    /// the path prefix, then `path`.
     pub fn url_for(&self, path: &str, query: &[(&str, String)]) -> Url {
         let mut url = self.conn.base_url.clone();
-        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
+        let prefix = self
+            .conn
+            .path_prefix
+            .as_deref()
+            .unwrap_or(self.dialect().capabilities().path_prefix);
+        let joined = format!(
+            "{}{}{}",
+            url.path().trim_end_matches('/'),
+            prefix.trim_end_matches('/'),
+            path
+        );
         url.set_path(&joined);
         url.set_query(None);
         if !query.is_empty() {
@@ -153,10 +168,22 @@ impl Client {
         let spec = self.dialect().list_request(query, page);
         let url = self.url_for(&spec.path, &spec.query);
         let started = Instant::now();
-        let body = self.get_bytes(&url).await?;
+        let (status, body) = self.send(&url).await?;
+        if !status.is_success() {
+            if self
+                .dialect()
+                .error_means_empty(query, status.as_u16(), &body)
+            {
+                return Ok(Page {
+                    has_next: Some(false),
+                    ..Page::default()
+                });
+            }
+            return Err(self.http_error(status, display_url(&url), &body));
+        }
         let decoded = self
             .dialect()
-            .decode_page(&body)
+            .decode_page(query, page, &body)
             .map_err(|reason| ApiError::Decode {
                 url: display_url(&url),
                 reason,
@@ -172,8 +199,29 @@ impl Client {
         decoded
     }
 
-    /// GETs a URL and returns its body, turning every failure into one readable error.
-    async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
+    /// Fetches one file's full record from the dialect's single-file endpoint; `Ok(None)` when
+    /// the API has none.
+    pub async fn detail(&self, id: &str) -> Result<Option<FileRecord>, ApiError> {
+        let Some(spec) = self.dialect().detail_request(id) else {
+            return Ok(None);
+        };
+        let url = self.url_for(&spec.path, &spec.query);
+        let (status, body) = self.send(&url).await?;
+        if !status.is_success() {
+            return Err(self.http_error(status, display_url(&url), &body));
+        }
+        self.dialect()
+            .decode_detail(&body)
+            .map(Some)
+            .map_err(|reason| ApiError::Decode {
+                url: display_url(&url),
+                reason,
+            })
+    }
+
+    /// GETs a URL and returns its status and body, turning every transport failure into one
+    /// readable error. HTTP error statuses are the caller's to judge.
+    async fn send(&self, url: &Url) -> Result<(StatusCode, Vec<u8>), ApiError> {
         let shown = display_url(url);
         let mut response = self
             .http
@@ -207,10 +255,7 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        if !status.is_success() {
-            return Err(self.http_error(status, shown, &body));
-        }
-        Ok(body)
+        Ok((status, body))
     }
 
     fn transport_error(&self, shown: &str, err: reqwest::Error) -> ApiError {

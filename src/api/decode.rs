@@ -184,6 +184,32 @@ pub struct Normalized {
     pub url: Option<String>,
 }
 
+/// A count in an envelope (`pagination.total`): a non-negative integer or a string holding one.
+pub fn count(value: &Value, path: &str) -> Option<usize> {
+    let v = lookup(value, path)?;
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        .and_then(|n| usize::try_from(n).ok())
+}
+
+/// A flag in an envelope (`pagination.has_next`): a boolean or the strings "true"/"false".
+pub fn flag(value: &Value, path: &str) -> Option<bool> {
+    match lookup(value, path)? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The value at a dotted path (`""` is the value itself), or `None` when absent or null.
+pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut current = value;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        current = current.as_object()?.get(part)?;
+    }
+    (!current.is_null()).then_some(current)
+}
+
 /// A short description of a JSON value for error messages: never the whole value, which can be
 /// long or hold things that should not be echoed.
 pub fn preview(value: &Value) -> String {

@@ -5,11 +5,15 @@ pub mod client;
 pub mod decode;
 pub mod dialect;
 pub mod error;
+pub mod filter;
+pub mod plan;
 pub mod query;
 pub mod record;
 
 pub use client::{Client, Connection, Secret};
-pub use dialect::{Capabilities, Dialect, Page, PageRequest};
+pub use dialect::{Capabilities, Dialect, Page, PageRequest, Search};
 pub use error::ApiError;
+pub use filter::{Filter, Term, TermKey};
+pub use plan::{Local, Plan, plan};
 pub use query::{ListQuery, Order, Sort, SortField};
 pub use record::FileRecord;

@@ -1,7 +1,10 @@
-//! What a listing asks for: sort and search, in normalized terms that each dialect maps onto
-//! its own parameters.
+//! What a listing asks the server for: sort, search and filter terms, in normalized terms that
+//! each dialect maps onto its own parameters. What the server cannot do is planned as local
+//! work in [`super::plan`].
 
 use std::fmt;
+
+use super::filter::Term;
 
 /// A sortable column, by its normalized name (`ls --sort` and the UI use these names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,12 +89,16 @@ impl fmt::Display for Sort {
     }
 }
 
-/// One listing's parameters. Two queries that are equal list the same rows in the same order.
+/// One listing's server-side parameters. Two queries that are equal list the same rows in the
+/// same order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListQuery {
+    /// The order to ask for; for an API that cannot sort, its own fixed order.
     pub sort: Sort,
     /// Free-text search; empty means none.
     pub search: String,
+    /// Structured filters the server applies.
+    pub terms: Vec<Term>,
 }
 
 impl ListQuery {
@@ -99,6 +106,12 @@ impl ListQuery {
         ListQuery {
             sort,
             search: String::new(),
+            terms: Vec::new(),
         }
+    }
+
+    /// The value of the first term of this kind, e.g. `query.term(|t| match t { … })`.
+    pub fn term<'a, T>(&'a self, pick: impl Fn(&'a Term) -> Option<T>) -> Option<T> {
+        self.terms.iter().find_map(pick)
     }
 }

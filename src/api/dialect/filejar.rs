@@ -5,8 +5,11 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec};
+use super::{
+    Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Search, size_bounds,
+};
 use crate::api::decode::{Fields, Normalized, decode_records, json_error};
+use crate::api::filter::{Term, TermKey};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 
 #[derive(Debug, Clone, Copy)]
@@ -18,9 +21,11 @@ static CAPABILITIES: Capabilities = Capabilities {
         field: SortField::Created,
         order: Order::Desc,
     },
-    search: true,
+    search: Search::Substring,
+    terms: &[TermKey::Type, TermKey::Size],
     max_page_size: 1000,
     ui_page_size: 100,
+    path_prefix: "",
 };
 
 fn sort_param(field: SortField) -> &'static str {
@@ -65,13 +70,41 @@ impl Dialect for FileJar {
         if !query.search.is_empty() {
             params.push(("search", query.search.clone()));
         }
+        if let Some(mime) = query.term(|t| match t {
+            Term::Type(mime) => Some(mime),
+            _ => None,
+        }) {
+            params.push(("content_type", mime.clone()));
+        }
+        let (gte, lte) = size_bounds(&query.terms);
+        if let Some(n) = gte {
+            params.push(("size__gte", n.to_string()));
+        }
+        if let Some(n) = lte {
+            params.push(("size__lte", n.to_string()));
+        }
         RequestSpec {
             path: "/v1/files/organization-files".to_string(),
             query: params,
         }
     }
 
-    fn decode_page(&self, body: &[u8]) -> Result<Page, String> {
+    /// Content types are matched exactly by the server, so only a full MIME type is sent;
+    /// `type:image` is applied locally.
+    fn applies_on_server(&self, term: &Term) -> bool {
+        match term {
+            Term::Type(value) => value.contains('/'),
+            Term::Size(..) => term.size_range().is_some(),
+            _ => false,
+        }
+    }
+
+    fn decode_page(
+        &self,
+        _query: &ListQuery,
+        _page: PageRequest,
+        body: &[u8],
+    ) -> Result<Page, String> {
         let envelope: Envelope = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
         let Some(files) = envelope.files else {
             if envelope.success == Some(Value::Bool(false)) {
@@ -122,9 +155,24 @@ mod tests {
 
     const PAGE: &[u8] = include_bytes!("../../../tests/fixtures/filejar_page.json");
 
+    fn query() -> ListQuery {
+        ListQuery::new(CAPABILITIES.default_sort)
+    }
+
+    fn first() -> PageRequest {
+        PageRequest {
+            number: 1,
+            size: 100,
+        }
+    }
+
+    fn decode(body: &[u8]) -> Result<Page, String> {
+        FileJar.decode_page(&query(), first(), body)
+    }
+
     #[test]
     fn decodes_the_fixture() {
-        let page = FileJar.decode_page(PAGE).unwrap();
+        let page = decode(PAGE).unwrap();
         assert_eq!(page.total, Some(5));
         assert_eq!(page.has_next, Some(true));
         assert_eq!(page.scope.as_deref(), Some("Northwind Labs"));
@@ -151,7 +199,7 @@ mod tests {
         let body = br#"{"files": [{"id": "a", "file_name": "ok.txt", "size": 1},
             {"id": "b", "file_name": ["no"], "size": "huge", "created_at": "never"}, 7],
             "pagination": {"total": "three"}}"#;
-        let page = FileJar.decode_page(body).unwrap();
+        let page = decode(body).unwrap();
         assert_eq!(page.records.len(), 3);
         assert_eq!(page.total, None);
         let bad = &page.records[1];
@@ -169,14 +217,14 @@ mod tests {
     fn unreadable_envelopes_are_errors() {
         assert!(
             FileJar
-                .decode_page(b"{\"files\": [")
+                .decode_page(&query(), first(), b"{\"files\": [")
                 .unwrap_err()
                 .contains("line 1")
         );
-        assert!(FileJar.decode_page(b"[]").is_err());
+        assert!(decode(b"[]").is_err());
         let failed = br#"{"success": false, "message": "org suspended"}"#;
         assert_eq!(
-            FileJar.decode_page(failed).unwrap_err(),
+            decode(failed).unwrap_err(),
             "the server reported failure: org suspended"
         );
     }
@@ -206,6 +254,22 @@ mod tests {
                 ("search", "report".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn exact_types_and_sizes_go_to_the_server() {
+        let filter = crate::api::filter::parse(
+            "type:application/pdf size>1KB size<=2MB type:image",
+            &FileJar.filter_keys(),
+        )
+        .unwrap();
+        let plan = crate::api::plan(&FileJar, CAPABILITIES.default_sort, &filter);
+        assert_eq!(plan.local.terms, vec![Term::Type("image".into())]);
+        let spec = FileJar.list_request(&plan.server, first());
+        let has = |k: &str, v: &str| spec.query.contains(&(k, v.to_string()));
+        assert!(has("content_type", "application/pdf"), "{:?}", spec.query);
+        assert!(has("size__gte", "1001"), "{:?}", spec.query);
+        assert!(has("size__lte", "2000000"), "{:?}", spec.query);
     }
 
     #[test]

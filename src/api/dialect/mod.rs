@@ -2,15 +2,24 @@
 //! the list request for a query and a page, and decodes pages and error bodies. Adding an API
 //! means one new file here plus a line in [`REGISTRY`].
 
+mod astracollab;
+mod fileguard;
 mod filejar;
+mod flextell;
+mod openwebui;
 
 use std::fmt;
 use std::sync::Arc;
 
+use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Sort, SortField};
 use super::record::FileRecord;
 
+pub use astracollab::AstraCollab;
+pub use fileguard::FileGuard;
 pub use filejar::FileJar;
+pub use flextell::Flextell;
+pub use openwebui::OpenWebUi;
 
 /// How the API wants its credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,20 +40,36 @@ impl Auth {
     }
 }
 
-/// What an API can do server-side, declared by its dialect. The UI offers only what is here.
+/// What kind of free-text search the server does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search {
+    /// None: free text is matched locally against names and ids.
+    None,
+    /// A case-insensitive substring match.
+    Substring,
+    /// A glob over the whole name; the dialect turns `report` into `*report*`.
+    Glob,
+}
+
+/// What an API can do server-side, declared by its dialect. The UI offers only what is here,
+/// and does the rest locally over loaded rows.
 #[derive(Debug)]
 pub struct Capabilities {
     /// Fields the server can sort by; empty means no server-side sort.
     pub sort_fields: &'static [SortField],
     /// The order the server lists in when asked for nothing.
     pub default_sort: Sort,
-    /// Whether the server takes a free-text search.
-    pub search: bool,
-    /// The largest page the server accepts.
+    pub search: Search,
+    /// Structured filter terms the server applies (see also [`Dialect::applies_on_server`]).
+    pub terms: &'static [TermKey],
+    /// The largest page the server accepts; for a fixed page size, that size.
     pub max_page_size: usize,
     /// The page size the explorer asks for: small enough for a quick first paint over a slow
     /// link, large enough that scrolling rarely waits.
     pub ui_page_size: usize,
+    /// Where the API lives under the base URL unless the connection says otherwise
+    /// (Open WebUI's `/api/v1`; empty for the rest).
+    pub path_prefix: &'static str,
 }
 
 impl Capabilities {
@@ -98,18 +123,61 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     fn id(&self) -> &'static str;
     fn capabilities(&self) -> &'static Capabilities;
     fn auth(&self) -> Auth;
+    /// The list request, its path relative to the connection's path prefix.
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec;
-    /// Decodes a successful list response. Errs only when the envelope itself is unreadable;
-    /// a bad record becomes a record with problems.
-    fn decode_page(&self, body: &[u8]) -> Result<Page, String>;
+    /// Decodes a successful list response to `list_request(query, page)`. Errs only when the
+    /// envelope itself is unreadable; a bad record becomes a record with problems.
+    fn decode_page(
+        &self,
+        query: &ListQuery,
+        page: PageRequest,
+        body: &[u8],
+    ) -> Result<Page, String>;
     /// Reads the API's error envelope, if the body is one.
     fn decode_error(&self, body: &[u8]) -> Option<ErrorInfo>;
+
+    /// Whether an error answer to a list request means "no files" (Open WebUI's 404 on a
+    /// search that matches nothing).
+    fn error_means_empty(&self, _query: &ListQuery, _status: u16, _body: &[u8]) -> bool {
+        false
+    }
+
+    /// The request for one file's full record, where the API has one that is free to call.
+    fn detail_request(&self, _id: &str) -> Option<RequestSpec> {
+        None
+    }
+
+    /// Decodes the answer to [`Dialect::detail_request`].
+    fn decode_detail(&self, _body: &[u8]) -> Result<FileRecord, String> {
+        Err("this API has no single-file endpoint".to_string())
+    }
+
+    /// Whether the server applies this term; the rest are applied locally.
+    fn applies_on_server(&self, term: &Term) -> bool {
+        self.capabilities().terms.contains(&term.key())
+    }
+
+    /// The term keys a filter may use with this API: what the server applies plus what
+    /// filescope can apply itself.
+    fn filter_keys(&self) -> Vec<TermKey> {
+        let server = self.capabilities().terms;
+        TermKey::ALL
+            .into_iter()
+            .filter(|k| k.is_local() || server.contains(k))
+            .collect()
+    }
 }
 
 type Constructor = fn() -> Arc<dyn Dialect>;
 
 /// Every dialect filescope speaks, by id.
-pub const REGISTRY: &[(&str, Constructor)] = &[("filejar", || Arc::new(FileJar))];
+pub const REGISTRY: &[(&str, Constructor)] = &[
+    ("filejar", || Arc::new(FileJar)),
+    ("openwebui", || Arc::new(OpenWebUi)),
+    ("flextell", || Arc::new(Flextell)),
+    ("fileguard", || Arc::new(FileGuard)),
+    ("astracollab", || Arc::new(AstraCollab)),
+];
 
 /// The dialect with this id, or `None`.
 pub fn by_id(id: &str) -> Option<Arc<dyn Dialect>> {
@@ -122,6 +190,82 @@ pub fn by_id(id: &str) -> Option<Arc<dyn Dialect>> {
 /// The ids of every dialect, for help texts and error messages.
 pub fn ids() -> Vec<&'static str> {
     REGISTRY.iter().map(|(name, _)| *name).collect()
+}
+
+/// An id as one URL path segment: everything but unreserved characters percent-encoded, so an
+/// id can never change the path it is put in.
+pub(crate) fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes the record object at `path` of a single-file answer.
+pub(crate) fn one_record(
+    value: &serde_json::Value,
+    path: &str,
+    decode: impl Fn(&mut super::decode::Fields<'_>) -> super::decode::Normalized,
+) -> Result<FileRecord, String> {
+    let data = super::decode::lookup(value, path)
+        .filter(|v| v.is_object())
+        .ok_or_else(|| format!("expected a `{path}` object in the answer"))?;
+    let raw = serde_json::value::to_raw_value(data).map_err(|e| e.to_string())?;
+    Ok(super::decode::decode_records(vec![raw], decode).remove(0))
+}
+
+/// Appends an error envelope's details to its message: a map (`{"limit": "Must be ≤ 100"}` or
+/// Laravel's `{"per_page": ["…"]}`) or a list of strings, each shortened, at most three shown.
+pub(crate) fn with_details(message: String, details: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    fn text(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Array(items) => {
+                let parts: Vec<String> = items.iter().filter_map(text).collect();
+                (!parts.is_empty()).then(|| parts.join(", "))
+            }
+            Value::Null => None,
+            other => Some(super::decode::preview(other)),
+        }
+    }
+    let parts: Vec<String> = match details {
+        Some(Value::Object(map)) => map
+            .iter()
+            .filter_map(|(k, v)| text(v).map(|t| format!("{k}: {t}")))
+            .collect(),
+        Some(Value::Array(items)) => items.iter().filter_map(text).collect(),
+        _ => Vec::new(),
+    };
+    let parts: Vec<String> = parts
+        .into_iter()
+        .filter(|p| !message.contains(p.as_str()))
+        .take(3)
+        .collect();
+    if parts.is_empty() {
+        message
+    } else {
+        format!("{message} ({})", parts.join("; "))
+    }
+}
+
+/// The tightest `(at least, at most)` byte bounds of the size terms in `terms`.
+pub(crate) fn size_bounds(terms: &[Term]) -> (Option<u64>, Option<u64>) {
+    let mut bounds = (None::<u64>, None::<u64>);
+    for (lo, hi) in terms.iter().filter_map(Term::size_range) {
+        if let Some(lo) = lo {
+            bounds.0 = Some(bounds.0.map_or(lo, |b| b.max(lo)));
+        }
+        if let Some(hi) = hi {
+            bounds.1 = Some(bounds.1.map_or(hi, |b| b.min(hi)));
+        }
+    }
+    bounds
 }
 
 /// Reads the error envelopes most JSON APIs use: `{"message": …}`, `{"detail": …}`,

@@ -1,0 +1,244 @@
+//! FileGuard files: `GET /api/v1/files` with page/page_size paging, Bearer `fg_…` keys, context
+//! and uploader filters. No server-side sort or search: those are done locally. The detail pane
+//! reads `/metadata`; the download endpoint is never called for it (each call counts as a
+//! download).
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::{
+    Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Search, with_details,
+};
+use crate::api::decode::{Fields, Normalized, count, decode_records, flag, json_error};
+use crate::api::filter::{Term, TermKey};
+use crate::api::query::{ListQuery, Order, Sort, SortField};
+use crate::api::record::FileRecord;
+
+#[derive(Debug, Clone, Copy)]
+pub struct FileGuard;
+
+static CAPABILITIES: Capabilities = Capabilities {
+    sort_fields: &[],
+    // Undocumented; the server is taken to list newest first.
+    default_sort: Sort {
+        field: SortField::Created,
+        order: Order::Desc,
+    },
+    search: Search::None,
+    terms: &[TermKey::Context, TermKey::UploadedBy],
+    max_page_size: 100,
+    ui_page_size: 100,
+    path_prefix: "",
+};
+
+fn decode_file(f: &mut Fields<'_>) -> Normalized {
+    Normalized {
+        id: f.id("file_id"),
+        name: f.string("original_filename").unwrap_or_default(),
+        size: f.size("size_bytes"),
+        content_type: f.string("content_type"),
+        created_at: f.iso_time("created_at"),
+        // Only the metadata endpoint has it.
+        updated_at: f.iso_time("updated_at"),
+        // Downloads go through a counted endpoint; there is no URL in the record.
+        url: None,
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    status: Option<Value>,
+    message: Option<Value>,
+    data: Option<Data>,
+}
+
+#[derive(Deserialize)]
+struct Data {
+    data: Option<Vec<Box<RawValue>>>,
+    pagination: Option<Value>,
+}
+
+/// `status: "ERROR"` can come with a 200; it is a failure all the same.
+fn check_status(status: Option<&Value>, message: Option<&Value>) -> Result<(), String> {
+    match status.and_then(Value::as_str) {
+        Some(s) if s.eq_ignore_ascii_case("error") => Err(format!(
+            "the server reported failure: {}",
+            message.and_then(Value::as_str).unwrap_or("no reason given")
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl Dialect for FileGuard {
+    fn id(&self) -> &'static str {
+        "fileguard"
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    fn auth(&self) -> Auth {
+        Auth::Bearer
+    }
+
+    fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec {
+        let mut params = vec![
+            ("page", page.number.to_string()),
+            ("page_size", page.size.to_string()),
+        ];
+        for term in &query.terms {
+            match term {
+                Term::Context(key) => params.push(("context", key.clone())),
+                Term::UploadedBy(who) => params.push(("uploaded_by", who.clone())),
+                _ => {}
+            }
+        }
+        RequestSpec {
+            path: "/api/v1/files".to_string(),
+            query: params,
+        }
+    }
+
+    fn decode_page(
+        &self,
+        _query: &ListQuery,
+        page: PageRequest,
+        body: &[u8],
+    ) -> Result<Page, String> {
+        let envelope: Envelope = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
+        check_status(envelope.status.as_ref(), envelope.message.as_ref())?;
+        let Some(Data {
+            data: Some(items),
+            pagination,
+        }) = envelope.data
+        else {
+            return Err("expected a `data.data` array in the answer".to_string());
+        };
+        let pagination = pagination.unwrap_or(Value::Null);
+        let len = items.len();
+        let total = count(&pagination, "total_items");
+        let has_next =
+            flag(&pagination, "has_next").or_else(|| total.map(|t| page.first_row() + len < t));
+        Ok(Page {
+            records: decode_records(items, decode_file),
+            total,
+            has_next,
+            scope: None,
+        })
+    }
+
+    /// `{"status": "ERROR", "message": …, "errors": [..]}`.
+    fn decode_error(&self, body: &[u8]) -> Option<ErrorInfo> {
+        let value: Value = serde_json::from_slice(body).ok()?;
+        let message = value.get("message").and_then(Value::as_str)?;
+        Some(ErrorInfo {
+            code: None,
+            message: with_details(message.to_string(), value.get("errors")),
+        })
+    }
+
+    fn detail_request(&self, id: &str) -> Option<RequestSpec> {
+        Some(RequestSpec {
+            path: format!("/api/v1/files/{}/metadata", super::path_segment(id)),
+            query: Vec::new(),
+        })
+    }
+
+    fn decode_detail(&self, body: &[u8]) -> Result<FileRecord, String> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
+        check_status(value.get("status"), value.get("message"))?;
+        super::one_record(&value, "data", decode_file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::filter;
+
+    const PAGE: &[u8] = include_bytes!("../../../tests/fixtures/fileguard_page.json");
+    const ERROR: &[u8] = include_bytes!("../../../tests/fixtures/fileguard_error.json");
+
+    fn first() -> PageRequest {
+        PageRequest { number: 1, size: 2 }
+    }
+
+    #[test]
+    fn decodes_the_fixture() {
+        let q = ListQuery::new(CAPABILITIES.default_sort);
+        let page = FileGuard.decode_page(&q, first(), PAGE).unwrap();
+        assert_eq!(page.total, Some(3));
+        assert_eq!(page.has_next, Some(true));
+        let r = &page.records[0];
+        assert_eq!(r.id, "file_q8w7e6r5t4y3");
+        assert_eq!(r.name, "lab-results.pdf");
+        assert_eq!(r.size, Some(245_678));
+        assert_eq!(r.content_type.as_deref(), Some("application/pdf"));
+        assert_eq!(
+            r.created_at.unwrap().to_rfc3339(),
+            "2026-01-04T10:00:00+00:00"
+        );
+        assert_eq!((r.updated_at, r.url.as_deref()), (None, None));
+        assert!(r.raw.get().contains("\"download_count\":47") || r.raw.get().contains("47"));
+    }
+
+    #[test]
+    fn an_error_status_in_a_200_is_a_failure() {
+        let q = ListQuery::new(CAPABILITIES.default_sort);
+        let err = FileGuard.decode_page(&q, first(), ERROR).unwrap_err();
+        assert_eq!(err, "the server reported failure: Insufficient scope");
+    }
+
+    #[test]
+    fn context_and_uploader_go_to_the_server_the_rest_is_local() {
+        let f = filter::parse(
+            "lab context:patient_reports uploaded_by:key_abc123 type:image",
+            &FileGuard.filter_keys(),
+        )
+        .unwrap();
+        let sort = Sort {
+            field: SortField::Name,
+            order: Order::Asc,
+        };
+        let plan = crate::api::plan(&FileGuard, sort, &f);
+        assert_eq!(plan.local.sort, Some(sort));
+        assert_eq!(plan.local.text.as_deref(), Some("lab"));
+        assert_eq!(plan.local.terms, vec![Term::Type("image".into())]);
+        let spec = FileGuard.list_request(&plan.server, first());
+        assert_eq!(spec.path, "/api/v1/files");
+        assert_eq!(
+            spec.query,
+            vec![
+                ("page", "1".into()),
+                ("page_size", "2".into()),
+                ("context", "patient_reports".into()),
+                ("uploaded_by", "key_abc123".into()),
+            ]
+        );
+        assert!(filter::parse("trashed:true", &FileGuard.filter_keys()).is_err());
+    }
+
+    #[test]
+    fn reads_the_error_envelope_with_its_reasons() {
+        let info = FileGuard.decode_error(ERROR).unwrap();
+        assert_eq!(
+            info.message,
+            "Insufficient scope (API key lacks the 'metadata' scope)"
+        );
+    }
+
+    #[test]
+    fn detail_uses_metadata_never_the_counted_download() {
+        let spec = FileGuard.detail_request("file/../x").unwrap();
+        assert_eq!(spec.path, "/api/v1/files/file%2F..%2Fx/metadata");
+        let body =
+            br#"{"status": "SUCCESS", "data": {"file_id": "f1", "original_filename": "a.pdf",
+            "checksum": "sha256:00", "updated_at": "2026-01-05T00:00:00Z"}}"#;
+        let r = FileGuard.decode_detail(body).unwrap();
+        assert_eq!(r.id, "f1");
+        assert!(r.updated_at.is_some());
+        assert!(r.raw.get().contains("sha256:00"));
+    }
+}
