@@ -2,7 +2,9 @@
 //! Pure code with no I/O and no terminal, tested on its own.
 
 pub mod cursor;
+pub mod local;
 pub mod paged;
 
 pub use cursor::{Cursor, Motion, wanted_rows};
+pub use local::LocalView;
 pub use paged::{Applied, PageSlot, PagedList, Row};

@@ -202,12 +202,95 @@ impl PagedList {
                     self.end = Some((page - 1) * self.page_size + len);
                 }
                 self.loaded_rows += len;
-                PageSlot::Loaded(answer.records)
+                let mut records = answer.records;
+                if records.len() > self.page_size {
+                    self.file_overflow(page, &mut records);
+                }
+                PageSlot::Loaded(records)
             }
             Err(reason) => PageSlot::Failed(reason),
         };
         self.pages.insert(page, slot);
         Applied::Filed
+    }
+
+    /// A server may answer with more rows than a page holds (an older Open WebUI sends its
+    /// whole listing at once): the extra rows fill the following pages, which are then never
+    /// requested. Cuts `records` down to one page.
+    fn file_overflow(&mut self, page: usize, records: &mut Vec<FileRecord>) {
+        let mut extra = records.split_off(self.page_size);
+        let mut number = page + 1;
+        while !extra.is_empty() {
+            let rest = extra.split_off(extra.len().min(self.page_size));
+            let chunk = std::mem::replace(&mut extra, rest);
+            match self.pages.get(&number) {
+                Some(PageSlot::Pending) => self.pending -= 1,
+                Some(PageSlot::Loaded(old)) => self.loaded_rows -= old.len(),
+                _ => {}
+            }
+            self.pages.insert(number, PageSlot::Loaded(chunk));
+            number += 1;
+        }
+    }
+
+    /// The number of pages in the listing, once known.
+    pub fn page_count(&self) -> Option<usize> {
+        self.total().map(|t| t.div_ceil(self.page_size))
+    }
+
+    /// Requests up to `n` of the lowest-numbered pages not yet asked for, in order, for
+    /// listings read from the top (local sort and filter, load-all). Stops at the known end;
+    /// while the end is unknown, never asks beyond the page after the furthest answered one.
+    pub fn request_next(&mut self, n: usize) -> Vec<PageRequest> {
+        let limit = match self.page_count() {
+            Some(count) => count,
+            None => {
+                let furthest = self
+                    .pages
+                    .iter()
+                    .filter(|(_, slot)| !matches!(slot, PageSlot::Pending))
+                    .map(|(&page, _)| page)
+                    .max()
+                    .unwrap_or(0);
+                furthest + 1
+            }
+        };
+        let mut wanted = Vec::new();
+        for number in 1..=limit {
+            if wanted.len() >= n {
+                break;
+            }
+            if self.pages.contains_key(&number) {
+                continue;
+            }
+            self.pages.insert(number, PageSlot::Pending);
+            self.pending += 1;
+            wanted.push(PageRequest {
+                number,
+                size: self.page_size,
+            });
+        }
+        wanted
+    }
+
+    /// Whether every page of the listing has been answered (loaded or failed).
+    pub fn is_complete(&self) -> bool {
+        self.page_count().is_some_and(|count| {
+            (1..=count).all(|p| {
+                matches!(
+                    self.pages.get(&p),
+                    Some(PageSlot::Loaded(_) | PageSlot::Failed(_))
+                )
+            })
+        })
+    }
+
+    /// The loaded records of one page.
+    pub fn page_records(&self, page: usize) -> &[FileRecord] {
+        match self.pages.get(&page) {
+            Some(PageSlot::Loaded(records)) => records,
+            _ => &[],
+        }
     }
 
     /// Forgets a failed page so that the next [`request_rows`](Self::request_rows) asks again.
@@ -359,6 +442,55 @@ mod tests {
         assert_eq!(list.total(), Some(14));
         assert_eq!(list.row_count(), 14);
         assert!(list.request_rows(14..30).is_empty());
+    }
+
+    #[test]
+    fn a_page_with_everything_fills_the_following_pages() {
+        let mut list = PagedList::new(10);
+        let g = list.reset();
+        assert_eq!(numbers(&list.request_rows(0..25)), vec![1, 2, 3]);
+        let all = Page {
+            records: (0..25).map(record).collect(),
+            total: Some(25),
+            has_next: Some(false),
+            scope: None,
+        };
+        assert_eq!(list.apply(g, 1, Ok(all)), Applied::Filed);
+        assert_eq!(
+            list.pending(),
+            0,
+            "the pages it filled are no longer waited for"
+        );
+        assert_eq!(list.loaded_rows(), 25);
+        assert_eq!(list.record(24).unwrap().name, "file-24");
+        assert_eq!(list.record(10).unwrap().name, "file-10");
+        assert!(list.is_complete());
+        assert_eq!(list.apply(g, 2, Ok(page(10, 10, Some(25)))), Applied::Stale);
+    }
+
+    #[test]
+    fn reading_from_the_top_asks_for_pages_in_order_up_to_the_end() {
+        let mut list = PagedList::new(10);
+        let g = list.reset();
+        assert_eq!(
+            numbers(&list.request_next(4)),
+            vec![1],
+            "the end is not known yet"
+        );
+        list.apply(g, 1, Ok(page(0, 10, Some(35))));
+        assert!(!list.is_complete());
+        assert_eq!(numbers(&list.request_next(2)), vec![2, 3]);
+        assert_eq!(numbers(&list.request_next(9)), vec![4]);
+        assert_eq!(numbers(&list.request_next(9)), Vec::<usize>::new());
+        for p in 2..=4 {
+            list.apply(
+                g,
+                p,
+                Ok(page((p - 1) * 10, if p == 4 { 5 } else { 10 }, Some(35))),
+            );
+        }
+        assert!(list.is_complete());
+        assert_eq!(list.page_records(4).len(), 5);
     }
 
     #[test]
