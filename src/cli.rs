@@ -38,6 +38,15 @@ pub struct ConnectArgs {
     /// The API's base URL, e.g. https://files.example.com (the dialect adds its own paths).
     #[arg(long, value_name = "URL", value_parser = parse_url, requires = "dialect")]
     pub url: Option<Url>,
+
+    /// An extra header for every request, e.g. --header 'X-Tenant: 42'. Repeatable.
+    #[arg(long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header, requires = "url")]
+    pub headers: Vec<(String, String)>,
+
+    /// Where the API lives under the URL, if not where the dialect expects it
+    /// (Open WebUI: /api/v1 by default, /api on older servers).
+    #[arg(long, value_name = "PATH", value_parser = parse_prefix, requires = "url")]
+    pub path_prefix: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +98,37 @@ pub struct ServeArgs {
 
 fn dialect_names() -> PossibleValuesParser {
     PossibleValuesParser::new(dialect::ids())
+}
+
+/// `Name: value`, as curl takes it. The name must be a valid header name; the value is trimmed.
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| "expected 'Name: value', e.g. 'X-Tenant: 42'".to_string())?;
+    let name = name.trim();
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !valid {
+        return Err(format!("{name:?} is not a valid header name"));
+    }
+    let value = value.trim();
+    if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+        return Err(format!("the value of {name} holds control characters"));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+fn parse_prefix(text: &str) -> Result<String, String> {
+    let trimmed = text.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    if !trimmed.starts_with('/') || trimmed.contains(['?', '#']) {
+        return Err("expected a path such as /api".to_string());
+    }
+    Ok(trimmed.to_string())
 }
 
 fn parse_url(text: &str) -> Result<Url, String> {
@@ -143,6 +183,29 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.connect.url.unwrap().as_str(), "http://127.0.0.1:8787/");
+
+        let cli = Cli::try_parse_from([
+            "filescope",
+            "--dialect",
+            "openwebui",
+            "--url",
+            "http://127.0.0.1:8080",
+            "--header",
+            "X-Tenant: 42",
+            "--header",
+            "X-Trace:a:b",
+            "--path-prefix",
+            "/api/",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.connect.headers,
+            vec![
+                ("X-Tenant".to_string(), "42".to_string()),
+                ("X-Trace".to_string(), "a:b".to_string())
+            ]
+        );
+        assert_eq!(cli.connect.path_prefix.as_deref(), Some("/api"));
     }
 
     #[test]
@@ -163,6 +226,17 @@ mod tests {
         );
         let err = Cli::try_parse_from(["filescope", "--url", "http://x"]).unwrap_err();
         assert!(err.to_string().contains("--dialect"), "{err}");
+        let err = Cli::try_parse_from([
+            "filescope",
+            "--dialect",
+            "flextell",
+            "--url",
+            "http://x",
+            "--header",
+            "X-Tenant 42",
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("expected 'Name: value'"), "{err}");
         let err = Cli::try_parse_from(["filescope", "demo", "--files", "many"]).unwrap_err();
         assert!(err.to_string().contains("--files"), "{err}");
     }

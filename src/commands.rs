@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,7 +11,7 @@ use reqwest::Url;
 
 use crate::api::{Client, Connection, Secret, dialect};
 use crate::app::{self, App, ConnectionInfo};
-use crate::cli::{Cli, Command, DatasetArgs, DemoArgs, ServeArgs};
+use crate::cli::{Cli, Command, ConnectArgs, DatasetArgs, DemoArgs, ServeArgs};
 use crate::demo::{DemoConfig, DemoServer};
 use crate::{logging, tui};
 
@@ -25,10 +26,10 @@ pub fn run(cli: Cli) -> ExitCode {
             demo(args)
         }
         Some(Command::Serve(args)) => serve(args),
-        None => match (cli.connect.dialect, cli.connect.url) {
-            (Some(dialect), Some(url)) => {
+        None => match (&cli.connect.dialect, &cli.connect.url) {
+            (Some(_), Some(_)) => {
                 warn_no_log(&log);
-                explore(&dialect, url)
+                explore(cli.connect)
             }
             _ => {
                 eprintln!("No connection given. Try the built-in demo:  filescope demo");
@@ -64,13 +65,18 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn explore(dialect_id: &str, url: Url) -> anyhow::Result<()> {
-    let dialect = dialect::by_id(dialect_id).context("unknown dialect")?;
+fn explore(args: ConnectArgs) -> anyhow::Result<()> {
+    let (Some(dialect_id), Some(url)) = (args.dialect, args.url) else {
+        anyhow::bail!("--dialect and --url are needed together");
+    };
+    let dialect = dialect::by_id(&dialect_id).context("unknown dialect")?;
     let key = std::env::var("FILESCOPE_API_KEY")
         .ok()
         .filter(|k| !k.trim().is_empty())
         .map(|k| Secret::new(k.trim()));
-    let conn = Connection::new(dialect, url, key);
+    let mut conn = Connection::new(dialect, url, key);
+    conn.headers = args.headers;
+    conn.path_prefix = args.path_prefix;
     runtime()?.block_on(explore_connection(conn))
 }
 
@@ -116,13 +122,14 @@ fn session_nonce() -> u64 {
 }
 
 async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
-    let caps = conn.dialect.capabilities();
+    let dialect = Arc::clone(&conn.dialect);
     let info = ConnectionInfo {
         label: conn.label.clone(),
-        dialect: conn.dialect.id(),
+        dialect: dialect.id(),
     };
     let client = Client::new(conn)?;
-    let mut app = App::new(info, caps, caps.ui_page_size);
+    let page_size = dialect.capabilities().ui_page_size;
+    let mut app = App::new(info, dialect, page_size);
     let mut terminal = tui::init().context("cannot set up the terminal")?;
     let events = crossterm::event::EventStream::new();
     let result = app::run(

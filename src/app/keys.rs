@@ -26,6 +26,7 @@ pub enum Action {
     OpenDetail,
     Help,
     Reload,
+    LoadAll,
 }
 
 /// One key, with the modifiers that must be held.
@@ -167,6 +168,12 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[plain('R')],
         action: Action::Reload,
         help: "reload, keeping the position",
+    },
+    Binding {
+        label: "L",
+        keys: &[plain('L')],
+        action: Action::LoadAll,
+        help: "load every page, so a local sort or filter covers everything",
     },
     Binding {
         label: "?",

@@ -6,15 +6,16 @@
 pub mod keys;
 mod run;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::api::dialect::{Capabilities, Page, PageRequest};
-use crate::api::{ApiError, FileRecord, ListQuery, Sort, SortField};
-use crate::listing::{Applied, Cursor, Motion, PagedList, wanted_rows};
+use crate::api::dialect::{Capabilities, Dialect, Page, PageRequest};
+use crate::api::{ApiError, FileRecord, Filter, ListQuery, Sort, SortField, filter, plan};
+use crate::listing::{Applied, Cursor, LocalView, Motion, PagedList, Row, wanted_rows};
 use crate::ui;
 
 pub use keys::Action;
@@ -24,6 +25,8 @@ pub use run::{run, spawn_fetch};
 pub const FILTER_DEBOUNCE: Duration = Duration::from_millis(250);
 /// How often the spinner turns while something loads.
 pub const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
+/// Pages in flight at once while loading everything for a local sort or filter.
+pub const LOAD_ALL_CONCURRENCY: usize = 4;
 
 /// Everything that can happen to the app.
 #[derive(Debug)]
@@ -91,9 +94,19 @@ pub struct ConnectionInfo {
 
 pub struct App {
     pub conn: ConnectionInfo,
+    pub dialect: Arc<dyn Dialect>,
     pub caps: &'static Capabilities,
+    /// The order the user asked for (server-side or local).
+    pub sort: Sort,
+    /// The filter in force, as parsed from the filter bar.
+    pub filter_applied: Filter,
+    /// What the server is asked for.
     pub query: ListQuery,
     pub list: PagedList,
+    /// The loaded rows filtered and sorted locally, when the server cannot do what was asked.
+    pub view: Option<LocalView>,
+    /// `L` was pressed: every page is being fetched for the local view.
+    pub load_all: bool,
     pub cursor: Cursor,
     pub mode: Mode,
     pub focus: Focus,
@@ -118,12 +131,18 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(conn: ConnectionInfo, caps: &'static Capabilities, page_size: usize) -> Self {
+    pub fn new(conn: ConnectionInfo, dialect: Arc<dyn Dialect>, page_size: usize) -> Self {
+        let caps = dialect.capabilities();
         App {
             conn,
+            dialect,
             caps,
+            sort: caps.default_sort,
+            filter_applied: Filter::default(),
             query: ListQuery::new(caps.default_sort),
             list: PagedList::new(page_size),
+            view: None,
+            load_all: false,
             cursor: Cursor::default(),
             mode: Mode::List,
             focus: Focus::List,
@@ -157,7 +176,35 @@ impl App {
 
     /// The selected record, when its page is loaded.
     pub fn selected(&self) -> Option<&FileRecord> {
-        self.list.record(self.cursor.selected)
+        match self.row(self.cursor.selected) {
+            Row::Loaded(record) => Some(record),
+            _ => None,
+        }
+    }
+
+    /// Rows the table shows: the listing's, or the local view's.
+    pub fn row_count(&self) -> usize {
+        match &self.view {
+            Some(view) => view.len(),
+            None => self.list.row_count(),
+        }
+    }
+
+    /// Whether [`App::row_count`] is final: the listing's count is known, or for a local view,
+    /// every page is in.
+    pub fn is_count_known(&self) -> bool {
+        match &self.view {
+            Some(_) => self.list.is_complete(),
+            None => self.list.is_count_known(),
+        }
+    }
+
+    /// The row the table shows at position `i`.
+    pub fn row(&self, i: usize) -> Row<'_> {
+        match &self.view {
+            Some(view) => view.get(i).map_or(Row::Pending, |row| self.list.row(row)),
+            None => self.list.row(i),
+        }
     }
 
     pub fn is_loading(&self) -> bool {
@@ -190,7 +237,7 @@ impl App {
                 self.dirty = true;
                 self.size = (width, height);
                 let rows = ui::table_rows(self, width, height);
-                self.cursor.set_height(rows, self.list.row_count());
+                self.cursor.set_height(rows, self.row_count());
                 self.fetch_wanted(Motion::Jump, now)
             }
             Msg::Page {
@@ -215,6 +262,11 @@ impl App {
     ) -> Vec<Effect> {
         let scope = result.as_ref().ok().and_then(|p| p.scope.clone());
         let error = result.as_ref().err().map(ToString::to_string);
+        // A local view keeps the selected file selected while rows are merged in above it.
+        let selected_row = self.view.as_ref().and_then(|v| v.get(self.cursor.selected));
+        let filled = result.as_ref().map_or(1, |p| {
+            p.records.len().div_ceil(self.list.page_size()).max(1)
+        });
         let applied = self
             .list
             .apply(generation, page, result.map_err(|e| e.to_string()));
@@ -234,8 +286,17 @@ impl App {
         if let Some(error) = error {
             self.status = Some(Status::Error(format!("page {page}: {error} (R reloads)")));
         }
-        let len = self.list.row_count();
-        if self.end_wanted && self.list.is_count_known() {
+        if let Some(view) = &mut self.view {
+            view.add_pages(&self.list, page..page + filled);
+            if let Some(pos) = selected_row.and_then(|row| view.position_of(row)) {
+                self.cursor.selected = pos;
+            }
+            if self.load_all && self.list.is_complete() {
+                self.load_all = false;
+            }
+        }
+        let len = self.row_count();
+        if self.end_wanted && self.is_count_known() {
             self.end_wanted = false;
             self.cursor.move_to(len.saturating_sub(1), len);
             return self.fetch_wanted(Motion::Jump, now);
@@ -293,7 +354,7 @@ impl App {
         if self.focus == Focus::Detail && self.scroll_detail(key) {
             return Vec::new();
         }
-        let len = self.list.row_count();
+        let len = self.row_count();
         let height = self.cursor.height.max(1) as isize;
         let motion = match action {
             Action::Quit => {
@@ -312,7 +373,11 @@ impl App {
                 Motion::Jump
             }
             Action::Bottom => {
-                if !self.list.is_count_known() {
+                if self.view.is_some() && !self.list.is_complete() {
+                    self.status = Some(Status::Info(
+                        "the end of what is loaded; L loads the rest".to_string(),
+                    ));
+                } else if !self.list.is_count_known() {
                     self.end_wanted = true;
                 }
                 self.cursor.move_to(len.saturating_sub(1), len);
@@ -328,30 +393,27 @@ impl App {
                 return Vec::new();
             }
             Action::ClearFilter => {
-                if self.filter.value().is_empty() {
+                if self.filter.value().is_empty() && self.filter_applied.is_empty() {
                     return Vec::new();
                 }
                 self.filter.reset();
                 return self.apply_filter(now);
             }
+            Action::LoadAll => return self.start_load_all(now),
             Action::CycleSort => return self.cycle_sort(now),
             Action::FlipSort => {
                 let sort = Sort {
-                    field: self.query.sort.field,
-                    order: self.query.sort.order.flipped(),
+                    field: self.sort.field,
+                    order: self.sort.order.flipped(),
                 };
                 return self.set_sort(sort, now);
             }
             Action::SortMenu => {
-                let index = self
-                    .caps
-                    .sort_fields
+                let index = SortField::ALL
                     .iter()
-                    .position(|f| *f == self.query.sort.field)
+                    .position(|f| *f == self.sort.field)
                     .unwrap_or(0);
-                if !self.caps.sort_fields.is_empty() {
-                    self.mode = Mode::SortMenu { index };
-                }
+                self.mode = Mode::SortMenu { index };
                 return Vec::new();
             }
             Action::SwitchFocus => {
@@ -430,7 +492,7 @@ impl App {
             }
             KeyCode::Enter => {
                 self.mode = Mode::List;
-                let len = self.list.row_count();
+                let len = self.row_count();
                 match parse_jump(self.jump.value(), len) {
                     Some(row) => {
                         // The target goes to the top of the screen: it and what follows it
@@ -457,7 +519,7 @@ impl App {
     }
 
     fn on_sort_menu_key(&mut self, key: KeyEvent, index: usize, now: Instant) -> Vec<Effect> {
-        let fields = self.caps.sort_fields;
+        let fields = &SortField::ALL;
         let pick = |field: SortField| fields.iter().position(|f| *f == field);
         let chosen = match key.code {
             KeyCode::Esc | KeyCode::Char('o') | KeyCode::Char('q') => {
@@ -489,23 +551,20 @@ impl App {
         };
         self.mode = Mode::List;
         let field = fields[chosen];
-        let order = if field == self.query.sort.field {
-            self.query.sort.order.flipped()
+        let order = if field == self.sort.field {
+            self.sort.order.flipped()
         } else {
             field.natural_order()
         };
         self.set_sort(Sort { field, order }, now)
     }
 
+    /// Every field can be sorted by: server-side where the API can, locally where not.
     fn cycle_sort(&mut self, now: Instant) -> Vec<Effect> {
-        let fields = self.caps.sort_fields;
-        if fields.is_empty() {
-            self.status = Some(Status::Info("this API cannot sort".to_string()));
-            return Vec::new();
-        }
+        let fields = &SortField::ALL;
         let next = fields
             .iter()
-            .position(|f| *f == self.query.sort.field)
+            .position(|f| *f == self.sort.field)
             .map_or(0, |i| (i + 1) % fields.len());
         let field = fields[next];
         self.set_sort(
@@ -518,21 +577,52 @@ impl App {
     }
 
     fn set_sort(&mut self, sort: Sort, now: Instant) -> Vec<Effect> {
-        if sort == self.query.sort {
+        if sort == self.sort {
             return Vec::new();
         }
-        self.query.sort = sort;
+        self.sort = sort;
+        self.replan(now)
+    }
+
+    /// Parses the filter bar and applies it, if it changed; a bad filter is reported and the
+    /// listing left as it was.
+    fn apply_filter(&mut self, now: Instant) -> Vec<Effect> {
+        let parsed = match filter::parse(self.filter.value(), &self.dialect.filter_keys()) {
+            Ok(parsed) => parsed,
+            Err(message) => {
+                self.status = Some(Status::Error(format!("filter: {message}")));
+                return Vec::new();
+            }
+        };
+        if parsed == self.filter_applied {
+            return Vec::new();
+        }
+        self.filter_applied = parsed;
+        self.replan(now)
+    }
+
+    /// Splits sort and filter into server and local work and lists again from the top.
+    fn replan(&mut self, now: Instant) -> Vec<Effect> {
+        let plan = plan(self.dialect.as_ref(), self.sort, &self.filter_applied);
+        self.query = plan.server;
+        self.view = (!plan.local.is_empty()).then(|| LocalView::new(plan.local));
+        self.load_all = false;
         self.restart(now)
     }
 
-    /// Sends the filter bar's text as the search, if it changed.
-    fn apply_filter(&mut self, now: Instant) -> Vec<Effect> {
-        let text = self.filter.value().trim();
-        if text == self.query.search {
+    /// `L`: fetch every page so the local view is complete.
+    fn start_load_all(&mut self, now: Instant) -> Vec<Effect> {
+        if self.view.is_none() {
+            self.status = Some(Status::Info(
+                "sorting and filtering are done by the server; nothing to load".to_string(),
+            ));
             return Vec::new();
         }
-        self.query.search = text.to_string();
-        self.restart(now)
+        if self.list.is_complete() {
+            return Vec::new();
+        }
+        self.load_all = true;
+        self.fetch_wanted(Motion::Jump, now)
     }
 
     /// Lists again from the top for a new query: a new generation, so answers still in flight
@@ -546,9 +636,18 @@ impl App {
     /// Lists again with the same query, keeping the position.
     fn reload(&mut self, now: Instant) -> Vec<Effect> {
         let generation = self.list.reset();
+        if let Some(view) = &mut self.view {
+            *view = LocalView::new(view.local().clone());
+            self.cursor.selected = 0;
+            self.cursor.offset = 0;
+        }
         self.detail_scroll = 0;
         self.dirty = true;
         let mut effects = vec![Effect::CancelBefore(generation)];
+        if self.view.is_some() {
+            effects.extend(self.fetch_wanted(Motion::Jump, now));
+            return effects;
+        }
         // The row count is unknown again until an answer comes, so ask directly for the rows
         // on screen rather than waiting for page 1 to say how many there are.
         let top = self.cursor.offset;
@@ -560,6 +659,22 @@ impl App {
 
     /// Requests the pages the screen (and, while scrolling, the prefetch distance) needs.
     fn fetch_wanted(&mut self, motion: Motion, now: Instant) -> Vec<Effect> {
+        if let Some(view) = &self.view {
+            // A local view reads the listing from the top: the next pages in order, while the
+            // screen (plus the prefetch distance) is not full, or all of them for `L`.
+            let requests = if self.load_all {
+                let room = LOAD_ALL_CONCURRENCY.saturating_sub(self.list.pending());
+                self.list.request_next(room)
+            } else {
+                let need = self.cursor.offset + self.cursor.height + self.prefetch_distance;
+                if view.len() < need && self.list.pending() == 0 {
+                    self.list.request_next(1)
+                } else {
+                    Vec::new()
+                }
+            };
+            return self.fetch_effects(requests, now);
+        }
         let len = self.list.row_count();
         let rows = wanted_rows(&self.cursor, len, motion, self.prefetch_distance);
         let requests = self.list.request_rows(rows);

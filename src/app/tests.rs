@@ -12,12 +12,16 @@ use crate::api::{Order, SortField};
 const PAGE: usize = 100;
 
 fn app() -> App {
-    let dialect = by_id("filejar").unwrap();
+    app_for("filejar")
+}
+
+fn app_for(id: &str) -> App {
+    let dialect = by_id(id).unwrap();
     let info = ConnectionInfo {
         label: "test".into(),
         dialect: dialect.id(),
     };
-    App::new(info, dialect.capabilities(), PAGE)
+    App::new(info, dialect, PAGE)
 }
 
 fn key(c: char) -> Msg {
@@ -407,4 +411,131 @@ fn spinner_ticks_only_while_loading() {
     assert_eq!(app.spinner, 1);
     answer_all(&mut app, effects, 10, now);
     assert_eq!(app.next_deadline(), None, "nothing ticks while idle");
+}
+
+/// The sizes shown in the first `n` rows of the table.
+fn shown_sizes(app: &App, n: usize) -> Vec<u64> {
+    (0..n)
+        .map(|i| match app.row(i) {
+            Row::Loaded(r) => r.size.unwrap(),
+            other => panic!("row {i} is {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_sort_the_api_cannot_do_is_local_over_what_is_loaded() {
+    let mut app = app_for("fileguard");
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    answer_all(&mut app, effects, 350, now);
+    assert!(
+        app.view.is_none(),
+        "the server's own order needs no local work"
+    );
+
+    // `s` from created goes to updated, then name, size…; pick size from the menu instead.
+    app.update(key('o'), now);
+    let effects = app.update(key('s'), now);
+    assert_eq!(app.sort.field, SortField::Size);
+    assert_eq!(
+        app.query.sort, app.caps.default_sort,
+        "the server is asked for its own order"
+    );
+    assert_eq!(fetched(&effects), [1], "a local view reads from the top");
+    let pages = answer_all(&mut app, effects, 350, now);
+    assert_eq!(pages, [1], "one page fills the screen; no more is fetched");
+    assert_eq!(
+        shown_sizes(&app, 3),
+        [99, 98, 97],
+        "largest first among those loaded"
+    );
+    assert_eq!(app.row_count(), 100);
+    assert!(!app.is_count_known());
+    assert_eq!(
+        crate::ui::local_text(&app).unwrap(),
+        "sorted locally · 100 of 350 loaded · L loads all"
+    );
+
+    // L loads the rest, at most four pages at a time, each once.
+    let effects = app.update(key('L'), now);
+    assert_eq!(fetched(&effects), [2, 3, 4]);
+    let pages = answer_all(&mut app, effects, 350, now);
+    assert_eq!(pages, [2, 3, 4]);
+    assert!(app.list.is_complete());
+    assert_eq!(app.row_count(), 350);
+    assert_eq!(shown_sizes(&app, 2), [349, 348]);
+    assert_eq!(
+        crate::ui::local_text(&app).unwrap(),
+        "sorted locally · all 350 loaded"
+    );
+    assert!(app.update(key('L'), now).is_empty(), "nothing left to load");
+}
+
+#[test]
+fn the_selection_stays_on_its_file_while_pages_merge_in() {
+    let mut app = app_for("fileguard");
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    answer_all(&mut app, effects, 350, now);
+    app.update(key('o'), now);
+    let effects = app.update(key('s'), now);
+    answer_all(&mut app, effects, 350, now);
+    app.update(key('j'), now);
+    app.update(key('j'), now);
+    assert_eq!(app.selected().unwrap().size, Some(97));
+    let effects = app.update(key('L'), now);
+    answer_all(&mut app, effects, 350, now);
+    assert_eq!(
+        app.selected().unwrap().size,
+        Some(97),
+        "still the same file"
+    );
+    assert_eq!(app.cursor.selected, 252);
+}
+
+#[test]
+fn a_local_filter_scrolls_on_by_fetching_the_next_pages() {
+    let mut app = app_for("fileguard");
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    answer_all(&mut app, effects, 1_000, now);
+    app.update(key('/'), now);
+    for c in "size>=950".chars() {
+        app.update(key(c), now);
+    }
+    let effects = app.update(code(KeyCode::Enter), now);
+    let pages = answer_all(&mut app, effects, 1_000, now);
+    // Only the last 50 rows match: the screen wants more than it has, so pages are read one
+    // after another until the listing ends.
+    assert_eq!(pages, (1..=10).collect::<Vec<_>>());
+    assert_eq!(app.row_count(), 50);
+    assert_eq!(shown_sizes(&app, 2), [950, 951], "the server's order");
+    assert!(app.is_count_known());
+    assert_eq!(
+        crate::ui::local_text(&app).unwrap(),
+        "filtered locally · all 1,000 loaded"
+    );
+}
+
+#[test]
+fn a_filter_the_api_cannot_take_is_an_error_and_changes_nothing() {
+    let (mut app, now) = started(1_000);
+    let generation = app.list.generation();
+    app.update(key('/'), now);
+    for c in "context:x".chars() {
+        app.update(key(c), now);
+    }
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert!(effects.is_empty());
+    assert_eq!(app.list.generation(), generation);
+    match &app.status {
+        Some(Status::Error(text)) => {
+            assert!(
+                text.starts_with("filter: this API has no context filter"),
+                "{text}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
 }

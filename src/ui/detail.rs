@@ -37,8 +37,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, full: bool) {
         return;
     }
 
-    let lines = match app.list.row(app.cursor.selected) {
-        _ if app.list.row_count() == 0 => vec![Line::from("nothing selected").dim()],
+    let lines = match app.row(app.cursor.selected) {
+        _ if app.row_count() == 0 => vec![Line::from("nothing selected").dim()],
         Row::Loaded(record) => detail_lines(record, inner.width as usize),
         Row::Pending => vec![Line::from("loading…").dim()],
         Row::Failed(reason) => wrap_styled(

@@ -110,13 +110,17 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ));
     }
     right.push(Span::raw(position_text(app)));
-    right.push(Span::raw(format!(" · sort {}", app.query.sort)));
-    if !app.query.search.is_empty() {
+    right.push(Span::raw(format!(" · sort {}", app.sort)));
+    if !app.filter_applied.is_empty() {
         right.push(Span::raw(" · filter "));
         right.push(Span::styled(
-            format!("\"{}\"", sanitize(&app.query.search)),
+            format!("\"{}\"", sanitize(&app.filter_applied.to_string())),
             Style::new().fg(Color::Cyan),
         ));
+    }
+    if let Some(local) = local_text(app) {
+        right.push(Span::raw(" · "));
+        right.push(Span::styled(local, Style::new().fg(Color::Yellow)));
     }
     right.push(Span::raw(" "));
 
@@ -129,19 +133,45 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(right_line).right_aligned(), r);
 }
 
+/// What is done locally and over how much: "sorted locally · 350 of 4,000 loaded · L loads
+/// all", or `None` when the server does everything.
+pub fn local_text(app: &App) -> Option<String> {
+    let view = app.view.as_ref()?;
+    let local = view.local();
+    let what = match (local.sort.is_some(), local.filters()) {
+        (true, true) => "filtered and sorted locally",
+        (true, false) => "sorted locally",
+        _ => "filtered locally",
+    };
+    let loaded = app.list.loaded_rows();
+    let extent = match app.list.total() {
+        _ if app.list.is_complete() => format!("all {} loaded", thousands(loaded)),
+        Some(total) => format!("{} of {} loaded", thousands(loaded), thousands(total)),
+        None => format!("{} loaded", thousands(loaded)),
+    };
+    let hint = if app.list.is_complete() {
+        ""
+    } else if app.load_all {
+        " · loading all"
+    } else {
+        " · L loads all"
+    };
+    Some(format!("{what} · {extent}{hint}"))
+}
+
 /// "row 1,234 of 100,000", "row 5 of 200+" while the count is unknown, or what is going on.
 pub fn position_text(app: &App) -> String {
-    let len = app.list.row_count();
+    let len = app.row_count();
     if len == 0 {
         return if app.is_loading() {
             "loading…".to_string()
-        } else if app.list.is_count_known() {
+        } else if app.is_count_known() {
             "no files".to_string()
         } else {
             "no answer yet".to_string()
         };
     }
-    let more = if app.list.is_count_known() { "" } else { "+" };
+    let more = if app.is_count_known() { "" } else { "+" };
     format!(
         "row {} of {}{more}",
         thousands(app.cursor.selected + 1),

@@ -6,6 +6,7 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use crate::api::SortField;
 use crate::app::App;
 use crate::app::keys::{BINDINGS, OTHER_KEYS};
 
@@ -58,27 +59,32 @@ pub fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
 }
 
 pub fn sort_menu(frame: &mut Frame<'_>, app: &App, index: usize, area: Rect) {
-    let fields = app.caps.sort_fields;
-    let lines: Vec<Line> = fields
+    let lines: Vec<Line> = SortField::ALL
         .iter()
         .enumerate()
         .map(|(i, field)| {
-            let current = *field == app.query.sort.field;
+            let current = *field == app.sort.field;
             let marker = if current {
-                format!(" {}", app.query.sort.order.arrow())
+                format!(" {}", app.sort.order.arrow())
             } else {
                 String::new()
             };
-            let text = format!(" {}{marker}", field.name());
+            // Fields the server cannot sort by are sorted over what is loaded.
+            let local = if app.caps.can_sort(*field) {
+                ""
+            } else {
+                " (local)"
+            };
+            let text = format!(" {}{marker}{local}", field.name());
             let style = if i == index {
                 Style::new().add_modifier(Modifier::REVERSED)
             } else {
                 Style::new()
             };
-            Line::from(Span::styled(format!("{text:<18}"), style))
+            Line::from(Span::styled(format!("{text:<22}"), style))
         })
         .collect();
-    let popup = centered(area, 22, lines.len() as u16 + 2);
+    let popup = centered(area, 24, lines.len() as u16 + 2);
     let block = Block::bordered()
         .title(" Sort by ")
         .border_style(Style::new().fg(Color::Cyan));

@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     }
     let cols = Columns::for_width(area.width);
-    let show_updated = app.query.sort.field == SortField::Updated;
+    let show_updated = app.sort.field == SortField::Updated;
     let header = {
         let mut cells = vec![Cell::from(title("Name", app, SortField::Name))];
         if cols.size {
@@ -71,12 +71,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         TableRow::new(cells).style(Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED))
     };
 
-    let len = app.list.row_count();
+    let len = app.row_count();
     let visible = app.cursor.visible(len);
     if visible.is_empty() {
-        let message = if app.is_loading() || !app.list.is_count_known() {
+        let message = if app.is_loading() || !app.is_count_known() {
             "loading…"
-        } else if app.query.search.is_empty() {
+        } else if app.filter_applied.is_empty() {
             "no files"
         } else {
             "no files match the filter (Esc clears it)"
@@ -95,7 +95,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
 
     let rows: Vec<TableRow> = visible
         .clone()
-        .map(|i| row_cells(app.list.row(i), &cols, show_updated))
+        .map(|i| row_cells(app.row(i), &cols, show_updated))
         .collect();
     let highlight = if app.focus == Focus::List {
         Style::new().add_modifier(Modifier::REVERSED)
@@ -111,8 +111,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
 }
 
 fn title(name: &str, app: &App, field: SortField) -> String {
-    if app.query.sort.field == field {
-        format!("{name} {}", app.query.sort.order.arrow())
+    if app.sort.field == field {
+        format!("{name} {}", app.sort.order.arrow())
     } else {
         name.to_string()
     }

@@ -36,7 +36,7 @@ pub fn filejar_app(page_size: usize) -> App {
         label: "test".into(),
         dialect: dialect.id(),
     };
-    App::new(info, dialect.capabilities(), page_size)
+    App::new(info, dialect, page_size)
 }
 
 /// An app on a `width`x`height` screen whose first page holds `names`, of `total` rows.
