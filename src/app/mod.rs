@@ -25,6 +25,9 @@ pub use run::{run, spawn_fetch};
 pub const FILTER_DEBOUNCE: Duration = Duration::from_millis(250);
 /// How often the spinner turns while something loads.
 pub const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
+/// How long the selection must rest on a file before its full record is fetched, so that
+/// scrolling past files costs no requests.
+pub const DETAIL_DELAY: Duration = Duration::from_millis(200);
 /// Pages in flight at once while loading everything for a local sort or filter.
 pub const LOAD_ALL_CONCURRENCY: usize = 4;
 
@@ -42,6 +45,13 @@ pub enum Msg {
         page: usize,
         result: Result<Page, ApiError>,
     },
+    /// A file's full record from the dialect's single-file endpoint, tagged with the
+    /// generation and id it was requested for.
+    Detail {
+        generation: u64,
+        id: String,
+        result: Result<FileRecord, ApiError>,
+    },
     /// Time passed: debounce deadlines and the spinner.
     Tick,
     /// SIGTERM, SIGHUP or SIGINT.
@@ -55,6 +65,11 @@ pub enum Effect {
         generation: u64,
         query: ListQuery,
         page: PageRequest,
+    },
+    /// Fetch one file's full record for the detail pane.
+    FetchDetail {
+        generation: u64,
+        id: String,
     },
     /// Abort every request made for a generation older than this one.
     CancelBefore(u64),
@@ -85,6 +100,14 @@ pub enum Status {
     Error(String),
 }
 
+/// A full record from the single-file endpoint, for the detail pane.
+#[derive(Debug)]
+pub enum Detail {
+    Pending,
+    Loaded(Box<FileRecord>),
+    Failed(String),
+}
+
 /// Static facts about the connection, shown in the header.
 #[derive(Debug, Clone)]
 pub struct ConnectionInfo {
@@ -107,6 +130,12 @@ pub struct App {
     pub view: Option<LocalView>,
     /// `L` was pressed: every page is being fetched for the local view.
     pub load_all: bool,
+    /// Full records fetched for the detail pane, by id, for the current generation.
+    pub details: std::collections::HashMap<String, Detail>,
+    /// The id a detail fetch is scheduled for, and when.
+    detail_due: Option<(String, Instant)>,
+    /// Whether the API has a single-file endpoint worth calling for the detail pane.
+    has_detail_endpoint: bool,
     pub cursor: Cursor,
     pub mode: Mode,
     pub focus: Focus,
@@ -133,6 +162,7 @@ pub struct App {
 impl App {
     pub fn new(conn: ConnectionInfo, dialect: Arc<dyn Dialect>, page_size: usize) -> Self {
         let caps = dialect.capabilities();
+        let has_detail_endpoint = dialect.detail_request("id").is_some();
         App {
             conn,
             dialect,
@@ -143,6 +173,9 @@ impl App {
             list: PagedList::new(page_size),
             view: None,
             load_all: false,
+            details: std::collections::HashMap::new(),
+            detail_due: None,
+            has_detail_endpoint,
             cursor: Cursor::default(),
             mode: Mode::List,
             focus: Focus::List,
@@ -218,13 +251,69 @@ impl App {
         } else {
             None
         };
-        match (self.filter_deadline, spin) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.filter_deadline,
+            spin,
+            self.detail_due.as_ref().map(|d| d.1),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
+        let mut effects = self.handle(msg, now);
+        effects.extend(self.detail_effects(now));
+        effects
+    }
+
+    /// Whether the detail pane is on screen.
+    fn detail_visible(&self) -> bool {
+        self.mode == Mode::DetailFull
+            || ui::areas(ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1))
+                .detail
+                .is_some()
+    }
+
+    /// Schedules, and when due makes, the request for the selected file's full record, where
+    /// the API has a single-file endpoint and the detail is on screen.
+    fn detail_effects(&mut self, now: Instant) -> Vec<Effect> {
+        if !self.has_detail_endpoint || !self.detail_visible() {
+            self.detail_due = None;
+            return Vec::new();
+        }
+        let Some(id) = self.selected().map(|r| r.id.clone()) else {
+            self.detail_due = None;
+            return Vec::new();
+        };
+        if id.is_empty() || self.details.contains_key(&id) {
+            self.detail_due = None;
+            return Vec::new();
+        }
+        let due = match &self.detail_due {
+            Some((for_id, at)) if *for_id == id => *at,
+            _ => {
+                let wait = if self.mode == Mode::DetailFull {
+                    Duration::ZERO
+                } else {
+                    DETAIL_DELAY
+                };
+                self.detail_due = Some((id.clone(), now + wait));
+                now + wait
+            }
+        };
+        if due > now {
+            return Vec::new();
+        }
+        self.detail_due = None;
+        self.details.insert(id.clone(), Detail::Pending);
+        vec![Effect::FetchDetail {
+            generation: self.list.generation(),
+            id,
+        }]
+    }
+
+    fn handle(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
         match msg {
             Msg::Key(key) => {
                 if key.kind == KeyEventKind::Release {
@@ -245,6 +334,21 @@ impl App {
                 page,
                 result,
             } => self.on_page(generation, page, result, now),
+            Msg::Detail {
+                generation,
+                id,
+                result,
+            } => {
+                if generation == self.list.generation() {
+                    let detail = match result {
+                        Ok(record) => Detail::Loaded(Box::new(record)),
+                        Err(e) => Detail::Failed(e.to_string()),
+                    };
+                    self.details.insert(id, detail);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
             Msg::Tick => self.on_tick(now),
             Msg::Terminate => {
                 self.should_quit = true;
@@ -636,6 +740,7 @@ impl App {
     /// Lists again with the same query, keeping the position.
     fn reload(&mut self, now: Instant) -> Vec<Effect> {
         let generation = self.list.reset();
+        self.details.clear();
         if let Some(view) = &mut self.view {
             *view = LocalView::new(view.local().clone());
             self.cursor.selected = 0;

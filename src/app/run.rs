@@ -48,6 +48,11 @@ where
                     let handle = spawn_fetch(&client, &tx, generation, query, page);
                     requests.push((generation, handle));
                 }
+                Effect::FetchDetail { generation, id } => {
+                    requests.retain(|(_, handle)| !handle.is_finished());
+                    let handle = spawn_detail(&client, &tx, generation, id);
+                    requests.push((generation, handle));
+                }
                 Effect::CancelBefore(generation) => {
                     requests.retain(|(g, handle)| {
                         if *g < generation {
@@ -108,6 +113,31 @@ async fn sleep_until(deadline: Option<Instant>) {
     if let Some(deadline) = deadline {
         tokio::time::sleep_until(deadline.into()).await;
     }
+}
+
+/// Fetches one file's full record in the background and posts it, tagged with its id.
+fn spawn_detail(
+    client: &Client,
+    tx: &UnboundedSender<Msg>,
+    generation: u64,
+    id: String,
+) -> AbortHandle {
+    let client = client.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let result = match client.detail(&id).await {
+            Ok(Some(record)) => Ok(record),
+            Ok(None) => return,
+            Err(e) => Err(e),
+        };
+        // The receiver is gone only when the app has quit.
+        let _ = tx.send(Msg::Detail {
+            generation,
+            id,
+            result,
+        });
+    })
+    .abort_handle()
 }
 
 /// Fetches one page in the background and posts the answer, tagged with what it was asked for.

@@ -539,3 +539,53 @@ fn a_filter_the_api_cannot_take_is_an_error_and_changes_nothing() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn the_full_record_is_fetched_once_the_selection_rests() {
+    let mut app = app_for("fileguard");
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    answer_all(&mut app, effects, 350, now);
+    let details = |effects: &[Effect]| -> Vec<String> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::FetchDetail { id, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // Scrolling past files asks for nothing.
+    let mut t = now;
+    for _ in 0..5 {
+        t += Duration::from_millis(50);
+        assert!(details(&app.update(key('j'), t)).is_empty());
+    }
+    assert_eq!(app.next_deadline(), Some(t + DETAIL_DELAY));
+    let effects = app.update(Msg::Tick, t + DETAIL_DELAY);
+    assert_eq!(details(&effects), ["id-5"]);
+    let Effect::FetchDetail { generation, .. } = effects[0] else {
+        unreachable!()
+    };
+    assert!(
+        details(&app.update(Msg::Tick, t + DETAIL_DELAY * 3)).is_empty(),
+        "asked once"
+    );
+
+    let mut full = page_of(1, 350).records.remove(5);
+    full.updated_at = Some(chrono::Utc::now());
+    app.update(
+        Msg::Detail {
+            generation,
+            id: "id-5".into(),
+            result: Ok(full),
+        },
+        t,
+    );
+    assert!(matches!(app.details.get("id-5"), Some(Detail::Loaded(r)) if r.updated_at.is_some()));
+
+    // An API without a single-file endpoint is never asked.
+    let (mut plain, now) = started(350);
+    plain.update(key('j'), now);
+    assert!(details(&plain.update(Msg::Tick, now + DETAIL_DELAY * 2)).is_empty());
+}

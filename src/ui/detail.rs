@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
 use crate::api::FileRecord;
-use crate::app::{App, Focus};
+use crate::app::{App, Detail, Focus};
 use crate::listing::Row;
 use crate::text::{full_date, human_size, sanitize, thousands};
 
@@ -39,7 +39,27 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, full: bool) {
 
     let lines = match app.row(app.cursor.selected) {
         _ if app.row_count() == 0 => vec![Line::from("nothing selected").dim()],
-        Row::Loaded(record) => detail_lines(record, inner.width as usize),
+        Row::Loaded(record) => {
+            let width = inner.width as usize;
+            match app.details.get(&record.id) {
+                Some(Detail::Loaded(full)) => detail_lines(full, width),
+                Some(Detail::Pending) => {
+                    let mut lines = vec![Line::from("loading the full record…").dim()];
+                    lines.extend(detail_lines(record, width));
+                    lines
+                }
+                Some(Detail::Failed(reason)) => {
+                    let mut lines = wrap_styled(
+                        &format!("full record: {}", sanitize(reason)),
+                        width,
+                        Style::new().fg(Color::Red),
+                    );
+                    lines.extend(detail_lines(record, width));
+                    lines
+                }
+                None => detail_lines(record, width),
+            }
+        }
         Row::Pending => vec![Line::from("loading…").dim()],
         Row::Failed(reason) => wrap_styled(
             &format!("this page failed: {}", sanitize(reason)),
