@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
 
-use super::dialect::{Auth, Dialect, Page, PageRequest};
+use super::dialect::{Auth, Dialect, Page, PageRequest, RequestSpec, ScopePage};
 use super::error::{ApiError, display_url};
 use super::query::ListQuery;
 use super::record::FileRecord;
@@ -205,18 +205,39 @@ impl Client {
         let Some(spec) = self.dialect().detail_request(id) else {
             return Ok(None);
         };
+        self.get_decoded(&spec, |body| self.dialect().decode_detail(body))
+            .await
+            .map(Some)
+    }
+
+    /// One page of the API's folders (children of `parent`) or contexts.
+    pub async fn scopes(
+        &self,
+        parent: Option<&str>,
+        page: PageRequest,
+    ) -> Result<ScopePage, ApiError> {
+        let Some(spec) = self.dialect().scopes_request(parent, page) else {
+            return Ok(ScopePage::default());
+        };
+        self.get_decoded(&spec, |body| self.dialect().decode_scopes(body))
+            .await
+    }
+
+    /// GETs a dialect request and decodes a successful answer; errors in the API's envelope.
+    async fn get_decoded<T>(
+        &self,
+        spec: &RequestSpec,
+        decode: impl FnOnce(&[u8]) -> Result<T, String>,
+    ) -> Result<T, ApiError> {
         let url = self.url_for(&spec.path, &spec.query);
         let (status, body) = self.send(&url).await?;
         if !status.is_success() {
             return Err(self.http_error(status, display_url(&url), &body));
         }
-        self.dialect()
-            .decode_detail(&body)
-            .map(Some)
-            .map_err(|reason| ApiError::Decode {
-                url: display_url(&url),
-                reason,
-            })
+        decode(&body).map_err(|reason| ApiError::Decode {
+            url: display_url(&url),
+            reason,
+        })
     }
 
     /// GETs a URL and returns its status and body, turning every transport failure into one

@@ -27,6 +27,7 @@ pub enum Action {
     Help,
     Reload,
     LoadAll,
+    ScopeUp,
 }
 
 /// One key, with the modifiers that must be held.
@@ -155,13 +156,19 @@ pub const BINDINGS: &[Binding] = &[
         label: "Tab",
         keys: &[code(KeyCode::Tab), code(KeyCode::BackTab)],
         action: Action::SwitchFocus,
-        help: "move focus between the list and the detail pane",
+        help: "move focus: list, detail pane, folder/context pane",
     },
     Binding {
         label: "Enter",
         keys: &[code(KeyCode::Enter)],
         action: Action::OpenDetail,
-        help: "open the detail full-screen (Esc returns)",
+        help: "open the detail full-screen (Esc returns); in the folder pane, go into the folder",
+    },
+    Binding {
+        label: "Backspace h",
+        keys: &[code(KeyCode::Backspace), plain('h')],
+        action: Action::ScopeUp,
+        help: "up a folder (AstraCollab), or back to all contexts (FileGuard)",
     },
     Binding {
         label: "R",

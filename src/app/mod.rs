@@ -13,7 +13,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::api::dialect::{Capabilities, Dialect, Page, PageRequest};
+use crate::api::dialect::{Capabilities, Dialect, Page, PageRequest, Scope, ScopeKind, ScopePage};
 use crate::api::{ApiError, FileRecord, Filter, ListQuery, Sort, SortField, filter, plan};
 use crate::listing::{Applied, Cursor, LocalView, Motion, PagedList, Row, wanted_rows};
 use crate::ui;
@@ -52,6 +52,12 @@ pub enum Msg {
         id: String,
         result: Result<FileRecord, ApiError>,
     },
+    /// A page of folders or contexts, tagged with the scope generation it was asked for.
+    Scopes {
+        generation: u64,
+        page: usize,
+        result: Result<ScopePage, ApiError>,
+    },
     /// Time passed: debounce deadlines and the spinner.
     Tick,
     /// SIGTERM, SIGHUP or SIGINT.
@@ -65,6 +71,12 @@ pub enum Effect {
         generation: u64,
         query: ListQuery,
         page: PageRequest,
+    },
+    /// Fetch a page of folders (children of `parent`) or contexts.
+    FetchScopes {
+        generation: u64,
+        parent: Option<String>,
+        page: usize,
     },
     /// Fetch one file's full record for the detail pane.
     FetchDetail {
@@ -92,6 +104,66 @@ pub enum Mode {
 pub enum Focus {
     List,
     Detail,
+    Scopes,
+}
+
+/// The most scope pages read for one level (100 each): a pane, not an archive.
+const MAX_SCOPE_PAGES: usize = 50;
+
+/// The folders (AstraCollab) or contexts (FileGuard) beside the files.
+#[derive(Debug)]
+pub struct Scopes {
+    pub kind: ScopeKind,
+    /// Folders entered, outermost first, as `(id, name)`; empty at the root and for contexts.
+    pub path: Vec<(String, String)>,
+    /// The folders inside the current one, or every context.
+    pub items: Vec<Scope>,
+    pub selected: usize,
+    /// The context the listing is narrowed to (folders use `path`).
+    pub context: Option<(String, String)>,
+    pub loading: bool,
+    pub error: Option<String>,
+    generation: u64,
+}
+
+impl Scopes {
+    fn new(kind: ScopeKind) -> Self {
+        Scopes {
+            kind,
+            path: Vec::new(),
+            items: Vec::new(),
+            selected: 0,
+            context: None,
+            loading: false,
+            error: None,
+            generation: 0,
+        }
+    }
+
+    /// The scope the listing is narrowed to, if any: the current folder or the context.
+    pub fn active(&self) -> Option<&(String, String)> {
+        match self.kind {
+            ScopeKind::Folders => self.path.last(),
+            ScopeKind::Contexts => self.context.as_ref(),
+        }
+    }
+
+    /// Starts listing a level again: a new generation, so late pages of the old one drop.
+    fn reload(&mut self) -> Effect {
+        self.generation += 1;
+        self.items.clear();
+        self.selected = 0;
+        self.loading = true;
+        self.error = None;
+        Effect::FetchScopes {
+            generation: self.generation,
+            parent: match self.kind {
+                ScopeKind::Folders => self.path.last().map(|(id, _)| id.clone()),
+                ScopeKind::Contexts => None,
+            },
+            page: 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +208,8 @@ pub struct App {
     detail_due: Option<(String, Instant)>,
     /// Whether the API has a single-file endpoint worth calling for the detail pane.
     has_detail_endpoint: bool,
+    /// Folders or contexts beside the files, for APIs that have them.
+    pub scopes: Option<Scopes>,
     pub cursor: Cursor,
     pub mode: Mode,
     pub focus: Focus,
@@ -163,6 +237,7 @@ impl App {
     pub fn new(conn: ConnectionInfo, dialect: Arc<dyn Dialect>, page_size: usize) -> Self {
         let caps = dialect.capabilities();
         let has_detail_endpoint = dialect.detail_request("id").is_some();
+        let dialect_scopes = dialect.scope_kind().map(Scopes::new);
         App {
             conn,
             dialect,
@@ -176,6 +251,7 @@ impl App {
             details: std::collections::HashMap::new(),
             detail_due: None,
             has_detail_endpoint,
+            scopes: dialect_scopes,
             cursor: Cursor::default(),
             mode: Mode::List,
             focus: Focus::List,
@@ -200,7 +276,11 @@ impl App {
     pub fn start(&mut self, width: u16, height: u16, now: Instant) -> Vec<Effect> {
         self.size = (width, height);
         self.cursor.height = ui::table_rows(self, width, height);
-        self.restart(now)
+        let mut effects = self.restart(now);
+        if let Some(scopes) = &mut self.scopes {
+            effects.push(scopes.reload());
+        }
+        effects
     }
 
     pub fn size(&self) -> (u16, u16) {
@@ -349,6 +429,11 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::Scopes {
+                generation,
+                page,
+                result,
+            } => self.on_scopes(generation, page, result),
             Msg::Tick => self.on_tick(now),
             Msg::Terminate => {
                 self.should_quit = true;
@@ -411,6 +496,89 @@ impl App {
         self.fetch_wanted(Motion::Jump, now)
     }
 
+    fn on_scopes(
+        &mut self,
+        generation: u64,
+        page: usize,
+        result: Result<ScopePage, ApiError>,
+    ) -> Vec<Effect> {
+        let Some(scopes) = &mut self.scopes else {
+            return Vec::new();
+        };
+        if generation != scopes.generation {
+            return Vec::new();
+        }
+        self.dirty = true;
+        match result {
+            Ok(answer) => {
+                scopes.items.extend(answer.scopes);
+                if answer.has_next && page < MAX_SCOPE_PAGES {
+                    return vec![Effect::FetchScopes {
+                        generation,
+                        parent: scopes.path.last().map(|(id, _)| id.clone()),
+                        page: page + 1,
+                    }];
+                }
+                scopes.loading = false;
+            }
+            Err(e) => {
+                scopes.loading = false;
+                scopes.error = Some(e.to_string());
+            }
+        }
+        Vec::new()
+    }
+
+    /// Enter in the scope pane: go into the folder, or narrow the listing to the context
+    /// (again: back to all contexts).
+    fn enter_scope(&mut self, now: Instant) -> Vec<Effect> {
+        let Some(scopes) = &mut self.scopes else {
+            return Vec::new();
+        };
+        let Some(item) = scopes.items.get(scopes.selected).cloned() else {
+            return Vec::new();
+        };
+        let mut effects = Vec::new();
+        match scopes.kind {
+            ScopeKind::Folders => {
+                scopes.path.push((item.id, item.name));
+                effects.push(scopes.reload());
+            }
+            ScopeKind::Contexts => {
+                let same = scopes
+                    .context
+                    .as_ref()
+                    .is_some_and(|(id, _)| *id == item.id);
+                scopes.context = (!same).then_some((item.id, item.name));
+            }
+        }
+        effects.extend(self.replan(now));
+        effects
+    }
+
+    /// Backspace/h: up a folder, or back to all contexts.
+    fn scope_up(&mut self, now: Instant) -> Vec<Effect> {
+        let Some(scopes) = &mut self.scopes else {
+            return Vec::new();
+        };
+        let mut effects = Vec::new();
+        match scopes.kind {
+            ScopeKind::Folders => {
+                if scopes.path.pop().is_none() {
+                    return Vec::new();
+                }
+                effects.push(scopes.reload());
+            }
+            ScopeKind::Contexts => {
+                if scopes.context.take().is_none() {
+                    return Vec::new();
+                }
+            }
+        }
+        effects.extend(self.replan(now));
+        effects
+    }
+
     fn on_tick(&mut self, now: Instant) -> Vec<Effect> {
         let mut effects = Vec::new();
         if self.filter_deadline.is_some_and(|d| d <= now) {
@@ -458,6 +626,24 @@ impl App {
         if self.focus == Focus::Detail && self.scroll_detail(key) {
             return Vec::new();
         }
+        if self.focus == Focus::Scopes
+            && let Some(scopes) = &mut self.scopes
+        {
+            let last = scopes.items.len().saturating_sub(1);
+            match action {
+                Action::Down => scopes.selected = (scopes.selected + 1).min(last),
+                Action::Up => scopes.selected = scopes.selected.saturating_sub(1),
+                Action::Top => scopes.selected = 0,
+                Action::Bottom => scopes.selected = last,
+                Action::OpenDetail => return self.enter_scope(now),
+                _ => return self.on_list_action(action, now),
+            }
+            return Vec::new();
+        }
+        self.on_list_action(action, now)
+    }
+
+    fn on_list_action(&mut self, action: Action, now: Instant) -> Vec<Effect> {
         let len = self.row_count();
         let height = self.cursor.height.max(1) as isize;
         let motion = match action {
@@ -521,12 +707,16 @@ impl App {
                 return Vec::new();
             }
             Action::SwitchFocus => {
-                self.focus = match self.focus {
-                    Focus::List => Focus::Detail,
-                    Focus::Detail => Focus::List,
+                let scopes_shown =
+                    self.scopes.is_some() && ui::scope_pane_fits(self.size.0, self.size.1);
+                self.focus = match (self.focus, scopes_shown) {
+                    (Focus::List, _) => Focus::Detail,
+                    (Focus::Detail, true) => Focus::Scopes,
+                    (Focus::Detail | Focus::Scopes, _) => Focus::List,
                 };
                 return Vec::new();
             }
+            Action::ScopeUp => return self.scope_up(now),
             Action::OpenDetail => {
                 self.mode = Mode::DetailFull;
                 return Vec::new();
@@ -707,7 +897,11 @@ impl App {
 
     /// Splits sort and filter into server and local work and lists again from the top.
     fn replan(&mut self, now: Instant) -> Vec<Effect> {
-        let plan = plan(self.dialect.as_ref(), self.sort, &self.filter_applied);
+        let mut filter = self.filter_applied.clone();
+        if let Some((id, _)) = self.scopes.as_ref().and_then(Scopes::active) {
+            filter.terms.push(self.dialect.scope_term(id));
+        }
+        let plan = plan(self.dialect.as_ref(), self.sort, &filter);
         self.query = plan.server;
         self.view = (!plan.local.is_empty()).then(|| LocalView::new(plan.local));
         self.load_all = false;

@@ -48,6 +48,27 @@ where
                     let handle = spawn_fetch(&client, &tx, generation, query, page);
                     requests.push((generation, handle));
                 }
+                Effect::FetchScopes {
+                    generation,
+                    parent,
+                    page,
+                } => {
+                    // Scope requests are few and small; they are not cancelled with the listing.
+                    let client = client.clone();
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let request = PageRequest {
+                            number: page,
+                            size: 100,
+                        };
+                        let result = client.scopes(parent.as_deref(), request).await;
+                        let _ = tx.send(Msg::Scopes {
+                            generation,
+                            page,
+                            result,
+                        });
+                    });
+                }
                 Effect::FetchDetail { generation, id } => {
                     requests.retain(|(_, handle)| !handle.is_finished());
                     let handle = spawn_detail(&client, &tx, generation, id);

@@ -589,3 +589,105 @@ fn the_full_record_is_fetched_once_the_selection_rests() {
     plain.update(key('j'), now);
     assert!(details(&plain.update(Msg::Tick, now + DETAIL_DELAY * 2)).is_empty());
 }
+
+#[test]
+fn folders_are_entered_and_left_and_narrow_the_listing() {
+    use crate::api::dialect::{Scope, ScopePage};
+    let mut app = app_for("astracollab");
+    let now = Instant::now();
+    let effects = app.start(160, 40, now);
+    let scope_fetch = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::FetchScopes {
+                generation,
+                parent,
+                page,
+            } => Some((*generation, parent.clone(), *page)),
+            _ => None,
+        })
+        .expect("the root folders are asked for at start");
+    assert_eq!((scope_fetch.1.as_deref(), scope_fetch.2), (None, 1));
+    answer_all(&mut app, effects, 500, now);
+    let folder = |id: &str| Scope {
+        id: id.into(),
+        name: format!("name-{id}"),
+        note: None,
+    };
+    app.update(
+        Msg::Scopes {
+            generation: scope_fetch.0,
+            page: 1,
+            result: Ok(ScopePage {
+                scopes: vec![folder("f1"), folder("f2")],
+                has_next: false,
+            }),
+        },
+        now,
+    );
+    app.update(code(KeyCode::Tab), now);
+    app.update(code(KeyCode::Tab), now);
+    assert_eq!(app.focus, Focus::Scopes);
+    app.update(key('j'), now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert_eq!(
+        app.scopes.as_ref().unwrap().path,
+        [("f2".to_string(), "name-f2".to_string())]
+    );
+    assert_eq!(app.query.terms, [crate::api::Term::Folder("f2".into())]);
+    assert!(effects.iter().any(|e| matches!(e,
+        Effect::FetchScopes { parent: Some(p), page: 1, .. } if p == "f2")));
+    assert_eq!(fetched(&effects), [1], "the folder's files from the top");
+    assert_eq!(
+        app.mode,
+        Mode::List,
+        "Enter in the pane does not open the detail"
+    );
+
+    let effects = app.update(code(KeyCode::Backspace), now);
+    assert!(app.scopes.as_ref().unwrap().path.is_empty());
+    assert!(app.query.terms.is_empty());
+    assert_eq!(fetched(&effects), [1]);
+    assert!(app.update(key('h'), now).is_empty(), "already at the root");
+}
+
+#[test]
+fn a_context_is_chosen_and_cleared_like_a_filter() {
+    use crate::api::dialect::{Scope, ScopePage};
+    let mut app = app_for("fileguard");
+    let now = Instant::now();
+    let effects = app.start(160, 40, now);
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::FetchScopes { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    app.update(
+        Msg::Scopes {
+            generation,
+            page: 1,
+            result: Ok(ScopePage {
+                scopes: vec![Scope {
+                    id: "patient_reports".into(),
+                    name: "Patient reports".into(),
+                    note: None,
+                }],
+                has_next: false,
+            }),
+        },
+        now,
+    );
+    app.focus = Focus::Scopes;
+    app.update(code(KeyCode::Enter), now);
+    assert_eq!(
+        app.query.terms,
+        [crate::api::Term::Context("patient_reports".into())]
+    );
+    app.update(code(KeyCode::Enter), now);
+    assert!(app.query.terms.is_empty(), "Enter again clears it");
+    app.update(code(KeyCode::Enter), now);
+    app.update(code(KeyCode::Backspace), now);
+    assert!(app.query.terms.is_empty(), "Backspace clears it");
+}

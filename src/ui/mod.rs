@@ -3,6 +3,7 @@
 
 mod detail;
 mod overlay;
+mod scopes;
 mod table;
 
 use ratatui::Frame;
@@ -55,6 +56,11 @@ pub fn areas(area: Rect) -> Areas {
     }
 }
 
+/// Whether the folder/context pane fits beside the table at this terminal size.
+pub fn scope_pane_fits(width: u16, height: u16) -> bool {
+    areas(Rect::new(0, 0, width, height)).table.width >= 90
+}
+
 /// Rows of files the table shows at this terminal size (its column-title line excluded).
 pub fn table_rows(_app: &App, width: u16, height: u16) -> usize {
     let a = areas(Rect::new(0, 0, width, height));
@@ -74,7 +80,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         );
         detail::draw(frame, app, body, true);
     } else {
-        table::draw(frame, app, a.table);
+        let mut table_area = a.table;
+        if let Some(s) = &app.scopes
+            && scope_pane_fits(area.width, area.height)
+        {
+            let [pane, rest] =
+                Layout::horizontal([Constraint::Length(scopes::WIDTH), Constraint::Min(0)])
+                    .areas(table_area);
+            scopes::draw(frame, app, s, pane);
+            table_area = rest;
+        }
+        table::draw(frame, app, table_area);
         if let Some(detail) = a.detail {
             detail::draw(frame, app, detail, false);
         }
@@ -100,6 +116,10 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if let Some(scope) = &app.scope {
         left.push(Span::raw(" · "));
         left.push(Span::raw(sanitize(scope).into_owned()));
+    }
+    if let Some(crumb) = app.scopes.as_ref().and_then(scopes::breadcrumb) {
+        left.push(Span::raw(" · "));
+        left.push(Span::styled(crumb, Style::new().fg(Color::Cyan)));
     }
 
     let mut right = Vec::new();

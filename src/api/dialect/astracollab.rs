@@ -6,7 +6,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{
-    Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Search, with_details,
+    Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Scope, ScopeKind,
+    ScopePage, Search, with_details,
 };
 use crate::api::decode::{Fields, Normalized, count, decode_records, flag, json_error};
 use crate::api::filter::{Term, TermKey};
@@ -145,6 +146,60 @@ impl Dialect for AstraCollab {
         })
     }
 
+    fn scope_kind(&self) -> Option<ScopeKind> {
+        Some(ScopeKind::Folders)
+    }
+
+    fn scopes_request(&self, parent: Option<&str>, page: PageRequest) -> Option<RequestSpec> {
+        let mut query = vec![
+            ("page", page.number.to_string()),
+            (
+                "limit",
+                page.size.min(CAPABILITIES.max_page_size).to_string(),
+            ),
+            ("sortBy", "name".to_string()),
+            ("sortOrder", "asc".to_string()),
+        ];
+        if let Some(parent) = parent {
+            query.push(("parentFolderId", parent.to_string()));
+        }
+        Some(RequestSpec {
+            path: "/v1/folders".to_string(),
+            query,
+        })
+    }
+
+    /// `{"data": {"folders": [{id, name, fileCount, …}], "pagination": {hasNext, …}}}`.
+    fn decode_scopes(&self, body: &[u8]) -> Result<ScopePage, String> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
+        let folders = crate::api::decode::lookup(&value, "data.folders")
+            .and_then(Value::as_array)
+            .ok_or("expected a `data.folders` array in the answer")?;
+        let scopes = folders
+            .iter()
+            .filter_map(|f| {
+                let text = |k: &str| {
+                    f.get(k).and_then(|v| match v {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                };
+                let id = text("id")?;
+                let files = count(f, "fileCount");
+                Some(Scope {
+                    name: text("name").unwrap_or_else(|| id.clone()),
+                    note: files.map(|n| format!("{} files", crate::text::thousands(n))),
+                    id,
+                })
+            })
+            .collect();
+        Ok(ScopePage {
+            scopes,
+            has_next: flag(&value, "data.pagination.hasNext").unwrap_or(false),
+        })
+    }
+
     /// `{"success": false, "error": {"code", "message", "details": {param: reason}}}`.
     fn decode_error(&self, body: &[u8]) -> Option<ErrorInfo> {
         let info = super::common_error(body)?;
@@ -217,6 +272,50 @@ mod tests {
                 ("type", "image".into()),
                 ("folderId", "folder_123".into()),
             ]
+        );
+    }
+
+    #[test]
+    fn folders_are_a_tree_of_scopes() {
+        let spec = AstraCollab
+            .scopes_request(
+                Some("folder_1"),
+                PageRequest {
+                    number: 2,
+                    size: 500,
+                },
+            )
+            .unwrap();
+        assert_eq!(spec.path, "/v1/folders");
+        assert!(
+            spec.query
+                .contains(&("parentFolderId", "folder_1".to_string()))
+        );
+        assert!(spec.query.contains(&("limit", "100".to_string())));
+        let body = br#"{"success": true, "data": {"folders": [
+            {"id": "folder_123", "name": "Marketing", "parentFolderId": null, "fileCount": 1200},
+            {"id": 7}, {"name": "no id"}],
+            "pagination": {"page": 1, "hasNext": true}}}"#;
+        let page = AstraCollab.decode_scopes(body).unwrap();
+        assert!(page.has_next);
+        assert_eq!(
+            page.scopes,
+            vec![
+                Scope {
+                    id: "folder_123".into(),
+                    name: "Marketing".into(),
+                    note: Some("1,200 files".into())
+                },
+                Scope {
+                    id: "7".into(),
+                    name: "7".into(),
+                    note: None
+                },
+            ]
+        );
+        assert_eq!(
+            AstraCollab.scope_term("folder_123"),
+            Term::Folder("folder_123".into())
         );
     }
 

@@ -8,7 +8,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{
-    Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Search, with_details,
+    Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Scope, ScopeKind,
+    ScopePage, Search, with_details,
 };
 use crate::api::decode::{Fields, Normalized, count, decode_records, flag, json_error};
 use crate::api::filter::{Term, TermKey};
@@ -139,6 +140,60 @@ impl Dialect for FileGuard {
         })
     }
 
+    fn scope_kind(&self) -> Option<ScopeKind> {
+        Some(ScopeKind::Contexts)
+    }
+
+    fn scopes_request(&self, _parent: Option<&str>, page: PageRequest) -> Option<RequestSpec> {
+        Some(RequestSpec {
+            path: "/api/v1/contexts".to_string(),
+            query: vec![
+                ("page", page.number.to_string()),
+                (
+                    "page_size",
+                    page.size.min(CAPABILITIES.max_page_size).to_string(),
+                ),
+            ],
+        })
+    }
+
+    /// `{"status": "SUCCESS", "data": {"data": [{context_key, display_name, …}], "pagination"}}`.
+    fn decode_scopes(&self, body: &[u8]) -> Result<ScopePage, String> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
+        check_status(value.get("status"), value.get("message"))?;
+        let items = crate::api::decode::lookup(&value, "data.data")
+            .and_then(Value::as_array)
+            .ok_or("expected a `data.data` array in the answer")?;
+        let scopes = items
+            .iter()
+            .filter_map(|c| {
+                let key = c.get("context_key").and_then(Value::as_str)?.to_string();
+                let name = c
+                    .get("display_name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&key)
+                    .to_string();
+                let files = count(c, "file_count");
+                Some(Scope {
+                    note: Some(match files {
+                        Some(n) => format!("{key} · {} files", crate::text::thousands(n)),
+                        None => key.clone(),
+                    }),
+                    id: key,
+                    name,
+                })
+            })
+            .collect();
+        Ok(ScopePage {
+            scopes,
+            has_next: flag(&value, "data.pagination.has_next").unwrap_or(false),
+        })
+    }
+
+    fn scope_term(&self, id: &str) -> Term {
+        Term::Context(id.to_string())
+    }
+
     fn detail_request(&self, id: &str) -> Option<RequestSpec> {
         Some(RequestSpec {
             path: format!("/api/v1/files/{}/metadata", super::path_segment(id)),
@@ -218,6 +273,29 @@ mod tests {
             ]
         );
         assert!(filter::parse("trashed:true", &FileGuard.filter_keys()).is_err());
+    }
+
+    #[test]
+    fn contexts_are_scopes_that_filter_by_context() {
+        let body = br#"{"status": "SUCCESS", "data": {"data": [
+            {"context_key": "patient_reports", "display_name": "Patient reports", "file_count": 3},
+            {"context_key": "invoices"}, {"display_name": "no key"}],
+            "pagination": {"has_next": false}}}"#;
+        let page = FileGuard.decode_scopes(body).unwrap();
+        assert!(!page.has_next);
+        assert_eq!(page.scopes.len(), 2);
+        assert_eq!(page.scopes[0].name, "Patient reports");
+        assert_eq!(
+            page.scopes[0].note.as_deref(),
+            Some("patient_reports · 3 files")
+        );
+        assert_eq!(page.scopes[1].name, "invoices");
+        assert_eq!(
+            FileGuard.scope_term("invoices"),
+            Term::Context("invoices".into())
+        );
+        let spec = FileGuard.scopes_request(None, first()).unwrap();
+        assert_eq!(spec.path, "/api/v1/contexts");
     }
 
     #[test]

@@ -111,6 +111,41 @@ pub struct Page {
     pub scope: Option<String>,
 }
 
+/// A place files are grouped in, listed beside the files: an AstraCollab folder or a
+/// FileGuard context. Choosing one narrows the listing with [`Dialect::scope_term`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub id: String,
+    pub name: String,
+    /// A short note shown after the name, e.g. "12 files".
+    pub note: Option<String>,
+}
+
+/// One page of scopes.
+#[derive(Debug, Default)]
+pub struct ScopePage {
+    pub scopes: Vec<Scope>,
+    pub has_next: bool,
+}
+
+/// What an API groups files in, if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    /// A tree: choosing a folder goes into it and lists its sub-folders.
+    Folders,
+    /// A flat list of filter values.
+    Contexts,
+}
+
+impl ScopeKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            ScopeKind::Folders => "Folders",
+            ScopeKind::Contexts => "Contexts",
+        }
+    }
+}
+
 /// An API's own description of a failure, read from its error envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorInfo {
@@ -150,6 +185,26 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// Decodes the answer to [`Dialect::detail_request`].
     fn decode_detail(&self, _body: &[u8]) -> Result<FileRecord, String> {
         Err("this API has no single-file endpoint".to_string())
+    }
+
+    /// What the API groups files in, if it lists such groups.
+    fn scope_kind(&self) -> Option<ScopeKind> {
+        None
+    }
+
+    /// The request for a page of scopes; for folders, the children of `parent` (`None`: the
+    /// root).
+    fn scopes_request(&self, _parent: Option<&str>, _page: PageRequest) -> Option<RequestSpec> {
+        None
+    }
+
+    fn decode_scopes(&self, _body: &[u8]) -> Result<ScopePage, String> {
+        Err("this API has no folders or contexts".to_string())
+    }
+
+    /// The filter term that narrows the listing to a scope.
+    fn scope_term(&self, id: &str) -> Term {
+        Term::Folder(id.to_string())
     }
 
     /// Whether the server applies this term; the rest are applied locally.

@@ -1,0 +1,91 @@
+//! The pane beside the files for APIs that group them: AstraCollab folders (a tree, entered
+//! with Enter, left with Backspace) or FileGuard contexts (a filter, chosen with Enter).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::api::dialect::ScopeKind;
+use crate::app::{App, Focus, Scopes};
+use crate::text::sanitize;
+
+/// Width of the pane, borders included.
+pub const WIDTH: u16 = 30;
+
+/// Where the path is shown: "/ Marketing / 2024" for folders, the context's name otherwise.
+pub fn breadcrumb(scopes: &Scopes) -> Option<String> {
+    match scopes.kind {
+        ScopeKind::Folders => {
+            let names: Vec<String> = scopes
+                .path
+                .iter()
+                .map(|(_, name)| sanitize(name).into_owned())
+                .collect();
+            Some(format!("/ {}", names.join(" / ")).trim_end().to_string())
+        }
+        ScopeKind::Contexts => scopes
+            .context
+            .as_ref()
+            .map(|(_, name)| format!("context {}", sanitize(name))),
+    }
+}
+
+pub fn draw(frame: &mut Frame<'_>, app: &App, scopes: &Scopes, area: Rect) {
+    let focused = app.focus == Focus::Scopes;
+    let title = match (scopes.kind, scopes.path.is_empty()) {
+        (ScopeKind::Folders, false) => " Folders (Backspace: up) ".to_string(),
+        (kind, _) => format!(" {} ", kind.title()),
+    };
+    let block = Block::bordered().title(title).border_style(if focused {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().add_modifier(Modifier::DIM)
+    });
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(error) = &scopes.error {
+        lines.push(Line::from(sanitize(error).into_owned()).fg(Color::Red));
+    } else if scopes.items.is_empty() {
+        let text = if scopes.loading {
+            "loading…"
+        } else if scopes.kind == ScopeKind::Folders {
+            "no sub-folders"
+        } else {
+            "no contexts"
+        };
+        lines.push(Line::from(text).dim());
+    }
+    let height = inner.height as usize;
+    let first = scopes.selected.saturating_sub(height.saturating_sub(1));
+    let active = scopes.active().map(|(id, _)| id.as_str());
+    for (i, item) in scopes.items.iter().enumerate().skip(first).take(height) {
+        let marker = if Some(item.id.as_str()) == active {
+            "● "
+        } else if scopes.kind == ScopeKind::Folders {
+            "▸ "
+        } else {
+            "  "
+        };
+        let mut spans = vec![
+            Span::raw(marker),
+            Span::raw(sanitize(&item.name).into_owned()),
+        ];
+        if let Some(note) = &item.note {
+            spans.push(Span::raw(format!("  {}", sanitize(note))).dim());
+        }
+        let mut line = Line::from(spans);
+        if i == scopes.selected && focused {
+            line = line.style(Style::new().add_modifier(Modifier::REVERSED));
+        } else if i == scopes.selected {
+            line = line.style(Style::new().add_modifier(Modifier::UNDERLINED));
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
