@@ -156,19 +156,19 @@ pub const BINDINGS: &[Binding] = &[
         label: "Tab",
         keys: &[code(KeyCode::Tab), code(KeyCode::BackTab)],
         action: Action::SwitchFocus,
-        help: "move focus: list, detail pane, folder/context pane",
+        help: "focus: list, detail, folders/contexts",
     },
     Binding {
         label: "Enter",
         keys: &[code(KeyCode::Enter)],
         action: Action::OpenDetail,
-        help: "open the detail full-screen (Esc returns); in the folder pane, go into the folder",
+        help: "open the detail full-screen; in the folder pane, enter",
     },
     Binding {
         label: "Backspace h",
         keys: &[code(KeyCode::Backspace), plain('h')],
         action: Action::ScopeUp,
-        help: "up a folder (AstraCollab), or back to all contexts (FileGuard)",
+        help: "up a folder, or back to all contexts",
     },
     Binding {
         label: "R",
@@ -180,7 +180,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "L",
         keys: &[plain('L')],
         action: Action::LoadAll,
-        help: "load every page, so a local sort or filter covers everything",
+        help: "load every page, to sort or filter all locally",
     },
     Binding {
         label: "?",
