@@ -83,16 +83,19 @@ pub struct Plan {
     pub local: Local,
 }
 
-/// Plans `sort` and `filter` for `dialect`. The filter must have been parsed with the dialect's
-/// [`Dialect::filter_keys`], so every term here is either server-side or local-capable.
-pub fn plan(dialect: &dyn Dialect, sort: Sort, filter: &Filter) -> Plan {
+/// Plans `sort` (`None`: the server's own order) and `filter` for `dialect`. The filter must
+/// have been parsed with the dialect's [`Dialect::filter_keys`], so every term here is either
+/// server-side or local-capable.
+pub fn plan(dialect: &dyn Dialect, sort: Option<Sort>, filter: &Filter) -> Plan {
     let caps = dialect.capabilities();
     let mut server = ListQuery::new(caps.default_sort);
     let mut local = Local::default();
-    if caps.can_sort(sort.field) {
-        server.sort = sort;
-    } else if sort != caps.default_sort {
-        local.sort = Some(sort);
+    if let Some(sort) = sort {
+        if caps.can_sort(sort.field) {
+            server.sort = sort;
+        } else if !(caps.order_known && sort == caps.default_sort) {
+            local.sort = Some(sort);
+        }
     }
     if !filter.text.is_empty() {
         match caps.search {

@@ -191,8 +191,9 @@ pub struct App {
     pub conn: ConnectionInfo,
     pub dialect: Arc<dyn Dialect>,
     pub caps: &'static Capabilities,
-    /// The order the user asked for (server-side or local).
-    pub sort: Sort,
+    /// The order the user asked for (server-side or local); `None` is the server's own,
+    /// undocumented order.
+    pub sort: Option<Sort>,
     /// The filter in force, as parsed from the filter bar.
     pub filter_applied: Filter,
     /// What the server is asked for.
@@ -242,7 +243,7 @@ impl App {
             conn,
             dialect,
             caps,
-            sort: caps.default_sort,
+            sort: caps.order_known.then_some(caps.default_sort),
             filter_applied: Filter::default(),
             query: ListQuery::new(caps.default_sort),
             list: PagedList::new(page_size),
@@ -692,16 +693,22 @@ impl App {
             Action::LoadAll => return self.start_load_all(now),
             Action::CycleSort => return self.cycle_sort(now),
             Action::FlipSort => {
+                let Some(sort) = self.sort else {
+                    self.status = Some(Status::Info(
+                        "listed as served; pick a sort first (s or o)".to_string(),
+                    ));
+                    return Vec::new();
+                };
                 let sort = Sort {
-                    field: self.sort.field,
-                    order: self.sort.order.flipped(),
+                    field: sort.field,
+                    order: sort.order.flipped(),
                 };
                 return self.set_sort(sort, now);
             }
             Action::SortMenu => {
                 let index = SortField::ALL
                     .iter()
-                    .position(|f| *f == self.sort.field)
+                    .position(|f| Some(*f) == self.sort.map(|s| s.field))
                     .unwrap_or(0);
                 self.mode = Mode::SortMenu { index };
                 return Vec::new();
@@ -845,10 +852,9 @@ impl App {
         };
         self.mode = Mode::List;
         let field = fields[chosen];
-        let order = if field == self.sort.field {
-            self.sort.order.flipped()
-        } else {
-            field.natural_order()
+        let order = match self.sort {
+            Some(sort) if sort.field == field => sort.order.flipped(),
+            _ => field.natural_order(),
         };
         self.set_sort(Sort { field, order }, now)
     }
@@ -858,7 +864,7 @@ impl App {
         let fields = &SortField::ALL;
         let next = fields
             .iter()
-            .position(|f| *f == self.sort.field)
+            .position(|f| Some(*f) == self.sort.map(|s| s.field))
             .map_or(0, |i| (i + 1) % fields.len());
         let field = fields[next];
         self.set_sort(
@@ -871,10 +877,10 @@ impl App {
     }
 
     fn set_sort(&mut self, sort: Sort, now: Instant) -> Vec<Effect> {
-        if sort == self.sort {
+        if Some(sort) == self.sort {
             return Vec::new();
         }
-        self.sort = sort;
+        self.sort = Some(sort);
         self.replan(now)
     }
 

@@ -437,7 +437,7 @@ fn a_sort_the_api_cannot_do_is_local_over_what_is_loaded() {
     // `s` from created goes to updated, then name, size…; pick size from the menu instead.
     app.update(key('o'), now);
     let effects = app.update(key('s'), now);
-    assert_eq!(app.sort.field, SortField::Size);
+    assert_eq!(app.sort.map(|s| s.field), Some(SortField::Size));
     assert_eq!(
         app.query.sort, app.caps.default_sort,
         "the server is asked for its own order"

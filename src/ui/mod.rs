@@ -130,7 +130,10 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ));
     }
     right.push(Span::raw(position_text(app)));
-    right.push(Span::raw(format!(" · sort {}", app.sort)));
+    right.push(Span::raw(match app.sort {
+        Some(sort) => format!(" · sort {sort}"),
+        None => " · as served".to_string(),
+    }));
     if !app.filter_applied.is_empty() {
         right.push(Span::raw(" · filter "));
         right.push(Span::styled(

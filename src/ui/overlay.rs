@@ -63,11 +63,9 @@ pub fn sort_menu(frame: &mut Frame<'_>, app: &App, index: usize, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, field)| {
-            let current = *field == app.sort.field;
-            let marker = if current {
-                format!(" {}", app.sort.order.arrow())
-            } else {
-                String::new()
+            let marker = match app.sort {
+                Some(sort) if sort.field == *field => format!(" {}", sort.order.arrow()),
+                _ => String::new(),
             };
             // Fields the server cannot sort by are sorted over what is loaded.
             let local = if app.caps.can_sort(*field) {

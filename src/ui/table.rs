@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     }
     let cols = Columns::for_width(area.width);
-    let show_updated = app.sort.field == SortField::Updated;
+    let show_updated = app.sort.is_some_and(|s| s.field == SortField::Updated);
     let header = {
         let mut cells = vec![Cell::from(title("Name", app, SortField::Name))];
         if cols.size {
@@ -111,8 +111,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
 }
 
 fn title(name: &str, app: &App, field: SortField) -> String {
-    if app.sort.field == field {
-        format!("{name} {}", app.sort.order.arrow())
+    if let Some(sort) = app.sort.filter(|s| s.field == field) {
+        format!("{name} {}", sort.order.arrow())
     } else {
         name.to_string()
     }

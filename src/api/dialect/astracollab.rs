@@ -30,6 +30,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         field: SortField::Created,
         order: Order::Desc,
     },
+    order_known: true,
     search: Search::Substring,
     terms: &[TermKey::Type, TermKey::Folder],
     max_page_size: 100,
@@ -257,7 +258,7 @@ mod tests {
             field: SortField::Updated,
             order: Order::Asc,
         };
-        let plan = crate::api::plan(&AstraCollab, sort, &f);
+        let plan = crate::api::plan(&AstraCollab, Some(sort), &f);
         assert_eq!(plan.local.terms, vec![Term::Type("image/png".into())]);
         assert_eq!(plan.local.sort, None);
         let spec = AstraCollab.list_request(&plan.server, first());

@@ -21,11 +21,12 @@ pub struct FileGuard;
 
 static CAPABILITIES: Capabilities = Capabilities {
     sort_fields: &[],
-    // Undocumented; the server is taken to list newest first.
+    // Undocumented: the listing is shown as served, and any sort is local.
     default_sort: Sort {
         field: SortField::Created,
         order: Order::Desc,
     },
+    order_known: false,
     search: Search::None,
     terms: &[TermKey::Context, TermKey::UploadedBy],
     max_page_size: 100,
@@ -257,7 +258,7 @@ mod tests {
             field: SortField::Name,
             order: Order::Asc,
         };
-        let plan = crate::api::plan(&FileGuard, sort, &f);
+        let plan = crate::api::plan(&FileGuard, Some(sort), &f);
         assert_eq!(plan.local.sort, Some(sort));
         assert_eq!(plan.local.text.as_deref(), Some("lab"));
         assert_eq!(plan.local.terms, vec![Term::Type("image".into())]);

@@ -21,6 +21,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         field: SortField::Created,
         order: Order::Desc,
     },
+    order_known: true,
     search: Search::Substring,
     terms: &[TermKey::Type, TermKey::Size],
     max_page_size: 1000,
@@ -263,7 +264,7 @@ mod tests {
             &FileJar.filter_keys(),
         )
         .unwrap();
-        let plan = crate::api::plan(&FileJar, CAPABILITIES.default_sort, &filter);
+        let plan = crate::api::plan(&FileJar, Some(CAPABILITIES.default_sort), &filter);
         assert_eq!(plan.local.terms, vec![Term::Type("image".into())]);
         let spec = FileJar.list_request(&plan.server, first());
         let has = |k: &str, v: &str| spec.query.contains(&(k, v.to_string()));

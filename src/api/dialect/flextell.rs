@@ -40,6 +40,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         field: SortField::Created,
         order: Order::Desc,
     },
+    order_known: true,
     search: Search::None,
     terms: &[TermKey::Type, TermKey::Trashed, TermKey::Fileable],
     max_page_size: 100,
@@ -236,7 +237,7 @@ mod tests {
             field: SortField::Size,
             order: Order::Asc,
         };
-        let plan = crate::api::plan(&Flextell, sort, &f);
+        let plan = crate::api::plan(&Flextell, Some(sort), &f);
         assert_eq!(
             plan.local.terms,
             vec![
@@ -276,7 +277,7 @@ mod tests {
             field: SortField::Type,
             order: Order::Asc,
         };
-        let plan = crate::api::plan(&Flextell, sort, &f);
+        let plan = crate::api::plan(&Flextell, Some(sort), &f);
         assert_eq!(plan.server.search, "");
         assert_eq!(plan.local.text.as_deref(), Some("warranty"));
         assert_eq!(plan.local.sort, Some(sort));

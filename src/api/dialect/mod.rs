@@ -57,8 +57,12 @@ pub enum Search {
 pub struct Capabilities {
     /// Fields the server can sort by; empty means no server-side sort.
     pub sort_fields: &'static [SortField],
-    /// The order the server lists in when asked for nothing.
+    /// The order the server lists in when asked for nothing (and, for an API that sorts, the
+    /// order filescope asks for first).
     pub default_sort: Sort,
+    /// Whether `default_sort` is documented. FileGuard's order is not: its listing is shown
+    /// "as served", and every sort the user picks is local.
+    pub order_known: bool,
     pub search: Search,
     /// Structured filter terms the server applies (see also [`Dialect::applies_on_server`]).
     pub terms: &'static [TermKey],

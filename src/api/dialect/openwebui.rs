@@ -28,6 +28,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         field: SortField::Updated,
         order: Order::Desc,
     },
+    order_known: true,
     search: Search::Glob,
     terms: &[],
     max_page_size: PAGE_SIZE,
