@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::{app_showing, render};
+use common::{app_showing, dialect_app_showing, render};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use filescope::app::{App, Msg};
 
@@ -255,4 +255,79 @@ fn hostile_names_are_drawn_as_visible_escapes() {
             "raw control character in {line:?}"
         );
     }
+}
+
+#[test]
+fn the_folder_pane_and_the_breadcrumb() {
+    use filescope::api::dialect::{Scope, ScopePage};
+    let mut app = dialect_app_showing("astracollab", &NAMES, 4, 150, 8);
+    let folder = |id: &str, name: &str| Scope {
+        id: id.into(),
+        name: name.into(),
+        note: Some("12 files".into()),
+    };
+    // The scope generation starts at 1 for the first listing of the root.
+    app.update(
+        Msg::Scopes {
+            generation: 1,
+            page: 1,
+            result: Ok(ScopePage {
+                scopes: vec![folder("f1", "Marketing"), folder("f2", "Legal\u{1b}[2J")],
+                has_next: false,
+            }),
+        },
+        Instant::now(),
+    );
+    let screen = render(&app, 150, 8);
+    assert!(screen[1].starts_with("┌ Folders ─"), "{}", show(&screen));
+    assert!(
+        screen[2].starts_with("│▸ Marketing  12 files"),
+        "{}",
+        show(&screen)
+    );
+    assert!(
+        screen[3].starts_with("│▸ Legal\\x1b[2J  12 files"),
+        "server names are escaped: {}",
+        show(&screen)
+    );
+    assert!(
+        screen[0].contains("(astracollab) · Northwind Labs · /  "),
+        "{}",
+        show(&screen)
+    );
+
+    app.focus = filescope::app::Focus::Scopes;
+    press(&mut app, KeyCode::Enter);
+    let screen = render(&app, 150, 8);
+    assert!(
+        screen[0].contains("(astracollab) · Northwind Labs · / Marketing  "),
+        "{}",
+        show(&screen)
+    );
+    assert!(
+        screen[1].starts_with("┌ Folders (Backspace: up) ─"),
+        "{}",
+        show(&screen)
+    );
+}
+
+#[test]
+fn a_local_sort_says_so_in_the_header() {
+    let mut app = dialect_app_showing("fileguard", &NAMES, 400, 150, 6);
+    let screen = render(&app, 150, 6);
+    assert!(
+        screen[0].trim_end().ends_with("row 1 of 400 · as served"),
+        "{}",
+        show(&screen)
+    );
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('n'));
+    let screen = render(&app, 150, 6);
+    assert!(
+        screen[0]
+            .trim_end()
+            .ends_with("sort name ↑ · sorted locally · 0 loaded · L loads all"),
+        "{}",
+        show(&screen)
+    );
 }

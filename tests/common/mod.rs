@@ -31,7 +31,11 @@ pub fn record(i: usize, name: &str) -> FileRecord {
 }
 
 pub fn filejar_app(page_size: usize) -> App {
-    let dialect = by_id("filejar").unwrap();
+    app_for("filejar", page_size)
+}
+
+pub fn app_for(dialect: &str, page_size: usize) -> App {
+    let dialect = by_id(dialect).unwrap();
     let info = ConnectionInfo {
         label: "test".into(),
         dialect: dialect.id(),
@@ -41,7 +45,18 @@ pub fn filejar_app(page_size: usize) -> App {
 
 /// An app on a `width`x`height` screen whose first page holds `names`, of `total` rows.
 pub fn app_showing(names: &[&str], total: usize, width: u16, height: u16) -> App {
-    let mut app = filejar_app(100);
+    dialect_app_showing("filejar", names, total, width, height)
+}
+
+/// Like [`app_showing`], for any dialect.
+pub fn dialect_app_showing(
+    dialect: &str,
+    names: &[&str],
+    total: usize,
+    width: u16,
+    height: u16,
+) -> App {
+    let mut app = app_for(dialect, 100);
     let now = Instant::now();
     let effects = app.start(width, height, now);
     let generation = app.list.generation();
