@@ -7,7 +7,8 @@ use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 use reqwest::Url;
 
-use crate::api::dialect;
+use crate::api::{Order, SortField, dialect};
+use crate::ls::Format;
 
 /// A fast, keyboard-driven terminal explorer for remote file-storage APIs.
 ///
@@ -55,6 +56,66 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the demo server alone; prints its base URL and serves until killed.
     Serve(ServeArgs),
+    /// List files for scripts: NDJSON, JSON, CSV or a table, on stdout.
+    Ls(LsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// Free-text search (server-side where the API can, otherwise local).
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+
+    /// Filter terms, as in the explorer's filter bar: 'type:image size>1MB context:KEY'.
+    #[arg(long, value_name = "TERMS")]
+    pub filter: Option<String>,
+
+    /// Sort field.
+    #[arg(long, value_name = "FIELD", value_parser = sort_field)]
+    pub sort: Option<SortField>,
+
+    /// Sort direction; by default the field's natural one (names A→Z, sizes and dates
+    /// largest/newest first).
+    #[arg(long, value_name = "ORDER", value_parser = order, requires = "sort")]
+    pub order: Option<Order>,
+
+    /// At most this many records.
+    #[arg(long, value_name = "N", default_value_t = 100, conflicts_with = "all")]
+    pub limit: usize,
+
+    /// Every record, streamed as pages arrive.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Output format; a table when stdout is a terminal, NDJSON otherwise.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Add the server's original record as "raw".
+    #[arg(long)]
+    pub raw: bool,
+
+    /// Pages fetched at once with --all, when the API reports a total.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+}
+
+fn sort_field(text: &str) -> Result<SortField, String> {
+    SortField::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = SortField::ALL.iter().map(|f| f.name()).collect();
+        format!("expected one of: {}", names.join(", "))
+    })
+}
+
+fn order(text: &str) -> Result<Order, String> {
+    match text {
+        "asc" => Ok(Order::Asc),
+        "desc" => Ok(Order::Desc),
+        _ => Err("expected asc or desc".to_string()),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! Carrying out a parsed command line: the explorer on a real API or on the demo server, or
 //! the demo server alone. Errors reach here as values and leave as one line on stderr.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,11 +9,11 @@ use std::time::Duration;
 use anyhow::Context;
 use reqwest::Url;
 
-use crate::api::{Client, Connection, Secret, dialect};
+use crate::api::{Client, Connection, Filter, Secret, Sort, dialect, filter};
 use crate::app::{self, App, ConnectionInfo};
-use crate::cli::{Cli, Command, ConnectArgs, DatasetArgs, DemoArgs, ServeArgs};
+use crate::cli::{Cli, Command, ConnectArgs, DatasetArgs, DemoArgs, LsArgs, ServeArgs};
 use crate::demo::{DemoConfig, DemoServer};
-use crate::{logging, tui};
+use crate::{logging, ls, tui};
 
 /// Exit status for a bad command line or configuration, as clap uses.
 const USAGE: u8 = 2;
@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> ExitCode {
             demo(args)
         }
         Some(Command::Serve(args)) => serve(args),
+        Some(Command::Ls(args)) => return ls(args),
         None => match (&cli.connect.dialect, &cli.connect.url) {
             (Some(_), Some(_)) => {
                 warn_no_log(&log);
@@ -65,9 +66,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn explore(args: ConnectArgs) -> anyhow::Result<()> {
+/// The connection the flags describe; the key comes from `FILESCOPE_API_KEY`.
+fn connection(args: ConnectArgs) -> anyhow::Result<Connection> {
     let (Some(dialect_id), Some(url)) = (args.dialect, args.url) else {
-        anyhow::bail!("--dialect and --url are needed together");
+        anyhow::bail!("no connection given: pass --dialect and --url");
     };
     let dialect = dialect::by_id(&dialect_id).context("unknown dialect")?;
     let key = std::env::var("FILESCOPE_API_KEY")
@@ -77,7 +79,77 @@ fn explore(args: ConnectArgs) -> anyhow::Result<()> {
     let mut conn = Connection::new(dialect, url, key);
     conn.headers = args.headers;
     conn.path_prefix = args.path_prefix;
+    Ok(conn)
+}
+
+fn explore(args: ConnectArgs) -> anyhow::Result<()> {
+    let conn = connection(args)?;
     runtime()?.block_on(explore_connection(conn))
+}
+
+/// `filescope ls`: exit statuses as documented in docs/LS.md.
+fn ls(args: LsArgs) -> ExitCode {
+    let fail = |code: u8, message: &dyn std::fmt::Display| {
+        tracing::error!("ls: {message}");
+        eprintln!("filescope: {message}");
+        ExitCode::from(code)
+    };
+    let conn = match connection(args.connect) {
+        Ok(conn) => conn,
+        Err(e) => return fail(ls::exit::USAGE, &e),
+    };
+    let mut filter = match ls_filter(&conn, args.search.as_deref(), args.filter.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return fail(ls::exit::USAGE, &e),
+    };
+    filter.text = filter.text.trim().to_string();
+    let terminal = std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if terminal {
+        ls::Format::Table
+    } else {
+        ls::Format::Ndjson
+    });
+    let opts = ls::Options {
+        sort: args.sort.map(|field| Sort {
+            field,
+            order: args.order.unwrap_or(field.natural_order()),
+        }),
+        filter,
+        limit: Some(args.limit),
+        all: args.all,
+        format,
+        raw: args.raw,
+        jobs: usize::from(args.jobs),
+        terminal,
+    };
+    let runtime = match runtime() {
+        Ok(r) => r,
+        Err(e) => return fail(ls::exit::UNAVAILABLE, &format!("{e:#}")),
+    };
+    let result = runtime.block_on(async {
+        let client = Client::new(conn)?;
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        ls::run(&client, &opts, &mut out).await
+    });
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => fail(e.exit_code(), &e),
+    }
+}
+
+/// The search text and filter terms of `ls`, parsed for the connection's dialect.
+fn ls_filter(
+    conn: &Connection,
+    search: Option<&str>,
+    terms: Option<&str>,
+) -> Result<Filter, String> {
+    let mut parsed = filter::parse(terms.unwrap_or(""), &conn.dialect.filter_keys())
+        .map_err(|e| format!("--filter: {e}"))?;
+    if let Some(search) = search {
+        parsed.text = format!("{search} {}", parsed.text);
+    }
+    Ok(parsed)
 }
 
 fn demo_config(args: &DatasetArgs, api_key: String) -> DemoConfig {

@@ -16,6 +16,7 @@ pub mod config;
 pub mod demo;
 pub mod listing;
 pub mod logging;
+pub mod ls;
 pub mod text;
 pub mod tui;
 pub mod ui;

@@ -1,0 +1,253 @@
+//! `filescope ls` as a script sees it: the real binary against a demo server on 127.0.0.1 (or
+//! a small axum server that misbehaves on purpose), its stdout, stderr and exit status.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Output, Stdio};
+
+use filescope::demo::{DemoConfig, DemoServer};
+
+const KEY: &str = "ls-test-key";
+
+async fn demo(files: usize) -> DemoServer {
+    let config = DemoConfig {
+        files,
+        api_key: KEY.into(),
+        ..DemoConfig::default()
+    };
+    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap()
+}
+
+fn ls_command(url: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_filescope"));
+    let dir = std::env::temp_dir().join(format!("filescope-ls-{}", std::process::id()));
+    cmd.env("FILESCOPE_DATA_DIR", dir)
+        .env("FILESCOPE_API_KEY", KEY)
+        .args(["ls", "--dialect", "filejar", "--url", url])
+        .args(args);
+    cmd
+}
+
+/// Runs `ls` off the async runtime (the demo server lives on it).
+async fn ls(url: &str, args: &[&str]) -> Output {
+    let mut cmd = ls_command(url, args);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn names_of(ndjson: &str) -> Vec<String> {
+    ndjson
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["name"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// The dataset's names in the server's default order (created, newest first).
+fn newest_first(server: &DemoServer) -> Vec<String> {
+    let mut files: Vec<_> = (0..server.dataset.len())
+        .map(|i| server.dataset.file(i))
+        .collect();
+    files.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.index.cmp(&a.index)));
+    files.into_iter().map(|f| f.file_name).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ndjson_records_are_the_normalized_record() {
+    let server = demo(50).await;
+    let out = ls(&server.base_url, &["--limit", "5"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 5, "not a terminal: ndjson");
+    let line = text.lines().next().unwrap();
+    let first: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(first.as_object().unwrap().len(), 7, "{line}");
+    let positions: Vec<usize> = [
+        "id",
+        "name",
+        "size",
+        "content_type",
+        "created_at",
+        "updated_at",
+        "url",
+    ]
+    .iter()
+    .map(|k| {
+        line.find(&format!("\"{k}\":"))
+            .unwrap_or_else(|| panic!("{k} in {line}"))
+    })
+    .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "field order: {line}"
+    );
+    let f = server.dataset.file(49);
+    assert_eq!(
+        first["name"],
+        f.file_name.as_str(),
+        "newest first, exactly as sent"
+    );
+    assert_eq!(first["size"], f.size);
+    assert!(first["created_at"].as_str().unwrap().ends_with('Z'));
+
+    let out = ls(&server.base_url, &["--limit", "1", "--raw"]).await;
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(
+        v["raw"]["key"],
+        f.key.as_str(),
+        "raw is the server's object"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_csv_and_table_formats() {
+    let server = demo(30).await;
+    let out = ls(&server.base_url, &["--limit", "3", "--format", "json"]).await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+
+    let out = ls(&server.base_url, &["--limit", "3", "--format", "csv"]).await;
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,name,size,content_type,created_at,updated_at,url"
+    );
+    assert_eq!(lines.len(), 4);
+
+    let out = ls(
+        &server.base_url,
+        &["--all", "--format", "table", "--sort", "name"],
+    )
+    .await;
+    let text = stdout(&out);
+    assert!(text.starts_with("NAME "), "{text}");
+    assert_eq!(text.lines().count(), 31);
+    assert!(
+        !text.contains('\u{1b}'),
+        "a table is for terminals: no raw escapes"
+    );
+    // Hostile names come out as visible escapes in a table, exactly as sent in JSON.
+    let hostile = server.dataset.file(1).file_name;
+    let shown = filescope::text::sanitize(&hostile);
+    assert_ne!(shown, hostile.as_str(), "{hostile:?} is hostile");
+    assert!(text.contains(&*shown), "{text}");
+    let out = ls(&server.base_url, &["--all"]).await;
+    assert!(names_of(&stdout(&out)).contains(&hostile));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_is_complete_and_in_order_with_any_number_of_jobs() {
+    let server = demo(2_500).await;
+    let expected = newest_first(&server);
+    for jobs in ["1", "8"] {
+        let out = ls(&server.base_url, &["--all", "--jobs", jobs]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(names_of(&stdout(&out)), expected, "--jobs {jobs}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_side_sort_keeps_the_servers_order() {
+    let server = demo(400).await;
+    let out = ls(
+        &server.base_url,
+        &["--all", "--sort", "size", "--order", "asc"],
+    )
+    .await;
+    let sizes: Vec<u64> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["size"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(sizes.len(), 400);
+    assert!(sizes.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_codes_say_what_went_wrong() {
+    let server = demo(10).await;
+    // 2: usage, with a one-line message naming the allowed terms.
+    let out = ls(&server.base_url, &["--filter", "colour:red"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1);
+    assert!(stderr(&out).contains("this API takes: type:image size>1MB"));
+    // 3: the key was refused; the key itself is never printed.
+    let mut cmd = ls_command(&server.base_url, &[]);
+    cmd.env("FILESCOPE_API_KEY", "wrong-key-canary");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("FILESCOPE_API_KEY"));
+    assert!(!stderr(&out).contains("canary"));
+    // 4: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = ls(&format!("http://127.0.0.1:{port}"), &[]).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("filescope: cannot reach http://127.0.0.1:"));
+    // 0: an empty result is a result.
+    let out = ls(&server.base_url, &["--search", "zzz-no-such-file"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_that_is_not_a_page_is_exit_5() {
+    let app = axum::Router::new().route(
+        "/v1/files/organization-files",
+        axum::routing::get(|| async { "<html>maintenance</html>" }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let out = ls(&url, &[]).await;
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("could not be understood"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_pipe_ends_quietly_with_success() {
+    let server = demo(100_000).await;
+    let mut cmd = ls_command(&server.base_url, &["--all"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (status, first, err) = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        reader.read_line(&mut first).unwrap();
+        drop(reader); // `| head -1`
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        (child.wait().unwrap(), first, err)
+    })
+    .await
+    .unwrap();
+    assert!(first.starts_with("{\"id\":"), "{first}");
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(err, "", "nothing said about the closed pipe");
+}
