@@ -28,10 +28,15 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Which API to open. The key is read from the environment variable FILESCOPE_API_KEY,
-/// never from the command line, where other users could read it in the process list.
+/// Which API to open: a saved profile, or a dialect and URL. The key comes from the profile
+/// or the environment variable FILESCOPE_API_KEY, never from the command line, where other
+/// users could read it in the process list.
 #[derive(Debug, Args)]
 pub struct ConnectArgs {
+    /// A connection profile from the configuration file (default: its default_profile).
+    #[arg(short = 'p', long, value_name = "NAME", conflicts_with_all = ["dialect", "url"])]
+    pub profile: Option<String>,
+
     /// The API's dialect.
     #[arg(long, value_name = "DIALECT", value_parser = dialect_names(), requires = "url")]
     pub dialect: Option<String>,
@@ -41,12 +46,12 @@ pub struct ConnectArgs {
     pub url: Option<Url>,
 
     /// An extra header for every request, e.g. --header 'X-Tenant: 42'. Repeatable.
-    #[arg(long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header, requires = "url")]
+    #[arg(long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
     pub headers: Vec<(String, String)>,
 
     /// Where the API lives under the URL, if not where the dialect expects it
     /// (Open WebUI: /api/v1 by default, /api on older servers).
-    #[arg(long, value_name = "PATH", value_parser = parse_prefix, requires = "url")]
+    #[arg(long, value_name = "PATH", value_parser = parse_prefix)]
     pub path_prefix: Option<String>,
 }
 
@@ -58,6 +63,26 @@ pub enum Command {
     Serve(ServeArgs),
     /// List files for scripts: NDJSON, JSON, CSV or a table, on stdout.
     Ls(LsArgs),
+    /// List the connection profiles of the configuration file (never their keys).
+    Profiles,
+    /// The configuration file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the configuration file's path.
+    Path,
+    /// Write a commented example configuration (never over an existing file).
+    Init,
 }
 
 #[derive(Debug, Args)]
@@ -192,7 +217,7 @@ fn parse_prefix(text: &str) -> Result<String, String> {
     Ok(trimmed.to_string())
 }
 
-fn parse_url(text: &str) -> Result<Url, String> {
+pub fn parse_url(text: &str) -> Result<Url, String> {
     let url = Url::parse(text)
         .map_err(|e| format!("not a URL ({e}); expected e.g. https://files.example.com"))?;
     if !matches!(url.scheme(), "http" | "https") {

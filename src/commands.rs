@@ -11,9 +11,11 @@ use reqwest::Url;
 
 use crate::api::{Client, Connection, Filter, Secret, Sort, dialect, filter};
 use crate::app::{self, App, ConnectionInfo};
-use crate::cli::{Cli, Command, ConnectArgs, DatasetArgs, DemoArgs, LsArgs, ServeArgs};
+use crate::cli::{
+    self, Cli, Command, ConfigCommand, ConnectArgs, DatasetArgs, DemoArgs, LsArgs, ServeArgs,
+};
 use crate::demo::{DemoConfig, DemoServer};
-use crate::{logging, ls, tui};
+use crate::{config, logging, ls, tui};
 
 /// Exit status for a bad command line or configuration, as clap uses.
 const USAGE: u8 = 2;
@@ -27,16 +29,33 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Ls(args)) => return ls(args),
-        None => match (&cli.connect.dialect, &cli.connect.url) {
-            (Some(_), Some(_)) => {
+        Some(Command::Profiles) => return profiles(),
+        Some(Command::Config(command)) => return config_command(command),
+        Some(Command::Completions { shell }) => {
+            let mut cli = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cli, "filescope", &mut std::io::stdout());
+            Ok(())
+        }
+        Some(Command::Man) => {
+            let cli = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cli)
+                .render(&mut std::io::stdout())
+                .context("cannot write the manual page")
+        }
+        None => match connection(cli.connect) {
+            Ok(Some(conn)) => {
                 warn_no_log(&log);
-                explore(cli.connect)
+                runtime().and_then(|rt| rt.block_on(explore_connection(conn)))
             }
-            _ => {
+            Ok(None) => {
                 eprintln!("No connection given. Try the built-in demo:  filescope demo");
                 eprintln!(
                     "Or open your API:  FILESCOPE_API_KEY=<key> filescope --dialect filejar --url https://files.example.com"
                 );
+                return ExitCode::from(USAGE);
+            }
+            Err(message) => {
+                eprintln!("filescope: {message}");
                 return ExitCode::from(USAGE);
             }
         },
@@ -66,25 +85,160 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// The connection the flags describe; the key comes from `FILESCOPE_API_KEY`.
-fn connection(args: ConnectArgs) -> anyhow::Result<Connection> {
-    let (Some(dialect_id), Some(url)) = (args.dialect, args.url) else {
-        anyhow::bail!("no connection given: pass --dialect and --url");
+/// The connection the flags describe: `--dialect` and `--url` with the key from
+/// `FILESCOPE_API_KEY`, or a profile (`-p NAME`, else the configuration's default_profile).
+/// `Ok(None)` when nothing says which API to open. Errors are one line, for exit status 2.
+fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
+    let mut conn = if let (Some(dialect_id), Some(url)) = (args.dialect, args.url) {
+        let dialect = dialect::by_id(&dialect_id).ok_or("unknown dialect")?;
+        let key = std::env::var("FILESCOPE_API_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| Secret::new(k.trim()));
+        Connection::new(dialect, url, key)
+    } else {
+        let path = config::config_path();
+        let loaded = match &path {
+            Some(path) => config::load(path).map_err(|e| e.to_string())?,
+            None => None,
+        };
+        let default = loaded
+            .as_ref()
+            .and_then(|l| l.config.default_profile.as_ref())
+            .map(|d| d.get_ref().clone());
+        let Some(name) = args.profile.or(default) else {
+            return Ok(None);
+        };
+        let Some(loaded) = loaded else {
+            let shown = path.map_or("nowhere".to_string(), |p| p.display().to_string());
+            return Err(format!(
+                "profile {name:?}: no configuration file at {shown}; `filescope config init` writes one"
+            ));
+        };
+        if let Some(warning) = loaded.literal_key_warning() {
+            eprintln!("filescope: {warning}");
+        }
+        let profile = loaded.profile(&name).map_err(|e| e.to_string())?;
+        let (key, source) = config::resolve_key(&name, profile)?;
+        let dialect = dialect::by_id(profile.dialect.get_ref()).ok_or("unknown dialect")?;
+        let url = cli::parse_url(profile.url.get_ref())
+            .map_err(|e| format!("profile {name}: url: {e}"))?;
+        let mut conn = Connection::new(dialect, url, key);
+        conn.key_source = source;
+        conn.label = name;
+        conn.headers = profile
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        conn.path_prefix = profile.path_prefix.clone();
+        conn
     };
-    let dialect = dialect::by_id(&dialect_id).context("unknown dialect")?;
-    let key = std::env::var("FILESCOPE_API_KEY")
-        .ok()
-        .filter(|k| !k.trim().is_empty())
-        .map(|k| Secret::new(k.trim()));
-    let mut conn = Connection::new(dialect, url, key);
-    conn.headers = args.headers;
-    conn.path_prefix = args.path_prefix;
-    Ok(conn)
+    // Flags add to (and for the prefix, override) what a profile says.
+    conn.headers.extend(args.headers);
+    if args.path_prefix.is_some() {
+        conn.path_prefix = args.path_prefix;
+    }
+    Ok(Some(conn))
 }
 
-fn explore(args: ConnectArgs) -> anyhow::Result<()> {
-    let conn = connection(args)?;
-    runtime()?.block_on(explore_connection(conn))
+/// `filescope profiles`: name, dialect, URL and where the key comes from; never a key.
+fn profiles() -> ExitCode {
+    let Some(path) = config::config_path() else {
+        eprintln!("filescope: no configuration directory on this machine; set FILESCOPE_CONFIG");
+        return ExitCode::from(USAGE);
+    };
+    let loaded = match config::load(&path) {
+        Ok(Some(loaded)) => loaded,
+        Ok(None) => {
+            eprintln!(
+                "filescope: no configuration file at {}; `filescope config init` writes one",
+                path.display()
+            );
+            return ExitCode::from(USAGE);
+        }
+        Err(e) => {
+            eprintln!("filescope: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    if let Some(warning) = loaded.literal_key_warning() {
+        eprintln!("filescope: {warning}");
+    }
+    let default = loaded.config.default_profile.as_ref().map(|d| d.get_ref());
+    let rows: Vec<[String; 4]> = loaded
+        .config
+        .profiles
+        .iter()
+        .map(|(name, p)| {
+            let shown = |s: &str| crate::text::sanitize(s).into_owned();
+            [
+                shown(name),
+                shown(p.dialect.get_ref()),
+                shown(p.url.get_ref()),
+                format!("key: {}", config::key_source(p)),
+            ]
+        })
+        .collect();
+    let width = |col: usize| {
+        rows.iter()
+            .map(|r| r[col].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let widths = [width(0), width(1), width(2)];
+    let mut out = std::io::stdout().lock();
+    for row in &rows {
+        let mark = if default == Some(&row[0]) { "*" } else { " " };
+        let line = format!(
+            "{mark} {:<w0$}  {:<w1$}  {:<w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+        if writeln!(out, "{}", line.trim_end()).is_err() {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `filescope config path` and `filescope config init`.
+fn config_command(command: ConfigCommand) -> ExitCode {
+    let Some(path) = config::config_path() else {
+        eprintln!("filescope: no configuration directory on this machine; set FILESCOPE_CONFIG");
+        return ExitCode::from(USAGE);
+    };
+    match command {
+        ConfigCommand::Path => {
+            println!("{}", path.display());
+            ExitCode::SUCCESS
+        }
+        ConfigCommand::Init => {
+            if path.exists() {
+                eprintln!("filescope: {} exists; not overwritten", path.display());
+                return ExitCode::from(USAGE);
+            }
+            let written = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&path, config::EXAMPLE));
+            match written {
+                Ok(()) => {
+                    println!("{}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("filescope: cannot write {}: {e}", path.display());
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
 }
 
 /// `filescope ls`: exit statuses as documented in docs/LS.md.
@@ -95,7 +249,13 @@ fn ls(args: LsArgs) -> ExitCode {
         ExitCode::from(code)
     };
     let conn = match connection(args.connect) {
-        Ok(conn) => conn,
+        Ok(Some(conn)) => conn,
+        Ok(None) => {
+            return fail(
+                ls::exit::USAGE,
+                &"no connection given: pass -p NAME, or --dialect and --url",
+            );
+        }
         Err(e) => return fail(ls::exit::USAGE, &e),
     };
     let mut filter = match ls_filter(&conn, args.search.as_deref(), args.filter.as_deref()) {

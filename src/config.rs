@@ -1,9 +1,18 @@
-//! Where filescope keeps its files. `FILESCOPE_DATA_DIR` overrides the platform's data
-//! directory (useful for tests and for machines with a read-only home).
+//! Where filescope keeps its files, and the configuration file: connection profiles and UI
+//! settings. `FILESCOPE_DATA_DIR` overrides the data directory (log file), `FILESCOPE_CONFIG`
+//! the configuration file.
+//!
+//! Every error names the file, the line and column, the key, and what was expected, on one line.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::api::{Secret, dialect};
 
 /// The directory for the log file and other state, if one can be determined.
 pub fn data_dir() -> Option<PathBuf> {
@@ -16,4 +25,484 @@ pub fn data_dir() -> Option<PathBuf> {
 /// The default log file: `<data dir>/filescope.log`.
 pub fn default_log_file() -> Option<PathBuf> {
     data_dir().map(|dir| dir.join("filescope.log"))
+}
+
+/// The configuration file: `FILESCOPE_CONFIG`, or `config.toml` in the platform's config
+/// directory (`~/.config/filescope/config.toml` on Linux).
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("FILESCOPE_CONFIG") {
+        return Some(PathBuf::from(path));
+    }
+    ProjectDirs::from("", "", "filescope").map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+/// The whole file, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The profile a plain `filescope` opens.
+    pub default_profile: Option<Spanned<String>>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+    #[serde(default)]
+    pub ui: Ui,
+}
+
+/// A saved connection.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub dialect: Spanned<String>,
+    pub url: Spanned<String>,
+    /// Extra headers, e.g. `{ "X-Tenant" = "42" }`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Where the API lives under the URL, if not where the dialect expects it.
+    pub path_prefix: Option<String>,
+    /// Read the key from this environment variable.
+    pub api_key_env: Option<String>,
+    /// Run this command (no shell; words split like a shell would) and use its trimmed output.
+    pub api_key_cmd: Option<Spanned<String>>,
+    /// The key itself. Discouraged: a warning is printed if the file is readable by others.
+    pub api_key: Option<Spanned<String>>,
+}
+
+/// Settings of the explorer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ui {
+    /// `chrono` format of the table's date column.
+    pub date_format: String,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui {
+            date_format: "%Y-%m-%d %H:%M".to_string(),
+        }
+    }
+}
+
+/// A configuration problem, shown as `file:line:column: message`.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// 1-based line and column, when the problem has a place in the file.
+    pub at: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "config {}", self.path.display())?;
+        if let Some((line, col)) = self.at {
+            write!(f, ":{line}:{col}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// A loaded configuration and where it came from.
+#[derive(Debug)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub text: String,
+    pub config: Config,
+}
+
+impl Loaded {
+    fn error_at(&self, span: std::ops::Range<usize>, message: String) -> ConfigError {
+        ConfigError {
+            path: self.path.clone(),
+            at: Some(line_col(&self.text, span.start)),
+            message,
+        }
+    }
+}
+
+/// Reads the configuration at `path`; `Ok(None)` when there is no file.
+pub fn load(path: &Path) -> Result<Option<Loaded>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                at: None,
+                message: format!("cannot read: {e}"),
+            });
+        }
+    };
+    let loaded = parse(path, text)?;
+    Ok(Some(loaded))
+}
+
+/// Parses and checks configuration text.
+pub fn parse(path: &Path, text: String) -> Result<Loaded, ConfigError> {
+    let config: Config = toml::from_str(&text).map_err(|e| ConfigError {
+        path: path.to_path_buf(),
+        at: e.span().map(|s| line_col(&text, s.start)),
+        // toml's message is one line; its position is ours to add.
+        message: e.message().trim().replace('\n', " "),
+    })?;
+    let loaded = Loaded {
+        path: path.to_path_buf(),
+        text,
+        config,
+    };
+    check(&loaded)?;
+    Ok(loaded)
+}
+
+fn check(loaded: &Loaded) -> Result<(), ConfigError> {
+    let config = &loaded.config;
+    if let Some(default) = &config.default_profile
+        && !config.profiles.contains_key(default.get_ref())
+    {
+        return Err(loaded.error_at(
+            default.span(),
+            format!(
+                "default_profile: no profile named {:?}; defined: {}",
+                default.get_ref(),
+                names(config)
+            ),
+        ));
+    }
+    for (name, p) in &config.profiles {
+        if dialect::by_id(p.dialect.get_ref()).is_none() {
+            return Err(loaded.error_at(
+                p.dialect.span(),
+                format!(
+                    "profiles.{name}.dialect: unknown dialect {:?}; expected one of {}",
+                    p.dialect.get_ref(),
+                    dialect::ids().join(", ")
+                ),
+            ));
+        }
+        if let Err(e) = crate::cli::parse_url(p.url.get_ref()) {
+            return Err(loaded.error_at(p.url.span(), format!("profiles.{name}.url: {e}")));
+        }
+        let sources = [
+            p.api_key_env.is_some(),
+            p.api_key_cmd.is_some(),
+            p.api_key.is_some(),
+        ];
+        if sources.iter().filter(|s| **s).count() > 1 {
+            return Err(ConfigError {
+                path: loaded.path.clone(),
+                at: None,
+                message: format!(
+                    "profiles.{name}: give one of api_key_env, api_key_cmd or api_key, not several"
+                ),
+            });
+        }
+        if let Some(cmd) = &p.api_key_cmd
+            && shell_words::split(cmd.get_ref()).map_or(true, |w| w.is_empty())
+        {
+            return Err(loaded.error_at(
+                cmd.span(),
+                format!("profiles.{name}.api_key_cmd: expected a command such as \"pass show storage/prod\""),
+            ));
+        }
+        for header in p.headers.iter() {
+            crate::cli::parse_header(&format!("{}: {}", header.0, header.1)).map_err(|e| {
+                ConfigError {
+                    path: loaded.path.clone(),
+                    at: None,
+                    message: format!("profiles.{name}.headers: {e}"),
+                }
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn names(config: &Config) -> String {
+    if config.profiles.is_empty() {
+        "none".to_string()
+    } else {
+        config
+            .profiles
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Loaded {
+    /// The profile by name, or an error listing the names there are.
+    pub fn profile(&self, name: &str) -> Result<&Profile, ConfigError> {
+        self.config.profiles.get(name).ok_or_else(|| ConfigError {
+            path: self.path.clone(),
+            at: None,
+            message: format!(
+                "no profile named {name:?}; defined: {}",
+                names(&self.config)
+            ),
+        })
+    }
+
+    /// Warns (returns the warning) when the file holds a literal key and others may read it.
+    pub fn literal_key_warning(&self) -> Option<String> {
+        let literal: Vec<&str> = self
+            .config
+            .profiles
+            .iter()
+            .filter(|(_, p)| p.api_key.is_some())
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if literal.is_empty() || !readable_by_others(&self.path) {
+            return None;
+        }
+        Some(format!(
+            "warning: {} holds an API key (profile {}) and other users can read it; chmod 600 it, or use api_key_env / api_key_cmd",
+            self.path.display(),
+            literal.join(", ")
+        ))
+    }
+}
+
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_path: &Path) -> bool {
+    false
+}
+
+/// Where a profile's key comes from, for `filescope profiles` (never the key itself).
+pub fn key_source(profile: &Profile) -> String {
+    if let Some(var) = &profile.api_key_env {
+        format!("env {var}")
+    } else if profile.api_key_cmd.is_some() {
+        "command".to_string()
+    } else if profile.api_key.is_some() {
+        "in the file".to_string()
+    } else {
+        "env FILESCOPE_API_KEY".to_string()
+    }
+}
+
+/// Resolves a profile's key: its environment variable, its command's trimmed output, the
+/// literal, or else `FILESCOPE_API_KEY`. Returns the key and a description of its source.
+pub fn resolve_key(name: &str, profile: &Profile) -> Result<(Option<Secret>, String), String> {
+    fn from_env(var: &str) -> Option<Secret> {
+        std::env::var(var)
+            .ok()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .map(Secret::new)
+    }
+    if let Some(var) = &profile.api_key_env {
+        let key = from_env(var);
+        if key.is_none() {
+            return Err(format!(
+                "profile {name}: the environment variable {var} (api_key_env) is not set"
+            ));
+        }
+        return Ok((key, var.clone()));
+    }
+    if let Some(cmd) = &profile.api_key_cmd {
+        let words = shell_words::split(cmd.get_ref())
+            .map_err(|e| format!("profile {name}: api_key_cmd: {e}"))?;
+        let (program, args) = words
+            .split_first()
+            .ok_or_else(|| format!("profile {name}: api_key_cmd is empty"))?;
+        let output = std::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(|e| format!("profile {name}: cannot run api_key_cmd {program:?}: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "profile {name}: api_key_cmd {program:?} failed ({})",
+                output.status
+            ));
+        }
+        let key = String::from_utf8(output.stdout).map_err(|_| {
+            format!("profile {name}: api_key_cmd printed something that is not text")
+        })?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(format!(
+                "profile {name}: api_key_cmd {program:?} printed nothing"
+            ));
+        }
+        return Ok((
+            Some(Secret::new(key)),
+            format!("api_key_cmd of profile {name}"),
+        ));
+    }
+    if let Some(key) = &profile.api_key {
+        return Ok((
+            Some(Secret::new(key.get_ref().trim())),
+            format!("api_key of profile {name}"),
+        ));
+    }
+    Ok((
+        from_env("FILESCOPE_API_KEY"),
+        "FILESCOPE_API_KEY".to_string(),
+    ))
+}
+
+/// The commented example `filescope config init` writes.
+pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
+#
+# A plain `filescope` opens default_profile; `filescope -p NAME` opens another.
+# default_profile = "prod"
+
+# [profiles.prod]
+# dialect = "filejar"          # filejar, openwebui, flextell, fileguard, astracollab
+# url = "https://files.example.com"
+# api_key_env = "PROD_FILES_KEY"             # the key from this environment variable, or
+# api_key_cmd = "pass show storage/prod"     # the trimmed output of this command (no shell)
+# headers = { "X-Tenant" = "42" }            # extra headers (Flextell's tenant, say)
+# path_prefix = "/api"                       # older Open WebUI servers
+
+[ui]
+# date_format = "%Y-%m-%d %H:%M"             # chrono format of the date column
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> Result<Loaded, ConfigError> {
+        parse(Path::new("/tmp/c.toml"), text.to_string())
+    }
+
+    #[test]
+    fn the_example_parses() {
+        let loaded = parse_text(EXAMPLE).unwrap();
+        assert!(loaded.config.profiles.is_empty());
+        assert_eq!(loaded.config.ui.date_format, "%Y-%m-%d %H:%M");
+    }
+
+    #[test]
+    fn a_profile_with_everything() {
+        let loaded = parse_text(
+            r#"default_profile = "prod"
+[profiles.prod]
+dialect = "flextell"
+url = "https://api.example.test"
+headers = { "X-Tenant" = "42" }
+api_key_env = "PROD_KEY"
+"#,
+        )
+        .unwrap();
+        let p = loaded.profile("prod").unwrap();
+        assert_eq!(p.dialect.get_ref(), "flextell");
+        assert_eq!(p.headers.get("X-Tenant").map(String::as_str), Some("42"));
+        assert_eq!(key_source(p), "env PROD_KEY");
+        assert_eq!(
+            loaded.profile("nope").unwrap_err().to_string(),
+            "config /tmp/c.toml: no profile named \"nope\"; defined: prod"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_line_column_and_key() {
+        let err = parse_text("[profiles.prod]\ndialect = \"ftp\"\nurl = \"https://x.test\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "config /tmp/c.toml:2:11: profiles.prod.dialect: unknown dialect \"ftp\"; expected one of filejar, openwebui, flextell, fileguard, astracollab"
+        );
+        let err = parse_text("[profiles.prod]\ndialect = \"filejar\"\nurl = \"not a url\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("config /tmp/c.toml:3:7: profiles.prod.url: not a URL"),
+            "{err}"
+        );
+        let err =
+            parse_text("[profiles.prod]\ndialect = \"filejar\"\nurl = \"https://x\"\ncolour = 1\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.starts_with("config /tmp/c.toml:4:1: unknown field `colour`"),
+            "{err}"
+        );
+        let err = parse_text("default_profile = \"prod\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "config /tmp/c.toml:1:19: default_profile: no profile named \"prod\"; defined: none"
+        );
+        let err = parse_text("[profiles.p]\ndialect = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("config /tmp/c.toml:2:11: invalid type: integer"),
+            "{err}"
+        );
+        let err = parse_text("[ui\n").unwrap_err().to_string();
+        assert!(err.starts_with("config /tmp/c.toml:1:"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn keys_come_from_a_command_without_a_shell() {
+        let loaded = parse_text(
+            "[profiles.p]\ndialect = \"filejar\"\nurl = \"https://x.test\"\napi_key_cmd = \"printf '  sk-from-cmd\\\\n'\"\n",
+        )
+        .unwrap();
+        let (key, source) = resolve_key("p", loaded.profile("p").unwrap()).unwrap();
+        assert_eq!(key.unwrap().expose(), "sk-from-cmd");
+        assert_eq!(source, "api_key_cmd of profile p");
+
+        let loaded = parse_text(
+            "[profiles.p]\ndialect = \"filejar\"\nurl = \"https://x.test\"\napi_key_cmd = \"false\"\n",
+        )
+        .unwrap();
+        let err = resolve_key("p", loaded.profile("p").unwrap()).unwrap_err();
+        assert!(
+            err.starts_with("profile p: api_key_cmd \"false\" failed"),
+            "{err}"
+        );
+
+        // `;` is not a shell here: it is an argument to printf.
+        let loaded = parse_text(
+            "[profiles.p]\ndialect = \"filejar\"\nurl = \"https://x.test\"\napi_key_cmd = \"printf k; touch /tmp/filescope-pwned\"\n",
+        )
+        .unwrap();
+        let _ = resolve_key("p", loaded.profile("p").unwrap());
+        assert!(!Path::new("/tmp/filescope-pwned").exists());
+    }
+
+    #[test]
+    fn one_key_source_only() {
+        let err = parse_text(
+            "[profiles.p]\ndialect = \"filejar\"\nurl = \"https://x.test\"\napi_key_env = \"A\"\napi_key = \"k\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("give one of api_key_env, api_key_cmd or api_key"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
 }

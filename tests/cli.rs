@@ -7,9 +7,165 @@ use std::process::{Command, Stdio};
 fn filescope() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_filescope"));
     let dir = std::env::temp_dir().join(format!("filescope-cli-{}", std::process::id()));
-    cmd.env("FILESCOPE_DATA_DIR", dir)
+    cmd.env("FILESCOPE_DATA_DIR", &dir)
+        .env("FILESCOPE_CONFIG", dir.join("no-such-config.toml"))
         .env_remove("FILESCOPE_API_KEY");
     cmd
+}
+
+/// A private directory for one test's configuration file.
+fn config_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("filescope-cfg-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn config_init_writes_an_example_once_and_path_names_it() {
+    let dir = config_dir("init");
+    let path = dir.join("sub/config.toml");
+    let out = filescope()
+        .env("FILESCOPE_CONFIG", &path)
+        .args(["config", "path"])
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout).trim(), path.display().to_string());
+    let out = filescope()
+        .env("FILESCOPE_CONFIG", &path)
+        .args(["config", "init"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("[profiles.prod]")
+    );
+    let again = filescope()
+        .env("FILESCOPE_CONFIG", &path)
+        .args(["config", "init"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("exists; not overwritten"));
+}
+
+#[test]
+fn profiles_are_listed_without_their_keys() {
+    let dir = config_dir("profiles");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        r#"default_profile = "prod"
+[profiles.prod]
+dialect = "filejar"
+url = "https://files.example.test"
+api_key_env = "PROD_KEY"
+[profiles.lab]
+dialect = "fileguard"
+url = "https://fg.example.test"
+api_key = "fg_literal_canary"
+"#,
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let out = filescope()
+        .env("FILESCOPE_CONFIG", &path)
+        .arg("profiles")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let listed = text(&out.stdout);
+    let rows: Vec<Vec<&str>> = listed
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec![
+                "lab",
+                "fileguard",
+                "https://fg.example.test",
+                "key:",
+                "in",
+                "the",
+                "file"
+            ],
+            vec![
+                "*",
+                "prod",
+                "filejar",
+                "https://files.example.test",
+                "key:",
+                "env",
+                "PROD_KEY"
+            ],
+        ]
+    );
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(
+        lines[0].find("https"),
+        lines[1].find("https"),
+        "columns are aligned"
+    );
+    assert!(!listed.contains("canary"));
+    #[cfg(unix)]
+    assert!(
+        text(&out.stderr).contains("holds an API key (profile lab) and other users can read it"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_bad_config_is_one_line_with_its_position() {
+    let dir = config_dir("bad");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        "default_profile = \"prod\"\n[profiles.prod]\ndialect = \"filejar\"\nurl = \"https://x.test\"\ntimeout = 5\n",
+    )
+    .unwrap();
+    let out = filescope().env("FILESCOPE_CONFIG", &path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "filescope: config {}:5:1: unknown field `timeout`",
+            path.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn completions_and_the_manual_are_generated() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = filescope().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        assert!(script.contains("filescope"), "{shell}");
+        assert!(script.contains("dialect"), "{shell}: flags are completed");
+        assert!(script.contains("astracollab"), "{shell}: dialect names too");
+    }
+    let out = filescope().arg("man").output().unwrap();
+    let page = text(&out.stdout);
+    assert!(
+        page.starts_with(".ie \\n(.g .ds Aq") || page.contains(".TH filescope"),
+        "{page}"
+    );
+    assert!(page.contains("ls"), "subcommands are in the manual");
 }
 
 #[test]

@@ -251,3 +251,78 @@ async fn a_closed_pipe_ends_quietly_with_success() {
     assert_eq!(status.code(), Some(0));
     assert_eq!(err, "", "nothing said about the closed pipe");
 }
+
+/// `ls -p NAME` with a configuration file written for the test.
+async fn ls_profile(config: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let dir = std::env::temp_dir().join(format!(
+        "filescope-ls-profile-{}-{}",
+        std::process::id(),
+        config.len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_filescope"));
+    cmd.env("FILESCOPE_DATA_DIR", &dir)
+        .env("FILESCOPE_CONFIG", &path)
+        .env_remove("FILESCOPE_API_KEY")
+        .arg("ls")
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn profiles_supply_the_connection_and_the_key() {
+    let server = demo(20).await;
+    let from_env = format!(
+        "[profiles.demo]\ndialect = \"filejar\"\nurl = \"{}\"\napi_key_env = \"LS_TEST_KEY\"\n",
+        server.base_url
+    );
+    let out = ls_profile(
+        &from_env,
+        &["-p", "demo", "--limit", "2"],
+        &[("LS_TEST_KEY", KEY)],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2);
+
+    let out = ls_profile(&from_env, &["-p", "demo"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the environment variable LS_TEST_KEY (api_key_env) is not set"),
+        "{}",
+        stderr(&out)
+    );
+
+    let from_cmd = format!(
+        "default_profile = \"demo\"\n[profiles.demo]\ndialect = \"filejar\"\nurl = \"{}\"\napi_key_cmd = \"printf {KEY}\"\n",
+        server.base_url
+    );
+    let out = ls_profile(&from_cmd, &["--limit", "3"], &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the default profile: {}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out).lines().count(), 3);
+
+    let out = ls_profile(&from_cmd, &["-p", "prod"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no profile named \"prod\"; defined: demo"));
+
+    let wrong = from_cmd.replace(&format!("printf {KEY}"), "printf nope");
+    let out = ls_profile(&wrong, &[], &[]).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("from api_key_cmd of profile demo was rejected"),
+        "the hint names where the key came from: {}",
+        stderr(&out)
+    );
+}
