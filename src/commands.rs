@@ -65,9 +65,31 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(err) => {
             tracing::error!("{err:#}");
             eprintln!("filescope: {err:#}");
-            ExitCode::FAILURE
+            if err.downcast_ref::<config::ConfigError>().is_some() {
+                ExitCode::from(USAGE)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// The explorer's settings from the configuration file, if there is one: key map and date
+/// format. A bad file is an error (exit status 2), not silently ignored.
+fn ui_settings(app: &mut App) -> Result<(), config::ConfigError> {
+    let Some(path) = config::config_path() else {
+        return Ok(());
+    };
+    let Some(loaded) = config::load(&path)? else {
+        return Ok(());
+    };
+    app.keymap = loaded.keymap().map_err(|message| config::ConfigError {
+        path: path.clone(),
+        at: None,
+        message,
+    })?;
+    app.date_format = loaded.config.ui.date_format.get_ref().clone();
+    Ok(())
 }
 
 /// A log that cannot be opened is worth a line before the screen is taken, not a failure.
@@ -362,6 +384,7 @@ async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
     let client = Client::new(conn)?;
     let page_size = dialect.capabilities().ui_page_size;
     let mut app = App::new(info, dialect, page_size);
+    ui_settings(&mut app)?;
     let mut terminal = tui::init().context("cannot set up the terminal")?;
     let events = crossterm::event::EventStream::new();
     let result = app::run(

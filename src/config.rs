@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::api::{Secret, dialect};
+use crate::app::keys::KeyMap;
 
 /// The directory for the log file and other state, if one can be determined.
 pub fn data_dir() -> Option<PathBuf> {
@@ -46,6 +47,9 @@ pub struct Config {
     pub profiles: BTreeMap<String, Profile>,
     #[serde(default)]
     pub ui: Ui,
+    /// Key bindings of the list view: action name → keys, replacing the defaults.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Spanned<Vec<String>>>,
 }
 
 /// A saved connection.
@@ -71,14 +75,14 @@ pub struct Profile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Ui {
-    /// `chrono` format of the table's date column.
-    pub date_format: String,
+    /// strftime format of the table's date column.
+    pub date_format: Spanned<String>,
 }
 
 impl Default for Ui {
     fn default() -> Self {
         Ui {
-            date_format: "%Y-%m-%d %H:%M".to_string(),
+            date_format: Spanned::new(0..0, crate::text::DEFAULT_DATE_FORMAT.to_string()),
         }
     }
 }
@@ -166,6 +170,29 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, ConfigError> {
 
 fn check(loaded: &Loaded) -> Result<(), ConfigError> {
     let config = &loaded.config;
+    let format = &config.ui.date_format;
+    let bad_format = chrono::format::StrftimeItems::new(format.get_ref())
+        .any(|item| matches!(item, chrono::format::Item::Error));
+    if bad_format {
+        return Err(loaded.error_at(
+            format.span(),
+            format!(
+                "ui.date_format: {:?} is not a strftime format; e.g. \"%Y-%m-%d %H:%M\"",
+                format.get_ref()
+            ),
+        ));
+    }
+    for (action, keys) in &config.keys {
+        let one = BTreeMap::from([(action.clone(), keys.get_ref().clone())]);
+        if let Err(e) = KeyMap::with_overrides(&one) {
+            return Err(loaded.error_at(keys.span(), format!("keys.{action}: {e}")));
+        }
+    }
+    loaded.keymap().map_err(|e| ConfigError {
+        path: loaded.path.clone(),
+        at: None,
+        message: format!("keys: {e}"),
+    })?;
     if let Some(default) = &config.default_profile
         && !config.profiles.contains_key(default.get_ref())
     {
@@ -241,6 +268,17 @@ fn names(config: &Config) -> String {
 }
 
 impl Loaded {
+    /// The key map: the defaults with the file's `[keys]` over them.
+    pub fn keymap(&self) -> Result<KeyMap, String> {
+        let overrides: BTreeMap<String, Vec<String>> = self
+            .config
+            .keys
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+            .collect();
+        KeyMap::with_overrides(&overrides)
+    }
+
     /// The profile by name, or an error listing the names there are.
     pub fn profile(&self, name: &str) -> Result<&Profile, ConfigError> {
         self.config.profiles.get(name).ok_or_else(|| ConfigError {
@@ -375,7 +413,12 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # path_prefix = "/api"                       # older Open WebUI servers
 
 [ui]
-# date_format = "%Y-%m-%d %H:%M"             # chrono format of the date column
+# date_format = "%Y-%m-%d %H:%M"             # strftime format of the date column
+
+[keys]
+# Replace the keys of an action (names as in `filescope`'s help, e.g. quit, down, filter):
+# quit = ["q", "ctrl-q"]
+# down = ["j", "down", "n"]
 "#;
 
 #[cfg(test)]
@@ -390,7 +433,7 @@ mod tests {
     fn the_example_parses() {
         let loaded = parse_text(EXAMPLE).unwrap();
         assert!(loaded.config.profiles.is_empty());
-        assert_eq!(loaded.config.ui.date_format, "%Y-%m-%d %H:%M");
+        assert_eq!(loaded.config.ui.date_format.get_ref(), "%Y-%m-%d %H:%M");
     }
 
     #[test]
@@ -497,6 +540,38 @@ api_key_env = "PROD_KEY"
         assert!(
             err.contains("give one of api_key_env, api_key_cmd or api_key"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn ui_settings_and_keys_are_checked_where_they_are_written() {
+        let loaded =
+            parse_text("[ui]\ndate_format = \"%d.%m.%Y\"\n[keys]\nquit = [\"ctrl-q\"]\n").unwrap();
+        assert_eq!(loaded.config.ui.date_format.get_ref(), "%d.%m.%Y");
+        assert_eq!(
+            loaded.keymap().unwrap().label(crate::app::Action::Quit),
+            "Ctrl-q"
+        );
+        let err = parse_text("[ui]\ndate_format = \"%Q\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("config /tmp/c.toml:2:15: ui.date_format: \"%Q\" is not"),
+            "{err}"
+        );
+        let err = parse_text("[keys]\nquit = [\"hyper-q\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("config /tmp/c.toml:2:8: keys.quit: quit: \"hyper-q\" is not a key"),
+            "{err}"
+        );
+        let err = parse_text("[keys]\nquit = [\"j\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "config /tmp/c.toml:2:8: keys.quit: j is bound to both down and quit"
         );
     }
 

@@ -328,7 +328,8 @@ impl<'a> Sink<'a> {
                 sanitize(record.content_type.as_deref().unwrap_or("")).into_owned(),
                 record
                     .latest_date()
-                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .as_ref()
+                    .map(crate::text::short_date)
                     .unwrap_or_default(),
             ]),
         }

@@ -92,8 +92,11 @@ pub fn thousands(n: usize) -> String {
 
 /// A timestamp as the table shows it: minutes, UTC.
 pub fn short_date(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+    t.format(DEFAULT_DATE_FORMAT).to_string()
 }
+
+/// The table's date format unless the configuration says otherwise.
+pub const DEFAULT_DATE_FORMAT: &str = "%Y-%m-%d %H:%M";
 
 /// A timestamp as the detail pane and `ls` show it: RFC 3339, UTC, seconds.
 pub fn full_date(t: &DateTime<Utc>) -> String {

@@ -229,3 +229,25 @@ async fn serve_prints_its_url_and_answers_there() {
     assert_eq!(body["pagination"]["total"], 25);
     assert_eq!(body["files"].as_array().unwrap().len(), 10);
 }
+
+#[test]
+fn a_bad_key_binding_stops_the_explorer_before_it_takes_the_screen() {
+    let dir = config_dir("keys");
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "[keys]\nquit = [\"j\"]\n").unwrap();
+    let out = filescope()
+        .env("FILESCOPE_CONFIG", &path)
+        .args(["demo", "--files", "10"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "filescope: config {}:2:8: keys.quit: j is bound to both down and quit",
+            path.display()
+        )
+    );
+    assert!(out.stdout.is_empty(), "the screen was never touched");
+}

@@ -153,17 +153,9 @@ fn help_lists_every_key() {
     press(&mut app, KeyCode::Char('?'));
     let screen = render(&app, 80, 30).join("\n");
     assert!(screen.contains("Keys (any other key closes)"));
-    for binding in filescope::app::keys::BINDINGS {
-        assert!(
-            screen.contains(binding.label),
-            "help misses {}",
-            binding.label
-        );
-        assert!(
-            screen.contains(binding.help),
-            "help misses {}",
-            binding.help
-        );
+    for (label, help) in app.keymap.entries() {
+        assert!(screen.contains(&label), "help misses {label}");
+        assert!(screen.contains(help), "help misses {help}");
     }
 }
 
@@ -330,4 +322,19 @@ fn a_local_sort_says_so_in_the_header() {
         "{}",
         show(&screen)
     );
+}
+
+#[test]
+fn the_date_column_follows_the_configured_format() {
+    let mut app = app_showing(&NAMES, 4, 90, 4);
+    app.date_format = "%d.%m.%Y".into();
+    let screen = render(&app, 90, 4);
+    assert!(
+        screen[2]
+            .trim_end()
+            .ends_with("application/pdf  02.03.2024"),
+        "{}",
+        show(&screen)
+    );
+    assert!(screen[1].contains("Created ↓"), "{}", show(&screen));
 }

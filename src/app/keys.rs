@@ -1,13 +1,19 @@
-//! The key map of the list view: one table that the key handler, the help overlay and the docs
-//! test all read, so they cannot drift apart.
+//! The key map of the list view. The defaults are a TOML asset (`keys.toml`) compiled in; a
+//! `[keys]` table in the configuration file replaces the keys of the actions it names. The
+//! key handler, the help overlay and the docs test all read the same map, so they cannot
+//! drift apart.
+
+use std::collections::BTreeMap;
+use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// The default key map, as shipped.
+pub const DEFAULT_KEYS: &str = include_str!("keys.toml");
 
 /// What a key in the list view asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    Quit,
-    Suspend,
     Down,
     Up,
     HalfPageDown,
@@ -24,10 +30,99 @@ pub enum Action {
     SortMenu,
     SwitchFocus,
     OpenDetail,
-    Help,
+    ScopeUp,
     Reload,
     LoadAll,
-    ScopeUp,
+    Help,
+    Suspend,
+    Quit,
+}
+
+impl Action {
+    /// Every action, in the order the help lists them.
+    pub const ALL: [Action; 22] = [
+        Action::Down,
+        Action::Up,
+        Action::HalfPageDown,
+        Action::HalfPageUp,
+        Action::PageDown,
+        Action::PageUp,
+        Action::Top,
+        Action::Bottom,
+        Action::JumpPrompt,
+        Action::Filter,
+        Action::ClearFilter,
+        Action::CycleSort,
+        Action::FlipSort,
+        Action::SortMenu,
+        Action::SwitchFocus,
+        Action::OpenDetail,
+        Action::ScopeUp,
+        Action::Reload,
+        Action::LoadAll,
+        Action::Help,
+        Action::Suspend,
+        Action::Quit,
+    ];
+
+    /// The name used in `keys.toml` and the configuration file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Down => "down",
+            Action::Up => "up",
+            Action::HalfPageDown => "half_page_down",
+            Action::HalfPageUp => "half_page_up",
+            Action::PageDown => "page_down",
+            Action::PageUp => "page_up",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::JumpPrompt => "jump",
+            Action::Filter => "filter",
+            Action::ClearFilter => "clear_filter",
+            Action::CycleSort => "cycle_sort",
+            Action::FlipSort => "flip_sort",
+            Action::SortMenu => "sort_menu",
+            Action::SwitchFocus => "switch_focus",
+            Action::OpenDetail => "open_detail",
+            Action::ScopeUp => "scope_up",
+            Action::Reload => "reload",
+            Action::LoadAll => "load_all",
+            Action::Help => "help",
+            Action::Suspend => "suspend",
+            Action::Quit => "quit",
+        }
+    }
+
+    pub fn help(self) -> &'static str {
+        match self {
+            Action::Down => "next row",
+            Action::Up => "previous row",
+            Action::HalfPageDown => "half a screen down",
+            Action::HalfPageUp => "half a screen up",
+            Action::PageDown => "a screen down",
+            Action::PageUp => "a screen up",
+            Action::Top => "first row",
+            Action::Bottom => "last row (fetches only that page)",
+            Action::JumpPrompt => "jump to a row number or a percentage (:5000, :50%)",
+            Action::Filter => "filter: text and terms (type:image size>1MB)",
+            Action::ClearFilter => "clear the filter",
+            Action::CycleSort => "sort by the next field",
+            Action::FlipSort => "flip the sort direction",
+            Action::SortMenu => "sort menu",
+            Action::SwitchFocus => "focus: list, detail, folders/contexts",
+            Action::OpenDetail => "open the detail full-screen; in the folder pane, enter",
+            Action::ScopeUp => "up a folder, or back to all contexts",
+            Action::Reload => "reload, keeping the position",
+            Action::LoadAll => "load every page, to sort or filter all locally",
+            Action::Help => "this help",
+            Action::Suspend => "suspend to the shell (fg resumes)",
+            Action::Quit => "quit",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
 }
 
 /// One key, with the modifiers that must be held.
@@ -37,170 +132,185 @@ pub struct Key {
     pub mods: KeyModifiers,
 }
 
-const fn plain(c: char) -> Key {
-    Key {
-        code: KeyCode::Char(c),
-        mods: KeyModifiers::NONE,
-    }
-}
-
-const fn ctrl(c: char) -> Key {
-    Key {
-        code: KeyCode::Char(c),
-        mods: KeyModifiers::CONTROL,
-    }
-}
-
-const fn code(code: KeyCode) -> Key {
-    Key {
-        code,
-        mods: KeyModifiers::NONE,
-    }
-}
-
-pub struct Binding {
-    /// How the keys are written in the help and in docs/KEYS.md.
-    pub label: &'static str,
-    pub keys: &'static [Key],
-    pub action: Action,
-    pub help: &'static str,
-}
-
-/// The list view's keys, in the order the help shows them.
-pub const BINDINGS: &[Binding] = &[
-    Binding {
-        label: "j ↓",
-        keys: &[plain('j'), code(KeyCode::Down)],
-        action: Action::Down,
-        help: "next row",
-    },
-    Binding {
-        label: "k ↑",
-        keys: &[plain('k'), code(KeyCode::Up)],
-        action: Action::Up,
-        help: "previous row",
-    },
-    Binding {
-        label: "Ctrl-d",
-        keys: &[ctrl('d')],
-        action: Action::HalfPageDown,
-        help: "half a screen down",
-    },
-    Binding {
-        label: "Ctrl-u",
-        keys: &[ctrl('u')],
-        action: Action::HalfPageUp,
-        help: "half a screen up",
-    },
-    Binding {
-        label: "PgDn Ctrl-f",
-        keys: &[code(KeyCode::PageDown), ctrl('f')],
-        action: Action::PageDown,
-        help: "a screen down",
-    },
-    Binding {
-        label: "PgUp Ctrl-b",
-        keys: &[code(KeyCode::PageUp), ctrl('b')],
-        action: Action::PageUp,
-        help: "a screen up",
-    },
-    Binding {
-        label: "g Home",
-        keys: &[plain('g'), code(KeyCode::Home)],
-        action: Action::Top,
-        help: "first row",
-    },
-    Binding {
-        label: "G End",
-        keys: &[plain('G'), code(KeyCode::End)],
-        action: Action::Bottom,
-        help: "last row (fetches only that page)",
-    },
-    Binding {
-        label: ":",
-        keys: &[plain(':')],
-        action: Action::JumpPrompt,
-        help: "jump to a row number or a percentage (:5000, :50%)",
-    },
-    Binding {
-        label: "/",
-        keys: &[plain('/')],
-        action: Action::Filter,
-        help: "filter (server-side search); Enter keeps it, Esc clears it",
-    },
-    Binding {
-        label: "Esc",
-        keys: &[code(KeyCode::Esc)],
-        action: Action::ClearFilter,
-        help: "clear the filter",
-    },
-    Binding {
-        label: "s",
-        keys: &[plain('s')],
-        action: Action::CycleSort,
-        help: "sort by the next field",
-    },
-    Binding {
-        label: "S",
-        keys: &[plain('S')],
-        action: Action::FlipSort,
-        help: "flip the sort direction",
-    },
-    Binding {
-        label: "o",
-        keys: &[plain('o')],
-        action: Action::SortMenu,
-        help: "sort menu",
-    },
-    Binding {
-        label: "Tab",
-        keys: &[code(KeyCode::Tab), code(KeyCode::BackTab)],
-        action: Action::SwitchFocus,
-        help: "focus: list, detail, folders/contexts",
-    },
-    Binding {
-        label: "Enter",
-        keys: &[code(KeyCode::Enter)],
-        action: Action::OpenDetail,
-        help: "open the detail full-screen; in the folder pane, enter",
-    },
-    Binding {
-        label: "Backspace h",
-        keys: &[code(KeyCode::Backspace), plain('h')],
-        action: Action::ScopeUp,
-        help: "up a folder, or back to all contexts",
-    },
-    Binding {
-        label: "R",
-        keys: &[plain('R')],
-        action: Action::Reload,
-        help: "reload, keeping the position",
-    },
-    Binding {
-        label: "L",
-        keys: &[plain('L')],
-        action: Action::LoadAll,
-        help: "load every page, to sort or filter all locally",
-    },
-    Binding {
-        label: "?",
-        keys: &[plain('?')],
-        action: Action::Help,
-        help: "this help",
-    },
-    Binding {
-        label: "Ctrl-z",
-        keys: &[ctrl('z')],
-        action: Action::Suspend,
-        help: "suspend to the shell (fg resumes)",
-    },
-    Binding {
-        label: "q Ctrl-c",
-        keys: &[plain('q'), ctrl('c')],
-        action: Action::Quit,
-        help: "quit",
-    },
+const NAMED: [(&str, KeyCode, &str); 15] = [
+    ("down", KeyCode::Down, "↓"),
+    ("up", KeyCode::Up, "↑"),
+    ("left", KeyCode::Left, "←"),
+    ("right", KeyCode::Right, "→"),
+    ("pgdn", KeyCode::PageDown, "PgDn"),
+    ("pgup", KeyCode::PageUp, "PgUp"),
+    ("home", KeyCode::Home, "Home"),
+    ("end", KeyCode::End, "End"),
+    ("tab", KeyCode::Tab, "Tab"),
+    ("shift-tab", KeyCode::BackTab, "Shift-Tab"),
+    ("enter", KeyCode::Enter, "Enter"),
+    ("esc", KeyCode::Esc, "Esc"),
+    ("backspace", KeyCode::Backspace, "Backspace"),
+    ("delete", KeyCode::Delete, "Delete"),
+    ("space", KeyCode::Char(' '), "Space"),
 ];
+
+impl Key {
+    /// Reads a key name: `j`, `G`, `?`, `ctrl-d`, `pgdn`, `shift-tab`, `f5`.
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let bad = || {
+            format!(
+                "{text:?} is not a key; use a character (\"j\", \"G\", \"?\"), ctrl-x, or one of {}, f1 … f12",
+                NAMED.map(|(n, _, _)| n).join(", ")
+            )
+        };
+        let (mods, rest) = match text.strip_prefix("ctrl-") {
+            Some(rest) if !rest.is_empty() => (KeyModifiers::CONTROL, rest),
+            _ => (KeyModifiers::NONE, text),
+        };
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(c),
+            _ => {
+                let lower = rest.to_ascii_lowercase();
+                if let Some((_, code, _)) = NAMED.iter().find(|(n, _, _)| *n == lower) {
+                    *code
+                } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok())
+                    && (1..=12).contains(&n)
+                {
+                    KeyCode::F(n)
+                } else {
+                    return Err(bad());
+                }
+            }
+        };
+        Ok(Key { code, mods })
+    }
+
+    fn matches(&self, event: &KeyEvent) -> bool {
+        // Terminals report Shift with upper-case letters and symbols inconsistently: match on
+        // the character alone for those, and on exact modifiers for everything else.
+        let mods = match event.code {
+            KeyCode::Char(_) => event.modifiers - KeyModifiers::SHIFT,
+            _ => event.modifiers,
+        };
+        self.code == event.code && self.mods == mods
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        match self.code {
+            KeyCode::Char(c) if c != ' ' => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            code => {
+                let label = NAMED
+                    .iter()
+                    .find(|(_, c, _)| *c == code)
+                    .map_or("?", |(_, _, label)| label);
+                f.write_str(label)
+            }
+        }
+    }
+}
+
+/// Which keys do what in the list view.
+#[derive(Debug, Clone)]
+pub struct KeyMap {
+    /// Every action with its keys, in [`Action::ALL`] order.
+    bindings: Vec<(Action, Vec<Key>)>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        KeyMap::from_toml(DEFAULT_KEYS).expect("the shipped keys.toml is valid (tested)")
+    }
+}
+
+impl KeyMap {
+    fn from_toml(text: &str) -> Result<KeyMap, String> {
+        let table: BTreeMap<String, Vec<String>> =
+            toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let mut map = KeyMap {
+            bindings: Action::ALL.iter().map(|a| (*a, Vec::new())).collect(),
+        };
+        map.apply(&table)?;
+        if let Some((action, _)) = map.bindings.iter().find(|(_, keys)| keys.is_empty()) {
+            return Err(format!("no key for {}", action.name()));
+        }
+        Ok(map)
+    }
+
+    /// The defaults with `overrides` (action name → key names) replacing the keys of the
+    /// actions they name. Errors name the action or key, and a key given to two actions.
+    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<KeyMap, String> {
+        let mut map = KeyMap::default();
+        map.apply(overrides)?;
+        Ok(map)
+    }
+
+    fn apply(&mut self, table: &BTreeMap<String, Vec<String>>) -> Result<(), String> {
+        for (name, keys) in table {
+            let action = Action::parse(name).ok_or_else(|| {
+                format!(
+                    "unknown action {name:?}; actions: {}",
+                    Action::ALL.map(Action::name).join(", ")
+                )
+            })?;
+            let keys = keys
+                .iter()
+                .map(|k| Key::parse(k).map_err(|e| format!("{name}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            if keys.is_empty() {
+                return Err(format!("{name}: give at least one key"));
+            }
+            if let Some(slot) = self.bindings.iter_mut().find(|(a, _)| *a == action) {
+                slot.1 = keys;
+            }
+        }
+        // A key bound twice would make one of its actions unreachable.
+        for (i, (a, keys)) in self.bindings.iter().enumerate() {
+            for (b, other) in &self.bindings[i + 1..] {
+                if let Some(key) = keys.iter().find(|k| other.contains(k)) {
+                    return Err(format!(
+                        "{key} is bound to both {} and {}",
+                        a.name(),
+                        b.name()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The action bound to a key press, if any.
+    pub fn action_for(&self, event: &KeyEvent) -> Option<Action> {
+        self.bindings
+            .iter()
+            .find(|(_, keys)| keys.iter().any(|k| k.matches(event)))
+            .map(|(action, _)| *action)
+    }
+
+    /// How an action's keys are written in the help and the docs: `PgDn Ctrl-f`.
+    pub fn label(&self, action: Action) -> String {
+        self.bindings
+            .iter()
+            .find(|(a, _)| *a == action)
+            .map(|(_, keys)| {
+                keys.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default()
+    }
+
+    /// `(label, help)` for every action, in help order.
+    pub fn entries(&self) -> Vec<(String, &'static str)> {
+        Action::ALL
+            .iter()
+            .map(|a| (self.label(*a), a.help()))
+            .collect()
+    }
+}
 
 /// Keys of the other views, for the help overlay and the docs.
 pub const OTHER_KEYS: &[(&str, &str)] = &[
@@ -217,20 +327,6 @@ pub const OTHER_KEYS: &[(&str, &str)] = &[
     ("filter, jump: Enter Esc", "apply, cancel"),
 ];
 
-/// The list-view action bound to a key press, if any.
-pub fn action_for(key: &KeyEvent) -> Option<Action> {
-    // Terminals report Shift with upper-case letters and symbols inconsistently: match on the
-    // character alone for those, and on exact modifiers for everything else.
-    let mods = match key.code {
-        KeyCode::Char(_) => key.modifiers - KeyModifiers::SHIFT,
-        _ => key.modifiers,
-    };
-    BINDINGS
-        .iter()
-        .find(|b| b.keys.iter().any(|k| k.code == key.code && k.mods == mods))
-        .map(|b| b.action)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,52 +336,96 @@ mod tests {
     }
 
     #[test]
-    fn keys_map_to_actions() {
-        assert_eq!(
-            action_for(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
-            Some(Action::Down)
-        );
-        assert_eq!(
-            action_for(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
-            Some(Action::Bottom)
-        );
-        assert_eq!(
-            action_for(&key(KeyCode::Char('?'), KeyModifiers::SHIFT)),
-            Some(Action::Help)
-        );
-        assert_eq!(
-            action_for(&key(KeyCode::Char('d'), KeyModifiers::CONTROL)),
-            Some(Action::HalfPageDown)
-        );
-        assert_eq!(
-            action_for(&key(KeyCode::Char('d'), KeyModifiers::NONE)),
-            None
-        );
-        assert_eq!(
-            action_for(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Action::Quit)
-        );
+    fn the_shipped_map_parses_and_binds_every_action() {
+        let map = KeyMap::from_toml(DEFAULT_KEYS).unwrap();
+        for action in Action::ALL {
+            assert!(!map.label(action).is_empty(), "{action:?}");
+        }
     }
 
     #[test]
-    fn no_key_is_bound_twice() {
-        let all: Vec<Key> = BINDINGS
-            .iter()
-            .flat_map(|b| b.keys.iter().copied())
-            .collect();
-        for (i, a) in all.iter().enumerate() {
-            assert!(!all[i + 1..].contains(a), "{a:?} is bound twice");
+    fn keys_map_to_actions() {
+        let map = KeyMap::default();
+        let cases = [
+            (KeyCode::Char('j'), KeyModifiers::NONE, Some(Action::Down)),
+            (
+                KeyCode::Char('G'),
+                KeyModifiers::SHIFT,
+                Some(Action::Bottom),
+            ),
+            (KeyCode::Char('?'), KeyModifiers::SHIFT, Some(Action::Help)),
+            (
+                KeyCode::Char('d'),
+                KeyModifiers::CONTROL,
+                Some(Action::HalfPageDown),
+            ),
+            (KeyCode::Char('d'), KeyModifiers::NONE, None),
+            (
+                KeyCode::Char('c'),
+                KeyModifiers::CONTROL,
+                Some(Action::Quit),
+            ),
+            (KeyCode::BackTab, KeyModifiers::SHIFT, None),
+            (
+                KeyCode::BackTab,
+                KeyModifiers::NONE,
+                Some(Action::SwitchFocus),
+            ),
+        ];
+        for (code, mods, want) in cases {
+            assert_eq!(map.action_for(&key(code, mods)), want, "{code:?} {mods:?}");
         }
+    }
+
+    #[test]
+    fn labels_read_as_people_write_keys() {
+        let map = KeyMap::default();
+        assert_eq!(map.label(Action::PageDown), "PgDn Ctrl-f");
+        assert_eq!(map.label(Action::Down), "j ↓");
+        assert_eq!(map.label(Action::SwitchFocus), "Tab Shift-Tab");
+    }
+
+    #[test]
+    fn overrides_replace_an_actions_keys() {
+        let overrides = BTreeMap::from([
+            ("quit".to_string(), vec!["ctrl-q".to_string()]),
+            (
+                "down".to_string(),
+                vec!["n".to_string(), "down".to_string()],
+            ),
+        ]);
+        let map = KeyMap::with_overrides(&overrides).unwrap();
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(map.action_for(&q), None);
+        let ctrl_q = key(KeyCode::Char('q'), KeyModifiers::CONTROL);
+        assert_eq!(map.action_for(&ctrl_q), Some(Action::Quit));
+        let n = key(KeyCode::Char('n'), KeyModifiers::NONE);
+        assert_eq!(map.action_for(&n), Some(Action::Down));
+        assert_eq!(map.label(Action::Quit), "Ctrl-q");
+    }
+
+    #[test]
+    fn bad_overrides_are_named() {
+        let one = |action: &str, keys: &[&str]| {
+            let table = BTreeMap::from([(
+                action.to_string(),
+                keys.iter().map(|k| k.to_string()).collect(),
+            )]);
+            KeyMap::with_overrides(&table).unwrap_err()
+        };
+        assert!(one("fly", &["x"]).starts_with("unknown action \"fly\"; actions: down, up"));
+        assert!(one("quit", &["hyper-x"]).starts_with("quit: \"hyper-x\" is not a key"));
+        assert_eq!(one("quit", &["j"]), "j is bound to both down and quit");
+        assert_eq!(one("quit", &[]), "quit: give at least one key");
     }
 
     #[test]
     fn keys_doc_lists_every_binding() {
         let doc = include_str!("../../docs/KEYS.md");
-        for b in BINDINGS {
+        for (label, _) in KeyMap::default().entries() {
             assert!(
-                doc.contains(&format!("`{}`", b.label)),
-                "docs/KEYS.md misses `{}`",
-                b.label
+                doc.contains(&format!("`{label}`")),
+                "docs/KEYS.md misses `{label}`"
             );
         }
         for (label, _) in OTHER_KEYS {

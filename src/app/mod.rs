@@ -189,6 +189,10 @@ pub struct ConnectionInfo {
 
 pub struct App {
     pub conn: ConnectionInfo,
+    /// Which keys do what in the list view.
+    pub keymap: keys::KeyMap,
+    /// strftime format of the table's date column.
+    pub date_format: String,
     pub dialect: Arc<dyn Dialect>,
     pub caps: &'static Capabilities,
     /// The order the user asked for (server-side or local); `None` is the server's own,
@@ -241,6 +245,8 @@ impl App {
         let dialect_scopes = dialect.scope_kind().map(Scopes::new);
         App {
             conn,
+            keymap: keys::KeyMap::default(),
+            date_format: crate::text::DEFAULT_DATE_FORMAT.to_string(),
             dialect,
             caps,
             sort: caps.order_known.then_some(caps.default_sort),
@@ -620,7 +626,7 @@ impl App {
     }
 
     fn on_list_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
-        let Some(action) = keys::action_for(&key) else {
+        let Some(action) = self.keymap.action_for(&key) else {
             return Vec::new();
         };
         self.status = None;
@@ -743,7 +749,7 @@ impl App {
     fn scroll_detail(&mut self, key: KeyEvent) -> bool {
         let page = self.size.1.saturating_sub(4).max(1);
         let scroll = &mut self.detail_scroll;
-        match keys::action_for(&key) {
+        match self.keymap.action_for(&key) {
             Some(Action::Down) => *scroll = scroll.saturating_add(1),
             Some(Action::Up) => *scroll = scroll.saturating_sub(1),
             Some(Action::PageDown | Action::HalfPageDown) => *scroll = scroll.saturating_add(page),
@@ -756,7 +762,7 @@ impl App {
     }
 
     fn on_help_key(&mut self, key: KeyEvent) {
-        match keys::action_for(&key) {
+        match self.keymap.action_for(&key) {
             Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1),
             Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
             _ => self.mode = Mode::List,

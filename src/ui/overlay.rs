@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::api::SortField;
 use crate::app::App;
-use crate::app::keys::{BINDINGS, OTHER_KEYS};
+use crate::app::keys::{KeyMap, OTHER_KEYS};
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
@@ -21,14 +21,15 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// Every line of the help, in order; the overlay shows a scrollable window of them.
-pub fn help_lines() -> Vec<Line<'static>> {
+pub fn help_lines(keymap: &KeyMap) -> Vec<Line<'static>> {
     let key_style = Style::new().fg(Color::Cyan);
-    let mut lines: Vec<Line> = BINDINGS
-        .iter()
-        .map(|b| {
+    let mut lines: Vec<Line> = keymap
+        .entries()
+        .into_iter()
+        .map(|(label, help)| {
             Line::from(vec![
-                Span::styled(format!("{:<14}", b.label), key_style),
-                Span::raw(b.help),
+                Span::styled(format!("{label:<14}"), key_style),
+                Span::raw(help),
             ])
         })
         .collect();
@@ -43,7 +44,7 @@ pub fn help_lines() -> Vec<Line<'static>> {
 }
 
 pub fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let lines = help_lines();
+    let lines = help_lines(&app.keymap);
     let width = 76;
     let height = lines.len() as u16 + 2;
     let popup = centered(area, width, height);

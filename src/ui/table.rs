@@ -10,23 +10,33 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 use crate::api::SortField;
 use crate::app::{App, Focus};
 use crate::listing::Row;
-use crate::text::{human_size, sanitize, short_date};
+use crate::text::{human_size, sanitize};
 
 /// Which columns fit: the name always, then size, date and type as width allows.
-struct Columns {
+struct Columns<'a> {
     size: bool,
     date: bool,
     kind: bool,
     kind_width: u16,
+    date_format: &'a str,
+    date_width: u16,
 }
 
-impl Columns {
-    fn for_width(width: u16) -> Self {
+impl<'a> Columns<'a> {
+    fn for_width(width: u16, date_format: &'a str) -> Self {
+        // As wide as the format makes a date (the configured format may be longer).
+        let sample = chrono::DateTime::<chrono::Utc>::from_timestamp(1_798_761_599, 0)
+            .map(|t| t.format(date_format).to_string())
+            .unwrap_or_default();
+        let date_width =
+            (unicode_width::UnicodeWidthStr::width(sample.as_str()) as u16).clamp(4, 40);
         Columns {
             size: width >= 30,
-            date: width >= 56,
-            kind: width >= 70,
+            date: width >= 40 + date_width,
+            kind: width >= 54 + date_width,
             kind_width: if width >= 100 { 24 } else { 16 },
+            date_format,
+            date_width,
         }
     }
 
@@ -39,7 +49,7 @@ impl Columns {
             w.push(Constraint::Length(self.kind_width));
         }
         if self.date {
-            w.push(Constraint::Length(16));
+            w.push(Constraint::Length(self.date_width));
         }
         w
     }
@@ -49,7 +59,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if area.height == 0 || area.width == 0 {
         return;
     }
-    let cols = Columns::for_width(area.width);
+    let cols = Columns::for_width(area.width, &app.date_format);
     let show_updated = app.sort.is_some_and(|s| s.field == SortField::Updated);
     let header = {
         let mut cells = vec![Cell::from(title("Name", app, SortField::Name))];
@@ -137,7 +147,8 @@ fn row_cells(row: Row<'_>, cols: &Columns, show_updated: bool) -> TableRow<'stat
                     record.created_at
                 };
                 cells.push(Cell::from(
-                    date.as_ref().map(short_date).unwrap_or_default(),
+                    date.map(|t| t.format(cols.date_format).to_string())
+                        .unwrap_or_default(),
                 ));
             }
             let style = if record.problems.is_empty() {
