@@ -77,6 +77,8 @@ pub fn run(cli: Cli) -> ExitCode {
 /// The explorer's settings from the configuration file, if there is one: key map and date
 /// format. A bad file is an error (exit status 2), not silently ignored.
 fn ui_settings(app: &mut App) -> Result<(), config::ConfigError> {
+    // https://no-color.org: set and not empty.
+    app.mono = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let Some(path) = config::config_path() else {
         return Ok(());
     };
@@ -89,6 +91,8 @@ fn ui_settings(app: &mut App) -> Result<(), config::ConfigError> {
         message,
     })?;
     app.date_format = loaded.config.ui.date_format.get_ref().clone();
+    app.columns = loaded.config.ui.columns.get_ref().clone();
+    app.mono = app.mono || loaded.config.ui.theme.get_ref() == "mono";
     Ok(())
 }
 

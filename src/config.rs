@@ -77,12 +77,21 @@ pub struct Profile {
 pub struct Ui {
     /// strftime format of the table's date column.
     pub date_format: Spanned<String>,
+    /// The table's columns besides the name, shown as width allows.
+    pub columns: Spanned<Vec<String>>,
+    /// `default`, or `mono` for no colours (as does the NO_COLOR environment variable).
+    pub theme: Spanned<String>,
 }
+
+/// The table's optional columns.
+pub const COLUMNS: [&str; 3] = ["size", "type", "date"];
 
 impl Default for Ui {
     fn default() -> Self {
         Ui {
             date_format: Spanned::new(0..0, crate::text::DEFAULT_DATE_FORMAT.to_string()),
+            columns: Spanned::new(0..0, COLUMNS.map(str::to_string).to_vec()),
+            theme: Spanned::new(0..0, "default".to_string()),
         }
     }
 }
@@ -179,6 +188,30 @@ fn check(loaded: &Loaded) -> Result<(), ConfigError> {
             format!(
                 "ui.date_format: {:?} is not a strftime format; e.g. \"%Y-%m-%d %H:%M\"",
                 format.get_ref()
+            ),
+        ));
+    }
+    if let Some(bad) = config
+        .ui
+        .columns
+        .get_ref()
+        .iter()
+        .find(|c| !COLUMNS.contains(&c.as_str()))
+    {
+        return Err(loaded.error_at(
+            config.ui.columns.span(),
+            format!(
+                "ui.columns: unknown column {bad:?}; expected some of {}",
+                COLUMNS.join(", ")
+            ),
+        ));
+    }
+    if !matches!(config.ui.theme.get_ref().as_str(), "default" | "mono") {
+        return Err(loaded.error_at(
+            config.ui.theme.span(),
+            format!(
+                "ui.theme: unknown theme {:?}; expected default or mono",
+                config.ui.theme.get_ref()
             ),
         ));
     }
@@ -414,6 +447,8 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 
 [ui]
 # date_format = "%Y-%m-%d %H:%M"             # strftime format of the date column
+# columns = ["size", "type", "date"]         # besides the name, as width allows
+# theme = "default"                          # or "mono": no colours (NO_COLOR does the same)
 
 [keys]
 # Replace the keys of an action (names as in `filescope`'s help, e.g. quit, down, filter):
@@ -557,6 +592,20 @@ api_key_env = "PROD_KEY"
             .to_string();
         assert!(
             err.starts_with("config /tmp/c.toml:2:15: ui.date_format: \"%Q\" is not"),
+            "{err}"
+        );
+        let err = parse_text("[ui]\ncolumns = [\"size\", \"owner\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("config /tmp/c.toml:2:11: ui.columns: unknown column \"owner\""),
+            "{err}"
+        );
+        let err = parse_text("[ui]\ntheme = \"neon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("config /tmp/c.toml:2:9: ui.theme: unknown theme"),
             "{err}"
         );
         let err = parse_text("[keys]\nquit = [\"hyper-q\"]\n")

@@ -338,3 +338,36 @@ fn the_date_column_follows_the_configured_format() {
     );
     assert!(screen[1].contains("Created ↓"), "{}", show(&screen));
 }
+
+#[test]
+fn configured_columns_and_the_mono_theme() {
+    let mut app = app_showing(&NAMES, 4, 90, 4);
+    app.columns = vec!["size".into()];
+    let screen = render(&app, 90, 4);
+    assert!(
+        !screen[1].contains("Type") && !screen[1].contains("Created"),
+        "{}",
+        show(&screen)
+    );
+    assert!(screen[2].trim_end().ends_with("0 B"), "{}", show(&screen));
+
+    let colours = |app: &App| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(90, 6)).unwrap();
+        terminal.draw(|f| filescope::ui::draw(f, app)).unwrap();
+        terminal
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .filter(|c| {
+                c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset
+            })
+            .count()
+    };
+    let mut app = app_showing(&NAMES, 4, 90, 6);
+    press(&mut app, KeyCode::Char('/'));
+    assert!(colours(&app) > 0, "the default theme has colours");
+    app.mono = true;
+    assert_eq!(colours(&app), 0, "mono has none");
+}

@@ -193,6 +193,10 @@ pub struct App {
     pub keymap: keys::KeyMap,
     /// strftime format of the table's date column.
     pub date_format: String,
+    /// Which optional columns (size, type, date) the table may show.
+    pub columns: Vec<String>,
+    /// No colours: the mono theme, or NO_COLOR in the environment.
+    pub mono: bool,
     pub dialect: Arc<dyn Dialect>,
     pub caps: &'static Capabilities,
     /// The order the user asked for (server-side or local); `None` is the server's own,
@@ -247,6 +251,8 @@ impl App {
             conn,
             keymap: keys::KeyMap::default(),
             date_format: crate::text::DEFAULT_DATE_FORMAT.to_string(),
+            columns: crate::config::COLUMNS.map(str::to_string).to_vec(),
+            mono: false,
             dialect,
             caps,
             sort: caps.order_known.then_some(caps.default_sort),

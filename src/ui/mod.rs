@@ -101,6 +101,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Mode::SortMenu { index } => overlay::sort_menu(frame, app, index, area),
         _ => {}
     }
+    if app.mono {
+        // One place for the mono theme: every colour goes, bold/reverse/dim stay.
+        for cell in &mut frame.buffer_mut().content {
+            cell.fg = Color::Reset;
+            cell.bg = Color::Reset;
+        }
+    }
 }
 
 fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {

@@ -23,17 +23,20 @@ struct Columns<'a> {
 }
 
 impl<'a> Columns<'a> {
-    fn for_width(width: u16, date_format: &'a str) -> Self {
+    fn for_width(width: u16, date_format: &'a str, wanted: &[String]) -> Self {
+        let want = |c: &str| wanted.iter().any(|w| w == c);
         // As wide as the format makes a date (the configured format may be longer).
         let sample = chrono::DateTime::<chrono::Utc>::from_timestamp(1_798_761_599, 0)
             .map(|t| t.format(date_format).to_string())
             .unwrap_or_default();
         let date_width =
             (unicode_width::UnicodeWidthStr::width(sample.as_str()) as u16).clamp(4, 40);
+        // Columns the user turned off leave their room to the others.
+        let date_room = if want("date") { date_width } else { 0 };
         Columns {
-            size: width >= 30,
-            date: width >= 40 + date_width,
-            kind: width >= 54 + date_width,
+            size: want("size") && width >= 30,
+            date: want("date") && width >= 40 + date_width,
+            kind: want("type") && width >= 54 + date_room,
             kind_width: if width >= 100 { 24 } else { 16 },
             date_format,
             date_width,
@@ -59,7 +62,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if area.height == 0 || area.width == 0 {
         return;
     }
-    let cols = Columns::for_width(area.width, &app.date_format);
+    let cols = Columns::for_width(area.width, &app.date_format, &app.columns);
     let show_updated = app.sort.is_some_and(|s| s.field == SortField::Updated);
     let header = {
         let mut cells = vec![Cell::from(title("Name", app, SortField::Name))];
