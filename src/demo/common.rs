@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::ServerStats;
 use super::dataset::Dataset;
+pub(super) use super::dataset::lowercase_into;
 
 /// What every dialect's router is built from.
 pub(super) struct Context {
@@ -598,9 +599,9 @@ pub(super) fn digest(dataset: &Dataset, index: usize, salt: Salt) -> String {
         .collect()
 }
 
-/// `items[h % len]`.
-pub(super) fn pick<T: Copy>(items: &[T], h: u64) -> T {
-    items[(h % items.len() as u64) as usize]
+/// `&items[h % len]`.
+pub(super) fn pick<T>(items: &[T], h: u64) -> &T {
+    &items[(h % items.len() as u64) as usize]
 }
 
 /// `size` in binary units with one decimal ("86.1 KB"), bytes as a plain count.
@@ -624,13 +625,7 @@ pub(super) fn contains_ignoring_case(
     needle_lower: &str,
     scratch: &mut String,
 ) -> bool {
-    scratch.clear();
-    if haystack.is_ascii() {
-        scratch.push_str(haystack);
-        scratch.make_ascii_lowercase();
-    } else {
-        scratch.push_str(&haystack.to_lowercase());
-    }
+    lowercase_into(haystack, scratch);
     scratch.contains(needle_lower)
 }
 
@@ -656,16 +651,49 @@ pub(super) mod testkit {
             .unwrap()
     }
 
+    /// A server with 1 ms of latency, as a network would add.
     pub async fn server(dialect: &str, files: usize) -> DemoServer {
+        server_with(dialect, files, Duration::from_millis(1)).await
+    }
+
+    pub async fn server_with(dialect: &str, files: usize, latency: Duration) -> DemoServer {
         let config = DemoConfig {
             files,
             dialect: dialect.to_owned(),
-            latency: Duration::from_millis(1),
+            latency,
             ..DemoConfig::default()
         };
         DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
             .await
             .unwrap()
+    }
+
+    /// The fastest of several round trips for `path` on a zero-latency server over
+    /// `files` files, after one untimed request that builds any sort or scan.
+    /// Prints and returns it, with the last reply.
+    pub async fn time_page(
+        dialect: &str,
+        files: usize,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (std::time::Duration, Reply) {
+        let server = server_with(dialect, files, Duration::ZERO).await;
+        let warm = get(&server, path, headers).await;
+        assert_eq!(warm.status, 200, "{}", warm.body);
+        let mut best = Duration::MAX;
+        let mut reply = warm;
+        for _ in 0..10 {
+            let started = std::time::Instant::now();
+            reply = get(&server, path, headers).await;
+            best = best.min(started.elapsed());
+        }
+        let build = if cfg!(debug_assertions) {
+            "test build"
+        } else {
+            "release"
+        };
+        eprintln!("{dialect}, {files} files, {path}: {best:?} per page ({build})");
+        (best, reply)
     }
 
     /// A response, read whole.

@@ -976,7 +976,7 @@ fn write_uuid(out: &mut String, high: u64, low: u64) {
 
 /// `src.to_lowercase()` into a reused buffer, allocation-free for ASCII (almost
 /// every name).
-fn lowercase_into(src: &str, dst: &mut String) {
+pub(super) fn lowercase_into(src: &str, dst: &mut String) {
     dst.clear();
     if src.is_ascii() {
         dst.push_str(src);

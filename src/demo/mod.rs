@@ -14,6 +14,7 @@
 mod common;
 pub mod dataset;
 mod filejar;
+mod openwebui;
 
 pub use dataset::{Dataset, DemoFile};
 
@@ -41,12 +42,13 @@ pub struct DemoConfig {
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
-pub const DIALECTS: [&str; 1] = ["filejar"];
+pub const DIALECTS: [&str; 2] = ["filejar", "openwebui"];
 
 /// The router of a dialect, by id.
 fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
     Some(match dialect {
         "filejar" => filejar::router,
+        "openwebui" => openwebui::router,
         _ => return None,
     })
 }
