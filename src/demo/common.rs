@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::ServerStats;
 use super::dataset::Dataset;
-pub(super) use super::dataset::lowercase_into;
+pub(super) use super::dataset::{lowercase_into, mix};
 
 /// What every dialect's router is built from.
 pub(super) struct Context {
@@ -597,6 +597,19 @@ pub(super) fn digest(dataset: &Dataset, index: usize, salt: Salt) -> String {
             )
         })
         .collect()
+}
+
+/// A signature-looking hex string (`digits` long, at most 64) over a secret
+/// and a message: stable for the same inputs, unrelated for different ones.
+pub(super) fn signature(secret: u64, message: u64, digits: usize) -> String {
+    let mut out = String::with_capacity(64);
+    let mut state = mix(secret ^ mix(message));
+    for _ in 0..4 {
+        out.push_str(&hex(u128::from(state), 16));
+        state = mix(state);
+    }
+    out.truncate(digits);
+    out
 }
 
 /// `&items[h % len]`.

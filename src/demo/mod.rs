@@ -14,6 +14,7 @@
 mod common;
 pub mod dataset;
 mod filejar;
+mod flextell;
 mod openwebui;
 
 pub use dataset::{Dataset, DemoFile};
@@ -42,13 +43,14 @@ pub struct DemoConfig {
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
-pub const DIALECTS: [&str; 2] = ["filejar", "openwebui"];
+pub const DIALECTS: [&str; 3] = ["filejar", "openwebui", "flextell"];
 
 /// The router of a dialect, by id.
 fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
     Some(match dialect {
         "filejar" => filejar::router,
         "openwebui" => openwebui::router,
+        "flextell" => flextell::router,
         _ => return None,
     })
 }
