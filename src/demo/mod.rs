@@ -13,6 +13,7 @@
 
 mod common;
 pub mod dataset;
+mod fileguard;
 mod filejar;
 mod flextell;
 mod openwebui;
@@ -43,7 +44,7 @@ pub struct DemoConfig {
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
-pub const DIALECTS: [&str; 3] = ["filejar", "openwebui", "flextell"];
+pub const DIALECTS: [&str; 4] = ["filejar", "openwebui", "flextell", "fileguard"];
 
 /// The router of a dialect, by id.
 fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
@@ -51,6 +52,7 @@ fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
         "filejar" => filejar::router,
         "openwebui" => openwebui::router,
         "flextell" => flextell::router,
+        "fileguard" => fileguard::router,
         _ => return None,
     })
 }
