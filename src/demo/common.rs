@@ -18,7 +18,7 @@ use chrono::{DateTime, SecondsFormat};
 use serde::Serialize;
 
 use super::ServerStats;
-use super::dataset::Dataset;
+use super::dataset::{Dataset, DatasetQuery, Order};
 pub(super) use super::dataset::{lowercase_into, mix};
 
 /// What every dialect's router is built from.
@@ -420,6 +420,19 @@ pub(super) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|_| Internal)
+}
+
+/// `dataset.order(query)`, on a blocking thread unless it is already built
+/// (the first sort by a key or a new filter scan can take a while).
+pub(super) async fn dataset_order(
+    dataset: &Arc<Dataset>,
+    query: DatasetQuery,
+) -> Result<Order, Internal> {
+    if let Some(order) = dataset.cached_order(&query) {
+        return Ok(order);
+    }
+    let dataset = Arc::clone(dataset);
+    blocking(move || dataset.order(&query)).await
 }
 
 /// The value of a lazily built, dataset-lifetime cell of `state`, built on a

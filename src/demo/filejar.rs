@@ -72,16 +72,7 @@ async fn list_files(
     authorize(&headers, &state.api_key)?;
     let raw = Params::from_raw(query).map_err(ApiError::invalid_parameter)?;
     let params = ListParams::parse(&raw)?;
-    let order = match state.dataset.cached_order(&params.query) {
-        Some(order) => order,
-        // A first sort or filter scan can take a while on a big dataset: keep
-        // it off the async workers.
-        None => {
-            let dataset = Arc::clone(&state.dataset);
-            let query = params.query.clone();
-            common::blocking(move || dataset.order(&query)).await?
-        }
-    };
+    let order = common::dataset_order(&state.dataset, params.query.clone()).await?;
     let body = render_page(&state, &order, &params);
     Ok(common::json_bytes(StatusCode::OK, body))
 }

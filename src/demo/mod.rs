@@ -11,6 +11,7 @@
 //! server on purpose: optional latency, the dialect's own auth, paging and
 //! error bodies, strict parameter validation, and hostile file names.
 
+mod astracollab;
 mod common;
 pub mod dataset;
 mod fileguard;
@@ -44,7 +45,13 @@ pub struct DemoConfig {
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
-pub const DIALECTS: [&str; 4] = ["filejar", "openwebui", "flextell", "fileguard"];
+pub const DIALECTS: [&str; 5] = [
+    "filejar",
+    "openwebui",
+    "flextell",
+    "fileguard",
+    "astracollab",
+];
 
 /// The router of a dialect, by id.
 fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
@@ -53,6 +60,7 @@ fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
         "openwebui" => openwebui::router,
         "flextell" => flextell::router,
         "fileguard" => fileguard::router,
+        "astracollab" => astracollab::router,
         _ => return None,
     })
 }
@@ -237,7 +245,7 @@ mod tests {
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
         let message = error.to_string();
         assert!(
-            message.contains("\"s3\"") && message.contains("filejar"),
+            message.contains("\"s3\"") && message.contains("astracollab"),
             "{message}"
         );
     }
