@@ -435,7 +435,7 @@ impl AppState {
     /// The folder a file is in; `None` is the root.
     fn folder_of(&self, index: usize) -> Option<usize> {
         let h = Salt::AstraFolder.of(&self.dataset, index);
-        (h % 10 != 0).then(|| ((h >> 8) % FOLDERS.len() as u64) as usize)
+        (!h.is_multiple_of(10)).then(|| ((h >> 8) % FOLDERS.len() as u64) as usize)
     }
 
     fn count_folders(&self) -> Vec<FolderTotals> {

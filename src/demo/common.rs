@@ -296,17 +296,6 @@ impl Params {
         }
     }
 
-    /// Like [`Params::integer`], with a default.
-    pub(super) fn count(
-        &self,
-        name: &'static str,
-        min: u64,
-        max: u64,
-        default: u64,
-    ) -> Result<u64, ParamError> {
-        Ok(self.integer(name, min, max)?.unwrap_or(default))
-    }
-
     /// One of the named values (exact match), or `None` if absent.
     pub(super) fn one_of<T: Copy>(
         &self,
@@ -501,7 +490,7 @@ impl<K: PartialEq + Clone + Send + 'static> ScanCache<K> {
     }
 
     #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.entries.lock().unwrap().len()
     }
 }
@@ -874,7 +863,6 @@ mod tests {
         ]);
         assert_eq!(p.integer("a", 1, 100), Ok(Some(5)));
         assert_eq!(p.integer("missing", 1, 100), Ok(None));
-        assert_eq!(p.count("missing", 1, 100, 20), Ok(20));
         assert_eq!(
             p.integer("b", 1, 100).unwrap_err().problem,
             Problem::TooSmall(1)
@@ -964,7 +952,25 @@ mod tests {
             total: 10,
         };
         assert!(!w.has_next());
-        assert_eq!(w.positions().0, usize::MAX.min(u64::MAX as usize));
+        assert_eq!(w.positions().0, usize::MAX);
+    }
+
+    #[tokio::test]
+    async fn scan_cache_scans_once_per_key_and_stays_bounded() {
+        let cache = ScanCache::new();
+        let first = cache.get_or_scan(&1, || vec![1, 2, 3]).await.unwrap();
+        let again = cache
+            .get_or_scan(&1, || panic!("a cached key is not scanned again"))
+            .await
+            .unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        for key in 2..40 {
+            cache.get_or_scan(&key, Vec::new).await.unwrap();
+        }
+        assert_eq!(cache.len(), SCAN_CACHE_ENTRIES);
+        // Least recently used went first: 1 is gone, 39 is kept.
+        assert!(cache.get(&1).is_none());
+        assert!(cache.get(&39).is_some());
     }
 
     #[test]

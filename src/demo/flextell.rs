@@ -467,7 +467,7 @@ impl AppState {
         };
         FileBody {
             id,
-            description: (description % 10 != 0).then(|| {
+            description: (!description.is_multiple_of(10)).then(|| {
                 let what = match category {
                     Category::FormImage => "Photo of a completed form",
                     Category::Audio => "Call recording",

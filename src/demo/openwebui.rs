@@ -276,7 +276,7 @@ impl AppState {
                 (updated, dataset.id_order_key(i), i as u32)
             })
             .collect();
-        keyed.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        keyed.sort_unstable_by_key(|&(updated, id, _)| std::cmp::Reverse((updated, id)));
         keyed.into_iter().map(|(_, _, i)| i).collect()
     }
 
@@ -671,7 +671,7 @@ fn extracted_text(dataset: &Dataset, index: usize) -> String {
     dataset.write_file_name(index, &mut text);
     text.push_str("\n\n");
     for sentence in 0..(1 + h % 60) {
-        text.push_str(*pick(
+        text.push_str(pick::<&str>(
             SENTENCES,
             h.rotate_left(sentence as u32 * 5) ^ sentence,
         ));
@@ -1164,7 +1164,9 @@ mod tests {
     #[tokio::test]
     async fn bad_parameters_are_pydantic_422_lists() {
         let server = server(10).await;
-        let cases: &[(&str, &[(&str, &str, &str)])] = &[
+        // Path, then (parameter, error type, input) for each problem.
+        type Problems = &'static [(&'static str, &'static str, &'static str)];
+        let cases: &[(&str, Problems)] = &[
             (
                 "/api/v1/files/?page=0",
                 &[("page", "greater_than_equal", "0")],
