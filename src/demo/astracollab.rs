@@ -48,8 +48,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::common::{
-    self, Bearer, Context, IdCipher, Internal, PageWindow, ParamError, Params, Plumbing, Problem,
-    RawQuery, Salt, ScanCache,
+    self, Bearer, Checks, Context, IdCipher, Internal, PageWindow, ParamError, Params, Plumbing,
+    Problem, RawQuery, Salt, ScanCache,
 };
 use super::dataset::{Dataset, DatasetQuery, Order, SortKey};
 
@@ -253,12 +253,12 @@ async fn list_files(
 ) -> Result<Response, ApiError> {
     authorize(&headers, &state.api_key)?;
     let params = Params::from_raw(query).map_err(ApiError::malformed_query)?;
-    let mut check = Validation::default();
-    let window = check.page(&params);
+    let mut check = validation();
+    let window = page(&mut check, &params);
     let sort_by = check
         .take(params.one_of("sortBy", &SORTS))
         .unwrap_or(SortBy::UploadedAt);
-    let descending = check.descending(&params, true);
+    let descending = descending(&mut check, &params, true);
     let category = check.take(params.one_of("type", &CATEGORIES));
     check.finish()?;
     let folder = state.folder(params.text("folderId"))?;
@@ -278,15 +278,11 @@ async fn list_files(
             };
             common::dataset_order(&state.dataset, query).await?
         } else {
-            let scan = {
-                let state = Arc::clone(&state);
-                let selection = selection.clone();
-                move || state.select(&selection)
-            };
-            Order::of(
-                state.selections.get_or_scan(&selection, scan).await?,
-                descending,
-            )
+            let matched = state
+                .selections
+                .select(&state, &selection, AppState::select)
+                .await?;
+            Order::of(matched, descending)
         };
     let window = PageWindow {
         total: order.len() as u64,
@@ -310,7 +306,7 @@ async fn get_file(
 ) -> Result<Response, ApiError> {
     authorize(&headers, &state.api_key)?;
     let params = Params::from_raw(query).map_err(ApiError::malformed_query)?;
-    let mut check = Validation::default();
+    let mut check = validation();
     let expires = check
         .take(params.integer("expires", MIN_EXPIRES, MAX_EXPIRES))
         .unwrap_or(DEFAULT_EXPIRES);
@@ -339,12 +335,12 @@ async fn list_folders(
 ) -> Result<Response, ApiError> {
     authorize(&headers, &state.api_key)?;
     let params = Params::from_raw(query).map_err(ApiError::malformed_query)?;
-    let mut check = Validation::default();
-    let window = check.page(&params);
+    let mut check = validation();
+    let window = page(&mut check, &params);
     let sort_by = check
         .take(params.one_of("sortBy", &[("name", 0), ("createdAt", 1), ("updatedAt", 2)]))
         .unwrap_or(0);
-    let descending = check.descending(&params, false);
+    let descending = descending(&mut check, &params, false);
     check.finish()?;
     let parent = state.folder(params.text("parentFolderId"))?;
     let search = params.text("search").map(str::to_lowercase);
@@ -503,27 +499,23 @@ impl AppState {
             let Some(needle) = &selection.search else {
                 return true;
             };
-            NAME.with_borrow_mut(|(name, lower)| {
-                name.clear();
-                dataset.write_file_name(index, name);
-                common::contains_ignoring_case(name, needle, lower)
-            })
+            common::lowercase_name_matches(dataset, index, |name| name.contains(needle.as_str()))
         })
     }
 
     fn file_id(&self, index: usize) -> String {
-        let noise = Salt::IdCipher.of(&self.dataset, index) >> 32;
-        let code = u64::from(self.cipher.encode(index));
-        format!("file_{}", common::hex(u128::from(noise << 32 | code), 16))
+        let value = self.cipher.opaque(&self.dataset, index, 32);
+        format!("file_{}", common::hex(u128::from(value), 16))
     }
 
     fn lookup(&self, id: Result<Path<String>, PathRejection>) -> Result<usize, ApiError> {
         let id = id.map(|Path(id)| id).unwrap_or_default();
-        id.strip_prefix("file_")
-            .filter(|digits| digits.len() == 16)
-            .and_then(|digits| u64::from_str_radix(digits, 16).ok())
-            .map(|value| self.cipher.decode(value as u32))
-            .filter(|&index| index < self.dataset.len() && self.file_id(index) == id)
+        let parse = |id: &str| {
+            let digits = id.strip_prefix("file_").filter(|d| d.len() == 16)?;
+            u64::from_str_radix(digits, 16).ok()
+        };
+        self.cipher
+            .find(&id, self.dataset.len(), parse, |index| self.file_id(index))
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "FILE_NOT_FOUND", "File not found"))
     }
 
@@ -542,12 +534,6 @@ impl AppState {
             metadata: metadata(&self.dataset, index, file.content_type),
         }
     }
-}
-
-thread_local! {
-    /// A search scan's reused buffers: the name and its lowercase form.
-    static NAME: std::cell::RefCell<(String, String)> =
-        const { std::cell::RefCell::new((String::new(), String::new())) };
 }
 
 /// Media dimensions and lengths, page counts: what the upload pipeline records.
@@ -662,58 +648,52 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Every bad parameter, as `details` maps them: name → reason.
-#[derive(Default)]
-struct Validation {
-    details: serde_json::Map<String, serde_json::Value>,
+/// Why a parameter was rejected, for `details`.
+fn reason(error: ParamError) -> (&'static str, String) {
+    let reason = match (error.name, &error.problem) {
+        ("limit", _) => format!("Must be between 1 and {MAX_LIMIT}"),
+        ("expires", _) => format!("Must be between {MIN_EXPIRES} and {MAX_EXPIRES} seconds"),
+        (_, Problem::NotOneOf(allowed)) => format!("Must be one of {}", allowed.join(", ")),
+        (_, Problem::TooSmall(min)) => format!("Must be an integer >= {min}"),
+        (_, Problem::TooLarge(max)) => format!("Must be an integer <= {max}"),
+        (_, _) => "Must be an integer".to_owned(),
+    };
+    (error.name, reason)
 }
 
-impl Validation {
-    fn take<T>(&mut self, result: Result<Option<T>, ParamError>) -> Option<T> {
-        result.unwrap_or_else(|error| {
-            let reason = match (error.name, &error.problem) {
-                ("limit", _) => format!("Must be between 1 and {MAX_LIMIT}"),
-                ("expires", _) => {
-                    format!("Must be between {MIN_EXPIRES} and {MAX_EXPIRES} seconds")
-                }
-                (_, Problem::NotOneOf(allowed)) => format!("Must be one of {}", allowed.join(", ")),
-                (_, Problem::TooSmall(min)) => format!("Must be an integer >= {min}"),
-                (_, Problem::TooLarge(max)) => format!("Must be an integer <= {max}"),
-                (_, _) => "Must be an integer".to_owned(),
-            };
-            self.details.insert(error.name.to_owned(), reason.into());
-            None
-        })
-    }
+type Validation = Checks<(&'static str, String)>;
 
-    /// `page` and `limit`; the total is filled in later.
-    fn page(&mut self, params: &Params) -> PageWindow {
-        PageWindow {
-            page: self.take(params.integer("page", 1, u64::MAX)).unwrap_or(1),
-            size: self
-                .take(params.integer("limit", 1, MAX_LIMIT))
-                .unwrap_or(DEFAULT_LIMIT),
-            total: 0,
-        }
-    }
+fn validation() -> Validation {
+    Checks::new(reason)
+}
 
-    fn descending(&mut self, params: &Params, default: bool) -> bool {
-        self.take(params.one_of("sortOrder", &[("asc", false), ("desc", true)]))
-            .unwrap_or(default)
-    }
+/// `page` and `limit`.
+fn page(check: &mut Validation, params: &Params) -> PageWindow {
+    check.page(params, "limit", MAX_LIMIT, DEFAULT_LIMIT)
+}
 
-    fn finish(self) -> Result<(), ApiError> {
-        if self.details.is_empty() {
-            return Ok(());
-        }
-        Err(ApiError {
-            details: self.details.into(),
+/// `sortOrder`, as a descending flag.
+fn descending(check: &mut Validation, params: &Params, default: bool) -> bool {
+    check
+        .take(params.one_of("sortOrder", &[("asc", false), ("desc", true)]))
+        .unwrap_or(default)
+}
+
+impl From<Vec<(&'static str, String)>> for ApiError {
+    /// One `INVALID_PARAMETERS` whose `details` maps each parameter to its reason.
+    fn from(problems: Vec<(&'static str, String)>) -> Self {
+        let details: serde_json::Map<String, serde_json::Value> = problems
+            .into_iter()
+            .map(|(name, reason)| (name.to_owned(), reason.into()))
+            .collect();
+        ApiError {
+            details: details.into(),
             ..ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "INVALID_PARAMETERS",
                 "Invalid query parameters",
             )
-        })
+        }
     }
 }
 
@@ -738,12 +718,9 @@ mod tests {
         reply.body["data"][what].as_array().unwrap()
     }
 
-    /// Record index by `uploadedAt`, which strictly increases with the index.
+    /// Record index by `uploadedAt`, checking the record against it.
     fn index_of(record: &Value, dataset: &Dataset) -> usize {
-        let uploaded = record["uploadedAt"].as_str().unwrap();
-        let index = (0..dataset.len())
-            .find(|&i| common::iso(dataset.file(i).created_at) == uploaded)
-            .expect("uploadedAt belongs to the dataset");
+        let index = testkit::index_by_created(dataset, record["uploadedAt"].as_str().unwrap());
         let file = dataset.file(index);
         assert_eq!(record["name"], file.file_name.as_str());
         assert_eq!(record["size"], file.size);

@@ -348,6 +348,61 @@ impl Params {
     }
 }
 
+/// Every rejected parameter of a request, each worded by the dialect
+/// (`word`), so a request with several bad parameters hears about all of them
+/// at once, as real validators report.
+pub(super) struct Checks<E> {
+    problems: Vec<E>,
+    word: fn(ParamError) -> E,
+}
+
+impl<E> Checks<E> {
+    pub(super) fn new(word: fn(ParamError) -> E) -> Self {
+        Checks {
+            problems: Vec::new(),
+            word,
+        }
+    }
+
+    /// The value, or `None` with the problem noted.
+    pub(super) fn take<T>(&mut self, result: Result<Option<T>, ParamError>) -> Option<T> {
+        result.unwrap_or_else(|error| {
+            self.problems.push((self.word)(error));
+            None
+        })
+    }
+
+    /// Notes a problem found some other way.
+    pub(super) fn push(&mut self, problem: E) {
+        self.problems.push(problem);
+    }
+
+    /// `page` (at least 1, default 1) and the page size parameter `size`
+    /// (1..=max); the total is for the caller to fill in.
+    pub(super) fn page(
+        &mut self,
+        params: &Params,
+        size: &'static str,
+        max: u64,
+        default: u64,
+    ) -> PageWindow {
+        PageWindow {
+            page: self.take(params.integer("page", 1, u64::MAX)).unwrap_or(1),
+            size: self.take(params.integer(size, 1, max)).unwrap_or(default),
+            total: 0,
+        }
+    }
+
+    /// `Err` with every problem, if there was any.
+    pub(super) fn finish(self) -> Result<(), Vec<E>> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(self.problems)
+        }
+    }
+}
+
 /// A user-supplied value for an error message: shortened, with control
 /// characters escaped so the message itself is safe to print.
 pub(super) fn quoted(value: &str) -> String {
@@ -489,10 +544,43 @@ impl<K: PartialEq + Clone + Send + 'static> ScanCache<K> {
         Ok(built)
     }
 
+    /// The cached selection for `key`, or `scan(state, key)` run on a blocking
+    /// thread and cached.
+    pub(super) async fn select<S: Send + Sync + 'static>(
+        &self,
+        state: &Arc<S>,
+        key: &K,
+        scan: fn(&S, &K) -> Vec<u32>,
+    ) -> Result<Arc<Vec<u32>>, Internal> {
+        let (state, owned) = (Arc::clone(state), key.clone());
+        self.get_or_scan(key, move || scan(&state, &owned)).await
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.entries.lock().unwrap().len()
     }
+}
+
+thread_local! {
+    /// A name scan's reused buffers, one pair per scanning thread.
+    static NAME: std::cell::RefCell<(String, String)> =
+        const { std::cell::RefCell::new((String::new(), String::new())) };
+}
+
+/// Whether `test` holds for the lowercased `file_name` of record `index`,
+/// without allocating per record (for whole-dataset scans).
+pub(super) fn lowercase_name_matches(
+    dataset: &Dataset,
+    index: usize,
+    test: impl FnOnce(&str) -> bool,
+) -> bool {
+    NAME.with_borrow_mut(|(name, lower)| {
+        name.clear();
+        dataset.write_file_name(index, name);
+        lowercase_into(name, lower);
+        test(lower)
+    })
 }
 
 // ---- derived attributes ----------------------------------------------------------
@@ -577,6 +665,28 @@ impl IdCipher {
 
     pub(super) fn decode(self, code: u32) -> usize {
         (code.wrapping_sub(self.add).wrapping_mul(CIPHER_INVERSE) ^ self.xor) as usize
+    }
+
+    /// A `32 + noise_bits`-bit value for an opaque id of record `index`: noise
+    /// derived from the record above its 32-bit code, so neighbours look
+    /// unrelated while the index can still be recovered.
+    pub(super) fn opaque(self, dataset: &Dataset, index: usize, noise_bits: u32) -> u64 {
+        let noise = Salt::IdCipher.of(dataset, index) >> (64 - noise_bits);
+        noise << 32 | u64::from(self.encode(index))
+    }
+
+    /// The record whose id is `id`: `parse` recovers the [`IdCipher::opaque`]
+    /// value, and the id must be exactly what `format` makes of that record
+    /// (so case variants and forged noise are unknown ids).
+    pub(super) fn find(
+        self,
+        id: &str,
+        len: usize,
+        parse: impl Fn(&str) -> Option<u64>,
+        format: impl Fn(usize) -> String,
+    ) -> Option<usize> {
+        let index = self.decode(parse(id)? as u32);
+        (index < len && format(index) == id).then_some(index)
     }
 }
 
@@ -696,21 +806,7 @@ pub(super) mod testkit {
         let server = server_with(dialect, files, Duration::ZERO).await;
         let client = client();
         let url = format!("{}{path}", server.base_url);
-        let fetch = || async {
-            let mut request = client.get(&url);
-            for (name, value) in headers {
-                request = request.header(*name, *value);
-            }
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let bytes = response.bytes().await.unwrap();
-            Reply {
-                status,
-                headers,
-                body: serde_json::from_slice(&bytes).unwrap(),
-            }
-        };
+        let fetch = || request(&client, reqwest::Method::GET, &url, headers);
         let warm = fetch().await;
         assert_eq!(warm.status, 200, "{}", warm.body);
         let mut times = Vec::new();
@@ -752,10 +848,15 @@ pub(super) mod testkit {
         }
     }
 
-    /// GETs `path_and_query` with these headers. The body must be JSON (or empty,
+    /// One request and its whole response. The body must be JSON (or empty,
     /// which reads as `null`).
-    pub async fn get(server: &DemoServer, path_and_query: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut request = client().get(format!("{}{path_and_query}", server.base_url));
+    async fn request(
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = client.request(method, url);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -766,11 +867,7 @@ pub(super) mod testkit {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            assert_eq!(
-                headers[header::CONTENT_TYPE],
-                "application/json",
-                "{path_and_query}"
-            );
+            assert_eq!(headers[header::CONTENT_TYPE], "application/json", "{url}");
             serde_json::from_slice(&bytes).unwrap()
         };
         Reply {
@@ -780,31 +877,22 @@ pub(super) mod testkit {
         }
     }
 
-    /// GETs with `Authorization: Bearer <KEY>`.
-    pub async fn get_bearer(server: &DemoServer, path_and_query: &str) -> Reply {
-        get(
-            server,
-            path_and_query,
-            &[("authorization", &format!("Bearer {KEY}"))],
-        )
-        .await
+    /// GETs `path_and_query` with these headers.
+    pub async fn get(server: &DemoServer, path_and_query: &str, headers: &[(&str, &str)]) -> Reply {
+        let url = format!("{}{path_and_query}", server.base_url);
+        request(&client(), reqwest::Method::GET, &url, headers).await
     }
 
-    /// Sends `method` to `path` with a valid Bearer key.
+    /// GETs with `Authorization: Bearer <KEY>`.
+    pub async fn get_bearer(server: &DemoServer, path_and_query: &str) -> Reply {
+        send(server, reqwest::Method::GET, path_and_query).await
+    }
+
+    /// Sends `method` to `path` with `Authorization: Bearer <KEY>`.
     pub async fn send(server: &DemoServer, method: reqwest::Method, path: &str) -> Reply {
-        let response = client()
-            .request(method, format!("{}{path}", server.base_url))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        Reply {
-            status,
-            headers,
-            body: response.json().await.unwrap(),
-        }
+        let url = format!("{}{path}", server.base_url);
+        let bearer = format!("Bearer {KEY}");
+        request(&client(), method, &url, &[("authorization", &bearer)]).await
     }
 
     /// The field names of a JSON object, sorted.
@@ -823,6 +911,25 @@ pub(super) mod testkit {
     pub fn fixture(name: &str) -> Value {
         let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
+    /// The record whose `created_at` is this ISO time (it increases strictly
+    /// with the index).
+    pub fn index_by_created(dataset: &Dataset, iso_time: &str) -> usize {
+        let (mut low, mut high) = (0, dataset.len());
+        while low < high {
+            let middle = (low + high) / 2;
+            if iso(dataset.created_at_of(middle)).as_str() < iso_time {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        assert!(
+            low < dataset.len() && iso(dataset.created_at_of(low)) == iso_time,
+            "{iso_time} is no record's created_at"
+        );
+        low
     }
 
     /// Asserts the X-RateLimit-* headers are present and sane.
@@ -1004,6 +1111,26 @@ mod tests {
         }
         // Neighbours do not get neighbouring codes.
         assert!(cipher.encode(1).abs_diff(cipher.encode(0)) > 1000);
+    }
+
+    #[test]
+    fn opaque_ids_find_their_record_and_nothing_else() {
+        let dataset = Dataset::new(42, 1000);
+        let cipher = IdCipher::new(&dataset);
+        let format = |index: usize| format!("{:016x}", cipher.opaque(&dataset, index, 32));
+        let parse = |id: &str| u64::from_str_radix(id, 16).ok();
+        for index in [0, 1, 500, 999] {
+            let id = format(index);
+            assert_eq!(cipher.find(&id, 1000, parse, format), Some(index));
+            // Same code, other noise: not an id this server gave out.
+            let forged = format!("{:016x}", cipher.opaque(&dataset, index, 32) ^ 1 << 40);
+            assert_eq!(cipher.find(&forged, 1000, parse, format), None);
+            assert_eq!(cipher.find(&id.to_uppercase(), 1000, parse, format), None);
+        }
+        // A record past the end of a smaller dataset.
+        assert_eq!(cipher.find(&format(999), 500, parse, format), None);
+        assert_eq!(cipher.find("zz", 1000, parse, format), None);
+        assert!(cipher.opaque(&dataset, 3, 30) < 1 << 62);
     }
 
     #[test]

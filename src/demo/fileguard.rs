@@ -41,7 +41,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::common::{
-    self, Bearer, Context, IdCipher, Internal, PageWindow, ParamError, Params, Plumbing, RawQuery,
+    self, Bearer, Checks, Context, IdCipher, Internal, PageWindow, Params, Plumbing, RawQuery,
     Salt, ScanCache, pick,
 };
 use super::dataset::{Dataset, Order};
@@ -186,8 +186,8 @@ async fn list_files(
 ) -> Result<Response, ApiError> {
     authorize(&headers, &state.api_key)?;
     let params = Params::from_raw(query).map_err(|why| ApiError::bad_request(vec![why]))?;
-    let mut check = Validation::default();
-    let window = check.page(&params);
+    let mut check = Checks::new(|error| error.plain());
+    let window = check.page(&params, "page_size", MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     let uploaded_by = check.take(params.checked(
         "uploaded_by",
         "must be an API key id (key_…) or a user id (usr_…)",
@@ -201,12 +201,11 @@ async fn list_files(
     let order = if selection.context.is_none() && selection.uploaded_by.is_none() {
         Order::natural(state.dataset.len(), true)
     } else {
-        let scan = {
-            let state = Arc::clone(&state);
-            let selection = selection.clone();
-            move || state.select(&selection)
-        };
-        Order::of(state.selections.get_or_scan(&selection, scan).await?, true)
+        let matched = state
+            .selections
+            .select(&state, &selection, AppState::select)
+            .await?;
+        Order::of(matched, true)
     };
     let window = PageWindow {
         total: order.len() as u64,
@@ -258,7 +257,7 @@ async fn download(
     authorize(&headers, &state.api_key)?;
     let index = state.lookup(id)?;
     let params = Params::from_raw(query).map_err(|why| ApiError::bad_request(vec![why]))?;
-    let mut check = Validation::default();
+    let mut check = Checks::new(|error| error.plain());
     let expires_in = check
         .take(params.integer("expires_in", MIN_EXPIRES_IN, MAX_EXPIRES_IN))
         .unwrap_or(MAX_EXPIRES_IN);
@@ -300,8 +299,8 @@ async fn list_contexts(
 ) -> Result<Response, ApiError> {
     authorize(&headers, &state.api_key)?;
     let params = Params::from_raw(query).map_err(|why| ApiError::bad_request(vec![why]))?;
-    let mut check = Validation::default();
-    let window = check.page(&params);
+    let mut check = Checks::new(|error| error.plain());
+    let window = check.page(&params, "page_size", MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     check.finish()?;
     let totals = common::lazily(
         &state,
@@ -383,11 +382,10 @@ fn pagination(window: PageWindow) -> serde_json::Value {
 
 impl AppState {
     fn file_id(&self, index: usize) -> String {
-        // 30 bits of noise above the 32-bit code: 62 bits, which twelve
-        // base-36 digits hold, so the id is injective.
-        let noise = Salt::IdCipher.of(&self.dataset, index) >> 34;
-        let code = u64::from(self.cipher.encode(index));
-        format!("file_{}", base36(noise << 32 | code, 12))
+        // 30 bits of noise above the code: 62 bits, which twelve base-36
+        // digits hold, so the id is injective.
+        let value = self.cipher.opaque(&self.dataset, index, 30);
+        format!("file_{}", base36(value, 12))
     }
 
     fn lookup(&self, id: Result<Path<String>, PathRejection>) -> Result<usize, ApiError> {
@@ -401,11 +399,12 @@ impl AppState {
         let Ok(Path(id)) = id else {
             return Err(not_found(""));
         };
-        id.strip_prefix("file_")
-            .filter(|digits| digits.len() == 12)
-            .and_then(|digits| u64::from_str_radix(digits, 36).ok())
-            .map(|value| self.cipher.decode(value as u32))
-            .filter(|&index| index < self.dataset.len() && self.file_id(index) == id)
+        let parse = |id: &str| {
+            let digits = id.strip_prefix("file_").filter(|d| d.len() == 12)?;
+            u64::from_str_radix(digits, 36).ok()
+        };
+        self.cipher
+            .find(&id, self.dataset.len(), parse, |index| self.file_id(index))
             .ok_or_else(|| not_found(&id))
     }
 
@@ -580,37 +579,10 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Every bad parameter, one line each.
-#[derive(Default)]
-struct Validation {
-    errors: Vec<String>,
-}
-
-impl Validation {
-    fn take<T>(&mut self, result: Result<Option<T>, ParamError>) -> Option<T> {
-        result.unwrap_or_else(|error| {
-            self.errors.push(error.plain());
-            None
-        })
-    }
-
-    /// `page` and `page_size`; the total is filled in later.
-    fn page(&mut self, params: &Params) -> PageWindow {
-        PageWindow {
-            page: self.take(params.integer("page", 1, u64::MAX)).unwrap_or(1),
-            size: self
-                .take(params.integer("page_size", 1, MAX_PAGE_SIZE))
-                .unwrap_or(DEFAULT_PAGE_SIZE),
-            total: 0,
-        }
-    }
-
-    fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::bad_request(self.errors))
-        }
+impl From<Vec<String>> for ApiError {
+    /// One 400 listing every bad parameter.
+    fn from(problems: Vec<String>) -> Self {
+        ApiError::bad_request(problems)
     }
 }
 
@@ -632,13 +604,9 @@ mod tests {
         reply.body["data"]["data"].as_array().unwrap()
     }
 
-    /// The record index of a listed file, found by its `created_at`, which is
-    /// strictly increasing in the dataset.
+    /// The record index of a listed file, found by its `created_at`.
     fn index_of(record: &Value, dataset: &Dataset) -> usize {
-        let created = record["created_at"].as_str().unwrap();
-        let index = (0..dataset.len())
-            .find(|&i| common::iso(dataset.file(i).created_at) == created)
-            .expect("created_at belongs to the dataset");
+        let index = testkit::index_by_created(dataset, record["created_at"].as_str().unwrap());
         assert_eq!(
             record["original_filename"],
             dataset.file(index).file_name.as_str()

@@ -42,8 +42,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::common::{
-    self, Bearer, Context, Internal, PageWindow, ParamError, Params, Plumbing, Problem, RawQuery,
-    Salt, ScanCache, pick,
+    self, Bearer, Checks, Context, Internal, PageWindow, ParamError, Params, Plumbing, Problem,
+    RawQuery, Salt, ScanCache, pick,
 };
 use super::dataset::{Dataset, Order, SortKey};
 
@@ -278,11 +278,8 @@ async fn list_files(
     authorize(&headers, &state.api_key)?;
     let tenant = tenant(&headers)?;
     let params = Params::from_raw(query).map_err(|why| ApiError::invalid("query", why))?;
-    let mut check = Validation::default();
-    let page = check.take(params.integer("page", 1, u64::MAX)).unwrap_or(1);
-    let per_page = check
-        .take(params.integer("per_page", 1, MAX_PER_PAGE))
-        .unwrap_or(DEFAULT_PER_PAGE);
+    let mut check = Checks::new(|error| (error.name, laravel_message(&error)));
+    let window = check.page(&params, "per_page", MAX_PER_PAGE, DEFAULT_PER_PAGE);
     let sort_by = check
         .take(params.one_of("sort_by", &SORTS))
         .unwrap_or(SortBy::CreatedAt);
@@ -306,17 +303,14 @@ async fn list_files(
         trashed,
         tenant,
     };
-    let matched = {
-        let state = Arc::clone(&state);
-        let selection = selection.clone();
-        move || state.select(&selection)
-    };
-    let matched = state.selections.get_or_scan(&selection, matched).await?;
+    let matched = state
+        .selections
+        .select(&state, &selection, AppState::select)
+        .await?;
     let order = Order::of(matched, descending);
     let window = PageWindow {
-        page,
-        size: per_page,
         total: order.len() as u64,
+        ..window
     };
     let (offset, limit) = window.positions();
     let data: Vec<FileBody> = order
@@ -696,39 +690,25 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Every failed rule, worded as Laravel's validator words them.
-#[derive(Default)]
-struct Validation {
-    errors: Vec<(&'static str, String)>,
-}
-
-impl Validation {
-    fn take<T>(&mut self, result: Result<Option<T>, ParamError>) -> Option<T> {
-        result.unwrap_or_else(|error| {
-            let message = laravel_message(&error);
-            self.errors.push((error.name, message));
-            None
-        })
-    }
-
-    fn finish(self) -> Result<(), ApiError> {
-        let Some((_, first)) = self.errors.first() else {
-            return Ok(());
-        };
-        let message = match self.errors.len() {
-            1 => first.clone(),
+impl From<Vec<(&'static str, String)>> for ApiError {
+    /// Laravel's 422: the first message (with a count of the others) and
+    /// every message by field.
+    fn from(problems: Vec<(&'static str, String)>) -> Self {
+        let first = problems.first().map(|(_, m)| m.clone()).unwrap_or_default();
+        let message = match problems.len() {
+            0 | 1 => first,
             2 => format!("{first} (and 1 more error)"),
             n => format!("{first} (and {} more errors)", n - 1),
         };
-        let errors = self
-            .errors
+        let errors = problems
             .into_iter()
             .map(|(field, message)| (field.to_owned(), json!([message])))
             .collect();
-        Err(ApiError::validation(message, errors))
+        ApiError::validation(message, errors)
     }
 }
 
+/// A rule a parameter failed, worded as Laravel's validator words it.
 fn laravel_message(error: &ParamError) -> String {
     let field = error.name.replace('_', " ");
     match &error.problem {

@@ -215,6 +215,13 @@ fn connectable(addr: SocketAddr) -> SocketAddr {
 mod tests {
     use super::*;
 
+    /// Why the server refuses to start with `config`.
+    async fn refusal(config: DemoConfig) -> std::io::Error {
+        DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap_err()
+    }
+
     #[test]
     fn default_config() {
         let config = DemoConfig::default();
@@ -235,13 +242,11 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_an_unknown_dialect() {
-        let config = DemoConfig {
+        let error = refusal(DemoConfig {
             dialect: "s3".into(),
             ..DemoConfig::default()
-        };
-        let error = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-            .await
-            .unwrap_err();
+        })
+        .await;
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
         let message = error.to_string();
         assert!(
@@ -303,13 +308,11 @@ mod tests {
         let Ok(files) = usize::try_from(u64::from(u32::MAX) + 1) else {
             return;
         };
-        let config = DemoConfig {
+        let error = refusal(DemoConfig {
             files,
             ..DemoConfig::default()
-        };
-        let error = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-            .await
-            .unwrap_err();
+        })
+        .await;
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
     }
 }

@@ -45,7 +45,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::common::{
-    self, Bearer, Context, Internal, ParamError, Params, Plumbing, Problem, RawQuery, Salt,
+    self, Bearer, Checks, Context, Internal, ParamError, Params, Plumbing, Problem, RawQuery, Salt,
     ScanCache, pick,
 };
 use super::dataset::{Dataset, Order};
@@ -127,8 +127,8 @@ async fn list_files(
 ) -> Result<Response, ApiError> {
     authorize(&headers, &state.api_key)?;
     let params = Params::from_raw(query).map_err(ApiError::malformed_query)?;
-    let mut check = Validation::default();
-    let content = check.content(&params);
+    let mut check = Checks::new(Invalid::from);
+    let content = content(&mut check, &params);
     let page = check.take(params.integer("page", 1, u64::MAX)).unwrap_or(1);
     check.finish()?;
     let order = state.list_order().await?;
@@ -173,26 +173,24 @@ async fn search_files(
 ) -> Result<Response, ApiError> {
     authorize(&headers, &state.api_key)?;
     let params = Params::from_raw(query).map_err(ApiError::malformed_query)?;
-    let mut check = Validation::default();
+    let mut check = Checks::new(Invalid::from);
     let pattern = params.raw("filename").map(str::to_lowercase);
     if pattern.is_none() {
-        check.errors.push(Invalid::missing("filename"));
+        check.push(Invalid::missing("filename"));
     }
-    let content = check.content(&params);
+    let content = content(&mut check, &params);
     let skip = check.take(params.integer("skip", 0, u64::MAX)).unwrap_or(0);
     let limit = check
         .take(params.integer("limit", 1, SEARCH_MAX_LIMIT))
         .unwrap_or(SEARCH_DEFAULT_LIMIT);
     check.finish()?;
     let pattern = pattern.expect("checked above");
-    let matched = {
-        let state_for_scan = Arc::clone(&state);
-        let glob = Glob::new(&pattern);
-        state
-            .searches
-            .get_or_scan(&pattern, move || state_for_scan.search(&glob))
-            .await?
-    };
+    let matched = state
+        .searches
+        .select(&state, &pattern, |state, pattern| {
+            state.search(&Glob::new(pattern))
+        })
+        .await?;
     if matched.is_empty() {
         return Err(ApiError::detail(StatusCode::NOT_FOUND, NO_MATCH));
     }
@@ -235,8 +233,8 @@ async fn legacy_list(
 ) -> Result<Response, ApiError> {
     authorize(&headers, &state.api_key)?;
     let params = Params::from_raw(query).map_err(ApiError::malformed_query)?;
-    let mut check = Validation::default();
-    let content = check.content(&params);
+    let mut check = Checks::new(Invalid::from);
+    let content = content(&mut check, &params);
     check.finish()?;
     let files: Vec<FileBody> = (0..state.dataset.len().min(LEGACY_CAP))
         .map(|index| state.file(index, Shape::Legacy { content }))
@@ -286,12 +284,7 @@ impl AppState {
             .list_order
             .get_or_init(|| Arc::new(self.build_list_order()));
         self.dataset.filter(Some(order), |index| {
-            NAME.with_borrow_mut(|(name, lower)| {
-                name.clear();
-                self.dataset.write_file_name(index, name);
-                common::lowercase_into(name, lower);
-                glob.matches(lower)
-            })
+            common::lowercase_name_matches(&self.dataset, index, |name| glob.matches(name))
         })
     }
 
@@ -312,12 +305,6 @@ impl AppState {
             .filter(|&index| self.dataset.file(index).id == id)
             .ok_or_else(not_found)
     }
-}
-
-thread_local! {
-    /// A search scan's reused buffers: the name and its lowercase form.
-    static NAME: std::cell::RefCell<(String, String)> =
-        const { std::cell::RefCell::new((String::new(), String::new())) };
 }
 
 /// Record ids sorted, for lookups: the ids are random draws, so they cannot be
@@ -781,36 +768,21 @@ impl From<ParamError> for Invalid {
     }
 }
 
-/// Collects every parameter problem, as FastAPI reports them all at once.
-#[derive(Default)]
-struct Validation {
-    errors: Vec<Invalid>,
-}
-
 /// pydantic's spellings of a boolean.
 const TRUTHY: &[&str] = &["true", "1", "yes", "on", "t", "y"];
 const FALSY: &[&str] = &["false", "0", "no", "off", "f", "n"];
 
-impl Validation {
-    fn take<T>(&mut self, result: Result<Option<T>, ParamError>) -> Option<T> {
-        result.unwrap_or_else(|error| {
-            self.errors.push(error.into());
-            None
-        })
-    }
+/// `content`, true unless said otherwise.
+fn content(check: &mut Checks<Invalid>, params: &Params) -> bool {
+    check
+        .take(params.boolean("content", TRUTHY, FALSY))
+        .unwrap_or(true)
+}
 
-    /// `content`, true unless said otherwise.
-    fn content(&mut self, params: &Params) -> bool {
-        self.take(params.boolean("content", TRUTHY, FALSY))
-            .unwrap_or(true)
-    }
-
-    fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Invalid(self.errors))
-        }
+impl From<Vec<Invalid>> for ApiError {
+    /// FastAPI reports every bad parameter at once.
+    fn from(problems: Vec<Invalid>) -> Self {
+        ApiError::Invalid(problems)
     }
 }
 
