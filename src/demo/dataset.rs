@@ -431,8 +431,8 @@ impl Dataset {
         self.derive(u32::MAX as usize, salt)
     }
 
-    /// The records of the ascending order `base` (all records in index order
-    /// when `None`) for which `keep` holds, in `base` order. One thread per core.
+    /// The records of `base` (an order over every record; index order when
+    /// `None`) for which `keep` holds, in `base` order. One thread per core.
     pub fn filter(&self, base: Option<&[u32]>, keep: impl Fn(usize) -> bool + Sync) -> Vec<u32> {
         in_parallel(self.len, |positions| {
             positions

@@ -90,9 +90,10 @@ impl ServerStats {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Requests answered by the dialect's listing endpoint(s), including
+    /// Requests answered by the dialect's file-listing endpoint(s), including
     /// rejected ones (401, 400, 422). For Open WebUI that is the paged list, the
-    /// search and the legacy bare-array list.
+    /// search and the legacy bare-array list; FileGuard's contexts and
+    /// AstraCollab's folders list no files and are not counted.
     pub fn list_requests(&self) -> u64 {
         self.list_requests.load(Ordering::Relaxed)
     }
