@@ -338,12 +338,13 @@ fn ls_filter(
     Ok(parsed)
 }
 
-fn demo_config(args: &DatasetArgs, api_key: String) -> DemoConfig {
+fn demo_config(args: &DatasetArgs, dialect: &str, api_key: String) -> DemoConfig {
     DemoConfig {
         files: args.files,
         latency: Duration::from_millis(args.latency),
         seed: args.seed,
         api_key,
+        dialect: dialect.to_string(),
     }
 }
 
@@ -354,7 +355,7 @@ fn demo(args: DemoArgs) -> anyhow::Result<()> {
         let key = format!("demo-{:016x}", session_nonce());
         let server = DemoServer::start(
             "127.0.0.1:0".parse().expect("a literal address"),
-            demo_config(&args.dataset, key.clone()),
+            demo_config(&args.dataset, &args.dialect, key.clone()),
         )
         .await
         .context("cannot start the demo server on 127.0.0.1")?;
@@ -409,7 +410,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let key = std::env::var("FILESCOPE_API_KEY").unwrap_or_else(|_| "demo".to_string());
     let addr = args.addr;
     runtime()?.block_on(async move {
-        let server = DemoServer::start(addr, demo_config(&args.dataset, key))
+        let server = DemoServer::start(addr, demo_config(&args.dataset, &args.dialect, key))
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let mut stdout = std::io::stdout();

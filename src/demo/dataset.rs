@@ -156,6 +156,24 @@ pub struct Order {
 }
 
 impl Order {
+    /// Every record, in index order (or reversed).
+    pub fn natural(len: usize, descending: bool) -> Order {
+        Order {
+            indices: None,
+            len,
+            descending,
+        }
+    }
+
+    /// The records of an ascending index array, read forwards or backwards.
+    pub fn of(indices: Arc<Vec<u32>>, descending: bool) -> Order {
+        Order {
+            len: indices.len(),
+            indices: Some(indices),
+            descending,
+        }
+    }
+
     /// Number of records selected.
     pub fn len(&self) -> usize {
         self.len
@@ -354,11 +372,87 @@ impl Dataset {
                 descending: q.descending,
             });
         }
-        let built = q
-            .sort_by
-            .slot()
-            .is_none_or(|slot| self.sorted[slot].get().is_some());
-        built.then(|| self.order(q))
+        self.is_sorted_ready(q.sort_by).then(|| self.order(q))
+    }
+
+    // ---- single fields, for the other dialects' scans, sorts and records -------
+
+    /// `file(index).content_type`, without building the record.
+    pub fn content_type_of(&self, index: usize) -> &'static str {
+        MIMES[self.shape(index).mime].mime
+    }
+
+    /// `file(index).size`, without building the record.
+    pub fn size_of(&self, index: usize) -> u64 {
+        self.size(index, &self.shape(index))
+    }
+
+    /// `file(index).created_at`, without building the record.
+    pub fn created_at_of(&self, index: usize) -> i64 {
+        self.created_at(index)
+    }
+
+    /// `file(index).updated_at`, without building the record.
+    pub fn updated_at_of(&self, index: usize) -> i64 {
+        self.updated_at(index, self.created_at(index))
+    }
+
+    /// Appends `file(index).file_name` to `out` (a scan reuses one buffer).
+    pub fn write_file_name(&self, index: usize, out: &mut String) {
+        self.write_name(index, &self.shape(index), out);
+    }
+
+    /// A number that orders exactly like `file(index).id` as a string.
+    pub fn id_order_key(&self, index: usize) -> u128 {
+        uuid_bits(
+            self.draw(index, Field::IdHigh),
+            self.draw(index, Field::IdLow),
+        )
+    }
+
+    /// A 64-bit hash of `(seed, index, salt)` for attributes a dialect derives
+    /// from a record. Independent of every field draw of [`Dataset::file`]
+    /// (their inputs leave bits 32..56 zero, these never do) and across salts.
+    ///
+    /// # Panics
+    /// If `salt` is 0 or needs more than 24 bits.
+    pub fn derive(&self, index: usize, salt: u32) -> u64 {
+        assert!(
+            (1..1 << 24).contains(&salt),
+            "derive salts are 1..2^24, got {salt}"
+        );
+        // Indices fit in u32 (see `new`), so the salt's bits never overlap them.
+        mix(self.seed_mix ^ mix(index as u64 | u64::from(salt) << 32))
+    }
+
+    /// A 64-bit hash of `(seed, salt)` for dataset-wide attributes (user ids,
+    /// folder trees): [`Dataset::derive`] at an index no record can have.
+    pub fn derive_global(&self, salt: u32) -> u64 {
+        self.derive(u32::MAX as usize, salt)
+    }
+
+    /// The records of `base` (an order over every record; index order when
+    /// `None`) for which `keep` holds, in `base` order. One thread per core.
+    pub fn filter(&self, base: Option<&[u32]>, keep: impl Fn(usize) -> bool + Sync) -> Vec<u32> {
+        in_parallel(self.len, |positions| {
+            positions
+                .map(|position| base.map_or(position as u32, |base| base[position]))
+                .filter(|&i| keep(i as usize))
+                .collect::<Vec<u32>>()
+        })
+        .concat()
+    }
+
+    /// The ascending order of `key` (ties by index), built on first use;
+    /// `None` for `created_at`, whose order is the index order.
+    pub fn sorted(&self, key: SortKey) -> Option<Arc<Vec<u32>>> {
+        self.sorted_ascending(key)
+    }
+
+    /// Whether [`Dataset::sorted`] would answer without sorting.
+    pub fn is_sorted_ready(&self, key: SortKey) -> bool {
+        key.slot()
+            .is_none_or(|slot| self.sorted[slot].get().is_some())
     }
 
     // ---- orders and filters -------------------------------------------------
@@ -439,7 +533,7 @@ impl Dataset {
             },
         };
         let needle = q.search.as_deref().map(str::to_lowercase);
-        let matches = |i: usize, scratch: &mut [String; 3]| {
+        let matches = |i: usize| {
             let shape = self.shape(i);
             if mime.is_some_and(|m| m != shape.mime) {
                 return false;
@@ -453,26 +547,20 @@ impl Dataset {
                 }
             }
             let Some(needle) = &needle else { return true };
-            let [key, lower, id] = scratch;
-            // file_name is the last segment of key, so searching key covers it.
-            key.clear();
-            self.write_key(i, &shape, key);
-            lowercase_into(key, lower);
-            if lower.contains(needle.as_str()) {
-                return true;
-            }
-            id.clear();
-            self.write_id(i, id);
-            id.contains(needle.as_str())
+            SCRATCH.with_borrow_mut(|[key, lower, id]| {
+                // file_name is the last segment of key, so searching key covers it.
+                key.clear();
+                self.write_key(i, &shape, key);
+                lowercase_into(key, lower);
+                if lower.contains(needle.as_str()) {
+                    return true;
+                }
+                id.clear();
+                self.write_id(i, id);
+                id.contains(needle.as_str())
+            })
         };
-        in_parallel(self.len, |positions| {
-            let mut scratch = [String::new(), String::new(), String::new()];
-            positions
-                .map(|position| base.map_or(position as u32, |base| base[position]))
-                .filter(|&i| matches(i as usize, &mut scratch))
-                .collect::<Vec<u32>>()
-        })
-        .concat()
+        self.filter(base, matches)
     }
 
     fn cache_get(&self, key: &DatasetQuery) -> Option<Arc<Vec<u32>>> {
@@ -831,8 +919,15 @@ fn in_parallel<T: Send>(len: usize, work: impl Fn(Range<usize>) -> T + Sync) -> 
     })
 }
 
+thread_local! {
+    /// Reused text buffers of a search scan, one set per scanning thread.
+    static SCRATCH: std::cell::RefCell<[String; 3]> = const {
+        std::cell::RefCell::new([String::new(), String::new(), String::new()])
+    };
+}
+
 /// splitmix64's finaliser (with its increment): a bijective, well-mixed hash.
-const fn mix(x: u64) -> u64 {
+pub(super) const fn mix(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -854,13 +949,18 @@ fn org_uuid(seed_mix: u64) -> String {
     out
 }
 
+/// The 128 bits of the version-4 UUID drawn as `high`, `low`.
+fn uuid_bits(high: u64, low: u64) -> u128 {
+    let version_4 = (high & !0xf000) | 0x4000;
+    let variant_10 = (low >> 2) | (0b10 << 62);
+    u128::from(version_4) << 64 | u128::from(variant_10)
+}
+
 fn write_uuid(out: &mut String, high: u64, low: u64) {
     // By hand rather than with `{:x}`: ids are written once per record on every
     // page and once per record by a search scan, and this is several times faster.
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let version_4 = (high & !0xf000) | 0x4000;
-    let variant_10 = (low >> 2) | (0b10 << 62);
-    let bytes = (u128::from(version_4) << 64 | u128::from(variant_10)).to_be_bytes();
+    let bytes = uuid_bits(high, low).to_be_bytes();
     let mut text = [b'-'; 36];
     let mut at = 0;
     for (position, byte) in bytes.into_iter().enumerate() {
@@ -876,7 +976,7 @@ fn write_uuid(out: &mut String, high: u64, low: u64) {
 
 /// `src.to_lowercase()` into a reused buffer, allocation-free for ASCII (almost
 /// every name).
-fn lowercase_into(src: &str, dst: &mut String) {
+pub(super) fn lowercase_into(src: &str, dst: &mut String) {
     dst.clear();
     if src.is_ascii() {
         dst.push_str(src);

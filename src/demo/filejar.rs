@@ -5,22 +5,16 @@
 //! instead of axum's plain-text rejection; clients must be able to show the
 //! server's own message.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, SecondsFormat};
 use serde::Serialize;
 
-use super::ServerStats;
+use super::common::{self, Context, Internal, Params, Plumbing, RawQuery, iso as timestamp};
 use super::dataset::{Dataset, DatasetQuery, DemoFile, Order, SortKey};
 
 /// The listing endpoint.
@@ -31,92 +25,56 @@ const DEFAULT_LIMIT: u64 = 100;
 /// Everything a request needs, shared by all of them.
 pub(super) struct AppState {
     dataset: Arc<Dataset>,
-    stats: Arc<ServerStats>,
     api_key: String,
-    latency: Duration,
     // Constant per dataset: computed once rather than per page.
     org_id: String,
     org_name: String,
 }
 
 impl AppState {
-    pub(super) fn new(
-        dataset: Arc<Dataset>,
-        stats: Arc<ServerStats>,
-        api_key: String,
-        latency: Duration,
-    ) -> Self {
+    fn new(dataset: Arc<Dataset>, api_key: String) -> Self {
         AppState {
             org_id: dataset.org_id(),
             org_name: dataset.org_name(),
             dataset,
-            stats,
             api_key,
-            latency,
         }
     }
 }
 
-pub(super) fn router(state: AppState) -> Router {
-    let state = Arc::new(state);
-    Router::new()
+pub(super) fn router(context: Context) -> Router {
+    let state = Arc::new(AppState::new(
+        Arc::clone(&context.dataset),
+        context.api_key.clone(),
+    ));
+    let router = Router::new()
         .route(LIST_PATH, get(list_files))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
-        // Applies to the fallbacks too: every request is delayed and counted.
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            delay_and_count,
-        ))
-        .with_state(state)
-}
-
-async fn delay_and_count(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    // HEAD is answered by the listing handler too.
-    let listing = request.uri().path() == LIST_PATH
-        && matches!(*request.method(), Method::GET | Method::HEAD);
-    if !state.latency.is_zero() {
-        tokio::time::sleep(state.latency).await;
-    }
-    let response = next.run(request).await;
-    // Counted once answered, so a client that has its response sees the count.
-    state.stats.requests.fetch_add(1, Ordering::Relaxed);
-    if listing {
-        state.stats.list_requests.fetch_add(1, Ordering::Relaxed);
-    }
-    response
+        .with_state(state);
+    common::serve(
+        router,
+        &context,
+        Plumbing {
+            is_list: |path| path == LIST_PATH,
+            rate_limit: None,
+        },
+    )
 }
 
 async fn list_files(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+    query: RawQuery,
 ) -> Result<Response, ApiError> {
     // Authentication comes first, as on the real service: an unauthenticated
     // client learns nothing about parameters.
     authorize(&headers, &state.api_key)?;
-    let Query(raw) = query.map_err(|rejection| {
-        ApiError::invalid_parameter(format!("malformed query string: {rejection}"))
-    })?;
+    let raw = Params::from_raw(query).map_err(ApiError::invalid_parameter)?;
     let params = ListParams::parse(&raw)?;
-    let order = match state.dataset.cached_order(&params.query) {
-        Some(order) => order,
-        // A first sort or filter scan can take a while on a big dataset: keep
-        // it off the async workers.
-        None => {
-            let dataset = Arc::clone(&state.dataset);
-            let query = params.query.clone();
-            tokio::task::spawn_blocking(move || dataset.order(&query))
-                .await
-                .map_err(|_| ApiError::internal())?
-        }
-    };
+    let order = common::dataset_order(&state.dataset, params.query.clone()).await?;
     let body = render_page(&state, &order, &params);
-    Ok(json_response(StatusCode::OK, body))
+    Ok(common::json_bytes(StatusCode::OK, body))
 }
 
 async fn not_found(request: Request) -> ApiError {
@@ -169,21 +127,15 @@ struct ListParams {
 }
 
 impl ListParams {
-    fn parse(raw: &HashMap<String, String>) -> Result<ListParams, ApiError> {
-        let get = |name: &str| raw.get(name).map(String::as_str);
-        let integer =
-            |name: &str, min: u64, max: u64, rule: &str| -> Result<Option<u64>, ApiError> {
-                let Some(value) = get(name) else {
-                    return Ok(None);
-                };
-                match value.parse::<u64>() {
-                    Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-                    _ => Err(ApiError::invalid_parameter(format!(
-                        "{name} must be {rule} (got {})",
-                        quoted(value)
-                    ))),
-                }
-            };
+    fn parse(raw: &Params) -> Result<ListParams, ApiError> {
+        let integer = |name: &'static str, min: u64, max: u64, rule: &str| {
+            raw.integer(name, min, max).map_err(|error| {
+                ApiError::invalid_parameter(format!(
+                    "{name} must be {rule} (got {})",
+                    common::quoted(&error.value)
+                ))
+            })
+        };
         let page = integer("page", 1, u64::MAX, "an integer >= 1")?.unwrap_or(1);
         let limit = integer(
             "limit",
@@ -195,36 +147,34 @@ impl ListParams {
         let skip = integer("skip", 0, u64::MAX, "an integer >= 0")?;
         let size_gte = integer("size__gte", 0, u64::MAX, "an integer >= 0 (bytes)")?;
         let size_lte = integer("size__lte", 0, u64::MAX, "an integer >= 0 (bytes)")?;
-        let sort_by = match get("sort_by") {
-            None => SortKey::CreatedAt,
-            Some(name) => SortKey::parse(name).ok_or_else(|| {
-                let allowed: Vec<&str> = SortKey::ALL.iter().map(|k| k.as_str()).collect();
+        let sort_keys = SortKey::ALL.map(|key| (key.as_str(), key));
+        let sort_by = raw
+            .one_of("sort_by", &sort_keys)
+            .map_err(|error| {
+                let allowed: Vec<&str> = sort_keys.iter().map(|(name, _)| *name).collect();
                 ApiError::invalid_parameter(format!(
                     "sort_by must be one of {} (got {})",
                     allowed.join(", "),
-                    quoted(name)
+                    common::quoted(&error.value)
                 ))
-            })?,
-        };
-        let descending = match get("sort") {
-            None | Some("desc") => true,
-            Some("asc") => false,
-            Some(other) => {
-                return Err(ApiError::invalid_parameter(format!(
+            })?
+            .unwrap_or(SortKey::CreatedAt);
+        let descending = raw
+            .one_of("sort", &[("desc", true), ("asc", false)])
+            .map_err(|error| {
+                ApiError::invalid_parameter(format!(
                     "sort must be asc or desc (got {})",
-                    quoted(other)
-                )));
-            }
-        };
-        // An empty filter value filters nothing, as on the real service.
-        let non_empty = |name: &str| get(name).filter(|v| !v.is_empty()).map(str::to_owned);
+                    common::quoted(&error.value)
+                ))
+            })?
+            .unwrap_or(true);
         Ok(ListParams {
             page,
             limit,
             skip,
             query: DatasetQuery {
-                search: non_empty("search"),
-                content_type: non_empty("content_type"),
+                search: raw.text("search").map(str::to_owned),
+                content_type: raw.text("content_type").map(str::to_owned),
                 size_gte,
                 size_lte,
                 sort_by,
@@ -238,17 +188,6 @@ impl ListParams {
         self.skip
             .unwrap_or_else(|| (self.page - 1).saturating_mul(self.limit))
     }
-}
-
-/// A user-supplied value for an error message: shortened, with control
-/// characters escaped so the message itself is safe to print.
-fn quoted(value: &str) -> String {
-    const MAX_CHARS: usize = 40;
-    let mut short: String = value.chars().take(MAX_CHARS).collect();
-    if value.chars().nth(MAX_CHARS).is_some() {
-        short.push('…');
-    }
-    format!("{short:?}")
 }
 
 #[derive(Serialize)]
@@ -337,25 +276,6 @@ fn render_page(state: &AppState, order: &Order, params: &ListParams) -> Vec<u8> 
     serde_json::to_vec(&body).expect("page bodies always serialise")
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ`.
-fn timestamp(unix_seconds: i64) -> String {
-    DateTime::from_timestamp(unix_seconds, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response()
-}
-
 /// FileJar's (undocumented) error body.
 #[derive(Debug)]
 struct ApiError {
@@ -380,8 +300,10 @@ impl ApiError {
             message,
         }
     }
+}
 
-    fn internal() -> Self {
+impl From<Internal> for ApiError {
+    fn from(_: Internal) -> Self {
         ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal_error",
@@ -397,46 +319,32 @@ impl IntoResponse for ApiError {
             "error": self.code,
             "message": self.message,
         });
-        json_response(self.status, body.to_string().into_bytes())
+        common::json(self.status, &body)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{DemoConfig, DemoServer};
+    use crate::demo::DemoServer;
+    use crate::demo::common::testkit::{self, client};
     use serde_json::Value;
 
     fn params(pairs: &[(&str, &str)]) -> Result<ListParams, ApiError> {
-        let raw = pairs
+        let query = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        ListParams::parse(&raw)
-    }
-
-    /// A client for plain HTTP. reqwest builds its TLS config eagerly, so the
-    /// crate's rustls provider must be installed even though no TLS is used.
-    fn client() -> reqwest::Client {
-        // Err means another test installed it already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::new()
+        ListParams::parse(&Params::from_raw(Ok(axum::extract::Query(query))).unwrap())
     }
 
     async fn server(files: usize) -> DemoServer {
-        let config = DemoConfig {
-            files,
-            latency: Duration::from_millis(1),
-            ..DemoConfig::default()
-        };
-        DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-            .await
-            .unwrap()
+        testkit::server("filejar", files).await
     }
 
     /// GETs `path_and_query` with the demo key; returns status and JSON body.
     async fn get_json(server: &DemoServer, path_and_query: &str) -> (u16, Value) {
-        get_with(server, path_and_query, &[("x-api-key", "demo")]).await
+        get_with(server, path_and_query, &[("x-api-key", testkit::KEY)]).await
     }
 
     async fn get_with(
@@ -444,15 +352,8 @@ mod tests {
         path_and_query: &str,
         headers: &[(&str, &str)],
     ) -> (u16, Value) {
-        let mut request = client().get(format!("{}{path_and_query}", server.base_url));
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let content_type = response.headers()[header::CONTENT_TYPE].clone();
-        assert_eq!(content_type, "application/json");
-        (status, response.json().await.unwrap())
+        let reply = testkit::get(server, path_and_query, headers).await;
+        (reply.status, reply.body)
     }
 
     fn list(query: &str) -> String {
@@ -593,12 +494,7 @@ mod tests {
     #[test]
     fn page_over_a_million_files() {
         let dataset = Arc::new(Dataset::new(42, 1_000_000));
-        let state = AppState::new(
-            Arc::clone(&dataset),
-            Arc::default(),
-            "demo".into(),
-            Duration::ZERO,
-        );
+        let state = AppState::new(Arc::clone(&dataset), "demo".into());
         let p = params(&[("page", "2"), ("limit", "100")]).unwrap();
         let order = dataset
             .cached_order(&p.query)

@@ -1,14 +1,23 @@
 //! The embedded demo server: an honest stand-in for a real file-storage service.
 //!
-//! It speaks the FileJar dialect (`GET /v1/files/organization-files`, `x-api-key`
-//! auth, page/limit/skip paging, search and filters) over real HTTP on a local
-//! port, serving a deterministic synthetic [`Dataset`] that can be millions of
-//! files large yet costs nothing to start. It is used by `--demo`, by integration
-//! tests and by benchmarks, so it behaves like a real server on purpose: optional
-//! latency, strict parameter validation with JSON errors, and hostile file names.
+//! It speaks one of five API dialects ([`DIALECTS`]: FileJar, Open WebUI,
+//! Flextell, FileGuard, AstraCollab), each built from the written contract in
+//! the dialect spec, over real HTTP on a local port, serving a deterministic
+//! synthetic [`Dataset`] that can be millions of files large yet costs nothing
+//! to start. Every dialect serves the same files (names, sizes, types, dates,
+//! hostile names); what a dialect adds (owners, categories, folders, download
+//! counts, ...) is derived from each record's index and the seed. It is used by
+//! `demo`, `serve`, integration tests and benchmarks, so it behaves like a real
+//! server on purpose: optional latency, the dialect's own auth, paging and
+//! error bodies, strict parameter validation, and hostile file names.
 
+mod astracollab;
+mod common;
 pub mod dataset;
+mod fileguard;
 mod filejar;
+mod flextell;
+mod openwebui;
 
 pub use dataset::{Dataset, DemoFile};
 
@@ -29,8 +38,31 @@ pub struct DemoConfig {
     pub latency: Duration,
     /// Seed of the synthetic dataset: same seed and size, same files.
     pub seed: u64,
-    /// The only accepted `x-api-key`.
+    /// The only accepted credential (`x-api-key` or Bearer token, as the dialect wants).
     pub api_key: String,
+    /// The API dialect spoken: one of [`DIALECTS`].
+    pub dialect: String,
+}
+
+/// The dialects the demo server speaks, by the ids the CLI uses.
+pub const DIALECTS: [&str; 5] = [
+    "filejar",
+    "openwebui",
+    "flextell",
+    "fileguard",
+    "astracollab",
+];
+
+/// The router of a dialect, by id.
+fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
+    Some(match dialect {
+        "filejar" => filejar::router,
+        "openwebui" => openwebui::router,
+        "flextell" => flextell::router,
+        "fileguard" => fileguard::router,
+        "astracollab" => astracollab::router,
+        _ => return None,
+    })
 }
 
 impl Default for DemoConfig {
@@ -40,6 +72,7 @@ impl Default for DemoConfig {
             latency: Duration::ZERO,
             seed: 42,
             api_key: "demo".to_owned(),
+            dialect: "filejar".to_owned(),
         }
     }
 }
@@ -57,7 +90,10 @@ impl ServerStats {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Requests answered by the listing endpoint, including rejected ones (401, 400).
+    /// Requests answered by the dialect's file-listing endpoint(s), including
+    /// rejected ones (401, 400, 422). For Open WebUI that is the paged list, the
+    /// search and the legacy bare-array list; FileGuard's contexts and
+    /// AstraCollab's folders list no files and are not counted.
     pub fn list_requests(&self) -> u64 {
         self.list_requests.load(Ordering::Relaxed)
     }
@@ -81,7 +117,8 @@ impl DemoServer {
     /// tokio runtime in a spawned task.
     ///
     /// Must be called within a tokio runtime. Returns `InvalidInput` if
-    /// `config.files` exceeds what the dataset supports (`u32::MAX`).
+    /// `config.files` exceeds what the dataset supports (`u32::MAX`) or
+    /// `config.dialect` is not one of [`DIALECTS`].
     pub async fn start(addr: SocketAddr, config: DemoConfig) -> std::io::Result<DemoServer> {
         if u32::try_from(config.files).is_err() {
             return Err(std::io::Error::new(
@@ -89,16 +126,26 @@ impl DemoServer {
                 format!("the demo server serves at most {} files", u32::MAX),
             ));
         }
+        let Some(router) = router_for(&config.dialect) else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "the demo server does not speak the {:?} dialect; it speaks {}",
+                    config.dialect,
+                    DIALECTS.join(", ")
+                ),
+            ));
+        };
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let dataset = Arc::new(Dataset::new(config.seed, config.files));
         let stats = Arc::new(ServerStats::default());
-        let app = filejar::router(filejar::AppState::new(
-            Arc::clone(&dataset),
-            Arc::clone(&stats),
-            config.api_key,
-            config.latency,
-        ));
+        let app = router(common::Context {
+            dataset: Arc::clone(&dataset),
+            stats: Arc::clone(&stats),
+            api_key: config.api_key,
+            latency: config.latency,
+        });
 
         let (shutdown, stop) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -113,7 +160,7 @@ impl DemoServer {
                 tracing::error!(%error, "demo server failed");
             }
         });
-        tracing::info!(%addr, files = config.files, "demo server listening");
+        tracing::info!(%addr, files = config.files, dialect = %config.dialect, "demo server listening");
 
         Ok(DemoServer {
             base_url: format!("http://{}", connectable(addr)),
@@ -169,6 +216,13 @@ fn connectable(addr: SocketAddr) -> SocketAddr {
 mod tests {
     use super::*;
 
+    /// Why the server refuses to start with `config`.
+    async fn refusal(config: DemoConfig) -> std::io::Error {
+        DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap_err()
+    }
+
     #[test]
     fn default_config() {
         let config = DemoConfig::default();
@@ -176,6 +230,50 @@ mod tests {
         assert_eq!(config.latency, Duration::ZERO);
         assert_eq!(config.seed, 42);
         assert_eq!(config.api_key, "demo");
+        assert_eq!(config.dialect, "filejar");
+    }
+
+    #[test]
+    fn every_dialect_has_a_router() {
+        for dialect in DIALECTS {
+            assert!(router_for(dialect).is_some(), "{dialect}");
+        }
+        assert!(router_for("FileJar").is_none());
+    }
+
+    #[tokio::test]
+    async fn refuses_an_unknown_dialect() {
+        let error = refusal(DemoConfig {
+            dialect: "s3".into(),
+            ..DemoConfig::default()
+        })
+        .await;
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+        let message = error.to_string();
+        assert!(
+            message.contains("\"s3\"") && message.contains("astracollab"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_dialect_starts_and_answers_its_own_404() {
+        for dialect in DIALECTS {
+            let config = DemoConfig {
+                dialect: dialect.into(),
+                files: 10,
+                ..DemoConfig::default()
+            };
+            let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+                .await
+                .unwrap();
+            let reply = common::testkit::get(&server, "/no/such/path", &[]).await;
+            assert_eq!(reply.status, 404, "{dialect}");
+            assert!(reply.body.is_object(), "{dialect}: {:?}", reply.body);
+            assert_eq!(server.stats.requests(), 1, "{dialect}");
+            assert_eq!(server.stats.list_requests(), 0, "{dialect}");
+            server.shutdown_and_wait().await;
+        }
     }
 
     #[test]
@@ -211,13 +309,11 @@ mod tests {
         let Ok(files) = usize::try_from(u64::from(u32::MAX) + 1) else {
             return;
         };
-        let config = DemoConfig {
+        let error = refusal(DemoConfig {
             files,
             ..DemoConfig::default()
-        };
-        let error = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-            .await
-            .unwrap_err();
+        })
+        .await;
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
     }
 }
