@@ -1,0 +1,458 @@
+//! Every dialect against the demo server speaking it, over real HTTP on 127.0.0.1: the client
+//! (`api::Client` + the dialect) and the explorer (`App`) must list, page, sort and filter each
+//! API as its users expect. Expected values come from the demo's dataset (the files every
+//! dialect serves), never from the client under test.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use filescope::api::dialect::{PageRequest, by_id};
+use filescope::api::plan::compare_by;
+use filescope::api::{
+    ApiError, Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, Term, filter,
+};
+use filescope::app::{App, ConnectionInfo, Msg};
+use filescope::demo::{DemoConfig, DemoServer};
+
+const DIALECTS: [&str; 5] = [
+    "filejar",
+    "openwebui",
+    "flextell",
+    "fileguard",
+    "astracollab",
+];
+const KEY: &str = "test-key";
+
+async fn serve(dialect: &str, files: usize) -> DemoServer {
+    let config = DemoConfig {
+        files,
+        api_key: KEY.into(),
+        dialect: dialect.into(),
+        ..DemoConfig::default()
+    };
+    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap_or_else(|e| panic!("{dialect}: {e}"))
+}
+
+fn client(server: &DemoServer, dialect: &str, key: Option<&str>) -> Client {
+    let conn = Connection::new(
+        by_id(dialect).unwrap(),
+        server.base_url.parse().unwrap(),
+        key.map(Secret::new),
+    );
+    Client::new(conn).unwrap()
+}
+
+/// Every record of a listing, page by page as the explorer reads it, until the API says the end.
+async fn list_all(client: &Client, query: &ListQuery) -> Vec<FileRecord> {
+    let size = client.dialect().capabilities().ui_page_size;
+    let mut all = Vec::new();
+    for number in 1.. {
+        let page = client
+            .list_page(query, PageRequest { number, size })
+            .await
+            .unwrap_or_else(|e| panic!("{} page {number}: {e}", client.dialect().id()));
+        let len = page.records.len();
+        all.extend(page.records);
+        let done = match (page.has_next, page.total) {
+            (Some(next), _) => !next,
+            (None, Some(total)) => all.len() >= total,
+            (None, None) => len < size,
+        };
+        if done || len == 0 {
+            break;
+        }
+        assert!(number < 10_000, "the listing never ends");
+    }
+    all
+}
+
+fn default_query(dialect: &str) -> ListQuery {
+    ListQuery::new(by_id(dialect).unwrap().capabilities().default_sort)
+}
+
+/// Flextell hides trashed files unless asked for them with `trashed:true`; every other
+/// dialect lists everything by default.
+async fn trashed(client: &Client, dialect: &str) -> Vec<FileRecord> {
+    if dialect != "flextell" {
+        return Vec::new();
+    }
+    let mut query = default_query(dialect);
+    query.terms = vec![Term::Trashed(true)];
+    list_all(client, &query).await
+}
+
+/// `(name, size)` of every file the demo holds, counted.
+fn dataset_files(server: &DemoServer) -> BTreeMap<(String, u64), usize> {
+    let mut files = BTreeMap::new();
+    for i in 0..server.dataset.len() {
+        let f = server.dataset.file(i);
+        *files.entry((f.file_name, f.size)).or_default() += 1;
+    }
+    files
+}
+
+fn listed_files(records: &[FileRecord]) -> BTreeMap<(String, u64), usize> {
+    let mut files = BTreeMap::new();
+    for r in records {
+        *files
+            .entry((r.name.clone(), r.size.expect("every demo file has a size")))
+            .or_default() += 1;
+    }
+    files
+}
+
+#[tokio::test]
+async fn every_dialect_lists_the_whole_dataset_once() {
+    for dialect in DIALECTS {
+        let server = serve(dialect, 260).await;
+        let client = client(&server, dialect, Some(KEY));
+        let mut records = list_all(&client, &default_query(dialect)).await;
+        let bin = trashed(&client, dialect).await;
+        assert!(
+            bin.iter()
+                .all(|r| raw_field(r, "deleted_at").is_some_and(|v| !v.is_null())),
+            "{dialect}: trashed files say so"
+        );
+        assert!(
+            records
+                .iter()
+                .all(|r| raw_field(r, "deleted_at").is_none_or(|v| v.is_null())),
+            "{dialect}: the default listing has no trashed files"
+        );
+        records.extend(bin);
+        assert_eq!(records.len(), 260, "{dialect}");
+        assert_eq!(listed_files(&records), dataset_files(&server), "{dialect}");
+        let mut ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 260, "{dialect}: ids are unique");
+        assert!(
+            records.iter().all(|r| r.problems.is_empty()),
+            "{dialect}: {:?}",
+            records.iter().find(|r| !r.problems.is_empty())
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_server_side_sort_orders_the_whole_listing() {
+    for dialect in DIALECTS {
+        let server = serve(dialect, 230).await;
+        let client = client(&server, dialect, Some(KEY));
+        let listed = 230 - trashed(&client, dialect).await.len();
+        for &field in client.dialect().capabilities().sort_fields {
+            for order in [Order::Asc, Order::Desc] {
+                let sort = Sort { field, order };
+                let records = list_all(&client, &ListQuery::new(sort)).await;
+                assert_eq!(records.len(), listed, "{dialect} {sort}");
+                for pair in records.windows(2) {
+                    let ordering = compare_by(sort, &pair[0], &pair[1]);
+                    assert_ne!(
+                        ordering,
+                        std::cmp::Ordering::Greater,
+                        "{dialect} {sort}: {:?} before {:?}",
+                        pair[0].name,
+                        pair[1].name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn server_side_search_finds_exactly_the_matching_names() {
+    for dialect in ["filejar", "openwebui", "astracollab"] {
+        let server = serve(dialect, 400).await;
+        let client = client(&server, dialect, Some(KEY));
+        let all = list_all(&client, &default_query(dialect)).await;
+        let mut query = default_query(dialect);
+        query.search = "report".into();
+        let found = list_all(&client, &query).await;
+        let expected = all
+            .iter()
+            .filter(|r| r.name.to_lowercase().contains("report"))
+            .count();
+        assert!(expected > 0, "{dialect}: the dataset has reports");
+        if dialect == "filejar" {
+            // FileJar also matches ids and storage keys, so it finds at least the names.
+            assert!(found.len() >= expected, "{dialect}");
+        } else {
+            assert_eq!(found.len(), expected, "{dialect}");
+        }
+        assert!(
+            found
+                .iter()
+                .all(|r| dialect == "filejar" || r.name.to_lowercase().contains("report")),
+            "{dialect}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_search_that_matches_nothing_is_an_empty_listing() {
+    for dialect in ["filejar", "openwebui", "astracollab"] {
+        let server = serve(dialect, 50).await;
+        let client = client(&server, dialect, Some(KEY));
+        let mut query = default_query(dialect);
+        query.search = "no-such-file-zzzz".into();
+        let page = client
+            .list_page(
+                &query,
+                PageRequest {
+                    number: 1,
+                    size: 50,
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{dialect}: {e}"));
+        assert!(page.records.is_empty(), "{dialect}");
+        assert_ne!(page.has_next, Some(true), "{dialect}");
+    }
+}
+
+/// Every server-side filter term of every dialect, checked against the records' own fields.
+#[tokio::test]
+async fn server_side_filters_keep_exactly_what_they_promise() {
+    type Holds = fn(&FileRecord) -> bool;
+    let cases: &[(&str, &str, Holds)] = &[
+        ("filejar", "type:application/pdf", |r| {
+            r.content_type.as_deref() == Some("application/pdf")
+        }),
+        ("filejar", "size>1MB size<=50MB", |r| {
+            r.size.is_some_and(|s| s > 1_000_000 && s <= 50_000_000)
+        }),
+        ("astracollab", "type:image", |r| {
+            r.content_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with("image/"))
+        }),
+        ("flextell", "trashed:true", |r| {
+            raw_field(r, "deleted_at").is_some_and(|v| !v.is_null())
+        }),
+        ("flextell", "type:image", |r| {
+            raw_field(r, "type").and_then(|v| v.as_str().map(str::to_string))
+                == Some("image".into())
+        }),
+    ];
+    for &(dialect, text, holds) in cases {
+        let server = serve(dialect, 300).await;
+        let client = client(&server, dialect, Some(KEY));
+        let dialect_ref = by_id(dialect).unwrap();
+        let parsed = filter::parse(text, &dialect_ref.filter_keys()).unwrap();
+        let plan = filescope::api::plan(dialect_ref.as_ref(), None, &parsed);
+        assert!(
+            plan.local.terms.is_empty(),
+            "{dialect} {text}: all server-side"
+        );
+        let found = list_all(&client, &plan.server).await;
+        assert!(!found.is_empty(), "{dialect} {text}: the dataset has some");
+        assert!(found.len() < 300, "{dialect} {text}: the filter filters");
+        assert!(found.iter().all(holds), "{dialect} {text}");
+    }
+}
+
+fn raw_field(record: &FileRecord, key: &str) -> Option<serde_json::Value> {
+    let value: serde_json::Value = serde_json::from_str(record.raw.get()).ok()?;
+    value.get(key).cloned()
+}
+
+#[tokio::test]
+async fn contexts_and_folders_narrow_the_listing() {
+    // FileGuard: every context the API lists, filtered server-side, partitions the files.
+    let server = serve("fileguard", 300).await;
+    let guard = client(&server, "fileguard", Some(KEY));
+    let contexts = guard
+        .scopes(
+            None,
+            PageRequest {
+                number: 1,
+                size: 100,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(contexts.scopes.len() >= 2);
+    let mut total = 0;
+    for context in &contexts.scopes {
+        let mut query = default_query("fileguard");
+        query.terms = vec![Term::Context(context.id.clone())];
+        let found = list_all(&guard, &query).await;
+        assert!(found.iter().all(|r| {
+            raw_field(r, "context_key").and_then(|v| v.as_str().map(str::to_string))
+                == Some(context.id.clone())
+        }));
+        total += found.len();
+    }
+    assert_eq!(total, 300, "every file is in exactly one context");
+
+    // AstraCollab: a folder's listing holds only that folder's files.
+    let server = serve("astracollab", 300).await;
+    let astra = client(&server, "astracollab", Some(KEY));
+    let folders = astra
+        .scopes(
+            None,
+            PageRequest {
+                number: 1,
+                size: 100,
+            },
+        )
+        .await
+        .unwrap();
+    let folder = folders.scopes.first().expect("the demo has folders");
+    let mut query = default_query("astracollab");
+    query.terms = vec![Term::Folder(folder.id.clone())];
+    let found = list_all(&astra, &query).await;
+    assert!(found.iter().all(|r| {
+        raw_field(r, "folderId").and_then(|v| v.as_str().map(str::to_string))
+            == Some(folder.id.clone())
+    }));
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_one_line_naming_the_credential() {
+    for dialect in DIALECTS {
+        let server = serve(dialect, 10).await;
+        let client = client(&server, dialect, Some("wrong-key"));
+        let err = client
+            .list_page(
+                &default_query(dialect),
+                PageRequest {
+                    number: 1,
+                    size: 10,
+                },
+            )
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(
+                err,
+                ApiError::Http {
+                    status: 401 | 403,
+                    ..
+                }
+            ),
+            "{dialect}: {text}"
+        );
+        let credential = by_id(dialect).unwrap().auth().describe();
+        assert!(text.contains(&credential), "{dialect}: {text}");
+        assert!(text.contains("FILESCOPE_API_KEY"), "{dialect}: {text}");
+        assert!(
+            !text.contains("wrong-key"),
+            "{dialect}: the key leaked: {text}"
+        );
+        assert!(!text.contains('\n'), "{dialect}");
+    }
+}
+
+#[tokio::test]
+async fn an_out_of_range_page_size_reports_the_apis_own_message() {
+    for dialect in ["filejar", "flextell", "fileguard", "astracollab"] {
+        let server = serve(dialect, 10).await;
+        let client = client(&server, dialect, Some(KEY));
+        let too_big = client.dialect().capabilities().max_page_size + 1;
+        let err = client
+            .list_page(
+                &default_query(dialect),
+                PageRequest {
+                    number: 1,
+                    size: too_big,
+                },
+            )
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(
+                err,
+                ApiError::Http {
+                    status: 400 | 422,
+                    ..
+                }
+            ),
+            "{dialect}: {text}"
+        );
+        assert!(
+            text.contains(&(too_big - 1).to_string())
+                || text.to_lowercase().contains("limit")
+                || text.to_lowercase().contains("page"),
+            "{dialect}: the message names the bound or the parameter: {text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn past_the_last_page_there_is_nothing_more() {
+    for dialect in DIALECTS {
+        let server = serve(dialect, 120).await;
+        let client = client(&server, dialect, Some(KEY));
+        let size = client.dialect().capabilities().ui_page_size;
+        let listed = 120 - trashed(&client, dialect).await.len();
+        let last = listed.div_ceil(size);
+        let page = client
+            .list_page(&default_query(dialect), PageRequest { number: last, size })
+            .await
+            .unwrap();
+        assert_eq!(page.records.len(), listed - (last - 1) * size, "{dialect}");
+        assert_ne!(
+            page.has_next,
+            Some(true),
+            "{dialect}: the last page says so"
+        );
+    }
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// The explorer on each dialect: sort by size locally where the API cannot, load everything
+/// with `L`, and the rows must be exactly the dataset in size order, marked as local.
+#[tokio::test]
+async fn local_sorts_are_marked_and_complete_once_everything_is_loaded() {
+    for dialect in ["openwebui", "fileguard"] {
+        let server = serve(dialect, 330).await;
+        let client = client(&server, dialect, Some(KEY));
+        let d = by_id(dialect).unwrap();
+        let page_size = d.capabilities().ui_page_size;
+        let info = ConnectionInfo {
+            label: "test".into(),
+            dialect: d.id(),
+        };
+        let mut app = App::new(info, d, page_size);
+        let now = Instant::now();
+        let effects = app.start(120, 30, now);
+        common::settle(&mut app, &client, effects).await;
+        app.update(key('o'), now);
+        let effects = app.update(key('s'), now);
+        common::settle(&mut app, &client, effects).await;
+        let header = filescope::ui::local_text(&app).unwrap();
+        assert!(
+            header.starts_with("sorted locally · "),
+            "{dialect}: {header}"
+        );
+        assert!(header.ends_with("L loads all"), "{dialect}: {header}");
+        let effects = app.update(key('L'), now);
+        common::settle(&mut app, &client, effects).await;
+        assert_eq!(
+            filescope::ui::local_text(&app).unwrap(),
+            "sorted locally · all 330 loaded",
+            "{dialect}"
+        );
+        let shown: Vec<u64> = (0..app.row_count())
+            .map(|i| match app.row(i) {
+                filescope::listing::Row::Loaded(r) => r.size.unwrap(),
+                other => panic!("{dialect}: row {i} is {other:?}"),
+            })
+            .collect();
+        let mut expected: Vec<u64> = (0..330).map(|i| server.dataset.file(i).size).collect();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(shown, expected, "{dialect}");
+    }
+}
