@@ -166,3 +166,29 @@ fn sigterm_restores_the_terminal() {
     s.wait_exit();
     s.assert_restored();
 }
+
+#[test]
+fn astracollab_folders_are_entered_and_left_in_the_real_binary() {
+    let mut s = spawn(
+        &["demo", "--dialect", "astracollab", "--files", "3000"],
+        "folders",
+    );
+    s.wait_for("row 1 of 3,000");
+    s.wait_for("┌ Folders");
+    // Tab: the detail pane, Tab: the folder pane; Enter goes into the first folder.
+    s.press("\t\t");
+    s.press("\r");
+    s.wait_for("┌ Folders (Backspace: up)");
+    let inside = s.screen();
+    let header = inside.lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("(astracollab) · / "), "{header}");
+    assert!(
+        !header.contains("of 3,000"),
+        "the folder holds fewer files: {header}"
+    );
+    s.press("\x7f"); // Backspace
+    s.wait_for("row 1 of 3,000");
+    s.press("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+}
