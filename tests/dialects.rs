@@ -456,3 +456,114 @@ async fn local_sorts_are_marked_and_complete_once_everything_is_loaded() {
         assert_eq!(shown, expected, "{dialect}");
     }
 }
+
+#[tokio::test]
+async fn the_detail_pane_reads_the_richer_record_and_never_counts_a_download() {
+    // FileGuard: /metadata adds the checksum; the download counter does not move.
+    let server = serve("fileguard", 40).await;
+    let guard = client(&server, "fileguard", Some(KEY));
+    let first = list_all(&guard, &default_query("fileguard")).await;
+    let target = &first[3];
+    let count_before = raw_field(target, "download_count").unwrap();
+    for _ in 0..3 {
+        let full = guard
+            .detail(&target.id)
+            .await
+            .unwrap()
+            .expect("FileGuard has detail");
+        assert_eq!(full.id, target.id);
+        assert!(
+            raw_field(&full, "checksum")
+                .is_some_and(|c| c.as_str().is_some_and(|c| c.starts_with("sha256:"))),
+            "{}",
+            full.raw.get()
+        );
+    }
+    let again = list_all(&guard, &default_query("fileguard")).await;
+    let after = again.iter().find(|r| r.id == target.id).unwrap();
+    assert_eq!(raw_field(after, "download_count").unwrap(), count_before);
+
+    // Flextell: /v1/files/{id} answers with `data`.
+    let server = serve("flextell", 40).await;
+    let flex = client(&server, "flextell", Some(KEY));
+    let listed = list_all(&flex, &default_query("flextell")).await;
+    let full = flex.detail(&listed[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        (full.id.as_str(), full.name.as_str()),
+        (listed[0].id.as_str(), listed[0].name.as_str())
+    );
+
+    // The others have no free single-file endpoint: nothing is requested.
+    let server = serve("astracollab", 5).await;
+    let astra = client(&server, "astracollab", Some(KEY));
+    let before = server.stats.requests();
+    assert!(astra.detail("file_x").await.unwrap().is_none());
+    assert_eq!(server.stats.requests(), before);
+}
+
+#[tokio::test]
+async fn flextell_tenants_come_from_a_header() {
+    let server = serve("flextell", 600).await;
+    let all = list_all(
+        &client(&server, "flextell", Some(KEY)),
+        &default_query("flextell"),
+    )
+    .await;
+    let mut conn = Connection::new(
+        by_id("flextell").unwrap(),
+        server.base_url.parse().unwrap(),
+        Some(Secret::new(KEY)),
+    );
+    conn.headers = vec![("X-Tenant".into(), "3".into())];
+    let tenant = list_all(&Client::new(conn).unwrap(), &default_query("flextell")).await;
+    assert!(
+        !tenant.is_empty() && tenant.len() < all.len(),
+        "{} of {}",
+        tenant.len(),
+        all.len()
+    );
+}
+
+#[tokio::test]
+async fn older_open_webui_servers_under_api_send_everything_at_once() {
+    let server = serve("openwebui", 300).await;
+    let mut conn = Connection::new(
+        by_id("openwebui").unwrap(),
+        server.base_url.parse().unwrap(),
+        Some(Secret::new(KEY)),
+    );
+    conn.path_prefix = Some("/api".into());
+    let client = Client::new(conn).unwrap();
+    let page = client
+        .list_page(
+            &default_query("openwebui"),
+            PageRequest {
+                number: 1,
+                size: 50,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.records.len(), 300, "the legacy list is one bare array");
+    assert_eq!((page.total, page.has_next), (Some(300), Some(false)));
+
+    // The explorer files it as six pages of 50 and asks for nothing more.
+    let d = by_id("openwebui").unwrap();
+    let info = ConnectionInfo {
+        label: "legacy".into(),
+        dialect: d.id(),
+    };
+    let mut app = App::new(info, d, 50);
+    let effects = app.start(120, 30, Instant::now());
+    let before = server.stats.list_requests();
+    common::settle(&mut app, &client, effects).await;
+    let effects = app.update(key('G'), Instant::now());
+    common::settle(&mut app, &client, effects).await;
+    assert_eq!(
+        server.stats.list_requests() - before,
+        1,
+        "one request for everything"
+    );
+    assert_eq!(app.row_count(), 300);
+    assert!(matches!(app.row(299), filescope::listing::Row::Loaded(_)));
+}
