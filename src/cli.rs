@@ -124,7 +124,7 @@ pub struct LsArgs {
     pub raw: bool,
 
     /// Pages fetched at once with --all, when the API reports a total.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
 }
 

@@ -315,7 +315,7 @@ fn ls(args: LsArgs) -> ExitCode {
     let result = runtime.block_on(async {
         let client = Client::new(conn)?;
         let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
         ls::run(&client, &opts, &mut out).await
     });
     match result {

@@ -143,6 +143,7 @@ async fn list(
             }
             sink.record(&record).map_err(LsError::Output)?;
         }
+        sink.page_done().map_err(LsError::Output)?;
         Ok(limit.is_none_or(|n| sink.written < n))
     };
 
@@ -334,11 +335,16 @@ impl<'a> Sink<'a> {
             ]),
         }
         self.written += 1;
-        if self.format != Format::Table {
-            // Each record reaches a pipe as soon as it is known.
-            self.out.flush()?;
-        }
         Ok(())
+    }
+
+    /// Hands what is buffered to the pipe: called once per page, so records reach a reader as
+    /// soon as their page is in, without a write per record.
+    fn page_done(&mut self) -> io::Result<()> {
+        if self.format == Format::Table {
+            return Ok(());
+        }
+        self.out.flush()
     }
 
     fn finish(&mut self) -> io::Result<()> {
