@@ -15,7 +15,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::api::dialect::{Capabilities, Dialect, Page, PageRequest, Scope, ScopeKind, ScopePage};
 use crate::api::{ApiError, FileRecord, Filter, ListQuery, Sort, SortField, filter, plan};
-use crate::listing::{Applied, Cursor, LocalView, Motion, PagedList, Row, wanted_rows};
+use crate::listing::{Applied, Cursor, LocalView, Motion, PagedList, Prefetch, Row, wanted_rows};
 use crate::ui;
 
 pub use keys::Action;
@@ -28,6 +28,8 @@ pub const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
 /// How long the selection must rest on a file before its full record is fetched, so that
 /// scrolling past files costs no requests.
 pub const DETAIL_DELAY: Duration = Duration::from_millis(200);
+/// Rows kept loaded by default (about 70 MB of records); the rest are fetched again on demand.
+pub const DEFAULT_MAX_LOADED_ROWS: usize = 100_000;
 /// Pages in flight at once while loading everything for a local sort or filter.
 pub const LOAD_ALL_CONCURRENCY: usize = 4;
 
@@ -236,8 +238,12 @@ pub struct App {
     size: (u16, u16),
     filter_deadline: Option<Instant>,
     next_spin: Option<Instant>,
-    /// Rows ahead of the screen to have loaded while scrolling.
-    prefetch_distance: usize,
+    /// How far ahead to load while scrolling, from observed latency and speed.
+    pub prefetch: Prefetch,
+    /// When each pending page of the current generation was asked for.
+    requested_at: std::collections::HashMap<usize, Instant>,
+    /// At most this many rows stay loaded; pages far from the screen are forgotten.
+    pub max_loaded_rows: usize,
     /// A jump to the end asked for before the row count was known.
     end_wanted: bool,
 }
@@ -280,7 +286,9 @@ impl App {
             size: (0, 0),
             filter_deadline: None,
             next_spin: None,
-            prefetch_distance: (page_size / 2).max(1),
+            prefetch: Prefetch::new(page_size),
+            requested_at: std::collections::HashMap::new(),
+            max_loaded_rows: DEFAULT_MAX_LOADED_ROWS,
             end_wanted: false,
         }
     }
@@ -472,6 +480,12 @@ impl App {
         let applied = self
             .list
             .apply(generation, page, result.map_err(|e| e.to_string()));
+        if generation == self.list.generation()
+            && let Some(at) = self.requested_at.remove(&page)
+        {
+            self.prefetch
+                .observe_latency(now.saturating_duration_since(at));
+        }
         if applied == Applied::Stale {
             tracing::debug!(
                 generation,
@@ -659,6 +673,7 @@ impl App {
     fn on_list_action(&mut self, action: Action, now: Instant) -> Vec<Effect> {
         let len = self.row_count();
         let height = self.cursor.height.max(1) as isize;
+        let before = self.cursor.selected;
         let motion = match action {
             Action::Quit => {
                 self.should_quit = true;
@@ -748,6 +763,10 @@ impl App {
             Action::Reload => return self.reload(now),
         };
         self.detail_scroll = 0;
+        if motion != Motion::Jump {
+            self.prefetch
+                .observe_move(self.cursor.selected.abs_diff(before), now);
+        }
         self.fetch_wanted(motion, now)
     }
 
@@ -953,6 +972,7 @@ impl App {
     fn reload(&mut self, now: Instant) -> Vec<Effect> {
         let generation = self.list.reset();
         self.details.clear();
+        self.requested_at.clear();
         if let Some(view) = &mut self.view {
             *view = LocalView::new(view.local().clone());
             self.cursor.selected = 0;
@@ -983,7 +1003,7 @@ impl App {
                 let room = LOAD_ALL_CONCURRENCY.saturating_sub(self.list.pending());
                 self.list.request_next(room)
             } else {
-                let need = self.cursor.offset + self.cursor.height + self.prefetch_distance;
+                let need = self.cursor.offset + self.cursor.height + self.prefetch.distance();
                 if view.len() < need && self.list.pending() == 0 {
                     self.list.request_next(1)
                 } else {
@@ -993,8 +1013,14 @@ impl App {
             return self.fetch_effects(requests, now);
         }
         let len = self.list.row_count();
-        let rows = wanted_rows(&self.cursor, len, motion, self.prefetch_distance);
-        let requests = self.list.request_rows(rows);
+        let rows = wanted_rows(&self.cursor, len, motion, self.prefetch.distance());
+        let requests = self.list.request_rows(rows.clone());
+        // A local view refers to every loaded row; only a plain listing forgets far pages.
+        let budget = (self.max_loaded_rows / self.list.page_size()).max(8);
+        let evicted = self.list.evict(rows, budget);
+        if evicted > 0 {
+            tracing::debug!(evicted, "forgot pages far from the screen");
+        }
         self.fetch_effects(requests, now)
     }
 
@@ -1003,6 +1029,9 @@ impl App {
             self.next_spin = Some(now + SPINNER_INTERVAL);
         }
         let generation = self.list.generation();
+        for page in &requests {
+            self.requested_at.insert(page.number, now);
+        }
         requests
             .into_iter()
             .map(|page| Effect::Fetch {

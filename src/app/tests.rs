@@ -691,3 +691,18 @@ fn a_context_is_chosen_and_cleared_like_a_filter() {
     app.update(code(KeyCode::Backspace), now);
     assert!(app.query.terms.is_empty(), "Backspace clears it");
 }
+
+#[test]
+fn scrolling_far_keeps_memory_bounded_and_refetches_what_was_forgotten() {
+    let (mut app, now) = started(100_000);
+    app.max_loaded_rows = 1_000;
+    for _ in 0..50 {
+        let effects = app.update(code(KeyCode::PageDown), now);
+        answer_all(&mut app, effects, 100_000, now);
+        assert!(app.list.loaded_pages() <= 10, "{}", app.list.loaded_pages());
+    }
+    assert!(app.cursor.selected > 1_500);
+    assert!(app.list.slot(1).is_none(), "the first page was forgotten");
+    let effects = app.update(key('g'), now);
+    assert_eq!(fetched(&effects), [1], "and is fetched again when wanted");
+}

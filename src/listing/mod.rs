@@ -4,7 +4,9 @@
 pub mod cursor;
 pub mod local;
 pub mod paged;
+pub mod prefetch;
 
 pub use cursor::{Cursor, Motion, wanted_rows};
 pub use local::LocalView;
 pub use paged::{Applied, PageSlot, PagedList, Row};
+pub use prefetch::Prefetch;

@@ -285,6 +285,49 @@ impl PagedList {
         })
     }
 
+    /// Number of pages holding records.
+    pub fn loaded_pages(&self) -> usize {
+        self.pages
+            .values()
+            .filter(|s| matches!(s, PageSlot::Loaded(_)))
+            .count()
+    }
+
+    /// Keeps at most `budget` loaded pages by forgetting those farthest from `keep` (the rows
+    /// on screen and ahead); a forgotten page is fetched again if it is ever wanted. Pending
+    /// and failed pages stay. Returns how many pages were forgotten.
+    pub fn evict(&mut self, keep: Range<usize>, budget: usize) -> usize {
+        let loaded = self.loaded_pages();
+        if loaded <= budget {
+            return 0;
+        }
+        let first = self.page_of(keep.start);
+        let last = self.page_of(keep.end.saturating_sub(1).max(keep.start));
+        let distance = |p: usize| {
+            if p < first {
+                first - p
+            } else {
+                p.saturating_sub(last)
+            }
+        };
+        let mut candidates: Vec<(usize, usize)> = self
+            .pages
+            .iter()
+            .filter(|(p, s)| matches!(s, PageSlot::Loaded(_)) && distance(**p) > 0)
+            .map(|(p, _)| (distance(*p), *p))
+            .collect();
+        // Farthest first.
+        candidates.sort_unstable_by(|a, b| b.cmp(a));
+        let mut evicted = 0;
+        for (_, page) in candidates.into_iter().take(loaded - budget) {
+            if let Some(PageSlot::Loaded(records)) = self.pages.remove(&page) {
+                self.loaded_rows -= records.len();
+                evicted += 1;
+            }
+        }
+        evicted
+    }
+
     /// The loaded records of one page.
     pub fn page_records(&self, page: usize) -> &[FileRecord] {
         match self.pages.get(&page) {
@@ -491,6 +534,33 @@ mod tests {
         }
         assert!(list.is_complete());
         assert_eq!(list.page_records(4).len(), 5);
+    }
+
+    #[test]
+    fn far_pages_are_evicted_and_fetched_again_when_wanted() {
+        let mut list = PagedList::new(10);
+        let g = list.reset();
+        list.request_rows(0..100);
+        for p in 1..=10 {
+            list.apply(g, p, Ok(page((p - 1) * 10, 10, Some(1_000))));
+        }
+        assert_eq!(list.evict(40..60, 10), 0, "within budget");
+        assert_eq!(list.evict(40..60, 4), 6);
+        assert_eq!(list.loaded_pages(), 4);
+        assert_eq!(list.loaded_rows(), 40);
+        // The screen's pages and their nearest neighbours stay.
+        for p in [4, 5, 6] {
+            assert!(
+                matches!(list.slot(p), Some(PageSlot::Loaded(_))),
+                "page {p}"
+            );
+        }
+        assert!(list.slot(10).is_none() && list.slot(1).is_none());
+        assert_eq!(
+            numbers(&list.request_rows(0..10)),
+            vec![1],
+            "asked for again"
+        );
     }
 
     #[test]
