@@ -32,8 +32,7 @@ impl Local {
 
     pub fn matches(&self, record: &FileRecord) -> bool {
         if let Some(text) = &self.text
-            && !(record.name.to_lowercase().contains(text)
-                || record.id.to_lowercase().contains(text))
+            && !(contains_caseless(&record.name, text) || contains_caseless(&record.id, text))
         {
             return false;
         }
@@ -47,6 +46,29 @@ impl Local {
         };
         compare_by(sort, a, b)
     }
+}
+
+/// Whether `haystack` contains `needle` (already lower-case), ignoring case. ASCII text, the
+/// common case, is searched without allocating; anything else is lower-cased first.
+pub fn contains_caseless(haystack: &str, needle: &str) -> bool {
+    if haystack.is_ascii() && needle.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+        return n.is_empty()
+            || h.windows(n.len())
+                .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b));
+    }
+    haystack.to_lowercase().contains(needle)
+}
+
+/// Compares two names ignoring case, without allocating for ASCII names.
+pub fn cmp_caseless(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a
+            .bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
+    }
+    a.to_lowercase().cmp(&b.to_lowercase())
 }
 
 /// Orders two records by a sort; a missing value goes last whatever the direction.
@@ -64,11 +86,13 @@ pub fn compare_by(sort: Sort, a: &FileRecord, b: &FileRecord) -> Ordering {
     }
     let order = sort.order;
     match sort.field {
-        SortField::Name => with_order(
-            Some(a.name.to_lowercase()),
-            Some(b.name.to_lowercase()),
-            order,
-        ),
+        SortField::Name => {
+            let by_name = cmp_caseless(&a.name, &b.name);
+            match order {
+                Order::Asc => by_name,
+                Order::Desc => by_name.reverse(),
+            }
+        }
         SortField::Size => with_order(a.size, b.size, order),
         SortField::Type => with_order(a.content_type.as_deref(), b.content_type.as_deref(), order),
         SortField::Created => with_order(a.created_at, b.created_at, order),
@@ -111,4 +135,33 @@ pub fn plan(dialect: &dyn Dialect, sort: Option<Sort>, filter: &Filter) -> Plan 
         }
     }
     Plan { server, local }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caseless_search_and_order_agree_with_lowercasing() {
+        assert!(contains_caseless("Annual-REPORT.pdf", "report"));
+        assert!(!contains_caseless("Annual.pdf", "report"));
+        assert!(contains_caseless("anything", ""));
+        assert!(
+            contains_caseless("ÉTAT Report", "état"),
+            "non-ASCII falls back"
+        );
+        for (a, b) in [
+            ("b", "A"),
+            ("abc", "ABD"),
+            ("Zoë", "zoe"),
+            ("x", "x"),
+            ("", "a"),
+        ] {
+            assert_eq!(
+                cmp_caseless(a, b),
+                a.to_lowercase().cmp(&b.to_lowercase()),
+                "{a} vs {b}"
+            );
+        }
+    }
 }

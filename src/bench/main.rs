@@ -1,0 +1,946 @@
+//! The performance harness: `cargo bench --bench perf` (add `-- --quick` for a shorter run).
+//!
+//! It starts the embedded demo server with a chosen size and latency, drives the real app logic
+//! and renderer (and the real binary in a pseudo-terminal for start-up), and prints every
+//! figure of docs/PERFORMANCE.md beside its target and a naive baseline measured in the same
+//! run. Nothing here asserts: the numbers are the result.
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use filescope::api::dialect::{Page, PageRequest, by_id};
+use filescope::api::plan::Local;
+use filescope::api::{Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, SortField};
+use filescope::app::{App, ConnectionInfo, Effect, Msg};
+use filescope::demo::{DemoConfig, DemoServer};
+use filescope::listing::{LocalView, PagedList, Row};
+use ratatui::Terminal;
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use serde_json::value::RawValue;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+const KEY: &str = "bench-key";
+const WIDTH: u16 = 200;
+const HEIGHT: u16 = 60;
+
+/// One printed line: what, measured, target, baseline.
+struct Line {
+    id: &'static str,
+    what: String,
+    measured: String,
+    target: String,
+    baseline: String,
+}
+
+#[derive(Default)]
+struct Report {
+    lines: Vec<Line>,
+}
+
+impl Report {
+    fn add(
+        &mut self,
+        id: &'static str,
+        what: &str,
+        measured: String,
+        target: &str,
+        baseline: String,
+    ) {
+        eprintln!("  {id:<3} {what}: {measured}");
+        self.lines.push(Line {
+            id,
+            what: what.to_string(),
+            measured,
+            target: target.to_string(),
+            baseline,
+        });
+    }
+
+    fn print(&self) {
+        println!("\n| # | figure | measured | target | naive baseline |");
+        println!("|---|---|---|---|---|");
+        for l in &self.lines {
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                l.id, l.what, l.measured, l.target, l.baseline
+            );
+        }
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+async fn demo(files: usize, latency_ms: u64) -> DemoServer {
+    let config = DemoConfig {
+        files,
+        latency: Duration::from_millis(latency_ms),
+        api_key: KEY.into(),
+        ..DemoConfig::default()
+    };
+    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap()
+}
+
+fn client(server: &DemoServer) -> Client {
+    let conn = Connection::new(
+        by_id("filejar").unwrap(),
+        server.base_url.parse().unwrap(),
+        Some(Secret::new(KEY)),
+    );
+    Client::new(conn).unwrap()
+}
+
+fn new_app() -> App {
+    let dialect = by_id("filejar").unwrap();
+    let info = ConnectionInfo {
+        label: "bench".into(),
+        dialect: dialect.id(),
+    };
+    App::new(info, dialect, 100)
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Carries out fetch effects as the runtime does: each in a task, its answer on the channel.
+fn execute(effects: Vec<Effect>, client: &Client, tx: &UnboundedSender<Msg>) {
+    for effect in effects {
+        if let Effect::Fetch {
+            generation,
+            query,
+            page,
+        } = effect
+        {
+            filescope::app::spawn_fetch(client, tx, generation, query, page);
+        }
+    }
+}
+
+fn visible_pending(app: &App) -> bool {
+    let len = app.row_count();
+    app.cursor
+        .visible(len)
+        .any(|i| matches!(app.row(i), Row::Pending))
+}
+
+/// Applies answers until the screen has no placeholder (or `limit` passes).
+async fn settle_screen(
+    app: &mut App,
+    client: &Client,
+    tx: &UnboundedSender<Msg>,
+    rx: &mut UnboundedReceiver<Msg>,
+    limit: Duration,
+) -> Option<Instant> {
+    let deadline = tokio::time::Instant::now() + limit;
+    while visible_pending(app) || app.row_count() == 0 {
+        let msg = tokio::time::timeout_at(deadline, rx.recv()).await.ok()??;
+        let arrived = Instant::now();
+        let effects = app.update(msg, arrived);
+        execute(effects, client, tx);
+        if !visible_pending(app) && app.row_count() > 0 {
+            return Some(arrived);
+        }
+    }
+    Some(Instant::now())
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. First rows: the real binary in a pseudo-terminal.
+
+fn first_rows_once(files: usize, latency: u64) -> Duration {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_filescope"));
+    cmd.args([
+        "demo",
+        "--files",
+        &files.to_string(),
+        "--latency",
+        &latency.to_string(),
+    ]);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env(
+        "FILESCOPE_DATA_DIR",
+        std::env::temp_dir().join("filescope-bench"),
+    );
+    cmd.env(
+        "FILESCOPE_CONFIG",
+        std::env::temp_dir().join("filescope-bench/none.toml"),
+    );
+    let started = Instant::now();
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let mut writer = pty.master.take_writer().unwrap();
+    let seen: Arc<Mutex<Option<Duration>>> = Arc::new(Mutex::new(None));
+    let seen2 = Arc::clone(&seen);
+    let reader_thread = std::thread::spawn(move || {
+        let mut parser = vt100::Parser::new(
+            NonZeroU16::new(40).unwrap(),
+            NonZeroU16::new(120).unwrap(),
+            0,
+        );
+        let mut buf = [0u8; 16384];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            parser.process(&buf[..n]);
+            let mut s = seen2.lock().unwrap();
+            if s.is_none() && parser.screen().contents().contains("row 1 of") {
+                *s = Some(started.elapsed());
+            }
+        }
+    });
+    let wait = Instant::now();
+    while seen.lock().unwrap().is_none() && wait.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let _ = writer.write_all(b"q");
+    let _ = writer.flush();
+    let _ = child.wait();
+    drop(writer);
+    drop(pty.master);
+    let _ = reader_thread.join();
+    seen.lock().unwrap().unwrap_or(Duration::MAX)
+}
+
+/// Naive: every page, one after another, then one frame.
+async fn load_everything_then_show(files: usize, latency: u64) -> Duration {
+    let started = Instant::now();
+    let server = demo(files, latency).await;
+    let client = client(&server);
+    let query = ListQuery::new(Sort {
+        field: SortField::Created,
+        order: Order::Desc,
+    });
+    let mut records = Vec::new();
+    for number in 1.. {
+        let page = client
+            .list_page(&query, PageRequest { number, size: 1000 })
+            .await
+            .unwrap();
+        let done = page.has_next != Some(true);
+        records.extend(page.records);
+        if done {
+            break;
+        }
+    }
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|f| {
+            let rows: Vec<ratatui::text::Line> = records
+                .iter()
+                .take(38)
+                .map(|r| ratatui::text::Line::from(r.name.clone()))
+                .collect();
+            f.render_widget(ratatui::widgets::Paragraph::new(rows), f.area());
+        })
+        .unwrap();
+    started.elapsed()
+}
+
+fn first_rows(report: &mut Report, rt: &tokio::runtime::Runtime, runs: usize) {
+    for (files, latency) in [(1_000, 0), (1_000_000, 0), (1_000, 100), (1_000_000, 100)] {
+        let times: Vec<Duration> = (0..runs).map(|_| first_rows_once(files, latency)).collect();
+        let baseline = if files == 1_000_000 && latency > 0 {
+            // 1,000 sequential requests at 100 ms: measured per page below, not worth 100 s.
+            let per_page = rt.block_on(load_everything_then_show(100_000, 0)) / 100;
+            format!(
+                "≈ {:.1} s (1,000 pages × ({latency} ms + {}))",
+                1000.0 * (latency as f64 / 1000.0 + per_page.as_secs_f64()),
+                ms(per_page)
+            )
+        } else {
+            ms(rt.block_on(load_everything_then_show(files, latency)))
+        };
+        let target = if latency == 0 {
+            "≤ 60 ms".to_string()
+        } else {
+            format!("≤ {} ms", latency + 60)
+        };
+        report.add(
+            "1",
+            &format!("first rows, {files} files, {latency} ms latency (median of {runs})"),
+            ms(median(times)),
+            &target,
+            baseline,
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Jumps on 1,000,000 files.
+
+async fn jumps(report: &mut Report) {
+    for latency in [0, 100] {
+        let server = demo(1_000_000, latency).await;
+        let client = client(&server);
+        let (tx, mut rx) = unbounded_channel();
+        let mut app = new_app();
+        let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+        let effects = app.start(WIDTH, HEIGHT, Instant::now());
+        execute(effects, &client, &tx);
+        settle_screen(&mut app, &client, &tx, &mut rx, Duration::from_secs(10)).await;
+        let jumps: [(&str, Vec<Msg>); 2] = [
+            ("G", vec![key(KeyCode::Char('G'))]),
+            (
+                ":50%",
+                ":50%"
+                    .chars()
+                    .map(|c| key(KeyCode::Char(c)))
+                    .chain([key(KeyCode::Enter)])
+                    .collect(),
+            ),
+        ];
+        for (name, keys) in jumps {
+            let before = server.stats.list_requests();
+            for k in keys {
+                let effects = app.update(k, Instant::now());
+                execute(effects, &client, &tx);
+            }
+            let arrived = settle_screen(&mut app, &client, &tx, &mut rx, Duration::from_secs(10))
+                .await
+                .unwrap();
+            terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+            let painted = arrived.elapsed();
+            let requests = server.stats.list_requests() - before;
+            report.add(
+                "2",
+                &format!("{name} on 1,000,000 files at {latency} ms: requests; answer → painted"),
+                format!("{requests} request(s); {}", us(painted)),
+                "≤ 2 requests; ≤ 30 ms",
+                "load-all: 1,000 requests".to_string(),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3 and 9. Scrolling in real time at 100 ms latency, with adaptive prefetch and without.
+
+struct ScrollStats {
+    presses: usize,
+    frames_with_placeholders: usize,
+    longest_wait: Duration,
+    worst_key: Duration,
+    requests: u64,
+}
+
+async fn scroll(
+    server: &DemoServer,
+    key_code: KeyCode,
+    per_second: u32,
+    presses: usize,
+    prefetch: bool,
+) -> ScrollStats {
+    let client = client(server);
+    let (tx, mut rx) = unbounded_channel();
+    let mut app = new_app();
+    app.prefetch.enabled = prefetch;
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let effects = app.start(WIDTH, HEIGHT, Instant::now());
+    execute(effects, &client, &tx);
+    settle_screen(&mut app, &client, &tx, &mut rx, Duration::from_secs(10)).await;
+    let before = server.stats.list_requests();
+    let mut stats = ScrollStats {
+        presses,
+        frames_with_placeholders: 0,
+        longest_wait: Duration::ZERO,
+        worst_key: Duration::ZERO,
+        requests: 0,
+    };
+    let interval = Duration::from_secs(1) / per_second;
+    let mut next = tokio::time::Instant::now();
+    for _ in 0..presses {
+        next += interval;
+        let pressed = Instant::now();
+        let effects = app.update(key(key_code), pressed);
+        execute(effects, &client, &tx);
+        terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+        stats.worst_key = stats.worst_key.max(pressed.elapsed());
+        let waiting = visible_pending(&app);
+        if waiting {
+            stats.frames_with_placeholders += 1;
+        }
+        // Answers until the next key press, each drawn as the runtime would.
+        while let Ok(Some(msg)) = tokio::time::timeout_at(next, rx.recv()).await {
+            let effects = app.update(msg, Instant::now());
+            execute(effects, &client, &tx);
+            terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+            if waiting && !visible_pending(&app) {
+                stats.longest_wait = stats.longest_wait.max(pressed.elapsed());
+            }
+        }
+        if visible_pending(&app) {
+            stats.longest_wait = stats.longest_wait.max(pressed.elapsed());
+        }
+    }
+    stats.requests = server.stats.list_requests() - before;
+    stats
+}
+
+async fn scrolling(report: &mut Report, seconds: u32) {
+    let server = demo(1_000_000, 100).await;
+    let cases = [
+        (
+            "holding j (30 rows/s)",
+            KeyCode::Char('j'),
+            30,
+            "0 frames with placeholders",
+        ),
+        (
+            "holding PgDn (5 pages/s)",
+            KeyCode::PageDown,
+            5,
+            "≤ 1 round trip per jump",
+        ),
+    ];
+    let mut worst_key = Duration::ZERO;
+    for (name, code, rate, target) in cases {
+        let presses = (rate * seconds) as usize;
+        let with = scroll(&server, code, rate, presses, true).await;
+        let without = scroll(&server, code, rate, presses, false).await;
+        worst_key = worst_key.max(with.worst_key);
+        let describe = |s: &ScrollStats| {
+            format!(
+                "{} of {} frames with placeholders, longest wait {}, {} requests",
+                s.frames_with_placeholders,
+                s.presses,
+                ms(s.longest_wait),
+                s.requests
+            )
+        };
+        report.add(
+            "3",
+            &format!("{name} for {seconds} s over 1,000,000 rows at 100 ms"),
+            describe(&with),
+            target,
+            format!("no prefetch: {}", describe(&without)),
+        );
+    }
+    report.add(
+        "9",
+        "key handled and painted (200x60) while requests are in flight, worst",
+        ms(worst_key),
+        "≤ 16 ms",
+        "—".to_string(),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4 and 5. Frame cost and memory with synthetic records (no network).
+
+fn record(i: usize) -> FileRecord {
+    let created =
+        Utc.with_ymd_and_hms(2024, 3, 2, 9, 14, 0).unwrap() + chrono::Duration::seconds(i as i64);
+    let name = format!("report-{i:08}.pdf");
+    let raw = format!(
+        "{{\"id\":\"{i:032x}\",\"file_name\":\"{name}\",\"size\":{},\"content_type\":\"application/pdf\"}}",
+        i * 37
+    );
+    FileRecord {
+        id: format!("{i:032x}"),
+        name,
+        size: Some(i as u64 * 37),
+        content_type: Some("application/pdf".into()),
+        created_at: Some(created),
+        updated_at: Some(created),
+        url: Some(format!("https://cdn.example.test/{i}")),
+        problems: Vec::new(),
+        raw: RawValue::from_string(raw).unwrap(),
+    }
+}
+
+fn string_bytes(r: &FileRecord) -> usize {
+    r.id.len()
+        + r.name.len()
+        + r.content_type.as_ref().map_or(0, String::len)
+        + r.url.as_ref().map_or(0, String::len)
+        + r.raw.get().len()
+}
+
+/// Fills an app's listing with `rows` synthetic records, as if every page had been answered.
+fn loaded_app(rows: usize) -> App {
+    let mut app = new_app();
+    let effects = app.start(WIDTH, HEIGHT, Instant::now());
+    drop(effects);
+    let generation = app.list.generation();
+    app.max_loaded_rows = usize::MAX;
+    app.list.request_rows(0..rows);
+    for page in 1..=rows.div_ceil(100) {
+        let first = (page - 1) * 100;
+        let answer = Page {
+            records: (first..(first + 100).min(rows)).map(record).collect(),
+            total: Some(rows),
+            has_next: None,
+            scope: None,
+        };
+        app.list.apply(generation, page, Ok(answer));
+    }
+    app.cursor.move_to(rows / 2, rows);
+    app
+}
+
+fn frame_cost(report: &mut Report) {
+    let mut costs = Vec::new();
+    for rows in [1_000, 1_000_000] {
+        let app = loaded_app(rows);
+        let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+        terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+        let n = 300;
+        let started = Instant::now();
+        for _ in 0..n {
+            terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+        }
+        costs.push(started.elapsed() / n);
+    }
+    report.add(
+        "4",
+        "drawing 200x60, 1,000 vs 1,000,000 loaded rows",
+        format!("{} vs {}", us(costs[0]), us(costs[1])),
+        "< 1 ms, within 10%",
+        "—".to_string(),
+    );
+}
+
+fn resident_bytes() -> usize {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse::<usize>().ok())
+        })
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// Runs a memory probe in a fresh process, so no earlier allocation muddies its figures.
+fn probe(args: &[&str]) -> Vec<usize> {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--memory-probe")
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}
+
+fn memory(report: &mut Report, scroll_rows: usize) {
+    let per = probe(&["per-record"]);
+    let (grown, strings, rows) = (per[0], per[1], per[2]);
+    let per_record = grown.saturating_sub(strings) / rows;
+    report.add(
+        "5",
+        "resident bytes per loaded record beyond its strings (1,000,000 loaded)",
+        format!(
+            "{per_record} B ({} MB resident for {} MB of strings)",
+            grown >> 20,
+            strings >> 20
+        ),
+        "≤ 400 B",
+        "—".to_string(),
+    );
+    let scroll = probe(&["scroll", &scroll_rows.to_string()]);
+    let (peak, start, secs) = (scroll[0], scroll[1], scroll[2]);
+    report.add(
+        "5",
+        &format!(
+            "resident memory after paging through {scroll_rows} rows ({secs} s, default budget {} rows)",
+            filescope::app::DEFAULT_MAX_LOADED_ROWS
+        ),
+        format!("{} MB peak (process start: {} MB)", peak >> 20, start >> 20),
+        "< 150 MB",
+        format!(
+            "no eviction: ≈ {} MB ({scroll_rows} × (strings + {per_record} B))",
+            (scroll_rows as u64 * (strings as u64 / rows as u64 + per_record as u64)) >> 20
+        ),
+    );
+}
+
+/// `--memory-probe per-record`: prints resident growth, string bytes, rows.
+/// `--memory-probe scroll N`: prints peak resident, resident at start, seconds.
+fn memory_probe(args: &[String]) {
+    match args.first().map(String::as_str) {
+        Some("per-record") => {
+            let (grown, strings, rows) = per_record_probe();
+            println!("{grown} {strings} {rows}");
+        }
+        Some("scroll") => {
+            let rows = args
+                .get(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(10_000_000);
+            let (peak, start, secs) = scroll_probe(rows);
+            println!("{peak} {start} {secs}");
+        }
+        _ => eprintln!("unknown probe"),
+    }
+}
+
+fn per_record_probe() -> (usize, usize, usize) {
+    // Bytes per record beyond its strings.
+    let before = resident_bytes();
+    let mut list = PagedList::new(100);
+    let generation = list.reset();
+    let rows = 1_000_000;
+    list.request_rows(0..rows);
+    let mut strings = 0;
+    for page in 1..=rows / 100 {
+        let records: Vec<FileRecord> = ((page - 1) * 100..page * 100).map(record).collect();
+        strings += records.iter().map(string_bytes).sum::<usize>();
+        let answer = Page {
+            records,
+            total: Some(rows),
+            has_next: None,
+            scope: None,
+        };
+        list.apply(generation, page, Ok(answer));
+    }
+    let grown = resident_bytes().saturating_sub(before);
+    drop(list);
+    (grown, strings, rows)
+}
+
+fn scroll_probe(scroll_rows: usize) -> (usize, usize, u64) {
+    // Paging through millions of rows with the default budget.
+    let mut app = new_app();
+    let effects = app.start(WIDTH, HEIGHT, Instant::now());
+    let mut pending = effects;
+    let mut peak = 0;
+    let start_rss = resident_bytes();
+    let answer = |app: &mut App, effects: Vec<Effect>| -> Vec<Effect> {
+        let mut next = Vec::new();
+        for e in effects {
+            if let Effect::Fetch {
+                generation, page, ..
+            } = e
+            {
+                let first = (page.number - 1) * page.size;
+                let records = (first..(first + page.size).min(scroll_rows))
+                    .map(record)
+                    .collect();
+                let msg = Msg::Page {
+                    generation,
+                    page: page.number,
+                    result: Ok(Page {
+                        records,
+                        total: Some(scroll_rows),
+                        has_next: None,
+                        scope: None,
+                    }),
+                };
+                next.extend(app.update(msg, Instant::now()));
+            }
+        }
+        next
+    };
+    let started = Instant::now();
+    while app.cursor.selected + 1 < scroll_rows {
+        while !pending.is_empty() {
+            pending = answer(&mut app, pending);
+        }
+        pending = app.update(key(KeyCode::PageDown), Instant::now());
+        if app.cursor.selected % 200_000 < 60 {
+            peak = peak.max(resident_bytes());
+        }
+    }
+    peak = peak.max(resident_bytes());
+    (peak, start_rss, started.elapsed().as_secs())
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Local filter and sort over 1,000,000 loaded records.
+
+fn local_ops(report: &mut Report) {
+    let app = loaded_app(1_000_000);
+    let pages: Vec<usize> = (1..=10_000).collect();
+    let cases = [
+        (
+            "filter \"report-0004\" (substring)",
+            Local {
+                text: Some("report-0004".into()),
+                ..Local::default()
+            },
+        ),
+        (
+            "sort by size",
+            Local {
+                sort: Some(Sort {
+                    field: SortField::Size,
+                    order: Order::Desc,
+                }),
+                ..Local::default()
+            },
+        ),
+        (
+            "sort by name",
+            Local {
+                sort: Some(Sort {
+                    field: SortField::Name,
+                    order: Order::Asc,
+                }),
+                ..Local::default()
+            },
+        ),
+    ];
+    for (name, local) in cases {
+        let started = Instant::now();
+        let mut view = LocalView::new(local);
+        view.add_pages(&app.list, pages.iter().copied());
+        let took = started.elapsed();
+        report.add(
+            "6",
+            &format!("local {name} over 1,000,000 loaded records"),
+            format!("{} ({} rows)", ms(took), view.len()),
+            "≤ 50 ms, off the UI task",
+            "—".to_string(),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Bytes written to the terminal per scroll step.
+
+#[derive(Clone, Default)]
+struct Counting(Arc<Mutex<usize>>);
+
+impl Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        *self.0.lock().unwrap() += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn terminal_bytes(report: &mut Report) {
+    let mut app = loaded_app(10_000);
+    app.cursor.move_to(100, 10_000);
+    let counter = Counting::default();
+    let backend = CrosstermBackend::new(counter.clone());
+    let mut terminal = Terminal::with_options(
+        backend,
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, WIDTH, HEIGHT)),
+        },
+    )
+    .unwrap();
+    terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+    let mut step = |app: &mut App, code: KeyCode| {
+        let _ = app.update(key(code), Instant::now());
+        *counter.0.lock().unwrap() = 0;
+        terminal.draw(|f| filescope::ui::draw(f, app)).unwrap();
+        *counter.0.lock().unwrap()
+    };
+    let j = step(&mut app, KeyCode::Char('j'));
+    let pgdn = step(&mut app, KeyCode::PageDown);
+    // Baseline: a full redraw of the same screen (what a TUI that clears every frame sends).
+    let full = {
+        let counter = Counting::default();
+        let mut t = Terminal::with_options(
+            CrosstermBackend::new(counter.clone()),
+            ratatui::TerminalOptions {
+                viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, WIDTH, HEIGHT)),
+            },
+        )
+        .unwrap();
+        t.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+        *counter.0.lock().unwrap()
+    };
+    report.add(
+        "7",
+        "bytes written for one j / one PgDn (200x60, detail pane on)",
+        format!("{j} B / {pgdn} B"),
+        "only what changed",
+        format!("full redraw: {full} B"),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. ls --all throughput, and the demo server's own speed.
+
+/// `filescope ls --all` against `url`, output discarded; its wall time.
+fn run_ls(url: &str, jobs: &str) -> Duration {
+    let started = Instant::now();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+        .args([
+            "ls",
+            "--dialect",
+            "filejar",
+            "--url",
+            url,
+            "--all",
+            "--jobs",
+            jobs,
+        ])
+        .env("FILESCOPE_API_KEY", KEY)
+        .env(
+            "FILESCOPE_DATA_DIR",
+            std::env::temp_dir().join("filescope-bench"),
+        )
+        .env(
+            "FILESCOPE_CONFIG",
+            std::env::temp_dir().join("filescope-bench/none.toml"),
+        )
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "ls failed");
+    started.elapsed()
+}
+
+async fn ls_throughput(report: &mut Report) {
+    let server = demo(100_000, 20).await;
+    let url = server.base_url.clone();
+    let default = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || median((0..3).map(|_| run_ls(&url, "8")).collect())
+    })
+    .await
+    .unwrap();
+    let one = tokio::task::spawn_blocking(move || run_ls(&url, "1"))
+        .await
+        .unwrap();
+    // The naive loop: one page after another, as a shell loop over curl would.
+    let http = reqwest::Client::new();
+    let page_url = |p: usize| {
+        format!(
+            "{}/v1/files/organization-files?page={p}&limit=1000",
+            server.base_url
+        )
+    };
+    let started = Instant::now();
+    for p in 1..=100 {
+        let body = http
+            .get(page_url(p))
+            .header("x-api-key", KEY)
+            .send()
+            .await
+            .unwrap();
+        body.bytes().await.unwrap();
+    }
+    let sequential = started.elapsed();
+    // What the server can serve with eight requests in flight and nothing decoded.
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(1));
+    for _ in 0..8 {
+        let (http, next, base) = (http.clone(), Arc::clone(&next), server.base_url.clone());
+        tasks.spawn(async move {
+            loop {
+                let p = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if p > 100 {
+                    break;
+                }
+                let url = format!("{base}/v1/files/organization-files?page={p}&limit=1000");
+                let r = http.get(url).header("x-api-key", KEY).send().await.unwrap();
+                r.bytes().await.unwrap();
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let capacity = started.elapsed();
+    report.add(
+        "8",
+        "ls --all, 100,000 files at 20 ms (default --jobs 8; --jobs 1)",
+        format!(
+            "{} ({:.1}× the loop; {:.0}% of server capacity {}); --jobs 1: {}",
+            ms(default),
+            sequential.as_secs_f64() / default.as_secs_f64(),
+            100.0 * capacity.as_secs_f64() / default.as_secs_f64(),
+            ms(capacity),
+            ms(one)
+        ),
+        "≥ 5× the loop, within 20% of the server",
+        format!("sequential page loop: {}", ms(sequential)),
+    );
+}
+
+async fn server_speed(report: &mut Report) {
+    let server = demo(1_000_000, 0).await;
+    let http = reqwest::Client::new();
+    let mut times = Vec::new();
+    for i in 0..200 {
+        let p = 1 + (i * 7_919) % 10_000;
+        let url = format!(
+            "{}/v1/files/organization-files?page={p}&limit=100",
+            server.base_url
+        );
+        let started = Instant::now();
+        let r = http.get(url).header("x-api-key", KEY).send().await.unwrap();
+        r.bytes().await.unwrap();
+        times.push(started.elapsed());
+    }
+    report.add(
+        "—",
+        "demo server: a page of 100 from 1,000,000 files, full HTTP round trip (median of 200)",
+        us(median(times)),
+        "not the bottleneck (≪ 10 ms)",
+        "—".to_string(),
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--memory-probe") {
+        memory_probe(&args[i + 1..]);
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    // `cargo bench` passes --bench; nothing else is expected.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut report = Report::default();
+    eprintln!(
+        "filescope benchmark{} — figures as they come:",
+        if quick { " (quick)" } else { "" }
+    );
+    let started = Instant::now();
+    rt.block_on(server_speed(&mut report));
+    first_rows(&mut report, &rt, if quick { 3 } else { 7 });
+    rt.block_on(jumps(&mut report));
+    rt.block_on(scrolling(&mut report, if quick { 4 } else { 10 }));
+    frame_cost(&mut report);
+    memory(&mut report, if quick { 2_000_000 } else { 10_000_000 });
+    local_ops(&mut report);
+    terminal_bytes(&mut report);
+    rt.block_on(ls_throughput(&mut report));
+    report.print();
+    println!(
+        "\n{} cores, {} s in all",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        started.elapsed().as_secs()
+    );
+}
