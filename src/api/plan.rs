@@ -53,9 +53,17 @@ impl Local {
 pub fn contains_caseless(haystack: &str, needle: &str) -> bool {
     if haystack.is_ascii() && needle.is_ascii() {
         let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-        return n.is_empty()
-            || h.windows(n.len())
-                .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b));
+        let Some((&first, _)) = n.split_first() else {
+            return true;
+        };
+        let upper = first.to_ascii_uppercase();
+        // Only positions whose first byte matches are compared in full.
+        return h.len() >= n.len()
+            && h[..=h.len() - n.len()]
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == first || **b == upper)
+                .any(|(i, _)| h[i..i + n.len()].eq_ignore_ascii_case(n));
     }
     haystack.to_lowercase().contains(needle)
 }

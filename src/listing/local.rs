@@ -5,13 +5,37 @@
 use std::cmp::Ordering;
 
 use super::paged::PagedList;
-use crate::api::plan::Local;
+use crate::api::plan::{Local, cmp_caseless};
+use crate::api::query::{Order, SortField};
+use crate::api::record::FileRecord;
+
+/// A row with a compact sort key, so sorting and merging a million rows compares integers in
+/// one contiguous array instead of chasing each record through memory.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Records without the sorted field go last, whatever the direction.
+    missing: bool,
+    /// The field, mapped so that ascending integer order is the wanted order: numbers and
+    /// times as they are (negated for descending), text by its first 15 lower-cased bytes.
+    primary: u128,
+    row: usize,
+}
 
 #[derive(Debug)]
 pub struct LocalView {
     local: Local,
-    /// Row numbers in the underlying listing, in view order.
-    rows: Vec<usize>,
+    /// The rows shown, in view order.
+    rows: Vec<Entry>,
+}
+
+/// The first 15 bytes of `text`, lower-cased, as a big-endian integer: comparing two prefixes
+/// as integers compares the texts' beginnings.
+fn text_prefix(text: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    for (slot, b) in bytes[1..].iter_mut().zip(text.bytes()) {
+        *slot = b.to_ascii_lowercase();
+    }
+    u128::from_be_bytes(bytes)
 }
 
 impl LocalView {
@@ -36,55 +60,116 @@ impl LocalView {
 
     /// The underlying row shown at view position `i`.
     pub fn get(&self, i: usize) -> Option<usize> {
-        self.rows.get(i).copied()
+        self.rows.get(i).map(|e| e.row)
     }
 
     /// Where an underlying row is shown, if it passes the filter and is loaded.
     pub fn position_of(&self, row: usize) -> Option<usize> {
-        self.rows.iter().position(|&r| r == row)
+        self.rows.iter().position(|e| e.row == row)
+    }
+
+    fn entry(&self, row: usize, record: &FileRecord) -> Entry {
+        let Some(sort) = self.local.sort else {
+            return Entry {
+                missing: false,
+                primary: 0,
+                row,
+            };
+        };
+        let number = |n: Option<i128>| match n {
+            Some(n) => {
+                let n = if sort.order == Order::Desc { -n } else { n };
+                // Shift into unsigned order.
+                (false, (n as u128) ^ (1 << 127))
+            }
+            None => (true, 0),
+        };
+        let text = |t: Option<&str>| match t {
+            Some(t) => {
+                let p = text_prefix(t);
+                (false, if sort.order == Order::Desc { !p } else { p })
+            }
+            None => (true, 0),
+        };
+        let (missing, primary) = match sort.field {
+            SortField::Size => number(record.size.map(i128::from)),
+            SortField::Created => {
+                number(record.created_at.map(|t| i128::from(t.timestamp_micros())))
+            }
+            SortField::Updated => {
+                number(record.updated_at.map(|t| i128::from(t.timestamp_micros())))
+            }
+            SortField::Name => text(Some(&record.name)),
+            SortField::Type => text(record.content_type.as_deref()),
+        };
+        Entry {
+            missing,
+            primary,
+            row,
+        }
+    }
+
+    /// View order: the key, then for texts equal in their first 15 bytes the whole text, then
+    /// the server's order (row number), so the view is the same whichever order pages arrive.
+    fn order(&self, list: &PagedList, a: &Entry, b: &Entry) -> Ordering {
+        a.missing
+            .cmp(&b.missing)
+            .then(a.primary.cmp(&b.primary))
+            .then_with(
+                || match (self.local.sort, list.record(a.row), list.record(b.row)) {
+                    (Some(sort), Some(x), Some(y))
+                        if a.primary == b.primary
+                            && !a.missing
+                            && matches!(sort.field, SortField::Name | SortField::Type) =>
+                    {
+                        let (x, y) = match sort.field {
+                            SortField::Name => (x.name.as_str(), y.name.as_str()),
+                            _ => (
+                                x.content_type.as_deref().unwrap_or(""),
+                                y.content_type.as_deref().unwrap_or(""),
+                            ),
+                        };
+                        let full = cmp_caseless(x, y);
+                        if sort.order == Order::Desc {
+                            full.reverse()
+                        } else {
+                            full
+                        }
+                    }
+                    _ => Ordering::Equal,
+                },
+            )
+            .then(a.row.cmp(&b.row))
     }
 
     /// Adds the rows of a newly loaded page (and of any page it filled, see
     /// [`PagedList::apply`]) that pass the local filter, in sorted position.
     pub fn add_pages(&mut self, list: &PagedList, pages: impl IntoIterator<Item = usize>) {
         let size = list.page_size();
-        let mut fresh: Vec<usize> = Vec::new();
+        let mut fresh: Vec<Entry> = Vec::new();
         for page in pages {
             let first = (page - 1) * size;
-            fresh.extend(
-                list.page_records(page)
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| self.local.matches(r))
-                    .map(|(i, _)| first + i),
-            );
+            for (i, record) in list.page_records(page).iter().enumerate() {
+                if self.local.matches(record) {
+                    fresh.push(self.entry(first + i, record));
+                }
+            }
         }
         if fresh.is_empty() {
             return;
         }
-        // Ties keep the server's order (row number), so the view is the same whichever order
-        // the pages arrived in.
-        let order = |a: &usize, b: &usize| -> Ordering {
-            match (list.record(*a), list.record(*b)) {
-                (Some(x), Some(y)) => self.local.compare(x, y).then(a.cmp(b)),
-                _ => a.cmp(b),
-            }
-        };
-        fresh.sort_by(order);
+        fresh.sort_unstable_by(|a, b| self.order(list, a, b));
         let old = std::mem::take(&mut self.rows);
         let mut merged = Vec::with_capacity(old.len() + fresh.len());
-        let (mut i, mut j) = (0, 0);
-        while i < old.len() && j < fresh.len() {
-            if order(&old[i], &fresh[j]) == Ordering::Greater {
-                merged.push(fresh[j]);
-                j += 1;
-            } else {
-                merged.push(old[i]);
-                i += 1;
+        let mut fresh = fresh.into_iter().peekable();
+        for entry in old {
+            while let Some(next) = fresh.next_if(|f| self.order(list, f, &entry) == Ordering::Less)
+            {
+                merged.push(next);
             }
+            merged.push(entry);
         }
-        merged.extend_from_slice(&old[i..]);
-        merged.extend_from_slice(&fresh[j..]);
+        merged.extend(fresh);
         self.rows = merged;
     }
 }
@@ -171,7 +256,8 @@ mod tests {
 
         let mut once = LocalView::new(local);
         once.add_pages(&list, [1, 2, 3]);
-        assert_eq!(once.rows, view.rows);
+        let rows = |v: &LocalView| v.rows.iter().map(|e| e.row).collect::<Vec<_>>();
+        assert_eq!(rows(&once), rows(&view));
     }
 
     #[test]
