@@ -92,6 +92,7 @@ fn ui_settings(app: &mut App) -> Result<(), config::ConfigError> {
     })?;
     app.date_format = loaded.config.ui.date_format.get_ref().clone();
     app.columns = loaded.config.ui.columns.get_ref().clone();
+    app.max_loaded_rows = loaded.config.ui.max_loaded_rows;
     app.mono = app.mono || loaded.config.ui.theme.get_ref() == "mono";
     Ok(())
 }

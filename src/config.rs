@@ -81,6 +81,8 @@ pub struct Ui {
     pub columns: Spanned<Vec<String>>,
     /// `default`, or `mono` for no colours (as does the NO_COLOR environment variable).
     pub theme: Spanned<String>,
+    /// Rows kept in memory; pages far from the screen beyond this are fetched again if needed.
+    pub max_loaded_rows: usize,
 }
 
 /// The table's optional columns.
@@ -92,6 +94,7 @@ impl Default for Ui {
             date_format: Spanned::new(0..0, crate::text::DEFAULT_DATE_FORMAT.to_string()),
             columns: Spanned::new(0..0, COLUMNS.map(str::to_string).to_vec()),
             theme: Spanned::new(0..0, "default".to_string()),
+            max_loaded_rows: crate::app::DEFAULT_MAX_LOADED_ROWS,
         }
     }
 }
@@ -449,6 +452,7 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # date_format = "%Y-%m-%d %H:%M"             # strftime format of the date column
 # columns = ["size", "type", "date"]         # besides the name, as width allows
 # theme = "default"                          # or "mono": no colours (NO_COLOR does the same)
+# max_loaded_rows = 100000                   # memory budget; far pages are fetched again
 
 [keys]
 # Replace the keys of an action (names as in `filescope`'s help, e.g. quit, down, filter):
