@@ -318,7 +318,7 @@ fn a_local_sort_says_so_in_the_header() {
     assert!(
         screen[0]
             .trim_end()
-            .ends_with("sort name ↑ · sorted locally · 0 loaded · L loads all"),
+            .ends_with("sort name ↑ · sorted locally · 4 of 400 loaded · L loads all"),
         "{}",
         show(&screen)
     );

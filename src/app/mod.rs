@@ -939,9 +939,23 @@ impl App {
             filter.terms.push(self.dialect.scope_term(id));
         }
         let plan = plan(self.dialect.as_ref(), self.sort, &filter);
+        self.load_all = false;
+        if plan.server == self.query && self.list.loaded_pages() > 0 {
+            // Only the local part changed: the server would answer the same rows, so keep
+            // them and order or filter them again here instead of fetching them all again.
+            self.view = (!plan.local.is_empty()).then(|| {
+                let mut view = LocalView::new(plan.local);
+                view.add_pages(&self.list, self.list.loaded_page_numbers());
+                view
+            });
+            self.cursor.selected = 0;
+            self.cursor.offset = 0;
+            self.detail_scroll = 0;
+            self.dirty = true;
+            return self.fetch_wanted(Motion::Jump, now);
+        }
         self.query = plan.server;
         self.view = (!plan.local.is_empty()).then(|| LocalView::new(plan.local));
-        self.load_all = false;
         self.restart(now)
     }
 

@@ -285,6 +285,18 @@ impl PagedList {
         })
     }
 
+    /// The numbers of the pages holding records, in order.
+    pub fn loaded_page_numbers(&self) -> Vec<usize> {
+        let mut pages: Vec<usize> = self
+            .pages
+            .iter()
+            .filter(|(_, s)| matches!(s, PageSlot::Loaded(_)))
+            .map(|(p, _)| *p)
+            .collect();
+        pages.sort_unstable();
+        pages
+    }
+
     /// Number of pages holding records.
     pub fn loaded_pages(&self) -> usize {
         self.pages
