@@ -54,6 +54,13 @@ pub enum Msg {
         id: String,
         result: Result<FileRecord, ApiError>,
     },
+    /// A local view built away from the UI task (`None`: it was cancelled), with the pages its
+    /// snapshot held.
+    ViewBuilt {
+        id: u64,
+        view: Option<LocalView>,
+        pages: Vec<usize>,
+    },
     /// A page of folders or contexts, tagged with the scope generation it was asked for.
     Scopes {
         generation: u64,
@@ -74,6 +81,8 @@ pub enum Effect {
         query: ListQuery,
         page: PageRequest,
     },
+    /// Build a local view away from the UI task.
+    BuildView(ViewJob),
     /// Fetch a page of folders (children of `parent`) or contexts.
     FetchScopes {
         generation: u64,
@@ -89,6 +98,51 @@ pub enum Effect {
     CancelBefore(u64),
     Suspend,
 }
+
+/// A local sort or filter over many loaded rows, to run away from the UI task: a snapshot of
+/// the loaded pages and a flag a newer change sets to stop it.
+#[derive(Clone)]
+pub struct ViewJob {
+    pub id: u64,
+    pub local: crate::api::Local,
+    pub page_size: usize,
+    pub pages: Vec<(usize, Arc<Vec<FileRecord>>)>,
+    pub cancel: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ViewJob {
+    /// Runs the job (on a blocking thread) and returns the message that delivers its result.
+    pub fn run(self) -> Msg {
+        let view = LocalView::build(self.local, self.page_size, &self.pages, &self.cancel);
+        Msg::ViewBuilt {
+            id: self.id,
+            view,
+            pages: self.pages.iter().map(|(p, _)| *p).collect(),
+        }
+    }
+}
+
+impl PartialEq for ViewJob {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for ViewJob {}
+
+impl std::fmt::Debug for ViewJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ViewJob {{ id: {}, pages: {} }}",
+            self.id,
+            self.pages.len()
+        )
+    }
+}
+
+/// Loaded rows above which a local sort or filter is computed away from the UI task.
+pub const LOCAL_ASYNC_ROWS: usize = 20_000;
 
 /// What the keyboard is talking to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,6 +298,11 @@ pub struct App {
     requested_at: std::collections::HashMap<usize, Instant>,
     /// At most this many rows stay loaded; pages far from the screen are forgotten.
     pub max_loaded_rows: usize,
+    /// Loaded rows above which a local view is built away from the UI task.
+    pub local_async_rows: usize,
+    /// The local view being built away from the UI task, if any.
+    view_job: Option<(u64, Arc<std::sync::atomic::AtomicBool>)>,
+    view_jobs: u64,
     /// A jump to the end asked for before the row count was known.
     end_wanted: bool,
 }
@@ -289,6 +348,9 @@ impl App {
             prefetch: Prefetch::new(page_size),
             requested_at: std::collections::HashMap::new(),
             max_loaded_rows: DEFAULT_MAX_LOADED_ROWS,
+            local_async_rows: LOCAL_ASYNC_ROWS,
+            view_job: None,
+            view_jobs: 0,
             end_wanted: false,
         }
     }
@@ -342,7 +404,14 @@ impl App {
     }
 
     pub fn is_loading(&self) -> bool {
-        self.list.pending() > 0
+        self.list.pending() > 0 || self.view_job.is_some()
+    }
+
+    /// Stops a local view being built elsewhere; its answer will be dropped.
+    fn cancel_view_job(&mut self) {
+        if let Some((_, cancel)) = self.view_job.take() {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// When the runtime should next send [`Msg::Tick`], if at all. Nothing ticks while idle.
@@ -455,6 +524,29 @@ impl App {
                 page,
                 result,
             } => self.on_scopes(generation, page, result),
+            Msg::ViewBuilt { id, view, pages } => {
+                if self.view_job.as_ref().is_none_or(|(job, _)| *job != id) {
+                    return Vec::new();
+                }
+                self.view_job = None;
+                let Some(mut view) = view else {
+                    return Vec::new();
+                };
+                // Pages that arrived while it was built join it now.
+                let newer: Vec<usize> = self
+                    .list
+                    .loaded_page_numbers()
+                    .into_iter()
+                    .filter(|p| pages.binary_search(p).is_err())
+                    .collect();
+                view.add_pages(&self.list, newer);
+                self.view = Some(view);
+                self.status = None;
+                self.cursor.selected = 0;
+                self.cursor.offset = 0;
+                self.dirty = true;
+                self.fetch_wanted(Motion::Jump, now)
+            }
             Msg::Tick => self.on_tick(now),
             Msg::Terminate => {
                 self.should_quit = true;
@@ -940,9 +1032,28 @@ impl App {
         }
         let plan = plan(self.dialect.as_ref(), self.sort, &filter);
         self.load_all = false;
+        self.cancel_view_job();
         if plan.server == self.query && self.list.loaded_pages() > 0 {
             // Only the local part changed: the server would answer the same rows, so keep
             // them and order or filter them again here instead of fetching them all again.
+            if !plan.local.is_empty() && self.list.loaded_rows() >= self.local_async_rows {
+                // Many rows: built on another thread while keys keep working.
+                self.view_jobs += 1;
+                let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                self.view_job = Some((self.view_jobs, Arc::clone(&cancel)));
+                self.status = Some(Status::Info(format!(
+                    "sorting and filtering {} loaded rows…",
+                    crate::text::thousands(self.list.loaded_rows())
+                )));
+                self.dirty = true;
+                return vec![Effect::BuildView(ViewJob {
+                    id: self.view_jobs,
+                    local: plan.local,
+                    page_size: self.list.page_size(),
+                    pages: self.list.snapshot(),
+                    cancel,
+                })];
+            }
             self.view = (!plan.local.is_empty()).then(|| {
                 let mut view = LocalView::new(plan.local);
                 view.add_pages(&self.list, self.list.loaded_page_numbers());
@@ -985,6 +1096,7 @@ impl App {
     /// Lists again with the same query, keeping the position.
     fn reload(&mut self, now: Instant) -> Vec<Effect> {
         let generation = self.list.reset();
+        self.cancel_view_job();
         self.details.clear();
         self.requested_at.clear();
         if let Some(view) = &mut self.view {
@@ -1031,7 +1143,12 @@ impl App {
         let requests = self.list.request_rows(rows.clone());
         // A local view refers to every loaded row; only a plain listing forgets far pages.
         let budget = (self.max_loaded_rows / self.list.page_size()).max(8);
-        let evicted = self.list.evict(rows, budget);
+        // A view being built refers to the loaded rows: nothing is forgotten meanwhile.
+        let evicted = if self.view_job.is_some() {
+            0
+        } else {
+            self.list.evict(rows, budget)
+        };
         if evicted > 0 {
             tracing::debug!(evicted, "forgot pages far from the screen");
         }

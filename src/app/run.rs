@@ -48,6 +48,13 @@ where
                     let handle = spawn_fetch(&client, &tx, generation, query, page);
                     requests.push((generation, handle));
                 }
+                Effect::BuildView(job) => {
+                    let tx = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        // The receiver is gone only when the app has quit.
+                        let _ = tx.send(job.run());
+                    });
+                }
                 Effect::FetchScopes {
                     generation,
                     parent,

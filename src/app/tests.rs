@@ -733,3 +733,38 @@ fn a_change_only_the_client_makes_reorders_what_is_loaded_without_fetching() {
     assert_eq!(shown_sizes(&app, 3), [0, 1, 2]);
     assert_eq!(app.row_count(), 350);
 }
+
+#[test]
+fn many_rows_are_sorted_away_from_the_ui_and_a_newer_sort_wins() {
+    let mut app = app_for("fileguard");
+    app.local_async_rows = 100;
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    answer_all(&mut app, effects, 350, now);
+    app.update(key('o'), now);
+    let effects = app.update(key('s'), now);
+    let Some(Effect::BuildView(first)) = effects.into_iter().next() else {
+        panic!("350 loaded rows are sorted elsewhere");
+    };
+    assert!(app.is_loading(), "the spinner turns meanwhile");
+    // Keys keep working while it runs, and a newer sort supersedes it.
+    app.update(key('j'), now);
+    let effects = app.update(key('S'), now);
+    let Some(Effect::BuildView(second)) = effects.into_iter().next() else {
+        panic!("the flip is sorted elsewhere too");
+    };
+    assert!(
+        first.cancel.load(std::sync::atomic::Ordering::Relaxed),
+        "the first is told to stop"
+    );
+    let stale = first.clone();
+    stale
+        .cancel
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    app.update(stale.run(), now);
+    assert!(app.view.is_none(), "a superseded result is dropped");
+    app.update(second.run(), now);
+    assert!(!app.is_loading());
+    assert_eq!(shown_sizes(&app, 3), [0, 1, 2], "size, ascending after S");
+    assert_eq!(app.row_count(), 100, "the loaded page, sorted");
+}

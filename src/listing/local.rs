@@ -3,6 +3,8 @@
 //! sorted rows in O(n), so loading 100,000 rows costs no repeated full sorts.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use super::paged::PagedList;
 use crate::api::plan::{Local, cmp_caseless};
@@ -111,35 +113,72 @@ impl LocalView {
 
     /// View order: the key, then for texts equal in their first 15 bytes the whole text, then
     /// the server's order (row number), so the view is the same whichever order pages arrive.
-    fn order(&self, list: &PagedList, a: &Entry, b: &Entry) -> Ordering {
+    fn order<'r>(
+        &self,
+        record: impl Fn(usize) -> Option<&'r FileRecord>,
+        a: &Entry,
+        b: &Entry,
+    ) -> Ordering {
         a.missing
             .cmp(&b.missing)
             .then(a.primary.cmp(&b.primary))
-            .then_with(
-                || match (self.local.sort, list.record(a.row), list.record(b.row)) {
-                    (Some(sort), Some(x), Some(y))
-                        if a.primary == b.primary
-                            && !a.missing
-                            && matches!(sort.field, SortField::Name | SortField::Type) =>
-                    {
-                        let (x, y) = match sort.field {
-                            SortField::Name => (x.name.as_str(), y.name.as_str()),
-                            _ => (
-                                x.content_type.as_deref().unwrap_or(""),
-                                y.content_type.as_deref().unwrap_or(""),
-                            ),
-                        };
-                        let full = cmp_caseless(x, y);
-                        if sort.order == Order::Desc {
-                            full.reverse()
-                        } else {
-                            full
-                        }
+            .then_with(|| match (self.local.sort, record(a.row), record(b.row)) {
+                (Some(sort), Some(x), Some(y))
+                    if a.primary == b.primary
+                        && !a.missing
+                        && matches!(sort.field, SortField::Name | SortField::Type) =>
+                {
+                    let (x, y) = match sort.field {
+                        SortField::Name => (x.name.as_str(), y.name.as_str()),
+                        _ => (
+                            x.content_type.as_deref().unwrap_or(""),
+                            y.content_type.as_deref().unwrap_or(""),
+                        ),
+                    };
+                    let full = cmp_caseless(x, y);
+                    if sort.order == Order::Desc {
+                        full.reverse()
+                    } else {
+                        full
                     }
-                    _ => Ordering::Equal,
-                },
-            )
+                }
+                _ => Ordering::Equal,
+            })
             .then(a.row.cmp(&b.row))
+    }
+
+    /// Builds a view over a snapshot of loaded pages (see [`PagedList::snapshot`]), away from
+    /// the UI task. Returns `None` as soon as `cancel` is set: a newer sort or filter won.
+    pub fn build(
+        local: Local,
+        page_size: usize,
+        pages: &[(usize, Arc<Vec<FileRecord>>)],
+        cancel: &AtomicBool,
+    ) -> Option<LocalView> {
+        let mut view = LocalView::new(local);
+        let record = |row: usize| {
+            let page = row / page_size + 1;
+            let i = pages.binary_search_by_key(&page, |(p, _)| *p).ok()?;
+            pages[i].1.get(row % page_size)
+        };
+        let mut entries = Vec::new();
+        for (page, records) in pages {
+            if cancel.load(AtomicOrdering::Relaxed) {
+                return None;
+            }
+            let first = (page - 1) * page_size;
+            for (i, r) in records.iter().enumerate() {
+                if view.local.matches(r) {
+                    entries.push(view.entry(first + i, r));
+                }
+            }
+        }
+        if cancel.load(AtomicOrdering::Relaxed) {
+            return None;
+        }
+        entries.sort_unstable_by(|a, b| view.order(record, a, b));
+        view.rows = entries;
+        Some(view)
     }
 
     /// Adds the rows of a newly loaded page (and of any page it filled, see
@@ -158,12 +197,14 @@ impl LocalView {
         if fresh.is_empty() {
             return;
         }
-        fresh.sort_unstable_by(|a, b| self.order(list, a, b));
+        let record = |row| list.record(row);
+        fresh.sort_unstable_by(|a, b| self.order(record, a, b));
         let old = std::mem::take(&mut self.rows);
         let mut merged = Vec::with_capacity(old.len() + fresh.len());
         let mut fresh = fresh.into_iter().peekable();
         for entry in old {
-            while let Some(next) = fresh.next_if(|f| self.order(list, f, &entry) == Ordering::Less)
+            while let Some(next) =
+                fresh.next_if(|f| self.order(record, f, &entry) == Ordering::Less)
             {
                 merged.push(next);
             }
@@ -258,6 +299,27 @@ mod tests {
         once.add_pages(&list, [1, 2, 3]);
         let rows = |v: &LocalView| v.rows.iter().map(|e| e.row).collect::<Vec<_>>();
         assert_eq!(rows(&once), rows(&view));
+    }
+
+    #[test]
+    fn a_view_built_from_a_snapshot_equals_one_grown_page_by_page() {
+        let data = [5, 1, 9, 3, 3, 8, 2, 7];
+        let local = Local {
+            sort: Some(Sort {
+                field: SortField::Size,
+                order: Order::Asc,
+            }),
+            ..Local::default()
+        };
+        let list = loaded(&data, &[1, 2, 3]);
+        let mut grown = LocalView::new(local.clone());
+        grown.add_pages(&list, [2, 3, 1]);
+        let cancel = AtomicBool::new(false);
+        let built = LocalView::build(local.clone(), 3, &list.snapshot(), &cancel).unwrap();
+        let rows = |v: &LocalView| v.rows.iter().map(|e| e.row).collect::<Vec<_>>();
+        assert_eq!(rows(&built), rows(&grown));
+        cancel.store(true, AtomicOrdering::Relaxed);
+        assert!(LocalView::build(local, 3, &list.snapshot(), &cancel).is_none());
     }
 
     #[test]

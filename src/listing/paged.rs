@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::api::dialect::{Page, PageRequest};
 use crate::api::record::FileRecord;
@@ -13,7 +14,8 @@ use crate::api::record::FileRecord;
 pub enum PageSlot {
     /// Requested, answer not in yet.
     Pending,
-    Loaded(Vec<FileRecord>),
+    /// Shared, so a local sort can read a snapshot of the loaded pages on another thread.
+    Loaded(Arc<Vec<FileRecord>>),
     /// The request failed; the reason is shown in place of the rows until a retry.
     Failed(String),
 }
@@ -206,7 +208,7 @@ impl PagedList {
                 if records.len() > self.page_size {
                     self.file_overflow(page, &mut records);
                 }
-                PageSlot::Loaded(records)
+                PageSlot::Loaded(Arc::new(records))
             }
             Err(reason) => PageSlot::Failed(reason),
         };
@@ -228,7 +230,7 @@ impl PagedList {
                 Some(PageSlot::Loaded(old)) => self.loaded_rows -= old.len(),
                 _ => {}
             }
-            self.pages.insert(number, PageSlot::Loaded(chunk));
+            self.pages.insert(number, PageSlot::Loaded(Arc::new(chunk)));
             number += 1;
         }
     }
@@ -338,6 +340,20 @@ impl PagedList {
             }
         }
         evicted
+    }
+
+    /// Every loaded page, shared: a snapshot another thread can read while the listing goes on.
+    pub fn snapshot(&self) -> Vec<(usize, Arc<Vec<FileRecord>>)> {
+        let mut pages: Vec<(usize, Arc<Vec<FileRecord>>)> = self
+            .pages
+            .iter()
+            .filter_map(|(p, s)| match s {
+                PageSlot::Loaded(records) => Some((*p, Arc::clone(records))),
+                _ => None,
+            })
+            .collect();
+        pages.sort_unstable_by_key(|(p, _)| *p);
+        pages
     }
 
     /// The loaded records of one page.
