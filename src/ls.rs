@@ -127,7 +127,7 @@ async fn list(
         Some(n) if !plan.local.filters() => n.clamp(1, caps.max_page_size),
         _ => caps.max_page_size,
     };
-    let request = |number| PageRequest { number, size };
+    let request = move |number| PageRequest { number, size };
     let mut sorted: Vec<FileRecord> = Vec::new();
     let mut emit = |records: Vec<FileRecord>, sink: &mut Sink<'_>| -> Result<bool, LsError> {
         for record in records {
@@ -157,10 +157,18 @@ async fn list(
         // The count is known: fetch the rest concurrently, printed in order.
         Some(total) if more && opts.all => {
             let pages = total.div_ceil(size);
+            // Each page in a task of its own, so decoding runs on every core; `buffered`
+            // hands them back in page order.
             let mut answers = stream::iter(2..=pages)
-                .map(|n| client.list_page(&plan.server, request(n)))
+                .map(|n| {
+                    let (client, query) = (client.clone(), plan.server.clone());
+                    tokio::spawn(async move { client.list_page(&query, request(n)).await })
+                })
                 .buffered(opts.jobs.max(1));
             while let Some(page) = answers.next().await {
+                let page = page.map_err(|e| {
+                    LsError::Api(ApiError::Config(format!("a page task failed: {e}")))
+                })?;
                 if !emit(page?.records, sink)? {
                     break;
                 }
