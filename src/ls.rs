@@ -5,13 +5,12 @@
 use std::io::{self, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures::{StreamExt, stream};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::api::dialect::PageRequest;
 use crate::api::error::ErrorKind;
 use crate::api::plan::{Plan, compare_by};
+use crate::api::scan::each_page;
 use crate::api::{ApiError, Client, FileRecord, Filter, Sort, plan};
 use crate::text::{human_size, sanitize};
 
@@ -127,8 +126,10 @@ async fn list(
         Some(n) if !plan.local.filters() => n.clamp(1, caps.max_page_size),
         _ => caps.max_page_size,
     };
-    let request = move |number| PageRequest { number, size };
+    // Concurrent pages only when everything is wanted; a limit reads one page at a time.
+    let jobs = if opts.all { opts.jobs.max(1) } else { 1 };
     let mut sorted: Vec<FileRecord> = Vec::new();
+    let mut failed: Option<LsError> = None;
     let mut emit = |records: Vec<FileRecord>, sink: &mut Sink<'_>| -> Result<bool, LsError> {
         for record in records {
             if !plan.local.matches(&record) {
@@ -146,45 +147,18 @@ async fn list(
         sink.page_done().map_err(LsError::Output)?;
         Ok(limit.is_none_or(|n| sink.written < n))
     };
-
-    let first = client.list_page(&plan.server, request(1)).await?;
-    let total = first.total;
-    let mut more = more_after(1, first.records.len(), size, first.has_next, total);
-    if !emit(first.records, sink)? {
-        more = false;
-    }
-    match total {
-        // The count is known: fetch the rest concurrently, printed in order.
-        Some(total) if more && opts.all => {
-            let pages = total.div_ceil(size);
-            // Each page in a task of its own, so decoding runs on every core; `buffered`
-            // hands them back in page order.
-            let mut answers = stream::iter(2..=pages)
-                .map(|n| {
-                    let (client, query) = (client.clone(), plan.server.clone());
-                    tokio::spawn(async move { client.list_page(&query, request(n)).await })
-                })
-                .buffered(opts.jobs.max(1));
-            while let Some(page) = answers.next().await {
-                let page = page.map_err(|e| {
-                    LsError::Api(ApiError::Config(format!("a page task failed: {e}")))
-                })?;
-                if !emit(page?.records, sink)? {
-                    break;
-                }
+    each_page(client, &plan.server, size, jobs, |page, _| {
+        match emit(page.records, sink) {
+            Ok(go_on) => go_on,
+            Err(e) => {
+                failed = Some(e);
+                false
             }
         }
-        _ => {
-            let mut number = 1;
-            while more {
-                number += 1;
-                let page = client.list_page(&plan.server, request(number)).await?;
-                more = more_after(number, page.records.len(), size, page.has_next, page.total);
-                if !emit(page.records, sink)? {
-                    break;
-                }
-            }
-        }
+    })
+    .await?;
+    if let Some(e) = failed {
+        return Err(e);
     }
     if let Some(sort) = plan.local.sort {
         // A stable sort: equal values keep the server's order.
@@ -194,24 +168,6 @@ async fn list(
         }
     }
     Ok(())
-}
-
-/// Whether another page follows page `number` that held `len` records.
-fn more_after(
-    number: usize,
-    len: usize,
-    size: usize,
-    has_next: Option<bool>,
-    total: Option<usize>,
-) -> bool {
-    if len == 0 {
-        return false;
-    }
-    match (has_next, total) {
-        (Some(next), _) => next,
-        (None, Some(total)) => number * size < total,
-        (None, None) => len >= size,
-    }
 }
 
 /// The normalized record as printed; `raw` is the server's object, untouched.
@@ -402,17 +358,5 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-    }
-
-    #[test]
-    fn the_end_of_a_listing() {
-        assert!(
-            !more_after(1, 0, 100, Some(true), None),
-            "an empty page ends it"
-        );
-        assert!(more_after(1, 100, 100, Some(true), None));
-        assert!(!more_after(3, 100, 100, None, Some(300)));
-        assert!(more_after(2, 100, 100, None, Some(301)));
-        assert!(!more_after(1, 99, 100, None, None));
     }
 }

@@ -9,6 +9,7 @@ pub mod filter;
 pub mod plan;
 pub mod query;
 pub mod record;
+pub mod scan;
 
 pub use client::{Client, Connection, Secret};
 pub use dialect::{Capabilities, Dialect, Page, PageRequest, Search};
