@@ -63,6 +63,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// List files for scripts: NDJSON, JSON, CSV or a table, on stdout.
     Ls(LsArgs),
+    /// Sum up what a listing holds: files and bytes by kind, sizes, uploads over time, the
+    /// largest and newest files.
+    Stats(StatsArgs),
     /// List the connection profiles of the configuration file (never their keys).
     Profiles,
     /// The configuration file.
@@ -126,6 +129,34 @@ pub struct LsArgs {
     /// Pages fetched at once with --all, when the API reports a total.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    /// Free-text search, as for ls.
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+
+    /// Filter terms, as in the explorer's filter bar.
+    #[arg(long, value_name = "TERMS")]
+    pub filter: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: StatsFormat,
+
+    /// Pages fetched at once when the API reports a total.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Json,
 }
 
 fn sort_field(text: &str) -> Result<SortField, String> {

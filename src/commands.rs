@@ -13,6 +13,7 @@ use crate::api::{Client, Connection, Filter, Secret, Sort, dialect, filter};
 use crate::app::{self, App, ConnectionInfo};
 use crate::cli::{
     self, Cli, Command, ConfigCommand, ConnectArgs, DatasetArgs, DemoArgs, LsArgs, ServeArgs,
+    StatsArgs, StatsFormat,
 };
 use crate::demo::{DemoConfig, DemoServer};
 use crate::{config, logging, ls, tui};
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Ls(args)) => return ls(args),
+        Some(Command::Stats(args)) => return stats(args),
         Some(Command::Profiles) => return profiles(),
         Some(Command::Config(command)) => return config_command(command),
         Some(Command::Completions { shell }) => {
@@ -322,6 +324,56 @@ fn ls(args: LsArgs) -> ExitCode {
     match result {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(e.exit_code(), &e),
+    }
+}
+
+/// `filescope stats`: exit statuses as for `ls`.
+fn stats(args: StatsArgs) -> ExitCode {
+    let fail = |code: u8, message: &dyn std::fmt::Display| {
+        tracing::error!("stats: {message}");
+        eprintln!("filescope: {message}");
+        ExitCode::from(code)
+    };
+    let conn = match connection(args.connect) {
+        Ok(Some(conn)) => conn,
+        Ok(None) => {
+            return fail(
+                ls::exit::USAGE,
+                &"no connection given: pass -p NAME, or --dialect and --url",
+            );
+        }
+        Err(e) => return fail(ls::exit::USAGE, &e),
+    };
+    let filter = match ls_filter(&conn, args.search.as_deref(), args.filter.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return fail(ls::exit::USAGE, &e),
+    };
+    let runtime = match runtime() {
+        Ok(r) => r,
+        Err(e) => return fail(ls::exit::UNAVAILABLE, &format!("{e:#}")),
+    };
+    let result = runtime.block_on(async {
+        let client = Client::new(conn)?;
+        let plan = crate::api::plan(client.dialect(), None, &filter);
+        crate::insight::scan(&client, &plan, usize::from(args.jobs), |_, _| true).await
+    });
+    let stats = match result {
+        Ok(stats) => stats,
+        Err(e) => {
+            let e = ls::LsError::Api(e);
+            return fail(e.exit_code(), &e);
+        }
+    };
+    let text = match args.format {
+        StatsFormat::Table => crate::insight::table(&stats),
+        StatsFormat::Json => format!("{:#}\n", stats.to_json()),
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            fail(ls::exit::OUTPUT, &format!("cannot write the output: {e}"))
+        }
+        _ => ExitCode::SUCCESS,
     }
 }
 

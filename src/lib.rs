@@ -14,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod insight;
 pub mod listing;
 pub mod logging;
 pub mod ls;
