@@ -371,3 +371,22 @@ fn configured_columns_and_the_mono_theme() {
     app.mono = true;
     assert_eq!(colours(&app), 0, "mono has none");
 }
+
+#[test]
+fn the_insight_view_at_several_sizes() {
+    for (w, h) in [(140, 40), (80, 24), (40, 12), (20, 6), (1, 1)] {
+        let mut app = app_showing(&NAMES, 4, w, h);
+        press(&mut app, KeyCode::Char('i'));
+        let screen = render(&app, w, h).join("\n");
+        if w >= 80 {
+            assert!(
+                screen.contains("Insight — all 4 files"),
+                "{w}x{h}\n{screen}"
+            );
+            assert!(screen.contains("4 files, 5.9 KiB"), "{w}x{h}\n{screen}");
+            assert!(screen.contains("document "), "{w}x{h}\n{screen}");
+            assert!(screen.contains("Largest"), "{w}x{h}\n{screen}");
+            assert!(screen.contains("notes.txt"), "{w}x{h}\n{screen}");
+        }
+    }
+}

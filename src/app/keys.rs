@@ -33,6 +33,7 @@ pub enum Action {
     ScopeUp,
     Reload,
     LoadAll,
+    Insight,
     Help,
     Suspend,
     Quit,
@@ -40,7 +41,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::Down,
         Action::Up,
         Action::HalfPageDown,
@@ -60,6 +61,7 @@ impl Action {
         Action::ScopeUp,
         Action::Reload,
         Action::LoadAll,
+        Action::Insight,
         Action::Help,
         Action::Suspend,
         Action::Quit,
@@ -87,6 +89,7 @@ impl Action {
             Action::ScopeUp => "scope_up",
             Action::Reload => "reload",
             Action::LoadAll => "load_all",
+            Action::Insight => "insight",
             Action::Help => "help",
             Action::Suspend => "suspend",
             Action::Quit => "quit",
@@ -114,6 +117,7 @@ impl Action {
             Action::ScopeUp => "up a folder, or back to all contexts",
             Action::Reload => "reload, keeping the position",
             Action::LoadAll => "load every page, to sort or filter all locally",
+            Action::Insight => "insight: what the listing holds (a scans it all)",
             Action::Help => "this help",
             Action::Suspend => "suspend to the shell (fg resumes)",
             Action::Quit => "quit",
@@ -325,6 +329,11 @@ pub const OTHER_KEYS: &[(&str, &str)] = &[
         "sort by name, size, type, created, updated",
     ),
     ("filter, jump: Enter Esc", "apply, cancel"),
+    (
+        "insight: a Tab j k Enter",
+        "scan all, switch list, move, jump to the file",
+    ),
+    ("insight: Esc q i", "back to the list (stops a scan)"),
 ];
 
 #[cfg(test)]

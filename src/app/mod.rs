@@ -3,6 +3,7 @@
 //! requests, suspend); it does no I/O itself, so every behaviour is testable without a terminal
 //! or a network. [`run`] is the event loop that carries the effects out.
 
+pub mod insight;
 pub mod keys;
 mod run;
 
@@ -61,6 +62,14 @@ pub enum Msg {
         view: Option<LocalView>,
         pages: Vec<usize>,
     },
+    /// A scan for the insight view moved on (or ended, with `done`).
+    Scanned {
+        id: u64,
+        stats: Box<crate::insight::Stats>,
+        progress: crate::api::scan::Progress,
+        done: bool,
+        error: Option<String>,
+    },
     /// A page of folders or contexts, tagged with the scope generation it was asked for.
     Scopes {
         generation: u64,
@@ -83,6 +92,8 @@ pub enum Effect {
     },
     /// Build a local view away from the UI task.
     BuildView(ViewJob),
+    /// Scan the whole listing for the insight view.
+    Scan(insight::ScanJob),
     /// Fetch a page of folders (children of `parent`) or contexts.
     FetchScopes {
         generation: u64,
@@ -153,6 +164,7 @@ pub enum Mode {
     SortMenu { index: usize },
     Help,
     DetailFull,
+    Insight,
 }
 
 /// Which pane of the list view has the keyboard.
@@ -275,6 +287,9 @@ pub struct App {
     has_detail_endpoint: bool,
     /// Folders or contexts beside the files, for APIs that have them.
     pub scopes: Option<Scopes>,
+    /// The insight view, while it is open.
+    pub insight: Option<insight::Insight>,
+    scans: u64,
     pub cursor: Cursor,
     pub mode: Mode,
     pub focus: Focus,
@@ -330,6 +345,8 @@ impl App {
             detail_due: None,
             has_detail_endpoint,
             scopes: dialect_scopes,
+            insight: None,
+            scans: 0,
             cursor: Cursor::default(),
             mode: Mode::List,
             focus: Focus::List,
@@ -524,6 +541,35 @@ impl App {
                 page,
                 result,
             } => self.on_scopes(generation, page, result),
+            Msg::Scanned {
+                id,
+                stats,
+                progress,
+                done,
+                error,
+            } => {
+                let Some(view) = self.insight.as_mut() else {
+                    return Vec::new();
+                };
+                if view.scan.as_ref().is_none_or(|(scan, _)| *scan != id) {
+                    return Vec::new();
+                }
+                self.dirty = true;
+                if let Some(error) = error {
+                    view.scan = None;
+                    view.error = Some(error);
+                    return Vec::new();
+                }
+                view.stats = *stats;
+                view.selected = view.selected.min(view.notable().len().saturating_sub(1));
+                if done {
+                    view.scan = None;
+                    view.source = insight::Source::Scanned;
+                } else if let insight::Source::Scanning { started, .. } = view.source {
+                    view.source = insight::Source::Scanning { progress, started };
+                }
+                Vec::new()
+            }
             Msg::ViewBuilt { id, view, pages } => {
                 if self.view_job.as_ref().is_none_or(|(job, _)| *job != id) {
                     return Vec::new();
@@ -726,6 +772,7 @@ impl App {
                 self.on_help_key(key);
                 Vec::new()
             }
+            Mode::Insight => self.on_insight_key(key, now),
             Mode::DetailFull => {
                 if matches!(key.code, KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter) {
                     self.mode = Mode::List;
@@ -810,6 +857,10 @@ impl App {
                 return self.apply_filter(now);
             }
             Action::LoadAll => return self.start_load_all(now),
+            Action::Insight => {
+                self.open_insight();
+                return Vec::new();
+            }
             Action::CycleSort => return self.cycle_sort(now),
             Action::FlipSort => {
                 let Some(sort) = self.sort else {
@@ -1068,6 +1119,111 @@ impl App {
         self.query = plan.server;
         self.view = (!plan.local.is_empty()).then(|| LocalView::new(plan.local));
         self.restart(now)
+    }
+
+    /// `i`: a summary of what is loaded, at once; `a` in the view scans the rest.
+    fn open_insight(&mut self) {
+        let mut stats = crate::insight::Stats::default();
+        let size = self.list.page_size();
+        let local = self.view.as_ref().map(|v| v.local().clone());
+        for (page, records) in self.list.snapshot() {
+            let first = (page - 1) * size;
+            for (i, r) in records.iter().enumerate() {
+                if local.as_ref().is_none_or(|l| l.matches(r)) {
+                    stats.add(first + i, r);
+                }
+            }
+        }
+        let source = insight::Source::Loaded {
+            rows: stats.total.files as usize,
+            total: if local.is_some() {
+                None
+            } else {
+                self.list.total()
+            },
+        };
+        self.insight = Some(insight::Insight::new(stats, source));
+        self.mode = Mode::Insight;
+    }
+
+    fn on_insight_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        let Some(view) = self.insight.as_mut() else {
+            self.mode = Mode::List;
+            return Vec::new();
+        };
+        let last = view.notable().len().saturating_sub(1);
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('i') => {
+                view.stop_scan();
+                self.insight = None;
+                self.mode = Mode::List;
+            }
+            KeyCode::Tab | KeyCode::BackTab => {
+                view.pane = match view.pane {
+                    insight::Pane::Largest => insight::Pane::Newest,
+                    insight::Pane::Newest => insight::Pane::Largest,
+                };
+                view.selected = 0;
+            }
+            KeyCode::Down | KeyCode::Char('j') => view.selected = (view.selected + 1).min(last),
+            KeyCode::Up | KeyCode::Char('k') => view.selected = view.selected.saturating_sub(1),
+            KeyCode::Char('a')
+                if view.scan.is_none() && view.source != insight::Source::Scanned =>
+            {
+                self.scans += 1;
+                let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                view.scan = Some((self.scans, Arc::clone(&cancel)));
+                view.error = None;
+                view.source = insight::Source::Scanning {
+                    progress: crate::api::scan::Progress {
+                        pages_done: 0,
+                        pages_total: None,
+                    },
+                    started: now,
+                };
+                let mut filter = self.filter_applied.clone();
+                if let Some((id, _)) = self.scopes.as_ref().and_then(Scopes::active) {
+                    filter.terms.push(self.dialect.scope_term(id));
+                }
+                return vec![Effect::Scan(insight::ScanJob {
+                    id: self.scans,
+                    plan: plan(self.dialect.as_ref(), self.sort, &filter),
+                    jobs: LOAD_ALL_CONCURRENCY,
+                    cancel,
+                })];
+            }
+            KeyCode::Enter => {
+                let Some(row) = view.notable().get(view.selected).map(|n| n.row) else {
+                    return Vec::new();
+                };
+                view.stop_scan();
+                self.insight = None;
+                self.mode = Mode::List;
+                return self.go_to_row(row, now);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Selects the file at `row` of the server's order: directly in a plain listing (fetching
+    /// its page), through the local view when there is one.
+    fn go_to_row(&mut self, row: usize, now: Instant) -> Vec<Effect> {
+        let position = match &self.view {
+            None => Some(row),
+            Some(view) => view.position_of(row),
+        };
+        let Some(position) = position else {
+            self.status = Some(Status::Info(
+                "that file is not loaded in this view; L loads every page".to_string(),
+            ));
+            return Vec::new();
+        };
+        let len = self.row_count();
+        self.cursor.offset = position;
+        self.cursor.move_to(position, len);
+        self.detail_scroll = 0;
+        self.fetch_wanted(Motion::Jump, now)
     }
 
     /// `L`: fetch every page so the local view is complete.

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crossterm::event::Event;
@@ -47,6 +48,44 @@ where
                     requests.retain(|(_, handle)| !handle.is_finished());
                     let handle = spawn_fetch(&client, &tx, generation, query, page);
                     requests.push((generation, handle));
+                }
+                Effect::Scan(job) => {
+                    let (client, tx) = (client.clone(), tx.clone());
+                    let handle = tokio::spawn(async move {
+                        let cancel = Arc::clone(&job.cancel);
+                        let result = crate::insight::scan(
+                            &client,
+                            &job.plan,
+                            job.jobs,
+                            |stats, progress| {
+                                let _ = tx.send(Msg::Scanned {
+                                    id: job.id,
+                                    stats: Box::new(stats.clone()),
+                                    progress,
+                                    done: false,
+                                    error: None,
+                                });
+                                !cancel.load(std::sync::atomic::Ordering::Relaxed)
+                            },
+                        )
+                        .await;
+                        let (stats, error) = match result {
+                            Ok(stats) => (stats, None),
+                            Err(e) => (crate::insight::Stats::default(), Some(e.to_string())),
+                        };
+                        let _ = tx.send(Msg::Scanned {
+                            id: job.id,
+                            stats: Box::new(stats),
+                            progress: crate::api::scan::Progress {
+                                pages_done: 0,
+                                pages_total: None,
+                            },
+                            done: true,
+                            error,
+                        });
+                    });
+                    // A scan outlives sort changes but not the app.
+                    requests.push((u64::MAX, handle.abort_handle()));
                 }
                 Effect::BuildView(job) => {
                     let tx = tx.clone();

@@ -768,3 +768,68 @@ fn many_rows_are_sorted_away_from_the_ui_and_a_newer_sort_wins() {
     assert_eq!(shown_sizes(&app, 3), [0, 1, 2], "size, ascending after S");
     assert_eq!(app.row_count(), 100, "the loaded page, sorted");
 }
+
+#[test]
+fn the_insight_view_sums_what_is_loaded_scans_the_rest_and_jumps_to_a_file() {
+    let (mut app, now) = started(1_000);
+    app.update(key('i'), now);
+    assert_eq!(app.mode, Mode::Insight);
+    let view = app.insight.as_ref().unwrap();
+    assert_eq!(
+        view.stats.total.files, 100,
+        "the first page is what is loaded"
+    );
+    assert_eq!(
+        view.source,
+        insight::Source::Loaded {
+            rows: 100,
+            total: Some(1_000)
+        }
+    );
+    // `a` scans the whole listing in the background.
+    let effects = app.update(key('a'), now);
+    let Some(Effect::Scan(job)) = effects.into_iter().next() else {
+        panic!("a starts a scan");
+    };
+    assert_eq!(job.plan.server, app.query);
+    let mut all = crate::insight::Stats::default();
+    for page in 1..=10 {
+        all.add_page((page - 1) * PAGE, &page_of(page, 1_000).records);
+    }
+    let progress = crate::api::scan::Progress {
+        pages_done: 10,
+        pages_total: Some(10),
+    };
+    app.update(
+        Msg::Scanned {
+            id: job.id,
+            stats: Box::new(all.clone()),
+            progress,
+            done: true,
+            error: None,
+        },
+        now,
+    );
+    let view = app.insight.as_ref().unwrap();
+    assert_eq!(view.source, insight::Source::Scanned);
+    assert_eq!(view.stats.total.files, 1_000);
+    // The largest file of the synthetic listing is its last row; Enter goes there.
+    assert_eq!(view.stats.largest[0].row, 999);
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert_eq!(app.mode, Mode::List);
+    assert_eq!(app.cursor.selected, 999);
+    assert_eq!(fetched(&effects), [10], "only the page it lands on");
+}
+
+#[test]
+fn leaving_the_insight_view_stops_its_scan() {
+    let (mut app, now) = started(1_000);
+    app.update(key('i'), now);
+    let Some(Effect::Scan(job)) = app.update(key('a'), now).into_iter().next() else {
+        panic!("a starts a scan");
+    };
+    app.update(code(KeyCode::Esc), now);
+    assert!(job.cancel.load(std::sync::atomic::Ordering::Relaxed));
+    assert!(app.insight.is_none());
+    assert_eq!(app.mode, Mode::List);
+}

@@ -2,6 +2,7 @@
 //! a server goes through [`crate::text::sanitize`] on its way to the buffer.
 
 mod detail;
+pub mod insight;
 mod overlay;
 mod scopes;
 mod table;
@@ -71,14 +72,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let area = frame.area();
     let a = areas(area);
     draw_header(frame, app, a.header);
+    let body = Rect::new(
+        area.x,
+        a.header.bottom(),
+        area.width,
+        a.footer.y.saturating_sub(a.header.bottom()),
+    );
     if app.mode == Mode::DetailFull {
-        let body = Rect::new(
-            area.x,
-            a.header.bottom(),
-            area.width,
-            a.footer.y - a.header.bottom(),
-        );
         detail::draw(frame, app, body, true);
+    } else if app.mode == Mode::Insight {
+        insight::draw(frame, app, body);
     } else {
         let mut table_area = a.table;
         if let Some(s) = &app.scopes

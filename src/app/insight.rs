@@ -1,0 +1,92 @@
+//! The insight view's state: a summary of the listing, from the rows loaded or from a
+//! background scan of the whole listing, and the largest/newest lists a user moves through.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use crate::api::Plan;
+use crate::api::scan::Progress;
+use crate::insight::{Notable, Stats};
+
+/// Where the numbers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The rows loaded so far, out of `total` when known.
+    Loaded { rows: usize, total: Option<usize> },
+    /// A scan of the whole listing, under way.
+    Scanning {
+        progress: Progress,
+        started: Instant,
+    },
+    /// A finished scan.
+    Scanned,
+}
+
+/// Which list of notable files has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Largest,
+    Newest,
+}
+
+#[derive(Debug)]
+pub struct Insight {
+    pub stats: Stats,
+    pub source: Source,
+    pub pane: Pane,
+    pub selected: usize,
+    pub error: Option<String>,
+    pub(super) scan: Option<(u64, Arc<AtomicBool>)>,
+}
+
+impl Insight {
+    pub fn new(stats: Stats, source: Source) -> Self {
+        Insight {
+            stats,
+            source,
+            pane: Pane::Largest,
+            selected: 0,
+            error: None,
+            scan: None,
+        }
+    }
+
+    /// The list the keyboard moves in.
+    pub fn notable(&self) -> &[Notable] {
+        match self.pane {
+            Pane::Largest => &self.stats.largest,
+            Pane::Newest => &self.stats.newest,
+        }
+    }
+
+    /// Stops a scan under way; its later answers are dropped.
+    pub(super) fn stop_scan(&mut self) {
+        if let Some((_, cancel)) = self.scan.take() {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// A scan of the whole listing, to run in the background.
+#[derive(Clone)]
+pub struct ScanJob {
+    pub id: u64,
+    pub plan: Plan,
+    pub jobs: usize,
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl PartialEq for ScanJob {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for ScanJob {}
+
+impl std::fmt::Debug for ScanJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ScanJob {{ id: {} }}", self.id)
+    }
+}

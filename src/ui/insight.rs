@@ -1,0 +1,184 @@
+//! The insight view: what the listing holds, at a glance. Bars for kinds and sizes, uploads
+//! over time as a sparkline, and the largest and newest files to jump to.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::App;
+use crate::app::insight::{Insight, Pane, Source};
+use crate::insight::{Family, SIZE_LABELS, sparkline};
+use crate::text::{human_size, sanitize, short_date, thousands};
+
+/// What the numbers cover: "from 5,000 of 1,000,000 files · a scans the rest", a scan's
+/// progress with rate and time left, or "all 1,000,000 files".
+pub fn coverage(view: &Insight, now: std::time::Instant) -> String {
+    let files = thousands(view.stats.total.files as usize);
+    match view.source {
+        Source::Loaded { rows, total } => match total {
+            Some(total) if total <= rows => format!("all {files} files"),
+            Some(total) => format!(
+                "from {files} of {} files · a scans the rest",
+                thousands(total)
+            ),
+            None => format!("from {files} loaded files · a scans the rest"),
+        },
+        Source::Scanning { progress, started } => {
+            let elapsed = now
+                .saturating_duration_since(started)
+                .as_secs_f64()
+                .max(0.001);
+            let rate = progress.pages_done as f64 / elapsed;
+            match progress.pages_total {
+                Some(total) if total > 0 => {
+                    let left = total.saturating_sub(progress.pages_done);
+                    let eta = if rate > 0.0 { left as f64 / rate } else { 0.0 };
+                    format!(
+                        "scanning: {files} files, page {} of {} ({:.0}%) · {:.0} pages/s · {:.0} s left · Esc stops",
+                        thousands(progress.pages_done),
+                        thousands(total),
+                        100.0 * progress.pages_done as f64 / total as f64,
+                        rate,
+                        eta
+                    )
+                }
+                _ => format!("scanning: {files} files so far · Esc stops"),
+            }
+        }
+        Source::Scanned => format!("all {files} files"),
+    }
+}
+
+fn bar(value: u64, max: u64, width: usize) -> String {
+    let filled = if max == 0 {
+        0
+    } else {
+        ((value as f64 / max as f64) * width as f64).round() as usize
+    };
+    let mut s = "█".repeat(filled.min(width));
+    s.push_str(&" ".repeat(width - filled.min(width)));
+    s
+}
+
+pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let Some(view) = &app.insight else {
+        return;
+    };
+    let title = format!(" Insight — {} ", coverage(view, std::time::Instant::now()));
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(title)
+        .border_style(Style::new().fg(Color::Cyan));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width < 10 || inner.height < 3 {
+        return;
+    }
+    let [left, right] = if inner.width >= 100 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inner)
+    } else {
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(inner)
+    };
+    let s = &view.stats;
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(error) = &view.error {
+        lines.push(Line::from(format!("scan failed: {}", sanitize(error))).fg(Color::Red));
+    }
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("{} files", thousands(s.total.files as usize)),
+            Style::new().bold(),
+        ),
+        Span::raw(format!(", {}", human_size(s.total.bytes))),
+    ]));
+    lines.push(Line::from(""));
+    let bar_width = (left.width as usize).saturating_sub(36).clamp(4, 40);
+    let max_bytes = s.families.values().map(|t| t.bytes).max().unwrap_or(0);
+    lines.push(Line::from("Kind      bytes").bold());
+    for family in Family::ALL {
+        let t = s.families.get(&family).copied().unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::raw(format!("{:<9} ", family.name())),
+            Span::styled(
+                bar(t.bytes, max_bytes, bar_width),
+                Style::new().fg(Color::Green),
+            ),
+            Span::raw(format!(
+                " {:>9} {:>8} files",
+                human_size(t.bytes),
+                thousands(t.files as usize)
+            )),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from("Size      files").bold());
+    let max_count = s.sizes.iter().copied().max().unwrap_or(0);
+    for (label, files) in SIZE_LABELS.iter().zip(s.sizes) {
+        lines.push(Line::from(vec![
+            Span::raw(format!("{label:<9} ")),
+            Span::styled(
+                bar(files, max_count, bar_width),
+                Style::new().fg(Color::Blue),
+            ),
+            Span::raw(format!(" {:>8}", thousands(files as usize))),
+        ]));
+    }
+    let (timeline, unit) = s.timeline();
+    if let (Some(first), Some(last)) = (timeline.first(), timeline.last()) {
+        lines.push(Line::from(""));
+        lines.push(Line::from(format!("Uploads per {unit}, {} … {}", first.0, last.0)).bold());
+        // The most recent buckets that fit.
+        let width = left.width as usize;
+        let counts: Vec<u64> = timeline.iter().map(|(_, t)| t.files).collect();
+        let shown = &counts[counts.len().saturating_sub(width)..];
+        lines.push(Line::from(sparkline(shown)).fg(Color::Yellow));
+    }
+    frame.render_widget(Paragraph::new(lines), left);
+
+    if right.width == 0 || right.height == 0 {
+        return;
+    }
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+    for (pane, area) in [(Pane::Largest, top), (Pane::Newest, bottom)] {
+        let focused = view.pane == pane;
+        let (title, list) = match pane {
+            Pane::Largest => (" Largest (Enter jumps, Tab switches) ", &s.largest),
+            Pane::Newest => (" Newest ", &s.newest),
+        };
+        let block = Block::bordered().title(title).border_style(if focused {
+            Style::new().fg(Color::Cyan)
+        } else {
+            Style::new().add_modifier(Modifier::DIM)
+        });
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let height = inner.height as usize;
+        let first = if focused {
+            view.selected.saturating_sub(height.saturating_sub(1))
+        } else {
+            0
+        };
+        let rows: Vec<Line> = list
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(height)
+            .map(|(i, n)| {
+                let what = match pane {
+                    Pane::Largest => n.size.map(human_size).unwrap_or_default(),
+                    Pane::Newest => n.created_at.as_ref().map(short_date).unwrap_or_default(),
+                };
+                let line = Line::from(format!("{what:>16}  {}", sanitize(&n.name)));
+                if focused && i == view.selected {
+                    line.style(Style::new().add_modifier(Modifier::REVERSED))
+                } else {
+                    line
+                }
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(rows), inner);
+    }
+}
