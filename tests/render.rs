@@ -257,6 +257,7 @@ fn the_folder_pane_and_the_breadcrumb() {
         id: id.into(),
         name: name.into(),
         note: Some("12 files".into()),
+        ..Default::default()
     };
     // The scope generation starts at 1 for the first listing of the root.
     app.update(
@@ -389,4 +390,47 @@ fn the_insight_view_at_several_sizes() {
             assert!(screen.contains("notes.txt"), "{w}x{h}\n{screen}");
         }
     }
+}
+
+#[test]
+fn astracollab_folder_totals_come_from_the_api_in_the_insight_view() {
+    use filescope::api::dialect::{Scope, ScopePage};
+    let mut app = dialect_app_showing("astracollab", &NAMES, 4, 140, 50);
+    app.update(
+        Msg::Scopes {
+            generation: 1,
+            page: 1,
+            result: Ok(ScopePage {
+                scopes: vec![
+                    Scope {
+                        id: "f1".into(),
+                        name: "Small".into(),
+                        files: Some(3),
+                        bytes: Some(1_000),
+                        ..Default::default()
+                    },
+                    Scope {
+                        id: "f2".into(),
+                        name: "Big".into(),
+                        files: Some(12),
+                        bytes: Some(5_000_000_000),
+                        ..Default::default()
+                    },
+                ],
+                has_next: false,
+            }),
+        },
+        Instant::now(),
+    );
+    press(&mut app, KeyCode::Char('i'));
+    let screen = render(&app, 140, 50);
+    let at = |text: &str| screen.iter().position(|l| l.contains(text));
+    let heading = at("Folders here, by the API's own totals").expect("the section is shown");
+    let (big, small) = (at("Big ").unwrap(), at("Small ").unwrap());
+    assert!(
+        heading < big && big < small,
+        "largest first:\n{}",
+        show(&screen)
+    );
+    assert!(screen[big].contains("4.7 GiB") && screen[big].contains("12 files"));
 }

@@ -619,6 +619,7 @@ fn folders_are_entered_and_left_and_narrow_the_listing() {
         id: id.into(),
         name: format!("name-{id}"),
         note: None,
+        ..Default::default()
     };
     app.update(
         Msg::Scopes {
@@ -679,6 +680,7 @@ fn a_context_is_chosen_and_cleared_like_a_filter() {
                     id: "patient_reports".into(),
                     name: "Patient reports".into(),
                     note: None,
+                    ..Default::default()
                 }],
                 has_next: false,
             }),

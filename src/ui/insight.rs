@@ -125,6 +125,28 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Span::raw(format!(" {:>8}", thousands(files as usize))),
         ]));
     }
+    // Where the API keeps its own totals (AstraCollab folders), they need no scan.
+    if let Some(scopes) = &app.scopes {
+        let mut sized: Vec<_> = scopes.items.iter().filter(|f| f.bytes.is_some()).collect();
+        if !sized.is_empty() {
+            sized.sort_by_key(|f| std::cmp::Reverse(f.bytes));
+            let max = sized[0].bytes.unwrap_or(0);
+            lines.push(Line::from(""));
+            lines.push(Line::from("Folders here, by the API's own totals").bold());
+            for folder in sized.iter().take(8) {
+                let bytes = folder.bytes.unwrap_or(0);
+                lines.push(Line::from(vec![
+                    Span::raw(format!("{:<9.9} ", sanitize(&folder.name))),
+                    Span::styled(bar(bytes, max, bar_width), Style::new().fg(Color::Magenta)),
+                    Span::raw(format!(
+                        " {:>9} {:>8} files",
+                        human_size(bytes),
+                        thousands(folder.files.unwrap_or(0) as usize)
+                    )),
+                ]));
+            }
+        }
+    }
     let (timeline, unit) = s.timeline();
     if let (Some(first), Some(last)) = (timeline.first(), timeline.last()) {
         lines.push(Line::from(""));

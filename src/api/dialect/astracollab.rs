@@ -191,6 +191,8 @@ impl Dialect for AstraCollab {
                 Some(Scope {
                     name: text("name").unwrap_or_else(|| id.clone()),
                     note: files.map(|n| format!("{} files", crate::text::thousands(n))),
+                    files: files.map(|n| n as u64),
+                    bytes: f.get("totalSize").and_then(serde_json::Value::as_u64),
                     id,
                 })
             })
@@ -305,12 +307,16 @@ mod tests {
                 Scope {
                     id: "folder_123".into(),
                     name: "Marketing".into(),
-                    note: Some("1,200 files".into())
+                    note: Some("1,200 files".into()),
+                    files: Some(1_200),
+                    bytes: None,
                 },
                 Scope {
                     id: "7".into(),
                     name: "7".into(),
-                    note: None
+                    note: None,
+                    files: None,
+                    bytes: None,
                 },
             ]
         );

@@ -180,6 +180,8 @@ impl Dialect for FileGuard {
                         Some(n) => format!("{key} · {} files", crate::text::thousands(n)),
                         None => key.clone(),
                     }),
+                    files: files.map(|n| n as u64),
+                    bytes: None,
                     id: key,
                     name,
                 })

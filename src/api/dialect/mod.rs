@@ -117,12 +117,16 @@ pub struct Page {
 
 /// A place files are grouped in, listed beside the files: an AstraCollab folder or a
 /// FileGuard context. Choosing one narrows the listing with [`Dialect::scope_term`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
     pub id: String,
     pub name: String,
     /// A short note shown after the name, e.g. "12 files".
     pub note: Option<String>,
+    /// The API's own count of the files in it, when it gives one.
+    pub files: Option<u64>,
+    /// The API's own total size of the files in it, when it gives one.
+    pub bytes: Option<u64>,
 }
 
 /// One page of scopes.
