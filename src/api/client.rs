@@ -13,6 +13,7 @@ use super::dialect::{Auth, Dialect, Page, PageRequest, RequestSpec, ScopePage};
 use super::error::{ApiError, display_url};
 use super::query::ListQuery;
 use super::record::FileRecord;
+use super::retry::{self, RetryNotice, RetryPolicy};
 
 /// A credential. Its `Debug` never shows the value, so it cannot leak through a log line or a
 /// panic message that formats a struct holding it.
@@ -54,6 +55,8 @@ pub struct Connection {
     pub request_timeout: Duration,
     /// Answers larger than this are refused rather than buffered.
     pub max_body_bytes: usize,
+    /// When and how long to retry failed requests.
+    pub retry: RetryPolicy,
 }
 
 impl Connection {
@@ -70,7 +73,18 @@ impl Connection {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 << 20,
+            retry: RetryPolicy::default(),
         }
+    }
+}
+
+/// Hears about retries (the explorer shows them in its status line).
+#[derive(Clone)]
+struct Notifier(Arc<dyn Fn(RetryNotice) + Send + Sync>);
+
+impl fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Notifier")
     }
 }
 
@@ -79,6 +93,7 @@ impl Connection {
 pub struct Client {
     http: reqwest::Client,
     conn: Arc<Connection>,
+    notify: Option<Notifier>,
 }
 
 static CRYPTO: Once = Once::new();
@@ -128,7 +143,14 @@ impl Client {
         Ok(Client {
             http,
             conn: Arc::new(conn),
+            notify: None,
         })
+    }
+
+    /// The same client, telling `notify` before each retry.
+    pub fn with_notifier(mut self, notify: impl Fn(RetryNotice) + Send + Sync + 'static) -> Self {
+        self.notify = Some(Notifier(Arc::new(notify)));
+        self
     }
 
     pub fn connection(&self) -> &Connection {
@@ -243,6 +265,48 @@ impl Client {
     /// GETs a URL and returns its status and body, turning every transport failure into one
     /// readable error. HTTP error statuses are the caller's to judge.
     async fn send(&self, url: &Url) -> Result<(StatusCode, Vec<u8>), ApiError> {
+        let policy = self.conn.retry;
+        let seed = retry::jitter_seed();
+        let mut attempt = 1;
+        loop {
+            let outcome = self.send_once(url).await;
+            let (reason, server_wait) = match &outcome {
+                Ok((status, _, headers)) if retry::retryable_status(status.as_u16()) => {
+                    let reason = if status.as_u16() == 429 {
+                        "rate limited by the server".to_string()
+                    } else {
+                        format!("HTTP {} from the server", status.as_u16())
+                    };
+                    (
+                        reason,
+                        retry::server_wait(headers, std::time::SystemTime::now()),
+                    )
+                }
+                Err(ApiError::Network { .. }) => ("cannot reach the server".to_string(), None),
+                Err(ApiError::Timeout { .. }) => ("the server did not answer".to_string(), None),
+                _ => return outcome.map(|(status, body, _)| (status, body)),
+            };
+            let wait = server_wait
+                .unwrap_or_else(|| retry::backoff(&policy, attempt + 1, seed ^ u64::from(attempt)));
+            if attempt >= policy.attempts || wait > policy.max_wait {
+                return outcome.map(|(status, body, _)| (status, body));
+            }
+            attempt += 1;
+            tracing::info!(url = %display_url(url), attempt, wait_ms = wait.as_millis() as u64, %reason, "retrying");
+            if let Some(Notifier(notify)) = &self.notify {
+                notify(RetryNotice {
+                    reason,
+                    attempt,
+                    attempts: policy.attempts,
+                    wait,
+                });
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One GET: status, body (bounded) and headers; transport failures as errors.
+    async fn send_once(&self, url: &Url) -> Result<(StatusCode, Vec<u8>, HeaderMap), ApiError> {
         let shown = display_url(url);
         let mut response = self
             .http
@@ -251,6 +315,7 @@ impl Client {
             .await
             .map_err(|e| self.transport_error(&shown, e))?;
         let status = response.status();
+        let headers = response.headers().clone();
         if status.is_redirection() {
             let to = response
                 .headers()
@@ -276,7 +341,7 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((status, body))
+        Ok((status, body, headers))
     }
 
     fn transport_error(&self, shown: &str, err: reqwest::Error) -> ApiError {
@@ -405,5 +470,122 @@ mod tests {
             url.as_str(),
             "http://127.0.0.1:9/prefix/v1/files?search=a+b%26c"
         );
+    }
+}
+
+#[cfg(test)]
+mod retry_tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use axum::http::{HeaderMap as AxumHeaders, StatusCode as AxumStatus};
+    use axum::routing::get;
+
+    use super::*;
+    use crate::api::dialect::by_id;
+
+    /// A server on 127.0.0.1 whose answers are scripted: status and headers per call, then 200s
+    /// with an empty FileJar page. Returns its URL and the call counter.
+    async fn scripted(
+        script: Vec<(u16, Vec<(&'static str, String)>)>,
+    ) -> (String, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let script = Arc::new(Mutex::new(script.into_iter()));
+        let counter = Arc::clone(&calls);
+        let app = axum::Router::new().route(
+            "/v1/files/organization-files",
+            get(move || {
+                let (calls, script) = (Arc::clone(&counter), Arc::clone(&script));
+                async move {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    let next = script.lock().unwrap().next();
+                    let (status, headers) = next.unwrap_or((200, Vec::new()));
+                    let mut h = AxumHeaders::new();
+                    for (k, v) in headers {
+                        h.insert(k, v.parse().unwrap());
+                    }
+                    let body = if status == 200 {
+                        r#"{"files": [], "pagination": {"total": 0}}"#
+                    } else {
+                        r#"{"success": false, "error": "busy", "message": "try later"}"#
+                    };
+                    (AxumStatus::from_u16(status).unwrap(), h, body)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, calls)
+    }
+
+    fn client(url: &str) -> Client {
+        let mut conn = Connection::new(by_id("filejar").unwrap(), url.parse().unwrap(), None);
+        conn.retry.base = Duration::from_millis(5);
+        Client::new(conn).unwrap()
+    }
+
+    fn query() -> ListQuery {
+        ListQuery::new(by_id("filejar").unwrap().capabilities().default_sort)
+    }
+
+    fn first() -> crate::api::PageRequest {
+        crate::api::PageRequest {
+            number: 1,
+            size: 10,
+        }
+    }
+
+    #[tokio::test]
+    async fn server_errors_are_retried_then_succeed() {
+        let (url, calls) = scripted(vec![(503, vec![]), (502, vec![])]).await;
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&notices);
+        let client = client(&url).with_notifier(move |n| seen.lock().unwrap().push(n));
+        client.list_page(&query(), first()).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        let notices = notices.lock().unwrap();
+        assert_eq!(notices.len(), 2);
+        assert_eq!(notices[0].reason, "HTTP 503 from the server");
+        assert_eq!((notices[1].attempt, notices[1].attempts), (3, 4));
+    }
+
+    #[tokio::test]
+    async fn a_429_waits_as_long_as_the_server_says() {
+        let (url, calls) = scripted(vec![(429, vec![("retry-after", "1".into())])]).await;
+        let notices = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&notices);
+        let client = client(&url).with_notifier(move |n| seen.lock().unwrap().push(n));
+        let started = std::time::Instant::now();
+        client.list_page(&query(), first()).await.unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_secs(1),
+            "Retry-After was honoured"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            notices.lock().unwrap()[0].describe(),
+            "rate limited by the server, retrying in 1 s (attempt 2 of 4)"
+        );
+    }
+
+    #[tokio::test]
+    async fn other_client_errors_are_not_retried_and_retries_end() {
+        let (url, calls) = scripted(vec![(400, vec![])]).await;
+        let err = client(&url).list_page(&query(), first()).await.unwrap_err();
+        assert!(matches!(err, ApiError::Http { status: 400, .. }), "{err}");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        let (url, calls) = scripted(vec![(500, vec![]); 10]).await;
+        let err = client(&url).list_page(&query(), first()).await.unwrap_err();
+        assert!(matches!(err, ApiError::Http { status: 500, .. }), "{err}");
+        assert_eq!(calls.load(Ordering::SeqCst), 4, "four attempts in all");
+
+        // A server asking for more than a minute is not waited for.
+        let (url, calls) = scripted(vec![(429, vec![("retry-after", "3600".into())])]).await;
+        let err = client(&url).list_page(&query(), first()).await.unwrap_err();
+        assert!(matches!(err, ApiError::Http { status: 429, .. }), "{err}");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 }

@@ -9,6 +9,7 @@ pub mod filter;
 pub mod plan;
 pub mod query;
 pub mod record;
+pub mod retry;
 pub mod scan;
 
 pub use client::{Client, Connection, Secret};

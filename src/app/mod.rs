@@ -76,6 +76,8 @@ pub enum Msg {
         page: usize,
         result: Result<ScopePage, ApiError>,
     },
+    /// A request is about to be retried: shown in the status line.
+    Retrying(crate::api::retry::RetryNotice),
     /// Time passed: debounce deadlines and the spinner.
     Tick,
     /// SIGTERM, SIGHUP or SIGINT.
@@ -592,6 +594,11 @@ impl App {
                 self.cursor.offset = 0;
                 self.dirty = true;
                 self.fetch_wanted(Motion::Jump, now)
+            }
+            Msg::Retrying(notice) => {
+                self.status = Some(Status::Info(notice.describe()));
+                self.dirty = true;
+                Vec::new()
             }
             Msg::Tick => self.on_tick(now),
             Msg::Terminate => {

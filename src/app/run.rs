@@ -36,6 +36,13 @@ where
     S: Future<Output = ()>,
 {
     let (tx, mut rx) = unbounded_channel::<Msg>();
+    // Retries are shown in the status line as they happen.
+    let client = client.with_notifier({
+        let tx = tx.clone();
+        move |notice| {
+            let _ = tx.send(Msg::Retrying(notice));
+        }
+    });
     let mut requests: Vec<(u64, AbortHandle)> = Vec::new();
     let mut execute = |effects: Vec<Effect>, terminal: &mut Terminal<B>, app: &mut App| {
         for effect in effects {
