@@ -187,6 +187,18 @@ pub struct DatasetArgs {
     /// Seed of the synthetic dataset: the same seed gives the same files.
     #[arg(long, value_name = "S", default_value_t = 42)]
     pub seed: u64,
+
+    /// Fault injection: the share of requests (0–1) answered with a 503, a 429, a body cut
+    /// short or 300 ms of extra latency.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = chaos_rate)]
+    pub chaos: f64,
+}
+
+fn chaos_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err("expected a share between 0 and 1, e.g. 0.1".to_string()),
+    }
 }
 
 #[derive(Debug, Args)]

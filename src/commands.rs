@@ -398,6 +398,7 @@ fn demo_config(args: &DatasetArgs, dialect: &str, api_key: String) -> DemoConfig
         seed: args.seed,
         api_key,
         dialect: dialect.to_string(),
+        chaos: args.chaos,
     }
 }
 

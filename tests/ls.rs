@@ -326,3 +326,37 @@ async fn profiles_supply_the_connection_and_the_key() {
         stderr(&out)
     );
 }
+
+/// Faults injected into one request in eight (503s, 429s, bodies cut short, stalls): retries
+/// make `ls --all` print exactly what a clean server gives.
+#[tokio::test(flavor = "multi_thread")]
+async fn all_survives_a_faulty_server_with_exactly_the_same_output() {
+    let clean = demo(5_000).await;
+    let faulty = DemoServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        DemoConfig {
+            files: 5_000,
+            api_key: KEY.into(),
+            chaos: 0.125,
+            ..DemoConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let good = ls(&clean.base_url, &["--all", "--raw"]).await;
+    // Which requests get a fault follows the server's request count, so this is repeatable.
+    let mut outputs = Vec::new();
+    for _ in 0..3 {
+        let out = ls(&faulty.base_url, &["--all", "--raw", "--jobs", "4"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        outputs.push(out.stdout);
+    }
+    let requests = faulty.stats.requests();
+    for out in outputs {
+        assert!(out == good.stdout, "the same records in the same order");
+    }
+    assert!(
+        requests > 15,
+        "retries happened: {requests} requests for 5 pages × 3 runs"
+    );
+}

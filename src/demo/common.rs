@@ -28,6 +28,8 @@ pub(super) struct Context {
     /// The only accepted credential, whatever header the dialect reads it from.
     pub api_key: String,
     pub latency: Duration,
+    /// The share of requests answered with a fault (see [`super::DemoConfig::chaos`]).
+    pub chaos: f64,
 }
 
 /// How [`serve`] wraps a dialect's router.
@@ -42,6 +44,9 @@ pub(super) struct Plumbing {
 struct Layer {
     stats: Arc<ServerStats>,
     latency: Duration,
+    chaos: f64,
+    /// Numbers requests, so which ones get a fault is reproducible.
+    sequence: std::sync::atomic::AtomicU64,
     is_list: fn(&str) -> bool,
     rate_limit: Option<RateWindow>,
 }
@@ -52,6 +57,8 @@ pub(super) fn serve(router: Router, context: &Context, plumbing: Plumbing) -> Ro
     let layer = Arc::new(Layer {
         stats: Arc::clone(&context.stats),
         latency: context.latency,
+        chaos: context.chaos,
+        sequence: std::sync::atomic::AtomicU64::new(0),
         is_list: plumbing.is_list,
         rate_limit: plumbing.rate_limit.map(RateWindow::new),
     });
@@ -68,6 +75,17 @@ async fn delay_and_count(
     if !layer.latency.is_zero() {
         tokio::time::sleep(layer.latency).await;
     }
+    if layer.chaos > 0.0 {
+        let n = layer.sequence.fetch_add(1, Ordering::Relaxed);
+        let roll = mix(n ^ 0xC4A0_5EED) % 10_000;
+        if (roll as f64) < layer.chaos * 10_000.0 {
+            layer.stats.requests.fetch_add(1, Ordering::Relaxed);
+            if listing {
+                layer.stats.list_requests.fetch_add(1, Ordering::Relaxed);
+            }
+            return fault(roll % 4, next, request).await;
+        }
+    }
     let mut response = next.run(request).await;
     if let Some(window) = &layer.rate_limit {
         window.tag(response.headers_mut(), unix_now());
@@ -78,6 +96,52 @@ async fn delay_and_count(
         layer.stats.list_requests.fetch_add(1, Ordering::Relaxed);
     }
     response
+}
+
+/// One injected fault: a 503, a 429 asking to retry at once, a body cut short (the
+/// connection closes before the promised length), or 300 ms of extra latency.
+async fn fault(kind: u64, next: Next, request: Request) -> Response {
+    match kind {
+        0 => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"success":false,"error":"chaos","message":"injected 503"}"#,
+        )
+            .into_response(),
+        1 => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [
+                (header::RETRY_AFTER, "0"),
+                (header::CONTENT_TYPE, "application/json"),
+            ],
+            r#"{"success":false,"error":"chaos","message":"injected 429"}"#,
+        )
+            .into_response(),
+        2 => {
+            // Half the real body, announced at its full length: the client sees the
+            // connection end early, as when a proxy or the network drops it.
+            let response = next.run(request).await;
+            let (mut parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            let stream = futures::StreamExt::chain(
+                futures::stream::iter([Ok::<_, std::io::Error>(half)]),
+                futures::stream::once(async {
+                    Err(std::io::Error::other("injected: connection dropped"))
+                }),
+            );
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, bytes.len().into());
+            Response::from_parts(parts, axum::body::Body::from_stream(stream))
+        }
+        _ => {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            next.run(request).await
+        }
+    }
 }
 
 /// A fixed one-minute window, aligned to the clock's minutes, as the

@@ -42,6 +42,10 @@ pub struct DemoConfig {
     pub api_key: String,
     /// The API dialect spoken: one of [`DIALECTS`].
     pub dialect: String,
+    /// Fault injection: the share of requests (0.0–1.0) answered with a fault instead — a
+    /// 503, a 429 with `Retry-After: 0`, a body cut short, or extra latency — to test and
+    /// show what clients do with a bad network or server.
+    pub chaos: f64,
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
@@ -73,6 +77,7 @@ impl Default for DemoConfig {
             seed: 42,
             api_key: "demo".to_owned(),
             dialect: "filejar".to_owned(),
+            chaos: 0.0,
         }
     }
 }
@@ -145,6 +150,7 @@ impl DemoServer {
             stats: Arc::clone(&stats),
             api_key: config.api_key,
             latency: config.latency,
+            chaos: config.chaos,
         });
 
         let (shutdown, stop) = oneshot::channel::<()>();
