@@ -74,16 +74,6 @@ impl Prefetch {
         let ahead = (self.speed * horizon).ceil() as usize;
         ahead.clamp(self.base, self.max_ahead.max(self.base))
     }
-
-    /// The smoothed round trip, for the status line and the benchmark.
-    pub fn latency(&self) -> Duration {
-        Duration::from_secs_f64(self.latency)
-    }
-
-    /// The smoothed speed in rows per second.
-    pub fn speed(&self) -> f64 {
-        self.speed
-    }
 }
 
 #[cfg(test)]
