@@ -20,6 +20,8 @@ pub struct AstraCollab;
 pub const CATEGORIES: [&str; 3] = ["image", "document", "video"];
 
 static CAPABILITIES: Capabilities = Capabilities {
+    id: "astracollab",
+    auth: Auth::Bearer,
     sort_fields: &[
         SortField::Name,
         SortField::Size,
@@ -73,16 +75,8 @@ struct Data {
 }
 
 impl Dialect for AstraCollab {
-    fn id(&self) -> &'static str {
-        "astracollab"
-    }
-
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
-    }
-
-    fn auth(&self) -> Auth {
-        Auth::Bearer
     }
 
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec {

@@ -20,6 +20,8 @@ use crate::api::record::FileRecord;
 pub struct FileGuard;
 
 static CAPABILITIES: Capabilities = Capabilities {
+    id: "fileguard",
+    auth: Auth::Bearer,
     sort_fields: &[],
     // Undocumented: the listing is shown as served, and any sort is local.
     default_sort: Sort {
@@ -73,16 +75,8 @@ fn check_status(status: Option<&Value>, message: Option<&Value>) -> Result<(), S
 }
 
 impl Dialect for FileGuard {
-    fn id(&self) -> &'static str {
-        "fileguard"
-    }
-
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
-    }
-
-    fn auth(&self) -> Auth {
-        Auth::Bearer
     }
 
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec {

@@ -16,6 +16,8 @@ use crate::api::query::{ListQuery, Order, Sort, SortField};
 pub struct FileJar;
 
 static CAPABILITIES: Capabilities = Capabilities {
+    id: "filejar",
+    auth: Auth::ApiKeyHeader("x-api-key"),
     sort_fields: &SortField::ALL,
     default_sort: Sort {
         field: SortField::Created,
@@ -49,16 +51,8 @@ struct Envelope {
 }
 
 impl Dialect for FileJar {
-    fn id(&self) -> &'static str {
-        "filejar"
-    }
-
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
-    }
-
-    fn auth(&self) -> Auth {
-        Auth::ApiKeyHeader("x-api-key")
     }
 
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec {

@@ -28,6 +28,8 @@ pub const CATEGORIES: [&str; 6] = [
 ];
 
 static CAPABILITIES: Capabilities = Capabilities {
+    id: "flextell",
+    auth: Auth::Bearer,
     // Flextell's `type` sort orders by category, not by the MIME type filescope shows in its
     // Type column, so a type sort is done locally where the column reads in order.
     sort_fields: &[
@@ -78,16 +80,8 @@ struct Envelope {
 }
 
 impl Dialect for Flextell {
-    fn id(&self) -> &'static str {
-        "flextell"
-    }
-
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
-    }
-
-    fn auth(&self) -> Auth {
-        Auth::Bearer
     }
 
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec {

@@ -55,6 +55,10 @@ pub enum Search {
 /// and does the rest locally over loaded rows.
 #[derive(Debug)]
 pub struct Capabilities {
+    /// The name used on the command line and in profiles, e.g. `filejar`.
+    pub id: &'static str,
+    /// How the API wants its credential.
+    pub auth: Auth,
     /// Fields the server can sort by; empty means no server-side sort.
     pub sort_fields: &'static [SortField],
     /// The order the server lists in when asked for nothing (and, for an API that sorts, the
@@ -162,10 +166,16 @@ pub struct ErrorInfo {
 }
 
 pub trait Dialect: Send + Sync + fmt::Debug {
-    /// The name used on the command line and in profiles, e.g. `filejar`.
-    fn id(&self) -> &'static str;
     fn capabilities(&self) -> &'static Capabilities;
-    fn auth(&self) -> Auth;
+
+    /// The name used on the command line and in profiles, e.g. `filejar`.
+    fn id(&self) -> &'static str {
+        self.capabilities().id
+    }
+
+    fn auth(&self) -> Auth {
+        self.capabilities().auth
+    }
     /// The list request, its path relative to the connection's path prefix.
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec;
     /// Decodes a successful list response to `list_request(query, page)`. Errs only when the

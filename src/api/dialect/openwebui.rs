@@ -23,6 +23,8 @@ struct Envelope {
 const PAGE_SIZE: usize = 50;
 
 static CAPABILITIES: Capabilities = Capabilities {
+    id: "openwebui",
+    auth: Auth::Bearer,
     sort_fields: &[],
     default_sort: Sort {
         field: SortField::Updated,
@@ -64,16 +66,8 @@ fn decode_file(f: &mut Fields<'_>) -> Normalized {
 }
 
 impl Dialect for OpenWebUi {
-    fn id(&self) -> &'static str {
-        "openwebui"
-    }
-
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
-    }
-
-    fn auth(&self) -> Auth {
-        Auth::Bearer
     }
 
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec {
