@@ -93,7 +93,12 @@ fn answer_all(app: &mut App, mut effects: Vec<Effect>, total: usize, now: Instan
 
 /// An app showing the first page of a `total`-row listing on a 120x40 screen.
 fn started(total: usize) -> (App, Instant) {
-    let mut app = app();
+    started_on("filejar", total)
+}
+
+/// Like [`started`], for any dialect.
+fn started_on(dialect: &str, total: usize) -> (App, Instant) {
+    let mut app = app_for(dialect);
     let now = Instant::now();
     let effects = app.start(120, 40, now);
     assert_eq!(
@@ -425,10 +430,7 @@ fn shown_sizes(app: &App, n: usize) -> Vec<u64> {
 
 #[test]
 fn a_sort_the_api_cannot_do_is_local_over_what_is_loaded() {
-    let mut app = app_for("fileguard");
-    let now = Instant::now();
-    let effects = app.start(120, 40, now);
-    answer_all(&mut app, effects, 350, now);
+    let (mut app, now) = started_on("fileguard", 350);
     assert!(
         app.view.is_none(),
         "the server's own order needs no local work"
@@ -480,10 +482,7 @@ fn a_sort_the_api_cannot_do_is_local_over_what_is_loaded() {
 
 #[test]
 fn the_selection_stays_on_its_file_while_pages_merge_in() {
-    let mut app = app_for("fileguard");
-    let now = Instant::now();
-    let effects = app.start(120, 40, now);
-    answer_all(&mut app, effects, 350, now);
+    let (mut app, now) = started_on("fileguard", 350);
     app.update(key('o'), now);
     let effects = app.update(key('s'), now);
     answer_all(&mut app, effects, 350, now);
@@ -502,10 +501,7 @@ fn the_selection_stays_on_its_file_while_pages_merge_in() {
 
 #[test]
 fn a_local_filter_scrolls_on_by_fetching_the_next_pages() {
-    let mut app = app_for("fileguard");
-    let now = Instant::now();
-    let effects = app.start(120, 40, now);
-    answer_all(&mut app, effects, 1_000, now);
+    let (mut app, now) = started_on("fileguard", 1_000);
     app.update(key('/'), now);
     for c in "size>=950".chars() {
         app.update(key(c), now);
@@ -548,10 +544,7 @@ fn a_filter_the_api_cannot_take_is_an_error_and_changes_nothing() {
 
 #[test]
 fn the_full_record_is_fetched_once_the_selection_rests() {
-    let mut app = app_for("fileguard");
-    let now = Instant::now();
-    let effects = app.start(120, 40, now);
-    answer_all(&mut app, effects, 350, now);
+    let (mut app, now) = started_on("fileguard", 350);
     let details = |effects: &[Effect]| -> Vec<String> {
         effects
             .iter()
@@ -717,10 +710,7 @@ fn scrolling_far_keeps_memory_bounded_and_refetches_what_was_forgotten() {
 
 #[test]
 fn a_change_only_the_client_makes_reorders_what_is_loaded_without_fetching() {
-    let mut app = app_for("fileguard");
-    let now = Instant::now();
-    let effects = app.start(120, 40, now);
-    answer_all(&mut app, effects, 350, now);
+    let (mut app, now) = started_on("fileguard", 350);
     app.update(key('o'), now);
     let effects = app.update(key('s'), now);
     answer_all(&mut app, effects, 350, now);
