@@ -318,3 +318,46 @@ async fn the_event_loop_end_to_end_on_a_test_backend() {
         "the oldest file {oldest:?} is on screen:\n{screen}"
     );
 }
+
+/// The explorer against a server that faults one request in six: with retries, scrolling
+/// through the whole listing shows exactly the dataset, row for row.
+#[tokio::test]
+async fn scrolling_a_faulty_server_shows_exactly_the_dataset() {
+    let config = filescope::demo::DemoConfig {
+        files: 1_500,
+        api_key: "test-key".into(),
+        chaos: 1.0 / 6.0,
+        ..filescope::demo::DemoConfig::default()
+    };
+    let server = filescope::demo::DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    let mut conn = filescope::api::Connection::new(
+        filescope::api::dialect::by_id("filejar").unwrap(),
+        server.base_url.parse().unwrap(),
+        Some(filescope::api::Secret::new("test-key")),
+    );
+    conn.retry.base = Duration::from_millis(5);
+    let client = filescope::api::Client::new(conn).unwrap();
+    let mut app = filejar_app(100);
+    started(&mut app, &client).await;
+    let mut pages_done = 0;
+    while app.cursor.selected + 1 < 1_500 {
+        let effects = app.update(
+            Msg::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)),
+            Instant::now(),
+        );
+        pages_done += settle(&mut app, &client, effects).await;
+    }
+    assert!(pages_done >= 14, "the listing was read page by page");
+    assert!(
+        server.stats.requests() > 15,
+        "faults were met and retried: {} requests",
+        server.stats.requests()
+    );
+    let expected: Vec<String> = (0..1_500)
+        .rev()
+        .map(|i| server.dataset.file(i).file_name)
+        .collect();
+    assert_eq!(loaded_names(&app, 0..1_500), expected);
+}
