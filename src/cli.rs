@@ -53,6 +53,11 @@ pub struct ConnectArgs {
     /// (Open WebUI: /api/v1 by default, /api on older servers).
     #[arg(long, value_name = "PATH", value_parser = parse_prefix)]
     pub path_prefix: Option<String>,
+
+    /// Do not verify the server's TLS certificate (a test server's self-signed one, say).
+    /// The explorer's header says so in red for as long as it runs.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Subcommand)]

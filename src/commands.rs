@@ -165,6 +165,11 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
     };
     // Flags add to (and for the prefix, override) what a profile says.
     conn.headers.extend(args.headers);
+    if args.insecure {
+        conn.insecure = true;
+        eprintln!("filescope: warning: --insecure: the server's TLS certificate is not verified");
+        tracing::warn!("TLS certificate verification is off (--insecure)");
+    }
     if args.path_prefix.is_some() {
         conn.path_prefix = args.path_prefix;
     }
@@ -442,7 +447,9 @@ async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
     };
     let client = Client::new(conn)?;
     let page_size = dialect.capabilities().ui_page_size;
+    let insecure = client.connection().insecure;
     let mut app = App::new(info, dialect, page_size);
+    app.insecure = insecure;
     ui_settings(&mut app)?;
     let mut terminal = tui::init().context("cannot set up the terminal")?;
     let events = crossterm::event::EventStream::new();

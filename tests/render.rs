@@ -434,3 +434,16 @@ fn astracollab_folder_totals_come_from_the_api_in_the_insight_view() {
     );
     assert!(screen[big].contains("4.7 GiB") && screen[big].contains("12 files"));
 }
+
+#[test]
+fn insecure_connections_say_so_in_the_header() {
+    let mut app = app_showing(&NAMES, 4, 120, 5);
+    assert!(!render(&app, 120, 5)[0].contains("TLS NOT VERIFIED"));
+    app.insecure = true;
+    let screen = render(&app, 120, 5);
+    assert!(
+        screen[0].contains("TLS NOT VERIFIED (--insecure)"),
+        "{}",
+        show(&screen)
+    );
+}

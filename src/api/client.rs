@@ -57,6 +57,9 @@ pub struct Connection {
     pub max_body_bytes: usize,
     /// When and how long to retry failed requests.
     pub retry: RetryPolicy,
+    /// Accept any TLS certificate (`--insecure`): for a test server with a self-signed
+    /// certificate, never the default.
+    pub insecure: bool,
 }
 
 impl Connection {
@@ -74,6 +77,7 @@ impl Connection {
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 << 20,
             retry: RetryPolicy::default(),
+            insecure: false,
         }
     }
 }
@@ -138,6 +142,7 @@ impl Client {
             .connect_timeout(conn.connect_timeout)
             .timeout(conn.request_timeout)
             .redirect(same_origin_redirects())
+            .danger_accept_invalid_certs(conn.insecure)
             .build()
             .map_err(|e| ApiError::Config(format!("cannot set up HTTP: {}", e.without_url())))?;
         Ok(Client {

@@ -267,6 +267,8 @@ pub struct App {
     pub columns: Vec<String>,
     /// No colours: the mono theme, or NO_COLOR in the environment.
     pub mono: bool,
+    /// TLS verification is off (`--insecure`): the header says so.
+    pub insecure: bool,
     pub dialect: Arc<dyn Dialect>,
     pub caps: &'static Capabilities,
     /// The order the user asked for (server-side or local); `None` is the server's own,
@@ -335,6 +337,7 @@ impl App {
             date_format: crate::text::DEFAULT_DATE_FORMAT.to_string(),
             columns: crate::config::COLUMNS.map(str::to_string).to_vec(),
             mono: false,
+            insecure: false,
             dialect,
             caps,
             sort: caps.order_known.then_some(caps.default_sort),

@@ -123,6 +123,16 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         Span::styled(sanitize(&app.conn.label).into_owned(), Style::new().bold()),
         Span::raw(format!(" ({})", app.conn.dialect)),
     ];
+    if app.insecure {
+        left.push(Span::raw(" "));
+        left.push(Span::styled(
+            " TLS NOT VERIFIED (--insecure) ",
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
     if let Some(scope) = &app.scope {
         left.push(Span::raw(" · "));
         left.push(Span::raw(sanitize(scope).into_owned()));
