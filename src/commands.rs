@@ -118,6 +118,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// `FILESCOPE_API_KEY`, or a profile (`-p NAME`, else the configuration's default_profile).
 /// `Ok(None)` when nothing says which API to open. Errors are one line, for exit status 2.
 fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
+    let path = config::config_path();
+    let loaded = match &path {
+        Some(path) => config::load(path).map_err(|e| e.to_string())?,
+        None => None,
+    };
     let mut conn = if let (Some(dialect_id), Some(url)) = (args.dialect, args.url) {
         let dialect = dialect::by_id(&dialect_id).ok_or("unknown dialect")?;
         let key = std::env::var("FILESCOPE_API_KEY")
@@ -126,11 +131,6 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
             .map(|k| Secret::new(k.trim()));
         Connection::new(dialect, url, key)
     } else {
-        let path = config::config_path();
-        let loaded = match &path {
-            Some(path) => config::load(path).map_err(|e| e.to_string())?,
-            None => None,
-        };
         let default = loaded
             .as_ref()
             .and_then(|l| l.config.default_profile.as_ref())
@@ -138,7 +138,7 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
         let Some(name) = args.profile.or(default) else {
             return Ok(None);
         };
-        let Some(loaded) = loaded else {
+        let Some(loaded) = &loaded else {
             let shown = path.map_or("nowhere".to_string(), |p| p.display().to_string());
             return Err(format!(
                 "profile {name:?}: no configuration file at {shown}; `filescope config init` writes one"
@@ -163,6 +163,12 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
         conn.path_prefix = profile.path_prefix.clone();
         conn
     };
+    if let Some(loaded) = &loaded {
+        let network = &loaded.config.network;
+        conn.connect_timeout = Duration::from_secs_f64(network.connect_timeout_secs);
+        conn.request_timeout = Duration::from_secs_f64(network.request_timeout_secs);
+        conn.max_body_bytes = network.max_body_mb << 20;
+    }
     // Flags add to (and for the prefix, override) what a profile says.
     conn.headers.extend(args.headers);
     if args.insecure {

@@ -47,6 +47,8 @@ pub struct Config {
     pub profiles: BTreeMap<String, Profile>,
     #[serde(default)]
     pub ui: Ui,
+    #[serde(default)]
+    pub network: Network,
     /// Key bindings of the list view: action name → keys, replacing the defaults.
     #[serde(default)]
     pub keys: BTreeMap<String, Spanned<Vec<String>>>,
@@ -83,6 +85,28 @@ pub struct Ui {
     pub theme: Spanned<String>,
     /// Rows kept in memory; pages far from the screen beyond this are fetched again if needed.
     pub max_loaded_rows: usize,
+}
+
+/// Timeouts and limits of every request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Network {
+    /// Seconds to wait for a connection.
+    pub connect_timeout_secs: f64,
+    /// Seconds a whole request (connect, send, read the answer) may take.
+    pub request_timeout_secs: f64,
+    /// Answers larger than this many MiB are refused.
+    pub max_body_mb: usize,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            connect_timeout_secs: 10.0,
+            request_timeout_secs: 30.0,
+            max_body_mb: 64,
+        }
+    }
 }
 
 /// The table's optional columns.
@@ -208,6 +232,20 @@ fn check(loaded: &Loaded) -> Result<(), ConfigError> {
                 COLUMNS.join(", ")
             ),
         ));
+    }
+    let n = &config.network;
+    let sane = |secs: f64| secs.is_finite() && (0.1..=3600.0).contains(&secs);
+    if !sane(n.connect_timeout_secs)
+        || !sane(n.request_timeout_secs)
+        || !(1..=4096).contains(&n.max_body_mb)
+    {
+        return Err(ConfigError {
+            path: loaded.path.clone(),
+            at: None,
+            message:
+                "network: timeouts are seconds between 0.1 and 3600, max_body_mb between 1 and 4096"
+                    .to_string(),
+        });
     }
     if !matches!(config.ui.theme.get_ref().as_str(), "default" | "mono") {
         return Err(loaded.error_at(
@@ -454,6 +492,11 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # theme = "default"                          # or "mono": no colours (NO_COLOR does the same)
 # max_loaded_rows = 100000                   # memory budget; far pages are fetched again
 
+[network]
+# connect_timeout_secs = 10
+# request_timeout_secs = 30
+# max_body_mb = 64                           # larger answers are refused
+
 [keys]
 # Replace the keys of an action (names as in `filescope`'s help, e.g. quit, down, filter):
 # quit = ["q", "ctrl-q"]
@@ -626,6 +669,16 @@ api_key_env = "PROD_KEY"
             err,
             "config /tmp/c.toml:2:8: keys.quit: j is bound to both down and quit"
         );
+    }
+
+    #[test]
+    fn network_limits_are_read_and_checked() {
+        let loaded = parse_text("[network]\nrequest_timeout_secs = 5\nmax_body_mb = 8\n").unwrap();
+        assert_eq!(loaded.config.network.request_timeout_secs, 5.0);
+        assert_eq!(loaded.config.network.connect_timeout_secs, 10.0);
+        assert_eq!(loaded.config.network.max_body_mb, 8);
+        assert!(parse_text("[network]\nmax_body_mb = 0\n").is_err());
+        assert!(parse_text("[network]\nrequest_timeout_secs = -1\n").is_err());
     }
 
     #[test]
