@@ -920,3 +920,29 @@ fn no_stale_row_is_ever_shown_under_random_latency() {
         }
     }
 }
+
+#[test]
+fn rapid_resizes_down_to_one_cell_never_panic_and_keep_the_selection_valid() {
+    let (mut app, now) = started(10_000);
+    let mut rng = 7_u64;
+    for _ in 0..2_000 {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let (w, h) = ((rng >> 33) as u16 % 300, (rng >> 50) as u16 % 100);
+        app.update(
+            Msg::Resize {
+                width: w,
+                height: h,
+            },
+            now,
+        );
+        if rng.is_multiple_of(3) {
+            app.update(key('j'), now);
+        }
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(w.max(1), h.max(1))).unwrap();
+        terminal.draw(|f| crate::ui::draw(f, &app)).unwrap();
+        assert!(app.cursor.selected < app.row_count().max(1));
+    }
+}

@@ -607,4 +607,34 @@ mod tests {
         list.apply(list.generation(), 1, Ok(page(0, 3, Some(10))));
         assert!(matches!(list.row(5), Row::Failed(_)));
     }
+
+    #[test]
+    fn a_total_that_changes_between_pages_is_taken_as_the_latest_word() {
+        let mut list = PagedList::new(10);
+        let g = list.reset();
+        list.request_rows(0..30);
+        list.apply(g, 1, Ok(page(0, 10, Some(1_000))));
+        assert_eq!(list.row_count(), 1_000);
+        // Files were deleted meanwhile: the next page says 25.
+        list.apply(g, 3, Ok(page(20, 5, Some(25))));
+        assert_eq!(list.row_count(), 25);
+        assert!(matches!(list.row(24), Row::Loaded(_)));
+        // Nothing is asked for beyond the new end.
+        assert!(list.request_rows(25..100).is_empty());
+        assert_eq!(list.page_count(), Some(3));
+    }
+
+    #[test]
+    fn duplicate_ids_across_pages_are_shown_as_the_server_sent_them() {
+        // A file inserted at the top between two page requests shifts the listing: the
+        // last row of page 1 comes again as the first of page 2. Both are shown, in place;
+        // nothing is hidden or reordered behind the user's back.
+        let mut list = PagedList::new(3);
+        let g = list.reset();
+        list.request_rows(0..6);
+        list.apply(g, 1, Ok(page(0, 3, Some(7))));
+        list.apply(g, 2, Ok(page(2, 3, Some(7))));
+        let ids: Vec<String> = (0..6).map(|i| list.record(i).unwrap().id.clone()).collect();
+        assert_eq!(ids, ["id-0", "id-1", "id-2", "id-2", "id-3", "id-4"]);
+    }
 }
