@@ -593,4 +593,53 @@ mod retry_tests {
         assert!(matches!(err, ApiError::Http { status: 429, .. }), "{err}");
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
+
+    #[tokio::test]
+    async fn a_redirect_to_another_origin_is_not_followed_with_the_key() {
+        // B would record any request it gets, with its x-api-key header.
+        let seen = Arc::new(Mutex::new(Vec::<Option<String>>::new()));
+        let log = Arc::clone(&seen);
+        let b = axum::Router::new().fallback(move |headers: AxumHeaders| {
+            let log = Arc::clone(&log);
+            async move {
+                let key = headers
+                    .get("x-api-key")
+                    .map(|v| v.to_str().unwrap_or("").to_string());
+                log.lock().unwrap().push(key);
+                r#"{"files": []}"#
+            }
+        });
+        let lb = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let b_url = format!("http://{}", lb.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(lb, b).await });
+        // A redirects every listing to B: same host, another port, so another origin.
+        let target = format!("{b_url}/v1/files/organization-files");
+        let a = axum::Router::new().route(
+            "/v1/files/organization-files",
+            get(move || {
+                let target = target.clone();
+                async move { axum::response::Redirect::temporary(&target) }
+            }),
+        );
+        let la = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let a_url = format!("http://{}", la.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(la, a).await });
+
+        let conn = Connection::new(
+            by_id("filejar").unwrap(),
+            a_url.parse().unwrap(),
+            Some(Secret::new("sk-redirect-canary")),
+        );
+        let err = Client::new(conn)
+            .unwrap()
+            .list_page(&query(), first())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ApiError::CrossOriginRedirect { .. }), "{err}");
+        assert!(err.to_string().contains("not followed"), "{err}");
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "B was never asked, so never saw the key"
+        );
+    }
 }
