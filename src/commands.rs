@@ -168,6 +168,7 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
         conn.connect_timeout = Duration::from_secs_f64(network.connect_timeout_secs);
         conn.request_timeout = Duration::from_secs_f64(network.request_timeout_secs);
         conn.max_body_bytes = network.max_body_mb << 20;
+        conn.retry.attempts = network.attempts;
     }
     // Flags add to (and for the prefix, override) what a profile says.
     conn.headers.extend(args.headers);

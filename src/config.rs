@@ -97,6 +97,8 @@ pub struct Network {
     pub request_timeout_secs: f64,
     /// Answers larger than this many MiB are refused.
     pub max_body_mb: usize,
+    /// Attempts per request when the server or the network fails (1 = never retry).
+    pub attempts: u32,
 }
 
 impl Default for Network {
@@ -105,6 +107,7 @@ impl Default for Network {
             connect_timeout_secs: 10.0,
             request_timeout_secs: 30.0,
             max_body_mb: 64,
+            attempts: 4,
         }
     }
 }
@@ -238,13 +241,16 @@ fn check(loaded: &Loaded) -> Result<(), ConfigError> {
     if !sane(n.connect_timeout_secs)
         || !sane(n.request_timeout_secs)
         || !(1..=4096).contains(&n.max_body_mb)
+        || !(1..=20).contains(&n.attempts)
     {
         return Err(ConfigError {
             path: loaded.path.clone(),
             at: None,
-            message:
-                "network: timeouts are seconds between 0.1 and 3600, max_body_mb between 1 and 4096"
-                    .to_string(),
+            message: concat!(
+                "network: timeouts are seconds between 0.1 and 3600, max_body_mb between 1 ",
+                "and 4096, attempts between 1 and 20"
+            )
+            .to_string(),
         });
     }
     if !matches!(config.ui.theme.get_ref().as_str(), "default" | "mono") {
@@ -496,6 +502,7 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # connect_timeout_secs = 10
 # request_timeout_secs = 30
 # max_body_mb = 64                           # larger answers are refused
+# attempts = 4                               # per request, on 429/5xx/network errors
 
 [keys]
 # Replace the keys of an action (names as in `filescope`'s help, e.g. quit, down, filter):
@@ -678,6 +685,15 @@ api_key_env = "PROD_KEY"
         assert_eq!(loaded.config.network.connect_timeout_secs, 10.0);
         assert_eq!(loaded.config.network.max_body_mb, 8);
         assert!(parse_text("[network]\nmax_body_mb = 0\n").is_err());
+        assert!(parse_text("[network]\nattempts = 0\n").is_err());
+        assert_eq!(
+            parse_text("[network]\nattempts = 8\n")
+                .unwrap()
+                .config
+                .network
+                .attempts,
+            8
+        );
         assert!(parse_text("[network]\nrequest_timeout_secs = -1\n").is_err());
     }
 

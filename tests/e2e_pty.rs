@@ -153,18 +153,19 @@ fn demo_shows_rows_jumps_to_the_end_and_quits_cleanly() {
     s.assert_no_raw_hostile_bytes();
 }
 
+/// SIGTERM (a kill), SIGHUP (the SSH session dropped) and SIGINT (`kill -INT`) each end the
+/// program with the terminal restored: main screen, cursor shown.
 #[test]
-fn sigterm_restores_the_terminal() {
-    let mut s = spawn(&["demo", "--files", "200"], "sigterm");
-    s.wait_for("row 1 of 200");
-    let pid = s.child.process_id().expect("a pid") as i32;
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    s.wait_exit();
-    s.assert_restored();
+fn termination_signals_restore_the_terminal() {
+    use nix::sys::signal::Signal;
+    for signal in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
+        let mut s = spawn(&["demo", "--files", "200"], signal.as_str());
+        s.wait_for("row 1 of 200");
+        let pid = s.child.process_id().expect("a pid") as i32;
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).unwrap();
+        s.wait_exit();
+        s.assert_restored();
+    }
 }
 
 #[test]

@@ -360,3 +360,33 @@ async fn all_survives_a_faulty_server_with_exactly_the_same_output() {
         "retries happened: {requests} requests for 5 pages × 3 runs"
     );
 }
+
+/// `[network] attempts` reaches the client: a server that is always unavailable is asked exactly
+/// that many times before `ls` gives up with exit 4.
+#[tokio::test(flavor = "multi_thread")]
+async fn network_attempts_from_the_configuration_bound_the_retries() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let app = axum::Router::new().route(
+        "/v1/files/organization-files",
+        axum::routing::get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async { (axum::http::StatusCode::SERVICE_UNAVAILABLE, "down") }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let config = |attempts: u32| {
+        format!(
+            "[profiles.flaky]\ndialect = \"filejar\"\nurl = \"{url}\"\napi_key_env = \"LS_TEST_KEY\"\n[network]\nattempts = {attempts}\n"
+        )
+    };
+    for attempts in [1, 3] {
+        asked.store(0, Ordering::SeqCst);
+        let out = ls_profile(&config(attempts), &["-p", "flaky"], &[("LS_TEST_KEY", KEY)]).await;
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+        assert_eq!(asked.load(Ordering::SeqCst), attempts as usize);
+    }
+}
