@@ -6,11 +6,13 @@
 //! - [`app`]: application state, key handling and the event loop that ties them together.
 //! - [`ui`]: views that only draw from state.
 //! - [`tui`]: terminal setup and restore (panic hook, signals, suspend).
+//! - [`clipboard`]: OSC 52 and clipboard commands (pure: decides and builds bytes).
 //! - [`demo`]: the embedded demo server, an honest stand-in for the real services.
 
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod demo;
