@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 /// True for characters that must never reach the terminal as they are: C0 and C1 controls,
 /// DEL, bidirectional overrides and isolates (which can disguise `exe` as `pdf`), and the
 /// invisible separators that break lines or hide text.
-fn is_unsafe(c: char) -> bool {
+pub fn is_unsafe(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{1f}'
         | '\u{7f}'..='\u{9f}'

@@ -95,8 +95,11 @@ impl fmt::Debug for Notifier {
 /// A cheap-to-clone handle for making requests over one connection.
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
-    conn: Arc<Connection>,
+    pub(super) http: reqwest::Client,
+    /// For links away from the API (CDNs, signed storage URLs): no credential, no extra
+    /// headers, redirects followed, and no limit on the whole transfer, only on silences.
+    pub(super) bare: reqwest::Client,
+    pub(super) conn: Arc<Connection>,
     notify: Option<Notifier>,
 }
 
@@ -141,12 +144,22 @@ impl Client {
             .default_headers(headers)
             .connect_timeout(conn.connect_timeout)
             .timeout(conn.request_timeout)
+            .read_timeout(conn.request_timeout)
             .redirect(same_origin_redirects())
+            .danger_accept_invalid_certs(conn.insecure)
+            .build()
+            .map_err(|e| ApiError::Config(format!("cannot set up HTTP: {}", e.without_url())))?;
+        let bare = reqwest::Client::builder()
+            .user_agent(concat!("filescope/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(conn.connect_timeout)
+            .read_timeout(conn.request_timeout)
+            .redirect(reqwest::redirect::Policy::limited(10))
             .danger_accept_invalid_certs(conn.insecure)
             .build()
             .map_err(|e| ApiError::Config(format!("cannot set up HTTP: {}", e.without_url())))?;
         Ok(Client {
             http,
+            bare,
             conn: Arc::new(conn),
             notify: None,
         })
@@ -251,7 +264,7 @@ impl Client {
     }
 
     /// GETs a dialect request and decodes a successful answer; errors in the API's envelope.
-    async fn get_decoded<T>(
+    pub(super) async fn get_decoded<T>(
         &self,
         spec: &RequestSpec,
         decode: impl FnOnce(&[u8]) -> Result<T, String>,
@@ -270,11 +283,28 @@ impl Client {
     /// GETs a URL and returns its status and body, turning every transport failure into one
     /// readable error. HTTP error statuses are the caller's to judge.
     async fn send(&self, url: &Url) -> Result<(StatusCode, Vec<u8>), ApiError> {
+        self.with_retries(url, || self.send_once(reqwest::Method::GET, url))
+            .await
+            .map(|(status, body, _)| (status, body))
+    }
+
+    /// Makes a request through `once` until it succeeds, fails for good, or the attempts run
+    /// out: connect errors, timeouts, 429 and 5xx are retried with backoff (429 as long as the
+    /// server asks), anything else is returned as it came.
+    pub(super) async fn with_retries<T, F, Fut>(
+        &self,
+        url: &Url,
+        mut once: F,
+    ) -> Result<(StatusCode, T, HeaderMap), ApiError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<(StatusCode, T, HeaderMap), ApiError>>,
+    {
         let policy = self.conn.retry;
         let seed = retry::jitter_seed();
         let mut attempt = 1;
         loop {
-            let outcome = self.send_once(url).await;
+            let outcome = once().await;
             let (reason, server_wait) = match &outcome {
                 Ok((status, _, headers)) if retry::retryable_status(status.as_u16()) => {
                     let reason = if status.as_u16() == 429 {
@@ -289,12 +319,12 @@ impl Client {
                 }
                 Err(ApiError::Network { .. }) => ("cannot reach the server".to_string(), None),
                 Err(ApiError::Timeout { .. }) => ("the server did not answer".to_string(), None),
-                _ => return outcome.map(|(status, body, _)| (status, body)),
+                _ => return outcome,
             };
             let wait = server_wait
                 .unwrap_or_else(|| retry::backoff(&policy, attempt + 1, seed ^ u64::from(attempt)));
             if attempt >= policy.attempts || wait > policy.max_wait {
-                return outcome.map(|(status, body, _)| (status, body));
+                return outcome;
             }
             attempt += 1;
             tracing::info!(url = %display_url(url), attempt, wait_ms = wait.as_millis() as u64, %reason, "retrying");
@@ -310,12 +340,16 @@ impl Client {
         }
     }
 
-    /// One GET: status, body (bounded) and headers; transport failures as errors.
-    async fn send_once(&self, url: &Url) -> Result<(StatusCode, Vec<u8>, HeaderMap), ApiError> {
+    /// One request: status, body (bounded) and headers; transport failures as errors.
+    pub(super) async fn send_once(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+    ) -> Result<(StatusCode, Vec<u8>, HeaderMap), ApiError> {
         let shown = display_url(url);
         let mut response = self
             .http
-            .get(url.clone())
+            .request(method, url.clone())
             .send()
             .await
             .map_err(|e| self.transport_error(&shown, e))?;
@@ -349,7 +383,7 @@ impl Client {
         Ok((status, body, headers))
     }
 
-    fn transport_error(&self, shown: &str, err: reqwest::Error) -> ApiError {
+    pub(super) fn transport_error(&self, shown: &str, err: reqwest::Error) -> ApiError {
         // `without_url` keeps query strings (signatures, tokens) out of the message.
         let err = err.without_url();
         if err.is_timeout() {
@@ -364,7 +398,7 @@ impl Client {
         }
     }
 
-    fn http_error(&self, status: StatusCode, url: String, body: &[u8]) -> ApiError {
+    pub(super) fn http_error(&self, status: StatusCode, url: String, body: &[u8]) -> ApiError {
         let info = self.dialect().decode_error(body);
         let (code, message) = match info {
             Some(info) => (info.code, info.message),

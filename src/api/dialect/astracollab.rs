@@ -197,6 +197,26 @@ impl Dialect for AstraCollab {
         })
     }
 
+    /// The list's `url` is the storage object, which needs a presigned link: `/v1/files/{id}`
+    /// hands one out as `downloadUrl`.
+    fn content_source(&self, record: &crate::api::FileRecord) -> super::ContentSource {
+        super::ContentSource::Resolve {
+            request: RequestSpec {
+                path: format!("/v1/files/{}", super::path_segment(&record.id)),
+                query: vec![("expires", "900".to_string())],
+            },
+            pointer: "/data/downloadUrl",
+        }
+    }
+
+    /// Not in the spec's endpoint list; the REST form of `/v1/files/{id}` [guess].
+    fn delete_request(&self, id: &str) -> Option<RequestSpec> {
+        Some(RequestSpec {
+            path: format!("/v1/files/{}", super::path_segment(id)),
+            query: Vec::new(),
+        })
+    }
+
     /// `{"success": false, "error": {"code", "message", "details": {param: reason}}}`.
     fn decode_error(&self, body: &[u8]) -> Option<ErrorInfo> {
         let info = super::common_error(body)?;

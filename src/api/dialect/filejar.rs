@@ -139,6 +139,10 @@ impl Dialect for FileJar {
         })
     }
 
+    fn storage_key(&self, record: &crate::api::FileRecord) -> Option<String> {
+        super::raw_str(record, "/key")
+    }
+
     fn decode_error(&self, body: &[u8]) -> Option<ErrorInfo> {
         super::common_error(body)
     }

@@ -158,6 +158,35 @@ impl ScopeKind {
     }
 }
 
+/// Where a file's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContentSource {
+    /// An absolute link in the record (FileJar's CDN `url`, Flextell's signed `temporary_url`).
+    /// The credential goes with it only when it is on the API's own origin.
+    Link(String),
+    /// An endpoint of the API itself, fetched with the credential (Open WebUI's
+    /// `/files/{id}/content`).
+    Endpoint(RequestSpec),
+    /// An endpoint that answers with a fresh link, found at this JSON pointer (FileGuard's
+    /// `/files/{id}`, AstraCollab's `/v1/files/{id}`).
+    Resolve {
+        request: RequestSpec,
+        pointer: &'static str,
+    },
+    /// The bytes cannot be fetched; why.
+    Unavailable(String),
+}
+
+/// Reads a string at a JSON pointer of a record's raw object.
+pub(crate) fn raw_str(record: &FileRecord, pointer: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(record.raw.get()).ok()?;
+    value
+        .pointer(pointer)
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
 /// An API's own description of a failure, read from its error envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorInfo {
@@ -203,6 +232,46 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// Decodes the answer to [`Dialect::detail_request`].
     fn decode_detail(&self, _body: &[u8]) -> Result<FileRecord, String> {
         Err("this API has no single-file endpoint".to_string())
+    }
+
+    /// Where the file's bytes come from; by default the record's own link.
+    fn content_source(&self, record: &FileRecord) -> ContentSource {
+        match &record.url {
+            Some(url) if !url.is_empty() => ContentSource::Link(url.clone()),
+            _ => ContentSource::Unavailable("the record has no link to its content".to_string()),
+        }
+    }
+
+    /// Whether resolving a link has a cost the user should know about (FileGuard counts every
+    /// link handed out as a download), so it is only done when asked.
+    fn link_counts_as_download(&self) -> bool {
+        false
+    }
+
+    /// The SHA-256 of the content (lowercase hex) when the record publishes one.
+    fn sha256(&self, _record: &FileRecord) -> Option<String> {
+        None
+    }
+
+    /// Whether the checksum is only in the single-file record (FileGuard's `/metadata`).
+    fn sha256_in_detail(&self) -> bool {
+        false
+    }
+
+    /// An endpoint with the file's extracted text, and the JSON pointer of the text in its
+    /// answer (Open WebUI's `/files/{id}/data/content`).
+    fn text_request(&self, _id: &str) -> Option<(RequestSpec, &'static str)> {
+        None
+    }
+
+    /// The request that deletes a file (sent as DELETE), where the API has one.
+    fn delete_request(&self, _id: &str) -> Option<RequestSpec> {
+        None
+    }
+
+    /// Where the storage keeps the file (FileJar's `key`, Open WebUI's server `path`).
+    fn storage_key(&self, _record: &FileRecord) -> Option<String> {
+        None
     }
 
     /// What the API groups files in, if it lists such groups.

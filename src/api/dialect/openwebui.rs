@@ -140,6 +140,34 @@ impl Dialect for OpenWebUi {
         })
     }
 
+    fn content_source(&self, record: &crate::api::FileRecord) -> super::ContentSource {
+        super::ContentSource::Endpoint(RequestSpec {
+            path: format!("/files/{}/content", super::path_segment(&record.id)),
+            query: Vec::new(),
+        })
+    }
+
+    fn text_request(&self, id: &str) -> Option<(RequestSpec, &'static str)> {
+        Some((
+            RequestSpec {
+                path: format!("/files/{}/data/content", super::path_segment(id)),
+                query: Vec::new(),
+            },
+            "/content",
+        ))
+    }
+
+    fn delete_request(&self, id: &str) -> Option<RequestSpec> {
+        Some(RequestSpec {
+            path: format!("/files/{}", super::path_segment(id)),
+            query: Vec::new(),
+        })
+    }
+
+    fn storage_key(&self, record: &crate::api::FileRecord) -> Option<String> {
+        super::raw_str(record, "/path")
+    }
+
     /// FastAPI's `{"detail": "…"}`, or for 422 a list of `{loc, msg}`.
     fn decode_error(&self, body: &[u8]) -> Option<ErrorInfo> {
         let value: Value = serde_json::from_slice(body).ok()?;

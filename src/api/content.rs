@@ -1,0 +1,597 @@
+//! A file's bytes and what else the API can do with one file: resolve a download link (each
+//! dialect its own way), read the first bytes or the extracted text for a preview, download
+//! to disk with resume and checksum, delete, and say the listing request as a curl command.
+//! Links are secrets (signed URLs): they appear in no log line and no error message.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_RANGE, HeaderMap, RANGE};
+use reqwest::{StatusCode, Url};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::client::Client;
+use super::dialect::{ContentSource, PageRequest};
+use super::error::{ApiError, display_url};
+use super::query::ListQuery;
+use super::record::FileRecord;
+
+/// Where to fetch a file's bytes, and whether the credential goes along (only to the API's own
+/// origin). `Debug` hides the query string, where signatures live.
+#[derive(Clone)]
+pub struct ContentLink {
+    pub url: Url,
+    pub authed: bool,
+}
+
+impl fmt::Debug for ContentLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ContentLink({}, authed: {})",
+            display_url(&self.url),
+            self.authed
+        )
+    }
+}
+
+/// How far a download has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: u64,
+    /// The whole size, once the server has said.
+    pub total: Option<u64>,
+}
+
+/// A finished download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub path: PathBuf,
+    pub bytes: u64,
+    /// The SHA-256 the API published was checked and matched.
+    pub verified: bool,
+    /// Bytes that were already on disk from an earlier attempt and were not fetched again.
+    pub resumed_from: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("{0}")]
+    Api(#[from] ApiError),
+    #[error("cannot write {path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error(
+        "checksum mismatch: the API publishes sha256 {expected}, the bytes received hash to {actual}; nothing was saved"
+    )]
+    Checksum { expected: String, actual: String },
+    #[error("{0} already exists; not overwritten")]
+    Exists(String),
+}
+
+fn io_error(path: &Path, err: io::Error) -> TransferError {
+    TransferError::Io {
+        path: path.display().to_string(),
+        reason: err.to_string(),
+    }
+}
+
+/// Where the bytes of a download in progress are kept, beside the final file and hidden, so
+/// a later attempt can resume from them and nothing partial ever has the final name.
+pub fn part_path(final_path: &Path) -> PathBuf {
+    let name = final_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    final_path.with_file_name(format!(".{name}.filescope-part"))
+}
+
+/// A server's file name made safe to create in a directory: no path separators, no control
+/// characters, no `.`/`..`, no leading dot (which would hide it), at most 200 bytes; an
+/// unusable name becomes the file's id.
+pub fn safe_file_name(name: &str, id: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || crate::text::is_unsafe(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    while cleaned.len() > 200 {
+        cleaned.pop();
+    }
+    if cleaned.is_empty() {
+        let id = safe_id(id);
+        if id.is_empty() {
+            "file".to_string()
+        } else {
+            id
+        }
+    } else {
+        cleaned
+    }
+}
+
+fn safe_id(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .take(100)
+        .collect()
+}
+
+/// `name (1).ext`, `name (2).ext`, … : the first that does not exist in `dir`.
+pub fn unique_path(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() && !part_path(&first).exists() {
+        return first;
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(dot) if dot > 0 => (&name[..dot], &name[dot..]),
+        _ => (name, ""),
+    };
+    (1..)
+        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
+        .find(|p| !p.exists() && !part_path(p).exists())
+        .expect("an unused name exists")
+}
+
+impl Client {
+    /// Where the file's bytes are, resolved now. For FileGuard this call counts a download.
+    pub async fn content_link(&self, record: &FileRecord) -> Result<ContentLink, ApiError> {
+        let url = match self.dialect().content_source(record) {
+            ContentSource::Link(link) => Url::parse(&link).map_err(|_| ApiError::Decode {
+                url: "the record's link".to_string(),
+                reason: "it is not a URL".to_string(),
+            })?,
+            ContentSource::Endpoint(spec) => self.url_for(&spec.path, &spec.query),
+            ContentSource::Resolve { request, pointer } => {
+                let at = self.url_for(&request.path, &request.query);
+                let link = self
+                    .get_decoded(&request, |body| {
+                        let value: serde_json::Value =
+                            serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+                        value
+                            .pointer(pointer)
+                            .and_then(|v| v.as_str())
+                            .map(str::to_string)
+                            .ok_or_else(|| format!("no download link at {pointer}"))
+                    })
+                    .await?;
+                Url::parse(&link).map_err(|_| ApiError::Decode {
+                    url: display_url(&at),
+                    reason: format!("the link at {pointer} is not a URL"),
+                })?
+            }
+            ContentSource::Unavailable(reason) => return Err(ApiError::Config(reason)),
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ApiError::Config(format!(
+                "the file's link is not http or https ({}:)",
+                url.scheme()
+            )));
+        }
+        let authed = url.origin() == self.connection().base_url.origin();
+        Ok(ContentLink { url, authed })
+    }
+
+    /// The SHA-256 the API publishes for the file, if any (from the record, or FileGuard's
+    /// `/metadata`, which is free to call).
+    pub async fn published_sha256(&self, record: &FileRecord) -> Result<Option<String>, ApiError> {
+        if let Some(sum) = self.dialect().sha256(record) {
+            return Ok(Some(sum));
+        }
+        if !self.dialect().sha256_in_detail() {
+            return Ok(None);
+        }
+        Ok(self
+            .detail(&record.id)
+            .await?
+            .and_then(|full| self.dialect().sha256(&full)))
+    }
+
+    /// Starts fetching the bytes from `from` on (a Range request when `from > 0` or `upto`
+    /// is set). Retries like every request; errors come in the API's envelope when the link is
+    /// the API's own.
+    pub async fn open_content(
+        &self,
+        link: &ContentLink,
+        from: u64,
+        upto: Option<u64>,
+    ) -> Result<reqwest::Response, ApiError> {
+        let shown = display_url(&link.url);
+        let range = match (from, upto) {
+            (0, None) => None,
+            (from, None) => Some(format!("bytes={from}-")),
+            (from, Some(last)) => Some(format!("bytes={from}-{last}")),
+        };
+        let (status, response, _) = self
+            .with_retries(&link.url, || async {
+                let mut request = if link.authed {
+                    // No limit on the whole transfer; the read timeout still catches a stall.
+                    self.http
+                        .get(link.url.clone())
+                        .timeout(Duration::from_secs(7 * 24 * 3600))
+                } else {
+                    self.bare.get(link.url.clone())
+                };
+                if let Some(range) = &range {
+                    request = request.header(RANGE, range);
+                }
+                let response = request
+                    .send()
+                    .await
+                    .map_err(|e| self.transport_error(&shown, e))?;
+                let headers = response.headers().clone();
+                Ok((response.status(), response, headers))
+            })
+            .await?;
+        if status.is_success() {
+            return Ok(response);
+        }
+        if status == StatusCode::RANGE_NOT_SATISFIABLE {
+            return Ok(response);
+        }
+        let body = response.bytes().await.unwrap_or_default();
+        if link.authed {
+            Err(self.http_error(status, shown, &body))
+        } else {
+            Err(ApiError::Http {
+                status: status.as_u16(),
+                url: shown,
+                code: None,
+                message: status
+                    .canonical_reason()
+                    .unwrap_or("the link was refused")
+                    .to_string(),
+                hint: matches!(status.as_u16(), 401 | 403)
+                    .then(|| "the link may have expired; try again for a fresh one".to_string()),
+            })
+        }
+    }
+
+    /// The first `limit` bytes of the file (fewer when it is shorter), by Range where the
+    /// server allows it; a server that ignores Range is read only as far as needed.
+    pub async fn head_bytes(&self, record: &FileRecord, limit: usize) -> Result<Vec<u8>, ApiError> {
+        let link = self.content_link(record).await?;
+        let shown = display_url(&link.url);
+        let mut response = self
+            .open_content(&link, 0, Some(limit.saturating_sub(1) as u64))
+            .await?;
+        if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::with_capacity(limit.min(1 << 20));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&shown, e))?
+        {
+            let room = limit - out.len();
+            out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The file's extracted text, where the API keeps one (Open WebUI).
+    pub async fn extracted_text(&self, id: &str) -> Result<Option<String>, ApiError> {
+        let Some((spec, pointer)) = self.dialect().text_request(id) else {
+            return Ok(None);
+        };
+        self.get_decoded(&spec, |body| {
+            let value: serde_json::Value =
+                serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+            Ok(value
+                .pointer(pointer)
+                .and_then(|v| v.as_str())
+                .map(str::to_string))
+        })
+        .await
+    }
+
+    /// Deletes a file; `Ok` only when the server confirmed it.
+    pub async fn delete_file(&self, id: &str) -> Result<(), ApiError> {
+        let Some(spec) = self.dialect().delete_request(id) else {
+            return Err(ApiError::Config(format!(
+                "{} has no delete endpoint",
+                self.dialect().id()
+            )));
+        };
+        let url = self.url_for(&spec.path, &spec.query);
+        let (status, body, _) = self
+            .with_retries(&url, || self.send_once(reqwest::Method::DELETE, &url))
+            .await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(self.http_error(status, display_url(&url), &body))
+        }
+    }
+
+    /// The request for a page of `query` as a curl command, the credential written as
+    /// `$FILESCOPE_API_KEY` so the command can be shared and still works where it is set.
+    pub fn curl_command(&self, query: &ListQuery, page: PageRequest) -> String {
+        let spec = self.dialect().list_request(query, page);
+        let url = self.url_for(&spec.path, &spec.query);
+        let mut out = format!("curl -sS {}", shell_quote(url.as_str()));
+        let auth = match self.dialect().auth() {
+            super::dialect::Auth::ApiKeyHeader(name) => format!("{name}: $FILESCOPE_API_KEY"),
+            super::dialect::Auth::Bearer => "Authorization: Bearer $FILESCOPE_API_KEY".to_string(),
+        };
+        out.push_str(&format!(" -H \"{auth}\""));
+        for (name, value) in &self.connection().headers {
+            out.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
+        }
+        out
+    }
+}
+
+/// `value` in single quotes for a POSIX shell.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// How often progress is reported while bytes stream in.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Downloads `record` to `final_path`: into a hidden part file beside it, resuming from what an
+/// earlier attempt left there (HTTP Range), continuing after a dropped connection the same
+/// way, verifying the API's SHA-256 when it publishes one, and only then giving the file its
+/// name — never over an existing file unless `overwrite`.
+pub async fn download(
+    client: &Client,
+    record: &FileRecord,
+    final_path: &Path,
+    overwrite: bool,
+    mut progress: impl FnMut(Progress),
+) -> Result<Saved, TransferError> {
+    if !overwrite && final_path.exists() {
+        return Err(TransferError::Exists(final_path.display().to_string()));
+    }
+    // FileGuard: the checksum first (free), the link second (counted as a download).
+    let expected = client.published_sha256(record).await?;
+    let link = client.content_link(record).await?;
+    let part = part_path(final_path);
+    let mut on_disk = match tokio::fs::metadata(&part).await {
+        Ok(meta) => meta.len(),
+        Err(_) => 0,
+    };
+    let resumed_from = on_disk;
+    let attempts = client.connection().retry.attempts.max(1);
+    let mut attempt = 0;
+    let mut total = None;
+    loop {
+        attempt += 1;
+        let mut response = client.open_content(&link, on_disk, None).await?;
+        let status = response.status();
+        if status == StatusCode::RANGE_NOT_SATISFIABLE {
+            // What is on disk is already everything (or more): start over to be sure.
+            tokio::fs::remove_file(&part).await.ok();
+            on_disk = 0;
+            continue;
+        }
+        let mut file = tokio::fs::OpenOptions::new();
+        file.create(true).write(true);
+        if status == StatusCode::PARTIAL_CONTENT && range_start(response.headers()) == Some(on_disk)
+        {
+            file.append(true);
+            total = range_total(response.headers()).or(total);
+        } else {
+            // A whole answer: the server ignored the range, so the part starts over.
+            file.truncate(true);
+            on_disk = 0;
+            total = response.content_length();
+        }
+        let mut file = file.open(&part).await.map_err(|e| io_error(&part, e))?;
+        progress(Progress {
+            done: on_disk,
+            total,
+        });
+        let shown = display_url(&link.url);
+        let mut last_report = Instant::now();
+        let mut cut_short = None;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    file.write_all(&chunk)
+                        .await
+                        .map_err(|e| io_error(&part, e))?;
+                    on_disk += chunk.len() as u64;
+                    if last_report.elapsed() >= PROGRESS_EVERY {
+                        last_report = Instant::now();
+                        progress(Progress {
+                            done: on_disk,
+                            total,
+                        });
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    cut_short = Some(client.transport_error(&shown, e));
+                    break;
+                }
+            }
+        }
+        file.flush().await.map_err(|e| io_error(&part, e))?;
+        file.sync_all().await.map_err(|e| io_error(&part, e))?;
+        drop(file);
+        let short = total.is_some_and(|t| on_disk < t);
+        match cut_short {
+            Some(err) if attempt >= attempts => return Err(err.into()),
+            Some(err) => {
+                tracing::info!(error = %err, done = on_disk, "download cut short; resuming");
+                continue;
+            }
+            None if short && attempt < attempts => continue,
+            None if short => {
+                return Err(ApiError::Network {
+                    url: shown,
+                    reason: format!(
+                        "the connection ended after {on_disk} of {} bytes",
+                        total.unwrap_or(0)
+                    ),
+                }
+                .into());
+            }
+            None => break,
+        }
+    }
+    progress(Progress {
+        done: on_disk,
+        total: Some(on_disk),
+    });
+    let verified = match &expected {
+        Some(expected) => {
+            let actual = sha256_file(&part).await.map_err(|e| io_error(&part, e))?;
+            if &actual != expected {
+                tokio::fs::remove_file(&part).await.ok();
+                return Err(TransferError::Checksum {
+                    expected: expected.clone(),
+                    actual,
+                });
+            }
+            true
+        }
+        None => false,
+    };
+    finish(&part, final_path, overwrite)?;
+    Ok(Saved {
+        path: final_path.to_path_buf(),
+        bytes: on_disk,
+        verified,
+        resumed_from,
+    })
+}
+
+/// Gives the finished part its name. Without `overwrite`, a hard link makes "only if nothing
+/// is there" atomic; where links are not supported, a check then a rename.
+fn finish(part: &Path, final_path: &Path, overwrite: bool) -> Result<(), TransferError> {
+    if overwrite {
+        return std::fs::rename(part, final_path).map_err(|e| io_error(final_path, e));
+    }
+    match std::fs::hard_link(part, final_path) {
+        Ok(()) => {
+            std::fs::remove_file(part).ok();
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            Err(TransferError::Exists(final_path.display().to_string()))
+        }
+        Err(_) if final_path.exists() => {
+            Err(TransferError::Exists(final_path.display().to_string()))
+        }
+        Err(_) => std::fs::rename(part, final_path).map_err(|e| io_error(final_path, e)),
+    }
+}
+
+async fn sha256_file(path: &Path) -> io::Result<String> {
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The first byte of a `Content-Range: bytes A-B/T` answer.
+fn range_start(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
+    let range = value.strip_prefix("bytes ")?;
+    range.split('-').next()?.trim().parse().ok()
+}
+
+/// The whole length in a `Content-Range: bytes A-B/T` answer.
+fn range_total(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
+    value.rsplit('/').next()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_names_become_safe_local_names() {
+        assert_eq!(safe_file_name("report.pdf", "x"), "report.pdf");
+        assert_eq!(safe_file_name("../../etc/passwd", "x"), "_.._etc_passwd");
+        assert_eq!(safe_file_name("a/b\\c", "x"), "a_b_c");
+        assert_eq!(safe_file_name("\u{1b}[31mred.txt", "x"), "_[31mred.txt");
+        assert_eq!(
+            safe_file_name("invoice\u{202e}fdp.exe", "x"),
+            "invoice_fdp.exe"
+        );
+        assert_eq!(safe_file_name(".hidden", "x"), "hidden");
+        assert_eq!(safe_file_name("..", "id-1/2"), "id-12");
+        assert_eq!(safe_file_name("", ""), "file");
+        assert!(safe_file_name(&"é".repeat(300), "x").len() <= 200);
+    }
+
+    #[test]
+    fn parts_are_hidden_beside_the_final_file() {
+        assert_eq!(
+            part_path(Path::new("/tmp/d/report.pdf")),
+            PathBuf::from("/tmp/d/.report.pdf.filescope-part")
+        );
+    }
+
+    #[test]
+    fn unique_names_count_up_before_the_extension() {
+        let dir = std::env::temp_dir().join(format!("filescope-unique-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.txt"), b"1").unwrap();
+        std::fs::write(dir.join("a (1).txt"), b"1").unwrap();
+        assert_eq!(unique_path(&dir, "a.txt"), dir.join("a (2).txt"));
+        assert_eq!(unique_path(&dir, "b"), dir.join("b"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn content_range_is_read() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_RANGE, "bytes 100-199/1000".parse().unwrap());
+        assert_eq!(range_start(&headers), Some(100));
+        assert_eq!(range_total(&headers), Some(1000));
+    }
+
+    #[test]
+    fn curl_commands_never_hold_the_key() {
+        let conn = super::super::Connection::new(
+            super::super::dialect::by_id("filejar").unwrap(),
+            Url::parse("http://127.0.0.1:9").unwrap(),
+            Some(super::super::Secret::new("sk-canary-0000")),
+        );
+        let client = Client::new(conn).unwrap();
+        let query = ListQuery::new(client.dialect().capabilities().default_sort);
+        let curl = client.curl_command(
+            &query,
+            PageRequest {
+                number: 1,
+                size: 50,
+            },
+        );
+        assert!(!curl.contains("sk-canary"), "{curl}");
+        assert!(
+            curl.contains("-H \"x-api-key: $FILESCOPE_API_KEY\""),
+            "{curl}"
+        );
+        assert!(curl.starts_with("curl -sS 'http://127.0.0.1:9/"), "{curl}");
+    }
+}
