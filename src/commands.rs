@@ -96,6 +96,12 @@ fn ui_settings(app: &mut App) -> Result<(), config::ConfigError> {
     app.columns = loaded.config.ui.columns.get_ref().clone();
     app.max_loaded_rows = loaded.config.ui.max_loaded_rows;
     app.mono = app.mono || loaded.config.ui.theme.get_ref() == "mono";
+    app.clipboard_cmd = loaded
+        .config
+        .ui
+        .clipboard_cmd
+        .as_ref()
+        .and_then(|cmd| shell_words::split(cmd.get_ref()).ok());
     Ok(())
 }
 
@@ -161,6 +167,7 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         conn.path_prefix = profile.path_prefix.clone();
+        conn.allow_delete = profile.allow_delete;
         conn
     };
     if let Some(loaded) = &loaded {
@@ -330,7 +337,8 @@ fn ls(args: LsArgs) -> ExitCode {
     let result = runtime.block_on(async {
         let client = Client::new(conn)?;
         let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        // Not locked: the listing's future must be `Send`; the buffer makes writes rare anyway.
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
         ls::run(&client, &opts, &mut out).await
     });
     match result {
@@ -455,8 +463,11 @@ async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
     let client = Client::new(conn)?;
     let page_size = dialect.capabilities().ui_page_size;
     let insecure = client.connection().insecure;
+    let allow_delete = client.connection().allow_delete;
     let mut app = App::new(info, dialect, page_size);
     app.insecure = insecure;
+    app.allow_delete = allow_delete;
+    app.download_dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
     ui_settings(&mut app)?;
     let mut terminal = tui::init().context("cannot set up the terminal")?;
     let events = crossterm::event::EventStream::new();
@@ -466,7 +477,7 @@ async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
         client,
         events,
         tui::termination(),
-        tui::suspend,
+        &mut tui::Console,
     )
     .await;
     tui::restore().context("cannot restore the terminal")?;

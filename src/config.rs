@@ -71,6 +71,9 @@ pub struct Profile {
     pub api_key_cmd: Option<Spanned<String>>,
     /// The key itself. Discouraged: a warning is printed if the file is readable by others.
     pub api_key: Option<Spanned<String>>,
+    /// Let `D` delete files through this connection. Read-only unless set.
+    #[serde(default)]
+    pub allow_delete: bool,
 }
 
 /// Settings of the explorer.
@@ -85,6 +88,9 @@ pub struct Ui {
     pub theme: Spanned<String>,
     /// Rows kept in memory; pages far from the screen beyond this are fetched again if needed.
     pub max_loaded_rows: usize,
+    /// A command that takes copied text on its standard input (`wl-copy`, `pbcopy`), used
+    /// instead of OSC 52; words split like a shell would, run without one.
+    pub clipboard_cmd: Option<Spanned<String>>,
 }
 
 /// Timeouts and limits of every request.
@@ -122,6 +128,7 @@ impl Default for Ui {
             columns: Spanned::new(0..0, COLUMNS.map(str::to_string).to_vec()),
             theme: Spanned::new(0..0, "default".to_string()),
             max_loaded_rows: crate::app::DEFAULT_MAX_LOADED_ROWS,
+            clipboard_cmd: None,
         }
     }
 }
@@ -252,6 +259,14 @@ fn check(loaded: &Loaded) -> Result<(), ConfigError> {
             )
             .to_string(),
         });
+    }
+    if let Some(cmd) = &config.ui.clipboard_cmd
+        && shell_words::split(cmd.get_ref()).map_or(true, |w| w.is_empty())
+    {
+        return Err(loaded.error_at(
+            cmd.span(),
+            "ui.clipboard_cmd: expected a command such as \"wl-copy\" or \"xclip -selection clipboard\"".to_string(),
+        ));
     }
     if !matches!(config.ui.theme.get_ref().as_str(), "default" | "mono") {
         return Err(loaded.error_at(
@@ -491,12 +506,14 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # api_key_cmd = "pass show storage/prod"     # the trimmed output of this command (no shell)
 # headers = { "X-Tenant" = "42" }            # extra headers (Flextell's tenant, say)
 # path_prefix = "/api"                       # older Open WebUI servers
+# allow_delete = true                        # let D delete files (read-only by default)
 
 [ui]
 # date_format = "%Y-%m-%d %H:%M"             # strftime format of the date column
 # columns = ["size", "type", "date"]         # besides the name, as width allows
 # theme = "default"                          # or "mono": no colours (NO_COLOR does the same)
 # max_loaded_rows = 100000                   # memory budget; far pages are fetched again
+# clipboard_cmd = "wl-copy"                  # copy through this command instead of OSC 52
 
 [network]
 # connect_timeout_secs = 10
@@ -534,10 +551,15 @@ dialect = "flextell"
 url = "https://api.example.test"
 headers = { "X-Tenant" = "42" }
 api_key_env = "PROD_KEY"
+allow_delete = true
+[ui]
+clipboard_cmd = "xclip -selection clipboard"
 "#,
         )
         .unwrap();
         let p = loaded.profile("prod").unwrap();
+        assert!(p.allow_delete);
+        assert!(parse_text("[ui]\nclipboard_cmd = \"\"\n").is_err());
         assert_eq!(p.dialect.get_ref(), "flextell");
         assert_eq!(p.headers.get("X-Tenant").map(String::as_str), Some("42"));
         assert_eq!(key_source(p), "env PROD_KEY");

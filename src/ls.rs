@@ -83,7 +83,11 @@ impl LsError {
 
 /// Lists to `out`. A closed pipe (`| head`) ends the listing quietly and counts as success.
 /// Returns the number of records written.
-pub async fn run(client: &Client, opts: &Options, out: &mut dyn Write) -> Result<usize, LsError> {
+pub async fn run(
+    client: &Client,
+    opts: &Options,
+    out: &mut (dyn Write + Send),
+) -> Result<usize, LsError> {
     let dialect = client.dialect();
     let plan = plan(dialect, opts.sort, &opts.filter);
     if let Some(sort) = plan.local.sort
@@ -221,12 +225,37 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// Writes `records` as `ls` would print them in `format` (the explorer's export of marked
+/// files); returns how many were written.
+pub fn write_records(
+    records: &[FileRecord],
+    format: Format,
+    out: &mut (dyn Write + Send),
+) -> io::Result<usize> {
+    let opts = Options {
+        sort: None,
+        filter: Filter::default(),
+        limit: None,
+        all: true,
+        format,
+        raw: false,
+        jobs: 1,
+        terminal: false,
+    };
+    let mut sink = Sink::new(&opts, out);
+    for record in records {
+        sink.record(record)?;
+    }
+    sink.finish()?;
+    Ok(sink.written)
+}
+
 /// Writes records in one format, keeping what the format needs between records.
 struct Sink<'a> {
     format: Format,
     raw: bool,
     terminal: bool,
-    out: &'a mut dyn Write,
+    out: &'a mut (dyn Write + Send),
     written: usize,
     /// Table rows, aligned once all are in.
     table: Vec<[String; 4]>,
@@ -234,7 +263,7 @@ struct Sink<'a> {
 }
 
 impl<'a> Sink<'a> {
-    fn new(opts: &Options, out: &'a mut dyn Write) -> Self {
+    fn new(opts: &Options, out: &'a mut (dyn Write + Send)) -> Self {
         Sink {
             format: opts.format,
             raw: opts.raw,

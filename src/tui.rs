@@ -62,6 +62,34 @@ pub fn suspend(terminal: &mut Term) -> io::Result<()> {
     Ok(())
 }
 
+/// The real terminal, as the event loop's [`crate::app::Host`].
+pub struct Console;
+
+impl crate::app::Host<CrosstermBackend<Stdout>> for Console {
+    fn suspend(&mut self, terminal: &mut Term) -> io::Result<()> {
+        suspend(terminal)
+    }
+
+    fn write_raw(&mut self, terminal: &mut Term, bytes: &[u8]) -> io::Result<()> {
+        let out = terminal.backend_mut();
+        out.write_all(bytes)?;
+        out.flush()
+    }
+
+    /// The program gets the terminal as the shell would give it (main screen, cooked mode);
+    /// ours is taken back and redrawn whole afterwards, whatever the program did.
+    fn hand_over(
+        &mut self,
+        terminal: &mut Term,
+        command: &mut std::process::Command,
+    ) -> io::Result<std::process::ExitStatus> {
+        restore()?;
+        let status = command.status();
+        *terminal = enter()?;
+        status
+    }
+}
+
 /// Resolves when the process is asked to stop: SIGTERM, SIGHUP (the SSH session dropped) or
 /// SIGINT (a `kill -INT`; Ctrl-c itself arrives as a key in raw mode).
 pub async fn termination() {

@@ -304,7 +304,7 @@ async fn the_event_loop_end_to_end_on_a_test_backend() {
         client,
         rx,
         std::future::pending(),
-        |_| Ok(()),
+        &mut app::RecordingHost::default(),
     )
     .await
     .unwrap();

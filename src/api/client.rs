@@ -60,6 +60,8 @@ pub struct Connection {
     /// Accept any TLS certificate (`--insecure`): for a test server with a self-signed
     /// certificate, never the default.
     pub insecure: bool,
+    /// Deleting files is allowed (`allow_delete = true` in the profile); read-only otherwise.
+    pub allow_delete: bool,
 }
 
 impl Connection {
@@ -78,6 +80,7 @@ impl Connection {
             max_body_bytes: 64 << 20,
             retry: RetryPolicy::default(),
             insecure: false,
+            allow_delete: false,
         }
     }
 }

@@ -131,14 +131,18 @@ pub fn unique_path(dir: &Path, name: &str) -> PathBuf {
     if !first.exists() && !part_path(&first).exists() {
         return first;
     }
-    let (stem, ext) = match name.rfind('.') {
-        Some(dot) if dot > 0 => (&name[..dot], &name[dot..]),
-        _ => (name, ""),
-    };
     (1..)
-        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
+        .map(|n| dir.join(numbered(name, n)))
         .find(|p| !p.exists() && !part_path(p).exists())
         .expect("an unused name exists")
+}
+
+/// `name (n).ext`: the n-th other file of the same name.
+pub fn numbered(name: &str, n: usize) -> String {
+    match name.rfind('.') {
+        Some(dot) if dot > 0 => format!("{} ({n}){}", &name[..dot], &name[dot..]),
+        _ => format!("{name} ({n})"),
+    }
 }
 
 impl Client {
@@ -299,6 +303,12 @@ impl Client {
 
     /// Deletes a file; `Ok` only when the server confirmed it.
     pub async fn delete_file(&self, id: &str) -> Result<(), ApiError> {
+        if !self.connection().allow_delete {
+            return Err(ApiError::Config(
+                "read-only: deleting needs allow_delete = true in the connection's profile"
+                    .to_string(),
+            ));
+        }
         let Some(spec) = self.dialect().delete_request(id) else {
             return Err(ApiError::Config(format!(
                 "{} has no delete endpoint",

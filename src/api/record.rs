@@ -21,6 +21,23 @@ pub struct FileRecord {
     pub raw: Box<RawValue>,
 }
 
+/// Two records are equal when everything decoded and the server's raw object are.
+impl PartialEq for FileRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.name == other.name
+            && self.size == other.size
+            && self.content_type == other.content_type
+            && self.created_at == other.created_at
+            && self.updated_at == other.updated_at
+            && self.url == other.url
+            && self.problems == other.problems
+            && self.raw.get() == other.raw.get()
+    }
+}
+
+impl Eq for FileRecord {}
+
 impl FileRecord {
     /// The most recent of the two timestamps, which is what the table's date column shows.
     pub fn latest_date(&self) -> Option<DateTime<Utc>> {

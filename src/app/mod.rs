@@ -3,7 +3,9 @@
 //! requests, suspend); it does no I/O itself, so every behaviour is testable without a terminal
 //! or a network. [`run`] is the event loop that carries the effects out.
 
+pub mod actions;
 pub mod insight;
+mod jobs;
 pub mod keys;
 mod run;
 
@@ -19,6 +21,7 @@ use crate::api::{ApiError, FileRecord, Filter, ListQuery, Sort, SortField, filte
 use crate::listing::{Applied, Cursor, LocalView, Motion, PagedList, Prefetch, Row, wanted_rows};
 use crate::ui;
 
+pub use jobs::{Host, RecordingHost};
 pub use keys::Action;
 pub use run::{run, spawn_fetch};
 
@@ -78,6 +81,51 @@ pub enum Msg {
     },
     /// A request is about to be retried: shown in the status line.
     Retrying(crate::api::retry::RetryNotice),
+    /// A value reached the clipboard (`Ok(how)`: "OSC 52", a command, or "shown" when it
+    /// must be selected by hand) or could not.
+    Copied {
+        label: String,
+        text: String,
+        via: Result<String, String>,
+    },
+    /// The download directory was looked at: these names exist there already.
+    TargetsChecked {
+        dir: std::path::PathBuf,
+        records: Vec<FileRecord>,
+        existing: Vec<String>,
+    },
+    /// A download moved on, tagged with its transfer id.
+    Transfer {
+        id: u64,
+        event: actions::TransferEvent,
+    },
+    /// The first bytes (or extracted text) of a file, for the preview of `id`.
+    Previewed {
+        id: String,
+        result: Result<actions::PreviewData, String>,
+    },
+    /// A value resolved for copying (a fresh link): now to the clipboard.
+    CopyReady {
+        label: String,
+        text: String,
+    },
+    /// A value to show for selecting by hand (a link, over SSH).
+    ShowValue {
+        title: String,
+        text: String,
+    },
+    /// An export finished: records written, or why not.
+    Exported {
+        path: std::path::PathBuf,
+        result: Result<usize, String>,
+    },
+    /// The server confirmed or refused deleting one file.
+    Deleted {
+        id: String,
+        result: Result<(), String>,
+    },
+    /// Something the runtime did, for the status line.
+    Notice(Status),
     /// Time passed: debounce deadlines and the spinner.
     Tick,
     /// SIGTERM, SIGHUP or SIGINT.
@@ -110,6 +158,30 @@ pub enum Effect {
     /// Abort every request made for a generation older than this one.
     CancelBefore(u64),
     Suspend,
+    /// Put a value in the clipboard (resolving it first for links and curl).
+    Copy(actions::CopyJob),
+    /// Look at the download directory for names that exist already.
+    PrepareDownload {
+        dir: std::path::PathBuf,
+        records: Vec<FileRecord>,
+    },
+    /// Download these files; `keep_both` finds free names for ones that exist.
+    Download {
+        jobs: Vec<actions::DownloadJob>,
+        keep_both: bool,
+    },
+    CancelTransfers(Vec<u64>),
+    /// Fetch the first bytes or the extracted text of a file.
+    Preview(Box<FileRecord>),
+    /// Hand fetched bytes to `$PAGER`, giving it the terminal meanwhile.
+    Pager {
+        name: String,
+        bytes: Arc<Vec<u8>>,
+    },
+    /// Open the file's link in a browser, or show it when there is no local display.
+    OpenLink(Box<FileRecord>),
+    Export(actions::ExportJob),
+    Delete(Vec<String>),
 }
 
 /// A local sort or filter over many loaded rows, to run away from the UI task: a snapshot of
@@ -154,6 +226,16 @@ impl std::fmt::Debug for ViewJob {
     }
 }
 
+/// A server string on one line, made safe to draw and cut to `max` characters.
+fn sanitize_line(text: &str, max: usize) -> String {
+    let safe = crate::text::sanitize(text);
+    let mut out: String = safe.chars().take(max).collect();
+    if safe.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
 /// Loaded rows above which a local sort or filter is computed away from the UI task.
 pub const LOCAL_ASYNC_ROWS: usize = 20_000;
 
@@ -163,10 +245,23 @@ pub enum Mode {
     List,
     Filter,
     Jump,
-    SortMenu { index: usize },
+    SortMenu {
+        index: usize,
+    },
     Help,
     DetailFull,
     Insight,
+    /// `y` was pressed: the next key says what to copy.
+    CopyMenu,
+    /// Typing an answer (see [`App::prompt`]).
+    Prompt,
+    /// Some files to download exist already: overwrite, keep both, skip?
+    Exists,
+    /// The transfers panel has the keyboard.
+    Transfers,
+    Preview,
+    /// A value shown to be selected by hand.
+    Value,
 }
 
 /// Which pane of the list view has the keyboard.
@@ -324,6 +419,29 @@ pub struct App {
     view_jobs: u64,
     /// A jump to the end asked for before the row count was known.
     end_wanted: bool,
+    /// Files marked for download, export or delete.
+    pub marks: actions::Marks,
+    pub transfers: actions::Transfers,
+    /// Whether the transfers panel is on screen.
+    pub transfers_shown: bool,
+    pub preview: Option<actions::Preview>,
+    /// What the prompt line asks, while it is open.
+    pub prompt: Option<actions::Prompt>,
+    pub prompt_input: Input,
+    pending_download: Option<actions::PendingDownload>,
+    /// Where downloads and exports go (the prompt starts here).
+    pub download_dir: std::path::PathBuf,
+    /// The profile allows deleting (`allow_delete = true`); read-only otherwise.
+    pub allow_delete: bool,
+    deleting: std::collections::HashSet<String>,
+    /// Files the server confirmed deleted, until the listing is read again.
+    pub deleted: std::collections::HashSet<String>,
+    delete_errors: Vec<String>,
+    /// A value shown to be selected by hand: title and text.
+    pub shown_value: Option<(String, String)>,
+    /// A command that takes the clipboard on its input (`[ui] clipboard_cmd`), instead of
+    /// OSC 52.
+    pub clipboard_cmd: Option<Vec<String>>,
 }
 
 impl App {
@@ -374,6 +492,20 @@ impl App {
             view_job: None,
             view_jobs: 0,
             end_wanted: false,
+            marks: actions::Marks::default(),
+            transfers: actions::Transfers::default(),
+            transfers_shown: false,
+            preview: None,
+            prompt: None,
+            prompt_input: Input::default(),
+            pending_download: None,
+            download_dir: std::path::PathBuf::from("."),
+            allow_delete: false,
+            deleting: std::collections::HashSet::new(),
+            deleted: std::collections::HashSet::new(),
+            delete_errors: Vec::new(),
+            shown_value: None,
+            clipboard_cmd: None,
         }
     }
 
@@ -603,6 +735,71 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
+            Msg::Copied { label, text, via } => {
+                self.dirty = true;
+                match via {
+                    Ok(how) if how == "shown" => {
+                        self.shown_value = Some((format!("{label} (select it by hand)"), text));
+                        self.mode = Mode::Value;
+                    }
+                    Ok(how) => {
+                        let chars = text.chars().count();
+                        let preview: String = sanitize_line(&text, 60);
+                        self.status = Some(Status::Info(format!(
+                            "copied {label} ({chars} chars) via {how}: {preview}"
+                        )));
+                    }
+                    Err(e) => {
+                        self.status = Some(Status::Error(format!("cannot copy {label}: {e}")))
+                    }
+                }
+                Vec::new()
+            }
+            Msg::CopyReady { label, text } => vec![Effect::Copy(actions::CopyJob {
+                label,
+                source: actions::CopySource::Text(text),
+            })],
+            Msg::TargetsChecked {
+                dir,
+                records,
+                existing,
+            } => {
+                self.dirty = true;
+                self.on_targets_checked(dir, records, existing, now)
+            }
+            Msg::Transfer { id, event } => {
+                self.on_transfer(id, event, now);
+                Vec::new()
+            }
+            Msg::Previewed { id, result } => {
+                self.on_preview_data(id, result);
+                Vec::new()
+            }
+            Msg::ShowValue { title, text } => {
+                self.dirty = true;
+                self.status = None;
+                self.shown_value = Some((title, text));
+                self.mode = Mode::Value;
+                Vec::new()
+            }
+            Msg::Exported { path, result } => {
+                self.dirty = true;
+                self.status = Some(match result {
+                    Ok(n) => Status::Info(format!(
+                        "exported {} records to {}",
+                        crate::text::thousands(n),
+                        path.display()
+                    )),
+                    Err(e) => Status::Error(format!("export to {} failed: {e}", path.display())),
+                });
+                Vec::new()
+            }
+            Msg::Deleted { id, result } => self.on_deleted(id, result, now),
+            Msg::Notice(status) => {
+                self.dirty = true;
+                self.status = Some(status);
+                Vec::new()
+            }
             Msg::Tick => self.on_tick(now),
             Msg::Terminate => {
                 self.should_quit = true;
@@ -783,6 +980,29 @@ impl App {
                 Vec::new()
             }
             Mode::Insight => self.on_insight_key(key, now),
+            Mode::CopyMenu => self.on_copy_menu_key(key),
+            Mode::Prompt => self.on_prompt_key(key),
+            Mode::Exists => self.on_exists_key(key, now),
+            Mode::Transfers => {
+                // Keys the panel does not use work on the list behind it.
+                match key.code {
+                    KeyCode::Char('j' | 'k' | 'C' | 't' | 'q')
+                    | KeyCode::Up
+                    | KeyCode::Down
+                    | KeyCode::Esc
+                    | KeyCode::Tab => self.on_transfers_key(key),
+                    _ => {
+                        self.mode = Mode::List;
+                        self.on_list_key(key, now)
+                    }
+                }
+            }
+            Mode::Preview => self.on_preview_key(key),
+            Mode::Value => {
+                self.shown_value = None;
+                self.mode = Mode::List;
+                Vec::new()
+            }
             Mode::DetailFull => {
                 if matches!(key.code, KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter) {
                     self.mode = Mode::List;
@@ -914,6 +1134,16 @@ impl App {
                 return Vec::new();
             }
             Action::Reload => return self.reload(now),
+            Action::Copy
+            | Action::Download
+            | Action::Mark
+            | Action::MarkRange
+            | Action::InvertMarks
+            | Action::Transfers
+            | Action::Preview
+            | Action::OpenLink
+            | Action::Export
+            | Action::Delete => return self.on_file_action(action, now),
         };
         self.detail_scroll = 0;
         if motion != Motion::Jump {
@@ -1085,13 +1315,18 @@ impl App {
         self.replan(now)
     }
 
-    /// Splits sort and filter into server and local work and lists again from the top.
-    fn replan(&mut self, now: Instant) -> Vec<Effect> {
+    /// The filter in force plus the folder or context the listing is narrowed to.
+    pub fn scoped_filter(&self) -> Filter {
         let mut filter = self.filter_applied.clone();
         if let Some((id, _)) = self.scopes.as_ref().and_then(Scopes::active) {
             filter.terms.push(self.dialect.scope_term(id));
         }
-        let plan = plan(self.dialect.as_ref(), self.sort, &filter);
+        filter
+    }
+
+    /// Splits sort and filter into server and local work and lists again from the top.
+    fn replan(&mut self, now: Instant) -> Vec<Effect> {
+        let plan = plan(self.dialect.as_ref(), self.sort, &self.scoped_filter());
         self.load_all = false;
         self.cancel_view_job();
         if plan.server == self.query && self.list.loaded_pages() > 0 {
@@ -1191,13 +1426,9 @@ impl App {
                     },
                     started: now,
                 };
-                let mut filter = self.filter_applied.clone();
-                if let Some((id, _)) = self.scopes.as_ref().and_then(Scopes::active) {
-                    filter.terms.push(self.dialect.scope_term(id));
-                }
                 return vec![Effect::Scan(insight::ScanJob {
                     id: self.scans,
-                    plan: plan(self.dialect.as_ref(), self.sort, &filter),
+                    plan: plan(self.dialect.as_ref(), self.sort, &self.scoped_filter()),
                     jobs: LOAD_ALL_CONCURRENCY,
                     cancel,
                 })];

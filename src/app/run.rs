@@ -14,20 +14,21 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::task::AbortHandle;
 
+use super::jobs::{Host, Jobs};
 use super::{App, Effect, Msg};
 use crate::api::dialect::PageRequest;
 use crate::api::{Client, ListQuery};
 use crate::ui;
 
 /// Runs the app until it quits. `events` is the terminal's event stream; `shutdown` resolves
-/// on a termination signal; `suspend` is called for Ctrl-z and must return once resumed.
+/// on a termination signal; `host` suspends, writes clipboard sequences and runs the pager.
 pub async fn run<B, E, S>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     client: Client,
     mut events: E,
     shutdown: S,
-    mut suspend: impl FnMut(&mut Terminal<B>) -> io::Result<()>,
+    host: &mut impl Host<B>,
 ) -> anyhow::Result<()>
 where
     B: Backend,
@@ -44,8 +45,12 @@ where
         }
     });
     let mut requests: Vec<(u64, AbortHandle)> = Vec::new();
+    let mut jobs = Jobs::new(client.clone(), tx.clone());
     let mut execute = |effects: Vec<Effect>, terminal: &mut Terminal<B>, app: &mut App| {
         for effect in effects {
+            let Some(effect) = jobs.run(effect, terminal, host, app)? else {
+                continue;
+            };
             match effect {
                 Effect::Fetch {
                     generation,
@@ -136,9 +141,11 @@ where
                     });
                 }
                 Effect::Suspend => {
-                    suspend(terminal)?;
+                    host.suspend(terminal)?;
                     app.dirty = true;
                 }
+                // File actions are carried out by `jobs` above.
+                _ => {}
             }
         }
         io::Result::Ok(())

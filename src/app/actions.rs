@@ -1,0 +1,1017 @@
+//! Acting on what was found: marks, the copy menu, downloads and their panel, the text
+//! preview, opening a link, export and delete. State and keys only, like the rest of `app`;
+//! the runtime carries out the effects and answers with messages tagged by what they were for.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::{Action, App, Effect, Mode, Status};
+use crate::api::content::{Progress, Saved};
+use crate::api::{FileRecord, ListQuery, PageRequest};
+use crate::listing::Row;
+use crate::text::{human_size, sanitize, thousands};
+
+/// Downloads running at once; the rest wait their turn.
+pub const DOWNLOAD_CONCURRENCY: usize = 3;
+/// How much of a file the preview fetches.
+pub const PREVIEW_BYTES: usize = 256 * 1024;
+
+/// The marked files, in the order they were marked.
+#[derive(Debug, Default)]
+pub struct Marks {
+    records: Vec<FileRecord>,
+    ids: HashSet<String>,
+    /// The row last marked with Space: where `V` starts a range.
+    pub anchor: Option<usize>,
+}
+
+impl Marks {
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.contains(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    pub fn records(&self) -> &[FileRecord] {
+        &self.records
+    }
+
+    /// Bytes of the marked files whose size is known.
+    pub fn bytes(&self) -> u64 {
+        self.records.iter().filter_map(|r| r.size).sum()
+    }
+
+    /// Marks or unmarks; true when it is now marked.
+    pub fn toggle(&mut self, record: &FileRecord) -> bool {
+        if self.ids.remove(&record.id) {
+            self.records.retain(|r| r.id != record.id);
+            false
+        } else {
+            self.mark(record);
+            true
+        }
+    }
+
+    pub fn mark(&mut self, record: &FileRecord) {
+        if self.ids.insert(record.id.clone()) {
+            self.records.push(record.clone());
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.records.clear();
+        self.ids.clear();
+        self.anchor = None;
+    }
+
+    fn forget(&mut self, id: &str) {
+        if self.ids.remove(id) {
+            self.records.retain(|r| r.id != id);
+        }
+    }
+}
+
+/// What `y` copies, by the key pressed after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyWhat {
+    Id,
+    Name,
+    Key,
+    Url,
+    Link,
+    Json,
+    Curl,
+}
+
+impl CopyWhat {
+    pub const MENU: [(char, CopyWhat, &'static str); 7] = [
+        ('i', CopyWhat::Id, "id"),
+        ('n', CopyWhat::Name, "name"),
+        ('k', CopyWhat::Key, "storage key or path"),
+        ('u', CopyWhat::Url, "URL in the record"),
+        ('l', CopyWhat::Link, "a fresh download link"),
+        ('j', CopyWhat::Json, "the record as JSON"),
+        ('c', CopyWhat::Curl, "this view's request as curl"),
+    ];
+
+    pub fn label(self) -> &'static str {
+        Self::MENU
+            .iter()
+            .find(|(_, what, _)| *what == self)
+            .map_or("", |(_, _, label)| label)
+    }
+}
+
+/// A value on its way to the clipboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopySource {
+    Text(String),
+    /// Resolved by the runtime (it may cost a request, or for FileGuard a counted download).
+    Link(Box<FileRecord>),
+    Curl(ListQuery, PageRequest),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyJob {
+    pub label: String,
+    pub source: CopySource,
+}
+
+/// A line the user is typing an answer into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    DownloadDir,
+    ExportPath,
+    /// Type the number of files to delete them.
+    ConfirmDelete {
+        ids: Vec<(String, String)>,
+    },
+}
+
+/// Files to download, some of which already exist where they would go.
+#[derive(Debug)]
+pub struct PendingDownload {
+    pub dir: PathBuf,
+    pub records: Vec<FileRecord>,
+    /// Names (as saved) that exist already.
+    pub existing: Vec<String>,
+}
+
+/// One file to download, as handed to the runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadJob {
+    pub id: u64,
+    pub record: FileRecord,
+    pub path: PathBuf,
+    pub overwrite: bool,
+}
+
+/// What happened to a download.
+#[derive(Debug)]
+pub enum TransferEvent {
+    Started,
+    Progress(Progress),
+    Done(Saved),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferState {
+    Queued,
+    Running,
+    Done { verified: bool, resumed_from: u64 },
+    Failed(String),
+    Cancelled,
+}
+
+#[derive(Debug)]
+pub struct Transfer {
+    pub id: u64,
+    /// The file's name, made safe to draw.
+    pub name: String,
+    pub path: PathBuf,
+    pub state: TransferState,
+    pub done: u64,
+    pub total: Option<u64>,
+    /// Bytes per second, smoothed.
+    pub rate: f64,
+    last: Option<(Instant, u64)>,
+    started: Option<Instant>,
+    finished: Option<Instant>,
+}
+
+impl Transfer {
+    pub fn is_active(&self) -> bool {
+        matches!(self.state, TransferState::Queued | TransferState::Running)
+    }
+
+    /// Seconds left at the current rate.
+    pub fn eta(&self) -> Option<Duration> {
+        let total = self.total?;
+        (self.rate > 1.0 && self.state == TransferState::Running)
+            .then(|| Duration::from_secs_f64(total.saturating_sub(self.done) as f64 / self.rate))
+    }
+
+    /// How long it took, once finished.
+    pub fn elapsed(&self) -> Option<Duration> {
+        Some(self.finished?.saturating_duration_since(self.started?))
+    }
+
+    fn observe(&mut self, progress: Progress, now: Instant) {
+        if let Some((at, done)) = self.last {
+            let dt = now.saturating_duration_since(at).as_secs_f64();
+            if dt >= 0.05 && progress.done >= done {
+                let sample = (progress.done - done) as f64 / dt;
+                self.rate = if self.rate == 0.0 {
+                    sample
+                } else {
+                    0.7 * self.rate + 0.3 * sample
+                };
+                self.last = Some((now, progress.done));
+            }
+        } else {
+            self.last = Some((now, progress.done));
+        }
+        self.done = progress.done;
+        self.total = progress.total.or(self.total);
+    }
+}
+
+/// Every download of the session, newest last.
+#[derive(Debug, Default)]
+pub struct Transfers {
+    pub items: Vec<Transfer>,
+    pub selected: usize,
+    next_id: u64,
+}
+
+impl Transfers {
+    pub fn active(&self) -> usize {
+        self.items.iter().filter(|t| t.is_active()).count()
+    }
+
+    /// Bytes done and bytes expected (where known) over the active and finished transfers.
+    pub fn totals(&self) -> (u64, u64) {
+        self.items
+            .iter()
+            .filter(|t| !matches!(t.state, TransferState::Cancelled))
+            .fold((0, 0), |(done, total), t| {
+                (done + t.done, total + t.total.unwrap_or(t.done))
+            })
+    }
+
+    /// Combined speed of the running transfers.
+    pub fn rate(&self) -> f64 {
+        self.items
+            .iter()
+            .filter(|t| t.state == TransferState::Running)
+            .map(|t| t.rate)
+            .sum()
+    }
+
+    fn get(&mut self, id: u64) -> Option<&mut Transfer> {
+        self.items.iter_mut().find(|t| t.id == id)
+    }
+}
+
+/// The text preview of one file.
+#[derive(Debug)]
+pub struct Preview {
+    pub id: String,
+    /// The file's name, made safe to draw.
+    pub name: String,
+    pub state: PreviewState,
+    pub scroll: usize,
+}
+
+#[derive(Debug)]
+pub enum PreviewState {
+    Loading,
+    Failed(String),
+    Loaded {
+        /// Lines made safe to draw.
+        lines: Vec<String>,
+        /// What was fetched, for the pager.
+        bytes: Arc<Vec<u8>>,
+        /// Where the text came from and whether it is all of it.
+        note: String,
+    },
+}
+
+/// What the runtime fetched for a preview.
+#[derive(Debug)]
+pub struct PreviewData {
+    pub bytes: Vec<u8>,
+    /// The API's extracted text rather than the file's bytes (Open WebUI).
+    pub extracted: bool,
+    /// The file's size, when known, to say whether this is all of it.
+    pub size: Option<u64>,
+}
+
+/// Which records an export writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportSource {
+    Marked(Vec<FileRecord>),
+    /// The whole current view, fetched again the way `filescope ls --all` would.
+    View {
+        sort: Option<crate::api::Sort>,
+        filter: crate::api::Filter,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportJob {
+    pub path: PathBuf,
+    pub format: crate::ls::Format,
+    pub source: ExportSource,
+}
+
+/// Lines of fetched bytes, made safe to draw. Text shows as text (invalid UTF-8 replaced);
+/// anything with NUL bytes or mostly not text shows as a hex dump.
+pub fn preview_lines(bytes: &[u8]) -> (Vec<String>, bool) {
+    let sample = &bytes[..bytes.len().min(8192)];
+    let text = String::from_utf8_lossy(sample);
+    let odd = text
+        .chars()
+        .filter(|c| *c == '\u{fffd}' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t')))
+        .count();
+    let binary = sample.contains(&0) || odd * 10 > text.chars().count().max(1);
+    if binary {
+        let lines = bytes
+            .chunks(16)
+            .take(4096)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+                let ascii: String = chunk
+                    .iter()
+                    .map(|&b| {
+                        if b.is_ascii_graphic() || b == b' ' {
+                            b as char
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect();
+                format!("{:08x}  {:<47}  {ascii}", i * 16, hex.join(" "))
+            })
+            .collect();
+        return (lines, true);
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let lines = text
+        .split('\n')
+        .map(|line| {
+            let line = line
+                .strip_suffix('\r')
+                .unwrap_or(line)
+                .replace('\t', "    ");
+            sanitize(&line).into_owned()
+        })
+        .collect();
+    (lines, false)
+}
+
+impl App {
+    /// The files an action applies to: the marked ones, else the selected one.
+    fn targets(&self) -> Vec<FileRecord> {
+        if self.marks.is_empty() {
+            self.selected().cloned().into_iter().collect()
+        } else {
+            self.marks.records().to_vec()
+        }
+    }
+
+    pub(super) fn on_file_action(&mut self, action: Action, now: Instant) -> Vec<Effect> {
+        let _ = now;
+        match action {
+            Action::Mark => {
+                if let Some(record) = self.selected().cloned() {
+                    if self.marks.toggle(&record) {
+                        self.marks.anchor = Some(self.cursor.selected);
+                    }
+                    self.say_marks();
+                    let len = self.row_count();
+                    self.cursor.move_by(1, len);
+                }
+                Vec::new()
+            }
+            Action::MarkRange => {
+                let here = self.cursor.selected;
+                let from = self.marks.anchor.unwrap_or(here);
+                let (lo, hi) = (from.min(here), from.max(here));
+                let rows: Vec<FileRecord> = (lo..=hi)
+                    .filter_map(|i| match self.row(i) {
+                        Row::Loaded(record) => Some(record.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                for record in &rows {
+                    self.marks.mark(record);
+                }
+                self.marks.anchor = Some(here);
+                self.say_marks();
+                Vec::new()
+            }
+            Action::InvertMarks => {
+                let mut loaded = 0;
+                for i in 0..self.row_count() {
+                    if let Row::Loaded(record) = self.row(i) {
+                        let record = record.clone();
+                        self.marks.toggle(&record);
+                        loaded += 1;
+                    }
+                }
+                self.say_marks();
+                if loaded < self.row_count() {
+                    self.status = Some(Status::Info(format!(
+                        "{} (inverted over the {} loaded rows; L loads the rest)",
+                        self.marks_summary(),
+                        thousands(loaded)
+                    )));
+                }
+                Vec::new()
+            }
+            Action::Copy => {
+                if self.selected().is_none() {
+                    self.status = Some(Status::Info("nothing selected to copy".to_string()));
+                } else {
+                    self.mode = Mode::CopyMenu;
+                }
+                Vec::new()
+            }
+            Action::Download => {
+                if self.targets().is_empty() {
+                    self.status = Some(Status::Info("nothing selected to download".to_string()));
+                    return Vec::new();
+                }
+                self.open_prompt(
+                    Prompt::DownloadDir,
+                    &self.download_dir.display().to_string(),
+                );
+                Vec::new()
+            }
+            Action::Transfers => {
+                self.transfers_shown = !self.transfers_shown || self.mode != Mode::Transfers;
+                self.mode = if self.transfers_shown {
+                    Mode::Transfers
+                } else {
+                    Mode::List
+                };
+                Vec::new()
+            }
+            Action::Preview => {
+                let Some(record) = self.selected().cloned() else {
+                    return Vec::new();
+                };
+                self.preview = Some(Preview {
+                    id: record.id.clone(),
+                    name: sanitize(&record.name).into_owned(),
+                    state: PreviewState::Loading,
+                    scroll: 0,
+                });
+                self.mode = Mode::Preview;
+                vec![Effect::Preview(Box::new(record))]
+            }
+            Action::OpenLink => match self.selected().cloned() {
+                Some(record) => {
+                    self.status = Some(Status::Info("getting the link…".to_string()));
+                    vec![Effect::OpenLink(Box::new(record))]
+                }
+                None => Vec::new(),
+            },
+            Action::Export => {
+                let what = if self.marks.is_empty() {
+                    "view"
+                } else {
+                    "marked"
+                };
+                let name = format!(
+                    "filescope-{}-{what}.ndjson",
+                    crate::text::sanitize(&self.conn.label).replace(['/', '\\', ' '], "_")
+                );
+                let path = self.download_dir.join(name);
+                self.open_prompt(Prompt::ExportPath, &path.display().to_string());
+                Vec::new()
+            }
+            Action::Delete => {
+                self.start_delete();
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn marks_summary(&self) -> String {
+        format!(
+            "{} marked ({})",
+            thousands(self.marks.len()),
+            human_size(self.marks.bytes())
+        )
+    }
+
+    fn say_marks(&mut self) {
+        self.status = Some(Status::Info(self.marks_summary()));
+    }
+
+    fn open_prompt(&mut self, prompt: Prompt, initial: &str) {
+        self.prompt_input = Input::new(initial.to_string());
+        self.prompt = Some(prompt);
+        self.mode = Mode::Prompt;
+    }
+
+    fn start_delete(&mut self) {
+        if self.dialect.delete_request("x").is_none() {
+            self.status = Some(Status::Error(format!(
+                "{} has no delete endpoint; filescope cannot delete there",
+                self.conn.dialect
+            )));
+            return;
+        }
+        if !self.allow_delete {
+            self.status = Some(Status::Error(
+                "read-only: deleting needs allow_delete = true in this connection's profile"
+                    .to_string(),
+            ));
+            return;
+        }
+        let ids: Vec<(String, String)> = self
+            .targets()
+            .into_iter()
+            .map(|r| (r.id, sanitize(&r.name).into_owned()))
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        self.open_prompt(Prompt::ConfirmDelete { ids }, "");
+    }
+
+    pub(super) fn on_copy_menu_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.mode = Mode::List;
+        let KeyCode::Char(c) = key.code else {
+            return Vec::new();
+        };
+        let Some((_, what, label)) = CopyWhat::MENU.iter().find(|(k, _, _)| *k == c) else {
+            return Vec::new();
+        };
+        let Some(record) = self.selected().cloned() else {
+            return Vec::new();
+        };
+        let text = match what {
+            CopyWhat::Id => Some(record.id.clone()),
+            CopyWhat::Name => Some(record.name.clone()),
+            CopyWhat::Key => self.dialect.storage_key(&record),
+            CopyWhat::Url => record.url.clone(),
+            CopyWhat::Json => Some(pretty_json(&record)),
+            CopyWhat::Link => {
+                let note = if self.dialect.link_counts_as_download() {
+                    " (the API counts this as a download)"
+                } else {
+                    ""
+                };
+                self.status = Some(Status::Info(format!("getting a download link…{note}")));
+                return vec![Effect::Copy(CopyJob {
+                    label: label.to_string(),
+                    source: CopySource::Link(Box::new(record)),
+                })];
+            }
+            CopyWhat::Curl => {
+                let page = PageRequest {
+                    number: 1,
+                    size: self.list.page_size(),
+                };
+                return vec![Effect::Copy(CopyJob {
+                    label: label.to_string(),
+                    source: CopySource::Curl(self.query.clone(), page),
+                })];
+            }
+        };
+        match text {
+            Some(text) if !text.is_empty() => vec![Effect::Copy(CopyJob {
+                label: label.to_string(),
+                source: CopySource::Text(text),
+            })],
+            _ => {
+                self.status = Some(Status::Info(format!(
+                    "this file has no {label} in {}'s records",
+                    self.conn.dialect
+                )));
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn on_prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Esc => {
+                self.mode = Mode::List;
+                self.prompt = None;
+                Vec::new()
+            }
+            KeyCode::Enter => {
+                self.mode = Mode::List;
+                let Some(prompt) = self.prompt.take() else {
+                    return Vec::new();
+                };
+                let value = self.prompt_input.value().trim().to_string();
+                match prompt {
+                    Prompt::DownloadDir => {
+                        let dir = if value.is_empty() {
+                            self.download_dir.clone()
+                        } else {
+                            PathBuf::from(value)
+                        };
+                        self.download_dir = dir.clone();
+                        vec![Effect::PrepareDownload {
+                            dir,
+                            records: self.targets(),
+                        }]
+                    }
+                    Prompt::ExportPath => {
+                        if value.is_empty() {
+                            return Vec::new();
+                        }
+                        let path = PathBuf::from(&value);
+                        let format = match path.extension().and_then(|e| e.to_str()) {
+                            Some("csv") => crate::ls::Format::Csv,
+                            Some("json") => crate::ls::Format::Json,
+                            _ => crate::ls::Format::Ndjson,
+                        };
+                        let source = if self.marks.is_empty() {
+                            ExportSource::View {
+                                sort: self.sort,
+                                filter: self.scoped_filter(),
+                            }
+                        } else {
+                            ExportSource::Marked(self.marks.records().to_vec())
+                        };
+                        self.status = Some(Status::Info(format!("exporting to {value}…")));
+                        vec![Effect::Export(ExportJob {
+                            path,
+                            format,
+                            source,
+                        })]
+                    }
+                    Prompt::ConfirmDelete { ids } => {
+                        if value != ids.len().to_string() {
+                            self.status = Some(Status::Info(format!(
+                                "not deleted: type {} to confirm",
+                                ids.len()
+                            )));
+                            return Vec::new();
+                        }
+                        self.deleting = ids.iter().map(|(id, _)| id.clone()).collect();
+                        self.status = Some(Status::Info(format!(
+                            "deleting {} files…",
+                            thousands(ids.len())
+                        )));
+                        vec![Effect::Delete(ids.into_iter().map(|(id, _)| id).collect())]
+                    }
+                }
+            }
+            _ => {
+                self.prompt_input.handle_event(&Event::Key(key));
+                Vec::new()
+            }
+        }
+    }
+
+    /// The runtime looked at the target directory.
+    pub(super) fn on_targets_checked(
+        &mut self,
+        dir: PathBuf,
+        records: Vec<FileRecord>,
+        existing: Vec<String>,
+        now: Instant,
+    ) -> Vec<Effect> {
+        if existing.is_empty() {
+            return self.start_downloads(dir, records, Overwrite::No, now);
+        }
+        self.pending_download = Some(PendingDownload {
+            dir,
+            records,
+            existing,
+        });
+        self.mode = Mode::Exists;
+        Vec::new()
+    }
+
+    pub(super) fn on_exists_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        let choice = match key.code {
+            KeyCode::Char('o') => Overwrite::Yes,
+            KeyCode::Char('k') => Overwrite::KeepBoth,
+            KeyCode::Char('s') => Overwrite::Skip,
+            KeyCode::Esc | KeyCode::Char('q') => {
+                self.pending_download = None;
+                self.mode = Mode::List;
+                self.status = Some(Status::Info("download cancelled".to_string()));
+                return Vec::new();
+            }
+            _ => return Vec::new(),
+        };
+        self.mode = Mode::List;
+        let Some(pending) = self.pending_download.take() else {
+            return Vec::new();
+        };
+        let records = match choice {
+            Overwrite::Skip => pending
+                .records
+                .into_iter()
+                .filter(|r| {
+                    !pending
+                        .existing
+                        .contains(&crate::api::content::safe_file_name(&r.name, &r.id))
+                })
+                .collect(),
+            _ => pending.records,
+        };
+        self.start_downloads(pending.dir, records, choice, now)
+    }
+
+    fn start_downloads(
+        &mut self,
+        dir: PathBuf,
+        records: Vec<FileRecord>,
+        overwrite: Overwrite,
+        now: Instant,
+    ) -> Vec<Effect> {
+        let _ = now;
+        if records.is_empty() {
+            self.status = Some(Status::Info("nothing to download".to_string()));
+            return Vec::new();
+        }
+        let mut jobs = Vec::new();
+        let mut taken: HashSet<PathBuf> = HashSet::new();
+        for record in records {
+            let name = crate::api::content::safe_file_name(&record.name, &record.id);
+            let mut path = dir.join(&name);
+            // Two files of the same name in one batch: the second gets "(1)".
+            let mut n = 0;
+            while taken.contains(&path) {
+                n += 1;
+                path = dir.join(crate::api::content::numbered(&name, n));
+            }
+            taken.insert(path.clone());
+            self.transfers.next_id += 1;
+            let id = self.transfers.next_id;
+            self.transfers.items.push(Transfer {
+                id,
+                name: sanitize(&record.name).into_owned(),
+                path: path.clone(),
+                state: TransferState::Queued,
+                done: 0,
+                total: record.size,
+                rate: 0.0,
+                last: None,
+                started: None,
+                finished: None,
+            });
+            jobs.push(DownloadJob {
+                id,
+                record,
+                path,
+                overwrite: overwrite == Overwrite::Yes,
+            });
+        }
+        // `KeepBoth` finds free names where the files will be written (the runtime knows the
+        // disk); here it only means "do not overwrite".
+        let keep_both = overwrite == Overwrite::KeepBoth;
+        self.status = Some(Status::Info(format!(
+            "downloading {} files to {}{}",
+            thousands(jobs.len()),
+            dir.display(),
+            if keep_both {
+                " (existing names kept; new ones get (1))"
+            } else {
+                ""
+            }
+        )));
+        self.transfers_shown = true;
+        self.mode = Mode::Transfers;
+        self.marks.clear();
+        vec![Effect::Download { jobs, keep_both }]
+    }
+
+    pub(super) fn on_transfer(&mut self, id: u64, event: TransferEvent, now: Instant) {
+        self.dirty = true;
+        let Some(t) = self.transfers.get(id) else {
+            return;
+        };
+        match event {
+            TransferEvent::Started => {
+                t.state = TransferState::Running;
+                t.started = Some(now);
+            }
+            TransferEvent::Progress(p) => t.observe(p, now),
+            TransferEvent::Done(saved) => {
+                t.done = saved.bytes;
+                t.total = Some(saved.bytes);
+                t.path = saved.path;
+                t.finished = Some(now);
+                t.state = TransferState::Done {
+                    verified: saved.verified,
+                    resumed_from: saved.resumed_from,
+                };
+            }
+            TransferEvent::Failed(reason) => {
+                t.finished = Some(now);
+                if t.state != TransferState::Cancelled {
+                    t.state = TransferState::Failed(reason);
+                }
+            }
+        }
+        if self.transfers.active() == 0 {
+            let done = self
+                .transfers
+                .items
+                .iter()
+                .filter(|t| matches!(t.state, TransferState::Done { .. }))
+                .count();
+            let failed = self
+                .transfers
+                .items
+                .iter()
+                .filter(|t| matches!(t.state, TransferState::Failed(_)))
+                .count();
+            self.status = Some(if failed > 0 {
+                Status::Error(format!(
+                    "downloads finished: {done} saved, {failed} failed (t shows why)"
+                ))
+            } else {
+                Status::Info(format!("downloads finished: {done} saved"))
+            });
+        }
+    }
+
+    pub(super) fn on_transfers_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let last = self.transfers.items.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Char('j') | KeyCode::Down => {
+                self.transfers.selected = (self.transfers.selected + 1).min(last);
+            }
+            KeyCode::Char('k') | KeyCode::Up => {
+                self.transfers.selected = self.transfers.selected.saturating_sub(1);
+            }
+            KeyCode::Esc => {
+                let selected = self.transfers.selected;
+                if let Some(t) = self.transfers.items.get_mut(selected)
+                    && t.is_active()
+                {
+                    t.state = TransferState::Cancelled;
+                    return vec![Effect::CancelTransfers(vec![t.id])];
+                }
+                self.mode = Mode::List;
+            }
+            KeyCode::Char('C') => {
+                let ids: Vec<u64> = self
+                    .transfers
+                    .items
+                    .iter_mut()
+                    .filter(|t| t.is_active())
+                    .map(|t| {
+                        t.state = TransferState::Cancelled;
+                        t.id
+                    })
+                    .collect();
+                if !ids.is_empty() {
+                    self.status = Some(Status::Info(format!(
+                        "cancelled {} downloads; partial data is kept hidden beside each file, d resumes",
+                        ids.len()
+                    )));
+                    return vec![Effect::CancelTransfers(ids)];
+                }
+            }
+            KeyCode::Char('t') | KeyCode::Char('q') => {
+                self.transfers_shown = false;
+                self.mode = Mode::List;
+            }
+            KeyCode::Tab => self.mode = Mode::List,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_preview_data(&mut self, id: String, result: Result<PreviewData, String>) {
+        let Some(preview) = self.preview.as_mut().filter(|p| p.id == id) else {
+            return;
+        };
+        self.dirty = true;
+        preview.state = match result {
+            Err(e) => PreviewState::Failed(e),
+            Ok(data) => {
+                let (lines, binary) = preview_lines(&data.bytes);
+                let whole = data.extracted
+                    || data
+                        .size
+                        .is_some_and(|size| data.bytes.len() as u64 >= size)
+                    || data.bytes.len() < PREVIEW_BYTES;
+                let note = format!(
+                    "{}{}{}",
+                    if data.extracted {
+                        "the API's extracted text"
+                    } else if binary {
+                        "binary: hex dump"
+                    } else {
+                        "text"
+                    },
+                    if whole {
+                        String::new()
+                    } else {
+                        format!(" · first {}", human_size(data.bytes.len() as u64))
+                    },
+                    " · e opens in $PAGER"
+                );
+                PreviewState::Loaded {
+                    lines,
+                    bytes: Arc::new(data.bytes),
+                    note,
+                }
+            }
+        };
+    }
+
+    pub(super) fn on_preview_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let page = self.size.1.saturating_sub(3).max(1) as usize;
+        let Some(preview) = self.preview.as_mut() else {
+            self.mode = Mode::List;
+            return Vec::new();
+        };
+        let lines = match &preview.state {
+            PreviewState::Loaded { lines, .. } => lines.len(),
+            _ => 0,
+        };
+        let max = lines.saturating_sub(page);
+        match (key.code, self.keymap.action_for(&key)) {
+            (KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('p'), _) => {
+                self.preview = None;
+                self.mode = Mode::List;
+            }
+            (KeyCode::Char('e'), _) => {
+                if let PreviewState::Loaded { bytes, .. } = &preview.state {
+                    return vec![Effect::Pager {
+                        name: preview.name.clone(),
+                        bytes: Arc::clone(bytes),
+                    }];
+                }
+            }
+            (_, Some(Action::Down)) => preview.scroll = (preview.scroll + 1).min(max),
+            (_, Some(Action::Up)) => preview.scroll = preview.scroll.saturating_sub(1),
+            (_, Some(Action::PageDown | Action::HalfPageDown)) | (KeyCode::Char(' '), _) => {
+                preview.scroll = (preview.scroll + page).min(max);
+            }
+            (_, Some(Action::PageUp | Action::HalfPageUp)) => {
+                preview.scroll = preview.scroll.saturating_sub(page);
+            }
+            (_, Some(Action::Top)) => preview.scroll = 0,
+            (_, Some(Action::Bottom)) => preview.scroll = max,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The server confirmed (or refused) one deletion.
+    pub(super) fn on_deleted(
+        &mut self,
+        id: String,
+        result: Result<(), String>,
+        now: Instant,
+    ) -> Vec<Effect> {
+        self.dirty = true;
+        self.deleting.remove(&id);
+        match result {
+            Ok(()) => {
+                self.marks.forget(&id);
+                self.deleted.insert(id);
+            }
+            Err(e) => self.delete_errors.push(e),
+        }
+        if !self.deleting.is_empty() {
+            return Vec::new();
+        }
+        let gone = self.deleted.len();
+        let errors = std::mem::take(&mut self.delete_errors);
+        self.status = Some(match errors.first() {
+            Some(first) => {
+                Status::Error(format!("deleted {gone}, {} refused: {first}", errors.len()))
+            }
+            None => Status::Info(format!("deleted {gone} files")),
+        });
+        if gone == 0 {
+            return Vec::new();
+        }
+        // The listing is read again so the rows the server removed disappear.
+        self.deleted.clear();
+        let status = self.status.clone();
+        let effects = self.reload(now);
+        self.status = status;
+        effects
+    }
+}
+
+/// How to treat files that exist already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    No,
+    Yes,
+    KeepBoth,
+    Skip,
+}
+
+/// The server's record, indented.
+pub fn pretty_json(record: &FileRecord) -> String {
+    serde_json::from_str::<serde_json::Value>(record.raw.get())
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| record.raw.get().to_string())
+}

@@ -1,0 +1,452 @@
+//! Carrying out the effects of acting on files: the clipboard, downloads (bounded, each one
+//! cancellable), previews, the pager, opening links, export and delete. Each runs as a task
+//! that answers with a message tagged by what it was for; only the clipboard write and the
+//! pager touch the terminal, through the [`Host`].
+
+use std::collections::HashMap;
+use std::io::{self, Write as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::Semaphore;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+use super::actions::{
+    CopyJob, CopySource, DOWNLOAD_CONCURRENCY, DownloadJob, ExportJob, ExportSource, PREVIEW_BYTES,
+    PreviewData, TransferEvent,
+};
+use super::{App, Effect, Msg, Status};
+use crate::api::content::{download, safe_file_name, unique_path};
+use crate::api::{Client, FileRecord};
+use crate::clipboard::{self, Delivery, Mux};
+
+/// What the event loop needs from the terminal besides drawing on it.
+pub trait Host<B: Backend> {
+    /// Ctrl-z: give the terminal back, stop, and take it again once resumed.
+    fn suspend(&mut self, terminal: &mut Terminal<B>) -> io::Result<()>;
+    /// Writes bytes straight to the terminal (an OSC 52 sequence).
+    fn write_raw(&mut self, terminal: &mut Terminal<B>, bytes: &[u8]) -> io::Result<()>;
+    /// Gives the terminal to another program (the pager) until it exits, then takes it back.
+    fn hand_over(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        command: &mut std::process::Command,
+    ) -> io::Result<std::process::ExitStatus>;
+}
+
+/// A host for tests: records what would reach the terminal, runs no programs.
+#[derive(Debug, Default)]
+pub struct RecordingHost {
+    pub raw: Vec<u8>,
+    pub programs: Vec<String>,
+}
+
+impl<B: Backend> Host<B> for RecordingHost {
+    fn suspend(&mut self, _terminal: &mut Terminal<B>) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn write_raw(&mut self, _terminal: &mut Terminal<B>, bytes: &[u8]) -> io::Result<()> {
+        self.raw.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn hand_over(
+        &mut self,
+        _terminal: &mut Terminal<B>,
+        command: &mut std::process::Command,
+    ) -> io::Result<std::process::ExitStatus> {
+        self.programs
+            .push(command.get_program().to_string_lossy().into_owned());
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "no programs are run in tests",
+        ))
+    }
+}
+
+/// The runtime side of file actions.
+pub(super) struct Jobs {
+    client: Client,
+    tx: UnboundedSender<Msg>,
+    downloads: Arc<Semaphore>,
+    transfers: HashMap<u64, AbortHandle>,
+    mux: Mux,
+    term: Option<String>,
+}
+
+impl Jobs {
+    pub(super) fn new(client: Client, tx: UnboundedSender<Msg>) -> Self {
+        Jobs {
+            client,
+            tx,
+            downloads: Arc::new(Semaphore::new(DOWNLOAD_CONCURRENCY)),
+            transfers: HashMap::new(),
+            mux: Mux::detect(|k| std::env::var(k).ok()),
+            term: std::env::var("TERM").ok(),
+        }
+    }
+
+    /// Carries out one file-action effect; any other effect is returned untouched.
+    pub(super) fn run<B: Backend>(
+        &mut self,
+        effect: Effect,
+        terminal: &mut Terminal<B>,
+        host: &mut impl Host<B>,
+        app: &mut App,
+    ) -> io::Result<Option<Effect>> {
+        match effect {
+            Effect::Copy(job) => self.copy(job, terminal, host, app)?,
+            Effect::PrepareDownload { dir, records } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let dir = expand_home(dir);
+                    if let Err(e) = std::fs::create_dir_all(&dir) {
+                        let _ = tx.send(Msg::Notice(Status::Error(format!(
+                            "cannot use {} for downloads: {e}",
+                            dir.display()
+                        ))));
+                        return;
+                    }
+                    let existing = records
+                        .iter()
+                        .map(|r| safe_file_name(&r.name, &r.id))
+                        .filter(|name| dir.join(name).exists())
+                        .collect();
+                    let _ = tx.send(Msg::TargetsChecked {
+                        dir,
+                        records,
+                        existing,
+                    });
+                });
+            }
+            Effect::Download { jobs, keep_both } => {
+                self.transfers.retain(|_, h| !h.is_finished());
+                for job in jobs {
+                    let id = job.id;
+                    let handle = self.spawn_download(job, keep_both);
+                    self.transfers.insert(id, handle);
+                }
+            }
+            Effect::CancelTransfers(ids) => {
+                for id in ids {
+                    if let Some(handle) = self.transfers.remove(&id) {
+                        handle.abort();
+                    }
+                }
+            }
+            Effect::Preview(record) => {
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let result = preview(&client, &record).await;
+                    let _ = tx.send(Msg::Previewed {
+                        id: record.id.clone(),
+                        result,
+                    });
+                });
+            }
+            Effect::Pager { name, bytes } => {
+                let result = page(&name, &bytes, terminal, host);
+                app.dirty = true;
+                if let Err(e) = result {
+                    app.status = Some(Status::Error(format!("cannot run the pager: {e}")));
+                }
+            }
+            Effect::OpenLink(record) => {
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let _ = tx.send(open_link(&client, &record).await);
+                });
+            }
+            Effect::Export(job) => {
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let path = job.path.clone();
+                    let result = export(&client, job).await;
+                    let _ = tx.send(Msg::Exported { path, result });
+                });
+            }
+            Effect::Delete(ids) => {
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    // One at a time: each row goes only once the server confirmed it.
+                    for id in ids {
+                        let result = client.delete_file(&id).await.map_err(|e| e.to_string());
+                        let _ = tx.send(Msg::Deleted { id, result });
+                    }
+                });
+            }
+            other => return Ok(Some(other)),
+        }
+        Ok(None)
+    }
+
+    fn copy<B: Backend>(
+        &mut self,
+        job: CopyJob,
+        terminal: &mut Terminal<B>,
+        host: &mut impl Host<B>,
+        app: &mut App,
+    ) -> io::Result<()> {
+        let text = match job.source {
+            CopySource::Text(text) => text,
+            CopySource::Curl(query, page) => self.client.curl_command(&query, page),
+            CopySource::Link(record) => {
+                // Resolving may take a request: done in a task that hands the text back.
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let msg = match client.content_link(&record).await {
+                        Ok(link) => Msg::CopyReady {
+                            label: job.label,
+                            text: link.url.to_string(),
+                        },
+                        Err(e) => Msg::Copied {
+                            label: job.label,
+                            text: String::new(),
+                            via: Err(e.to_string()),
+                        },
+                    };
+                    let _ = tx.send(msg);
+                });
+                return Ok(());
+            }
+        };
+        let command = app.clipboard_cmd.as_deref();
+        let via = match clipboard::plan(&text, command, self.mux, self.term.as_deref()) {
+            Delivery::Osc52(bytes) => host
+                .write_raw(terminal, &bytes)
+                .map(|()| self.mux.describe().to_string())
+                .map_err(|e| e.to_string()),
+            Delivery::Command(argv) => run_clipboard_command(&argv, &text),
+            Delivery::Show => Ok("shown".to_string()),
+        };
+        let _ = self.tx.send(Msg::Copied {
+            label: job.label,
+            text,
+            via,
+        });
+        Ok(())
+    }
+
+    fn spawn_download(&self, job: DownloadJob, keep_both: bool) -> AbortHandle {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        let permits = Arc::clone(&self.downloads);
+        tokio::spawn(async move {
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return;
+            };
+            let id = job.id;
+            let _ = tx.send(Msg::Transfer {
+                id,
+                event: TransferEvent::Started,
+            });
+            let mut path = job.path.clone();
+            if keep_both && path.exists() {
+                let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+                let name = safe_file_name(&job.record.name, &job.record.id);
+                path = unique_path(&dir, &name);
+            }
+            let progress_tx = tx.clone();
+            let result = download(&client, &job.record, &path, job.overwrite, move |p| {
+                let _ = progress_tx.send(Msg::Transfer {
+                    id,
+                    event: TransferEvent::Progress(p),
+                });
+            })
+            .await;
+            let event = match result {
+                Ok(saved) => TransferEvent::Done(saved),
+                Err(e) => TransferEvent::Failed(e.to_string()),
+            };
+            let _ = tx.send(Msg::Transfer { id, event });
+        })
+        .abort_handle()
+    }
+}
+
+/// `~/x` as the home directory's `x`.
+fn expand_home(dir: PathBuf) -> PathBuf {
+    let Ok(rest) = dir.strip_prefix("~") else {
+        return dir;
+    };
+    match std::env::var_os("HOME") {
+        Some(home) => PathBuf::from(home).join(rest),
+        None => dir,
+    }
+}
+
+/// Runs a clipboard command with the value on its standard input, without a shell.
+fn run_clipboard_command(argv: &[String], text: &str) -> Result<String, String> {
+    let (program, args) = argv.split_first().ok_or("clipboard_cmd is empty")?;
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write to {program}: {e}"))?;
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(program.clone())
+    } else {
+        Err(format!("{program} failed ({status})"))
+    }
+}
+
+async fn preview(client: &Client, record: &FileRecord) -> Result<PreviewData, String> {
+    if let Some(text) = client
+        .extracted_text(&record.id)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        return Ok(PreviewData {
+            bytes: text.into_bytes(),
+            extracted: true,
+            size: None,
+        });
+    }
+    let bytes = client
+        .head_bytes(record, PREVIEW_BYTES)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(PreviewData {
+        bytes,
+        extracted: false,
+        size: record.size,
+    })
+}
+
+/// Writes the bytes to a private temporary file and hands the terminal to `$PAGER` (`less`
+/// when unset) to read it.
+fn page<B: Backend>(
+    name: &str,
+    bytes: &[u8],
+    terminal: &mut Terminal<B>,
+    host: &mut impl Host<B>,
+) -> io::Result<()> {
+    let pager = std::env::var("PAGER")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "less".to_string());
+    let argv = shell_words::split(&pager)
+        .map_err(|e| io::Error::other(format!("PAGER is not a command: {e}")))?;
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| io::Error::other("PAGER is empty"))?;
+    let safe: String = safe_file_name(name, "preview")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    let path = std::env::temp_dir().join(format!("filescope-{}-{safe}", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)?;
+    file.write_all(bytes)?;
+    drop(file);
+    let mut command = std::process::Command::new(program);
+    command.args(args).arg(&path);
+    let status = host.hand_over(terminal, &mut command);
+    let _ = std::fs::remove_file(&path);
+    status.map(|_| ())
+}
+
+/// Whether a browser would open where the user sits: a display here and no SSH session.
+fn local_display() -> bool {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    let ssh = set("SSH_CONNECTION") || set("SSH_TTY");
+    let display = set("DISPLAY") || set("WAYLAND_DISPLAY") || cfg!(target_os = "macos");
+    display && !ssh
+}
+
+async fn open_link(client: &Client, record: &FileRecord) -> Msg {
+    let link = match client.content_link(record).await {
+        Ok(link) => link,
+        Err(e) => return Msg::Notice(Status::Error(format!("no link to open: {e}"))),
+    };
+    let url = link.url.to_string();
+    if link.authed {
+        return Msg::ShowValue {
+            title: "link (it needs your API key, so a browser cannot open it; select it by hand)"
+                .to_string(),
+            text: url,
+        };
+    }
+    if !local_display() {
+        return Msg::ShowValue {
+            title: "link (no local display: select it by hand, or y l copies it)".to_string(),
+            text: url,
+        };
+    }
+    let opener = std::env::var("BROWSER").ok().unwrap_or_else(|| {
+        if cfg!(target_os = "macos") {
+            "open".to_string()
+        } else {
+            "xdg-open".to_string()
+        }
+    });
+    let spawned = std::process::Command::new(&opener)
+        .arg(&url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match spawned {
+        Ok(_) => Msg::Notice(Status::Info(format!("opened the link with {opener}"))),
+        Err(e) => Msg::ShowValue {
+            title: format!("link ({opener} failed: {e}; select it by hand)"),
+            text: url,
+        },
+    }
+}
+
+/// Writes the export to a new file (never over an existing one).
+async fn export(client: &Client, job: ExportJob) -> Result<usize, String> {
+    let path = expand_home(job.path.clone());
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => "the file exists; not overwritten".to_string(),
+            _ => e.to_string(),
+        })?;
+    let mut out = io::BufWriter::new(file);
+    let result = match job.source {
+        ExportSource::Marked(records) => {
+            crate::ls::write_records(&records, job.format, &mut out).map_err(|e| e.to_string())
+        }
+        ExportSource::View { sort, filter } => {
+            let opts = crate::ls::Options {
+                sort,
+                filter,
+                limit: None,
+                all: true,
+                format: job.format,
+                raw: false,
+                jobs: 4,
+                terminal: false,
+            };
+            crate::ls::run(client, &opts, &mut out)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    };
+    let flushed = out.flush().map_err(|e| e.to_string());
+    match result.and_then(|n| flushed.map(|()| n)) {
+        Ok(n) => Ok(n),
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            Err(e)
+        }
+    }
+}
