@@ -149,9 +149,9 @@ fn full_screen_detail_scrolls_to_the_raw_json() {
 
 #[test]
 fn help_lists_every_key() {
-    let mut app = app_showing(&NAMES, 4, 80, 30);
+    let mut app = app_showing(&NAMES, 4, 80, 50);
     press(&mut app, KeyCode::Char('?'));
-    let screen = render(&app, 80, 30).join("\n");
+    let screen = render(&app, 80, 50).join("\n");
     assert!(screen.contains("Keys (any other key closes)"));
     for (label, help) in app.keymap.entries() {
         assert!(screen.contains(&label), "help misses {label}");
