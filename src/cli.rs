@@ -197,6 +197,33 @@ pub struct DatasetArgs {
     /// short or 300 ms of extra latency.
     #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = chaos_rate)]
     pub chaos: f64,
+
+    /// Throttle file downloads to this many bytes per second per response (e.g. 200000,
+    /// 512K, 2M), so progress is visible; unlimited when absent.
+    #[arg(long, value_name = "BYTES_PER_SEC", value_parser = bandwidth)]
+    pub bandwidth: Option<u64>,
+}
+
+/// A positive byte rate: digits with an optional K, M or G suffix (binary units).
+fn bandwidth(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().last() {
+        Some((at, c)) if c.is_ascii_alphabetic() => (&text[..at], c.to_ascii_uppercase()),
+        _ => (text, ' '),
+    };
+    let shift = match unit {
+        ' ' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        _ => return Err("expected bytes per second, e.g. 200000, 512K or 2M".to_string()),
+    };
+    match digits.parse::<u64>() {
+        Ok(n) if n > 0 => n
+            .checked_mul(1 << shift)
+            .ok_or_else(|| "that rate is too large".to_string()),
+        _ => Err("expected bytes per second, e.g. 200000, 512K or 2M".to_string()),
+    }
 }
 
 fn chaos_rate(text: &str) -> Result<f64, String> {

@@ -419,6 +419,7 @@ fn demo_config(args: &DatasetArgs, dialect: &str, api_key: String) -> DemoConfig
         api_key,
         dialect: dialect.to_string(),
         chaos: args.chaos,
+        bandwidth: args.bandwidth,
     }
 }
 

@@ -14,7 +14,16 @@
 //!   ties go by upload order, reversed for desc. `totalPages` is 0 when
 //!   nothing matches.
 //! - `GET /v1/files/{id}?expires=N` (seconds, 60..=604800, default 3600):
-//!   `{data: {file, downloadUrl}}` with a presigned-looking URL.
+//!   `{data: {file, downloadUrl}}`. `downloadUrl` is presigned storage on this
+//!   server's own origin, `{origin}/storage/files/{id}/download?expires=E&
+//!   signature=S`: `GET/HEAD` of it needs no key, only the signature, and
+//!   serves the file's bytes with ranges (see [`super::content`]); a missing
+//!   or wrong signature, or a past `expires`, is a 403 `SIGNATURE_INVALID`.
+//!   A record's `url` is the unsigned storage path `{origin}/storage/files/{id}`,
+//!   which, like real presigned storage, answers 403 `SIGNATURE_REQUIRED`
+//!   telling the client to get a `downloadUrl`.
+//! - `DELETE /v1/files/{id}`: after auth and lookup, 403 `READ_ONLY`: the
+//!   demo server is read-only.
 //! - `GET /v1/folders?page&limit&parentFolderId&search&sortBy&sortOrder`:
 //!   `{data: {folders, pagination}}`. The tree is fixed: 32 folders, three
 //!   levels deep, under six top-level folders; one file in ten is at the root
@@ -41,9 +50,9 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use serde::Serialize;
 use serde_json::json;
 
@@ -51,6 +60,7 @@ use super::common::{
     self, Bearer, Checks, Context, IdCipher, Internal, PageWindow, ParamError, Params, Plumbing,
     Problem, RawQuery, Salt, ScanCache,
 };
+use super::content::Blobs;
 use super::dataset::{Dataset, DatasetQuery, Order, SortKey};
 
 const FILES_PATH: &str = "/v1/files";
@@ -61,7 +71,8 @@ const RATE_LIMIT: u64 = 1000;
 const MIN_EXPIRES: u64 = 60;
 const MAX_EXPIRES: u64 = 7 * 86_400;
 const DEFAULT_EXPIRES: u64 = 3600;
-const STORAGE: &str = "https://storage.astracollab.example";
+/// Where files are stored, under this server's origin.
+const STORAGE_PATH: &str = "/storage/files";
 
 /// The folder tree: name and parent (an index into this table). Parents come
 /// before their children.
@@ -190,6 +201,9 @@ struct AppState {
     /// Counted over the whole dataset on first use.
     folder_totals: OnceLock<Arc<Vec<FolderTotals>>>,
     selections: ScanCache<Selection>,
+    /// This server's `http://HOST:PORT`, before every storage URL.
+    origin: String,
+    blobs: Blobs,
 }
 
 pub(super) fn router(context: Context) -> Router {
@@ -210,10 +224,14 @@ pub(super) fn router(context: Context) -> Router {
         folder_ids,
         folder_totals: OnceLock::new(),
         selections: ScanCache::new(),
+        origin: context.origin.clone(),
+        blobs: Blobs::new(&context),
     });
     let router = Router::new()
         .route(FILES_PATH, get(list_files))
-        .route("/v1/files/{id}", get(get_file))
+        .route("/v1/files/{id}", get(get_file).merge(delete(delete_file)))
+        .route("/storage/files/{id}", get(unsigned_storage))
+        .route("/storage/files/{id}/download", get(signed_download))
         .route(FOLDERS_PATH, get(list_folders))
         .method_not_allowed_fallback(|request: Request| async move {
             ApiError::new(
@@ -314,18 +332,67 @@ async fn get_file(
     let index = state.lookup(id)?;
     let file = state.file(index);
     let expires_at = common::unix_now() + expires as i64;
-    let signature = common::signature(
-        Salt::AstraSecret.of(&state.dataset, index),
-        expires_at as u64,
-        64,
-    );
+    let signature = state.signature(index, expires_at);
     let download_url = format!(
-        "{STORAGE}/files/{}/download?expires={expires_at}&signature={signature}",
-        file.id
+        "{}{STORAGE_PATH}/{}/download?expires={expires_at}&signature={signature}",
+        state.origin, file.id
     );
     Ok(success(
         json!({ "file": file, "downloadUrl": download_url }),
     ))
+}
+
+/// Authenticated, found, and refused: nothing is ever deleted here.
+async fn delete_file(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&headers, &state.api_key)?;
+    state.lookup(id)?;
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "READ_ONLY",
+        "The demo server is read-only: nothing is deleted",
+    ))
+}
+
+/// A record's plain `url`: storage wants a presigned link.
+async fn unsigned_storage(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    state.lookup(id)?;
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "SIGNATURE_REQUIRED",
+        "Storage URLs must be presigned: use the downloadUrl from GET /v1/files/{id}",
+    ))
+}
+
+/// A presigned `downloadUrl`: the bytes, to whoever holds the signature.
+async fn signed_download(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+    query: RawQuery,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let index = state.lookup(id)?;
+    let refused =
+        |message: &str| ApiError::new(StatusCode::FORBIDDEN, "SIGNATURE_INVALID", message);
+    let params = Params::from_raw(query).map_err(|_| refused("Malformed query string"))?;
+    let expires_at = params
+        .raw("expires")
+        .and_then(|e| e.parse::<i64>().ok())
+        .ok_or_else(|| refused("Missing or invalid expires"))?;
+    if params.raw("signature") != Some(state.signature(index, expires_at).as_str()) {
+        return Err(refused("The signature does not match"));
+    }
+    if expires_at <= common::unix_now() {
+        return Err(refused("The presigned URL has expired"));
+    }
+    Ok(state.blobs.respond(index, &method, &headers))
 }
 
 async fn list_folders(
@@ -503,6 +570,15 @@ impl AppState {
         })
     }
 
+    /// The signature of a presigned link to `index` valid until `expires_at`.
+    fn signature(&self, index: usize, expires_at: i64) -> String {
+        common::signature(
+            Salt::AstraSecret.of(&self.dataset, index),
+            expires_at as u64,
+            64,
+        )
+    }
+
     fn file_id(&self, index: usize) -> String {
         let value = self.cipher.opaque(&self.dataset, index, 32);
         format!("file_{}", common::hex(u128::from(value), 16))
@@ -523,7 +599,7 @@ impl AppState {
         let file = self.dataset.file(index);
         let id = self.file_id(index);
         FileBody {
-            url: format!("{STORAGE}/files/{id}"),
+            url: format!("{}{STORAGE_PATH}/{id}", self.origin),
             id,
             name: file.file_name,
             size: file.size,
@@ -1132,5 +1208,91 @@ mod tests {
             assert_eq!(listed(&reply, "files").len(), 100);
             assert!(took < std::time::Duration::from_millis(10), "{took:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn download_urls_are_presigned_storage_on_this_server() {
+        let server = server(100).await;
+        let index = testkit::sizable(&server.dataset);
+        let records = all_pages(&server, FILES_PATH, "files").await;
+        let record = records
+            .iter()
+            .find(|r| index_of(r, &server.dataset) == index)
+            .unwrap();
+        let id = record["id"].as_str().unwrap();
+        let plain = record["url"].as_str().unwrap();
+        assert_eq!(plain, format!("{}/storage/files/{id}", server.base_url));
+        let refused = testkit::fetch(reqwest::Method::GET, plain, &[]).await;
+        assert_eq!(refused.status, 403);
+        assert_eq!(refused.json()["error"]["code"], "SIGNATURE_REQUIRED");
+
+        let reply = get_bearer(&server, &format!("/v1/files/{id}")).await;
+        let url = reply.body["data"]["downloadUrl"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            url.starts_with(&format!("{plain}/download?expires=")),
+            "{url}"
+        );
+        testkit::assert_serves(&server, &url, index, &[]).await;
+
+        let (base, query) = url.split_once('?').unwrap();
+        let other = records.iter().find(|r| r["id"] != id).unwrap()["id"]
+            .as_str()
+            .unwrap();
+        let past = common::unix_now() - 5;
+        let past_signature = common::signature(
+            Salt::AstraSecret.of(&server.dataset, index),
+            past as u64,
+            64,
+        );
+        for bad in [
+            url.replace("signature=", "signature=0"),
+            base.to_owned(),
+            format!("{}/storage/files/{other}/download?{query}", server.base_url),
+            format!("{base}?expires={past}&signature={past_signature}"),
+        ] {
+            let refused = testkit::fetch(reqwest::Method::GET, &bad, &[]).await;
+            assert_eq!(refused.status, 403, "{bad}");
+            assert_eq!(
+                refused.json()["error"]["code"],
+                "SIGNATURE_INVALID",
+                "{bad}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn delete_is_refused_the_server_is_read_only() {
+        let server = server(30).await;
+        let listed = get_bearer(&server, FILES_PATH).await;
+        let id = listed.body["data"]["files"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("/v1/files/{id}");
+        let reply = testkit::send(&server, reqwest::Method::DELETE, &path).await;
+        assert_error(&reply, 403, "READ_ONLY");
+        assert!(
+            reply.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("read-only")
+        );
+        let anonymous = testkit::fetch(
+            reqwest::Method::DELETE,
+            &format!("{}{path}", server.base_url),
+            &[],
+        )
+        .await;
+        assert_eq!(anonymous.status, 401);
+        let reply = testkit::send(
+            &server,
+            reqwest::Method::DELETE,
+            "/v1/files/file_0000000000000000",
+        )
+        .await;
+        assert_error(&reply, 404, "FILE_NOT_FOUND");
     }
 }

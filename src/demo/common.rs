@@ -30,6 +30,11 @@ pub(super) struct Context {
     pub latency: Duration,
     /// The share of requests answered with a fault (see [`super::DemoConfig::chaos`]).
     pub chaos: f64,
+    /// `http://HOST:PORT` of this server (= [`super::DemoServer::base_url`]):
+    /// every download link the demo hands out points here, never elsewhere.
+    pub origin: String,
+    /// File contents' throttle (see [`super::DemoConfig::bandwidth`]).
+    pub bandwidth: Option<u64>,
 }
 
 /// How [`serve`] wraps a dialect's router.
@@ -679,6 +684,8 @@ pub(super) enum Salt {
     OpenWebUiUsers,
     FileGuardUploaders,
     FlextellGroups,
+    Content,
+    ContentTag,
 }
 
 impl Salt {
@@ -939,6 +946,141 @@ pub(super) mod testkit {
             headers,
             body,
         }
+    }
+
+    /// A response with its body as bytes (file contents are not JSON).
+    #[derive(Debug)]
+    pub struct Raw {
+        pub status: u16,
+        pub headers: HeaderMap,
+        pub bytes: Vec<u8>,
+    }
+
+    impl Raw {
+        pub fn header(&self, name: &str) -> &str {
+            self.headers
+                .get(name)
+                .unwrap_or_else(|| panic!("no {name} header"))
+                .to_str()
+                .unwrap()
+        }
+
+        /// The JSON body of an error answer.
+        pub fn json(&self) -> Value {
+            assert_eq!(self.header("content-type"), "application/json");
+            serde_json::from_slice(&self.bytes).unwrap()
+        }
+    }
+
+    /// `method` of an absolute `url`, with these headers and nothing else.
+    pub async fn fetch(method: reqwest::Method, url: &str, headers: &[(&str, &str)]) -> Raw {
+        let mut request = client().request(method, url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        Raw {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.unwrap().to_vec(),
+        }
+    }
+
+    /// A record among the first hundred with at least 1000 bytes of content,
+    /// other than the corrupt one.
+    pub fn sizable(dataset: &Dataset) -> usize {
+        (8..dataset.len().min(100))
+            .find(|&i| {
+                i != crate::demo::content::CORRUPT_INDEX
+                    && crate::demo::content::content_len(dataset, i) >= 1000
+            })
+            .expect("a file of 1000 bytes or more")
+    }
+
+    /// Asserts `url` serves file `index` as the shared blob answer does:
+    /// exactly its content with the blob headers, single ranges as 206 with
+    /// `Content-Range`, an unsatisfiable one as 416, `If-Range` with another
+    /// tag as the whole content, and HEAD as the length with no body; and
+    /// that the server counted it. `headers` go with every request (auth).
+    pub async fn assert_serves(
+        server: &DemoServer,
+        url: &str,
+        index: usize,
+        headers: &[(&str, &str)],
+    ) {
+        let dataset = &server.dataset;
+        let want = crate::demo::content::content(dataset, index);
+        let len = want.len();
+        assert!(len >= 100, "pick a bigger file than {index}");
+        let (content, ranges) = (
+            server.stats.content_requests(),
+            server.stats.range_requests(),
+        );
+        let with = |extra: &[(&'static str, String)]| {
+            let mut all: Vec<(&str, String)> =
+                headers.iter().map(|(n, v)| (*n, v.to_string())).collect();
+            all.extend(extra.iter().cloned());
+            all
+        };
+        let go = async |method: reqwest::Method, extra: &[(&'static str, String)]| {
+            let all = with(extra);
+            let pairs: Vec<(&str, &str)> = all.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            fetch(method, url, &pairs).await
+        };
+
+        let whole = go(reqwest::Method::GET, &[]).await;
+        assert_eq!(whole.status, 200, "{url}");
+        assert!(whole.bytes == want, "{url}: not the content of {index}");
+        assert_eq!(whole.header("content-length"), len.to_string());
+        assert_eq!(whole.header("accept-ranges"), "bytes");
+        assert_eq!(whole.header("content-type"), dataset.content_type_of(index));
+        let disposition = whole.header("content-disposition");
+        assert!(
+            disposition.starts_with("attachment; filename*=UTF-8''"),
+            "{disposition}"
+        );
+        let etag = whole.header("etag").to_owned();
+        assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+
+        let part = go(reqwest::Method::GET, &[("range", "bytes=10-99".into())]).await;
+        assert_eq!(part.status, 206);
+        assert_eq!(part.header("content-range"), format!("bytes 10-99/{len}"));
+        assert_eq!(part.bytes, want[10..100]);
+        let tail = go(reqwest::Method::GET, &[("range", "bytes=-7".into())]).await;
+        assert_eq!(tail.status, 206);
+        assert_eq!(tail.bytes, want[len - 7..]);
+        let open = go(
+            reqwest::Method::GET,
+            &[("range", format!("bytes={}-", len - 3))],
+        )
+        .await;
+        assert_eq!(open.bytes, want[len - 3..]);
+        let past = go(reqwest::Method::GET, &[("range", format!("bytes={len}-"))]).await;
+        assert_eq!(past.status, 416);
+        assert_eq!(past.header("content-range"), format!("bytes */{len}"));
+        let stale = go(
+            reqwest::Method::GET,
+            &[
+                ("range", "bytes=0-9".into()),
+                ("if-range", "\"stale\"".into()),
+            ],
+        )
+        .await;
+        assert_eq!((stale.status, stale.bytes.len()), (200, len));
+        let fresh = go(
+            reqwest::Method::GET,
+            &[("range", "bytes=0-9".into()), ("if-range", etag)],
+        )
+        .await;
+        assert_eq!((fresh.status, fresh.bytes.len()), (206, 10));
+
+        let head = go(reqwest::Method::HEAD, &[]).await;
+        assert_eq!(head.status, 200);
+        assert_eq!(head.header("content-length"), len.to_string());
+        assert!(head.bytes.is_empty());
+
+        assert_eq!(server.stats.content_requests(), content + 8);
+        assert_eq!(server.stats.range_requests(), ranges + 4);
     }
 
     /// GETs `path_and_query` with these headers.

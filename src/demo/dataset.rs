@@ -20,8 +20,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 const END: i64 = 1_793_491_200;
 /// Six years (2020-11-01 to 2026-11-01), the span `created_at` is spread over.
 const SPAN: i64 = 189_302_400;
-/// Host of the CDN URLs.
-const CDN: &str = "https://cdn.filejar.example/";
+/// Where on the demo server's own origin the FileJar CDN serves files (see
+/// [`DemoFile::url`]).
+pub(super) const CDN_PREFIX: &str = "/cdn/";
 /// How many filtered result sets [`Dataset`] keeps.
 const CACHE_ENTRIES: usize = 16;
 /// Salts of the per-organisation draws (record draws are salted by [`Field`]).
@@ -134,6 +135,11 @@ pub struct DemoFile {
     pub index: usize,
     pub id: String,
     pub key: String,
+    /// The file's CDN URL relative to the serving demo server's origin:
+    /// `/cdn/<code>/<key percent-encoded>`, which FileJar answers without
+    /// auth (its `url` field prefixes the origin). `code` is 8 hex digits
+    /// that encode the index (keys repeat, so a key alone could not name its
+    /// file), like the content-hash directory of a real CDN path.
     pub url: String,
     pub file_name: String,
     pub content_type: &'static str,
@@ -306,7 +312,11 @@ impl Dataset {
         DemoFile {
             index,
             id: self.id(index),
-            url: cdn_url(&key),
+            url: cdn_url(
+                super::common::IdCipher::new(self).encode(index),
+                &key,
+                name_start,
+            ),
             key,
             file_name,
             content_type: MIMES[shape.mime].mime,
@@ -987,13 +997,20 @@ pub(super) fn lowercase_into(src: &str, dst: &mut String) {
     }
 }
 
-/// `CDN` + the key percent-encoded (RFC 3986 unreserved characters and '/' kept),
-/// as a CDN would serve it: hostile bytes stay in `key` and `file_name` only.
-fn cdn_url(key: &str) -> String {
-    let mut url = String::with_capacity(CDN.len() + key.len() + 8);
-    url.push_str(CDN);
-    for &byte in key.as_bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+/// `CDN_PREFIX`, the index code in hex, then the key percent-encoded (RFC 3986
+/// unreserved characters kept, and '/' between the org, folder and name), as a
+/// CDN would serve it: hostile bytes stay in `key` and `file_name` only. A '/'
+/// inside the name (from `name_start` on) is encoded too, so a name such as
+/// `../../etc/passwd` stays one path segment that no client normalises away.
+fn cdn_url(code: u32, key: &str, name_start: usize) -> String {
+    let mut url = String::with_capacity(CDN_PREFIX.len() + 9 + key.len() + 8);
+    url.push_str(CDN_PREFIX);
+    write!(url, "{code:08x}/").expect("writing to a String cannot fail");
+    for (at, &byte) in key.as_bytes().iter().enumerate() {
+        if byte.is_ascii_alphanumeric()
+            || b"-._~".contains(&byte)
+            || (byte == b'/' && at < name_start)
+        {
             url.push(byte as char);
         } else {
             write!(url, "%{byte:02X}").expect("writing to a String cannot fail");
@@ -1592,7 +1609,7 @@ mod tests {
             types.insert(f.content_type);
             assert!(f.key.starts_with(&format!("{org8}/")));
             assert!(f.key.ends_with(&format!("/{}", f.file_name)), "{:?}", f.key);
-            assert!(f.url.starts_with(CDN));
+            assert!(f.url.starts_with(CDN_PREFIX));
             assert!(f.url.is_ascii() && !f.url.contains(' '));
             assert_eq!(f.id.len(), 36);
             assert_eq!(f.id.as_bytes()[14], b'4');
@@ -1860,7 +1877,15 @@ mod tests {
 
     #[test]
     fn url_is_percent_encoded_key() {
-        assert_eq!(cdn_url("ab/c d/é.txt"), format!("{CDN}ab/c%20d/%C3%A9.txt"));
-        assert_eq!(cdn_url("a\u{1b}b"), format!("{CDN}a%1Bb"));
+        assert_eq!(
+            cdn_url(0xab, "ab/c d/é.txt", 7),
+            "/cdn/000000ab/ab/c%20d/%C3%A9.txt"
+        );
+        assert_eq!(cdn_url(1, "a\u{1b}b", 0), "/cdn/00000001/a%1Bb");
+        // A slash in the name is encoded: the name stays one segment.
+        assert_eq!(
+            cdn_url(2, "o/f/../../x", 4),
+            "/cdn/00000002/o/f/..%2F..%2Fx"
+        );
     }
 }

@@ -8,12 +8,22 @@
 //!   `uploaded_by` must look like `key_…` or `usr_…`. `total_pages` is 0 when
 //!   nothing matches.
 //! - `GET /api/v1/files/{id}/metadata`: the record plus `checksum`
-//!   (`sha256:…`), `metadata` and `updated_at`.
+//!   (`sha256:` and the hex SHA-256 of the bytes `/f/{id}` serves), `metadata`
+//!   and `updated_at`. One file is deliberately corrupt: for record
+//!   [`CORRUPT_INDEX`](super::content::CORRUPT_INDEX) (index 5) the served bytes have one byte flipped, so
+//!   they do not match the published checksum, and a client's verification
+//!   can be seen to work. Checksums are cached once computed.
 //! - `GET /api/v1/files/{id}?expires_in=60..3600` (default 3600): a signed
 //!   `download_url`. Every successful call counts as a download: the file's
 //!   `download_count` goes up by one and `last_downloaded_at` becomes now, in
 //!   every later answer of this server (the counts live in the server, on top
-//!   of a derived starting count). A rejected call counts nothing.
+//!   of a derived starting count). A rejected call counts nothing. The URL is
+//!   `{origin}/f/{file_id}?token=T&expires=E` on this server's own origin:
+//!   `GET/HEAD` of it needs no key, only the token, and serves the bytes with
+//!   ranges (see [`super::content`]); a wrong token or a past `expires` is a
+//!   403 in the error envelope.
+//! - `DELETE /api/v1/files/{id}`: after auth and lookup, a 403 in the error
+//!   envelope: the demo server is read-only.
 //! - `GET /api/v1/contexts?page&page_size`: the eight contexts, in key order,
 //!   with `display_name`, `description`, `file_count`, `total_size_bytes` and
 //!   `created_at` (counted over the whole dataset once, on first use).
@@ -34,9 +44,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use serde::Serialize;
 use serde_json::json;
 
@@ -44,6 +54,7 @@ use super::common::{
     self, Bearer, Checks, Context, IdCipher, Internal, PageWindow, Params, Plumbing, RawQuery,
     Salt, ScanCache, pick,
 };
+use super::content::{self as file_content, Blobs};
 use super::dataset::{Dataset, Order};
 
 const LIST_PATH: &str = "/api/v1/files";
@@ -51,7 +62,10 @@ const MAX_PAGE_SIZE: u64 = 100;
 const DEFAULT_PAGE_SIZE: u64 = 20;
 const MIN_EXPIRES_IN: u64 = 60;
 const MAX_EXPIRES_IN: u64 = 3600;
-const DOWNLOAD_HOST: &str = "https://download.fileguard.example";
+/// Where download links point, under this server's origin.
+const DOWNLOAD_PATH: &str = "/f";
+/// How many computed checksums are kept (each costs hashing up to 4 MiB).
+const CHECKSUM_CACHE: usize = 4096;
 
 /// Key, display name, description.
 const CONTEXTS: [(&str, &str, &str); 8] = [
@@ -109,6 +123,11 @@ struct AppState {
     /// `(file count, total bytes)` per context, counted on first use.
     context_totals: OnceLock<Arc<Vec<(u64, u64)>>>,
     selections: ScanCache<Selection>,
+    /// Published checksums by record index; emptied when full.
+    checksums: Mutex<HashMap<u32, String>>,
+    /// This server's `http://HOST:PORT`, before every download link.
+    origin: String,
+    blobs: Blobs,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -143,10 +162,17 @@ pub(super) fn router(context: Context) -> Router {
         downloads: Mutex::new(HashMap::new()),
         context_totals: OnceLock::new(),
         selections: ScanCache::new(),
+        checksums: Mutex::new(HashMap::new()),
+        origin: context.origin.clone(),
+        blobs: Blobs::new(&context),
     });
     let router = Router::new()
         .route(LIST_PATH, get(list_files))
-        .route("/api/v1/files/{id}", get(download))
+        .route(
+            "/api/v1/files/{id}",
+            get(download).merge(delete(delete_file)),
+        )
+        .route("/f/{id}", get(signed_bytes))
         .route("/api/v1/files/{id}/metadata", get(metadata))
         .route("/api/v1/contexts", get(list_contexts))
         .method_not_allowed_fallback(|request: Request| async move {
@@ -235,12 +261,10 @@ async fn metadata(
         let downloads = state.downloads.lock().unwrap_or_else(|e| e.into_inner());
         state.file(index, &downloads)
     };
+    let checksum = state.checksum(index).await?;
     let dataset = &state.dataset;
     let detail = MetadataBody {
-        checksum: format!(
-            "sha256:{}",
-            common::digest(dataset, index, Salt::FileGuardChecksum)
-        ),
+        checksum,
         metadata: file_metadata(dataset, index),
         updated_at: common::iso(dataset.updated_at_of(index)),
         file,
@@ -263,7 +287,7 @@ async fn download(
         .unwrap_or(MAX_EXPIRES_IN);
     check.finish()?;
     let now = common::unix_now();
-    let count = {
+    {
         let mut downloads = state.downloads.lock().unwrap_or_else(|e| e.into_inner());
         let entry = downloads.entry(index as u32).or_insert(Downloads {
             count: 0,
@@ -271,25 +295,68 @@ async fn download(
         });
         entry.count += 1;
         entry.last = now;
-        entry.count
-    };
+    }
     let file = state.dataset.file(index);
     let file_id = state.file_id(index);
     let expires_at = now + expires_in as i64;
-    let token = common::signature(
-        Salt::FileGuardChecksum.of(&state.dataset, index),
-        (expires_at as u64) << 8 ^ count,
-        40,
-    );
+    let token = state.token(index, expires_at);
     Ok(success(json!({
         "file_id": file_id,
         "original_filename": file.file_name,
         "content_type": file.content_type,
         "size_bytes": file.size,
-        "download_url": format!("{DOWNLOAD_HOST}/f/{file_id}?token={token}&expires={expires_at}"),
+        "download_url": format!(
+            "{}{DOWNLOAD_PATH}/{file_id}?token={token}&expires={expires_at}",
+            state.origin
+        ),
         "expires_in_seconds": expires_in,
         "expires_at": common::iso(expires_at),
     })))
+}
+
+/// What a download link serves: the bytes, to whoever holds a valid token.
+async fn signed_bytes(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+    query: RawQuery,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let index = state.lookup(id)?;
+    let refused = |why: &str| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Invalid or expired download link",
+            vec![why.to_owned()],
+        )
+    };
+    let params = Params::from_raw(query).map_err(|_| refused("Malformed query string"))?;
+    let expires_at = params
+        .raw("expires")
+        .and_then(|e| e.parse::<i64>().ok())
+        .ok_or_else(|| refused("Missing or invalid expires"))?;
+    if params.raw("token") != Some(state.token(index, expires_at).as_str()) {
+        return Err(refused("The download token is invalid"));
+    }
+    if expires_at <= common::unix_now() {
+        return Err(refused("The download link has expired"));
+    }
+    Ok(state.blobs.respond(index, &method, &headers))
+}
+
+/// Authenticated, found, and refused: nothing is ever deleted here.
+async fn delete_file(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&headers, &state.api_key)?;
+    state.lookup(id)?;
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "Read-only server",
+        vec!["The demo server is read-only: nothing is deleted".to_owned()],
+    ))
 }
 
 async fn list_contexts(
@@ -381,6 +448,38 @@ fn pagination(window: PageWindow) -> serde_json::Value {
 // ---- records ------------------------------------------------------------------------
 
 impl AppState {
+    /// The token of a download link to `index` valid until `expires_at`.
+    fn token(&self, index: usize, expires_at: i64) -> String {
+        common::signature(
+            Salt::FileGuardChecksum.of(&self.dataset, index),
+            expires_at as u64,
+            40,
+        )
+    }
+
+    /// `sha256:<hex>` of the file's bytes (of the undamaged ones for
+    /// [`CORRUPT_INDEX`](super::content::CORRUPT_INDEX)), hashed on a blocking thread the first time.
+    async fn checksum(self: &Arc<Self>, index: usize) -> Result<String, Internal> {
+        if let Some(hit) = self.cached_checksum(index) {
+            return Ok(hit);
+        }
+        let state = Arc::clone(self);
+        let checksum =
+            common::blocking(move || file_content::published_checksum(&state.dataset, index))
+                .await?;
+        let mut cache = self.checksums.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CHECKSUM_CACHE {
+            cache.clear();
+        }
+        cache.insert(index as u32, checksum.clone());
+        Ok(checksum)
+    }
+
+    fn cached_checksum(&self, index: usize) -> Option<String> {
+        let cache = self.checksums.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(&(index as u32)).cloned()
+    }
+
     fn file_id(&self, index: usize) -> String {
         // 30 bits of noise above the code: 62 bits, which twelve base-36
         // digits hold, so the id is injective.
@@ -960,5 +1059,118 @@ mod tests {
             assert_eq!(files(&reply).len(), 100);
             assert!(took < std::time::Duration::from_millis(10), "{took:?}");
         }
+    }
+
+    /// The `file_id` of record `index`, from the listing.
+    async fn file_id_of(server: &DemoServer, index: usize) -> String {
+        let records = all_pages(server, "").await;
+        let record = records
+            .iter()
+            .find(|r| index_of(r, &server.dataset) == index)
+            .unwrap();
+        record["file_id"].as_str().unwrap().to_owned()
+    }
+
+    use crate::demo::content::CORRUPT_INDEX;
+
+    fn sha256(bytes: &[u8]) -> String {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(bytes);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    }
+
+    #[tokio::test]
+    async fn download_urls_serve_the_bytes_with_their_token_only() {
+        let server = server(100).await;
+        let index = testkit::sizable(&server.dataset);
+        let id = file_id_of(&server, index).await;
+        let reply = get_bearer(&server, &format!("/api/v1/files/{id}?expires_in=600")).await;
+        let url = reply.body["data"]["download_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            url.starts_with(&format!("{}/f/{id}?token=", server.base_url)),
+            "{url}"
+        );
+        testkit::assert_serves(&server, &url, index, &[]).await;
+
+        let (base, query) = url.split_once('?').unwrap();
+        let other = file_id_of(&server, index + 1).await;
+        let past = common::unix_now() - 5;
+        let state_token = |expires: i64| {
+            common::signature(
+                Salt::FileGuardChecksum.of(&server.dataset, index),
+                expires as u64,
+                40,
+            )
+        };
+        for bad in [
+            url.replace("token=", "token=0"),
+            base.to_owned(),
+            format!("{}/f/{other}?{query}", server.base_url),
+            format!("{base}?token={}&expires={past}", state_token(past)),
+        ] {
+            let refused = testkit::fetch(reqwest::Method::GET, &bad, &[]).await;
+            assert_eq!(refused.status, 403, "{bad}");
+            let body = refused.json();
+            assert_eq!(body["status"], "ERROR", "{bad}");
+            assert_eq!(keys(&body), keys(&fixture("fileguard_error.json")));
+        }
+        let unknown = format!("{}/f/file_zzzzzzzzzzzz?{query}", server.base_url);
+        assert_eq!(
+            testkit::fetch(reqwest::Method::GET, &unknown, &[])
+                .await
+                .status,
+            404
+        );
+    }
+
+    #[tokio::test]
+    async fn checksums_match_the_bytes_except_for_the_corrupt_file() {
+        let server = server(100).await;
+        let normal = testkit::sizable(&server.dataset);
+        for index in [normal, 0, CORRUPT_INDEX] {
+            let id = file_id_of(&server, index).await;
+            let detail = get_bearer(&server, &format!("/api/v1/files/{id}/metadata")).await;
+            let published = detail.body["data"]["checksum"].as_str().unwrap().to_owned();
+            let link = get_bearer(&server, &format!("/api/v1/files/{id}")).await;
+            let url = link.body["data"]["download_url"].as_str().unwrap();
+            let downloaded = testkit::fetch(reqwest::Method::GET, url, &[]).await;
+            assert_eq!(downloaded.status, 200);
+            assert_eq!(
+                downloaded.bytes,
+                crate::demo::content::content(&server.dataset, index)
+            );
+            let matches = sha256(&downloaded.bytes) == published;
+            assert_eq!(matches, index != CORRUPT_INDEX, "{index}: {published}");
+            // The same answer again, from the cache.
+            let again = get_bearer(&server, &format!("/api/v1/files/{id}/metadata")).await;
+            assert_eq!(again.body["data"]["checksum"], published.as_str());
+        }
+    }
+
+    #[tokio::test]
+    async fn delete_is_refused_the_server_is_read_only() {
+        let server = server(30).await;
+        let id = file_id_of(&server, 3).await;
+        let path = format!("/api/v1/files/{id}");
+        let reply = testkit::send(&server, reqwest::Method::DELETE, &path).await;
+        assert_error(&reply, 403, &["read-only"]);
+        let anonymous = testkit::fetch(
+            reqwest::Method::DELETE,
+            &format!("{}{path}", server.base_url),
+            &[],
+        )
+        .await;
+        assert_eq!(anonymous.status, 401);
+        let reply = testkit::send(
+            &server,
+            reqwest::Method::DELETE,
+            "/api/v1/files/file_zzzzzzzzzzzz",
+        )
+        .await;
+        assert_error(&reply, 404, &["No file"]);
     }
 }

@@ -1,4 +1,10 @@
-//! The FileJar dialect over HTTP: `GET /v1/files/organization-files`.
+//! The FileJar dialect over HTTP: `GET /v1/files/organization-files`, and
+//! the public CDN its records' `url`s point at.
+//!
+//! - `GET/HEAD /cdn/<code>/<key>` (the record's `url`, on this server's own
+//!   origin) serves the file's bytes with no authentication, as a public CDN
+//!   does, with ranges (see [`super::content`]). `<code>` carries the index
+//!   (see [`DemoFile::url`]); the rest must be the record's key, else 404.
 //!
 //! Query parameters are parsed by hand from the raw map so every invalid value
 //! gets FileJar's JSON error body (`{"success": false, "error", "message"}`)
@@ -8,13 +14,17 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use super::common::{self, Context, Internal, Params, Plumbing, RawQuery, iso as timestamp};
+use super::common::{
+    self, Context, IdCipher, Internal, Params, Plumbing, RawQuery, iso as timestamp,
+};
+use super::content::Blobs;
 use super::dataset::{Dataset, DatasetQuery, DemoFile, Order, SortKey};
 
 /// The listing endpoint.
@@ -26,6 +36,10 @@ const DEFAULT_LIMIT: u64 = 100;
 pub(super) struct AppState {
     dataset: Arc<Dataset>,
     api_key: String,
+    /// This server's `http://HOST:PORT`, before every CDN path.
+    origin: String,
+    cipher: IdCipher,
+    blobs: Option<Blobs>,
     // Constant per dataset: computed once rather than per page.
     org_id: String,
     org_name: String,
@@ -36,19 +50,24 @@ impl AppState {
         AppState {
             org_id: dataset.org_id(),
             org_name: dataset.org_name(),
+            cipher: IdCipher::new(&dataset),
             dataset,
             api_key,
+            origin: String::new(),
+            blobs: None,
         }
     }
 }
 
 pub(super) fn router(context: Context) -> Router {
-    let state = Arc::new(AppState::new(
-        Arc::clone(&context.dataset),
-        context.api_key.clone(),
-    ));
+    let state = Arc::new(AppState {
+        origin: context.origin.clone(),
+        blobs: Some(Blobs::new(&context)),
+        ..AppState::new(Arc::clone(&context.dataset), context.api_key.clone())
+    });
     let router = Router::new()
         .route(LIST_PATH, get(list_files))
+        .route("/cdn/{code}/{*key}", get(cdn))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state);
@@ -75,6 +94,33 @@ async fn list_files(
     let order = common::dataset_order(&state.dataset, params.query.clone()).await?;
     let body = render_page(&state, &order, &params);
     Ok(common::json_bytes(StatusCode::OK, body))
+}
+
+/// The public CDN: no key needed, only a path this server handed out.
+async fn cdn(
+    State(state): State<Arc<AppState>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        message: "no such file on the CDN".to_owned(),
+    };
+    let Ok(Path((code, key))) = path else {
+        return Err(not_found());
+    };
+    let code = Some(code.as_str())
+        .filter(|c| c.len() == 8)
+        .and_then(|c| u32::from_str_radix(c, 16).ok())
+        .ok_or_else(not_found)?;
+    let index = state.cipher.decode(code);
+    if index >= state.dataset.len() || state.dataset.file(index).key != key {
+        return Err(not_found());
+    }
+    let blobs = state.blobs.as_ref().ok_or_else(not_found)?;
+    Ok(blobs.respond(index, &method, &headers))
 }
 
 async fn not_found(request: Request) -> ApiError {
@@ -224,12 +270,13 @@ struct FileBody {
     updated_at: String,
 }
 
-impl From<DemoFile> for FileBody {
-    fn from(file: DemoFile) -> Self {
+impl FileBody {
+    /// The record as listed, its CDN path on `origin`.
+    fn new(file: DemoFile, origin: &str) -> Self {
         FileBody {
             id: file.id,
             key: file.key,
-            url: file.url,
+            url: format!("{origin}{}", file.url),
             file_name: file.file_name,
             content_type: file.content_type,
             size: file.size,
@@ -263,7 +310,7 @@ fn render_page(state: &AppState, order: &Order, params: &ListParams) -> Vec<u8> 
     let limit = usize::try_from(params.limit).unwrap_or(usize::MAX);
     let files: Vec<FileBody> = order
         .page(offset, limit)
-        .map(|index| state.dataset.file(index).into())
+        .map(|index| FileBody::new(state.dataset.file(index), &state.origin))
         .collect();
     let body = PageBody {
         success: true,
@@ -524,7 +571,7 @@ mod tests {
         let newest = server.dataset.file(4);
         assert_eq!(first["id"], newest.id);
         assert_eq!(first["key"], newest.key);
-        assert_eq!(first["url"], newest.url);
+        assert_eq!(first["url"], format!("{}{}", server.base_url, newest.url));
         assert_eq!(first["file_name"], newest.file_name);
         assert_eq!(first["content_type"], newest.content_type);
         assert_eq!(first["size"], newest.size);
@@ -729,5 +776,87 @@ mod tests {
         assert_eq!(bodies[0].0, 200);
         assert_eq!(bodies[0].1["count"], 3);
         assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    }
+
+    #[tokio::test]
+    async fn the_cdn_serves_every_file_without_a_key() {
+        let server = server(5000).await;
+        let dataset = &server.dataset;
+        let index = testkit::sizable(dataset);
+        let (_, body) = get_json(&server, &list("limit=1000&sort=asc")).await;
+        let record = &body["files"][index];
+        assert_eq!(record["id"], dataset.file(index).id);
+        let url = record["url"].as_str().unwrap();
+        assert!(
+            url.starts_with(&format!("{}/cdn/", server.base_url)),
+            "{url}"
+        );
+        testkit::assert_serves(&server, url, index, &[]).await;
+
+        // Hostile names (control characters, RTL, a path-traversal name) are
+        // served at their listed URL too, as what they are.
+        let hostile: Vec<usize> = (0..dataset.len())
+            .filter(|&i| {
+                dataset
+                    .file(i)
+                    .file_name
+                    .chars()
+                    .any(|c| c.is_control() || c == '/')
+            })
+            .take(12)
+            .chain([1, 7, dataset.len() - 1])
+            .collect();
+        for i in hostile {
+            let url = format!("{}{}", server.base_url, dataset.file(i).url);
+            let head = testkit::fetch(reqwest::Method::GET, &url, &[]).await;
+            assert_eq!(head.status, 200, "{i}: {url}");
+            assert_eq!(head.bytes, crate::demo::content::content(dataset, i), "{i}");
+        }
+
+        // A path this server did not hand out is a JSON 404; no DELETE.
+        let good = dataset.file(index).url;
+        let (code, key) = good["/cdn/".len()..].split_once('/').unwrap();
+        let other = dataset.file(index + 1).key;
+        for bad in [
+            format!("/cdn/{code}/{other}"),
+            format!("/cdn/{code}x/{key}"),
+            format!("/cdn/ffffffff/{key}"),
+            "/cdn/zz".to_owned(),
+        ] {
+            let (status, body) = get_with(&server, &bad, &[]).await;
+            assert_error(status, &body, 404, "not_found", &[]);
+        }
+        let delete =
+            testkit::fetch(reqwest::Method::DELETE, url, &[("x-api-key", testkit::KEY)]).await;
+        assert_eq!(delete.status, 405);
+    }
+
+    #[tokio::test]
+    async fn a_path_traversal_name_is_served_at_its_own_url() {
+        // The first such record of the default seed: draws do not depend on
+        // the dataset's length, so a server just big enough holds it.
+        let probe = Dataset::new(42, 2_000_000);
+        let mut name = String::new();
+        let index = (0..probe.len())
+            .find(|&i| {
+                name.clear();
+                probe.write_file_name(i, &mut name);
+                name.starts_with("../")
+            })
+            .expect("a path-traversal name");
+        let server = server(index + 2).await;
+        let file = server.dataset.file(index);
+        assert!(
+            file.url.ends_with("/..%2F..%2F..%2Fetc%2Fpasswd"),
+            "{}",
+            file.url
+        );
+        let url = format!("{}{}", server.base_url, file.url);
+        let reply = testkit::fetch(reqwest::Method::GET, &url, &[]).await;
+        assert_eq!(reply.status, 200, "{url}");
+        assert_eq!(
+            reply.bytes,
+            crate::demo::content::content(&server.dataset, index)
+        );
     }
 }

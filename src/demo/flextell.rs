@@ -23,6 +23,14 @@
 //!   for even ids and `true` for odd ones, so clients meet both spellings.
 //!   Trashed files are still found here (the route is declared `withTrashed`).
 //!
+//! - `temporary_url` is `{origin}/storage/{id}?expires=E&signature=S` on this
+//!   server's own origin (`temporary_thumbnail_url` the same under
+//!   `/storage/{id}/thumbnail`), like Laravel's `URL::temporarySignedRoute`:
+//!   `GET/HEAD` of it needs no token, only the signature, and serves the
+//!   file's bytes with ranges (see [`super::content`]; a thumbnail is the
+//!   image itself). A missing or wrong signature, or a past `expires`, is a
+//!   403 `{error: "invalid_signature", message}`.
+//!
 //! Ids are integers, `index + 1`. Auth is `Authorization: Bearer <key>`;
 //! failures are 401 `{error: "invalid_token", message}` with a
 //! `WWW-Authenticate` header. Invalid parameters are all reported in one 422
@@ -35,7 +43,7 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
@@ -45,6 +53,7 @@ use super::common::{
     self, Bearer, Checks, Context, Internal, PageWindow, ParamError, Params, Plumbing, Problem,
     RawQuery, Salt, ScanCache, pick,
 };
+use super::content::Blobs;
 use super::dataset::{Dataset, Order, SortKey};
 
 const LIST_PATH: &str = "/v1/files";
@@ -53,8 +62,11 @@ const DEFAULT_PER_PAGE: u64 = 15;
 const RATE_LIMIT: u64 = 1000;
 /// Tenants own files `1..=TENANTS`.
 pub(super) const TENANTS: u64 = 12;
-/// Where signed links point.
-const FILE_HOST: &str = "https://files.flextell.example";
+/// Where signed links point, under this server's origin.
+const STORAGE_PATH: &str = "/storage";
+/// What the signature of a download and of a thumbnail link is salted with.
+const DOWNLOAD_SALT: u64 = 1;
+const THUMBNAIL_SALT: u64 = 2;
 
 /// The `type` of a file: a category, not a MIME type. In name order, which is
 /// the order `sort_by=type` uses.
@@ -232,6 +244,9 @@ struct AppState {
     /// Ascending by category name, ties by index: `sort_by=type`.
     by_category: OnceLock<Arc<Vec<u32>>>,
     selections: ScanCache<Selection>,
+    /// This server's `http://HOST:PORT`, before every signed link.
+    origin: String,
+    blobs: Blobs,
 }
 
 pub(super) fn router(context: Context) -> Router {
@@ -251,10 +266,14 @@ pub(super) fn router(context: Context) -> Router {
         groups,
         by_category: OnceLock::new(),
         selections: ScanCache::new(),
+        origin: context.origin.clone(),
+        blobs: Blobs::new(&context),
     });
     let router = Router::new()
         .route(LIST_PATH, get(list_files))
         .route("/v1/files/{id}", get(get_file))
+        .route("/storage/{id}", get(signed_download))
+        .route("/storage/{id}/thumbnail", get(signed_thumbnail))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state);
@@ -346,6 +365,75 @@ async fn get_file(
         StatusCode::OK,
         &json!({ "success": success, "data": file }),
     ))
+}
+
+/// The signature of a link to file `secret`'s download or thumbnail.
+fn link_signature(secret: u64, salt: u64, expires: i64) -> String {
+    common::signature(secret ^ salt, expires as u64, 64)
+}
+
+async fn signed_download(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+    query: RawQuery,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let index = state.check_signed(id, query, DOWNLOAD_SALT)?;
+    Ok(state.blobs.respond(index, &method, &headers))
+}
+
+async fn signed_thumbnail(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+    query: RawQuery,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let index = state.check_signed(id, query, THUMBNAIL_SALT)?;
+    Ok(state.blobs.respond(index, &method, &headers))
+}
+
+impl AppState {
+    /// The file a signed link names, if its signature is this server's and it
+    /// has not expired. No token and no tenant: the signature is the grant.
+    fn check_signed(
+        &self,
+        id: Result<Path<String>, PathRejection>,
+        query: RawQuery,
+        salt: u64,
+    ) -> Result<usize, ApiError> {
+        let index = id
+            .ok()
+            .and_then(|Path(id)| id.parse::<u64>().ok())
+            .and_then(|id| usize::try_from(id.checked_sub(1)?).ok())
+            .filter(|&index| index < self.dataset.len())
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "File not found."))?;
+        let invalid = || {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "invalid_signature",
+                "Invalid signature.",
+            )
+        };
+        let params = Params::from_raw(query).map_err(|_| invalid())?;
+        let expires = params
+            .raw("expires")
+            .and_then(|e| e.parse::<i64>().ok())
+            .ok_or_else(invalid)?;
+        let secret = Salt::FlextellSecret.of(&self.dataset, index);
+        if params.raw("signature") != Some(link_signature(secret, salt, expires).as_str()) {
+            return Err(invalid());
+        }
+        if expires <= common::unix_now() {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "invalid_signature",
+                "Invalid signature: the link has expired.",
+            ));
+        }
+        Ok(index)
+    }
 }
 
 async fn not_found(request: Request) -> ApiError {
@@ -453,10 +541,11 @@ impl AppState {
         // for a while and then change, like real signed links.
         let expires = (common::unix_now() / 3600 + 2) * 3600;
         let secret = Salt::FlextellSecret.of(dataset, index);
+        let origin = &self.origin;
         let signed = |what: &str, salt: u64| {
             format!(
-                "{FILE_HOST}/v1/files/{id}/{what}?expires={expires}&signature={}",
-                common::signature(secret ^ salt, expires as u64, 64)
+                "{origin}{STORAGE_PATH}/{id}{what}?expires={expires}&signature={}",
+                link_signature(secret, salt, expires)
             )
         };
         FileBody {
@@ -479,11 +568,11 @@ impl AppState {
             group_id: (group % 100 >= 15).then(|| pick(&self.groups, group >> 8).clone()),
             fileable_type: owner.type_name(),
             fileable_id: owner.fileable_id,
-            temporary_url: signed("download", 1),
+            temporary_url: signed("", DOWNLOAD_SALT),
             temporary_thumbnail_url: file
                 .content_type
                 .starts_with("image/")
-                .then(|| signed("thumbnail", 2)),
+                .then(|| signed("/thumbnail", THUMBNAIL_SALT)),
             created_at: common::iso(file.created_at),
             updated_at: common::iso(file.updated_at),
             deleted_at: deleted_at(dataset, index).map(common::iso),
@@ -1180,5 +1269,82 @@ mod tests {
             assert_eq!(data(&reply).len(), 100);
             assert!(took < std::time::Duration::from_millis(10), "{took:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn temporary_urls_serve_the_bytes_without_a_token() {
+        let server = server(100).await;
+        let index = testkit::sizable(&server.dataset);
+        let reply = get_bearer(&server, &format!("/v1/files/{}", index + 1)).await;
+        let url = reply.body["data"]["temporary_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            url.starts_with(&format!(
+                "{}/storage/{}?expires=",
+                server.base_url,
+                index + 1
+            )),
+            "{url}"
+        );
+        testkit::assert_serves(&server, &url, index, &[]).await;
+
+        // An image's thumbnail link serves too.
+        let image = (0..100)
+            .find(|&i| server.dataset.content_type_of(i).starts_with("image/"))
+            .unwrap();
+        let reply = get_bearer(&server, &format!("/v1/files/{}", image + 1)).await;
+        let thumbnail = reply.body["data"]["temporary_thumbnail_url"]
+            .as_str()
+            .unwrap();
+        let served = testkit::fetch(reqwest::Method::GET, thumbnail, &[]).await;
+        assert_eq!(served.status, 200, "{thumbnail}");
+        assert_eq!(
+            served.bytes,
+            crate::demo::content::content(&server.dataset, image)
+        );
+
+        // Tampered, missing, swapped or expired signatures are 403s.
+        let (base, _) = url.split_once('?').unwrap();
+        let expires: i64 = url.split("expires=").nth(1).unwrap()[..10].parse().unwrap();
+        let secret = Salt::FlextellSecret.of(&server.dataset, index);
+        let past = common::unix_now() - 10;
+        let other = format!("{}/storage/{}", server.base_url, index + 2);
+        let query = url.split_once('?').unwrap().1;
+        for bad in [
+            url.replace("signature=", "signature=0"),
+            base.to_owned(),
+            format!("{base}?expires={expires}"),
+            format!("{other}?{query}"),
+            format!(
+                "{base}?expires={}&signature={}",
+                expires + 1,
+                link_signature(secret, DOWNLOAD_SALT, expires)
+            ),
+            format!(
+                "{base}?expires={past}&signature={}",
+                link_signature(secret, DOWNLOAD_SALT, past)
+            ),
+            format!("{base}/thumbnail?{query}"),
+        ] {
+            let refused = testkit::fetch(reqwest::Method::GET, &bad, &[]).await;
+            assert_eq!(refused.status, 403, "{bad}");
+            assert_eq!(refused.json()["error"], "invalid_signature", "{bad}");
+        }
+        let expired = format!(
+            "{base}?expires={past}&signature={}",
+            link_signature(secret, DOWNLOAD_SALT, past)
+        );
+        let refused = testkit::fetch(reqwest::Method::GET, &expired, &[]).await;
+        assert!(
+            refused.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("expired")
+        );
+        // No delete in this dialect.
+        let reply = testkit::send(&server, reqwest::Method::DELETE, "/v1/files/1").await;
+        assert_eq!(reply.status, 405);
     }
 }

@@ -13,6 +13,7 @@
 
 mod astracollab;
 mod common;
+pub mod content;
 pub mod dataset;
 mod fileguard;
 mod filejar;
@@ -46,6 +47,10 @@ pub struct DemoConfig {
     /// 503, a 429 with `Retry-After: 0`, a body cut short, or extra latency — to test and
     /// show what clients do with a bad network or server.
     pub chaos: f64,
+    /// Throttle for file contents: bytes per second per response (`None`:
+    /// unlimited), so a demo download shows visible progress. Listings and
+    /// other JSON answers are never throttled.
+    pub bandwidth: Option<u64>,
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
@@ -78,6 +83,7 @@ impl Default for DemoConfig {
             api_key: "demo".to_owned(),
             dialect: "filejar".to_owned(),
             chaos: 0.0,
+            bandwidth: None,
         }
     }
 }
@@ -87,6 +93,8 @@ impl Default for DemoConfig {
 pub struct ServerStats {
     requests: AtomicU64,
     list_requests: AtomicU64,
+    content_requests: AtomicU64,
+    range_requests: AtomicU64,
 }
 
 impl ServerStats {
@@ -101,6 +109,18 @@ impl ServerStats {
     /// AstraCollab's folders list no files and are not counted.
     pub fn list_requests(&self) -> u64 {
         self.list_requests.load(Ordering::Relaxed)
+    }
+
+    /// Requests answered by a dialect's file-content (download) path with
+    /// bytes or a range error (200, 206 or 416, GET or HEAD); refused ones
+    /// (bad signature, auth) are not counted.
+    pub fn content_requests(&self) -> u64 {
+        self.content_requests.load(Ordering::Relaxed)
+    }
+
+    /// Content requests that carried a `Range` header and got a 206.
+    pub fn range_requests(&self) -> u64 {
+        self.range_requests.load(Ordering::Relaxed)
     }
 }
 
@@ -145,7 +165,10 @@ impl DemoServer {
         let addr = listener.local_addr()?;
         let dataset = Arc::new(Dataset::new(config.seed, config.files));
         let stats = Arc::new(ServerStats::default());
+        let base_url = format!("http://{}", connectable(addr));
         let app = router(common::Context {
+            origin: base_url.clone(),
+            bandwidth: config.bandwidth,
             dataset: Arc::clone(&dataset),
             stats: Arc::clone(&stats),
             api_key: config.api_key,
@@ -169,7 +192,7 @@ impl DemoServer {
         tracing::info!(%addr, files = config.files, dialect = %config.dialect, "demo server listening");
 
         Ok(DemoServer {
-            base_url: format!("http://{}", connectable(addr)),
+            base_url,
             addr,
             stats,
             dataset,

@@ -14,6 +14,13 @@
 //!   matches is `[]`.
 //! - `GET /api/v1/files/{id}` (the full record: `path` and `data.content`
 //!   always) and `GET /api/v1/files/{id}/data/content` (`{"content"}`).
+//! - `GET/HEAD /api/v1/files/{id}/content` (and `/api/files/{id}/content`):
+//!   the file's bytes, with ranges (see [`super::content`]); `?attachment=true`
+//!   is accepted (the answer is always an attachment). Text types' bytes are
+//!   readable text, but `data/content` stays the extracted text the record
+//!   embeds (a whole 4 MiB file would not be embedded in every list page).
+//! - `DELETE /api/v1/files/{id}` (and under `/api`): after auth and lookup,
+//!   403 `{"detail": ...}`: the demo server is read-only.
 //! - Legacy servers, under the `/api` prefix: `GET /api/files?content=B` (also
 //!   with a trailing slash) is a bare array of every file in insertion (index)
 //!   order, capped at the first [`LEGACY_CAP`] files of the dataset: a legacy
@@ -38,9 +45,9 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use serde::Serialize;
 use serde_json::json;
 
@@ -48,6 +55,7 @@ use super::common::{
     self, Bearer, Checks, Context, Internal, ParamError, Params, Plumbing, Problem, RawQuery, Salt,
     ScanCache, pick,
 };
+use super::content::Blobs;
 use super::dataset::{Dataset, Order};
 
 /// The current list endpoint (the trailing slash is part of it).
@@ -68,6 +76,7 @@ const UPLOAD_DIR: &str = "/app/backend/data/uploads";
 
 const NOT_FOUND: &str = "We could not find what you're looking for :/";
 const NO_MATCH: &str = "No files found matching the pattern.";
+const READ_ONLY: &str = "The demo server is read-only: nothing is deleted.";
 
 struct AppState {
     dataset: Arc<Dataset>,
@@ -79,6 +88,7 @@ struct AppState {
     ids: OnceLock<Arc<IdTable>>,
     /// Search results (in list order) by lowercased pattern.
     searches: ScanCache<String>,
+    blobs: Blobs,
 }
 
 pub(super) fn router(context: Context) -> Router {
@@ -93,16 +103,22 @@ pub(super) fn router(context: Context) -> Router {
         list_order: OnceLock::new(),
         ids: OnceLock::new(),
         searches: ScanCache::new(),
+        blobs: Blobs::new(&context),
     });
     let router = Router::new()
         .route(LIST_PATH, get(list_files))
         .route("/api/v1/files", get(add_slash))
         .route(SEARCH_PATH, get(search_files))
-        .route("/api/v1/files/{id}", get(get_file))
+        .route(
+            "/api/v1/files/{id}",
+            get(get_file).merge(delete(delete_file)),
+        )
+        .route("/api/v1/files/{id}/content", get(file_bytes))
         .route("/api/v1/files/{id}/data/content", get(get_content))
         .route(LEGACY_PATH, get(legacy_list))
         .route("/api/files/", get(legacy_list))
-        .route("/api/files/{id}", get(get_file))
+        .route("/api/files/{id}", get(get_file).merge(delete(delete_file)))
+        .route("/api/files/{id}/content", get(file_bytes))
         .method_not_allowed_fallback(|| async {
             ApiError::detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
         })
@@ -224,6 +240,29 @@ async fn get_content(
     let index = state.lookup(id).await?;
     let content = extracted_text(&state.dataset, index);
     Ok(common::json(StatusCode::OK, &json!({ "content": content })))
+}
+
+/// The raw bytes (`?attachment=true` or not: always an attachment here).
+async fn file_bytes(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&headers, &state.api_key)?;
+    let index = state.lookup(id).await?;
+    Ok(state.blobs.respond(index, &method, &headers))
+}
+
+/// A known file, an authorised caller, and still nothing deleted.
+async fn delete_file(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&headers, &state.api_key)?;
+    state.lookup(id).await?;
+    Err(ApiError::detail(StatusCode::FORBIDDEN, READ_ONLY))
 }
 
 async fn legacy_list(
@@ -1326,5 +1365,59 @@ mod tests {
                 _ => format!("%{b:02X}"),
             })
             .collect()
+    }
+
+    #[tokio::test]
+    async fn content_serves_the_bytes_with_the_bearer_key() {
+        let server = server(100).await;
+        let index = testkit::sizable(&server.dataset);
+        let id = server.dataset.file(index).id;
+        let bearer = format!("Bearer {}", testkit::KEY);
+        let auth = [("authorization", bearer.as_str())];
+        for path in [
+            format!("/api/v1/files/{id}/content"),
+            format!("/api/v1/files/{id}/content?attachment=true"),
+            format!("/api/files/{id}/content"),
+        ] {
+            let url = format!("{}{path}", server.base_url);
+            testkit::assert_serves(&server, &url, index, &auth).await;
+        }
+        let url = format!("{}/api/v1/files/{id}/content", server.base_url);
+        let refused = testkit::fetch(reqwest::Method::GET, &url, &[]).await;
+        assert_eq!(refused.status, 403);
+        assert_eq!(refused.json(), json!({"detail": "Not authenticated"}));
+        let unknown = format!(
+            "{}/api/v1/files/00000000-0000-4000-8000-000000000000/content",
+            server.base_url
+        );
+        let missing = testkit::fetch(reqwest::Method::GET, &unknown, &auth).await;
+        assert_eq!(missing.status, 404);
+    }
+
+    #[tokio::test]
+    async fn delete_is_refused_the_server_is_read_only() {
+        let server = server(20).await;
+        let id = server.dataset.file(3).id;
+        for prefix in ["/api/v1/files/", "/api/files/"] {
+            let path = format!("{prefix}{id}");
+            let reply = testkit::send(&server, reqwest::Method::DELETE, &path).await;
+            assert_eq!(
+                (reply.status, reply.body),
+                (403, json!({"detail": READ_ONLY}))
+            );
+            let url = format!("{}{path}", server.base_url);
+            let anonymous = testkit::fetch(reqwest::Method::DELETE, &url, &[]).await;
+            assert_eq!(anonymous.status, 403);
+            assert_eq!(anonymous.json(), json!({"detail": "Not authenticated"}));
+        }
+        let unknown = "/api/v1/files/00000000-0000-4000-8000-000000000000";
+        let reply = testkit::send(&server, reqwest::Method::DELETE, unknown).await;
+        assert_eq!(
+            (reply.status, reply.body),
+            (404, json!({"detail": NOT_FOUND}))
+        );
+        // Still there.
+        let reply = get_bearer(&server, &format!("/api/v1/files/{id}")).await;
+        assert_eq!(reply.status, 200);
     }
 }
