@@ -14,8 +14,9 @@ pub const MAX_OSC52_BASE64: usize = 100_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mux {
     None,
-    /// tmux passes a sequence on only inside `ESC P tmux; … ESC \` with every ESC doubled
-    /// (and only with `allow-passthrough on`; tmux's own `set-clipboard` handles plain OSC 52).
+    /// tmux takes a plain OSC 52 itself with `set-clipboard on`, and passes one on inside
+    /// `ESC P tmux; … ESC \` (every ESC doubled) with `allow-passthrough on`. Both are sent,
+    /// so either setting works; with both on the clipboard is just set twice to the same value.
     Tmux,
     /// GNU screen passes DCS strings on, in pieces of at most 76 bytes.
     Screen,
@@ -79,7 +80,8 @@ pub fn osc52(payload: &[u8], mux: Mux) -> Option<Vec<u8>> {
     Some(match mux {
         Mux::None => plain,
         Mux::Tmux => {
-            let mut out = b"\x1bPtmux;".to_vec();
+            let mut out = plain.clone();
+            out.extend_from_slice(b"\x1bPtmux;");
             for &b in &plain {
                 if b == 0x1b {
                     out.push(0x1b);
@@ -114,10 +116,10 @@ mod tests {
     }
 
     #[test]
-    fn tmux_wraps_in_dcs_and_doubles_every_escape() {
+    fn tmux_gets_it_plain_and_wrapped_in_dcs_with_every_escape_doubled() {
         assert_eq!(
             osc52(b"hello", Mux::Tmux).unwrap(),
-            b"\x1bPtmux;\x1b\x1b]52;c;aGVsbG8=\x07\x1b\\".to_vec()
+            b"\x1b]52;c;aGVsbG8=\x07\x1bPtmux;\x1b\x1b]52;c;aGVsbG8=\x07\x1b\\".to_vec()
         );
     }
 

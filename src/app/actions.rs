@@ -365,6 +365,11 @@ pub fn preview_lines(bytes: &[u8]) -> (Vec<String>, bool) {
 }
 
 impl App {
+    /// Files waiting for an answer to "they exist already".
+    pub fn pending_download(&self) -> Option<&PendingDownload> {
+        self.pending_download.as_ref()
+    }
+
     /// The files an action applies to: the marked ones, else the selected one.
     fn targets(&self) -> Vec<FileRecord> {
         if self.marks.is_empty() {

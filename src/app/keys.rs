@@ -374,6 +374,14 @@ pub const OTHER_KEYS: &[(&str, &str)] = &[
         "scan all, switch list, move, jump to the file",
     ),
     ("insight: Esc q i", "back to the list (stops a scan)"),
+    ("transfers: Esc", "cancel the chosen download"),
+    ("transfers: C", "cancel every running download"),
+    (
+        "file exists: o k s Esc",
+        "overwrite, keep both, skip, cancel",
+    ),
+    ("preview: e", "open in $PAGER"),
+    ("preview: Esc q p", "back to the list"),
 ];
 
 #[cfg(test)]

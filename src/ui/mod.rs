@@ -1,6 +1,7 @@
 //! Views: functions that draw the app's state and change nothing. Every string that came from
 //! a server goes through [`crate::text::sanitize`] on its way to the buffer.
 
+pub mod actions;
 mod detail;
 pub mod insight;
 mod overlay;
@@ -80,6 +81,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     );
     if app.mode == Mode::DetailFull {
         detail::draw(frame, app, body, true);
+    } else if app.mode == Mode::Preview {
+        actions::preview(frame, app, body);
     } else if app.mode == Mode::Insight {
         insight::draw(frame, app, body);
     } else {
@@ -97,11 +100,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         if let Some(detail) = a.detail {
             detail::draw(frame, app, detail, false);
         }
+        if app.transfers_shown {
+            actions::transfers(frame, app, body);
+        }
     }
     draw_footer(frame, app, a.footer);
     match app.mode {
         Mode::Help => overlay::help(frame, app, area),
         Mode::SortMenu { index } => overlay::sort_menu(frame, app, index, area),
+        Mode::CopyMenu => actions::copy_menu(frame, app, area),
+        Mode::Exists => actions::exists(frame, app, area),
+        Mode::Value => actions::value(frame, app, area),
         _ => {}
     }
     if app.mono {
@@ -165,6 +174,23 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         right.push(Span::raw(" · "));
         right.push(Span::styled(local, Style::new().fg(Color::Yellow)));
     }
+    if !app.marks.is_empty() {
+        right.push(Span::raw(" · "));
+        right.push(Span::styled(
+            format!("{} marked", thousands(app.marks.len())),
+            Style::new().fg(Color::Magenta).bold(),
+        ));
+    }
+    let active = app.transfers.active();
+    if active > 0 {
+        let (done, total) = app.transfers.totals();
+        let percent = (done * 100).checked_div(total).unwrap_or(0);
+        right.push(Span::raw(" · "));
+        right.push(Span::styled(
+            format!("↓ {active} {percent}%"),
+            Style::new().fg(Color::Cyan),
+        ));
+    }
     right.push(Span::raw(" "));
 
     let right_line = Line::from(right);
@@ -223,13 +249,35 @@ pub fn position_text(app: &App) -> String {
 }
 
 fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let delete_prompt;
     let prompt = match app.mode {
         Mode::Filter => Some(("/", &app.filter)),
         Mode::Jump => Some((":", &app.jump)),
+        Mode::Prompt => {
+            use crate::app::actions::Prompt;
+            let symbol = match &app.prompt {
+                Some(Prompt::DownloadDir) => "download to: ",
+                Some(Prompt::ExportPath) => "export to (.ndjson, .csv, .json): ",
+                Some(Prompt::ConfirmDelete { ids }) => {
+                    let first = ids.first().map(|(_, name)| name.as_str()).unwrap_or("");
+                    let more = if ids.len() > 1 {
+                        format!(" and {} more", ids.len() - 1)
+                    } else {
+                        String::new()
+                    };
+                    delete_prompt =
+                        format!("delete {first}{more}? type {} to confirm: ", ids.len());
+                    delete_prompt.as_str()
+                }
+                None => "> ",
+            };
+            Some((symbol, &app.prompt_input))
+        }
         _ => None,
     };
     if let Some((symbol, input)) = prompt {
-        let width = area.width.saturating_sub(1).max(1) as usize;
+        let symbol_width = unicode_width::UnicodeWidthStr::width(symbol) as u16;
+        let width = area.width.saturating_sub(symbol_width).max(1) as usize;
         let scroll = input.visual_scroll(width);
         let text = sanitize(input.value());
         let shown: String = text.chars().skip(scroll).collect();
@@ -240,7 +288,7 @@ fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
             ])),
             area,
         );
-        let x = area.x + 1 + (input.visual_cursor().saturating_sub(scroll)) as u16;
+        let x = area.x + symbol_width + (input.visual_cursor().saturating_sub(scroll)) as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
         return;
     }

@@ -10,7 +10,7 @@ use crate::api::SortField;
 use crate::app::App;
 use crate::app::keys::{KeyMap, OTHER_KEYS};
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
         .areas(area);

@@ -108,7 +108,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
 
     let rows: Vec<TableRow> = visible
         .clone()
-        .map(|i| row_cells(app.row(i), &cols, show_updated))
+        .map(|i| row_cells(app, app.row(i), &cols, show_updated))
         .collect();
     let highlight = if app.focus == Focus::List {
         Style::new().add_modifier(Modifier::REVERSED)
@@ -131,10 +131,20 @@ fn title(name: &str, app: &App, field: SortField) -> String {
     }
 }
 
-fn row_cells(row: Row<'_>, cols: &Columns, show_updated: bool) -> TableRow<'static> {
+fn row_cells(app: &App, row: Row<'_>, cols: &Columns, show_updated: bool) -> TableRow<'static> {
     match row {
         Row::Loaded(record) => {
-            let mut cells = vec![Cell::from(sanitize(&record.name).into_owned())];
+            let marked = app.marks.contains(&record.id);
+            let deleted = app.deleted.contains(&record.id);
+            let name = sanitize(&record.name);
+            let name = if deleted {
+                format!("✗ {name}")
+            } else if marked {
+                format!("● {name}")
+            } else {
+                name.into_owned()
+            };
+            let mut cells = vec![Cell::from(name)];
             if cols.size {
                 let size = record.size.map(human_size).unwrap_or_default();
                 cells.push(Cell::from(Line::from(size).alignment(Alignment::Right)));
@@ -154,7 +164,11 @@ fn row_cells(row: Row<'_>, cols: &Columns, show_updated: bool) -> TableRow<'stat
                         .unwrap_or_default(),
                 ));
             }
-            let style = if record.problems.is_empty() {
+            let style = if deleted {
+                Style::new().add_modifier(Modifier::CROSSED_OUT | Modifier::DIM)
+            } else if marked {
+                Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
+            } else if record.problems.is_empty() {
                 Style::new()
             } else {
                 Style::new().fg(Color::Yellow)

@@ -1,0 +1,273 @@
+//! Views of the file actions: the copy menu, the "file exists" question, the transfers panel,
+//! the text preview and a value shown to be selected by hand. They only draw.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
+
+use super::overlay::centered;
+use crate::app::App;
+use crate::app::actions::{CopyWhat, PreviewState, Transfer, TransferState};
+use crate::text::{human_size, sanitize};
+
+pub fn copy_menu(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let key_style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+    let counted = app.dialect.link_counts_as_download();
+    let lines: Vec<Line> = CopyWhat::MENU
+        .iter()
+        .map(|(key, what, label)| {
+            let note = if *what == CopyWhat::Link && counted {
+                " (counts a download)"
+            } else {
+                ""
+            };
+            Line::from(vec![
+                Span::styled(format!(" {key} "), key_style),
+                Span::raw(format!("{label}{note}")),
+            ])
+        })
+        .collect();
+    let popup = centered(area, 46, lines.len() as u16 + 2);
+    let block = Block::bordered()
+        .title(" Copy ")
+        .border_style(Style::new().fg(Color::Cyan));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+pub fn exists(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let Some(pending) = app.pending_download() else {
+        return;
+    };
+    let mut lines = vec![Line::from(format!(
+        " {} of {} files exist in {}:",
+        pending.existing.len(),
+        pending.records.len(),
+        sanitize(&pending.dir.display().to_string())
+    ))];
+    for name in pending.existing.iter().take(5) {
+        lines.push(Line::from(format!("   {}", sanitize(name))));
+    }
+    if pending.existing.len() > 5 {
+        lines.push(Line::from(format!(
+            "   and {} more",
+            pending.existing.len() - 5
+        )));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled(" o ", Style::new().fg(Color::Cyan).bold()),
+        Span::raw("overwrite  "),
+        Span::styled(" k ", Style::new().fg(Color::Cyan).bold()),
+        Span::raw("keep both  "),
+        Span::styled(" s ", Style::new().fg(Color::Cyan).bold()),
+        Span::raw("skip those  "),
+        Span::styled(" Esc ", Style::new().fg(Color::Cyan).bold()),
+        Span::raw("cancel"),
+    ]));
+    let popup = centered(area, 64, lines.len() as u16 + 2);
+    let block = Block::bordered()
+        .title(" Files exist ")
+        .border_style(Style::new().fg(Color::Yellow));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+/// The transfers panel, over the bottom of `body`: a total line, then one line per file with
+/// a bar, bytes, speed and time left (or how it ended).
+pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
+    let t = &app.transfers;
+    if t.items.is_empty() || body.height < 4 {
+        return;
+    }
+    let wanted = t.items.len() as u16 + 3;
+    let height = wanted.min(body.height / 2).max(4.min(body.height));
+    let area = Rect::new(body.x, body.bottom() - height, body.width, height);
+    let (done, total) = t.totals();
+    let active = t.active();
+    let rate = t.rate();
+    let focus = app.mode == crate::app::Mode::Transfers;
+    let title = format!(
+        " Transfers · {} of {} · {}/s · {} running{} ",
+        human_size(done),
+        human_size(total),
+        human_size(rate as u64),
+        active,
+        if focus {
+            " · Esc cancels one · C all · t hides"
+        } else {
+            " · t focuses"
+        }
+    );
+    let block = Block::bordered().title(title).border_style(if focus {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().add_modifier(Modifier::DIM)
+    });
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let rows = inner.height as usize;
+    // Keep the chosen transfer in view.
+    let first = t.selected.saturating_sub(rows.saturating_sub(1));
+    for (i, item) in t.items.iter().enumerate().skip(first).take(rows) {
+        let y = inner.y + (i - first) as u16;
+        let line_area = Rect::new(inner.x, y, inner.width, 1);
+        draw_transfer(frame, item, line_area, focus && i == t.selected);
+    }
+}
+
+fn draw_transfer(frame: &mut Frame<'_>, t: &Transfer, area: Rect, chosen: bool) {
+    let name_width = (area.width / 3).clamp(8, 40) as usize;
+    let name: String = t.name.chars().take(name_width).collect();
+    let name = format!("{name:<name_width$} ");
+    let (state, style) = match &t.state {
+        TransferState::Queued => (
+            "queued".to_string(),
+            Style::new().add_modifier(Modifier::DIM),
+        ),
+        TransferState::Running => {
+            let eta = t
+                .eta()
+                .map(|d| format!(" · {} left", short_duration(d.as_secs())))
+                .unwrap_or_default();
+            (
+                format!(
+                    "{} of {} · {}/s{eta}",
+                    human_size(t.done),
+                    t.total.map(human_size).unwrap_or_else(|| "?".to_string()),
+                    human_size(t.rate as u64)
+                ),
+                Style::new(),
+            )
+        }
+        TransferState::Done {
+            verified,
+            resumed_from,
+        } => {
+            let mut text = format!("saved {}", human_size(t.done));
+            if let Some(took) = t.elapsed() {
+                text.push_str(&format!(" in {:.1} s", took.as_secs_f64()));
+            }
+            if *verified {
+                text.push_str(" · sha256 ok");
+            }
+            if *resumed_from > 0 {
+                text.push_str(&format!(" · resumed at {}", human_size(*resumed_from)));
+            }
+            (text, Style::new().fg(Color::Green))
+        }
+        TransferState::Failed(reason) => (
+            format!("failed: {}", sanitize(reason)),
+            Style::new().fg(Color::Red),
+        ),
+        TransferState::Cancelled => (
+            "cancelled (partial data kept hidden; d resumes)".to_string(),
+            Style::new().fg(Color::Yellow),
+        ),
+    };
+    let marker = if chosen { "›" } else { " " };
+    let bar_width = if t.state == TransferState::Running {
+        (area.width / 5).clamp(6, 24)
+    } else {
+        0
+    };
+    let prefix = format!("{marker}{name}");
+    let prefix_width = unicode_width::UnicodeWidthStr::width(prefix.as_str()) as u16;
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::raw(prefix))),
+        Rect::new(area.x, area.y, prefix_width.min(area.width), 1),
+    );
+    let mut x = area.x + prefix_width.min(area.width);
+    if bar_width > 0 && x + bar_width < area.right() {
+        let ratio = t
+            .total
+            .filter(|total| *total > 0)
+            .map_or(0.0, |total| (t.done as f64 / total as f64).clamp(0.0, 1.0));
+        frame.render_widget(
+            Gauge::default()
+                .ratio(ratio)
+                .label(format!("{:>3.0}%", ratio * 100.0))
+                .gauge_style(Style::new().fg(Color::Cyan).bg(Color::DarkGray)),
+            Rect::new(x, area.y, bar_width, 1),
+        );
+        x += bar_width + 1;
+    }
+    if x < area.right() {
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(state, style))),
+            Rect::new(x, area.y, area.right() - x, 1),
+        );
+    }
+}
+
+fn short_duration(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+pub fn preview(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let Some(p) = &app.preview else {
+        return;
+    };
+    let (lines, note): (Vec<Line>, String) = match &p.state {
+        PreviewState::Loading => (vec![Line::from(" loading…")], String::new()),
+        PreviewState::Failed(e) => (
+            vec![Line::from(Span::styled(
+                format!(" {}", sanitize(e)),
+                Style::new().fg(Color::Red),
+            ))],
+            String::new(),
+        ),
+        PreviewState::Loaded { lines, note, .. } => (
+            lines
+                .iter()
+                .skip(p.scroll)
+                .take(area.height as usize)
+                .map(|l| Line::from(l.clone()))
+                .collect(),
+            format!(
+                " {note} · lines {}–{} of {} ",
+                p.scroll + 1,
+                (p.scroll + area.height.saturating_sub(2) as usize).min(lines.len()),
+                lines.len()
+            ),
+        ),
+    };
+    let block = Block::bordered()
+        .title(format!(" {} ", p.name))
+        .title_bottom(note)
+        .border_style(Style::new().fg(Color::Cyan));
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+pub fn value(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let Some((title, text)) = &app.shown_value else {
+        return;
+    };
+    let width = area.width;
+    let inner = width.max(1) as usize;
+    let text = sanitize(text);
+    let rows = (unicode_width::UnicodeWidthStr::width(text.as_ref()) / inner + 1) as u16;
+    let popup = centered(area, width, rows + 3);
+    // Top and bottom borders only: a row holds nothing but the value, so selecting it with
+    // the mouse picks up no border characters.
+    let block = Block::new()
+        .borders(ratatui::widgets::Borders::TOP | ratatui::widgets::Borders::BOTTOM)
+        .title(format!(" {} ", sanitize(title)))
+        .title_bottom(" any key closes ")
+        .border_style(Style::new().fg(Color::Cyan));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(text.into_owned())
+            .wrap(Wrap { trim: false })
+            .block(block),
+        popup,
+    );
+}
