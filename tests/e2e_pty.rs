@@ -39,6 +39,10 @@ fn spawn(args: &[&str], name: &str) -> Session {
     cmd.args(args);
     cmd.env("TERM", "xterm-256color");
     cmd.env("FILESCOPE_DATA_DIR", data_dir(name));
+    // Plain OSC 52, whatever multiplexer the tests run in; `cat` as the pager.
+    cmd.env_remove("TMUX");
+    cmd.env_remove("STY");
+    cmd.env("PAGER", "cat");
     let child = pty.slave.spawn_command(cmd).unwrap();
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader().unwrap();
@@ -191,5 +195,80 @@ fn astracollab_folders_are_entered_and_left_in_the_real_binary() {
     s.wait_for("row 1 of 3,000");
     s.press("q");
     assert!(s.wait_exit().success());
+    s.assert_restored();
+}
+
+/// `y i` in the real binary: the id of the selected file reaches the terminal as one OSC 52
+/// clipboard write (the user's own clipboard, over SSH too), and the status line says so.
+#[test]
+fn copying_an_id_writes_osc52_to_the_terminal() {
+    let files = 300;
+    let newest = Dataset::new(42, files).file(files - 1);
+    let mut s = spawn(&["demo", "--files", "300"], "osc52");
+    s.wait_for("row 1 of 300");
+    s.press("yi");
+    s.wait_for("copied id (36 chars) via OSC 52");
+    let want =
+        filescope::clipboard::osc52(newest.id.as_bytes(), filescope::clipboard::Mux::None).unwrap();
+    {
+        let raw = s.raw.lock().unwrap();
+        let count = raw
+            .windows(want.len())
+            .filter(|w| *w == want.as_slice())
+            .count();
+        assert_eq!(count, 1, "one OSC 52 write of {}", newest.id);
+    }
+    s.press("q");
+    s.wait_exit();
+    s.assert_restored();
+}
+
+/// `p` then `e` on a text file: the pager gets the terminal (here `cat`, which prints the
+/// text and ends), and the explorer takes it back and redraws the preview.
+#[test]
+fn the_pager_gets_the_terminal_and_gives_it_back() {
+    let files = 300;
+    let dataset = Dataset::new(42, files);
+    let index = (0..files)
+        .rev()
+        .find(|i| {
+            let f = dataset.file(*i);
+            f.content_type == "text/plain" && f.size > 100
+        })
+        .unwrap();
+    let bytes = filescope::demo::content::content(&dataset, index);
+    let first = String::from_utf8_lossy(&bytes)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let mut s = spawn(&["demo", "--files", "300"], "pager");
+    s.wait_for("row 1 of 300");
+    s.press(&format!(":{}\r", files - index));
+    s.wait_for(&format!("row {} of 300", files - index));
+    s.press("p");
+    s.wait_for("e opens in $PAGER");
+    let before = s.raw.lock().unwrap().len();
+    s.press("e");
+    // The explorer is back: the preview is drawn again after cat has printed the file.
+    let start = Instant::now();
+    loop {
+        let printed = {
+            let raw = s.raw.lock().unwrap();
+            let after = String::from_utf8_lossy(&raw[before..]).into_owned();
+            after.contains(&first) && after.contains("\x1b[?1049h")
+        };
+        if printed {
+            break;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the pager never ran and returned"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.wait_for("e opens in $PAGER");
+    s.press("qq");
+    s.wait_exit();
     s.assert_restored();
 }

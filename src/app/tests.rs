@@ -946,3 +946,175 @@ fn rapid_resizes_down_to_one_cell_never_panic_and_keep_the_selection_valid() {
         assert!(app.cursor.selected < app.row_count().max(1));
     }
 }
+
+/// Space marks and moves down, `V` marks the range from the last mark, `*` inverts over the
+/// loaded rows.
+#[test]
+fn marks_by_space_range_and_inversion() {
+    let (mut app, now) = started(250);
+    app.update(key(' '), now);
+    app.update(key(' '), now);
+    assert_eq!(app.marks.len(), 2);
+    assert!(app.marks.contains("id-0") && app.marks.contains("id-1"));
+    assert_eq!(app.cursor.selected, 2);
+    for _ in 0..5 {
+        app.update(key('j'), now);
+    }
+    app.update(key('V'), now);
+    // Rows 1..=7 joined the marks (1 was already marked).
+    assert_eq!(app.marks.len(), 8);
+    app.update(key('*'), now);
+    // 100 rows are loaded: the other 92 are marked now.
+    assert_eq!(app.marks.len(), 92);
+    assert!(!app.marks.contains("id-0") && app.marks.contains("id-99"));
+    assert!(matches!(&app.status, Some(Status::Info(s)) if s.contains("100 loaded rows")));
+    // Space again unmarks.
+    app.update(key('g'), now);
+    app.update(key(' '), now);
+    assert!(app.marks.contains("id-0"));
+}
+
+#[test]
+fn download_asks_for_the_directory_then_about_existing_files() {
+    let (mut app, now) = started(250);
+    app.download_dir = "/tmp/x".into();
+    app.update(key(' '), now);
+    app.update(key(' '), now);
+    app.update(key('d'), now);
+    assert_eq!(app.mode, Mode::Prompt);
+    assert_eq!(app.prompt_input.value(), "/tmp/x");
+    let effects = app.update(code(KeyCode::Enter), now);
+    let Some(Effect::PrepareDownload { dir, records }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(dir, std::path::Path::new("/tmp/x"));
+    assert_eq!(records.len(), 2);
+    let records = records.clone();
+    // One exists already: the app asks, and "skip" downloads only the other.
+    let effects = app.update(
+        Msg::TargetsChecked {
+            dir: "/tmp/x".into(),
+            records,
+            existing: vec!["file-0".into()],
+        },
+        now,
+    );
+    assert!(effects.is_empty());
+    assert_eq!(app.mode, Mode::Exists);
+    let effects = app.update(key('s'), now);
+    let Some(Effect::Download { jobs, keep_both }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert!(!keep_both);
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].record.id, "id-1");
+    assert!(!jobs[0].overwrite);
+    assert_eq!(app.mode, Mode::Transfers);
+    assert!(app.marks.is_empty(), "marks are spent on the download");
+
+    // Progress, then done; Esc on a finished transfer only leaves the panel.
+    let id = jobs[0].id;
+    app.update(
+        Msg::Transfer {
+            id,
+            event: actions::TransferEvent::Started,
+        },
+        now,
+    );
+    assert_eq!(app.transfers.active(), 1);
+    let effects = app.update(code(KeyCode::Esc), now);
+    assert_eq!(effects, vec![Effect::CancelTransfers(vec![id])]);
+    assert_eq!(app.transfers.active(), 0);
+    assert_eq!(
+        app.transfers.items[0].state,
+        actions::TransferState::Cancelled
+    );
+}
+
+#[test]
+fn delete_is_refused_read_only_and_needs_the_count_typed() {
+    let (mut app, now) = started_on("openwebui", 120);
+    app.update(key('D'), now);
+    assert_eq!(app.mode, Mode::List);
+    assert!(
+        matches!(&app.status, Some(Status::Error(s)) if s.starts_with("read-only")),
+        "{:?}",
+        app.status
+    );
+    // FileJar has no delete endpoint at all.
+    let (mut jar, now) = started(10);
+    jar.allow_delete = true;
+    jar.update(key('D'), now);
+    assert!(matches!(&jar.status, Some(Status::Error(s)) if s.contains("no delete endpoint")));
+
+    app.allow_delete = true;
+    app.update(key(' '), now);
+    app.update(key(' '), now);
+    app.update(key('D'), now);
+    assert_eq!(app.mode, Mode::Prompt);
+    // A wrong count deletes nothing.
+    app.update(key('1'), now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert!(effects.is_empty());
+    app.update(key('D'), now);
+    app.update(key('2'), now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    let Some(Effect::Delete(ids)) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(ids.len(), 2);
+    let ids = ids.clone();
+    // The first is refused, the second confirmed: only then is the listing read again.
+    let effects = app.update(
+        Msg::Deleted {
+            id: ids[0].clone(),
+            result: Err("HTTP 403".into()),
+        },
+        now,
+    );
+    assert!(effects.is_empty(), "nothing reloads while answers are due");
+    let effects = app.update(
+        Msg::Deleted {
+            id: ids[1].clone(),
+            result: Ok(()),
+        },
+        now,
+    );
+    assert!(!fetched(&effects).is_empty(), "the listing is read again");
+    assert!(
+        matches!(&app.status, Some(Status::Error(s)) if s.starts_with("deleted 1, 1 refused")),
+        "{:?}",
+        app.status
+    );
+    assert!(app.marks.contains(&ids[0]) && !app.marks.contains(&ids[1]));
+}
+
+#[test]
+fn the_copy_menu_copies_what_the_key_names() {
+    let (mut app, now) = started(10);
+    app.update(key('y'), now);
+    assert_eq!(app.mode, Mode::CopyMenu);
+    let effects = app.update(key('n'), now);
+    assert_eq!(
+        effects,
+        vec![Effect::Copy(actions::CopyJob {
+            label: "name".into(),
+            source: actions::CopySource::Text("file-0".into()),
+        })]
+    );
+    // No URL in these records: said, not copied.
+    app.update(key('y'), now);
+    assert!(app.update(key('u'), now).is_empty());
+    assert!(matches!(&app.status, Some(Status::Info(s)) if s.contains("no URL in the record")));
+    // A terminal that cannot take OSC 52: the value is shown to select by hand.
+    app.update(
+        Msg::Copied {
+            label: "id".into(),
+            text: "id-0".into(),
+            via: Ok("shown".into()),
+        },
+        now,
+    );
+    assert_eq!(app.mode, Mode::Value);
+    assert_eq!(app.shown_value.as_ref().unwrap().1, "id-0");
+}
