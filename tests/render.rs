@@ -447,3 +447,94 @@ fn insecure_connections_say_so_in_the_header() {
         show(&screen)
     );
 }
+
+/// Marks ten files and starts their download the way the keys do; returns the app with the
+/// transfers panel shown.
+fn downloading(names: &[&str], width: u16, height: u16) -> App {
+    use filescope::app::Effect;
+    let mut app = app_showing(names, names.len(), width, height);
+    app.download_dir = "/tmp/nowhere".into();
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Char(' '));
+    }
+    press(&mut app, KeyCode::Char('d'));
+    let effects = app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        Instant::now(),
+    );
+    let Some(Effect::PrepareDownload { dir, records }) = effects.into_iter().next() else {
+        panic!("no download asked for");
+    };
+    app.update(
+        Msg::TargetsChecked {
+            dir,
+            records,
+            existing: Vec::new(),
+        },
+        Instant::now(),
+    );
+    app
+}
+
+#[test]
+fn the_transfers_panel_shrinks_the_table_and_keeps_the_selection_in_view() {
+    let names: Vec<String> = (0..60).map(|i| format!("file-{i:02}.bin")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut app = downloading(&names, 80, 24);
+    // Ten rows down from the marks: near the bottom of the table before the panel opened.
+    for _ in 0..9 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    let selected = names[app.cursor.selected];
+    let screen = render(&app, 80, 24).join("\n");
+    assert!(screen.contains("Transfers · "), "{screen}");
+    assert!(screen.contains("queued"), "{screen}");
+    assert!(
+        screen.contains(selected),
+        "{selected} stays on screen:\n{screen}"
+    );
+    assert!(
+        !screen.contains("● "),
+        "the marks were spent on the download"
+    );
+}
+
+#[test]
+fn the_action_views_draw_at_any_size_without_panicking() {
+    use filescope::app::actions::{Preview, PreviewState};
+    let names: Vec<String> = (0..20)
+        .map(|i| format!("\u{1b}]52;c;eA==\u{7}f{i}"))
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    for (w, h) in [(1, 1), (2, 2), (10, 3), (20, 6), (40, 12), (120, 40)] {
+        let mut app = downloading(&names, w.max(20), h.max(6));
+        app.update(
+            Msg::Resize {
+                width: w,
+                height: h,
+            },
+            Instant::now(),
+        );
+        let _ = render(&app, w, h);
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Char('y'));
+        let screen = render(&app, w, h).join("\n");
+        assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'));
+        press(&mut app, KeyCode::Esc);
+        app.preview = Some(Preview {
+            id: "x".into(),
+            name: "n".into(),
+            state: PreviewState::Loaded {
+                lines: vec!["a".repeat(300); 50],
+                bytes: std::sync::Arc::new(Vec::new()),
+                note: "text".into(),
+            },
+            scroll: 0,
+        });
+        app.mode = filescope::app::Mode::Preview;
+        let _ = render(&app, w, h);
+        app.mode = filescope::app::Mode::Value;
+        app.shown_value = Some(("link".into(), "https://x.test/".repeat(40)));
+        let _ = render(&app, w, h);
+    }
+}

@@ -524,6 +524,17 @@ impl App {
         self.size
     }
 
+    /// The table's height follows the terminal and the transfers panel; the selection stays
+    /// on screen, and rows that came into view are fetched.
+    fn relayout(&mut self, now: Instant) -> Vec<Effect> {
+        let rows = ui::table_rows(self, self.size.0, self.size.1);
+        if rows == self.cursor.height {
+            return Vec::new();
+        }
+        self.cursor.set_height(rows, self.row_count());
+        self.fetch_wanted(Motion::Jump, now)
+    }
+
     /// The selected record, when its page is loaded.
     pub fn selected(&self) -> Option<&FileRecord> {
         match self.row(self.cursor.selected) {
@@ -588,6 +599,7 @@ impl App {
     pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
         let mut effects = self.handle(msg, now);
         effects.extend(self.detail_effects(now));
+        effects.extend(self.relayout(now));
         effects
     }
 
@@ -649,9 +661,7 @@ impl App {
             Msg::Resize { width, height } => {
                 self.dirty = true;
                 self.size = (width, height);
-                let rows = ui::table_rows(self, width, height);
-                self.cursor.set_height(rows, self.row_count());
-                self.fetch_wanted(Motion::Jump, now)
+                self.relayout(now)
             }
             Msg::Page {
                 generation,

@@ -75,15 +75,24 @@ pub fn exists(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
+/// Rows the transfers panel takes at the bottom of a body this tall: none when hidden, else a
+/// line per transfer and the borders, at most half the body.
+pub fn panel_height(app: &App, body: u16) -> u16 {
+    let items = app.transfers.items.len() as u16;
+    if !app.transfers_shown || items == 0 || body < 6 {
+        return 0;
+    }
+    (items + 2).min(body / 2).max(3)
+}
+
 /// The transfers panel, over the bottom of `body`: a total line, then one line per file with
 /// a bar, bytes, speed and time left (or how it ended).
 pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
     let t = &app.transfers;
-    if t.items.is_empty() || body.height < 4 {
+    let height = panel_height(app, body.height);
+    if height == 0 {
         return;
     }
-    let wanted = t.items.len() as u16 + 3;
-    let height = wanted.min(body.height / 2).max(4.min(body.height));
     let area = Rect::new(body.x, body.bottom() - height, body.width, height);
     let (done, total) = t.totals();
     let active = t.active();

@@ -63,10 +63,19 @@ pub fn scope_pane_fits(width: u16, height: u16) -> bool {
     areas(Rect::new(0, 0, width, height)).table.width >= 90
 }
 
-/// Rows of files the table shows at this terminal size (its column-title line excluded).
-pub fn table_rows(_app: &App, width: u16, height: u16) -> usize {
+/// Rows of files the table shows at this terminal size (its column-title line excluded),
+/// less the rows the transfers panel covers when it is shown.
+pub fn table_rows(app: &App, width: u16, height: u16) -> usize {
     let a = areas(Rect::new(0, 0, width, height));
-    a.table.height.saturating_sub(1) as usize
+    let covered = covered_by_panel(app, &a);
+    a.table.height.saturating_sub(1).saturating_sub(covered) as usize
+}
+
+/// How many of the table's rows the transfers panel (over the bottom of the body) covers.
+fn covered_by_panel(app: &App, a: &Areas) -> u16 {
+    let body = a.footer.y.saturating_sub(a.header.bottom());
+    let panel_top = a.footer.y.saturating_sub(actions::panel_height(app, body));
+    a.table.bottom().saturating_sub(panel_top)
 }
 
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
@@ -87,6 +96,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         insight::draw(frame, app, body);
     } else {
         let mut table_area = a.table;
+        table_area.height = table_area.height.saturating_sub(covered_by_panel(app, &a));
         if let Some(s) = &app.scopes
             && scope_pane_fits(area.width, area.height)
         {
