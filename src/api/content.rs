@@ -349,6 +349,10 @@ fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
+/// Bytes gathered before each write to the part file (a cancel loses at most this much,
+/// fetched again on resume).
+const WRITE_BUFFER: usize = 256 << 10;
+
 /// How often progress is reported while bytes stream in.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
@@ -400,7 +404,11 @@ pub async fn download(
             on_disk = 0;
             total = response.content_length();
         }
-        let mut file = file.open(&part).await.map_err(|e| io_error(&part, e))?;
+        // Every tokio file write is a trip to the blocking pool: write in large pieces.
+        let mut file = tokio::io::BufWriter::with_capacity(
+            WRITE_BUFFER,
+            file.open(&part).await.map_err(|e| io_error(&part, e))?,
+        );
         progress(Progress {
             done: on_disk,
             total,
@@ -431,7 +439,11 @@ pub async fn download(
             }
         }
         file.flush().await.map_err(|e| io_error(&part, e))?;
-        file.sync_all().await.map_err(|e| io_error(&part, e))?;
+        // The data, not every timestamp, must be on disk before the file takes its name.
+        file.get_ref()
+            .sync_data()
+            .await
+            .map_err(|e| io_error(&part, e))?;
         drop(file);
         let short = total.is_some_and(|t| on_disk < t);
         match cut_short {
