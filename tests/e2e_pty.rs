@@ -39,6 +39,9 @@ fn spawn(args: &[&str], name: &str) -> Session {
     cmd.args(args);
     cmd.env("TERM", "xterm-256color");
     cmd.env("FILESCOPE_DATA_DIR", data_dir(name));
+    // Downloads land in the data directory, never in the source tree.
+    cmd.cwd(data_dir(name));
+    cmd.env("FILESCOPE_LOG", "debug");
     // Plain OSC 52, whatever multiplexer the tests run in; `cat` as the pager.
     cmd.env_remove("TMUX");
     cmd.env_remove("STY");
@@ -271,4 +274,38 @@ fn the_pager_gets_the_terminal_and_gives_it_back() {
     s.press("qq");
     s.wait_exit();
     s.assert_restored();
+}
+
+/// A Flextell download through the real binary: the file arrives, and neither the signed
+/// `temporary_url` (its signature and expiry) nor the demo's key is in the debug log.
+#[test]
+fn a_download_leaves_no_signed_link_in_the_log() {
+    let mut s = spawn(
+        &["demo", "--dialect", "flextell", "--files", "200"],
+        "signed",
+    );
+    // Flextell hides trashed files: fewer than 200 rows.
+    s.wait_for("row 1 of 1");
+    s.press("d");
+    s.wait_for("download to: ");
+    s.press("\r");
+    s.wait_for("downloads finished: 1 saved");
+    s.press("qq");
+    s.wait_exit();
+    s.assert_restored();
+    let dir = data_dir("signed");
+    let log = std::fs::read_to_string(dir.join("filescope.log")).unwrap();
+    assert!(
+        log.contains("download saved"),
+        "the download is in the log:\n{log}"
+    );
+    for secret in ["signature=", "expires=", "Bearer"] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+    let saved = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() != "filescope.log")
+        .count();
+    assert_eq!(saved, 1, "one file downloaded beside the log");
 }

@@ -257,9 +257,16 @@ impl Jobs {
                 });
             })
             .await;
+            // Local paths and sizes only: the link may be signed and never goes in the log.
             let event = match result {
-                Ok(saved) => TransferEvent::Done(saved),
-                Err(e) => TransferEvent::Failed(e.to_string()),
+                Ok(saved) => {
+                    tracing::info!(path = %saved.path.display(), bytes = saved.bytes, verified = saved.verified, resumed_from = saved.resumed_from, "download saved");
+                    TransferEvent::Done(saved)
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "download failed");
+                    TransferEvent::Failed(e.to_string())
+                }
             };
             let _ = tx.send(Msg::Transfer { id, event });
         })

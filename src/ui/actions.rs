@@ -98,8 +98,16 @@ pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
     let active = t.active();
     let rate = t.rate();
     let focus = app.mode == crate::app::Mode::Transfers;
+    let left = if active > 0 && rate > 1.0 {
+        format!(
+            " · {} left",
+            short_duration((total.saturating_sub(done) as f64 / rate) as u64)
+        )
+    } else {
+        String::new()
+    };
     let title = format!(
-        " Transfers · {} of {} · {}/s · {} running{} ",
+        " Transfers · {} of {} · {}/s{left} · {} running{} ",
         human_size(done),
         human_size(total),
         human_size(rate as u64),
