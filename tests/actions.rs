@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use filescope::api::content::{TransferError, download, part_path};
+use filescope::api::content::{Conflict, TransferError, download, part_path};
 use filescope::api::dialect::by_id;
 use filescope::api::{Client, Connection, FileRecord, ListQuery, PageRequest, Secret};
 use filescope::app::{self, App, ConnectionInfo, RecordingHost};
@@ -101,7 +101,7 @@ async fn every_dialect_downloads_exactly_the_servers_bytes() {
                 &record.name,
                 &record.id,
             ));
-            let saved = download(&client, &record, &path, false, |_| {})
+            let saved = download(&client, &record, &path, Conflict::Fail, |_| {})
                 .await
                 .unwrap_or_else(|e| panic!("{dialect}: {}: {e}", record.name));
             let want = content(&server.dataset, index);
@@ -113,7 +113,10 @@ async fn every_dialect_downloads_exactly_the_servers_bytes() {
                 record.name
             );
             assert_eq!(saved.bytes, want.len() as u64);
-            assert!(!part_path(&path).exists(), "no part file is left behind");
+            assert!(
+                !part_path(&path, &record.id).exists(),
+                "no part file is left behind"
+            );
             // FileGuard publishes a sha256 and it is checked; nobody else publishes one.
             assert_eq!(saved.verified, dialect == "fileguard", "{dialect}");
         }
@@ -129,12 +132,12 @@ async fn a_file_that_exists_is_not_overwritten_unasked() {
     let (record, index) = known_files(&server, &client, 1).await.remove(0);
     let path = dir.join("taken.bin");
     std::fs::write(&path, b"mine").unwrap();
-    let err = download(&client, &record, &path, false, |_| {})
+    let err = download(&client, &record, &path, Conflict::Fail, |_| {})
         .await
         .unwrap_err();
     assert!(matches!(err, TransferError::Exists(_)), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), b"mine");
-    download(&client, &record, &path, true, |_| {})
+    download(&client, &record, &path, Conflict::Overwrite, |_| {})
         .await
         .unwrap();
     assert_eq!(
@@ -170,7 +173,7 @@ async fn a_cancelled_download_leaves_no_file_and_resumes_with_a_range() {
         let task = {
             let (client, record, path) = (client.clone(), record.clone(), path.clone());
             tokio::spawn(async move {
-                download(&client, &record, &path, false, move |p| {
+                download(&client, &record, &path, Conflict::Fail, move |p| {
                     let _ = tx.send(p.done);
                 })
                 .await
@@ -187,7 +190,9 @@ async fn a_cancelled_download_leaves_no_file_and_resumes_with_a_range() {
         task.abort();
         let _ = task.await;
         assert!(!path.exists(), "{dialect}: nothing under the final name");
-        let kept = std::fs::metadata(part_path(&path)).unwrap().len();
+        let kept = std::fs::metadata(part_path(&path, &record.id))
+            .unwrap()
+            .len();
         let want = content(&server.dataset, index);
         assert!(
             kept > 0 && kept < want.len() as u64,
@@ -195,7 +200,7 @@ async fn a_cancelled_download_leaves_no_file_and_resumes_with_a_range() {
         );
 
         let ranges_before = server.stats.range_requests();
-        let saved = download(&client, &record, &path, false, |_| {})
+        let saved = download(&client, &record, &path, Conflict::Fail, |_| {})
             .await
             .unwrap();
         assert_eq!(saved.resumed_from, kept, "{dialect}");
@@ -208,7 +213,7 @@ async fn a_cancelled_download_leaves_no_file_and_resumes_with_a_range() {
             ranges_before + 1,
             "{dialect}: one Range request for the rest"
         );
-        assert!(!part_path(&path).exists());
+        assert!(!part_path(&path, &record.id).exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
@@ -238,12 +243,12 @@ async fn a_checksum_mismatch_is_detected_and_nothing_is_saved() {
         .find(|r| r.name == corrupt.file_name && r.size == Some(corrupt.size))
         .expect("the corrupt file is listed");
     let path = dir.join("corrupt.bin");
-    let err = download(&client, &record, &path, false, |_| {})
+    let err = download(&client, &record, &path, Conflict::Fail, |_| {})
         .await
         .unwrap_err();
     assert!(matches!(err, TransferError::Checksum { .. }), "{err}");
     assert!(err.to_string().starts_with("checksum mismatch"), "{err}");
-    assert!(!path.exists() && !part_path(&path).exists());
+    assert!(!path.exists() && !part_path(&path, &record.id).exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -457,5 +462,27 @@ async fn export_of_the_view_equals_ls() {
         written == ls.stdout,
         "the export is byte for byte the ls output"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Bytes left by an attempt at content that has changed since (the validator no longer
+/// matches): the server sends the whole file again and nothing old is spliced in.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_part_from_changed_content_is_not_spliced_in() {
+    let (server, client) = serve("filejar", 100, None).await;
+    let dir = scratch("if-range");
+    let (record, index) = known_files(&server, &client, 1).await.remove(0);
+    let path = dir.join("f.bin");
+    let part = part_path(&path, &record.id);
+    std::fs::write(&part, vec![b'x'; 100]).unwrap();
+    let mut validator = part.as_os_str().to_owned();
+    validator.push(".validator");
+    std::fs::write(&validator, "\"an-etag-from-before\"").unwrap();
+    let saved = download(&client, &record, &path, Conflict::Fail, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(saved.resumed_from, 0, "started over");
+    assert!(std::fs::read(&path).unwrap() == content(&server.dataset, index));
+    assert!(!part.exists() && !std::path::Path::new(&validator).exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -69,6 +69,10 @@ pub enum TransferError {
     Checksum { expected: String, actual: String },
     #[error("{0} already exists; not overwritten")]
     Exists(String),
+    #[error("{0} is already being downloaded")]
+    Busy(String),
+    #[error("gave up after {0} attempts that did not move the download on")]
+    Stuck(u32),
 }
 
 fn io_error(path: &Path, err: io::Error) -> TransferError {
@@ -78,14 +82,26 @@ fn io_error(path: &Path, err: io::Error) -> TransferError {
     }
 }
 
-/// Where the bytes of a download in progress are kept, beside the final file and hidden, so
-/// a later attempt can resume from them and nothing partial ever has the final name.
-pub fn part_path(final_path: &Path) -> PathBuf {
+/// Where the bytes of a download in progress are kept: beside the final file, hidden, and
+/// named for the file's id too, so a later attempt at the same file resumes from them while a
+/// different file of the same name never does. Nothing partial ever has the final name.
+pub fn part_path(final_path: &Path, id: &str) -> PathBuf {
     let name = final_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    final_path.with_file_name(format!(".{name}.filescope-part"))
+    // FNV-1a: stable across runs and builds, unlike the std hasher, so a later run finds it.
+    let tag = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    final_path.with_file_name(format!(".{name}.{:08x}.filescope-part", tag as u32))
+}
+
+/// Where the validator (ETag or Last-Modified) of a part file's bytes is kept, for `If-Range`.
+fn validator_path(part: &Path) -> PathBuf {
+    let mut name = part.as_os_str().to_owned();
+    name.push(".validator");
+    PathBuf::from(name)
 }
 
 /// A server's file name made safe to create in a directory: no path separators, no control
@@ -125,16 +141,62 @@ fn safe_id(id: &str) -> String {
         .collect()
 }
 
-/// `name (1).ext`, `name (2).ext`, … : the first that does not exist in `dir`.
-pub fn unique_path(dir: &Path, name: &str) -> PathBuf {
-    let first = dir.join(name);
-    if !first.exists() && !part_path(&first).exists() {
-        return first;
+/// What to do when the final name is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Fail with [`TransferError::Exists`].
+    Fail,
+    /// Replace the existing file (the user said so).
+    Overwrite,
+    /// Save as `name (1).ext`, `name (2).ext`, … whichever is free.
+    Rename,
+}
+
+/// Final paths that a download in this process is writing: two downloads never share a part
+/// file, and a renamed one never picks a name another is about to take.
+static CLAIMED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A final path held by one download until it ends (or its task is aborted).
+#[derive(Debug)]
+pub struct Claim(PathBuf);
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Ok(mut claimed) = CLAIMED.lock() {
+            claimed.retain(|p| *p != self.0);
+        }
     }
-    (1..)
-        .map(|n| dir.join(numbered(name, n)))
-        .find(|p| !p.exists() && !part_path(p).exists())
-        .expect("an unused name exists")
+}
+
+/// Claims `wanted`, or with [`Conflict::Rename`] and `wanted` taken (on disk or by another
+/// download), the first free `name (n).ext` beside it.
+pub fn claim(wanted: &Path, conflict: Conflict) -> Result<Claim, TransferError> {
+    let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
+    let taken = |p: &Path, claimed: &Vec<PathBuf>| claimed.iter().any(|c| c == p) || p.exists();
+    let path = match conflict {
+        Conflict::Rename if taken(wanted, &claimed) => {
+            let dir = wanted.parent().unwrap_or(Path::new("."));
+            let name = wanted
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (1..)
+                .map(|n| dir.join(numbered(&name, n)))
+                .find(|p| !taken(p, &claimed))
+                .expect("a free name exists")
+        }
+        _ => {
+            if claimed.iter().any(|c| c == wanted) {
+                return Err(TransferError::Busy(wanted.display().to_string()));
+            }
+            if conflict == Conflict::Fail && wanted.exists() {
+                return Err(TransferError::Exists(wanted.display().to_string()));
+            }
+            wanted.to_path_buf()
+        }
+    };
+    claimed.push(path.clone());
+    Ok(Claim(path))
 }
 
 /// `name (n).ext`: the n-th other file of the same name.
@@ -207,6 +269,7 @@ impl Client {
         link: &ContentLink,
         from: u64,
         upto: Option<u64>,
+        if_range: Option<&str>,
     ) -> Result<reqwest::Response, ApiError> {
         let shown = display_url(&link.url);
         let range = match (from, upto) {
@@ -226,6 +289,9 @@ impl Client {
                 };
                 if let Some(range) = &range {
                     request = request.header(RANGE, range);
+                    if let Some(validator) = if_range {
+                        request = request.header(reqwest::header::IF_RANGE, validator);
+                    }
                 }
                 let response = request
                     .send()
@@ -265,7 +331,7 @@ impl Client {
         let link = self.content_link(record).await?;
         let shown = display_url(&link.url);
         let mut response = self
-            .open_content(&link, 0, Some(limit.saturating_sub(1) as u64))
+            .open_content(&link, 0, Some(limit.saturating_sub(1) as u64), None)
             .await?;
         if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
             return Ok(Vec::new());
@@ -356,54 +422,74 @@ const WRITE_BUFFER: usize = 256 << 10;
 /// How often progress is reported while bytes stream in.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
-/// Downloads `record` to `final_path`: into a hidden part file beside it, resuming from what an
-/// earlier attempt left there (HTTP Range), continuing after a dropped connection the same
-/// way, verifying the API's SHA-256 when it publishes one, and only then giving the file its
-/// name — never over an existing file unless `overwrite`.
+/// Downloads `record` to `wanted` (or, with [`Conflict::Rename`], a free name beside it):
+/// into a hidden part file, resuming from what an earlier attempt at the same file left there
+/// (HTTP Range, with `If-Range` so changed content starts over), continuing after a dropped
+/// connection the same way, verifying the API's SHA-256 when it publishes one, and only then
+/// giving the file its name.
 pub async fn download(
     client: &Client,
     record: &FileRecord,
-    final_path: &Path,
-    overwrite: bool,
+    wanted: &Path,
+    conflict: Conflict,
     mut progress: impl FnMut(Progress),
 ) -> Result<Saved, TransferError> {
-    if !overwrite && final_path.exists() {
-        return Err(TransferError::Exists(final_path.display().to_string()));
-    }
+    let claim = claim(wanted, conflict)?;
+    let final_path = claim.0.clone();
     // FileGuard: the checksum first (free), the link second (counted as a download).
     let expected = client.published_sha256(record).await?;
     let link = client.content_link(record).await?;
-    let part = part_path(final_path);
+    let part = part_path(&final_path, &record.id);
+    let validator_file = validator_path(&part);
     let mut on_disk = match tokio::fs::metadata(&part).await {
         Ok(meta) => meta.len(),
         Err(_) => 0,
     };
-    let resumed_from = on_disk;
+    let mut validator = tokio::fs::read_to_string(&validator_file)
+        .await
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    let mut resumed_from = None;
     let attempts = client.connection().retry.attempts.max(1);
     let mut attempt = 0;
     let mut total = None;
     loop {
         attempt += 1;
-        let mut response = client.open_content(&link, on_disk, None).await?;
+        // Restarts (a 416, a range that does not fit) count too, so no server loops us.
+        if attempt > attempts + 2 {
+            return Err(TransferError::Stuck(attempt - 1));
+        }
+        let if_range = validator.as_deref().filter(|_| on_disk > 0);
+        let mut response = client.open_content(&link, on_disk, None, if_range).await?;
         let status = response.status();
-        if status == StatusCode::RANGE_NOT_SATISFIABLE {
-            // What is on disk is already everything (or more): start over to be sure.
+        let mut file = tokio::fs::OpenOptions::new();
+        file.create(true).write(true);
+        if status == StatusCode::RANGE_NOT_SATISFIABLE
+            || (status == StatusCode::PARTIAL_CONTENT
+                && range_start(response.headers()) != Some(on_disk))
+        {
+            // What is on disk does not fit what the server has: start over, without a range.
+            drop(response);
             tokio::fs::remove_file(&part).await.ok();
             on_disk = 0;
             continue;
         }
-        let mut file = tokio::fs::OpenOptions::new();
-        file.create(true).write(true);
-        if status == StatusCode::PARTIAL_CONTENT && range_start(response.headers()) == Some(on_disk)
-        {
+        if status == StatusCode::PARTIAL_CONTENT {
             file.append(true);
             total = range_total(response.headers()).or(total);
         } else {
-            // A whole answer: the server ignored the range, so the part starts over.
+            // A whole answer: a first attempt, changed content, or a server without ranges.
             file.truncate(true);
             on_disk = 0;
             total = response.content_length();
+            validator = strong_validator(response.headers());
+            match &validator {
+                Some(v) => tokio::fs::write(&validator_file, v).await.ok(),
+                None => tokio::fs::remove_file(&validator_file).await.ok(),
+            };
         }
+        resumed_from.get_or_insert(on_disk);
         // Every tokio file write is a trip to the blocking pool: write in large pieces.
         let mut file = tokio::io::BufWriter::with_capacity(
             WRITE_BUFFER,
@@ -475,6 +561,7 @@ pub async fn download(
             let actual = sha256_file(&part).await.map_err(|e| io_error(&part, e))?;
             if &actual != expected {
                 tokio::fs::remove_file(&part).await.ok();
+                tokio::fs::remove_file(&validator_file).await.ok();
                 return Err(TransferError::Checksum {
                     expected: expected.clone(),
                     actual,
@@ -484,18 +571,41 @@ pub async fn download(
         }
         None => false,
     };
-    finish(&part, final_path, overwrite)?;
+    let (from, to) = (part.clone(), final_path.clone());
+    let overwrite = conflict == Conflict::Overwrite;
+    tokio::task::spawn_blocking(move || finish(&from, &to, overwrite))
+        .await
+        .map_err(|e| TransferError::Io {
+            path: final_path.display().to_string(),
+            reason: e.to_string(),
+        })??;
+    tokio::fs::remove_file(&validator_file).await.ok();
+    drop(claim);
     Ok(Saved {
-        path: final_path.to_path_buf(),
+        path: final_path,
         bytes: on_disk,
         verified,
-        resumed_from,
+        resumed_from: resumed_from.unwrap_or(0),
     })
+}
+
+/// An ETag that names exact bytes (not a weak `W/` one), else Last-Modified: what `If-Range`
+/// can be given so a changed file is sent whole instead of spliced.
+fn strong_validator(headers: &HeaderMap) -> Option<String> {
+    let get = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    get(reqwest::header::ETAG)
+        .filter(|e| !e.starts_with("W/"))
+        .or_else(|| get(reqwest::header::LAST_MODIFIED))
 }
 
 /// Gives the finished part its name. Without `overwrite`, a hard link makes "only if nothing
 /// is there" atomic; where links are not supported, a check then a rename.
-fn finish(part: &Path, final_path: &Path, overwrite: bool) -> Result<(), TransferError> {
+pub fn finish(part: &Path, final_path: &Path, overwrite: bool) -> Result<(), TransferError> {
     if overwrite {
         return std::fs::rename(part, final_path).map_err(|e| io_error(final_path, e));
     }
@@ -567,21 +677,36 @@ mod tests {
     }
 
     #[test]
-    fn parts_are_hidden_beside_the_final_file() {
-        assert_eq!(
-            part_path(Path::new("/tmp/d/report.pdf")),
-            PathBuf::from("/tmp/d/.report.pdf.filescope-part")
-        );
+    fn parts_are_hidden_beside_the_final_file_and_named_for_the_id() {
+        let part = part_path(Path::new("/tmp/d/report.pdf"), "id-1");
+        assert_eq!(part.parent(), Some(Path::new("/tmp/d")));
+        let name = part.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with(".report.pdf.") && name.ends_with(".filescope-part"));
+        assert_eq!(part, part_path(Path::new("/tmp/d/report.pdf"), "id-1"));
+        assert_ne!(part, part_path(Path::new("/tmp/d/report.pdf"), "id-2"));
     }
 
     #[test]
-    fn unique_names_count_up_before_the_extension() {
-        let dir = std::env::temp_dir().join(format!("filescope-unique-{}", std::process::id()));
+    fn claims_keep_downloads_apart_and_renames_count_up() {
+        let dir = std::env::temp_dir().join(format!("filescope-claims-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("a.txt"), b"1").unwrap();
-        std::fs::write(dir.join("a (1).txt"), b"1").unwrap();
-        assert_eq!(unique_path(&dir, "a.txt"), dir.join("a (2).txt"));
-        assert_eq!(unique_path(&dir, "b"), dir.join("b"));
+        let first = claim(&dir.join("a.txt"), Conflict::Rename).unwrap();
+        assert_eq!(first.0, dir.join("a (1).txt"));
+        // Not on disk yet, but claimed: the next one skips it too.
+        let second = claim(&dir.join("a.txt"), Conflict::Rename).unwrap();
+        assert_eq!(second.0, dir.join("a (2).txt"));
+        assert!(matches!(
+            claim(&dir.join("a (1).txt"), Conflict::Overwrite),
+            Err(TransferError::Busy(_))
+        ));
+        assert!(matches!(
+            claim(&dir.join("a.txt"), Conflict::Fail),
+            Err(TransferError::Exists(_))
+        ));
+        drop(first);
+        assert!(claim(&dir.join("a (1).txt"), Conflict::Fail).is_ok());
+        drop(second);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

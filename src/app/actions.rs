@@ -154,8 +154,9 @@ pub struct PendingDownload {
 pub struct DownloadJob {
     pub id: u64,
     pub record: FileRecord,
+    /// Where it should go; with [`Conflict::Rename`] a free name beside it if that is taken.
     pub path: PathBuf,
-    pub overwrite: bool,
+    pub conflict: crate::api::content::Conflict,
 }
 
 /// What happened to a download.
@@ -461,6 +462,9 @@ impl App {
                 let Some(record) = self.selected().cloned() else {
                     return Vec::new();
                 };
+                if !self.counted_fetch_confirmed(action, &record.id) {
+                    return Vec::new();
+                }
                 self.preview = Some(Preview {
                     id: record.id.clone(),
                     name: sanitize(&record.name).into_owned(),
@@ -471,11 +475,11 @@ impl App {
                 vec![Effect::Preview(Box::new(record))]
             }
             Action::OpenLink => match self.selected().cloned() {
-                Some(record) => {
+                Some(record) if self.counted_fetch_confirmed(action, &record.id) => {
                     self.status = Some(Status::Info("getting the link…".to_string()));
                     vec![Effect::OpenLink(Box::new(record))]
                 }
-                None => Vec::new(),
+                _ => Vec::new(),
             },
             Action::Export => {
                 let what = if self.marks.is_empty() {
@@ -499,6 +503,29 @@ impl App {
         }
     }
 
+    /// Where fetching a file's bytes counts as a download (FileGuard), the first press only
+    /// says so; the same key on the same file again goes ahead.
+    fn counted_fetch_confirmed(&mut self, action: Action, id: &str) -> bool {
+        if !self.dialect.link_counts_as_download() {
+            return true;
+        }
+        let key = (action, id.to_string());
+        if self.counted_confirm.as_ref() == Some(&key) {
+            self.counted_confirm = None;
+            return true;
+        }
+        self.counted_confirm = Some(key);
+        self.status = Some(Status::Info(format!(
+            "{} counts every fetch of a file as a download; press {} again to go ahead",
+            self.conn.dialect,
+            match action {
+                Action::Preview => "p",
+                _ => "O",
+            }
+        )));
+        false
+    }
+
     fn marks_summary(&self) -> String {
         format!(
             "{} marked ({})",
@@ -518,6 +545,13 @@ impl App {
     }
 
     fn start_delete(&mut self) {
+        if !self.deleting.is_empty() {
+            self.status = Some(Status::Info(format!(
+                "{} deletions are still waiting for the server",
+                self.deleting.len()
+            )));
+            return;
+        }
         if self.dialect.delete_request("x").is_none() {
             self.status = Some(Status::Error(format!(
                 "{} has no delete endpoint; filescope cannot delete there",
@@ -737,18 +771,20 @@ impl App {
             self.status = Some(Status::Info("nothing to download".to_string()));
             return Vec::new();
         }
+        use crate::api::content::Conflict;
         let mut jobs = Vec::new();
-        let mut taken: HashSet<PathBuf> = HashSet::new();
+        let mut seen: HashSet<PathBuf> = HashSet::new();
         for record in records {
             let name = crate::api::content::safe_file_name(&record.name, &record.id);
-            let mut path = dir.join(&name);
-            // Two files of the same name in one batch: the second gets "(1)".
-            let mut n = 0;
-            while taken.contains(&path) {
-                n += 1;
-                path = dir.join(crate::api::content::numbered(&name, n));
-            }
-            taken.insert(path.clone());
+            let path = dir.join(&name);
+            // The user answered for the files on disk; a second file of the same name in this
+            // batch is never written over the first, whatever the answer.
+            let conflict = match overwrite {
+                _ if !seen.insert(path.clone()) => Conflict::Rename,
+                Overwrite::Yes => Conflict::Overwrite,
+                Overwrite::KeepBoth => Conflict::Rename,
+                Overwrite::No | Overwrite::Skip => Conflict::Fail,
+            };
             self.transfers.next_id += 1;
             let id = self.transfers.next_id;
             self.transfers.items.push(Transfer {
@@ -767,17 +803,14 @@ impl App {
                 id,
                 record,
                 path,
-                overwrite: overwrite == Overwrite::Yes,
+                conflict,
             });
         }
-        // `KeepBoth` finds free names where the files will be written (the runtime knows the
-        // disk); here it only means "do not overwrite".
-        let keep_both = overwrite == Overwrite::KeepBoth;
         self.status = Some(Status::Info(format!(
             "downloading {} files to {}{}",
             thousands(jobs.len()),
             dir.display(),
-            if keep_both {
+            if overwrite == Overwrite::KeepBoth {
                 " (existing names kept; new ones get (1))"
             } else {
                 ""
@@ -786,7 +819,7 @@ impl App {
         self.transfers_shown = true;
         self.mode = Mode::Transfers;
         self.marks.clear();
-        vec![Effect::Download { jobs, keep_both }]
+        vec![Effect::Download(jobs)]
     }
 
     pub(super) fn on_transfer(&mut self, id: u64, event: TransferEvent, now: Instant) {

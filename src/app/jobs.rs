@@ -19,7 +19,7 @@ use super::actions::{
     PreviewData, TransferEvent,
 };
 use super::{App, Effect, Msg, Status};
-use crate::api::content::{download, safe_file_name, unique_path};
+use crate::api::content::{download, safe_file_name};
 use crate::api::{Client, FileRecord};
 use crate::clipboard::{self, Delivery, Mux};
 
@@ -123,11 +123,11 @@ impl Jobs {
                     });
                 });
             }
-            Effect::Download { jobs, keep_both } => {
+            Effect::Download(jobs) => {
                 self.transfers.retain(|_, h| !h.is_finished());
                 for job in jobs {
                     let id = job.id;
-                    let handle = self.spawn_download(job, keep_both);
+                    let handle = self.spawn_download(job);
                     self.transfers.insert(id, handle);
                 }
             }
@@ -220,7 +220,19 @@ impl Jobs {
                 .write_raw(terminal, &bytes)
                 .map(|()| self.mux.describe().to_string())
                 .map_err(|e| e.to_string()),
-            Delivery::Command(argv) => run_clipboard_command(&argv, &text),
+            Delivery::Command(argv) => {
+                // A command that hangs must not freeze the screen: it runs on its own thread.
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let via = run_clipboard_command(&argv, &text);
+                    let _ = tx.send(Msg::Copied {
+                        label: job.label,
+                        text,
+                        via,
+                    });
+                });
+                return Ok(());
+            }
             Delivery::Show => Ok("shown".to_string()),
         };
         let _ = self.tx.send(Msg::Copied {
@@ -231,7 +243,7 @@ impl Jobs {
         Ok(())
     }
 
-    fn spawn_download(&self, job: DownloadJob, keep_both: bool) -> AbortHandle {
+    fn spawn_download(&self, job: DownloadJob) -> AbortHandle {
         let (client, tx) = (self.client.clone(), self.tx.clone());
         let permits = Arc::clone(&self.downloads);
         tokio::spawn(async move {
@@ -243,14 +255,9 @@ impl Jobs {
                 id,
                 event: TransferEvent::Started,
             });
-            let mut path = job.path.clone();
-            if keep_both && path.exists() {
-                let dir = path.parent().map(PathBuf::from).unwrap_or_default();
-                let name = safe_file_name(&job.record.name, &job.record.id);
-                path = unique_path(&dir, &name);
-            }
+            let path = job.path.clone();
             let progress_tx = tx.clone();
-            let result = download(&client, &job.record, &path, job.overwrite, move |p| {
+            let result = download(&client, &job.record, &path, job.conflict, move |p| {
                 let _ = progress_tx.send(Msg::Transfer {
                     id,
                     event: TransferEvent::Progress(p),
@@ -309,10 +316,12 @@ fn run_clipboard_command(argv: &[String], text: &str) -> Result<String, String> 
 }
 
 async fn preview(client: &Client, record: &FileRecord) -> Result<PreviewData, String> {
+    // An empty extracted text (an image, say) says nothing: the bytes are shown instead.
     if let Some(text) = client
         .extracted_text(&record.id)
         .await
         .map_err(|e| e.to_string())?
+        .filter(|t| !t.trim().is_empty())
     {
         return Ok(PreviewData {
             bytes: text.into_bytes(),
@@ -352,12 +361,23 @@ fn page<B: Backend>(
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         .collect();
-    let path = std::env::temp_dir().join(format!("filescope-{}-{safe}", std::process::id()));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)?;
+    // A new file only this user can read, under a name nobody could have planted.
+    let nonce = {
+        use std::hash::BuildHasher;
+        std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now())
+    };
+    let path = std::env::temp_dir().join(format!(
+        "filescope-{}-{nonce:016x}-{safe}",
+        std::process::id()
+    ));
+    let mut file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?
+    };
     file.write_all(bytes)?;
     drop(file);
     let mut command = std::process::Command::new(program);
@@ -416,17 +436,15 @@ async fn open_link(client: &Client, record: &FileRecord) -> Msg {
     }
 }
 
-/// Writes the export to a new file (never over an existing one).
+/// Writes the export into a hidden part file and names it only once complete (never over an
+/// existing file), so a failed or interrupted export leaves nothing under the name.
 async fn export(client: &Client, job: ExportJob) -> Result<usize, String> {
     let path = expand_home(job.path.clone());
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::AlreadyExists => "the file exists; not overwritten".to_string(),
-            _ => e.to_string(),
-        })?;
+    if path.exists() {
+        return Err("the file exists; not overwritten".to_string());
+    }
+    let part = crate::api::content::part_path(&path, "export");
+    let file = std::fs::File::create(&part).map_err(|e| e.to_string())?;
     let mut out = io::BufWriter::new(file);
     let result = match job.source {
         ExportSource::Marked(records) => {
@@ -449,11 +467,13 @@ async fn export(client: &Client, job: ExportJob) -> Result<usize, String> {
         }
     };
     let flushed = out.flush().map_err(|e| e.to_string());
-    match result.and_then(|n| flushed.map(|()| n)) {
-        Ok(n) => Ok(n),
-        Err(e) => {
-            let _ = std::fs::remove_file(&path);
-            Err(e)
-        }
+    let named = result.and_then(|n| flushed.map(|()| n)).and_then(|n| {
+        crate::api::content::finish(&part, &path, false)
+            .map(|()| n)
+            .map_err(|e| e.to_string())
+    });
+    if named.is_err() {
+        let _ = std::fs::remove_file(&part);
     }
+    named
 }

@@ -165,11 +165,8 @@ pub enum Effect {
         dir: std::path::PathBuf,
         records: Vec<FileRecord>,
     },
-    /// Download these files; `keep_both` finds free names for ones that exist.
-    Download {
-        jobs: Vec<actions::DownloadJob>,
-        keep_both: bool,
-    },
+    /// Download these files, at most a few at a time.
+    Download(Vec<actions::DownloadJob>),
     CancelTransfers(Vec<u64>),
     /// Fetch the first bytes or the extracted text of a file.
     Preview(Box<FileRecord>),
@@ -439,6 +436,8 @@ pub struct App {
     delete_errors: Vec<String>,
     /// A value shown to be selected by hand: title and text.
     pub shown_value: Option<(String, String)>,
+    /// A fetch that counts as a download, pressed once: (action, file id) awaiting the second.
+    counted_confirm: Option<(Action, String)>,
     /// A command that takes the clipboard on its input (`[ui] clipboard_cmd`), instead of
     /// OSC 52.
     pub clipboard_cmd: Option<Vec<String>>,
@@ -506,6 +505,7 @@ impl App {
             delete_errors: Vec::new(),
             shown_value: None,
             clipboard_cmd: None,
+            counted_confirm: None,
         }
     }
 
@@ -1503,6 +1503,8 @@ impl App {
     /// Lists again with the same query, keeping the position.
     fn reload(&mut self, now: Instant) -> Vec<Effect> {
         let generation = self.list.reset();
+        // Rows may move: a range mark must not start from a row that now holds another file.
+        self.marks.anchor = None;
         self.cancel_view_job();
         self.details.clear();
         self.requested_at.clear();

@@ -1002,13 +1002,12 @@ fn download_asks_for_the_directory_then_about_existing_files() {
     assert!(effects.is_empty());
     assert_eq!(app.mode, Mode::Exists);
     let effects = app.update(key('s'), now);
-    let Some(Effect::Download { jobs, keep_both }) = effects.first() else {
+    let Some(Effect::Download(jobs)) = effects.first() else {
         panic!("{effects:?}");
     };
-    assert!(!keep_both);
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].record.id, "id-1");
-    assert!(!jobs[0].overwrite);
+    assert_eq!(jobs[0].conflict, crate::api::content::Conflict::Fail);
     assert_eq!(app.mode, Mode::Transfers);
     assert!(app.marks.is_empty(), "marks are spent on the download");
 
@@ -1117,4 +1116,23 @@ fn the_copy_menu_copies_what_the_key_names() {
     );
     assert_eq!(app.mode, Mode::Value);
     assert_eq!(app.shown_value.as_ref().unwrap().1, "id-0");
+}
+
+/// FileGuard counts every fetch of a file as a download: preview asks for a second press.
+#[test]
+fn a_counted_fetch_needs_a_second_press() {
+    let (mut app, now) = started_on("fileguard", 10);
+    assert!(app.update(key('p'), now).is_empty());
+    assert!(matches!(&app.status, Some(Status::Info(s)) if s.contains("press p again")));
+    let effects = app.update(key('p'), now);
+    assert!(
+        matches!(effects.first(), Some(Effect::Preview(_))),
+        "{effects:?}"
+    );
+    // Elsewhere one press does it.
+    let (mut jar, now) = started(10);
+    assert!(matches!(
+        jar.update(key('p'), now).first(),
+        Some(Effect::Preview(_))
+    ));
 }

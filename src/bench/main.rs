@@ -974,10 +974,16 @@ async fn downloads(report: &mut Report) {
             );
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await.unwrap();
-                download(&client, &record, &path, false, |_| {})
-                    .await
-                    .unwrap()
-                    .bytes
+                download(
+                    &client,
+                    &record,
+                    &path,
+                    filescope::api::content::Conflict::Fail,
+                    |_| {},
+                )
+                .await
+                .unwrap()
+                .bytes
             });
         }
         bytes = 0;

@@ -158,6 +158,18 @@ impl Dialect for Flextell {
         })
     }
 
+    /// `temporary_url` expires, and the one in a listing may be old: `GET /v1/files/{id}`
+    /// signs a fresh one for every download or copied link.
+    fn content_source(&self, record: &crate::api::FileRecord) -> super::ContentSource {
+        super::ContentSource::Resolve {
+            request: RequestSpec {
+                path: format!("/v1/files/{}", super::path_segment(&record.id)),
+                query: Vec::new(),
+            },
+            pointer: "/data/temporary_url",
+        }
+    }
+
     fn detail_request(&self, id: &str) -> Option<RequestSpec> {
         Some(RequestSpec {
             path: format!("/v1/files/{}", super::path_segment(id)),
