@@ -64,7 +64,9 @@ pub enum TransferError {
     #[error("cannot write {path}: {reason}")]
     Io { path: String, reason: String },
     #[error(
-        "checksum mismatch: the API publishes sha256 {expected}, the bytes received hash to {actual}; nothing was saved"
+        "checksum mismatch: nothing saved (sha256 published {}…, received {}…)",
+        &expected[..expected.len().min(12)],
+        &actual[..actual.len().min(12)]
     )]
     Checksum { expected: String, actual: String },
     #[error("{0} already exists; not overwritten")]
@@ -560,6 +562,7 @@ pub async fn download(
         Some(expected) => {
             let actual = sha256_file(&part).await.map_err(|e| io_error(&part, e))?;
             if &actual != expected {
+                tracing::warn!(%expected, %actual, "checksum mismatch");
                 tokio::fs::remove_file(&part).await.ok();
                 tokio::fs::remove_file(&validator_file).await.ok();
                 return Err(TransferError::Checksum {
