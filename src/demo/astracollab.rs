@@ -379,19 +379,10 @@ async fn signed_download(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let index = state.lookup(id)?;
-    let refused =
-        |message: &str| ApiError::new(StatusCode::FORBIDDEN, "SIGNATURE_INVALID", message);
-    let params = Params::from_raw(query).map_err(|_| refused("Malformed query string"))?;
-    let expires_at = params
-        .raw("expires")
-        .and_then(|e| e.parse::<i64>().ok())
-        .ok_or_else(|| refused("Missing or invalid expires"))?;
-    if params.raw("signature") != Some(state.signature(index, expires_at).as_str()) {
-        return Err(refused("The signature does not match"));
-    }
-    if expires_at <= common::unix_now() {
-        return Err(refused("The presigned URL has expired"));
-    }
+    common::check_signed_link(query, "signature", |expires| {
+        state.signature(index, expires)
+    })
+    .map_err(|why| ApiError::new(StatusCode::FORBIDDEN, "SIGNATURE_INVALID", why.reason()))?;
     Ok(state.blobs.respond(index, &method, &headers))
 }
 

@@ -275,6 +275,47 @@ impl Bearer {
 
 /// The raw query of a request, as axum extracts it (a rejection is kept so the
 /// dialect can answer it in its own envelope).
+/// Why a signed download link was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LinkRefusal {
+    Malformed,
+    NoExpiry,
+    BadSignature,
+    Expired,
+}
+
+impl LinkRefusal {
+    pub(super) fn reason(self) -> &'static str {
+        match self {
+            LinkRefusal::Malformed => "Malformed query string",
+            LinkRefusal::NoExpiry => "Missing or invalid expires",
+            LinkRefusal::BadSignature => "The signature does not match",
+            LinkRefusal::Expired => "The link has expired",
+        }
+    }
+}
+
+/// Checks a signed link every dialect hands out the same way: an `expires` (Unix seconds) and
+/// a signature in the parameter `name` that must equal `expected(expires)`, not yet expired.
+pub(super) fn check_signed_link(
+    query: RawQuery,
+    name: &str,
+    expected: impl Fn(i64) -> String,
+) -> Result<(), LinkRefusal> {
+    let params = Params::from_raw(query).map_err(|_| LinkRefusal::Malformed)?;
+    let expires = params
+        .raw("expires")
+        .and_then(|e| e.parse::<i64>().ok())
+        .ok_or(LinkRefusal::NoExpiry)?;
+    if params.raw(name) != Some(expected(expires).as_str()) {
+        return Err(LinkRefusal::BadSignature);
+    }
+    if expires <= unix_now() {
+        return Err(LinkRefusal::Expired);
+    }
+    Ok(())
+}
+
 pub(super) type RawQuery = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 /// Query parameters by name, parsed by hand so every invalid value gets the

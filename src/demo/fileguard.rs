@@ -323,24 +323,15 @@ async fn signed_bytes(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let index = state.lookup(id)?;
-    let refused = |why: &str| {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "Invalid or expired download link",
-            vec![why.to_owned()],
-        )
-    };
-    let params = Params::from_raw(query).map_err(|_| refused("Malformed query string"))?;
-    let expires_at = params
-        .raw("expires")
-        .and_then(|e| e.parse::<i64>().ok())
-        .ok_or_else(|| refused("Missing or invalid expires"))?;
-    if params.raw("token") != Some(state.token(index, expires_at).as_str()) {
-        return Err(refused("The download token is invalid"));
-    }
-    if expires_at <= common::unix_now() {
-        return Err(refused("The download link has expired"));
-    }
+    common::check_signed_link(query, "token", |expires| state.token(index, expires)).map_err(
+        |why| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Invalid or expired download link",
+                vec![why.reason().to_owned()],
+            )
+        },
+    )?;
     Ok(state.blobs.respond(index, &method, &headers))
 }
 

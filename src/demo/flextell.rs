@@ -409,29 +409,17 @@ impl AppState {
             .and_then(|id| usize::try_from(id.checked_sub(1)?).ok())
             .filter(|&index| index < self.dataset.len())
             .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "File not found."))?;
-        let invalid = || {
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                "invalid_signature",
-                "Invalid signature.",
-            )
-        };
-        let params = Params::from_raw(query).map_err(|_| invalid())?;
-        let expires = params
-            .raw("expires")
-            .and_then(|e| e.parse::<i64>().ok())
-            .ok_or_else(invalid)?;
         let secret = Salt::FlextellSecret.of(&self.dataset, index);
-        if params.raw("signature") != Some(link_signature(secret, salt, expires).as_str()) {
-            return Err(invalid());
-        }
-        if expires <= common::unix_now() {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "invalid_signature",
-                "Invalid signature: the link has expired.",
-            ));
-        }
+        common::check_signed_link(query, "signature", |expires| {
+            link_signature(secret, salt, expires)
+        })
+        .map_err(|why| {
+            let message = match why {
+                common::LinkRefusal::Expired => "Invalid signature: the link has expired.",
+                _ => "Invalid signature.",
+            };
+            ApiError::new(StatusCode::FORBIDDEN, "invalid_signature", message)
+        })?;
         Ok(index)
     }
 }
