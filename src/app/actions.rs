@@ -380,8 +380,7 @@ impl App {
         }
     }
 
-    pub(super) fn on_file_action(&mut self, action: Action, now: Instant) -> Vec<Effect> {
-        let _ = now;
+    pub(super) fn on_file_action(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Mark => {
                 if let Some(record) = self.selected().cloned() {
@@ -713,10 +712,9 @@ impl App {
         dir: PathBuf,
         records: Vec<FileRecord>,
         existing: Vec<String>,
-        now: Instant,
     ) -> Vec<Effect> {
         if existing.is_empty() {
-            return self.start_downloads(dir, records, Overwrite::No, now);
+            return self.start_downloads(dir, records, Overwrite::No);
         }
         self.pending_download = Some(PendingDownload {
             dir,
@@ -727,7 +725,7 @@ impl App {
         Vec::new()
     }
 
-    pub(super) fn on_exists_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+    pub(super) fn on_exists_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let choice = match key.code {
             KeyCode::Char('o') => Overwrite::Yes,
             KeyCode::Char('k') => Overwrite::KeepBoth,
@@ -756,7 +754,7 @@ impl App {
                 .collect(),
             _ => pending.records,
         };
-        self.start_downloads(pending.dir, records, choice, now)
+        self.start_downloads(pending.dir, records, choice)
     }
 
     fn start_downloads(
@@ -764,9 +762,7 @@ impl App {
         dir: PathBuf,
         records: Vec<FileRecord>,
         overwrite: Overwrite,
-        now: Instant,
     ) -> Vec<Effect> {
-        let _ = now;
         if records.is_empty() {
             self.status = Some(Status::Info("nothing to download".to_string()));
             return Vec::new();

@@ -775,7 +775,7 @@ impl App {
                 existing,
             } => {
                 self.dirty = true;
-                self.on_targets_checked(dir, records, existing, now)
+                self.on_targets_checked(dir, records, existing)
             }
             Msg::Transfer { id, event } => {
                 self.on_transfer(id, event, now);
@@ -992,7 +992,7 @@ impl App {
             Mode::Insight => self.on_insight_key(key, now),
             Mode::CopyMenu => self.on_copy_menu_key(key),
             Mode::Prompt => self.on_prompt_key(key),
-            Mode::Exists => self.on_exists_key(key, now),
+            Mode::Exists => self.on_exists_key(key),
             Mode::Transfers => {
                 // Keys the panel does not use work on the list behind it.
                 match key.code {
@@ -1153,7 +1153,7 @@ impl App {
             | Action::Preview
             | Action::OpenLink
             | Action::Export
-            | Action::Delete => return self.on_file_action(action, now),
+            | Action::Delete => return self.on_file_action(action),
         };
         self.detail_scroll = 0;
         if motion != Motion::Jump {
