@@ -388,8 +388,8 @@ fn page<B: Backend>(
 }
 
 /// Whether a browser would open where the user sits: a display here and no SSH session.
-fn local_display() -> bool {
-    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+fn local_display(env: impl Fn(&str) -> Option<String>) -> bool {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
     let ssh = set("SSH_CONNECTION") || set("SSH_TTY");
     let display = set("DISPLAY") || set("WAYLAND_DISPLAY") || cfg!(target_os = "macos");
     display && !ssh
@@ -408,7 +408,7 @@ async fn open_link(client: &Client, record: &FileRecord) -> Msg {
             text: url,
         };
     }
-    if !local_display() {
+    if !local_display(|k| std::env::var(k).ok()) {
         return Msg::ShowValue {
             title: "link (no local display: select it by hand, or y l copies it)".to_string(),
             text: url,
@@ -476,4 +476,47 @@ async fn export(client: &Client, job: ExportJob) -> Result<usize, String> {
         let _ = std::fs::remove_file(&part);
     }
     named
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn a_browser_opens_only_with_a_display_and_no_ssh() {
+        assert!(local_display(env(&[("DISPLAY", ":0")])));
+        assert!(local_display(env(&[("WAYLAND_DISPLAY", "wayland-0")])));
+        // X forwarding sets DISPLAY over SSH, but the browser would open on the server's side
+        // of the tunnel, slowly: the link is shown instead.
+        assert!(!local_display(env(&[
+            ("DISPLAY", "localhost:10.0"),
+            ("SSH_CONNECTION", "10.0.0.1 5 10.0.0.2 22"),
+        ])));
+        assert!(!local_display(env(&[
+            ("DISPLAY", ":0"),
+            ("SSH_TTY", "/dev/pts/3")
+        ])));
+        assert_eq!(local_display(env(&[])), cfg!(target_os = "macos"));
+    }
+
+    #[test]
+    fn home_is_expanded_in_directories() {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        if let Some(home) = home {
+            assert_eq!(expand_home(PathBuf::from("~/dl")), home.join("dl"));
+        }
+        assert_eq!(
+            expand_home(PathBuf::from("/tmp/~x")),
+            PathBuf::from("/tmp/~x")
+        );
+    }
 }
