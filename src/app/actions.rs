@@ -847,6 +847,10 @@ impl App {
             }
         }
         if self.transfers.active() == 0 {
+            // All done: the keys go back to the list; the panel stays until `t` hides it.
+            if self.mode == Mode::Transfers {
+                self.mode = Mode::List;
+            }
             let done = self
                 .transfers
                 .items

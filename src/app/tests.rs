@@ -1021,6 +1021,11 @@ fn download_asks_for_the_directory_then_about_existing_files() {
         now,
     );
     assert_eq!(app.transfers.active(), 1);
+    assert_eq!(
+        app.mode,
+        Mode::Transfers,
+        "the panel has the keys while it runs"
+    );
     let effects = app.update(code(KeyCode::Esc), now);
     assert_eq!(effects, vec![Effect::CancelTransfers(vec![id])]);
     assert_eq!(app.transfers.active(), 0);
@@ -1028,6 +1033,20 @@ fn download_asks_for_the_directory_then_about_existing_files() {
         app.transfers.items[0].state,
         actions::TransferState::Cancelled
     );
+    // The aborted task's last word changes nothing; nothing runs, so the list has the keys.
+    app.update(
+        Msg::Transfer {
+            id,
+            event: actions::TransferEvent::Failed("aborted".into()),
+        },
+        now,
+    );
+    assert_eq!(
+        app.transfers.items[0].state,
+        actions::TransferState::Cancelled
+    );
+    assert_eq!(app.mode, Mode::List);
+    assert!(app.transfers_shown);
 }
 
 #[test]
