@@ -755,8 +755,15 @@ impl App {
                     Ok(how) => {
                         let chars = text.chars().count();
                         let preview: String = sanitize_line(&text, 60);
+                        // Copied exactly as the server has it; pasting it into a shell
+                        // without bracketed paste would run what follows a newline.
+                        let warning = if text.chars().any(crate::text::is_unsafe) {
+                            " — it holds control characters, copied as they are"
+                        } else {
+                            ""
+                        };
                         self.status = Some(Status::Info(format!(
-                            "copied {label} ({chars} chars) via {how}: {preview}"
+                            "copied {label} ({chars} chars) via {how}{warning}: {preview}"
                         )));
                     }
                     Err(e) => {

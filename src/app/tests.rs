@@ -1124,6 +1124,19 @@ fn the_copy_menu_copies_what_the_key_names() {
     app.update(key('y'), now);
     assert!(app.update(key('u'), now).is_empty());
     assert!(matches!(&app.status, Some(Status::Info(s)) if s.contains("no URL in the record")));
+    app.update(
+        Msg::Copied {
+            label: "name".into(),
+            text: "a\nrm -rf ~".into(),
+            via: Ok("OSC 52".into()),
+        },
+        now,
+    );
+    assert!(
+        matches!(&app.status, Some(Status::Info(s)) if s.contains("holds control characters") && s.ends_with("a\\nrm -rf ~")),
+        "{:?}",
+        app.status
+    );
     // A terminal that cannot take OSC 52: the value is shown to select by hand.
     app.update(
         Msg::Copied {
