@@ -436,6 +436,8 @@ pub struct App {
     delete_errors: Vec<String>,
     /// A value shown to be selected by hand: title and text.
     pub shown_value: Option<(String, String)>,
+    /// `q` was pressed once while downloads run: the next `q` quits.
+    quit_armed: bool,
     /// A fetch that counts as a download, pressed once: (action, file id) awaiting the second.
     counted_confirm: Option<(Action, String)>,
     /// A command that takes the clipboard on its input (`[ui] clipboard_cmd`), instead of
@@ -506,6 +508,7 @@ impl App {
             shown_value: None,
             clipboard_cmd: None,
             counted_confirm: None,
+            quit_armed: false,
         }
     }
 
@@ -1060,8 +1063,18 @@ impl App {
         let len = self.row_count();
         let height = self.cursor.height.max(1) as isize;
         let before = self.cursor.selected;
+        let quit_armed = std::mem::take(&mut self.quit_armed);
         let motion = match action {
             Action::Quit => {
+                let running = self.transfers.active();
+                if running > 0 && !quit_armed {
+                    // Nothing is lost (parts are kept and `d` resumes), but it should be a choice.
+                    self.quit_armed = true;
+                    self.status = Some(Status::Info(format!(
+                        "{running} downloads are running; q again quits (d resumes them later)"
+                    )));
+                    return Vec::new();
+                }
                 self.should_quit = true;
                 return Vec::new();
             }

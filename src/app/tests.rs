@@ -1033,6 +1033,33 @@ fn download_asks_for_the_directory_then_about_existing_files() {
         app.transfers.items[0].state,
         actions::TransferState::Cancelled
     );
+    // q with a download running asks first.
+    let second = app.update(key('d'), now);
+    assert!(second.is_empty());
+    app.update(code(KeyCode::Enter), now);
+    app.update(
+        Msg::TargetsChecked {
+            dir: "/tmp/x".into(),
+            records: vec![page_of(1, 10).records.remove(3)],
+            existing: Vec::new(),
+        },
+        now,
+    );
+    let running = app.transfers.items.last().unwrap().id;
+    app.update(
+        Msg::Transfer {
+            id: running,
+            event: actions::TransferEvent::Started,
+        },
+        now,
+    );
+    app.update(code(KeyCode::Tab), now);
+    app.update(key('q'), now);
+    assert!(!app.should_quit);
+    assert!(matches!(&app.status, Some(Status::Info(s)) if s.contains("q again quits")));
+    app.update(key('q'), now);
+    assert!(app.should_quit);
+    app.should_quit = false;
     // The aborted task's last word changes nothing; nothing runs, so the list has the keys.
     app.update(
         Msg::Transfer {
