@@ -19,8 +19,9 @@ use super::error::{ApiError, display_url};
 use super::query::ListQuery;
 use super::record::FileRecord;
 
-/// Where to fetch a file's bytes, and whether the credential goes along (only to the API's own
-/// origin). `Debug` hides the query string, where signatures live.
+/// Where to fetch a file's bytes, and whether the credential goes along: only to an endpoint of
+/// the API itself, never with a link the API handed out (a CDN, a signed URL), even on the same
+/// origin. `Debug` hides the query string, where signatures live.
 #[derive(Clone)]
 pub struct ContentLink {
     pub url: Url,
@@ -212,7 +213,9 @@ pub fn numbered(name: &str, n: usize) -> String {
 impl Client {
     /// Where the file's bytes are, resolved now. For FileGuard this call counts a download.
     pub async fn content_link(&self, record: &FileRecord) -> Result<ContentLink, ApiError> {
-        let url = match self.dialect().content_source(record) {
+        let source = self.dialect().content_source(record);
+        let endpoint = matches!(source, ContentSource::Endpoint(_));
+        let url = match source {
             ContentSource::Link(link) => Url::parse(&link).map_err(|_| ApiError::Decode {
                 url: "the record's link".to_string(),
                 reason: "it is not a URL".to_string(),
@@ -244,7 +247,7 @@ impl Client {
                 url.scheme()
             )));
         }
-        let authed = url.origin() == self.connection().base_url.origin();
+        let authed = endpoint && url.origin() == self.connection().base_url.origin();
         Ok(ContentLink { url, authed })
     }
 
@@ -719,6 +722,37 @@ mod tests {
         headers.insert(CONTENT_RANGE, "bytes 100-199/1000".parse().unwrap());
         assert_eq!(range_start(&headers), Some(100));
         assert_eq!(range_total(&headers), Some(1000));
+    }
+
+    /// The key goes with an API endpoint, never with a link the API handed out, even one on
+    /// the API's own host.
+    #[tokio::test]
+    async fn the_key_goes_only_to_api_endpoints() {
+        let client = |dialect: &str| {
+            Client::new(super::super::Connection::new(
+                super::super::dialect::by_id(dialect).unwrap(),
+                Url::parse("http://127.0.0.1:9").unwrap(),
+                Some(super::super::Secret::new("k")),
+            ))
+            .unwrap()
+        };
+        let record = FileRecord {
+            id: "f1".into(),
+            name: "a.txt".into(),
+            size: None,
+            content_type: None,
+            created_at: None,
+            updated_at: None,
+            url: Some("http://127.0.0.1:9/cdn/a.txt".to_string()),
+            problems: Vec::new(),
+            raw: serde_json::value::RawValue::from_string("{}".into()).unwrap(),
+        };
+        let jar = client("filejar").content_link(&record).await.unwrap();
+        assert!(!jar.authed, "a CDN link on the API's host gets no key");
+        let webui = client("openwebui").content_link(&record).await.unwrap();
+        assert!(webui.authed);
+        assert_eq!(webui.url.path(), "/api/v1/files/f1/content");
+        assert!(!format!("{webui:?}").contains('?'));
     }
 
     #[test]
