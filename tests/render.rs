@@ -538,3 +538,14 @@ fn the_action_views_draw_at_any_size_without_panicking() {
         let _ = render(&app, w, h);
     }
 }
+
+#[test]
+fn a_wide_footer_names_the_file_actions() {
+    let app = app_showing(&NAMES, 4, 140, 20);
+    let screen = render(&app, 140, 20);
+    let footer = screen.last().unwrap();
+    assert!(
+        footer.contains("y copy · Space mark · d download · p preview"),
+        "{footer}"
+    );
+}

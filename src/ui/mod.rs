@@ -309,7 +309,11 @@ fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
         )),
         Some(Status::Info(text)) => Line::from(format!(" {}", sanitize(text))),
         None => Line::from(Span::styled(
-            " j/k move · / filter · s S o sort · : jump · Tab detail · ? help · q quit",
+            if area.width >= 130 {
+                " j/k move · / filter · s S o sort · : jump · Tab detail · y copy · Space mark · d download · p preview · ? help · q quit"
+            } else {
+                " j/k move · / filter · s S o sort · : jump · Tab detail · ? help · q quit"
+            },
             Style::new().add_modifier(Modifier::DIM),
         )),
     };
