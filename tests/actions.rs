@@ -21,6 +21,11 @@ use ratatui::backend::TestBackend;
 
 const KEY: &str = "test-key";
 
+/// A cancel that never comes.
+fn never() -> tokio_util::sync::CancellationToken {
+    tokio_util::sync::CancellationToken::new()
+}
+
 async fn serve(dialect: &str, files: usize, bandwidth: Option<u64>) -> (DemoServer, Client) {
     let server = DemoServer::start(
         "127.0.0.1:0".parse().unwrap(),
@@ -101,7 +106,7 @@ async fn every_dialect_downloads_exactly_the_servers_bytes() {
                 &record.name,
                 &record.id,
             ));
-            let saved = download(&client, &record, &path, Conflict::Fail, |_| {})
+            let saved = download(&client, &record, &path, Conflict::Fail, &never(), |_| {})
                 .await
                 .unwrap_or_else(|e| panic!("{dialect}: {}: {e}", record.name));
             let want = content(&server.dataset, index);
@@ -132,14 +137,21 @@ async fn a_file_that_exists_is_not_overwritten_unasked() {
     let (record, index) = known_files(&server, &client, 1).await.remove(0);
     let path = dir.join("taken.bin");
     std::fs::write(&path, b"mine").unwrap();
-    let err = download(&client, &record, &path, Conflict::Fail, |_| {})
+    let err = download(&client, &record, &path, Conflict::Fail, &never(), |_| {})
         .await
         .unwrap_err();
     assert!(matches!(err, TransferError::Exists(_)), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), b"mine");
-    download(&client, &record, &path, Conflict::Overwrite, |_| {})
-        .await
-        .unwrap();
+    download(
+        &client,
+        &record,
+        &path,
+        Conflict::Overwrite,
+        &never(),
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(
         std::fs::read(&path).unwrap(),
         content(&server.dataset, index)
@@ -170,25 +182,27 @@ async fn a_cancelled_download_leaves_no_file_and_resumes_with_a_range() {
             .expect("a file of at least 3 MiB");
         let path = dir.join("big.bin");
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let cancel = tokio_util::sync::CancellationToken::new();
         let task = {
             let (client, record, path) = (client.clone(), record.clone(), path.clone());
+            let cancel = cancel.clone();
             tokio::spawn(async move {
-                download(&client, &record, &path, Conflict::Fail, move |p| {
+                download(&client, &record, &path, Conflict::Fail, &cancel, move |p| {
                     let _ = tx.send(p.done);
                 })
                 .await
             })
         };
-        // Wait for some bytes, then cancel as the explorer does: abort the task.
+        // Wait for some bytes, then cancel as the explorer's Esc does.
         loop {
             let done = rx.recv().await.expect("progress");
-            // Past the client's 256 KiB write buffer, so some bytes are on disk.
-            if done >= 768 * 1024 {
+            if done >= 512 * 1024 {
                 break;
             }
         }
-        task.abort();
-        let _ = task.await;
+        cancel.cancel();
+        let err = task.await.unwrap().unwrap_err();
+        assert!(matches!(err, TransferError::Cancelled), "{dialect}: {err}");
         assert!(!path.exists(), "{dialect}: nothing under the final name");
         let kept = std::fs::metadata(part_path(&path, &record.id))
             .unwrap()
@@ -200,7 +214,7 @@ async fn a_cancelled_download_leaves_no_file_and_resumes_with_a_range() {
         );
 
         let ranges_before = server.stats.range_requests();
-        let saved = download(&client, &record, &path, Conflict::Fail, |_| {})
+        let saved = download(&client, &record, &path, Conflict::Fail, &never(), |_| {})
             .await
             .unwrap();
         assert_eq!(saved.resumed_from, kept, "{dialect}");
@@ -243,7 +257,7 @@ async fn a_checksum_mismatch_is_detected_and_nothing_is_saved() {
         .find(|r| r.name == corrupt.file_name && r.size == Some(corrupt.size))
         .expect("the corrupt file is listed");
     let path = dir.join("corrupt.bin");
-    let err = download(&client, &record, &path, Conflict::Fail, |_| {})
+    let err = download(&client, &record, &path, Conflict::Fail, &never(), |_| {})
         .await
         .unwrap_err();
     assert!(matches!(err, TransferError::Checksum { .. }), "{err}");
@@ -478,7 +492,7 @@ async fn a_part_from_changed_content_is_not_spliced_in() {
     let mut validator = part.as_os_str().to_owned();
     validator.push(".validator");
     std::fs::write(&validator, "\"an-etag-from-before\"").unwrap();
-    let saved = download(&client, &record, &path, Conflict::Fail, |_| {})
+    let saved = download(&client, &record, &path, Conflict::Fail, &never(), |_| {})
         .await
         .unwrap();
     assert_eq!(saved.resumed_from, 0, "started over");

@@ -76,6 +76,8 @@ pub enum TransferError {
     Busy(String),
     #[error("gave up after {0} attempts that did not move the download on")]
     Stuck(u32),
+    #[error("cancelled; the bytes so far are kept for a later download to resume from")]
+    Cancelled,
 }
 
 fn io_error(path: &Path, err: io::Error) -> TransferError {
@@ -432,11 +434,15 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// (HTTP Range, with `If-Range` so changed content starts over), continuing after a dropped
 /// connection the same way, verifying the API's SHA-256 when it publishes one, and only then
 /// giving the file its name.
+///
+/// `cancel` stops it between chunks: what was received is written and flushed first, so when
+/// this returns no write to the part file is still under way and the name is free again.
 pub async fn download(
     client: &Client,
     record: &FileRecord,
     wanted: &Path,
     conflict: Conflict,
+    cancel: &tokio_util::sync::CancellationToken,
     mut progress: impl FnMut(Progress),
 ) -> Result<Saved, TransferError> {
     let claim = claim(wanted, conflict)?;
@@ -507,8 +513,17 @@ pub async fn download(
         let shown = display_url(&link.url);
         let mut last_report = Instant::now();
         let mut cut_short = None;
+        let mut cancelled = false;
         loop {
-            match response.chunk().await {
+            let next = tokio::select! {
+                biased;
+                () = cancel.cancelled() => {
+                    cancelled = true;
+                    break;
+                }
+                next = response.chunk() => next,
+            };
+            match next {
                 Ok(Some(chunk)) => {
                     file.write_all(&chunk)
                         .await
@@ -536,6 +551,9 @@ pub async fn download(
             .await
             .map_err(|e| io_error(&part, e))?;
         drop(file);
+        if cancelled {
+            return Err(TransferError::Cancelled);
+        }
         let short = total.is_some_and(|t| on_disk < t);
         match cut_short {
             Some(err) if attempt >= attempts => return Err(err.into()),

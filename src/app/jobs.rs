@@ -12,14 +12,14 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::actions::{
     CopyJob, CopySource, DOWNLOAD_CONCURRENCY, DownloadJob, ExportJob, ExportSource, PREVIEW_BYTES,
     PreviewData, TransferEvent,
 };
 use super::{App, Effect, Msg, Status};
-use crate::api::content::{download, safe_file_name};
+use crate::api::content::{TransferError, download, safe_file_name};
 use crate::api::{Client, FileRecord};
 use crate::clipboard::{self, Delivery, Mux};
 
@@ -73,7 +73,9 @@ pub(super) struct Jobs {
     client: Client,
     tx: UnboundedSender<Msg>,
     downloads: Arc<Semaphore>,
-    transfers: HashMap<u64, AbortHandle>,
+    /// Running and queued downloads, by transfer id: cancelled cooperatively, so a cancelled
+    /// download has finished writing before its name is free again.
+    transfers: HashMap<u64, CancellationToken>,
     mux: Mux,
     term: Option<String>,
 }
@@ -124,17 +126,17 @@ impl Jobs {
                 });
             }
             Effect::Download(jobs) => {
-                self.transfers.retain(|_, h| !h.is_finished());
+                self.transfers.retain(|_, token| !token.is_cancelled());
                 for job in jobs {
-                    let id = job.id;
-                    let handle = self.spawn_download(job);
-                    self.transfers.insert(id, handle);
+                    let token = CancellationToken::new();
+                    self.transfers.insert(job.id, token.clone());
+                    self.spawn_download(job, token);
                 }
             }
             Effect::CancelTransfers(ids) => {
                 for id in ids {
-                    if let Some(handle) = self.transfers.remove(&id) {
-                        handle.abort();
+                    if let Some(token) = self.transfers.remove(&id) {
+                        token.cancel();
                     }
                 }
             }
@@ -243,11 +245,20 @@ impl Jobs {
         Ok(())
     }
 
-    fn spawn_download(&self, job: DownloadJob) -> AbortHandle {
+    fn spawn_download(&self, job: DownloadJob, cancel: CancellationToken) {
         let (client, tx) = (self.client.clone(), self.tx.clone());
         let permits = Arc::clone(&self.downloads);
         tokio::spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else {
+            // Queued: a cancel before its turn ends it without a request.
+            let permit = tokio::select! {
+                () = cancel.cancelled() => None,
+                permit = permits.acquire_owned() => permit.ok(),
+            };
+            let Some(_permit) = permit else {
+                let _ = tx.send(Msg::Transfer {
+                    id: job.id,
+                    event: TransferEvent::Failed(TransferError::Cancelled.to_string()),
+                });
                 return;
             };
             let id = job.id;
@@ -257,12 +268,19 @@ impl Jobs {
             });
             let path = job.path.clone();
             let progress_tx = tx.clone();
-            let result = download(&client, &job.record, &path, job.conflict, move |p| {
-                let _ = progress_tx.send(Msg::Transfer {
-                    id,
-                    event: TransferEvent::Progress(p),
-                });
-            })
+            let result = download(
+                &client,
+                &job.record,
+                &path,
+                job.conflict,
+                &cancel,
+                move |p| {
+                    let _ = progress_tx.send(Msg::Transfer {
+                        id,
+                        event: TransferEvent::Progress(p),
+                    });
+                },
+            )
             .await;
             // Local paths and sizes only: the link may be signed and never goes in the log.
             let event = match result {
@@ -276,8 +294,7 @@ impl Jobs {
                 }
             };
             let _ = tx.send(Msg::Transfer { id, event });
-        })
-        .abort_handle()
+        });
     }
 }
 

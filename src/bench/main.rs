@@ -979,6 +979,7 @@ async fn downloads(report: &mut Report) {
                     &record,
                     &path,
                     filescope::api::content::Conflict::Fail,
+                    &tokio_util::sync::CancellationToken::new(),
                     |_| {},
                 )
                 .await
