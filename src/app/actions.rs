@@ -873,7 +873,9 @@ impl App {
         }
     }
 
-    pub(super) fn on_transfers_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    /// A key while the panel has the keyboard; `None` for a key the panel does not use, which
+    /// then goes to the list behind it.
+    pub(super) fn on_transfers_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
         let last = self.transfers.items.len().saturating_sub(1);
         match key.code {
             KeyCode::Char('j') | KeyCode::Down => {
@@ -888,7 +890,7 @@ impl App {
                     && t.is_active()
                 {
                     t.state = TransferState::Cancelled;
-                    return vec![Effect::CancelTransfers(vec![t.id])];
+                    return Some(vec![Effect::CancelTransfers(vec![t.id])]);
                 }
                 self.mode = Mode::List;
             }
@@ -908,7 +910,7 @@ impl App {
                         "cancelled {} downloads; partial data is kept hidden beside each file, d resumes",
                         ids.len()
                     )));
-                    return vec![Effect::CancelTransfers(ids)];
+                    return Some(vec![Effect::CancelTransfers(ids)]);
                 }
             }
             KeyCode::Char('t') | KeyCode::Char('q') => {
@@ -916,9 +918,9 @@ impl App {
                 self.mode = Mode::List;
             }
             KeyCode::Tab => self.mode = Mode::List,
-            _ => {}
+            _ => return None,
         }
-        Vec::new()
+        Some(Vec::new())
     }
 
     pub(super) fn on_preview_data(&mut self, id: String, result: Result<PreviewData, String>) {

@@ -1003,20 +1003,11 @@ impl App {
             Mode::CopyMenu => self.on_copy_menu_key(key),
             Mode::Prompt => self.on_prompt_key(key),
             Mode::Exists => self.on_exists_key(key),
-            Mode::Transfers => {
+            Mode::Transfers => self.on_transfers_key(key).unwrap_or_else(|| {
                 // Keys the panel does not use work on the list behind it.
-                match key.code {
-                    KeyCode::Char('j' | 'k' | 'C' | 't' | 'q')
-                    | KeyCode::Up
-                    | KeyCode::Down
-                    | KeyCode::Esc
-                    | KeyCode::Tab => self.on_transfers_key(key),
-                    _ => {
-                        self.mode = Mode::List;
-                        self.on_list_key(key, now)
-                    }
-                }
-            }
+                self.mode = Mode::List;
+                self.on_list_key(key, now)
+            }),
             Mode::Preview => self.on_preview_key(key),
             Mode::Value => {
                 self.shown_value = None;
