@@ -449,12 +449,11 @@ impl App {
                 Vec::new()
             }
             Action::Transfers => {
-                self.transfers_shown = !self.transfers_shown || self.mode != Mode::Transfers;
-                self.mode = if self.transfers_shown {
-                    Mode::Transfers
-                } else {
-                    Mode::List
-                };
+                // Shown: hide it. Hidden: show it with the keys, to move and cancel.
+                self.transfers_shown = !self.transfers_shown;
+                if self.transfers_shown {
+                    self.mode = Mode::Transfers;
+                }
                 Vec::new()
             }
             Action::Preview => {

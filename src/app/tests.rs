@@ -1074,6 +1074,13 @@ fn download_asks_for_the_directory_then_about_existing_files() {
     );
     assert_eq!(app.mode, Mode::List);
     assert!(app.transfers_shown);
+    // From the list, t hides the panel, and again shows it with the keys.
+    app.update(key('t'), now);
+    assert!(!app.transfers_shown);
+    assert_eq!(app.mode, Mode::List);
+    app.update(key('t'), now);
+    assert!(app.transfers_shown);
+    assert_eq!(app.mode, Mode::Transfers);
 }
 
 #[test]
