@@ -255,6 +255,21 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub dataset: DatasetArgs,
+
+    /// Misbehave on purpose, to try a client against a hostile server: repeat, huge-total,
+    /// huge-answer, empty-records, inject, echo-key, redirect-loop, cut-json, bad-records,
+    /// no-content, and legacy-array (an older Open WebUI's honest bare array of --files files);
+    /// docs/RELIABILITY.md says what each does.
+    #[arg(long, value_name = "MODE", value_parser = hostile_mode)]
+    pub hostile: Option<crate::demo::hostile::Hostile>,
+}
+
+fn hostile_mode(text: &str) -> Result<crate::demo::hostile::Hostile, String> {
+    use crate::demo::hostile::Hostile;
+    Hostile::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = Hostile::ALL.iter().map(|(n, _)| *n).collect();
+        format!("expected one of {}", names.join(", "))
+    })
 }
 
 fn dialect_names() -> PossibleValuesParser {

@@ -175,6 +175,7 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
         conn.connect_timeout = Duration::from_secs_f64(network.connect_timeout_secs);
         conn.request_timeout = Duration::from_secs_f64(network.request_timeout_secs);
         conn.max_body_bytes = network.max_body_mb << 20;
+        conn.limits.max_records = network.max_records;
         conn.retry.attempts = network.attempts;
     }
     // Flags add to (and for the prefix, override) what a profile says.
@@ -420,6 +421,7 @@ fn demo_config(args: &DatasetArgs, dialect: &str, api_key: String) -> DemoConfig
         dialect: dialect.to_string(),
         chaos: args.chaos,
         bandwidth: args.bandwidth,
+        hostile: None,
     }
 }
 
@@ -490,7 +492,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let key = std::env::var("FILESCOPE_API_KEY").unwrap_or_else(|_| "demo".to_string());
     let addr = args.addr;
     runtime()?.block_on(async move {
-        let server = DemoServer::start(addr, demo_config(&args.dataset, &args.dialect, key))
+        let mut config = demo_config(&args.dataset, &args.dialect, key);
+        config.hostile = args.hostile;
+        let server = DemoServer::start(addr, config)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let mut stdout = std::io::stdout();

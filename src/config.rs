@@ -103,6 +103,9 @@ pub struct Network {
     pub request_timeout_secs: f64,
     /// Answers larger than this many MiB are refused.
     pub max_body_mb: usize,
+    /// Answers holding more records than this are refused (records cost far more decoded
+    /// than on the wire).
+    pub max_records: usize,
     /// Attempts per request when the server or the network fails (1 = never retry).
     pub attempts: u32,
 }
@@ -113,6 +116,7 @@ impl Default for Network {
             connect_timeout_secs: 10.0,
             request_timeout_secs: 30.0,
             max_body_mb: 64,
+            max_records: crate::api::decode::DEFAULT_MAX_RECORDS,
             attempts: 4,
         }
     }
@@ -248,6 +252,7 @@ fn check(loaded: &Loaded) -> Result<(), ConfigError> {
     if !sane(n.connect_timeout_secs)
         || !sane(n.request_timeout_secs)
         || !(1..=4096).contains(&n.max_body_mb)
+        || !(1..=10_000_000).contains(&n.max_records)
         || !(1..=20).contains(&n.attempts)
     {
         return Err(ConfigError {
@@ -255,7 +260,7 @@ fn check(loaded: &Loaded) -> Result<(), ConfigError> {
             at: None,
             message: concat!(
                 "network: timeouts are seconds between 0.1 and 3600, max_body_mb between 1 ",
-                "and 4096, attempts between 1 and 20"
+                "and 4096, max_records between 1 and 10000000, attempts between 1 and 20"
             )
             .to_string(),
         });
@@ -519,6 +524,7 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # connect_timeout_secs = 10
 # request_timeout_secs = 30
 # max_body_mb = 64                           # larger answers are refused
+# max_records = 200000                       # answers holding more records are refused
 # attempts = 4                               # per request, on 429/5xx/network errors
 
 [keys]

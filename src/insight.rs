@@ -292,7 +292,7 @@ pub async fn scan(
     let size = client.dialect().capabilities().max_page_size;
     let mut stats = Stats::default();
     crate::api::scan::each_page(client, &plan.server, size, jobs, |page, progress| {
-        let first = (progress.pages_done - 1) * size;
+        let first = progress.first_row;
         for (i, r) in page.records.iter().enumerate() {
             if plan.local.matches(r) {
                 stats.add(first + i, r);

@@ -35,7 +35,7 @@ fn decode_everything(body: &[u8]) {
                     number: page,
                     size: 50,
                 };
-                if let Ok(decoded) = d.decode_page(&query, request, body) {
+                if let Ok(decoded) = d.decode_page(&query, request, body, Default::default()) {
                     for r in &decoded.records {
                         // Whatever was decoded can be drawn and printed.
                         let _ = filescope::text::sanitize(&r.name);
@@ -160,8 +160,7 @@ fn every_fixture_decodes_in_its_own_dialect() {
                     number: 1,
                     size: 50,
                 },
-                FIXTURES[i],
-            )
+                FIXTURES[i], Default::default())
             .unwrap();
         assert!(!page.records.is_empty(), "{id}");
     }

@@ -55,6 +55,8 @@ pub struct Connection {
     pub request_timeout: Duration,
     /// Answers larger than this are refused rather than buffered.
     pub max_body_bytes: usize,
+    /// What one answer may hold besides its bytes (records).
+    pub limits: super::decode::Limits,
     /// When and how long to retry failed requests.
     pub retry: RetryPolicy,
     /// Accept any TLS certificate (`--insecure`): for a test server with a self-signed
@@ -78,6 +80,7 @@ impl Connection {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 << 20,
+            limits: super::decode::Limits::default(),
             retry: RetryPolicy::default(),
             insecure: false,
             allow_delete: false,
@@ -224,9 +227,24 @@ impl Client {
             }
             return Err(self.http_error(status, display_url(&url), &body));
         }
+        let (body, repaired) = repair_utf8(body);
         let decoded = self
             .dialect()
-            .decode_page(query, page, &body)
+            .decode_page(query, page, &body, self.conn.limits)
+            .map(|mut decoded| {
+                decoded.body_bytes = body.len();
+                if repaired {
+                    for record in &mut decoded.records {
+                        if record.raw.get().contains('\u{fffd}') {
+                            record.problems.push(
+                                "invalid UTF-8 in the server's answer was replaced with U+FFFD"
+                                    .to_string(),
+                            );
+                        }
+                    }
+                }
+                decoded
+            })
             .map_err(|reason| ApiError::Decode {
                 url: display_url(&url),
                 reason,
@@ -438,6 +456,18 @@ impl Client {
                 format!("{credential} from {source} was rejected; set {source} to a valid key")
             }
         }
+    }
+}
+
+/// A body with bytes that are not UTF-8 is read with U+FFFD in their place, so one bad record
+/// never hides its page; says whether anything was replaced.
+fn repair_utf8(body: Vec<u8>) -> (Vec<u8>, bool) {
+    match String::from_utf8(body) {
+        Ok(text) => (text.into_bytes(), false),
+        Err(e) => (
+            String::from_utf8_lossy(e.as_bytes()).into_owned().into_bytes(),
+            true,
+        ),
     }
 }
 

@@ -145,31 +145,189 @@ pub fn parse_iso_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-/// Decodes every element of a JSON array of records with `decode`, keeping each element's raw
-/// text. An element that is not even JSON cannot occur (the array parsed), so this never fails.
+/// What one answer may hold besides the HTTP layer's byte cap: records cost far more in memory
+/// than their text (an empty object is 3 bytes on the wire and ~250 bytes decoded), so their
+/// number is capped too. `[network] max_records` sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_records: usize,
+}
+
+/// Records one answer may hold unless the configuration says otherwise: about 60 MB decoded at
+/// worst, and more than a 64 MiB answer of real records holds.
+pub const DEFAULT_MAX_RECORDS: usize = 200_000;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_records: DEFAULT_MAX_RECORDS,
+        }
+    }
+}
+
+/// Decodes the JSON array of records `items` with `decode`, one record at a time as the array
+/// is read, keeping each element's raw text: the answer's records are never held twice. Fails
+/// when `items` is not an array or holds more than `limits.max_records` records; a record that
+/// is not even valid JSON inside cannot occur (the body parsed).
 pub fn decode_records(
-    items: Vec<Box<RawValue>>,
+    items: &RawValue,
+    limits: Limits,
     decode: impl Fn(&mut Fields<'_>) -> Normalized,
-) -> Vec<FileRecord> {
-    items
-        .into_iter()
-        .map(|raw| {
-            let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-            let mut fields = Fields::new(&value);
-            let n = decode(&mut fields);
-            FileRecord {
-                id: n.id,
-                name: n.name,
-                size: n.size,
-                content_type: n.content_type,
-                created_at: n.created_at,
-                updated_at: n.updated_at,
-                url: n.url,
-                problems: fields.into_problems(),
-                raw,
+) -> Result<Vec<FileRecord>, String> {
+    use serde::Deserializer as _;
+    struct Records<'f, F> {
+        limits: Limits,
+        decode: &'f F,
+    }
+    impl<'de, F: Fn(&mut Fields<'_>) -> Normalized> serde::de::Visitor<'de> for Records<'_, F> {
+        type Value = Vec<FileRecord>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of records")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Vec<FileRecord>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+                if out.len() == self.limits.max_records {
+                    return Err(serde::de::Error::custom(format!(
+                        "the answer holds more than {} records, the most one answer may hold ([network] max_records)",
+                        crate::text::thousands(self.limits.max_records)
+                    )));
+                }
+                out.push(decode_one(raw, self.decode));
+            }
+            Ok(out)
+        }
+    }
+    let mut reader = serde_json::Deserializer::from_str(items.get());
+    reader
+        .deserialize_seq(Records {
+            limits,
+            decode: &decode,
+        })
+        .map_err(|e| {
+            if e.is_data() {
+                // Our own words (the cap), or "expected an array of records".
+                let text = e.to_string();
+                text.split(" at line ").next().unwrap_or(&text).to_string()
+            } else {
+                json_error(&e)
             }
         })
-        .collect()
+}
+
+/// Decodes one record, field by field: a field that cannot be read (nested too deep, a lone
+/// UTF-16 surrogate) is left out and listed in the record's problems, never the record.
+pub fn decode_one(
+    raw: Box<RawValue>,
+    decode: &impl Fn(&mut Fields<'_>) -> Normalized,
+) -> FileRecord {
+    let (value, read_problems) = read_record(raw.get());
+    let mut fields = Fields::new(&value);
+    let n = decode(&mut fields);
+    let mut problems = read_problems;
+    problems.extend(fields.into_problems());
+    FileRecord {
+        id: n.id,
+        name: n.name,
+        size: n.size,
+        content_type: n.content_type,
+        created_at: n.created_at,
+        updated_at: n.updated_at,
+        url: n.url,
+        problems,
+        raw,
+    }
+}
+
+/// A record's JSON as a value, with what could not be read. When the whole record does not
+/// parse, each top-level field is read on its own; a field with a lone surrogate escape is read
+/// with U+FFFD in its place.
+fn read_record(text: &str) -> (Value, Vec<String>) {
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        return (value, Vec::new());
+    }
+    let mut problems = Vec::new();
+    let Ok(fields) =
+        serde_json::from_str::<std::collections::BTreeMap<String, Box<RawValue>>>(text)
+    else {
+        return match serde_json::from_str::<Value>(&replace_lone_surrogates(text)) {
+            Ok(value) => {
+                problems.push("record: a lone UTF-16 surrogate was replaced with U+FFFD".into());
+                (value, problems)
+            }
+            Err(e) => {
+                problems.push(format!("record: could not be read ({})", json_error(&e)));
+                (Value::Null, problems)
+            }
+        };
+    };
+    let mut map = Map::new();
+    for (key, raw) in fields {
+        match serde_json::from_str::<Value>(raw.get()) {
+            Ok(value) => {
+                map.insert(key, value);
+            }
+            Err(first) => match serde_json::from_str::<Value>(&replace_lone_surrogates(raw.get())) {
+                Ok(value) => {
+                    problems.push(format!(
+                        "{key}: a lone UTF-16 surrogate was replaced with U+FFFD"
+                    ));
+                    map.insert(key, value);
+                }
+                Err(_) => problems.push(format!(
+                    "{key}: could not be read ({})",
+                    first.to_string().split(" at line ").next().unwrap_or("invalid")
+                )),
+            },
+        }
+    }
+    (Value::Object(map), problems)
+}
+
+/// Replaces `\uD800`-style escapes of UTF-16 surrogates that are not part of a pair with
+/// `\uFFFD`, which JSON parsers accept.
+pub fn replace_lone_surrogates(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let escape_at = |i: usize| -> Option<u16> {
+        let hex = bytes.get(i..i + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut start = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if let Some(unit) = escape_at(i) {
+                let high = (0xD800..0xDC00).contains(&unit);
+                let low = (0xDC00..0xE000).contains(&unit);
+                if high && escape_at(i + 6).is_some_and(|u| (0xDC00..0xE000).contains(&u)) {
+                    i += 12;
+                    continue;
+                }
+                if high || low {
+                    out.push_str(&text[start..i]);
+                    out.push_str("\\uFFFD");
+                    i += 6;
+                    start = i;
+                    continue;
+                }
+            }
+            // Any other escape: skip the backslash and the escaped character.
+            i += 2;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&text[start.min(text.len())..]);
+    out
 }
 
 /// The normalized fields a dialect reads out of one record; see [`decode_records`].

@@ -28,6 +28,10 @@ pub enum ApiError {
         "{url} redirected to another origin ({to}); not followed, so the credential stays with the server it was meant for"
     )]
     CrossOriginRedirect { url: String, to: String },
+    /// The server's answers contradict each other: a page repeats, a listing never ends, an
+    /// empty page where more were promised.
+    #[error("{0}")]
+    Inconsistent(String),
     #[error("{0}")]
     Config(String),
 }
@@ -62,7 +66,9 @@ impl ApiError {
                 429 | 500..=599 => ErrorKind::Unavailable,
                 _ => ErrorKind::Usage,
             },
-            ApiError::Decode { .. } | ApiError::CrossOriginRedirect { .. } => ErrorKind::Unreadable,
+            ApiError::Decode { .. }
+            | ApiError::CrossOriginRedirect { .. }
+            | ApiError::Inconsistent(_) => ErrorKind::Unreadable,
             ApiError::Config(_) => ErrorKind::Usage,
         }
     }

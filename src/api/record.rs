@@ -47,3 +47,15 @@ impl FileRecord {
         }
     }
 }
+
+/// The ids and names of some records, in order, hashed: two answers with the same fingerprint
+/// list the same files (how a server that repeats a page is caught).
+pub fn fingerprint(records: &[FileRecord]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for record in records {
+        record.id.hash(&mut hasher);
+        record.name.hash(&mut hasher);
+    }
+    hasher.finish()
+}

@@ -1,11 +1,18 @@
 //! Reading a whole listing as fast as the API allows: the largest page size, and when the
 //! API reports a total, several pages in flight at once (each decoded in a task of its own),
 //! handed over in page order. `ls --all`, `stats` and the insight view's background scan use it.
+//!
+//! A listing read to the end must end even when the server never says so: [`Walk`] checks
+//! every page in order and stops at the first empty page, fails when a page repeats the one
+//! before it, and never reads past what an exact total allows. Pages still in flight when a
+//! walk stops are aborted.
 
 use futures::{StreamExt, stream};
 
 use super::dialect::{Page, PageRequest};
+use super::record::fingerprint;
 use super::{ApiError, Client, ListQuery};
+use crate::text::thousands;
 
 /// How far a scan has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,11 +20,17 @@ pub struct Progress {
     pub pages_done: usize,
     /// Known once the first page reports a total.
     pub pages_total: Option<usize>,
+    /// Records listed before the page just handed over: its first row's index.
+    pub first_row: usize,
 }
+
+/// Answer memory a walk may hold in flight: pages in flight are reduced so that their bodies
+/// together stay under it.
+const IN_FLIGHT_BYTES: usize = 256 << 20;
 
 /// Calls `on_page` with every page of `query` in order, `size` records per page, up to `jobs`
 /// pages in flight when the total is known (one at a time otherwise). Stops early when
-/// `on_page` returns false.
+/// `on_page` returns false; fails when the server contradicts itself (see [`Walk`]).
 pub async fn each_page(
     client: &Client,
     query: &ListQuery,
@@ -25,15 +38,23 @@ pub async fn each_page(
     jobs: usize,
     mut on_page: impl FnMut(Page, Progress) -> bool,
 ) -> Result<(), ApiError> {
+    let first = client.list_page(query, PageRequest { number: 1, size }).await?;
+    let mut walk = Walk::new(size);
+    let mut more = walk.check(1, &first)?;
+    // The server may serve fewer per page than asked: later pages are asked at its size, so
+    // page numbers and offsets line up with what it serves.
+    let size = walk.served();
     let request = move |number| PageRequest { number, size };
-    let first = client.list_page(query, request(1)).await?;
     let total_pages = first.total.map(|t| t.div_ceil(size).max(1));
-    let mut more = more_after(1, first.records.len(), size, first.has_next, first.total);
-    let progress = |done| Progress {
+    // Bodies like the first one, at most IN_FLIGHT_BYTES of them at once.
+    let jobs = jobs.clamp(1, (IN_FLIGHT_BYTES / first.body_bytes.max(1)).max(1));
+    let mut done = 1;
+    let progress = |done, first_row| Progress {
         pages_done: done,
         pages_total: total_pages,
+        first_row,
     };
-    if !on_page(first, progress(1)) {
+    if !on_page(first, progress(1, 0)) {
         return Ok(());
     }
     match total_pages {
@@ -41,32 +62,158 @@ pub async fn each_page(
             let mut answers = stream::iter(2..=pages)
                 .map(|n| {
                     let (client, query) = (client.clone(), query.clone());
-                    tokio::spawn(async move { client.list_page(&query, request(n)).await })
+                    Aborting(tokio::spawn(async move {
+                        client.list_page(&query, request(n)).await
+                    }))
                 })
                 .buffered(jobs);
-            let mut done = 1;
+            // Dropping `answers` (an end, an error) aborts the pages still in flight.
             while let Some(page) = answers.next().await {
                 let page =
                     page.map_err(|e| ApiError::Config(format!("a page task failed: {e}")))??;
                 done += 1;
-                if !on_page(page, progress(done)) {
+                let first_row = walk.listed();
+                if !walk.check(done, &page)? {
+                    // An empty last page has nothing to hand over.
+                    if !page.records.is_empty() {
+                        on_page(page, progress(done, first_row));
+                    }
+                    break;
+                }
+                if !on_page(page, progress(done, first_row)) {
                     break;
                 }
             }
         }
         _ => {
-            let mut number = 1;
             while more {
-                number += 1;
-                let page = client.list_page(query, request(number)).await?;
-                more = more_after(number, page.records.len(), size, page.has_next, page.total);
-                if !on_page(page, progress(number)) {
+                done += 1;
+                let page = client.list_page(query, request(done)).await?;
+                let first_row = walk.listed();
+                more = walk.check(done, &page)?;
+                if page.records.is_empty() {
+                    break;
+                }
+                if !on_page(page, progress(done, first_row)) {
                     break;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// A task that is aborted when dropped, so a walk that stops takes its requests with it.
+struct Aborting<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Aborting<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> std::future::Future for Aborting<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+/// The loop guards of a walk through a listing, page by page in order. Pure: it judges each
+/// page and says whether another follows, or why the walk must stop.
+#[derive(Debug, Clone)]
+pub struct Walk {
+    asked: usize,
+    served: usize,
+    /// The total the first page reported, when it is exact.
+    total: Option<usize>,
+    listed: usize,
+    /// A fingerprint of the previous page's ids, to catch a server that repeats a page.
+    previous: Option<u64>,
+}
+
+impl Walk {
+    /// A walk asking for `asked` records per page.
+    pub fn new(asked: usize) -> Self {
+        Walk {
+            asked,
+            served: asked,
+            total: None,
+            listed: 0,
+            previous: None,
+        }
+    }
+
+    /// Records per page as the server serves them (known after page 1).
+    pub fn served(&self) -> usize {
+        self.served
+    }
+
+    /// Records listed so far.
+    pub fn listed(&self) -> usize {
+        self.listed
+    }
+
+    /// Judges page `number` (1 first): `Ok(true)` when another page follows, `Ok(false)` at the
+    /// end, an error when the server contradicts itself. Pages must come in order.
+    pub fn check(&mut self, number: usize, page: &Page) -> Result<bool, ApiError> {
+        let len = page.records.len();
+        if number == 1 {
+            self.total = page.total.filter(|_| !page.total_is_estimate);
+            let claims_more =
+                page.has_next == Some(true) || page.total.is_some_and(|t| t > len);
+            if len > 0 && len < self.asked && claims_more {
+                self.served = len;
+            }
+        }
+        if len == 0 {
+            if number == 1 {
+                return Ok(false);
+            }
+            if let Some(total) = self.total.filter(|t| *t > self.listed) {
+                return Err(ApiError::Inconsistent(format!(
+                    "the server said {} files but page {number} is empty; listed {}",
+                    thousands(total),
+                    thousands(self.listed)
+                )));
+            }
+            if page.has_next == Some(true) {
+                return Err(ApiError::Inconsistent(format!(
+                    "page {number} is empty but the server says more pages follow; listed {}",
+                    thousands(self.listed)
+                )));
+            }
+            return Ok(false);
+        }
+        let fingerprint = fingerprint(&page.records);
+        if self.previous == Some(fingerprint) {
+            return Err(ApiError::Inconsistent(format!(
+                "page {number} repeats page {} (the same {} files); listed {}",
+                number - 1,
+                thousands(len),
+                thousands(self.listed)
+            )));
+        }
+        self.previous = Some(fingerprint);
+        self.listed += len;
+        let more = more_after(number, len, self.served, page.has_next, page.total);
+        if more
+            && let Some(total) = self.total
+            && number >= total.div_ceil(self.served).max(1) + 1
+        {
+            return Err(ApiError::Inconsistent(format!(
+                "the server said {} files but keeps sending pages past page {}; listed {}",
+                thousands(total),
+                total.div_ceil(self.served),
+                thousands(self.listed)
+            )));
+        }
+        Ok(more)
+    }
 }
 
 /// Whether another page follows page `number` that held `len` records.
@@ -90,6 +237,31 @@ pub fn more_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::FileRecord;
+    use serde_json::value::RawValue;
+
+    fn record(i: usize) -> FileRecord {
+        FileRecord {
+            id: format!("id-{i}"),
+            name: format!("f-{i}"),
+            size: None,
+            content_type: None,
+            created_at: None,
+            updated_at: None,
+            url: None,
+            problems: Vec::new(),
+            raw: RawValue::from_string("{}".into()).unwrap(),
+        }
+    }
+
+    fn page(rows: std::ops::Range<usize>, total: Option<usize>, has_next: Option<bool>) -> Page {
+        Page {
+            records: rows.map(record).collect(),
+            total,
+            has_next,
+            ..Page::default()
+        }
+    }
 
     #[test]
     fn the_end_of_a_listing() {
@@ -101,5 +273,66 @@ mod tests {
         assert!(!more_after(3, 100, 100, None, Some(300)));
         assert!(more_after(2, 100, 100, None, Some(301)));
         assert!(!more_after(1, 99, 100, None, None));
+    }
+
+    #[test]
+    fn a_repeated_page_stops_the_walk() {
+        let mut walk = Walk::new(3);
+        assert!(walk.check(1, &page(0..3, None, Some(true))).unwrap());
+        let err = walk.check(2, &page(0..3, None, Some(true))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "page 2 repeats page 1 (the same 3 files); listed 3"
+        );
+        assert_eq!(err.kind(), crate::api::error::ErrorKind::Unreadable);
+    }
+
+    #[test]
+    fn an_empty_page_ends_the_walk_and_says_when_the_server_promised_more() {
+        let mut walk = Walk::new(3);
+        let huge = 1_000_000_000_000_000_000;
+        assert!(walk.check(1, &page(0..3, Some(huge), None)).unwrap());
+        let err = walk.check(2, &page(0..0, Some(huge), None)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the server said 1,000,000,000,000,000,000 files but page 2 is empty; listed 3"
+        );
+        let mut walk = Walk::new(3);
+        walk.check(1, &page(0..3, None, Some(true))).unwrap();
+        let err = walk.check(2, &page(0..0, None, Some(true))).unwrap_err();
+        assert!(err.to_string().starts_with("page 2 is empty but"), "{err}");
+        // Without a promise an empty page is simply the end.
+        let mut walk = Walk::new(3);
+        walk.check(1, &page(0..3, None, None)).unwrap();
+        assert!(!walk.check(2, &page(0..0, None, None)).unwrap());
+    }
+
+    #[test]
+    fn pages_past_an_exact_total_are_refused_but_not_past_an_estimate() {
+        let mut walk = Walk::new(2);
+        assert!(walk.check(1, &page(0..2, Some(4), Some(true))).unwrap());
+        assert!(walk.check(2, &page(2..4, Some(4), Some(true))).unwrap());
+        let err = walk.check(3, &page(4..6, Some(4), Some(true))).unwrap_err();
+        assert!(err.to_string().contains("keeps sending pages past page 2"), "{err}");
+
+        let mut walk = Walk::new(2);
+        let estimate = |rows, next| Page {
+            total_is_estimate: true,
+            ..page(rows, Some(4), Some(next))
+        };
+        walk.check(1, &estimate(0..2, true)).unwrap();
+        walk.check(2, &estimate(2..4, true)).unwrap();
+        assert!(walk.check(3, &estimate(4..6, true)).unwrap());
+        assert!(!walk.check(4, &estimate(6..7, false)).unwrap());
+    }
+
+    #[test]
+    fn a_server_serving_smaller_pages_is_walked_at_its_size() {
+        let mut walk = Walk::new(1000);
+        assert!(walk.check(1, &page(0..100, Some(250), None)).unwrap());
+        assert_eq!(walk.served(), 100);
+        assert!(walk.check(2, &page(100..200, Some(250), None)).unwrap());
+        assert!(!walk.check(3, &page(200..250, Some(250), None)).unwrap());
+        assert_eq!(walk.listed(), 250);
     }
 }

@@ -867,6 +867,9 @@ impl App {
         if let Some(error) = error {
             self.status = Some(Status::Error(format!("page {page}: {error} (R reloads)")));
         }
+        if let Some(warning) = self.list.take_warning() {
+            self.status = Some(Status::Error(warning));
+        }
         if let Some(view) = &mut self.view {
             view.add_pages(&self.list, page..page + filled);
             if let Some(pos) = selected_row.and_then(|row| view.position_of(row)) {
@@ -1444,6 +1447,7 @@ impl App {
                     progress: crate::api::scan::Progress {
                         pages_done: 0,
                         pages_total: None,
+                        first_row: 0,
                     },
                     started: now,
                 };

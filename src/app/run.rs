@@ -91,6 +91,7 @@ where
                             progress: crate::api::scan::Progress {
                                 pages_done: 0,
                                 pages_total: None,
+                                first_row: 0,
                             },
                             done: true,
                             error,

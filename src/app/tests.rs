@@ -66,6 +66,7 @@ fn page_of(number: usize, total: usize) -> Page {
         total: Some(total),
         has_next: None,
         scope: None,
+        ..Page::default()
     }
 }
 
@@ -791,6 +792,7 @@ fn the_insight_view_sums_what_is_loaded_scans_the_rest_and_jumps_to_a_file() {
     let progress = crate::api::scan::Progress {
         pages_done: 10,
         pages_total: Some(10),
+        first_row: 900,
     };
     app.update(
         Msg::Scanned {
@@ -886,6 +888,7 @@ fn no_stale_row_is_ever_shown_under_random_latency() {
                                     total: Some(total),
                                     has_next: None,
                                     scope: None,
+                                    ..Page::default()
                                 }),
                             },
                             now,

@@ -633,6 +633,7 @@ fn per_record_probe() -> (usize, usize, usize) {
             total: Some(rows),
             has_next: None,
             scope: None,
+            ..Page::default()
         };
         list.apply(generation, page, Ok(answer));
     }
@@ -667,6 +668,7 @@ fn scroll_probe(scroll_rows: usize) -> (usize, usize, u64) {
                         total: Some(scroll_rows),
                         has_next: None,
                         scope: None,
+                        ..Page::default()
                     }),
                 };
                 next.extend(app.update(msg, Instant::now()));

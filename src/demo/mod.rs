@@ -18,6 +18,7 @@ pub mod dataset;
 mod fileguard;
 mod filejar;
 mod flextell;
+pub mod hostile;
 mod openwebui;
 
 pub use dataset::{Dataset, DemoFile};
@@ -51,6 +52,8 @@ pub struct DemoConfig {
     /// unlimited), so a demo download shows visible progress. Listings and
     /// other JSON answers are never throttled.
     pub bandwidth: Option<u64>,
+    /// Misbehave on purpose instead of serving the dataset (see [`hostile::Hostile`]).
+    pub hostile: Option<hostile::Hostile>,
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
@@ -84,6 +87,7 @@ impl Default for DemoConfig {
             dialect: "filejar".to_owned(),
             chaos: 0.0,
             bandwidth: None,
+            hostile: None,
         }
     }
 }
@@ -166,15 +170,18 @@ impl DemoServer {
         let dataset = Arc::new(Dataset::new(config.seed, config.files));
         let stats = Arc::new(ServerStats::default());
         let base_url = format!("http://{}", connectable(addr));
-        let app = router(common::Context {
-            origin: base_url.clone(),
-            bandwidth: config.bandwidth,
-            dataset: Arc::clone(&dataset),
-            stats: Arc::clone(&stats),
-            api_key: config.api_key,
-            latency: config.latency,
-            chaos: config.chaos,
-        });
+        let app = match config.hostile {
+            Some(mode) => hostile::router(mode, &config.dialect, config.files, Arc::clone(&stats)),
+            None => router(common::Context {
+                origin: base_url.clone(),
+                bandwidth: config.bandwidth,
+                dataset: Arc::clone(&dataset),
+                stats: Arc::clone(&stats),
+                api_key: config.api_key,
+                latency: config.latency,
+                chaos: config.chaos,
+            }),
+        };
 
         let (shutdown, stop) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

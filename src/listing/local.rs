@@ -263,6 +263,7 @@ mod tests {
                 total: Some(sizes.len()),
                 has_next: None,
                 scope: None,
+                ..Page::default()
             };
             list.apply(g, page, Ok(answer));
         }

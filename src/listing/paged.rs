@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::api::dialect::{Page, PageRequest};
-use crate::api::record::FileRecord;
+use crate::api::record::{FileRecord, fingerprint};
 
 /// What is known about one page.
 #[derive(Debug)]
@@ -51,7 +51,14 @@ pub struct PagedList {
     pending: usize,
     /// Number of records in `Loaded` slots.
     loaded_rows: usize,
+    /// A contradiction in the server's answers, not yet shown.
+    warning: Option<String>,
+    /// For each loaded page, the fingerprint of the whole answer that filled it: an answer
+    /// equal to the one before it is a server repeating itself.
+    answers: HashMap<usize, u64>,
 }
+
+
 
 impl PagedList {
     pub fn new(page_size: usize) -> Self {
@@ -64,6 +71,8 @@ impl PagedList {
             pages: HashMap::new(),
             pending: 0,
             loaded_rows: 0,
+            warning: None,
+            answers: HashMap::new(),
         }
     }
 
@@ -76,6 +85,8 @@ impl PagedList {
         self.pages.clear();
         self.pending = 0;
         self.loaded_rows = 0;
+        self.warning = None;
+        self.answers.clear();
         self.generation
     }
 
@@ -188,6 +199,11 @@ impl PagedList {
 
     /// Files an answer. Answers for another generation, or for a page that is not pending
     /// (already answered, or forgotten), are dropped and change nothing.
+    ///
+    /// A server that contradicts itself cannot make the listing grow for ever: an empty page
+    /// after the first ends the listing there (whatever total was claimed), and a page that
+    /// repeats the one before it is marked failed and ends the listing too. What happened is
+    /// kept for the status line ([`PagedList::take_warning`]).
     pub fn apply(&mut self, generation: u64, page: usize, result: Result<Page, String>) -> Applied {
         if generation != self.generation
             || !matches!(self.pages.get(&page), Some(PageSlot::Pending))
@@ -196,35 +212,78 @@ impl PagedList {
         }
         self.pending -= 1;
         let slot = match result {
-            Ok(answer) => {
-                let len = answer.records.len();
-                if let Some(total) = answer.total {
-                    self.total = Some(total);
-                } else if answer.has_next == Some(false) || len < self.page_size {
-                    self.end = Some((page - 1) * self.page_size + len);
-                }
-                self.loaded_rows += len;
-                let mut records = answer.records;
-                if records.len() > self.page_size {
-                    self.file_overflow(page, &mut records);
-                }
-                PageSlot::Loaded(Arc::new(records))
-            }
+            Ok(answer) => self.file(page, answer),
             Err(reason) => PageSlot::Failed(reason),
         };
         self.pages.insert(page, slot);
         Applied::Filed
     }
 
+    fn file(&mut self, page: usize, answer: Page) -> PageSlot {
+        let len = answer.records.len();
+        let before = (page - 1) * self.page_size;
+        if len == 0 && page > 1 {
+            let claimed = answer.total.or(self.total).filter(|t| *t > before);
+            if let Some(claimed) = claimed {
+                self.warning = Some(format!(
+                    "the server said {} files but page {page} is empty; the listing ends at {}",
+                    crate::text::thousands(claimed),
+                    crate::text::thousands(before)
+                ));
+            }
+            self.total = None;
+            self.end = Some(before);
+            return PageSlot::Loaded(Arc::new(Vec::new()));
+        }
+        let fingerprint = fingerprint(&answer.records);
+        if page > 1 && self.answers.get(&(page - 1)) == Some(&fingerprint) {
+            let reason = format!("the server sent page {} again as page {page}", page - 1);
+            self.warning = Some(format!("{reason}; the listing ends at {}", before));
+            self.total = None;
+            self.end = Some(before);
+            return PageSlot::Failed(reason);
+        }
+        if let Some(total) = answer.total {
+            self.total = Some(total);
+        } else if answer.has_next == Some(false) || len < self.page_size {
+            self.end = Some(before + len);
+        }
+        self.loaded_rows += len;
+        let mut records = answer.records;
+        let mut filled = 1;
+        if records.len() > self.page_size {
+            (records, filled) = self.file_overflow(page, records);
+        }
+        for number in page..page + filled {
+            self.answers.insert(number, fingerprint);
+        }
+        PageSlot::Loaded(Arc::new(records))
+    }
+
+    /// What went wrong with the server's answers since last asked, for the status line.
+    pub fn take_warning(&mut self) -> Option<String> {
+        self.warning.take()
+    }
+
     /// A server may answer with more rows than a page holds (an older Open WebUI sends its
     /// whole listing at once): the extra rows fill the following pages, which are then never
-    /// requested. Cuts `records` down to one page.
-    fn file_overflow(&mut self, page: usize, records: &mut Vec<FileRecord>) {
-        let mut extra = records.split_off(self.page_size);
+    /// requested. Returns the first page's rows and how many pages the answer filled. Each
+    /// page gets a vector of exactly its rows, so an answer of N rows costs what N rows cost
+    /// in ordinary pages.
+    fn file_overflow(
+        &mut self,
+        page: usize,
+        records: Vec<FileRecord>,
+    ) -> (Vec<FileRecord>, usize) {
+        let size = self.page_size;
+        let mut rows = records.into_iter();
+        let first: Vec<FileRecord> = rows.by_ref().take(size).collect();
         let mut number = page + 1;
-        while !extra.is_empty() {
-            let rest = extra.split_off(extra.len().min(self.page_size));
-            let chunk = std::mem::replace(&mut extra, rest);
+        loop {
+            let chunk: Vec<FileRecord> = rows.by_ref().take(size).collect();
+            if chunk.is_empty() {
+                break;
+            }
             match self.pages.get(&number) {
                 Some(PageSlot::Pending) => self.pending -= 1,
                 Some(PageSlot::Loaded(old)) => self.loaded_rows -= old.len(),
@@ -233,6 +292,7 @@ impl PagedList {
             self.pages.insert(number, PageSlot::Loaded(Arc::new(chunk)));
             number += 1;
         }
+        (first, number - page)
     }
 
     /// The number of pages in the listing, once known.
@@ -335,6 +395,7 @@ impl PagedList {
         let mut evicted = 0;
         for (_, page) in candidates.into_iter().take(loaded - budget) {
             if let Some(PageSlot::Loaded(records)) = self.pages.remove(&page) {
+                self.answers.remove(&page);
                 self.loaded_rows -= records.len();
                 evicted += 1;
             }
@@ -397,7 +458,7 @@ mod tests {
             records: (first..first + len).map(record).collect(),
             total,
             has_next: None,
-            scope: None,
+            ..Page::default()
         }
     }
 
@@ -524,7 +585,7 @@ mod tests {
             records: (0..25).map(record).collect(),
             total: Some(25),
             has_next: Some(false),
-            scope: None,
+            ..Page::default()
         };
         assert_eq!(list.apply(g, 1, Ok(all)), Applied::Filed);
         assert_eq!(

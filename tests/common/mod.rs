@@ -70,6 +70,7 @@ pub fn dialect_app_showing(
         total: Some(total),
         has_next: None,
         scope: Some("Northwind Labs".into()),
+        ..Page::default()
     };
     app.update(
         Msg::Page {

@@ -9,7 +9,7 @@ use super::{
     Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Scope, ScopeKind,
     ScopePage, Search, with_details,
 };
-use crate::api::decode::{Fields, Normalized, count, decode_records, flag, json_error};
+use crate::api::decode::{Limits, Fields, Normalized, count, decode_records, flag, json_error};
 use crate::api::filter::{Term, TermKey};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 
@@ -63,14 +63,16 @@ fn decode_file(f: &mut Fields<'_>) -> Normalized {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
+struct Envelope<'a> {
     success: Option<Value>,
-    data: Option<Data>,
+    #[serde(borrow)]
+    data: Option<Data<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Data {
-    files: Option<Vec<Box<RawValue>>>,
+struct Data<'a> {
+    #[serde(borrow)]
+    files: Option<&'a RawValue>,
     pagination: Option<Value>,
 }
 
@@ -116,6 +118,7 @@ impl Dialect for AstraCollab {
         _query: &ListQuery,
         page: PageRequest,
         body: &[u8],
+        limits: Limits,
     ) -> Result<Page, String> {
         let envelope: Envelope = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
         if envelope.success == Some(Value::Bool(false)) {
@@ -129,15 +132,17 @@ impl Dialect for AstraCollab {
             return Err("expected a `data.files` array in the answer".to_string());
         };
         let pagination = pagination.unwrap_or(Value::Null);
-        let len = items.len();
+        let records = decode_records(items, limits, decode_file)?;
+        let len = records.len();
         let total = count(&pagination, "total");
         let has_next =
             flag(&pagination, "hasNext").or_else(|| total.map(|t| page.first_row() + len < t));
         Ok(Page {
-            records: decode_records(items, decode_file),
+            records,
             total,
             has_next,
             scope: None,
+            ..Page::default()
         })
     }
 
@@ -247,7 +252,7 @@ mod tests {
     #[test]
     fn decodes_the_fixture() {
         let q = ListQuery::new(CAPABILITIES.default_sort);
-        let page = AstraCollab.decode_page(&q, first(), PAGE).unwrap();
+        let page = AstraCollab.decode_page(&q, first(), PAGE, Default::default()).unwrap();
         assert_eq!(page.total, Some(1));
         assert_eq!(page.has_next, Some(false));
         let r = &page.records[0];

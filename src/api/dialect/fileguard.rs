@@ -11,7 +11,7 @@ use super::{
     Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Scope, ScopeKind,
     ScopePage, Search, with_details,
 };
-use crate::api::decode::{Fields, Normalized, count, decode_records, flag, json_error};
+use crate::api::decode::{Limits, Fields, Normalized, count, decode_records, flag, json_error};
 use crate::api::filter::{Term, TermKey};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 use crate::api::record::FileRecord;
@@ -51,15 +51,17 @@ fn decode_file(f: &mut Fields<'_>) -> Normalized {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
+struct Envelope<'a> {
     status: Option<Value>,
     message: Option<Value>,
-    data: Option<Data>,
+    #[serde(borrow)]
+    data: Option<Data<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Data {
-    data: Option<Vec<Box<RawValue>>>,
+struct Data<'a> {
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
     pagination: Option<Value>,
 }
 
@@ -102,6 +104,7 @@ impl Dialect for FileGuard {
         _query: &ListQuery,
         page: PageRequest,
         body: &[u8],
+        limits: Limits,
     ) -> Result<Page, String> {
         let envelope: Envelope = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
         check_status(envelope.status.as_ref(), envelope.message.as_ref())?;
@@ -113,15 +116,17 @@ impl Dialect for FileGuard {
             return Err("expected a `data.data` array in the answer".to_string());
         };
         let pagination = pagination.unwrap_or(Value::Null);
-        let len = items.len();
+        let records = decode_records(items, limits, decode_file)?;
+        let len = records.len();
         let total = count(&pagination, "total_items");
         let has_next =
             flag(&pagination, "has_next").or_else(|| total.map(|t| page.first_row() + len < t));
         Ok(Page {
-            records: decode_records(items, decode_file),
+            records,
             total,
             has_next,
             scope: None,
+            ..Page::default()
         })
     }
 
@@ -256,7 +261,7 @@ mod tests {
     #[test]
     fn decodes_the_fixture() {
         let q = ListQuery::new(CAPABILITIES.default_sort);
-        let page = FileGuard.decode_page(&q, first(), PAGE).unwrap();
+        let page = FileGuard.decode_page(&q, first(), PAGE, Default::default()).unwrap();
         assert_eq!(page.total, Some(3));
         assert_eq!(page.has_next, Some(true));
         let r = &page.records[0];
@@ -275,7 +280,7 @@ mod tests {
     #[test]
     fn an_error_status_in_a_200_is_a_failure() {
         let q = ListQuery::new(CAPABILITIES.default_sort);
-        let err = FileGuard.decode_page(&q, first(), ERROR).unwrap_err();
+        let err = FileGuard.decode_page(&q, first(), ERROR, Default::default()).unwrap_err();
         assert_eq!(err, "the server reported failure: Insufficient scope");
     }
 

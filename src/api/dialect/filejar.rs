@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use super::{
     Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Search, size_bounds,
 };
-use crate::api::decode::{Fields, Normalized, decode_records, json_error};
+use crate::api::decode::{Limits, Fields, Normalized, decode_records, json_error};
 use crate::api::filter::{Term, TermKey};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 
@@ -42,8 +42,9 @@ fn sort_param(field: SortField) -> &'static str {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    files: Option<Vec<Box<RawValue>>>,
+struct Envelope<'a> {
+    #[serde(borrow)]
+    files: Option<&'a RawValue>,
     pagination: Option<Value>,
     org_name: Option<Value>,
     success: Option<Value>,
@@ -99,6 +100,7 @@ impl Dialect for FileJar {
         _query: &ListQuery,
         _page: PageRequest,
         body: &[u8],
+        limits: Limits,
     ) -> Result<Page, String> {
         let envelope: Envelope = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
         let Some(files) = envelope.files else {
@@ -118,7 +120,7 @@ impl Dialect for FileJar {
             .and_then(Value::as_u64)
             .map(|n| n as usize);
         let has_next = pagination.get("has_next").and_then(Value::as_bool);
-        let records = decode_records(files, |f: &mut Fields<'_>| Normalized {
+        let records = decode_records(files, limits, |f: &mut Fields<'_>| Normalized {
             id: f.id("id"),
             name: f.string("file_name").unwrap_or_default(),
             size: f.size("size"),
@@ -126,7 +128,7 @@ impl Dialect for FileJar {
             created_at: f.iso_time("created_at"),
             updated_at: f.iso_time("updated_at"),
             url: f.string("url"),
-        });
+        })?;
         Ok(Page {
             records,
             total,
@@ -136,6 +138,7 @@ impl Dialect for FileJar {
                 .as_ref()
                 .and_then(Value::as_str)
                 .map(str::to_string),
+                ..Page::default()
         })
     }
 
@@ -166,7 +169,7 @@ mod tests {
     }
 
     fn decode(body: &[u8]) -> Result<Page, String> {
-        FileJar.decode_page(&query(), first(), body)
+        FileJar.decode_page(&query(), first(), body, Default::default())
     }
 
     #[test]
@@ -216,7 +219,7 @@ mod tests {
     fn unreadable_envelopes_are_errors() {
         assert!(
             FileJar
-                .decode_page(&query(), first(), b"{\"files\": [")
+                .decode_page(&query(), first(), b"{\"files\": [", Default::default())
                 .unwrap_err()
                 .contains("line 1")
         );

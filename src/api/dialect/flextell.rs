@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use super::{
     Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Search, with_details,
 };
-use crate::api::decode::{Fields, Normalized, count, decode_records, flag, json_error};
+use crate::api::decode::{Limits, Fields, Normalized, count, decode_records, flag, json_error};
 use crate::api::filter::{Term, TermKey};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 use crate::api::record::FileRecord;
@@ -73,8 +73,9 @@ fn decode_file(f: &mut Fields<'_>) -> Normalized {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    data: Option<Vec<Box<RawValue>>>,
+struct Envelope<'a> {
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
     links: Option<Value>,
     meta: Option<Value>,
 }
@@ -124,13 +125,15 @@ impl Dialect for Flextell {
         _query: &ListQuery,
         page: PageRequest,
         body: &[u8],
+        limits: Limits,
     ) -> Result<Page, String> {
         let envelope: Envelope = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
         let Some(items) = envelope.data else {
             return Err("expected a `data` array in the answer".to_string());
         };
         let meta = envelope.meta.unwrap_or(Value::Null);
-        let len = items.len();
+        let records = decode_records(items, limits, decode_file)?;
+        let len = records.len();
         let total = count(&meta, "total");
         // `links.next` is null on the last page; without links, fall back to the count.
         let has_next = match envelope.links.as_ref().and_then(|l| l.get("next")) {
@@ -140,10 +143,11 @@ impl Dialect for Flextell {
                 .or(Some(len >= page.size)),
         };
         Ok(Page {
-            records: decode_records(items, decode_file),
+            records,
             total,
             has_next,
             scope: None,
+            ..Page::default()
         })
     }
 
@@ -202,7 +206,7 @@ mod tests {
     #[test]
     fn decodes_the_fixture() {
         let q = ListQuery::new(CAPABILITIES.default_sort);
-        let page = Flextell.decode_page(&q, first(), PAGE).unwrap();
+        let page = Flextell.decode_page(&q, first(), PAGE, Default::default()).unwrap();
         assert_eq!(page.total, Some(3));
         assert_eq!(page.has_next, Some(true));
         let r = &page.records[0];
@@ -227,7 +231,7 @@ mod tests {
     fn the_last_page_has_no_next_link() {
         let q = ListQuery::new(CAPABILITIES.default_sort);
         let body = br#"{"data": [], "links": {"next": null}, "meta": {"total": 0, "from": null, "to": null}}"#;
-        let page = Flextell.decode_page(&q, first(), body).unwrap();
+        let page = Flextell.decode_page(&q, first(), body, Default::default()).unwrap();
         assert_eq!(page.has_next, Some(false));
         assert_eq!(page.total, Some(0));
     }

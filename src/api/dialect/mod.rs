@@ -11,6 +11,7 @@ mod openwebui;
 use std::fmt;
 use std::sync::Arc;
 
+use super::decode::Limits;
 use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Sort, SortField};
 use super::record::FileRecord;
@@ -117,6 +118,10 @@ pub struct Page {
     pub has_next: Option<bool>,
     /// What the listing belongs to, when the API says (FileJar's organization name).
     pub scope: Option<String>,
+    /// The total is the server's estimate, not a count: never a bound on how far to read.
+    pub total_is_estimate: bool,
+    /// The size of the answer's body, for budgeting answers in flight.
+    pub body_bytes: usize,
 }
 
 /// A place files are grouped in, listed beside the files: an AstraCollab folder or a
@@ -208,12 +213,14 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// The list request, its path relative to the connection's path prefix.
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec;
     /// Decodes a successful list response to `list_request(query, page)`. Errs only when the
-    /// envelope itself is unreadable; a bad record becomes a record with problems.
+    /// envelope itself is unreadable or holds more than `limits` allow; a bad record becomes a
+    /// record with problems.
     fn decode_page(
         &self,
         query: &ListQuery,
         page: PageRequest,
         body: &[u8],
+        limits: Limits,
     ) -> Result<Page, String>;
     /// Reads the API's error envelope, if the body is one.
     fn decode_error(&self, body: &[u8]) -> Option<ErrorInfo>;
@@ -358,7 +365,7 @@ pub(crate) fn one_record(
         .filter(|v| v.is_object())
         .ok_or_else(|| format!("expected a `{path}` object in the answer"))?;
     let raw = serde_json::value::to_raw_value(data).map_err(|e| e.to_string())?;
-    Ok(super::decode::decode_records(vec![raw], decode).remove(0))
+    Ok(super::decode::decode_one(raw, &decode))
 }
 
 /// Appends an error envelope's details to its message: a map (`{"limit": "Must be ≤ 100"}` or

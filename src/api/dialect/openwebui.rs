@@ -7,15 +7,16 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Search};
-use crate::api::decode::{Fields, Normalized, count, decode_records, json_error};
+use crate::api::decode::{Limits, Fields, Normalized, count, decode_records, json_error};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 
 #[derive(Debug, Clone, Copy)]
 pub struct OpenWebUi;
 
 #[derive(serde::Deserialize)]
-struct Envelope {
-    items: Option<Vec<Box<RawValue>>>,
+struct Envelope<'a> {
+    #[serde(borrow)]
+    items: Option<&'a RawValue>,
     total: Option<Value>,
 }
 
@@ -98,21 +99,34 @@ impl Dialect for OpenWebUi {
         query: &ListQuery,
         page: PageRequest,
         body: &[u8],
+        limits: Limits,
     ) -> Result<Page, String> {
         // Detect the shape, never the version: a bare array is a search answer, or an older
         // server's whole listing in one go.
         let is_array = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
         if is_array {
-            let items: Vec<Box<RawValue>> =
-                serde_json::from_slice(body).map_err(|e| json_error(&e))?;
-            let len = items.len();
-            let records = decode_records(items, decode_file);
+            let items: &RawValue = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
+            let records = decode_records(items, limits, decode_file)?;
+            let len = records.len();
             return Ok(if query.search.is_empty() {
+                // The whole listing, whatever page was asked for: page 1 takes all of it (the
+                // rest fills the following pages); a later page, asked again after being
+                // forgotten, takes only its own rows.
+                let records = if page.number > 1 {
+                    records
+                        .into_iter()
+                        .skip(page.first_row())
+                        .take(page.size)
+                        .collect()
+                } else {
+                    records
+                };
                 Page {
                     records,
-                    total: Some(page.first_row() + len),
+                    total: Some(len),
                     has_next: Some(false),
                     scope: None,
+                    ..Page::default()
                 }
             } else {
                 Page {
@@ -120,6 +134,7 @@ impl Dialect for OpenWebUi {
                     total: (len < page.size).then_some(page.first_row() + len),
                     has_next: Some(len >= page.size),
                     scope: None,
+                    ..Page::default()
                 }
             });
         }
@@ -127,16 +142,18 @@ impl Dialect for OpenWebUi {
         let Some(items) = envelope.items else {
             return Err("expected an `items` array or a bare array".to_string());
         };
-        let len = items.len();
+        let records = decode_records(items, limits, decode_file)?;
+        let len = records.len();
         let total = envelope.total.as_ref().and_then(|t| count(t, ""));
         Ok(Page {
-            records: decode_records(items, decode_file),
+            records,
             total,
             has_next: Some(match total {
                 Some(total) => page.first_row() + len < total,
                 None => len >= PAGE_SIZE,
             }),
             scope: None,
+            ..Page::default()
         })
     }
 
@@ -241,7 +258,7 @@ mod tests {
 
     #[test]
     fn decodes_the_current_shape() {
-        let page = OpenWebUi.decode_page(&listing(), first(), PAGE).unwrap();
+        let page = OpenWebUi.decode_page(&listing(), first(), PAGE, Default::default()).unwrap();
         assert_eq!(page.total, Some(2));
         assert_eq!(page.has_next, Some(false));
         let r = &page.records[0];
@@ -259,7 +276,7 @@ mod tests {
 
     #[test]
     fn decodes_the_legacy_bare_array_as_the_whole_listing() {
-        let page = OpenWebUi.decode_page(&listing(), first(), LEGACY).unwrap();
+        let page = OpenWebUi.decode_page(&listing(), first(), LEGACY, Default::default()).unwrap();
         assert_eq!(page.total, Some(1));
         assert_eq!(page.has_next, Some(false));
         assert_eq!(page.records[0].name, "document.pdf");
@@ -269,7 +286,7 @@ mod tests {
     #[test]
     fn a_name_falls_back_to_meta_name() {
         let body = br#"{"items": [{"id": "x", "meta": {"name": "from-meta.txt"}}], "total": 1}"#;
-        let page = OpenWebUi.decode_page(&listing(), first(), body).unwrap();
+        let page = OpenWebUi.decode_page(&listing(), first(), body, Default::default()).unwrap();
         assert_eq!(page.records[0].name, "from-meta.txt");
     }
 
@@ -311,7 +328,7 @@ mod tests {
     fn a_search_page_shorter_than_asked_is_the_last() {
         let body = LEGACY;
         let page = OpenWebUi
-            .decode_page(&search("doc"), first(), body)
+            .decode_page(&search("doc"), first(), body, Default::default())
             .unwrap();
         assert_eq!(page.has_next, Some(false));
         assert_eq!(page.total, Some(1));

@@ -1,0 +1,251 @@
+//! filescope against servers that lie, loop and attack: the demo server's hostile modes on
+//! 127.0.0.1. Every listing must end, every answer must cost what its records cost, and a
+//! server's contradictions must be reported as such.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use filescope::api::dialect::{PageRequest, by_id, ids};
+use filescope::api::{Client, Connection, Filter, ListQuery, Secret};
+use filescope::app::Msg;
+use filescope::demo::hostile::Hostile;
+use filescope::demo::{DemoConfig, DemoServer};
+use filescope::ls;
+
+const KEY: &str = "hostile-test-key";
+/// Long enough for a loaded CI machine; a listing that never ends fails here.
+const CEILING: Duration = Duration::from_secs(60);
+
+async fn hostile(mode: Hostile, dialect: &str, files: usize) -> (DemoServer, Client) {
+    let config = DemoConfig {
+        files,
+        dialect: dialect.to_string(),
+        api_key: KEY.to_string(),
+        hostile: Some(mode),
+        ..DemoConfig::default()
+    };
+    let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    let conn = Connection::new(
+        by_id(dialect).unwrap(),
+        server.base_url.parse().unwrap(),
+        Some(Secret::new(KEY)),
+    );
+    (server, Client::new(conn).unwrap())
+}
+
+fn all(jobs: usize) -> ls::Options {
+    ls::Options {
+        sort: None,
+        filter: Filter::default(),
+        limit: None,
+        all: true,
+        format: ls::Format::Ndjson,
+        raw: false,
+        jobs,
+        terminal: false,
+    }
+}
+
+fn printed_ids(out: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn ls_all_stops_when_any_dialect_repeats_a_page_and_prints_no_duplicate() {
+    for dialect in ids() {
+        let (server, client) = hostile(Hostile::Repeat, dialect, 10).await;
+        let mut out = Vec::new();
+        let err = tokio::time::timeout(CEILING, ls::run(&client, &all(8), &mut out))
+            .await
+            .expect("ls --all ends")
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 5, "{dialect}: {err}");
+        assert_eq!(
+            err.to_string(),
+            "page 2 repeats page 1 (the same 100 files); listed 100",
+            "{dialect}"
+        );
+        assert_eq!(server.stats.list_requests(), 2, "{dialect}");
+        let printed = printed_ids(&out);
+        let unique: std::collections::HashSet<&String> = printed.iter().collect();
+        assert_eq!((printed.len(), unique.len()), (100, 100), "{dialect}");
+    }
+}
+
+#[tokio::test]
+async fn ls_all_stops_at_the_first_empty_page_of_a_listing_claiming_a_huge_total() {
+    for jobs in [1, 8] {
+        let (server, client) = hostile(Hostile::HugeTotal, "filejar", 10).await;
+        let mut out = Vec::new();
+        let err = tokio::time::timeout(CEILING, ls::run(&client, &all(jobs), &mut out))
+            .await
+            .expect("ls --all ends")
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 5, "--jobs {jobs}: {err}");
+        assert_eq!(
+            err.to_string(),
+            "the server said 1,000,000,000,000,000,000 files but page 2 is empty; listed 3",
+            "--jobs {jobs}"
+        );
+        assert_eq!(printed_ids(&out).len(), 3);
+        // Page 1, then at most one page per job before the empty one stops the walk.
+        let requests = server.stats.list_requests();
+        assert!(requests <= 1 + jobs as u64, "--jobs {jobs}: {requests} requests");
+    }
+}
+
+#[tokio::test]
+async fn stats_stops_on_a_repeating_server() {
+    for mode in [Hostile::Repeat, Hostile::HugeTotal] {
+        let (server, client) = hostile(mode, "fileguard", 10).await;
+        let plan = filescope::api::plan(client.dialect(), None, &Filter::default());
+        let result = tokio::time::timeout(
+            CEILING,
+            filescope::insight::scan(&client, &plan, 8, |_, _| true),
+        )
+        .await
+        .expect("the scan ends");
+        let err = result.unwrap_err();
+        assert_eq!(
+            filescope::ls::LsError::Api(err).exit_code(),
+            5,
+            "{}",
+            mode.name()
+        );
+        assert!(server.stats.list_requests() <= 9, "{}", mode.name());
+    }
+}
+
+#[tokio::test]
+async fn loading_everything_in_the_explorer_ends_on_a_repeating_server() {
+    // Open WebUI cannot sort: a sort is local, and `L` reads every page for it.
+    let (server, client) = hostile(Hostile::Repeat, "openwebui", 10).await;
+    let mut app = common::app_for("openwebui", 50);
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    tokio::time::timeout(CEILING, async {
+        common::settle(&mut app, &client, effects).await;
+        let key = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        let effects = app.update(key('s'), Instant::now());
+        common::settle(&mut app, &client, effects).await;
+        let effects = app.update(key('L'), Instant::now());
+        common::settle(&mut app, &client, effects).await;
+    })
+    .await
+    .expect("loading everything ends");
+    assert!(
+        server.stats.list_requests() <= 3,
+        "{} requests",
+        server.stats.list_requests()
+    );
+    let status = format!("{:?}", app.status);
+    assert!(status.contains("again as page"), "{status}");
+    assert_eq!(app.row_count(), 100, "the first page, shown once");
+}
+
+#[tokio::test]
+async fn one_oversized_answer_costs_what_its_rows_cost_and_the_row_budget_holds() {
+    let (_server, client) = hostile(Hostile::HugeAnswer, "filejar", 100_000).await;
+    let mut app = common::app_for("filejar", 100);
+    app.max_loaded_rows = 10_000;
+    let effects = app.start(120, 40, Instant::now());
+    tokio::time::timeout(CEILING, common::settle(&mut app, &client, effects))
+        .await
+        .expect("the answer is filed");
+    assert_eq!(app.row_count(), 100_000);
+    assert!(
+        app.list.loaded_rows() <= 10_000,
+        "{} rows kept",
+        app.list.loaded_rows()
+    );
+    for (page, records) in app.list.snapshot() {
+        // Each page holds exactly its rows, not the rest of the answer's capacity.
+        assert!(
+            records.len() <= 100 && records.capacity() <= 100,
+            "page {page}: {} rows in room for {}",
+            records.len(),
+            records.capacity()
+        );
+    }
+    let first = app.list.record(0).unwrap();
+    assert_eq!((first.id.as_str(), first.name.as_str()), ("0", ""));
+}
+
+#[tokio::test]
+async fn an_answer_with_more_records_than_allowed_is_refused_with_the_limit_named() {
+    let (_server, client) = hostile(Hostile::EmptyRecords, "filejar", 200_001).await;
+    let query = ListQuery::new(by_id("filejar").unwrap().capabilities().default_sort);
+    let page = PageRequest {
+        number: 1,
+        size: 100,
+    };
+    let err = client.list_page(&query, page).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("the answer holds more than 200,000 records, the most one answer may hold ([network] max_records)"),
+        "{err}"
+    );
+    // Up to the limit, every record is kept (and each empty one says what it lacks).
+    let (_server, client) = hostile(Hostile::EmptyRecords, "filejar", 200_000).await;
+    let answer = client.list_page(&query, page).await.unwrap();
+    assert_eq!(answer.records.len(), 200_000);
+    assert_eq!(answer.records[7].problems, ["id: missing"]);
+}
+
+#[tokio::test]
+async fn a_bad_record_never_hides_its_page_nor_its_own_id_and_name() {
+    for dialect in ids() {
+        let (_server, client) = hostile(Hostile::BadRecords, dialect, 3).await;
+        let d = by_id(dialect).unwrap();
+        let query = ListQuery::new(d.capabilities().default_sort);
+        let page = PageRequest {
+            number: 1,
+            size: 10,
+        };
+        let answer = client.list_page(&query, page).await.unwrap();
+        let shown: Vec<(&str, &str)> = answer
+            .records
+            .iter()
+            .map(|r| (r.id.as_str(), r.name.as_str()))
+            .collect();
+        // Flextell's ids are integers, counted from 1.
+        let id = |i: usize| match dialect {
+            "flextell" => (i + 1).to_string(),
+            _ => format!("f-{i}"),
+        };
+        let (one, two, three) = (id(1), id(2), id(3));
+        assert_eq!(
+            shown,
+            [
+                (one.as_str(), "file-1.txt"),
+                (two.as_str(), "file-2.txt"),
+                (three.as_str(), "file-3.txt")
+            ],
+            "{dialect}"
+        );
+        let problems: Vec<String> = answer
+            .records
+            .iter()
+            .map(|r| r.problems.join("; "))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "invalid UTF-8 in the server's answer was replaced with U+FFFD".to_string(),
+                "note: a lone UTF-16 surrogate was replaced with U+FFFD".to_string(),
+                "note: could not be read (recursion limit exceeded)".to_string(),
+            ],
+            "{dialect}"
+        );
+    }
+}
