@@ -160,7 +160,9 @@ fn every_fixture_decodes_in_its_own_dialect() {
                     number: 1,
                     size: 50,
                 },
-                FIXTURES[i], Default::default())
+                FIXTURES[i],
+                Default::default(),
+            )
             .unwrap();
         assert!(!page.records.is_empty(), "{id}");
     }

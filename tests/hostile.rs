@@ -100,7 +100,10 @@ async fn ls_all_stops_at_the_first_empty_page_of_a_listing_claiming_a_huge_total
         assert_eq!(printed_ids(&out).len(), 3);
         // Page 1, then at most one page per job before the empty one stops the walk.
         let requests = server.stats.list_requests();
-        assert!(requests <= 1 + jobs as u64, "--jobs {jobs}: {requests} requests");
+        assert!(
+            requests <= 1 + jobs as u64,
+            "--jobs {jobs}: {requests} requests"
+        );
     }
 }
 

@@ -465,7 +465,9 @@ fn repair_utf8(body: Vec<u8>) -> (Vec<u8>, bool) {
     match String::from_utf8(body) {
         Ok(text) => (text.into_bytes(), false),
         Err(e) => (
-            String::from_utf8_lossy(e.as_bytes()).into_owned().into_bytes(),
+            String::from_utf8_lossy(e.as_bytes())
+                .into_owned()
+                .into_bytes(),
             true,
         ),
     }

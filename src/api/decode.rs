@@ -272,18 +272,24 @@ fn read_record(text: &str) -> (Value, Vec<String>) {
             Ok(value) => {
                 map.insert(key, value);
             }
-            Err(first) => match serde_json::from_str::<Value>(&replace_lone_surrogates(raw.get())) {
-                Ok(value) => {
-                    problems.push(format!(
-                        "{key}: a lone UTF-16 surrogate was replaced with U+FFFD"
-                    ));
-                    map.insert(key, value);
+            Err(first) => {
+                match serde_json::from_str::<Value>(&replace_lone_surrogates(raw.get())) {
+                    Ok(value) => {
+                        problems.push(format!(
+                            "{key}: a lone UTF-16 surrogate was replaced with U+FFFD"
+                        ));
+                        map.insert(key, value);
+                    }
+                    Err(_) => problems.push(format!(
+                        "{key}: could not be read ({})",
+                        first
+                            .to_string()
+                            .split(" at line ")
+                            .next()
+                            .unwrap_or("invalid")
+                    )),
                 }
-                Err(_) => problems.push(format!(
-                    "{key}: could not be read ({})",
-                    first.to_string().split(" at line ").next().unwrap_or("invalid")
-                )),
-            },
+            }
         }
     }
     (Value::Object(map), problems)

@@ -38,7 +38,9 @@ pub async fn each_page(
     jobs: usize,
     mut on_page: impl FnMut(Page, Progress) -> bool,
 ) -> Result<(), ApiError> {
-    let first = client.list_page(query, PageRequest { number: 1, size }).await?;
+    let first = client
+        .list_page(query, PageRequest { number: 1, size })
+        .await?;
     let mut walk = Walk::new(size);
     let mut more = walk.check(1, &first)?;
     // The server may serve fewer per page than asked: later pages are asked at its size, so
@@ -164,8 +166,7 @@ impl Walk {
         let len = page.records.len();
         if number == 1 {
             self.total = page.total.filter(|_| !page.total_is_estimate);
-            let claims_more =
-                page.has_next == Some(true) || page.total.is_some_and(|t| t > len);
+            let claims_more = page.has_next == Some(true) || page.total.is_some_and(|t| t > len);
             if len > 0 && len < self.asked && claims_more {
                 self.served = len;
             }
@@ -203,7 +204,7 @@ impl Walk {
         let more = more_after(number, len, self.served, page.has_next, page.total);
         if more
             && let Some(total) = self.total
-            && number >= total.div_ceil(self.served).max(1) + 1
+            && number > total.div_ceil(self.served).max(1)
         {
             return Err(ApiError::Inconsistent(format!(
                 "the server said {} files but keeps sending pages past page {}; listed {}",
@@ -313,7 +314,10 @@ mod tests {
         assert!(walk.check(1, &page(0..2, Some(4), Some(true))).unwrap());
         assert!(walk.check(2, &page(2..4, Some(4), Some(true))).unwrap());
         let err = walk.check(3, &page(4..6, Some(4), Some(true))).unwrap_err();
-        assert!(err.to_string().contains("keeps sending pages past page 2"), "{err}");
+        assert!(
+            err.to_string().contains("keeps sending pages past page 2"),
+            "{err}"
+        );
 
         let mut walk = Walk::new(2);
         let estimate = |rows, next| Page {

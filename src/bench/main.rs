@@ -512,6 +512,7 @@ fn loaded(mut app: App, rows: usize) -> App {
             total: Some(rows),
             has_next: None,
             scope: None,
+            ..Page::default()
         };
         app.list.apply(generation, page, Ok(answer));
     }

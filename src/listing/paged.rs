@@ -58,8 +58,6 @@ pub struct PagedList {
     answers: HashMap<usize, u64>,
 }
 
-
-
 impl PagedList {
     pub fn new(page_size: usize) -> Self {
         assert!(page_size > 0, "page size must be positive");
@@ -270,11 +268,7 @@ impl PagedList {
     /// requested. Returns the first page's rows and how many pages the answer filled. Each
     /// page gets a vector of exactly its rows, so an answer of N rows costs what N rows cost
     /// in ordinary pages.
-    fn file_overflow(
-        &mut self,
-        page: usize,
-        records: Vec<FileRecord>,
-    ) -> (Vec<FileRecord>, usize) {
+    fn file_overflow(&mut self, page: usize, records: Vec<FileRecord>) -> (Vec<FileRecord>, usize) {
         let size = self.page_size;
         let mut rows = records.into_iter();
         let first: Vec<FileRecord> = rows.by_ref().take(size).collect();

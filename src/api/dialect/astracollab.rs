@@ -9,7 +9,7 @@ use super::{
     Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Scope, ScopeKind,
     ScopePage, Search, with_details,
 };
-use crate::api::decode::{Limits, Fields, Normalized, count, decode_records, flag, json_error};
+use crate::api::decode::{Fields, Limits, Normalized, count, decode_records, flag, json_error};
 use crate::api::filter::{Term, TermKey};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 
@@ -252,7 +252,9 @@ mod tests {
     #[test]
     fn decodes_the_fixture() {
         let q = ListQuery::new(CAPABILITIES.default_sort);
-        let page = AstraCollab.decode_page(&q, first(), PAGE, Default::default()).unwrap();
+        let page = AstraCollab
+            .decode_page(&q, first(), PAGE, Default::default())
+            .unwrap();
         assert_eq!(page.total, Some(1));
         assert_eq!(page.has_next, Some(false));
         let r = &page.records[0];

@@ -11,7 +11,7 @@ use super::{
     Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Scope, ScopeKind,
     ScopePage, Search, with_details,
 };
-use crate::api::decode::{Limits, Fields, Normalized, count, decode_records, flag, json_error};
+use crate::api::decode::{Fields, Limits, Normalized, count, decode_records, flag, json_error};
 use crate::api::filter::{Term, TermKey};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 use crate::api::record::FileRecord;
@@ -261,7 +261,9 @@ mod tests {
     #[test]
     fn decodes_the_fixture() {
         let q = ListQuery::new(CAPABILITIES.default_sort);
-        let page = FileGuard.decode_page(&q, first(), PAGE, Default::default()).unwrap();
+        let page = FileGuard
+            .decode_page(&q, first(), PAGE, Default::default())
+            .unwrap();
         assert_eq!(page.total, Some(3));
         assert_eq!(page.has_next, Some(true));
         let r = &page.records[0];
@@ -280,7 +282,9 @@ mod tests {
     #[test]
     fn an_error_status_in_a_200_is_a_failure() {
         let q = ListQuery::new(CAPABILITIES.default_sort);
-        let err = FileGuard.decode_page(&q, first(), ERROR, Default::default()).unwrap_err();
+        let err = FileGuard
+            .decode_page(&q, first(), ERROR, Default::default())
+            .unwrap_err();
         assert_eq!(err, "the server reported failure: Insufficient scope");
     }
 

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use super::{
     Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Search, size_bounds,
 };
-use crate::api::decode::{Limits, Fields, Normalized, decode_records, json_error};
+use crate::api::decode::{Fields, Limits, Normalized, decode_records, json_error};
 use crate::api::filter::{Term, TermKey};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 
@@ -138,7 +138,7 @@ impl Dialect for FileJar {
                 .as_ref()
                 .and_then(Value::as_str)
                 .map(str::to_string),
-                ..Page::default()
+            ..Page::default()
         })
     }
 

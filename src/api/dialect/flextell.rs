@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use super::{
     Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Search, with_details,
 };
-use crate::api::decode::{Limits, Fields, Normalized, count, decode_records, flag, json_error};
+use crate::api::decode::{Fields, Limits, Normalized, count, decode_records, flag, json_error};
 use crate::api::filter::{Term, TermKey};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 use crate::api::record::FileRecord;
@@ -206,7 +206,9 @@ mod tests {
     #[test]
     fn decodes_the_fixture() {
         let q = ListQuery::new(CAPABILITIES.default_sort);
-        let page = Flextell.decode_page(&q, first(), PAGE, Default::default()).unwrap();
+        let page = Flextell
+            .decode_page(&q, first(), PAGE, Default::default())
+            .unwrap();
         assert_eq!(page.total, Some(3));
         assert_eq!(page.has_next, Some(true));
         let r = &page.records[0];
@@ -231,7 +233,9 @@ mod tests {
     fn the_last_page_has_no_next_link() {
         let q = ListQuery::new(CAPABILITIES.default_sort);
         let body = br#"{"data": [], "links": {"next": null}, "meta": {"total": 0, "from": null, "to": null}}"#;
-        let page = Flextell.decode_page(&q, first(), body, Default::default()).unwrap();
+        let page = Flextell
+            .decode_page(&q, first(), body, Default::default())
+            .unwrap();
         assert_eq!(page.has_next, Some(false));
         assert_eq!(page.total, Some(0));
     }

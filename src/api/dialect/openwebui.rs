@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{Auth, Capabilities, Dialect, ErrorInfo, Page, PageRequest, RequestSpec, Search};
-use crate::api::decode::{Limits, Fields, Normalized, count, decode_records, json_error};
+use crate::api::decode::{Fields, Limits, Normalized, count, decode_records, json_error};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
 
 #[derive(Debug, Clone, Copy)]
@@ -258,7 +258,9 @@ mod tests {
 
     #[test]
     fn decodes_the_current_shape() {
-        let page = OpenWebUi.decode_page(&listing(), first(), PAGE, Default::default()).unwrap();
+        let page = OpenWebUi
+            .decode_page(&listing(), first(), PAGE, Default::default())
+            .unwrap();
         assert_eq!(page.total, Some(2));
         assert_eq!(page.has_next, Some(false));
         let r = &page.records[0];
@@ -276,7 +278,9 @@ mod tests {
 
     #[test]
     fn decodes_the_legacy_bare_array_as_the_whole_listing() {
-        let page = OpenWebUi.decode_page(&listing(), first(), LEGACY, Default::default()).unwrap();
+        let page = OpenWebUi
+            .decode_page(&listing(), first(), LEGACY, Default::default())
+            .unwrap();
         assert_eq!(page.total, Some(1));
         assert_eq!(page.has_next, Some(false));
         assert_eq!(page.records[0].name, "document.pdf");
@@ -286,7 +290,9 @@ mod tests {
     #[test]
     fn a_name_falls_back_to_meta_name() {
         let body = br#"{"items": [{"id": "x", "meta": {"name": "from-meta.txt"}}], "total": 1}"#;
-        let page = OpenWebUi.decode_page(&listing(), first(), body, Default::default()).unwrap();
+        let page = OpenWebUi
+            .decode_page(&listing(), first(), body, Default::default())
+            .unwrap();
         assert_eq!(page.records[0].name, "from-meta.txt");
     }
 
