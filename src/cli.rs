@@ -261,15 +261,25 @@ pub struct ServeArgs {
     /// no-content, and legacy-array (an older Open WebUI's honest bare array of --files files);
     /// docs/RELIABILITY.md says what each does.
     #[arg(long, value_name = "MODE", value_parser = hostile_mode)]
-    pub hostile: Option<crate::demo::hostile::Hostile>,
+    pub hostile: Option<String>,
 }
 
-fn hostile_mode(text: &str) -> Result<crate::demo::hostile::Hostile, String> {
-    use crate::demo::hostile::Hostile;
-    Hostile::parse(text).ok_or_else(|| {
-        let names: Vec<&str> = Hostile::ALL.iter().map(|(n, _)| *n).collect();
-        format!("expected one of {}", names.join(", "))
-    })
+#[cfg(feature = "demo")]
+fn hostile_mode(text: &str) -> Result<String, String> {
+    use filescope_demo::hostile::Hostile;
+    match Hostile::parse(text) {
+        Some(_) => Ok(text.to_string()),
+        None => {
+            let names: Vec<&str> = Hostile::ALL.iter().map(|(n, _)| *n).collect();
+            Err(format!("expected one of {}", names.join(", ")))
+        }
+    }
+}
+
+/// Without the demo server there is nothing to misbehave: `serve` itself says so.
+#[cfg(not(feature = "demo"))]
+fn hostile_mode(text: &str) -> Result<String, String> {
+    Ok(text.to_string())
 }
 
 fn dialect_names() -> PossibleValuesParser {

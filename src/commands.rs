@@ -7,16 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use reqwest::Url;
 
 use crate::api::{Client, Connection, Filter, Secret, Sort, dialect, filter};
 use crate::app::{self, App, ConnectionInfo};
 use crate::cli::{
-    self, Cli, Command, ConfigCommand, ConnectArgs, DatasetArgs, DemoArgs, LsArgs, ServeArgs,
-    StatsArgs, StatsFormat,
+    self, Cli, Command, ConfigCommand, ConnectArgs, DemoArgs, LsArgs, ServeArgs, StatsArgs,
+    StatsFormat,
 };
-use crate::demo::{DemoConfig, DemoServer};
 use crate::{config, logging, ls, tui};
+#[cfg(feature = "demo")]
+use filescope_demo::{DemoConfig, DemoServer};
 
 /// Exit status for a bad command line or configuration, as clap uses.
 const USAGE: u8 = 2;
@@ -412,51 +412,6 @@ fn ls_filter(
     Ok(parsed)
 }
 
-fn demo_config(args: &DatasetArgs, dialect: &str, api_key: String) -> DemoConfig {
-    DemoConfig {
-        files: args.files,
-        latency: Duration::from_millis(args.latency),
-        seed: args.seed,
-        api_key,
-        dialect: dialect.to_string(),
-        chaos: args.chaos,
-        bandwidth: args.bandwidth,
-        hostile: None,
-    }
-}
-
-fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    let dialect = dialect::by_id(&args.dialect).context("unknown dialect")?;
-    runtime()?.block_on(async move {
-        // A key of its own each run, so nothing else on this machine can read the demo by guessing.
-        let key = format!("demo-{:016x}", session_nonce());
-        let server = DemoServer::start(
-            "127.0.0.1:0".parse().expect("a literal address"),
-            demo_config(&args.dataset, &args.dialect, key.clone()),
-        )
-        .await
-        .context("cannot start the demo server on 127.0.0.1")?;
-        let url = Url::parse(&server.base_url).context("demo server URL")?;
-        let mut conn = Connection::new(dialect, url, Some(Secret::new(key)));
-        conn.label = "demo".to_string();
-        conn.key_source = "the demo's own key".to_string();
-        tracing::info!(
-            files = args.dataset.files,
-            latency_ms = args.dataset.latency,
-            "demo started"
-        );
-        let result = explore_connection(conn).await;
-        server.shutdown();
-        result
-    })
-}
-
-/// A number that differs between runs, for the demo's key.
-fn session_nonce() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(std::process::id())
-}
-
 async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
     let dialect = Arc::clone(&conn.dialect);
     let info = ConnectionInfo {
@@ -487,22 +442,100 @@ async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
     result
 }
 
-fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let _ = dialect::by_id(&args.dialect).context("unknown dialect")?;
-    let key = std::env::var("FILESCOPE_API_KEY").unwrap_or_else(|_| "demo".to_string());
-    let addr = args.addr;
-    runtime()?.block_on(async move {
-        let mut config = demo_config(&args.dataset, &args.dialect, key);
-        config.hostile = args.hostile;
-        let server = DemoServer::start(addr, config)
+/// The embedded demo server: `filescope demo` and `filescope serve`.
+#[cfg(feature = "demo")]
+mod demo_server {
+    use super::*;
+    use crate::cli::DatasetArgs;
+    use reqwest::Url;
+
+    fn demo_config(args: &DatasetArgs, dialect: &str, api_key: String) -> DemoConfig {
+        DemoConfig {
+            files: args.files,
+            latency: Duration::from_millis(args.latency),
+            seed: args.seed,
+            api_key,
+            dialect: dialect.to_string(),
+            chaos: args.chaos,
+            bandwidth: args.bandwidth,
+            hostile: None,
+        }
+    }
+
+    pub(super) fn demo(args: DemoArgs) -> anyhow::Result<()> {
+        let dialect = dialect::by_id(&args.dialect).context("unknown dialect")?;
+        runtime()?.block_on(async move {
+            // A key of its own each run, so nothing else on this machine can read the demo by guessing.
+            let key = format!("demo-{:016x}", session_nonce());
+            let server = DemoServer::start(
+                "127.0.0.1:0".parse().expect("a literal address"),
+                demo_config(&args.dataset, &args.dialect, key.clone()),
+            )
             .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        let mut stdout = std::io::stdout();
-        writeln!(stdout, "{}", server.base_url)?;
-        stdout.flush()?;
-        tracing::info!(url = %server.base_url, files = args.dataset.files, "serving");
-        tui::termination().await;
-        server.shutdown();
-        Ok(())
-    })
+            .context("cannot start the demo server on 127.0.0.1")?;
+            let url = Url::parse(&server.base_url).context("demo server URL")?;
+            let mut conn = Connection::new(dialect, url, Some(Secret::new(key)));
+            conn.label = "demo".to_string();
+            conn.key_source = "the demo's own key".to_string();
+            tracing::info!(
+                files = args.dataset.files,
+                latency_ms = args.dataset.latency,
+                "demo started"
+            );
+            let result = explore_connection(conn).await;
+            server.shutdown();
+            result
+        })
+    }
+
+    /// A number that differs between runs, for the demo's key.
+    fn session_nonce() -> u64 {
+        use std::hash::{BuildHasher, RandomState};
+        RandomState::new().hash_one(std::process::id())
+    }
+
+    pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
+        let _ = dialect::by_id(&args.dialect).context("unknown dialect")?;
+        let key = std::env::var("FILESCOPE_API_KEY").unwrap_or_else(|_| "demo".to_string());
+        let addr = args.addr;
+        runtime()?.block_on(async move {
+            let mut config = demo_config(&args.dataset, &args.dialect, key);
+            config.hostile = args
+                .hostile
+                .as_deref()
+                .and_then(filescope_demo::hostile::Hostile::parse);
+            let server = DemoServer::start(addr, config)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            let mut stdout = std::io::stdout();
+            writeln!(stdout, "{}", server.base_url)?;
+            stdout.flush()?;
+            tracing::info!(url = %server.base_url, files = args.dataset.files, "serving");
+            tui::termination().await;
+            server.shutdown();
+            Ok(())
+        })
+    }
+}
+
+#[cfg(feature = "demo")]
+use demo_server::{demo, serve};
+
+/// Without the `demo` feature there is no demo server to start: say how to get one.
+#[cfg(not(feature = "demo"))]
+fn no_demo() -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this filescope was built without the demo server (the `demo` feature); \
+         `cargo install filescope` (default features) has it"
+    )
+}
+
+#[cfg(not(feature = "demo"))]
+fn demo(_args: DemoArgs) -> anyhow::Result<()> {
+    no_demo()
+}
+
+#[cfg(not(feature = "demo"))]
+fn serve(_args: ServeArgs) -> anyhow::Result<()> {
+    no_demo()
 }

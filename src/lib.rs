@@ -7,7 +7,6 @@
 //! - [`ui`]: views that only draw from state.
 //! - [`tui`]: terminal setup and restore (panic hook, signals, suspend).
 //! - [`clipboard`]: OSC 52 and clipboard commands (pure: decides and builds bytes).
-//! - [`demo`]: the embedded demo server, an honest stand-in for the real services.
 
 pub mod api;
 pub mod app;
@@ -15,7 +14,6 @@ pub mod cli;
 pub mod clipboard;
 pub mod commands;
 pub mod config;
-pub mod demo;
 pub mod insight;
 pub mod listing;
 pub mod logging;

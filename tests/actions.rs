@@ -14,8 +14,8 @@ use filescope::api::content::{Conflict, TransferError, download, part_path};
 use filescope::api::dialect::by_id;
 use filescope::api::{Client, Connection, FileRecord, ListQuery, PageRequest, Secret};
 use filescope::app::{self, App, ConnectionInfo, RecordingHost};
-use filescope::demo::content::{CORRUPT_INDEX, content};
-use filescope::demo::{Dataset, DemoConfig, DemoServer};
+use filescope_demo::content::{CORRUPT_INDEX, content};
+use filescope_demo::{Dataset, DemoConfig, DemoServer};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -98,7 +98,7 @@ async fn known_files(server: &DemoServer, client: &Client, n: usize) -> Vec<(Fil
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_dialect_downloads_exactly_the_servers_bytes() {
-    for dialect in filescope::demo::DIALECTS {
+    for dialect in filescope::api::dialect::ids() {
         let (server, client) = serve(dialect, 300, None).await;
         let dir = scratch(&format!("all-{dialect}"));
         for (record, index) in known_files(&server, &client, 3).await {
@@ -163,13 +163,7 @@ async fn a_file_that_exists_is_not_overwritten_unasked() {
 /// attempt asks only for the rest (a Range request) and the file is whole.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cancelled_download_leaves_no_file_and_resumes_with_a_range() {
-    for dialect in [
-        "filejar",
-        "openwebui",
-        "flextell",
-        "fileguard",
-        "astracollab",
-    ] {
+    for dialect in filescope::api::dialect::ids() {
         // 2 MiB/s: a file of a few MiB takes long enough to be caught half-way.
         let (server, client) = serve(dialect, 300, Some(2 << 20)).await;
         let dir = scratch(&format!("cancel-{dialect}"));

@@ -323,13 +323,13 @@ async fn the_event_loop_end_to_end_on_a_test_backend() {
 /// through the whole listing shows exactly the dataset, row for row.
 #[tokio::test]
 async fn scrolling_a_faulty_server_shows_exactly_the_dataset() {
-    let config = filescope::demo::DemoConfig {
+    let config = filescope_demo::DemoConfig {
         files: 1_500,
         api_key: "test-key".into(),
         chaos: 1.0 / 6.0,
-        ..filescope::demo::DemoConfig::default()
+        ..filescope_demo::DemoConfig::default()
     };
-    let server = filescope::demo::DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+    let server = filescope_demo::DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
         .await
         .unwrap();
     let mut conn = filescope::api::Connection::new(

@@ -15,15 +15,12 @@ use filescope::api::{
     ApiError, Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, Term, filter,
 };
 use filescope::app::{App, ConnectionInfo, Msg};
-use filescope::demo::{DemoConfig, DemoServer};
+use filescope_demo::{DemoConfig, DemoServer};
 
-const DIALECTS: [&str; 5] = [
-    "filejar",
-    "openwebui",
-    "flextell",
-    "fileguard",
-    "astracollab",
-];
+/// Every dialect the client speaks, from its registry.
+fn dialects() -> Vec<&'static str> {
+    filescope::api::dialect::ids()
+}
 const KEY: &str = "test-key";
 
 async fn serve(dialect: &str, files: usize) -> DemoServer {
@@ -108,7 +105,7 @@ fn listed_files(records: &[FileRecord]) -> BTreeMap<(String, u64), usize> {
 
 #[tokio::test]
 async fn every_dialect_lists_the_whole_dataset_once() {
-    for dialect in DIALECTS {
+    for dialect in dialects() {
         let server = serve(dialect, 260).await;
         let client = client(&server, dialect, Some(KEY));
         let mut records = list_all(&client, &default_query(dialect)).await;
@@ -141,7 +138,7 @@ async fn every_dialect_lists_the_whole_dataset_once() {
 
 #[tokio::test]
 async fn every_server_side_sort_orders_the_whole_listing() {
-    for dialect in DIALECTS {
+    for dialect in dialects() {
         let server = serve(dialect, 230).await;
         let client = client(&server, dialect, Some(KEY));
         let listed = 230 - trashed(&client, dialect).await.len();
@@ -316,7 +313,7 @@ async fn contexts_and_folders_narrow_the_listing() {
 
 #[tokio::test]
 async fn a_wrong_key_is_one_line_naming_the_credential() {
-    for dialect in DIALECTS {
+    for dialect in dialects() {
         let server = serve(dialect, 10).await;
         let client = client(&server, dialect, Some("wrong-key"));
         let err = client
@@ -389,7 +386,7 @@ async fn an_out_of_range_page_size_reports_the_apis_own_message() {
 
 #[tokio::test]
 async fn past_the_last_page_there_is_nothing_more() {
-    for dialect in DIALECTS {
+    for dialect in dialects() {
         let server = serve(dialect, 120).await;
         let client = client(&server, dialect, Some(KEY));
         let size = client.dialect().capabilities().ui_page_size;
@@ -566,4 +563,14 @@ async fn older_open_webui_servers_under_api_send_everything_at_once() {
     );
     assert_eq!(app.row_count(), 300);
     assert!(matches!(app.row(299), filescope::listing::Row::Loaded(_)));
+}
+
+#[test]
+fn the_demo_serves_every_dialect_of_the_registry() {
+    for id in dialects() {
+        assert!(
+            filescope_demo::DIALECTS.contains(&id),
+            "the demo server does not speak {id}"
+        );
+    }
 }

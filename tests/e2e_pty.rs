@@ -5,8 +5,8 @@ use std::num::NonZeroU16;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use filescope::demo::Dataset;
 use filescope::text::sanitize;
+use filescope_demo::Dataset;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 /// A generous guard against a hung binary; not a timing assertion.
@@ -239,7 +239,7 @@ fn the_pager_gets_the_terminal_and_gives_it_back() {
             f.content_type == "text/plain" && f.size > 100
         })
         .unwrap();
-    let bytes = filescope::demo::content::content(&dataset, index);
+    let bytes = filescope_demo::content::content(&dataset, index);
     let first = String::from_utf8_lossy(&bytes)
         .lines()
         .next()

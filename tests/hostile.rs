@@ -10,9 +10,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use filescope::api::dialect::{PageRequest, by_id, ids};
 use filescope::api::{Client, Connection, Filter, ListQuery, Secret};
 use filescope::app::Msg;
-use filescope::demo::hostile::Hostile;
-use filescope::demo::{DemoConfig, DemoServer};
 use filescope::ls;
+use filescope_demo::hostile::Hostile;
+use filescope_demo::{DemoConfig, DemoServer};
 
 const KEY: &str = "hostile-test-key";
 /// Long enough for a loaded CI machine; a listing that never ends fails here.

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Output, Stdio};
 
-use filescope::demo::{DemoConfig, DemoServer};
+use filescope_demo::{DemoConfig, DemoServer};
 
 const KEY: &str = "ls-test-key";
 

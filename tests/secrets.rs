@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use filescope::demo::{DemoConfig, DemoServer};
+use filescope_demo::{DemoConfig, DemoServer};
 
 const CANARY: &str = "sk-canary-7f3a9c1e55";
 

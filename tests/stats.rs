@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output};
 
-use filescope::demo::{DemoConfig, DemoServer};
+use filescope_demo::{DemoConfig, DemoServer};
 
 const KEY: &str = "stats-key";
 

@@ -7,7 +7,7 @@ use chrono::{TimeZone, Utc};
 use filescope::api::dialect::{Page, by_id};
 use filescope::api::{Client, Connection, FileRecord, Secret};
 use filescope::app::{App, ConnectionInfo, Effect, Msg};
-use filescope::demo::{DemoConfig, DemoServer};
+use filescope_demo::{DemoConfig, DemoServer};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::value::RawValue;

@@ -679,8 +679,8 @@ impl From<Vec<String>> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::DemoServer;
-    use crate::demo::common::testkit::{self, Reply, fixture, get, get_bearer, keys};
+    use crate::DemoServer;
+    use crate::common::testkit::{self, Reply, fixture, get, get_bearer, keys};
     use serde_json::Value;
     use std::collections::HashSet;
 
@@ -1062,7 +1062,7 @@ mod tests {
         record["file_id"].as_str().unwrap().to_owned()
     }
 
-    use crate::demo::content::CORRUPT_INDEX;
+    use crate::content::CORRUPT_INDEX;
 
     fn sha256(bytes: &[u8]) -> String {
         use sha2::Digest as _;
@@ -1132,7 +1132,7 @@ mod tests {
             assert_eq!(downloaded.status, 200);
             assert_eq!(
                 downloaded.bytes,
-                crate::demo::content::content(&server.dataset, index)
+                crate::content::content(&server.dataset, index)
             );
             let matches = sha256(&downloaded.bytes) == published;
             assert_eq!(matches, index != CORRUPT_INDEX, "{index}: {published}");

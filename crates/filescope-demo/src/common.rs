@@ -871,7 +871,7 @@ pub(super) mod testkit {
     //! Real HTTP against a demo server on 127.0.0.1, for every dialect's tests.
 
     use super::*;
-    use crate::demo::{DemoConfig, DemoServer};
+    use crate::{DemoConfig, DemoServer};
     use serde_json::Value;
 
     /// The key every test server accepts.
@@ -1032,8 +1032,8 @@ pub(super) mod testkit {
     pub fn sizable(dataset: &Dataset) -> usize {
         (8..dataset.len().min(100))
             .find(|&i| {
-                i != crate::demo::content::CORRUPT_INDEX
-                    && crate::demo::content::content_len(dataset, i) >= 1000
+                i != crate::content::CORRUPT_INDEX
+                    && crate::content::content_len(dataset, i) >= 1000
             })
             .expect("a file of 1000 bytes or more")
     }
@@ -1050,7 +1050,7 @@ pub(super) mod testkit {
         headers: &[(&str, &str)],
     ) {
         let dataset = &server.dataset;
-        let want = crate::demo::content::content(dataset, index);
+        let want = crate::content::content(dataset, index);
         let len = want.len();
         assert!(len >= 100, "pick a bigger file than {index}");
         let (content, ranges) = (
@@ -1156,7 +1156,8 @@ pub(super) mod testkit {
 
     /// The field names of the first record of an array in a fixture.
     pub fn fixture(name: &str) -> Value {
-        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        // The spec's samples, kept once for the whole workspace at its top.
+        let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
     }
 

@@ -373,8 +373,8 @@ impl IntoResponse for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::DemoServer;
-    use crate::demo::common::testkit::{self, client};
+    use crate::DemoServer;
+    use crate::common::testkit::{self, client};
     use serde_json::Value;
 
     fn params(pairs: &[(&str, &str)]) -> Result<ListParams, ApiError> {
@@ -810,7 +810,7 @@ mod tests {
             let url = format!("{}{}", server.base_url, dataset.file(i).url);
             let head = testkit::fetch(reqwest::Method::GET, &url, &[]).await;
             assert_eq!(head.status, 200, "{i}: {url}");
-            assert_eq!(head.bytes, crate::demo::content::content(dataset, i), "{i}");
+            assert_eq!(head.bytes, crate::content::content(dataset, i), "{i}");
         }
 
         // A path this server did not hand out is a JSON 404; no DELETE.
@@ -854,9 +854,6 @@ mod tests {
         let url = format!("{}{}", server.base_url, file.url);
         let reply = testkit::fetch(reqwest::Method::GET, &url, &[]).await;
         assert_eq!(reply.status, 200, "{url}");
-        assert_eq!(
-            reply.bytes,
-            crate::demo::content::content(&server.dataset, index)
-        );
+        assert_eq!(reply.bytes, crate::content::content(&server.dataset, index));
     }
 }

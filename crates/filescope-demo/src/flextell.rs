@@ -803,8 +803,8 @@ fn laravel_message(error: &ParamError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::DemoServer;
-    use crate::demo::common::testkit::{
+    use crate::DemoServer;
+    use crate::common::testkit::{
         self, Reply, assert_rate_limited, fixture, get, get_bearer, keys,
     };
     use serde_json::Value;
@@ -1290,7 +1290,7 @@ mod tests {
         assert_eq!(served.status, 200, "{thumbnail}");
         assert_eq!(
             served.bytes,
-            crate::demo::content::content(&server.dataset, image)
+            crate::content::content(&server.dataset, image)
         );
 
         // Tampered, missing, swapped or expired signatures are 403s.

@@ -828,8 +828,8 @@ impl From<Vec<Invalid>> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::DemoServer;
-    use crate::demo::common::testkit::{self, Reply, fixture, get, get_bearer, keys};
+    use crate::DemoServer;
+    use crate::common::testkit::{self, Reply, fixture, get, get_bearer, keys};
     use serde_json::Value;
     use std::collections::HashSet;
 

@@ -767,8 +767,8 @@ impl From<Vec<(&'static str, String)>> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::DemoServer;
-    use crate::demo::common::testkit::{
+    use crate::DemoServer;
+    use crate::common::testkit::{
         self, Reply, assert_rate_limited, fixture, get, get_bearer, keys,
     };
     use serde_json::Value;

@@ -736,13 +736,13 @@ mod tests {
 
     #[tokio::test]
     async fn bandwidth_throttles_the_body_and_keeps_it_exact() {
-        use crate::demo::common::testkit;
-        let config = crate::demo::DemoConfig {
+        use crate::common::testkit;
+        let config = crate::DemoConfig {
             files: 100,
             bandwidth: Some(40_000),
-            ..crate::demo::DemoConfig::default()
+            ..crate::DemoConfig::default()
         };
-        let server = crate::demo::DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+        let server = crate::DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
             .await
             .unwrap();
         let index = (0..100)
