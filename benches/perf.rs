@@ -4,6 +4,7 @@
 //! and renderer (and the real binary in a pseudo-terminal for start-up), and prints every
 //! figure of docs/PERFORMANCE.md beside its target and a naive baseline measured in the same
 //! run. Nothing here asserts: the numbers are the result.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
@@ -14,7 +15,7 @@ use chrono::{TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use filescope::api::dialect::{Page, PageRequest, by_id};
 use filescope::api::{Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, SortField};
-use filescope::app::{App, ConnectionInfo, Effect, Msg};
+use filescope::app::{App, Effect, ListingEffect, Msg};
 use filescope::listing::{PagedList, Row};
 use filescope_demo::{DemoConfig, DemoServer};
 use ratatui::Terminal;
@@ -110,12 +111,7 @@ fn new_app() -> App {
 }
 
 fn app_for(dialect: &str) -> App {
-    let dialect = by_id(dialect).unwrap();
-    let info = ConnectionInfo {
-        label: "bench".into(),
-        dialect: dialect.id(),
-    };
-    App::new(info, dialect, 100)
+    filescope::test_support::app_for(dialect, 100)
 }
 
 fn key(code: KeyCode) -> Msg {
@@ -125,20 +121,20 @@ fn key(code: KeyCode) -> Msg {
 /// Carries out fetch effects as the runtime does: each in a task, its answer on the channel.
 fn execute(effects: Vec<Effect>, client: &Client, tx: &UnboundedSender<Msg>) {
     for effect in effects {
-        if let Effect::Fetch {
+        if let Effect::Listing(ListingEffect::Fetch {
             generation,
             query,
             page,
-        } = effect
+        }) = effect
         {
-            filescope::app::spawn_fetch(client, tx, generation, query, page);
+            filescope::runtime::spawn_fetch(client, tx, generation, query, page);
         }
     }
 }
 
 fn visible_pending(app: &App) -> bool {
     let len = app.row_count();
-    app.cursor
+    app.cursor()
         .visible(len)
         .any(|i| matches!(app.row(i), Row::Pending))
 }
@@ -364,7 +360,7 @@ async fn scroll(
     let client = client(server);
     let (tx, mut rx) = unbounded_channel();
     let mut app = new_app();
-    app.prefetch.enabled = prefetch;
+    app.set_prefetch(prefetch);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
     let effects = app.start(WIDTH, HEIGHT, Instant::now());
     execute(effects, &client, &tx);
@@ -495,28 +491,40 @@ fn string_bytes(r: &FileRecord) -> usize {
 
 /// Fills an app's listing with `rows` synthetic records, as if every page had been answered.
 fn loaded_app(rows: usize) -> App {
-    loaded(app_for("filejar"), rows)
+    loaded("filejar", rows)
 }
 
-/// `app` with `rows` synthetic records loaded, as if every page had been answered.
-fn loaded(mut app: App, rows: usize) -> App {
-    let effects = app.start(WIDTH, HEIGHT, Instant::now());
-    drop(effects);
-    let generation = app.list.generation();
-    app.max_loaded_rows = usize::MAX;
-    app.list.request_rows(0..rows);
-    for page in 1..=rows.div_ceil(100) {
-        let first = (page - 1) * 100;
-        let answer = Page {
-            records: (first..(first + 100).min(rows)).map(record).collect(),
-            total: Some(rows),
-            has_next: None,
-            scope: None,
-            ..Page::default()
-        };
-        app.list.apply(generation, page, Ok(answer));
+/// An app on `dialect` with `rows` synthetic records loaded, as if every page had been
+/// answered (nothing forgotten), the middle row selected.
+fn loaded(dialect: &str, rows: usize) -> App {
+    let settings = filescope::config::Settings {
+        max_loaded_rows: usize::MAX,
+        ..Default::default()
+    };
+    let mut app = filescope::test_support::app_with(dialect, 100, settings);
+    let now = Instant::now();
+    let mut effects = app.start(WIDTH, HEIGHT, now);
+    effects.extend(app.want_rows(0..rows));
+    for effect in effects {
+        if let Effect::Listing(ListingEffect::Fetch {
+            generation, page, ..
+        }) = effect
+        {
+            let first = (page.number - 1) * 100;
+            let answer = Page {
+                records: (first..(first + 100).min(rows)).map(record).collect(),
+                total: Some(rows),
+                ..Page::default()
+            };
+            let msg = Msg::Page {
+                generation,
+                page: page.number,
+                result: Ok(answer),
+            };
+            app.update(msg, now);
+        }
     }
-    app.cursor.move_to(rows / 2, rows);
+    app.select(rows / 2);
     app
 }
 
@@ -587,7 +595,7 @@ fn memory(report: &mut Report, scroll_rows: usize) {
         "5",
         &format!(
             "resident memory after paging through {scroll_rows} rows ({secs} s, default budget {} rows)",
-            filescope::app::DEFAULT_MAX_LOADED_ROWS
+            filescope::config::DEFAULT_MAX_LOADED_ROWS
         ),
         format!("{} MB peak (process start: {} MB)", peak >> 20, start >> 20),
         "< 150 MB",
@@ -653,9 +661,9 @@ fn scroll_probe(scroll_rows: usize) -> (usize, usize, u64) {
     let answer = |app: &mut App, effects: Vec<Effect>| -> Vec<Effect> {
         let mut next = Vec::new();
         for e in effects {
-            if let Effect::Fetch {
+            if let Effect::Listing(ListingEffect::Fetch {
                 generation, page, ..
-            } = e
+            }) = e
             {
                 let first = (page.number - 1) * page.size;
                 let records = (first..(first + page.size).min(scroll_rows))
@@ -678,12 +686,12 @@ fn scroll_probe(scroll_rows: usize) -> (usize, usize, u64) {
         next
     };
     let started = Instant::now();
-    while app.cursor.selected + 1 < scroll_rows {
+    while app.cursor().selected + 1 < scroll_rows {
         while !pending.is_empty() {
             pending = answer(&mut app, pending);
         }
         pending = app.update(key(KeyCode::PageDown), Instant::now());
-        if app.cursor.selected % 200_000 < 60 {
+        if app.cursor().selected % 200_000 < 60 {
             peak = peak.max(resident_bytes());
         }
     }
@@ -710,7 +718,7 @@ fn local_ops(report: &mut Report) {
         ),
     ];
     for (name, presses, _) in cases {
-        let mut app = loaded(app_for("fileguard"), 1_000_000);
+        let mut app = loaded("fileguard", 1_000_000);
         let mut blocked = Duration::ZERO;
         let mut jobs = Vec::new();
         for press in presses {
@@ -718,7 +726,7 @@ fn local_ops(report: &mut Report) {
             let effects = app.update(press, started);
             blocked = blocked.max(started.elapsed());
             jobs.extend(effects.into_iter().filter_map(|e| match e {
-                Effect::BuildView(job) => Some(job),
+                Effect::Listing(ListingEffect::BuildView(job)) => Some(job),
                 _ => None,
             }));
         }
@@ -767,7 +775,7 @@ impl Write for Counting {
 
 fn terminal_bytes(report: &mut Report) {
     let mut app = loaded_app(10_000);
-    app.cursor.move_to(100, 10_000);
+    app.select(100);
     let counter = Counting::default();
     let backend = CrosstermBackend::new(counter.clone());
     let mut terminal = Terminal::with_options(

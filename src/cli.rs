@@ -7,8 +7,9 @@ use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 use reqwest::Url;
 
+use crate::api::url::{parse_header, parse_prefix, parse_url};
 use crate::api::{Order, SortField, dialect};
-use crate::ls::Format;
+use crate::export::Format;
 
 /// A fast, keyboard-driven terminal explorer for remote file-storage APIs.
 ///
@@ -284,52 +285,6 @@ fn hostile_mode(text: &str) -> Result<String, String> {
 
 fn dialect_names() -> PossibleValuesParser {
     PossibleValuesParser::new(dialect::ids())
-}
-
-/// `Name: value`, as curl takes it. The name must be a valid header name; the value is trimmed.
-pub fn parse_header(text: &str) -> Result<(String, String), String> {
-    let (name, value) = text
-        .split_once(':')
-        .ok_or_else(|| "expected 'Name: value', e.g. 'X-Tenant: 42'".to_string())?;
-    let name = name.trim();
-    let valid = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if !valid {
-        return Err(format!("{name:?} is not a valid header name"));
-    }
-    let value = value.trim();
-    if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
-        return Err(format!("the value of {name} holds control characters"));
-    }
-    Ok((name.to_string(), value.to_string()))
-}
-
-fn parse_prefix(text: &str) -> Result<String, String> {
-    let trimmed = text.trim().trim_end_matches('/');
-    if trimmed.is_empty() {
-        return Ok(String::new());
-    }
-    if !trimmed.starts_with('/') || trimmed.contains(['?', '#']) {
-        return Err("expected a path such as /api".to_string());
-    }
-    Ok(trimmed.to_string())
-}
-
-pub fn parse_url(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text)
-        .map_err(|e| format!("not a URL ({e}); expected e.g. https://files.example.com"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "expected an http:// or https:// URL, got {}://",
-            url.scheme()
-        ));
-    }
-    if url.host_str().is_none() {
-        return Err("the URL has no host".to_string());
-    }
-    Ok(url)
 }
 
 #[cfg(test)]

@@ -9,10 +9,9 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::api::{Client, Connection, Filter, Secret, Sort, dialect, filter};
-use crate::app::{self, App, ConnectionInfo};
+use crate::app::{App, ConnectionInfo};
 use crate::cli::{
-    self, Cli, Command, ConfigCommand, ConnectArgs, DemoArgs, LsArgs, ServeArgs, StatsArgs,
-    StatsFormat,
+    Cli, Command, ConfigCommand, ConnectArgs, DemoArgs, LsArgs, ServeArgs, StatsArgs, StatsFormat,
 };
 use crate::{config, logging, ls, tui};
 #[cfg(feature = "demo")]
@@ -76,33 +75,15 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// The explorer's settings from the configuration file, if there is one: key map and date
-/// format. A bad file is an error (exit status 2), not silently ignored.
-fn ui_settings(app: &mut App) -> Result<(), config::ConfigError> {
-    // https://no-color.org: set and not empty.
-    app.mono = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let Some(path) = config::config_path() else {
-        return Ok(());
+/// The explorer's settings: the configuration file's, if there is one, and NO_COLOR. A bad
+/// file is an error (exit status 2), not silently ignored.
+fn settings() -> Result<config::Settings, config::ConfigError> {
+    let loaded = match config::config_path() {
+        Some(path) => config::load(&path)?,
+        None => None,
     };
-    let Some(loaded) = config::load(&path)? else {
-        return Ok(());
-    };
-    app.keymap = loaded.keymap().map_err(|message| config::ConfigError {
-        path: path.clone(),
-        at: None,
-        message,
-    })?;
-    app.date_format = loaded.config.ui.date_format.get_ref().clone();
-    app.columns = loaded.config.ui.columns.get_ref().clone();
-    app.max_loaded_rows = loaded.config.ui.max_loaded_rows;
-    app.mono = app.mono || loaded.config.ui.theme.get_ref() == "mono";
-    app.clipboard_cmd = loaded
-        .config
-        .ui
-        .clipboard_cmd
-        .as_ref()
-        .and_then(|cmd| shell_words::split(cmd.get_ref()).ok());
-    Ok(())
+    let settings = loaded.map(|l| l.settings()).unwrap_or_default();
+    Ok(settings.with_no_color(std::env::var_os("NO_COLOR")))
 }
 
 /// A log that cannot be opened is worth a line before the screen is taken, not a failure.
@@ -156,7 +137,7 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
         let profile = loaded.profile(&name).map_err(|e| e.to_string())?;
         let (key, source) = config::resolve_key(&name, profile)?;
         let dialect = dialect::by_id(profile.dialect.get_ref()).ok_or("unknown dialect")?;
-        let url = cli::parse_url(profile.url.get_ref())
+        let url = crate::api::url::parse_url(profile.url.get_ref())
             .map_err(|e| format!("profile {name}: url: {e}"))?;
         let mut conn = Connection::new(dialect, url, key);
         conn.key_source = source;
@@ -314,9 +295,9 @@ fn ls(args: LsArgs) -> ExitCode {
     filter.text = filter.text.trim().to_string();
     let terminal = std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if terminal {
-        ls::Format::Table
+        crate::export::Format::Table
     } else {
-        ls::Format::Ndjson
+        crate::export::Format::Ndjson
     });
     let opts = ls::Options {
         sort: args.sort.map(|field| Sort {
@@ -420,16 +401,13 @@ async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
     };
     let client = Client::new(conn)?;
     let page_size = dialect.capabilities().ui_page_size;
-    let insecure = client.connection().insecure;
-    let allow_delete = client.connection().allow_delete;
-    let mut app = App::new(info, dialect, page_size);
-    app.insecure = insecure;
-    app.allow_delete = allow_delete;
-    app.download_dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    ui_settings(&mut app)?;
+    let mut app = App::new(info, dialect, page_size, settings()?);
+    app.set_insecure(client.connection().insecure);
+    app.set_allow_delete(client.connection().allow_delete);
+    app.set_download_dir(std::env::current_dir().unwrap_or_else(|_| ".".into()));
     let mut terminal = tui::init().context("cannot set up the terminal")?;
     let events = crossterm::event::EventStream::new();
-    let result = app::run(
+    let result = crate::runtime::run(
         &mut terminal,
         &mut app,
         client,

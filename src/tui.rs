@@ -62,10 +62,10 @@ pub fn suspend(terminal: &mut Term) -> io::Result<()> {
     Ok(())
 }
 
-/// The real terminal, as the event loop's [`crate::app::Host`].
+/// The real terminal, as the event loop's [`crate::runtime::Host`].
 pub struct Console;
 
-impl crate::app::Host<CrosstermBackend<Stdout>> for Console {
+impl crate::runtime::Host<CrosstermBackend<Stdout>> for Console {
     fn suspend(&mut self, terminal: &mut Term) -> io::Result<()> {
         suspend(terminal)
     }

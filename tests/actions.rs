@@ -2,6 +2,7 @@
 //! every dialect (complete, cancelled, resumed, checksum mismatch), the copy menu's OSC 52
 //! bytes, the preview, export equal to `ls`, and delete refused. Expected bytes come from the
 //! demo's own content generator, never from the client.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 mod common;
 
@@ -13,7 +14,9 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use filescope::api::content::{Conflict, TransferError, download, part_path};
 use filescope::api::dialect::by_id;
 use filescope::api::{Client, Connection, FileRecord, ListQuery, PageRequest, Secret};
-use filescope::app::{self, App, ConnectionInfo, RecordingHost};
+use filescope::app::{App, ConnectionInfo};
+use filescope::runtime;
+use filescope::test_support::RecordingHost;
 use filescope_demo::content::{CORRUPT_INDEX, content};
 use filescope_demo::{Dataset, DemoConfig, DemoServer};
 use ratatui::Terminal;
@@ -299,6 +302,7 @@ async fn session(dialect: &str, files: usize) -> Session {
         },
         dialect,
         page_size,
+        Default::default(),
     );
     Session {
         server,
@@ -333,7 +337,7 @@ async fn drive(s: &mut Session, script: Vec<(KeyCode, u64)>) -> (Vec<String>, Re
         drop(tx);
     });
     let mut host = RecordingHost::default();
-    app::run(
+    runtime::run(
         &mut terminal,
         &mut s.app,
         s.client.clone(),
@@ -374,7 +378,7 @@ async fn y_i_puts_the_selected_id_in_the_clipboard_by_osc52() {
 async fn ten_marked_files_download_into_the_chosen_directory() {
     let mut s = session("filejar", 200).await;
     let dir = scratch("ten");
-    s.app.download_dir = dir.clone();
+    s.app.set_download_dir(dir.clone());
     let mut script: Vec<(KeyCode, u64)> = (0..10).map(|_| (KeyCode::Char(' '), 30)).collect();
     script.push((KeyCode::Char('d'), 100));
     script.push((KeyCode::Enter, 3000));
@@ -434,7 +438,7 @@ async fn p_shows_the_first_lines_of_a_text_file() {
 async fn export_of_the_view_equals_ls() {
     let mut s = session("filejar", 2_500).await;
     let dir = scratch("export");
-    s.app.download_dir = dir.clone();
+    s.app.set_download_dir(dir.clone());
     let (_, _) = drive(
         &mut s,
         vec![(KeyCode::Char('x'), 100), (KeyCode::Enter, 2500)],

@@ -1,5 +1,6 @@
 //! The binary's non-interactive behaviour: what it says with no arguments or bad flags, and
 //! `serve` for scripts.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -142,7 +143,7 @@ fn a_bad_config_is_one_line_with_its_position() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
         stderr.starts_with(&format!(
-            "filescope: config {}:5:1: unknown field `timeout`",
+            "filescope: config {}:5:1: profiles.prod.timeout: unknown field `timeout`",
             path.display()
         )),
         "{stderr}"

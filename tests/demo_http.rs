@@ -1,5 +1,6 @@
 //! The app logic against the embedded demo server, over real HTTP on 127.0.0.1.
 //! Expected values come from the dataset itself or from independent checks, never from the app.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::{client_for, demo, filejar_app, screen_lines, settle};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use filescope::api::{ApiError, ListQuery, Order, PageRequest, Sort, SortField};
-use filescope::app::{self, App, Msg};
+use filescope::app::{App, Msg};
 use filescope::listing::Row;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -37,7 +38,7 @@ async fn first_page(
 }
 
 fn loaded_names(app: &App, rows: std::ops::Range<usize>) -> Vec<String> {
-    rows.map(|i| match app.list.row(i) {
+    rows.map(|i| match app.listing().pages().row(i) {
         Row::Loaded(r) => r.name.clone(),
         other => panic!("row {i} is not loaded: {other:?}"),
     })
@@ -50,11 +51,8 @@ async fn first_page_is_the_newest_files() {
     let mut app = filejar_app(100);
     started(&mut app, &client).await;
     assert_eq!(server.stats.list_requests(), 1);
-    assert_eq!(app.list.row_count(), 5_000);
-    assert_eq!(
-        app.scope.as_deref(),
-        Some(server.dataset.org_name().as_str())
-    );
+    assert_eq!(app.listing().pages().row_count(), 5_000);
+    assert_eq!(app.org(), Some(server.dataset.org_name().as_str()));
     // created_at desc with ties broken by index: the newest file has the highest index.
     let expected: Vec<String> = (0..100)
         .map(|i| server.dataset.file(4_999 - i).file_name)
@@ -75,7 +73,7 @@ async fn end_jump_makes_one_request_and_shows_the_oldest_file() {
         1,
         "G fetches only the last page"
     );
-    assert_eq!(app.cursor.selected, 99_999);
+    assert_eq!(app.cursor().selected, 99_999);
     assert_eq!(
         app.selected().unwrap().name,
         server.dataset.file(0).file_name
@@ -91,13 +89,13 @@ async fn scrolling_through_requests_each_page_once() {
         let effects = app.update(key('j'), Instant::now());
         settle(&mut app, &client, effects).await;
     }
-    assert_eq!(app.cursor.selected, 999);
+    assert_eq!(app.cursor().selected, 999);
     assert_eq!(
         server.stats.list_requests(),
         10,
         "ten pages, each requested once"
     );
-    assert_eq!(app.list.loaded_rows(), 1_000);
+    assert_eq!(app.listing().pages().loaded_rows(), 1_000);
 }
 
 #[tokio::test]
@@ -109,7 +107,7 @@ async fn sort_by_name_is_server_side_and_ordered() {
     let effects = app.update(key('n'), Instant::now());
     settle(&mut app, &client, effects).await;
     assert_eq!(
-        app.query.sort,
+        app.listing().query().sort,
         Sort {
             field: SortField::Name,
             order: Order::Asc
@@ -146,7 +144,7 @@ async fn size_sort_is_descending_first() {
     let effects = app.update(key('s'), Instant::now());
     settle(&mut app, &client, effects).await;
     let sizes: Vec<u64> = (0..100)
-        .map(|i| app.list.record(i).unwrap().size.unwrap())
+        .map(|i| app.listing().pages().record(i).unwrap().size.unwrap())
         .collect();
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
     let largest = (0..2_000)
@@ -179,10 +177,10 @@ async fn filter_is_sent_as_the_server_side_search() {
         })
         .count();
     assert!(expected > 0);
-    assert_eq!(app.list.row_count(), expected);
-    let shown = app.list.loaded_rows();
+    assert_eq!(app.listing().pages().row_count(), expected);
+    let shown = app.listing().pages().loaded_rows();
     for i in 0..shown {
-        let r = app.list.record(i).unwrap();
+        let r = app.listing().pages().record(i).unwrap();
         let raw = r.raw.get().to_lowercase();
         assert!(raw.contains("report"), "{} does not match", r.name);
     }
@@ -202,9 +200,9 @@ async fn a_filter_nothing_matches_is_an_empty_listing() {
         Instant::now(),
     );
     settle(&mut app, &client, effects).await;
-    assert_eq!(app.list.row_count(), 0);
-    assert!(app.list.is_count_known());
-    assert!(app.status.is_none());
+    assert_eq!(app.listing().pages().row_count(), 0);
+    assert!(app.listing().pages().is_count_known());
+    assert!(app.status().is_none());
 }
 
 #[tokio::test]
@@ -298,13 +296,13 @@ async fn the_event_loop_end_to_end_on_a_test_backend() {
         wait_for(2).await;
         send('q');
     });
-    app::run(
+    filescope::runtime::run(
         &mut terminal,
         &mut app,
         client,
         rx,
         std::future::pending(),
-        &mut app::RecordingHost::default(),
+        &mut filescope::test_support::RecordingHost::default(),
     )
     .await
     .unwrap();
@@ -342,7 +340,7 @@ async fn scrolling_a_faulty_server_shows_exactly_the_dataset() {
     let mut app = filejar_app(100);
     started(&mut app, &client).await;
     let mut pages_done = 0;
-    while app.cursor.selected + 1 < 1_500 {
+    while app.cursor().selected + 1 < 1_500 {
         let effects = app.update(
             Msg::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)),
             Instant::now(),

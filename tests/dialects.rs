@@ -2,6 +2,7 @@
 //! (`api::Client` + the dialect) and the explorer (`App`) must list, page, sort and filter each
 //! API as its users expect. Expected values come from the demo's dataset (the files every
 //! dialect serves), never from the client under test.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 mod common;
 
@@ -422,7 +423,7 @@ async fn local_sorts_are_marked_and_complete_once_everything_is_loaded() {
             label: "test".into(),
             dialect: d.id(),
         };
-        let mut app = App::new(info, d, page_size);
+        let mut app = App::new(info, d, page_size, Default::default());
         let now = Instant::now();
         let effects = app.start(120, 30, now);
         common::settle(&mut app, &client, effects).await;
@@ -550,7 +551,7 @@ async fn older_open_webui_servers_under_api_send_everything_at_once() {
         label: "legacy".into(),
         dialect: d.id(),
     };
-    let mut app = App::new(info, d, 50);
+    let mut app = App::new(info, d, 50, Default::default());
     let effects = app.start(120, 30, Instant::now());
     let before = server.stats.list_requests();
     common::settle(&mut app, &client, effects).await;

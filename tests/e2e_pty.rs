@@ -1,4 +1,5 @@
 //! End to end: the real binary in a pseudo-terminal, its screen read back with vt100.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use std::io::{Read, Write};
 use std::num::NonZeroU16;

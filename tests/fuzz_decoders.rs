@@ -3,6 +3,7 @@
 //! a few thousand inputs) runs with every `cargo test`; `FUZZ_CASES=N` searches deeper. Failing
 //! inputs are kept by proptest in `tests/fuzz_decoders.proptest-regressions` (the corpus) and
 //! replayed first.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use filescope::api::ListQuery;
 use filescope::api::dialect::{Dialect, PageRequest, by_id, ids};

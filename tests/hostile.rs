@@ -1,6 +1,7 @@
 //! filescope against servers that lie, loop and attack: the demo server's hostile modes on
 //! 127.0.0.1. Every listing must end, every answer must cost what its records cost, and a
 //! server's contradictions must be reported as such.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 mod common;
 
@@ -151,7 +152,7 @@ async fn loading_everything_in_the_explorer_ends_on_a_repeating_server() {
         "{} requests",
         server.stats.list_requests()
     );
-    let status = format!("{:?}", app.status);
+    let status = format!("{:?}", app.status());
     assert!(status.contains("again as page"), "{status}");
     assert_eq!(app.row_count(), 100, "the first page, shown once");
 }
@@ -159,19 +160,22 @@ async fn loading_everything_in_the_explorer_ends_on_a_repeating_server() {
 #[tokio::test]
 async fn one_oversized_answer_costs_what_its_rows_cost_and_the_row_budget_holds() {
     let (_server, client) = hostile(Hostile::HugeAnswer, "filejar", 100_000).await;
-    let mut app = common::app_for("filejar", 100);
-    app.max_loaded_rows = 10_000;
+    let settings = filescope::config::Settings {
+        max_loaded_rows: 10_000,
+        ..Default::default()
+    };
+    let mut app = common::app_with("filejar", 100, settings);
     let effects = app.start(120, 40, Instant::now());
     tokio::time::timeout(CEILING, common::settle(&mut app, &client, effects))
         .await
         .expect("the answer is filed");
     assert_eq!(app.row_count(), 100_000);
     assert!(
-        app.list.loaded_rows() <= 10_000,
+        app.listing().pages().loaded_rows() <= 10_000,
         "{} rows kept",
-        app.list.loaded_rows()
+        app.listing().pages().loaded_rows()
     );
-    for (page, records) in app.list.snapshot() {
+    for (page, records) in app.listing().pages().snapshot() {
         // Each page holds exactly its rows, not the rest of the answer's capacity.
         assert!(
             records.len() <= 100 && records.capacity() <= 100,
@@ -180,7 +184,7 @@ async fn one_oversized_answer_costs_what_its_rows_cost_and_the_row_budget_holds(
             records.capacity()
         );
     }
-    let first = app.list.record(0).unwrap();
+    let first = app.listing().pages().record(0).unwrap();
     assert_eq!((first.id.as_str(), first.name.as_str()), ("0", ""));
 }
 

@@ -1,5 +1,6 @@
 //! `filescope ls` as a script sees it: the real binary against a demo server on 127.0.0.1 (or
 //! a small axum server that misbehaves on purpose), its stdout, stderr and exit status.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Output, Stdio};

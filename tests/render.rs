@@ -1,12 +1,16 @@
 //! Render tests: the real views drawn on ratatui's TestBackend, compared line by line.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 mod common;
 
 use std::time::Instant;
 
-use common::{app_showing, dialect_app_showing, render};
+use common::{app_showing, dialect_app_showing, render, showing_with};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use filescope::app::actions::PreviewData;
 use filescope::app::{App, Msg};
+use filescope::app::{FileEffect, ScopesGeneration};
+use filescope::config::{Column, Settings, Theme};
 
 fn press(app: &mut App, code: KeyCode) {
     app.update(
@@ -153,7 +157,7 @@ fn help_lists_every_key() {
     press(&mut app, KeyCode::Char('?'));
     let screen = render(&app, 80, 50).join("\n");
     assert!(screen.contains("Keys (any other key closes)"));
-    for (label, help) in app.keymap.entries() {
+    for (label, help) in app.settings().keymap.entries() {
         assert!(screen.contains(&label), "help misses {label}");
         assert!(screen.contains(help), "help misses {help}");
     }
@@ -262,7 +266,7 @@ fn the_folder_pane_and_the_breadcrumb() {
     // The scope generation starts at 1 for the first listing of the root.
     app.update(
         Msg::Scopes {
-            generation: 1,
+            generation: ScopesGeneration(1),
             page: 1,
             result: Ok(ScopePage {
                 scopes: vec![folder("f1", "Marketing"), folder("f2", "Legal\u{1b}[2J")],
@@ -289,7 +293,9 @@ fn the_folder_pane_and_the_breadcrumb() {
         show(&screen)
     );
 
-    app.focus = filescope::app::Focus::Scopes;
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus(), filescope::app::Focus::Scopes);
     press(&mut app, KeyCode::Enter);
     let screen = render(&app, 150, 8);
     assert!(
@@ -327,8 +333,11 @@ fn a_local_sort_says_so_in_the_header() {
 
 #[test]
 fn the_date_column_follows_the_configured_format() {
-    let mut app = app_showing(&NAMES, 4, 90, 4);
-    app.date_format = "%d.%m.%Y".into();
+    let settings = Settings {
+        date_format: "%d.%m.%Y".parse().unwrap(),
+        ..Settings::default()
+    };
+    let app = showing_with("filejar", settings, &NAMES, 4, 90, 4);
     let screen = render(&app, 90, 4);
     assert!(
         screen[2]
@@ -342,8 +351,11 @@ fn the_date_column_follows_the_configured_format() {
 
 #[test]
 fn configured_columns_and_the_mono_theme() {
-    let mut app = app_showing(&NAMES, 4, 90, 4);
-    app.columns = vec!["size".into()];
+    let settings = Settings {
+        columns: vec![Column::Size],
+        ..Settings::default()
+    };
+    let app = showing_with("filejar", settings, &NAMES, 4, 90, 4);
     let screen = render(&app, 90, 4);
     assert!(
         !screen[1].contains("Type") && !screen[1].contains("Created"),
@@ -369,7 +381,12 @@ fn configured_columns_and_the_mono_theme() {
     let mut app = app_showing(&NAMES, 4, 90, 6);
     press(&mut app, KeyCode::Char('/'));
     assert!(colours(&app) > 0, "the default theme has colours");
-    app.mono = true;
+    let mono = Settings {
+        theme: Theme::Mono,
+        ..Settings::default()
+    };
+    let mut app = showing_with("filejar", mono, &NAMES, 4, 90, 6);
+    press(&mut app, KeyCode::Char('/'));
     assert_eq!(colours(&app), 0, "mono has none");
 }
 
@@ -398,7 +415,7 @@ fn astracollab_folder_totals_come_from_the_api_in_the_insight_view() {
     let mut app = dialect_app_showing("astracollab", &NAMES, 4, 140, 50);
     app.update(
         Msg::Scopes {
-            generation: 1,
+            generation: ScopesGeneration(1),
             page: 1,
             result: Ok(ScopePage {
                 scopes: vec![
@@ -439,7 +456,7 @@ fn astracollab_folder_totals_come_from_the_api_in_the_insight_view() {
 fn insecure_connections_say_so_in_the_header() {
     let mut app = app_showing(&NAMES, 4, 120, 5);
     assert!(!render(&app, 120, 5)[0].contains("TLS NOT VERIFIED"));
-    app.insecure = true;
+    app.set_insecure(true);
     let screen = render(&app, 120, 5);
     assert!(
         screen[0].contains("TLS NOT VERIFIED (--insecure)"),
@@ -453,7 +470,7 @@ fn insecure_connections_say_so_in_the_header() {
 fn downloading(names: &[&str], width: u16, height: u16) -> App {
     use filescope::app::Effect;
     let mut app = app_showing(names, names.len(), width, height);
-    app.download_dir = "/tmp/nowhere".into();
+    app.set_download_dir("/tmp/nowhere".into());
     for _ in 0..10 {
         press(&mut app, KeyCode::Char(' '));
     }
@@ -462,7 +479,9 @@ fn downloading(names: &[&str], width: u16, height: u16) -> App {
         Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
         Instant::now(),
     );
-    let Some(Effect::PrepareDownload { dir, records }) = effects.into_iter().next() else {
+    let Some(Effect::Files(FileEffect::PrepareDownload { dir, records })) =
+        effects.into_iter().next()
+    else {
         panic!("no download asked for");
     };
     app.update(
@@ -485,7 +504,7 @@ fn the_transfers_panel_shrinks_the_table_and_keeps_the_selection_in_view() {
     for _ in 0..9 {
         press(&mut app, KeyCode::Char('j'));
     }
-    let selected = names[app.cursor.selected];
+    let selected = names[app.cursor().selected];
     let screen = render(&app, 80, 24).join("\n");
     assert!(screen.contains("Transfers · "), "{screen}");
     assert!(screen.contains("queued"), "{screen}");
@@ -501,7 +520,6 @@ fn the_transfers_panel_shrinks_the_table_and_keeps_the_selection_in_view() {
 
 #[test]
 fn the_action_views_draw_at_any_size_without_panicking() {
-    use filescope::app::actions::{Preview, PreviewState};
     let names: Vec<String> = (0..20)
         .map(|i| format!("\u{1b}]52;c;eA==\u{7}f{i}"))
         .collect();
@@ -521,20 +539,31 @@ fn the_action_views_draw_at_any_size_without_panicking() {
         let screen = render(&app, w, h).join("\n");
         assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'));
         press(&mut app, KeyCode::Esc);
-        app.preview = Some(Preview {
-            id: "x".into(),
-            name: "n".into(),
-            state: PreviewState::Loaded {
-                lines: vec!["a".repeat(300); 50],
-                bytes: std::sync::Arc::new(Vec::new()),
-                note: "text".into(),
-            },
-            scroll: 0,
-        });
-        app.mode = filescope::app::Mode::Preview;
+        press(&mut app, KeyCode::Char('p'));
+        if let Some(id) = app.selected().map(|r| r.id.clone()) {
+            let text = format!("{}\n", "a".repeat(300)).repeat(50);
+            app.update(
+                Msg::Previewed {
+                    id,
+                    result: Ok(PreviewData {
+                        bytes: text.into_bytes(),
+                        extracted: false,
+                        size: None,
+                    }),
+                },
+                Instant::now(),
+            );
+            assert_eq!(app.mode(), filescope::app::Mode::Preview);
+        }
         let _ = render(&app, w, h);
-        app.mode = filescope::app::Mode::Value;
-        app.shown_value = Some(("link".into(), "https://x.test/".repeat(40)));
+        app.update(
+            Msg::ShowValue {
+                title: "link".into(),
+                text: "https://x.test/".repeat(40),
+            },
+            Instant::now(),
+        );
+        assert_eq!(app.mode(), filescope::app::Mode::Value);
         let _ = render(&app, w, h);
     }
 }

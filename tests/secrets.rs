@@ -1,5 +1,6 @@
 //! A canary key must never show up anywhere filescope writes: stdout, stderr or the log, on
 //! success, on refusal, through retries, at debug level.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use std::process::Command;
 

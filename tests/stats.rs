@@ -1,5 +1,6 @@
 //! `filescope stats` against the demo server, checked against sums the test makes itself from
 //! `filescope ls --all`.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use std::process::{Command, Output};
 

@@ -12,6 +12,7 @@ pub mod query;
 pub mod record;
 pub mod retry;
 pub mod scan;
+pub mod url;
 
 pub use client::{Client, Connection, Secret};
 pub use dialect::{Capabilities, Dialect, Page, PageRequest, Search};

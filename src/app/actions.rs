@@ -11,11 +11,53 @@ use crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Action, App, Effect, Mode, Status};
+use super::msg::{Effect, FileEffect, Status, TerminalEffect};
+use super::overlay::Overlay;
+use super::{Action, App};
 use crate::api::content::{Progress, Saved};
 use crate::api::{FileRecord, ListQuery, PageRequest};
 use crate::listing::Row;
 use crate::text::{human_size, sanitize, thousands};
+
+/// One download of the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TransferId(pub u64);
+
+/// Marks, downloads and deletes: what acting on files keeps between keys.
+#[derive(Debug, Default)]
+pub struct FileActions {
+    pub(super) marks: Marks,
+    pub(super) transfers: Transfers,
+    /// Whether the transfers panel is on screen.
+    pub(super) transfers_shown: bool,
+    /// Where downloads and exports go (the prompt starts here).
+    pub(super) download_dir: PathBuf,
+    /// The profile allows deleting (`allow_delete = true`); read-only otherwise.
+    pub(super) allow_delete: bool,
+    deleting: HashSet<String>,
+    /// Files the server confirmed deleted, until the listing is read again.
+    deleted: HashSet<String>,
+    delete_errors: Vec<String>,
+    /// `q` was pressed once while downloads run: the next `q` quits.
+    pub(super) quit_armed: bool,
+    /// A fetch that counts as a download, pressed once: (action, file id) awaiting the second.
+    counted_confirm: Option<(Action, String)>,
+}
+
+impl FileActions {
+    /// Whether the server confirmed deleting this file (shown struck out until the reload).
+    pub fn is_deleted(&self, id: &str) -> bool {
+        self.deleted.contains(id)
+    }
+
+    pub fn download_dir(&self) -> &std::path::Path {
+        &self.download_dir
+    }
+
+    pub fn allows_delete(&self) -> bool {
+        self.allow_delete
+    }
+}
 
 /// Downloads running at once; the rest wait their turn.
 pub const DOWNLOAD_CONCURRENCY: usize = 3;
@@ -114,19 +156,13 @@ impl CopyWhat {
     }
 }
 
-/// A value on its way to the clipboard.
+/// A value to copy that the runtime must resolve first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CopySource {
-    Text(String),
-    /// Resolved by the runtime (it may cost a request, or for FileGuard a counted download).
+    /// A fresh download link (it may cost a request, or for FileGuard a counted download).
     Link(Box<FileRecord>),
+    /// The view's request as a curl command.
     Curl(ListQuery, PageRequest),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CopyJob {
-    pub label: String,
-    pub source: CopySource,
 }
 
 /// A line the user is typing an answer into.
@@ -141,7 +177,7 @@ pub enum Prompt {
 }
 
 /// Files to download, some of which already exist where they would go.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct PendingDownload {
     pub dir: PathBuf,
     pub records: Vec<FileRecord>,
@@ -152,7 +188,7 @@ pub struct PendingDownload {
 /// One file to download, as handed to the runtime.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DownloadJob {
-    pub id: u64,
+    pub id: TransferId,
     pub record: FileRecord,
     /// Where it should go; with [`Conflict::Rename`] a free name beside it if that is taken.
     pub path: PathBuf,
@@ -179,7 +215,7 @@ pub enum TransferState {
 
 #[derive(Debug)]
 pub struct Transfer {
-    pub id: u64,
+    pub id: TransferId,
     /// The file's name, made safe to draw.
     pub name: String,
     pub path: PathBuf,
@@ -262,7 +298,7 @@ impl Transfers {
             .sum()
     }
 
-    fn get(&mut self, id: u64) -> Option<&mut Transfer> {
+    fn get(&mut self, id: TransferId) -> Option<&mut Transfer> {
         self.items.iter_mut().find(|t| t.id == id)
     }
 }
@@ -315,7 +351,7 @@ pub enum ExportSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportJob {
     pub path: PathBuf,
-    pub format: crate::ls::Format,
+    pub format: crate::export::Format,
     pub source: ExportSource,
 }
 
@@ -366,17 +402,12 @@ pub fn preview_lines(bytes: &[u8]) -> (Vec<String>, bool) {
 }
 
 impl App {
-    /// Files waiting for an answer to "they exist already".
-    pub fn pending_download(&self) -> Option<&PendingDownload> {
-        self.pending_download.as_ref()
-    }
-
     /// The files an action applies to: the marked ones, else the selected one.
     fn targets(&self) -> Vec<FileRecord> {
-        if self.marks.is_empty() {
+        if self.files.marks.is_empty() {
             self.selected().cloned().into_iter().collect()
         } else {
-            self.marks.records().to_vec()
+            self.files.marks.records().to_vec()
         }
     }
 
@@ -384,18 +415,18 @@ impl App {
         match action {
             Action::Mark => {
                 if let Some(record) = self.selected().cloned() {
-                    if self.marks.toggle(&record) {
-                        self.marks.anchor = Some(self.cursor.selected);
+                    if self.files.marks.toggle(&record) {
+                        self.files.marks.anchor = Some(self.listing.cursor().selected);
                     }
                     self.say_marks();
                     let len = self.row_count();
-                    self.cursor.move_by(1, len);
+                    self.listing.cursor_mut().move_by(1, len);
                 }
                 Vec::new()
             }
             Action::MarkRange => {
-                let here = self.cursor.selected;
-                let from = self.marks.anchor.unwrap_or(here);
+                let here = self.listing.cursor().selected;
+                let from = self.files.marks.anchor.unwrap_or(here);
                 let (lo, hi) = (from.min(here), from.max(here));
                 let rows: Vec<FileRecord> = (lo..=hi)
                     .filter_map(|i| match self.row(i) {
@@ -404,9 +435,9 @@ impl App {
                     })
                     .collect();
                 for record in &rows {
-                    self.marks.mark(record);
+                    self.files.marks.mark(record);
                 }
-                self.marks.anchor = Some(here);
+                self.files.marks.anchor = Some(here);
                 self.say_marks();
                 Vec::new()
             }
@@ -415,16 +446,17 @@ impl App {
                 for i in 0..self.row_count() {
                     if let Row::Loaded(record) = self.row(i) {
                         let record = record.clone();
-                        self.marks.toggle(&record);
+                        self.files.marks.toggle(&record);
                         loaded += 1;
                     }
                 }
                 self.say_marks();
                 if loaded < self.row_count() {
                     self.status = Some(Status::Info(format!(
-                        "{} (inverted over the {} loaded rows; L loads the rest)",
+                        "{} (inverted over the {} loaded rows; {} loads the rest)",
                         self.marks_summary(),
-                        thousands(loaded)
+                        thousands(loaded),
+                        self.key(Action::LoadAll)
                     )));
                 }
                 Vec::new()
@@ -433,7 +465,7 @@ impl App {
                 if self.selected().is_none() {
                     self.status = Some(Status::Info("nothing selected to copy".to_string()));
                 } else {
-                    self.mode = Mode::CopyMenu;
+                    self.overlay = Overlay::CopyMenu;
                 }
                 Vec::new()
             }
@@ -444,15 +476,15 @@ impl App {
                 }
                 self.open_prompt(
                     Prompt::DownloadDir,
-                    &self.download_dir.display().to_string(),
+                    &self.files.download_dir.display().to_string(),
                 );
                 Vec::new()
             }
             Action::Transfers => {
                 // Shown: hide it. Hidden: show it with the keys, to move and cancel.
-                self.transfers_shown = !self.transfers_shown;
-                if self.transfers_shown {
-                    self.mode = Mode::Transfers;
+                self.files.transfers_shown = !self.files.transfers_shown;
+                if self.files.transfers_shown {
+                    self.overlay = Overlay::Transfers;
                 }
                 Vec::new()
             }
@@ -463,24 +495,23 @@ impl App {
                 if !self.counted_fetch_confirmed(action, &record.id) {
                     return Vec::new();
                 }
-                self.preview = Some(Preview {
+                self.overlay = Overlay::Preview(Preview {
                     id: record.id.clone(),
                     name: sanitize(&record.name).into_owned(),
                     state: PreviewState::Loading,
                     scroll: 0,
                 });
-                self.mode = Mode::Preview;
-                vec![Effect::Preview(Box::new(record))]
+                vec![FileEffect::Preview(Box::new(record)).into()]
             }
             Action::OpenLink => match self.selected().cloned() {
                 Some(record) if self.counted_fetch_confirmed(action, &record.id) => {
                     self.status = Some(Status::Info("getting the link…".to_string()));
-                    vec![Effect::OpenLink(Box::new(record))]
+                    vec![FileEffect::OpenLink(Box::new(record)).into()]
                 }
                 _ => Vec::new(),
             },
             Action::Export => {
-                let what = if self.marks.is_empty() {
+                let what = if self.files.marks.is_empty() {
                     "view"
                 } else {
                     "marked"
@@ -489,7 +520,7 @@ impl App {
                     "filescope-{}-{what}.ndjson",
                     crate::text::sanitize(&self.conn.label).replace(['/', '\\', ' '], "_")
                 );
-                let path = self.download_dir.join(name);
+                let path = self.files.download_dir.join(name);
                 self.open_prompt(Prompt::ExportPath, &path.display().to_string());
                 Vec::new()
             }
@@ -508,18 +539,15 @@ impl App {
             return true;
         }
         let key = (action, id.to_string());
-        if self.counted_confirm.as_ref() == Some(&key) {
-            self.counted_confirm = None;
+        if self.files.counted_confirm.as_ref() == Some(&key) {
+            self.files.counted_confirm = None;
             return true;
         }
-        self.counted_confirm = Some(key);
+        self.files.counted_confirm = Some(key);
         self.status = Some(Status::Info(format!(
             "{} counts every fetch of a file as a download; press {} again to go ahead",
             self.conn.dialect,
-            match action {
-                Action::Preview => "p",
-                _ => "O",
-            }
+            self.key(action)
         )));
         false
     }
@@ -527,8 +555,8 @@ impl App {
     fn marks_summary(&self) -> String {
         format!(
             "{} marked ({})",
-            thousands(self.marks.len()),
-            human_size(self.marks.bytes())
+            thousands(self.files.marks.len()),
+            human_size(self.files.marks.bytes())
         )
     }
 
@@ -537,16 +565,17 @@ impl App {
     }
 
     fn open_prompt(&mut self, prompt: Prompt, initial: &str) {
-        self.prompt_input = Input::new(initial.to_string());
-        self.prompt = Some(prompt);
-        self.mode = Mode::Prompt;
+        self.overlay = Overlay::Prompt {
+            prompt,
+            input: Input::new(initial.to_string()),
+        };
     }
 
     fn start_delete(&mut self) {
-        if !self.deleting.is_empty() {
+        if !self.files.deleting.is_empty() {
             self.status = Some(Status::Info(format!(
                 "{} deletions are still waiting for the server",
-                self.deleting.len()
+                self.files.deleting.len()
             )));
             return;
         }
@@ -557,7 +586,7 @@ impl App {
             )));
             return;
         }
-        if !self.allow_delete {
+        if !self.files.allow_delete {
             self.status = Some(Status::Error(
                 "read-only: deleting needs allow_delete = true in this connection's profile"
                     .to_string(),
@@ -576,7 +605,7 @@ impl App {
     }
 
     pub(super) fn on_copy_menu_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        self.mode = Mode::List;
+        self.overlay = Overlay::None;
         let KeyCode::Char(c) = key.code else {
             return Vec::new();
         };
@@ -599,27 +628,37 @@ impl App {
                     ""
                 };
                 self.status = Some(Status::Info(format!("getting a download link…{note}")));
-                return vec![Effect::Copy(CopyJob {
-                    label: label.to_string(),
-                    source: CopySource::Link(Box::new(record)),
-                })];
+                return vec![
+                    FileEffect::ResolveCopy {
+                        label: label.to_string(),
+                        source: CopySource::Link(Box::new(record)),
+                    }
+                    .into(),
+                ];
             }
             CopyWhat::Curl => {
                 let page = PageRequest {
                     number: 1,
-                    size: self.list.page_size(),
+                    size: self.listing.page_size(),
                 };
-                return vec![Effect::Copy(CopyJob {
-                    label: label.to_string(),
-                    source: CopySource::Curl(self.query.clone(), page),
-                })];
+                return vec![
+                    FileEffect::ResolveCopy {
+                        label: label.to_string(),
+                        source: CopySource::Curl(self.listing.query().clone(), page),
+                    }
+                    .into(),
+                ];
             }
         };
         match text {
-            Some(text) if !text.is_empty() => vec![Effect::Copy(CopyJob {
-                label: label.to_string(),
-                source: CopySource::Text(text),
-            })],
+            Some(text) if !text.is_empty() => vec![
+                TerminalEffect::Clipboard {
+                    label: label.to_string(),
+                    text,
+                    command: self.settings.clipboard_cmd.clone(),
+                }
+                .into(),
+            ],
             _ => {
                 self.status = Some(Status::Info(format!(
                     "this file has no {label} in {}'s records",
@@ -631,30 +670,34 @@ impl App {
     }
 
     pub(super) fn on_prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Overlay::Prompt { input, .. } = &mut self.overlay else {
+            return Vec::new();
+        };
         match key.code {
             KeyCode::Esc => {
-                self.mode = Mode::List;
-                self.prompt = None;
+                self.overlay = Overlay::None;
                 Vec::new()
             }
             KeyCode::Enter => {
-                self.mode = Mode::List;
-                let Some(prompt) = self.prompt.take() else {
+                let Overlay::Prompt { prompt, input } = std::mem::take(&mut self.overlay) else {
                     return Vec::new();
                 };
-                let value = self.prompt_input.value().trim().to_string();
+                let value = input.value().trim().to_string();
                 match prompt {
                     Prompt::DownloadDir => {
                         let dir = if value.is_empty() {
-                            self.download_dir.clone()
+                            self.files.download_dir.clone()
                         } else {
                             PathBuf::from(value)
                         };
-                        self.download_dir = dir.clone();
-                        vec![Effect::PrepareDownload {
-                            dir,
-                            records: self.targets(),
-                        }]
+                        self.files.download_dir = dir.clone();
+                        vec![
+                            FileEffect::PrepareDownload {
+                                dir,
+                                records: self.targets(),
+                            }
+                            .into(),
+                        ]
                     }
                     Prompt::ExportPath => {
                         if value.is_empty() {
@@ -662,24 +705,27 @@ impl App {
                         }
                         let path = PathBuf::from(&value);
                         let format = match path.extension().and_then(|e| e.to_str()) {
-                            Some("csv") => crate::ls::Format::Csv,
-                            Some("json") => crate::ls::Format::Json,
-                            _ => crate::ls::Format::Ndjson,
+                            Some("csv") => crate::export::Format::Csv,
+                            Some("json") => crate::export::Format::Json,
+                            _ => crate::export::Format::Ndjson,
                         };
-                        let source = if self.marks.is_empty() {
+                        let source = if self.files.marks.is_empty() {
                             ExportSource::View {
-                                sort: self.sort,
+                                sort: self.listing.sort(),
                                 filter: self.scoped_filter(),
                             }
                         } else {
-                            ExportSource::Marked(self.marks.records().to_vec())
+                            ExportSource::Marked(self.files.marks.records().to_vec())
                         };
                         self.status = Some(Status::Info(format!("exporting to {value}…")));
-                        vec![Effect::Export(ExportJob {
-                            path,
-                            format,
-                            source,
-                        })]
+                        vec![
+                            FileEffect::Export(ExportJob {
+                                path,
+                                format,
+                                source,
+                            })
+                            .into(),
+                        ]
                     }
                     Prompt::ConfirmDelete { ids } => {
                         if value != ids.len().to_string() {
@@ -689,17 +735,17 @@ impl App {
                             )));
                             return Vec::new();
                         }
-                        self.deleting = ids.iter().map(|(id, _)| id.clone()).collect();
+                        self.files.deleting = ids.iter().map(|(id, _)| id.clone()).collect();
                         self.status = Some(Status::Info(format!(
                             "deleting {} files…",
                             thousands(ids.len())
                         )));
-                        vec![Effect::Delete(ids.into_iter().map(|(id, _)| id).collect())]
+                        vec![FileEffect::Delete(ids.into_iter().map(|(id, _)| id).collect()).into()]
                     }
                 }
             }
             _ => {
-                self.prompt_input.handle_event(&Event::Key(key));
+                input.handle_event(&Event::Key(key));
                 Vec::new()
             }
         }
@@ -715,12 +761,11 @@ impl App {
         if existing.is_empty() {
             return self.start_downloads(dir, records, Overwrite::No);
         }
-        self.pending_download = Some(PendingDownload {
+        self.overlay = Overlay::Exists(PendingDownload {
             dir,
             records,
             existing,
         });
-        self.mode = Mode::Exists;
         Vec::new()
     }
 
@@ -730,15 +775,13 @@ impl App {
             KeyCode::Char('k') => Overwrite::KeepBoth,
             KeyCode::Char('s') => Overwrite::Skip,
             KeyCode::Esc | KeyCode::Char('q') => {
-                self.pending_download = None;
-                self.mode = Mode::List;
+                self.overlay = Overlay::None;
                 self.status = Some(Status::Info("download cancelled".to_string()));
                 return Vec::new();
             }
             _ => return Vec::new(),
         };
-        self.mode = Mode::List;
-        let Some(pending) = self.pending_download.take() else {
+        let Overlay::Exists(pending) = std::mem::take(&mut self.overlay) else {
             return Vec::new();
         };
         let records = match choice {
@@ -780,9 +823,9 @@ impl App {
                 Overwrite::KeepBoth => Conflict::Rename,
                 Overwrite::No | Overwrite::Skip => Conflict::Fail,
             };
-            self.transfers.next_id += 1;
-            let id = self.transfers.next_id;
-            self.transfers.items.push(Transfer {
+            self.files.transfers.next_id += 1;
+            let id = TransferId(self.files.transfers.next_id);
+            self.files.transfers.items.push(Transfer {
                 id,
                 name: sanitize(&record.name).into_owned(),
                 path: path.clone(),
@@ -811,15 +854,15 @@ impl App {
                 ""
             }
         )));
-        self.transfers_shown = true;
-        self.mode = Mode::Transfers;
-        self.marks.clear();
-        vec![Effect::Download(jobs)]
+        self.files.transfers_shown = true;
+        self.overlay = Overlay::Transfers;
+        self.files.marks.clear();
+        vec![FileEffect::Download(jobs).into()]
     }
 
-    pub(super) fn on_transfer(&mut self, id: u64, event: TransferEvent, now: Instant) {
+    pub(super) fn on_transfer(&mut self, id: TransferId, event: TransferEvent, now: Instant) {
         self.dirty = true;
-        let Some(t) = self.transfers.get(id) else {
+        let Some(t) = self.files.transfers.get(id) else {
             return;
         };
         match event {
@@ -845,18 +888,20 @@ impl App {
                 }
             }
         }
-        if self.transfers.active() == 0 {
+        if self.files.transfers.active() == 0 {
             // All done: the keys go back to the list; the panel stays until `t` hides it.
-            if self.mode == Mode::Transfers {
-                self.mode = Mode::List;
+            if matches!(self.overlay, Overlay::Transfers) {
+                self.overlay = Overlay::None;
             }
             let done = self
+                .files
                 .transfers
                 .items
                 .iter()
                 .filter(|t| matches!(t.state, TransferState::Done { .. }))
                 .count();
             let failed = self
+                .files
                 .transfers
                 .items
                 .iter()
@@ -864,7 +909,8 @@ impl App {
                 .count();
             self.status = Some(if failed > 0 {
                 Status::Error(format!(
-                    "downloads finished: {done} saved, {failed} failed (t shows why)"
+                    "downloads finished: {done} saved, {failed} failed ({} shows why)",
+                    self.key(Action::Transfers)
                 ))
             } else {
                 Status::Info(format!("downloads finished: {done} saved"))
@@ -875,26 +921,27 @@ impl App {
     /// A key while the panel has the keyboard; `None` for a key the panel does not use, which
     /// then goes to the list behind it.
     pub(super) fn on_transfers_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
-        let last = self.transfers.items.len().saturating_sub(1);
+        let last = self.files.transfers.items.len().saturating_sub(1);
         match key.code {
             KeyCode::Char('j') | KeyCode::Down => {
-                self.transfers.selected = (self.transfers.selected + 1).min(last);
+                self.files.transfers.selected = (self.files.transfers.selected + 1).min(last);
             }
             KeyCode::Char('k') | KeyCode::Up => {
-                self.transfers.selected = self.transfers.selected.saturating_sub(1);
+                self.files.transfers.selected = self.files.transfers.selected.saturating_sub(1);
             }
             KeyCode::Esc => {
-                let selected = self.transfers.selected;
-                if let Some(t) = self.transfers.items.get_mut(selected)
+                let selected = self.files.transfers.selected;
+                if let Some(t) = self.files.transfers.items.get_mut(selected)
                     && t.is_active()
                 {
                     t.state = TransferState::Cancelled;
-                    return Some(vec![Effect::CancelTransfers(vec![t.id])]);
+                    return Some(vec![FileEffect::CancelTransfers(vec![t.id]).into()]);
                 }
-                self.mode = Mode::List;
+                self.overlay = Overlay::None;
             }
             KeyCode::Char('C') => {
-                let ids: Vec<u64> = self
+                let ids: Vec<TransferId> = self
+                    .files
                     .transfers
                     .items
                     .iter_mut()
@@ -906,26 +953,30 @@ impl App {
                     .collect();
                 if !ids.is_empty() {
                     self.status = Some(Status::Info(format!(
-                        "cancelled {} downloads; partial data is kept hidden beside each file, d resumes",
-                        ids.len()
+                        "cancelled {} downloads; partial data is kept hidden beside each file, {} resumes",
+                        ids.len(),
+                        self.key(Action::Download)
                     )));
-                    return Some(vec![Effect::CancelTransfers(ids)]);
+                    return Some(vec![FileEffect::CancelTransfers(ids).into()]);
                 }
             }
             KeyCode::Char('t') | KeyCode::Char('q') => {
-                self.transfers_shown = false;
-                self.mode = Mode::List;
+                self.files.transfers_shown = false;
+                self.overlay = Overlay::None;
             }
-            KeyCode::Tab => self.mode = Mode::List,
+            KeyCode::Tab => self.overlay = Overlay::None,
             _ => return None,
         }
         Some(Vec::new())
     }
 
     pub(super) fn on_preview_data(&mut self, id: String, result: Result<PreviewData, String>) {
-        let Some(preview) = self.preview.as_mut().filter(|p| p.id == id) else {
+        let Overlay::Preview(preview) = &mut self.overlay else {
             return;
         };
+        if preview.id != id {
+            return;
+        }
         self.dirty = true;
         preview.state = match result {
             Err(e) => PreviewState::Failed(e),
@@ -963,8 +1014,8 @@ impl App {
 
     pub(super) fn on_preview_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let page = self.size.1.saturating_sub(3).max(1) as usize;
-        let Some(preview) = self.preview.as_mut() else {
-            self.mode = Mode::List;
+        let keymap = &self.settings.keymap;
+        let Overlay::Preview(preview) = &mut self.overlay else {
             return Vec::new();
         };
         let lines = match &preview.state {
@@ -972,17 +1023,19 @@ impl App {
             _ => 0,
         };
         let max = lines.saturating_sub(page);
-        match (key.code, self.keymap.action_for(&key)) {
+        match (key.code, keymap.action_for(&key)) {
             (KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('p'), _) => {
-                self.preview = None;
-                self.mode = Mode::List;
+                self.overlay = Overlay::None;
             }
             (KeyCode::Char('e'), _) => {
                 if let PreviewState::Loaded { bytes, .. } = &preview.state {
-                    return vec![Effect::Pager {
-                        name: preview.name.clone(),
-                        bytes: Arc::clone(bytes),
-                    }];
+                    return vec![
+                        TerminalEffect::Pager {
+                            name: preview.name.clone(),
+                            bytes: Arc::clone(bytes),
+                        }
+                        .into(),
+                    ];
                 }
             }
             (_, Some(Action::Down)) => preview.scroll = (preview.scroll + 1).min(max),
@@ -1008,19 +1061,19 @@ impl App {
         now: Instant,
     ) -> Vec<Effect> {
         self.dirty = true;
-        self.deleting.remove(&id);
+        self.files.deleting.remove(&id);
         match result {
             Ok(()) => {
-                self.marks.forget(&id);
-                self.deleted.insert(id);
+                self.files.marks.forget(&id);
+                self.files.deleted.insert(id);
             }
-            Err(e) => self.delete_errors.push(e),
+            Err(e) => self.files.delete_errors.push(e),
         }
-        if !self.deleting.is_empty() {
+        if !self.files.deleting.is_empty() {
             return Vec::new();
         }
-        let gone = self.deleted.len();
-        let errors = std::mem::take(&mut self.delete_errors);
+        let gone = self.files.deleted.len();
+        let errors = std::mem::take(&mut self.files.delete_errors);
         self.status = Some(match errors.first() {
             Some(first) => {
                 Status::Error(format!("deleted {gone}, {} refused: {first}", errors.len()))
@@ -1031,11 +1084,8 @@ impl App {
             return Vec::new();
         }
         // The listing is read again so the rows the server removed disappear.
-        self.deleted.clear();
-        let status = self.status.clone();
-        let effects = self.reload(now);
-        self.status = status;
-        effects
+        self.files.deleted.clear();
+        self.reload(now)
     }
 }
 

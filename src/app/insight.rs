@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use super::msg::ScanId;
 use crate::api::Plan;
 use crate::api::scan::Progress;
 use crate::insight::{Notable, Stats};
@@ -37,7 +38,7 @@ pub struct Insight {
     pub pane: Pane,
     pub selected: usize,
     pub error: Option<String>,
-    pub(super) scan: Option<(u64, Arc<AtomicBool>)>,
+    pub(super) scan: Option<(ScanId, Arc<AtomicBool>)>,
 }
 
 impl Insight {
@@ -60,6 +61,34 @@ impl Insight {
         }
     }
 
+    /// A scan moved on (or ended); false when it is not this view's scan.
+    pub(super) fn on_scan(
+        &mut self,
+        id: ScanId,
+        stats: Stats,
+        progress: Progress,
+        done: bool,
+        error: Option<String>,
+    ) -> bool {
+        if self.scan.as_ref().is_none_or(|(scan, _)| *scan != id) {
+            return false;
+        }
+        if let Some(error) = error {
+            self.scan = None;
+            self.error = Some(error);
+            return true;
+        }
+        self.stats = stats;
+        self.selected = self.selected.min(self.notable().len().saturating_sub(1));
+        if done {
+            self.scan = None;
+            self.source = Source::Scanned;
+        } else if let Source::Scanning { started, .. } = self.source {
+            self.source = Source::Scanning { progress, started };
+        }
+        true
+    }
+
     /// Stops a scan under way; its later answers are dropped.
     pub(super) fn stop_scan(&mut self) {
         if let Some((_, cancel)) = self.scan.take() {
@@ -71,7 +100,7 @@ impl Insight {
 /// A scan of the whole listing, to run in the background.
 #[derive(Clone)]
 pub struct ScanJob {
-    pub id: u64,
+    pub id: ScanId,
     pub plan: Plan,
     pub jobs: usize,
     pub cancel: Arc<AtomicBool>,
@@ -87,6 +116,6 @@ impl Eq for ScanJob {}
 
 impl std::fmt::Debug for ScanJob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ScanJob {{ id: {} }}", self.id)
+        write!(f, "ScanJob {{ id: {} }}", self.id.0)
     }
 }

@@ -2,12 +2,16 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use serde_json::value::RawValue;
 
 use super::*;
-use crate::api::dialect::by_id;
+use crate::api::ListQuery;
+use crate::api::dialect::{Page, PageRequest};
 use crate::api::{Order, SortField};
+use crate::app::detail::DETAIL_DELAY;
+use crate::listing::Generation;
+use crate::test_support::{code, ctrl, key};
 
 const PAGE: usize = 100;
 
@@ -16,31 +20,14 @@ fn app() -> App {
 }
 
 fn app_for(id: &str) -> App {
-    let dialect = by_id(id).unwrap();
-    let info = ConnectionInfo {
-        label: "test".into(),
-        dialect: dialect.id(),
-    };
-    App::new(info, dialect, PAGE)
-}
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn code(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+    crate::test_support::app_for(id, PAGE)
 }
 
 fn fetched(effects: &[Effect]) -> Vec<usize> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Fetch { page, .. } => Some(page.number),
+            Effect::Listing(ListingEffect::Fetch { page, .. }) => Some(page.number),
             _ => None,
         })
         .collect()
@@ -75,9 +62,9 @@ fn page_of(number: usize, total: usize) -> Page {
 fn answer_all(app: &mut App, mut effects: Vec<Effect>, total: usize, now: Instant) -> Vec<usize> {
     let mut pages = Vec::new();
     while let Some(effect) = effects.pop() {
-        if let Effect::Fetch {
+        if let Effect::Listing(ListingEffect::Fetch {
             generation, page, ..
-        } = effect
+        }) = effect
         {
             pages.push(page.number);
             let msg = Msg::Page {
@@ -99,7 +86,12 @@ fn started(total: usize) -> (App, Instant) {
 
 /// Like [`started`], for any dialect.
 fn started_on(dialect: &str, total: usize) -> (App, Instant) {
-    let mut app = app_for(dialect);
+    started_with(dialect, total, crate::config::Settings::default())
+}
+
+/// Like [`started_on`], with settings of its own.
+fn started_with(dialect: &str, total: usize, settings: crate::config::Settings) -> (App, Instant) {
+    let mut app = crate::test_support::app_with(dialect, PAGE, settings);
     let now = Instant::now();
     let effects = app.start(120, 40, now);
     assert_eq!(
@@ -114,7 +106,7 @@ fn started_on(dialect: &str, total: usize) -> (App, Instant) {
 #[test]
 fn start_fetches_only_the_first_page() {
     let (app, _) = started(100_000);
-    assert_eq!(app.list.row_count(), 100_000);
+    assert_eq!(app.listing().pages().row_count(), 100_000);
     assert_eq!(app.selected().unwrap().name, "file-0");
     assert!(!app.is_loading());
 }
@@ -122,7 +114,7 @@ fn start_fetches_only_the_first_page() {
 #[test]
 fn scrolling_prefetches_the_next_page_before_it_is_reached() {
     let (mut app, now) = started(100_000);
-    let height = app.cursor.height;
+    let height = app.cursor().height;
     let mut requested_at = None;
     for step in 1..PAGE {
         let effects = app.update(key('j'), now);
@@ -145,8 +137,11 @@ fn jump_to_end_fetches_only_the_last_page() {
     let (mut app, now) = started(100_000);
     let effects = app.update(key('G'), now);
     assert_eq!(fetched(&effects), [1000]);
-    assert_eq!(app.cursor.selected, 99_999);
-    assert!(matches!(app.list.row(99_999), crate::listing::Row::Pending));
+    assert_eq!(app.cursor().selected, 99_999);
+    assert!(matches!(
+        app.listing().pages().row(99_999),
+        crate::listing::Row::Pending
+    ));
     answer_all(&mut app, effects, 100_000, now);
     assert_eq!(app.selected().unwrap().name, "file-99999");
     // Back to the top: page 1 is loaded already, nothing is fetched again.
@@ -161,7 +156,7 @@ fn jump_to_end_before_the_count_is_known_lands_when_it_is() {
     assert!(fetched(&app.update(key('G'), now)).is_empty());
     let pages = answer_all(&mut app, first, 5_000, now);
     assert_eq!(pages, [1, 50]);
-    assert_eq!(app.cursor.selected, 4_999);
+    assert_eq!(app.cursor().selected, 4_999);
     assert_eq!(app.selected().unwrap().name, "file-4999");
 }
 
@@ -169,13 +164,13 @@ fn jump_to_end_before_the_count_is_known_lands_when_it_is() {
 fn jump_prompt_by_row_and_percentage() {
     let (mut app, now) = started(100_000);
     app.update(key(':'), now);
-    assert_eq!(app.mode, Mode::Jump);
+    assert_eq!(app.mode(), Mode::Jump);
     for c in "50%".chars() {
         app.update(key(c), now);
     }
     let effects = app.update(code(KeyCode::Enter), now);
-    assert_eq!(app.mode, Mode::List);
-    assert_eq!(app.cursor.selected, 50_000);
+    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.cursor().selected, 50_000);
     assert_eq!(fetched(&effects), [501]);
 
     app.update(key(':'), now);
@@ -183,13 +178,13 @@ fn jump_prompt_by_row_and_percentage() {
         app.update(key(c), now);
     }
     app.update(code(KeyCode::Enter), now);
-    assert_eq!(app.cursor.selected, 1_233);
+    assert_eq!(app.cursor().selected, 1_233);
 
     app.update(key(':'), now);
     app.update(key('x'), now);
     app.update(code(KeyCode::Enter), now);
-    assert!(matches!(app.status, Some(Status::Error(_))));
-    assert_eq!(app.cursor.selected, 1_233);
+    assert!(matches!(app.status(), Some(Status::Error(_))));
+    assert_eq!(app.cursor().selected, 1_233);
 }
 
 #[test]
@@ -208,14 +203,21 @@ fn parse_jump_forms() {
 fn sort_change_restarts_and_drops_answers_for_the_old_order() {
     let (mut app, now) = started(100_000);
     app.update(key('G'), now);
-    let old_generation = app.list.generation();
+    let old_generation = app.listing().pages().generation();
     let effects = app.update(key('s'), now);
-    let new_generation = app.list.generation();
+    let new_generation = app.listing().pages().generation();
     assert_ne!(old_generation, new_generation);
-    assert_eq!(effects[0], Effect::CancelBefore(new_generation));
+    assert_eq!(
+        effects[0],
+        Effect::Listing(ListingEffect::CancelBefore(new_generation))
+    );
     assert_eq!(fetched(&effects), [1]);
-    assert_eq!(app.cursor.selected, 0, "the listing restarts from the top");
-    let Effect::Fetch { query, .. } = &effects[1] else {
+    assert_eq!(
+        app.cursor().selected,
+        0,
+        "the listing restarts from the top"
+    );
+    let Effect::Listing(ListingEffect::Fetch { query, .. }) = &effects[1] else {
         panic!("expected a fetch")
     };
     // FileJar's default is created ↓; the next field in the cycle is updated, newest first.
@@ -228,13 +230,16 @@ fn sort_change_restarts_and_drops_answers_for_the_old_order() {
         page: 1000,
         result: Ok(page_of(1000, 100_000)),
     };
-    app.dirty = false;
+    app.take_dirty();
     assert!(app.update(stale, now).is_empty());
-    assert!(!app.dirty, "a stale answer does not even cause a redraw");
-    assert_eq!(app.list.loaded_rows(), 0);
+    assert!(
+        !app.take_dirty(),
+        "a stale answer does not even cause a redraw"
+    );
+    assert_eq!(app.listing().pages().loaded_rows(), 0);
 
     let effects = app.update(key('S'), now);
-    assert_eq!(app.query.sort.order, Order::Asc);
+    assert_eq!(app.listing().query().sort.order, Order::Asc);
     assert_eq!(fetched(&effects), [1]);
 }
 
@@ -242,29 +247,29 @@ fn sort_change_restarts_and_drops_answers_for_the_old_order() {
 fn sort_menu_picks_fields_and_flips_the_current_one() {
     let (mut app, now) = started(1_000);
     app.update(key('o'), now);
-    assert!(matches!(app.mode, Mode::SortMenu { .. }));
+    assert_eq!(app.mode(), Mode::SortMenu);
     let effects = app.update(key('n'), now);
-    assert_eq!(app.mode, Mode::List);
-    assert_eq!(app.query.sort.field, SortField::Name);
-    assert_eq!(app.query.sort.order, Order::Asc);
+    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.listing().query().sort.field, SortField::Name);
+    assert_eq!(app.listing().query().sort.order, Order::Asc);
     assert_eq!(fetched(&effects), [1]);
     app.update(key('o'), now);
     app.update(code(KeyCode::Enter), now);
     assert_eq!(
-        app.query.sort.order,
+        app.listing().query().sort.order,
         Order::Desc,
         "choosing the current field flips it"
     );
     app.update(key('o'), now);
     assert!(app.update(code(KeyCode::Esc), now).is_empty());
-    assert_eq!(app.mode, Mode::List);
+    assert_eq!(app.mode(), Mode::List);
 }
 
 #[test]
 fn filter_typing_is_debounced_then_sent() {
     let (mut app, now) = started(1_000);
     app.update(key('/'), now);
-    assert_eq!(app.mode, Mode::Filter);
+    assert_eq!(app.mode(), Mode::Filter);
     for (i, c) in "rep".chars().enumerate() {
         let effects = app.update(key(c), now + Duration::from_millis(i as u64 * 50));
         assert!(effects.is_empty(), "no request while typing");
@@ -277,18 +282,18 @@ fn filter_typing_is_debounced_then_sent() {
     );
     let effects = app.update(Msg::Tick, typed_at + FILTER_DEBOUNCE);
     assert_eq!(fetched(&effects), [1]);
-    assert_eq!(app.query.search, "rep");
-    assert_eq!(app.mode, Mode::Filter, "still typing");
+    assert_eq!(app.listing().query().search, "rep");
+    assert_eq!(app.mode(), Mode::Filter, "still typing");
 
     // Enter keeps the filter and sends nothing new when nothing changed.
     assert!(fetched(&app.update(code(KeyCode::Enter), typed_at)).is_empty());
-    assert_eq!(app.mode, Mode::List);
-    assert_eq!(app.query.search, "rep");
+    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.listing().query().search, "rep");
 
     // Esc in the list clears it and lists everything again.
     let effects = app.update(code(KeyCode::Esc), typed_at);
     assert_eq!(fetched(&effects), [1]);
-    assert_eq!(app.query.search, "");
+    assert_eq!(app.listing().query().search, "");
 }
 
 #[test]
@@ -298,15 +303,15 @@ fn filter_enter_applies_at_once_and_esc_cancels() {
     app.update(key('x'), now);
     let effects = app.update(code(KeyCode::Enter), now);
     assert_eq!(fetched(&effects), [1]);
-    assert_eq!(app.query.search, "x");
+    assert_eq!(app.listing().query().search, "x");
     assert_eq!(app.next_deadline().filter(|_| !app.is_loading()), None);
 
     app.update(key('/'), now);
     app.update(key('y'), now);
     let effects = app.update(code(KeyCode::Esc), now);
-    assert_eq!(app.mode, Mode::List);
-    assert_eq!(app.query.search, "");
-    assert_eq!(app.filter.value(), "");
+    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.listing().query().search, "");
+    assert_eq!(app.filter_input().value(), "");
     assert_eq!(fetched(&effects), [1]);
 }
 
@@ -320,14 +325,17 @@ fn reload_keeps_the_position_and_fetches_only_what_is_on_screen() {
     let effects = app.update(code(KeyCode::Enter), now);
     answer_all(&mut app, effects, 100_000, now);
     let effects = app.update(key('R'), now);
-    assert!(matches!(effects[0], Effect::CancelBefore(_)));
+    assert!(matches!(
+        effects[0],
+        Effect::Listing(ListingEffect::CancelBefore(_))
+    ));
     let pages = answer_all(&mut app, effects, 100_000, now);
     assert_eq!(
         pages,
         [251],
         "row 25,001 opens page 251 and the screen stays on it"
     );
-    assert_eq!(app.cursor.selected, 25_000);
+    assert_eq!(app.cursor().selected, 25_000);
     assert_eq!(app.selected().unwrap().name, "file-25000");
 }
 
@@ -336,7 +344,8 @@ fn page_errors_show_in_the_status_line() {
     let mut app = app();
     let now = Instant::now();
     let effects = app.start(80, 24, now);
-    let Some(Effect::Fetch { generation, .. }) = effects.last().cloned() else {
+    let Some(Effect::Listing(ListingEffect::Fetch { generation, .. })) = effects.last().cloned()
+    else {
         panic!("expected a fetch")
     };
     let err = crate::api::ApiError::Http {
@@ -354,55 +363,65 @@ fn page_errors_show_in_the_status_line() {
         },
         now,
     );
-    let Some(Status::Error(text)) = &app.status else {
+    let Some(Status::Error(text)) = app.status() else {
         panic!("no error shown")
     };
     assert!(
         text.contains("HTTP 401") && text.contains("x-api-key"),
         "{text}"
     );
-    assert!(matches!(app.list.row(0), crate::listing::Row::Failed(_)));
+    assert!(matches!(
+        app.listing().pages().row(0),
+        crate::listing::Row::Failed(_)
+    ));
 }
 
 #[test]
 fn views_and_focus() {
     let (mut app, now) = started(1_000);
     app.update(code(KeyCode::Tab), now);
-    assert_eq!(app.focus, Focus::Detail);
+    assert_eq!(app.focus(), Focus::Detail);
     app.update(key('j'), now);
-    assert_eq!(app.detail_scroll, 1, "j scrolls the focused detail pane");
-    assert_eq!(app.cursor.selected, 0);
+    assert_eq!(
+        app.detail().scroll(),
+        1,
+        "j scrolls the focused detail pane"
+    );
+    assert_eq!(app.cursor().selected, 0);
     app.update(code(KeyCode::Tab), now);
-    assert_eq!(app.focus, Focus::List);
+    assert_eq!(app.focus(), Focus::List);
 
     app.update(code(KeyCode::Enter), now);
-    assert_eq!(app.mode, Mode::DetailFull);
+    assert_eq!(app.mode(), Mode::DetailFull);
     app.update(key('j'), now);
     app.update(code(KeyCode::Esc), now);
-    assert_eq!(app.mode, Mode::List);
+    assert_eq!(app.mode(), Mode::List);
 
     app.update(key('?'), now);
-    assert_eq!(app.mode, Mode::Help);
+    assert_eq!(app.mode(), Mode::Help);
     app.update(key('x'), now);
-    assert_eq!(app.mode, Mode::List);
+    assert_eq!(app.mode(), Mode::List);
 }
 
 #[test]
 fn quitting_and_suspending() {
     let (mut app, now) = started(10);
-    assert_eq!(app.update(ctrl('z'), now), [Effect::Suspend]);
-    assert!(!app.should_quit);
+    assert_eq!(
+        app.update(ctrl('z'), now),
+        [Effect::Terminal(TerminalEffect::Suspend)]
+    );
+    assert!(!app.should_quit());
     app.update(key('q'), now);
-    assert!(app.should_quit);
+    assert!(app.should_quit());
 
     let (mut app, now) = started(10);
     app.update(key('/'), now);
     app.update(ctrl('c'), now);
-    assert!(app.should_quit, "Ctrl-c quits from any mode");
+    assert!(app.should_quit(), "Ctrl-c quits from any mode");
 
     let (mut app, now) = started(10);
     app.update(Msg::Terminate, now);
-    assert!(app.should_quit);
+    assert!(app.should_quit());
 }
 
 #[test]
@@ -414,7 +433,7 @@ fn spinner_ticks_only_while_loading() {
         .next_deadline()
         .expect("spinner while the first page loads");
     app.update(Msg::Tick, deadline);
-    assert_eq!(app.spinner, 1);
+    assert_eq!(app.spinner(), 1);
     answer_all(&mut app, effects, 10, now);
     assert_eq!(app.next_deadline(), None, "nothing ticks while idle");
 }
@@ -433,16 +452,17 @@ fn shown_sizes(app: &App, n: usize) -> Vec<u64> {
 fn a_sort_the_api_cannot_do_is_local_over_what_is_loaded() {
     let (mut app, now) = started_on("fileguard", 350);
     assert!(
-        app.view.is_none(),
+        app.listing().local().is_none(),
         "the server's own order needs no local work"
     );
 
     // `s` from created goes to updated, then name, size…; pick size from the menu instead.
     app.update(key('o'), now);
     let effects = app.update(key('s'), now);
-    assert_eq!(app.sort.map(|s| s.field), Some(SortField::Size));
+    assert_eq!(app.listing().sort().map(|s| s.field), Some(SortField::Size));
     assert_eq!(
-        app.query.sort, app.caps.default_sort,
+        app.listing().query().sort,
+        app.caps().default_sort,
         "the server is asked for its own order"
     );
     assert!(
@@ -471,7 +491,7 @@ fn a_sort_the_api_cannot_do_is_local_over_what_is_loaded() {
     assert_eq!(fetched(&effects), [2, 3, 4]);
     let pages = answer_all(&mut app, effects, 350, now);
     assert_eq!(pages, [2, 3, 4]);
-    assert!(app.list.is_complete());
+    assert!(app.listing().pages().is_complete());
     assert_eq!(app.row_count(), 350);
     assert_eq!(shown_sizes(&app, 2), [349, 348]);
     assert_eq!(
@@ -497,7 +517,7 @@ fn the_selection_stays_on_its_file_while_pages_merge_in() {
         Some(97),
         "still the same file"
     );
-    assert_eq!(app.cursor.selected, 252);
+    assert_eq!(app.cursor().selected, 252);
 }
 
 #[test]
@@ -524,15 +544,15 @@ fn a_local_filter_scrolls_on_by_fetching_the_next_pages() {
 #[test]
 fn a_filter_the_api_cannot_take_is_an_error_and_changes_nothing() {
     let (mut app, now) = started(1_000);
-    let generation = app.list.generation();
+    let generation = app.listing().pages().generation();
     app.update(key('/'), now);
     for c in "context:x".chars() {
         app.update(key(c), now);
     }
     let effects = app.update(code(KeyCode::Enter), now);
     assert!(effects.is_empty());
-    assert_eq!(app.list.generation(), generation);
-    match &app.status {
+    assert_eq!(app.listing().pages().generation(), generation);
+    match app.status() {
         Some(Status::Error(text)) => {
             assert!(
                 text.starts_with("filter: this API has no context filter"),
@@ -550,7 +570,7 @@ fn the_full_record_is_fetched_once_the_selection_rests() {
         effects
             .iter()
             .filter_map(|e| match e {
-                Effect::FetchDetail { id, .. } => Some(id.clone()),
+                Effect::Listing(ListingEffect::FetchDetail { id, .. }) => Some(id.clone()),
                 _ => None,
             })
             .collect()
@@ -564,7 +584,7 @@ fn the_full_record_is_fetched_once_the_selection_rests() {
     assert_eq!(app.next_deadline(), Some(t + DETAIL_DELAY));
     let effects = app.update(Msg::Tick, t + DETAIL_DELAY);
     assert_eq!(details(&effects), ["id-5"]);
-    let Effect::FetchDetail { generation, .. } = effects[0] else {
+    let Effect::Listing(ListingEffect::FetchDetail { generation, .. }) = effects[0] else {
         unreachable!()
     };
     assert!(
@@ -582,7 +602,7 @@ fn the_full_record_is_fetched_once_the_selection_rests() {
         },
         t,
     );
-    assert!(matches!(app.details.get("id-5"), Some(Detail::Loaded(r)) if r.updated_at.is_some()));
+    assert!(matches!(app.detail().get("id-5"), Some(Detail::Loaded(r)) if r.updated_at.is_some()));
 
     // An API without a single-file endpoint is never asked.
     let (mut plain, now) = started(350);
@@ -599,11 +619,11 @@ fn folders_are_entered_and_left_and_narrow_the_listing() {
     let scope_fetch = effects
         .iter()
         .find_map(|e| match e {
-            Effect::FetchScopes {
+            Effect::Listing(ListingEffect::FetchScopes {
                 generation,
                 parent,
                 page,
-            } => Some((*generation, parent.clone(), *page)),
+            }) => Some((*generation, parent.clone(), *page)),
             _ => None,
         })
         .expect("the root folders are asked for at start");
@@ -628,26 +648,31 @@ fn folders_are_entered_and_left_and_narrow_the_listing() {
     );
     app.update(code(KeyCode::Tab), now);
     app.update(code(KeyCode::Tab), now);
-    assert_eq!(app.focus, Focus::Scopes);
+    assert_eq!(app.focus(), Focus::Scopes);
     app.update(key('j'), now);
     let effects = app.update(code(KeyCode::Enter), now);
     assert_eq!(
-        app.scopes.as_ref().unwrap().path,
+        app.scopes().unwrap().path(),
         [("f2".to_string(), "name-f2".to_string())]
     );
-    assert_eq!(app.query.terms, [crate::api::Term::Folder("f2".into())]);
-    assert!(effects.iter().any(|e| matches!(e,
-        Effect::FetchScopes { parent: Some(p), page: 1, .. } if p == "f2")));
+    assert_eq!(
+        app.listing().query().terms,
+        [crate::api::Term::Folder("f2".into())]
+    );
+    assert!(
+        effects.iter().any(|e| matches!(e,
+        Effect::Listing(ListingEffect::FetchScopes { parent: Some(p), page: 1, .. }) if p == "f2"))
+    );
     assert_eq!(fetched(&effects), [1], "the folder's files from the top");
     assert_eq!(
-        app.mode,
+        app.mode(),
         Mode::List,
         "Enter in the pane does not open the detail"
     );
 
     let effects = app.update(code(KeyCode::Backspace), now);
-    assert!(app.scopes.as_ref().unwrap().path.is_empty());
-    assert!(app.query.terms.is_empty());
+    assert!(app.scopes().unwrap().path().is_empty());
+    assert!(app.listing().query().terms.is_empty());
     assert_eq!(fetched(&effects), [1]);
     assert!(app.update(key('h'), now).is_empty(), "already at the root");
 }
@@ -661,7 +686,7 @@ fn a_context_is_chosen_and_cleared_like_a_filter() {
     let generation = effects
         .iter()
         .find_map(|e| match e {
-            Effect::FetchScopes { generation, .. } => Some(*generation),
+            Effect::Listing(ListingEffect::FetchScopes { generation, .. }) => Some(*generation),
             _ => None,
         })
         .unwrap();
@@ -681,30 +706,48 @@ fn a_context_is_chosen_and_cleared_like_a_filter() {
         },
         now,
     );
-    app.focus = Focus::Scopes;
+    app.update(code(KeyCode::Tab), now);
+    app.update(code(KeyCode::Tab), now);
+    assert_eq!(app.focus(), Focus::Scopes);
     app.update(code(KeyCode::Enter), now);
     assert_eq!(
-        app.query.terms,
+        app.listing().query().terms,
         [crate::api::Term::Context("patient_reports".into())]
     );
     app.update(code(KeyCode::Enter), now);
-    assert!(app.query.terms.is_empty(), "Enter again clears it");
+    assert!(
+        app.listing().query().terms.is_empty(),
+        "Enter again clears it"
+    );
     app.update(code(KeyCode::Enter), now);
     app.update(code(KeyCode::Backspace), now);
-    assert!(app.query.terms.is_empty(), "Backspace clears it");
+    assert!(
+        app.listing().query().terms.is_empty(),
+        "Backspace clears it"
+    );
 }
 
 #[test]
 fn scrolling_far_keeps_memory_bounded_and_refetches_what_was_forgotten() {
-    let (mut app, now) = started(100_000);
-    app.max_loaded_rows = 1_000;
+    let settings = crate::config::Settings {
+        max_loaded_rows: 1_000,
+        ..crate::config::Settings::default()
+    };
+    let (mut app, now) = started_with("filejar", 100_000, settings);
     for _ in 0..50 {
         let effects = app.update(code(KeyCode::PageDown), now);
         answer_all(&mut app, effects, 100_000, now);
-        assert!(app.list.loaded_pages() <= 10, "{}", app.list.loaded_pages());
+        assert!(
+            app.listing().pages().loaded_pages() <= 10,
+            "{}",
+            app.listing().pages().loaded_pages()
+        );
     }
-    assert!(app.cursor.selected > 1_500);
-    assert!(app.list.slot(1).is_none(), "the first page was forgotten");
+    assert!(app.cursor().selected > 1_500);
+    assert!(
+        app.listing().pages().slot(1).is_none(),
+        "the first page was forgotten"
+    );
     let effects = app.update(key('g'), now);
     assert_eq!(fetched(&effects), [1], "and is fetched again when wanted");
 }
@@ -717,12 +760,12 @@ fn a_change_only_the_client_makes_reorders_what_is_loaded_without_fetching() {
     answer_all(&mut app, effects, 350, now);
     let effects = app.update(key('L'), now);
     answer_all(&mut app, effects, 350, now);
-    let generation = app.list.generation();
+    let generation = app.listing().pages().generation();
     assert_eq!(shown_sizes(&app, 1), [349]);
     // Flip to ascending: nothing to ask the server, the 350 loaded rows are reordered.
     let effects = app.update(key('S'), now);
     assert!(fetched(&effects).is_empty(), "{effects:?}");
-    assert_eq!(app.list.generation(), generation);
+    assert_eq!(app.listing().pages().generation(), generation);
     assert_eq!(shown_sizes(&app, 3), [0, 1, 2]);
     assert_eq!(app.row_count(), 350);
 }
@@ -730,20 +773,20 @@ fn a_change_only_the_client_makes_reorders_what_is_loaded_without_fetching() {
 #[test]
 fn many_rows_are_sorted_away_from_the_ui_and_a_newer_sort_wins() {
     let mut app = app_for("fileguard");
-    app.local_async_rows = 100;
+    app.set_local_async_rows(100);
     let now = Instant::now();
     let effects = app.start(120, 40, now);
     answer_all(&mut app, effects, 350, now);
     app.update(key('o'), now);
     let effects = app.update(key('s'), now);
-    let Some(Effect::BuildView(first)) = effects.into_iter().next() else {
+    let Some(Effect::Listing(ListingEffect::BuildView(first))) = effects.into_iter().next() else {
         panic!("350 loaded rows are sorted elsewhere");
     };
     assert!(app.is_loading(), "the spinner turns meanwhile");
     // Keys keep working while it runs, and a newer sort supersedes it.
     app.update(key('j'), now);
     let effects = app.update(key('S'), now);
-    let Some(Effect::BuildView(second)) = effects.into_iter().next() else {
+    let Some(Effect::Listing(ListingEffect::BuildView(second))) = effects.into_iter().next() else {
         panic!("the flip is sorted elsewhere too");
     };
     assert!(
@@ -755,7 +798,10 @@ fn many_rows_are_sorted_away_from_the_ui_and_a_newer_sort_wins() {
         .cancel
         .store(false, std::sync::atomic::Ordering::Relaxed);
     app.update(stale.run(), now);
-    assert!(app.view.is_none(), "a superseded result is dropped");
+    assert!(
+        app.listing().local().is_none(),
+        "a superseded result is dropped"
+    );
     app.update(second.run(), now);
     assert!(!app.is_loading());
     assert_eq!(shown_sizes(&app, 3), [0, 1, 2], "size, ascending after S");
@@ -766,8 +812,10 @@ fn many_rows_are_sorted_away_from_the_ui_and_a_newer_sort_wins() {
 fn the_insight_view_sums_what_is_loaded_scans_the_rest_and_jumps_to_a_file() {
     let (mut app, now) = started(1_000);
     app.update(key('i'), now);
-    assert_eq!(app.mode, Mode::Insight);
-    let view = app.insight.as_ref().unwrap();
+    assert_eq!(app.mode(), Mode::Insight);
+    let Overlay::Insight(view) = app.overlay() else {
+        panic!("the insight view is open")
+    };
     assert_eq!(
         view.stats.total.files, 100,
         "the first page is what is loaded"
@@ -781,10 +829,10 @@ fn the_insight_view_sums_what_is_loaded_scans_the_rest_and_jumps_to_a_file() {
     );
     // `a` scans the whole listing in the background.
     let effects = app.update(key('a'), now);
-    let Some(Effect::Scan(job)) = effects.into_iter().next() else {
+    let Some(Effect::Listing(ListingEffect::Scan(job))) = effects.into_iter().next() else {
         panic!("a starts a scan");
     };
-    assert_eq!(job.plan.server, app.query);
+    assert_eq!(&job.plan.server, app.listing().query());
     let mut all = crate::insight::Stats::default();
     for page in 1..=10 {
         all.add_page((page - 1) * PAGE, &page_of(page, 1_000).records);
@@ -804,14 +852,16 @@ fn the_insight_view_sums_what_is_loaded_scans_the_rest_and_jumps_to_a_file() {
         },
         now,
     );
-    let view = app.insight.as_ref().unwrap();
+    let Overlay::Insight(view) = app.overlay() else {
+        panic!("the insight view is open")
+    };
     assert_eq!(view.source, insight::Source::Scanned);
     assert_eq!(view.stats.total.files, 1_000);
     // The largest file of the synthetic listing is its last row; Enter goes there.
     assert_eq!(view.stats.largest[0].row, 999);
     let effects = app.update(code(KeyCode::Enter), now);
-    assert_eq!(app.mode, Mode::List);
-    assert_eq!(app.cursor.selected, 999);
+    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.cursor().selected, 999);
     assert_eq!(fetched(&effects), [10], "only the page it lands on");
 }
 
@@ -819,13 +869,15 @@ fn the_insight_view_sums_what_is_loaded_scans_the_rest_and_jumps_to_a_file() {
 fn leaving_the_insight_view_stops_its_scan() {
     let (mut app, now) = started(1_000);
     app.update(key('i'), now);
-    let Some(Effect::Scan(job)) = app.update(key('a'), now).into_iter().next() else {
+    let Some(Effect::Listing(ListingEffect::Scan(job))) =
+        app.update(key('a'), now).into_iter().next()
+    else {
         panic!("a starts a scan");
     };
     app.update(code(KeyCode::Esc), now);
     assert!(job.cancel.load(std::sync::atomic::Ordering::Relaxed));
-    assert!(app.insight.is_none());
-    assert_eq!(app.mode, Mode::List);
+    assert!(!matches!(app.overlay(), Overlay::Insight(_)));
+    assert_eq!(app.mode(), Mode::List);
 }
 
 /// Random sort and filter changes, scrolling and jumps, with answers arriving late, out of
@@ -847,8 +899,8 @@ fn no_stale_row_is_ever_shown_under_random_latency() {
     for _seed in 0..200 {
         let (mut app, now) = started(total);
         // `started` answered the first page itself, naming rows `file-N`.
-        let initial = tag(&app.query);
-        let mut in_flight: Vec<(u64, ListQuery, PageRequest)> = Vec::new();
+        let initial = tag(app.listing().query());
+        let mut in_flight: Vec<(Generation, ListQuery, PageRequest)> = Vec::new();
         for _step in 0..150 {
             let effects = match next(10) {
                 0 => app.update(key('s'), now),
@@ -897,20 +949,20 @@ fn no_stale_row_is_ever_shown_under_random_latency() {
                 }
             };
             for effect in effects {
-                if let Effect::Fetch {
+                if let Effect::Listing(ListingEffect::Fetch {
                     generation,
                     query,
                     page,
-                } = effect
+                }) = effect
                 {
                     in_flight.push((generation, query, page));
                 }
             }
             // The invariant: every loaded row on screen was asked for by the current query,
             // and sits at its own place.
-            let want = tag(&app.query);
+            let want = tag(app.listing().query());
             let len = app.row_count();
-            for i in app.cursor.visible(len) {
+            for i in app.cursor().visible(len) {
                 if let Row::Loaded(r) = app.row(i) {
                     let (t, at) = match r.name.strip_prefix("file-") {
                         Some(at) => (initial.as_str(), at),
@@ -946,7 +998,7 @@ fn rapid_resizes_down_to_one_cell_never_panic_and_keep_the_selection_valid() {
         let mut terminal =
             ratatui::Terminal::new(ratatui::backend::TestBackend::new(w.max(1), h.max(1))).unwrap();
         terminal.draw(|f| crate::ui::draw(f, &app)).unwrap();
-        assert!(app.cursor.selected < app.row_count().max(1));
+        assert!(app.cursor().selected < app.row_count().max(1));
     }
 }
 
@@ -957,37 +1009,40 @@ fn marks_by_space_range_and_inversion() {
     let (mut app, now) = started(250);
     app.update(key(' '), now);
     app.update(key(' '), now);
-    assert_eq!(app.marks.len(), 2);
-    assert!(app.marks.contains("id-0") && app.marks.contains("id-1"));
-    assert_eq!(app.cursor.selected, 2);
+    assert_eq!(app.marks().len(), 2);
+    assert!(app.marks().contains("id-0") && app.marks().contains("id-1"));
+    assert_eq!(app.cursor().selected, 2);
     for _ in 0..5 {
         app.update(key('j'), now);
     }
     app.update(key('V'), now);
     // Rows 1..=7 joined the marks (1 was already marked).
-    assert_eq!(app.marks.len(), 8);
+    assert_eq!(app.marks().len(), 8);
     app.update(key('*'), now);
     // 100 rows are loaded: the other 92 are marked now.
-    assert_eq!(app.marks.len(), 92);
-    assert!(!app.marks.contains("id-0") && app.marks.contains("id-99"));
-    assert!(matches!(&app.status, Some(Status::Info(s)) if s.contains("100 loaded rows")));
+    assert_eq!(app.marks().len(), 92);
+    assert!(!app.marks().contains("id-0") && app.marks().contains("id-99"));
+    assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("100 loaded rows")));
     // Space again unmarks.
     app.update(key('g'), now);
     app.update(key(' '), now);
-    assert!(app.marks.contains("id-0"));
+    assert!(app.marks().contains("id-0"));
 }
 
 #[test]
 fn download_asks_for_the_directory_then_about_existing_files() {
     let (mut app, now) = started(250);
-    app.download_dir = "/tmp/x".into();
+    app.set_download_dir("/tmp/x".into());
     app.update(key(' '), now);
     app.update(key(' '), now);
     app.update(key('d'), now);
-    assert_eq!(app.mode, Mode::Prompt);
-    assert_eq!(app.prompt_input.value(), "/tmp/x");
+    assert_eq!(app.mode(), Mode::Prompt);
+    let Overlay::Prompt { input, .. } = app.overlay() else {
+        panic!("a prompt is open")
+    };
+    assert_eq!(input.value(), "/tmp/x");
     let effects = app.update(code(KeyCode::Enter), now);
-    let Some(Effect::PrepareDownload { dir, records }) = effects.first() else {
+    let Some(Effect::Files(FileEffect::PrepareDownload { dir, records })) = effects.first() else {
         panic!("{effects:?}");
     };
     assert_eq!(dir, std::path::Path::new("/tmp/x"));
@@ -1003,16 +1058,16 @@ fn download_asks_for_the_directory_then_about_existing_files() {
         now,
     );
     assert!(effects.is_empty());
-    assert_eq!(app.mode, Mode::Exists);
+    assert_eq!(app.mode(), Mode::Exists);
     let effects = app.update(key('s'), now);
-    let Some(Effect::Download(jobs)) = effects.first() else {
+    let Some(Effect::Files(FileEffect::Download(jobs))) = effects.first() else {
         panic!("{effects:?}");
     };
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].record.id, "id-1");
     assert_eq!(jobs[0].conflict, crate::api::content::Conflict::Fail);
-    assert_eq!(app.mode, Mode::Transfers);
-    assert!(app.marks.is_empty(), "marks are spent on the download");
+    assert_eq!(app.mode(), Mode::Transfers);
+    assert!(app.marks().is_empty(), "marks are spent on the download");
 
     // Progress, then done; Esc on a finished transfer only leaves the panel.
     let id = jobs[0].id;
@@ -1023,17 +1078,20 @@ fn download_asks_for_the_directory_then_about_existing_files() {
         },
         now,
     );
-    assert_eq!(app.transfers.active(), 1);
+    assert_eq!(app.transfers().active(), 1);
     assert_eq!(
-        app.mode,
+        app.mode(),
         Mode::Transfers,
         "the panel has the keys while it runs"
     );
     let effects = app.update(code(KeyCode::Esc), now);
-    assert_eq!(effects, vec![Effect::CancelTransfers(vec![id])]);
-    assert_eq!(app.transfers.active(), 0);
     assert_eq!(
-        app.transfers.items[0].state,
+        effects,
+        vec![Effect::Files(FileEffect::CancelTransfers(vec![id]))]
+    );
+    assert_eq!(app.transfers().active(), 0);
+    assert_eq!(
+        app.transfers().items[0].state,
         actions::TransferState::Cancelled
     );
     // q with a download running asks first.
@@ -1048,7 +1106,7 @@ fn download_asks_for_the_directory_then_about_existing_files() {
         },
         now,
     );
-    let running = app.transfers.items.last().unwrap().id;
+    let running = app.transfers().items.last().unwrap().id;
     app.update(
         Msg::Transfer {
             id: running,
@@ -1058,11 +1116,10 @@ fn download_asks_for_the_directory_then_about_existing_files() {
     );
     app.update(code(KeyCode::Tab), now);
     app.update(key('q'), now);
-    assert!(!app.should_quit);
-    assert!(matches!(&app.status, Some(Status::Info(s)) if s.contains("q again quits")));
+    assert!(!app.should_quit());
+    assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("q again quits")));
     app.update(key('q'), now);
-    assert!(app.should_quit);
-    app.should_quit = false;
+    assert!(app.should_quit());
     // The aborted task's last word changes nothing; nothing runs, so the list has the keys.
     app.update(
         Msg::Transfer {
@@ -1072,41 +1129,41 @@ fn download_asks_for_the_directory_then_about_existing_files() {
         now,
     );
     assert_eq!(
-        app.transfers.items[0].state,
+        app.transfers().items[0].state,
         actions::TransferState::Cancelled
     );
-    assert_eq!(app.mode, Mode::List);
-    assert!(app.transfers_shown);
+    assert_eq!(app.mode(), Mode::List);
+    assert!(app.transfers_shown());
     // From the list, t hides the panel, and again shows it with the keys.
     app.update(key('t'), now);
-    assert!(!app.transfers_shown);
-    assert_eq!(app.mode, Mode::List);
+    assert!(!app.transfers_shown());
+    assert_eq!(app.mode(), Mode::List);
     app.update(key('t'), now);
-    assert!(app.transfers_shown);
-    assert_eq!(app.mode, Mode::Transfers);
+    assert!(app.transfers_shown());
+    assert_eq!(app.mode(), Mode::Transfers);
 }
 
 #[test]
 fn delete_is_refused_read_only_and_needs_the_count_typed() {
     let (mut app, now) = started_on("openwebui", 120);
     app.update(key('D'), now);
-    assert_eq!(app.mode, Mode::List);
+    assert_eq!(app.mode(), Mode::List);
     assert!(
-        matches!(&app.status, Some(Status::Error(s)) if s.starts_with("read-only")),
+        matches!(app.status(), Some(Status::Error(s)) if s.starts_with("read-only")),
         "{:?}",
-        app.status
+        app.status()
     );
     // FileJar has no delete endpoint at all.
     let (mut jar, now) = started(10);
-    jar.allow_delete = true;
+    jar.set_allow_delete(true);
     jar.update(key('D'), now);
-    assert!(matches!(&jar.status, Some(Status::Error(s)) if s.contains("no delete endpoint")));
+    assert!(matches!(jar.status(), Some(Status::Error(s)) if s.contains("no delete endpoint")));
 
-    app.allow_delete = true;
+    app.set_allow_delete(true);
     app.update(key(' '), now);
     app.update(key(' '), now);
     app.update(key('D'), now);
-    assert_eq!(app.mode, Mode::Prompt);
+    assert_eq!(app.mode(), Mode::Prompt);
     // A wrong count deletes nothing.
     app.update(key('1'), now);
     let effects = app.update(code(KeyCode::Enter), now);
@@ -1114,7 +1171,7 @@ fn delete_is_refused_read_only_and_needs_the_count_typed() {
     app.update(key('D'), now);
     app.update(key('2'), now);
     let effects = app.update(code(KeyCode::Enter), now);
-    let Some(Effect::Delete(ids)) = effects.first() else {
+    let Some(Effect::Files(FileEffect::Delete(ids))) = effects.first() else {
         panic!("{effects:?}");
     };
     assert_eq!(ids.len(), 2);
@@ -1137,54 +1194,55 @@ fn delete_is_refused_read_only_and_needs_the_count_typed() {
     );
     assert!(!fetched(&effects).is_empty(), "the listing is read again");
     assert!(
-        matches!(&app.status, Some(Status::Error(s)) if s.starts_with("deleted 1, 1 refused")),
+        matches!(app.status(), Some(Status::Error(s)) if s.starts_with("deleted 1, 1 refused")),
         "{:?}",
-        app.status
+        app.status()
     );
-    assert!(app.marks.contains(&ids[0]) && !app.marks.contains(&ids[1]));
+    assert!(app.marks().contains(&ids[0]) && !app.marks().contains(&ids[1]));
 }
 
 #[test]
 fn the_copy_menu_copies_what_the_key_names() {
     let (mut app, now) = started(10);
     app.update(key('y'), now);
-    assert_eq!(app.mode, Mode::CopyMenu);
+    assert_eq!(app.mode(), Mode::CopyMenu);
     let effects = app.update(key('n'), now);
     assert_eq!(
         effects,
-        vec![Effect::Copy(actions::CopyJob {
+        vec![Effect::Terminal(TerminalEffect::Clipboard {
             label: "name".into(),
-            source: actions::CopySource::Text("file-0".into()),
+            text: "file-0".into(),
+            command: None,
         })]
     );
     // No URL in these records: said, not copied.
     app.update(key('y'), now);
     assert!(app.update(key('u'), now).is_empty());
-    assert!(matches!(&app.status, Some(Status::Info(s)) if s.contains("no URL in the record")));
+    assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("no URL in the record")));
     app.update(
         Msg::Copied {
             label: "name".into(),
             text: "a\nrm -rf ~".into(),
-            via: Ok("OSC 52".into()),
+            via: Ok(Delivered::Via("OSC 52".into())),
         },
         now,
     );
     assert!(
-        matches!(&app.status, Some(Status::Info(s)) if s.contains("holds control characters") && s.ends_with("a\\nrm -rf ~")),
+        matches!(app.status(), Some(Status::Info(s)) if s.contains("holds control characters") && s.ends_with("a\\nrm -rf ~")),
         "{:?}",
-        app.status
+        app.status()
     );
     // A terminal that cannot take OSC 52: the value is shown to select by hand.
     app.update(
         Msg::Copied {
             label: "id".into(),
             text: "id-0".into(),
-            via: Ok("shown".into()),
+            via: Ok(Delivered::ShowByHand),
         },
         now,
     );
-    assert_eq!(app.mode, Mode::Value);
-    assert_eq!(app.shown_value.as_ref().unwrap().1, "id-0");
+    assert_eq!(app.mode(), Mode::Value);
+    assert!(matches!(app.overlay(), Overlay::Value { text, .. } if text == "id-0"));
 }
 
 /// FileGuard counts every fetch of a file as a download: preview asks for a second press.
@@ -1192,16 +1250,16 @@ fn the_copy_menu_copies_what_the_key_names() {
 fn a_counted_fetch_needs_a_second_press() {
     let (mut app, now) = started_on("fileguard", 10);
     assert!(app.update(key('p'), now).is_empty());
-    assert!(matches!(&app.status, Some(Status::Info(s)) if s.contains("press p again")));
+    assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("press p again")));
     let effects = app.update(key('p'), now);
     assert!(
-        matches!(effects.first(), Some(Effect::Preview(_))),
+        matches!(effects.first(), Some(Effect::Files(FileEffect::Preview(_)))),
         "{effects:?}"
     );
     // Elsewhere one press does it.
     let (mut jar, now) = started(10);
     assert!(matches!(
         jar.update(key('p'), now).first(),
-        Some(Effect::Preview(_))
+        Some(Effect::Files(FileEffect::Preview(_)))
     ));
 }

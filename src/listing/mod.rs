@@ -8,5 +8,5 @@ pub mod prefetch;
 
 pub use cursor::{Cursor, Motion, wanted_rows};
 pub use local::LocalView;
-pub use paged::{Applied, PageSlot, PagedList, Row};
+pub use paged::{Applied, Generation, PageSlot, PagedList, Row};
 pub use prefetch::Prefetch;

@@ -38,9 +38,14 @@ pub enum Applied {
     Stale,
 }
 
+/// One listing of one query: a sort or filter change starts a new generation, and answers to
+/// an older one are dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Generation(pub u64);
+
 #[derive(Debug)]
 pub struct PagedList {
-    generation: u64,
+    generation: Generation,
     page_size: usize,
     /// Rows in the whole listing, once a page has said so.
     total: Option<usize>,
@@ -62,7 +67,7 @@ impl PagedList {
     pub fn new(page_size: usize) -> Self {
         assert!(page_size > 0, "page size must be positive");
         PagedList {
-            generation: 0,
+            generation: Generation(0),
             page_size,
             total: None,
             end: None,
@@ -76,8 +81,8 @@ impl PagedList {
 
     /// Forgets everything and starts a new generation: answers to earlier requests will be
     /// dropped. Returns the new generation.
-    pub fn reset(&mut self) -> u64 {
-        self.generation += 1;
+    pub fn reset(&mut self) -> Generation {
+        self.generation.0 += 1;
         self.total = None;
         self.end = None;
         self.pages.clear();
@@ -88,7 +93,7 @@ impl PagedList {
         self.generation
     }
 
-    pub fn generation(&self) -> u64 {
+    pub fn generation(&self) -> Generation {
         self.generation
     }
 
@@ -202,7 +207,12 @@ impl PagedList {
     /// after the first ends the listing there (whatever total was claimed), and a page that
     /// repeats the one before it is marked failed and ends the listing too. What happened is
     /// kept for the status line ([`PagedList::take_warning`]).
-    pub fn apply(&mut self, generation: u64, page: usize, result: Result<Page, String>) -> Applied {
+    pub fn apply(
+        &mut self,
+        generation: Generation,
+        page: usize,
+        result: Result<Page, String>,
+    ) -> Applied {
         if generation != self.generation
             || !matches!(self.pages.get(&page), Some(PageSlot::Pending))
         {

@@ -8,13 +8,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 
 use super::overlay::centered;
-use crate::app::App;
-use crate::app::actions::{CopyWhat, PreviewState, Transfer, TransferState};
+use crate::app::actions::{
+    CopyWhat, PendingDownload, Preview, PreviewState, Transfer, TransferState,
+};
+use crate::app::{Action, App, Mode};
 use crate::text::{human_size, sanitize};
 
 pub fn copy_menu(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let key_style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
-    let counted = app.dialect.link_counts_as_download();
+    let counted = app.dialect().link_counts_as_download();
     let lines: Vec<Line> = CopyWhat::MENU
         .iter()
         .map(|(key, what, label)| {
@@ -37,10 +39,7 @@ pub fn copy_menu(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
-pub fn exists(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let Some(pending) = app.pending_download() else {
-        return;
-    };
+pub fn exists(frame: &mut Frame<'_>, pending: &PendingDownload, area: Rect) {
     let mut lines = vec![Line::from(format!(
         " {} of {} files exist in {}:",
         pending.existing.len(),
@@ -78,17 +77,13 @@ pub fn exists(frame: &mut Frame<'_>, app: &App, area: Rect) {
 /// Rows the transfers panel takes at the bottom of a body this tall: none when hidden, else a
 /// line per transfer and the borders, at most half the body.
 pub fn panel_height(app: &App, body: u16) -> u16 {
-    let items = app.transfers.items.len() as u16;
-    if !app.transfers_shown || items == 0 || body < 6 {
-        return 0;
-    }
-    (items + 2).min(body / 2).max(3)
+    crate::geometry::panel_height(app.transfers_shown(), app.transfers().items.len(), body)
 }
 
 /// The transfers panel, over the bottom of `body`: a total line, then one line per file with
 /// a bar, bytes, speed and time left (or how it ended).
 pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
-    let t = &app.transfers;
+    let t = app.transfers();
     let height = panel_height(app, body.height);
     if height == 0 {
         return;
@@ -97,7 +92,7 @@ pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
     let (done, total) = t.totals();
     let active = t.active();
     let rate = t.rate();
-    let focus = app.mode == crate::app::Mode::Transfers;
+    let focus = app.mode() == Mode::Transfers;
     let left = if active > 0 && rate > 1.0 {
         format!(
             " · {} left",
@@ -113,9 +108,12 @@ pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
         human_size(rate as u64),
         active,
         if focus {
-            " · Esc cancels one · C all · t hides"
+            format!(
+                " · Esc cancels one · C all · {} hides",
+                app.key(Action::Transfers)
+            )
         } else {
-            " · t focuses"
+            format!(" · {} focuses", app.key(Action::Transfers))
         }
     );
     let block = Block::bordered().title(title).border_style(if focus {
@@ -132,11 +130,11 @@ pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
     for (i, item) in t.items.iter().enumerate().skip(first).take(rows) {
         let y = inner.y + (i - first) as u16;
         let line_area = Rect::new(inner.x, y, inner.width, 1);
-        draw_transfer(frame, item, line_area, focus && i == t.selected);
+        draw_transfer(frame, app, item, line_area, focus && i == t.selected);
     }
 }
 
-fn draw_transfer(frame: &mut Frame<'_>, t: &Transfer, area: Rect, chosen: bool) {
+fn draw_transfer(frame: &mut Frame<'_>, app: &App, t: &Transfer, area: Rect, chosen: bool) {
     let name_width = (area.width / 3).clamp(8, 40) as usize;
     let name: String = t.name.chars().take(name_width).collect();
     let name = format!("{name:<name_width$} ");
@@ -181,7 +179,10 @@ fn draw_transfer(frame: &mut Frame<'_>, t: &Transfer, area: Rect, chosen: bool) 
             Style::new().fg(Color::Red),
         ),
         TransferState::Cancelled => (
-            "cancelled (partial data kept hidden; d resumes)".to_string(),
+            format!(
+                "cancelled (partial data kept hidden; {} resumes)",
+                app.key(Action::Download)
+            ),
             Style::new().fg(Color::Yellow),
         ),
     };
@@ -228,10 +229,7 @@ fn short_duration(secs: u64) -> String {
     }
 }
 
-pub fn preview(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let Some(p) = &app.preview else {
-        return;
-    };
+pub fn preview(frame: &mut Frame<'_>, p: &Preview, area: Rect) {
     let (lines, note): (Vec<Line>, String) = match &p.state {
         PreviewState::Loading => (vec![Line::from(" loading…")], String::new()),
         PreviewState::Failed(e) => (
@@ -264,10 +262,7 @@ pub fn preview(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-pub fn value(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let Some((title, text)) = &app.shown_value else {
-        return;
-    };
+pub fn value(frame: &mut Frame<'_>, title: &str, text: &str, area: Rect) {
     let width = area.width;
     let inner = width.max(1) as usize;
     let text = sanitize(text);

@@ -16,7 +16,7 @@ use crate::text::{full_date, human_size, sanitize, thousands};
 const LABEL_WIDTH: usize = 10;
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, full: bool) {
-    let focused = full || app.focus == Focus::Detail;
+    let focused = full || app.focus() == Focus::Detail;
     let border_style = if focused {
         Style::new().fg(Color::Cyan)
     } else {
@@ -37,11 +37,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, full: bool) {
         return;
     }
 
-    let lines = match app.row(app.cursor.selected) {
+    let lines = match app.row(app.cursor().selected) {
         _ if app.row_count() == 0 => vec![Line::from("nothing selected").dim()],
         Row::Loaded(record) => {
             let width = inner.width as usize;
-            match app.details.get(&record.id) {
+            match app.detail().get(&record.id) {
                 Some(Detail::Loaded(full)) => detail_lines(full, width),
                 Some(Detail::Pending) => {
                     let mut lines = vec![Line::from("loading the full record…").dim()];
@@ -68,7 +68,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, full: bool) {
         ),
     };
     let max_scroll = lines.len().saturating_sub(inner.height as usize);
-    let scroll = (app.detail_scroll as usize).min(max_scroll);
+    let scroll = (app.detail().scroll() as usize).min(max_scroll);
     let shown: Vec<Line> = lines
         .into_iter()
         .skip(scroll)

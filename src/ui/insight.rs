@@ -62,10 +62,7 @@ fn bar(value: u64, max: u64, width: usize) -> String {
     s
 }
 
-pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let Some(view) = &app.insight else {
-        return;
-    };
+pub fn draw(frame: &mut Frame<'_>, app: &App, view: &Insight, area: Rect) {
     let title = format!(" Insight — {} ", coverage(view, std::time::Instant::now()));
     let block = Block::default()
         .borders(Borders::TOP)
@@ -126,8 +123,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ]));
     }
     // Where the API keeps its own totals (AstraCollab folders), they need no scan.
-    if let Some(scopes) = &app.scopes {
-        let mut sized: Vec<_> = scopes.items.iter().filter(|f| f.bytes.is_some()).collect();
+    if let Some(scopes) = app.scopes() {
+        let mut sized: Vec<_> = scopes
+            .items()
+            .iter()
+            .filter(|f| f.bytes.is_some())
+            .collect();
         if !sized.is_empty() {
             sized.sort_by_key(|f| std::cmp::Reverse(f.bytes));
             let max = sized[0].bytes.unwrap_or(0);

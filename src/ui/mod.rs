@@ -14,95 +14,69 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Mode, Status};
+use crate::app::{Action, App, Overlay, Status};
+use crate::config::Theme;
+use crate::geometry::{self, areas, scope_pane_fits};
 use crate::text::{sanitize, thousands};
 
 pub use detail::detail_lines;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-/// Where each part of the list view goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Areas {
-    pub header: Rect,
-    pub table: Rect,
-    pub detail: Option<Rect>,
-    pub footer: Rect,
-}
-
-/// Splits the screen: a header line, the table (with the detail pane beside it on wide
-/// terminals, below it on tall narrow ones, hidden on small ones), and a footer line.
-pub fn areas(area: Rect) -> Areas {
-    let [header, body, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let (table, detail) = if body.width >= 110 {
-        let [t, d] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
-            .areas(body);
-        (t, Some(d))
-    } else if body.height >= 24 {
-        let [t, d] =
-            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
-        (t, Some(d))
-    } else {
-        (body, None)
-    };
-    Areas {
-        header,
-        table,
-        detail,
-        footer,
-    }
-}
-
-/// Whether the folder/context pane fits beside the table at this terminal size.
-pub fn scope_pane_fits(width: u16, height: u16) -> bool {
-    areas(Rect::new(0, 0, width, height)).table.width >= 90
-}
-
-/// Rows of files the table shows at this terminal size (its column-title line excluded),
-/// less the rows the transfers panel covers when it is shown.
-pub fn table_rows(app: &App, width: u16, height: u16) -> usize {
-    let a = areas(Rect::new(0, 0, width, height));
-    let covered = covered_by_panel(app, &a);
-    a.table.height.saturating_sub(1).saturating_sub(covered) as usize
-}
-
-/// How many of the table's rows the transfers panel (over the bottom of the body) covers.
-fn covered_by_panel(app: &App, a: &Areas) -> u16 {
-    let body = a.footer.y.saturating_sub(a.header.bottom());
-    let panel_top = a.footer.y.saturating_sub(actions::panel_height(app, body));
-    a.table.bottom().saturating_sub(panel_top)
-}
-
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let area = frame.area();
     let a = areas(area);
     draw_header(frame, app, a.header);
-    let body = Rect::new(
-        area.x,
-        a.header.bottom(),
-        area.width,
-        a.footer.y.saturating_sub(a.header.bottom()),
-    );
-    if app.mode == Mode::DetailFull {
-        detail::draw(frame, app, body, true);
-    } else if app.mode == Mode::Preview {
-        actions::preview(frame, app, body);
-    } else if app.mode == Mode::Insight {
-        insight::draw(frame, app, body);
-    } else {
+    let body = geometry::body(&a, area.width);
+    match app.overlay() {
+        Overlay::DetailFull => detail::draw(frame, app, body, true),
+        Overlay::Preview(preview) => actions::preview(frame, preview, body),
+        Overlay::Insight(view) => insight::draw(frame, app, view, body),
+        _ => list_view(frame, app, &a, body),
+    }
+    draw_footer(frame, app, a.footer);
+    match app.overlay() {
+        Overlay::Help { scroll } => overlay::help(frame, app, *scroll, area),
+        Overlay::SortMenu { index } => overlay::sort_menu(frame, app, *index, area),
+        Overlay::CopyMenu => actions::copy_menu(frame, app, area),
+        Overlay::Exists(pending) => actions::exists(frame, pending, area),
+        Overlay::Value { title, text } => actions::value(frame, title, text, area),
+        Overlay::None
+        | Overlay::Filter
+        | Overlay::Jump(_)
+        | Overlay::DetailFull
+        | Overlay::Insight(_)
+        | Overlay::Prompt { .. }
+        | Overlay::Transfers
+        | Overlay::Preview(_) => {}
+    }
+    if app.settings().theme == Theme::Mono {
+        // One place for the mono theme: every colour goes, bold/reverse/dim stay.
+        for cell in &mut frame.buffer_mut().content {
+            cell.fg = Color::Reset;
+            cell.bg = Color::Reset;
+        }
+    }
+}
+
+/// The list with what is beside and below it: folders or contexts, the detail pane, the
+/// transfers panel.
+fn list_view(frame: &mut Frame<'_>, app: &App, a: &geometry::Areas, body: Rect) {
+    let area = frame.area();
+    {
         let mut table_area = a.table;
-        table_area.height = table_area.height.saturating_sub(covered_by_panel(app, &a));
-        if let Some(s) = &app.scopes
+        let panel = actions::panel_height(app, body.height);
+        table_area.height = table_area
+            .height
+            .saturating_sub(geometry::covered_by_panel(a, panel));
+        if let Some(s) = app.scopes()
             && scope_pane_fits(area.width, area.height)
         {
-            let [pane, rest] =
-                Layout::horizontal([Constraint::Length(scopes::WIDTH), Constraint::Min(0)])
-                    .areas(table_area);
+            let [pane, rest] = Layout::horizontal([
+                Constraint::Length(geometry::SCOPE_PANE_WIDTH),
+                Constraint::Min(0),
+            ])
+            .areas(table_area);
             scopes::draw(frame, app, s, pane);
             table_area = rest;
         }
@@ -110,24 +84,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         if let Some(detail) = a.detail {
             detail::draw(frame, app, detail, false);
         }
-        if app.transfers_shown {
+        if app.transfers_shown() {
             actions::transfers(frame, app, body);
-        }
-    }
-    draw_footer(frame, app, a.footer);
-    match app.mode {
-        Mode::Help => overlay::help(frame, app, area),
-        Mode::SortMenu { index } => overlay::sort_menu(frame, app, index, area),
-        Mode::CopyMenu => actions::copy_menu(frame, app, area),
-        Mode::Exists => actions::exists(frame, app, area),
-        Mode::Value => actions::value(frame, app, area),
-        _ => {}
-    }
-    if app.mono {
-        // One place for the mono theme: every colour goes, bold/reverse/dim stay.
-        for cell in &mut frame.buffer_mut().content {
-            cell.fg = Color::Reset;
-            cell.bg = Color::Reset;
         }
     }
 }
@@ -139,10 +97,13 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ),
         Span::raw(" "),
-        Span::styled(sanitize(&app.conn.label).into_owned(), Style::new().bold()),
-        Span::raw(format!(" ({})", app.conn.dialect)),
+        Span::styled(
+            sanitize(&app.connection().label).into_owned(),
+            Style::new().bold(),
+        ),
+        Span::raw(format!(" ({})", app.connection().dialect)),
     ];
-    if app.insecure {
+    if app.is_insecure() {
         left.push(Span::raw(" "));
         left.push(Span::styled(
             " TLS NOT VERIFIED (--insecure) ",
@@ -152,11 +113,11 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 .add_modifier(Modifier::BOLD),
         ));
     }
-    if let Some(scope) = &app.scope {
+    if let Some(scope) = app.org() {
         left.push(Span::raw(" · "));
         left.push(Span::raw(sanitize(scope).into_owned()));
     }
-    if let Some(crumb) = app.scopes.as_ref().and_then(scopes::breadcrumb) {
+    if let Some(crumb) = app.scopes().and_then(scopes::breadcrumb) {
         left.push(Span::raw(" · "));
         left.push(Span::styled(crumb, Style::new().fg(Color::Cyan)));
     }
@@ -164,19 +125,19 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let mut right = Vec::new();
     if app.is_loading() {
         right.push(Span::styled(
-            format!("{} ", SPINNER[app.spinner % SPINNER.len()]),
+            format!("{} ", SPINNER[app.spinner() % SPINNER.len()]),
             Style::new().fg(Color::Yellow),
         ));
     }
     right.push(Span::raw(position_text(app)));
-    right.push(Span::raw(match app.sort {
+    right.push(Span::raw(match app.listing().sort() {
         Some(sort) => format!(" · sort {sort}"),
         None => " · as served".to_string(),
     }));
-    if !app.filter_applied.is_empty() {
+    if !app.listing().filter().is_empty() {
         right.push(Span::raw(" · filter "));
         right.push(Span::styled(
-            format!("\"{}\"", sanitize(&app.filter_applied.to_string())),
+            format!("\"{}\"", sanitize(&app.listing().filter().to_string())),
             Style::new().fg(Color::Cyan),
         ));
     }
@@ -184,16 +145,16 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         right.push(Span::raw(" · "));
         right.push(Span::styled(local, Style::new().fg(Color::Yellow)));
     }
-    if !app.marks.is_empty() {
+    if !app.marks().is_empty() {
         right.push(Span::raw(" · "));
         right.push(Span::styled(
-            format!("{} marked", thousands(app.marks.len())),
+            format!("{} marked", thousands(app.marks().len())),
             Style::new().fg(Color::Magenta).bold(),
         ));
     }
-    let active = app.transfers.active();
+    let active = app.transfers().active();
     if active > 0 {
-        let (done, total) = app.transfers.totals();
+        let (done, total) = app.transfers().totals();
         let percent = (done * 100).checked_div(total).unwrap_or(0);
         right.push(Span::raw(" · "));
         right.push(Span::styled(
@@ -215,25 +176,13 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
 /// What is done locally and over how much: "sorted locally · 350 of 4,000 loaded · L loads
 /// all", or `None` when the server does everything.
 pub fn local_text(app: &App) -> Option<String> {
-    let view = app.view.as_ref()?;
-    let local = view.local();
-    let what = match (local.sort.is_some(), local.filters()) {
-        (true, true) => "filtered and sorted locally",
-        (true, false) => "sorted locally",
-        _ => "filtered locally",
-    };
-    let loaded = app.list.loaded_rows();
-    let extent = match app.list.total() {
-        _ if app.list.is_complete() => format!("all {} loaded", thousands(loaded)),
-        Some(total) => format!("{} of {} loaded", thousands(loaded), thousands(total)),
-        None => format!("{} loaded", thousands(loaded)),
-    };
-    let hint = if app.list.is_complete() {
-        ""
-    } else if app.load_all {
-        " · loading all"
+    let (what, extent) = app.listing().local_extent()?;
+    let hint = if app.listing().is_complete() {
+        String::new()
+    } else if app.listing().is_loading_all() {
+        " · loading all".to_string()
     } else {
-        " · L loads all"
+        format!(" · {} loads all", app.key(Action::LoadAll))
     };
     Some(format!("{what} · {extent}{hint}"))
 }
@@ -253,22 +202,22 @@ pub fn position_text(app: &App) -> String {
     let more = if app.is_count_known() { "" } else { "+" };
     format!(
         "row {} of {}{more}",
-        thousands(app.cursor.selected + 1),
+        thousands(app.cursor().selected + 1),
         thousands(len)
     )
 }
 
 fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let delete_prompt;
-    let prompt = match app.mode {
-        Mode::Filter => Some(("/", &app.filter)),
-        Mode::Jump => Some((":", &app.jump)),
-        Mode::Prompt => {
+    let prompt = match app.overlay() {
+        Overlay::Filter => Some(("/", app.filter_input())),
+        Overlay::Jump(input) => Some((":", input)),
+        Overlay::Prompt { prompt, input } => {
             use crate::app::actions::Prompt;
-            let symbol = match &app.prompt {
-                Some(Prompt::DownloadDir) => "download to: ",
-                Some(Prompt::ExportPath) => "export to (.ndjson, .csv, .json): ",
-                Some(Prompt::ConfirmDelete { ids }) => {
+            let symbol = match prompt {
+                Prompt::DownloadDir => "download to: ",
+                Prompt::ExportPath => "export to (.ndjson, .csv, .json): ",
+                Prompt::ConfirmDelete { ids } => {
                     let first = ids.first().map(|(_, name)| name.as_str()).unwrap_or("");
                     let more = if ids.len() > 1 {
                         format!(" and {} more", ids.len() - 1)
@@ -279,9 +228,8 @@ fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
                         format!("delete {first}{more}? type {} to confirm: ", ids.len());
                     delete_prompt.as_str()
                 }
-                None => "> ",
             };
-            Some((symbol, &app.prompt_input))
+            Some((symbol, input))
         }
         _ => None,
     };
@@ -302,20 +250,45 @@ fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
         return;
     }
-    let line = match &app.status {
+    let line = match app.status() {
         Some(Status::Error(text)) => Line::from(Span::styled(
             format!(" {}", sanitize(text)),
             Style::new().fg(Color::Red),
         )),
         Some(Status::Info(text)) => Line::from(format!(" {}", sanitize(text))),
         None => Line::from(Span::styled(
-            if area.width >= 130 {
-                " j/k move · / filter · s S o sort · : jump · Tab detail · y copy · Space mark · d download · p preview · ? help · q quit"
-            } else {
-                " j/k move · / filter · s S o sort · : jump · Tab detail · ? help · q quit"
-            },
+            hints(app, area.width),
             Style::new().add_modifier(Modifier::DIM),
         )),
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The list's key hints, from the key map, so a remapped key is shown remapped.
+fn hints(app: &App, width: u16) -> String {
+    let k = |action| app.key(action);
+    let moves = format!(
+        " {}/{} move · {} filter · {} {} {} sort · {} jump · {} detail",
+        k(Action::Down),
+        k(Action::Up),
+        k(Action::Filter),
+        k(Action::CycleSort),
+        k(Action::FlipSort),
+        k(Action::SortMenu),
+        k(Action::JumpPrompt),
+        k(Action::SwitchFocus),
+    );
+    let files = format!(
+        " · {} copy · {} mark · {} download · {} preview",
+        k(Action::Copy),
+        k(Action::Mark),
+        k(Action::Download),
+        k(Action::Preview),
+    );
+    let end = format!(" · {} help · {} quit", k(Action::Help), k(Action::Quit));
+    if width >= 130 {
+        format!("{moves}{files}{end}")
+    } else {
+        format!("{moves}{end}")
+    }
 }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::api::SortField;
 use crate::app::App;
-use crate::app::keys::{KeyMap, OTHER_KEYS};
+use crate::keymap::{KeyMap, OTHER_KEYS};
 
 pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
@@ -43,8 +43,8 @@ pub fn help_lines(keymap: &KeyMap) -> Vec<Line<'static>> {
     lines
 }
 
-pub fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let lines = help_lines(&app.keymap);
+pub fn help(frame: &mut Frame<'_>, app: &App, scroll: u16, area: Rect) {
+    let lines = help_lines(&app.settings().keymap);
     let width = 76;
     let height = lines.len() as u16 + 2;
     let popup = centered(area, width, height);
@@ -53,7 +53,7 @@ pub fn help(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .border_style(Style::new().fg(Color::Cyan));
     let inner_height = popup.height.saturating_sub(2) as usize;
     let max_scroll = lines.len().saturating_sub(inner_height);
-    let scroll = (app.help_scroll as usize).min(max_scroll);
+    let scroll = (scroll as usize).min(max_scroll);
     let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(shown).block(block), popup);
@@ -64,12 +64,12 @@ pub fn sort_menu(frame: &mut Frame<'_>, app: &App, index: usize, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, field)| {
-            let marker = match app.sort {
+            let marker = match app.listing().sort() {
                 Some(sort) if sort.field == *field => format!(" {}", sort.order.arrow()),
                 _ => String::new(),
             };
             // Fields the server cannot sort by are sorted over what is loaded.
-            let local = if app.caps.can_sort(*field) {
+            let local = if app.caps().can_sort(*field) {
                 ""
             } else {
                 " (local)"

@@ -11,31 +11,29 @@ use crate::api::dialect::ScopeKind;
 use crate::app::{App, Focus, Scopes};
 use crate::text::sanitize;
 
-/// Width of the pane, borders included.
-pub const WIDTH: u16 = 30;
-
 /// Where the path is shown: "/ Marketing / 2024" for folders, the context's name otherwise.
 pub fn breadcrumb(scopes: &Scopes) -> Option<String> {
-    match scopes.kind {
+    match scopes.kind() {
         ScopeKind::Folders => {
             let names: Vec<String> = scopes
-                .path
+                .path()
                 .iter()
                 .map(|(_, name)| sanitize(name).into_owned())
                 .collect();
             Some(format!("/ {}", names.join(" / ")).trim_end().to_string())
         }
         ScopeKind::Contexts => scopes
-            .context
-            .as_ref()
+            .context()
             .map(|(_, name)| format!("context {}", sanitize(name))),
     }
 }
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, scopes: &Scopes, area: Rect) {
-    let focused = app.focus == Focus::Scopes;
-    let title = match (scopes.kind, scopes.path.is_empty()) {
-        (ScopeKind::Folders, false) => " Folders (Backspace: up) ".to_string(),
+    let focused = app.focus() == Focus::Scopes;
+    let title = match (scopes.kind(), scopes.path().is_empty()) {
+        (ScopeKind::Folders, false) => {
+            format!(" Folders ({}: up) ", app.key(crate::app::Action::ScopeUp))
+        }
         (kind, _) => format!(" {} ", kind.title()),
     };
     let block = Block::bordered().title(title).border_style(if focused {
@@ -49,12 +47,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, scopes: &Scopes, area: Rect) {
         return;
     }
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(error) = &scopes.error {
+    if let Some(error) = scopes.error() {
         lines.push(Line::from(sanitize(error).into_owned()).fg(Color::Red));
-    } else if scopes.items.is_empty() {
-        let text = if scopes.loading {
+    } else if scopes.items().is_empty() {
+        let text = if scopes.is_loading() {
             "loading…"
-        } else if scopes.kind == ScopeKind::Folders {
+        } else if scopes.kind() == ScopeKind::Folders {
             "no sub-folders"
         } else {
             "no contexts"
@@ -62,12 +60,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, scopes: &Scopes, area: Rect) {
         lines.push(Line::from(text).dim());
     }
     let height = inner.height as usize;
-    let first = scopes.selected.saturating_sub(height.saturating_sub(1));
+    let first = scopes.selected().saturating_sub(height.saturating_sub(1));
     let active = scopes.active().map(|(id, _)| id.as_str());
-    for (i, item) in scopes.items.iter().enumerate().skip(first).take(height) {
+    for (i, item) in scopes.items().iter().enumerate().skip(first).take(height) {
         let marker = if Some(item.id.as_str()) == active {
             "● "
-        } else if scopes.kind == ScopeKind::Folders {
+        } else if scopes.kind() == ScopeKind::Folders {
             "▸ "
         } else {
             "  "
@@ -80,9 +78,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, scopes: &Scopes, area: Rect) {
             spans.push(Span::raw(format!("  {}", sanitize(note))).dim());
         }
         let mut line = Line::from(spans);
-        if i == scopes.selected && focused {
+        if i == scopes.selected() && focused {
             line = line.style(Style::new().add_modifier(Modifier::REVERSED));
-        } else if i == scopes.selected {
+        } else if i == scopes.selected() {
             line = line.style(Style::new().add_modifier(Modifier::UNDERLINED));
         }
         lines.push(line);

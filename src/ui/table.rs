@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 
 use crate::api::SortField;
 use crate::app::{App, Focus};
+use crate::config::Column;
 use crate::listing::Row;
 use crate::text::{human_size, sanitize};
 
@@ -23,8 +24,8 @@ struct Columns<'a> {
 }
 
 impl<'a> Columns<'a> {
-    fn for_width(width: u16, date_format: &'a str, wanted: &[String]) -> Self {
-        let want = |c: &str| wanted.iter().any(|w| w == c);
+    fn for_width(width: u16, date_format: &'a str, wanted: &[Column]) -> Self {
+        let want = |c: Column| wanted.contains(&c);
         // As wide as the format makes a date (the configured format may be longer).
         let sample = chrono::DateTime::<chrono::Utc>::from_timestamp(1_798_761_599, 0)
             .map(|t| t.format(date_format).to_string())
@@ -32,11 +33,11 @@ impl<'a> Columns<'a> {
         let date_width =
             (unicode_width::UnicodeWidthStr::width(sample.as_str()) as u16).clamp(4, 40);
         // Columns the user turned off leave their room to the others.
-        let date_room = if want("date") { date_width } else { 0 };
+        let date_room = if want(Column::Date) { date_width } else { 0 };
         Columns {
-            size: want("size") && width >= 30,
-            date: want("date") && width >= 40 + date_width,
-            kind: want("type") && width >= 54 + date_room,
+            size: want(Column::Size) && width >= 30,
+            date: want(Column::Date) && width >= 40 + date_width,
+            kind: want(Column::Type) && width >= 54 + date_room,
             kind_width: if width >= 100 { 24 } else { 16 },
             date_format,
             date_width,
@@ -62,8 +63,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if area.height == 0 || area.width == 0 {
         return;
     }
-    let cols = Columns::for_width(area.width, &app.date_format, &app.columns);
-    let show_updated = app.sort.is_some_and(|s| s.field == SortField::Updated);
+    let settings = app.settings();
+    let cols = Columns::for_width(area.width, settings.date_format.as_str(), &settings.columns);
+    let show_updated = app
+        .listing()
+        .sort()
+        .is_some_and(|s| s.field == SortField::Updated);
     let header = {
         let mut cells = vec![Cell::from(title("Name", app, SortField::Name))];
         if cols.size {
@@ -85,14 +90,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     };
 
     let len = app.row_count();
-    let visible = app.cursor.visible(len);
+    let visible = app.cursor().visible(len);
     if visible.is_empty() {
         let message = if app.is_loading() || !app.is_count_known() {
-            "loading…"
-        } else if app.filter_applied.is_empty() {
-            "no files"
+            "loading…".to_string()
+        } else if app.listing().filter().is_empty() {
+            "no files".to_string()
         } else {
-            "no files match the filter (Esc clears it)"
+            format!(
+                "no files match the filter ({} clears it)",
+                app.key(crate::app::Action::ClearFilter)
+            )
         };
         let table = Table::new(Vec::<TableRow>::new(), cols.widths()).header(header);
         frame.render_widget(table, area);
@@ -110,7 +118,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .clone()
         .map(|i| row_cells(app, app.row(i), &cols, show_updated))
         .collect();
-    let highlight = if app.focus == Focus::List {
+    let highlight = if app.focus() == Focus::List {
         Style::new().add_modifier(Modifier::REVERSED)
     } else {
         Style::new().add_modifier(Modifier::UNDERLINED)
@@ -119,12 +127,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .header(header)
         .column_spacing(1)
         .row_highlight_style(highlight);
-    let mut state = TableState::default().with_selected(Some(app.cursor.selected - visible.start));
+    let mut state =
+        TableState::default().with_selected(Some(app.cursor().selected - visible.start));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
 fn title(name: &str, app: &App, field: SortField) -> String {
-    if let Some(sort) = app.sort.filter(|s| s.field == field) {
+    if let Some(sort) = app.listing().sort().filter(|s| s.field == field) {
         format!("{name} {}", sort.order.arrow())
     } else {
         name.to_string()
@@ -134,8 +143,8 @@ fn title(name: &str, app: &App, field: SortField) -> String {
 fn row_cells(app: &App, row: Row<'_>, cols: &Columns, show_updated: bool) -> TableRow<'static> {
     match row {
         Row::Loaded(record) => {
-            let marked = app.marks.contains(&record.id);
-            let deleted = app.deleted.contains(&record.id);
+            let marked = app.marks().contains(&record.id);
+            let deleted = app.files().is_deleted(&record.id);
             let name = sanitize(&record.name);
             let name = if deleted {
                 format!("✗ {name}")

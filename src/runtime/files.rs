@@ -1,108 +1,71 @@
-//! Carrying out the effects of acting on files: the clipboard, downloads (bounded, each one
-//! cancellable), previews, the pager, opening links, export and delete. Each runs as a task
-//! that answers with a message tagged by what it was for; only the clipboard write and the
-//! pager touch the terminal, through the [`Host`].
+//! Carrying out the effects of acting on files: resolving values to copy, downloads (bounded,
+//! each one cancellable), previews, opening links, export and delete. Each runs as a task that
+//! answers with a message tagged by what it was for; none touches the terminal or the app.
 
 use std::collections::HashMap;
 use std::io::{self, Write as _};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ratatui::Terminal;
-use ratatui::backend::Backend;
 use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-use super::actions::{
-    CopyJob, CopySource, DOWNLOAD_CONCURRENCY, DownloadJob, ExportJob, ExportSource, PREVIEW_BYTES,
-    PreviewData, TransferEvent,
-};
-use super::{App, Effect, Msg, Status};
 use crate::api::content::{TransferError, download, safe_file_name};
 use crate::api::{Client, FileRecord};
-use crate::clipboard::{self, Delivery, Mux};
-
-/// What the event loop needs from the terminal besides drawing on it.
-pub trait Host<B: Backend> {
-    /// Ctrl-z: give the terminal back, stop, and take it again once resumed.
-    fn suspend(&mut self, terminal: &mut Terminal<B>) -> io::Result<()>;
-    /// Writes bytes straight to the terminal (an OSC 52 sequence).
-    fn write_raw(&mut self, terminal: &mut Terminal<B>, bytes: &[u8]) -> io::Result<()>;
-    /// Gives the terminal to another program (the pager) until it exits, then takes it back.
-    fn hand_over(
-        &mut self,
-        terminal: &mut Terminal<B>,
-        command: &mut std::process::Command,
-    ) -> io::Result<std::process::ExitStatus>;
-}
-
-/// A host for tests: records what would reach the terminal, runs no programs.
-#[derive(Debug, Default)]
-pub struct RecordingHost {
-    pub raw: Vec<u8>,
-    pub programs: Vec<String>,
-}
-
-impl<B: Backend> Host<B> for RecordingHost {
-    fn suspend(&mut self, _terminal: &mut Terminal<B>) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn write_raw(&mut self, _terminal: &mut Terminal<B>, bytes: &[u8]) -> io::Result<()> {
-        self.raw.extend_from_slice(bytes);
-        Ok(())
-    }
-
-    fn hand_over(
-        &mut self,
-        _terminal: &mut Terminal<B>,
-        command: &mut std::process::Command,
-    ) -> io::Result<std::process::ExitStatus> {
-        self.programs
-            .push(command.get_program().to_string_lossy().into_owned());
-        Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "no programs are run in tests",
-        ))
-    }
-}
+use crate::app::actions::{
+    CopySource, DOWNLOAD_CONCURRENCY, DownloadJob, ExportJob, ExportSource, PREVIEW_BYTES,
+    PreviewData, TransferEvent, TransferId,
+};
+use crate::app::{FileEffect, Msg, Status};
 
 /// The runtime side of file actions.
-pub(super) struct Jobs {
+pub(super) struct Files {
     client: Client,
     tx: UnboundedSender<Msg>,
     downloads: Arc<Semaphore>,
     /// Running and queued downloads, by transfer id: cancelled cooperatively, so a cancelled
     /// download has finished writing before its name is free again.
-    transfers: HashMap<u64, CancellationToken>,
-    mux: Mux,
-    term: Option<String>,
+    transfers: HashMap<TransferId, CancellationToken>,
 }
 
-impl Jobs {
+impl Files {
     pub(super) fn new(client: Client, tx: UnboundedSender<Msg>) -> Self {
-        Jobs {
+        Files {
             client,
             tx,
             downloads: Arc::new(Semaphore::new(DOWNLOAD_CONCURRENCY)),
             transfers: HashMap::new(),
-            mux: Mux::detect(|k| std::env::var(k).ok()),
-            term: std::env::var("TERM").ok(),
         }
     }
 
-    /// Carries out one file-action effect; any other effect is returned untouched.
-    pub(super) fn run<B: Backend>(
-        &mut self,
-        effect: Effect,
-        terminal: &mut Terminal<B>,
-        host: &mut impl Host<B>,
-        app: &mut App,
-    ) -> io::Result<Option<Effect>> {
+    /// Carries out one file effect; the result comes back as a message.
+    pub(super) fn run(&mut self, effect: FileEffect) {
         match effect {
-            Effect::Copy(job) => self.copy(job, terminal, host, app)?,
-            Effect::PrepareDownload { dir, records } => {
+            FileEffect::ResolveCopy { label, source } => {
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let msg = match source {
+                        CopySource::Curl(query, page) => Msg::CopyReady {
+                            label,
+                            text: client.curl_command(&query, page),
+                        },
+                        CopySource::Link(record) => match client.content_link(&record).await {
+                            Ok(link) => Msg::CopyReady {
+                                label,
+                                text: link.url.to_string(),
+                            },
+                            Err(e) => Msg::Copied {
+                                label,
+                                text: String::new(),
+                                via: Err(e.to_string()),
+                            },
+                        },
+                    };
+                    let _ = tx.send(msg);
+                });
+            }
+            FileEffect::PrepareDownload { dir, records } => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
                     let dir = expand_home(dir);
@@ -125,7 +88,7 @@ impl Jobs {
                     });
                 });
             }
-            Effect::Download(jobs) => {
+            FileEffect::Download(jobs) => {
                 self.transfers.retain(|_, token| !token.is_cancelled());
                 for job in jobs {
                     let token = CancellationToken::new();
@@ -133,14 +96,14 @@ impl Jobs {
                     self.spawn_download(job, token);
                 }
             }
-            Effect::CancelTransfers(ids) => {
+            FileEffect::CancelTransfers(ids) => {
                 for id in ids {
                     if let Some(token) = self.transfers.remove(&id) {
                         token.cancel();
                     }
                 }
             }
-            Effect::Preview(record) => {
+            FileEffect::Preview(record) => {
                 let (client, tx) = (self.client.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     let result = preview(&client, &record).await;
@@ -150,20 +113,13 @@ impl Jobs {
                     });
                 });
             }
-            Effect::Pager { name, bytes } => {
-                let result = page(&name, &bytes, terminal, host);
-                app.dirty = true;
-                if let Err(e) = result {
-                    app.status = Some(Status::Error(format!("cannot run the pager: {e}")));
-                }
-            }
-            Effect::OpenLink(record) => {
+            FileEffect::OpenLink(record) => {
                 let (client, tx) = (self.client.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     let _ = tx.send(open_link(&client, &record).await);
                 });
             }
-            Effect::Export(job) => {
+            FileEffect::Export(job) => {
                 let (client, tx) = (self.client.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     let path = job.path.clone();
@@ -171,7 +127,7 @@ impl Jobs {
                     let _ = tx.send(Msg::Exported { path, result });
                 });
             }
-            Effect::Delete(ids) => {
+            FileEffect::Delete(ids) => {
                 let (client, tx) = (self.client.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     // One at a time: each row goes only once the server confirmed it.
@@ -181,68 +137,7 @@ impl Jobs {
                     }
                 });
             }
-            other => return Ok(Some(other)),
         }
-        Ok(None)
-    }
-
-    fn copy<B: Backend>(
-        &mut self,
-        job: CopyJob,
-        terminal: &mut Terminal<B>,
-        host: &mut impl Host<B>,
-        app: &mut App,
-    ) -> io::Result<()> {
-        let text = match job.source {
-            CopySource::Text(text) => text,
-            CopySource::Curl(query, page) => self.client.curl_command(&query, page),
-            CopySource::Link(record) => {
-                // Resolving may take a request: done in a task that hands the text back.
-                let (client, tx) = (self.client.clone(), self.tx.clone());
-                tokio::spawn(async move {
-                    let msg = match client.content_link(&record).await {
-                        Ok(link) => Msg::CopyReady {
-                            label: job.label,
-                            text: link.url.to_string(),
-                        },
-                        Err(e) => Msg::Copied {
-                            label: job.label,
-                            text: String::new(),
-                            via: Err(e.to_string()),
-                        },
-                    };
-                    let _ = tx.send(msg);
-                });
-                return Ok(());
-            }
-        };
-        let command = app.clipboard_cmd.as_deref();
-        let via = match clipboard::plan(&text, command, self.mux, self.term.as_deref()) {
-            Delivery::Osc52(bytes) => host
-                .write_raw(terminal, &bytes)
-                .map(|()| self.mux.describe().to_string())
-                .map_err(|e| e.to_string()),
-            Delivery::Command(argv) => {
-                // A command that hangs must not freeze the screen: it runs on its own thread.
-                let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || {
-                    let via = run_clipboard_command(&argv, &text);
-                    let _ = tx.send(Msg::Copied {
-                        label: job.label,
-                        text,
-                        via,
-                    });
-                });
-                return Ok(());
-            }
-            Delivery::Show => Ok("shown".to_string()),
-        };
-        let _ = self.tx.send(Msg::Copied {
-            label: job.label,
-            text,
-            via,
-        });
-        Ok(())
     }
 
     fn spawn_download(&self, job: DownloadJob, cancel: CancellationToken) {
@@ -309,29 +204,6 @@ fn expand_home(dir: PathBuf) -> PathBuf {
     }
 }
 
-/// Runs a clipboard command with the value on its standard input, without a shell.
-fn run_clipboard_command(argv: &[String], text: &str) -> Result<String, String> {
-    let (program, args) = argv.split_first().ok_or("clipboard_cmd is empty")?;
-    let mut child = std::process::Command::new(program)
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(text.as_bytes())
-            .map_err(|e| format!("cannot write to {program}: {e}"))?;
-    }
-    let status = child.wait().map_err(|e| e.to_string())?;
-    if status.success() {
-        Ok(program.clone())
-    } else {
-        Err(format!("{program} failed ({status})"))
-    }
-}
-
 async fn preview(client: &Client, record: &FileRecord) -> Result<PreviewData, String> {
     // An empty extracted text (an image, say) says nothing: the bytes are shown instead.
     if let Some(text) = client
@@ -355,53 +227,6 @@ async fn preview(client: &Client, record: &FileRecord) -> Result<PreviewData, St
         extracted: false,
         size: record.size,
     })
-}
-
-/// Writes the bytes to a private temporary file and hands the terminal to `$PAGER` (`less`
-/// when unset) to read it.
-fn page<B: Backend>(
-    name: &str,
-    bytes: &[u8],
-    terminal: &mut Terminal<B>,
-    host: &mut impl Host<B>,
-) -> io::Result<()> {
-    let pager = std::env::var("PAGER")
-        .ok()
-        .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(|| "less".to_string());
-    let argv = shell_words::split(&pager)
-        .map_err(|e| io::Error::other(format!("PAGER is not a command: {e}")))?;
-    let (program, args) = argv
-        .split_first()
-        .ok_or_else(|| io::Error::other("PAGER is empty"))?;
-    let safe: String = safe_file_name(name, "preview")
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    // A new file only this user can read, under a name nobody could have planted.
-    let nonce = {
-        use std::hash::BuildHasher;
-        std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now())
-    };
-    let path = std::env::temp_dir().join(format!(
-        "filescope-{}-{nonce:016x}-{safe}",
-        std::process::id()
-    ));
-    let mut file = {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)?
-    };
-    file.write_all(bytes)?;
-    drop(file);
-    let mut command = std::process::Command::new(program);
-    command.args(args).arg(&path);
-    let status = host.hand_over(terminal, &mut command);
-    let _ = std::fs::remove_file(&path);
-    status.map(|_| ())
 }
 
 /// Whether a browser would open where the user sits: a display here and no SSH session.
@@ -445,7 +270,11 @@ async fn open_link(client: &Client, record: &FileRecord) -> Msg {
         .stderr(std::process::Stdio::null())
         .spawn();
     match spawned {
-        Ok(_) => Msg::Notice(Status::Info(format!("opened the link with {opener}"))),
+        Ok(mut child) => {
+            // Reaped when it ends, so no zombie stays behind for the session.
+            tokio::task::spawn_blocking(move || child.wait());
+            Msg::Notice(Status::Info(format!("opened the link with {opener}")))
+        }
         Err(e) => Msg::ShowValue {
             title: format!("link ({opener} failed: {e}; select it by hand)"),
             text: url,
@@ -454,18 +283,32 @@ async fn open_link(client: &Client, record: &FileRecord) -> Msg {
 }
 
 /// Writes the export into a hidden part file and names it only once complete (never over an
-/// existing file), so a failed or interrupted export leaves nothing under the name.
+/// existing file), so a failed or interrupted export leaves nothing under the name. The file
+/// is written on a blocking thread: the listing streams to it through a channel, so no file
+/// I/O runs on the async workers.
 async fn export(client: &Client, job: ExportJob) -> Result<usize, String> {
     let path = expand_home(job.path.clone());
-    if path.exists() {
-        return Err("the file exists; not overwritten".to_string());
-    }
     let part = crate::api::content::part_path(&path, "export");
-    let file = std::fs::File::create(&part).map_err(|e| e.to_string())?;
-    let mut out = io::BufWriter::new(file);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let writer = {
+        let (path, part) = (path.clone(), part.clone());
+        tokio::task::spawn_blocking(move || -> Result<(), String> {
+            if path.exists() {
+                return Err("the file exists; not overwritten".to_string());
+            }
+            let file = std::fs::File::create(&part).map_err(|e| e.to_string())?;
+            let mut out = io::BufWriter::new(file);
+            while let Some(chunk) = rx.blocking_recv() {
+                out.write_all(&chunk).map_err(|e| e.to_string())?;
+            }
+            out.flush().map_err(|e| e.to_string())?;
+            crate::api::content::finish(&part, &path, false).map_err(|e| e.to_string())
+        })
+    };
+    let mut out = ChannelWriter::new(tx);
     let result = match job.source {
         ExportSource::Marked(records) => {
-            crate::ls::write_records(&records, job.format, &mut out).map_err(|e| e.to_string())
+            crate::export::write_records(&records, job.format, &mut out).map_err(|e| e.to_string())
         }
         ExportSource::View { sort, filter } => {
             let opts = crate::ls::Options {
@@ -484,15 +327,58 @@ async fn export(client: &Client, job: ExportJob) -> Result<usize, String> {
         }
     };
     let flushed = out.flush().map_err(|e| e.to_string());
-    let named = result.and_then(|n| flushed.map(|()| n)).and_then(|n| {
-        crate::api::content::finish(&part, &path, false)
-            .map(|()| n)
-            .map_err(|e| e.to_string())
-    });
+    // Closing the channel lets the writer finish and name the file.
+    drop(out);
+    let written = writer
+        .await
+        .map_err(|e| format!("the export's writer failed: {e}"))
+        .and_then(|r| r);
+    let named = result
+        .and_then(|n| flushed.map(|()| n))
+        .and_then(|n| written.map(|()| n));
     if named.is_err() {
-        let _ = std::fs::remove_file(&part);
+        let _ = tokio::fs::remove_file(&part).await;
     }
     named
+}
+
+/// A `Write` for async code that never blocks: bytes are gathered and handed, a chunk at a
+/// time, to a writer thread. A closed channel (the writer failed) reads as a broken pipe, so
+/// the listing stops.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
+    buffer: Vec<u8>,
+}
+
+impl ChannelWriter {
+    const CHUNK: usize = 64 << 10;
+
+    fn new(tx: tokio::sync::mpsc::UnboundedSender<Vec<u8>>) -> Self {
+        ChannelWriter {
+            tx,
+            buffer: Vec::with_capacity(Self::CHUNK),
+        }
+    }
+}
+
+impl io::Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= Self::CHUNK {
+            self.flush()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(Self::CHUNK));
+        self.tx
+            .send(chunk)
+            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
+    }
 }
 
 #[cfg(test)]

@@ -347,6 +347,16 @@ impl KeyMap {
             .unwrap_or_default()
     }
 
+    /// The first key of an action, as hints name it: `L`, `Ctrl-d`.
+    pub fn key(&self, action: Action) -> String {
+        self.bindings
+            .iter()
+            .find(|(a, _)| *a == action)
+            .and_then(|(_, keys)| keys.first())
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
     /// `(label, help)` for every action, in help order.
     pub fn entries(&self) -> Vec<(String, &'static str)> {
         Action::ALL
@@ -483,7 +493,7 @@ mod tests {
 
     #[test]
     fn keys_doc_lists_every_binding() {
-        let doc = include_str!("../../docs/KEYS.md");
+        let doc = include_str!("../docs/KEYS.md");
         for (label, _) in KeyMap::default().entries() {
             assert!(
                 doc.contains(&format!("`{label}`")),

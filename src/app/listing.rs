@@ -1,0 +1,516 @@
+//! The listing the table shows: what the user asked for (sort, filter), what the server is
+//! asked (the query), the pages it answered, the local view over them when filescope sorts or
+//! filters itself, the cursor, and the prefetch that keeps rows ahead of it. Pure state: it
+//! decides what to fetch and files what arrives; the runtime does the I/O.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use super::msg::{Effect, JobId, ListingEffect, ViewJob};
+use crate::api::dialect::{Capabilities, Page, PageRequest};
+use crate::api::{ApiError, FileRecord, Filter, ListQuery, Local, Plan, Sort};
+use crate::listing::{
+    Applied, Cursor, Generation, LocalView, Motion, PagedList, Prefetch, Row, wanted_rows,
+};
+use crate::text::thousands;
+
+/// Pages in flight at once while loading everything for a local sort or filter.
+pub const LOAD_ALL_CONCURRENCY: usize = 4;
+/// Loaded rows above which a local sort or filter is computed away from the UI task.
+pub const LOCAL_ASYNC_ROWS: usize = 20_000;
+
+#[derive(Debug)]
+pub struct Listing {
+    /// The order the user asked for (server-side or local); `None` is the server's own,
+    /// undocumented order.
+    sort: Option<Sort>,
+    /// The filter in force, as parsed from the filter bar.
+    filter: Filter,
+    /// What the server is asked for.
+    query: ListQuery,
+    pages: PagedList,
+    /// The loaded rows filtered and sorted locally, when the server cannot do what was asked.
+    view: Option<LocalView>,
+    /// Every page is being fetched for the local view (`L`).
+    load_all: bool,
+    cursor: Cursor,
+    /// How far ahead to load while scrolling, from observed latency and speed.
+    prefetch: Prefetch,
+    /// When each pending page of the current generation was asked for.
+    requested_at: HashMap<usize, Instant>,
+    /// At most this many rows stay loaded; pages far from the screen are forgotten.
+    max_loaded_rows: usize,
+    /// Loaded rows above which a local view is built away from the UI task.
+    local_async_rows: usize,
+    /// The local view being built away from the UI task, if any.
+    view_job: Option<(JobId, Arc<AtomicBool>)>,
+    jobs: u64,
+    /// A jump to the end asked for before the row count was known.
+    end_wanted: bool,
+    /// What happened that the status line should say, not yet taken.
+    notice: Option<Notice>,
+}
+
+/// What the listing has to say; the app words it with the keys in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A page failed; reloading asks again.
+    PageFailed { page: usize, error: String },
+    /// The server contradicted itself (a repeated page, an empty page where more were
+    /// promised); the listing ends where it is.
+    Contradiction(String),
+    /// `G` in a local view: the end of what is loaded, not of the listing.
+    EndOfLoaded,
+    /// A local view over many rows is being built off the UI task.
+    Sorting { rows: usize },
+}
+
+impl Listing {
+    pub fn new(caps: &Capabilities, page_size: usize, max_loaded_rows: usize) -> Self {
+        Listing {
+            sort: caps.order_known.then_some(caps.default_sort),
+            filter: Filter::default(),
+            query: ListQuery::new(caps.default_sort),
+            pages: PagedList::new(page_size),
+            view: None,
+            load_all: false,
+            cursor: Cursor::default(),
+            prefetch: Prefetch::new(page_size),
+            requested_at: HashMap::new(),
+            max_loaded_rows,
+            local_async_rows: LOCAL_ASYNC_ROWS,
+            view_job: None,
+            jobs: 0,
+            end_wanted: false,
+            notice: None,
+        }
+    }
+
+    pub fn sort(&self) -> Option<Sort> {
+        self.sort
+    }
+
+    /// The filter in force.
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// What the server is asked for.
+    pub fn query(&self) -> &ListQuery {
+        &self.query
+    }
+
+    /// The pages the server answered.
+    pub fn pages(&self) -> &PagedList {
+        &self.pages
+    }
+
+    pub fn cursor(&self) -> &Cursor {
+        &self.cursor
+    }
+
+    /// The local part of the work, when filescope sorts or filters the loaded rows itself.
+    pub fn local(&self) -> Option<&Local> {
+        self.view.as_ref().map(LocalView::local)
+    }
+
+    /// Every page is being fetched for the local view.
+    pub fn is_loading_all(&self) -> bool {
+        self.load_all
+    }
+
+    /// Rows the table shows: the listing's, or the local view's.
+    pub fn row_count(&self) -> usize {
+        match &self.view {
+            Some(view) => view.len(),
+            None => self.pages.row_count(),
+        }
+    }
+
+    /// Whether [`Listing::row_count`] is final: the listing's count is known, or for a local
+    /// view, every page is in.
+    pub fn is_count_known(&self) -> bool {
+        match &self.view {
+            Some(_) => self.pages.is_complete(),
+            None => self.pages.is_count_known(),
+        }
+    }
+
+    /// The row the table shows at position `i`.
+    pub fn row(&self, i: usize) -> Row<'_> {
+        match &self.view {
+            Some(view) => view.get(i).map_or(Row::Pending, |row| self.pages.row(row)),
+            None => self.pages.row(i),
+        }
+    }
+
+    /// The selected record, when its page is loaded.
+    pub fn selected(&self) -> Option<&FileRecord> {
+        match self.row(self.cursor.selected) {
+            Row::Loaded(record) => Some(record),
+            _ => None,
+        }
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.pages.pending() > 0 || self.view_job.is_some()
+    }
+
+    /// Whether the local view, if any, holds every page of the listing.
+    pub fn is_complete(&self) -> bool {
+        self.pages.is_complete()
+    }
+
+    pub fn page_size(&self) -> usize {
+        self.pages.page_size()
+    }
+
+    pub(super) fn take_notice(&mut self) -> Option<Notice> {
+        self.notice.take()
+    }
+
+    pub(super) fn cursor_mut(&mut self) -> &mut Cursor {
+        &mut self.cursor
+    }
+
+    /// For the benchmark's baseline: fetch only what is on screen.
+    pub(super) fn set_prefetch(&mut self, enabled: bool) {
+        self.prefetch.enabled = enabled;
+    }
+
+    pub(super) fn set_local_async_rows(&mut self, rows: usize) {
+        self.local_async_rows = rows;
+    }
+
+    /// Stops a local view being built elsewhere; its answer will be dropped.
+    fn cancel_view_job(&mut self) {
+        if let Some((_, cancel)) = self.view_job.take() {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The table shows `rows` rows now: the selection stays on screen, and rows that came into
+    /// view are fetched.
+    pub(super) fn set_height(&mut self, rows: usize, now: Instant) -> Vec<Effect> {
+        if rows == self.cursor.height {
+            return Vec::new();
+        }
+        let len = self.row_count();
+        self.cursor.set_height(rows, len);
+        self.fetch_wanted(Motion::Jump, now)
+    }
+
+    /// Moves the cursor as a motion key asks and fetches what it then needs.
+    pub(super) fn motion(
+        &mut self,
+        motion: impl FnOnce(&mut Cursor, usize) -> Motion,
+        now: Instant,
+    ) -> Vec<Effect> {
+        let len = self.row_count();
+        let before = self.cursor.selected;
+        let motion = motion(&mut self.cursor, len);
+        if motion != Motion::Jump {
+            self.prefetch
+                .observe_move(self.cursor.selected.abs_diff(before), now);
+        }
+        self.fetch_wanted(motion, now)
+    }
+
+    /// `G`: the last row; when the count is not known yet, the end is jumped to once it is.
+    pub(super) fn jump_to_end(&mut self, now: Instant) -> Vec<Effect> {
+        if self.view.is_some() && !self.pages.is_complete() {
+            self.notice = Some(Notice::EndOfLoaded);
+        } else if !self.pages.is_count_known() {
+            self.end_wanted = true;
+        }
+        self.motion(
+            |c, len| {
+                c.move_to(len.saturating_sub(1), len);
+                Motion::Jump
+            },
+            now,
+        )
+    }
+
+    /// Puts `row` (a position in the view) at the top of the screen and selects it.
+    pub(super) fn jump_to(&mut self, row: usize, now: Instant) -> Vec<Effect> {
+        let len = self.row_count();
+        self.cursor.offset = row;
+        self.cursor.move_to(row, len);
+        self.fetch_wanted(Motion::Jump, now)
+    }
+
+    /// Selects the file at `row` of the server's order: directly in a plain listing (fetching
+    /// its page), through the local view when there is one. `None` when it is not loaded in
+    /// the view.
+    pub(super) fn go_to_row(&mut self, row: usize, now: Instant) -> Option<Vec<Effect>> {
+        let position = match &self.view {
+            None => Some(row),
+            Some(view) => view.position_of(row),
+        }?;
+        Some(self.jump_to(position, now))
+    }
+
+    /// `L`: fetch every page so the local view is complete. `Err` says why there is nothing
+    /// to load.
+    pub(super) fn start_load_all(&mut self, now: Instant) -> Result<Vec<Effect>, &'static str> {
+        if self.view.is_none() {
+            return Err("sorting and filtering are done by the server; nothing to load");
+        }
+        if self.pages.is_complete() {
+            return Ok(Vec::new());
+        }
+        self.load_all = true;
+        Ok(self.fetch_wanted(Motion::Jump, now))
+    }
+
+    /// Takes a new sort and filter: what the server can do goes in the query, the rest is done
+    /// here. Lists again from the top when the query changed; otherwise orders or filters the
+    /// loaded rows again (off the UI task when there are many).
+    pub(super) fn replan(
+        &mut self,
+        sort: Option<Sort>,
+        filter: Filter,
+        plan: Plan,
+        now: Instant,
+    ) -> Vec<Effect> {
+        self.sort = sort;
+        self.filter = filter;
+        self.load_all = false;
+        self.cancel_view_job();
+        if plan.server == self.query && self.pages.loaded_pages() > 0 {
+            // Only the local part changed: the server would answer the same rows, so keep
+            // them and order or filter them again here instead of fetching them all again.
+            if !plan.local.is_empty() && self.pages.loaded_rows() >= self.local_async_rows {
+                // Many rows: built on another thread while keys keep working.
+                self.jobs += 1;
+                let id = JobId(self.jobs);
+                let cancel = Arc::new(AtomicBool::new(false));
+                self.view_job = Some((id, Arc::clone(&cancel)));
+                self.notice = Some(Notice::Sorting {
+                    rows: self.pages.loaded_rows(),
+                });
+                return vec![
+                    ListingEffect::BuildView(ViewJob {
+                        id,
+                        local: plan.local,
+                        page_size: self.pages.page_size(),
+                        pages: self.pages.snapshot(),
+                        cancel,
+                    })
+                    .into(),
+                ];
+            }
+            self.view = (!plan.local.is_empty()).then(|| {
+                let mut view = LocalView::new(plan.local);
+                view.add_pages(&self.pages, self.pages.loaded_page_numbers());
+                view
+            });
+            self.cursor.selected = 0;
+            self.cursor.offset = 0;
+            return self.fetch_wanted(Motion::Jump, now);
+        }
+        self.query = plan.server;
+        self.view = (!plan.local.is_empty()).then(|| LocalView::new(plan.local));
+        self.restart(now)
+    }
+
+    /// Lists again from the top for a new query: a new generation, so answers still in flight
+    /// for the old one are dropped (and their requests cancelled).
+    pub(super) fn restart(&mut self, now: Instant) -> Vec<Effect> {
+        self.cursor.selected = 0;
+        self.cursor.offset = 0;
+        self.reload(now)
+    }
+
+    /// Lists again with the same query, keeping the position.
+    pub(super) fn reload(&mut self, now: Instant) -> Vec<Effect> {
+        let generation = self.pages.reset();
+        self.cancel_view_job();
+        self.requested_at.clear();
+        if let Some(view) = &mut self.view {
+            *view = LocalView::new(view.local().clone());
+            self.cursor.selected = 0;
+            self.cursor.offset = 0;
+        }
+        let mut effects = vec![ListingEffect::CancelBefore(generation).into()];
+        if self.view.is_some() {
+            effects.extend(self.fetch_wanted(Motion::Jump, now));
+            return effects;
+        }
+        // The row count is unknown again until an answer comes, so ask directly for the rows
+        // on screen rather than waiting for page 1 to say how many there are.
+        let top = self.cursor.offset;
+        let rows = top..top + self.cursor.height.max(1);
+        let requests = self.pages.request_rows(rows);
+        effects.extend(self.fetch_effects(requests, now));
+        effects
+    }
+
+    /// Files a page that arrived. `None` when it was stale (nothing changed).
+    pub(super) fn on_page(
+        &mut self,
+        generation: Generation,
+        page: usize,
+        result: Result<Page, ApiError>,
+        now: Instant,
+    ) -> Option<Vec<Effect>> {
+        let error = result.as_ref().err().map(ToString::to_string);
+        // A local view keeps the selected file selected while rows are merged in above it.
+        let selected_row = self.view.as_ref().and_then(|v| v.get(self.cursor.selected));
+        let filled = result.as_ref().map_or(1, |p| {
+            p.records.len().div_ceil(self.pages.page_size()).max(1)
+        });
+        let applied = self
+            .pages
+            .apply(generation, page, result.map_err(|e| e.to_string()));
+        if generation == self.pages.generation()
+            && let Some(at) = self.requested_at.remove(&page)
+        {
+            self.prefetch
+                .observe_latency(now.saturating_duration_since(at));
+        }
+        if applied == Applied::Stale {
+            tracing::debug!(
+                generation = generation.0,
+                page,
+                current = self.pages.generation().0,
+                "dropped a stale page"
+            );
+            return None;
+        }
+        if let Some(error) = error {
+            self.notice = Some(Notice::PageFailed { page, error });
+        }
+        if let Some(warning) = self.pages.take_warning() {
+            self.notice = Some(Notice::Contradiction(warning));
+        }
+        if let Some(view) = &mut self.view {
+            view.add_pages(&self.pages, page..page + filled);
+            if let Some(pos) = selected_row.and_then(|row| view.position_of(row)) {
+                self.cursor.selected = pos;
+            }
+            if self.load_all && self.pages.is_complete() {
+                self.load_all = false;
+            }
+        }
+        let len = self.row_count();
+        if self.end_wanted && self.is_count_known() {
+            self.end_wanted = false;
+            self.cursor.move_to(len.saturating_sub(1), len);
+            return Some(self.fetch_wanted(Motion::Jump, now));
+        }
+        self.cursor.follow(len);
+        // The first page may show the listing is shorter than the screen, or the count may
+        // have become known: fetch whatever the screen still lacks.
+        Some(self.fetch_wanted(Motion::Jump, now))
+    }
+
+    /// A local view built away from the UI task arrived; `None` when it is not the one waited
+    /// for (a newer change won) or was cancelled.
+    pub(super) fn on_view_built(
+        &mut self,
+        id: JobId,
+        view: Option<LocalView>,
+        pages: Vec<usize>,
+        now: Instant,
+    ) -> Option<Vec<Effect>> {
+        if self.view_job.as_ref().is_none_or(|(job, _)| *job != id) {
+            return None;
+        }
+        self.view_job = None;
+        let mut view = view?;
+        // Pages that arrived while it was built join it now.
+        let newer: Vec<usize> = self
+            .pages
+            .loaded_page_numbers()
+            .into_iter()
+            .filter(|p| pages.binary_search(p).is_err())
+            .collect();
+        view.add_pages(&self.pages, newer);
+        self.view = Some(view);
+        self.cursor.selected = 0;
+        self.cursor.offset = 0;
+        Some(self.fetch_wanted(Motion::Jump, now))
+    }
+
+    /// Requests the pages the screen (and, while scrolling, the prefetch distance) needs.
+    pub(super) fn fetch_wanted(&mut self, motion: Motion, now: Instant) -> Vec<Effect> {
+        if let Some(view) = &self.view {
+            // A local view reads the listing from the top: the next pages in order, while the
+            // screen (plus the prefetch distance) is not full, or all of them for `L`.
+            let requests = if self.load_all {
+                let room = LOAD_ALL_CONCURRENCY.saturating_sub(self.pages.pending());
+                self.pages.request_next(room)
+            } else {
+                let need = self.cursor.offset + self.cursor.height + self.prefetch.distance();
+                if view.len() < need && self.pages.pending() == 0 {
+                    self.pages.request_next(1)
+                } else {
+                    Vec::new()
+                }
+            };
+            return self.fetch_effects(requests, now);
+        }
+        let len = self.pages.row_count();
+        let rows = wanted_rows(&self.cursor, len, motion, self.prefetch.distance());
+        let requests = self.pages.request_rows(rows.clone());
+        // A local view refers to every loaded row; only a plain listing forgets far pages.
+        let budget = (self.max_loaded_rows / self.pages.page_size()).max(8);
+        // A view being built refers to the loaded rows: nothing is forgotten meanwhile.
+        let evicted = if self.view_job.is_some() {
+            0
+        } else {
+            self.pages.evict(rows, budget)
+        };
+        if evicted > 0 {
+            tracing::debug!(evicted, "forgot pages far from the screen");
+        }
+        self.fetch_effects(requests, now)
+    }
+
+    /// Asks for every page holding `rows` (for benchmarks that build large states).
+    #[cfg(any(test, feature = "test-support"))]
+    pub(super) fn want_rows(&mut self, rows: std::ops::Range<usize>, now: Instant) -> Vec<Effect> {
+        let requests = self.pages.request_rows(rows);
+        self.fetch_effects(requests, now)
+    }
+
+    fn fetch_effects(&mut self, requests: Vec<PageRequest>, now: Instant) -> Vec<Effect> {
+        let generation = self.pages.generation();
+        for page in &requests {
+            self.requested_at.insert(page.number, now);
+        }
+        requests
+            .into_iter()
+            .map(|page| {
+                ListingEffect::Fetch {
+                    generation,
+                    query: self.query.clone(),
+                    page,
+                }
+                .into()
+            })
+            .collect()
+    }
+
+    /// What is done locally and over how much: "sorted locally · 350 of 4,000 loaded", or
+    /// `None` when the server does everything.
+    pub fn local_extent(&self) -> Option<(&'static str, String)> {
+        let local = self.local()?;
+        let what = match (local.sort.is_some(), local.filters()) {
+            (true, true) => "filtered and sorted locally",
+            (true, false) => "sorted locally",
+            _ => "filtered locally",
+        };
+        let loaded = self.pages.loaded_rows();
+        let extent = match self.pages.total() {
+            _ if self.pages.is_complete() => format!("all {} loaded", thousands(loaded)),
+            Some(total) => format!("{} of {} loaded", thousands(loaded), thousands(total)),
+            None => format!("{} loaded", thousands(loaded)),
+        };
+        Some((what, extent))
+    }
+}

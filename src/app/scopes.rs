@@ -1,0 +1,164 @@
+//! The folders (AstraCollab) or contexts (FileGuard) beside the files: a tree entered with
+//! Enter and left with Backspace, or a flat list of filter values.
+
+use super::msg::{Effect, ListingEffect, ScopesGeneration};
+use crate::api::dialect::{Scope, ScopeKind, ScopePage};
+
+/// The most scope pages read for one level (100 each): a pane, not an archive.
+const MAX_SCOPE_PAGES: usize = 50;
+
+#[derive(Debug)]
+pub struct Scopes {
+    kind: ScopeKind,
+    /// Folders entered, outermost first, as `(id, name)`; empty at the root and for contexts.
+    path: Vec<(String, String)>,
+    /// The folders inside the current one, or every context.
+    items: Vec<Scope>,
+    selected: usize,
+    /// The context the listing is narrowed to (folders use `path`).
+    context: Option<(String, String)>,
+    loading: bool,
+    error: Option<String>,
+    generation: ScopesGeneration,
+}
+
+impl Scopes {
+    pub fn new(kind: ScopeKind) -> Self {
+        Scopes {
+            kind,
+            path: Vec::new(),
+            items: Vec::new(),
+            selected: 0,
+            context: None,
+            loading: false,
+            error: None,
+            generation: ScopesGeneration::default(),
+        }
+    }
+
+    pub fn kind(&self) -> ScopeKind {
+        self.kind
+    }
+
+    /// Folders entered, outermost first, as `(id, name)`.
+    pub fn path(&self) -> &[(String, String)] {
+        &self.path
+    }
+
+    pub fn items(&self) -> &[Scope] {
+        &self.items
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// The context the listing is narrowed to.
+    pub fn context(&self) -> Option<&(String, String)> {
+        self.context.as_ref()
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.loading
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The scope the listing is narrowed to, if any: the current folder or the context.
+    pub fn active(&self) -> Option<&(String, String)> {
+        match self.kind {
+            ScopeKind::Folders => self.path.last(),
+            ScopeKind::Contexts => self.context.as_ref(),
+        }
+    }
+
+    /// Starts listing a level again: a new generation, so late pages of the old one drop.
+    pub(super) fn reload(&mut self) -> Effect {
+        self.generation.0 += 1;
+        self.items.clear();
+        self.selected = 0;
+        self.loading = true;
+        self.error = None;
+        ListingEffect::FetchScopes {
+            generation: self.generation,
+            parent: match self.kind {
+                ScopeKind::Folders => self.path.last().map(|(id, _)| id.clone()),
+                ScopeKind::Contexts => None,
+            },
+            page: 1,
+        }
+        .into()
+    }
+
+    /// Moves the selection within the pane.
+    pub(super) fn select(&mut self, pick: impl FnOnce(usize, usize) -> usize) {
+        let last = self.items.len().saturating_sub(1);
+        self.selected = pick(self.selected, last).min(last);
+    }
+
+    /// A page of scopes arrived; `None` when it answered an older level.
+    pub(super) fn on_page(
+        &mut self,
+        generation: ScopesGeneration,
+        page: usize,
+        result: Result<ScopePage, crate::api::ApiError>,
+    ) -> Option<Vec<Effect>> {
+        if generation != self.generation {
+            return None;
+        }
+        match result {
+            Ok(answer) => {
+                self.items.extend(answer.scopes);
+                if answer.has_next && page < MAX_SCOPE_PAGES {
+                    return Some(vec![
+                        ListingEffect::FetchScopes {
+                            generation,
+                            parent: self.path.last().map(|(id, _)| id.clone()),
+                            page: page + 1,
+                        }
+                        .into(),
+                    ]);
+                }
+                self.loading = false;
+            }
+            Err(e) => {
+                self.loading = false;
+                self.error = Some(e.to_string());
+            }
+        }
+        Some(Vec::new())
+    }
+
+    /// Enter: go into the selected folder (a new level to list), or narrow to the selected
+    /// context (again: back to all). `None` when nothing is selected.
+    pub(super) fn enter(&mut self) -> Option<Vec<Effect>> {
+        let item = self.items.get(self.selected).cloned()?;
+        match self.kind {
+            ScopeKind::Folders => {
+                self.path.push((item.id, item.name));
+                Some(vec![self.reload()])
+            }
+            ScopeKind::Contexts => {
+                let same = self.context.as_ref().is_some_and(|(id, _)| *id == item.id);
+                self.context = (!same).then_some((item.id, item.name));
+                Some(Vec::new())
+            }
+        }
+    }
+
+    /// Backspace/h: up a folder, or back to all contexts. `None` at the top already.
+    pub(super) fn up(&mut self) -> Option<Vec<Effect>> {
+        match self.kind {
+            ScopeKind::Folders => {
+                self.path.pop()?;
+                Some(vec![self.reload()])
+            }
+            ScopeKind::Contexts => {
+                self.context.take()?;
+                Some(Vec::new())
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Carrying out the listing's effects: pages, full records, folders and contexts, local views
+//! built off the UI task, the insight scan, and cancelling what a newer query made stale.
+//! Every answer goes back as a message tagged with what it was asked for.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+use crate::api::dialect::PageRequest;
+use crate::api::{Client, ListQuery};
+use crate::app::{ListingEffect, Msg};
+use crate::listing::Generation;
+
+pub(super) struct Listings {
+    client: Client,
+    tx: UnboundedSender<Msg>,
+    /// Requests in flight, by the generation they were made for (scans: the highest, so they
+    /// outlive sort changes but not the app).
+    requests: Vec<(Generation, AbortHandle)>,
+}
+
+impl Listings {
+    pub(super) fn new(client: Client, tx: UnboundedSender<Msg>) -> Self {
+        Listings {
+            client,
+            tx,
+            requests: Vec::new(),
+        }
+    }
+
+    /// Carries out one listing effect; results come back as messages.
+    pub(super) fn run(&mut self, effect: ListingEffect) {
+        match effect {
+            ListingEffect::Fetch {
+                generation,
+                query,
+                page,
+            } => {
+                self.requests.retain(|(_, handle)| !handle.is_finished());
+                let handle = spawn_fetch(&self.client, &self.tx, generation, query, page);
+                self.requests.push((generation, handle));
+            }
+            ListingEffect::FetchDetail { generation, id } => {
+                self.requests.retain(|(_, handle)| !handle.is_finished());
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                let handle = tokio::spawn(async move {
+                    let result = match client.detail(&id).await {
+                        Ok(Some(record)) => Ok(record),
+                        Ok(None) => return,
+                        Err(e) => Err(e),
+                    };
+                    // The receiver is gone only when the app has quit.
+                    let _ = tx.send(Msg::Detail {
+                        generation,
+                        id,
+                        result,
+                    });
+                });
+                self.requests.push((generation, handle.abort_handle()));
+            }
+            ListingEffect::FetchScopes {
+                generation,
+                parent,
+                page,
+            } => {
+                // Scope requests are few and small; they are not cancelled with the listing.
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let request = PageRequest {
+                        number: page,
+                        size: 100,
+                    };
+                    let result = client.scopes(parent.as_deref(), request).await;
+                    let _ = tx.send(Msg::Scopes {
+                        generation,
+                        page,
+                        result,
+                    });
+                });
+            }
+            ListingEffect::CancelBefore(generation) => {
+                self.requests.retain(|(g, handle)| {
+                    if *g < generation {
+                        handle.abort();
+                    }
+                    *g >= generation
+                });
+            }
+            ListingEffect::BuildView(job) => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    // The receiver is gone only when the app has quit.
+                    let _ = tx.send(job.run());
+                });
+            }
+            ListingEffect::Scan(job) => {
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                let handle = tokio::spawn(async move {
+                    let cancel = Arc::clone(&job.cancel);
+                    let result =
+                        crate::insight::scan(&client, &job.plan, job.jobs, |stats, progress| {
+                            let _ = tx.send(Msg::Scanned {
+                                id: job.id,
+                                stats: Box::new(stats.clone()),
+                                progress,
+                                done: false,
+                                error: None,
+                            });
+                            !cancel.load(std::sync::atomic::Ordering::Relaxed)
+                        })
+                        .await;
+                    let (stats, error) = match result {
+                        Ok(stats) => (stats, None),
+                        Err(e) => (crate::insight::Stats::default(), Some(e.to_string())),
+                    };
+                    let _ = tx.send(Msg::Scanned {
+                        id: job.id,
+                        stats: Box::new(stats),
+                        progress: crate::api::scan::Progress {
+                            pages_done: 0,
+                            pages_total: None,
+                            first_row: 0,
+                        },
+                        done: true,
+                        error,
+                    });
+                });
+                // A scan outlives sort changes but not the app.
+                self.requests
+                    .push((Generation(u64::MAX), handle.abort_handle()));
+            }
+        }
+    }
+
+    /// Stops everything still in flight (the app quit).
+    pub(super) fn abort_all(&mut self) {
+        for (_, handle) in self.requests.drain(..) {
+            handle.abort();
+        }
+    }
+}
+
+/// Fetches one page in the background and posts the answer, tagged with what it was asked for.
+pub fn spawn_fetch(
+    client: &Client,
+    tx: &UnboundedSender<Msg>,
+    generation: Generation,
+    query: ListQuery,
+    page: PageRequest,
+) -> AbortHandle {
+    let client = client.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let result = client.list_page(&query, page).await;
+        // The receiver is gone only when the app has quit; nothing is waiting for this answer.
+        let _ = tx.send(Msg::Page {
+            generation,
+            page: page.number,
+            result,
+        });
+    })
+    .abort_handle()
+}

@@ -1,0 +1,110 @@
+//! The runtime: the event loop and the executors that carry effects out. One message queue
+//! is fed by the terminal, finished requests and timers. The loop drains every queued message
+//! before drawing, so a burst of answers costs one frame, and it draws only when something
+//! changed: an idle explorer uses no CPU and writes no bytes.
+//!
+//! Effects come in three groups, each with its executor: [`listing`] (pages, records, scans),
+//! [`files`] (downloads, previews, export, delete) and [`terminal`] (suspend, clipboard, pager).
+//! Each executor matches its group exhaustively and answers only with messages.
+
+mod files;
+mod host;
+mod listing;
+mod terminal;
+
+use std::future::Future;
+use std::io;
+use std::time::Instant;
+
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::unbounded_channel;
+
+pub use host::Host;
+pub use listing::spawn_fetch;
+
+use crate::api::Client;
+use crate::app::{App, Effect, Msg};
+use crate::ui;
+
+/// Runs the app until it quits. `events` is the terminal's event stream; `shutdown` resolves
+/// on a termination signal; `host` suspends, writes clipboard sequences and runs the pager.
+pub async fn run<B, E, S>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    client: Client,
+    mut events: E,
+    shutdown: S,
+    host: &mut impl Host<B>,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+    S: Future<Output = ()>,
+{
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    // Retries are shown in the status line as they happen.
+    let client = client.with_notifier({
+        let tx = tx.clone();
+        move |notice| {
+            let _ = tx.send(Msg::Retrying(notice));
+        }
+    });
+    let mut listings = listing::Listings::new(client.clone(), tx.clone());
+    let mut files = files::Files::new(client.clone(), tx.clone());
+    let mut terminals = terminal::Terminals::new(tx.clone());
+    let mut execute = |effects: Vec<Effect>, terminal: &mut Terminal<B>| -> io::Result<()> {
+        for effect in effects {
+            match effect {
+                Effect::Listing(effect) => listings.run(effect),
+                Effect::Files(effect) => files.run(effect),
+                Effect::Terminal(effect) => terminals.run(effect, terminal, host)?,
+            }
+        }
+        Ok(())
+    };
+
+    let size = terminal.size()?;
+    let effects = app.start(size.width, size.height, Instant::now());
+    execute(effects, terminal)?;
+    tokio::pin!(shutdown);
+
+    loop {
+        if app.take_dirty() {
+            terminal.draw(|frame| ui::draw(frame, app))?;
+        }
+        if app.should_quit() {
+            break;
+        }
+        let deadline = app.next_deadline();
+        let msg = tokio::select! {
+            biased;
+            () = &mut shutdown => Msg::Terminate,
+            Some(event) = events.next() => match event? {
+                Event::Key(key) => Msg::Key(key),
+                Event::Resize(width, height) => Msg::Resize { width, height },
+                _ => continue,
+            },
+            Some(msg) = rx.recv() => msg,
+            () = sleep_until(deadline), if deadline.is_some() => Msg::Tick,
+        };
+        let effects = app.update(msg, Instant::now());
+        execute(effects, terminal)?;
+        // Everything already queued is handled before the next frame.
+        while let Ok(msg) = rx.try_recv() {
+            let effects = app.update(msg, Instant::now());
+            execute(effects, terminal)?;
+        }
+    }
+    listings.abort_all();
+    Ok(())
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    if let Some(deadline) = deadline {
+        tokio::time::sleep_until(deadline.into()).await;
+    }
+}
