@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use filescope::api::dialect::{Page, PageRequest, by_id};
 use filescope::api::{Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, SortField};
 use filescope::app::{App, Effect, ListingEffect, Msg};
@@ -114,9 +114,8 @@ fn app_for(dialect: &str) -> App {
     filescope::test_support::app_for(dialect, 100)
 }
 
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
+/// A key press, as the tests make them.
+use filescope::test_support::code as key;
 
 /// Carries out fetch effects as the runtime does: each in a task, its answer on the channel.
 fn execute(effects: Vec<Effect>, client: &Client, tx: &UnboundedSender<Msg>) {
