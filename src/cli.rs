@@ -132,6 +132,12 @@ pub struct LsArgs {
     #[arg(long)]
     pub raw: bool,
 
+    /// CSV for spreadsheets: control characters as visible escapes, and cells a spreadsheet
+    /// would run as a formula (=, +, -, @, tab, CR) prefixed with '. Without it CSV into a
+    /// file or pipe is exact.
+    #[arg(long)]
+    pub safe: bool,
+
     /// Pages fetched at once with --all, when the API reports a total.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,

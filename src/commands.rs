@@ -13,6 +13,7 @@ use crate::app::{App, ConnectionInfo};
 use crate::cli::{
     Cli, Command, ConfigCommand, ConnectArgs, DemoArgs, LsArgs, ServeArgs, StatsArgs, StatsFormat,
 };
+use crate::text::sanitize;
 use crate::{config, logging, ls, tui};
 #[cfg(feature = "demo")]
 use filescope_demo::{DemoConfig, DemoServer};
@@ -56,7 +57,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 return ExitCode::from(USAGE);
             }
             Err(message) => {
-                eprintln!("filescope: {message}");
+                say(&message);
                 return ExitCode::from(USAGE);
             }
         },
@@ -64,8 +65,9 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err:#}");
-            eprintln!("filescope: {err:#}");
+            let message = format!("{err:#}");
+            tracing::error!("{}", sanitize(&message));
+            say(&message);
             if err.downcast_ref::<config::ConfigError>().is_some() {
                 ExitCode::from(USAGE)
             } else {
@@ -84,6 +86,13 @@ fn settings() -> Result<config::Settings, config::ConfigError> {
     };
     let settings = loaded.map(|l| l.settings()).unwrap_or_default();
     Ok(settings.with_no_color(std::env::var_os("NO_COLOR")))
+}
+
+/// One line on stderr, `filescope: …`, made safe for the terminal first: an error message may
+/// carry what a server said (an escape sequence, a clipboard write), and none of it may reach
+/// the terminal as it is.
+fn say(message: &dyn std::fmt::Display) {
+    eprintln!("filescope: {}", sanitize(&message.to_string()));
 }
 
 /// A log that cannot be opened is worth a line before the screen is taken, not a failure.
@@ -132,7 +141,7 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
             ));
         };
         if let Some(warning) = loaded.literal_key_warning() {
-            eprintln!("filescope: {warning}");
+            say(&warning);
         }
         let profile = loaded.profile(&name).map_err(|e| e.to_string())?;
         let (key, source) = config::resolve_key(&name, profile)?;
@@ -188,12 +197,12 @@ fn profiles() -> ExitCode {
             return ExitCode::from(USAGE);
         }
         Err(e) => {
-            eprintln!("filescope: {e}");
+            say(&e);
             return ExitCode::from(USAGE);
         }
     };
     if let Some(warning) = loaded.literal_key_warning() {
-        eprintln!("filescope: {warning}");
+        say(&warning);
     }
     let default = loaded.config.default_profile.as_ref().map(|d| d.get_ref());
     let rows: Vec<[String; 4]> = loaded
@@ -274,8 +283,8 @@ fn config_command(command: ConfigCommand) -> ExitCode {
 /// `filescope ls`: exit statuses as documented in docs/LS.md.
 fn ls(args: LsArgs) -> ExitCode {
     let fail = |code: u8, message: &dyn std::fmt::Display| {
-        tracing::error!("ls: {message}");
-        eprintln!("filescope: {message}");
+        tracing::error!("ls: {}", sanitize(&message.to_string()));
+        say(message);
         ExitCode::from(code)
     };
     let conn = match connection(args.connect) {
@@ -311,6 +320,7 @@ fn ls(args: LsArgs) -> ExitCode {
         raw: args.raw,
         jobs: usize::from(args.jobs),
         terminal,
+        safe: args.safe,
     };
     let runtime = match runtime() {
         Ok(r) => r,
@@ -332,8 +342,8 @@ fn ls(args: LsArgs) -> ExitCode {
 /// `filescope stats`: exit statuses as for `ls`.
 fn stats(args: StatsArgs) -> ExitCode {
     let fail = |code: u8, message: &dyn std::fmt::Display| {
-        tracing::error!("stats: {message}");
-        eprintln!("filescope: {message}");
+        tracing::error!("stats: {}", sanitize(&message.to_string()));
+        say(message);
         ExitCode::from(code)
     };
     let conn = match connection(args.connect) {

@@ -1,5 +1,10 @@
 //! The formats records are written in — NDJSON, JSON, CSV and an aligned table — for
 //! `filescope ls` and the explorer's export alike.
+//!
+//! No server string can drive a terminal through them: JSON always escapes C0 and C1 controls,
+//! DEL and bidirectional controls as `\uXXXX` (still the exact data, for any JSON reader); the
+//! table shows visible escapes; CSV is exact for scripts, shows visible escapes on a terminal,
+//! and in its spreadsheet-safe style also neutralises formula cells.
 
 use std::io::{self, Write};
 
@@ -64,8 +69,20 @@ const CSV_HEADER: [&str; 7] = [
     "url",
 ];
 
-/// Quotes a CSV field when it needs it (RFC 4180). A field starting with `=`, `+`, `-` or `@`
-/// is left as sent: `ls` prints data, it does not second-guess spreadsheets.
+/// How CSV cells are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvStyle {
+    /// Exactly the data: for scripts (`ls --format csv` into a file or a pipe).
+    Exact,
+    /// Control characters as visible escapes: for a terminal.
+    Visible,
+    /// Visible escapes, and a cell that a spreadsheet would run as a formula (starting with
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'`, as OWASP
+    /// recommends: the explorer's CSV export, and `ls --format csv --safe`.
+    Spreadsheet,
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
 fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
@@ -74,14 +91,85 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// Writes `records` as `ls` would print them in `format` (the explorer's export of marked
-/// files); returns how many were written.
+/// One text cell in a style.
+fn csv_cell(text: &str, style: CsvStyle) -> String {
+    match style {
+        CsvStyle::Exact => csv_field(text),
+        CsvStyle::Visible => csv_field(&sanitize(text)),
+        CsvStyle::Spreadsheet => {
+            let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+            let shown = sanitize(text);
+            if formula {
+                csv_field(&format!("'{shown}"))
+            } else {
+                csv_field(&shown)
+            }
+        }
+    }
+}
+
+/// serde_json's output with every character that could drive a terminal — C0 and C1
+/// controls, DEL, bidirectional controls, invisible separators — escaped as `\uXXXX`. Still
+/// valid JSON holding exactly the same data; raw values (the server's record) included.
+struct SafeJson;
+
+fn write_escaped<W: ?Sized + Write>(writer: &mut W, text: &str, keep: &[char]) -> io::Result<()> {
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if crate::text::is_unsafe(c) && !keep.contains(&c) {
+            writer.write_all(&text.as_bytes()[start..i])?;
+            write!(writer, "\\u{:04x}", c as u32)?;
+            start = i + c.len_utf8();
+        }
+    }
+    writer.write_all(&text.as_bytes()[start..])
+}
+
+impl serde_json::ser::Formatter for SafeJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        write_escaped(writer, fragment, &[])
+    }
+
+    /// A raw value is valid JSON: outside its strings only whitespace may be a control
+    /// character, and inside them a raw one cannot be valid. So every other unsafe character
+    /// sits in a string, where `\uXXXX` says the same.
+    fn write_raw_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        write_escaped(writer, fragment, &[' ', '\t', '\n', '\r'])
+    }
+}
+
+/// Writes a value as JSON no terminal can be driven by.
+pub fn write_json<W: Write>(writer: W, value: &impl Serialize) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(writer, SafeJson);
+    value.serialize(&mut serializer).map_err(io::Error::from)
+}
+
+/// Indented JSON no terminal can be driven by (the detail pane's raw record).
+pub fn pretty_json(value: &impl Serialize) -> String {
+    // The pretty formatter indents; the escaping is applied to its output, whose strings are
+    // already JSON-escaped for C0, so what is left unsafe can only be inside strings.
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = Vec::with_capacity(text.len());
+    let _ = write_escaped(&mut out, &text, &[' ', '\t', '\n', '\r']);
+    String::from_utf8(out).unwrap_or(text)
+}
+
+/// Writes `records` in `format` for people (the explorer's export of marked files): CSV in
+/// its spreadsheet-safe style. Returns how many were written.
 pub fn write_records(
     records: &[FileRecord],
     format: Format,
     out: &mut (dyn Write + Send),
 ) -> io::Result<usize> {
-    let mut sink = Sink::new(format, false, false, out);
+    let mut sink = Sink::new(format, false, CsvStyle::Spreadsheet, out);
     for record in records {
         sink.record(record)?;
     }
@@ -93,7 +181,7 @@ pub fn write_records(
 pub struct Sink<'a> {
     format: Format,
     raw: bool,
-    terminal: bool,
+    csv: CsvStyle,
     out: &'a mut (dyn Write + Send),
     /// Records written so far.
     pub written: usize,
@@ -103,13 +191,13 @@ pub struct Sink<'a> {
 }
 
 impl<'a> Sink<'a> {
-    /// A sink writing `format` to `out`; `raw` adds the server's record; `terminal` makes CSV
-    /// fields safe to show.
-    pub fn new(format: Format, raw: bool, terminal: bool, out: &'a mut (dyn Write + Send)) -> Self {
+    /// A sink writing `format` to `out`; `raw` adds the server's record; `csv` says how CSV
+    /// cells are written.
+    pub fn new(format: Format, raw: bool, csv: CsvStyle, out: &'a mut (dyn Write + Send)) -> Self {
         Sink {
             format,
             raw,
-            terminal,
+            csv,
             out,
             written: 0,
             table: Vec::new(),
@@ -121,12 +209,12 @@ impl<'a> Sink<'a> {
         let first = self.written == 0;
         match self.format {
             Format::Ndjson => {
-                serde_json::to_writer(&mut *self.out, &out(record, self.raw))?;
+                write_json(&mut *self.out, &out(record, self.raw))?;
                 self.out.write_all(b"\n")?;
             }
             Format::Json => {
                 self.out.write_all(if first { b"[\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut *self.out, &out(record, self.raw))?;
+                write_json(&mut *self.out, &out(record, self.raw))?;
             }
             Format::Csv => {
                 if first {
@@ -137,13 +225,7 @@ impl<'a> Sink<'a> {
                     writeln!(self.out, "{header}")?;
                 }
                 let o = out(record, self.raw);
-                let field = |text: &str| {
-                    if self.terminal {
-                        csv_field(&sanitize(text))
-                    } else {
-                        csv_field(text)
-                    }
-                };
+                let field = |text: &str| csv_cell(text, self.csv);
                 let mut fields = vec![
                     field(o.id),
                     field(o.name),
@@ -222,6 +304,46 @@ impl<'a> Sink<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreadsheet_cells_neither_run_nor_drive_a_terminal() {
+        for (text, shown) in [
+            ("=1+1", "'=1+1"),
+            ("+x", "'+x"),
+            ("-x", "'-x"),
+            ("@x", "'@x"),
+            ("\tx", "'\\tx"),
+            ("\rx", "'\\rx"),
+            ("a=b", "a=b"),
+            ("\u{1b}[2J", "\\x1b[2J"),
+        ] {
+            let cell = csv_cell(text, CsvStyle::Spreadsheet);
+            assert_eq!(cell, shown, "{text:?}");
+        }
+        assert_eq!(csv_cell("=1+1", CsvStyle::Exact), "=1+1");
+        assert_eq!(csv_cell("\u{1b}", CsvStyle::Visible), "\\x1b");
+    }
+
+    #[test]
+    fn json_escapes_what_could_drive_a_terminal_and_stays_the_same_data() {
+        let value = serde_json::json!({"name": "a\u{1b}b\u{9b}c\u{7f}d\u{202e}e"});
+        let mut out = Vec::new();
+        write_json(&mut out, &value).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, r#"{"name":"a\u001bb\u009bc\u007fd\u202ee"}"#);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+        // A raw record is escaped inside its strings, and its whitespace is left alone.
+        let raw =
+            serde_json::value::RawValue::from_string("{\"n\": \"x\u{9b}y\u{202e}\"}".to_string())
+                .unwrap();
+        let mut out = Vec::new();
+        write_json(&mut out, &raw).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"n": "x\u009by\u202e"}"#
+        );
+    }
 
     #[test]
     fn csv_fields_are_quoted_only_when_needed() {

@@ -27,9 +27,18 @@ pub fn init(path: Option<&Path>) -> Result<PathBuf, String> {
     Ok(path)
 }
 
+/// Opens the log for appending; a new log is readable by its owner only (0600): it may hold
+/// file names and URLs of private storage.
 fn open(path: &Path) -> std::io::Result<File> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir)?;
     }
-    OpenOptions::new().create(true).append(true).open(path)
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }

@@ -9,7 +9,7 @@ use crate::api::plan::{Plan, compare_by};
 use crate::api::scan::each_page;
 use crate::api::{ApiError, Client, FileRecord, Filter, Sort, plan};
 pub use crate::export::Format;
-use crate::export::Sink;
+use crate::export::{CsvStyle, Sink};
 
 /// What to list and how.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct Options {
     /// Output goes to a terminal: CSV fields are sanitized there too (JSON escapes control
     /// characters itself), so no server string can drive the terminal.
     pub terminal: bool,
+    /// CSV made safe for spreadsheets (`--safe`): visible escapes, formulas neutralised.
+    pub safe: bool,
 }
 
 /// Why `ls` failed, and the exit status that says so.
@@ -83,7 +85,14 @@ pub async fn run(
             sort.field.name()
         )));
     }
-    let mut sink = Sink::new(opts.format, opts.raw, opts.terminal, out);
+    let csv = if opts.safe {
+        CsvStyle::Spreadsheet
+    } else if opts.terminal {
+        CsvStyle::Visible
+    } else {
+        CsvStyle::Exact
+    };
+    let mut sink = Sink::new(opts.format, opts.raw, csv, out);
     match list(client, &plan, opts, &mut sink).await {
         Ok(()) => {}
         Err(LsError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {

@@ -28,7 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "ui",
         &[
-            "app", "api", "listing", "keymap", "geometry", "insight", "config", "text",
+            "app", "api", "listing", "keymap", "geometry", "insight", "config", "export", "text",
         ],
     ),
     (

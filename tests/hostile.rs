@@ -48,6 +48,7 @@ fn all(jobs: usize) -> ls::Options {
         raw: false,
         jobs,
         terminal: false,
+        safe: false,
     }
 }
 
@@ -255,4 +256,282 @@ async fn a_bad_record_never_hides_its_page_nor_its_own_id_and_name() {
             "{dialect}"
         );
     }
+}
+
+// ---- the real binary against hostile servers: what reaches stdout, stderr and the log ----
+
+/// Runs the real binary with its own config and data directory (none of the developer's),
+/// a canary key and a trace-level log; returns the output and the log's text.
+async fn run_binary(args: Vec<String>, tag: &str) -> (std::process::Output, String, u32) {
+    let dir = std::env::temp_dir().join(format!("filescope-hostile-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("filescope.log");
+    let out = tokio::task::spawn_blocking({
+        let (dir, log) = (dir.clone(), log.clone());
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env("FILESCOPE_API_KEY", CANARY)
+                .env("FILESCOPE_LOG", "trace")
+                .env("FILESCOPE_DATA_DIR", &dir)
+                .env("FILESCOPE_CONFIG", dir.join("none.toml"))
+                .args(&args)
+                .arg("--log-file")
+                .arg(&log)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(&log).map_or(0, |m| m.permissions().mode() & 0o777)
+    };
+    (out, text, mode)
+}
+
+const CANARY: &str = "sk-hostile-canary-8d2f";
+
+async fn hostile_with_canary(mode: Hostile, dialect: &str) -> DemoServer {
+    let config = DemoConfig {
+        files: 10,
+        dialect: dialect.to_string(),
+        api_key: CANARY.to_string(),
+        hostile: Some(mode),
+        ..DemoConfig::default()
+    };
+    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap()
+}
+
+fn args(command: &[&str], dialect: &str, url: &str) -> Vec<String> {
+    command
+        .iter()
+        .map(|s| s.to_string())
+        .chain([
+            "--dialect".into(),
+            dialect.into(),
+            "--url".into(),
+            url.into(),
+        ])
+        .collect()
+}
+
+/// Bytes that would drive a terminal: ESC, BEL, a C1 CSI, a right-to-left override.
+fn drives_a_terminal(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    text.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_messages_reach_stderr_and_the_log_only_as_visible_escapes() {
+    for dialect in ids() {
+        let server = hostile_with_canary(Hostile::Inject, dialect).await;
+        for command in [&["ls"][..], &["stats"][..]] {
+            let (out, log, _) = run_binary(
+                args(command, dialect, &server.base_url),
+                &format!("inject-{dialect}"),
+            )
+            .await;
+            assert_eq!(out.status.code(), Some(3), "{dialect} {command:?}");
+            assert!(
+                !drives_a_terminal(&out.stderr) && !drives_a_terminal(log.as_bytes()),
+                "{dialect} {command:?}: {:?}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains("bad key\\x1b]52;c;cm0gLXJmIH4=\\x07\\x1b]0;pwned\\x07\\x9b31mred\\u{202e}fdp.exe"),
+                "the message is there, escaped: {stderr}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_the_server_echoes_is_never_printed_or_logged_and_the_log_is_private() {
+    for dialect in ids() {
+        let server = hostile_with_canary(Hostile::EchoKey, dialect).await;
+        let (out, log, mode) = run_binary(
+            args(&["ls"], dialect, &server.base_url),
+            &format!("echo-{dialect}"),
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(3), "{dialect}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("invalid credentials in request"),
+            "{dialect}: the server's message is shown: {stderr}"
+        );
+        for (what, text) in [("stderr", stderr.as_ref()), ("log", log.as_str())] {
+            assert!(
+                !text.contains(CANARY),
+                "{dialect}: the key is in the {what}: {text}"
+            );
+        }
+        assert_eq!(mode, 0o600, "{dialect}: the log is private");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_loop_is_the_servers_fault_reported_once() {
+    let server = hostile_with_canary(Hostile::RedirectLoop, "filejar").await;
+    let (out, _, _) = run_binary(args(&["ls"], "filejar", &server.base_url), "loop").await;
+    assert_eq!(out.status.code(), Some(5));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("redirects in a loop"), "{stderr}");
+    // One request and the five redirects followed, not four attempts of them.
+    assert!(server.stats.requests() <= 6, "{}", server.stats.requests());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_204_is_an_empty_listing() {
+    let server = hostile_with_canary(Hostile::NoContent, "filejar").await;
+    let (out, _, _) = run_binary(args(&["ls", "--all"], "filejar", &server.base_url), "204").await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_that_ends_early_is_asked_for_again_then_fails_as_a_network_fault() {
+    let server = hostile_with_canary(Hostile::CutJson, "filejar").await;
+    let (out, _, _) = run_binary(args(&["ls"], "filejar", &server.base_url), "cut").await;
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the answer ended early") && stderr.contains("4 attempts"),
+        "{stderr}"
+    );
+    assert_eq!(server.stats.list_requests(), 4, "asked four times in all");
+}
+
+/// A FileGuard-shaped server whose one file publishes `checksum` and is listed at 10 bytes,
+/// while its link serves `served` bytes.
+async fn fileguard_lying_about(checksum: &'static str, served: usize) -> String {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let record = serde_json::json!({"file_id": "f1", "original_filename": "report.pdf",
+        "content_type": "application/pdf", "size_bytes": 10});
+    let list = serde_json::json!({"status": "SUCCESS", "data": {"data": [record.clone()],
+        "pagination": {"page": 1, "total_items": 1, "has_next": false}}});
+    let mut full = record.clone();
+    full["checksum"] = serde_json::Value::from(checksum);
+    let metadata = serde_json::json!({"status": "SUCCESS", "data": full});
+    let link = serde_json::json!({"status": "SUCCESS",
+        "data": {"download_url": format!("{origin}/blob/f1")}});
+    let app = axum::Router::new()
+        .route(
+            "/api/v1/files",
+            get(move || async move { axum::Json(list) }),
+        )
+        .route(
+            "/api/v1/files/f1/metadata",
+            get(move || async move { axum::Json(metadata) }),
+        )
+        .route(
+            "/api/v1/files/f1",
+            get(move || async move { axum::Json(link) }),
+        )
+        .route("/blob/f1", get(move || async move { vec![b'x'; served] }));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    origin
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unusable_checksum_and_a_size_unlike_the_listing_are_said_not_hidden() {
+    let url = fileguard_lying_about("sha256:ZZZ", 300_000).await;
+    let conn = Connection::new(
+        by_id("fileguard").unwrap(),
+        url.parse().unwrap(),
+        Some(Secret::new(KEY)),
+    );
+    let client = Client::new(conn).unwrap();
+    let query = ListQuery::new(by_id("fileguard").unwrap().capabilities().default_sort);
+    let page = PageRequest {
+        number: 1,
+        size: 10,
+    };
+    let record = client
+        .list_page(&query, page)
+        .await
+        .unwrap()
+        .records
+        .remove(0);
+    let dir = std::env::temp_dir().join(format!("filescope-lying-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let saved = filescope::api::content::download(
+        &client,
+        &record,
+        &dir.join("report.pdf"),
+        filescope::api::content::Conflict::Fail,
+        &tokio_util::sync::CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.bytes, 300_000);
+    assert!(!saved.verified);
+    assert_eq!(
+        saved.notes,
+        [
+            "the published checksum \"sha256:ZZZ\" is not a SHA-256: not verified",
+            "293 KiB saved where the listing said 10 B"
+        ]
+    );
+
+    // The transfers panel says both, on the file's own line.
+    let mut app = common::app_for("fileguard", 20);
+    app.update(
+        Msg::Resize {
+            width: 200,
+            height: 30,
+        },
+        Instant::now(),
+    );
+    let effects = app.start(200, 30, Instant::now());
+    common::settle(&mut app, &client, effects).await;
+    app.update(filescope::test_support::key(' '), Instant::now());
+    app.update(filescope::test_support::key('d'), Instant::now());
+    let effects = app.update(
+        filescope::test_support::code(KeyCode::Enter),
+        Instant::now(),
+    );
+    let Some(filescope::app::Effect::Files(filescope::app::FileEffect::PrepareDownload {
+        records,
+        ..
+    })) = effects.into_iter().next()
+    else {
+        panic!("no download asked for")
+    };
+    app.update(
+        Msg::TargetsChecked {
+            dir: dir.clone(),
+            records,
+            existing: Vec::new(),
+        },
+        Instant::now(),
+    );
+    let id = app.transfers().items[0].id;
+    app.update(
+        Msg::Transfer {
+            id,
+            event: filescope::app::actions::TransferEvent::Done(saved),
+        },
+        Instant::now(),
+    );
+    let screen = common::render(&app, 200, 30).join("\n");
+    assert!(
+        screen.contains("not a SHA-256: not verified · 293 KiB saved where the listing said 10 B"),
+        "{screen}"
+    );
 }

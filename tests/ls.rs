@@ -398,3 +398,135 @@ async fn network_attempts_from_the_configuration_bound_the_retries() {
         assert_eq!(asked.load(Ordering::SeqCst), attempts as usize);
     }
 }
+
+/// Characters that must never reach a terminal raw, as `text::is_unsafe` defines them.
+fn unsafe_chars(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| *c != '\n' && filescope::text::is_unsafe(*c))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_output_escapes_every_control_and_still_holds_the_exact_names() {
+    let server = demo(300).await;
+    let expected = newest_first(&server);
+    assert!(
+        expected
+            .iter()
+            .any(|n| n.contains('\u{9b}') || n.contains('\u{202e}')),
+        "the dataset has names with C1 and bidi controls"
+    );
+    for format in ["ndjson", "json"] {
+        let out = ls(&server.base_url, &["--all", "--raw", "--format", format]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert_eq!(unsafe_chars(&text), Vec::<char>::new(), "{format}");
+        let records: Vec<serde_json::Value> = if format == "json" {
+            serde_json::from_str(&text).unwrap()
+        } else {
+            text.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        };
+        let names: Vec<&str> = records
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, expected, "{format}: the exact data, once decoded");
+        // The server's own record too: its name is the same string.
+        let raw_names: Vec<&str> = records
+            .iter()
+            .map(|r| r["raw"]["file_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(raw_names, expected, "{format}: raw");
+    }
+}
+
+/// A FileJar server whose names would run as spreadsheet formulas or drive a terminal.
+async fn formula_server() -> String {
+    let names = [
+        "=HYPERLINK(\"http://x.test\")",
+        "+1+1",
+        "-2",
+        "@SUM(A1)",
+        "\tlead-tab",
+        "\rlead-cr",
+        "plain,comma",
+        "esc\u{1b}[31m.txt",
+    ];
+    let files: Vec<serde_json::Value> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| serde_json::json!({"id": format!("f{i}"), "file_name": n, "size": i}))
+        .collect();
+    let body =
+        serde_json::json!({"files": files, "pagination": {"total": names.len()}}).to_string();
+    let app = axum::Router::new().route(
+        "/v1/files/organization-files",
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn csv_is_exact_for_scripts_and_spreadsheet_safe_with_safe() {
+    let url = formula_server().await;
+    let names = |csv: &str| -> Vec<String> {
+        // The name is the second column; quoted cells may hold commas and CR.
+        let mut out = Vec::new();
+        let mut rest = csv.split_once('\n').unwrap().1;
+        while !rest.is_empty() {
+            let (_, after_id) = rest.split_once(',').unwrap();
+            let (name, tail) = if let Some(quoted) = after_id.strip_prefix('"') {
+                let end = quoted.find("\",").unwrap();
+                (quoted[..end].replace("\"\"", "\""), &quoted[end + 2..])
+            } else {
+                let end = after_id.find(',').unwrap();
+                (after_id[..end].to_string(), &after_id[end + 1..])
+            };
+            out.push(name);
+            rest = tail.split_once('\n').map_or("", |(_, r)| r);
+        }
+        out
+    };
+    let exact = ls(&url, &["--format", "csv"]).await;
+    assert_eq!(exact.status.code(), Some(0), "{}", stderr(&exact));
+    assert_eq!(
+        names(&stdout(&exact)),
+        [
+            "=HYPERLINK(\"http://x.test\")",
+            "+1+1",
+            "-2",
+            "@SUM(A1)",
+            "\tlead-tab",
+            "\rlead-cr",
+            "plain,comma",
+            "esc\u{1b}[31m.txt"
+        ],
+        "into a pipe, CSV is the data"
+    );
+    let safe = ls(&url, &["--format", "csv", "--safe"]).await;
+    assert_eq!(safe.status.code(), Some(0), "{}", stderr(&safe));
+    let text = stdout(&safe);
+    assert_eq!(unsafe_chars(&text), Vec::<char>::new());
+    assert_eq!(
+        names(&text),
+        [
+            "'=HYPERLINK(\"http://x.test\")",
+            "'+1+1",
+            "'-2",
+            "'@SUM(A1)",
+            "'\\tlead-tab",
+            "'\\rlead-cr",
+            "plain,comma",
+            "esc\\x1b[31m.txt"
+        ],
+        "formulas neutralised, controls visible"
+    );
+}

@@ -67,6 +67,11 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Everything secret this connection holds, to be kept out of every message and log.
+    pub fn secrets(&self) -> Vec<&str> {
+        self.api_key.iter().map(Secret::expose).collect()
+    }
+
     pub fn new(dialect: Arc<dyn Dialect>, base_url: Url, api_key: Option<Secret>) -> Self {
         let label = base_url.host_str().unwrap_or("api").to_string();
         Connection {
@@ -209,12 +214,59 @@ impl Client {
         url
     }
 
-    /// Fetches and decodes one page of a listing.
+    /// Fetches and decodes one page of a listing. An answer whose JSON ends early (a body cut
+    /// short by a proxy, with a `Content-Length` that matches) is asked for again with backoff,
+    /// like a dropped connection, before it is an error.
     pub async fn list_page(&self, query: &ListQuery, page: PageRequest) -> Result<Page, ApiError> {
+        let policy = self.conn.retry;
+        let seed = retry::jitter_seed();
+        let mut attempt = 1;
+        loop {
+            match self.list_page_once(query, page).await {
+                Err((_, true)) if attempt < policy.attempts => {
+                    let wait = retry::backoff(&policy, attempt + 1, seed ^ u64::from(attempt));
+                    attempt += 1;
+                    let reason = "the answer ended early".to_string();
+                    tracing::info!(attempt, wait_ms = wait.as_millis() as u64, %reason, "retrying");
+                    if let Some(Notifier(notify)) = &self.notify {
+                        notify(RetryNotice {
+                            reason,
+                            attempt,
+                            attempts: policy.attempts,
+                            wait,
+                        });
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                Err((ApiError::Decode { url, reason }, true)) => {
+                    // As for a body cut short in transit: the network's failure, after retries.
+                    return Err(ApiError::Network {
+                        url,
+                        reason: format!("{reason}; {attempt} attempts"),
+                    });
+                }
+                outcome => return outcome.map_err(|(error, _)| error),
+            }
+        }
+    }
+
+    /// One attempt at a page; the error says whether the answer's JSON ended early.
+    async fn list_page_once(
+        &self,
+        query: &ListQuery,
+        page: PageRequest,
+    ) -> Result<Page, (ApiError, bool)> {
         let spec = self.dialect().list_request(query, page);
         let url = self.url_for(&spec.path, &spec.query);
         let started = Instant::now();
-        let (status, body) = self.send(&url).await?;
+        let (status, body) = self.send(&url).await.map_err(|e| (e, false))?;
+        if status == StatusCode::NO_CONTENT {
+            // No content is no files, not an error.
+            return Ok(Page {
+                has_next: Some(false),
+                ..Page::default()
+            });
+        }
         if !status.is_success() {
             if self
                 .dialect()
@@ -225,7 +277,7 @@ impl Client {
                     ..Page::default()
                 });
             }
-            return Err(self.http_error(status, display_url(&url), &body));
+            return Err((self.http_error(status, display_url(&url), &body), false));
         }
         let (body, repaired) = repair_utf8(body);
         let decoded = self
@@ -245,9 +297,18 @@ impl Client {
                 }
                 decoded
             })
-            .map_err(|reason| ApiError::Decode {
-                url: display_url(&url),
-                reason,
+            .map_err(|reason| {
+                let ended_early = ends_early(&body);
+                let reason = if ended_early {
+                    format!("the answer ended early ({} bytes): {reason}", body.len())
+                } else {
+                    reason
+                };
+                let error = self.redact(ApiError::Decode {
+                    url: display_url(&url),
+                    reason,
+                });
+                (error, ended_early)
             });
         tracing::debug!(
             page = page.number,
@@ -295,9 +356,11 @@ impl Client {
         if !status.is_success() {
             return Err(self.http_error(status, display_url(&url), &body));
         }
-        decode(&body).map_err(|reason| ApiError::Decode {
-            url: display_url(&url),
-            reason,
+        decode(&body).map_err(|reason| {
+            self.redact(ApiError::Decode {
+                url: display_url(&url),
+                reason,
+            })
         })
     }
 
@@ -407,6 +470,12 @@ impl Client {
     pub(super) fn transport_error(&self, shown: &str, err: reqwest::Error) -> ApiError {
         // `without_url` keeps query strings (signatures, tokens) out of the message.
         let err = err.without_url();
+        if err.is_redirect() {
+            // The server's fault, and asking again would only loop again.
+            return ApiError::Inconsistent(format!(
+                "{shown} redirects in a loop (or more than 5 times); not followed further"
+            ));
+        }
         if err.is_timeout() {
             return ApiError::Timeout {
                 url: shown.to_string(),
@@ -419,7 +488,16 @@ impl Client {
         }
     }
 
+    /// An error with the connection's secrets taken out of whatever the server put in it.
+    pub fn redact(&self, error: ApiError) -> ApiError {
+        error.redacted(&self.conn.secrets())
+    }
+
     pub(super) fn http_error(&self, status: StatusCode, url: String, body: &[u8]) -> ApiError {
+        self.redact(self.unredacted_http_error(status, url, body))
+    }
+
+    fn unredacted_http_error(&self, status: StatusCode, url: String, body: &[u8]) -> ApiError {
         let info = self.dialect().decode_error(body);
         let (code, message) = match info {
             Some(info) => (info.code, info.message),
@@ -457,6 +535,12 @@ impl Client {
             }
         }
     }
+}
+
+/// Whether a body is JSON that ends before it is complete (serde's end-of-input category), as
+/// when a proxy cuts an answer short: worth asking for again.
+fn ends_early(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err_and(|e| e.is_eof())
 }
 
 /// A body with bytes that are not UTF-8 is read with U+FFFD in their place, so one bad record

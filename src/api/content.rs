@@ -56,6 +56,20 @@ pub struct Saved {
     pub verified: bool,
     /// Bytes that were already on disk from an earlier attempt and were not fetched again.
     pub resumed_from: u64,
+    /// What the user should know about it: a published checksum that could not be used, a
+    /// size that differs from the listing's.
+    pub notes: Vec<String>,
+}
+
+/// The checksum an API publishes for a file, as far as it can be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    None,
+    /// A SHA-256, lowercase hex: checked before the file is named.
+    Sha256(String),
+    /// Something was published, but not a SHA-256 this can check (`sha256:ZZZ`): said, not
+    /// silently ignored.
+    Unusable(String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -253,19 +267,24 @@ impl Client {
         Ok(ContentLink { url, authed })
     }
 
-    /// The SHA-256 the API publishes for the file, if any (from the record, or FileGuard's
+    /// The checksum the API publishes for the file, if any (from the record, or FileGuard's
     /// `/metadata`, which is free to call).
-    pub async fn published_sha256(&self, record: &FileRecord) -> Result<Option<String>, ApiError> {
-        if let Some(sum) = self.dialect().sha256(record) {
-            return Ok(Some(sum));
-        }
-        if !self.dialect().sha256_in_detail() {
-            return Ok(None);
+    pub async fn published_checksum(&self, record: &FileRecord) -> Result<Published, ApiError> {
+        let judge = |record: &FileRecord| match self.dialect().sha256(record) {
+            Some(sum) => Published::Sha256(sum),
+            None => match self.dialect().checksum_text(record) {
+                Some(text) => Published::Unusable(text),
+                None => Published::None,
+            },
+        };
+        let here = judge(record);
+        if here != Published::None || !self.dialect().sha256_in_detail() {
+            return Ok(here);
         }
         Ok(self
             .detail(&record.id)
             .await?
-            .and_then(|full| self.dialect().sha256(&full)))
+            .map_or(Published::None, |full| judge(&full)))
     }
 
     /// Starts fetching the bytes from `from` on (a Range request when `from > 0` or `upto`
@@ -448,7 +467,20 @@ pub async fn download(
     let claim = claim(wanted, conflict)?;
     let final_path = claim.0.clone();
     // FileGuard: the checksum first (free), the link second (counted as a download).
-    let expected = client.published_sha256(record).await?;
+    let published = client.published_checksum(record).await?;
+    let (expected, mut notes) = match published {
+        Published::Sha256(sum) => (Some(sum), Vec::new()),
+        Published::Unusable(text) => {
+            let shown: String = text.chars().take(24).collect();
+            (
+                None,
+                vec![format!(
+                    "the published checksum {shown:?} is not a SHA-256: not verified"
+                )],
+            )
+        }
+        Published::None => (None, Vec::new()),
+    };
     let link = client.content_link(record).await?;
     let part = part_path(&final_path, &record.id);
     let validator_file = validator_path(&part);
@@ -605,11 +637,19 @@ pub async fn download(
         })??;
     tokio::fs::remove_file(&validator_file).await.ok();
     drop(claim);
+    if let Some(listed) = record.size.filter(|listed| *listed != on_disk) {
+        notes.push(format!(
+            "{} saved where the listing said {}",
+            crate::text::human_size(on_disk),
+            crate::text::human_size(listed)
+        ));
+    }
     Ok(Saved {
         path: final_path,
         bytes: on_disk,
         verified,
         resumed_from: resumed_from.unwrap_or(0),
+        notes,
     })
 }
 

@@ -208,7 +208,12 @@ pub enum TransferEvent {
 pub enum TransferState {
     Queued,
     Running,
-    Done { verified: bool, resumed_from: u64 },
+    Done {
+        verified: bool,
+        resumed_from: u64,
+        /// What the user should know (an unusable checksum, a size unlike the listing's).
+        notes: Vec<String>,
+    },
     Failed(String),
     Cancelled,
 }
@@ -879,6 +884,7 @@ impl App {
                 t.state = TransferState::Done {
                     verified: saved.verified,
                     resumed_from: saved.resumed_from,
+                    notes: saved.notes,
                 };
             }
             TransferEvent::Failed(reason) => {

@@ -494,11 +494,17 @@ impl App {
             }
             Msg::Exported { path, result } => {
                 self.dirty = true;
+                let csv = path.extension().is_some_and(|e| e == "csv");
                 self.status = Some(match result {
                     Ok(n) => Status::Info(format!(
-                        "exported {} records to {}",
+                        "exported {} records to {}{}",
                         crate::text::thousands(n),
-                        path.display()
+                        path.display(),
+                        if csv {
+                            " (made safe for spreadsheets: controls as visible escapes, formula cells prefixed with ')"
+                        } else {
+                            ""
+                        }
                     )),
                     Err(e) => Status::Error(format!("export to {} failed: {e}", path.display())),
                 });

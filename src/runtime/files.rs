@@ -320,6 +320,7 @@ async fn export(client: &Client, job: ExportJob) -> Result<usize, String> {
                 raw: false,
                 jobs: 4,
                 terminal: false,
+                safe: true,
             };
             crate::ls::run(client, &opts, &mut out)
                 .await

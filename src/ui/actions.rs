@@ -161,6 +161,7 @@ fn draw_transfer(frame: &mut Frame<'_>, app: &App, t: &Transfer, area: Rect, cho
         TransferState::Done {
             verified,
             resumed_from,
+            notes,
         } => {
             let mut text = format!("saved {}", human_size(t.done));
             if let Some(took) = t.elapsed() {
@@ -172,7 +173,14 @@ fn draw_transfer(frame: &mut Frame<'_>, app: &App, t: &Transfer, area: Rect, cho
             if *resumed_from > 0 {
                 text.push_str(&format!(" · resumed at {}", human_size(*resumed_from)));
             }
-            (text, Style::new().fg(Color::Green))
+            if notes.is_empty() {
+                (text, Style::new().fg(Color::Green))
+            } else {
+                for note in notes {
+                    text.push_str(&format!(" · {}", sanitize(note)));
+                }
+                (text, Style::new().fg(Color::Yellow))
+            }
         }
         TransferState::Failed(reason) => (
             format!("failed: {}", sanitize(reason)),

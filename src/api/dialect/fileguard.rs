@@ -154,6 +154,10 @@ impl Dialect for FileGuard {
             .then(|| hex.to_ascii_lowercase())
     }
 
+    fn checksum_text(&self, record: &FileRecord) -> Option<String> {
+        super::raw_str(record, "/checksum")
+    }
+
     fn sha256_in_detail(&self) -> bool {
         true
     }

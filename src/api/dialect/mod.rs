@@ -260,6 +260,11 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         None
     }
 
+    /// The checksum the record publishes, as written (`sha256:…`), usable or not.
+    fn checksum_text(&self, _record: &FileRecord) -> Option<String> {
+        None
+    }
+
     /// Whether the checksum is only in the single-file record (FileGuard's `/metadata`).
     fn sha256_in_detail(&self) -> bool {
         false
