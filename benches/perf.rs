@@ -504,25 +504,21 @@ fn loaded(dialect: &str, rows: usize) -> App {
     let now = Instant::now();
     let mut effects = app.start(WIDTH, HEIGHT, now);
     effects.extend(app.want_rows(0..rows));
-    for effect in effects {
-        if let Effect::Listing(ListingEffect::Fetch {
+    let answers = effects.into_iter().filter_map(|effect| match effect {
+        Effect::Listing(ListingEffect::Fetch {
             generation, page, ..
-        }) = effect
-        {
+        }) => {
             let first = (page.number - 1) * 100;
             let answer = Page {
                 records: (first..(first + 100).min(rows)).map(record).collect(),
                 total: Some(rows),
                 ..Page::default()
             };
-            let msg = Msg::Page {
-                generation,
-                page: page.number,
-                result: Ok(answer),
-            };
-            app.update(msg, now);
+            Some((generation, page.number, answer))
         }
-    }
+        _ => None,
+    });
+    app.file_pages(answers);
     app.select(rows / 2);
     app
 }
