@@ -727,6 +727,14 @@ pub(super) enum Salt {
     FlextellGroups,
     Content,
     ContentTag,
+    GithubDownloads,
+    GithubDigest,
+    DrfOwner,
+    DrfMicros,
+    StripeIdTail,
+    DriveId,
+    DrivePageToken,
+    BoxSha1,
 }
 
 impl Salt {

@@ -6,7 +6,10 @@
 //! synthetic [`Dataset`] that can be millions of files large yet costs nothing
 //! to start. Every dialect serves the same files (names, sizes, types, dates,
 //! hostile names); what a dialect adds (owners, categories, folders, download
-//! counts, ...) is derived from each record's index and the seed. It is used by
+//! counts, ...) is derived from each record's index and the seed. Instead of a
+//! dialect it can also speak one of six real-world list-API shapes
+//! ([`shapes::Shape`]: GitHub, Django REST framework, Stripe, Google Drive,
+//! JSON:API, Box) over the same dataset. It is used by
 //! `demo`, `serve`, integration tests and benchmarks, so it behaves like a real
 //! server on purpose: optional latency, the dialect's own auth, paging and
 //! error bodies, strict parameter validation, and hostile file names.
@@ -20,6 +23,7 @@ mod filejar;
 mod flextell;
 pub mod hostile;
 mod openwebui;
+pub mod shapes;
 
 pub use dataset::{Dataset, DemoFile};
 
@@ -54,6 +58,9 @@ pub struct DemoConfig {
     pub bandwidth: Option<u64>,
     /// Misbehave on purpose instead of serving the dataset (see [`hostile::Hostile`]).
     pub hostile: Option<hostile::Hostile>,
+    /// Speak a real-world list-API shape instead of `dialect` (see
+    /// [`shapes::Shape`]). `hostile`, when set, still wins.
+    pub shape: Option<shapes::Shape>,
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
@@ -88,6 +95,7 @@ impl Default for DemoConfig {
             chaos: 0.0,
             bandwidth: None,
             hostile: None,
+            shape: None,
         }
     }
 }
@@ -147,7 +155,8 @@ impl DemoServer {
     ///
     /// Must be called within a tokio runtime. Returns `InvalidInput` if
     /// `config.files` exceeds what the dataset supports (`u32::MAX`) or
-    /// `config.dialect` is not one of [`DIALECTS`].
+    /// `config.dialect` is not one of [`DIALECTS`] (checked even when a
+    /// `config.shape` is served instead).
     pub async fn start(addr: SocketAddr, config: DemoConfig) -> std::io::Result<DemoServer> {
         if u32::try_from(config.files).is_err() {
             return Err(std::io::Error::new(
@@ -170,17 +179,21 @@ impl DemoServer {
         let dataset = Arc::new(Dataset::new(config.seed, config.files));
         let stats = Arc::new(ServerStats::default());
         let base_url = format!("http://{}", connectable(addr));
-        let app = match config.hostile {
-            Some(mode) => hostile::router(mode, &config.dialect, config.files, Arc::clone(&stats)),
-            None => router(common::Context {
-                origin: base_url.clone(),
-                bandwidth: config.bandwidth,
-                dataset: Arc::clone(&dataset),
-                stats: Arc::clone(&stats),
-                api_key: config.api_key,
-                latency: config.latency,
-                chaos: config.chaos,
-            }),
+        let context = common::Context {
+            origin: base_url.clone(),
+            bandwidth: config.bandwidth,
+            dataset: Arc::clone(&dataset),
+            stats: Arc::clone(&stats),
+            api_key: config.api_key,
+            latency: config.latency,
+            chaos: config.chaos,
+        };
+        let app = match (config.hostile, config.shape) {
+            (Some(mode), _) => {
+                hostile::router(mode, &config.dialect, config.files, Arc::clone(&stats))
+            }
+            (None, Some(shape)) => shapes::router(shape, context),
+            (None, None) => router(context),
         };
 
         let (shutdown, stop) = oneshot::channel::<()>();
@@ -196,7 +209,8 @@ impl DemoServer {
                 tracing::error!(%error, "demo server failed");
             }
         });
-        tracing::info!(%addr, files = config.files, dialect = %config.dialect, "demo server listening");
+        let shape = config.shape.map_or("none", shapes::Shape::name);
+        tracing::info!(%addr, files = config.files, dialect = %config.dialect, shape, "demo server listening");
 
         Ok(DemoServer {
             base_url,
@@ -267,6 +281,7 @@ mod tests {
         assert_eq!(config.seed, 42);
         assert_eq!(config.api_key, "demo");
         assert_eq!(config.dialect, "filejar");
+        assert_eq!(config.shape, None);
     }
 
     #[test]
