@@ -124,9 +124,10 @@ fn execute(effects: Vec<Effect>, client: &Client, tx: &UnboundedSender<Msg>) {
             generation,
             query,
             page,
+            after,
         }) = effect
         {
-            filescope::runtime::spawn_fetch(client, tx, generation, query, page);
+            filescope::runtime::spawn_fetch(client, tx, generation, query, page, after);
         }
     }
 }

@@ -38,8 +38,9 @@ pub struct ConnectArgs {
     #[arg(short = 'p', long, value_name = "NAME", conflicts_with_all = ["dialect", "url"])]
     pub profile: Option<String>,
 
-    /// The API's dialect.
-    #[arg(long, value_name = "DIALECT", value_parser = dialect_names(), requires = "url")]
+    /// The API's dialect: filejar, openwebui, flextell, fileguard, astracollab, or one declared
+    /// in the configuration file ([dialects.NAME]).
+    #[arg(long, value_name = "DIALECT", requires = "url")]
     pub dialect: Option<String>,
 
     /// The API's base URL, e.g. https://files.example.com (the dialect adds its own paths).
@@ -74,6 +75,9 @@ pub enum Command {
     Stats(StatsArgs),
     /// List the connection profiles of the configuration file (never their keys).
     Profiles,
+    /// Describe your own API: infer a dialect from one answer, check one against two pages.
+    #[command(subcommand)]
+    Dialect(DialectCommand),
     /// The configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -84,6 +88,36 @@ pub enum Command {
     },
     /// Print the manual page (roff).
     Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DialectCommand {
+    /// Read the first two pages through a dialect and print, per field, how many records it
+    /// resolved and an example, the paging it saw, and every problem.
+    Check {
+        #[command(flatten)]
+        connect: ConnectArgs,
+    },
+    /// Read one answer of an API and print a whole dialect definition for it (TOML for the
+    /// configuration file). The key comes from FILESCOPE_API_KEY (sent as Bearer, or in the
+    /// query with --auth-query), or from a --header; it is written back as {key}, never itself.
+    Infer {
+        /// The URL of the API's file listing, e.g. https://api.example.com/v1/files?limit=100.
+        #[arg(value_name = "URL", value_parser = parse_url)]
+        url: Url,
+        /// A header to send, e.g. --header 'Authorization: Token …'. Repeatable.
+        #[arg(long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
+        headers: Vec<(String, String)>,
+        /// Send FILESCOPE_API_KEY in this query parameter (e.g. key, api_key).
+        #[arg(long, value_name = "NAME")]
+        auth_query: Option<String>,
+        /// The dialect's name in the definition.
+        #[arg(long, value_name = "NAME", default_value = "myapi")]
+        name: String,
+        /// Do not verify the server's TLS certificate.
+        #[arg(long)]
+        insecure: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,6 +243,23 @@ pub struct DatasetArgs {
     /// 512K, 2M), so progress is visible; unlimited when absent.
     #[arg(long, value_name = "BYTES_PER_SEC", value_parser = bandwidth)]
     pub bandwidth: Option<u64>,
+
+    /// Speak one of six real-world API shapes instead of a dialect, with the definition
+    /// shipped for it (docs/dialects/NAME.toml): github, drf, stripe, gdrive, jsonapi, box.
+    #[arg(long, value_name = "NAME", value_parser = shape_name, conflicts_with = "dialect")]
+    pub shape: Option<String>,
+}
+
+fn shape_name(text: &str) -> Result<String, String> {
+    let names: Vec<&str> = crate::config::EXAMPLE_DIALECTS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    if names.contains(&text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!("expected one of {}", names.join(", ")))
+    }
 }
 
 /// A positive byte rate: digits with an optional K, M or G suffix (binary units).
@@ -253,7 +304,7 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The dialect to serve.
-    #[arg(long, value_name = "DIALECT", value_parser = dialect_names())]
+    #[arg(long, value_name = "DIALECT", value_parser = dialect_names(), default_value = "filejar")]
     pub dialect: String,
 
     /// Address to listen on; port 0 picks a free port.
@@ -357,8 +408,12 @@ mod tests {
 
     #[test]
     fn bad_flags_are_named() {
-        let err = Cli::try_parse_from(["filescope", "--dialect", "nope", "--url", "http://x"])
-            .unwrap_err();
+        // Any name parses: whether it is a dialect is known once the configuration is read
+        // (tests/cli.rs checks the error).
+        assert!(
+            Cli::try_parse_from(["filescope", "--dialect", "nope", "--url", "http://x"]).is_ok()
+        );
+        let err = Cli::try_parse_from(["filescope", "serve", "--dialect", "nope"]).unwrap_err();
         assert!(
             err.to_string()
                 .contains("invalid value 'nope' for '--dialect"),

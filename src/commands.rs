@@ -11,7 +11,8 @@ use anyhow::Context;
 use crate::api::{Client, Connection, Filter, Secret, Sort, dialect, filter};
 use crate::app::{App, ConnectionInfo};
 use crate::cli::{
-    Cli, Command, ConfigCommand, ConnectArgs, DemoArgs, LsArgs, ServeArgs, StatsArgs, StatsFormat,
+    Cli, Command, ConfigCommand, ConnectArgs, DemoArgs, DialectCommand, LsArgs, ServeArgs,
+    StatsArgs, StatsFormat,
 };
 use crate::text::sanitize;
 use crate::{config, logging, ls, tui};
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Ls(args)) => return ls(args),
         Some(Command::Stats(args)) => return stats(args),
         Some(Command::Profiles) => return profiles(),
+        Some(Command::Dialect(command)) => return dialect_command(command),
         Some(Command::Config(command)) => return config_command(command),
         Some(Command::Completions { shell }) => {
             let mut cli = <Cli as clap::CommandFactory>::command();
@@ -119,8 +121,24 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
         Some(path) => config::load(path).map_err(|e| e.to_string())?,
         None => None,
     };
+    let find = |name: &str| {
+        match &loaded {
+        Some(loaded) => loaded.dialect(name).ok_or_else(|| {
+            format!(
+                "unknown dialect {name:?}; expected one of {}",
+                loaded.dialect_names().join(", ")
+            )
+        }),
+        None => dialect::by_id(name).ok_or_else(|| {
+            format!(
+                "unknown dialect {name:?}; expected one of {} (or one declared in the configuration file)",
+                dialect::ids().join(", ")
+            )
+        }),
+    }
+    };
     let mut conn = if let (Some(dialect_id), Some(url)) = (args.dialect, args.url) {
-        let dialect = dialect::by_id(&dialect_id).ok_or("unknown dialect")?;
+        let dialect = find(&dialect_id)?;
         let key = std::env::var("FILESCOPE_API_KEY")
             .ok()
             .filter(|k| !k.trim().is_empty())
@@ -145,7 +163,7 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
         }
         let profile = loaded.profile(&name).map_err(|e| e.to_string())?;
         let (key, source) = config::resolve_key(&name, profile)?;
-        let dialect = dialect::by_id(profile.dialect.get_ref()).ok_or("unknown dialect")?;
+        let dialect = find(profile.dialect.get_ref())?;
         let url = crate::api::url::parse_url(profile.url.get_ref())
             .map_err(|e| format!("profile {name}: url: {e}"))?;
         let mut conn = Connection::new(dialect, url, key);
@@ -275,6 +293,133 @@ fn config_command(command: ConfigCommand) -> ExitCode {
                     eprintln!("filescope: cannot write {}: {e}", path.display());
                     ExitCode::FAILURE
                 }
+            }
+        }
+    }
+}
+
+/// `filescope dialect check` and `filescope dialect infer`.
+fn dialect_command(command: DialectCommand) -> ExitCode {
+    let fail = |code: u8, message: &dyn std::fmt::Display| {
+        tracing::error!("dialect: {}", sanitize(&message.to_string()));
+        say(message);
+        ExitCode::from(code)
+    };
+    let runtime = match runtime() {
+        Ok(r) => r,
+        Err(e) => return fail(ls::exit::UNAVAILABLE, &format!("{e:#}")),
+    };
+    match command {
+        DialectCommand::Check { connect } => {
+            let conn = match connection(connect) {
+                Ok(Some(conn)) => conn,
+                Ok(None) => {
+                    return fail(
+                        ls::exit::USAGE,
+                        &"no connection given: pass -p NAME, or --dialect and --url",
+                    );
+                }
+                Err(e) => return fail(ls::exit::USAGE, &e),
+            };
+            let secrets: Vec<String> = conn.secrets().into_iter().map(str::to_string).collect();
+            let result = runtime.block_on(async {
+                let client = Client::new(conn)?;
+                crate::api::probe::check(&client).await
+            });
+            match result {
+                Ok(reports) => {
+                    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                    let (text, clean) = crate::api::probe::describe(&reports, &secrets);
+                    print!("{text}");
+                    if clean {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => {
+                    let e = ls::LsError::Api(e);
+                    fail(e.exit_code(), &e)
+                }
+            }
+        }
+        DialectCommand::Infer {
+            url,
+            headers,
+            auth_query,
+            name,
+            insecure,
+        } => {
+            let key = std::env::var("FILESCOPE_API_KEY")
+                .ok()
+                .map(|k| k.trim().to_string())
+                .filter(|k| !k.is_empty());
+            let mut request_url = url.clone();
+            let mut send = headers.clone();
+            let mut probe = crate::api::probe::Probe {
+                url: url.to_string(),
+                key: key.clone(),
+                ..Default::default()
+            };
+            probe.auth_header = headers
+                .iter()
+                .find(|(name, value)| {
+                    name.eq_ignore_ascii_case("authorization")
+                        || key.as_deref().is_some_and(|k| value.contains(k))
+                        || name.to_ascii_lowercase().contains("key")
+                        || name.to_ascii_lowercase().contains("token")
+                })
+                .cloned();
+            match (&auth_query, &key) {
+                (Some(param), Some(key)) => {
+                    request_url.query_pairs_mut().append_pair(param, key);
+                    probe.auth_query = Some(param.clone());
+                }
+                (Some(_), None) => {
+                    return fail(
+                        ls::exit::USAGE,
+                        &"--auth-query sends FILESCOPE_API_KEY, which is not set",
+                    );
+                }
+                (None, Some(key)) if probe.auth_header.is_none() => {
+                    send.push(("Authorization".to_string(), format!("Bearer {key}")));
+                }
+                (None, _) => {}
+            }
+            let secrets: Vec<String> = key.iter().cloned().collect();
+            let result =
+                runtime.block_on(crate::api::client::get_once(&request_url, &send, insecure));
+            let (status, answer_headers, body) = match result {
+                Ok(answer) => answer,
+                Err(e) => {
+                    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                    let e = ls::LsError::Api(e.redacted(&secrets));
+                    return fail(e.exit_code(), &e);
+                }
+            };
+            if !(200..300).contains(&status) {
+                let excerpt = crate::api::decode::body_excerpt(&body, 200);
+                let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                let excerpt = crate::api::error::redact(&excerpt, &secrets);
+                let code = if matches!(status, 401 | 403) {
+                    ls::exit::AUTH
+                } else {
+                    ls::exit::UNREADABLE
+                };
+                return fail(
+                    code,
+                    &format!(
+                        "HTTP {status} from {}: {excerpt}",
+                        crate::api::error::display_url(&url)
+                    ),
+                );
+            }
+            match crate::api::probe::infer(&name, &probe, &answer_headers, &body) {
+                Ok(definition) => {
+                    print!("{definition}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(ls::exit::UNREADABLE, &e),
             }
         }
     }
@@ -447,11 +592,18 @@ mod demo_server {
             chaos: args.chaos,
             bandwidth: args.bandwidth,
             hostile: None,
+            shape: args
+                .shape
+                .as_deref()
+                .and_then(filescope_demo::shapes::Shape::parse),
         }
     }
 
     pub(super) fn demo(args: DemoArgs) -> anyhow::Result<()> {
-        let dialect = dialect::by_id(&args.dialect).context("unknown dialect")?;
+        let dialect = match &args.dataset.shape {
+            Some(shape) => config::example_dialect(shape).context("unknown shape")?,
+            None => dialect::by_id(&args.dialect).context("unknown dialect")?,
+        };
         runtime()?.block_on(async move {
             // A key of its own each run, so nothing else on this machine can read the demo by guessing.
             let key = format!("demo-{:016x}", session_nonce());
@@ -498,6 +650,32 @@ mod demo_server {
             let mut stdout = std::io::stdout();
             writeln!(stdout, "{}", server.base_url)?;
             stdout.flush()?;
+            // How to reach it, for people (stdout stays the URL alone, for scripts).
+            let dialect = args.dataset.shape.as_deref().unwrap_or(&args.dialect);
+            let accepts = if std::env::var_os("FILESCOPE_API_KEY").is_some() {
+                "the key in FILESCOPE_API_KEY".to_string()
+            } else {
+                "the key \"demo\"".to_string()
+            };
+            let key = if accepts.starts_with("the key \"") {
+                "FILESCOPE_API_KEY=demo "
+            } else {
+                ""
+            };
+            let how = match &args.dataset.shape {
+                Some(shape) => format!(
+                    "a profile with url = \"{}\" and the dialect of docs/dialects/{shape}.toml",
+                    server.base_url
+                ),
+                None => format!(
+                    "{key}filescope ls --dialect {dialect} --url {0}   or the explorer:  {key}filescope --dialect {dialect} --url {0}",
+                    server.base_url
+                ),
+            };
+            eprintln!(
+                "filescope: serving {} files as {dialect} at {}; it accepts {accepts}\nfilescope: try  {how}",
+                args.dataset.files, server.base_url
+            );
             tracing::info!(url = %server.base_url, files = args.dataset.files, "serving");
             tui::termination().await;
             server.shutdown();

@@ -14,6 +14,7 @@ use directories::ProjectDirs;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::api::dialect::declared::{Declared, Definition};
 use crate::api::{Secret, dialect};
 use crate::keymap::KeyMap;
 use crate::text::DEFAULT_DATE_FORMAT;
@@ -55,6 +56,9 @@ pub struct Config {
     /// Key bindings of the list view: action name → keys, replacing the defaults.
     #[serde(default)]
     pub keys: BTreeMap<String, Spanned<Vec<String>>>,
+    /// Dialects of the user's own APIs, by name (docs/DIALECTS.md, "Your own API").
+    #[serde(default)]
+    pub dialects: BTreeMap<String, Spanned<Definition>>,
 }
 
 /// A saved connection.
@@ -310,6 +314,8 @@ pub struct Loaded {
     pub config: Config,
     /// The key map: the defaults with the file's `[keys]` over them.
     keymap: KeyMap,
+    /// The dialects `[dialects.NAME]` declares.
+    declared: BTreeMap<String, std::sync::Arc<dyn dialect::Dialect>>,
 }
 
 impl Loaded {
@@ -380,9 +386,44 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, ConfigError> {
         text,
         config,
         keymap: KeyMap::default(),
+        declared: BTreeMap::new(),
     };
+    loaded.declared = declare(&loaded)?;
     loaded.keymap = check(&loaded)?;
     Ok(loaded)
+}
+
+/// Checks and builds the dialects the file declares. A name of a built-in dialect is refused:
+/// `--dialect filejar` must always mean FileJar.
+fn declare(
+    loaded: &Loaded,
+) -> Result<BTreeMap<String, std::sync::Arc<dyn dialect::Dialect>>, ConfigError> {
+    let mut declared = BTreeMap::new();
+    for (name, def) in &loaded.config.dialects {
+        if dialect::is_builtin(name) {
+            return Err(loaded.error_at(
+                def.span(),
+                format!("dialects.{name}: {name} is a built-in dialect; declare yours under another name"),
+            ));
+        }
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(loaded.error_at(
+                def.span(),
+                format!("dialects.{name:?}: a dialect's name is letters, digits, - and _"),
+            ));
+        }
+        def.get_ref()
+            .check()
+            .map_err(|e| loaded.error_at(def.span(), format!("dialects.{name}.{e}")))?;
+        let dialect: std::sync::Arc<dyn dialect::Dialect> =
+            std::sync::Arc::new(Declared::new(name, def.get_ref().clone()));
+        declared.insert(name.clone(), dialect);
+    }
+    Ok(declared)
 }
 
 /// Checks what types cannot say, and builds the key map.
@@ -451,13 +492,13 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
         ));
     }
     for (name, p) in &config.profiles {
-        if dialect::by_id(p.dialect.get_ref()).is_none() {
+        if loaded.dialect(p.dialect.get_ref()).is_none() {
             return Err(loaded.error_at(
                 p.dialect.span(),
                 format!(
                     "profiles.{name}.dialect: unknown dialect {:?}; expected one of {}",
                     p.dialect.get_ref(),
-                    dialect::ids().join(", ")
+                    loaded.dialect_names().join(", ")
                 ),
             ));
         }
@@ -520,6 +561,23 @@ impl Loaded {
     /// The key map: the defaults with the file's `[keys]` over them.
     pub fn keymap(&self) -> &KeyMap {
         &self.keymap
+    }
+
+    /// A dialect by name: one the file declares, or a built-in one.
+    pub fn dialect(&self, name: &str) -> Option<std::sync::Arc<dyn dialect::Dialect>> {
+        self.declared
+            .get(name)
+            .cloned()
+            .or_else(|| dialect::by_id(name))
+    }
+
+    /// Every dialect name there is: the built-in ones, then the declared ones.
+    pub fn dialect_names(&self) -> Vec<String> {
+        dialect::ids()
+            .into_iter()
+            .map(str::to_string)
+            .chain(self.declared.keys().cloned())
+            .collect()
     }
 
     /// The profile by name, or an error listing the names there are.
@@ -637,6 +695,24 @@ pub fn resolve_key(name: &str, profile: &Profile) -> Result<(Option<Secret>, Str
         from_env("FILESCOPE_API_KEY"),
         "FILESCOPE_API_KEY".to_string(),
     ))
+}
+
+/// The definitions of six real-world API shapes, shipped as examples (docs/dialects/) and
+/// spoken by `filescope demo --shape NAME` offline.
+pub const EXAMPLE_DIALECTS: [(&str, &str); 6] = [
+    ("github", include_str!("../docs/dialects/github.toml")),
+    ("drf", include_str!("../docs/dialects/drf.toml")),
+    ("stripe", include_str!("../docs/dialects/stripe.toml")),
+    ("gdrive", include_str!("../docs/dialects/gdrive.toml")),
+    ("jsonapi", include_str!("../docs/dialects/jsonapi.toml")),
+    ("box", include_str!("../docs/dialects/box.toml")),
+];
+
+/// One of the example dialects, by its name.
+pub fn example_dialect(name: &str) -> Option<std::sync::Arc<dyn dialect::Dialect>> {
+    let (_, text) = EXAMPLE_DIALECTS.iter().find(|(n, _)| *n == name)?;
+    let path = PathBuf::from(format!("docs/dialects/{name}.toml"));
+    parse(&path, text.to_string()).ok()?.dialect(name)
 }
 
 /// The commented example `filescope config init` writes.
@@ -876,6 +952,66 @@ clipboard_cmd = "xclip -selection clipboard"
             8
         );
         assert!(parse_text("[network]\nrequest_timeout_secs = -1\n").is_err());
+    }
+
+    #[test]
+    fn the_example_dialects_are_valid_definitions() {
+        for (name, text) in EXAMPLE_DIALECTS {
+            let loaded = parse(Path::new("/tmp/example.toml"), text.to_string())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(loaded.dialect(name).is_some(), "{name}");
+            assert!(example_dialect(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn declared_dialects_are_checked_where_they_are_written() {
+        let base = "[dialects.acme]\nlist_path = \"/api/files/\"\nrecords = \"results\"\n[dialects.acme.fields]\nid = \"uuid\"\nname = \"filename\"\n";
+        let with = |paging: &str| parse_text(&format!("{base}[dialects.acme.paging]\n{paging}"));
+        let err = with("style = \"pages\"\n").unwrap_err().to_string();
+        assert!(
+            err.contains("dialects.acme.paging.style: unknown variant `pages`, expected one of `page`, `offset`, `cursor`, `next_link`, `link_header`"),
+            "{err}"
+        );
+        let err = with("style = \"page\"\n").unwrap_err().to_string();
+        assert!(
+            err.ends_with("dialects.acme.paging.page_param: required with style = \"page\""),
+            "{err}"
+        );
+        let err = with("style = \"cursor\"\ncursor_param = \"c\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("dialects.acme.paging.cursor: give one of"),
+            "{err}"
+        );
+        let loaded = with("style = \"page\"\npage_param = \"page\"\n").unwrap();
+        assert_eq!(loaded.dialect("acme").unwrap().id(), "acme");
+        // A built-in name cannot be declared again.
+        let err = parse_text(
+            &format!("{base}[dialects.acme.paging]\nstyle = \"page\"\npage_param = \"p\"\n")
+                .replace("acme", "filejar"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("dialects.filejar: filejar is a built-in dialect"),
+            "{err}"
+        );
+        // A profile may use a declared dialect, and an unknown one lists both kinds.
+        let text = format!(
+            "{base}[dialects.acme.paging]\nstyle = \"page\"\npage_param = \"p\"\n[profiles.mine]\ndialect = \"acme\"\nurl = \"https://x.test\"\n"
+        );
+        assert!(parse_text(&text).is_ok());
+        let err = parse_text(&text.replace("dialect = \"acme\"", "dialect = \"acne\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "expected one of filejar, openwebui, flextell, fileguard, astracollab, acme"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -47,7 +47,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("tui", &["runtime"]),
-    ("cli", &["api", "export"]),
+    ("cli", &["api", "config", "export"]),
     (
         "commands",
         &[

@@ -201,12 +201,46 @@ fn bad_flags_are_one_clear_error() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+#[test]
+fn an_unknown_dialect_is_named_with_every_one_there_is_declared_ones_included() {
+    let out = filescope()
+        .args(["ls", "--dialect", "nope", "--url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "filescope: unknown dialect \"nope\"; expected one of filejar, openwebui, flextell, fileguard, astracollab (or one declared in the configuration file)\n"
+    );
+    let dir = config_dir("declared");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        "[dialects.acme]\nlist_path = \"/f\"\n[dialects.acme.paging]\nstyle = \"offset\"\noffset_param = \"o\"\n[dialects.acme.fields]\nid = \"id\"\nname = \"n\"\n",
+    )
+    .unwrap();
+    let out = filescope()
+        .env("FILESCOPE_CONFIG", &path)
+        .args(["ls", "--dialect", "nope", "--url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).ends_with(
+            "expected one of filejar, openwebui, flextell, fileguard, astracollab, acme\n"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[tokio::test]
 async fn serve_prints_its_url_and_answers_there() {
     let mut child = filescope()
         .args(["serve", "--dialect", "filejar", "--files", "25"])
         .env("FILESCOPE_API_KEY", "k")
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -227,6 +261,15 @@ async fn serve_prints_its_url_and_answers_there() {
         .unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
+    let mut told = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut told).unwrap();
+    assert_eq!(
+        told,
+        format!(
+            "filescope: serving 25 files as filejar at {base}; it accepts the key in FILESCOPE_API_KEY\nfilescope: try  filescope ls --dialect filejar --url {base}   or the explorer:  filescope --dialect filejar --url {base}\n"
+        ),
+        "stderr says which key and how to point ls and the explorer at it"
+    );
     assert_eq!(body["pagination"]["total"], 25);
     assert_eq!(body["files"].as_array().unwrap().len(), 10);
 }

@@ -6,10 +6,10 @@ use std::fmt;
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
 
-use super::dialect::{Auth, Dialect, Page, PageRequest, RequestSpec, ScopePage};
+use super::dialect::{Auth, Continuation, Dialect, Page, PageRequest, RequestSpec, ScopePage};
 use super::error::{ApiError, display_url};
 use super::query::ListQuery;
 use super::record::FileRecord;
@@ -123,17 +123,12 @@ impl Client {
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
         let mut headers = HeaderMap::new();
-        if let Some(key) = &conn.api_key {
-            let (name, value) = match conn.dialect.auth() {
-                Auth::ApiKeyHeader(name) => (
-                    HeaderName::from_static(name),
-                    HeaderValue::from_str(key.expose()),
-                ),
-                Auth::Bearer => (
-                    AUTHORIZATION,
-                    HeaderValue::from_str(&format!("Bearer {}", key.expose())),
-                ),
-            };
+        if let Some(key) = &conn.api_key
+            && let Some((name, value)) = conn.dialect.auth().header(key.expose())
+        {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| ApiError::Config(format!("invalid header name {name:?}")))?;
+            let value = HeaderValue::from_str(&value);
             let mut value = value.map_err(|_| {
                 ApiError::Config(format!(
                     "the API key in {} contains characters that cannot be sent in a header",
@@ -193,6 +188,23 @@ impl Client {
     /// The absolute URL for a dialect path: base URL (which may carry a path of its own), then
     /// the path prefix, then `path`.
     pub fn url_for(&self, path: &str, query: &[(&str, String)]) -> Url {
+        let mut url = self.url_without_key(path, query);
+        self.add_query_key(&mut url);
+        url
+    }
+
+    /// A URL carries the key when the API wants it in the query (`Auth::Query`) and does not
+    /// have it already (a next link the server wrote may).
+    fn add_query_key(&self, url: &mut Url) {
+        if let (Auth::Query(param), Some(key)) = (self.dialect().auth(), &self.conn.api_key)
+            && !url.query_pairs().any(|(k, _)| k == param)
+        {
+            url.query_pairs_mut().append_pair(param, key.expose());
+        }
+    }
+
+    /// [`Client::url_for`] without the key, whatever the API's auth (a curl command's).
+    pub fn url_without_key(&self, path: &str, query: &[(&str, String)]) -> Url {
         let mut url = self.conn.base_url.clone();
         let prefix = self
             .conn
@@ -218,11 +230,23 @@ impl Client {
     /// short by a proxy, with a `Content-Length` that matches) is asked for again with backoff,
     /// like a dropped connection, before it is an error.
     pub async fn list_page(&self, query: &ListQuery, page: PageRequest) -> Result<Page, ApiError> {
+        self.list_page_after(query, page, None).await
+    }
+
+    /// Like [`Client::list_page`], for a page that continues from `after` (what the page before
+    /// it said comes next): a cursor the request carries, or a next link to follow. A link to
+    /// another origin is refused, or followed without the key where the dialect allows it.
+    pub async fn list_page_after(
+        &self,
+        query: &ListQuery,
+        page: PageRequest,
+        after: Option<&Continuation>,
+    ) -> Result<Page, ApiError> {
         let policy = self.conn.retry;
         let seed = retry::jitter_seed();
         let mut attempt = 1;
         loop {
-            match self.list_page_once(query, page).await {
+            match self.list_page_once(query, page, after).await {
                 Err((_, true)) if attempt < policy.attempts => {
                     let wait = retry::backoff(&policy, attempt + 1, seed ^ u64::from(attempt));
                     attempt += 1;
@@ -255,11 +279,11 @@ impl Client {
         &self,
         query: &ListQuery,
         page: PageRequest,
+        after: Option<&Continuation>,
     ) -> Result<Page, (ApiError, bool)> {
-        let spec = self.dialect().list_request(query, page);
-        let url = self.url_for(&spec.path, &spec.query);
+        let (url, authed) = self.page_url(query, page, after).map_err(|e| (e, false))?;
         let started = Instant::now();
-        let (status, body) = self.send(&url).await.map_err(|e| (e, false))?;
+        let (status, body, headers) = self.send_with(&url, authed).await.map_err(|e| (e, false))?;
         if status == StatusCode::NO_CONTENT {
             // No content is no files, not an error.
             return Ok(Page {
@@ -282,7 +306,7 @@ impl Client {
         let (body, repaired) = repair_utf8(body);
         let decoded = self
             .dialect()
-            .decode_page(query, page, &body, self.conn.limits)
+            .decode_answer(query, page, &headers, &body, self.conn.limits)
             .map(|mut decoded| {
                 decoded.body_bytes = body.len();
                 if repaired {
@@ -364,12 +388,78 @@ impl Client {
         })
     }
 
+    /// The URL of a list page: the dialect's request, a cursor's, or a next link resolved
+    /// against the list URL; and whether it goes to the API (with the key).
+    fn page_url(
+        &self,
+        query: &ListQuery,
+        page: PageRequest,
+        after: Option<&Continuation>,
+    ) -> Result<(Url, bool), ApiError> {
+        let spec = match after {
+            Some(Continuation::Cursor(cursor)) => {
+                self.dialect().continue_request(query, page, cursor)
+            }
+            _ => self.dialect().list_request(query, page),
+        };
+        let list_url = self.url_for(&spec.path, &spec.query);
+        let Some(Continuation::Link(link)) = after else {
+            return Ok((list_url, true));
+        };
+        let mut url = list_url.join(link).map_err(|_| {
+            ApiError::Inconsistent(format!(
+                "the server's next link is not a URL: {}",
+                crate::text::sanitize(&link.chars().take(80).collect::<String>())
+            ))
+        })?;
+        if url.origin() == self.conn.base_url.origin() {
+            self.add_query_key(&mut url);
+            return Ok((url, true));
+        }
+        if self.dialect().follows_other_origins() {
+            return Ok((url, false));
+        }
+        Err(ApiError::Inconsistent(format!(
+            "the server's next link goes to another origin ({}); not followed, so the key stays with {} (a dialect may allow it with follow_other_origins = true)",
+            display_url(&url),
+            self.conn.base_url.origin().ascii_serialization()
+        )))
+    }
+
     /// GETs a URL and returns its status and body, turning every transport failure into one
     /// readable error. HTTP error statuses are the caller's to judge.
     async fn send(&self, url: &Url) -> Result<(StatusCode, Vec<u8>), ApiError> {
-        self.with_retries(url, || self.send_once(reqwest::Method::GET, url))
+        self.send_with(url, true)
             .await
             .map(|(status, body, _)| (status, body))
+    }
+
+    /// Like [`Client::send`], with the headers; `authed: false` sends no credential and no
+    /// extra header (a link to another origin).
+    async fn send_with(
+        &self,
+        url: &Url,
+        authed: bool,
+    ) -> Result<(StatusCode, Vec<u8>, HeaderMap), ApiError> {
+        if authed {
+            self.with_retries(url, || self.send_once(reqwest::Method::GET, url))
+                .await
+        } else {
+            self.with_retries(url, || self.send_bare(url)).await
+        }
+    }
+
+    /// One GET without the credential.
+    async fn send_bare(&self, url: &Url) -> Result<(StatusCode, Vec<u8>, HeaderMap), ApiError> {
+        let shown = display_url(url);
+        let response = self
+            .bare
+            .get(url.clone())
+            .timeout(self.conn.request_timeout)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&shown, e))?;
+        self.read_body(&shown, response).await
     }
 
     /// Makes a request through `once` until it succeeds, fails for good, or the attempts run
@@ -431,15 +521,13 @@ impl Client {
         url: &Url,
     ) -> Result<(StatusCode, Vec<u8>, HeaderMap), ApiError> {
         let shown = display_url(url);
-        let mut response = self
+        let response = self
             .http
             .request(method, url.clone())
             .send()
             .await
             .map_err(|e| self.transport_error(&shown, e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        if status.is_redirection() {
+        if response.status().is_redirection() {
             let to = response
                 .headers()
                 .get(reqwest::header::LOCATION)
@@ -449,18 +537,29 @@ impl Client {
                 .unwrap_or_else(|| "an unnamed location".to_string());
             return Err(ApiError::CrossOriginRedirect { url: shown, to });
         }
+        self.read_body(&shown, response).await
+    }
+
+    /// Reads an answer's body, refusing one larger than the cap.
+    async fn read_body(
+        &self,
+        shown: &str,
+        mut response: reqwest::Response,
+    ) -> Result<(StatusCode, Vec<u8>, HeaderMap), ApiError> {
+        let status = response.status();
+        let headers = response.headers().clone();
         let limit = self.conn.max_body_bytes;
         if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(too_large(&shown, limit));
+            return Err(too_large(shown, limit));
         }
         let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| self.transport_error(&shown, e))?
+            .map_err(|e| self.transport_error(shown, e))?
         {
             if body.len() + chunk.len() > limit {
-                return Err(too_large(&shown, limit));
+                return Err(too_large(shown, limit));
             }
             body.extend_from_slice(&chunk);
         }
@@ -535,6 +634,55 @@ impl Client {
             }
         }
     }
+}
+
+/// One GET outside any dialect (`dialect infer`): the headers given, rustls with verification
+/// unless `insecure`, the usual timeouts and a 64 MiB cap. Returns status, headers and body.
+pub async fn get_once(
+    url: &Url,
+    headers: &[(String, String)],
+    insecure: bool,
+) -> Result<(u16, HeaderMap, Vec<u8>), ApiError> {
+    CRYPTO.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    let shown = display_url(url);
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("filescope/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .redirect(same_origin_redirects())
+        .danger_accept_invalid_certs(insecure)
+        .build()
+        .map_err(|e| ApiError::Config(format!("cannot set up HTTP: {}", e.without_url())))?;
+    let mut request = http.get(url.clone());
+    for (name, value) in headers {
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| ApiError::Config(format!("invalid value for header {name}")))?;
+        value.set_sensitive(true);
+        request = request.header(name.as_str(), value);
+    }
+    let mut response = request.send().await.map_err(|e| {
+        let e = e.without_url();
+        ApiError::Network {
+            url: shown.clone(),
+            reason: error_chain(&e),
+        }
+    })?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let limit = 64usize << 20;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| ApiError::Network {
+        url: shown.clone(),
+        reason: error_chain(&e.without_url()),
+    })? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(&shown, limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((status, headers, body))
 }
 
 /// Whether a body is JSON that ends before it is complete (serde's end-of-input category), as

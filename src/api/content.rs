@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::client::Client;
-use super::dialect::{ContentSource, PageRequest};
+use super::dialect::{Auth, ContentSource, PageRequest};
 use super::error::{ApiError, display_url};
 use super::query::ListQuery;
 use super::record::FileRecord;
@@ -422,13 +422,22 @@ impl Client {
     /// `$FILESCOPE_API_KEY` so the command can be shared and still works where it is set.
     pub fn curl_command(&self, query: &ListQuery, page: PageRequest) -> String {
         let spec = self.dialect().list_request(query, page);
-        let url = self.url_for(&spec.path, &spec.query);
-        let mut out = format!("curl -sS {}", shell_quote(url.as_str()));
-        let auth = match self.dialect().auth() {
-            super::dialect::Auth::ApiKeyHeader(name) => format!("{name}: $FILESCOPE_API_KEY"),
-            super::dialect::Auth::Bearer => "Authorization: Bearer $FILESCOPE_API_KEY".to_string(),
+        let url = self.url_without_key(&spec.path, &spec.query);
+        let auth = self.dialect().auth();
+        let mut out = match auth {
+            // The key joins the URL outside the quotes, where the shell expands it.
+            Auth::Query(param) => format!(
+                "curl -sS {}\"$FILESCOPE_API_KEY\"",
+                shell_quote(&format!(
+                    "{url}{}{param}=",
+                    if url.query().is_some() { "&" } else { "?" }
+                ))
+            ),
+            _ => format!("curl -sS {}", shell_quote(url.as_str())),
         };
-        out.push_str(&format!(" -H \"{auth}\""));
+        if let Some((name, value)) = auth.header("$FILESCOPE_API_KEY") {
+            out.push_str(&format!(" -H \"{name}: {value}\""));
+        }
         for (name, value) in &self.connection().headers {
             out.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
         }

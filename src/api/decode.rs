@@ -35,9 +35,55 @@ impl<'a> Fields<'a> {
         let mut parts = path.split('.');
         let mut current = self.obj?.get(parts.next()?)?;
         for part in parts {
-            current = current.as_object()?.get(part)?;
+            current = step(current, part)?;
         }
         (!current.is_null()).then_some(current)
+    }
+
+    /// A timestamp in Unix milliseconds (integer, float, or a string holding one).
+    pub fn unix_ms_time(&mut self, path: &str) -> Option<DateTime<Utc>> {
+        let value = self.get(path)?;
+        let ms = match value {
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        let parsed = ms.and_then(|ms| Utc.timestamp_millis_opt(ms).single());
+        if parsed.is_none() {
+            self.problem(path, "a Unix timestamp in milliseconds", value);
+        }
+        parsed
+    }
+
+    /// A timestamp in whatever shape it comes: an ISO-8601 string, or a number (or a string
+    /// of digits) of Unix seconds or, when too large for seconds, milliseconds.
+    pub fn any_time(&mut self, path: &str) -> Option<DateTime<Utc>> {
+        let value = self.get(path)?;
+        let number = match value {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+                s.parse::<f64>().ok()
+            }
+            Value::String(s) => {
+                return parse_iso_time(s).or_else(|| {
+                    self.problem(path, "a timestamp", value);
+                    None
+                });
+            }
+            _ => None,
+        };
+        let parsed = number.and_then(|n| {
+            // 10^11 seconds is the year 5138; milliseconds of any date since 1973 exceed it.
+            if n.abs() < 1e11 {
+                Utc.timestamp_opt(n as i64, 0).single()
+            } else {
+                Utc.timestamp_millis_opt(n as i64).single()
+            }
+        });
+        if parsed.is_none() {
+            self.problem(path, "a timestamp", value);
+        }
+        parsed
     }
 
     fn problem(&mut self, path: &str, expected: &str, got: &Value) {
@@ -369,9 +415,18 @@ pub fn flag(value: &Value, path: &str) -> Option<bool> {
 pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     let mut current = value;
     for part in path.split('.').filter(|p| !p.is_empty()) {
-        current = current.as_object()?.get(part)?;
+        current = step(current, part)?;
     }
     (!current.is_null()).then_some(current)
+}
+
+/// One step of a dotted path: a key of an object, or an index of an array (`errors.0.title`).
+fn step<'a>(value: &'a Value, part: &str) -> Option<&'a Value> {
+    match value {
+        Value::Object(map) => map.get(part),
+        Value::Array(items) => items.get(part.parse::<usize>().ok()?),
+        _ => None,
+    }
 }
 
 /// A short description of a JSON value for error messages: never the whole value, which can be

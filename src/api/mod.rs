@@ -8,6 +8,7 @@ pub mod dialect;
 pub mod error;
 pub mod filter;
 pub mod plan;
+pub mod probe;
 pub mod query;
 pub mod record;
 pub mod retry;

@@ -125,6 +125,8 @@ pub fn plan(dialect: &dyn Dialect, sort: Option<Sort>, filter: &Filter) -> Plan 
     if let Some(sort) = sort {
         if caps.can_sort(sort.field) {
             server.sort = sort;
+            // The API's own documented order needs no asking.
+            server.sort_asked = !(caps.order_known && sort == caps.default_sort);
         } else if !(caps.order_known && sort == caps.default_sort) {
             local.sort = Some(sort);
         }

@@ -95,6 +95,9 @@ impl fmt::Display for Sort {
 pub struct ListQuery {
     /// The order to ask for; for an API that cannot sort, its own fixed order.
     pub sort: Sort,
+    /// The user asked for `sort` (rather than the API's own order): an API whose own order
+    /// is not known (a declared dialect) is sent sort parameters only then.
+    pub sort_asked: bool,
     /// Free-text search; empty means none.
     pub search: String,
     /// Structured filters the server applies.
@@ -105,6 +108,7 @@ impl ListQuery {
     pub fn new(sort: Sort) -> Self {
         ListQuery {
             sort,
+            sort_asked: false,
             search: String::new(),
             terms: Vec::new(),
         }

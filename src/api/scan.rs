@@ -9,7 +9,7 @@
 
 use futures::{StreamExt, stream};
 
-use super::dialect::{Page, PageRequest};
+use super::dialect::{Access, Continuation, Page, PageRequest};
 use super::record::fingerprint;
 use super::{ApiError, Client, ListQuery};
 use crate::text::thousands;
@@ -41,7 +41,8 @@ pub async fn each_page(
     let first = client
         .list_page(query, PageRequest { number: 1, size })
         .await?;
-    let mut walk = Walk::new(size);
+    let sequential = client.dialect().access() == Access::Sequential;
+    let mut walk = Walk::new(size, client.dialect().access());
     let mut more = walk.check(1, &first)?;
     // The server may serve fewer per page than asked: later pages are asked at its size, so
     // page numbers and offsets line up with what it serves.
@@ -56,11 +57,13 @@ pub async fn each_page(
         pages_total: total_pages,
         first_row,
     };
+    // What the next page continues from, for APIs read in order.
+    let mut after = first.next.clone();
     if !on_page(first, progress(1, 0)) {
         return Ok(());
     }
     match total_pages {
-        Some(pages) if more && jobs > 1 => {
+        Some(pages) if more && jobs > 1 && !sequential => {
             let mut answers = stream::iter(2..=pages)
                 .map(|n| {
                     let (client, query) = (client.clone(), query.clone());
@@ -88,9 +91,13 @@ pub async fn each_page(
             }
         }
         _ => {
+            // One request in flight: a cursor is only known once the page before it is in.
             while more {
                 done += 1;
-                let page = client.list_page(query, request(done)).await?;
+                let page = client
+                    .list_page_after(query, request(done), after.as_ref())
+                    .await?;
+                after = page.next.clone();
                 let first_row = walk.listed();
                 more = walk.check(done, &page)?;
                 if page.records.is_empty() {
@@ -129,6 +136,7 @@ impl<T> std::future::Future for Aborting<T> {
 /// page and says whether another follows, or why the walk must stop.
 #[derive(Debug, Clone)]
 pub struct Walk {
+    access: Access,
     asked: usize,
     served: usize,
     /// The total the first page reported, when it is exact.
@@ -136,17 +144,21 @@ pub struct Walk {
     listed: usize,
     /// A fingerprint of the previous page's ids, to catch a server that repeats a page.
     previous: Option<u64>,
+    /// Every cursor and next link seen so far, to catch one that comes back.
+    seen: std::collections::HashSet<Continuation>,
 }
 
 impl Walk {
-    /// A walk asking for `asked` records per page.
-    pub fn new(asked: usize) -> Self {
+    /// A walk asking for `asked` records per page of an API reached as `access` says.
+    pub fn new(asked: usize, access: Access) -> Self {
         Walk {
+            access,
             asked,
             served: asked,
             total: None,
             listed: 0,
             previous: None,
+            seen: std::collections::HashSet::new(),
         }
     }
 
@@ -201,7 +213,20 @@ impl Walk {
         }
         self.previous = Some(fingerprint);
         self.listed += len;
-        let more = more_after(number, len, self.served, page.has_next, page.total);
+        let more = match self.access {
+            Access::Numbered => more_after(number, len, self.served, page.has_next, page.total),
+            // Read in order: another page follows as long as the answer says how to get it.
+            Access::Sequential => page.next.is_some() && page.has_next != Some(false),
+        };
+        if more
+            && let Some(next) = &page.next
+            && !self.seen.insert(next.clone())
+        {
+            return Err(ApiError::Inconsistent(format!(
+                "the server's cursor after page {number} repeats an earlier one; listed {}",
+                thousands(self.listed)
+            )));
+        }
         if more
             && let Some(total) = self.total
             && number > total.div_ceil(self.served).max(1)
@@ -278,7 +303,7 @@ mod tests {
 
     #[test]
     fn a_repeated_page_stops_the_walk() {
-        let mut walk = Walk::new(3);
+        let mut walk = Walk::new(3, Access::Numbered);
         assert!(walk.check(1, &page(0..3, None, Some(true))).unwrap());
         let err = walk.check(2, &page(0..3, None, Some(true))).unwrap_err();
         assert_eq!(
@@ -290,7 +315,7 @@ mod tests {
 
     #[test]
     fn an_empty_page_ends_the_walk_and_says_when_the_server_promised_more() {
-        let mut walk = Walk::new(3);
+        let mut walk = Walk::new(3, Access::Numbered);
         let huge = 1_000_000_000_000_000_000;
         assert!(walk.check(1, &page(0..3, Some(huge), None)).unwrap());
         let err = walk.check(2, &page(0..0, Some(huge), None)).unwrap_err();
@@ -298,19 +323,19 @@ mod tests {
             err.to_string(),
             "the server said 1,000,000,000,000,000,000 files but page 2 is empty; listed 3"
         );
-        let mut walk = Walk::new(3);
+        let mut walk = Walk::new(3, Access::Numbered);
         walk.check(1, &page(0..3, None, Some(true))).unwrap();
         let err = walk.check(2, &page(0..0, None, Some(true))).unwrap_err();
         assert!(err.to_string().starts_with("page 2 is empty but"), "{err}");
         // Without a promise an empty page is simply the end.
-        let mut walk = Walk::new(3);
+        let mut walk = Walk::new(3, Access::Numbered);
         walk.check(1, &page(0..3, None, None)).unwrap();
         assert!(!walk.check(2, &page(0..0, None, None)).unwrap());
     }
 
     #[test]
     fn pages_past_an_exact_total_are_refused_but_not_past_an_estimate() {
-        let mut walk = Walk::new(2);
+        let mut walk = Walk::new(2, Access::Numbered);
         assert!(walk.check(1, &page(0..2, Some(4), Some(true))).unwrap());
         assert!(walk.check(2, &page(2..4, Some(4), Some(true))).unwrap());
         let err = walk.check(3, &page(4..6, Some(4), Some(true))).unwrap_err();
@@ -319,7 +344,7 @@ mod tests {
             "{err}"
         );
 
-        let mut walk = Walk::new(2);
+        let mut walk = Walk::new(2, Access::Numbered);
         let estimate = |rows, next| Page {
             total_is_estimate: true,
             ..page(rows, Some(4), Some(next))
@@ -332,7 +357,7 @@ mod tests {
 
     #[test]
     fn a_server_serving_smaller_pages_is_walked_at_its_size() {
-        let mut walk = Walk::new(1000);
+        let mut walk = Walk::new(1000, Access::Numbered);
         assert!(walk.check(1, &page(0..100, Some(250), None)).unwrap());
         assert_eq!(walk.served(), 100);
         assert!(walk.check(2, &page(100..200, Some(250), None)).unwrap());

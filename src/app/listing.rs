@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::msg::{Effect, JobId, ListingEffect, ViewJob};
-use crate::api::dialect::{Capabilities, Page, PageRequest};
+use crate::api::dialect::{Access, Capabilities, Page, PageRequest};
 use crate::api::{ApiError, FileRecord, Filter, ListQuery, Local, Plan, Sort};
 use crate::listing::{
     Applied, Cursor, Generation, LocalView, Motion, PagedList, Prefetch, Row, wanted_rows,
@@ -51,6 +51,17 @@ pub struct Listing {
     end_wanted: bool,
     /// What happened that the status line should say, not yet taken.
     notice: Option<Notice>,
+    /// A walk forward through a listing read in order, toward a row no request can jump to.
+    walk: Option<Walk>,
+}
+
+/// Where a walk through a listing read in order is going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// The last row (`G`).
+    End,
+    /// This row (`:N`).
+    Row(usize),
 }
 
 /// What the listing has to say; the app words it with the keys in force.
@@ -65,15 +76,26 @@ pub enum Notice {
     EndOfLoaded,
     /// A local view over many rows is being built off the UI task.
     Sorting { rows: usize },
+    /// Walking page by page toward the end or a row (any key stops it).
+    Walking { page: usize, to_end: bool },
+    /// A walk was stopped by a key, at this page.
+    WalkStopped { page: usize },
+    /// `:N%` on a listing whose size is not known yet.
+    SizeUnknown,
 }
 
 impl Listing {
-    pub fn new(caps: &Capabilities, page_size: usize, max_loaded_rows: usize) -> Self {
+    pub fn new(
+        caps: &Capabilities,
+        access: Access,
+        page_size: usize,
+        max_loaded_rows: usize,
+    ) -> Self {
         Listing {
             sort: caps.order_known.then_some(caps.default_sort),
             filter: Filter::default(),
             query: ListQuery::new(caps.default_sort),
-            pages: PagedList::new(page_size),
+            pages: PagedList::with_access(page_size, access),
             view: None,
             load_all: false,
             cursor: Cursor::default(),
@@ -85,6 +107,72 @@ impl Listing {
             jobs: 0,
             end_wanted: false,
             notice: None,
+            walk: None,
+        }
+    }
+
+    /// Whether a walk toward the end or a row is under way.
+    pub fn is_walking(&self) -> bool {
+        self.walk.is_some()
+    }
+
+    /// Stops a walk (any key): the rows walked stay loaded.
+    pub(super) fn stop_walk(&mut self) {
+        if self.walk.take().is_some() {
+            self.notice = Some(Notice::WalkStopped {
+                page: self.pages.furthest_answered().unwrap_or(0),
+            });
+        }
+    }
+
+    /// Whether `row` can only be reached by walking: a listing read in order whose page for
+    /// it no request can ask for yet.
+    fn needs_walk(&self, row: usize) -> bool {
+        self.view.is_none()
+            && self.pages.access() == Access::Sequential
+            && !self.pages.is_reachable(self.pages.page_of(row))
+    }
+
+    /// The next step of a walk: the page after the furthest answered, when it can be asked for
+    /// and is not on its way already.
+    fn walk_step(&mut self, now: Instant) -> Vec<Effect> {
+        let next = self.pages.furthest_answered().map_or(1, |p| p + 1);
+        let first = (next - 1) * self.pages.page_size();
+        let requests = self.pages.request_rows(first..first + 1);
+        if let Some(walk) = self.walk {
+            self.notice = Some(Notice::Walking {
+                page: next,
+                to_end: walk == Walk::End,
+            });
+        }
+        self.fetch_effects(requests, now)
+    }
+
+    /// A page arrived during a walk: the walk ends where it was going (the cursor lands
+    /// there), or takes its next step.
+    fn walk_on(&mut self, now: Instant) -> Option<Vec<Effect>> {
+        let walk = self.walk?;
+        let len = self.row_count();
+        let arrived = match walk {
+            Walk::End => self.pages.is_count_known().then(|| len.saturating_sub(1)),
+            Walk::Row(row) if row < len && !self.needs_walk(row) => Some(row),
+            Walk::Row(_) if self.pages.is_count_known() => Some(len.saturating_sub(1)),
+            Walk::Row(_) => None,
+        };
+        match arrived {
+            Some(row) => {
+                self.walk = None;
+                self.notice = None;
+                self.cursor.offset = if walk == Walk::End {
+                    self.cursor.offset
+                } else {
+                    row
+                };
+                self.cursor.move_to(row, len);
+                Some(self.fetch_wanted(Motion::Jump, now))
+            }
+            None if self.pages.pending() == 0 => Some(self.walk_step(now)),
+            None => Some(Vec::new()),
         }
     }
 
@@ -218,8 +306,16 @@ impl Listing {
         self.fetch_wanted(motion, now)
     }
 
-    /// `G`: the last row; when the count is not known yet, the end is jumped to once it is.
+    /// `G`: the last row; when the count is not known yet, the end is jumped to once it is
+    /// (a listing read in order is walked to it, page by page).
     pub(super) fn jump_to_end(&mut self, now: Instant) -> Vec<Effect> {
+        if self.view.is_none()
+            && self.pages.access() == Access::Sequential
+            && !self.pages.is_count_known()
+        {
+            self.walk = Some(Walk::End);
+            return self.walk_on(now).unwrap_or_default();
+        }
         if self.view.is_some() && !self.pages.is_complete() {
             self.notice = Some(Notice::EndOfLoaded);
         } else if !self.pages.is_count_known() {
@@ -234,8 +330,13 @@ impl Listing {
         )
     }
 
-    /// Puts `row` (a position in the view) at the top of the screen and selects it.
+    /// Puts `row` (a position in the view) at the top of the screen and selects it; a row a
+    /// listing read in order cannot reach yet is walked to.
     pub(super) fn jump_to(&mut self, row: usize, now: Instant) -> Vec<Effect> {
+        if self.needs_walk(row) {
+            self.walk = Some(Walk::Row(row));
+            return self.walk_on(now).unwrap_or_default();
+        }
         let len = self.row_count();
         self.cursor.offset = row;
         self.cursor.move_to(row, len);
@@ -327,6 +428,7 @@ impl Listing {
 
     /// Lists again with the same query, keeping the position.
     pub(super) fn reload(&mut self, now: Instant) -> Vec<Effect> {
+        self.walk = None;
         let generation = self.pages.reset();
         self.cancel_view_job();
         self.requested_at.clear();
@@ -395,6 +497,9 @@ impl Listing {
             if self.load_all && self.pages.is_complete() {
                 self.load_all = false;
             }
+        }
+        if let Some(effects) = self.walk_on(now) {
+            return Some(effects);
         }
         let len = self.row_count();
         if self.end_wanted && self.is_count_known() {
@@ -490,6 +595,7 @@ impl Listing {
                     generation,
                     query: self.query.clone(),
                     page,
+                    after: self.pages.continuation(page.number).cloned(),
                 }
                 .into()
             })

@@ -110,7 +110,7 @@ impl App {
         let scopes = dialect.scope_kind().map(Scopes::new);
         App {
             conn,
-            listing: Listing::new(caps, page_size, settings.max_loaded_rows),
+            listing: Listing::new(caps, dialect.access(), page_size, settings.max_loaded_rows),
             settings,
             dialect,
             insecure: false,
@@ -347,6 +347,19 @@ impl App {
                 "sorting and filtering {} loaded rows…",
                 crate::text::thousands(rows)
             )),
+            Notice::Walking { page, to_end } => Status::Info(format!(
+                "walking {}: page {}… (any key stops)",
+                if to_end { "to the end" } else { "to the row" },
+                crate::text::thousands(page)
+            )),
+            Notice::WalkStopped { page } => Status::Info(format!(
+                "stopped walking at page {}; the rows so far stay loaded",
+                crate::text::thousands(page)
+            )),
+            Notice::SizeUnknown => Status::Info(format!(
+                "the listing's size is not known yet; {} walks to the end",
+                self.key(Action::Bottom)
+            )),
         }
     }
 
@@ -571,6 +584,11 @@ impl App {
     fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.should_quit = true;
+            return Vec::new();
+        }
+        // Any key stops a walk, and does nothing else.
+        if self.listing.is_walking() {
+            self.listing.stop_walk();
             return Vec::new();
         }
         match self.overlay.mode() {
@@ -815,6 +833,13 @@ impl App {
                 let text = input.value().to_string();
                 self.overlay = Overlay::None;
                 let len = self.row_count();
+                if text.trim().ends_with('%')
+                    && !self.is_count_known()
+                    && self.dialect.access() == crate::api::dialect::Access::Sequential
+                {
+                    self.status = Some(self.word(listing::Notice::SizeUnknown));
+                    return Vec::new();
+                }
                 match parse_jump(&text, len) {
                     Some(row) => {
                         // The target goes to the top of the screen: it and what follows it

@@ -11,7 +11,7 @@ use crossterm::event::KeyEvent;
 
 use super::actions::{CopySource, DownloadJob, ExportJob, PreviewData, TransferEvent, TransferId};
 use super::insight::ScanJob;
-use crate::api::dialect::{Page, PageRequest, ScopePage};
+use crate::api::dialect::{Continuation, Page, PageRequest, ScopePage};
 use crate::api::retry::RetryNotice;
 use crate::api::{ApiError, FileRecord, ListQuery};
 use crate::config::CommandLine;
@@ -156,6 +156,8 @@ pub enum ListingEffect {
         generation: Generation,
         query: ListQuery,
         page: PageRequest,
+        /// What the request carries to continue from the page before (APIs read in order).
+        after: Option<Continuation>,
     },
     /// Fetch one file's full record for the detail pane.
     FetchDetail { generation: Generation, id: String },

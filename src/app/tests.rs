@@ -953,6 +953,7 @@ fn no_stale_row_is_ever_shown_under_random_latency() {
                     generation,
                     query,
                     page,
+                    ..
                 }) = effect
                 {
                     in_flight.push((generation, query, page));

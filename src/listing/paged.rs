@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::api::dialect::{Page, PageRequest};
+use crate::api::dialect::{Access, Continuation, Page, PageRequest};
 use crate::api::record::{FileRecord, fingerprint};
 
 /// What is known about one page.
@@ -61,10 +61,23 @@ pub struct PagedList {
     /// For each loaded page, the fingerprint of the whole answer that filled it: an answer
     /// equal to the one before it is a server repeating itself.
     answers: HashMap<usize, u64>,
+    /// By number, or each page from the one before.
+    access: Access,
+    /// For APIs read in order: what fetches page N, from page N-1's answer. Kept when pages
+    /// are forgotten, so a forgotten page is fetched again from its own cursor.
+    cursors: HashMap<usize, Continuation>,
+    /// Rows the listing may hold as far as an estimate or a last-page link says: shown as
+    /// more rows to come, never a bound.
+    estimate: Option<usize>,
 }
 
 impl PagedList {
     pub fn new(page_size: usize) -> Self {
+        Self::with_access(page_size, Access::Numbered)
+    }
+
+    /// A listing whose pages are reached as `access` says.
+    pub fn with_access(page_size: usize, access: Access) -> Self {
         assert!(page_size > 0, "page size must be positive");
         PagedList {
             generation: Generation(0),
@@ -76,7 +89,35 @@ impl PagedList {
             loaded_rows: 0,
             warning: None,
             answers: HashMap::new(),
+            access,
+            cursors: HashMap::new(),
+            estimate: None,
         }
+    }
+
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// What the request for `page` must carry (its cursor or next link), for APIs read in
+    /// order; `None` for page 1 and for numbered APIs.
+    pub fn continuation(&self, page: usize) -> Option<&Continuation> {
+        self.cursors.get(&page)
+    }
+
+    /// Whether `page` can be asked for now: any page of a numbered API; for one read in order,
+    /// page 1 and every page whose cursor an answer gave.
+    pub fn is_reachable(&self, page: usize) -> bool {
+        self.access == Access::Numbered || page == 1 || self.cursors.contains_key(&page)
+    }
+
+    /// The furthest page answered (loaded or failed), if any.
+    pub fn furthest_answered(&self) -> Option<usize> {
+        self.pages
+            .iter()
+            .filter(|(_, slot)| !matches!(slot, PageSlot::Pending))
+            .map(|(&page, _)| page)
+            .max()
     }
 
     /// Forgets everything and starts a new generation: answers to earlier requests will be
@@ -90,6 +131,8 @@ impl PagedList {
         self.loaded_rows = 0;
         self.warning = None;
         self.answers.clear();
+        self.cursors.clear();
+        self.estimate = None;
         self.generation
     }
 
@@ -112,16 +155,11 @@ impl PagedList {
         if let Some(total) = self.total() {
             return total;
         }
-        let loaded = self
-            .pages
-            .iter()
-            .filter(|(_, slot)| !matches!(slot, PageSlot::Pending))
-            .map(|(&page, _)| page)
-            .max();
-        match loaded {
+        let loaded = match self.furthest_answered() {
             None => 0,
             Some(last) => last * self.page_size + self.page_size,
-        }
+        };
+        loaded.max(self.estimate.unwrap_or(0))
     }
 
     /// Whether the row count is final.
@@ -190,6 +228,10 @@ impl PagedList {
             if self.pages.contains_key(&number) {
                 continue;
             }
+            // Read in order: nothing past a page whose cursor is not known yet.
+            if !self.is_reachable(number) {
+                break;
+            }
             self.pages.insert(number, PageSlot::Pending);
             self.pending += 1;
             wanted.push(PageRequest {
@@ -251,16 +293,51 @@ impl PagedList {
             self.end = Some(before);
             return PageSlot::Failed(reason);
         }
-        if let Some(total) = answer.total {
-            self.total = Some(total);
-        } else if answer.has_next == Some(false) || len < self.page_size {
-            self.end = Some(before + len);
+        match answer.total {
+            Some(total) if !answer.total_is_estimate => self.total = Some(total),
+            estimate => {
+                let ends = match self.access {
+                    Access::Numbered => answer.has_next == Some(false) || len < self.page_size,
+                    Access::Sequential => answer.next.is_none() || answer.has_next == Some(false),
+                };
+                if ends {
+                    self.end = Some(before + len);
+                } else if let Some(estimate) = estimate {
+                    self.estimate = Some(estimate);
+                }
+            }
+        }
+        if let Some(last) = answer.last_page
+            && self.end.is_none()
+        {
+            self.estimate = Some(self.estimate.unwrap_or(0).max(last * self.page_size));
         }
         self.loaded_rows += len;
         let mut records = answer.records;
         let mut filled = 1;
         if records.len() > self.page_size {
             (records, filled) = self.file_overflow(page, records);
+        }
+        if let Some(next) = answer.next.filter(|_| self.end.is_none() && len > 0) {
+            let repeats = self
+                .cursors
+                .iter()
+                .find(|(at, c)| **c == next && **at != page + filled)
+                .map(|(at, _)| *at);
+            match repeats {
+                Some(at) => {
+                    self.warning = Some(format!(
+                        "the server's cursor after page {} repeats the one for page {at}; the listing ends at {}",
+                        page + filled - 1,
+                        before + len
+                    ));
+                    self.total = None;
+                    self.end = Some(before + len);
+                }
+                None => {
+                    self.cursors.insert(page + filled, next);
+                }
+            }
         }
         for number in page..page + filled {
             self.answers.insert(number, fingerprint);
@@ -328,6 +405,9 @@ impl PagedList {
             }
             if self.pages.contains_key(&number) {
                 continue;
+            }
+            if !self.is_reachable(number) {
+                break;
             }
             self.pages.insert(number, PageSlot::Pending);
             self.pending += 1;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use crate::api::dialect::PageRequest;
+use crate::api::dialect::{Continuation, PageRequest};
 use crate::api::{Client, ListQuery};
 use crate::app::{ListingEffect, Msg};
 use crate::listing::Generation;
@@ -36,9 +36,10 @@ impl Listings {
                 generation,
                 query,
                 page,
+                after,
             } => {
                 self.requests.retain(|(_, handle)| !handle.is_finished());
-                let handle = spawn_fetch(&self.client, &self.tx, generation, query, page);
+                let handle = spawn_fetch(&self.client, &self.tx, generation, query, page, after);
                 self.requests.push((generation, handle));
             }
             ListingEffect::FetchDetail { generation, id } => {
@@ -148,11 +149,12 @@ pub fn spawn_fetch(
     generation: Generation,
     query: ListQuery,
     page: PageRequest,
+    after: Option<Continuation>,
 ) -> AbortHandle {
     let client = client.clone();
     let tx = tx.clone();
     tokio::spawn(async move {
-        let result = client.list_page(&query, page).await;
+        let result = client.list_page_after(&query, page, after.as_ref()).await;
         // The receiver is gone only when the app has quit; nothing is waiting for this answer.
         let _ = tx.send(Msg::Page {
             generation,

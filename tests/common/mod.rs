@@ -106,10 +106,11 @@ pub async fn settle(app: &mut App, client: &Client, mut effects: Vec<Effect>) ->
                 generation,
                 query,
                 page,
+                after,
             }) = effect
             {
                 fetched += 1;
-                let result = client.list_page(&query, page).await;
+                let result = client.list_page_after(&query, page, after.as_ref()).await;
                 next.extend(app.update(
                     Msg::Page {
                         generation,

@@ -3,6 +3,7 @@
 //! means one new file here plus a line in [`REGISTRY`].
 
 mod astracollab;
+pub mod declared;
 mod fileguard;
 mod filejar;
 mod flextell;
@@ -29,6 +30,13 @@ pub enum Auth {
     ApiKeyHeader(&'static str),
     /// `Authorization: Bearer <token>`.
     Bearer,
+    /// A header whose value is a template around the key: `Authorization: Token {key}`.
+    Template {
+        header: &'static str,
+        value: &'static str,
+    },
+    /// The key in a query parameter of every request to the API (`?key=…`).
+    Query(&'static str),
 }
 
 impl Auth {
@@ -37,8 +45,38 @@ impl Auth {
         match self {
             Auth::ApiKeyHeader(name) => format!("the {name} header"),
             Auth::Bearer => "the Bearer token".to_string(),
+            Auth::Template { header, .. } => format!("the {header} header"),
+            Auth::Query(param) => format!("the {param} query parameter"),
         }
     }
+
+    /// The header that carries the key, and its value, when the key goes in a header.
+    pub fn header(self, key: &str) -> Option<(&'static str, String)> {
+        match self {
+            Auth::ApiKeyHeader(name) => Some((name, key.to_string())),
+            Auth::Bearer => Some(("authorization", format!("Bearer {key}"))),
+            Auth::Template { header, value } => Some((header, value.replace("{key}", key))),
+            Auth::Query(_) => None,
+        }
+    }
+}
+
+/// What comes after a page, as its answer said.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Continuation {
+    /// A token the next request carries (`cursor=…`, `pageToken=…`, `starting_after=…`).
+    Cursor(String),
+    /// The next page's URL, absolute or relative to the request's.
+    Link(String),
+}
+
+/// How an API's pages are reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Any page by its number (page or offset parameters): a jump fetches only what it shows.
+    Numbered,
+    /// Each page from the one before it (a cursor or a next link): read in order.
+    Sequential,
 }
 
 /// What kind of free-text search the server does.
@@ -120,6 +158,10 @@ pub struct Page {
     pub scope: Option<String>,
     /// The total is the server's estimate, not a count: never a bound on how far to read.
     pub total_is_estimate: bool,
+    /// What the next request must carry, for APIs read in order.
+    pub next: Option<Continuation>,
+    /// The number of the last page, when the answer names it (a `Link: …; rel="last"`).
+    pub last_page: Option<usize>,
     /// The size of the answer's body, for budgeting answers in flight.
     pub body_bytes: usize,
 }
@@ -212,6 +254,34 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     }
     /// The list request, its path relative to the connection's path prefix.
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec;
+    /// How pages are reached: by number (the default), or each from the one before.
+    fn access(&self) -> Access {
+        Access::Numbered
+    }
+
+    /// The request for a page that continues from `cursor` (APIs read in order).
+    fn continue_request(&self, query: &ListQuery, page: PageRequest, _cursor: &str) -> RequestSpec {
+        self.list_request(query, page)
+    }
+
+    /// Whether a next link to another origin may be followed (without the key).
+    fn follows_other_origins(&self) -> bool {
+        false
+    }
+
+    /// Decodes a list answer with its headers (a `Link` header pages some APIs); by default
+    /// the body alone says everything.
+    fn decode_answer(
+        &self,
+        query: &ListQuery,
+        page: PageRequest,
+        _headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+        limits: Limits,
+    ) -> Result<Page, String> {
+        self.decode_page(query, page, body, limits)
+    }
+
     /// Decodes a successful list response to `list_request(query, page)`. Errs only when the
     /// envelope itself is unreadable or holds more than `limits` allow; a bad record becomes a
     /// record with problems.
@@ -340,6 +410,14 @@ pub fn by_id(id: &str) -> Option<Arc<dyn Dialect>> {
         .find(|(name, _)| *name == id)
         .map(|(_, make)| make())
 }
+
+/// Whether `id` names a built-in dialect (or one reserved for filescope's own use).
+pub fn is_builtin(id: &str) -> bool {
+    by_id(id).is_some() || RESERVED.contains(&id)
+}
+
+/// Names kept for dialects filescope will speak itself.
+const RESERVED: [&str; 1] = ["s3"];
 
 /// The ids of every dialect, for help texts and error messages.
 pub fn ids() -> Vec<&'static str> {

@@ -1,0 +1,686 @@
+//! Writing a dialect for your own API: `dialect check` reads the first two pages through a
+//! definition and says, per field, what it resolved; `dialect infer` reads one answer and
+//! writes a whole definition from the names APIs commonly use.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::dialect::declared::parse_link_header;
+use super::dialect::{Continuation, Page, PageRequest};
+use super::{ApiError, Client, FileRecord, ListQuery};
+use crate::text::{sanitize, thousands};
+
+/// What one page said, as `dialect check` shows it.
+#[derive(Debug)]
+pub struct PageReport {
+    pub number: usize,
+    pub records: usize,
+    pub total: Option<usize>,
+    pub total_is_estimate: bool,
+    pub has_next: Option<bool>,
+    pub next: Option<Continuation>,
+    pub last_page: Option<usize>,
+    /// Per field: records that had it, and the first value seen.
+    pub fields: Vec<(&'static str, usize, Option<String>)>,
+    /// Problems reading records, with how many records had each.
+    pub problems: BTreeMap<String, usize>,
+    /// The first record's keys, to write paths against.
+    pub keys: Vec<String>,
+}
+
+/// The first two pages of a listing through its dialect, judged field by field.
+pub async fn check(client: &Client) -> Result<Vec<Result<PageReport, ApiError>>, ApiError> {
+    let dialect = client.dialect();
+    let query = ListQuery::new(dialect.capabilities().default_sort);
+    let size = dialect.capabilities().ui_page_size.clamp(1, 20);
+    let first = client
+        .list_page(&query, PageRequest { number: 1, size })
+        .await?;
+    let mut reports = vec![Ok(report(1, &first))];
+    let more = first.has_next != Some(false) && !first.records.is_empty();
+    if more {
+        let second = client
+            .list_page_after(&query, PageRequest { number: 2, size }, first.next.as_ref())
+            .await
+            .map(|page| report(2, &page));
+        reports.push(second);
+    }
+    Ok(reports)
+}
+
+fn report(number: usize, page: &Page) -> PageReport {
+    let mut fields: Vec<(&'static str, usize, Option<String>)> = [
+        "id",
+        "name",
+        "size",
+        "content_type",
+        "created_at",
+        "updated_at",
+        "url",
+    ]
+    .into_iter()
+    .map(|f| (f, 0, None))
+    .collect();
+    let mut problems: BTreeMap<String, usize> = BTreeMap::new();
+    for record in &page.records {
+        let values = field_values(record);
+        for ((_, count, example), value) in fields.iter_mut().zip(values) {
+            if let Some(value) = value {
+                *count += 1;
+                example.get_or_insert(value);
+            }
+        }
+        for problem in &record.problems {
+            *problems.entry(problem.clone()).or_default() += 1;
+        }
+    }
+    let keys = page
+        .records
+        .first()
+        .and_then(|r| serde_json::from_str::<Value>(r.raw.get()).ok())
+        .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
+        .unwrap_or_default();
+    PageReport {
+        number,
+        records: page.records.len(),
+        total: page.total,
+        total_is_estimate: page.total_is_estimate,
+        has_next: page.has_next,
+        next: page.next.clone(),
+        last_page: page.last_page,
+        fields,
+        problems,
+        keys,
+    }
+}
+
+/// The normalized fields of a record as text, `None` where empty.
+fn field_values(r: &FileRecord) -> [Option<String>; 7] {
+    let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    [
+        text(&r.id),
+        text(&r.name),
+        r.size.map(|s| s.to_string()),
+        r.content_type.clone(),
+        r.created_at.as_ref().map(crate::text::full_date),
+        r.updated_at.as_ref().map(crate::text::full_date),
+        r.url.clone(),
+    ]
+}
+
+/// The report as `dialect check` prints it; `Ok` when every field resolved on page 1 and
+/// nothing failed, else the text with the problems called out.
+pub fn describe(reports: &[Result<PageReport, ApiError>], secrets: &[&str]) -> (String, bool) {
+    let mut out = String::new();
+    let mut clean = true;
+    for report in reports {
+        let r = match report {
+            Ok(r) => r,
+            Err(e) => {
+                clean = false;
+                let _ = writeln!(out, "page 2: {}", sanitize(&e.to_string()));
+                continue;
+            }
+        };
+        let _ = writeln!(out, "page {}: {} records", r.number, thousands(r.records));
+        let total = match (r.total, r.total_is_estimate) {
+            (Some(t), false) => thousands(t),
+            (Some(t), true) => format!("~{} (an estimate)", thousands(t)),
+            (None, _) => "not given".to_string(),
+        };
+        let next = match &r.next {
+            Some(Continuation::Cursor(c)) => format!("cursor {}", shorten(c, secrets)),
+            Some(Continuation::Link(l)) => format!("link {}", shorten(l, secrets)),
+            None => "none".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  paging: total {total} · has_more {} · next {next}{}",
+            r.has_next
+                .map_or("not given".to_string(), |b| b.to_string()),
+            r.last_page
+                .map(|p| format!(" · last page {p}"))
+                .unwrap_or_default()
+        );
+        for (field, count, example) in &r.fields {
+            let example = example
+                .as_deref()
+                .map(|e| format!("  e.g. {}", shorten(e, secrets)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {field:<13} {:>5} of {:<5}{example}",
+                thousands(*count),
+                thousands(r.records)
+            );
+            if r.number == 1 && *count == 0 && r.records > 0 && matches!(*field, "id" | "name") {
+                clean = false;
+            }
+        }
+        for (problem, count) in &r.problems {
+            clean = false;
+            let _ = writeln!(
+                out,
+                "  problem in {} records: {}",
+                thousands(*count),
+                shorten(problem, secrets)
+            );
+        }
+        if r.number == 1 && r.fields.iter().any(|(_, count, _)| *count == 0) && r.records > 0 {
+            let keys: Vec<String> = r.keys.iter().map(|k| sanitize(k).into_owned()).collect();
+            let _ = writeln!(out, "  a record's keys: {}", keys.join(", "));
+        }
+        if r.number == 1 && r.records == 0 {
+            let _ = writeln!(
+                out,
+                "  no records on page 1: check `records` and the list path"
+            );
+        }
+    }
+    (out, clean)
+}
+
+/// A value made safe to print and cut to 60 characters, with secrets taken out.
+fn shorten(text: &str, secrets: &[&str]) -> String {
+    let text = super::error::redact(text, secrets);
+    let safe = sanitize(&text);
+    let mut out: String = safe.chars().take(60).collect();
+    if safe.chars().count() > 60 {
+        out.push('…');
+    }
+    out
+}
+
+// ---- infer ----
+
+/// What `dialect infer` knows of the request it made.
+#[derive(Debug, Clone, Default)]
+pub struct Probe {
+    /// The URL asked for.
+    pub url: String,
+    /// A header that carries the key, as `(name, value)`, and the key itself.
+    pub auth_header: Option<(String, String)>,
+    pub key: Option<String>,
+    /// The key went in this query parameter.
+    pub auth_query: Option<String>,
+}
+
+/// Keys APIs commonly put their records under, in order of preference.
+const RECORD_KEYS: [&str; 12] = [
+    "data",
+    "items",
+    "results",
+    "files",
+    "objects",
+    "entries",
+    "assets",
+    "records",
+    "value",
+    "content",
+    "list",
+    "resources",
+];
+const TOTAL_KEYS: [&str; 9] = [
+    "total",
+    "count",
+    "total_count",
+    "totalCount",
+    "total_items",
+    "totalItems",
+    "totalResults",
+    "total_results",
+    "totalSize",
+];
+const NEXT_LINK_KEYS: [&str; 7] = [
+    "next",
+    "next_url",
+    "nextUrl",
+    "next_page_url",
+    "nextLink",
+    "@odata.nextLink",
+    "next_link",
+];
+const TOKEN_KEYS: [(&str, &str); 9] = [
+    ("nextPageToken", "pageToken"),
+    ("next_page_token", "page_token"),
+    ("next_cursor", "cursor"),
+    ("nextCursor", "cursor"),
+    ("next_token", "next_token"),
+    ("nextToken", "nextToken"),
+    ("cursor", "cursor"),
+    ("continuation_token", "continuation_token"),
+    ("next_marker", "marker"),
+];
+const HAS_MORE_KEYS: [&str; 5] = ["has_more", "hasMore", "has_next", "hasNext", "more"];
+const SIZE_PARAMS: [&str; 8] = [
+    "per_page",
+    "page_size",
+    "pageSize",
+    "limit",
+    "size",
+    "page[size]",
+    "max_results",
+    "count",
+];
+
+/// Candidate names of each normalized field, most telling first.
+const FIELD_NAMES: [(&str, &[&str]); 7] = [
+    ("id", &["uuid", "id", "file_id", "fileId", "_id", "key"]),
+    (
+        "name",
+        &[
+            "filename",
+            "file_name",
+            "fileName",
+            "original_filename",
+            "display_name",
+            "displayName",
+            "name",
+            "title",
+            "key",
+        ],
+    ),
+    (
+        "size",
+        &[
+            "bytes",
+            "size_bytes",
+            "byte_size",
+            "sizeBytes",
+            "size",
+            "file_size",
+            "fileSize",
+            "length",
+            "contentLength",
+        ],
+    ),
+    (
+        "content_type",
+        &[
+            "mimeType",
+            "mimetype",
+            "mime_type",
+            "content_type",
+            "contentType",
+            "content-type",
+            "media_type",
+            "type",
+        ],
+    ),
+    (
+        "created_at",
+        &[
+            "createdTime",
+            "created",
+            "created_at",
+            "createdAt",
+            "created-at",
+            "creation_date",
+            "date_created",
+            "inserted_at",
+            "uploadedAt",
+            "uploaded_at",
+        ],
+    ),
+    (
+        "updated_at",
+        &[
+            "modifiedTime",
+            "updated",
+            "updated_at",
+            "updatedAt",
+            "updated-at",
+            "modified_at",
+            "modifiedAt",
+            "modified",
+            "last_modified",
+            "lastModified",
+        ],
+    ),
+    (
+        "url",
+        &[
+            "download_url",
+            "downloadUrl",
+            "browser_download_url",
+            "webContentLink",
+            "url",
+            "link",
+            "href",
+        ],
+    ),
+];
+
+/// A whole dialect definition (TOML, with a profile to use it) inferred from one answer.
+pub fn infer(
+    name: &str,
+    probe: &Probe,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> Result<String, String> {
+    let root: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the answer is not JSON: {}", super::decode::json_error(&e)))?;
+    let url = reqwest::Url::parse(&probe.url).map_err(|e| format!("not a URL: {e}"))?;
+    let (records_path, records) = find_records(&root).ok_or_else(|| {
+        "found no array of records in the answer (looked at the body and under data, items, results, files, …)".to_string()
+    })?;
+    let envelope = if records_path.is_empty() {
+        None
+    } else {
+        Some(&root)
+    };
+    let first = records.iter().find(|r| r.is_object());
+    let mut notes: Vec<String> = Vec::new();
+
+    // Paging: a Link header, a next link in the body, a token, has_more with ids, offsets,
+    // page numbers.
+    let links: Vec<(String, String)> = headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(parse_link_header)
+        .collect();
+    let link = |rel: &str| links.iter().find(|(r, _)| r == rel).map(|(_, u)| u.clone());
+    let asked: BTreeMap<String, String> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut paging = String::new();
+    let mut size_param = SIZE_PARAMS
+        .iter()
+        .find(|p| asked.contains_key(**p))
+        .map(|p| p.to_string());
+    let page_param_of = |link: &str| -> Option<String> {
+        let target = url.join(link).ok()?;
+        let pairs: Vec<(String, String)> = target
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        pairs
+            .iter()
+            .map(|(k, _)| k.clone())
+            .find(|k| matches!(k.as_str(), "page" | "page[number]" | "pageNumber" | "p"))
+    };
+    let find_key = |keys: &[&str]| -> Option<String> {
+        let env = envelope?;
+        for key in keys {
+            for prefix in ["", "meta.", "pagination.", "links.", "paging.", "page."] {
+                let path = format!("{prefix}{key}");
+                if super::decode::lookup(env, &path).is_some() {
+                    return Some(path);
+                }
+            }
+        }
+        None
+    };
+    let total = find_key(&TOTAL_KEYS).filter(|p| {
+        envelope
+            .and_then(|e| super::decode::lookup(e, p))
+            .is_some_and(|v| v.is_u64())
+    });
+    let has_more = find_key(&HAS_MORE_KEYS);
+    let next_link = find_key(&NEXT_LINK_KEYS).filter(|p| {
+        envelope
+            .and_then(|e| super::decode::lookup(e, p))
+            .is_some_and(|v| v.is_string())
+            || p.ends_with("next")
+    });
+    let token = envelope.and_then(|_| {
+        TOKEN_KEYS
+            .iter()
+            .find_map(|(key, param)| find_key(&[key]).map(|path| (path, param.to_string())))
+    });
+    if let Some(next) = link("next").or_else(|| link("last")) {
+        let page_param = page_param_of(&next);
+        let _ = writeln!(paging, "style = \"link_header\"");
+        if let Some(p) = &page_param {
+            let _ = writeln!(paging, "page_param = {}", toml_str(p));
+        }
+        size_param = size_param.or_else(|| Some("per_page".to_string()));
+    } else if let Some(path) = &next_link {
+        let page_param = envelope
+            .and_then(|e| super::decode::lookup(e, path))
+            .and_then(Value::as_str)
+            .and_then(page_param_of);
+        let _ = writeln!(paging, "style = \"next_link\"");
+        let _ = writeln!(paging, "next = {}", toml_str(path));
+        if let Some(p) = &page_param {
+            let _ = writeln!(paging, "page_param = {}", toml_str(p));
+        }
+    } else if let Some((path, param)) = &token {
+        let _ = writeln!(paging, "style = \"cursor\"");
+        let _ = writeln!(paging, "cursor = {}", toml_str(path));
+        let _ = writeln!(paging, "cursor_param = {}", toml_str(param));
+    } else if has_more.is_some() && first.is_some_and(|r| r.get("id").is_some()) {
+        // Stripe's way: the next page starts after the last record's id.
+        let _ = writeln!(paging, "style = \"cursor\"");
+        let _ = writeln!(paging, "cursor_from_last = \"id\"");
+        let _ = writeln!(paging, "cursor_param = \"starting_after\"");
+        size_param = size_param.or_else(|| Some("limit".to_string()));
+    } else if let Some(offset) = find_key(&["offset", "skip", "start"]) {
+        let param = offset.rsplit('.').next().unwrap_or("offset").to_string();
+        let _ = writeln!(paging, "style = \"offset\"");
+        let _ = writeln!(paging, "offset_param = {}", toml_str(&param));
+        size_param = size_param.or_else(|| {
+            find_key(&["limit", "per_page", "page_size"])
+                .map(|p| p.rsplit('.').next().unwrap_or("limit").to_string())
+        });
+    } else {
+        let param = ["page", "page[number]", "p"]
+            .into_iter()
+            .find(|p| asked.contains_key(*p))
+            .unwrap_or("page");
+        let _ = writeln!(paging, "style = \"page\"");
+        let _ = writeln!(paging, "page_param = {}", toml_str(param));
+        notes.push(
+            "no cursor, next link or offset in the answer: paging by page number is a guess"
+                .to_string(),
+        );
+    }
+    if let Some(p) = &size_param {
+        let _ = writeln!(paging, "size_param = {}", toml_str(p));
+    }
+    let max_size = size_param
+        .as_ref()
+        .and_then(|p| asked.get(p))
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(100)
+        .max(records.len())
+        .clamp(1, 1000);
+    let _ = writeln!(paging, "max_size = {max_size}");
+    if let Some(path) = &has_more {
+        let _ = writeln!(paging, "has_more = {}", toml_str(path));
+    }
+
+    // Fields, by the names APIs commonly use; JSON:API keeps them under `attributes`.
+    let mut fields = String::new();
+    let mut found: BTreeMap<&str, String> = BTreeMap::new();
+    if let Some(record) = first {
+        for (field, names) in FIELD_NAMES {
+            let candidates = names
+                .iter()
+                .flat_map(|n| [n.to_string(), format!("attributes.{n}")]);
+            for path in candidates {
+                let Some(value) = super::decode::lookup(record, &path) else {
+                    continue;
+                };
+                let fits = match field {
+                    "size" => {
+                        value.is_u64() || value.as_str().is_some_and(|s| s.parse::<u64>().is_ok())
+                    }
+                    "content_type" => value.as_str().is_some_and(|s| s.contains('/')),
+                    "created_at" | "updated_at" => value.is_number() || value.is_string(),
+                    "url" => value.as_str().is_some_and(|s| s.starts_with("http")),
+                    "id" => value.is_string() || value.is_u64(),
+                    _ => value.is_string(),
+                };
+                // The same key never stands for two fields (`key` is an id or a name).
+                if fits && !found.values().any(|p| *p == path) {
+                    found.insert(field, path);
+                    break;
+                }
+            }
+        }
+    }
+    for (field, _) in FIELD_NAMES {
+        let Some(path) = found.get(field) else {
+            if matches!(field, "id" | "name") {
+                notes.push(format!("no field looked like the {field}: write its path"));
+                let _ = writeln!(fields, "{field} = \"?\"");
+            }
+            continue;
+        };
+        let value = first.and_then(|r| super::decode::lookup(r, path));
+        let format = match (field, value) {
+            ("created_at" | "updated_at", Some(Value::Number(n))) => {
+                let n = n.as_f64().unwrap_or(0.0);
+                Some(if n.abs() < 1e11 { "unix_s" } else { "unix_ms" })
+            }
+            _ => None,
+        };
+        match format {
+            Some(format) => {
+                let _ = writeln!(
+                    fields,
+                    "{field} = {{ path = {}, format = \"{format}\" }}",
+                    toml_str(path)
+                );
+            }
+            None => {
+                let _ = writeln!(fields, "{field} = {}", toml_str(path));
+            }
+        }
+    }
+
+    // Auth: a header that carried the key comes back as a template, never as the key.
+    let auth = match (&probe.auth_query, &probe.auth_header, &probe.key) {
+        (Some(param), _, _) => Some(format!("{{ query = {} }}", toml_str(param))),
+        (None, Some((header, value)), key) => {
+            let templated = match key {
+                Some(key) if !key.is_empty() && value.contains(key.as_str()) => {
+                    value.replace(key.as_str(), "{key}")
+                }
+                _ => match value.rsplit_once(' ') {
+                    Some((scheme, _)) => format!("{scheme} {{key}}"),
+                    None => "{key}".to_string(),
+                },
+            };
+            if header.eq_ignore_ascii_case("authorization") && templated == "Bearer {key}" {
+                None
+            } else {
+                Some(format!(
+                    "{{ header = {}, value = {} }}",
+                    toml_str(header),
+                    toml_str(&templated)
+                ))
+            }
+        }
+        (None, None, _) => None,
+    };
+
+    let mut out = String::new();
+    let origin = url.origin().ascii_serialization();
+    let _ = writeln!(
+        out,
+        "# Inferred by `filescope dialect infer` from {}",
+        sanitize(&format!("{origin}{}", url.path()))
+    );
+    for note in &notes {
+        let _ = writeln!(out, "# check: {note}");
+    }
+    let _ = writeln!(out, "[dialects.{name}]");
+    let _ = writeln!(out, "list_path = {}", toml_str(url.path()));
+    let _ = writeln!(out, "records = {}", toml_str(&records_path));
+    if let Some(total) = &total {
+        let _ = writeln!(out, "total = {}", toml_str(total));
+    }
+    if let Some(auth) = auth {
+        let _ = writeln!(out, "auth = {auth}");
+    }
+    if let Some(message) = error_message_guess(&root) {
+        let _ = writeln!(out, "error_message = {}", toml_str(message));
+    }
+    let _ = writeln!(out, "\n[dialects.{name}.paging]");
+    out.push_str(&paging);
+    let _ = writeln!(out, "\n[dialects.{name}.fields]");
+    out.push_str(&fields);
+    let _ = writeln!(out, "\n[profiles.{name}]");
+    let _ = writeln!(out, "dialect = {}", toml_str(name));
+    let _ = writeln!(out, "url = {}", toml_str(&origin));
+    let _ = writeln!(
+        out,
+        "# api_key_env = \"{}_KEY\"",
+        name.to_ascii_uppercase().replace('-', "_")
+    );
+    Ok(out)
+}
+
+/// The array of records in an answer, and its dotted path: the body itself, a common key, or
+/// the largest array of objects two levels down.
+fn find_records(root: &Value) -> Option<(String, &Vec<Value>)> {
+    if let Value::Array(items) = root {
+        return Some((String::new(), items));
+    }
+    let obj = root.as_object()?;
+    for key in RECORD_KEYS {
+        if let Some(Value::Array(items)) = obj.get(key)
+            && (items.is_empty() || items.iter().any(Value::is_object))
+        {
+            return Some((key.to_string(), items));
+        }
+    }
+    let mut best: Option<(String, &Vec<Value>)> = None;
+    for (key, value) in obj {
+        let candidates: Vec<(String, &Vec<Value>)> = match value {
+            Value::Array(items) => vec![(key.clone(), items)],
+            Value::Object(inner) => inner
+                .iter()
+                .filter_map(|(k, v)| v.as_array().map(|a| (format!("{key}.{k}"), a)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (path, items) in candidates {
+            if items.iter().any(Value::is_object)
+                && best.as_ref().is_none_or(|(_, b)| items.len() > b.len())
+            {
+                best = Some((path, items));
+            }
+        }
+    }
+    best
+}
+
+/// Where an error body would say what went wrong, when the answer hints at it (none do on
+/// success; APIs with `errors` arrays say so in their docs). Kept for the common JSON:API case.
+fn error_message_guess(root: &Value) -> Option<&'static str> {
+    root.get("jsonapi")
+        .or_else(|| {
+            root.get("links").filter(|_| {
+                root.get("data").is_some_and(|d| {
+                    d.as_array()
+                        .and_then(|a| a.first())
+                        .is_some_and(|r| r.get("attributes").is_some())
+                })
+            })
+        })
+        .map(|_| "errors.0.detail")
+}
+
+/// A TOML string literal.
+fn toml_str(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
