@@ -535,3 +535,291 @@ async fn an_unusable_checksum_and_a_size_unlike_the_listing_are_said_not_hidden(
         "{screen}"
     );
 }
+
+// ---- declared dialects against servers that loop, lie and leak ----
+
+/// A server for a declared cursor dialect: `{"files": [...], "next": TOKEN, "more": bool}`;
+/// `answer(page_token)` decides each answer.
+async fn cursor_server(
+    answer: impl Fn(Option<String>) -> serde_json::Value + Send + Sync + Clone + 'static,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&calls);
+    let app = axum::Router::new().route(
+        "/files",
+        axum::routing::get(
+            move |axum::extract::Query(q): axum::extract::Query<
+                std::collections::HashMap<String, String>,
+            >| {
+                let answer = answer.clone();
+                counter.fetch_add(1, Ordering::SeqCst);
+                async move { axum::Json(answer(q.get("token").cloned())) }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, calls)
+}
+
+const CURSOR_DIALECT: &str = "[dialects.loopy]\nlist_path = \"/files\"\nrecords = \"files\"\n[dialects.loopy.paging]\nstyle = \"cursor\"\ncursor = \"next\"\ncursor_param = \"token\"\nhas_more = \"more\"\nsize_param = \"n\"\nmax_size = 10\n[dialects.loopy.fields]\nid = \"id\"\nname = \"name\"\n";
+
+fn files(from: usize, n: usize) -> serde_json::Value {
+    serde_json::Value::Array(
+        (from..from + n)
+            .map(|i| serde_json::json!({"id": format!("f{i}"), "name": format!("n{i}")}))
+            .collect(),
+    )
+}
+
+/// `filescope ls --all` on the declared dialect `name` of `definition`, at `url`.
+async fn ls_declared(
+    definition: &str,
+    name: &str,
+    url: &str,
+    tag: &str,
+) -> (std::process::Output, String) {
+    let dir = std::env::temp_dir().join(format!("filescope-declared-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!("{definition}\n[profiles.it]\ndialect = \"{name}\"\nurl = \"{url}\"\n"),
+    )
+    .unwrap();
+    let log = dir.join("filescope.log");
+    let out = tokio::task::spawn_blocking({
+        let log = log.clone();
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env("FILESCOPE_CONFIG", &config)
+                .env("FILESCOPE_DATA_DIR", config.parent().unwrap())
+                .env("FILESCOPE_API_KEY", CANARY)
+                .env("FILESCOPE_LOG", "trace")
+                .args(["ls", "-p", "it", "--all", "--log-file"])
+                .arg(&log)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    (out, std::fs::read_to_string(&log).unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cursor_that_repeats_stops_the_listing_once_with_exit_5() {
+    let (url, calls) = cursor_server(|token| {
+        let n = token.as_deref().map_or(0, |t| t.len());
+        // Page 1 says "A", every later page says "AA": the third request would loop.
+        let next = if n == 0 { "A" } else { "AA" };
+        serde_json::json!({"files": files(n * 10, 10), "next": next, "more": true})
+    })
+    .await;
+    let (out, _) = ls_declared(CURSOR_DIALECT, "loopy", &url, "repeat").await;
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "filescope: the server's cursor after page 3 repeats an earlier one; listed 30\n"
+    );
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 30);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_page_where_more_were_promised_stops_a_cursor_listing() {
+    let (url, calls) = cursor_server(|token| match token {
+        None => serde_json::json!({"files": files(0, 10), "next": "B", "more": true}),
+        Some(_) => serde_json::json!({"files": [], "next": "C", "more": true}),
+    })
+    .await;
+    let (out, _) = ls_declared(CURSOR_DIALECT, "loopy", &url, "empty").await;
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "filescope: page 2 is empty but the server says more pages follow; listed 10\n"
+    );
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_explorer_ends_a_listing_whose_cursor_repeats() {
+    let (url, calls) = cursor_server(|token| {
+        let next = if token.is_none() { "A" } else { "AA" };
+        let from = token.as_deref().map_or(0, |t| t.len() * 10);
+        serde_json::json!({"files": files(from, 10), "next": next, "more": true})
+    })
+    .await;
+    let loaded = filescope::config::parse(
+        std::path::Path::new("/tmp/loopy.toml"),
+        CURSOR_DIALECT.to_string(),
+    )
+    .unwrap();
+    let conn = Connection::new(
+        loaded.dialect("loopy").unwrap(),
+        url.parse().unwrap(),
+        Some(Secret::new(KEY)),
+    );
+    let client = Client::new(conn).unwrap();
+    let info = filescope::app::ConnectionInfo {
+        label: "loopy".into(),
+        dialect: "loopy",
+    };
+    let mut app = filescope::app::App::new(
+        info,
+        loaded.dialect("loopy").unwrap(),
+        10,
+        Default::default(),
+    );
+    // Filling the first screen reads page after page until the cursor comes back.
+    let effects = app.start(120, 40, Instant::now());
+    tokio::time::timeout(CEILING, common::settle(&mut app, &client, effects))
+        .await
+        .expect("the listing ends");
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert!(app.is_count_known());
+    assert_eq!(app.row_count(), 30);
+    assert!(
+        format!("{:?}", app.status()).contains("repeats the one for page 3"),
+        "{:?}",
+        app.status()
+    );
+    // G goes to the end it found, asking nothing more.
+    let effects = app.update(filescope::test_support::key('G'), Instant::now());
+    common::settle(&mut app, &client, effects).await;
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(app.cursor().selected, 29);
+}
+
+/// A server whose next link names `next` (absolute), and records every `x-api-key` it sees.
+async fn linking_server(
+    next: impl Fn(&str) -> Option<String> + Send + Sync + Clone + 'static,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>,
+) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let me = origin.clone();
+    let app = axum::Router::new().fallback(
+        move |headers: axum::http::HeaderMap, uri: axum::http::Uri| {
+            let (log, next, me) = (std::sync::Arc::clone(&log), next.clone(), me.clone());
+            async move {
+                log.lock().unwrap().push(
+                    headers
+                        .get("x-api-key")
+                        .map(|v| v.to_str().unwrap_or("").to_string()),
+                );
+                let page: usize = uri
+                    .query()
+                    .and_then(|q| q.strip_prefix("p="))
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(1);
+                axum::Json(serde_json::json!({
+                    "files": files(page * 10, 10),
+                    "next": next(&me).filter(|_| page == 1),
+                }))
+            }
+        },
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (origin, seen)
+}
+
+const LINK_DIALECT: &str = "[dialects.linky]\nlist_path = \"/files\"\nrecords = \"files\"\nauth = { header = \"x-api-key\", value = \"{key}\" }\n[dialects.linky.paging]\nstyle = \"next_link\"\nnext = \"next\"\n[dialects.linky.fields]\nid = \"id\"\nname = \"name\"\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_next_link_to_another_origin_is_refused_or_followed_without_the_key() {
+    let (other, other_seen) = linking_server(|_| None).await;
+    let (url, seen) = {
+        let other = other.clone();
+        linking_server(move |_| Some(format!("{other}/files?p=2"))).await
+    };
+    let (out, _) = ls_declared(LINK_DIALECT, "linky", &url, "origin").await;
+    assert_eq!(out.status.code(), Some(5));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("next link goes to another origin"),
+        "{stderr}"
+    );
+    assert!(other_seen.lock().unwrap().is_empty(), "never asked");
+    assert_eq!(seen.lock().unwrap().len(), 1);
+
+    let allowed = LINK_DIALECT.replace(
+        "records = \"files\"\n",
+        "records = \"files\"\nfollow_other_origins = true\n",
+    );
+    let (out, _) = ls_declared(&allowed, "linky", &url, "origin-allowed").await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 20);
+    assert_eq!(
+        *other_seen.lock().unwrap(),
+        [None],
+        "followed once, without the key"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_in_the_query_is_added_to_next_links_and_never_printed_or_logged() {
+    // The server echoes the whole request URL (key included) in its next link, and refuses
+    // page 2 with a message that echoes it again.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let me = origin.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let me = me.clone();
+        async move {
+            let query = uri.query().unwrap_or("").to_string();
+            if !query.contains(&format!("key={CANARY}")) {
+                return (
+                    axum::http::StatusCode::FORBIDDEN,
+                    axum::Json(serde_json::json!({"message": "no key"})),
+                );
+            }
+            if query.contains("p=2") {
+                return (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({"message": format!("bad page in {me}{uri}")})),
+                );
+            }
+            (
+                axum::http::StatusCode::OK,
+                axum::Json(serde_json::json!({
+                    "files": files(0, 10),
+                    "next": format!("{me}/files?p=2&key={CANARY}"),
+                })),
+            )
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let definition = LINK_DIALECT.replace(
+        "auth = { header = \"x-api-key\", value = \"{key}\" }",
+        "auth = { query = \"key\" }\nerror_message = \"message\"",
+    );
+    let (out, log) = ls_declared(&definition, "linky", &origin, "query-key").await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad page in"),
+        "the server's message is shown: {stderr}"
+    );
+    for (what, text) in [("stderr", stderr.as_ref()), ("log", log.as_str())] {
+        assert!(!text.contains(CANARY), "the key is in the {what}: {text}");
+    }
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 10);
+}

@@ -3,7 +3,7 @@
 
 use reqwest::Url;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("cannot reach {url}: {reason}")]
     Network { url: String, reason: String },

@@ -165,7 +165,7 @@ pub fn describe(reports: &[Result<PageReport, ApiError>], secrets: &[&str]) -> (
                 out,
                 "  problem in {} records: {}",
                 thousands(*count),
-                shorten(problem, secrets)
+                cut(problem, secrets, 300)
             );
         }
         if r.number == 1 && r.fields.iter().any(|(_, count, _)| *count == 0) && r.records > 0 {
@@ -184,10 +184,15 @@ pub fn describe(reports: &[Result<PageReport, ApiError>], secrets: &[&str]) -> (
 
 /// A value made safe to print and cut to 60 characters, with secrets taken out.
 fn shorten(text: &str, secrets: &[&str]) -> String {
+    cut(text, secrets, 60)
+}
+
+/// A value made safe to print and cut to `max` characters, with secrets taken out.
+fn cut(text: &str, secrets: &[&str], max: usize) -> String {
     let text = super::error::redact(text, secrets);
     let safe = sanitize(&text);
-    let mut out: String = safe.chars().take(60).collect();
-    if safe.chars().count() > 60 {
+    let mut out: String = safe.chars().take(max).collect();
+    if safe.chars().count() > max {
         out.push('…');
     }
     out

@@ -109,7 +109,10 @@ pub async fn each_page(
             }
         }
     }
-    Ok(())
+    match walk.take_failure() {
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
 }
 
 /// A task that is aborted when dropped, so a walk that stops takes its requests with it.
@@ -146,6 +149,9 @@ pub struct Walk {
     previous: Option<u64>,
     /// Every cursor and next link seen so far, to catch one that comes back.
     seen: std::collections::HashSet<Continuation>,
+    /// Why the walk ended after a page that was itself fine (its cursor repeats, pages run
+    /// past the total): reported once the page is handed over.
+    failure: Option<ApiError>,
 }
 
 impl Walk {
@@ -159,7 +165,13 @@ impl Walk {
             listed: 0,
             previous: None,
             seen: std::collections::HashSet::new(),
+            failure: None,
         }
+    }
+
+    /// Why a walk that ended cleanly must still fail, once its last page is handed over.
+    pub fn take_failure(&mut self) -> Option<ApiError> {
+        self.failure.take()
     }
 
     /// Records per page as the server serves them (known after page 1).
@@ -222,21 +234,23 @@ impl Walk {
             && let Some(next) = &page.next
             && !self.seen.insert(next.clone())
         {
-            return Err(ApiError::Inconsistent(format!(
+            self.failure = Some(ApiError::Inconsistent(format!(
                 "the server's cursor after page {number} repeats an earlier one; listed {}",
                 thousands(self.listed)
             )));
+            return Ok(false);
         }
         if more
             && let Some(total) = self.total
             && number > total.div_ceil(self.served).max(1)
         {
-            return Err(ApiError::Inconsistent(format!(
+            self.failure = Some(ApiError::Inconsistent(format!(
                 "the server said {} files but keeps sending pages past page {}; listed {}",
                 thousands(total),
                 total.div_ceil(self.served),
                 thousands(self.listed)
             )));
+            return Ok(false);
         }
         Ok(more)
     }
@@ -338,7 +352,9 @@ mod tests {
         let mut walk = Walk::new(2, Access::Numbered);
         assert!(walk.check(1, &page(0..2, Some(4), Some(true))).unwrap());
         assert!(walk.check(2, &page(2..4, Some(4), Some(true))).unwrap());
-        let err = walk.check(3, &page(4..6, Some(4), Some(true))).unwrap_err();
+        // The page itself is handed over; the walk ends with the reason after it.
+        assert!(!walk.check(3, &page(4..6, Some(4), Some(true))).unwrap());
+        let err = walk.take_failure().unwrap();
         assert!(
             err.to_string().contains("keeps sending pages past page 2"),
             "{err}"

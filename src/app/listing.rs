@@ -80,6 +80,8 @@ pub enum Notice {
     Walking { page: usize, to_end: bool },
     /// A walk was stopped by a key, at this page.
     WalkStopped { page: usize },
+    /// A walk arrived, having read this many pages.
+    Walked { pages: usize },
     /// `:N%` on a listing whose size is not known yet.
     SizeUnknown,
 }
@@ -162,7 +164,12 @@ impl Listing {
         match arrived {
             Some(row) => {
                 self.walk = None;
-                self.notice = None;
+                // A contradiction found on the way says more than where the walk ended.
+                if self.notice.is_none() {
+                    self.notice = Some(Notice::Walked {
+                        pages: self.pages.furthest_answered().unwrap_or(0),
+                    });
+                }
                 self.cursor.offset = if walk == Walk::End {
                     self.cursor.offset
                 } else {

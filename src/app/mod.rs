@@ -352,6 +352,9 @@ impl App {
                 if to_end { "to the end" } else { "to the row" },
                 crate::text::thousands(page)
             )),
+            Notice::Walked { pages } => {
+                Status::Info(format!("walked {} pages", crate::text::thousands(pages)))
+            }
             Notice::WalkStopped { page } => Status::Info(format!(
                 "stopped walking at page {}; the rows so far stay loaded",
                 crate::text::thousands(page)

@@ -272,6 +272,9 @@ impl PagedList {
     fn file(&mut self, page: usize, answer: Page) -> PageSlot {
         let len = answer.records.len();
         let before = (page - 1) * self.page_size;
+        if let Some(warning) = &answer.warning {
+            self.warning = Some(warning.clone());
+        }
         if len == 0 && page > 1 {
             let claimed = answer.total.or(self.total).filter(|t| *t > before);
             if let Some(claimed) = claimed {

@@ -627,6 +627,12 @@ impl Dialect for Declared {
                 (find("next").map(Continuation::Link), last)
             }
         };
+        let mut records = records;
+        let warning = if page.number == 1 {
+            self.unresolved(&mut records)
+        } else {
+            None
+        };
         let has_next = match p.style {
             Style::Page | Style::Offset => {
                 has_more.or_else(|| total.map(|t| page.first_row() + records.len() < t))
@@ -640,6 +646,7 @@ impl Dialect for Declared {
             total_is_estimate: self.def.total_is_estimate,
             next,
             last_page,
+            warning,
             ..Page::default()
         })
     }
@@ -658,6 +665,52 @@ impl Dialect for Declared {
             });
         }
         super::common_error(body)
+    }
+}
+
+impl Declared {
+    /// The declared field paths no record of a page resolved: each record says so in its
+    /// problems (the detail pane), naming the path and the keys it does have, and the page
+    /// says it once (the status line).
+    fn unresolved(&self, records: &mut [crate::api::FileRecord]) -> Option<String> {
+        let f = &self.def.fields;
+        let declared: Vec<(&str, &Field)> = [
+            ("id", Some(&f.id)),
+            ("name", Some(&f.name)),
+            ("size", f.size.as_ref()),
+            ("content_type", f.content_type.as_ref()),
+            ("created_at", f.created_at.as_ref()),
+            ("updated_at", f.updated_at.as_ref()),
+            ("url", f.url.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, field)| field.map(|field| (name, field)))
+        .collect();
+        let values: Vec<Value> = records
+            .iter()
+            .map(|r| serde_json::from_str(r.raw.get()).unwrap_or(Value::Null))
+            .collect();
+        let missing: Vec<String> = declared
+            .iter()
+            .filter(|(_, field)| values.iter().all(|v| lookup(v, field.path()).is_none()))
+            .map(|(name, field)| format!("fields.{name} = {:?}", field.path()))
+            .collect();
+        if missing.is_empty() || records.is_empty() {
+            return None;
+        }
+        let keys = values
+            .first()
+            .and_then(Value::as_object)
+            .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
+            .unwrap_or_default();
+        let said = format!(
+            "{} resolved nothing on page 1; a record has the keys {keys}",
+            missing.join(", ")
+        );
+        for record in records.iter_mut() {
+            record.problems.push(said.clone());
+        }
+        Some(format!("{}: {said}", self.caps.id))
     }
 }
 

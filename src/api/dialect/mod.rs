@@ -162,6 +162,9 @@ pub struct Page {
     pub next: Option<Continuation>,
     /// The number of the last page, when the answer names it (a `Link: …; rel="last"`).
     pub last_page: Option<usize>,
+    /// Something about the answer the user should know (a declared path that resolved
+    /// nothing), for the status line.
+    pub warning: Option<String>,
     /// The size of the answer's body, for budgeting answers in flight.
     pub body_bytes: usize,
 }
