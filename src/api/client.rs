@@ -242,11 +242,24 @@ impl Client {
         page: PageRequest,
         after: Option<&Continuation>,
     ) -> Result<Page, ApiError> {
+        self.list_page_peeking(query, page, after, None).await
+    }
+
+    /// As [`Client::list_page_after`], and as soon as the answer is in, before its records are
+    /// decoded, sends what the next page continues from to `peek` (when the dialect can tell
+    /// it cheaply): a walk in order sends its next request while this page is decoded.
+    pub async fn list_page_peeking(
+        &self,
+        query: &ListQuery,
+        page: PageRequest,
+        after: Option<&Continuation>,
+        mut peek: Option<tokio::sync::oneshot::Sender<Continuation>>,
+    ) -> Result<Page, ApiError> {
         let policy = self.conn.retry;
         let seed = retry::jitter_seed();
         let mut attempt = 1;
         loop {
-            match self.list_page_once(query, page, after).await {
+            match self.list_page_once(query, page, after, &mut peek).await {
                 Err((_, true)) if attempt < policy.attempts => {
                     let wait = retry::backoff(&policy, attempt + 1, seed ^ u64::from(attempt));
                     attempt += 1;
@@ -280,6 +293,7 @@ impl Client {
         query: &ListQuery,
         page: PageRequest,
         after: Option<&Continuation>,
+        peek: &mut Option<tokio::sync::oneshot::Sender<Continuation>>,
     ) -> Result<Page, (ApiError, bool)> {
         let (url, authed) = self.page_url(query, page, after).map_err(|e| (e, false))?;
         let started = Instant::now();
@@ -304,6 +318,14 @@ impl Client {
             return Err((self.http_error(status, display_url(&url), &body), false));
         }
         let (body, repaired) = repair_utf8(body);
+        if let Some(tell) = peek.take() {
+            match self.dialect().peek_next(page, &headers, &body) {
+                // The walk may have stopped waiting; nothing is lost then.
+                Some(next) => drop(tell.send(next)),
+                // Kept for a retry, whose answer may tell.
+                None => *peek = Some(tell),
+            }
+        }
         let decoded = self
             .dialect()
             .decode_answer(query, page, &headers, &body, self.conn.limits)
@@ -552,7 +574,15 @@ impl Client {
         if response.content_length().is_some_and(|n| n > limit as u64) {
             return Err(too_large(shown, limit));
         }
-        let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+        if response.content_length().is_some() {
+            // A stated length under the cap: read whole, in one piece.
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| self.transport_error(shown, e))?;
+            return Ok((status, body.into(), headers));
+        }
+        let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await

@@ -92,16 +92,25 @@ pub async fn each_page(
         }
         _ => {
             // One request in flight: a cursor is only known once the page before it is in.
-            while more {
+            // The dialect reads it from the answer before the records are decoded, so the
+            // next request leaves while this page is decoded and handed over.
+            let mut next =
+                more.then(|| Fetch::start(client, query, request(done + 1), after.take()));
+            while let Some(fetch) = next.take() {
                 done += 1;
-                let page = client
-                    .list_page_after(query, request(done), after.as_ref())
-                    .await?;
-                after = page.next.clone();
+                let (page, early) = fetch.finish(|c| !walk.has_seen(c)).await?;
                 let first_row = walk.listed();
                 more = walk.check(done, &page)?;
                 if page.records.is_empty() {
                     break;
+                }
+                if more {
+                    // The request sent early is kept only when it continues from what the
+                    // decoded page says; otherwise (or if none left) it is sent now.
+                    next = Some(match early {
+                        Some(early) if early.after == page.next => early,
+                        _ => Fetch::start(client, query, request(done + 1), page.next.clone()),
+                    });
                 }
                 if !on_page(page, progress(done, first_row)) {
                     break;
@@ -112,6 +121,82 @@ pub async fn each_page(
     match walk.take_failure() {
         Some(failure) => Err(failure),
         None => Ok(()),
+    }
+}
+
+/// A page of a walk in order, in flight: its answer, and the request for the page after it,
+/// sent as soon as the answer says what it continues from.
+struct Fetch {
+    after: Option<Continuation>,
+    page: Aborting<Result<Page, ApiError>>,
+    peek: tokio::sync::oneshot::Receiver<Continuation>,
+    client: Client,
+    query: ListQuery,
+    next: PageRequest,
+}
+
+impl Fetch {
+    fn start(
+        client: &Client,
+        query: &ListQuery,
+        page: PageRequest,
+        after: Option<Continuation>,
+    ) -> Fetch {
+        let (tell, peek) = tokio::sync::oneshot::channel();
+        let task = {
+            let (client, query, after) = (client.clone(), query.clone(), after.clone());
+            Aborting(tokio::spawn(async move {
+                client
+                    .list_page_peeking(&query, page, after.as_ref(), Some(tell))
+                    .await
+            }))
+        };
+        Fetch {
+            after,
+            page: task,
+            peek,
+            client: client.clone(),
+            query: query.clone(),
+            next: PageRequest {
+                number: page.number + 1,
+                size: page.size,
+            },
+        }
+    }
+
+    /// The decoded page, and the request for the next one if it already left: it leaves
+    /// early only for a continuation that is `fresh` (one that repeats waits for the walk's
+    /// verdict on the decoded page).
+    async fn finish(
+        self,
+        fresh: impl Fn(&Continuation) -> bool,
+    ) -> Result<(Page, Option<Fetch>), ApiError> {
+        let Fetch {
+            page,
+            peek,
+            client,
+            query,
+            next,
+            ..
+        } = self;
+        let mut page = page;
+        let mut early = None;
+        let answer = tokio::select! {
+            biased;
+            Ok(cursor) = peek => {
+                if !fresh(&cursor) {
+                    return (&mut page)
+                        .await
+                        .map_err(|e| ApiError::Config(format!("a page task failed: {e}")))?
+                        .map(|page| (page, None));
+                }
+                early = Some(Fetch::start(&client, &query, next, Some(cursor)));
+                (&mut page).await
+            }
+            answer = &mut page => answer,
+        };
+        let page = answer.map_err(|e| ApiError::Config(format!("a page task failed: {e}")))??;
+        Ok((page, early))
     }
 }
 
@@ -170,6 +255,11 @@ impl Walk {
     }
 
     /// Why a walk that ended cleanly must still fail, once its last page is handed over.
+    /// Whether an earlier page already continued from `next`.
+    pub fn has_seen(&self, next: &Continuation) -> bool {
+        self.seen.contains(next)
+    }
+
     pub fn take_failure(&mut self) -> Option<ApiError> {
         self.failure.take()
     }

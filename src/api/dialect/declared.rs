@@ -380,25 +380,77 @@ fn object(raw: &str) -> Option<HashMap<String, &RawValue>> {
     serde_json::from_str(raw).ok()
 }
 
-/// The raw value at a dotted path (`data.files`, `errors.0`; `""` is the whole).
-fn raw_at<'a>(root: &'a RawValue, path: &str) -> Option<&'a RawValue> {
-    let mut current = root;
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        current = if current.get().trim_start().starts_with('[') {
-            let items: Vec<&RawValue> = serde_json::from_str(current.get()).ok()?;
-            *items.get(part.parse::<usize>().ok()?)?
-        } else {
-            *object(current.get())?.get(part)?
-        };
+/// One step down a path: the item at an index of an array, the value at a key of an object.
+fn step<'a>(current: &'a RawValue, part: &str) -> Option<&'a RawValue> {
+    if current.get().trim_start().starts_with('[') {
+        let items: Vec<&RawValue> = serde_json::from_str(current.get()).ok()?;
+        items.get(part.parse::<usize>().ok()?).copied()
+    } else {
+        object(current.get())?.get(part).copied()
     }
-    Some(current)
 }
 
-/// A small value at a dotted path, read whole (a total, a flag, a cursor).
-fn value_at(root: &RawValue, path: &str) -> Option<Value> {
-    let raw = raw_at(root, path)?;
+/// The raw value at a dotted path (`data.files`, `errors.0`; `""` is the whole).
+fn raw_at<'a>(root: &'a RawValue, path: &str) -> Option<&'a RawValue> {
+    path.split('.')
+        .filter(|p| !p.is_empty())
+        .try_fold(root, step)
+}
+
+/// A value read whole (a total, a flag, a cursor); `None` for null.
+fn whole(raw: &RawValue) -> Option<Value> {
     let value: Value = serde_json::from_str(raw.get()).ok()?;
     (!value.is_null()).then_some(value)
+}
+
+/// A list answer read once: the keys of an object (each value left raw), or any other value
+/// left raw, so that every path into it is resolved without reading the whole body again.
+enum Answer<'a> {
+    Object(HashMap<String, &'a RawValue>),
+    Other(&'a RawValue),
+}
+
+impl<'a> Answer<'a> {
+    fn read(body: &'a [u8]) -> Result<Self, serde_json::Error> {
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            serde_json::from_slice(body).map(Answer::Object)
+        } else {
+            serde_json::from_slice(body).map(Answer::Other)
+        }
+    }
+
+    /// The raw value at a dotted path; `""` is the whole answer when it is not an object.
+    fn at(&self, path: &str) -> Option<&'a RawValue> {
+        match self {
+            Answer::Other(root) => raw_at(root, path),
+            Answer::Object(top) => {
+                let mut parts = path.split('.').filter(|p| !p.is_empty());
+                let first = *top.get(parts.next()?)?;
+                parts.try_fold(first, step)
+            }
+        }
+    }
+
+    /// A small value at a dotted path, read whole.
+    fn value(&self, path: &str) -> Option<Value> {
+        whole(self.at(path)?)
+    }
+
+    /// ", which has keys a, b, c" for an object, to say what a path could be.
+    fn keys_hint(&self) -> String {
+        match self {
+            Answer::Object(top) => {
+                let mut keys: Vec<&String> = top.keys().collect();
+                keys.sort();
+                let keys: Vec<String> = keys.iter().take(12).map(|k| format!("`{k}`")).collect();
+                format!(", which has {}", keys.join(", "))
+            }
+            Answer::Other(root) if root.get().trim_start().starts_with('[') => {
+                " (the answer is an array: records = \"\")".to_string()
+            }
+            Answer::Other(_) => String::new(),
+        }
+    }
 }
 
 /// The links of an RFC 8288 `Link` header: `<url>; rel="next", <url>; rel="last"`, as
@@ -526,6 +578,24 @@ impl Dialect for Declared {
         )
     }
 
+    fn peek_next(
+        &self,
+        page: PageRequest,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Option<Continuation> {
+        let answer = Answer::read(body).ok()?;
+        let (count, last) = if self.def.paging.cursor_from_last.is_some() {
+            // The records read raw, to count them and find the last one.
+            let records: Vec<&RawValue> =
+                serde_json::from_str(answer.at(&self.def.records)?.get()).ok()?;
+            (records.len(), records.last().copied())
+        } else {
+            (0, None)
+        };
+        self.follows(page, headers, &answer, count, last).1
+    }
+
     fn decode_answer(
         &self,
         _query: &ListQuery,
@@ -534,12 +604,12 @@ impl Dialect for Declared {
         body: &[u8],
         limits: Limits,
     ) -> Result<Page, String> {
-        let root: &RawValue = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
-        let records_raw = raw_at(root, &self.def.records).ok_or_else(|| {
+        let answer = Answer::read(body).map_err(|e| json_error(&e))?;
+        let records_raw = answer.at(&self.def.records).ok_or_else(|| {
             format!(
                 "no records at `{}` in the answer{}",
                 self.def.records,
-                keys_hint(root)
+                answer.keys_hint()
             )
         })?;
         let fields = &self.def.fields;
@@ -567,66 +637,14 @@ impl Dialect for Declared {
             }
         })?;
         let total = self.def.total.as_ref().and_then(|path| {
-            let v = value_at(root, path)?;
+            let v = answer.value(path)?;
             v.as_u64()
                 .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
                 .and_then(|n| usize::try_from(n).ok())
         });
-        let has_more =
-            self.def
-                .paging
-                .has_more
-                .as_ref()
-                .and_then(|path| match value_at(root, path)? {
-                    Value::Bool(b) => Some(b),
-                    Value::String(s) => s.trim().parse().ok(),
-                    _ => None,
-                });
+        let last = records.last().map(|r| &*r.raw);
+        let (has_more, next, last_page) = self.follows(page, headers, &answer, records.len(), last);
         let p = &self.def.paging;
-        let (next, last_page) = match p.style {
-            Style::Page | Style::Offset => (None, None),
-            Style::Cursor => {
-                let cursor = match (&p.cursor, &p.cursor_from_last) {
-                    (Some(path), _) => value_at(root, path).as_ref().and_then(cursor_text),
-                    (None, Some(field)) => records.last().and_then(|last| {
-                        let value: Value = serde_json::from_str(last.raw.get()).ok()?;
-                        lookup(&value, field).and_then(cursor_text)
-                    }),
-                    (None, None) => None,
-                };
-                // Without a has_more flag, a cursor from the last record means more only when
-                // the page was full.
-                let more = match (has_more, &p.cursor_from_last) {
-                    (Some(more), _) => more,
-                    (None, Some(_)) => records.len() >= page.size,
-                    (None, None) => true,
-                };
-                (cursor.filter(|_| more).map(Continuation::Cursor), None)
-            }
-            Style::NextLink => {
-                let link = p
-                    .next
-                    .as_ref()
-                    .and_then(|path| value_at(root, path))
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .filter(|s| !s.is_empty());
-                (link.map(Continuation::Link), None)
-            }
-            Style::LinkHeader => {
-                let links: Vec<(String, String)> = headers
-                    .get_all(reqwest::header::LINK)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(parse_link_header)
-                    .collect();
-                let find = |rel: &str| links.iter().find(|(r, _)| r == rel).map(|(_, u)| u.clone());
-                let last = p.page_param.as_ref().and_then(|param| {
-                    let n: usize = query_param(&find("last")?, param)?.parse().ok()?;
-                    (n + 1).checked_sub(p.first_page)
-                });
-                (find("next").map(Continuation::Link), last)
-            }
-        };
         let mut records = records;
         let warning = if page.number == 1 {
             self.unresolved(&mut records)
@@ -669,6 +687,72 @@ impl Dialect for Declared {
 }
 
 impl Declared {
+    /// What follows a page of `count` records ending with `last`: the server's has_more
+    /// flag, the continuation of the next page, and (from a `Link` header) the last page.
+    fn follows(
+        &self,
+        page: PageRequest,
+        headers: &reqwest::header::HeaderMap,
+        answer: &Answer<'_>,
+        count: usize,
+        last: Option<&RawValue>,
+    ) -> (Option<bool>, Option<Continuation>, Option<usize>) {
+        let p = &self.def.paging;
+        let has_more = p
+            .has_more
+            .as_ref()
+            .and_then(|path| match answer.value(path)? {
+                Value::Bool(b) => Some(b),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            });
+        let (next, last_page) = match p.style {
+            Style::Page | Style::Offset => (None, None),
+            Style::Cursor => {
+                let cursor = match (&p.cursor, &p.cursor_from_last) {
+                    (Some(path), _) => answer.value(path).as_ref().and_then(cursor_text),
+                    (None, Some(field)) => last.and_then(|last| {
+                        let value: Value = serde_json::from_str(last.get()).ok()?;
+                        lookup(&value, field).and_then(cursor_text)
+                    }),
+                    (None, None) => None,
+                };
+                // Without a has_more flag, a cursor from the last record means more only when
+                // the page was full.
+                let more = match (has_more, &p.cursor_from_last) {
+                    (Some(more), _) => more,
+                    (None, Some(_)) => count >= page.size,
+                    (None, None) => true,
+                };
+                (cursor.filter(|_| more).map(Continuation::Cursor), None)
+            }
+            Style::NextLink => {
+                let link = p
+                    .next
+                    .as_ref()
+                    .and_then(|path| answer.value(path))
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .filter(|s| !s.is_empty());
+                (link.map(Continuation::Link), None)
+            }
+            Style::LinkHeader => {
+                let links: Vec<(String, String)> = headers
+                    .get_all(reqwest::header::LINK)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(parse_link_header)
+                    .collect();
+                let find = |rel: &str| links.iter().find(|(r, _)| r == rel).map(|(_, u)| u.clone());
+                let last = p.page_param.as_ref().and_then(|param| {
+                    let n: usize = query_param(&find("last")?, param)?.parse().ok()?;
+                    (n + 1).checked_sub(p.first_page)
+                });
+                (find("next").map(Continuation::Link), last)
+            }
+        };
+        (has_more, next, last_page)
+    }
+
     /// The declared field paths no record of a page resolved: each record says so in its
     /// problems (the detail pane), naming the path and the keys it does have, and the page
     /// says it once (the status line).
@@ -714,22 +798,6 @@ impl Declared {
     }
 }
 
-/// ", which has keys a, b, c" for a body that is an object, to say what a path could be.
-fn keys_hint(root: &RawValue) -> String {
-    match object(root.get()) {
-        Some(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let keys: Vec<String> = keys.iter().take(12).map(|k| format!("`{k}`")).collect();
-            format!(", which has {}", keys.join(", "))
-        }
-        None if root.get().trim_start().starts_with('[') => {
-            " (the answer is an array: records = \"\")".to_string()
-        }
-        None => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -759,11 +827,20 @@ mod tests {
         let root: &RawValue =
             serde_json::from_str(r#"{"data":{"files":[1,2]},"errors":[{"title":"x"}]}"#).unwrap();
         assert_eq!(raw_at(root, "data.files").unwrap().get(), "[1,2]");
-        assert_eq!(
-            value_at(root, "errors.0.title"),
-            Some(Value::String("x".into()))
-        );
         assert!(raw_at(root, "data.nope").is_none());
         assert_eq!(raw_at(root, "").unwrap().get(), root.get());
+        let body = br#"{"data":{"files":[1,2]},"errors":[{"title":"x"}],"n":null}"#;
+        let answer = Answer::read(body).unwrap();
+        assert_eq!(answer.at("data.files").unwrap().get(), "[1,2]");
+        assert_eq!(
+            answer.value("errors.0.title"),
+            Some(Value::String("x".into()))
+        );
+        assert_eq!(answer.value("n"), None);
+        assert!(answer.at("").is_none());
+        assert_eq!(answer.keys_hint(), ", which has `data`, `errors`, `n`");
+        let answer = Answer::read(b" [3,4]").unwrap();
+        assert_eq!(answer.at("1").unwrap().get(), "4");
+        assert_eq!(answer.at("").unwrap().get(), "[3,4]");
     }
 }

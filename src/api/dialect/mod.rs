@@ -272,6 +272,19 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         false
     }
 
+    /// What the page after this answer continues from, read before the answer's records are
+    /// decoded, so that the next request of a walk in order can leave at once. `None` when it
+    /// cannot be told cheaply (the walk then waits for the decoded page, whose `next` is the
+    /// truth either way).
+    fn peek_next(
+        &self,
+        _page: PageRequest,
+        _headers: &reqwest::header::HeaderMap,
+        _body: &[u8],
+    ) -> Option<Continuation> {
+        None
+    }
+
     /// Decodes a list answer with its headers (a `Link` header pages some APIs); by default
     /// the body alone says everything.
     fn decode_answer(
