@@ -30,13 +30,17 @@ impl Local {
         self.text.is_some() || !self.terms.is_empty()
     }
 
-    pub fn matches(&self, record: &FileRecord) -> bool {
-        if let Some(text) = &self.text
-            && !(contains_caseless(&record.name, text) || contains_caseless(&record.id, text))
-        {
-            return false;
+    /// The filter prepared for testing many records: make it once, then ask it per record.
+    pub fn matcher(&self) -> Matcher<'_> {
+        Matcher {
+            needle: self.text.as_deref().map(Needle::new),
+            terms: &self.terms,
         }
-        self.terms.iter().all(|t| t.matches(record))
+    }
+
+    /// Whether one record passes the filter (for many, use [`Local::matcher`]).
+    pub fn matches(&self, record: &FileRecord) -> bool {
+        self.matcher().matches(record)
     }
 
     /// Orders two records by the local sort; records without the field go last either way.
@@ -48,24 +52,68 @@ impl Local {
     }
 }
 
-/// Whether `haystack` contains `needle` (already lower-case), ignoring case. ASCII text, the
-/// common case, is searched without allocating; anything else is lower-cased first.
-pub fn contains_caseless(haystack: &str, needle: &str) -> bool {
-    if haystack.is_ascii() && needle.is_ascii() {
-        let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-        let Some((&first, _)) = n.split_first() else {
-            return true;
-        };
-        let upper = first.to_ascii_uppercase();
-        // Only positions whose first byte matches are compared in full.
-        return h.len() >= n.len()
-            && h[..=h.len() - n.len()]
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == first || **b == upper)
-                .any(|(i, _)| h[i..i + n.len()].eq_ignore_ascii_case(n));
+/// A local filter ready to test records: the text prepared for searching, and the terms.
+pub struct Matcher<'a> {
+    needle: Option<Needle<'a>>,
+    terms: &'a [Term],
+}
+
+impl Matcher<'_> {
+    pub fn matches(&self, record: &FileRecord) -> bool {
+        if let Some(needle) = &self.needle
+            && !(needle.found_in(&record.name) || needle.found_in(&record.id))
+        {
+            return false;
+        }
+        self.terms.iter().all(|t| t.matches(record))
     }
-    haystack.to_lowercase().contains(needle)
+}
+
+/// A lower-case text to find in many others, ignoring case.
+pub struct Needle<'a> {
+    text: &'a str,
+    ascii: bool,
+    finder: memchr::memmem::Finder<'a>,
+}
+
+impl<'a> Needle<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Needle {
+            text,
+            ascii: text.is_ascii(),
+            finder: memchr::memmem::Finder::new(text.as_bytes()),
+        }
+    }
+
+    /// Whether `haystack` contains the needle, ignoring case. An ASCII needle is searched
+    /// for (a vector at a time) in the haystack with its ASCII letters lower-cased, which
+    /// finds every match but those that only Unicode lower-casing makes (the Kelvin sign is
+    /// a `k`): a haystack that is not ASCII is lower-cased whole before it counts as a miss.
+    pub fn found_in(&self, haystack: &str) -> bool {
+        if self.ascii {
+            let h = haystack.as_bytes();
+            let found = if h.len() <= 64 {
+                let mut lowered = [0u8; 64];
+                lowered[..h.len()].copy_from_slice(h);
+                // Fixed length: a few vector instructions.
+                for b in &mut lowered {
+                    *b = b.to_ascii_lowercase();
+                }
+                self.finder.find(&lowered[..h.len()]).is_some()
+            } else {
+                self.finder.find(&h.to_ascii_lowercase()).is_some()
+            };
+            if found || h.is_ascii() {
+                return found;
+            }
+        }
+        haystack.to_lowercase().contains(self.text)
+    }
+}
+
+/// Whether `haystack` contains `needle` (already lower-case), ignoring case.
+pub fn contains_caseless(haystack: &str, needle: &str) -> bool {
+    Needle::new(needle).found_in(haystack)
 }
 
 /// Compares two names ignoring case, without allocating for ASCII names.
@@ -160,6 +208,15 @@ mod tests {
             contains_caseless("ÉTAT Report", "état"),
             "non-ASCII falls back"
         );
+        assert!(contains_caseless("ÉTAT Report", "report"));
+        assert!(
+            contains_caseless("\u{212a}ey.txt", "key"),
+            "the Kelvin sign lower-cases to k"
+        );
+        assert!(!contains_caseless("Éta.txt", "key"));
+        let long = format!("{}Needle", "x".repeat(100));
+        assert!(contains_caseless(&long, "needle"));
+        assert!(!contains_caseless(&long, "needles"));
         for (a, b) in [
             ("b", "A"),
             ("abc", "ABD"),

@@ -15,12 +15,26 @@ use crate::api::record::FileRecord;
 /// one contiguous array instead of chasing each record through memory.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// Records without the sorted field go last, whatever the direction.
-    missing: bool,
-    /// The field, mapped so that ascending integer order is the wanted order: numbers and
-    /// times as they are (negated for descending), text by its first 15 lower-cased bytes.
-    primary: u128,
+    /// The field, mapped so that ascending integer order is the wanted order. The top bit
+    /// says the record lacks the field (those go last, whatever the direction). Numbers and
+    /// times fill 65 bits above the row number, so the key alone orders them; a text is its
+    /// first 15 lower-cased bytes, and texts equal there are ordered by the whole text.
+    key: u128,
+    /// A text's next 8 lower-cased bytes (0 for numbers): most texts that share their first
+    /// 15 bytes differ here, so few are compared whole. It fills what would be padding. A
+    /// text shorter than 23 bytes is in `key` and `more` whole (its last byte is 0): two such
+    /// texts with equal keys are equal, and are never looked up.
+    more: u64,
     row: usize,
+}
+
+const MISSING: u128 = 1 << 127;
+/// Bits below a number's value: the row number, so equal values keep the server's order.
+const ROW_BITS: u32 = 62;
+
+/// The row a number's key holds.
+fn row_of(key: u128) -> usize {
+    (key & ((1 << ROW_BITS) - 1)) as usize
 }
 
 #[derive(Debug)]
@@ -32,12 +46,20 @@ pub struct LocalView {
 
 /// The first 15 bytes of `text`, lower-cased, as a big-endian integer: comparing two prefixes
 /// as integers compares the texts' beginnings.
-fn text_prefix(text: &str) -> u128 {
-    let mut bytes = [0u8; 16];
-    for (slot, b) in bytes[1..].iter_mut().zip(text.bytes()) {
-        *slot = b.to_ascii_lowercase();
+fn text_prefix(text: &str) -> (u128, u64) {
+    let mut bytes = [0u8; 24];
+    let n = text.len().min(23);
+    bytes[1..=n].copy_from_slice(&text.as_bytes()[..n]);
+    // A fixed-length loop: a few vector instructions.
+    for b in &mut bytes {
+        *b = b.to_ascii_lowercase();
     }
-    u128::from_be_bytes(bytes)
+    let (head, tail) = bytes.split_at(16);
+    let mut first = [0u8; 16];
+    first.copy_from_slice(head);
+    let mut next = [0u8; 8];
+    next.copy_from_slice(tail);
+    (u128::from_be_bytes(first), u64::from_be_bytes(next))
 }
 
 impl LocalView {
@@ -70,30 +92,47 @@ impl LocalView {
         self.rows.iter().position(|e| e.row == row)
     }
 
+    /// Whether texts equal in their keys must still be compared whole.
+    fn by_text(&self) -> bool {
+        self.local
+            .sort
+            .is_some_and(|s| matches!(s.field, SortField::Name | SortField::Type))
+    }
+
     fn entry(&self, row: usize, record: &FileRecord) -> Entry {
         let Some(sort) = self.local.sort else {
             return Entry {
-                missing: false,
-                primary: 0,
+                key: 0,
+                more: 0,
                 row,
             };
         };
+        let desc = sort.order == Order::Desc;
         let number = |n: Option<i128>| match n {
             Some(n) => {
-                let n = if sort.order == Order::Desc { -n } else { n };
-                // Shift into unsigned order.
-                (false, (n as u128) ^ (1 << 127))
+                // Values fit 64 bits and their negations: shifted to 0 ..= 2^65, they keep
+                // their order as unsigned numbers.
+                let n = if desc { -n } else { n };
+                let value = (n + (1 << 64)) as u128;
+                (
+                    (value << ROW_BITS) | (row as u128 & ((1 << ROW_BITS) - 1)),
+                    0,
+                )
             }
-            None => (true, 0),
+            None => (MISSING | (row as u128 & ((1 << ROW_BITS) - 1)), 0),
         };
         let text = |t: Option<&str>| match t {
             Some(t) => {
-                let p = text_prefix(t);
-                (false, if sort.order == Order::Desc { !p } else { p })
+                let (p, more) = text_prefix(t);
+                if desc {
+                    (!p & ((1 << 120) - 1), !more)
+                } else {
+                    (p, more)
+                }
             }
-            None => (true, 0),
+            None => (MISSING, 0),
         };
-        let (missing, primary) = match sort.field {
+        let (key, more) = match sort.field {
             SortField::Size => number(record.size.map(i128::from)),
             SortField::Created => {
                 number(record.created_at.map(|t| i128::from(t.timestamp_micros())))
@@ -104,14 +143,10 @@ impl LocalView {
             SortField::Name => text(Some(&record.name)),
             SortField::Type => text(record.content_type.as_deref()),
         };
-        Entry {
-            missing,
-            primary,
-            row,
-        }
+        Entry { key, more, row }
     }
 
-    /// View order: the key, then for texts equal in their first 15 bytes the whole text, then
+    /// View order: the key, then for texts of 23 bytes or more equal there the whole text, then
     /// the server's order (row number), so the view is the same whichever order pages arrive.
     fn order<'r>(
         &self,
@@ -119,32 +154,36 @@ impl LocalView {
         a: &Entry,
         b: &Entry,
     ) -> Ordering {
-        a.missing
-            .cmp(&b.missing)
-            .then(a.primary.cmp(&b.primary))
-            .then_with(|| match (self.local.sort, record(a.row), record(b.row)) {
-                (Some(sort), Some(x), Some(y))
-                    if a.primary == b.primary
-                        && !a.missing
-                        && matches!(sort.field, SortField::Name | SortField::Type) =>
-                {
-                    let (x, y) = match sort.field {
-                        SortField::Name => (x.name.as_str(), y.name.as_str()),
-                        _ => (
-                            x.content_type.as_deref().unwrap_or(""),
-                            y.content_type.as_deref().unwrap_or(""),
-                        ),
-                    };
-                    let full = cmp_caseless(x, y);
-                    if sort.order == Order::Desc {
-                        full.reverse()
-                    } else {
-                        full
-                    }
+        (a.key, a.more)
+            .cmp(&(b.key, b.more))
+            .then_with(|| {
+                if a.key & MISSING == 0 && a.more & 0xff != 0 && self.by_text() {
+                    self.whole_text(record(a.row), record(b.row))
+                } else {
+                    Ordering::Equal
                 }
-                _ => Ordering::Equal,
             })
             .then(a.row.cmp(&b.row))
+    }
+
+    /// Two records' sorted texts compared whole, in the view's direction.
+    fn whole_text(&self, x: Option<&FileRecord>, y: Option<&FileRecord>) -> Ordering {
+        let (Some(sort), Some(x), Some(y)) = (self.local.sort, x, y) else {
+            return Ordering::Equal;
+        };
+        let (x, y) = match sort.field {
+            SortField::Name => (x.name.as_str(), y.name.as_str()),
+            _ => (
+                x.content_type.as_deref().unwrap_or(""),
+                y.content_type.as_deref().unwrap_or(""),
+            ),
+        };
+        let full = cmp_caseless(x, y);
+        if sort.order == Order::Desc {
+            full.reverse()
+        } else {
+            full
+        }
     }
 
     /// Builds a view over a snapshot of loaded pages (see [`PagedList::snapshot`]), away from
@@ -161,22 +200,60 @@ impl LocalView {
             let i = pages.binary_search_by_key(&page, |(p, _)| *p).ok()?;
             pages[i].1.get(row % page_size)
         };
-        let mut entries = Vec::new();
+        let filtered = view.local.text.is_some() || !view.local.terms.is_empty();
+        let loaded: usize = pages.iter().map(|(_, r)| r.len()).sum();
+        // A number's key holds its row: the keys alone are sorted, one array of 16-byte
+        // integers rather than the rows themselves.
+        let by_number = view.local.sort.is_some() && !view.by_text();
+        let mut keys: Vec<u128> =
+            Vec::with_capacity(if by_number && !filtered { loaded } else { 0 });
+        let mut entries = Vec::with_capacity(if filtered || by_number { 0 } else { loaded });
+        let matcher = view.local.matcher();
         for (page, records) in pages {
             if cancel.load(AtomicOrdering::Relaxed) {
                 return None;
             }
             let first = (page - 1) * page_size;
             for (i, r) in records.iter().enumerate() {
-                if view.local.matches(r) {
-                    entries.push(view.entry(first + i, r));
+                if matcher.matches(r) {
+                    let entry = view.entry(first + i, r);
+                    if by_number {
+                        keys.push(entry.key);
+                    } else {
+                        entries.push(entry);
+                    }
                 }
             }
         }
         if cancel.load(AtomicOrdering::Relaxed) {
             return None;
         }
-        entries.sort_unstable_by(|a, b| view.order(record, a, b));
+        if view.local.sort.is_some() {
+            if by_number {
+                keys.sort_unstable();
+                entries = keys
+                    .into_iter()
+                    .map(|key| Entry {
+                        key,
+                        more: 0,
+                        row: row_of(key),
+                    })
+                    .collect();
+            } else {
+                // Integers first; then only runs of texts equal in their first 23 bytes are
+                // compared whole.
+                entries.sort_unstable_by_key(|e| (e.key, e.more, e.row));
+                // Texts shorter than their key are in it whole: equal keys, equal texts.
+                let tie = |a: &Entry, b: &Entry| {
+                    (a.key, a.more) == (b.key, b.more) && a.key & MISSING == 0 && a.more & 0xff != 0
+                };
+                for run in entries.chunk_by_mut(tie) {
+                    if run.len() > 1 {
+                        run.sort_unstable_by(|a, b| view.order(record, a, b));
+                    }
+                }
+            }
+        }
         view.rows = entries;
         Some(view)
     }
@@ -186,10 +263,11 @@ impl LocalView {
     pub fn add_pages(&mut self, list: &PagedList, pages: impl IntoIterator<Item = usize>) {
         let size = list.page_size();
         let mut fresh: Vec<Entry> = Vec::new();
+        let matcher = self.local.matcher();
         for page in pages {
             let first = (page - 1) * size;
             for (i, record) in list.page_records(page).iter().enumerate() {
-                if self.local.matches(record) {
+                if matcher.matches(record) {
                     fresh.push(self.entry(first + i, record));
                 }
             }
@@ -340,5 +418,68 @@ mod tests {
         });
         by_name.add_pages(&list, [1, 2]);
         assert_eq!(sizes(&by_name, &list), vec![1]);
+    }
+
+    #[test]
+    fn sorted_views_agree_with_the_full_comparison_on_awkward_keys() {
+        // Long names sharing their first 23 bytes, case variants, equal names, sizes at the
+        // ends of the range, records without the field.
+        let long = "a-very-long-shared-prefix-of-a-name";
+        let names = [
+            format!("{long}-b.txt"),
+            format!("{long}-A.txt"),
+            "Report.pdf".to_string(),
+            "report.pdf".to_string(),
+            long[..23].to_string(),
+            format!("{long}-a.txt"),
+            "b".to_string(),
+            String::new(),
+            "REPORT.PDF".to_string(),
+            long.to_string(),
+        ];
+        let sizes = [u64::MAX, 0, 7, 7, 1 << 40, 0, u64::MAX - 1, 3, 7, 12];
+        let records: Vec<FileRecord> = names
+            .iter()
+            .zip(sizes)
+            .enumerate()
+            .map(|(i, (name, size))| {
+                let mut r = record(name, size);
+                if i % 4 == 3 {
+                    r.size = None;
+                    r.content_type = None;
+                }
+                r
+            })
+            .collect();
+        let mut list = PagedList::new(4);
+        let g = list.reset();
+        list.request_rows(0..records.len());
+        for (page, chunk) in records.chunks(4).enumerate() {
+            let answer = Page {
+                records: chunk.to_vec(),
+                total: Some(records.len()),
+                ..Page::default()
+            };
+            list.apply(g, page + 1, Ok(answer));
+        }
+        for field in [SortField::Name, SortField::Size, SortField::Type] {
+            for order in [Order::Asc, Order::Desc] {
+                let local = Local {
+                    sort: Some(Sort { field, order }),
+                    ..Local::default()
+                };
+                let mut expected: Vec<usize> = (0..records.len()).collect();
+                expected.sort_by(|&a, &b| local.compare(&records[a], &records[b]));
+                let cancel = AtomicBool::new(false);
+                let built = LocalView::build(local.clone(), 4, &list.snapshot(), &cancel).unwrap();
+                let mut grown = LocalView::new(local.clone());
+                for page in [3, 1, 2] {
+                    grown.add_pages(&list, [page]);
+                }
+                let rows = |v: &LocalView| v.rows.iter().map(|e| e.row).collect::<Vec<_>>();
+                assert_eq!(rows(&built), expected, "{field:?} {order:?} built");
+                assert_eq!(rows(&grown), expected, "{field:?} {order:?} grown");
+            }
+        }
     }
 }
