@@ -759,6 +759,17 @@ mod tests {
     }
 
     #[test]
+    fn the_dialects_doc_writes_out_every_example_as_shipped() {
+        let doc = include_str!("../docs/DIALECTS.md");
+        for (name, text) in EXAMPLE_DIALECTS {
+            assert!(
+                doc.contains(text),
+                "docs/DIALECTS.md does not hold docs/dialects/{name}.toml as it is"
+            );
+        }
+    }
+
+    #[test]
     fn the_example_parses() {
         let loaded = parse_text(EXAMPLE).unwrap();
         assert!(loaded.config.profiles.is_empty());
