@@ -135,12 +135,8 @@ impl Action {
             Action::PageDown => "a screen down",
             Action::PageUp => "a screen up",
             Action::Top => "first row",
-            Action::Bottom => {
-                "last row: fetches only that page (read in order: walks; any key stops)"
-            }
-            Action::JumpPrompt => {
-                "jump to a row number or a percentage (:5000, :50%); walks where it must"
-            }
+            Action::Bottom => "last row: fetches that page, or walks (any key stops)",
+            Action::JumpPrompt => "jump to a row or a percentage (:5000, :50%)",
             Action::Filter => "filter: text and terms (type:image size>1MB)",
             Action::ClearFilter => "clear the filter",
             Action::CycleSort => "sort by the next field",

@@ -651,6 +651,34 @@ async fn an_empty_page_where_more_were_promised_stops_a_cursor_listing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_total_that_changes_mid_listing_stops_ls_with_exit_5_after_that_page() {
+    let (url, _) = cursor_server(|token| {
+        let n = token.as_deref().map_or(0, str::len);
+        // 30 files, until page 2 says 31: someone uploaded one while we listed.
+        let total = if n == 0 { 30 } else { 31 };
+        let next = "A".repeat(n + 1);
+        serde_json::json!({"files": files(n * 10, 10), "next": next, "more": true, "total": total})
+    })
+    .await;
+    let definition = CURSOR_DIALECT.replace(
+        "records = \"files\"\n",
+        "records = \"files\"\ntotal = \"total\"\n",
+    );
+    let (out, _) = ls_declared(&definition, "loopy", &url, "total").await;
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "filescope: the server's total changed from 30 to 31 at page 2; listed 20\n"
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 20);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_explorer_ends_a_listing_whose_cursor_repeats() {
     let (url, calls) = cursor_server(|token| {
         let next = if token.is_none() { "A" } else { "AA" };

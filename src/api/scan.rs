@@ -315,6 +315,21 @@ impl Walk {
         }
         self.previous = Some(fingerprint);
         self.listed += len;
+        if number > 1
+            && let (Some(said), Some(now)) =
+                (self.total, page.total.filter(|_| !page.total_is_estimate))
+            && said != now
+        {
+            // Files came or went while the listing was read: pages no longer line up, so
+            // rows may be missed or listed twice. Said once this page is handed over.
+            self.failure = Some(ApiError::Inconsistent(format!(
+                "the server's total changed from {} to {} at page {number}; listed {}",
+                thousands(said),
+                thousands(now),
+                thousands(self.listed)
+            )));
+            return Ok(false);
+        }
         let more = match self.access {
             Access::Numbered => more_after(number, len, self.served, page.has_next, page.total),
             // Read in order: another page follows as long as the answer says how to get it.
@@ -403,6 +418,21 @@ mod tests {
         assert!(!more_after(3, 100, 100, None, Some(300)));
         assert!(more_after(2, 100, 100, None, Some(301)));
         assert!(!more_after(1, 99, 100, None, None));
+    }
+
+    #[test]
+    fn a_total_that_changes_mid_listing_stops_the_walk_after_its_page() {
+        let mut walk = Walk::new(10, Access::Numbered);
+        assert!(walk.check(1, &page(0..10, Some(30), None)).unwrap());
+        assert!(walk.check(2, &page(10..20, Some(30), None)).unwrap());
+        // Page 3 says 31: it is handed over, then the walk ends and says why.
+        assert!(!walk.check(3, &page(20..30, Some(31), None)).unwrap());
+        assert_eq!(walk.listed(), 30);
+        let failure = walk.take_failure().unwrap().to_string();
+        assert!(
+            failure.contains("total changed from 30 to 31 at page 3; listed 30"),
+            "{failure}"
+        );
     }
 
     #[test]

@@ -495,6 +495,8 @@ impl Listing {
         }
         if let Some(warning) = self.pages.take_warning() {
             self.notice = Some(Notice::Contradiction(warning));
+            // A walk stops at a contradiction rather than read on through it.
+            self.walk = None;
         }
         if let Some(view) = &mut self.view {
             view.add_pages(&self.pages, page..page + filled);

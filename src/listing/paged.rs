@@ -297,7 +297,16 @@ impl PagedList {
             return PageSlot::Failed(reason);
         }
         match answer.total {
-            Some(total) if !answer.total_is_estimate => self.total = Some(total),
+            Some(total) if !answer.total_is_estimate => {
+                if let Some(said) = self.total.filter(|said| *said != total) {
+                    self.warning = Some(format!(
+                        "the server's total changed from {} to {} (files came or went); R reloads",
+                        crate::text::thousands(said),
+                        crate::text::thousands(total)
+                    ));
+                }
+                self.total = Some(total);
+            }
             estimate => {
                 let ends = match self.access {
                     Access::Numbered => answer.has_next == Some(false) || len < self.page_size,
@@ -579,6 +588,23 @@ mod tests {
         assert_eq!(list.record(42).unwrap().name, "file-42");
         assert!(matches!(list.row(100), Row::Pending));
         assert_eq!(list.loaded_rows(), 100);
+    }
+
+    #[test]
+    fn a_total_that_changes_is_taken_and_said() {
+        let mut list = PagedList::new(100);
+        list.request_rows(0..250);
+        let g = list.generation();
+        list.apply(g, 1, Ok(page(0, 100, Some(1000))));
+        assert_eq!(list.take_warning(), None);
+        list.apply(g, 2, Ok(page(100, 100, Some(1001))));
+        assert_eq!(list.row_count(), 1001);
+        assert_eq!(
+            list.take_warning().as_deref(),
+            Some("the server's total changed from 1,000 to 1,001 (files came or went); R reloads")
+        );
+        list.apply(g, 3, Ok(page(200, 100, Some(1001))));
+        assert_eq!(list.take_warning(), None, "said once, when it changes");
     }
 
     #[test]
