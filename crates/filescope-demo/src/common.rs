@@ -35,6 +35,8 @@ pub(super) struct Context {
     pub origin: String,
     /// File contents' throttle (see [`super::DemoConfig::bandwidth`]).
     pub bandwidth: Option<u64>,
+    /// What only the S3 dialect reads (its region).
+    pub s3: super::s3::S3Options,
 }
 
 /// How [`serve`] wraps a dialect's router.
@@ -127,6 +129,15 @@ async fn fault(kind: u64, next: Next, request: Request) -> Response {
             // connection end early, as when a proxy or the network drops it.
             let response = next.run(request).await;
             let (mut parts, body) = response.into_parts();
+            let declared = parts
+                .headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            if let Some(length) = declared {
+                // A streamed body (file contents, which S3 serves up to
+                // gigabytes): cut it on the way rather than buffering it.
+                return Response::from_parts(parts, cut_short(body, length / 2));
+            }
             let bytes = axum::body::to_bytes(body, usize::MAX)
                 .await
                 .unwrap_or_default();
@@ -147,6 +158,27 @@ async fn fault(kind: u64, next: Next, request: Request) -> Response {
             next.run(request).await
         }
     }
+}
+
+/// The first `keep` bytes of `body`, then an error: the connection drops.
+fn cut_short(body: axum::body::Body, keep: u64) -> axum::body::Body {
+    use futures::StreamExt as _;
+    let data = body.into_data_stream();
+    let head = futures::stream::unfold((data, keep), |(mut data, left)| async move {
+        if left == 0 {
+            return None;
+        }
+        match data.next().await? {
+            Ok(chunk) => {
+                let take = (chunk.len() as u64).min(left);
+                Some((Ok(chunk.slice(..take as usize)), (data, left - take)))
+            }
+            Err(error) => Some((Err(std::io::Error::other(error)), (data, 0))),
+        }
+    });
+    let dropped =
+        futures::stream::once(async { Err(std::io::Error::other("injected: connection dropped")) });
+    axum::body::Body::from_stream(head.chain(dropped))
 }
 
 /// A fixed one-minute window, aligned to the clock's minutes, as the
@@ -735,6 +767,12 @@ pub(super) enum Salt {
     DriveId,
     DrivePageToken,
     BoxSha1,
+    S3Folder,
+    S3ETag,
+    S3StorageClass,
+    S3VersionId,
+    S3Metadata,
+    S3TokenKey,
 }
 
 impl Salt {

@@ -76,18 +76,7 @@ pub fn content(dataset: &Dataset, index: usize) -> Vec<u8> {
 /// `"sha256:" + hex` of the file's intended bytes, as FileGuard publishes it:
 /// for [`CORRUPT_INDEX`] that is not the digest of what is served.
 pub fn published_checksum(dataset: &Dataset, index: usize) -> String {
-    let mut content = Content::new(dataset, index);
-    content.damage = None;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0; CHUNK];
-    let mut offset = 0;
-    while offset < content.len() {
-        let n = (content.len() - offset).min(CHUNK as u64) as usize;
-        content.fill(offset, &mut buffer[..n]);
-        hasher.update(&buffer[..n]);
-        offset += n as u64;
-    }
-    let digest = hasher.finalize();
+    let digest = Content::new(dataset, index).intended().sha256();
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for byte in digest {
@@ -138,7 +127,17 @@ impl Content {
     /// # Panics
     /// If `index >= dataset.len()`.
     pub fn new(dataset: &Dataset, index: usize) -> Content {
-        let len = content_len(dataset, index);
+        Content::sized(dataset, index, content_len(dataset, index))
+    }
+
+    /// The content of file `index` generated to `len` bytes rather than the
+    /// capped [`content_len`]: the S3 dialect serves every object at its
+    /// listed size, because S3 clients rely on `Size` and `Content-Length`
+    /// agreeing. Any range still costs only its own length.
+    ///
+    /// # Panics
+    /// If `index >= dataset.len()`.
+    pub fn sized(dataset: &Dataset, index: usize, len: u64) -> Content {
         let content_type = dataset.content_type_of(index);
         let mut name = String::new();
         dataset.write_file_name(index, &mut name);
@@ -157,6 +156,40 @@ impl Content {
             key,
             damage: (index == CORRUPT_INDEX && len > 0).then_some(len / 2),
         }
+    }
+
+    /// A content of exactly these bytes (text), for objects outside the dataset.
+    pub(super) fn fixed(text: String) -> Content {
+        Content {
+            len: text.len() as u64,
+            head: text.into_bytes(),
+            body: Body::Lines(Style::Plain),
+            key: 0,
+            damage: None,
+        }
+    }
+
+    /// The bytes a checksum published for this content covers: for
+    /// [`CORRUPT_INDEX`] the undamaged ones (see [`published_checksum`]).
+    pub(super) fn intended(&self) -> Content {
+        Content {
+            damage: None,
+            ..self.clone()
+        }
+    }
+
+    /// The SHA-256 of every byte of this content, generated chunk by chunk.
+    pub(super) fn sha256(&self) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0; CHUNK];
+        let mut offset = 0;
+        while offset < self.len {
+            let n = (self.len - offset).min(CHUNK as u64) as usize;
+            self.fill(offset, &mut buffer[..n]);
+            hasher.update(&buffer[..n]);
+            offset += n as u64;
+        }
+        hasher.finalize().into()
     }
 
     /// The number of bytes served.
@@ -392,7 +425,7 @@ pub(super) struct Blobs {
 
 /// A byte range of a representation, inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wanted {
+pub(super) enum Wanted {
     /// No usable Range (absent, malformed, multiple ranges, or an If-Range
     /// that does not match): the whole content.
     Whole,
@@ -460,43 +493,55 @@ impl Blobs {
 
     /// A 200 carrying bytes `start..end`, streamed (nothing generated for HEAD).
     fn body(&self, content: Content, start: u64, end: u64, method: &Method) -> Response {
-        let length = end - start;
-        let body = if *method == Method::HEAD || length == 0 {
-            axum::body::Body::empty()
-        } else {
-            // Ten chunks a second when throttled, so progress moves smoothly.
-            let chunk = match self.bandwidth {
-                Some(rate) => (rate / 10).clamp(1, CHUNK as u64) as usize,
-                None => CHUNK,
-            };
-            let pause = self
-                .bandwidth
-                .map(|rate| Duration::from_secs_f64(chunk as f64 / rate.max(1) as f64));
-            let stream = futures::stream::unfold(start, move |offset| {
-                let content = content.clone();
-                async move {
-                    if offset >= end {
-                        return None;
-                    }
-                    if let Some(pause) = pause
-                        && offset > start
-                    {
-                        tokio::time::sleep(pause).await;
-                    }
-                    let n = (end - offset).min(chunk as u64) as usize;
-                    let mut buffer = vec![0; n];
-                    content.fill(offset, &mut buffer);
-                    Some((Ok::<_, std::io::Error>(buffer), offset + n as u64))
-                }
-            });
-            axum::body::Body::from_stream(stream)
-        };
-        let mut response = (StatusCode::OK, body).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-        response
+        stream(content, start, end, method, self.bandwidth)
     }
+}
+
+/// A 200 carrying bytes `start..end` of `content`, generated and streamed
+/// chunk by chunk (throttled to `bandwidth` bytes a second if set); for HEAD
+/// only the length.
+pub(super) fn stream(
+    content: Content,
+    start: u64,
+    end: u64,
+    method: &Method,
+    bandwidth: Option<u64>,
+) -> Response {
+    let length = end - start;
+    let body = if *method == Method::HEAD || length == 0 {
+        axum::body::Body::empty()
+    } else {
+        // Ten chunks a second when throttled, so progress moves smoothly.
+        let chunk = match bandwidth {
+            Some(rate) => (rate / 10).clamp(1, CHUNK as u64) as usize,
+            None => CHUNK,
+        };
+        let pause =
+            bandwidth.map(|rate| Duration::from_secs_f64(chunk as f64 / rate.max(1) as f64));
+        let stream = futures::stream::unfold(start, move |offset| {
+            let content = content.clone();
+            async move {
+                if offset >= end {
+                    return None;
+                }
+                if let Some(pause) = pause
+                    && offset > start
+                {
+                    tokio::time::sleep(pause).await;
+                }
+                let n = (end - offset).min(chunk as u64) as usize;
+                let mut buffer = vec![0; n];
+                content.fill(offset, &mut buffer);
+                Some((Ok::<_, std::io::Error>(buffer), offset + n as u64))
+            }
+        });
+        axum::body::Body::from_stream(stream)
+    };
+    let mut response = (StatusCode::OK, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    response
 }
 
 fn value(text: &str) -> HeaderValue {
@@ -511,7 +556,7 @@ fn etag(dataset: &Dataset, index: usize, len: u64) -> String {
 }
 
 /// What a request's `Range` (and `If-Range`) asks of `len` bytes.
-fn wanted(headers: &HeaderMap, etag: &str, len: u64) -> Wanted {
+pub(super) fn wanted(headers: &HeaderMap, etag: &str, len: u64) -> Wanted {
     let Some(range) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
         return Wanted::Whole;
     };

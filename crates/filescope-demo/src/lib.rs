@@ -1,8 +1,9 @@
 //! The embedded demo server: an honest stand-in for a real file-storage service.
 //!
-//! It speaks one of five API dialects ([`DIALECTS`]: FileJar, Open WebUI,
-//! Flextell, FileGuard, AstraCollab), each built from the written contract in
-//! the dialect spec, over real HTTP on a local port, serving a deterministic
+//! It speaks one of six API dialects ([`DIALECTS`]: FileJar, Open WebUI,
+//! Flextell, FileGuard, AstraCollab, each built from the written contract in
+//! the dialect spec, and S3 ([`s3`]), built from the AWS documentation), over
+//! real HTTP on a local port, serving a deterministic
 //! synthetic [`Dataset`] that can be millions of files large yet costs nothing
 //! to start. Every dialect serves the same files (names, sizes, types, dates,
 //! hostile names); what a dialect adds (owners, categories, folders, download
@@ -23,9 +24,11 @@ mod filejar;
 mod flextell;
 pub mod hostile;
 mod openwebui;
+pub mod s3;
 pub mod shapes;
 
 pub use dataset::{Dataset, DemoFile};
+pub use s3::{S3_ACCESS_KEY, S3_BUCKET, S3_REGION, S3_SECRET_KEY, S3Options};
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -38,13 +41,15 @@ use tokio::task::JoinHandle;
 /// What the demo server serves and how.
 #[derive(Debug, Clone)]
 pub struct DemoConfig {
-    /// Number of files in the organisation.
+    /// Number of files in the organisation. S3 serves them as objects plus
+    /// five awkward keys ([`s3::AWKWARD_KEYS`]), and at most [`s3::MAX_FILES`].
     pub files: usize,
     /// Delay added before answering every request, to simulate a slow link.
     pub latency: Duration,
     /// Seed of the synthetic dataset: same seed and size, same files.
     pub seed: u64,
     /// The only accepted credential (`x-api-key` or Bearer token, as the dialect wants).
+    /// Not used by S3, whose key pair is [`S3_ACCESS_KEY`] / [`S3_SECRET_KEY`].
     pub api_key: String,
     /// The API dialect spoken: one of [`DIALECTS`].
     pub dialect: String,
@@ -64,12 +69,13 @@ pub struct DemoConfig {
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
-pub const DIALECTS: [&str; 5] = [
+pub const DIALECTS: [&str; 6] = [
     "filejar",
     "openwebui",
     "flextell",
     "fileguard",
     "astracollab",
+    "s3",
 ];
 
 /// The router of a dialect, by id.
@@ -80,6 +86,7 @@ fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
         "flextell" => flextell::router,
         "fileguard" => fileguard::router,
         "astracollab" => astracollab::router,
+        "s3" => s3::router,
         _ => return None,
     })
 }
@@ -145,6 +152,8 @@ pub struct DemoServer {
     pub base_url: String,
     pub stats: Arc<ServerStats>,
     pub dataset: Arc<Dataset>,
+    /// For S3: what to tell a person about connecting (see [`DemoServer::connect_hint`]).
+    hint: Option<Vec<String>>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -154,10 +163,30 @@ impl DemoServer {
     /// tokio runtime in a spawned task.
     ///
     /// Must be called within a tokio runtime. Returns `InvalidInput` if
-    /// `config.files` exceeds what the dataset supports (`u32::MAX`) or
-    /// `config.dialect` is not one of [`DIALECTS`] (checked even when a
-    /// `config.shape` is served instead).
+    /// `config.files` exceeds what the dataset supports (`u32::MAX`; for S3
+    /// [`s3::MAX_FILES`]) or `config.dialect` is not one of [`DIALECTS`]
+    /// (checked even when a `config.shape` is served instead).
     pub async fn start(addr: SocketAddr, config: DemoConfig) -> std::io::Result<DemoServer> {
+        DemoServer::start_with_s3(addr, config, S3Options::default()).await
+    }
+
+    /// [`DemoServer::start`], with the S3 dialect's own options (its region).
+    pub async fn start_with_s3(
+        addr: SocketAddr,
+        config: DemoConfig,
+        s3_options: S3Options,
+    ) -> std::io::Result<DemoServer> {
+        let serves_s3 =
+            config.dialect == "s3" && config.hostile.is_none() && config.shape.is_none();
+        if serves_s3 && config.files > s3::MAX_FILES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "the S3 dialect serves at most {} files (its key index is held in memory)",
+                    s3::MAX_FILES
+                ),
+            ));
+        }
         if u32::try_from(config.files).is_err() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -187,6 +216,7 @@ impl DemoServer {
             api_key: config.api_key,
             latency: config.latency,
             chaos: config.chaos,
+            s3: s3_options.clone(),
         };
         let app = match (config.hostile, config.shape) {
             (Some(mode), _) => {
@@ -212,14 +242,24 @@ impl DemoServer {
         let shape = config.shape.map_or("none", shapes::Shape::name);
         tracing::info!(%addr, files = config.files, dialect = %config.dialect, shape, "demo server listening");
 
+        let hint = serves_s3.then(|| s3::connect_hint(&base_url, config.files, &s3_options.region));
         Ok(DemoServer {
             base_url,
             addr,
             stats,
             dataset,
+            hint,
             shutdown: Some(shutdown),
             task: Some(task),
         })
+    }
+
+    /// What to tell a person about connecting, one line each (without a
+    /// `filescope: ` prefix), for dialects whose connection is more than a URL
+    /// and a key: S3's bucket, region, key pair and endpoint (see
+    /// [`s3::connect_hint`]). `None` for the other dialects.
+    pub fn connect_hint(&self) -> Option<&[String]> {
+        self.hint.as_deref()
     }
 
     /// Stops accepting and ends the server task (in-flight requests finish first).
@@ -295,16 +335,28 @@ mod tests {
     #[tokio::test]
     async fn refuses_an_unknown_dialect() {
         let error = refusal(DemoConfig {
-            dialect: "s3".into(),
+            dialect: "gcs".into(),
             ..DemoConfig::default()
         })
         .await;
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
         let message = error.to_string();
         assert!(
-            message.contains("\"s3\"") && message.contains("astracollab"),
+            message.contains("\"gcs\"") && message.contains("astracollab, s3"),
             "{message}"
         );
+    }
+
+    #[tokio::test]
+    async fn refuses_more_files_than_s3_indexes() {
+        let error = refusal(DemoConfig {
+            dialect: "s3".into(),
+            files: s3::MAX_FILES + 1,
+            ..DemoConfig::default()
+        })
+        .await;
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(error.to_string().contains("S3"), "{error}");
     }
 
     #[tokio::test]
@@ -318,9 +370,19 @@ mod tests {
             let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
                 .await
                 .unwrap();
-            let reply = common::testkit::get(&server, "/no/such/path", &[]).await;
+            let url = format!("{}/no/such/path", server.base_url);
+            let reply = common::testkit::fetch(reqwest::Method::GET, &url, &[]).await;
             assert_eq!(reply.status, 404, "{dialect}");
-            assert!(reply.body.is_object(), "{dialect}: {:?}", reply.body);
+            if dialect == "s3" {
+                // S3 errors are XML: this path names a bucket that is not there.
+                assert_eq!(reply.header("content-type"), "application/xml");
+                let body = String::from_utf8(reply.bytes.clone()).unwrap();
+                assert!(body.contains("<Code>NoSuchBucket</Code>"), "{body}");
+                assert!(server.connect_hint().is_some());
+            } else {
+                assert!(reply.json().is_object(), "{dialect}");
+                assert!(server.connect_hint().is_none());
+            }
             assert_eq!(server.stats.requests(), 1, "{dialect}");
             assert_eq!(server.stats.list_requests(), 0, "{dialect}");
             server.shutdown_and_wait().await;
