@@ -38,14 +38,26 @@ pub struct ConnectArgs {
     #[arg(short = 'p', long, value_name = "NAME", conflicts_with_all = ["dialect", "url"])]
     pub profile: Option<String>,
 
-    /// The API's dialect: filejar, openwebui, flextell, fileguard, astracollab, or one declared
-    /// in the configuration file ([dialects.NAME]).
+    /// The API's dialect: filejar, openwebui, flextell, fileguard, astracollab, s3, or one
+    /// declared in the configuration file ([dialects.NAME]).
     #[arg(long, value_name = "DIALECT", requires = "url")]
     pub dialect: Option<String>,
 
-    /// The API's base URL, e.g. https://files.example.com (the dialect adds its own paths).
+    /// The API's base URL, e.g. https://files.example.com (the dialect adds its own paths);
+    /// for S3, s3://BUCKET[/PREFIX/].
     #[arg(long, value_name = "URL", value_parser = parse_url, requires = "dialect")]
     pub url: Option<Url>,
+
+    /// S3: the endpoint of an S3-compatible store, e.g. http://127.0.0.1:9000 (MinIO) or
+    /// https://ACCOUNT.r2.cloudflarestorage.com; default AWS_ENDPOINT_URL_S3,
+    /// AWS_ENDPOINT_URL, the AWS profile's endpoint_url, else AWS.
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
+    pub endpoint: Option<Url>,
+
+    /// S3: the bucket's region; default AWS_REGION, AWS_DEFAULT_REGION, the AWS profile's,
+    /// else us-east-1 (a wrong region is corrected from the first answer).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 
     /// An extra header for every request, e.g. --header 'X-Tenant: 42'. Repeatable.
     #[arg(long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
@@ -175,6 +187,11 @@ pub struct LsArgs {
     /// Pages fetched at once with --all, when the API reports a total.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
+
+    /// S3: list one level under the prefix, folders (common prefixes) as rows, instead of
+    /// every key below it. The only delimiter is "/".
+    #[arg(long, value_name = "DELIMITER", value_parser = ["/"])]
+    pub delimiter: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -341,7 +358,7 @@ fn hostile_mode(text: &str) -> Result<String, String> {
 }
 
 fn dialect_names() -> PossibleValuesParser {
-    PossibleValuesParser::new(dialect::ids())
+    PossibleValuesParser::new(dialect::names())
 }
 
 #[cfg(test)]
@@ -423,7 +440,7 @@ mod tests {
             .unwrap_err();
         assert!(
             err.to_string()
-                .contains("expected an http:// or https:// URL"),
+                .contains("expected an http://, https:// or s3:// URL"),
             "{err}"
         );
         let err = Cli::try_parse_from(["filescope", "--url", "http://x"]).unwrap_err();

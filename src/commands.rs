@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::api::{Client, Connection, Filter, Secret, Sort, dialect, filter};
+use crate::api::{Client, Connection, Dialect as _, Filter, Secret, Sort, dialect, filter, s3};
 use crate::app::{App, ConnectionInfo};
 use crate::cli::{
     Cli, Command, ConfigCommand, ConnectArgs, DemoArgs, DialectCommand, LsArgs, ServeArgs,
@@ -112,10 +112,22 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// How a connection lists: one level at a time (the explorer; S3 with a delimiter), or
+/// everything under the root (`ls` and `stats` on S3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Levels {
+    One,
+    All,
+}
+
 /// The connection the flags describe: `--dialect` and `--url` with the key from
 /// `FILESCOPE_API_KEY`, or a profile (`-p NAME`, else the configuration's default_profile).
 /// `Ok(None)` when nothing says which API to open. Errors are one line, for exit status 2.
 fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
+    connection_listing(args, Levels::One)
+}
+
+fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connection>, String> {
     let path = config::config_path();
     let loaded = match &path {
         Some(path) => config::load(path).map_err(|e| e.to_string())?,
@@ -132,18 +144,34 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
         None => dialect::by_id(name).ok_or_else(|| {
             format!(
                 "unknown dialect {name:?}; expected one of {} (or one declared in the configuration file)",
-                dialect::ids().join(", ")
+                dialect::names().join(", ")
             )
         }),
     }
     };
+    let s3_flags = args.endpoint.is_some() || args.region.is_some();
     let mut conn = if let (Some(dialect_id), Some(url)) = (args.dialect, args.url) {
-        let dialect = find(&dialect_id)?;
-        let key = std::env::var("FILESCOPE_API_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty())
-            .map(|k| Secret::new(k.trim()));
-        Connection::new(dialect, url, key)
+        if dialect_id == "s3" {
+            let asked = s3::credentials::Asked {
+                endpoint: args.endpoint.map(|u| u.to_string()),
+                region: args.region,
+                aws_profile: None,
+            };
+            s3_connection(&url, &asked, None, levels)?
+        } else {
+            if url.scheme() == "s3" {
+                return Err("s3:// URLs are for --dialect s3".to_string());
+            }
+            if s3_flags {
+                return Err("--endpoint and --region are for --dialect s3".to_string());
+            }
+            let dialect = find(&dialect_id)?;
+            let key = std::env::var("FILESCOPE_API_KEY")
+                .ok()
+                .filter(|k| !k.trim().is_empty())
+                .map(|k| Secret::new(k.trim()));
+            Connection::new(dialect, url, key)
+        }
     } else {
         let default = loaded
             .as_ref()
@@ -162,12 +190,29 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
             say(&warning);
         }
         let profile = loaded.profile(&name).map_err(|e| e.to_string())?;
-        let (key, source) = config::resolve_key(&name, profile)?;
-        let dialect = find(profile.dialect.get_ref())?;
         let url = crate::api::url::parse_url(profile.url.get_ref())
             .map_err(|e| format!("profile {name}: url: {e}"))?;
-        let mut conn = Connection::new(dialect, url, key);
-        conn.key_source = source;
+        let mut conn = if profile.dialect.get_ref() == "s3" {
+            let asked = s3::credentials::Asked {
+                endpoint: args
+                    .endpoint
+                    .map(|u| u.to_string())
+                    .or_else(|| profile.endpoint.as_ref().map(|e| e.get_ref().clone())),
+                region: args.region.or_else(|| profile.region.clone()),
+                aws_profile: profile.aws_profile.clone(),
+            };
+            s3_connection(&url, &asked, profile.path_style, levels)
+                .map_err(|e| format!("profile {name}: {e}"))?
+        } else {
+            if s3_flags {
+                return Err("--endpoint and --region are for the s3 dialect".to_string());
+            }
+            let (key, source) = config::resolve_key(&name, profile)?;
+            let dialect = find(profile.dialect.get_ref())?;
+            let mut conn = Connection::new(dialect, url, key);
+            conn.key_source = source;
+            conn
+        };
         conn.label = name;
         conn.headers = profile
             .headers
@@ -197,6 +242,52 @@ fn connection(args: ConnectArgs) -> Result<Option<Connection>, String> {
         conn.path_prefix = args.path_prefix;
     }
     Ok(Some(conn))
+}
+
+/// A connection to a bucket: `s3://BUCKET[/PREFIX]`, credentials, region and endpoint from
+/// the AWS chain ([`s3::credentials`]).
+fn s3_connection(
+    url: &reqwest::Url,
+    asked: &s3::credentials::Asked,
+    path_style: Option<bool>,
+    levels: Levels,
+) -> Result<Connection, String> {
+    let (bucket, root) = s3::parse_s3_url(url)?;
+    let found = s3::credentials::resolve(asked, &s3::credentials::process_env())?;
+    let endpoint = match &found.endpoint {
+        Some(text) => Some(
+            crate::api::url::parse_url(text)
+                .ok()
+                .filter(|u| u.scheme() != "s3")
+                .ok_or_else(|| {
+                    format!("the S3 endpoint {text:?} is not an http:// or https:// URL")
+                })?,
+        ),
+        None => None,
+    };
+    let source = found
+        .keys
+        .as_ref()
+        .map_or("no credentials: requests go unsigned".to_string(), |k| {
+            k.source.clone()
+        });
+    let dialect = s3::S3::new(s3::Settings {
+        bucket: bucket.clone(),
+        root,
+        keys: found.keys,
+        region: found.region,
+        endpoint: endpoint.clone(),
+        path_style,
+        levels: levels == Levels::One,
+    });
+    let base = match endpoint {
+        Some(endpoint) => endpoint,
+        None => dialect.request_url("", &[]).unwrap_or_else(|| url.clone()),
+    };
+    let mut conn = Connection::new(std::sync::Arc::new(dialect), base, None);
+    conn.key_source = source;
+    conn.label = format!("s3://{bucket}");
+    Ok(conn)
 }
 
 /// `filescope profiles`: name, dialect, URL and where the key comes from; never a key.
@@ -321,7 +412,7 @@ fn dialect_command(command: DialectCommand) -> ExitCode {
                 }
                 Err(e) => return fail(ls::exit::USAGE, &e),
             };
-            let secrets: Vec<String> = conn.secrets().into_iter().map(str::to_string).collect();
+            let secrets: Vec<String> = conn.secrets();
             let result = runtime.block_on(async {
                 let client = Client::new(conn)?;
                 crate::api::probe::check(&client).await
@@ -432,7 +523,12 @@ fn ls(args: LsArgs) -> ExitCode {
         say(message);
         ExitCode::from(code)
     };
-    let conn = match connection(args.connect) {
+    let levels = if args.delimiter.is_some() {
+        Levels::One
+    } else {
+        Levels::All
+    };
+    let conn = match connection_listing(args.connect, levels) {
         Ok(Some(conn)) => conn,
         Ok(None) => {
             return fail(
@@ -491,7 +587,7 @@ fn stats(args: StatsArgs) -> ExitCode {
         say(message);
         ExitCode::from(code)
     };
-    let conn = match connection(args.connect) {
+    let conn = match connection_listing(args.connect, Levels::All) {
         Ok(Some(conn)) => conn,
         Ok(None) => {
             return fail(
@@ -599,10 +695,34 @@ mod demo_server {
         }
     }
 
+    /// The demo's own S3 connection: its bucket, key pair and region, at its endpoint.
+    fn demo_s3(server: &DemoServer) -> anyhow::Result<Connection> {
+        let endpoint = Url::parse(&server.base_url).context("demo server URL")?;
+        let dialect = s3::S3::new(s3::Settings {
+            bucket: filescope_demo::S3_BUCKET.to_string(),
+            root: String::new(),
+            keys: Some(s3::credentials::Keys {
+                access_key_id: filescope_demo::S3_ACCESS_KEY.to_string(),
+                secret_access_key: Secret::new(filescope_demo::S3_SECRET_KEY),
+                session_token: None,
+                source: "the demo's own key pair".to_string(),
+            }),
+            region: filescope_demo::S3_REGION.to_string(),
+            endpoint: Some(endpoint.clone()),
+            path_style: Some(true),
+            levels: true,
+        });
+        let mut conn = Connection::new(Arc::new(dialect), endpoint, None);
+        conn.key_source = "the demo's own key pair".to_string();
+        Ok(conn)
+    }
+
     pub(super) fn demo(args: DemoArgs) -> anyhow::Result<()> {
+        let s3 = args.dialect == "s3" && args.dataset.shape.is_none();
         let dialect = match &args.dataset.shape {
-            Some(shape) => config::example_dialect(shape).context("unknown shape")?,
-            None => dialect::by_id(&args.dialect).context("unknown dialect")?,
+            Some(shape) => Some(config::example_dialect(shape).context("unknown shape")?),
+            None if s3 => None,
+            None => Some(dialect::by_id(&args.dialect).context("unknown dialect")?),
         };
         runtime()?.block_on(async move {
             // A key of its own each run, so nothing else on this machine can read the demo by guessing.
@@ -613,10 +733,16 @@ mod demo_server {
             )
             .await
             .context("cannot start the demo server on 127.0.0.1")?;
-            let url = Url::parse(&server.base_url).context("demo server URL")?;
-            let mut conn = Connection::new(dialect, url, Some(Secret::new(key)));
+            let mut conn = match dialect {
+                Some(dialect) => {
+                    let url = Url::parse(&server.base_url).context("demo server URL")?;
+                    let mut conn = Connection::new(dialect, url, Some(Secret::new(key)));
+                    conn.key_source = "the demo's own key".to_string();
+                    conn
+                }
+                None => demo_s3(&server)?,
+            };
             conn.label = "demo".to_string();
-            conn.key_source = "the demo's own key".to_string();
             tracing::info!(
                 files = args.dataset.files,
                 latency_ms = args.dataset.latency,
@@ -635,7 +761,9 @@ mod demo_server {
     }
 
     pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
-        let _ = dialect::by_id(&args.dialect).context("unknown dialect")?;
+        if args.dialect != "s3" {
+            let _ = dialect::by_id(&args.dialect).context("unknown dialect")?;
+        }
         let key = std::env::var("FILESCOPE_API_KEY").unwrap_or_else(|_| "demo".to_string());
         let addr = args.addr;
         runtime()?.block_on(async move {
@@ -672,10 +800,18 @@ mod demo_server {
                     server.base_url
                 ),
             };
-            eprintln!(
-                "filescope: serving {} files as {dialect} at {}; it accepts {accepts}\nfilescope: try  {how}",
-                args.dataset.files, server.base_url
-            );
+            match server.connect_hint() {
+                // S3: a bucket, a key pair and a region, not a URL and a key.
+                Some(lines) => {
+                    for line in lines {
+                        eprintln!("filescope: {line}");
+                    }
+                }
+                None => eprintln!(
+                    "filescope: serving {} files as {dialect} at {}; it accepts {accepts}\nfilescope: try  {how}",
+                    args.dataset.files, server.base_url
+                ),
+            }
             tracing::info!(url = %server.base_url, files = args.dataset.files, "serving");
             tui::termination().await;
             server.shutdown();

@@ -81,6 +81,15 @@ pub struct Profile {
     /// Let `D` delete files through this connection. Read-only unless set.
     #[serde(default)]
     pub allow_delete: bool,
+    /// S3: the endpoint of an S3-compatible store (MinIO, R2, B2, …); AWS's by default.
+    pub endpoint: Option<Spanned<String>>,
+    /// S3: the bucket's region (corrected from the first answer when wrong).
+    pub region: Option<String>,
+    /// S3: the AWS profile (`~/.aws/credentials`, `~/.aws/config`) the credentials come from.
+    pub aws_profile: Option<String>,
+    /// S3: address the bucket in the path (`true`) or the host name (`false`); by default
+    /// path style everywhere but AWS.
+    pub path_style: Option<bool>,
 }
 
 /// One of the table's optional columns.
@@ -492,7 +501,8 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
         ));
     }
     for (name, p) in &config.profiles {
-        if loaded.dialect(p.dialect.get_ref()).is_none() {
+        let s3 = p.dialect.get_ref() == "s3";
+        if !s3 && loaded.dialect(p.dialect.get_ref()).is_none() {
             return Err(loaded.error_at(
                 p.dialect.span(),
                 format!(
@@ -502,8 +512,38 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
                 ),
             ));
         }
-        if let Err(e) = crate::api::url::parse_url(p.url.get_ref()) {
-            return Err(loaded.error_at(p.url.span(), format!("profiles.{name}.url: {e}")));
+        match crate::api::url::parse_url(p.url.get_ref()) {
+            Err(e) => {
+                return Err(loaded.error_at(p.url.span(), format!("profiles.{name}.url: {e}")));
+            }
+            Ok(url) if s3 != (url.scheme() == "s3") => {
+                let want = if s3 {
+                    "the s3 dialect takes s3://BUCKET[/PREFIX/]"
+                } else {
+                    "s3:// URLs are for dialect = \"s3\""
+                };
+                return Err(loaded.error_at(p.url.span(), format!("profiles.{name}.url: {want}")));
+            }
+            Ok(_) => {}
+        }
+        if let Some(endpoint) = &p.endpoint {
+            if !s3 {
+                return Err(loaded.error_at(
+                    endpoint.span(),
+                    format!("profiles.{name}.endpoint: only the s3 dialect takes an endpoint"),
+                ));
+            }
+            match crate::api::url::parse_url(endpoint.get_ref()) {
+                Ok(url) if url.scheme() != "s3" => {}
+                _ => {
+                    return Err(loaded.error_at(
+                        endpoint.span(),
+                        format!(
+                            "profiles.{name}.endpoint: expected an http:// or https:// URL such as http://127.0.0.1:9000"
+                        ),
+                    ));
+                }
+            }
         }
         let sources = [
             p.api_key_env.is_some(),
@@ -573,7 +613,7 @@ impl Loaded {
 
     /// Every dialect name there is: the built-in ones, then the declared ones.
     pub fn dialect_names(&self) -> Vec<String> {
-        dialect::ids()
+        dialect::names()
             .into_iter()
             .map(str::to_string)
             .chain(self.declared.keys().cloned())
@@ -810,7 +850,30 @@ clipboard_cmd = "xclip -selection clipboard"
             .to_string();
         assert_eq!(
             err,
-            "config /tmp/c.toml:2:11: profiles.prod.dialect: unknown dialect \"ftp\"; expected one of filejar, openwebui, flextell, fileguard, astracollab"
+            "config /tmp/c.toml:2:11: profiles.prod.dialect: unknown dialect \"ftp\"; expected one of filejar, openwebui, flextell, fileguard, astracollab, s3"
+        );
+        // S3 profiles take s3:// URLs, and only they take an endpoint.
+        let err = parse_text("[profiles.b]\ndialect = \"s3\"\nurl = \"https://x.test\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "config /tmp/c.toml:3:7: profiles.b.url: the s3 dialect takes s3://BUCKET[/PREFIX/]"
+        );
+        let err = parse_text(
+            "[profiles.b]\ndialect = \"filejar\"\nurl = \"https://x.test\"\nendpoint = \"http://127.0.0.1:9000\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "config /tmp/c.toml:4:12: profiles.b.endpoint: only the s3 dialect takes an endpoint"
+        );
+        assert!(
+            parse_text(
+                "[profiles.b]\ndialect = \"s3\"\nurl = \"s3://bucket/logs/\"\nendpoint = \"http://127.0.0.1:9000\"\nregion = \"eu-west-1\"\naws_profile = \"prod\"\npath_style = true\n"
+            )
+            .is_ok()
         );
         let err = parse_text("[profiles.prod]\ndialect = \"filejar\"\nurl = \"not a url\"\n")
             .unwrap_err()
@@ -1019,7 +1082,7 @@ clipboard_cmd = "xclip -selection clipboard"
             .to_string();
         assert!(
             err.contains(
-                "expected one of filejar, openwebui, flextell, fileguard, astracollab, acme"
+                "expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, acme"
             ),
             "{err}"
         );

@@ -210,7 +210,7 @@ fn an_unknown_dialect_is_named_with_every_one_there_is_declared_ones_included() 
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "filescope: unknown dialect \"nope\"; expected one of filejar, openwebui, flextell, fileguard, astracollab (or one declared in the configuration file)\n"
+        "filescope: unknown dialect \"nope\"; expected one of filejar, openwebui, flextell, fileguard, astracollab, s3 (or one declared in the configuration file)\n"
     );
     let dir = config_dir("declared");
     let path = dir.join("config.toml");
@@ -227,7 +227,7 @@ fn an_unknown_dialect_is_named_with_every_one_there_is_declared_ones_included() 
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).ends_with(
-            "expected one of filejar, openwebui, flextell, fileguard, astracollab, acme\n"
+            "expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, acme\n"
         ),
         "{}",
         text(&out.stderr)

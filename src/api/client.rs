@@ -68,8 +68,14 @@ pub struct Connection {
 
 impl Connection {
     /// Everything secret this connection holds, to be kept out of every message and log.
-    pub fn secrets(&self) -> Vec<&str> {
-        self.api_key.iter().map(Secret::expose).collect()
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets: Vec<String> = self
+            .api_key
+            .iter()
+            .map(|k| k.expose().to_string())
+            .collect();
+        secrets.extend(self.dialect.secrets());
+        secrets
     }
 
     pub fn new(dialect: Arc<dyn Dialect>, base_url: Url, api_key: Option<Secret>) -> Self {
@@ -188,6 +194,9 @@ impl Client {
     /// The absolute URL for a dialect path: base URL (which may carry a path of its own), then
     /// the path prefix, then `path`.
     pub fn url_for(&self, path: &str, query: &[(&str, String)]) -> Url {
+        if let Some(url) = self.dialect().request_url(path, query) {
+            return url;
+        }
         let mut url = self.url_without_key(path, query);
         self.add_query_key(&mut url);
         url
@@ -205,6 +214,9 @@ impl Client {
 
     /// [`Client::url_for`] without the key, whatever the API's auth (a curl command's).
     pub fn url_without_key(&self, path: &str, query: &[(&str, String)]) -> Url {
+        if let Some(url) = self.dialect().request_url(path, query) {
+            return url;
+        }
         let mut url = self.conn.base_url.clone();
         let prefix = self
             .conn
@@ -373,9 +385,29 @@ impl Client {
         let Some(spec) = self.dialect().detail_request(id) else {
             return Ok(None);
         };
-        self.get_decoded(&spec, |body| self.dialect().decode_detail(body))
-            .await
+        let url = self.url_for(&spec.path, &spec.query);
+        let method = self.dialect().detail_method();
+        let extra = if method == reqwest::Method::HEAD {
+            // The checksums S3 keeps, which HEAD only tells when asked.
+            self.dialect().content_headers()
+        } else {
+            Vec::new()
+        };
+        let (status, body, headers) = self
+            .with_retries(&url, || self.send_once_with(method.clone(), &url, &extra))
+            .await?;
+        if !status.is_success() {
+            return Err(self.http_error(status, display_url(&url), &body));
+        }
+        self.dialect()
+            .decode_detail_answer(id, &headers, &body)
             .map(Some)
+            .map_err(|reason| {
+                self.redact(ApiError::Decode {
+                    url: display_url(&url),
+                    reason,
+                })
+            })
     }
 
     /// One page of the API's folders (children of `parent`) or contexts.
@@ -536,28 +568,88 @@ impl Client {
         }
     }
 
+    /// A request to the API with the connection's headers, `extra` ones, and the dialect's
+    /// signature over them (S3); the signature's headers are marked sensitive.
+    pub(super) fn request(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+        extra: &[(&'static str, &'static str)],
+    ) -> Result<reqwest::RequestBuilder, ApiError> {
+        let signed = self
+            .dialect()
+            .sign(&method, url, extra)
+            .map_err(|e| self.redact(ApiError::Config(e)))?;
+        let mut builder = self.http.request(method, url.clone());
+        for (name, value) in extra {
+            builder = builder.header(*name, *value);
+        }
+        for (name, value) in signed {
+            let mut value = HeaderValue::from_str(&value).map_err(|_| {
+                ApiError::Config(format!(
+                    "the signature's {name} header is not a header value"
+                ))
+            })?;
+            value.set_sensitive(true);
+            builder = builder.header(name, value);
+        }
+        Ok(builder)
+    }
+
     /// One request: status, body (bounded) and headers; transport failures as errors.
     pub(super) async fn send_once(
         &self,
         method: reqwest::Method,
         url: &Url,
     ) -> Result<(StatusCode, Vec<u8>, HeaderMap), ApiError> {
+        self.send_once_with(method, url, &[]).await
+    }
+
+    /// [`Client::send_once`] with extra (signed) headers. An answer that says the request
+    /// went to the wrong region is asked again, once, signed for the region it names.
+    pub(super) async fn send_once_with(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+        extra: &[(&'static str, &'static str)],
+    ) -> Result<(StatusCode, Vec<u8>, HeaderMap), ApiError> {
         let shown = display_url(url);
-        let response = self
-            .http
-            .request(method, url.clone())
-            .send()
-            .await
-            .map_err(|e| self.transport_error(&shown, e))?;
+        let mut url = url.clone();
+        let mut relocated = false;
+        let response = loop {
+            let response = self
+                .request(method.clone(), &url, extra)?
+                .send()
+                .await
+                .map_err(|e| self.transport_error(&shown, e))?;
+            let status = response.status();
+            if relocated || !matches!(status.as_u16(), 301 | 307 | 400 | 403) {
+                break response;
+            }
+            let headers = response.headers().clone();
+            let (status, body, _) = self.read_body(&shown, response).await?;
+            match self
+                .dialect()
+                .correct_region(status.as_u16(), &headers, &body, &url)
+            {
+                Some(moved) => {
+                    url = moved;
+                    relocated = true;
+                }
+                None if status.is_redirection() => {
+                    return Err(ApiError::CrossOriginRedirect {
+                        url: shown,
+                        to: redirect_target(&url, &headers),
+                    });
+                }
+                None => return Ok((status, body, headers)),
+            }
+        };
         if response.status().is_redirection() {
-            let to = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .and_then(|l| url.join(l).ok())
-                .map(|u| display_url(&u))
-                .unwrap_or_else(|| "an unnamed location".to_string());
-            return Err(ApiError::CrossOriginRedirect { url: shown, to });
+            return Err(ApiError::CrossOriginRedirect {
+                url: shown,
+                to: redirect_target(&url, response.headers()),
+            });
         }
         self.read_body(&shown, response).await
     }
@@ -619,7 +711,9 @@ impl Client {
 
     /// An error with the connection's secrets taken out of whatever the server put in it.
     pub fn redact(&self, error: ApiError) -> ApiError {
-        error.redacted(&self.conn.secrets())
+        let secrets = self.conn.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        error.redacted(&secrets)
     }
 
     pub(super) fn http_error(&self, status: StatusCode, url: String, body: &[u8]) -> ApiError {
@@ -652,6 +746,9 @@ impl Client {
     }
 
     fn credential_hint(&self, status: StatusCode) -> String {
+        if let Some(hint) = self.dialect().credential_hint(status.as_u16()) {
+            return hint;
+        }
         let credential = self.dialect().auth().describe();
         let source = &self.conn.key_source;
         match (&self.conn.api_key, status.as_u16()) {
@@ -664,6 +761,16 @@ impl Client {
             }
         }
     }
+}
+
+/// Where a redirect points, for the message that says it was not followed.
+fn redirect_target(url: &Url, headers: &HeaderMap) -> String {
+    headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| url.join(l).ok())
+        .map(|u| display_url(&u))
+        .unwrap_or_else(|| "an unnamed location".to_string())
 }
 
 /// One GET outside any dialect (`dialect infer`): the headers given, rustls with verification

@@ -263,7 +263,9 @@ impl Client {
                 url.scheme()
             )));
         }
-        let authed = endpoint && url.origin() == self.connection().base_url.origin();
+        // A dialect that places its own requests (S3) places its links too.
+        let own = self.dialect().request_url("", &[]).is_some();
+        let authed = endpoint && (own || url.origin() == self.connection().base_url.origin());
         Ok(ContentLink { url, authed })
     }
 
@@ -307,16 +309,25 @@ impl Client {
             .with_retries(&link.url, || async {
                 let mut request = if link.authed {
                     // No limit on the whole transfer; the read timeout still catches a stall.
-                    self.http
-                        .get(link.url.clone())
-                        .timeout(Duration::from_secs(7 * 24 * 3600))
+                    self.request(
+                        reqwest::Method::GET,
+                        &link.url,
+                        &self.dialect().content_headers(),
+                    )?
+                    .timeout(Duration::from_secs(7 * 24 * 3600))
                 } else {
                     self.bare.get(link.url.clone())
                 };
                 if let Some(range) = &range {
                     request = request.header(RANGE, range);
                     if let Some(validator) = if_range {
-                        request = request.header(reqwest::header::IF_RANGE, validator);
+                        // S3 ignores If-Range: there, If-Match makes changed bytes a 412.
+                        let condition = if self.dialect().resumes_with_if_match() {
+                            reqwest::header::IF_MATCH
+                        } else {
+                            reqwest::header::IF_RANGE
+                        };
+                        request = request.header(condition, validator);
                     }
                 }
                 let response = request
@@ -330,7 +341,9 @@ impl Client {
         if status.is_success() {
             return Ok(response);
         }
-        if status == StatusCode::RANGE_NOT_SATISFIABLE {
+        if status == StatusCode::RANGE_NOT_SATISFIABLE
+            || (status == StatusCode::PRECONDITION_FAILED && if_range.is_some())
+        {
             return Ok(response);
         }
         let body = response.bytes().await.unwrap_or_default();
@@ -438,6 +451,10 @@ impl Client {
         if let Some((name, value)) = auth.header("$FILESCOPE_API_KEY") {
             out.push_str(&format!(" -H \"{name}: {value}\""));
         }
+        if let Some(signed) = self.dialect().curl_auth() {
+            out.push(' ');
+            out.push_str(&signed);
+        }
         for (name, value) in &self.connection().headers {
             out.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
         }
@@ -518,12 +535,16 @@ pub async fn download(
         let mut file = tokio::fs::OpenOptions::new();
         file.create(true).write(true);
         if status == StatusCode::RANGE_NOT_SATISFIABLE
+            || status == StatusCode::PRECONDITION_FAILED
             || (status == StatusCode::PARTIAL_CONTENT
                 && range_start(response.headers()) != Some(on_disk))
         {
-            // What is on disk does not fit what the server has: start over, without a range.
+            // What is on disk does not fit what the server has (or it changed since, by
+            // If-Match): start over, without a range.
             drop(response);
             tokio::fs::remove_file(&part).await.ok();
+            tokio::fs::remove_file(&validator_file).await.ok();
+            validator = None;
             on_disk = 0;
             continue;
         }

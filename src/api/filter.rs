@@ -25,10 +25,12 @@ pub enum TermKey {
     Trashed,
     /// Flextell's `fileable:customer` or `fileable:customer#912`.
     Fileable,
+    /// S3's `prefix:logs/2025`: keys under a prefix, from the listing's root.
+    Prefix,
 }
 
 impl TermKey {
-    pub const ALL: [TermKey; 7] = [
+    pub const ALL: [TermKey; 8] = [
         TermKey::Type,
         TermKey::Size,
         TermKey::Context,
@@ -36,6 +38,7 @@ impl TermKey {
         TermKey::Folder,
         TermKey::Trashed,
         TermKey::Fileable,
+        TermKey::Prefix,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +50,7 @@ impl TermKey {
             TermKey::Folder => "folder",
             TermKey::Trashed => "trashed",
             TermKey::Fileable => "fileable",
+            TermKey::Prefix => "prefix",
         }
     }
 
@@ -60,6 +64,7 @@ impl TermKey {
             TermKey::Folder => "folder:ID",
             TermKey::Trashed => "trashed:true",
             TermKey::Fileable => "fileable:TYPE#ID",
+            TermKey::Prefix => "prefix:PATH",
         }
     }
 
@@ -114,6 +119,7 @@ pub enum Term {
     Context(String),
     UploadedBy(String),
     Folder(String),
+    Prefix(String),
     Trashed(bool),
     Fileable { kind: String, id: Option<u64> },
 }
@@ -126,6 +132,7 @@ impl Term {
             Term::Context(_) => TermKey::Context,
             Term::UploadedBy(_) => TermKey::UploadedBy,
             Term::Folder(_) => TermKey::Folder,
+            Term::Prefix(_) => TermKey::Prefix,
             Term::Trashed(_) => TermKey::Trashed,
             Term::Fileable { .. } => TermKey::Fileable,
         }
@@ -167,6 +174,7 @@ impl fmt::Display for Term {
             Term::Context(v) => write!(f, "context:{v}"),
             Term::UploadedBy(v) => write!(f, "uploaded_by:{v}"),
             Term::Folder(v) => write!(f, "folder:{v}"),
+            Term::Prefix(v) => write!(f, "prefix:{v}"),
             Term::Trashed(v) => write!(f, "trashed:{v}"),
             Term::Fileable { kind, id: None } => write!(f, "fileable:{kind}"),
             Term::Fileable { kind, id: Some(id) } => write!(f, "fileable:{kind}#{id}"),
@@ -329,6 +337,7 @@ fn term(token: &str, allowed: &[TermKey]) -> Result<Option<Term>, String> {
         TermKey::Context => Term::Context(text),
         TermKey::UploadedBy => Term::UploadedBy(text),
         TermKey::Folder => Term::Folder(text),
+        TermKey::Prefix => Term::Prefix(text),
         TermKey::Trashed => match value.to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Term::Trashed(true),
             "false" | "no" | "0" => Term::Trashed(false),

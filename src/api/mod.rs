@@ -12,6 +12,7 @@ pub mod probe;
 pub mod query;
 pub mod record;
 pub mod retry;
+pub mod s3;
 pub mod scan;
 pub mod url;
 

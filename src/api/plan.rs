@@ -183,6 +183,10 @@ pub fn plan(dialect: &dyn Dialect, sort: Option<Sort>, filter: &Filter) -> Plan 
         match caps.search {
             Search::None => local.text = Some(filter.text.to_lowercase()),
             Search::Substring | Search::Glob => server.search = filter.text.clone(),
+            Search::Prefix if filter.text.starts_with('/') => {
+                server.search = filter.text.clone();
+            }
+            Search::Prefix => local.text = Some(filter.text.to_lowercase()),
         }
     }
     for term in &filter.terms {

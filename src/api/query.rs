@@ -102,6 +102,9 @@ pub struct ListQuery {
     pub search: String,
     /// Structured filters the server applies.
     pub terms: Vec<Term>,
+    /// List only what comes after this key (S3's `start-after`): the last rows of a listing
+    /// read in order, found without walking it.
+    pub start_after: Option<String>,
 }
 
 impl ListQuery {
@@ -111,6 +114,7 @@ impl ListQuery {
             sort_asked: false,
             search: String::new(),
             terms: Vec::new(),
+            start_after: None,
         }
     }
 

@@ -35,13 +35,13 @@ pub fn parse_prefix(text: &str) -> Result<String, String> {
     Ok(trimmed.to_string())
 }
 
-/// An API's base URL: http or https, with a host.
+/// An API's base URL: http or https, with a host; or `s3://BUCKET/PREFIX` for S3.
 pub fn parse_url(text: &str) -> Result<Url, String> {
     let url = Url::parse(text)
         .map_err(|e| format!("not a URL ({e}); expected e.g. https://files.example.com"))?;
-    if !matches!(url.scheme(), "http" | "https") {
+    if !matches!(url.scheme(), "http" | "https" | "s3") {
         return Err(format!(
-            "expected an http:// or https:// URL, got {}://",
+            "expected an http://, https:// or s3:// URL, got {}://",
             url.scheme()
         ));
     }

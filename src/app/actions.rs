@@ -133,8 +133,28 @@ pub enum CopyWhat {
     Key,
     Url,
     Link,
+    /// A link anyone holding it can use (S3's presigned GET), valid this long.
+    Shared(SharedFor),
     Json,
     Curl,
+}
+
+/// How long a shared link works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedFor {
+    Quarter,
+    Hour,
+    Week,
+}
+
+impl SharedFor {
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs(match self {
+            SharedFor::Quarter => 15 * 60,
+            SharedFor::Hour => 3600,
+            SharedFor::Week => 7 * 24 * 3600,
+        })
+    }
 }
 
 impl CopyWhat {
@@ -148,9 +168,45 @@ impl CopyWhat {
         ('c', CopyWhat::Curl, "this view's request as curl"),
     ];
 
+    /// The menu for an API that makes shared links (S3): `l` is a presigned link valid 15
+    /// minutes, `h` one hour, `w` seven days.
+    pub const SHARED_MENU: [(char, CopyWhat, &'static str); 9] = [
+        ('i', CopyWhat::Id, "id (the key)"),
+        ('n', CopyWhat::Name, "name"),
+        ('k', CopyWhat::Key, "storage key or path"),
+        ('u', CopyWhat::Url, "URL in the record (s3://)"),
+        (
+            'l',
+            CopyWhat::Shared(SharedFor::Quarter),
+            "presigned link, 15 min",
+        ),
+        (
+            'h',
+            CopyWhat::Shared(SharedFor::Hour),
+            "presigned link, 1 hour",
+        ),
+        (
+            'w',
+            CopyWhat::Shared(SharedFor::Week),
+            "presigned link, 7 days",
+        ),
+        ('j', CopyWhat::Json, "the record as JSON"),
+        ('c', CopyWhat::Curl, "this view's request as curl"),
+    ];
+
+    /// The menu for a dialect.
+    pub fn menu(shares_links: bool) -> &'static [(char, CopyWhat, &'static str)] {
+        if shares_links {
+            &Self::SHARED_MENU
+        } else {
+            &Self::MENU
+        }
+    }
+
     pub fn label(self) -> &'static str {
         Self::MENU
             .iter()
+            .chain(Self::SHARED_MENU.iter())
             .find(|(_, what, _)| *what == self)
             .map_or("", |(_, _, label)| label)
     }
@@ -614,10 +670,14 @@ impl App {
         let KeyCode::Char(c) = key.code else {
             return Vec::new();
         };
-        let Some((_, what, label)) = CopyWhat::MENU.iter().find(|(k, _, _)| *k == c) else {
+        let Some(record) = self.selected().cloned() else {
             return Vec::new();
         };
-        let Some(record) = self.selected().cloned() else {
+        let shares = self
+            .dialect
+            .share_link(&record, SharedFor::Quarter.duration())
+            .is_some();
+        let Some((_, what, label)) = CopyWhat::menu(shares).iter().find(|(k, _, _)| *k == c) else {
             return Vec::new();
         };
         let text = match what {
@@ -626,6 +686,17 @@ impl App {
             CopyWhat::Key => self.dialect.storage_key(&record),
             CopyWhat::Url => record.url.clone(),
             CopyWhat::Json => Some(pretty_json(&record)),
+            CopyWhat::Shared(valid) => {
+                match self.dialect.share_link(&record, valid.duration()) {
+                    // A credential for as long as it is valid: copied, never shown or logged.
+                    Some(Ok(url)) => Some(url.to_string()),
+                    Some(Err(e)) => {
+                        self.status = Some(Status::Error(format!("cannot sign the link: {e}")));
+                        return Vec::new();
+                    }
+                    None => None,
+                }
+            }
             CopyWhat::Link => {
                 let note = if self.dialect.link_counts_as_download() {
                     " (the API counts this as a download)"

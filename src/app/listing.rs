@@ -53,6 +53,14 @@ pub struct Listing {
     notice: Option<Notice>,
     /// A walk forward through a listing read in order, toward a row no request can jump to.
     walk: Option<Walk>,
+    /// The API can find the last rows of a listing read in order without walking (S3).
+    finds_tail: bool,
+    /// Showing the last rows (the query lists after a key): at least this many rows in all.
+    tail: Option<usize>,
+    /// A search for the last rows is under way.
+    seeking_tail: bool,
+    /// Requests the last search made, to say when the walk through its rows arrives.
+    tail_requests: usize,
 }
 
 /// Where a walk through a listing read in order is going.
@@ -84,6 +92,12 @@ pub enum Notice {
     Walked { pages: usize },
     /// `:N%` on a listing whose size is not known yet.
     SizeUnknown,
+    /// `G` on a listing read in order: looking for its last rows without walking it.
+    FindingTail,
+    /// The last rows were found with this many requests.
+    TailFound { requests: usize },
+    /// The search for the last rows failed.
+    TailFailed(String),
 }
 
 impl Listing {
@@ -110,6 +124,65 @@ impl Listing {
             end_wanted: false,
             notice: None,
             walk: None,
+            finds_tail: false,
+            tail: None,
+            seeking_tail: false,
+            tail_requests: 0,
+        }
+    }
+
+    /// The API finds the last rows of a listing read in order without walking it.
+    pub(super) fn set_finds_tail(&mut self, finds: bool) {
+        self.finds_tail = finds;
+    }
+
+    /// Showing the last rows only: the listing holds at least this many in all.
+    pub fn tail_floor(&self) -> Option<usize> {
+        self.tail
+    }
+
+    /// Whether a search for the last rows is under way.
+    pub fn is_seeking_tail(&self) -> bool {
+        self.seeking_tail
+    }
+
+    /// `g` after `G` found the last rows: back to the top of the whole listing.
+    pub(super) fn leave_tail(&mut self, now: Instant) -> Option<Vec<Effect>> {
+        self.tail.take()?;
+        self.query.start_after = None;
+        Some(self.restart(now))
+    }
+
+    /// The search for the last rows answered: list from where they start, and land on the
+    /// last one.
+    pub(super) fn on_tail(
+        &mut self,
+        generation: Generation,
+        result: Result<crate::api::s3::Tail, ApiError>,
+        now: Instant,
+    ) -> Vec<Effect> {
+        if generation != self.pages.generation() || !self.seeking_tail {
+            return Vec::new();
+        }
+        self.seeking_tail = false;
+        match result {
+            Ok(tail) => {
+                let before = self.pages.loaded_rows();
+                self.notice = Some(Notice::TailFound {
+                    requests: tail.requests,
+                });
+                self.query.start_after = tail.start_after;
+                self.tail = Some(before + tail.rows);
+                self.tail_requests = tail.requests;
+                let effects = self.restart(now);
+                // The last rows may span a few pages: read them all and land on the last.
+                self.walk = Some(Walk::End);
+                effects
+            }
+            Err(e) => {
+                self.notice = Some(Notice::TailFailed(e.to_string()));
+                Vec::new()
+            }
         }
     }
 
@@ -165,7 +238,11 @@ impl Listing {
             Some(row) => {
                 self.walk = None;
                 // A contradiction found on the way says more than where the walk ended.
-                if self.notice.is_none() {
+                if self.tail.is_some() && !matches!(self.notice, Some(Notice::Contradiction(_))) {
+                    self.notice = Some(Notice::TailFound {
+                        requests: self.tail_requests,
+                    });
+                } else if self.notice.is_none() {
                     self.notice = Some(Notice::Walked {
                         pages: self.pages.furthest_answered().unwrap_or(0),
                     });
@@ -320,6 +397,27 @@ impl Listing {
             && self.pages.access() == Access::Sequential
             && !self.pages.is_count_known()
         {
+            if self.finds_tail {
+                if self.seeking_tail {
+                    return Vec::new();
+                }
+                // No walk: the last rows are found by key and listed from there.
+                self.seeking_tail = true;
+                self.notice = Some(Notice::FindingTail);
+                let from = (0..self.pages.row_count())
+                    .rev()
+                    .find_map(|row| self.pages.record(row))
+                    .map(|r| r.id.clone());
+                return vec![
+                    ListingEffect::FindTail {
+                        generation: self.pages.generation(),
+                        query: self.query.clone(),
+                        from,
+                        want: self.cursor.height.max(1),
+                    }
+                    .into(),
+                ];
+            }
             self.walk = Some(Walk::End);
             return self.walk_on(now).unwrap_or_default();
         }
@@ -421,6 +519,8 @@ impl Listing {
             return self.fetch_wanted(Motion::Jump, now);
         }
         self.query = plan.server;
+        self.tail = None;
+        self.seeking_tail = false;
         self.view = (!plan.local.is_empty()).then(|| LocalView::new(plan.local));
         self.restart(now)
     }

@@ -108,9 +108,11 @@ impl App {
         let caps = dialect.capabilities();
         let has_detail_endpoint = dialect.detail_request("id").is_some();
         let scopes = dialect.scope_kind().map(Scopes::new);
+        let mut listing = Listing::new(caps, dialect.access(), page_size, settings.max_loaded_rows);
+        listing.set_finds_tail(dialect.finds_tail());
         App {
             conn,
-            listing: Listing::new(caps, dialect.access(), page_size, settings.max_loaded_rows),
+            listing,
             settings,
             dialect,
             insecure: false,
@@ -304,7 +306,7 @@ impl App {
         self.listing.cursor_mut().height = rows;
         let mut effects = self.restart(now);
         if let Some(scopes) = &mut self.scopes {
-            effects.push(scopes.reload());
+            effects.extend(scopes.reload());
         }
         self.after_update(now);
         effects
@@ -363,6 +365,14 @@ impl App {
                 "the listing's size is not known yet; {} walks to the end",
                 self.key(Action::Bottom)
             )),
+            Notice::FindingTail => {
+                Status::Info("finding the last rows by key, without walking…".to_string())
+            }
+            Notice::TailFound { requests } => Status::Info(format!(
+                "the last rows, found with {requests} requests; {} goes back to the top",
+                self.key(Action::Top)
+            )),
+            Notice::TailFailed(why) => Status::Error(format!("cannot find the last rows: {why}")),
         }
     }
 
@@ -401,6 +411,10 @@ impl App {
                 self.dirty = true;
                 self.size = (width, height);
                 Vec::new()
+            }
+            Msg::TailFound { generation, result } => {
+                self.dirty = true;
+                self.listing.on_tail(generation, result, now)
             }
             Msg::Page {
                 generation,
@@ -554,7 +568,14 @@ impl App {
             }
             Ok(Delivered::Via(how)) => {
                 let chars = text.chars().count();
-                let preview: String = sanitize_line(&text, 60);
+                // A link's query may be its signature: never shown, only copied.
+                let shown = match reqwest::Url::parse(&text) {
+                    Ok(url) if url.query().is_some() => {
+                        format!("{}?…", crate::api::error::display_url(&url))
+                    }
+                    _ => text.clone(),
+                };
+                let preview: String = sanitize_line(&shown, 60);
                 // Copied exactly as the server has it; pasting it into a shell without
                 // bracketed paste would run what follows a newline.
                 let warning = if text.chars().any(crate::text::is_unsafe) {
@@ -678,10 +699,17 @@ impl App {
             Action::HalfPageUp => |c, len, h| c.page_by(-(h / 2).max(1), len),
             Action::PageDown => |c, len, h| c.page_by(h, len),
             Action::PageUp => |c, len, h| c.page_by(-h, len),
-            Action::Top => |c, len, _| {
-                c.move_to(0, len);
-                Motion::Jump
-            },
+            Action::Top => {
+                // After `G` found the last rows: back to the top of the whole listing.
+                if let Some(effects) = self.listing.leave_tail(now) {
+                    self.detail.set_scroll(0);
+                    return effects;
+                }
+                |c, len, _| {
+                    c.move_to(0, len);
+                    Motion::Jump
+                }
+            }
             Action::Bottom => {
                 self.detail.set_scroll(0);
                 return self.listing.jump_to_end(now);
@@ -739,8 +767,8 @@ impl App {
                 return Vec::new();
             }
             Action::SwitchFocus => {
-                let scopes_shown =
-                    self.scopes.is_some() && geometry::scope_pane_fits(self.size.0, self.size.1);
+                let scopes_shown = self.scopes.as_ref().is_some_and(Scopes::has_pane)
+                    && geometry::scope_pane_fits(self.size.0, self.size.1);
                 self.focus = match (self.focus, scopes_shown) {
                     (Focus::List, _) => Focus::Detail,
                     (Focus::Detail, true) => Focus::Scopes,
@@ -750,6 +778,10 @@ impl App {
             }
             Action::ScopeUp => return self.scope_up(now),
             Action::OpenDetail => {
+                if let Some(folder) = self.selected().filter(|r| self.dialect.is_folder(r)) {
+                    let (id, name) = (folder.id.clone(), folder.name.clone());
+                    return self.enter_folder(id, name, now);
+                }
                 self.overlay = Overlay::DetailFull;
                 return Vec::new();
             }
@@ -981,6 +1013,16 @@ impl App {
         let (sort, filter) = (self.listing.sort(), self.listing.filter().clone());
         effects.extend(self.replan(sort, filter, now));
         effects
+    }
+
+    /// Enter on a folder row (S3's prefixes): list inside it.
+    fn enter_folder(&mut self, id: String, name: String, now: Instant) -> Vec<Effect> {
+        let Some(scopes) = self.scopes.as_mut() else {
+            return Vec::new();
+        };
+        scopes.enter_folder(id, name);
+        let (sort, filter) = (self.listing.sort(), self.listing.filter().clone());
+        self.replan(sort, filter, now)
     }
 
     /// Backspace/h: up a folder, or back to all contexts.

@@ -53,6 +53,11 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
+    /// Where the last rows start, for the listing generation that asked.
+    TailFound {
+        generation: Generation,
+        result: Result<crate::api::s3::Tail, ApiError>,
+    },
     /// A page arrived (or failed), tagged with the generation and page it was requested for.
     Page {
         generation: Generation,
@@ -173,6 +178,14 @@ pub enum ListingEffect {
     BuildView(ViewJob),
     /// Scan the whole listing for the insight view.
     Scan(ScanJob),
+    /// Find where the last rows of a listing read in order start, without walking it
+    /// (S3: a search of the key space), for at least `want` rows after `from`.
+    FindTail {
+        generation: Generation,
+        query: ListQuery,
+        from: Option<String>,
+        want: usize,
+    },
 }
 
 /// Acting on files: resolving values to copy, downloads, previews, links, export, delete.

@@ -69,27 +69,42 @@ impl Scopes {
     /// The scope the listing is narrowed to, if any: the current folder or the context.
     pub fn active(&self) -> Option<&(String, String)> {
         match self.kind {
-            ScopeKind::Folders => self.path.last(),
+            ScopeKind::Folders | ScopeKind::Prefixes => self.path.last(),
             ScopeKind::Contexts => self.context.as_ref(),
         }
     }
 
+    /// Whether the scopes have a pane of their own (S3's folders are rows of the listing).
+    pub fn has_pane(&self) -> bool {
+        self.kind != ScopeKind::Prefixes
+    }
+
     /// Starts listing a level again: a new generation, so late pages of the old one drop.
-    pub(super) fn reload(&mut self) -> Effect {
+    /// Nothing to fetch for folders that are rows of the listing.
+    pub(super) fn reload(&mut self) -> Vec<Effect> {
         self.generation.0 += 1;
         self.items.clear();
         self.selected = 0;
-        self.loading = true;
         self.error = None;
-        ListingEffect::FetchScopes {
-            generation: self.generation,
-            parent: match self.kind {
-                ScopeKind::Folders => self.path.last().map(|(id, _)| id.clone()),
-                ScopeKind::Contexts => None,
-            },
-            page: 1,
-        }
-        .into()
+        let parent = match self.kind {
+            ScopeKind::Prefixes => return Vec::new(),
+            ScopeKind::Folders => self.path.last().map(|(id, _)| id.clone()),
+            ScopeKind::Contexts => None,
+        };
+        self.loading = true;
+        vec![
+            ListingEffect::FetchScopes {
+                generation: self.generation,
+                parent,
+                page: 1,
+            }
+            .into(),
+        ]
+    }
+
+    /// Enter on a folder row of the listing (S3): go into it.
+    pub(super) fn enter_folder(&mut self, id: String, name: String) {
+        self.path.push((id, name));
     }
 
     /// Moves the selection within the pane.
@@ -136,9 +151,9 @@ impl Scopes {
     pub(super) fn enter(&mut self) -> Option<Vec<Effect>> {
         let item = self.items.get(self.selected).cloned()?;
         match self.kind {
-            ScopeKind::Folders => {
+            ScopeKind::Folders | ScopeKind::Prefixes => {
                 self.path.push((item.id, item.name));
-                Some(vec![self.reload()])
+                Some(self.reload())
             }
             ScopeKind::Contexts => {
                 let same = self.context.as_ref().is_some_and(|(id, _)| *id == item.id);
@@ -151,9 +166,9 @@ impl Scopes {
     /// Backspace/h: up a folder, or back to all contexts. `None` at the top already.
     pub(super) fn up(&mut self) -> Option<Vec<Effect>> {
         match self.kind {
-            ScopeKind::Folders => {
+            ScopeKind::Folders | ScopeKind::Prefixes => {
                 self.path.pop()?;
-                Some(vec![self.reload()])
+                Some(self.reload())
             }
             ScopeKind::Contexts => {
                 self.context.take()?;

@@ -80,6 +80,21 @@ impl Listings {
                     });
                 });
             }
+            ListingEffect::FindTail {
+                generation,
+                query,
+                from,
+                want,
+            } => {
+                let (client, tx) = (self.client.clone(), self.tx.clone());
+                let handle = tokio::spawn(async move {
+                    let result =
+                        crate::api::s3::find_tail(&client, &query, want, from.as_deref()).await;
+                    // The receiver is gone only when the app has quit.
+                    let _ = tx.send(Msg::TailFound { generation, result });
+                });
+                self.requests.push((generation, handle.abort_handle()));
+            }
             ListingEffect::CancelBefore(generation) => {
                 self.requests.retain(|(g, handle)| {
                     if *g < generation {

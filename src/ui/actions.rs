@@ -17,7 +17,12 @@ use crate::text::{human_size, sanitize};
 pub fn copy_menu(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let key_style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
     let counted = app.dialect().link_counts_as_download();
-    let lines: Vec<Line> = CopyWhat::MENU
+    let shares = app.selected().is_some_and(|r| {
+        app.dialect()
+            .share_link(r, std::time::Duration::from_secs(60))
+            .is_some()
+    });
+    let lines: Vec<Line> = CopyWhat::menu(shares)
         .iter()
         .map(|(key, what, label)| {
             let note = if *what == CopyWhat::Link && counted {

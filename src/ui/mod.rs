@@ -70,6 +70,7 @@ fn list_view(frame: &mut Frame<'_>, app: &App, a: &geometry::Areas, body: Rect) 
             .height
             .saturating_sub(geometry::covered_by_panel(a, panel));
         if let Some(s) = app.scopes()
+            && s.has_pane()
             && scope_pane_fits(area.width, area.height)
         {
             let [pane, rest] = Layout::horizontal([
@@ -198,6 +199,15 @@ pub fn position_text(app: &App) -> String {
         } else {
             "no answer yet".to_string()
         };
+    }
+    if let Some(floor) = app.listing().tail_floor() {
+        // The last rows, found by key: where they stand in the whole listing is not known.
+        return format!(
+            "row {} of the last {} (of ≥ {})",
+            thousands(app.cursor().selected + 1),
+            thousands(len),
+            thousands(floor)
+        );
     }
     let more = if app.is_count_known() { "" } else { "+" };
     format!(

@@ -25,6 +25,11 @@ pub fn breadcrumb(scopes: &Scopes) -> Option<String> {
         ScopeKind::Contexts => scopes
             .context()
             .map(|(_, name)| format!("context {}", sanitize(name))),
+        // The prefix itself: where in the bucket the rows are.
+        ScopeKind::Prefixes => scopes
+            .path()
+            .last()
+            .map(|(id, _)| sanitize(id).into_owned()),
     }
 }
 

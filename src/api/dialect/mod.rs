@@ -37,6 +37,8 @@ pub enum Auth {
     },
     /// The key in a query parameter of every request to the API (`?key=…`).
     Query(&'static str),
+    /// AWS Signature V4 (S3): each request signed by the dialect with its own credentials.
+    SigV4,
 }
 
 impl Auth {
@@ -47,6 +49,7 @@ impl Auth {
             Auth::Bearer => "the Bearer token".to_string(),
             Auth::Template { header, .. } => format!("the {header} header"),
             Auth::Query(param) => format!("the {param} query parameter"),
+            Auth::SigV4 => "the AWS credentials".to_string(),
         }
     }
 
@@ -56,7 +59,7 @@ impl Auth {
             Auth::ApiKeyHeader(name) => Some((name, key.to_string())),
             Auth::Bearer => Some(("authorization", format!("Bearer {key}"))),
             Auth::Template { header, value } => Some((header, value.replace("{key}", key))),
-            Auth::Query(_) => None,
+            Auth::Query(_) | Auth::SigV4 => None,
         }
     }
 }
@@ -88,6 +91,9 @@ pub enum Search {
     Substring,
     /// A glob over the whole name; the dialect turns `report` into `*report*`.
     Glob,
+    /// A key prefix (S3): text that starts with `/` is a prefix from the listing's root, sent
+    /// to the server; any other text is matched locally against names and ids.
+    Prefix,
 }
 
 /// What an API can do server-side, declared by its dialect. The UI offers only what is here,
@@ -195,6 +201,9 @@ pub struct ScopePage {
 pub enum ScopeKind {
     /// A tree: choosing a folder goes into it and lists its sub-folders.
     Folders,
+    /// A tree whose folders are rows of the listing itself (S3's common prefixes): Enter on
+    /// one goes into it, Backspace goes up; there is no pane and nothing else to fetch.
+    Prefixes,
     /// A flat list of filter values.
     Contexts,
 }
@@ -202,7 +211,7 @@ pub enum ScopeKind {
 impl ScopeKind {
     pub fn title(self) -> &'static str {
         match self {
-            ScopeKind::Folders => "Folders",
+            ScopeKind::Folders | ScopeKind::Prefixes => "Folders",
             ScopeKind::Contexts => "Contexts",
         }
     }
@@ -392,6 +401,111 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         Term::Folder(id.to_string())
     }
 
+    /// Whether a row of the listing is a folder (S3's common prefixes) rather than a file:
+    /// Enter goes into it, and file actions skip it.
+    fn is_folder(&self, _record: &FileRecord) -> bool {
+        false
+    }
+
+    /// The absolute URL of a request, for an API that places its requests itself (S3: the
+    /// bucket in the path or the host, keys encoded its way); `None`: the base URL joined
+    /// with the path, as for every JSON API.
+    fn request_url(&self, _path: &str, _query: &[(&str, String)]) -> Option<reqwest::Url> {
+        None
+    }
+
+    /// The headers that sign a request to `url` (S3's Signature V4), added after the
+    /// connection's own. Errs when the request cannot be signed.
+    fn sign(
+        &self,
+        _method: &reqwest::Method,
+        _url: &reqwest::Url,
+        _headers: &[(&str, &str)],
+    ) -> Result<Vec<(String, String)>, String> {
+        Ok(Vec::new())
+    }
+
+    /// A link to the file's bytes that works for anyone holding it, for `expires` (S3's
+    /// presigned GET). `None` where the API has no such thing.
+    fn share_link(
+        &self,
+        _record: &FileRecord,
+        _expires: std::time::Duration,
+    ) -> Option<Result<reqwest::Url, String>> {
+        None
+    }
+
+    /// After an error answer: when it says the request went to the wrong region (S3's
+    /// `x-amz-bucket-region`), the dialect adopts the region it names and returns where the
+    /// request must go now, to be signed and sent again. Never follows a redirect itself.
+    fn correct_region(
+        &self,
+        _status: u16,
+        _headers: &reqwest::header::HeaderMap,
+        _body: &[u8],
+        _url: &reqwest::Url,
+    ) -> Option<reqwest::Url> {
+        None
+    }
+
+    /// Secrets the dialect itself holds (S3's secret key and session token), kept out of
+    /// every message and log like the API key.
+    fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// What to say when the server refuses the credential, where the dialect knows better
+    /// than "the key was rejected".
+    fn credential_hint(&self, _status: u16) -> Option<String> {
+        None
+    }
+
+    /// The method of [`Dialect::detail_request`]: GET, or HEAD where the detail is in the
+    /// headers (S3).
+    fn detail_method(&self) -> reqwest::Method {
+        reqwest::Method::GET
+    }
+
+    /// Decodes the answer to [`Dialect::detail_request`] with its headers; by default the
+    /// body alone says everything.
+    fn decode_detail_answer(
+        &self,
+        _id: &str,
+        _headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Result<FileRecord, String> {
+        self.decode_detail(body)
+    }
+
+    /// Headers for a request of the file's bytes (S3 asks for checksums with
+    /// `x-amz-checksum-mode`).
+    fn content_headers(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+
+    /// Whether a download resumes with `If-Match` on the ETag (S3, which ignores `If-Range`)
+    /// rather than `If-Range`.
+    fn resumes_with_if_match(&self) -> bool {
+        false
+    }
+
+    /// Whether the dialect can find the last rows of a listing read in order without
+    /// walking it ([`crate::api::s3::find_tail`]).
+    fn finds_tail(&self) -> bool {
+        false
+    }
+
+    /// How a curl command authenticates where the API signs its requests (S3: curl's own
+    /// `--aws-sigv4`, the keys written as environment variables).
+    fn curl_auth(&self) -> Option<String> {
+        None
+    }
+
+    /// The beginning every key of a listing shares (S3's `prefix`), for that search.
+    fn key_prefix(&self, _query: &ListQuery) -> String {
+        String::new()
+    }
+
     /// Whether the server applies this term; the rest are applied locally.
     fn applies_on_server(&self, term: &Term) -> bool {
         self.capabilities().terms.contains(&term.key())
@@ -435,9 +549,19 @@ pub fn is_builtin(id: &str) -> bool {
 /// Names kept for dialects filescope will speak itself.
 const RESERVED: [&str; 1] = ["s3"];
 
-/// The ids of every dialect, for help texts and error messages.
+/// The ids of the dialects in the registry: each has one instance for every connection.
 pub fn ids() -> Vec<&'static str> {
     REGISTRY.iter().map(|(name, _)| *name).collect()
+}
+
+/// Every dialect name filescope speaks, for help texts and error messages: the registry's
+/// and S3 (built for each bucket by [`crate::api::s3`]).
+pub fn names() -> Vec<&'static str> {
+    REGISTRY
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(RESERVED)
+        .collect()
 }
 
 /// An id as one URL path segment: everything but unreserved characters percent-encoded, so an

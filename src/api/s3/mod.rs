@@ -1,0 +1,889 @@
+//! S3 and every store that speaks its protocol (MinIO, Ceph RGW, R2, B2, Wasabi, Garage,
+//! SeaweedFS): ListObjectsV2 read in order with continuation tokens, prefixes as folders,
+//! HEAD for the detail, ranged GETs for previews and downloads, presigned links to share.
+//! Requests are signed with Signature V4 by AWS's own signer (`aws-sigv4`); the region a
+//! bucket answers from is adopted when the first answer names another one.
+
+pub mod credentials;
+mod tail;
+pub mod xml;
+
+use std::sync::RwLock;
+use std::time::{Duration, SystemTime};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::Url;
+use reqwest::header::HeaderMap;
+
+use super::decode::Limits;
+use super::dialect::{
+    Access, Auth, Capabilities, ContentSource, Continuation, Dialect, ErrorInfo, Page, PageRequest,
+    RequestSpec, ScopeKind, Search,
+};
+use super::filter::{Term, TermKey};
+use super::query::{ListQuery, Order, Sort, SortField};
+use super::record::FileRecord;
+use credentials::Keys;
+pub use tail::{Tail, find_tail};
+
+/// Names and values: the headers or query parameters a signature adds.
+type Pairs = Vec<(String, String)>;
+
+/// The content type given to folders (common prefixes), so they read as folders everywhere.
+pub const FOLDER_TYPE: &str = "inode/directory";
+
+/// RFC 3986's unreserved characters stay, everything else is percent-encoded: the encoding
+/// Signature V4 signs, for query values and (with `/` kept) for keys in paths.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+const PATH: &AsciiSet = &QUERY.remove(b'/');
+
+static CAPABILITIES: Capabilities = Capabilities {
+    id: "s3",
+    auth: Auth::SigV4,
+    // S3 lists in key order only; every other order is local.
+    sort_fields: &[],
+    default_sort: Sort {
+        field: SortField::Name,
+        order: Order::Asc,
+    },
+    // Key order is byte order, not the caseless name order filescope sorts by.
+    order_known: false,
+    search: Search::Prefix,
+    terms: &[TermKey::Prefix, TermKey::Folder],
+    max_page_size: 1000,
+    ui_page_size: 200,
+    path_prefix: "",
+};
+
+/// Where requests go: the region they are signed for and the endpoint that serves it.
+#[derive(Debug, Clone)]
+struct Place {
+    region: String,
+    /// The endpoint as given (`http://127.0.0.1:9000`), or AWS's for the region.
+    endpoint: Url,
+    /// The endpoint follows the region (AWS's own): a corrected region moves it too.
+    endpoint_from_region: bool,
+}
+
+/// What a connection to a bucket is made of.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bucket: String,
+    /// The prefix the URL names (`s3://bucket/logs/` → `logs/`): the listing's root.
+    pub root: String,
+    pub keys: Option<Keys>,
+    pub region: String,
+    pub endpoint: Option<Url>,
+    /// `None`: path style for endpoints other than AWS's (and for bucket names with dots).
+    pub path_style: Option<bool>,
+    /// List one level at a time (`delimiter=/`), folders as rows; otherwise every key under
+    /// the root (`ls`'s default).
+    pub levels: bool,
+}
+
+#[derive(Debug)]
+pub struct S3 {
+    bucket: String,
+    root: String,
+    keys: Option<Keys>,
+    place: RwLock<Place>,
+    path_style: bool,
+    levels: bool,
+}
+
+/// Splits `s3://bucket/prefix` into the bucket and the prefix (with a trailing `/` when it
+/// names a folder, as written).
+pub fn parse_s3_url(url: &Url) -> Result<(String, String), String> {
+    if url.scheme() != "s3" {
+        return Err(format!(
+            "the s3 dialect takes an s3://BUCKET[/PREFIX/] URL, not {}://",
+            url.scheme()
+        ));
+    }
+    let bucket = url.host_str().unwrap_or("").to_string();
+    if bucket.is_empty() {
+        return Err("the s3:// URL names no bucket".to_string());
+    }
+    let path = percent_encoding::percent_decode_str(url.path().trim_start_matches('/'))
+        .decode_utf8()
+        .map_err(|_| "the prefix in the s3:// URL is not UTF-8".to_string())?
+        .into_owned();
+    Ok((bucket, path))
+}
+
+/// AWS's endpoint for a region (the global one for a region that cannot be a host name).
+fn aws_endpoint(region: &str) -> Url {
+    Url::parse(&format!("https://s3.{region}.amazonaws.com"))
+        .or_else(|_| Url::parse("https://s3.amazonaws.com"))
+        .expect("the global S3 endpoint is a valid URL")
+}
+
+impl S3 {
+    pub fn new(settings: Settings) -> S3 {
+        let endpoint_from_region = settings.endpoint.is_none();
+        let endpoint = settings
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| aws_endpoint(&settings.region));
+        let path_style = settings.path_style.unwrap_or_else(|| {
+            let host = endpoint.host_str().unwrap_or("");
+            !host.ends_with("amazonaws.com") || settings.bucket.contains('.')
+        });
+        S3 {
+            bucket: settings.bucket,
+            root: settings.root,
+            keys: settings.keys,
+            place: RwLock::new(Place {
+                region: settings.region,
+                endpoint,
+                endpoint_from_region,
+            }),
+            path_style,
+            levels: settings.levels,
+        }
+    }
+
+    fn place(&self) -> Place {
+        match self.place.read() {
+            Ok(place) => place.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The region requests are signed for now.
+    pub fn region(&self) -> String {
+        self.place().region
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The prefix listed: the root, the folder entered, and a `/…` search or `prefix:` term.
+    fn prefix_for(&self, query: &ListQuery) -> String {
+        let mut prefix = self.root.clone();
+        if let Some(folder) = query.term(|t| match t {
+            Term::Folder(f) => Some(f.clone()),
+            _ => None,
+        }) {
+            // Folders are full prefixes already (their rows' ids).
+            prefix = folder;
+        }
+        let asked = query
+            .term(|t| match t {
+                Term::Prefix(p) => Some(p.clone()),
+                _ => None,
+            })
+            .or_else(|| (!query.search.is_empty()).then(|| query.search.clone()));
+        if let Some(asked) = asked {
+            // From the listing's root: `/logs/2025` and `prefix:logs/2025` are the same.
+            prefix = format!("{}{}", self.root, asked.trim_start_matches('/'));
+        }
+        prefix
+    }
+
+    fn list_spec(&self, query: &ListQuery, size: usize) -> RequestSpec {
+        let mut q = vec![
+            ("list-type", "2".to_string()),
+            ("max-keys", size.clamp(1, 1000).to_string()),
+            ("encoding-type", "url".to_string()),
+        ];
+        let prefix = self.prefix_for(query);
+        if !prefix.is_empty() {
+            q.push(("prefix", prefix));
+        }
+        if self.levels {
+            q.push(("delimiter", "/".to_string()));
+        }
+        if let Some(after) = &query.start_after {
+            q.push(("start-after", after.clone()));
+        }
+        RequestSpec {
+            path: String::new(),
+            query: q,
+        }
+    }
+
+    fn object_spec(key: &str) -> RequestSpec {
+        RequestSpec {
+            path: format!("/{key}"),
+            query: Vec::new(),
+        }
+    }
+
+    /// The URL of a bucket request (`path` empty) or an object's (`path` = `/key`).
+    fn url(&self, place: &Place, path: &str, query: &[(&str, String)]) -> Url {
+        let key = path.strip_prefix('/').unwrap_or(path);
+        let encoded_key = utf8_percent_encode(key, PATH).to_string();
+        let mut url = place.endpoint.clone();
+        if self.path_style {
+            let base = url.path().trim_end_matches('/').to_string();
+            let bucket = utf8_percent_encode(&self.bucket, QUERY).to_string();
+            if key.is_empty() && path.is_empty() {
+                url.set_path(&format!("{base}/{bucket}"));
+            } else {
+                url.set_path(&format!("{base}/{bucket}/{encoded_key}"));
+            }
+        } else {
+            let host = format!("{}.{}", self.bucket, url.host_str().unwrap_or(""));
+            if url.set_host(Some(&host)).is_err() {
+                // A bucket name that cannot be a host label: fall back to its path.
+                let base = url.path().trim_end_matches('/').to_string();
+                url.set_path(&format!("{base}/{}/{encoded_key}", self.bucket));
+            } else {
+                url.set_path(&format!("/{encoded_key}"));
+            }
+        }
+        if query.is_empty() {
+            url.set_query(None);
+        } else {
+            let text: Vec<String> = query
+                .iter()
+                .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY)))
+                .collect();
+            url.set_query(Some(&text.join("&")));
+        }
+        url
+    }
+
+    fn record(&self, listed_under: &str, key: &str, raw: serde_json::Value) -> FileRecord {
+        let raw = serde_json::value::to_raw_value(&raw).unwrap_or_default();
+        let name = key.strip_prefix(listed_under).unwrap_or(key);
+        FileRecord {
+            id: key.to_string(),
+            name: if name.is_empty() { key } else { name }.to_string(),
+            size: None,
+            content_type: None,
+            created_at: None,
+            updated_at: None,
+            url: Some(format!("s3://{}/{key}", self.bucket)),
+            problems: Vec::new(),
+            raw,
+        }
+    }
+
+    fn sign_with(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        presign: Option<Duration>,
+    ) -> Result<(Pairs, Pairs), String> {
+        use aws_sigv4::http_request::{
+            PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
+            SignatureLocation, SigningSettings, UriPathNormalizationMode, sign,
+        };
+        let Some(keys) = &self.keys else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let credentials = aws_credential_types::Credentials::new(
+            keys.access_key_id.clone(),
+            keys.secret_access_key.expose().to_string(),
+            keys.session_token.as_ref().map(|t| t.expose().to_string()),
+            None,
+            "filescope",
+        );
+        let identity = credentials.into();
+        let mut settings = SigningSettings::default();
+        // S3 signs the path as sent (encoded once, never normalized).
+        settings.percent_encoding_mode = PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        match presign {
+            Some(expires) => {
+                settings.signature_location = SignatureLocation::QueryParams;
+                settings.expires_in = Some(expires);
+            }
+            None => settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256,
+        }
+        let region = self.region();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&region)
+            .name("s3")
+            .time(SystemTime::now())
+            .settings(settings)
+            .build()
+            .map_err(|e| format!("cannot sign the request: {e}"))?
+            .into();
+        let body = if presign.is_some() {
+            SignableBody::UnsignedPayload
+        } else {
+            SignableBody::Bytes(&[])
+        };
+        let request = SignableRequest::new(method, url, headers.iter().copied(), body)
+            .map_err(|e| format!("cannot sign the request: {e}"))?;
+        let (instructions, _) = sign(request, &params)
+            .map_err(|e| format!("cannot sign the request: {e}"))?
+            .into_parts();
+        let (headers, params) = instructions.into_parts();
+        Ok((
+            headers
+                .into_iter()
+                .map(|h| (h.name().to_string(), h.value().to_string()))
+                .collect(),
+            params
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.into_owned()))
+                .collect(),
+        ))
+    }
+
+    /// A presigned GET of an object, valid for `expires` (at most 7 days, S3's limit).
+    pub fn presign_get(&self, key: &str, expires: Duration) -> Result<Url, String> {
+        let place = self.place();
+        let mut url = self.url(&place, &format!("/{key}"), &[]);
+        if self.keys.is_none() {
+            return Ok(url);
+        }
+        let expires = expires.min(Duration::from_secs(7 * 24 * 3600));
+        let (_, params) = self.sign_with("GET", url.as_str(), &[], Some(expires))?;
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY)))
+            .collect();
+        url.set_query(Some(&query.join("&")));
+        Ok(url)
+    }
+}
+
+/// A content type from a key's extension: listings carry none, and HEAD (the detail pane)
+/// tells the stored one.
+fn guess_type(key: &str) -> Option<&'static str> {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    let (_, ext) = name.rsplit_once('.')?;
+    Some(match ext.to_ascii_lowercase().as_str() {
+        "pdf" => "application/pdf",
+        "json" => "application/json",
+        "csv" => "text/csv",
+        "txt" | "log" | "md" => "text/plain",
+        "html" | "htm" => "text/html",
+        "xml" => "application/xml",
+        "zip" => "application/zip",
+        "gz" | "tgz" => "application/gzip",
+        "tar" => "application/x-tar",
+        "parquet" => "application/vnd.apache.parquet",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "svg" => "image/svg+xml",
+        "mp4" => "video/mp4",
+        "mov" => "video/quicktime",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => return None,
+    })
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+impl Dialect for S3 {
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec {
+        self.list_spec(query, page.size)
+    }
+
+    fn access(&self) -> Access {
+        Access::Sequential
+    }
+
+    fn continue_request(&self, query: &ListQuery, page: PageRequest, cursor: &str) -> RequestSpec {
+        let mut spec = self.list_spec(query, page.size);
+        // A continuation token says where to go on; start-after would be ignored anyway.
+        spec.query.retain(|(k, _)| *k != "start-after");
+        spec.query.push(("continuation-token", cursor.to_string()));
+        spec
+    }
+
+    fn decode_page(
+        &self,
+        query: &ListQuery,
+        _page: PageRequest,
+        body: &[u8],
+        limits: Limits,
+    ) -> Result<Page, String> {
+        let text = std::str::from_utf8(body).map_err(|_| "the answer is not UTF-8".to_string())?;
+        let listing = xml::listing(text)?;
+        if listing.objects.len() + listing.prefixes.len() > limits.max_records {
+            return Err(format!(
+                "the answer holds more than {} records, the most one answer may hold ([network] max_records)",
+                crate::text::thousands(limits.max_records)
+            ));
+        }
+        let under = self.prefix_for(query);
+        // Folders are listed under the folder entered, whatever part of a name was asked.
+        let folder_base = match under.rfind('/') {
+            Some(i) => under[..=i].to_string(),
+            None => String::new(),
+        };
+        let mut records = Vec::with_capacity(listing.objects.len() + listing.prefixes.len());
+        let mut objects = listing.objects.into_iter().peekable();
+        let mut prefixes = listing.prefixes.into_iter().peekable();
+        // Objects and folders in one key order, as S3 counts them.
+        loop {
+            let take_prefix = match (objects.peek(), prefixes.peek()) {
+                (Some(o), Some(p)) => p.as_bytes() < o.key.as_bytes(),
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (None, None) => break,
+            };
+            if take_prefix {
+                let Some(prefix) = prefixes.next() else { break };
+                let raw = serde_json::json!({ "Prefix": prefix });
+                let base = if self.levels {
+                    &folder_base
+                } else {
+                    &self.root
+                };
+                let mut record = self.record(base, &prefix, raw);
+                record.content_type = Some(FOLDER_TYPE.to_string());
+                record.url = None;
+                records.push(record);
+            } else {
+                let Some(o) = objects.next() else { break };
+                let raw = serde_json::json!({
+                    "Key": o.key,
+                    "Size": o.size,
+                    "LastModified": o.last_modified.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                    "ETag": o.etag,
+                    "StorageClass": o.storage_class,
+                });
+                let base = if self.levels {
+                    &folder_base
+                } else {
+                    &self.root
+                };
+                let mut record = self.record(base, &o.key, raw);
+                record.size = o.size;
+                // S3 keeps one date: when the object was last written, i.e. uploaded (an
+                // object is replaced whole). It stands for both.
+                record.created_at = o.last_modified;
+                record.updated_at = o.last_modified;
+                record.content_type = guess_type(&o.key).map(str::to_string);
+                records.push(record);
+            }
+        }
+        let next = listing
+            .next_token
+            .filter(|_| listing.truncated)
+            .map(Continuation::Cursor);
+        Ok(Page {
+            records,
+            total: None,
+            has_next: Some(listing.truncated && next.is_some()),
+            next,
+            ..Page::default()
+        })
+    }
+
+    fn peek_next(
+        &self,
+        _page: PageRequest,
+        _headers: &HeaderMap,
+        body: &[u8],
+    ) -> Option<Continuation> {
+        // The token sits near the top of the answer: read up to it, not the whole page.
+        let text = std::str::from_utf8(body).ok()?;
+        let head = &text[..text.find("<Contents>").unwrap_or(text.len())];
+        if !head.contains("<IsTruncated>true</IsTruncated>") {
+            return None;
+        }
+        let start = head.find("<NextContinuationToken>")? + "<NextContinuationToken>".len();
+        let end = start + head[start..].find("</NextContinuationToken>")?;
+        let token = &head[start..end];
+        // Entities in a token are rare; leave such answers to the full decode.
+        (!token.contains('&')).then(|| Continuation::Cursor(token.to_string()))
+    }
+
+    fn decode_error(&self, body: &[u8]) -> Option<ErrorInfo> {
+        let e = xml::error(std::str::from_utf8(body).ok()?)?;
+        Some(ErrorInfo {
+            code: e.code,
+            message: e.message.unwrap_or_default(),
+        })
+    }
+
+    fn detail_request(&self, id: &str) -> Option<RequestSpec> {
+        (!id.ends_with('/')).then(|| Self::object_spec(id))
+    }
+
+    fn detail_method(&self) -> reqwest::Method {
+        reqwest::Method::HEAD
+    }
+
+    fn decode_detail_answer(
+        &self,
+        id: &str,
+        headers: &HeaderMap,
+        _body: &[u8],
+    ) -> Result<FileRecord, String> {
+        let mut raw = serde_json::Map::new();
+        raw.insert("Key".into(), id.into());
+        let mut meta = serde_json::Map::new();
+        let mut names: Vec<&str> = headers.keys().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        for name in names {
+            let Some(value) = header_text(headers, name) else {
+                continue;
+            };
+            if let Some(user) = name.strip_prefix("x-amz-meta-") {
+                meta.insert(user.to_string(), value.into());
+                continue;
+            }
+            let field = match name {
+                "content-type" => "ContentType",
+                "content-length" => "ContentLength",
+                "etag" => "ETag",
+                "last-modified" => "LastModified",
+                "x-amz-storage-class" => "StorageClass",
+                "x-amz-version-id" => "VersionId",
+                "x-amz-server-side-encryption" => "ServerSideEncryption",
+                "x-amz-checksum-sha256" => "ChecksumSHA256",
+                "x-amz-checksum-sha1" => "ChecksumSHA1",
+                "x-amz-checksum-crc32" => "ChecksumCRC32",
+                "x-amz-checksum-crc32c" => "ChecksumCRC32C",
+                "x-amz-checksum-crc64nvme" => "ChecksumCRC64NVME",
+                "cache-control" => "CacheControl",
+                "content-encoding" => "ContentEncoding",
+                "content-disposition" => "ContentDisposition",
+                "x-amz-restore" => "Restore",
+                _ => continue,
+            };
+            raw.insert(field.into(), value.into());
+        }
+        if !raw.contains_key("StorageClass") && headers.contains_key("etag") {
+            raw.insert("StorageClass".into(), "STANDARD".into());
+        }
+        if !meta.is_empty() {
+            raw.insert("Metadata".into(), meta.into());
+        }
+        let text = |k: &str| raw.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let mut record = self.record(&self.root, id, serde_json::Value::Object(raw.clone()));
+        record.size = text("ContentLength").and_then(|s| s.parse().ok());
+        record.content_type = text("ContentType");
+        record.updated_at = text("LastModified")
+            .and_then(|t| httpdate::parse_http_date(&t).ok())
+            .map(chrono::DateTime::<chrono::Utc>::from);
+        record.created_at = record.updated_at;
+        Ok(record)
+    }
+
+    fn content_source(&self, record: &FileRecord) -> ContentSource {
+        if self.is_folder(record) {
+            return ContentSource::Unavailable("a folder: Enter goes into it".to_string());
+        }
+        ContentSource::Endpoint(Self::object_spec(&record.id))
+    }
+
+    fn content_headers(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("x-amz-checksum-mode", "ENABLED")]
+    }
+
+    fn resumes_with_if_match(&self) -> bool {
+        true
+    }
+
+    fn sha256(&self, record: &FileRecord) -> Option<String> {
+        use base64::Engine as _;
+        let b64 = super::dialect::raw_str(record, "/ChecksumSHA256")?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+        (bytes.len() == 32).then(|| super::content::hex(&bytes))
+    }
+
+    fn checksum_text(&self, record: &FileRecord) -> Option<String> {
+        super::dialect::raw_str(record, "/ChecksumSHA256").map(|c| format!("sha256 (base64) {c}"))
+    }
+
+    fn sha256_in_detail(&self) -> bool {
+        true
+    }
+
+    fn delete_request(&self, id: &str) -> Option<RequestSpec> {
+        (!id.ends_with('/')).then(|| Self::object_spec(id))
+    }
+
+    fn storage_key(&self, record: &FileRecord) -> Option<String> {
+        Some(record.id.clone())
+    }
+
+    fn scope_kind(&self) -> Option<ScopeKind> {
+        self.levels.then_some(ScopeKind::Prefixes)
+    }
+
+    fn scope_term(&self, id: &str) -> Term {
+        Term::Folder(id.to_string())
+    }
+
+    fn is_folder(&self, record: &FileRecord) -> bool {
+        record.content_type.as_deref() == Some(FOLDER_TYPE) && record.id.ends_with('/')
+    }
+
+    fn request_url(&self, path: &str, query: &[(&str, String)]) -> Option<Url> {
+        Some(self.url(&self.place(), path, query))
+    }
+
+    fn sign(
+        &self,
+        method: &reqwest::Method,
+        url: &Url,
+        headers: &[(&str, &str)],
+    ) -> Result<Vec<(String, String)>, String> {
+        self.sign_with(method.as_str(), url.as_str(), headers, None)
+            .map(|(headers, _)| headers)
+    }
+
+    fn share_link(&self, record: &FileRecord, expires: Duration) -> Option<Result<Url, String>> {
+        (!self.is_folder(record)).then(|| self.presign_get(&record.id, expires))
+    }
+
+    fn correct_region(
+        &self,
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+        url: &Url,
+    ) -> Option<Url> {
+        if !matches!(status, 301 | 307 | 400 | 403) {
+            return None;
+        }
+        let named = header_text(headers, "x-amz-bucket-region")
+            .or_else(|| xml::error(std::str::from_utf8(body).ok()?).and_then(|e| e.region))?;
+        let named = named.trim().to_string();
+        let mut place = match self.place.write() {
+            Ok(place) => place,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if named.is_empty() || named == place.region {
+            return None;
+        }
+        tracing::info!(from = %place.region, to = %named, "the bucket answers from another region; signing for it");
+        let old_endpoint = place.endpoint.clone();
+        place.region = named;
+        if place.endpoint_from_region {
+            place.endpoint = aws_endpoint(&place.region);
+        }
+        let new = place.clone();
+        drop(place);
+        // The same request, at the endpoint that serves the region.
+        let mut moved = url.clone();
+        if new.endpoint != old_endpoint {
+            let old_host = old_endpoint.host_str().unwrap_or("");
+            let new_host = new.endpoint.host_str().unwrap_or("");
+            let host = url.host_str().unwrap_or("").replacen(old_host, new_host, 1);
+            moved.set_host(Some(&host)).ok()?;
+        }
+        Some(moved)
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        let Some(keys) = &self.keys else {
+            return Vec::new();
+        };
+        let mut secrets = vec![keys.secret_access_key.expose().to_string()];
+        if let Some(token) = &keys.session_token {
+            secrets.push(token.expose().to_string());
+        }
+        secrets
+    }
+
+    fn credential_hint(&self, status: u16) -> Option<String> {
+        Some(match (&self.keys, status) {
+            (None, _) => "no AWS credentials were found, so the request went unsigned; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or aws_profile in the filescope profile".to_string(),
+            (Some(keys), 403) => format!(
+                "the AWS credentials from {} (access key {}) were refused or lack permission for bucket {}",
+                keys.source, keys.access_key_id, self.bucket
+            ),
+            (Some(keys), _) => format!(
+                "the AWS credentials from {} (access key {}) were rejected",
+                keys.source, keys.access_key_id
+            ),
+        })
+    }
+
+    fn finds_tail(&self) -> bool {
+        true
+    }
+
+    fn curl_auth(&self) -> Option<String> {
+        let keys = self.keys.as_ref()?;
+        let mut auth = format!(
+            "--aws-sigv4 'aws:amz:{}:s3' --user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\"",
+            self.region()
+        );
+        if keys.session_token.is_some() {
+            auth.push_str(" -H \"x-amz-security-token: $AWS_SESSION_TOKEN\"");
+        }
+        Some(auth)
+    }
+
+    fn key_prefix(&self, query: &ListQuery) -> String {
+        self.prefix_for(query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s3(endpoint: Option<&str>, levels: bool) -> S3 {
+        S3::new(Settings {
+            bucket: "demo".into(),
+            root: "data/".into(),
+            keys: Some(Keys {
+                access_key_id: "AKID".into(),
+                secret_access_key: crate::api::Secret::new("SECRET"),
+                session_token: None,
+                source: "test".into(),
+            }),
+            region: "us-east-1".into(),
+            endpoint: endpoint.map(|e| Url::parse(e).unwrap()),
+            path_style: None,
+            levels,
+        })
+    }
+
+    #[test]
+    fn urls_are_path_style_off_aws_and_virtual_hosted_on_it() {
+        let local = s3(Some("http://127.0.0.1:9000"), true);
+        let query = ListQuery::new(CAPABILITIES.default_sort);
+        let spec = local.list_request(
+            &query,
+            PageRequest {
+                number: 1,
+                size: 100,
+            },
+        );
+        let url = local.request_url(&spec.path, &spec.query).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9000/demo?list-type=2&max-keys=100&encoding-type=url&prefix=data%2F&delimiter=%2F"
+        );
+        let object = local.request_url("/data/a+b c%20d/日.txt", &[]).unwrap();
+        assert_eq!(
+            object.as_str(),
+            "http://127.0.0.1:9000/demo/data/a%2Bb%20c%2520d/%E6%97%A5.txt"
+        );
+        let aws = s3(None, false);
+        let url = aws.request_url("/k", &[]).unwrap();
+        assert_eq!(url.as_str(), "https://demo.s3.us-east-1.amazonaws.com/k");
+    }
+
+    #[test]
+    fn prefixes_come_from_the_folder_the_search_and_the_term() {
+        let d = s3(Some("http://127.0.0.1:9000"), true);
+        let mut q = ListQuery::new(CAPABILITIES.default_sort);
+        assert_eq!(d.prefix_for(&q), "data/");
+        q.terms.push(Term::Folder("data/logs/".into()));
+        assert_eq!(d.prefix_for(&q), "data/logs/");
+        q.search = "/logs/2025".into();
+        assert_eq!(d.prefix_for(&q), "data/logs/2025");
+        q.search.clear();
+        q.terms = vec![Term::Prefix("img".into())];
+        assert_eq!(d.prefix_for(&q), "data/img");
+    }
+
+    #[test]
+    fn a_page_lists_folders_and_objects_in_key_order() {
+        let d = s3(Some("http://127.0.0.1:9000"), true);
+        let q = ListQuery::new(CAPABILITIES.default_sort);
+        let body = r#"<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>tok</NextContinuationToken>
+            <Contents><Key>data/a.pdf</Key><Size>3</Size><LastModified>2024-01-02T03:04:05.000Z</LastModified></Contents>
+            <Contents><Key>data/c.txt</Key><Size>4</Size></Contents>
+            <CommonPrefixes><Prefix>data/b/</Prefix></CommonPrefixes></ListBucketResult>"#;
+        let page = d
+            .decode_page(
+                &q,
+                PageRequest { number: 1, size: 3 },
+                body.as_bytes(),
+                Limits::default(),
+            )
+            .unwrap();
+        let names: Vec<&str> = page.records.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a.pdf", "b/", "c.txt"]);
+        assert!(d.is_folder(&page.records[1]));
+        assert_eq!(
+            page.records[0].content_type.as_deref(),
+            Some("application/pdf")
+        );
+        assert_eq!(page.next, Some(Continuation::Cursor("tok".into())));
+        assert_eq!(
+            d.peek_next(
+                PageRequest { number: 1, size: 3 },
+                &HeaderMap::new(),
+                body.as_bytes()
+            ),
+            page.next
+        );
+    }
+
+    #[test]
+    fn a_wrong_region_is_adopted_and_the_aws_endpoint_follows_it() {
+        let d = s3(None, true);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-bucket-region", "eu-west-1".parse().unwrap());
+        let url = Url::parse("https://demo.s3.us-east-1.amazonaws.com/k").unwrap();
+        let moved = d.correct_region(301, &headers, b"", &url).unwrap();
+        assert_eq!(moved.as_str(), "https://demo.s3.eu-west-1.amazonaws.com/k");
+        assert_eq!(d.region(), "eu-west-1");
+        assert!(
+            d.correct_region(301, &headers, b"", &moved).is_none(),
+            "once"
+        );
+        // A custom endpoint stays; only the signing region changes.
+        let local = s3(Some("http://127.0.0.1:9000"), true);
+        let body =
+            b"<Error><Code>AuthorizationHeaderMalformed</Code><Region>ap-east-1</Region></Error>";
+        let url = Url::parse("http://127.0.0.1:9000/demo?list-type=2").unwrap();
+        assert_eq!(
+            local.correct_region(400, &HeaderMap::new(), body, &url),
+            Some(url)
+        );
+        assert_eq!(local.region(), "ap-east-1");
+    }
+
+    #[test]
+    fn presigned_links_carry_the_signature_in_the_query_and_never_the_secret() {
+        let d = s3(Some("http://127.0.0.1:9000"), true);
+        let url = d
+            .presign_get("data/a b.txt", Duration::from_secs(900))
+            .unwrap();
+        let text = url.as_str();
+        assert!(
+            text.starts_with("http://127.0.0.1:9000/demo/data/a%20b.txt?"),
+            "{text}"
+        );
+        for part in [
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256",
+            "X-Amz-Expires=900",
+            "X-Amz-Signature=",
+            "X-Amz-Credential=AKID%2F",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        assert!(!text.contains("SECRET"));
+        let week = d
+            .presign_get("k", Duration::from_secs(30 * 24 * 3600))
+            .unwrap();
+        assert!(
+            week.as_str().contains("X-Amz-Expires=604800"),
+            "capped at S3's 7 days"
+        );
+    }
+}

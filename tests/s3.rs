@@ -1,0 +1,543 @@
+//! S3, against a real S3 implementation: `s3s-fs` (an S3 server over a directory) started
+//! in-process on 127.0.0.1 by each test. Listing across many continuation tokens, prefixes as
+//! folders, the last rows found by key, HEAD, presigned links, ranged reads and resumed
+//! downloads, wrong credentials and a missing bucket — through the binary, the explorer's
+//! state, and the client.
+//!
+//! What s3s-fs 0.14.1 does not do like S3 (URL-encoded keys, `If-Match`, checksums only on
+//! request, a bucket's region) is tested against the demo server's S3 in tests/s3_demo.rs.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use filescope::api::s3::{S3, Settings, credentials::Keys};
+use filescope::api::{Client, Connection, Secret};
+use filescope::app::{App, ConnectionInfo, Effect, ListingEffect, Msg};
+
+const ACCESS: &str = "AKIDFILESCOPETEST";
+const SECRET: &str = "s3cr3t-canary-9d1f-never-printed";
+const BUCKET: &str = "bucket";
+const CEILING: Duration = Duration::from_secs(120);
+
+/// An S3 server over a fresh directory holding `objects`, and the requests it has served.
+struct S3Fs {
+    endpoint: String,
+    requests: Arc<AtomicUsize>,
+    _dir: PathBuf,
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("filescope-s3-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use s3s::service::S3ServiceBuilder;
+    let dir = scratch(tag);
+    let root = dir.join("root");
+    for (key, bytes) in objects {
+        let path = root.join(BUCKET).join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    std::fs::create_dir_all(root.join(BUCKET)).unwrap();
+    let fs = s3s_fs::FileSystem::new(&root).unwrap();
+    let mut builder = S3ServiceBuilder::new(fs);
+    builder.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS, SECRET));
+    let service = builder.build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&requests);
+    tokio::spawn(async move {
+        let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                continue;
+            };
+            let service = service.clone();
+            let counter = Arc::clone(&counter);
+            let counted = hyper::service::service_fn(move |request| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                hyper::service::Service::call(&service, request)
+            });
+            let conn = http
+                .serve_connection(TokioIo::new(socket), counted)
+                .into_owned();
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+        }
+    });
+    S3Fs {
+        endpoint,
+        requests,
+        _dir: dir,
+    }
+}
+
+/// `count` small objects in nested prefixes, with spaces and non-ASCII in some keys, in the
+/// order S3 lists them (UTF-8 bytes), computed here rather than asked of the server.
+fn dataset(count: usize) -> Vec<(String, Vec<u8>)> {
+    let mut objects: Vec<(String, Vec<u8>)> = (0..count)
+        .map(|i| {
+            let key = match i % 5 {
+                0 => format!("logs/2025/{:02}/app-{i:05}.log", i % 12 + 1),
+                1 => format!("images/raw/photo {i:05}.jpg"),
+                2 => format!("reports/q{}/report-{i:05}.pdf", i % 4 + 1),
+                3 => format!("日本語/ファイル-{i:05}.txt"),
+                _ => format!("top-{i:05}.csv"),
+            };
+            let bytes = format!("object {i}\n").repeat(i % 7 + 1).into_bytes();
+            (key, bytes)
+        })
+        .collect();
+    objects.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    objects
+}
+
+fn keys() -> Keys {
+    Keys {
+        access_key_id: ACCESS.into(),
+        secret_access_key: Secret::new(SECRET),
+        session_token: None,
+        source: "the test".into(),
+    }
+}
+
+fn client(server: &S3Fs, root: &str, levels: bool, keys: Option<Keys>) -> Client {
+    let dialect = S3::new(Settings {
+        bucket: BUCKET.into(),
+        root: root.into(),
+        keys,
+        region: "us-east-1".into(),
+        endpoint: Some(server.endpoint.parse().unwrap()),
+        path_style: None,
+        levels,
+    });
+    let conn = Connection::new(Arc::new(dialect), server.endpoint.parse().unwrap(), None);
+    Client::new(conn).unwrap()
+}
+
+/// Runs the binary with a home, configuration and data directory of its own (no
+/// `~/.aws` of the developer's), the test's credentials in the environment.
+async fn binary(dir: &Path, secret: &str, args: &[&str]) -> std::process::Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let dir = dir.to_path_buf();
+    let secret = secret.to_string();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+            .env("HOME", &dir)
+            .env("FILESCOPE_CONFIG", dir.join("none.toml"))
+            .env("FILESCOPE_DATA_DIR", &dir)
+            .env("FILESCOPE_LOG", "trace")
+            .env("AWS_ACCESS_KEY_ID", ACCESS)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.join("no-aws-credentials"),
+            )
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ENDPOINT_URL_S3")
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn ids(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ls_lists_every_key_under_the_prefix_in_key_order_across_continuation_tokens() {
+    let objects = dataset(2_345);
+    let server = s3fs("ls", &objects).await;
+    let dir = scratch("ls-home");
+    let url = format!("s3://{BUCKET}");
+    let out = binary(
+        &dir,
+        SECRET,
+        &[
+            "ls",
+            "--dialect",
+            "s3",
+            "--url",
+            &url,
+            "--endpoint",
+            &server.endpoint,
+            "--all",
+            "--format",
+            "ndjson",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: Vec<String> = objects.iter().map(|(k, _)| k.clone()).collect();
+    assert_eq!(ids(&out.stdout), expected);
+    // Three pages of at most 1,000 keys: two continuation tokens followed.
+    assert_eq!(server.requests.load(Ordering::SeqCst), 3);
+
+    // Under a prefix, one level at a time: the folders there and the objects directly in it.
+    let url = format!("s3://{BUCKET}/logs/2025/");
+    let out = binary(
+        &dir,
+        SECRET,
+        &[
+            "ls",
+            "--dialect",
+            "s3",
+            "--url",
+            &url,
+            "--endpoint",
+            &server.endpoint,
+            "--all",
+            "--delimiter",
+            "/",
+            "--format",
+            "ndjson",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut months: Vec<String> = objects
+        .iter()
+        .filter_map(|(k, _)| k.strip_prefix("logs/2025/"))
+        .map(|rest| format!("logs/2025/{}/", rest.split('/').next().unwrap()))
+        .collect();
+    months.dedup();
+    assert_eq!(ids(&out.stdout), months);
+
+    // The log holds no secret, and no signature.
+    let log = std::fs::read_to_string(dir.join("filescope.log")).unwrap();
+    assert!(!log.contains(SECRET), "the secret key is in the log");
+    assert!(!log.contains("Signature="), "a signature is in the log");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_credentials_exit_3_and_a_missing_bucket_exit_2_each_with_one_clear_line() {
+    let server = s3fs("creds", &dataset(10)).await;
+    let dir = scratch("creds-home");
+    let url = format!("s3://{BUCKET}");
+    let out = binary(
+        &dir,
+        "wrong-secret",
+        &[
+            "ls",
+            "--dialect",
+            "s3",
+            "--url",
+            &url,
+            "--endpoint",
+            &server.endpoint,
+        ],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("SignatureDoesNotMatch"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (access key {ACCESS})"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("wrong-secret"));
+
+    let out = binary(
+        &dir,
+        SECRET,
+        &[
+            "ls",
+            "--dialect",
+            "s3",
+            "--url",
+            "s3://no-such-bucket",
+            "--endpoint",
+            &server.endpoint,
+        ],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("NoSuchBucket"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// Carries out the app's listing effects against the client, tail searches included.
+async fn settle(app: &mut App, client: &Client, mut effects: Vec<Effect>) {
+    while !effects.is_empty() {
+        let mut next = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Listing(ListingEffect::Fetch {
+                    generation,
+                    query,
+                    page,
+                    after,
+                }) => {
+                    let result = client.list_page_after(&query, page, after.as_ref()).await;
+                    next.extend(app.update(
+                        Msg::Page {
+                            generation,
+                            page: page.number,
+                            result,
+                        },
+                        Instant::now(),
+                    ));
+                }
+                Effect::Listing(ListingEffect::FindTail {
+                    generation,
+                    query,
+                    from,
+                    want,
+                }) => {
+                    let result =
+                        filescope::api::s3::find_tail(client, &query, want, from.as_deref()).await;
+                    next.extend(app.update(Msg::TailFound { generation, result }, Instant::now()));
+                }
+                _ => {}
+            }
+        }
+        effects = next;
+    }
+}
+
+fn explorer(client: &Client) -> App {
+    let dialect = client.connection().dialect.clone();
+    let info = ConnectionInfo {
+        label: "s3".into(),
+        dialect: dialect.id(),
+    };
+    let page = dialect.capabilities().ui_page_size;
+    App::new(info, dialect, page, Default::default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn folders_are_rows_entered_with_enter_and_left_with_backspace() {
+    let objects = dataset(300);
+    let server = s3fs("folders", &objects).await;
+    let client = client(&server, "", true, Some(keys()));
+    let mut app = explorer(&client);
+    let effects = app.start(120, 40, Instant::now());
+    settle(&mut app, &client, effects).await;
+    let names: Vec<String> = (0..app.row_count())
+        .map(|i| match app.row(i) {
+            filescope::listing::Row::Loaded(r) => r.name.clone(),
+            _ => String::new(),
+        })
+        .collect();
+    let mut top: Vec<String> = objects
+        .iter()
+        .map(|(k, _)| match k.split_once('/') {
+            Some((folder, _)) => format!("{folder}/"),
+            None => k.clone(),
+        })
+        .collect();
+    top.dedup();
+    assert_eq!(names, top);
+    let screen = common::render(&app, 120, 40).join("\n");
+    assert!(screen.contains("images/"), "{screen}");
+
+    // Enter on `reports/` lists inside it; the header says where.
+    let at = names.iter().position(|n| n == "reports/").unwrap();
+    app.update(
+        Msg::Resize {
+            width: 120,
+            height: 40,
+        },
+        Instant::now(),
+    );
+    for _ in 0..at {
+        app.update(filescope::test_support::key('j'), Instant::now());
+    }
+    let effects = app.update(
+        filescope::test_support::code(crossterm::event::KeyCode::Enter),
+        Instant::now(),
+    );
+    settle(&mut app, &client, effects).await;
+    let inside: Vec<String> = (0..app.row_count())
+        .filter_map(|i| match app.row(i) {
+            filescope::listing::Row::Loaded(r) => Some(r.name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(inside, ["q1/", "q2/", "q3/", "q4/"]);
+    let header = common::render(&app, 120, 40)[0].clone();
+    assert!(header.contains("reports/"), "{header}");
+
+    let effects = app.update(
+        filescope::test_support::code(crossterm::event::KeyCode::Backspace),
+        Instant::now(),
+    );
+    settle(&mut app, &client, effects).await;
+    assert_eq!(app.row_count(), top.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn g_finds_the_last_rows_by_key_without_walking_and_g_goes_back() {
+    // One flat prefix of 20,000 keys: a walk would take 100 pages of 200.
+    let objects: Vec<(String, Vec<u8>)> = {
+        let mut o: Vec<(String, Vec<u8>)> = (0..20_000u64)
+            .map(|i| {
+                // Scattered names, as real keys are, not a counter.
+                let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+                (format!("flat/{h:07x}-{i}.bin"), vec![b'x'; 3])
+            })
+            .collect();
+        o.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        o
+    };
+    let server = s3fs("tail", &objects).await;
+    let client = client(&server, "flat/", true, Some(keys()));
+    let mut app = explorer(&client);
+    let effects = app.start(120, 40, Instant::now());
+    settle(&mut app, &client, effects).await;
+    assert!(!app.is_count_known());
+    let before = server.requests.load(Ordering::SeqCst);
+    let effects = app.update(filescope::test_support::key('G'), Instant::now());
+    tokio::time::timeout(CEILING, settle(&mut app, &client, effects))
+        .await
+        .unwrap();
+    let requests = server.requests.load(Ordering::SeqCst) - before;
+    eprintln!(
+        "STATUS {:?} requests {requests} rows {}",
+        app.status(),
+        app.row_count()
+    );
+    let last = &objects.last().unwrap().0;
+    assert_eq!(app.selected().map(|r| r.id.clone()).as_ref(), Some(last));
+    assert!(requests <= 40, "G made {requests} requests");
+    let header = common::render(&app, 120, 40)[0].clone();
+    assert!(header.contains("of the last"), "{header}");
+    // Every row shown after the search is really among the last ones, in order.
+    let shown: Vec<String> = (0..app.row_count())
+        .filter_map(|i| match app.row(i) {
+            filescope::listing::Row::Loaded(r) => Some(r.id.clone()),
+            _ => None,
+        })
+        .collect();
+    let tail: Vec<String> = objects[objects.len() - shown.len()..]
+        .iter()
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert_eq!(shown, tail);
+
+    let effects = app.update(filescope::test_support::key('g'), Instant::now());
+    settle(&mut app, &client, effects).await;
+    assert_eq!(
+        app.selected().map(|r| r.id.clone()).as_ref(),
+        Some(&objects[0].0)
+    );
+    assert!(!common::render(&app, 120, 40)[0].contains("of the last"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn head_fills_the_detail_and_a_presigned_link_works_for_a_plain_get() {
+    let objects = dataset(20);
+    let server = s3fs("head", &objects).await;
+    let client = client(&server, "", false, Some(keys()));
+    let (key, bytes) = &objects[3];
+    let record = client.detail(key).await.unwrap().unwrap();
+    assert_eq!(record.id, *key);
+    assert_eq!(record.size, Some(bytes.len() as u64));
+    assert!(record.updated_at.is_some());
+    let raw: serde_json::Value = serde_json::from_str(record.raw.get()).unwrap();
+    assert!(raw["ETag"].as_str().is_some(), "{raw}");
+
+    let link = client
+        .dialect()
+        .share_link(&record, Duration::from_secs(900))
+        .unwrap()
+        .unwrap();
+    // Anyone holding the link: no credentials, no headers.
+    let got = reqwest::get(link).await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().as_ref(), bytes.as_slice());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn previews_read_a_range_and_downloads_resume_where_the_part_file_ends() {
+    let big: Vec<u8> = (0..700_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let objects = vec![("data/big.bin".to_string(), big.clone())];
+    let server = s3fs("range", &objects).await;
+    let client = client(&server, "", false, Some(keys()));
+    let page = client
+        .list_page(
+            &filescope::api::ListQuery::new(client.dialect().capabilities().default_sort),
+            filescope::api::PageRequest {
+                number: 1,
+                size: 10,
+            },
+        )
+        .await
+        .unwrap();
+    let record = page.records[0].clone();
+    let head = client.head_bytes(&record, 256 << 10).await.unwrap();
+    assert_eq!(head, big[..256 << 10]);
+
+    // A part file holding the first 300,000 bytes: the download asks for the rest only.
+    let dir = scratch("range-dl");
+    let target = dir.join("big.bin");
+    let part = filescope::api::content::part_path(&target, &record.id);
+    std::fs::write(&part, &big[..300_000]).unwrap();
+    let mut resumed = None;
+    let saved = filescope::api::content::download(
+        &client,
+        &record,
+        &target,
+        filescope::api::content::Conflict::Overwrite,
+        &tokio_util::sync::CancellationToken::new(),
+        |p| {
+            resumed.get_or_insert(p.done);
+        },
+    )
+    .await;
+    assert!(saved.is_ok(), "{saved:?}");
+    assert_eq!(
+        resumed,
+        Some(300_000),
+        "the download started where the part file ended"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), big);
+}
