@@ -174,9 +174,15 @@ impl Listing {
                 self.query.start_after = tail.start_after;
                 self.tail = Some(before + tail.rows);
                 self.tail_requests = tail.requests;
-                let effects = self.restart(now);
-                // The last rows may span a few pages: read them all and land on the last.
-                self.walk = Some(Walk::End);
+                self.walk = None;
+                self.cancel_view_job();
+                self.requested_at.clear();
+                // The search's last answer holds the rows: no need to ask for them again.
+                let generation = self.pages.fill_whole(tail.records);
+                let len = self.row_count();
+                self.cursor.move_to(len.saturating_sub(1), len);
+                let mut effects = vec![ListingEffect::CancelBefore(generation).into()];
+                effects.extend(self.fetch_wanted(Motion::Jump, now));
                 effects
             }
             Err(e) => {

@@ -120,6 +120,24 @@ impl PagedList {
             .max()
     }
 
+    /// A new generation whose listing is known whole already (the last rows of a listing,
+    /// found by key with their page in hand): filed as its pages at once, the count known.
+    /// At most a page of the API's (1,000 rows), so it stays within any memory budget and
+    /// none of it is ever forgotten and asked for again.
+    pub fn fill_whole(&mut self, records: Vec<FileRecord>) -> Generation {
+        let generation = self.reset();
+        let n = records.len();
+        self.total = Some(n);
+        self.end = Some(n);
+        self.loaded_rows = n;
+        let mut records = records.into_iter();
+        for page in 1..=n.div_ceil(self.page_size).max(1) {
+            let chunk: Vec<FileRecord> = records.by_ref().take(self.page_size).collect();
+            self.pages.insert(page, PageSlot::Loaded(Arc::new(chunk)));
+        }
+        generation
+    }
+
     /// Forgets everything and starts a new generation: answers to earlier requests will be
     /// dropped. Returns the new generation.
     pub fn reset(&mut self) -> Generation {
