@@ -719,3 +719,58 @@ async fn header_and_path_prefix_reach_the_server() {
     );
     assert_eq!(server.stats.list_requests(), 1, "one answer holds them all");
 }
+
+/// `[network] request_timeout_secs` and `max_body_mb` in action: a server that never answers
+/// is given up on after the configured second (not the default 30 s), and an answer larger
+/// than the configured cap is refused, naming the limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_request_timeout_and_the_body_cap_from_the_configuration_hold() {
+    // Takes connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    // Answers with a page of 2 MiB.
+    let padding = "x".repeat(2 << 20);
+    let big = axum::Router::new().route(
+        "/v1/files/organization-files",
+        axum::routing::get(move || {
+            let body = serde_json::json!({"files": [], "pagination": {"total": 0}, "pad": padding})
+                .to_string();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let big_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, big).await });
+
+    let config = |url: &str| {
+        format!(
+            "[profiles.p]\ndialect = \"filejar\"\nurl = \"{url}\"\napi_key_env = \"LS_TEST_KEY\"\n[network]\nrequest_timeout_secs = 1\nattempts = 1\nmax_body_mb = 1\n"
+        )
+    };
+    let started = std::time::Instant::now();
+    let out = ls_profile(&config(&silent_url), &["-p", "p"], &[("LS_TEST_KEY", KEY)]).await;
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did not answer within 1 s"),
+        "{}",
+        stderr(&out)
+    );
+    // A generous bound that still tells the configured second from the default 30.
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+
+    let out = ls_profile(&config(&big_url), &["-p", "p"], &[("LS_TEST_KEY", KEY)]).await;
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("larger than the 1 MiB limit"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+}
