@@ -657,7 +657,7 @@ async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
     app.set_allow_delete(client.connection().allow_delete);
     app.set_download_dir(std::env::current_dir().unwrap_or_else(|_| ".".into()));
     let mut terminal = tui::init().context("cannot set up the terminal")?;
-    let events = crossterm::event::EventStream::new();
+    let events = tui::events();
     let result = crate::runtime::run(
         &mut terminal,
         &mut app,

@@ -949,7 +949,13 @@ clipboard_cmd = "xclip -selection clipboard"
             "[profiles.p]\ndialect = \"filejar\"\nurl = \"https://x.test\"\napi_key_cmd = \"printf k; touch /tmp/filescope-pwned\"\n",
         )
         .unwrap();
-        let _ = resolve_key("p", loaded.profile("p").unwrap());
+        let _ = std::fs::remove_file("/tmp/filescope-pwned");
+        let (key, _) = resolve_key("p", loaded.profile("p").unwrap()).unwrap();
+        assert_eq!(
+            key.unwrap().expose(),
+            "k;",
+            "printf got `k;` as its format and ignored the rest"
+        );
         assert!(!Path::new("/tmp/filescope-pwned").exists());
     }
 

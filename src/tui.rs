@@ -90,6 +90,44 @@ impl crate::runtime::Host<CrosstermBackend<Stdout>> for Console {
     }
 }
 
+/// The terminal's events: keys and resizes.
+pub fn events() -> impl futures::Stream<Item = io::Result<crossterm::event::Event>> + Unpin {
+    // A panic on a key, for the end-to-end test of the panic hook; never in a release build.
+    #[cfg(feature = "test-support")]
+    {
+        panic_on_key(crossterm::event::EventStream::new())
+    }
+    #[cfg(not(feature = "test-support"))]
+    {
+        crossterm::event::EventStream::new()
+    }
+}
+
+/// The events, with a panic when the key named by `FILESCOPE_TEST_PANIC_KEY` (a character) is
+/// pressed: the end-to-end test of the panic hook runs the real binary in a pseudo-terminal
+/// and presses it. Compiled only with the `test-support` feature, which test builds turn on
+/// and release builds never do.
+#[cfg(feature = "test-support")]
+fn panic_on_key<S>(
+    events: S,
+) -> impl futures::Stream<Item = io::Result<crossterm::event::Event>> + Unpin
+where
+    S: futures::Stream<Item = io::Result<crossterm::event::Event>> + Unpin,
+{
+    use futures::StreamExt as _;
+    let trigger = std::env::var("FILESCOPE_TEST_PANIC_KEY")
+        .ok()
+        .and_then(|k| k.chars().next());
+    events.map(move |event| {
+        if let (Some(c), Ok(crossterm::event::Event::Key(key))) = (trigger, &event)
+            && key.code == crossterm::event::KeyCode::Char(c)
+        {
+            panic!("a test asked for a panic on {c:?} (FILESCOPE_TEST_PANIC_KEY)");
+        }
+        event
+    })
+}
+
 /// Resolves when the process is asked to stop: SIGTERM, SIGHUP (the SSH session dropped) or
 /// SIGINT (a `kill -INT`; Ctrl-c itself arrives as a key in raw mode).
 pub async fn termination() {

@@ -161,12 +161,30 @@ fn completions_and_the_manual_are_generated() {
         assert!(script.contains("astracollab"), "{shell}: dialect names too");
     }
     let out = filescope().arg("man").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
     let page = text(&out.stdout);
-    assert!(
-        page.starts_with(".ie \\n(.g .ds Aq") || page.contains(".TH filescope"),
-        "{page}"
-    );
-    assert!(page.contains("ls"), "subcommands are in the manual");
+    assert!(page.contains("\n.TH filescope 1 "), "a roff page: {page}");
+    // Every subcommand the docs name has its entry under SUBCOMMANDS.
+    let (_, subcommands) = page
+        .split_once("\n.SH SUBCOMMANDS\n")
+        .expect("a SUBCOMMANDS section");
+    let subcommands = format!("\n{}", subcommands.split("\n.SH ").next().unwrap());
+    for name in [
+        "demo",
+        "serve",
+        "ls",
+        "stats",
+        "profiles",
+        "dialect",
+        "config",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            subcommands.contains(&format!("\n.TP\nfilescope\\-{name}(1)\n")),
+            "{name} in the manual's subcommands:\n{subcommands}"
+        );
+    }
 }
 
 #[test]
@@ -199,6 +217,17 @@ fn bad_flags_are_one_clear_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: unexpected argument '-5' found\n"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("error:").count(), 1, "one error: {stderr}");
+    assert!(
+        stderr.contains("Usage: filescope demo [OPTIONS]"),
+        "and how to call it: {stderr}"
+    );
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

@@ -6,13 +6,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{client_for, demo, filejar_app, screen_lines, settle};
+use common::{WatchedBackend, client_for, demo, filejar_app, settle};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use filescope::api::{ApiError, ListQuery, Order, PageRequest, Sort, SortField};
 use filescope::app::{App, Msg};
 use filescope::listing::Row;
 use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -265,52 +264,53 @@ async fn an_unreachable_server_is_one_line() {
     );
 }
 
-/// The real event loop, on a TestBackend, fed keys as a user would type them.
+/// The real event loop, on a TestBackend, fed keys as a user would type them: it waits for
+/// what the screen shows before each key, never for a fixed time.
 #[tokio::test]
 async fn the_event_loop_end_to_end_on_a_test_backend() {
     let (server, client) = demo(20_000).await;
     let mut app = filejar_app(100);
-    let mut terminal = Terminal::new(TestBackend::new(100, 20)).unwrap();
+    let (backend, screen) = WatchedBackend::new(100, 20);
+    let mut terminal = Terminal::new(backend).unwrap();
     let (tx, rx) = futures::channel::mpsc::unbounded::<std::io::Result<Event>>();
-    let stats = server.stats.clone();
-    let driver = tokio::spawn(async move {
-        let wait_for = |n: u64| {
-            let stats = stats.clone();
-            async move {
-                while stats.list_requests() < n {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                // Let the answer reach the app and be drawn.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        };
-        let send = |c: char| {
-            tx.unbounded_send(Ok(Event::Key(KeyEvent::new(
-                KeyCode::Char(c),
-                KeyModifiers::NONE,
-            ))))
-            .unwrap()
-        };
-        wait_for(1).await;
-        send('G');
-        wait_for(2).await;
-        send('q');
-    });
-    filescope::runtime::run(
-        &mut terminal,
-        &mut app,
-        client,
-        rx,
-        std::future::pending(),
-        &mut filescope::test_support::RecordingHost::default(),
-    )
-    .await
-    .unwrap();
-    driver.await.unwrap();
-    assert_eq!(server.stats.list_requests(), 2);
-    let screen = screen_lines(&terminal).join("\n");
+    let oldest = filescope::text::sanitize(&server.dataset.file(0).file_name).into_owned();
+    let send = move |c: char| {
+        tx.unbounded_send(Ok(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        ))))
+        .unwrap()
+    };
+    let typed = {
+        let (screen, oldest) = (screen.clone(), oldest.clone());
+        async move {
+            screen.wait_for("row 1 of 20,000").await;
+            send('G');
+            screen.wait_for("row 20,000 of 20,000").await;
+            screen.wait_for(&oldest).await;
+            send('q');
+        }
+    };
+    let mut host = filescope::test_support::RecordingHost::default();
+    let (result, ()) = tokio::join!(
+        filescope::runtime::run(
+            &mut terminal,
+            &mut app,
+            client,
+            rx,
+            std::future::pending(),
+            &mut host,
+        ),
+        typed
+    );
+    result.unwrap();
+    assert_eq!(
+        server.stats.list_requests(),
+        2,
+        "the first page and the last"
+    );
+    let screen = screen.text();
     assert!(screen.contains("row 20,000 of 20,000"), "{screen}");
-    let oldest = server.dataset.file(0).file_name;
     assert!(
         screen.contains(&oldest),
         "the oldest file {oldest:?} is on screen:\n{screen}"

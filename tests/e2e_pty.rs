@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use filescope::text::sanitize;
-use filescope_demo::Dataset;
+use filescope_demo::{Dataset, DemoConfig, DemoServer};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 /// A generous guard against a hung binary; not a timing assertion.
@@ -28,6 +28,26 @@ fn data_dir(name: &str) -> std::path::PathBuf {
 }
 
 fn spawn(args: &[&str], name: &str) -> Session {
+    spawn_with(args, name, &[])
+}
+
+/// Runs the binary in a 100x30 pty with its own data directory and (unless `env` names one) a
+/// configuration file that does not exist: whatever the developer's own configuration says
+/// (keys remapped, one attempt) never reaches a test.
+fn spawn_with(args: &[&str], name: &str, env: &[(&str, &str)]) -> Session {
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_filescope"));
+    cmd.args(args);
+    cmd.env(
+        "FILESCOPE_CONFIG",
+        data_dir(name).join("no-such-config.toml"),
+    );
+    cmd.env_remove("FILESCOPE_API_KEY");
+    cmd.env_remove("NO_COLOR");
+    spawn_command(cmd, name, env)
+}
+
+/// Runs `cmd` in a 100x30 pty, `env` set last (over the defaults here).
+fn spawn_command(mut cmd: CommandBuilder, name: &str, env: &[(&str, &str)]) -> Session {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: 30,
@@ -36,8 +56,6 @@ fn spawn(args: &[&str], name: &str) -> Session {
             pixel_height: 0,
         })
         .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_filescope"));
-    cmd.args(args);
     cmd.env("TERM", "xterm-256color");
     cmd.env("FILESCOPE_DATA_DIR", data_dir(name));
     // Downloads land in the data directory, never in the source tree.
@@ -47,6 +65,9 @@ fn spawn(args: &[&str], name: &str) -> Session {
     cmd.env_remove("TMUX");
     cmd.env_remove("STY");
     cmd.env("PAGER", "cat");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let child = pty.slave.spawn_command(cmd).unwrap();
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader().unwrap();
@@ -117,6 +138,30 @@ impl Session {
         let screen = parser.screen();
         assert!(!screen.alternate_screen(), "still on the alternate screen");
         assert!(!screen.hide_cursor(), "the cursor is still hidden");
+        assert!(self.cooked(), "the terminal is still in raw mode");
+    }
+
+    /// Whether the pty is in cooked mode (line editing and echo on), as a shell leaves it.
+    fn cooked(&self) -> bool {
+        let termios = self._master.get_termios().expect("the pty's settings");
+        let flags = termios.local_flags.bits();
+        flags & nix::libc::ICANON != 0 && flags & nix::libc::ECHO != 0
+    }
+
+    /// The number of the screen's cells drawn in a colour other than the terminal's own.
+    fn coloured_cells(&self) -> usize {
+        let parser = self.parser.lock().unwrap();
+        let screen = parser.screen();
+        let (rows, cols) = screen.size();
+        (0..rows.get())
+            .flat_map(|r| (0..cols.get()).map(move |c| (r, c)))
+            .filter(|&(r, c)| {
+                screen.cell(r, c).is_some_and(|cell| {
+                    cell.fgcolor() != vt100::Color::Default
+                        || cell.bgcolor() != vt100::Color::Default
+                })
+            })
+            .count()
     }
 
     fn assert_no_raw_hostile_bytes(&self) {
@@ -278,12 +323,15 @@ fn the_pager_gets_the_terminal_and_gives_it_back() {
 }
 
 /// A Flextell download through the real binary: the file arrives, and neither the signed
-/// `temporary_url` (its signature and expiry) nor the demo's key is in the debug log.
+/// `temporary_url` (its signature and expiry) nor the key is in the debug log.
 #[test]
 fn a_download_leaves_no_signed_link_in_the_log() {
-    let mut s = spawn(
-        &["demo", "--dialect", "flextell", "--files", "200"],
+    const KEY: &str = "flextell-key-5c0ffee1";
+    let (_runtime, server) = demo_server("flextell", 200, KEY);
+    let mut s = spawn_with(
+        &["--dialect", "flextell", "--url", &server.base_url],
         "signed",
+        &[("FILESCOPE_API_KEY", KEY)],
     );
     // Flextell hides trashed files: fewer than 200 rows.
     s.wait_for("row 1 of 1");
@@ -300,7 +348,7 @@ fn a_download_leaves_no_signed_link_in_the_log() {
         log.contains("download saved"),
         "the download is in the log:\n{log}"
     );
-    for secret in ["signature=", "expires=", "Bearer"] {
+    for secret in ["signature=", "expires=", KEY, "5c0ffee1"] {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
     let saved = std::fs::read_dir(&dir)
@@ -309,4 +357,356 @@ fn a_download_leaves_no_signed_link_in_the_log() {
         .filter(|e| e.file_name() != "filescope.log")
         .count();
     assert_eq!(saved, 1, "one file downloaded beside the log");
+}
+
+/// A demo server on 127.0.0.1 for tests that run the binary against `--url`, on a runtime of
+/// its own (the pty tests are plain threads).
+fn demo_server(dialect: &str, files: usize, key: &str) -> (tokio::runtime::Runtime, DemoServer) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime
+        .block_on(DemoServer::start(
+            "127.0.0.1:0".parse().unwrap(),
+            DemoConfig {
+                files,
+                api_key: key.into(),
+                dialect: dialect.into(),
+                ..DemoConfig::default()
+            },
+        ))
+        .unwrap();
+    (runtime, server)
+}
+
+/// A panic inside the event loop (a trigger compiled only into test builds) leaves the
+/// terminal restored — main screen, cursor shown, cooked mode — and the panic message on it.
+#[test]
+fn a_panic_restores_the_terminal_and_says_why() {
+    let mut s = spawn_with(
+        &["demo", "--files", "50"],
+        "panic",
+        &[("FILESCOPE_TEST_PANIC_KEY", "!"), ("RUST_BACKTRACE", "0")],
+    );
+    s.wait_for("row 1 of 50");
+    assert!(!s.cooked(), "raw mode while the explorer runs");
+    s.press("!");
+    let status = s.wait_exit();
+    assert!(!status.success(), "a panic is a failure: {status:?}");
+    s.assert_restored();
+    // The message comes after the terminal was given back, so it is there to read.
+    let raw = s.raw.lock().unwrap();
+    let find = |needle: &[u8]| raw.windows(needle.len()).rposition(|w| w == needle);
+    let left = find(b"\x1b[?1049l").expect("the alternate screen was left");
+    let said = find(b"a test asked for a panic").expect("the panic message");
+    assert!(left < said, "restored before the message was printed");
+}
+
+/// Ctrl-z gives the terminal back to the shell (main screen, cooked mode) and stops the
+/// explorer; `fg` brings it back, redrawn.
+#[test]
+fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
+    let name = "suspend";
+    let mut cmd = CommandBuilder::new("bash");
+    // No line editing: bash leaves the terminal cooked while it waits, as the explorer must.
+    cmd.args(["--norc", "--noprofile", "--noediting", "-i"]);
+    cmd.env("PS1", "shell$ ");
+    cmd.env(
+        "FILESCOPE_CONFIG",
+        data_dir(name).join("no-such-config.toml"),
+    );
+    let mut s = spawn_command(cmd, name, &[]);
+    s.wait_for("shell$ ");
+    s.press(&format!(
+        "{} demo --files 50\r",
+        env!("CARGO_BIN_EXE_filescope")
+    ));
+    s.wait_for("row 1 of 50");
+    s.press("\x1a");
+    s.wait_for("Stopped");
+    s.assert_restored();
+    s.press("fg\r");
+    s.wait_for("row 1 of 50");
+    assert!(
+        s.parser.lock().unwrap().screen().alternate_screen(),
+        "back on the alternate screen"
+    );
+    assert!(!s.cooked(), "raw mode again");
+    s.press("q");
+    s.wait_for("shell$ ");
+    s.assert_restored();
+    s.press("exit\r");
+    s.wait_exit();
+}
+
+/// The configuration file's `[ui]` reaches the screen: the columns shown, the date format,
+/// the mono theme; NO_COLOR does what mono does; `max_loaded_rows` makes far pages be
+/// forgotten and fetched again.
+#[test]
+fn the_configuration_reaches_the_screen() {
+    let files = 3_000;
+    let (_runtime, server) = demo_server("filejar", files, "cfg-key");
+    let newest = server.dataset.file(files - 1);
+    let date = chrono::DateTime::from_timestamp(newest.created_at, 0)
+        .unwrap()
+        .format("%d.%m.%Y")
+        .to_string();
+    let dir = data_dir("config-screen");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[ui]\ncolumns = [\"date\"]\ndate_format = \"%d.%m.%Y\"\ntheme = \"mono\"\nmax_loaded_rows = 1000\n",
+    )
+    .unwrap();
+    let args = ["--dialect", "filejar", "--url", &server.base_url];
+    let key = ("FILESCOPE_API_KEY", "cfg-key");
+    let config_env = ("FILESCOPE_CONFIG", config.to_str().unwrap());
+    let mut s = spawn_with(&args, "config-screen", &[key, config_env]);
+    s.wait_for("row 1 of 3,000");
+    s.wait_for(&date);
+    let screen = s.screen();
+    let header = screen.lines().nth(1).unwrap_or_default();
+    assert!(header.contains("Created"), "{screen}");
+    assert!(
+        !header.contains("Size") && !header.contains("Type"),
+        "only the date column: {screen}"
+    );
+    assert_eq!(s.coloured_cells(), 0, "mono: no colours\n{screen}");
+    // Twelve pages far apart, then back to the top: with a budget of 1,000 rows (ten pages)
+    // the first page was forgotten and is fetched again.
+    for percent in (8..=96).step_by(8) {
+        let row = files * percent / 100;
+        s.press(&format!(":{row}\r"));
+        s.wait_for(&format!("row {} of 3,000", thousands(row)));
+        s.wait_until_loaded();
+    }
+    let before = server.stats.list_requests();
+    s.press("g");
+    s.wait_for("row 1 of 3,000");
+    s.wait_until_loaded();
+    let refetched = server.stats.list_requests() - before;
+    assert!(refetched >= 1, "the first page was fetched again");
+    s.press("q");
+    s.wait_exit();
+    s.assert_restored();
+
+    // The defaults: every column, colours; the first page is kept, so `g` asks for nothing.
+    let mut s = spawn_with(&args, "config-default", &[key]);
+    s.wait_for("row 1 of 3,000");
+    let header = s.screen().lines().nth(1).unwrap_or_default().to_string();
+    assert!(
+        header.contains("Size") && header.contains("Type"),
+        "{header}"
+    );
+    assert!(s.coloured_cells() > 0, "the default theme has colours");
+    for percent in (8..=96).step_by(8) {
+        let row = files * percent / 100;
+        s.press(&format!(":{row}\r"));
+        s.wait_for(&format!("row {} of 3,000", thousands(row)));
+        s.wait_until_loaded();
+    }
+    let before = server.stats.list_requests();
+    s.press("g");
+    s.wait_for("row 1 of 3,000");
+    s.wait_for(&sanitize(&newest.file_name));
+    assert_eq!(server.stats.list_requests(), before, "nothing forgotten");
+    s.press("q");
+    s.wait_exit();
+
+    // NO_COLOR=1 with the default theme: no colours either.
+    let mut s = spawn_with(&args, "config-no-color", &[key, ("NO_COLOR", "1")]);
+    s.wait_for("row 1 of 3,000");
+    s.wait_until_loaded();
+    assert_eq!(s.coloured_cells(), 0, "NO_COLOR: no colours");
+    s.press("q");
+    s.wait_exit();
+}
+
+fn thousands(n: usize) -> String {
+    filescope::text::thousands(n)
+}
+
+impl Session {
+    /// Waits until no row on screen is a placeholder (`…`) and no spinner turns.
+    fn wait_until_loaded(&self) {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            let spinning = screen
+                .lines()
+                .next()
+                .is_some_and(|l| l.chars().any(|c| ('\u{2800}'..='\u{28ff}').contains(&c)));
+            if !spinning && !screen.lines().any(|l| l.trim() == "…") {
+                return;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "the rows never loaded:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The explorer opens a profile: `-p NAME`, or the configuration's `default_profile` with no
+/// flags at all; the profile's key (from its `api_key_env`) is the one the server accepts.
+#[test]
+fn the_explorer_opens_a_profile_and_the_default_profile() {
+    let (_runtime, lab) = demo_server("fileguard", 40, "lab-key");
+    let (_runtime2, prod) = demo_server("filejar", 70, "prod-key");
+    let dir = data_dir("profiles");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "default_profile = \"prod\"\n[profiles.prod]\ndialect = \"filejar\"\nurl = \"{}\"\napi_key_env = \"PROD_KEY\"\n[profiles.lab]\ndialect = \"fileguard\"\nurl = \"{}\"\napi_key_env = \"LAB_KEY\"\n",
+            prod.base_url, lab.base_url
+        ),
+    )
+    .unwrap();
+    let env = [
+        ("FILESCOPE_CONFIG", config.to_str().unwrap()),
+        ("PROD_KEY", "prod-key"),
+        ("LAB_KEY", "lab-key"),
+    ];
+    let mut s = spawn_with(&["-p", "lab"], "profile-p", &env);
+    s.wait_for("row 1 of 40");
+    assert!(s.screen().contains("lab (fileguard)"), "{}", s.screen());
+    s.press("q");
+    assert!(s.wait_exit().success());
+    let mut s = spawn_with(&[], "profile-default", &env);
+    s.wait_for("row 1 of 70");
+    assert!(s.screen().contains("prod (filejar)"), "{}", s.screen());
+    s.press("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+    assert!(lab.stats.list_requests() >= 1 && prod.stats.list_requests() >= 1);
+}
+
+/// The canary key, sent by the explorer through listing, the detail, a preview and a
+/// download (Open WebUI sends it with every content fetch), with the log at trace level:
+/// never on the screen, in what the binary wrote to the terminal, or in the log.
+#[test]
+fn the_explorer_never_shows_or_logs_the_key() {
+    const CANARY: &str = "sk-canary-pty-4d1e9b77";
+    let (_runtime, server) = demo_server("openwebui", 60, CANARY);
+    let name = "canary";
+    let mut s = spawn_with(
+        &["--dialect", "openwebui", "--url", &server.base_url],
+        name,
+        &[("FILESCOPE_API_KEY", CANARY), ("FILESCOPE_LOG", "trace")],
+    );
+    s.wait_for("row 1 of 60");
+    s.press("p");
+    s.wait_for("e opens in $PAGER");
+    s.press("q");
+    s.press("yc");
+    s.wait_for("copied this view's request as curl");
+    s.press("d");
+    s.wait_for("download to: ");
+    s.press("\r");
+    s.wait_for("downloads finished: 1 saved");
+    s.press("qq");
+    s.wait_exit();
+    s.assert_restored();
+    assert!(
+        server.stats.content_requests() >= 1,
+        "the bytes were fetched"
+    );
+    let log = std::fs::read_to_string(data_dir(name).join("filescope.log")).unwrap();
+    assert!(
+        log.contains("TRACE") || log.contains("trace"),
+        "a trace log"
+    );
+    assert!(log.contains("download saved"), "{log}");
+    let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
+    for (what, text) in [("log", &log), ("terminal", &raw)] {
+        assert!(!text.contains(CANARY), "the key is in the {what}");
+        assert!(
+            !text.contains("4d1e9b77"),
+            "part of the key is in the {what}"
+        );
+    }
+}
+
+/// A TLS server with a self-signed certificate, in front of the demo: refused (exit 4, the
+/// certificate named); accepted with `--insecure`, which `ls` warns about on stderr and the
+/// explorer says in its header.
+#[test]
+fn a_self_signed_certificate_is_refused_and_accepted_with_insecure() {
+    let (runtime, server) = demo_server("filejar", 30, "tls-key");
+    let url = runtime.block_on(tls_front(&server.base_url));
+    let dir = data_dir("tls");
+    let ls = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+            .env("FILESCOPE_DATA_DIR", &dir)
+            .env("FILESCOPE_CONFIG", dir.join("no-such-config.toml"))
+            .env("FILESCOPE_API_KEY", "tls-key")
+            .args(["ls", "--dialect", "filejar", "--url", &url, "--limit", "5"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = ls(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("certificate"), "{stderr}");
+    assert!(refused.stdout.is_empty());
+    let accepted = ls(&["--insecure"]);
+    let stderr = String::from_utf8_lossy(&accepted.stderr);
+    assert_eq!(accepted.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("--insecure: the server's TLS certificate is not verified"),
+        "{stderr}"
+    );
+    assert_eq!(String::from_utf8_lossy(&accepted.stdout).lines().count(), 5);
+
+    let mut s = spawn_with(
+        &["--dialect", "filejar", "--url", &url, "--insecure"],
+        "tls-explorer",
+        &[("FILESCOPE_API_KEY", "tls-key")],
+    );
+    s.wait_for("row 1 of 30");
+    s.wait_for("TLS NOT VERIFIED (--insecure)");
+    s.press("q");
+    s.wait_exit();
+    s.assert_restored();
+}
+
+/// Listens on 127.0.0.1 with a fresh self-signed certificate for 127.0.0.1 and passes every
+/// connection's bytes to `backend` (plain HTTP). Returns the front's https URL.
+async fn tls_front(backend: &str) -> String {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let cert: CertificateDer<'static> = certified.cert.der().clone();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let backend = backend.trim_start_matches("http://").to_string();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, backend) = (acceptor.clone(), backend.clone());
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake: nothing to pass on.
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut plain = tokio::net::TcpStream::connect(&backend).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    url
 }

@@ -21,13 +21,46 @@ async fn demo(files: usize) -> DemoServer {
 }
 
 fn ls_command(url: &str, args: &[&str]) -> Command {
+    ls_dialect_command("filejar", url, args)
+}
+
+/// `filescope ls` on a dialect, with a data directory and a (missing) configuration file of
+/// the test's own: whatever the developer's own configuration says never reaches a test.
+fn ls_dialect_command(dialect: &str, url: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_filescope"));
     let dir = std::env::temp_dir().join(format!("filescope-ls-{}", std::process::id()));
-    cmd.env("FILESCOPE_DATA_DIR", dir)
+    cmd.env("FILESCOPE_DATA_DIR", &dir)
+        .env("FILESCOPE_CONFIG", dir.join("no-config.toml"))
         .env("FILESCOPE_API_KEY", KEY)
-        .args(["ls", "--dialect", "filejar", "--url", url])
+        .args(["ls", "--dialect", dialect, "--url", url])
         .args(args);
     cmd
+}
+
+async fn ls_dialect(dialect: &str, url: &str, args: &[&str]) -> Output {
+    let mut cmd = ls_dialect_command(dialect, url, args);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+async fn demo_of(dialect: &str, files: usize) -> DemoServer {
+    let config = DemoConfig {
+        files,
+        api_key: KEY.into(),
+        dialect: dialect.into(),
+        ..DemoConfig::default()
+    };
+    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap()
+}
+
+fn records_of(out: &Output) -> Vec<serde_json::Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 /// Runs `ls` off the async runtime (the demo server lives on it).
@@ -529,4 +562,215 @@ async fn csv_is_exact_for_scripts_and_spreadsheet_safe_with_safe() {
         ],
         "formulas neutralised, controls visible"
     );
+}
+
+/// `ls --all` in every dialect prints every file of the dataset once, each with its name and
+/// size as the dataset has them (Flextell's bin is opened with `trashed:true`).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_dialect_lists_the_whole_dataset() {
+    for dialect in filescope::api::dialect::ids() {
+        let server = demo_of(dialect, 250).await;
+        let out = ls_dialect(dialect, &server.base_url, &["--all"]).await;
+        assert_eq!(out.status.code(), Some(0), "{dialect}: {}", stderr(&out));
+        let mut records = records_of(&out);
+        if dialect == "flextell" {
+            let bin = ls_dialect(
+                dialect,
+                &server.base_url,
+                &["--all", "--filter", "trashed:true"],
+            )
+            .await;
+            assert_eq!(bin.status.code(), Some(0), "{}", stderr(&bin));
+            records.extend(records_of(&bin));
+        }
+        let mut listed: Vec<(String, u64)> = records
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().to_string(),
+                    r["size"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        listed.sort();
+        let mut expected: Vec<(String, u64)> = (0..250)
+            .map(|i| {
+                let f = server.dataset.file(i);
+                (f.file_name, f.size)
+            })
+            .collect();
+        expected.sort();
+        assert_eq!(listed, expected, "{dialect}");
+        for r in &records {
+            assert_eq!(r.as_object().unwrap().len(), 7, "{dialect}: {r}");
+            assert!(
+                r["id"].as_str().is_some_and(|id| !id.is_empty()),
+                "{dialect}"
+            );
+        }
+    }
+}
+
+/// A sort the API cannot do itself needs every record: without `--all`, exit 2 and why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_local_sort_without_all_is_a_usage_error() {
+    let server = demo_of("fileguard", 50).await;
+    let out = ls_dialect("fileguard", &server.base_url, &["--sort", "size"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--all"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    // With --all it is sorted, over everything.
+    let out = ls_dialect("fileguard", &server.base_url, &["--sort", "size", "--all"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sizes: Vec<u64> = records_of(&out)
+        .iter()
+        .map(|r| r["size"].as_u64().unwrap())
+        .collect();
+    let mut expected: Vec<u64> = (0..50).map(|i| server.dataset.file(i).size).collect();
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(sizes, expected);
+}
+
+/// A search the API cannot do (FileGuard) is matched locally against names and ids, and works
+/// with `--limit`: pages are read until enough records match, in the server's order.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_local_filter_with_limit_reads_until_enough_match() {
+    let server = demo_of("fileguard", 600).await;
+    let all = ls_dialect("fileguard", &server.base_url, &["--all"]).await;
+    let matching: Vec<String> = records_of(&all)
+        .iter()
+        .filter(|r| {
+            [&r["name"], &r["id"]]
+                .iter()
+                .any(|v| v.as_str().unwrap().to_lowercase().contains("report"))
+        })
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(matching.len() > 8, "{} matches", matching.len());
+    // The 8th match lies beyond the first page of 100, so more than one page is read.
+    let out = ls_dialect(
+        "fileguard",
+        &server.base_url,
+        &["--search", "report", "--limit", "8"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ids: Vec<String> = records_of(&out)
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, matching[..8]);
+}
+
+/// `--header` reaches the server with every request (Flextell scopes to the tenant it names,
+/// and refuses one that is not a number), and `--path-prefix` moves every path (an older Open
+/// WebUI under `/api` answers with its legacy list).
+#[tokio::test(flavor = "multi_thread")]
+async fn header_and_path_prefix_reach_the_server() {
+    let server = demo_of("flextell", 400).await;
+    let all = ls_dialect("flextell", &server.base_url, &["--all"]).await;
+    let tenant = ls_dialect(
+        "flextell",
+        &server.base_url,
+        &["--all", "--header", "X-Tenant: 3"],
+    )
+    .await;
+    assert_eq!(tenant.status.code(), Some(0), "{}", stderr(&tenant));
+    let ids = |out: &Output| -> std::collections::BTreeSet<String> {
+        records_of(out)
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (all, tenant) = (ids(&all), ids(&tenant));
+    assert!(
+        !tenant.is_empty() && tenant.len() < all.len() && tenant.is_subset(&all),
+        "{} of {}",
+        tenant.len(),
+        all.len()
+    );
+    let refused = ls_dialect(
+        "flextell",
+        &server.base_url,
+        &["--header", "X-Tenant: nope"],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("HTTP 400"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let server = demo_of("openwebui", 120).await;
+    let out = ls_dialect(
+        "openwebui",
+        &server.base_url,
+        &["--all", "--path-prefix", "/api"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let names = names_of(&stdout(&out));
+    let in_index_order: Vec<String> = (0..120).map(|i| server.dataset.file(i).file_name).collect();
+    assert_eq!(
+        names, in_index_order,
+        "the legacy list: every file, as stored"
+    );
+    assert_eq!(server.stats.list_requests(), 1, "one answer holds them all");
+}
+
+/// `[network] request_timeout_secs` and `max_body_mb` in action: a server that never answers
+/// is given up on after the configured second (not the default 30 s), and an answer larger
+/// than the configured cap is refused, naming the limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_request_timeout_and_the_body_cap_from_the_configuration_hold() {
+    // Takes connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    // Answers with a page of 2 MiB.
+    let padding = "x".repeat(2 << 20);
+    let big = axum::Router::new().route(
+        "/v1/files/organization-files",
+        axum::routing::get(move || {
+            let body = serde_json::json!({"files": [], "pagination": {"total": 0}, "pad": padding})
+                .to_string();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let big_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, big).await });
+
+    let config = |url: &str| {
+        format!(
+            "[profiles.p]\ndialect = \"filejar\"\nurl = \"{url}\"\napi_key_env = \"LS_TEST_KEY\"\n[network]\nrequest_timeout_secs = 1\nattempts = 1\nmax_body_mb = 1\n"
+        )
+    };
+    let started = std::time::Instant::now();
+    let out = ls_profile(&config(&silent_url), &["-p", "p"], &[("LS_TEST_KEY", KEY)]).await;
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did not answer within 1 s"),
+        "{}",
+        stderr(&out)
+    );
+    // A generous bound that still tells the configured second from the default 30.
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+
+    let out = ls_profile(&config(&big_url), &["-p", "p"], &[("LS_TEST_KEY", KEY)]).await;
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("larger than the 1 MiB limit"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
 }

@@ -390,12 +390,17 @@ fn configured_columns_and_the_mono_theme() {
     assert_eq!(colours(&app), 0, "mono has none");
 }
 
+/// The insight view says what it sums up at every size it has room for: the full view at
+/// 80 columns and more, its title and totals down to 20x6; a 1x1 screen draws without
+/// panicking and the view stays open.
 #[test]
 fn the_insight_view_at_several_sizes() {
     for (w, h) in [(140, 40), (80, 24), (40, 12), (20, 6), (1, 1)] {
         let mut app = app_showing(&NAMES, 4, w, h);
         press(&mut app, KeyCode::Char('i'));
-        let screen = render(&app, w, h).join("\n");
+        let lines = render(&app, w, h);
+        let screen = lines.join("\n");
+        assert_eq!(app.mode(), filescope::app::Mode::Insight, "{w}x{h}");
         if w >= 80 {
             assert!(
                 screen.contains("Insight — all 4 files"),
@@ -405,6 +410,19 @@ fn the_insight_view_at_several_sizes() {
             assert!(screen.contains("document "), "{w}x{h}\n{screen}");
             assert!(screen.contains("Largest"), "{w}x{h}\n{screen}");
             assert!(screen.contains("notes.txt"), "{w}x{h}\n{screen}");
+        } else if w >= 20 {
+            // The title, cut at the width, and the totals.
+            assert!(
+                lines[1].starts_with(" Insight — all 4 fil"),
+                "{w}x{h}\n{screen}"
+            );
+            assert!(
+                lines[2].starts_with("4 files, 5.9 KiB"),
+                "{w}x{h}\n{screen}"
+            );
+            assert!(screen.contains("┌ Largest"), "{w}x{h}\n{screen}");
+        } else {
+            assert_eq!(lines.len(), 1, "{w}x{h}");
         }
     }
 }
@@ -495,25 +513,54 @@ fn downloading(names: &[&str], width: u16, height: u16) -> App {
     app
 }
 
+/// Lines of the table's rows on a screen: those showing one of `names`.
+fn table_rows(screen: &[String], names: &[&str]) -> Vec<usize> {
+    (0..screen.len())
+        .filter(|&i| names.iter().any(|n| screen[i].starts_with(n)))
+        .collect()
+}
+
 #[test]
 fn the_transfers_panel_shrinks_the_table_and_keeps_the_selection_in_view() {
     let names: Vec<String> = (0..60).map(|i| format!("file-{i:02}.bin")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let mut app = downloading(&names, 80, 24);
+    let before = render(&app_showing(&names, names.len(), 80, 24), 80, 24);
+    let rows_before = table_rows(&before, &names);
+    let app = downloading(&names, 80, 24);
     // Ten rows down from the marks: near the bottom of the table before the panel opened.
-    for _ in 0..9 {
-        press(&mut app, KeyCode::Char('j'));
-    }
     let selected = names[app.cursor().selected];
-    let screen = render(&app, 80, 24).join("\n");
-    assert!(screen.contains("Transfers · "), "{screen}");
-    assert!(screen.contains("queued"), "{screen}");
+    let screen = render(&app, 80, 24);
+    let rows = table_rows(&screen, &names);
+    let top = screen
+        .iter()
+        .position(|l| l.starts_with("┌ Transfers · "))
+        .expect("the panel is drawn");
+    let bottom = screen
+        .iter()
+        .rposition(|l| l.starts_with('└'))
+        .expect("the panel's bottom border");
+    let panel = bottom + 1 - top;
+    assert!(panel >= 3, "{}", show(&screen));
+    // The table gave the panel exactly the lines it takes, and ends right above it.
+    assert_eq!(rows.len() + panel, rows_before.len(), "{}", show(&screen));
+    assert_eq!(rows.last().map(|r| r + 1), Some(top), "{}", show(&screen));
     assert!(
-        screen.contains(selected),
-        "{selected} stays on screen:\n{screen}"
+        rows.windows(2).all(|w| w[1] == w[0] + 1),
+        "the rows are one block: {}",
+        show(&screen)
     );
     assert!(
-        !screen.contains("● "),
+        rows.iter().any(|&i| screen[i].starts_with(selected)),
+        "{selected} stays on screen:\n{}",
+        show(&screen)
+    );
+    assert!(
+        screen.iter().any(|l| l.contains("queued")),
+        "{}",
+        show(&screen)
+    );
+    assert!(
+        !screen.join("\n").contains("● "),
         "the marks were spent on the download"
     );
 }

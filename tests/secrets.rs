@@ -1,5 +1,8 @@
 //! A canary key must never show up anywhere filescope writes: stdout, stderr or the log, on
-//! success, on refusal, through retries, at debug level.
+//! success, on refusal, through retries, on a server's error that echoes it back, a request
+//! the server rejects, a timeout and an unreachable server, with the log at trace level. The
+//! explorer (listing, preview, download, copy, in a pty) is checked the same way in
+//! `tests/e2e_pty.rs` (`the_explorer_never_shows_or_logs_the_key`).
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use std::process::Command;
@@ -23,6 +26,36 @@ async fn server(dialect: &str, key: &str, chaos: f64) -> DemoServer {
     .unwrap()
 }
 
+/// A server that answers every request with a 401 echoing the request's headers, key
+/// included (the demo's `echo-key` hostile mode).
+async fn echoing(dialect: &str) -> DemoServer {
+    DemoServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        DemoConfig {
+            files: 10,
+            api_key: CANARY.into(),
+            dialect: dialect.into(),
+            hostile: filescope_demo::hostile::Hostile::parse("echo-key"),
+            ..DemoConfig::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// A server that takes the request and never answers.
+async fn silent() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    url
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_canary_key_is_never_written() {
     let dir = std::env::temp_dir().join(format!("filescope-canary-{}", std::process::id()));
@@ -30,6 +63,16 @@ async fn the_canary_key_is_never_written() {
     let log = dir.join("debug.log");
     let accepting = server("flextell", CANARY, 0.2).await;
     let refusing = server("filejar", "another-key", 0.0).await;
+    let echo = echoing("filejar").await;
+    let plain = server("filejar", CANARY, 0.0).await;
+    let stalled = silent().await;
+    // A request timeout of one second, for the server that never answers.
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[network]\nrequest_timeout_secs = 1\nattempts = 1\n",
+    )
+    .unwrap();
     let runs = [
         (
             accepting.base_url.clone(),
@@ -42,29 +85,79 @@ async fn the_canary_key_is_never_written() {
             vec!["stats", "--format", "json"],
         ),
         (refusing.base_url.clone(), "filejar", vec!["ls"]),
+        (echo.base_url.clone(), "filejar", vec!["ls"]),
+        (echo.base_url.clone(), "filejar", vec!["stats"]),
+        // A parameter the server rejects (a page larger than FileJar allows).
+        (
+            plain.base_url.clone(),
+            "filejar",
+            vec!["ls", "--limit", "5000", "--all"],
+        ),
+        (
+            plain.base_url.clone(),
+            "filejar",
+            vec!["ls", "--filter", "colour:red"],
+        ),
+        (plain.base_url.clone(), "filejar", vec!["dialect", "check"]),
+        (stalled.clone(), "filejar", vec!["ls"]),
         ("http://127.0.0.1:9".to_string(), "filejar", vec!["ls"]),
     ];
     let mut seen = String::new();
+    let mut codes = Vec::new();
     for (url, dialect, args) in runs {
-        let out = Command::new(env!("CARGO_BIN_EXE_filescope"))
-            .env("FILESCOPE_API_KEY", CANARY)
-            .env("FILESCOPE_LOG", "debug")
-            .env("FILESCOPE_DATA_DIR", &dir)
-            .env("FILESCOPE_CONFIG", dir.join("none.toml"))
-            .args(&args)
-            .args(["--dialect", dialect, "--url", &url, "--log-file"])
-            .arg(&log)
-            .output()
-            .unwrap();
+        // The one-second timeout only where nothing answers; retries everywhere else.
+        let config = if url == stalled {
+            config.clone()
+        } else {
+            dir.join("none.toml")
+        };
+        let (args, dir, log) = (args.clone(), dir.clone(), log.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env("FILESCOPE_API_KEY", CANARY)
+                .env("FILESCOPE_LOG", "trace")
+                .env("FILESCOPE_DATA_DIR", &dir)
+                .env("FILESCOPE_CONFIG", &config)
+                .args(&args)
+                .args(["--dialect", dialect, "--url", &url, "--log-file"])
+                .arg(&log)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        codes.push(out.status.code());
         seen.push_str(&String::from_utf8_lossy(&out.stdout));
         seen.push_str(&String::from_utf8_lossy(&out.stderr));
     }
+    // The error paths were taken: refused, echoed, rejected, a usage error, timed out,
+    // unreachable.
+    assert_eq!(
+        codes[2..],
+        [
+            Some(3),
+            Some(3),
+            Some(3),
+            Some(2),
+            Some(2),
+            Some(0),
+            Some(4),
+            Some(4)
+        ],
+        "{seen}"
+    );
+    assert!(seen.contains("did not answer within 1 s"), "{seen}");
+    assert!(
+        seen.contains("x-api-key: ***"),
+        "the echo was redacted: {seen}"
+    );
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
         logged.contains("retrying"),
         "the runs went through retries:\n{logged}"
     );
     assert!(seen.contains("was rejected"), "a refusal was reported");
+    assert!(logged.contains("TRACE"), "the log is at trace level");
     for (what, text) in [("output", &seen), ("log", &logged)] {
         assert!(!text.contains(CANARY), "the key leaked into the {what}");
         assert!(

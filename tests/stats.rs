@@ -159,3 +159,74 @@ async fn the_table_names_kinds_and_sanitizes_names() {
     assert!(text.contains("KIND        FILES        BYTES  SHARE"));
     assert!(!text.contains('\u{1b}'), "no raw escapes reach a terminal");
 }
+
+/// `stats --filter` sums only what the filter keeps (here FileJar's server-side size range),
+/// and `stats -p NAME` reads its connection and key from a profile.
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_takes_a_filter_and_a_profile() {
+    let config = DemoConfig {
+        files: 1_500,
+        api_key: KEY.into(),
+        ..DemoConfig::default()
+    };
+    let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    let url = server.base_url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        run(&url, &["stats", "--format", "json", "--filter", "size>1MB"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Independently, from the dataset: the files over 1 MB (10^6 bytes).
+    let big: Vec<u64> = (0..1_500)
+        .map(|i| server.dataset.file(i).size)
+        .filter(|n| *n > 1_000_000)
+        .collect();
+    assert!(!big.is_empty() && big.len() < 1_500);
+    assert_eq!(s["files"], big.len());
+    assert_eq!(s["bytes"], big.iter().sum::<u64>());
+
+    // The same sums through a profile, its key from the environment variable it names.
+    let dir = std::env::temp_dir().join(format!("filescope-stats-p-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[profiles.demo]\ndialect = \"filejar\"\nurl = \"{}\"\napi_key_env = \"STATS_PROFILE_KEY\"\n",
+            server.base_url
+        ),
+    )
+    .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_filescope"))
+            .env("FILESCOPE_DATA_DIR", &dir)
+            .env("FILESCOPE_CONFIG", &path)
+            .env_remove("FILESCOPE_API_KEY")
+            .env("STATS_PROFILE_KEY", KEY)
+            .args([
+                "stats", "-p", "demo", "--format", "json", "--filter", "size>1MB",
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["files"], s["files"]);
+    assert_eq!(p["bytes"], s["bytes"]);
+}

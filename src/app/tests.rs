@@ -880,101 +880,391 @@ fn leaving_the_insight_view_stops_its_scan() {
     assert_eq!(app.mode(), Mode::List);
 }
 
-/// Random sort and filter changes, scrolling and jumps, with answers arriving late, out of
-/// order or never, for requests of any generation: a row on screen is always one the current
-/// query asked for, at its place. 200 seeds × 150 steps.
+/// A dataset for the stale-answer property: unique names, sizes and dates, a few types, so
+/// every order but the type's is strict.
+mod race {
+    use std::cmp::Ordering;
+
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::api::Sort;
+    use crate::api::plan::Local;
+
+    pub const TOTAL: usize = 157;
+    pub const PAGE_SIZE: usize = 20;
+    const WORDS: [&str; 6] = ["alpha", "bravo", "cab", "dice", "echo", "face"];
+    const TYPES: [&str; 3] = ["text/plain", "image/png", "application/pdf"];
+
+    pub fn record(i: usize) -> FileRecord {
+        // Index order is neither name, size nor date order.
+        let scrambled = (i * 71) % TOTAL;
+        let created = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
+            + chrono::Duration::minutes(((i * 37) % TOTAL) as i64);
+        FileRecord {
+            id: format!("id-{i}"),
+            name: format!("{}-{scrambled:03}", WORDS[i % WORDS.len()]),
+            size: Some(((i * 53) % TOTAL) as u64 * 10),
+            content_type: Some(TYPES[i % TYPES.len()].to_string()),
+            created_at: Some(created),
+            updated_at: Some(created + chrono::Duration::seconds(((i * 13) % TOTAL) as i64)),
+            url: None,
+            problems: Vec::new(),
+            raw: RawValue::from_string(format!("{{\"id\":\"id-{i}\"}}")).unwrap(),
+        }
+    }
+
+    /// The test's own comparison (not the client's): names case-blind, missing values last.
+    fn compare(sort: Sort, a: &FileRecord, b: &FileRecord) -> Ordering {
+        let ordering = match sort.field {
+            SortField::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            SortField::Size => a.size.cmp(&b.size),
+            SortField::Type => a.content_type.cmp(&b.content_type),
+            SortField::Created => a.created_at.cmp(&b.created_at),
+            SortField::Updated => a.updated_at.cmp(&b.updated_at),
+        };
+        match sort.order {
+            Order::Asc => ordering,
+            Order::Desc => ordering.reverse(),
+        }
+    }
+
+    /// What the server lists for a query: names containing the search, in the query's order
+    /// (ties by index).
+    pub fn served(query: &ListQuery) -> Vec<FileRecord> {
+        let needle = query.search.trim().to_lowercase();
+        let mut rows: Vec<FileRecord> = (0..TOTAL)
+            .map(record)
+            .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
+            .collect();
+        rows.sort_by(|a, b| compare(query.sort, a, b));
+        rows
+    }
+
+    /// What the screen must end up showing: the server's rows, filtered and sorted (stably)
+    /// by the local part of the plan.
+    pub fn expected(query: &ListQuery, local: Option<&Local>) -> Vec<String> {
+        let mut rows = served(query);
+        if let Some(local) = local {
+            if let Some(text) = &local.text {
+                rows.retain(|r| r.name.to_lowercase().contains(text) || r.id.contains(text));
+            }
+            assert!(local.terms.is_empty(), "the property types free text only");
+            if let Some(sort) = local.sort {
+                rows.sort_by(|a, b| compare(sort, a, b));
+            }
+        }
+        rows.into_iter().map(|r| r.id).collect()
+    }
+
+    pub fn page(query: &ListQuery, request: PageRequest) -> Page {
+        let rows = served(query);
+        let first = request.first_row().min(rows.len());
+        let end = (first + request.size).min(rows.len());
+        Page {
+            records: rows[first..end].to_vec(),
+            total: Some(rows.len()),
+            has_next: None,
+            scope: None,
+            ..Page::default()
+        }
+    }
+
+    /// The invariant at every step: a loaded row on screen belongs to the current query, sits
+    /// at its own place (or, in a local view, passes the local filter in the local order).
+    pub fn check_screen(app: &App) -> Result<(), String> {
+        let listing = app.listing();
+        let served = served(listing.query());
+        let local = listing.local();
+        let len = app.row_count();
+        let mut previous: Option<&FileRecord> = None;
+        for i in app.cursor().visible(len) {
+            let Row::Loaded(r) = app.row(i) else {
+                previous = None;
+                continue;
+            };
+            let Some(at) = served.iter().position(|s| s.id == r.id) else {
+                return Err(format!("row {i}: {} is not in the current query", r.id));
+            };
+            match local {
+                None if at != i => {
+                    return Err(format!("row {i}: {} belongs at row {at}", r.id));
+                }
+                Some(local) => {
+                    if let Some(text) = &local.text
+                        && !(r.name.to_lowercase().contains(text) || r.id.contains(text))
+                    {
+                        return Err(format!("row {i}: {} does not match {text:?}", r.name));
+                    }
+                    if let (Some(sort), Some(p)) = (local.sort, previous)
+                        && compare(sort, p, r) == Ordering::Greater
+                    {
+                        return Err(format!("row {i}: {} is out of the local order", r.id));
+                    }
+                }
+                None => {}
+            }
+            previous = Some(r);
+        }
+        Ok(())
+    }
+}
+
+/// One thing that happens in the property below.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A key of the list; `u8` picks which.
+    Key(u8),
+    /// Type a filter letter and wait for the debounce (no Enter).
+    Debounced(u8),
+    /// An answer for an in-flight request: `u16` picks which, `u8` whether it succeeds,
+    /// fails, or (for an older generation) is never delivered, as `CancelBefore` aborts it.
+    Answer(u16, u8),
+    /// A local view built away from the UI task arrives: `u16` picks which.
+    ViewBuilt(u16),
+    /// Time passes (milliseconds).
+    Wait(u16),
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => any::<u8>().prop_map(Step::Key),
+        1 => any::<u8>().prop_map(Step::Debounced),
+        6 => (any::<u16>(), any::<u8>()).prop_map(|(i, how)| Step::Answer(i, how)),
+        1 => any::<u16>().prop_map(Step::ViewBuilt),
+        1 => (0u16..600).prop_map(Step::Wait),
+    ]
+}
+
+/// Runs the effects' requests into the pools the steps draw from.
+fn file_effects(
+    effects: Vec<Effect>,
+    fetches: &mut Vec<(Generation, ListQuery, PageRequest)>,
+    jobs: &mut Vec<crate::app::msg::ViewJob>,
+) {
+    for effect in effects {
+        match effect {
+            Effect::Listing(ListingEffect::Fetch {
+                generation,
+                query,
+                page,
+                ..
+            }) => fetches.push((generation, query, page)),
+            Effect::Listing(ListingEffect::BuildView(job)) => jobs.push(job),
+            _ => {}
+        }
+    }
+}
+
+/// Random sort and filter changes (server-side and local), scrolling and jumps, reloads and
+/// `load_all`, with answers arriving late, out of order, failed or (for superseded requests)
+/// never, local views built late, and time passing for the filter's debounce: a row on screen
+/// is always one the current query asked for, at its place (or in the local order), and once
+/// every answer is in (failed pages retried with `R`) and everything is loaded, the screen is
+/// exactly the dataset as the query and the local plan say. Four dialects: server-side sort
+/// and search (FileJar), local sort and filter (FileGuard, also with local views built on
+/// another thread), local sort with server-side search (Open WebUI), server-side sort with a
+/// local filter (Flextell).
 #[test]
 fn no_stale_row_is_ever_shown_under_random_latency() {
-    fn tag(query: &ListQuery) -> String {
-        format!("{}|{}", query.sort, query.search)
-    }
-    let mut rng = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut next = move |n: u64| {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng % n
-    };
-    let total = 5_000;
-    for _seed in 0..200 {
-        let (mut app, now) = started(total);
-        // `started` answered the first page itself, naming rows `file-N`.
-        let initial = tag(app.listing().query());
-        let mut in_flight: Vec<(Generation, ListQuery, PageRequest)> = Vec::new();
-        for _step in 0..150 {
-            let effects = match next(10) {
-                0 => app.update(key('s'), now),
-                1 => app.update(key('S'), now),
-                2 => {
-                    app.update(key('/'), now);
-                    app.update(key(char::from(b'a' + next(3) as u8)), now);
-                    app.update(code(KeyCode::Enter), now)
-                }
-                3 => app.update(code(KeyCode::Esc), now),
-                4 => app.update(key('G'), now),
-                5 => app.update(key('g'), now),
-                6 => app.update(code(KeyCode::PageDown), now),
-                _ => {
-                    // Deliver a random answer, maybe to a request of an older query.
-                    if in_flight.is_empty() {
-                        Vec::new()
-                    } else {
-                        let (generation, query, page) =
-                            in_flight.swap_remove(next(in_flight.len() as u64) as usize);
-                        let first = page.first_row();
-                        let t = tag(&query);
-                        let records = (first..(first + page.size).min(total))
-                            .map(|i| {
-                                let mut r = page_of(1, 1).records.remove(0);
-                                r.id = format!("{i}");
-                                r.name = format!("{t}#{i}");
-                                r
-                            })
-                            .collect();
-                        app.update(
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let dialects = ["filejar", "fileguard", "openwebui", "flextell"];
+    let strategy = (
+        0..dialects.len(),
+        any::<bool>(),
+        prop::collection::vec(step(), 40..160),
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |(which, async_views, steps)| {
+            let dialect = dialects[which];
+            let mut app = crate::test_support::app_for(dialect, race::PAGE_SIZE);
+            if async_views {
+                // Local views of more than a page are built as jobs.
+                app.set_local_async_rows(race::PAGE_SIZE);
+            }
+            let load_all = {
+                let key = crate::keymap::Key::parse(&app.key(Action::LoadAll)).unwrap();
+                Msg::Key(crossterm::event::KeyEvent::new(key.code, key.mods))
+            };
+            let keys = [
+                key('s'),
+                key('S'),
+                key('G'),
+                key('g'),
+                key('j'),
+                code(KeyCode::PageDown),
+                code(KeyCode::Esc),
+                key('R'),
+                load_all,
+                key('o'),
+            ];
+            let mut now = Instant::now();
+            let mut fetches = Vec::new();
+            let mut jobs = Vec::new();
+            let effects = app.start(120, 12, now);
+            file_effects(effects, &mut fetches, &mut jobs);
+            for step in steps {
+                let effects = match step {
+                    Step::Key(k) => {
+                        let k = usize::from(k);
+                        if k % 16 >= keys.len() {
+                            // A filter, applied with Enter.
+                            app.update(key('/'), now);
+                            app.update(key(char::from(b'a' + (k % 3) as u8)), now);
+                            app.update(code(KeyCode::Enter), now)
+                        } else {
+                            let msg = match &keys[k % 16] {
+                                Msg::Key(event) => Msg::Key(*event),
+                                _ => unreachable!(),
+                            };
+                            let mut effects = app.update(msg, now);
+                            if k % 16 == 9 {
+                                // The sort menu: pick a field by its letter.
+                                let field = ['n', 's', 't', 'c', 'u'][k % 5];
+                                effects.extend(app.update(key(field), now));
+                            }
+                            effects
+                        }
+                    }
+                    Step::Debounced(c) => {
+                        app.update(key('/'), now);
+                        let mut effects = app.update(key(char::from(b'a' + c % 3)), now);
+                        now += Duration::from_millis(300);
+                        effects.extend(app.update(Msg::Tick, now));
+                        // Enter keeps what the debounce applied.
+                        effects.extend(app.update(code(KeyCode::Enter), now));
+                        effects
+                    }
+                    Step::Answer(i, how) => {
+                        if fetches.is_empty() {
+                            Vec::new()
+                        } else {
+                            let (generation, query, page) =
+                                fetches.swap_remove(usize::from(i) % fetches.len());
+                            let current = app.listing().pages().generation();
+                            if how % 8 == 0 && generation != current {
+                                // Aborted by CancelBefore: never answered.
+                                Vec::new()
+                            } else {
+                                let result = if how % 5 == 1 {
+                                    Err(crate::api::ApiError::Network {
+                                        url: "http://127.0.0.1:9/files".into(),
+                                        reason: "connection reset".into(),
+                                    })
+                                } else {
+                                    Ok(race::page(&query, page))
+                                };
+                                app.update(
+                                    Msg::Page {
+                                        generation,
+                                        page: page.number,
+                                        result,
+                                    },
+                                    now,
+                                )
+                            }
+                        }
+                    }
+                    Step::ViewBuilt(i) => {
+                        if jobs.is_empty() {
+                            Vec::new()
+                        } else {
+                            let job = jobs.remove(usize::from(i) % jobs.len());
+                            app.update(job.run(), now)
+                        }
+                    }
+                    Step::Wait(ms) => {
+                        now += Duration::from_millis(u64::from(ms));
+                        if app.next_deadline().is_some_and(|d| d <= now) {
+                            app.update(Msg::Tick, now)
+                        } else {
+                            Vec::new()
+                        }
+                    }
+                };
+                file_effects(effects, &mut fetches, &mut jobs);
+                race::check_screen(&app).map_err(TestCaseError::fail)?;
+            }
+
+            // Liveness: every answer arrives (successfully now), failed pages are retried
+            // with `R`, a local view loads everything; then the screen is the dataset.
+            let settle = |app: &mut App,
+                          fetches: &mut Vec<(Generation, ListQuery, PageRequest)>,
+                          jobs: &mut Vec<crate::app::msg::ViewJob>,
+                          now: Instant| {
+                let mut rounds = 0;
+                while !(fetches.is_empty() && jobs.is_empty()) {
+                    rounds += 1;
+                    assert!(rounds < 10_000, "the listing never settles");
+                    let mut effects = Vec::new();
+                    for job in std::mem::take(jobs) {
+                        effects.extend(app.update(job.run(), now));
+                    }
+                    for (generation, query, page) in std::mem::take(fetches) {
+                        effects.extend(app.update(
                             Msg::Page {
                                 generation,
                                 page: page.number,
-                                result: Ok(Page {
-                                    records,
-                                    total: Some(total),
-                                    has_next: None,
-                                    scope: None,
-                                    ..Page::default()
-                                }),
+                                result: Ok(race::page(&query, page)),
                             },
                             now,
-                        )
+                        ));
                     }
+                    file_effects(effects, fetches, jobs);
                 }
             };
-            for effect in effects {
-                if let Effect::Listing(ListingEffect::Fetch {
-                    generation,
-                    query,
-                    page,
-                    ..
-                }) = effect
-                {
-                    in_flight.push((generation, query, page));
+            now += Duration::from_secs(1);
+            let effects = app.update(Msg::Tick, now);
+            file_effects(effects, &mut fetches, &mut jobs);
+            settle(&mut app, &mut fetches, &mut jobs, now);
+            let effects = app.update(key('R'), now);
+            file_effects(effects, &mut fetches, &mut jobs);
+            settle(&mut app, &mut fetches, &mut jobs, now);
+            if app.listing().local().is_some() {
+                let key = crate::keymap::Key::parse(&app.key(Action::LoadAll)).unwrap();
+                let effects = app.update(
+                    Msg::Key(crossterm::event::KeyEvent::new(key.code, key.mods)),
+                    now,
+                );
+                file_effects(effects, &mut fetches, &mut jobs);
+                settle(&mut app, &mut fetches, &mut jobs, now);
+            } else {
+                // Everything fetched: the end, then every page on the way back up.
+                let effects = app.update(key('G'), now);
+                file_effects(effects, &mut fetches, &mut jobs);
+                settle(&mut app, &mut fetches, &mut jobs, now);
+                for row in 0..app.row_count() {
+                    file_effects(app.select(row), &mut fetches, &mut jobs);
+                    settle(&mut app, &mut fetches, &mut jobs, now);
                 }
             }
-            // The invariant: every loaded row on screen was asked for by the current query,
-            // and sits at its own place.
-            let want = tag(app.listing().query());
-            let len = app.row_count();
-            for i in app.cursor().visible(len) {
-                if let Row::Loaded(r) = app.row(i) {
-                    let (t, at) = match r.name.strip_prefix("file-") {
-                        Some(at) => (initial.as_str(), at),
-                        None => r.name.rsplit_once('#').unwrap(),
-                    };
-                    assert_eq!(t, want, "a row of another query is shown");
-                    assert_eq!(at.parse::<usize>().unwrap(), i, "a row out of place");
-                }
-            }
-        }
-    }
+            let want = race::expected(app.listing().query(), app.listing().local());
+            let shown: Vec<String> = (0..app.row_count())
+                .map(|i| match app.row(i) {
+                    Row::Loaded(r) => r.id.clone(),
+                    other => format!("row {i} is {other:?}"),
+                })
+                .collect();
+            prop_assert_eq!(
+                shown,
+                want,
+                "{}: query {:?}, local {:?}",
+                dialect,
+                app.listing().query(),
+                app.listing().local()
+            );
+            race::check_screen(&app).map_err(TestCaseError::fail)?;
+            Ok(())
+        })
+        .unwrap();
 }
 
 #[test]

@@ -125,3 +125,134 @@ pub async fn settle(app: &mut App, client: &Client, mut effects: Vec<Effect>) ->
     }
     fetched
 }
+
+/// A test terminal whose last flushed frame can be read by another task while the event loop
+/// owns the terminal: tests wait for what the screen shows instead of sleeping.
+pub struct WatchedBackend {
+    inner: ratatui::backend::TestBackend,
+    screen: Screen,
+}
+
+/// The lines of the last frame a [`WatchedBackend`] flushed.
+#[derive(Clone, Default)]
+pub struct Screen(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+/// A generous ceiling for waiting on the screen or the disk: a guard against a hung test on a
+/// loaded machine, never a timing assertion.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Screen {
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    pub fn text(&self) -> String {
+        self.lines().join("\n")
+    }
+
+    /// Waits until the screen satisfies `done`, and returns it; panics after [`PATIENCE`].
+    pub async fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if done(&text) {
+                return text;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "never saw {what}; screen:\n{text}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Waits until the screen contains `what`, and returns it.
+    pub async fn wait_for(&self, what: &str) -> String {
+        self.wait_until(&format!("{what:?}"), |s| s.contains(what))
+            .await
+    }
+}
+
+impl WatchedBackend {
+    pub fn new(width: u16, height: u16) -> (Self, Screen) {
+        let screen = Screen::default();
+        let backend = WatchedBackend {
+            inner: ratatui::backend::TestBackend::new(width, height),
+            screen: screen.clone(),
+        };
+        (backend, screen)
+    }
+}
+
+impl ratatui::backend::Backend for WatchedBackend {
+    type Error = <ratatui::backend::TestBackend as ratatui::backend::Backend>::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        self.inner.draw(content)
+    }
+
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+
+    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+        &mut self,
+        position: P,
+    ) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(position)
+    }
+
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ratatui::backend::ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
+        self.inner.size()
+    }
+
+    fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
+        self.inner.window_size()
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.inner.flush()?;
+        let lines = buffer_lines(self.inner.buffer());
+        *self.screen.0.lock().unwrap() = lines;
+        Ok(())
+    }
+}
+
+/// A buffer as text, one string per line (a wide character's second cell skipped).
+pub fn buffer_lines(buffer: &ratatui::buffer::Buffer) -> Vec<String> {
+    let width = buffer.area.width as usize;
+    buffer
+        .content
+        .chunks(width.max(1))
+        .map(|row| {
+            let mut line = String::new();
+            let mut skip = false;
+            for cell in row {
+                if !std::mem::take(&mut skip) {
+                    line.push_str(cell.symbol());
+                    skip = unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1;
+                }
+            }
+            line
+        })
+        .collect()
+}
