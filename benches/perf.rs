@@ -879,6 +879,24 @@ fn shape_app(shape: &str) -> App {
     App::new(info, dialect, 100, Default::default())
 }
 
+/// `filescope serve` in a process of its own: the child and the base URL it printed.
+fn serve_child(args: &[&str], data_dir: &str) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+        .arg("serve")
+        .args(args)
+        .env("FILESCOPE_DATA_DIR", std::env::temp_dir().join(data_dir))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().to_string())
+}
+
 /// `filescope ls --all` through a profile of the shape's definition.
 fn run_ls_shape(shape: &str, url: &str, key: &str) -> Duration {
     let dir = std::env::temp_dir().join("filescope-bench-shape");
@@ -976,32 +994,10 @@ async fn sequential(report: &mut Report, runs: usize, seconds: u32) {
     // process: each page fetched and its token read, nothing decoded or written. The server
     // runs in a process of its own here, as a real one would, so that neither side shares a
     // runtime with it.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
-        .args([
-            "serve",
-            "--shape",
-            "gdrive",
-            "--files",
-            "100000",
-            "--latency",
-            "20",
-        ])
-        .env(
-            "FILESCOPE_DATA_DIR",
-            std::env::temp_dir().join("filescope-bench-shape"),
-        )
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = {
-        use std::io::BufRead as _;
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        line.trim().to_string()
-    };
+    let (mut child, base) = serve_child(
+        &["--shape", "gdrive", "--files", "100000", "--latency", "20"],
+        "filescope-bench-shape",
+    );
     let url = base.clone();
     let ls = tokio::task::spawn_blocking(move || {
         median(
@@ -1113,32 +1109,10 @@ async fn s3_bench(report: &mut Report, runs: usize) {
     // First rows of a 1,000,000-object bucket at 100 ms, from exec, against a server already
     // up (a bucket exists before anyone looks at it; the demo's own start-up builds its key
     // index first).
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
-        .args([
-            "serve",
-            "--dialect",
-            "s3",
-            "--files",
-            "1000000",
-            "--latency",
-            "100",
-        ])
-        .env(
-            "FILESCOPE_DATA_DIR",
-            std::env::temp_dir().join("filescope-bench-s3"),
-        )
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = {
-        use std::io::BufRead as _;
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        line.trim().to_string()
-    };
+    let (mut child, base) = serve_child(
+        &["--dialect", "s3", "--files", "1000000", "--latency", "100"],
+        "filescope-bench-s3",
+    );
     // Wait for the index: one listing answered.
     let warm = s3_client(&base, true);
     let query = ListQuery::new(warm.dialect().capabilities().default_sort);
@@ -1195,7 +1169,7 @@ async fn s3_bench(report: &mut Report, runs: usize) {
             1_000_000,
             "",
             false,
-            "1,000,000 objects in nested prefixes (listed recursively)",
+            "1,000,000 objects in nested prefixes, listed recursively (as ls lists; the explorer never does)",
         ),
     ] {
         let config = DemoConfig {
@@ -1252,32 +1226,10 @@ async fn s3_bench(report: &mut Report, runs: usize) {
     // ls --all over 1,000,000 objects at 20 ms, one request in flight (the continuation token
     // forces it), against an in-process loop that only reads each page's token. The server
     // runs in a process of its own.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
-        .args([
-            "serve",
-            "--dialect",
-            "s3",
-            "--files",
-            "1000000",
-            "--latency",
-            "20",
-        ])
-        .env(
-            "FILESCOPE_DATA_DIR",
-            std::env::temp_dir().join("filescope-bench-s3"),
-        )
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = {
-        use std::io::BufRead as _;
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        line.trim().to_string()
-    };
+    let (mut child, base) = serve_child(
+        &["--dialect", "s3", "--files", "1000000", "--latency", "20"],
+        "filescope-bench-s3",
+    );
     let dir = std::env::temp_dir().join("filescope-bench-s3");
     std::fs::create_dir_all(&dir).unwrap();
     let url = base.clone();

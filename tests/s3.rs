@@ -160,6 +160,27 @@ async fn binary(dir: &Path, secret: &str, args: &[&str]) -> std::process::Output
     .unwrap()
 }
 
+/// `filescope ls --dialect s3 --url URL --endpoint ENDPOINT` and `extra` flags.
+async fn ls(
+    dir: &Path,
+    secret: &str,
+    url: &str,
+    endpoint: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "ls",
+        "--dialect",
+        "s3",
+        "--url",
+        url,
+        "--endpoint",
+        endpoint,
+    ];
+    args.extend_from_slice(extra);
+    binary(dir, secret, &args).await
+}
+
 fn ids(stdout: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(stdout)
         .lines()
@@ -176,21 +197,12 @@ async fn ls_lists_every_key_under_the_prefix_in_key_order_across_continuation_to
     let server = s3fs("ls", &objects).await;
     let dir = scratch("ls-home");
     let url = format!("s3://{BUCKET}");
-    let out = binary(
+    let out = ls(
         &dir,
         SECRET,
-        &[
-            "ls",
-            "--dialect",
-            "s3",
-            "--url",
-            &url,
-            "--endpoint",
-            &server.endpoint,
-            "--all",
-            "--format",
-            "ndjson",
-        ],
+        &url,
+        &server.endpoint,
+        &["--all", "--format", "ndjson"],
     )
     .await;
     assert!(
@@ -205,23 +217,12 @@ async fn ls_lists_every_key_under_the_prefix_in_key_order_across_continuation_to
 
     // Under a prefix, one level at a time: the folders there and the objects directly in it.
     let url = format!("s3://{BUCKET}/logs/2025/");
-    let out = binary(
+    let out = ls(
         &dir,
         SECRET,
-        &[
-            "ls",
-            "--dialect",
-            "s3",
-            "--url",
-            &url,
-            "--endpoint",
-            &server.endpoint,
-            "--all",
-            "--delimiter",
-            "/",
-            "--format",
-            "ndjson",
-        ],
+        &url,
+        &server.endpoint,
+        &["--all", "--delimiter", "/", "--format", "ndjson"],
     )
     .await;
     assert!(
@@ -248,20 +249,7 @@ async fn wrong_credentials_exit_3_and_a_missing_bucket_exit_2_each_with_one_clea
     let server = s3fs("creds", &dataset(10)).await;
     let dir = scratch("creds-home");
     let url = format!("s3://{BUCKET}");
-    let out = binary(
-        &dir,
-        "wrong-secret",
-        &[
-            "ls",
-            "--dialect",
-            "s3",
-            "--url",
-            &url,
-            "--endpoint",
-            &server.endpoint,
-        ],
-    )
-    .await;
+    let out = ls(&dir, "wrong-secret", &url, &server.endpoint, &[]).await;
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -279,20 +267,7 @@ async fn wrong_credentials_exit_3_and_a_missing_bucket_exit_2_each_with_one_clea
     );
     assert!(!stderr.contains("wrong-secret"));
 
-    let out = binary(
-        &dir,
-        SECRET,
-        &[
-            "ls",
-            "--dialect",
-            "s3",
-            "--url",
-            "s3://no-such-bucket",
-            "--endpoint",
-            &server.endpoint,
-        ],
-    )
-    .await;
+    let out = ls(&dir, SECRET, "s3://no-such-bucket", &server.endpoint, &[]).await;
     assert_eq!(
         out.status.code(),
         Some(2),
