@@ -585,6 +585,16 @@ impl Dialect for Declared {
         body: &[u8],
     ) -> Option<Continuation> {
         let answer = Answer::read(body).ok()?;
+        // An empty page ends a listing (or contradicts the server): nothing to ask early.
+        let records = answer.at(&self.def.records)?;
+        if records
+            .get()
+            .trim_start()
+            .strip_prefix('[')
+            .is_some_and(|rest| rest.trim_start().starts_with(']'))
+        {
+            return None;
+        }
         let (count, last) = if self.def.paging.cursor_from_last.is_some() {
             // The records read raw, to count them and find the last one.
             let records: Vec<&RawValue> =

@@ -501,6 +501,10 @@ impl Dialect for S3 {
     ) -> Option<Continuation> {
         // The token sits near the top of the answer: read up to it, not the whole page.
         let text = std::str::from_utf8(body).ok()?;
+        // An empty page ends a listing (or contradicts the server): nothing to ask early.
+        if !text.contains("<Contents>") && !text.contains("<CommonPrefixes>") {
+            return None;
+        }
         let head = &text[..text.find("<Contents>").unwrap_or(text.len())];
         if !head.contains("<IsTruncated>true</IsTruncated>") {
             return None;
