@@ -40,6 +40,8 @@ fn spawn(args: &[&str], name: &str) -> Session {
     cmd.args(args);
     cmd.env("TERM", "xterm-256color");
     cmd.env("FILESCOPE_DATA_DIR", data_dir(name));
+    // Its own configuration (none): never the user's.
+    cmd.env("FILESCOPE_CONFIG", data_dir(name).join("none.toml"));
     // Downloads land in the data directory, never in the source tree.
     cmd.cwd(data_dir(name));
     cmd.env("FILESCOPE_LOG", "debug");

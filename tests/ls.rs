@@ -23,7 +23,8 @@ async fn demo(files: usize) -> DemoServer {
 fn ls_command(url: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_filescope"));
     let dir = std::env::temp_dir().join(format!("filescope-ls-{}", std::process::id()));
-    cmd.env("FILESCOPE_DATA_DIR", dir)
+    cmd.env("FILESCOPE_CONFIG", dir.join("none.toml"))
+        .env("FILESCOPE_DATA_DIR", dir)
         .env("FILESCOPE_API_KEY", KEY)
         .args(["ls", "--dialect", "filejar", "--url", url])
         .args(args);
