@@ -222,6 +222,14 @@ fn profiles() -> ExitCode {
     if let Some(warning) = loaded.literal_key_warning() {
         say(&warning);
     }
+    if loaded.config.profiles.is_empty() {
+        // Nothing on stdout (a script sees no profiles); people are told how to make one.
+        eprintln!(
+            "filescope: no profiles in {}; add a [profiles.NAME] table with dialect, url and api_key_env (docs/CONFIG.md; `filescope config init` writes a commented example where there is no file)",
+            path.display()
+        );
+        return ExitCode::SUCCESS;
+    }
     let default = loaded.config.default_profile.as_ref().map(|d| d.get_ref());
     let rows: Vec<[String; 4]> = loaded
         .config

@@ -472,6 +472,20 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
             return Err(loaded.error_at(keys.span(), format!("keys.{action}: {e}")));
         }
     }
+    // A key the file gives to two actions: named where the second is written.
+    let mut written: Vec<(&String, &Spanned<Vec<String>>)> = config.keys.iter().collect();
+    written.sort_by_key(|(_, keys)| keys.span().start);
+    for (i, (second, keys)) in written.iter().enumerate() {
+        for (first, other) in &written[..i] {
+            let pair = BTreeMap::from([
+                ((*first).clone(), other.get_ref().clone()),
+                ((*second).clone(), keys.get_ref().clone()),
+            ]);
+            if let Err(e) = KeyMap::with_overrides(&pair) {
+                return Err(loaded.error_at(keys.span(), format!("keys.{second}: {e}")));
+            }
+        }
+    }
     let overrides: BTreeMap<String, Vec<String>> = config
         .keys
         .iter()
@@ -747,7 +761,7 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 [keys]
 # Replace the keys of an action (names as in `filescope`'s help, e.g. quit, down, filter):
 # quit = ["q", "ctrl-q"]
-# down = ["j", "down", "n"]
+# down = ["j", "down", "ctrl-n"]
 "#;
 
 #[cfg(test)]
@@ -937,13 +951,16 @@ clipboard_cmd = "xclip -selection clipboard"
             err.starts_with("config /tmp/c.toml:2:8: keys.quit: quit: \"hyper-q\" is not a key"),
             "{err}"
         );
-        let err = parse_text("[keys]\nquit = [\"j\"]\n")
+        let err = parse_text("[keys]\nquit = [\"x\"]\ndown = [\"x\", \"j\"]\n")
             .unwrap_err()
             .to_string();
         assert_eq!(
             err,
-            "config /tmp/c.toml:2:8: keys.quit: j is bound to both down and quit"
+            "config /tmp/c.toml:3:8: keys.down: x is bound to both down and quit"
         );
+        // A key taken from a default action is not an error: it is said once, at start.
+        let loaded = parse_text("[keys]\nquit = [\"j\"]\n").unwrap();
+        assert_eq!(loaded.keymap().notices().len(), 1);
     }
 
     #[test]

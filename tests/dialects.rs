@@ -411,7 +411,7 @@ fn key(c: char) -> Msg {
 }
 
 /// The explorer on each dialect: sort by size locally where the API cannot, load everything
-/// with `L`, and the rows must be exactly the dataset in size order, marked as local.
+/// with `A`, and the rows must be exactly the dataset in size order, marked as local.
 #[tokio::test]
 async fn local_sorts_are_marked_and_complete_once_everything_is_loaded() {
     for dialect in ["openwebui", "fileguard"] {
@@ -435,8 +435,8 @@ async fn local_sorts_are_marked_and_complete_once_everything_is_loaded() {
             header.starts_with("sorted locally · "),
             "{dialect}: {header}"
         );
-        assert!(header.ends_with("L loads all"), "{dialect}: {header}");
-        let effects = app.update(key('L'), now);
+        assert!(header.ends_with("A loads all"), "{dialect}: {header}");
+        let effects = app.update(key('A'), now);
         common::settle(&mut app, &client, effects).await;
         assert_eq!(
             filescope::ui::local_text(&app).unwrap(),

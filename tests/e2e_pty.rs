@@ -154,7 +154,7 @@ fn demo_shows_rows_jumps_to_the_end_and_quits_cleanly() {
     s.wait_for("row 1,000 of 1,000");
     s.wait_for(&sanitize(&oldest));
     s.press("?");
-    s.wait_for("Keys (any other key closes)");
+    s.wait_for("q/Esc/? close");
     s.press("q");
     s.press("q");
     let status = s.wait_exit();
@@ -290,7 +290,7 @@ fn a_download_leaves_no_signed_link_in_the_log() {
     // Flextell hides trashed files: fewer than 200 rows.
     s.wait_for("row 1 of 1");
     s.press("d");
-    s.wait_for("download to: ");
+    s.wait_for(" to: ");
     s.press("\r");
     s.wait_for("downloads finished: 1 saved");
     s.press("qq");

@@ -170,8 +170,8 @@ fn jump_prompt_by_row_and_percentage() {
     }
     let effects = app.update(code(KeyCode::Enter), now);
     assert_eq!(app.mode(), Mode::List);
-    assert_eq!(app.cursor().selected, 50_000);
-    assert_eq!(fetched(&effects), [501]);
+    assert_eq!(app.cursor().selected, 49_999, "row 50,000 of 100,000");
+    assert_eq!(fetched(&effects), [500, 501]);
 
     app.update(key(':'), now);
     for c in "1234".chars() {
@@ -194,6 +194,8 @@ fn parse_jump_forms() {
     assert_eq!(parse_jump("1,000", 10_000), Some(999));
     assert_eq!(parse_jump("100%", 101), Some(100));
     assert_eq!(parse_jump("0%", 101), Some(0));
+    assert_eq!(parse_jump("50%", 100_000), Some(49_999));
+    assert_eq!(parse_jump("50%", 0), Some(0));
     assert_eq!(parse_jump("101%", 101), None);
     assert_eq!(parse_jump("-3", 10), None);
     assert_eq!(parse_jump("", 10), None);
@@ -306,12 +308,17 @@ fn filter_enter_applies_at_once_and_esc_cancels() {
     assert_eq!(app.listing().query().search, "x");
     assert_eq!(app.next_deadline().filter(|_| !app.is_loading()), None);
 
+    // Esc in the prompt cancels the edit: the filter applied before it stays.
     app.update(key('/'), now);
     app.update(key('y'), now);
     let effects = app.update(code(KeyCode::Esc), now);
     assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.listing().query().search, "x");
+    assert_eq!(app.filter_input().value(), "x");
+    assert!(fetched(&effects).is_empty());
+    // A second Esc, in the list, clears it.
+    let effects = app.update(code(KeyCode::Esc), now);
     assert_eq!(app.listing().query().search, "");
-    assert_eq!(app.filter_input().value(), "");
     assert_eq!(fetched(&effects), [1]);
 }
 
@@ -339,27 +346,31 @@ fn reload_keeps_the_position_and_fetches_only_what_is_on_screen() {
     assert_eq!(app.selected().unwrap().name, "file-25000");
 }
 
-#[test]
-fn page_errors_show_in_the_status_line() {
-    let mut app = app();
-    let now = Instant::now();
-    let effects = app.start(80, 24, now);
-    let Some(Effect::Listing(ListingEffect::Fetch { generation, .. })) = effects.last().cloned()
-    else {
-        panic!("expected a fetch")
-    };
-    let err = crate::api::ApiError::Http {
+fn unauthorized() -> crate::api::ApiError {
+    crate::api::ApiError::Http {
         status: 401,
         url: "http://127.0.0.1:1/v1/files/organization-files".into(),
         code: Some("unauthorized".into()),
         message: "Invalid API key".into(),
         hint: Some("the x-api-key header was rejected".into()),
+    }
+}
+
+#[test]
+fn page_errors_show_in_the_status_line() {
+    let (mut app, now) = started(10_000);
+    let effects = app.update(key('G'), now);
+    let Some(Effect::Listing(ListingEffect::Fetch {
+        generation, page, ..
+    })) = effects.last().cloned()
+    else {
+        panic!("expected a fetch")
     };
     app.update(
         Msg::Page {
             generation,
-            page: 1,
-            result: Err(err),
+            page: page.number,
+            result: Err(unauthorized()),
         },
         now,
     );
@@ -371,9 +382,39 @@ fn page_errors_show_in_the_status_line() {
         "{text}"
     );
     assert!(matches!(
-        app.listing().pages().row(0),
+        app.listing().pages().row(9_999),
         crate::listing::Row::Failed(_)
     ));
+}
+
+#[test]
+fn a_first_page_that_fails_leaves_no_rows_and_says_why_once() {
+    let mut app = app();
+    let now = Instant::now();
+    let effects = app.start(80, 24, now);
+    let Some(Effect::Listing(ListingEffect::Fetch { generation, .. })) = effects.last().cloned()
+    else {
+        panic!("expected a fetch")
+    };
+    app.update(
+        Msg::Page {
+            generation,
+            page: 1,
+            result: Err(unauthorized()),
+        },
+        now,
+    );
+    assert_eq!(app.row_count(), 0, "no rows of errors");
+    assert!(
+        app.listing()
+            .failure()
+            .is_some_and(|why| why.contains("HTTP 401"))
+    );
+    assert!(app.status().is_none(), "the table says it, whole");
+    // R asks again.
+    let effects = app.update(key('R'), now);
+    assert_eq!(fetched(&effects), [1]);
+    assert!(app.listing().failure().is_none());
 }
 
 #[test]
@@ -399,8 +440,14 @@ fn views_and_focus() {
 
     app.update(key('?'), now);
     assert_eq!(app.mode(), Mode::Help);
+    // Keys the help does not use do nothing there (closing never acts on the list).
     app.update(key('x'), now);
+    app.update(key('s'), now);
+    assert_eq!(app.mode(), Mode::Help);
+    assert_eq!(app.listing().sort(), Some(app.caps().default_sort));
+    app.update(key('q'), now);
     assert_eq!(app.mode(), Mode::List);
+    assert!(!app.should_quit(), "q closes the help, it does not quit");
 }
 
 #[test]
@@ -414,10 +461,20 @@ fn quitting_and_suspending() {
     app.update(key('q'), now);
     assert!(app.should_quit());
 
+    // Ctrl-c in a prompt cancels it; again (from the list) it quits.
     let (mut app, now) = started(10);
     app.update(key('/'), now);
     app.update(ctrl('c'), now);
-    assert!(app.should_quit(), "Ctrl-c quits from any mode");
+    assert!(!app.should_quit(), "Ctrl-c cancels the prompt");
+    assert_eq!(app.mode(), Mode::List);
+    app.update(ctrl('c'), now);
+    assert!(app.should_quit(), "Ctrl-c quits from the list");
+
+    // From a view that is not a prompt it quits at once.
+    let (mut app, now) = started(10);
+    app.update(code(KeyCode::Enter), now);
+    app.update(ctrl('c'), now);
+    assert!(app.should_quit(), "Ctrl-c quits from the detail");
 
     let (mut app, now) = started(10);
     app.update(Msg::Terminate, now);
@@ -483,11 +540,11 @@ fn a_sort_the_api_cannot_do_is_local_over_what_is_loaded() {
     assert!(!app.is_count_known());
     assert_eq!(
         crate::ui::local_text(&app).unwrap(),
-        "sorted locally · 100 of 350 loaded · L loads all"
+        "sorted locally · 100 of 350 loaded · A loads all"
     );
 
-    // L loads the rest, at most four pages at a time, each once.
-    let effects = app.update(key('L'), now);
+    // A loads the rest, at most four pages at a time, each once.
+    let effects = app.update(key('A'), now);
     assert_eq!(fetched(&effects), [2, 3, 4]);
     let pages = answer_all(&mut app, effects, 350, now);
     assert_eq!(pages, [2, 3, 4]);
@@ -498,7 +555,7 @@ fn a_sort_the_api_cannot_do_is_local_over_what_is_loaded() {
         crate::ui::local_text(&app).unwrap(),
         "sorted locally · all 350 loaded"
     );
-    assert!(app.update(key('L'), now).is_empty(), "nothing left to load");
+    assert!(app.update(key('A'), now).is_empty(), "nothing left to load");
 }
 
 #[test]
@@ -510,7 +567,7 @@ fn the_selection_stays_on_its_file_while_pages_merge_in() {
     app.update(key('j'), now);
     app.update(key('j'), now);
     assert_eq!(app.selected().unwrap().size, Some(97));
-    let effects = app.update(key('L'), now);
+    let effects = app.update(key('A'), now);
     answer_all(&mut app, effects, 350, now);
     assert_eq!(
         app.selected().unwrap().size,
@@ -758,7 +815,7 @@ fn a_change_only_the_client_makes_reorders_what_is_loaded_without_fetching() {
     app.update(key('o'), now);
     let effects = app.update(key('s'), now);
     answer_all(&mut app, effects, 350, now);
-    let effects = app.update(key('L'), now);
+    let effects = app.update(key('A'), now);
     answer_all(&mut app, effects, 350, now);
     let generation = app.listing().pages().generation();
     assert_eq!(shown_sizes(&app, 1), [349]);
@@ -1135,7 +1192,11 @@ fn download_asks_for_the_directory_then_about_existing_files() {
     );
     assert_eq!(app.mode(), Mode::List);
     assert!(app.transfers_shown());
-    // From the list, t hides the panel, and again shows it with the keys.
+    // From the list, t gives the shown panel the keys (as its title says); there, t hides
+    // it, and again shows it with the keys.
+    app.update(key('t'), now);
+    assert!(app.transfers_shown());
+    assert_eq!(app.mode(), Mode::Transfers);
     app.update(key('t'), now);
     assert!(!app.transfers_shown());
     assert_eq!(app.mode(), Mode::List);
@@ -1263,4 +1324,23 @@ fn a_counted_fetch_needs_a_second_press() {
         jar.update(key('p'), now).first(),
         Some(Effect::Files(FileEffect::Preview(_)))
     ));
+}
+
+/// Issue 16, bug 4: `G` in a locally sorted view goes to the last row the view holds, starts
+/// no loading of its own, and says which key loads the rest.
+#[test]
+fn bottom_in_a_local_view_lands_on_the_last_loaded_row_and_loads_nothing() {
+    let (mut app, now) = started_on("fileguard", 40_600);
+    app.update(key('o'), now);
+    let effects = app.update(key('n'), now);
+    answer_all(&mut app, effects, 40_600, now);
+    assert!(app.listing().local().is_some(), "sorted locally");
+    let effects = app.update(key('G'), now);
+    let pages = answer_all(&mut app, effects, 40_600, now);
+    assert!(pages.is_empty(), "G fetched pages {pages:?}");
+    assert_eq!(app.cursor().selected + 1, app.row_count());
+    let Some(Status::Info(text)) = app.status() else {
+        panic!("G says where it landed")
+    };
+    assert!(text.contains("loads the rest"), "{text}");
 }

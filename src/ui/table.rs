@@ -11,7 +11,7 @@ use crate::api::SortField;
 use crate::app::{App, Focus};
 use crate::config::Column;
 use crate::listing::Row;
-use crate::text::{human_size, sanitize};
+use crate::text::{fit_width, human_size, sanitize};
 
 /// Which columns fit: the name always, then size, date and type as width allows.
 struct Columns<'a> {
@@ -42,6 +42,21 @@ impl<'a> Columns<'a> {
             date_format,
             date_width,
         }
+    }
+
+    /// Columns the name gets in a table `width` wide: what the others leave, less the gaps.
+    fn name_width(&self, width: u16) -> u16 {
+        let mut fixed = 0;
+        for (shown, w) in [
+            (self.size, 8),
+            (self.kind, self.kind_width),
+            (self.date, self.date_width),
+        ] {
+            if shown {
+                fixed += w + 1;
+            }
+        }
+        width.saturating_sub(fixed).max(10)
     }
 
     fn widths(&self) -> Vec<Constraint> {
@@ -89,7 +104,31 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         TableRow::new(cells).style(Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED))
     };
 
-    let len = app.row_count();
+    if let Some(reason) = app.listing().failure() {
+        // One clear error state, not rows of it: the whole reason, and the key that retries.
+        let table = Table::new(Vec::<TableRow>::new(), cols.widths()).header(header);
+        frame.render_widget(table, area);
+        if area.height > 1 {
+            let below = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
+            let text = vec![
+                Line::styled(
+                    format!("⚠ {}", sanitize(reason)),
+                    Style::new().fg(Color::Red),
+                ),
+                Line::from(""),
+                Line::styled(
+                    format!("{} retry", app.key(crate::app::Action::Reload)),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+            ];
+            frame.render_widget(
+                Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
+                below,
+            );
+        }
+        return;
+    }
+    let len = app.listing().display_len();
     let visible = app.cursor().visible(len);
     if visible.is_empty() {
         let message = if app.is_loading() || !app.is_count_known() {
@@ -114,9 +153,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     }
 
+    let name_width = cols.name_width(area.width) as usize;
     let rows: Vec<TableRow> = visible
         .clone()
-        .map(|i| row_cells(app, app.row(i), &cols, show_updated))
+        .map(|i| match (app.row(i), app.listing().previous_row(i)) {
+            // Until the reload brings its page again, the old row stays, dimmed.
+            (Row::Pending, Some(old)) => {
+                row_cells(app, Row::Loaded(old), &cols, show_updated, name_width)
+                    .style(Style::new().add_modifier(Modifier::DIM))
+            }
+            (row, _) => row_cells(app, row, &cols, show_updated, name_width),
+        })
         .collect();
     let highlight = if app.focus() == Focus::List {
         Style::new().add_modifier(Modifier::REVERSED)
@@ -140,7 +187,13 @@ fn title(name: &str, app: &App, field: SortField) -> String {
     }
 }
 
-fn row_cells(app: &App, row: Row<'_>, cols: &Columns, show_updated: bool) -> TableRow<'static> {
+fn row_cells(
+    app: &App,
+    row: Row<'_>,
+    cols: &Columns,
+    show_updated: bool,
+    name_width: usize,
+) -> TableRow<'static> {
     match row {
         Row::Loaded(record) => {
             let marked = app.marks().contains(&record.id);
@@ -153,14 +206,18 @@ fn row_cells(app: &App, row: Row<'_>, cols: &Columns, show_updated: bool) -> Tab
             } else {
                 name.into_owned()
             };
+            // A cut name ends with `…`; the whole of it is in the detail.
+            let name = fit_width(&name, name_width).into_owned();
             let mut cells = vec![Cell::from(name)];
             if cols.size {
                 let size = record.size.map(human_size).unwrap_or_default();
                 cells.push(Cell::from(Line::from(size).alignment(Alignment::Right)));
             }
             if cols.kind {
-                let kind = record.content_type.as_deref().unwrap_or_default();
-                cells.push(Cell::from(sanitize(kind).into_owned()));
+                let kind = sanitize(record.content_type.as_deref().unwrap_or_default());
+                cells.push(Cell::from(
+                    fit_width(&kind, cols.kind_width as usize).into_owned(),
+                ));
             }
             if cols.date {
                 let date = if show_updated {
@@ -187,7 +244,9 @@ fn row_cells(app: &App, row: Row<'_>, cols: &Columns, show_updated: bool) -> Tab
         Row::Pending => {
             TableRow::new(vec![Cell::from("…")]).style(Style::new().add_modifier(Modifier::DIM))
         }
-        Row::Failed(reason) => TableRow::new(vec![Cell::from(format!("⚠ {}", sanitize(reason)))])
-            .style(Style::new().fg(Color::Red)),
+        Row::Failed(reason) => TableRow::new(vec![Cell::from(
+            fit_width(&format!("⚠ {}", sanitize(reason)), name_width).into_owned(),
+        )])
+        .style(Style::new().fg(Color::Red)),
     }
 }
