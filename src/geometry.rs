@@ -104,9 +104,15 @@ pub struct HelpBox {
     pub max_scroll: usize,
 }
 
-/// The help's pop-up on `screen` for `lines` lines: centred, two columns when they fit side
-/// by side, as tall as the lines need and the screen allows.
+/// The help's pop-up on `screen` for `lines` lines: centred between the header and the footer
+/// (which shows the help's keys), two columns when they fit side by side, as tall as the lines
+/// need and the screen allows.
 pub fn help_box(screen: Rect, lines: usize) -> HelpBox {
+    let screen = if screen.height > 4 {
+        Rect::new(screen.x, screen.y + 1, screen.width, screen.height - 2)
+    } else {
+        screen
+    };
     let two = screen.width >= 2 * HELP_COLUMN_WIDTH + 4;
     let columns = if two { 2 } else { 1 };
     let width = HELP_COLUMN_WIDTH * columns as u16 + 2 * (columns as u16 - 1) + 2;

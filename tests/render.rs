@@ -1022,3 +1022,172 @@ fn escapes_are_written_the_human_way_and_the_json_way() {
         "{preview}"
     );
 }
+
+// ---- Issue 16: habits ----
+
+/// Each context's footer names its own keys, from the key map, and reads whole at 60 columns.
+#[test]
+fn every_context_has_its_own_footer_that_fits_60_columns() {
+    use filescope::app::Mode;
+    let check = |app: &App, want: &[&str]| {
+        for w in [60u16, 120] {
+            let line = footer(&render(app, w, 20));
+            assert!(
+                line.chars().count() <= w as usize && !line.ends_with('…'),
+                "{w}: {line}"
+            );
+            if w == 120 {
+                for part in want {
+                    assert!(line.contains(part), "{:?}: {part:?} in {line}", app.mode());
+                }
+            }
+        }
+    };
+    let mut app = app_showing(&NAMES, 4, 120, 20);
+    check(&app, &["j/k move", "/ filter", "? help", "q quit"]);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::DetailFull);
+    check(&app, &["j/k scroll", "g/G top/end", "y copy", "Esc back"]);
+    press(&mut app, KeyCode::Char('y'));
+    check(&app, &["i n k u l j c", "Esc cancel"]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('o'));
+    check(&app, &["j/k choose", "Enter sort", "Esc close"]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('?'));
+    check(&app, &["j/k PgDn/PgUp scroll", "q/Esc/? close"]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('i'));
+    check(&app, &["a scan all", "Tab largest/newest", "Esc back"]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('p'));
+    check(&app, &["j/k scroll", "e $PAGER", "Esc back"]);
+    press(&mut app, KeyCode::Esc);
+    // The prompts show their keys beside what is typed.
+    press(&mut app, KeyCode::Char('/'));
+    let line = footer(&render(&app, 120, 20));
+    assert!(
+        line.ends_with("Enter keep · Esc cancel · Ctrl-u clear"),
+        "{line}"
+    );
+    press(&mut app, KeyCode::Esc);
+    let mut app = downloading(&NAMES, 120, 20);
+    press(&mut app, KeyCode::Char('j'));
+    check(&app, &["j/k choose", "Enter details", "t hide"]);
+    // Remapped keys are shown remapped in other contexts too.
+    let keymap = filescope::keymap::KeyMap::with_overrides(&std::collections::BTreeMap::from([(
+        "down".to_string(),
+        vec!["ctrl-n".to_string()],
+    )]))
+    .unwrap();
+    let settings = Settings {
+        keymap,
+        ..Settings::default()
+    };
+    app = showing_with("filejar", settings, &NAMES, 4, 120, 20);
+    press(&mut app, KeyCode::Enter);
+    assert!(footer(&render(&app, 120, 20)).contains("Ctrl-n/k scroll"));
+}
+
+/// The help scrolls with the scroll keys, says there is more below, and lays out in two
+/// columns on a wide screen.
+#[test]
+fn the_help_scrolls_says_more_below_and_goes_two_columns_when_wide() {
+    let mut app = app_showing(&NAMES, 4, 80, 20);
+    press(&mut app, KeyCode::Char('?'));
+    let first = render(&app, 80, 20).join("\n");
+    assert!(first.contains("↓ more below"), "{first}");
+    assert!(first.contains("j ↓"), "{first}");
+    press(&mut app, KeyCode::Char('G'));
+    let last = render(&app, 80, 20).join("\n");
+    assert!(!last.contains("more below"), "{last}");
+    assert!(last.contains("mouse: Shift-drag"), "{last}");
+    assert!(!last.contains("j ↓ "), "{last}");
+    press(&mut app, KeyCode::Char('g'));
+    assert!(render(&app, 80, 20).join("\n").contains("j ↓"));
+    // Wide: both columns side by side, all of it at once.
+    let mut app = app_showing(&NAMES, 4, 160, 40);
+    press(&mut app, KeyCode::Char('?'));
+    let screen = render(&app, 160, 40);
+    let row = screen
+        .iter()
+        .find(|l| l.contains("j ↓"))
+        .expect("the first line");
+    assert!(row.contains("export the view"), "two columns: {row}");
+    assert!(!screen.join("\n").contains("more below"));
+}
+
+/// Cut names and types end with `…`; the detail has them whole.
+#[test]
+fn cut_names_and_types_end_with_an_ellipsis() {
+    let long = "a-very-long-file-name-that-cannot-fit-in-a-narrow-table-0123456789.pdf";
+    let mut app = app_showing(&[long], 1, 70, 8);
+    let screen = render(&app, 70, 8);
+    let row = &screen[2];
+    assert!(
+        row.contains("a-very-long-file-name") && row.contains('…'),
+        "{row}"
+    );
+    assert!(!row.contains("0123456789.pdf"), "{row}");
+    press(&mut app, KeyCode::Enter);
+    let detail: String = render(&app, 70, 8).concat().split_whitespace().collect();
+    assert!(detail.contains("0123456789.pdf"), "{detail}");
+    // A type wider than its column.
+    let mut record = filescope::test_support::record(0, "letter.docx");
+    record.content_type =
+        Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document".into());
+    let mut app = filescope::test_support::app_for("filejar", 100);
+    let effects = app.start(90, 8, Instant::now());
+    let Some(filescope::app::Effect::Listing(filescope::app::ListingEffect::Fetch {
+        generation,
+        ..
+    })) = effects.last().cloned()
+    else {
+        panic!("a fetch")
+    };
+    app.update(
+        Msg::Page {
+            generation,
+            page: 1,
+            result: Ok(filescope::api::dialect::Page {
+                records: vec![record],
+                total: Some(1),
+                ..Default::default()
+            }),
+        },
+        Instant::now(),
+    );
+    let row = render(&app, 90, 8)[2].clone();
+    assert!(row.contains(" application/vnd… "), "{row}");
+}
+
+/// While R reloads, the rows on screen stay, dimmed, rather than turning into placeholders.
+#[test]
+fn reload_keeps_the_old_rows_on_screen_dimmed() {
+    let mut app = app_showing(&NAMES, 4, 90, 8);
+    press(&mut app, KeyCode::Char('R'));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(90, 8)).unwrap();
+    terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+    let screen = common::screen_lines(&terminal);
+    assert!(
+        screen[2].starts_with("2024-q1-master.pdf"),
+        "{}",
+        show(&screen)
+    );
+    let cell = &terminal.backend().buffer()[(0, 3)];
+    assert!(
+        cell.modifier.contains(ratatui::style::Modifier::DIM),
+        "{:?}",
+        cell
+    );
+}
+
+/// A count being typed shows at the right of the footer, as vim's showcmd does.
+#[test]
+fn a_count_being_typed_shows_in_the_footer() {
+    let mut app = app_showing(&NAMES, 4, 90, 8);
+    type_text(&mut app, "12");
+    let line = footer(&render(&app, 90, 8));
+    assert!(line.ends_with("12"), "{line}");
+}

@@ -1023,9 +1023,12 @@ impl App {
         let last = self.files.transfers.items.len().saturating_sub(1);
         match key.code {
             KeyCode::Char('j') | KeyCode::Down => {
+                // Moving says the panel has the keys: its hints come back in the footer.
+                self.status = None;
                 self.files.transfers.selected = (self.files.transfers.selected + 1).min(last);
             }
             KeyCode::Char('k') | KeyCode::Up => {
+                self.status = None;
                 self.files.transfers.selected = self.files.transfers.selected.saturating_sub(1);
             }
             KeyCode::Esc => {

@@ -1344,3 +1344,254 @@ fn bottom_in_a_local_view_lands_on_the_last_loaded_row_and_loads_nothing() {
     };
     assert!(text.contains("loads the rest"), "{text}");
 }
+
+// ---- Issue 16: the habits of vim, less and k9s ----
+
+fn keys(app: &mut App, text: &str, now: Instant) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in text.chars() {
+        effects.extend(app.update(key(c), now));
+    }
+    effects
+}
+
+#[test]
+fn counts_repeat_a_motion_or_name_the_row() {
+    let (mut app, now) = started(10_000);
+    let height = app.cursor().height;
+    keys(&mut app, "5j", now);
+    assert_eq!(app.cursor().selected, 5);
+    keys(&mut app, "3k", now);
+    assert_eq!(app.cursor().selected, 2);
+    // A count is shown while it is typed, and forgotten by Esc.
+    keys(&mut app, "12", now);
+    assert_eq!(app.pending_count(), Some(12));
+    app.update(code(KeyCode::Esc), now);
+    assert_eq!(app.pending_count(), None);
+    keys(&mut app, "j", now);
+    assert_eq!(app.cursor().selected, 3, "the count was forgotten");
+    // 10G and 10g (and 10gg) go to row 10; g alone to the first row.
+    keys(&mut app, "10G", now);
+    assert_eq!(app.cursor().selected, 9);
+    keys(&mut app, "j30gg", now);
+    assert_eq!(app.cursor().selected, 29, "the second g completes 30gg");
+    keys(&mut app, "g", now);
+    assert_eq!(app.cursor().selected, 0, "g alone goes to the top");
+    // 3Ctrl-d: three half screens.
+    app.update(key('3'), now);
+    app.update(ctrl('d'), now);
+    assert_eq!(app.cursor().selected, 3 * (height / 2));
+    // 0 alone is no count.
+    keys(&mut app, "0", now);
+    assert_eq!(app.pending_count(), None);
+}
+
+#[test]
+fn h_m_l_go_to_the_top_middle_and_bottom_of_the_screen() {
+    let (mut app, now) = started(10_000);
+    let height = app.cursor().height;
+    keys(&mut app, "50j", now);
+    let top = app.cursor().offset;
+    keys(&mut app, "H", now);
+    assert_eq!(app.cursor().selected, top);
+    keys(&mut app, "L", now);
+    assert_eq!(app.cursor().selected, top + height - 1);
+    keys(&mut app, "M", now);
+    assert_eq!(app.cursor().selected, top + (height - 1) / 2);
+    keys(&mut app, "3H", now);
+    assert_eq!(app.cursor().selected, top + 2);
+    keys(&mut app, "3L", now);
+    assert_eq!(app.cursor().selected, top + height - 3);
+    assert_eq!(app.cursor().offset, top, "the screen did not move");
+}
+
+#[test]
+fn n_and_shift_n_find_loaded_rows_holding_the_filter_text() {
+    // FileGuard cannot search: the filter is local, and n moves among what it kept; once the
+    // filter is cleared, n still looks for its text among every loaded row.
+    let (mut app, now) = started_on("fileguard", 100);
+    app.update(key('/'), now);
+    keys(&mut app, "file-7", now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    answer_all(&mut app, effects, 100, now);
+    assert_eq!(app.row_count(), 11, "file-7 and file-70 … file-79");
+    let effects = app.update(code(KeyCode::Esc), now);
+    answer_all(&mut app, effects, 100, now);
+    assert!(app.listing().filter().is_empty());
+    let names = |app: &App| app.selected().unwrap().name.clone();
+    assert_eq!(names(&app), "file-0");
+    keys(&mut app, "n", now);
+    assert_eq!(names(&app), "file-7");
+    keys(&mut app, "n", now);
+    assert_eq!(names(&app), "file-70");
+    keys(&mut app, "2n", now);
+    assert_eq!(names(&app), "file-72");
+    keys(&mut app, "N", now);
+    assert_eq!(names(&app), "file-71");
+    keys(&mut app, "G", now);
+    keys(&mut app, "n", now);
+    assert_eq!(names(&app), "file-7", "n wraps around from the end");
+    assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("went on from the top")));
+    // With nothing to look for, n says how to give it something.
+    let (mut app, now) = started(100);
+    keys(&mut app, "n", now);
+    assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("type a text with /")));
+}
+
+#[test]
+fn esc_stops_loading_all_then_clears_the_filter_then_the_marks() {
+    let (mut app, now) = started_on("fileguard", 1_000);
+    app.update(key('o'), now);
+    let effects = app.update(key('s'), now);
+    answer_all(&mut app, effects, 1_000, now);
+    // Two marks, a filter, and every page loading.
+    keys(&mut app, "  ", now);
+    assert_eq!(app.marks().len(), 2);
+    app.update(key('/'), now);
+    keys(&mut app, "file", now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    answer_all(&mut app, effects, 1_000, now);
+    let effects = app.update(key('A'), now);
+    assert_eq!(fetched(&effects).len(), LOAD_ALL_CONCURRENCY);
+    assert!(app.listing().is_loading_all());
+    // Esc stops it: what was asked for lands, nothing more is asked.
+    app.update(code(KeyCode::Esc), now);
+    assert!(!app.listing().is_loading_all());
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.starts_with("stopped loading every page at"))
+    );
+    let more = answer_all(&mut app, effects, 1_000, now);
+    assert_eq!(more.len(), LOAD_ALL_CONCURRENCY, "only what was in flight");
+    assert!(!app.listing().is_complete());
+    // Then the filter, then the marks.
+    app.update(code(KeyCode::Esc), now);
+    assert!(app.listing().filter().is_empty());
+    assert_eq!(app.marks().len(), 2);
+    app.update(code(KeyCode::Esc), now);
+    assert!(app.marks().is_empty());
+    assert!(matches!(app.status(), Some(Status::Info(s)) if s == "unmarked 2 files"));
+}
+
+#[test]
+fn loading_all_reports_its_speed_as_pages_come() {
+    let (mut app, now) = started_on("fileguard", 1_000);
+    app.update(key('o'), now);
+    let effects = app.update(key('s'), now);
+    answer_all(&mut app, effects, 1_000, now);
+    let effects = app.update(key('A'), now);
+    assert!(
+        app.listing()
+            .load_all_progress()
+            .is_some_and(|p| p.rate.is_none())
+    );
+    let later = now + Duration::from_secs(2);
+    // The first answers: 400 rows in two seconds.
+    let mut next = Vec::new();
+    for effect in effects {
+        if let Effect::Listing(ListingEffect::Fetch {
+            generation, page, ..
+        }) = effect
+        {
+            next.extend(app.update(
+                Msg::Page {
+                    generation,
+                    page: page.number,
+                    result: Ok(page_of(page.number, 1_000)),
+                },
+                later,
+            ));
+        }
+    }
+    let rate = app
+        .listing()
+        .load_all_progress()
+        .and_then(|p| p.rate)
+        .unwrap();
+    assert!((rate - 200.0).abs() < 1.0, "{rate}");
+    let text = crate::ui::local_text(&app).unwrap();
+    assert!(
+        text.ends_with("loading all · 200 rows/s · 2 s left · Esc stops"),
+        "{text}"
+    );
+    answer_all(&mut app, next, 1_000, later);
+    assert!(!app.listing().is_loading_all());
+}
+
+#[test]
+fn reload_keeps_the_rows_on_screen_and_selects_the_same_file_again() {
+    let (mut app, now) = started(1_000);
+    keys(&mut app, "5j", now);
+    let effects = app.update(key('R'), now);
+    // Until the page comes back, the old rows are there to be drawn (dimmed).
+    assert_eq!(app.listing().display_len(), app.cursor().height);
+    assert_eq!(
+        app.listing().previous_row(5).map(|r| r.name.as_str()),
+        Some("file-5")
+    );
+    // The server now has two new files at the top: the same file is two rows further down.
+    let mut pending = effects;
+    while let Some(effect) = pending.pop() {
+        if let Effect::Listing(ListingEffect::Fetch {
+            generation, page, ..
+        }) = effect
+        {
+            let mut answer = page_of(page.number, 1_002);
+            for (i, r) in answer.records.iter_mut().enumerate() {
+                let n = (page.number - 1) * PAGE + i;
+                let old = n.checked_sub(2);
+                r.id = old.map_or(format!("new-{n}"), |o| format!("id-{o}"));
+                r.name = old.map_or(format!("new-{n}"), |o| format!("file-{o}"));
+            }
+            pending.extend(app.update(
+                Msg::Page {
+                    generation,
+                    page: page.number,
+                    result: Ok(answer),
+                },
+                now,
+            ));
+        }
+    }
+    assert_eq!(app.selected().unwrap().name, "file-5");
+    assert_eq!(app.cursor().selected, 7);
+    assert!(
+        app.listing().previous_row(5).is_none(),
+        "the old rows are gone"
+    );
+}
+
+#[test]
+fn y_in_the_full_screen_detail_copies_and_comes_back() {
+    let (mut app, now) = started(10);
+    app.update(code(KeyCode::Enter), now);
+    app.update(key('y'), now);
+    assert_eq!(app.mode(), Mode::CopyMenu);
+    let effects = app.update(key('i'), now);
+    assert!(
+        matches!(&effects[..], [Effect::Terminal(TerminalEffect::Clipboard { text, .. })] if text == "id-0")
+    );
+    assert_eq!(app.mode(), Mode::DetailFull, "back to the detail");
+}
+
+#[test]
+fn a_user_binding_of_a_new_default_key_is_said_once_at_start() {
+    let keymap = crate::keymap::KeyMap::with_overrides(&std::collections::BTreeMap::from([(
+        "down".to_string(),
+        vec!["j".to_string(), "n".to_string()],
+    )]))
+    .unwrap();
+    let settings = crate::config::Settings {
+        keymap,
+        ..Default::default()
+    };
+    let (mut app, now) = started_with("filejar", 100, settings);
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.contains("your n for down takes it from next_match"))
+    );
+    keys(&mut app, "n", now);
+    assert_eq!(
+        app.cursor().selected,
+        1,
+        "n moves down, as the user bound it"
+    );
+}
