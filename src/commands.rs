@@ -461,6 +461,26 @@ fn ls(args: LsArgs) -> ExitCode {
     } else {
         crate::export::Format::Ndjson
     });
+    if !args.columns.is_empty() && format != crate::export::Format::Table {
+        return fail(
+            ls::exit::USAGE,
+            &"--columns chooses the columns of --format table; the other formats print every field",
+        );
+    }
+    // A terminal's width, else $COLUMNS (as a shell sets it): the table fits it.
+    let width = if terminal {
+        crossterm::terminal::size()
+            .ok()
+            .map(|(w, _)| usize::from(w))
+    } else {
+        None
+    }
+    .or_else(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+    })
+    .filter(|w| *w > 0);
     let opts = ls::Options {
         sort: args.sort.map(|field| Sort {
             field,
@@ -474,6 +494,8 @@ fn ls(args: LsArgs) -> ExitCode {
         jobs: usize::from(args.jobs),
         terminal,
         safe: args.safe,
+        columns: args.columns,
+        width,
     };
     let runtime = match runtime() {
         Ok(r) => r,

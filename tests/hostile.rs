@@ -49,6 +49,8 @@ fn all(jobs: usize) -> ls::Options {
         jobs,
         terminal: false,
         safe: false,
+        columns: Vec::new(),
+        width: None,
     }
 }
 

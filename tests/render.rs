@@ -1191,3 +1191,24 @@ fn a_count_being_typed_shows_in_the_footer() {
     let line = footer(&render(&app, 90, 8));
     assert!(line.ends_with("12"), "{line}");
 }
+
+/// The download prompt says how many marked files it takes, and how many of them the filter
+/// hides.
+#[test]
+fn the_download_prompt_counts_the_marked_files_and_those_hidden() {
+    let owned = names(20);
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let mut app = dialect_app_showing("fileguard", &names, 20, 120, 30);
+    for _ in 0..12 {
+        press(&mut app, KeyCode::Char(' '));
+    }
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "file-00");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('d'));
+    let line = footer(&render(&app, 120, 30));
+    assert!(
+        line.starts_with("download 12 marked files (2 hidden by the filter) to: "),
+        "{line}"
+    );
+}

@@ -169,7 +169,10 @@ pub enum CopySource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {
     DownloadDir,
-    ExportPath,
+    /// Where to export; `exists` after the name first given was taken.
+    ExportPath {
+        exists: bool,
+    },
     /// Type the number of files to delete them.
     ConfirmDelete {
         ids: Vec<(String, String)>,
@@ -460,9 +463,26 @@ impl App {
             String::new()
         };
         format!(
-            "download {} marked{note} to: ",
-            crate::text::count(self.files.marks.len(), "file")
+            "download {}{note} to: ",
+            crate::text::count(self.files.marks.len(), "marked file")
         )
+    }
+
+    /// The export's file exists: the prompt comes back with a free name beside it.
+    pub(super) fn on_export_exists(&mut self, path: PathBuf, free: Option<PathBuf>) {
+        self.dirty = true;
+        match free {
+            Some(free) => self.open_prompt(
+                Prompt::ExportPath { exists: true },
+                &free.display().to_string(),
+            ),
+            None => {
+                self.status = Some(Status::Error(format!(
+                    "{} exists; not overwritten",
+                    sanitize(&path.display().to_string())
+                )));
+            }
+        }
     }
 
     /// What the export prompt asks: what is written, and in which formats.
@@ -470,11 +490,18 @@ impl App {
         let what = if self.files.marks.is_empty() {
             "the view".to_string()
         } else {
-            format!(
-                "{} marked",
-                crate::text::count(self.files.marks.len(), "file")
-            )
+            crate::text::count(self.files.marks.len(), "marked file")
         };
+        let exists = matches!(
+            self.overlay,
+            Overlay::Prompt {
+                prompt: Prompt::ExportPath { exists: true },
+                ..
+            }
+        );
+        if exists {
+            return format!("that file exists; export {what} to this free name? ");
+        }
         format!("export {what} to (.ndjson, .csv, .json): ")
     }
 
@@ -614,7 +641,10 @@ impl App {
                     crate::text::sanitize(&self.conn.label).replace(['/', '\\', ' '], "_")
                 );
                 let path = self.files.download_dir.join(name);
-                self.open_prompt(Prompt::ExportPath, &path.display().to_string());
+                self.open_prompt(
+                    Prompt::ExportPath { exists: false },
+                    &path.display().to_string(),
+                );
                 Vec::new()
             }
             Action::Delete => {
@@ -797,16 +827,12 @@ impl App {
                             .into(),
                         ]
                     }
-                    Prompt::ExportPath => {
+                    Prompt::ExportPath { .. } => {
                         if value.is_empty() {
                             return Vec::new();
                         }
                         let path = PathBuf::from(&value);
-                        let format = match path.extension().and_then(|e| e.to_str()) {
-                            Some("csv") => crate::export::Format::Csv,
-                            Some("json") => crate::export::Format::Json,
-                            _ => crate::export::Format::Ndjson,
-                        };
+                        let (format, note) = export_format(&path);
                         let source = if self.files.marks.is_empty() {
                             ExportSource::View {
                                 sort: self.listing.sort(),
@@ -815,7 +841,11 @@ impl App {
                         } else {
                             ExportSource::Marked(self.files.marks.records().to_vec())
                         };
-                        self.status = Some(Status::Info(format!("exporting to {value}…")));
+                        self.status = Some(Status::Info(format!(
+                            "exporting to {}{}…",
+                            sanitize(&value),
+                            note.unwrap_or_default()
+                        )));
                         vec![
                             FileEffect::Export(ExportJob {
                                 path,
@@ -1205,6 +1235,31 @@ impl App {
         // The listing is read again so the rows the server removed disappear.
         self.files.deleted.clear();
         self.reload(now)
+    }
+}
+
+/// The format an export path asks for by its extension, and what to say when the extension
+/// is not the format's: `.tsv` is written as NDJSON, and the user should know.
+pub fn export_format(path: &std::path::Path) -> (crate::export::Format, Option<String>) {
+    use crate::export::Format;
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("csv") => (Format::Csv, None),
+        Some("json") => (Format::Json, None),
+        Some("ndjson" | "jsonl") => (Format::Ndjson, None),
+        Some(other) => (
+            Format::Ndjson,
+            Some(format!(
+                " as NDJSON (.{} is not a format filescope writes: .ndjson, .csv or .json)",
+                sanitize(other)
+            )),
+        ),
+        None => (
+            Format::Ndjson,
+            Some(" as NDJSON (no extension: .ndjson, .csv or .json choose)".to_string()),
+        ),
     }
 }
 

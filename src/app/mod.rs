@@ -572,12 +572,17 @@ impl App {
                 self.overlay = Overlay::Value { title, text };
                 Vec::new()
             }
+            Msg::ExportExists { path, free } => {
+                self.on_export_exists(path, free);
+                Vec::new()
+            }
             Msg::Exported { path, result } => {
                 self.dirty = true;
                 let csv = path.extension().is_some_and(|e| e == "csv");
+                let note = actions::export_format(&path).1.unwrap_or_default();
                 self.status = Some(match result {
                     Ok(n) => Status::Info(format!(
-                        "exported {} to {}{}",
+                        "exported {} to {}{note}{}",
                         crate::text::count(n, "record"),
                         path.display(),
                         if csv {

@@ -126,6 +126,12 @@ pub enum Msg {
         path: PathBuf,
         result: Result<usize, String>,
     },
+    /// The export's file exists (nothing was written); `free` is a name beside it that does
+    /// not, if one was found.
+    ExportExists {
+        path: PathBuf,
+        free: Option<PathBuf>,
+    },
     /// The server confirmed or refused deleting one file.
     Deleted {
         id: String,

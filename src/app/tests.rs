@@ -1595,3 +1595,51 @@ fn a_user_binding_of_a_new_default_key_is_said_once_at_start() {
         "n moves down, as the user bound it"
     );
 }
+
+#[test]
+fn an_export_over_an_existing_file_offers_a_free_name_and_a_foreign_extension_is_said() {
+    let (mut app, now) = started(10);
+    app.update(key('x'), now);
+    // The suggested name, then Enter: the runtime finds it exists and offers another.
+    let effects = app.update(code(KeyCode::Enter), now);
+    let Some(Effect::Files(FileEffect::Export(job))) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let free = job.path.with_file_name("filescope-test-view (1).ndjson");
+    app.update(
+        Msg::ExportExists {
+            path: job.path.clone(),
+            free: Some(free.clone()),
+        },
+        now,
+    );
+    assert_eq!(app.mode(), Mode::Prompt);
+    assert!(app.export_prompt().starts_with("that file exists;"));
+    let Overlay::Prompt { input, .. } = app.overlay() else {
+        panic!("the prompt")
+    };
+    assert_eq!(input.value(), free.display().to_string());
+    // A .tsv is written as NDJSON, and the status says so, before and after.
+    app.update(ctrl('u'), now);
+    for c in "/tmp/out.tsv".chars() {
+        app.update(key(c), now);
+    }
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert!(matches!(
+        effects.first(),
+        Some(Effect::Files(FileEffect::Export(job))) if job.format == crate::export::Format::Ndjson
+    ));
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.contains("out.tsv as NDJSON (.tsv is not a format"))
+    );
+    app.update(
+        Msg::Exported {
+            path: "/tmp/out.tsv".into(),
+            result: Ok(10),
+        },
+        now,
+    );
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.starts_with("exported 10 records to /tmp/out.tsv as NDJSON"))
+    );
+}

@@ -140,7 +140,7 @@ fn prompt(app: &App) -> Option<(String, &tui_input::Input)> {
             use crate::app::actions::Prompt;
             let symbol = match prompt {
                 Prompt::DownloadDir => app.download_prompt(),
-                Prompt::ExportPath => app.export_prompt(),
+                Prompt::ExportPath { .. } => app.export_prompt(),
                 Prompt::ConfirmDelete { ids } => {
                     let first = ids.first().map(|(_, name)| name.as_str()).unwrap_or("");
                     let more = if ids.len() > 1 {
