@@ -46,19 +46,19 @@ pub fn run(cli: Cli) -> ExitCode {
                 .render(&mut std::io::stdout())
                 .context("cannot write the manual page")
         }
-        None => match connection(cli.connect) {
-            Ok(Some(conn)) => {
+        None => match (profile_of(&cli.connect), connection(cli.connect)) {
+            (profile, Ok(Some(conn))) => {
                 warn_no_log(&log);
-                runtime().and_then(|rt| rt.block_on(explore_connection(conn)))
+                runtime().and_then(|rt| rt.block_on(explore_connection(conn, profile)))
             }
-            Ok(None) => {
+            (_, Ok(None)) => {
                 eprintln!("No connection given. Try the built-in demo:  filescope demo");
                 eprintln!(
                     "Or open your API:  FILESCOPE_API_KEY=<key> filescope --dialect filejar --url https://files.example.com"
                 );
                 return ExitCode::from(USAGE);
             }
-            Err(message) => {
+            (_, Err(message)) => {
                 say(&message);
                 return ExitCode::from(USAGE);
             }
@@ -79,15 +79,32 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// The explorer's settings: the configuration file's, if there is one, and NO_COLOR. A bad
-/// file is an error (exit status 2), not silently ignored.
-fn settings() -> Result<config::Settings, config::ConfigError> {
+/// The explorer's settings: the configuration file's (with the profile's accent and columns,
+/// for a connection opened through one), if there is one, and NO_COLOR. A bad file is an
+/// error (exit status 2), not silently ignored.
+fn settings(profile: Option<&str>) -> Result<config::Settings, config::ConfigError> {
     let loaded = match config::config_path() {
         Some(path) => config::load(&path)?,
         None => None,
     };
-    let settings = loaded.map(|l| l.settings()).unwrap_or_default();
+    let settings = loaded.map(|l| l.settings_for(profile)).unwrap_or_default();
     Ok(settings.with_no_color(std::env::var_os("NO_COLOR")))
+}
+
+/// The profile the flags open, if any: `-p NAME`, else the default profile, unless
+/// `--dialect` and `--url` say the API themselves.
+fn profile_of(args: &ConnectArgs) -> Option<String> {
+    if args.dialect.is_some() && args.url.is_some() {
+        return None;
+    }
+    args.profile.clone().or_else(|| {
+        let loaded = config::load(&config::config_path()?).ok()??;
+        loaded
+            .config
+            .default_profile
+            .as_ref()
+            .map(|d| d.get_ref().clone())
+    })
 }
 
 /// One line on stderr, `filescope: …`, made safe for the terminal first: an error message may
@@ -578,7 +595,7 @@ fn ls_filter(
     Ok(parsed)
 }
 
-async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
+async fn explore_connection(conn: Connection, profile: Option<String>) -> anyhow::Result<()> {
     let dialect = Arc::clone(&conn.dialect);
     let info = ConnectionInfo {
         label: conn.label.clone(),
@@ -586,7 +603,7 @@ async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
     };
     let client = Client::new(conn)?;
     let page_size = dialect.capabilities().ui_page_size;
-    let mut app = App::new(info, dialect, page_size, settings()?);
+    let mut app = App::new(info, dialect, page_size, settings(profile.as_deref())?);
     app.set_insecure(client.connection().insecure);
     app.set_allow_delete(client.connection().allow_delete);
     app.set_download_dir(std::env::current_dir().unwrap_or_else(|_| ".".into()));
@@ -652,7 +669,7 @@ mod demo_server {
                 latency_ms = args.dataset.latency,
                 "demo started"
             );
-            let result = explore_connection(conn).await;
+            let result = explore_connection(conn, None).await;
             server.shutdown();
             result
         })

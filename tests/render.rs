@@ -1212,3 +1212,101 @@ fn the_download_prompt_counts_the_marked_files_and_those_hidden() {
         "{line}"
     );
 }
+
+/// A profile's accent colours the header's badge and name, so production stands out.
+#[test]
+fn a_profiles_accent_colours_the_header() {
+    let settings = Settings {
+        accent: Some(filescope::config::Accent::Red),
+        ..Settings::default()
+    };
+    let app = showing_with("filejar", settings, &NAMES, 4, 100, 6);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 6)).unwrap();
+    terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    assert_eq!(buffer[(1, 0)].symbol(), "f");
+    assert_eq!(buffer[(1, 0)].bg, ratatui::style::Color::Red, "the badge");
+    assert_eq!(buffer[(12, 0)].symbol(), "t");
+    assert_eq!(
+        buffer[(12, 0)].fg,
+        ratatui::style::Color::Red,
+        "the profile's name"
+    );
+    let plain = app_showing(&NAMES, 4, 100, 6);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 6)).unwrap();
+    terminal.draw(|f| filescope::ui::draw(f, &plain)).unwrap();
+    assert_ne!(
+        terminal.backend().buffer()[(1, 0)].bg,
+        ratatui::style::Color::Red
+    );
+}
+
+/// `[ui] columns` may name a dotted path into the server's record: the column shows that
+/// field, cut with `…` when long.
+#[test]
+fn a_column_from_a_dotted_path_of_the_record() {
+    let settings = Settings {
+        columns: vec![
+            Column::Size,
+            Column::Path {
+                title: "Owner".into(),
+                path: "owner.username".into(),
+            },
+            Column::Path {
+                title: "First tag".into(),
+                path: "tags.0".into(),
+            },
+        ],
+        ..Settings::default()
+    };
+    let mut app = filescope::test_support::app_with("filejar", 100, settings);
+    let effects = app.start(100, 8, Instant::now());
+    let Some(filescope::app::Effect::Listing(filescope::app::ListingEffect::Fetch {
+        generation,
+        ..
+    })) = effects.last().cloned()
+    else {
+        panic!("a fetch")
+    };
+    let with = |i: usize, raw: serde_json::Value| {
+        let mut r = filescope::test_support::record(i, &format!("file-{i}.pdf"));
+        r.raw = serde_json::value::RawValue::from_string(raw.to_string()).unwrap();
+        r
+    };
+    let records = vec![
+        with(
+            0,
+            serde_json::json!({"owner": {"username": "ada"}, "tags": ["q1", "x"]}),
+        ),
+        with(
+            1,
+            serde_json::json!({"owner": {"username": "a-very-long-user-name-indeed"}}),
+        ),
+        with(2, serde_json::json!({"owner": null})),
+    ];
+    app.update(
+        Msg::Page {
+            generation,
+            page: 1,
+            result: Ok(filescope::api::dialect::Page {
+                records,
+                total: Some(3),
+                ..Default::default()
+            }),
+        },
+        Instant::now(),
+    );
+    let screen = render(&app, 100, 8);
+    assert!(
+        screen[1].contains("Owner") && screen[1].contains("First tag"),
+        "{}",
+        show(&screen)
+    );
+    assert!(
+        screen[2].contains(" ada ") && screen[2].contains(" q1 "),
+        "{}",
+        show(&screen)
+    );
+    assert!(screen[3].contains(" a-very-long…"), "{}", show(&screen));
+    assert!(!screen[4].contains("null"), "{}", show(&screen));
+}

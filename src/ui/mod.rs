@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::{Action, App, Overlay};
-use crate::config::Theme;
+use crate::config::{Accent, Theme};
 use crate::geometry::{self, areas};
 use crate::text::{sanitize, thousands};
 
@@ -82,17 +82,40 @@ fn list_view(frame: &mut Frame<'_>, app: &App, a: &geometry::Areas, body: Rect) 
     }
 }
 
+/// A profile's accent as the terminal draws it.
+pub fn accent_color(accent: Accent) -> Color {
+    match accent {
+        Accent::Red => Color::Red,
+        Accent::Green => Color::Green,
+        Accent::Yellow => Color::Yellow,
+        Accent::Blue => Color::Blue,
+        Accent::Magenta => Color::Magenta,
+        Accent::Cyan => Color::Cyan,
+        Accent::White => Color::White,
+        Accent::Gray => Color::Gray,
+        Accent::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    }
+}
+
 fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
-    let mut left = vec![
-        Span::styled(
-            " filescope ",
-            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+    // The profile's accent (production in red, say) colours the badge and the name.
+    let (badge, label) = match app.settings().accent.map(accent_color) {
+        Some(color) => (
+            Style::new()
+                .fg(Color::Black)
+                .bg(color)
+                .add_modifier(Modifier::BOLD),
+            Style::new().fg(color).bold(),
         ),
-        Span::raw(" "),
-        Span::styled(
-            sanitize(&app.connection().label).into_owned(),
+        None => (
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
             Style::new().bold(),
         ),
+    };
+    let mut left = vec![
+        Span::styled(" filescope ", badge),
+        Span::raw(" "),
+        Span::styled(sanitize(&app.connection().label).into_owned(), label),
         Span::raw(format!(" ({})", app.connection().dialect)),
     ];
     if app.is_insecure() {

@@ -13,7 +13,8 @@ use crate::config::Column;
 use crate::listing::Row;
 use crate::text::{fit_width, human_size, sanitize};
 
-/// Which columns fit: the name always, then size, date and type as width allows.
+/// Which columns fit: the name always, then size, date and type as width allows, then the
+/// columns read from the record (`[ui] columns`' dotted paths) while the name keeps room.
 struct Columns<'a> {
     size: bool,
     date: bool,
@@ -21,10 +22,15 @@ struct Columns<'a> {
     kind_width: u16,
     date_format: &'a str,
     date_width: u16,
+    /// Fields of the record, by title and dotted path, and their width.
+    paths: Vec<(&'a str, &'a str, u16)>,
 }
 
+/// Narrowest the name is left by a column from the record.
+const NAME_ROOM: u16 = 24;
+
 impl<'a> Columns<'a> {
-    fn for_width(width: u16, date_format: &'a str, wanted: &[Column]) -> Self {
+    fn for_width(width: u16, date_format: &'a str, wanted: &'a [Column]) -> Self {
         let want = |c: Column| wanted.contains(&c);
         // As wide as the format makes a date (the configured format may be longer).
         let sample = chrono::DateTime::<chrono::Utc>::from_timestamp(1_798_761_599, 0)
@@ -34,14 +40,25 @@ impl<'a> Columns<'a> {
             (unicode_width::UnicodeWidthStr::width(sample.as_str()) as u16).clamp(4, 40);
         // Columns the user turned off leave their room to the others.
         let date_room = if want(Column::Date) { date_width } else { 0 };
-        Columns {
+        let mut cols = Columns {
             size: want(Column::Size) && width >= 30,
             date: want(Column::Date) && width >= 40 + date_width,
             kind: want(Column::Type) && width >= 54 + date_room,
             kind_width: if width >= 100 { 24 } else { 16 },
             date_format,
             date_width,
+            paths: Vec::new(),
+        };
+        for column in wanted {
+            if let Column::Path { title, path } = column {
+                let w =
+                    (unicode_width::UnicodeWidthStr::width(title.as_str()) as u16).clamp(12, 24);
+                if cols.name_width(width) > NAME_ROOM + w {
+                    cols.paths.push((title.as_str(), path.as_str(), w));
+                }
+            }
         }
+        cols
     }
 
     /// Columns the name gets in a table `width` wide: what the others leave, less the gaps.
@@ -56,6 +73,9 @@ impl<'a> Columns<'a> {
                 fixed += w + 1;
             }
         }
+        for (_, _, w) in &self.paths {
+            fixed += w + 1;
+        }
         width.saturating_sub(fixed).max(10)
     }
 
@@ -66,6 +86,9 @@ impl<'a> Columns<'a> {
         }
         if self.kind {
             w.push(Constraint::Length(self.kind_width));
+        }
+        for (_, _, width) in &self.paths {
+            w.push(Constraint::Length(*width));
         }
         if self.date {
             w.push(Constraint::Length(self.date_width));
@@ -93,6 +116,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         }
         if cols.kind {
             cells.push(Cell::from(title("Type", app, SortField::Type)));
+        }
+        for (name, _, w) in &cols.paths {
+            cells.push(Cell::from(
+                fit_width(&sanitize(name), *w as usize).into_owned(),
+            ));
         }
         if cols.date {
             cells.push(Cell::from(if show_updated {
@@ -179,6 +207,30 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
+/// The value at a dotted path of a record (`owner.username`, `tags.0`): text as it is, other
+/// values as JSON, nothing for a path that is not there.
+pub fn field_at(value: &serde_json::Value, path: &str) -> String {
+    let mut at = value;
+    for part in path.split('.') {
+        let next = match at {
+            serde_json::Value::Object(map) => map.get(part),
+            serde_json::Value::Array(items) => {
+                part.parse::<usize>().ok().and_then(|i| items.get(i))
+            }
+            _ => None,
+        };
+        match next {
+            Some(next) => at = next,
+            None => return String::new(),
+        }
+    }
+    match at {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
 fn title(name: &str, app: &App, field: SortField) -> String {
     if let Some(sort) = app.listing().sort().filter(|s| s.field == field) {
         format!("{name} {}", sort.order.arrow())
@@ -218,6 +270,16 @@ fn row_cells(
                 cells.push(Cell::from(
                     fit_width(&kind, cols.kind_width as usize).into_owned(),
                 ));
+            }
+            if !cols.paths.is_empty() {
+                // The record as the server sent it, read once for every such column.
+                let raw = serde_json::from_str::<serde_json::Value>(record.raw.get()).ok();
+                for (_, path, w) in &cols.paths {
+                    let value = raw.as_ref().map(|v| field_at(v, path)).unwrap_or_default();
+                    cells.push(Cell::from(
+                        fit_width(&sanitize(&value), *w as usize).into_owned(),
+                    ));
+                }
             }
             if cols.date {
                 let date = if show_updated {
