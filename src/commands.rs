@@ -607,7 +607,7 @@ async fn explore_connection(conn: Connection, profile: Option<String>) -> anyhow
     app.set_insecure(client.connection().insecure);
     app.set_allow_delete(client.connection().allow_delete);
     app.set_download_dir(std::env::current_dir().unwrap_or_else(|_| ".".into()));
-    let mut terminal = tui::init().context("cannot set up the terminal")?;
+    let mut terminal = tui::init(app.settings().mouse).context("cannot set up the terminal")?;
     let events = crossterm::event::EventStream::new();
     let result = crate::runtime::run(
         &mut terminal,

@@ -11,6 +11,7 @@ pub mod actions;
 pub mod detail;
 pub mod insight;
 pub mod listing;
+mod mouse;
 pub mod msg;
 pub mod overlay;
 pub mod scopes;
@@ -109,6 +110,8 @@ pub struct App {
     filter_before: Option<String>,
     /// The text `n` and `N` look for when no filter text is in force: the last one applied.
     last_search: String,
+    /// The last click on a row, and when, for a double click.
+    last_click: Option<(usize, Instant)>,
 }
 
 impl App {
@@ -149,6 +152,7 @@ impl App {
             gg_pending: false,
             filter_before: None,
             last_search: String::new(),
+            last_click: None,
         }
     }
 
@@ -459,6 +463,7 @@ impl App {
                 self.dirty = true;
                 self.on_key(key, now)
             }
+            Msg::Mouse(event) => self.on_mouse(event, now),
             Msg::Resize { width, height } => {
                 self.dirty = true;
                 self.size = (width, height);

@@ -49,6 +49,8 @@ pub enum Status {
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// The wheel or a click (with `[ui] mouse`, on by default).
+    Mouse(crossterm::event::MouseEvent),
     Resize {
         width: u16,
         height: u16,

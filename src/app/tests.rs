@@ -1643,3 +1643,70 @@ fn an_export_over_an_existing_file_offers_a_free_name_and_a_foreign_extension_is
         matches!(app.status(), Some(Status::Info(s)) if s.starts_with("exported 10 records to /tmp/out.tsv as NDJSON"))
     );
 }
+
+fn mouse(kind: crossterm::event::MouseEventKind, column: u16, row: u16) -> Msg {
+    Msg::Mouse(crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    })
+}
+
+#[test]
+fn the_wheel_scrolls_the_pane_under_the_pointer_and_clicks_select() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    // 120x40: the detail pane is beside the list from column 72.
+    let (mut app, now) = started(1_000);
+    app.update(mouse(MouseEventKind::ScrollDown, 10, 10), now);
+    assert_eq!(app.cursor().offset, 3, "the list scrolled");
+    assert_eq!(app.cursor().selected, 3);
+    app.update(mouse(MouseEventKind::ScrollDown, 100, 10), now);
+    assert_eq!(app.detail().scroll(), 3, "the detail scrolled");
+    assert_eq!(app.cursor().offset, 3, "not the list");
+    // A click on the fifth row of the table (the titles are line 1, under the header).
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 6), now);
+    assert_eq!(app.cursor().selected, 3 + 4);
+    assert_eq!(app.mode(), Mode::List);
+    // Again at once: a double click opens the detail.
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 6), now);
+    assert_eq!(app.mode(), Mode::DetailFull);
+    app.update(code(KeyCode::Esc), now);
+    // Slowly twice is two clicks.
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 8), now);
+    app.update(
+        mouse(MouseEventKind::Down(MouseButton::Left), 5, 8),
+        now + Duration::from_secs(1),
+    );
+    assert_eq!(app.mode(), Mode::List);
+    // The help scrolls under the wheel, wherever the pointer is.
+    app.update(key('?'), now);
+    app.update(mouse(MouseEventKind::ScrollDown, 50, 20), now);
+    assert!(matches!(app.overlay(), Overlay::Help { scroll } if *scroll > 0));
+}
+
+#[test]
+fn a_value_to_select_by_hand_gives_the_mouse_back_and_mouse_off_ignores_it() {
+    use crossterm::event::MouseEventKind;
+    let (mut app, now) = started(100);
+    assert!(app.wants_mouse());
+    app.update(
+        Msg::ShowValue {
+            title: "link".into(),
+            text: "https://x.test/".into(),
+        },
+        now,
+    );
+    assert!(!app.wants_mouse(), "the terminal selects the value");
+    app.update(key('x'), now);
+    assert!(app.wants_mouse());
+
+    let settings = crate::config::Settings {
+        mouse: false,
+        ..Default::default()
+    };
+    let (mut app, now) = started_with("filejar", 100, settings);
+    assert!(!app.wants_mouse());
+    app.update(mouse(MouseEventKind::ScrollDown, 10, 10), now);
+    assert_eq!(app.cursor().selected, 0);
+}
