@@ -1310,3 +1310,32 @@ fn a_column_from_a_dotted_path_of_the_record() {
     assert!(screen[3].contains(" a-very-long…"), "{}", show(&screen));
     assert!(!screen[4].contains("null"), "{}", show(&screen));
 }
+
+/// A folder name too long for its pane ends with `…`, as names in the table do.
+#[test]
+fn a_long_folder_name_ends_with_an_ellipsis_in_its_pane() {
+    use filescope::api::dialect::{Scope, ScopePage};
+    let mut app = dialect_app_showing("astracollab", &NAMES, 4, 120, 8);
+    app.update(
+        Msg::Scopes {
+            generation: ScopesGeneration(1),
+            page: 1,
+            result: Ok(ScopePage {
+                scopes: vec![Scope {
+                    id: "f1".into(),
+                    name: "Quarterly reports of the northern region, all of them".into(),
+                    note: Some("12 files".into()),
+                    ..Default::default()
+                }],
+                has_next: false,
+            }),
+        },
+        Instant::now(),
+    );
+    let screen = render(&app, 120, 8);
+    assert!(
+        screen[2].starts_with("│▸ Quarterly reports of the …│"),
+        "{}",
+        show(&screen)
+    );
+}

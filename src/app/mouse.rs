@@ -115,10 +115,13 @@ impl App {
             self.scopes.is_some(),
         );
         if let Some(pane) = a.scopes.filter(|s| s.contains(at)) {
-            // Inside the border: the pane lists one folder or context a line.
+            // Inside the border: the pane lists one folder or context a line, scrolled to
+            // keep the selected one in view (as `ui::scopes` draws it).
             let line = at.y.saturating_sub(pane.y + 1) as usize;
+            let height = pane.height.saturating_sub(2) as usize;
             if let Some(scopes) = &mut self.scopes {
-                scopes.select(|_, last| line.min(last));
+                let first = scopes.selected().saturating_sub(height.saturating_sub(1));
+                scopes.select(|_, last| (first + line).min(last));
             }
             self.focus = Focus::Scopes;
             return Vec::new();

@@ -148,8 +148,10 @@ pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
 
 fn draw_transfer(frame: &mut Frame<'_>, app: &App, t: &Transfer, area: Rect, chosen: bool) {
     let name_width = (area.width / 3).clamp(8, 40) as usize;
-    let name: String = t.name.chars().take(name_width).collect();
-    let name = format!("{name:<name_width$} ");
+    let name = crate::text::fit_width(&t.name, name_width);
+    let pad =
+        " ".repeat(name_width.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_ref())));
+    let name = format!("{name}{pad} ");
     let (state, style) = match &t.state {
         TransferState::Queued => (
             "queued".to_string(),

@@ -11,7 +11,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::{Action, App, Focus, Mode, Overlay, Status};
-use crate::text::{count, sanitize};
+use crate::text::{count, fit_width, sanitize};
 
 /// One hint: the keys, what they do, and how much it matters (0 is kept longest). A hint
 /// with no keys is a note (`contexts: 90+ cols`).
@@ -108,12 +108,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
         return;
     }
+    // A status too long for the line ends with `…` (a failure's whole reason is in the
+    // transfers panel, the error state or the log).
+    let status =
+        |text: &str| fit_width(&format!(" {}", sanitize(text)), area.width as usize).into_owned();
     let line = match app.status() {
-        Some(Status::Error(text)) => Line::from(Span::styled(
-            format!(" {}", sanitize(text)),
-            Style::new().fg(Color::Red),
-        )),
-        Some(Status::Info(text)) => Line::from(format!(" {}", sanitize(text))),
+        Some(Status::Error(text)) => {
+            Line::from(Span::styled(status(text), Style::new().fg(Color::Red)))
+        }
+        Some(Status::Info(text)) => Line::from(status(text)),
         None => Line::from(Span::styled(
             hints(app, area.width),
             Style::new().add_modifier(Modifier::DIM),
