@@ -178,6 +178,12 @@ pub struct LsArgs {
     #[arg(long)]
     pub raw: bool,
 
+    /// The table's columns, in order (with --format table): id, name, size, type, date,
+    /// created, updated, url. The table fits the terminal (or $COLUMNS), cutting the type
+    /// first, with "…".
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "COLUMNS")]
+    pub columns: Vec<crate::export::TableColumn>,
+
     /// CSV for spreadsheets: control characters as visible escapes, and cells a spreadsheet
     /// would run as a formula (=, +, -, @, tab, CR) prefixed with '. Without it CSV into a
     /// file or pipe is exact.

@@ -46,19 +46,19 @@ pub fn run(cli: Cli) -> ExitCode {
                 .render(&mut std::io::stdout())
                 .context("cannot write the manual page")
         }
-        None => match connection(cli.connect) {
-            Ok(Some(conn)) => {
+        None => match (profile_of(&cli.connect), connection(cli.connect)) {
+            (profile, Ok(Some(conn))) => {
                 warn_no_log(&log);
-                runtime().and_then(|rt| rt.block_on(explore_connection(conn)))
+                runtime().and_then(|rt| rt.block_on(explore_connection(conn, profile)))
             }
-            Ok(None) => {
+            (_, Ok(None)) => {
                 eprintln!("No connection given. Try the built-in demo:  filescope demo");
                 eprintln!(
                     "Or open your API:  FILESCOPE_API_KEY=<key> filescope --dialect filejar --url https://files.example.com"
                 );
                 return ExitCode::from(USAGE);
             }
-            Err(message) => {
+            (_, Err(message)) => {
                 say(&message);
                 return ExitCode::from(USAGE);
             }
@@ -79,15 +79,32 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// The explorer's settings: the configuration file's, if there is one, and NO_COLOR. A bad
-/// file is an error (exit status 2), not silently ignored.
-fn settings() -> Result<config::Settings, config::ConfigError> {
+/// The explorer's settings: the configuration file's (with the profile's accent and columns,
+/// for a connection opened through one), if there is one, and NO_COLOR. A bad file is an
+/// error (exit status 2), not silently ignored.
+fn settings(profile: Option<&str>) -> Result<config::Settings, config::ConfigError> {
     let loaded = match config::config_path() {
         Some(path) => config::load(&path)?,
         None => None,
     };
-    let settings = loaded.map(|l| l.settings()).unwrap_or_default();
+    let settings = loaded.map(|l| l.settings_for(profile)).unwrap_or_default();
     Ok(settings.with_no_color(std::env::var_os("NO_COLOR")))
+}
+
+/// The profile the flags open, if any: `-p NAME`, else the default profile, unless
+/// `--dialect` and `--url` say the API themselves.
+fn profile_of(args: &ConnectArgs) -> Option<String> {
+    if args.dialect.is_some() && args.url.is_some() {
+        return None;
+    }
+    args.profile.clone().or_else(|| {
+        let loaded = config::load(&config::config_path()?).ok()??;
+        loaded
+            .config
+            .default_profile
+            .as_ref()
+            .map(|d| d.get_ref().clone())
+    })
 }
 
 /// One line on stderr, `filescope: …`, made safe for the terminal first: an error message may
@@ -312,6 +329,14 @@ fn profiles() -> ExitCode {
     };
     if let Some(warning) = loaded.literal_key_warning() {
         say(&warning);
+    }
+    if loaded.config.profiles.is_empty() {
+        // Nothing on stdout (a script sees no profiles); people are told how to make one.
+        eprintln!(
+            "filescope: no profiles in {}; add a [profiles.NAME] table with dialect, url and api_key_env (docs/CONFIG.md; `filescope config init` writes a commented example where there is no file)",
+            path.display()
+        );
+        return ExitCode::SUCCESS;
     }
     let default = loaded.config.default_profile.as_ref().map(|d| d.get_ref());
     let rows: Vec<[String; 4]> = loaded
@@ -549,6 +574,26 @@ fn ls(args: LsArgs) -> ExitCode {
     } else {
         crate::export::Format::Ndjson
     });
+    if !args.columns.is_empty() && format != crate::export::Format::Table {
+        return fail(
+            ls::exit::USAGE,
+            &"--columns chooses the columns of --format table; the other formats print every field",
+        );
+    }
+    // A terminal's width, else $COLUMNS (as a shell sets it): the table fits it.
+    let width = if terminal {
+        crossterm::terminal::size()
+            .ok()
+            .map(|(w, _)| usize::from(w))
+    } else {
+        None
+    }
+    .or_else(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+    })
+    .filter(|w| *w > 0);
     let opts = ls::Options {
         sort: args.sort.map(|field| Sort {
             field,
@@ -562,6 +607,8 @@ fn ls(args: LsArgs) -> ExitCode {
         jobs: usize::from(args.jobs),
         terminal,
         safe: args.safe,
+        columns: args.columns,
+        width,
     };
     let runtime = match runtime() {
         Ok(r) => r,
@@ -644,7 +691,7 @@ fn ls_filter(
     Ok(parsed)
 }
 
-async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
+async fn explore_connection(conn: Connection, profile: Option<String>) -> anyhow::Result<()> {
     let dialect = Arc::clone(&conn.dialect);
     let info = ConnectionInfo {
         label: conn.label.clone(),
@@ -652,11 +699,11 @@ async fn explore_connection(conn: Connection) -> anyhow::Result<()> {
     };
     let client = Client::new(conn)?;
     let page_size = dialect.capabilities().ui_page_size;
-    let mut app = App::new(info, dialect, page_size, settings()?);
+    let mut app = App::new(info, dialect, page_size, settings(profile.as_deref())?);
     app.set_insecure(client.connection().insecure);
     app.set_allow_delete(client.connection().allow_delete);
     app.set_download_dir(std::env::current_dir().unwrap_or_else(|_| ".".into()));
-    let mut terminal = tui::init().context("cannot set up the terminal")?;
+    let mut terminal = tui::init(app.settings().mouse).context("cannot set up the terminal")?;
     let events = tui::events();
     let result = crate::runtime::run(
         &mut terminal,
@@ -748,7 +795,7 @@ mod demo_server {
                 latency_ms = args.dataset.latency,
                 "demo started"
             );
-            let result = explore_connection(conn).await;
+            let result = explore_connection(conn, None).await;
             server.shutdown();
             result
         })

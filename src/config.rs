@@ -90,19 +90,121 @@ pub struct Profile {
     /// S3: address the bucket in the path (`true`) or the host name (`false`); by default
     /// path style everywhere but AWS.
     pub path_style: Option<bool>,
+    /// The header's accent for this connection (`color = "red"` for production).
+    #[serde(default, deserialize_with = "from_optional_text")]
+    pub color: Option<Accent>,
+    /// The table's columns for this connection, over `[ui] columns`.
+    pub columns: Option<Vec<Column>>,
 }
 
-/// One of the table's optional columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// One of the table's optional columns: a field filescope knows, or a dotted path into the
+/// server's record (`{ title = "Owner", path = "owner.username" }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Column {
     Size,
     Type,
     Date,
+    Path { title: String, path: String },
 }
 
 impl Column {
     pub const ALL: [Column; 3] = [Column::Size, Column::Type, Column::Date];
+    const NAMES: &'static [&'static str] = &["size", "type", "date"];
+}
+
+/// A column from the record, as written in the file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathColumn {
+    title: String,
+    path: String,
+}
+
+impl<'de> Deserialize<'de> for Column {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Column;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "\"size\", \"type\", \"date\", or { title = \"…\", path = \"dotted.path\" }",
+                )
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Column, E> {
+                match v {
+                    "size" => Ok(Column::Size),
+                    "type" => Ok(Column::Type),
+                    "date" => Ok(Column::Date),
+                    _ => Err(E::unknown_variant(v, Column::NAMES)),
+                }
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Column, A::Error> {
+                let column =
+                    PathColumn::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                if column.path.trim().is_empty() || column.path.split('.').any(str::is_empty) {
+                    return Err(serde::de::Error::custom(format!(
+                        "path {:?}: a dotted path into the record, such as \"owner.username\"",
+                        column.path
+                    )));
+                }
+                Ok(Column::Path {
+                    title: column.title,
+                    path: column.path,
+                })
+            }
+        }
+        de.deserialize_any(Visitor)
+    }
+}
+
+/// A profile's accent in the header, so production is unmistakable: a colour name or
+/// `#rrggbb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accent {
+    Red,
+    Green,
+    Yellow,
+    Blue,
+    Magenta,
+    Cyan,
+    White,
+    Gray,
+    Rgb(u8, u8, u8),
+}
+
+impl std::str::FromStr for Accent {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let named = [
+            ("red", Accent::Red),
+            ("green", Accent::Green),
+            ("yellow", Accent::Yellow),
+            ("blue", Accent::Blue),
+            ("magenta", Accent::Magenta),
+            ("cyan", Accent::Cyan),
+            ("white", Accent::White),
+            ("gray", Accent::Gray),
+            ("grey", Accent::Gray),
+        ];
+        let lower = text.trim().to_ascii_lowercase();
+        if let Some((_, accent)) = named.iter().find(|(n, _)| *n == lower) {
+            return Ok(*accent);
+        }
+        let hex = |i: usize| u8::from_str_radix(lower.get(i..i + 2)?, 16).ok();
+        if lower.len() == 7
+            && lower.starts_with('#')
+            && let (Some(r), Some(g), Some(b)) = (hex(1), hex(3), hex(5))
+        {
+            return Ok(Accent::Rgb(r, g, b));
+        }
+        Err(format!(
+            "{text:?} is not a colour; use red, green, yellow, blue, magenta, cyan, white, gray or #rrggbb"
+        ))
+    }
 }
 
 /// Colours, or none.
@@ -208,6 +310,8 @@ pub struct Ui {
     /// instead of OSC 52; words split like a shell would, run without one.
     #[serde(deserialize_with = "from_optional_text")]
     pub clipboard_cmd: Option<CommandLine>,
+    /// Wheel and clicks in the explorer (on by default); off leaves the mouse to the terminal.
+    pub mouse: bool,
 }
 
 impl Default for Ui {
@@ -218,6 +322,7 @@ impl Default for Ui {
             theme: Theme::Default,
             max_loaded_rows: DEFAULT_MAX_LOADED_ROWS,
             clipboard_cmd: None,
+            mouse: true,
         }
     }
 }
@@ -260,6 +365,10 @@ pub struct Settings {
     pub theme: Theme,
     pub max_loaded_rows: usize,
     pub clipboard_cmd: Option<CommandLine>,
+    /// The profile's accent in the header, if it has one.
+    pub accent: Option<Accent>,
+    /// Mouse reports (wheel, click); `[ui] mouse = false` leaves the mouse to the terminal.
+    pub mouse: bool,
 }
 
 impl Default for Settings {
@@ -271,6 +380,8 @@ impl Default for Settings {
             theme: Theme::Default,
             max_loaded_rows: DEFAULT_MAX_LOADED_ROWS,
             clipboard_cmd: None,
+            accent: None,
+            mouse: true,
         }
     }
 }
@@ -481,6 +592,20 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
             return Err(loaded.error_at(keys.span(), format!("keys.{action}: {e}")));
         }
     }
+    // A key the file gives to two actions: named where the second is written.
+    let mut written: Vec<(&String, &Spanned<Vec<String>>)> = config.keys.iter().collect();
+    written.sort_by_key(|(_, keys)| keys.span().start);
+    for (i, (second, keys)) in written.iter().enumerate() {
+        for (first, other) in &written[..i] {
+            let pair = BTreeMap::from([
+                ((*first).clone(), other.get_ref().clone()),
+                ((*second).clone(), keys.get_ref().clone()),
+            ]);
+            if let Err(e) = KeyMap::with_overrides(&pair) {
+                return Err(loaded.error_at(keys.span(), format!("keys.{second}: {e}")));
+            }
+        }
+    }
     let overrides: BTreeMap<String, Vec<String>> = config
         .keys
         .iter()
@@ -595,7 +720,22 @@ impl Loaded {
             theme: ui.theme,
             max_loaded_rows: ui.max_loaded_rows,
             clipboard_cmd: ui.clipboard_cmd.clone(),
+            accent: None,
+            mouse: ui.mouse,
         }
+    }
+
+    /// The settings for a connection opened through `profile`: its accent colour and its
+    /// columns over `[ui]`'s.
+    pub fn settings_for(&self, profile: Option<&str>) -> Settings {
+        let mut settings = self.settings();
+        if let Some(p) = profile.and_then(|name| self.config.profiles.get(name)) {
+            settings.accent = p.color;
+            if let Some(columns) = &p.columns {
+                settings.columns = columns.clone();
+            }
+        }
+        settings
     }
 
     /// The key map: the defaults with the file's `[keys]` over them.
@@ -770,9 +910,14 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # path_prefix = "/api"                       # older Open WebUI servers
 # allow_delete = true                        # let D delete files (read-only by default)
 
+# color = "red"                              # the header's accent: production stands out
+# columns = ["size", { title = "Owner", path = "owner.username" }, "date"]  # over [ui]'s
+
 [ui]
 # date_format = "%Y-%m-%d %H:%M"             # strftime format of the date column
-# columns = ["size", "type", "date"]         # besides the name, as width allows
+# columns = ["size", "type", "date"]         # besides the name, as width allows; or a field of
+#                                            # the record: { title = "Owner", path = "owner.id" }
+# mouse = true                               # wheel and clicks; false leaves the mouse alone
 # theme = "default"                          # or "mono": no colours (NO_COLOR does the same)
 # max_loaded_rows = 100000                   # memory budget; far pages are fetched again
 # clipboard_cmd = "wl-copy"                  # copy through this command instead of OSC 52
@@ -787,7 +932,7 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 [keys]
 # Replace the keys of an action (names as in `filescope`'s help, e.g. quit, down, filter):
 # quit = ["q", "ctrl-q"]
-# down = ["j", "down", "n"]
+# down = ["j", "down", "ctrl-n"]
 "#;
 
 #[cfg(test)]
@@ -1006,12 +1151,73 @@ clipboard_cmd = "xclip -selection clipboard"
             err.starts_with("config /tmp/c.toml:2:8: keys.quit: quit: \"hyper-q\" is not a key"),
             "{err}"
         );
-        let err = parse_text("[keys]\nquit = [\"j\"]\n")
+        let err = parse_text("[keys]\nquit = [\"x\"]\ndown = [\"x\", \"j\"]\n")
             .unwrap_err()
             .to_string();
         assert_eq!(
             err,
-            "config /tmp/c.toml:2:8: keys.quit: j is bound to both down and quit"
+            "config /tmp/c.toml:3:8: keys.down: x is bound to both down and quit"
+        );
+        // A key taken from a default action is not an error: it is said once, at start.
+        let loaded = parse_text("[keys]\nquit = [\"j\"]\n").unwrap();
+        assert_eq!(loaded.keymap().notices().len(), 1);
+    }
+
+    #[test]
+    fn profiles_have_an_accent_and_columns_of_their_own() {
+        let loaded = parse_text(
+            r##"[profiles.prod]
+dialect = "filejar"
+url = "https://files.example.test"
+color = "red"
+columns = ["size", { title = "Owner", path = "owner.username" }]
+[profiles.lab]
+dialect = "filejar"
+url = "https://lab.example.test"
+color = "#1e90ff"
+[ui]
+columns = ["type", { title = "Tag", path = "tags.0" }]
+"##,
+        )
+        .unwrap();
+        let prod = loaded.settings_for(Some("prod"));
+        assert_eq!(prod.accent, Some(Accent::Red));
+        assert_eq!(
+            prod.columns,
+            [
+                Column::Size,
+                Column::Path {
+                    title: "Owner".into(),
+                    path: "owner.username".into()
+                }
+            ]
+        );
+        let lab = loaded.settings_for(Some("lab"));
+        assert_eq!(lab.accent, Some(Accent::Rgb(0x1e, 0x90, 0xff)));
+        assert_eq!(lab.columns.len(), 2, "[ui]'s columns");
+        assert_eq!(loaded.settings_for(None).accent, None);
+        let err = parse_text(
+            "[profiles.p]\ndialect = \"filejar\"\nurl = \"https://x.test\"\ncolor = \"pink\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("profiles.p.color: \"pink\" is not a colour; use red, green"),
+            "{err}"
+        );
+        let err = parse_text("[ui]\ncolumns = [{ title = \"x\", path = \"a..b\" }]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ui.columns[0]: path \"a..b\""), "{err}");
+        let err = parse_text("[ui]\ncolumns = [{ title = \"x\", pth = \"a\" }]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `pth`"), "{err}");
+        assert!(
+            !parse_text("[ui]\nmouse = false\n")
+                .unwrap()
+                .settings()
+                .mouse
         );
     }
 

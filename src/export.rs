@@ -28,6 +28,98 @@ pub enum Format {
     Table,
 }
 
+/// A column of `ls --format table` (`--columns id,name,size,type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableColumn {
+    Id,
+    Name,
+    Size,
+    Type,
+    /// The later of created and updated.
+    Date,
+    Created,
+    Updated,
+    Url,
+}
+
+impl TableColumn {
+    /// What the table shows without `--columns`.
+    pub const DEFAULT: [TableColumn; 4] = [
+        TableColumn::Name,
+        TableColumn::Size,
+        TableColumn::Type,
+        TableColumn::Date,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            TableColumn::Id => "ID",
+            TableColumn::Name => "NAME",
+            TableColumn::Size => "SIZE",
+            TableColumn::Type => "TYPE",
+            TableColumn::Date => "DATE",
+            TableColumn::Created => "CREATED",
+            TableColumn::Updated => "UPDATED",
+            TableColumn::Url => "URL",
+        }
+    }
+
+    /// The cell of one record, made safe to print.
+    fn cell(self, record: &FileRecord) -> String {
+        let date =
+            |t: Option<DateTime<Utc>>| t.as_ref().map(crate::text::short_date).unwrap_or_default();
+        match self {
+            TableColumn::Id => sanitize(&record.id).into_owned(),
+            TableColumn::Name => sanitize(&record.name).into_owned(),
+            TableColumn::Size => record.size.map(human_size).unwrap_or_default(),
+            TableColumn::Type => {
+                sanitize(record.content_type.as_deref().unwrap_or("")).into_owned()
+            }
+            TableColumn::Date => date(record.latest_date()),
+            TableColumn::Created => date(record.created_at),
+            TableColumn::Updated => date(record.updated_at),
+            TableColumn::Url => sanitize(record.url.as_deref().unwrap_or("")).into_owned(),
+        }
+    }
+
+    /// Narrowest a column is cut to when the table must fit a width.
+    fn min_width(self) -> usize {
+        match self {
+            TableColumn::Type | TableColumn::Url => 4,
+            TableColumn::Name | TableColumn::Id => 8,
+            _ => 0,
+        }
+    }
+}
+
+/// Column widths that fit `width` (with two spaces between columns): the natural widths, cut
+/// type first, then URL, then name, then id, each no narrower than its minimum. Columns that
+/// cannot be cut keep their width, so a very narrow screen still gets every column.
+fn fit_widths(columns: &[TableColumn], natural: &[usize], width: Option<usize>) -> Vec<usize> {
+    let mut widths = natural.to_vec();
+    let Some(width) = width else {
+        return widths;
+    };
+    let gaps = 2 * columns.len().saturating_sub(1);
+    for cut in [
+        TableColumn::Type,
+        TableColumn::Url,
+        TableColumn::Name,
+        TableColumn::Id,
+    ] {
+        let total: usize = widths.iter().sum::<usize>() + gaps;
+        if total <= width {
+            break;
+        }
+        if let Some(i) = columns.iter().position(|c| *c == cut) {
+            let over = total - width;
+            let floor = cut.min_width().min(widths[i]);
+            widths[i] = widths[i].saturating_sub(over).max(floor);
+        }
+    }
+    widths
+}
+
 /// The normalized record as printed; `raw` is the server's object, untouched.
 #[derive(Serialize)]
 struct Out<'a> {
@@ -186,7 +278,10 @@ pub struct Sink<'a> {
     /// Records written so far.
     pub written: usize,
     /// Table rows, aligned once all are in.
-    table: Vec<[String; 4]>,
+    table: Vec<Vec<String>>,
+    /// The table's columns, and the width it must fit (a terminal's), if any.
+    columns: Vec<TableColumn>,
+    width: Option<usize>,
     finished: bool,
 }
 
@@ -201,8 +296,19 @@ impl<'a> Sink<'a> {
             out,
             written: 0,
             table: Vec::new(),
+            columns: TableColumn::DEFAULT.to_vec(),
+            width: None,
             finished: false,
         }
+    }
+
+    /// The table's columns (`--columns`), and the width it must fit (the terminal's).
+    pub fn table_layout(mut self, columns: &[TableColumn], width: Option<usize>) -> Self {
+        if !columns.is_empty() {
+            self.columns = columns.to_vec();
+        }
+        self.width = width;
+        self
     }
 
     pub fn record(&mut self, record: &FileRecord) -> io::Result<()> {
@@ -240,16 +346,9 @@ impl<'a> Sink<'a> {
                 }
                 writeln!(self.out, "{}", fields.join(","))?;
             }
-            Format::Table => self.table.push([
-                sanitize(&record.name).into_owned(),
-                record.size.map(human_size).unwrap_or_default(),
-                sanitize(record.content_type.as_deref().unwrap_or("")).into_owned(),
-                record
-                    .latest_date()
-                    .as_ref()
-                    .map(crate::text::short_date)
-                    .unwrap_or_default(),
-            ]),
+            Format::Table => self
+                .table
+                .push(self.columns.iter().map(|c| c.cell(record)).collect()),
         }
         self.written += 1;
         Ok(())
@@ -275,24 +374,35 @@ impl<'a> Sink<'a> {
             }
             Format::Table => {
                 use unicode_width::UnicodeWidthStr;
-                let header = ["NAME", "SIZE", "TYPE", "DATE"].map(str::to_string);
-                let rows: Vec<&[String; 4]> =
+                let header: Vec<String> =
+                    self.columns.iter().map(|c| c.title().to_string()).collect();
+                let rows: Vec<&Vec<String>> =
                     std::iter::once(&header).chain(self.table.iter()).collect();
-                let width = |col: usize| rows.iter().map(|r| r[col].width()).max().unwrap_or(0);
-                let widths = [width(0), width(1), width(2)];
+                let natural: Vec<usize> = (0..self.columns.len())
+                    .map(|col| rows.iter().map(|r| r[col].width()).max().unwrap_or(0))
+                    .collect();
+                let widths = fit_widths(&self.columns, &natural, self.width);
+                let last = self.columns.len().saturating_sub(1);
                 for row in rows {
-                    let pad = |col: usize| " ".repeat(widths[col] - row[col].width());
-                    writeln!(
-                        self.out,
-                        "{}{}  {}{}  {}{}  {}",
-                        row[0],
-                        pad(0),
-                        pad(1),
-                        row[1],
-                        row[2],
-                        pad(2),
-                        row[3]
-                    )?;
+                    let mut line = String::new();
+                    for (col, cell) in row.iter().enumerate() {
+                        // A cut cell ends with `…`: never silently.
+                        let cell = crate::text::fit_width(cell, widths[col]);
+                        let pad = " ".repeat(widths[col].saturating_sub(cell.width()));
+                        if col > 0 {
+                            line.push_str("  ");
+                        }
+                        if self.columns[col] == TableColumn::Size {
+                            line.push_str(&pad);
+                            line.push_str(&cell);
+                        } else {
+                            line.push_str(&cell);
+                            if col < last {
+                                line.push_str(&pad);
+                            }
+                        }
+                    }
+                    writeln!(self.out, "{}", line.trim_end())?;
                 }
             }
             Format::Ndjson | Format::Csv => {}
@@ -304,6 +414,24 @@ impl<'a> Sink<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_fits_its_width_by_cutting_the_type_first() {
+        use TableColumn::*;
+        let columns = [Id, Name, Size, Type];
+        let natural = [36, 30, 8, 70];
+        let gaps = 6;
+        assert_eq!(fit_widths(&columns, &natural, None), natural);
+        assert_eq!(fit_widths(&columns, &natural, Some(200)), natural);
+        let w = fit_widths(&columns, &natural, Some(100));
+        assert_eq!(w, [36, 30, 8, 100 - gaps - 36 - 30 - 8]);
+        // Narrower still: the type stops at 4, then the name gives, then the id.
+        let w = fit_widths(&columns, &natural, Some(60));
+        assert_eq!(w[3], 4);
+        assert_eq!(w.iter().sum::<usize>() + gaps, 60);
+        let w = fit_widths(&columns, &natural, Some(10));
+        assert_eq!(w, [8, 8, 8, 4], "never narrower than each minimum");
+    }
 
     #[test]
     fn spreadsheet_cells_neither_run_nor_drive_a_terminal() {

@@ -22,8 +22,13 @@ pub enum Action {
     PageUp,
     Top,
     Bottom,
+    ScreenTop,
+    ScreenMiddle,
+    ScreenBottom,
     JumpPrompt,
     Filter,
+    NextMatch,
+    PrevMatch,
     ClearFilter,
     CycleSort,
     FlipSort,
@@ -51,7 +56,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 38] = [
         Action::Down,
         Action::Up,
         Action::HalfPageDown,
@@ -60,8 +65,13 @@ impl Action {
         Action::PageUp,
         Action::Top,
         Action::Bottom,
+        Action::ScreenTop,
+        Action::ScreenMiddle,
+        Action::ScreenBottom,
         Action::JumpPrompt,
         Action::Filter,
+        Action::NextMatch,
+        Action::PrevMatch,
         Action::ClearFilter,
         Action::CycleSort,
         Action::FlipSort,
@@ -98,8 +108,13 @@ impl Action {
             Action::PageUp => "page_up",
             Action::Top => "top",
             Action::Bottom => "bottom",
+            Action::ScreenTop => "screen_top",
+            Action::ScreenMiddle => "screen_middle",
+            Action::ScreenBottom => "screen_bottom",
             Action::JumpPrompt => "jump",
             Action::Filter => "filter",
+            Action::NextMatch => "next_match",
+            Action::PrevMatch => "prev_match",
             Action::ClearFilter => "clear_filter",
             Action::CycleSort => "cycle_sort",
             Action::FlipSort => "flip_sort",
@@ -128,17 +143,22 @@ impl Action {
 
     pub fn help(self) -> &'static str {
         match self {
-            Action::Down => "next row",
-            Action::Up => "previous row",
-            Action::HalfPageDown => "half a screen down",
+            Action::Down => "next row (5j: five rows)",
+            Action::Up => "previous row (5k: five rows)",
+            Action::HalfPageDown => "half a screen down (3Ctrl-d: three times)",
             Action::HalfPageUp => "half a screen up",
             Action::PageDown => "a screen down",
             Action::PageUp => "a screen up",
-            Action::Top => "first row",
-            Action::Bottom => "last row: fetches that page, or walks (any key stops)",
+            Action::Top => "first row (10g or 10gg: row 10)",
+            Action::Bottom => "last row (10G: row 10); walks where read in order",
+            Action::ScreenTop => "top row of the screen",
+            Action::ScreenMiddle => "middle row of the screen",
+            Action::ScreenBottom => "bottom row of the screen",
             Action::JumpPrompt => "jump to a row or a percentage (:5000, :50%)",
             Action::Filter => "filter: text and terms (type:image size>1MB)",
-            Action::ClearFilter => "clear the filter",
+            Action::NextMatch => "next loaded row matching the filter text",
+            Action::PrevMatch => "previous loaded row matching the filter text",
+            Action::ClearFilter => "clear the filter, then the marks; stops A",
             Action::CycleSort => "sort by the next field",
             Action::FlipSort => "flip the sort direction",
             Action::SortMenu => "sort menu",
@@ -146,14 +166,14 @@ impl Action {
             Action::OpenDetail => "open the detail full-screen; in the folder pane, enter",
             Action::ScopeUp => "up a folder, or back to all contexts",
             Action::Reload => "reload, keeping the position",
-            Action::LoadAll => "load every page, to sort or filter all locally",
+            Action::LoadAll => "load every page, to sort or filter all locally (Esc stops)",
             Action::Insight => "insight: what the listing holds (a scans it all)",
             Action::Copy => "copy id, name, link, JSON, curl… (a menu)",
             Action::Download => "download the marked or selected files",
             Action::Mark => "mark or unmark, then next row",
             Action::MarkRange => "mark from the last marked row to here",
             Action::InvertMarks => "invert the marks over loaded rows",
-            Action::Transfers => "show or hide the transfers",
+            Action::Transfers => "show the transfers and focus them; again: hide",
             Action::Preview => "preview the text (e: $PAGER)",
             Action::OpenLink => "open the link (over SSH: show it)",
             Action::Export => "export the view or marks (ndjson, csv)",
@@ -261,6 +281,8 @@ impl fmt::Display for Key {
 pub struct KeyMap {
     /// Every action with its keys, in [`Action::ALL`] order.
     bindings: Vec<(Action, Vec<Key>)>,
+    /// Keys the user's bindings took from default actions, said once at start.
+    notices: Vec<String>,
 }
 
 impl Default for KeyMap {
@@ -275,6 +297,7 @@ impl KeyMap {
             toml::from_str(text).map_err(|e| e.message().to_string())?;
         let mut map = KeyMap {
             bindings: Action::ALL.iter().map(|a| (*a, Vec::new())).collect(),
+            notices: Vec::new(),
         };
         map.apply(&table)?;
         if let Some((action, _)) = map.bindings.iter().find(|(_, keys)| keys.is_empty()) {
@@ -284,7 +307,10 @@ impl KeyMap {
     }
 
     /// The defaults with `overrides` (action name → key names) replacing the keys of the
-    /// actions they name. Errors name the action or key, and a key given to two actions.
+    /// actions they name. A key the user gives one action is taken from the default action
+    /// that had it (said in [`KeyMap::notices`]), so a configuration written before a new
+    /// default key keeps working. Errors name the action or key, and a key the user gave to
+    /// two actions.
     pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<KeyMap, String> {
         let mut map = KeyMap::default();
         map.apply(overrides)?;
@@ -292,6 +318,7 @@ impl KeyMap {
     }
 
     fn apply(&mut self, table: &BTreeMap<String, Vec<String>>) -> Result<(), String> {
+        let mut given = Vec::new();
         for (name, keys) in table {
             let action = Action::parse(name).ok_or_else(|| {
                 format!(
@@ -309,10 +336,14 @@ impl KeyMap {
             if let Some(slot) = self.bindings.iter_mut().find(|(a, _)| *a == action) {
                 slot.1 = keys;
             }
+            given.push(action);
         }
-        // A key bound twice would make one of its actions unreachable.
+        // A key given twice in the same table would make one of its actions unreachable.
         for (i, (a, keys)) in self.bindings.iter().enumerate() {
             for (b, other) in &self.bindings[i + 1..] {
+                if !(given.contains(a) && given.contains(b)) {
+                    continue;
+                }
                 if let Some(key) = keys.iter().find(|k| other.contains(k)) {
                     return Err(format!(
                         "{key} is bound to both {} and {}",
@@ -322,7 +353,45 @@ impl KeyMap {
                 }
             }
         }
+        // A key given here wins over the default of another action, which loses it.
+        let taken: Vec<(Action, Key)> = self
+            .bindings
+            .iter()
+            .filter(|(a, _)| given.contains(a))
+            .flat_map(|(a, keys)| keys.iter().map(move |k| (*a, *k)))
+            .collect();
+        for (action, keys) in &mut self.bindings {
+            if given.contains(action) {
+                continue;
+            }
+            for (by, key) in &taken {
+                if let Some(at) = keys.iter().position(|k| k == key) {
+                    keys.remove(at);
+                    let rest = if keys.is_empty() {
+                        "has no key now (give it one under [keys])".to_string()
+                    } else {
+                        format!(
+                            "keeps {}",
+                            keys.iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        )
+                    };
+                    self.notices.push(format!(
+                        "keys: your {key} for {} takes it from {}, which {rest}",
+                        by.name(),
+                        action.name()
+                    ));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// What the configuration's `[keys]` took from default actions, one line each.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
     }
 
     /// The action bound to a key press, if any.
@@ -366,33 +435,60 @@ impl KeyMap {
     }
 }
 
-/// Keys of the other views, for the help overlay and the docs.
+/// Keys of the other views (and of the list outside the key map), for the help overlay and
+/// the docs: each label is a row of docs/KEYS.md's "Other views", word for word.
 pub const OTHER_KEYS: &[(&str, &str)] = &[
+    ("counts: 5j 10G 10gg 3Ctrl-d", "a number before a motion"),
     ("detail: j k ↑ ↓ PgUp PgDn g G", "scroll the detail"),
+    ("detail: y", "copy from the record shown"),
     ("detail: Esc q Enter", "back to the list"),
-    (
-        "sort menu: j k Enter",
-        "choose a field (again flips the direction)",
-    ),
-    (
-        "sort menu: n s t c u",
-        "sort by name, size, type, created, updated",
-    ),
-    ("filter, jump: Enter Esc", "apply, cancel"),
+    ("sort menu: j k Enter", "choose a field (again flips it)"),
+    ("sort menu: n s t c u", "name, size, type, created, updated"),
+    ("filter: Enter Esc", "keep; cancel the edit (filter stays)"),
+    ("jump: Enter Esc", "go; cancel"),
+    ("prompts: Ctrl-c", "cancel (in the list: quit)"),
     (
         "insight: a Tab j k Enter",
-        "scan all, switch list, move, jump to the file",
+        "scan all, switch, move, go to file",
     ),
     ("insight: Esc q i", "back to the list (stops a scan)"),
+    ("transfers: j k ↑ ↓", "choose a download"),
+    ("transfers: Enter", "the chosen download whole (why)"),
     ("transfers: Esc", "cancel the chosen download"),
     ("transfers: C", "cancel every running download"),
+    ("transfers: t q Tab", "hide; Tab: keys back to the list"),
     (
         "file exists: o k s Esc",
         "overwrite, keep both, skip, cancel",
     ),
+    ("preview: j k PgUp PgDn g G Space", "scroll"),
     ("preview: e", "open in $PAGER"),
     ("preview: Esc q p", "back to the list"),
+    ("help: j k PgUp PgDn Space g G", "scroll"),
+    ("help: q Esc ?", "close"),
+    ("shown value: any key", "close (select it first)"),
+    ("mouse: wheel", "scroll the pane under the pointer"),
+    (
+        "mouse: click, double-click",
+        "select a row; open its detail",
+    ),
+    ("mouse: Shift-drag", "select text by hand"),
 ];
+
+/// Every line of the help, as `(keys, what they do)`: the list's actions with the keys in
+/// force, a blank line, then [`OTHER_KEYS`]. The views lay them out; the state scrolls
+/// through [`help_line_count`] of them.
+pub fn help_rows(map: &KeyMap) -> Vec<(String, &'static str)> {
+    let mut rows = map.entries();
+    rows.push((String::new(), ""));
+    rows.extend(OTHER_KEYS.iter().map(|(k, h)| (k.to_string(), *h)));
+    rows
+}
+
+/// How many lines the help has (whatever the keys in force).
+pub fn help_line_count() -> usize {
+    Action::ALL.len() + 1 + OTHER_KEYS.len()
+}
 
 #[cfg(test)]
 mod tests {
@@ -487,8 +583,44 @@ mod tests {
         };
         assert!(one("fly", &["x"]).starts_with("unknown action \"fly\"; actions: down, up"));
         assert!(one("quit", &["hyper-x"]).starts_with("quit: \"hyper-x\" is not a key"));
-        assert_eq!(one("quit", &["j"]), "j is bound to both down and quit");
         assert_eq!(one("quit", &[]), "quit: give at least one key");
+        // The same key given to two actions in [keys] is an error.
+        let twice = BTreeMap::from([
+            ("quit".to_string(), vec!["x".to_string()]),
+            ("down".to_string(), vec!["x".to_string()]),
+        ]);
+        assert_eq!(
+            KeyMap::with_overrides(&twice).unwrap_err(),
+            "x is bound to both down and quit"
+        );
+    }
+
+    /// A configuration written before a key became a default keeps working: its binding
+    /// takes the key from the new default action, with a notice.
+    #[test]
+    fn a_users_key_wins_over_a_new_default_with_a_notice() {
+        let table = BTreeMap::from([(
+            "down".to_string(),
+            vec!["j".to_string(), "down".to_string(), "n".to_string()],
+        )]);
+        let map = KeyMap::with_overrides(&table).unwrap();
+        let n = key(KeyCode::Char('n'), KeyModifiers::NONE);
+        assert_eq!(map.action_for(&n), Some(Action::Down));
+        assert_eq!(map.label(Action::NextMatch), "");
+        assert_eq!(
+            map.notices(),
+            [
+                "keys: your n for down takes it from next_match, which has no key now (give it one under [keys])"
+            ]
+        );
+        let table = BTreeMap::from([("quit".to_string(), vec!["j".to_string()])]);
+        let map = KeyMap::with_overrides(&table).unwrap();
+        assert_eq!(map.label(Action::Down), "↓");
+        assert_eq!(
+            map.notices(),
+            ["keys: your j for quit takes it from down, which keeps ↓"]
+        );
+        assert!(KeyMap::default().notices().is_empty());
     }
 
     #[test]

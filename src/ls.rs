@@ -28,6 +28,10 @@ pub struct Options {
     pub terminal: bool,
     /// CSV made safe for spreadsheets (`--safe`): visible escapes, formulas neutralised.
     pub safe: bool,
+    /// The table's columns (`--columns`); empty for the default ones.
+    pub columns: Vec<crate::export::TableColumn>,
+    /// The width the table must fit (the terminal's, or `COLUMNS`), if any.
+    pub width: Option<usize>,
 }
 
 /// Why `ls` failed, and the exit status that says so.
@@ -92,7 +96,8 @@ pub async fn run(
     } else {
         CsvStyle::Exact
     };
-    let mut sink = Sink::new(opts.format, opts.raw, csv, out);
+    let mut sink =
+        Sink::new(opts.format, opts.raw, csv, out).table_layout(&opts.columns, opts.width);
     match list(client, &plan, opts, &mut sink).await {
         Ok(()) => {}
         Err(LsError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {

@@ -90,6 +90,40 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// A count and its noun, plural unless one: `1 file`, `12 files`, `1,000 downloads`.
+/// Nouns here all take an `s`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", thousands(n))
+    }
+}
+
+/// Cuts `text` to `width` display columns, ending with `…` when anything was cut, so a cut
+/// is never silent.
+pub fn fit_width(text: &str, width: usize) -> Cow<'_, str> {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return Cow::Borrowed(text);
+    }
+    if width == 0 {
+        return Cow::Borrowed("");
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    Cow::Owned(out)
+}
+
 /// A timestamp as the table shows it: minutes, UTC.
 pub fn short_date(t: &DateTime<Utc>) -> String {
     t.format(DEFAULT_DATE_FORMAT).to_string()
@@ -152,6 +186,21 @@ mod tests {
         for n in [0, 999, 1023, 1024, 99_999, 1 << 40, u64::MAX] {
             assert!(human_size(n).len() <= 8, "{n}");
         }
+    }
+
+    #[test]
+    fn counts_say_one_without_an_s() {
+        assert_eq!(count(1, "file"), "1 file");
+        assert_eq!(count(0, "file"), "0 files");
+        assert_eq!(count(1_500, "download"), "1,500 downloads");
+    }
+
+    #[test]
+    fn cut_text_ends_with_an_ellipsis() {
+        assert_eq!(fit_width("report.pdf", 20), "report.pdf");
+        assert_eq!(fit_width("report.pdf", 7), "report…");
+        assert_eq!(fit_width("報告書です.pdf", 6), "報告…");
+        assert_eq!(fit_width("abc", 0), "");
     }
 
     #[test]

@@ -4,8 +4,11 @@
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crossterm::cursor::{Hide, Show};
 use crossterm::execute;
+use crossterm::style::Print;
 use crossterm::terminal::{
     Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
@@ -15,10 +18,15 @@ use ratatui::backend::CrosstermBackend;
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
 static PANIC_HOOK: Once = Once::new();
+/// Whether the explorer asks for mouse reports (`[ui] mouse`), again after a suspend or the
+/// pager.
+static MOUSE: AtomicBool = AtomicBool::new(false);
 
-/// Takes over the terminal. The panic hook installed here restores it before the panic message
-/// is printed, so a crash never leaves a raw, invisible-cursor terminal behind.
-pub fn init() -> io::Result<Term> {
+/// Takes over the terminal, with mouse reports if `mouse`. The panic hook installed here
+/// restores it before the panic message is printed, so a crash never leaves a raw,
+/// invisible-cursor terminal behind.
+pub fn init(mouse: bool) -> io::Result<Term> {
+    MOUSE.store(mouse, Ordering::Relaxed);
     PANIC_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -40,13 +48,21 @@ fn enter() -> io::Result<Term> {
         Hide,
         Clear(ClearType::All)
     )?;
+    if MOUSE.load(Ordering::Relaxed) {
+        execute!(io::stdout(), Print(crate::runtime::MOUSE_ON))?;
+    }
     Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
-/// Puts the terminal back as it was. Safe to call more than once.
+/// Puts the terminal back as it was, mouse reports off. Safe to call more than once.
 pub fn restore() -> io::Result<()> {
     let mut stdout = io::stdout();
-    let screen = execute!(stdout, LeaveAlternateScreen, Show);
+    let screen = execute!(
+        stdout,
+        Print(crate::runtime::MOUSE_OFF),
+        LeaveAlternateScreen,
+        Show
+    );
     let raw = disable_raw_mode();
     stdout.flush()?;
     screen.and(raw)

@@ -586,7 +586,7 @@ async fn a_missing_download_directory_is_created() {
     let (screen, _) = drive(&mut s, |keys, screen| async move {
         screen.wait_for("row 1 of 30").await;
         keys.press(KeyCode::Char('d'));
-        screen.wait_for("download to").await;
+        screen.wait_for(" to: ").await;
         // Ctrl-u clears the line; then the new directory.
         keys.send(KeyCode::Char('u'), KeyModifiers::CONTROL);
         keys.type_text(&typed);
@@ -875,7 +875,13 @@ async fn three_downloads_at_once_the_rest_queue_and_the_panel_keys_cancel() {
     let dir = scratch("queue");
     let mut app = explorer(&client, Settings::default());
     app.set_download_dir(dir.clone());
-    let queued = |screen: &str| screen.matches("queued").count();
+    // Rows that say so (the panel's title counts them too).
+    let queued = |screen: &str| {
+        screen
+            .lines()
+            .filter(|l| l.contains("queued") && !l.contains("Transfers"))
+            .count()
+    };
     let (cdn2, gate2) = (cdn.clone(), gate.clone());
     drive_app(&mut app, &client, |keys, screen| async move {
         let (cdn, gate) = (cdn2, gate2);
@@ -1261,7 +1267,7 @@ async fn export_writes_the_sorted_filtered_view_and_the_marked_files_in_each_for
             .await;
         for path in &paths {
             keys.press(KeyCode::Char('x'));
-            screen.wait_for("export to").await;
+            screen.wait_for("(.ndjson, .csv, .json)").await;
             keys.send(KeyCode::Char('u'), KeyModifiers::CONTROL);
             keys.type_text(&path.display().to_string());
             keys.press(KeyCode::Enter);
@@ -1274,15 +1280,17 @@ async fn export_writes_the_sorted_filtered_view_and_the_marked_files_in_each_for
         }
         // An existing file is not overwritten.
         keys.press(KeyCode::Char('x'));
-        screen.wait_for("export to").await;
+        screen.wait_for("(.ndjson, .csv, .json)").await;
         keys.send(KeyCode::Char('u'), KeyModifiers::CONTROL);
         keys.type_text(&again2.display().to_string());
         keys.press(KeyCode::Enter);
-        screen.wait_for("exists; not overwritten").await;
+        // The prompt comes back offering a free name; Esc leaves the file as it was.
+        screen.wait_for("that file exists").await;
+        keys.press(KeyCode::Esc);
         // Three marked rows: the export holds just those.
         keys.press(KeyCode::Char('g'));
         keys.type_text("   x");
-        screen.wait_for("export to").await;
+        screen.wait_for("(.ndjson, .csv, .json)").await;
         keys.send(KeyCode::Char('u'), KeyModifiers::CONTROL);
         keys.type_text(&marked2.display().to_string());
         keys.press(KeyCode::Enter);

@@ -307,7 +307,7 @@ async fn serve_prints_its_url_and_answers_there() {
 fn a_bad_key_binding_stops_the_explorer_before_it_takes_the_screen() {
     let dir = config_dir("keys");
     let path = dir.join("config.toml");
-    std::fs::write(&path, "[keys]\nquit = [\"j\"]\n").unwrap();
+    std::fs::write(&path, "[keys]\nquit = [\"x\"]\ndown = [\"x\"]\n").unwrap();
     let out = filescope()
         .env("FILESCOPE_CONFIG", &path)
         .args(["demo", "--files", "10"])
@@ -318,9 +318,30 @@ fn a_bad_key_binding_stops_the_explorer_before_it_takes_the_screen() {
     assert_eq!(
         stderr.trim_end(),
         format!(
-            "filescope: config {}:2:8: keys.quit: j is bound to both down and quit",
+            "filescope: config {}:3:8: keys.down: x is bound to both down and quit",
             path.display()
         )
     );
     assert!(out.stdout.is_empty(), "the screen was never touched");
+}
+
+/// Issue 16, bug 15: with no profile, `profiles` says so and how to make one (stdout stays
+/// empty for scripts).
+#[test]
+fn profiles_without_any_says_how_to_make_one() {
+    let dir = config_dir("no-profiles");
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "[ui]\ntheme = \"mono\"\n").unwrap();
+    let out = filescope()
+        .env("FILESCOPE_CONFIG", &path)
+        .env("FILESCOPE_DATA_DIR", &dir)
+        .arg("profiles")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    let told = text(&out.stderr);
+    assert!(told.contains("no profiles in"), "{told}");
+    assert!(told.contains("[profiles.NAME]"), "{told}");
+    assert!(told.contains("filescope config init"), "{told}");
 }

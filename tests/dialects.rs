@@ -244,9 +244,9 @@ async fn server_side_filters_keep_exactly_what_they_promise() {
         ("flextell", "trashed:true", |r| {
             raw_field(r, "deleted_at").is_some_and(|v| !v.is_null())
         }),
-        ("flextell", "type:image", |r| {
+        ("flextell", "type:form_image", |r| {
             raw_field(r, "type").and_then(|v| v.as_str().map(str::to_string))
-                == Some("image".into())
+                == Some("form_image".into())
         }),
     ];
     for &(dialect, text, holds) in cases {
@@ -450,7 +450,7 @@ fn key(c: char) -> Msg {
 }
 
 /// The explorer on each dialect: sort by size locally where the API cannot, load everything
-/// with `L`, and the rows must be exactly the dataset in size order, marked as local.
+/// with `A`, and the rows must be exactly the dataset in size order, marked as local.
 #[tokio::test]
 async fn local_sorts_are_marked_and_complete_once_everything_is_loaded() {
     for dialect in ["openwebui", "fileguard"] {
@@ -474,8 +474,8 @@ async fn local_sorts_are_marked_and_complete_once_everything_is_loaded() {
             header.starts_with("sorted locally · "),
             "{dialect}: {header}"
         );
-        assert!(header.ends_with("L loads all"), "{dialect}: {header}");
-        let effects = app.update(key('L'), now);
+        assert!(header.ends_with("A loads all"), "{dialect}: {header}");
+        let effects = app.update(key('A'), now);
         common::settle(&mut app, &client, effects).await;
         assert_eq!(
             filescope::ui::local_text(&app).unwrap(),
@@ -613,4 +613,81 @@ fn the_demo_serves_every_dialect_of_the_registry() {
             "the demo server does not speak {id}"
         );
     }
+}
+
+/// Issue 16, bug 3: on Flextell `type:image` is every `image/…` file, as docs/FILTERS.md
+/// promises and as `stats` counts them, not only the server's `image` category (which leaves
+/// out `form_image` and `certificate` scans).
+#[tokio::test]
+async fn flextell_type_image_counts_what_stats_counts_as_image() {
+    let server = serve("flextell", 1_000).await;
+    let client = client(&server, "flextell", Some(KEY));
+    let dialect = by_id("flextell").unwrap();
+    let everything = filescope::api::plan(dialect.as_ref(), None, &Default::default());
+    let stats = filescope::insight::scan(&client, &everything, 4, |_, _| true)
+        .await
+        .unwrap();
+    let images = stats.families[&filescope::insight::Family::Image].files;
+    let parsed = filter::parse("type:image", &dialect.filter_keys()).unwrap();
+    let plan = filescope::api::plan(dialect.as_ref(), None, &parsed);
+    let filtered = filescope::insight::scan(&client, &plan, 4, |_, _| true)
+        .await
+        .unwrap();
+    assert!(images > 0, "the dataset has images");
+    assert_eq!(
+        filtered.total.files, images,
+        "type:image finds {} files where stats counts {images} image/… files",
+        filtered.total.files
+    );
+}
+
+/// Issue 16, bug 5: a server speaking another dialect is named as such, never blamed on the
+/// key: every pair of dialects whose answer is an HTTP error says which API it reads like.
+#[tokio::test]
+async fn a_wrong_dialect_is_named_not_blamed_on_the_key() {
+    let builtin = [
+        "filejar",
+        "openwebui",
+        "flextell",
+        "fileguard",
+        "astracollab",
+    ];
+    let mut named = 0;
+    for server_dialect in builtin {
+        let server = serve(server_dialect, 30).await;
+        for client_dialect in builtin.iter().filter(|d| **d != server_dialect) {
+            let client = client(&server, client_dialect, Some(KEY));
+            let query = default_query(client_dialect);
+            let err = client
+                .list_page(
+                    &query,
+                    PageRequest {
+                        number: 1,
+                        size: 10,
+                    },
+                )
+                .await
+                .err();
+            let Some(err) = err else {
+                continue;
+            };
+            let text = err.to_string();
+            assert!(
+                !text.contains("was rejected") && !text.contains("to a valid key"),
+                "{client_dialect} client on a {server_dialect} server blames the key: {text}"
+            );
+            if let ApiError::Http { .. } = err {
+                assert!(
+                    text.contains(&format!("this is not a {client_dialect} answer"))
+                        && text.contains(&format!("reads like {server_dialect}'s")),
+                    "{client_dialect} client on a {server_dialect} server: {text}"
+                );
+                named += 1;
+            }
+        }
+    }
+    assert!(
+        named >= 15,
+        "most wrong pairs answer with an error ({named})"
+    );
 }

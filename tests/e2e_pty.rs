@@ -32,15 +32,12 @@ fn spawn(args: &[&str], name: &str) -> Session {
 }
 
 /// Runs the binary in a 100x30 pty with its own data directory and (unless `env` names one) a
-/// configuration file that does not exist: whatever the developer's own configuration says
-/// (keys remapped, one attempt) never reaches a test.
+/// configuration file of its own, `none.toml` there, absent unless the test writes it:
+/// whatever the developer's own configuration says (keys remapped, one attempt) never
+/// reaches a test.
 fn spawn_with(args: &[&str], name: &str, env: &[(&str, &str)]) -> Session {
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_filescope"));
     cmd.args(args);
-    cmd.env(
-        "FILESCOPE_CONFIG",
-        data_dir(name).join("no-such-config.toml"),
-    );
     cmd.env_remove("FILESCOPE_API_KEY");
     cmd.env_remove("NO_COLOR");
     spawn_command(cmd, name, env)
@@ -58,12 +55,17 @@ fn spawn_command(mut cmd: CommandBuilder, name: &str, env: &[(&str, &str)]) -> S
         .unwrap();
     cmd.env("TERM", "xterm-256color");
     cmd.env("FILESCOPE_DATA_DIR", data_dir(name));
+    // Its own configuration (none): never the user's.
+    cmd.env("FILESCOPE_CONFIG", data_dir(name).join("none.toml"));
     // Downloads land in the data directory, never in the source tree.
     cmd.cwd(data_dir(name));
     cmd.env("FILESCOPE_LOG", "debug");
     // Plain OSC 52, whatever multiplexer the tests run in; `cat` as the pager.
     cmd.env_remove("TMUX");
     cmd.env_remove("STY");
+    // No browser here: a link is shown to select by hand.
+    cmd.env_remove("DISPLAY");
+    cmd.env_remove("WAYLAND_DISPLAY");
     cmd.env("PAGER", "cat");
     for (k, v) in env {
         cmd.env(k, v);
@@ -118,6 +120,36 @@ impl Session {
     fn press(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
+    }
+
+    /// Waits until every one of `sequences` has been written after byte `from`; returns the
+    /// position just past the last of them.
+    fn wait_raw(&self, from: usize, sequences: &[&str]) -> usize {
+        let start = Instant::now();
+        loop {
+            let found: Option<usize> = {
+                let raw = self.raw.lock().unwrap();
+                let after = &raw[from.min(raw.len())..];
+                sequences
+                    .iter()
+                    .map(|seq| {
+                        after
+                            .windows(seq.len())
+                            .position(|w| w == seq.as_bytes())
+                            .map(|at| from + at + seq.len())
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .and_then(|ends| ends.into_iter().max())
+            };
+            if let Some(end) = found {
+                return end;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "never saw {sequences:?} after byte {from}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn wait_exit(&mut self) -> portable_pty::ExitStatus {
@@ -197,7 +229,7 @@ fn demo_shows_rows_jumps_to_the_end_and_quits_cleanly() {
     s.wait_for("row 1,000 of 1,000");
     s.wait_for(&sanitize(&oldest));
     s.press("?");
-    s.wait_for("Keys (any other key closes)");
+    s.wait_for("q/Esc/? close");
     s.press("q");
     s.press("q");
     let status = s.wait_exit();
@@ -336,7 +368,7 @@ fn a_download_leaves_no_signed_link_in_the_log() {
     // Flextell hides trashed files: fewer than 200 rows.
     s.wait_for("row 1 of 1");
     s.press("d");
-    s.wait_for("download to: ");
+    s.wait_for(" to: ");
     s.press("\r");
     s.wait_for("downloads finished: 1 saved");
     s.press("qq");
@@ -601,7 +633,7 @@ fn the_explorer_never_shows_or_logs_the_key() {
     s.press("yc");
     s.wait_for("copied this view's request as curl");
     s.press("d");
-    s.wait_for("download to: ");
+    s.wait_for(" to: ");
     s.press("\r");
     s.wait_for("downloads finished: 1 saved");
     s.press("qq");
@@ -709,4 +741,59 @@ async fn tls_front(backend: &str) -> String {
         }
     });
     url
+}
+
+const MOUSE_ON: [&str; 3] = ["\x1b[?1000h", "\x1b[?1002h", "\x1b[?1006h"];
+const MOUSE_OFF: [&str; 3] = ["\x1b[?1000l", "\x1b[?1002l", "\x1b[?1006l"];
+
+/// The real binary asks for mouse reports 1000, 1002 and 1006 (so tmux hands it the wheel
+/// rather than entering copy mode) and gives them back on Ctrl-z (asking again on resume),
+/// while a link is shown to select by hand, and on quit.
+#[test]
+fn mouse_reports_are_asked_for_and_given_back_on_suspend_a_shown_link_and_quit() {
+    let mut s = spawn(&["demo", "--files", "200"], "mouse");
+    s.wait_for("row 1 of 200");
+    let at = s.wait_raw(0, &MOUSE_ON);
+    // Ctrl-z: the terminal (and the mouse) go back to the shell.
+    s.press("\x1a");
+    let at = s.wait_raw(at, &MOUSE_OFF);
+    // Resumed (a pty's session cannot stop on SIGTSTP, so it may already be running: SIGCONT
+    // is then a no-op), the mouse is asked for again.
+    let pid = s.child.process_id().expect("a pid") as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGCONT,
+    )
+    .unwrap();
+    let at = s.wait_raw(at, &MOUSE_ON);
+    s.wait_for("row 1 of 200");
+    // A link shown to be selected by hand: the terminal gets the mouse for the selection.
+    s.press("O");
+    s.wait_for("select it by hand");
+    let at = s.wait_raw(at, &MOUSE_OFF);
+    s.press("x");
+    let at = s.wait_raw(at, &MOUSE_ON);
+    s.press("q");
+    s.wait_exit();
+    s.wait_raw(at, &MOUSE_OFF);
+    s.assert_restored();
+}
+
+/// `[ui] mouse = false`: no mouse report is asked for; the terminal keeps the mouse.
+#[test]
+fn mouse_off_in_the_configuration_asks_for_no_reports() {
+    std::fs::write(
+        data_dir("nomouse").join("none.toml"),
+        "[ui]\nmouse = false\n",
+    )
+    .unwrap();
+    let mut s = spawn(&["demo", "--files", "50"], "nomouse");
+    s.wait_for("row 1 of 50");
+    s.press("q");
+    s.wait_exit();
+    let raw = s.raw.lock().unwrap();
+    assert!(
+        !raw.windows(8).any(|w| w == b"\x1b[?1000h"),
+        "a mouse report was asked for"
+    );
 }

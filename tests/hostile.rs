@@ -49,6 +49,8 @@ fn all(jobs: usize) -> ls::Options {
         jobs,
         terminal: false,
         safe: false,
+        columns: Vec::new(),
+        width: None,
     }
 }
 
@@ -133,7 +135,7 @@ async fn stats_stops_on_a_repeating_server() {
 
 #[tokio::test]
 async fn loading_everything_in_the_explorer_ends_on_a_repeating_server() {
-    // Open WebUI cannot sort: a sort is local, and `L` reads every page for it.
+    // Open WebUI cannot sort: a sort is local, and `A` reads every page for it.
     let (server, client) = hostile(Hostile::Repeat, "openwebui", 10).await;
     let mut app = common::app_for("openwebui", 50);
     let now = Instant::now();
@@ -143,7 +145,7 @@ async fn loading_everything_in_the_explorer_ends_on_a_repeating_server() {
         let key = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
         let effects = app.update(key('s'), Instant::now());
         common::settle(&mut app, &client, effects).await;
-        let effects = app.update(key('L'), Instant::now());
+        let effects = app.update(key('A'), Instant::now());
         common::settle(&mut app, &client, effects).await;
     })
     .await

@@ -32,6 +32,8 @@ fn ls_dialect_command(dialect: &str, url: &str, args: &[&str]) -> Command {
     cmd.env("FILESCOPE_DATA_DIR", &dir)
         .env("FILESCOPE_CONFIG", dir.join("no-config.toml"))
         .env("FILESCOPE_API_KEY", KEY)
+        // A table fits $COLUMNS off a terminal: only where a test sets it.
+        .env_remove("COLUMNS")
         .args(["ls", "--dialect", dialect, "--url", url])
         .args(args);
     cmd
@@ -773,4 +775,73 @@ async fn the_request_timeout_and_the_body_cap_from_the_configuration_hold() {
         stderr(&out)
     );
     assert!(out.stdout.is_empty());
+}
+
+/// Issue 16: `--format table` fits the width it is given (a terminal's, or $COLUMNS), cutting
+/// the type column first with `…`, and `--columns` chooses the columns, the id among them.
+#[tokio::test]
+async fn a_table_fits_the_width_and_shows_the_columns_asked_for() {
+    let server = demo(60).await;
+    let url = server.base_url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        ls_command(
+            &url,
+            &[
+                "--format",
+                "table",
+                "--columns",
+                "id,name,size,type",
+                "--limit",
+                "60",
+            ],
+        )
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("ID"), "{}", lines[0]);
+    assert!(lines[0].contains("NAME") && lines[0].contains("SIZE") && lines[0].contains("TYPE"));
+    for line in &lines {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(*line) <= 80,
+            "{} columns: {line}",
+            unicode_width::UnicodeWidthStr::width(*line)
+        );
+    }
+    // Ids are whole (36 characters); long types are cut, visibly.
+    let dataset = &server.dataset;
+    let newest = dataset.file(59);
+    assert!(lines[1].starts_with(&newest.id), "{}", lines[1]);
+    assert!(
+        lines.iter().any(|l| l.ends_with('…')),
+        "a long type is cut with …:\n{text}"
+    );
+    // Without a width, nothing is cut.
+    let url = server.base_url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        ls_command(
+            &url,
+            &["--format", "table", "--columns", "id,type", "--limit", "60"],
+        )
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!stdout(&out).contains('…'), "{}", stdout(&out));
+    // --columns is for the table.
+    let url = server.base_url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        ls_command(&url, &["--format", "csv", "--columns", "id"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }

@@ -32,6 +32,20 @@ const NAMES: [&str; 4] = [
     "notes.txt",
 ];
 
+/// The text of columns `from..from + width` of a screen line (wide characters take two).
+fn columns(line: &str, from: usize, width: usize) -> String {
+    let mut at = 0;
+    let mut out = String::new();
+    for c in line.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if at >= from && at + w <= from + width {
+            out.push(c);
+        }
+        at += w;
+    }
+    out
+}
+
 fn show(lines: &[String]) -> String {
     lines.iter().map(|l| format!("{l:?}\n")).collect()
 }
@@ -53,7 +67,7 @@ fn list_with_header_columns_and_footer() {
             "site-visit.jpg                                    1000 B application/pdf  2024-03-02 09:15",
             "報告書.pdf                                       2.0 KiB application/pdf  2024-03-02 09:16",
             "notes.txt                                        2.9 KiB application/pdf  2024-03-02 09:17",
-            " j/k move · / filter · s S o sort · : jump · Tab detail · ? help · q quit",
+            " j/k move · / filter · s S o sort · : jump · y copy · Space mark · ? help · q quit",
         ],
     );
 }
@@ -84,7 +98,12 @@ fn filter_bar_shows_what_is_typed_with_the_cursor() {
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(90, 7)).unwrap();
     terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
     let screen = common::screen_lines(&terminal);
-    assert_eq!(screen[6].trim_end(), "/rep");
+    assert!(screen[6].starts_with("/rep "), "{}", screen[6]);
+    assert!(
+        screen[6].trim_end().ends_with("Esc cancel · Ctrl-u clear"),
+        "{}",
+        screen[6]
+    );
     terminal.backend_mut().assert_cursor_position((4, 6));
 }
 
@@ -122,7 +141,7 @@ fn detail_pane_beside_the_list_on_wide_screens() {
             "                                                                        │Raw JSON                                      │",
             "                                                                        │{                                             │",
             "                                                                        └──────────────────────────────────────────────┘",
-            " j/k move · / filter · s S o sort · : jump · Tab detail · ? help · q quit",
+            " j/k move · / filter · s S o sort · : jump · Tab detail · y copy · Space mark · d download · p preview · ? help · q quit",
         ],
     );
 }
@@ -135,7 +154,7 @@ fn full_screen_detail_scrolls_to_the_raw_json() {
     assert_screen(
         &render(&app, 60, 12),
         &[
-            " filescope  test (filejar) · No row 1 of 4 · sort created ↓",
+            " filescope  test (filejar) · N… row 1 of 4 · sort created ↓",
             " Detail (Esc returns) ──────────────────────────────────────",
             "Updated   2024-03-02T09:14:00Z",
             "URL       https://cdn.example.test/0",
@@ -146,21 +165,76 @@ fn full_screen_detail_scrolls_to_the_raw_json() {
             "  \"id\": \"id-0\",",
             "  \"size\": 0",
             "}",
-            " j/k move · / filter · s S o sort · : jump · Tab detail · ?",
+            " j/k scroll · g/G top/end · y copy · Esc back",
         ],
     );
 }
 
+/// Every row of docs/KEYS.md's two tables — the list's keys and those of the other views,
+/// outside the key map too — is a line of the help, found by scrolling it to its end; so is
+/// what each bound key does.
 #[test]
 fn help_lists_every_key() {
-    let mut app = app_showing(&NAMES, 4, 80, 50);
+    let doc = include_str!("../docs/KEYS.md");
+    let rows: Vec<String> = doc
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| key"))
+        .map(|l| {
+            l.split('|')
+                .nth(1)
+                .unwrap()
+                .trim()
+                .trim_matches('`')
+                .to_string()
+        })
+        .collect();
+    assert!(rows.len() > 60, "the tables were read: {rows:?}");
+    let mut app = app_showing(&NAMES, 4, 100, 30);
     press(&mut app, KeyCode::Char('?'));
-    let screen = render(&app, 80, 50).join("\n");
-    assert!(screen.contains("Keys (any other key closes)"));
-    for (label, help) in app.settings().keymap.entries() {
-        assert!(screen.contains(&label), "help misses {label}");
-        assert!(screen.contains(help), "help misses {help}");
+    let mut seen: Vec<String> = Vec::new();
+    for _ in 0..20 {
+        let screen = render(&app, 100, 30);
+        assert!(
+            screen.iter().any(|l| l.contains("q/Esc/? close")),
+            "{}",
+            show(&screen)
+        );
+        // The lines inside the help's box (the list and the detail pane are around it).
+        let top = screen.iter().position(|l| l.contains("┌ Keys")).unwrap();
+        let left = screen[top].chars().position(|c| c == '┌').unwrap();
+        let width = screen[top]
+            .chars()
+            .skip(left + 1)
+            .take_while(|c| *c != '┐')
+            .count();
+        for line in &screen[top + 1..] {
+            let inside = columns(line, left, width + 1);
+            if inside.starts_with('└') {
+                break;
+            }
+            seen.push(inside.trim_start_matches('│').trim().to_string());
+        }
+        if !screen.iter().any(|l| l.contains("more below")) {
+            break;
+        }
+        press(&mut app, KeyCode::PageDown);
     }
+    for row in &rows {
+        assert!(
+            seen.iter().any(|l| l.starts_with(row.as_str())),
+            "the help misses {row:?} in {seen:#?}"
+        );
+    }
+    for (label, help) in app.settings().keymap.entries() {
+        let start: String = help.chars().take(30).collect();
+        assert!(
+            seen.iter()
+                .any(|l| l.starts_with(&label) && l.contains(&start)),
+            "the help misses {label} {help}"
+        );
+    }
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.mode(), filescope::app::Mode::List);
 }
 
 #[test]
@@ -196,12 +270,12 @@ fn a_20x6_terminal_still_shows_rows() {
     assert_screen(
         &render(&app, 20, 6),
         &[
-            " row 1 of 4 · sort c",
+            "         row 1 of 4",
             "Name",
             "2024-q1-master.pdf",
             "site-visit.jpg",
             "報告書.pdf",
-            " j/k move · / filter",
+            " ? help · q quit",
         ],
     );
 }
@@ -325,7 +399,7 @@ fn a_local_sort_says_so_in_the_header() {
     assert!(
         screen[0]
             .trim_end()
-            .ends_with("sort name ↑ · sorted locally · 4 of 400 loaded · L loads all"),
+            .ends_with("sort name ↑ · sorted locally · 4 of 400 loaded · A loads all"),
         "{}",
         show(&screen)
     );
@@ -623,5 +697,692 @@ fn a_wide_footer_names_the_file_actions() {
     assert!(
         footer.contains("y copy · Space mark · d download · p preview"),
         "{footer}"
+    );
+}
+
+// ---- Issue 16: every key honest, every pane findable ----
+
+fn names(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("file-{i:03}.txt")).collect()
+}
+
+fn header(screen: &[String]) -> String {
+    screen[0].trim_end().to_string()
+}
+
+fn footer(screen: &[String]) -> String {
+    screen.last().unwrap().trim_end().to_string()
+}
+
+/// Bug 1: `Tab` only ever lands on a pane that is drawn, at every size and on every kind of
+/// listing, and with the list's keyboard `j` moves the list.
+#[test]
+fn tab_never_lands_on_a_pane_that_is_not_drawn() {
+    let owned = names(40);
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+    for dialect in ["filejar", "fileguard", "astracollab"] {
+        for (w, h) in [
+            (60, 10),
+            (80, 24),
+            (100, 20),
+            (120, 36),
+            (140, 20),
+            (150, 36),
+        ] {
+            let mut app = dialect_app_showing(dialect, &names, 40, w, h);
+            for _ in 0..4 {
+                press(&mut app, KeyCode::Tab);
+                let screen = render(&app, w, h).join("\n");
+                let drawn = match app.focus() {
+                    filescope::app::Focus::List => true,
+                    filescope::app::Focus::Detail => screen.contains("┌ Detail"),
+                    filescope::app::Focus::Scopes => {
+                        screen.contains("┌ Contexts") || screen.contains("┌ Folders")
+                    }
+                };
+                assert!(
+                    drawn,
+                    "{dialect} {w}x{h}: focus {:?} is not on screen:\n{screen}",
+                    app.focus()
+                );
+            }
+            while app.focus() != filescope::app::Focus::List {
+                press(&mut app, KeyCode::Tab);
+            }
+            press(&mut app, KeyCode::Char('j'));
+            let screen = render(&app, w, h);
+            assert!(
+                header(&screen).contains("row 2 of 40") || w < 40,
+                "{dialect} {w}x{h}: j moves the list:\n{}",
+                show(&screen)
+            );
+        }
+    }
+    // Where there is no other pane, the footer does not offer one.
+    let app = app_showing(&names, 40, 80, 22);
+    let screen = render(&app, 80, 22);
+    assert!(!footer(&screen).contains("Tab"), "{}", show(&screen));
+}
+
+/// Bug 2: the contexts pane is on screen at every width from 90 columns, and the footer says
+/// how much room it needs when the screen is narrower.
+#[test]
+fn the_contexts_pane_shows_at_every_width_from_90_columns() {
+    for w in [90, 100, 110, 120, 130, 140, 150, 200] {
+        for h in [12, 30] {
+            let app = dialect_app_showing("fileguard", &NAMES, 4, w, h);
+            let screen = render(&app, w, h).join("\n");
+            assert!(screen.contains("┌ Contexts"), "{w}x{h}:\n{screen}");
+        }
+    }
+    let app = dialect_app_showing("fileguard", &NAMES, 4, 80, 12);
+    let screen = render(&app, 80, 12);
+    assert!(
+        footer(&screen).contains("contexts: 90+ cols"),
+        "{}",
+        show(&screen)
+    );
+}
+
+/// Bug 6: the last line of a long preview can be scrolled to, and the note says so.
+#[test]
+fn the_preview_scrolls_to_its_last_line() {
+    let mut app = app_showing(&NAMES, 4, 80, 24);
+    press(&mut app, KeyCode::Char('p'));
+    let id = app.selected().unwrap().id.clone();
+    let text: String = (1..=3642).map(|i| format!("line {i}\n")).collect();
+    app.update(
+        Msg::Previewed {
+            id,
+            result: Ok(PreviewData {
+                bytes: text.trim_end().as_bytes().to_vec(),
+                extracted: false,
+                size: None,
+            }),
+        },
+        Instant::now(),
+    );
+    press(&mut app, KeyCode::Char('G'));
+    let screen = render(&app, 80, 24);
+    let text = screen.join("\n");
+    assert!(
+        screen.iter().any(|l| l.contains("│line 3642 ")),
+        "{}",
+        show(&screen)
+    );
+    assert!(
+        text.contains("lines 3623–3642 of 3642"),
+        "{}",
+        show(&screen)
+    );
+}
+
+fn transfer(app: &mut App, id: u64, event: filescope::app::actions::TransferEvent) {
+    app.update(
+        Msg::Transfer {
+            id: filescope::app::actions::TransferId(id),
+            event,
+        },
+        Instant::now(),
+    );
+}
+
+/// Bug 7: a failed download's whole reason can be read: Enter on its row in the panel.
+#[test]
+fn enter_on_a_failed_download_shows_its_whole_reason() {
+    use filescope::app::actions::TransferEvent;
+    let owned = names(3);
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let mut app = downloading(&names, 100, 30);
+    let reason = format!(
+        "HTTP 403 from https://cdn.example.test/{}: the signature expired; ask for a fresh link END",
+        "x".repeat(150)
+    );
+    transfer(&mut app, 1, TransferEvent::Started);
+    transfer(&mut app, 1, TransferEvent::Failed(reason.clone()));
+    assert_eq!(app.mode(), filescope::app::Mode::Transfers);
+    press(&mut app, KeyCode::Enter);
+    // The value is wrapped at spaces: read it without them.
+    let screen: String = render(&app, 100, 30).concat().split_whitespace().collect();
+    let reason: String = reason.split_whitespace().collect();
+    assert!(screen.contains(&reason), "{screen}");
+}
+
+/// Bug 8: the panel counts running and queued downloads apart, and `t` does what its title
+/// says: on a panel shown without the keys, it gives it the keys.
+#[test]
+fn the_transfers_title_counts_running_and_queued_and_t_focuses() {
+    use filescope::app::actions::TransferEvent;
+    let owned = names(20);
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let mut app = downloading(&names, 120, 40);
+    for id in 1..=3 {
+        transfer(&mut app, id, TransferEvent::Started);
+    }
+    let screen = render(&app, 120, 40).join("\n");
+    assert!(screen.contains("3 running · 7 queued"), "{screen}");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.mode(), filescope::app::Mode::List);
+    let screen = render(&app, 120, 40).join("\n");
+    assert!(screen.contains("t focuses"), "{screen}");
+    press(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.mode(), filescope::app::Mode::Transfers, "t focuses");
+    assert!(app.transfers_shown());
+}
+
+/// Bug 9: `*` over a listing the server sorts and filters names no key that would refuse.
+#[test]
+fn inverting_marks_names_no_key_that_would_refuse() {
+    let mut app = app_showing(&NAMES, 4_000, 120, 10);
+    press(&mut app, KeyCode::Char('*'));
+    let screen = render(&app, 120, 10);
+    let status = footer(&screen);
+    assert!(status.contains("4 marked"), "{status}");
+    assert!(!status.contains("loads"), "{status}");
+}
+
+/// Bug 10: the footer names the keys in force: `quit = ["Q"]` shows `Q quit`.
+#[test]
+fn the_footer_names_remapped_keys() {
+    let keymap = filescope::keymap::KeyMap::with_overrides(&std::collections::BTreeMap::from([
+        ("quit".to_string(), vec!["Q".to_string()]),
+        ("filter".to_string(), vec!["f".to_string()]),
+    ]))
+    .unwrap();
+    let settings = Settings {
+        keymap,
+        ..Settings::default()
+    };
+    let app = showing_with("filejar", settings, &NAMES, 4, 100, 8);
+    let line = footer(&render(&app, 100, 8));
+    assert!(
+        line.contains("Q quit") && line.contains("f filter"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("q quit") && !line.contains("/ filter"),
+        "{line}"
+    );
+}
+
+/// Bug 11: a first page that failed is one error state with the whole reason and the key
+/// that retries, not rows of the error nor a count of rows that do not exist.
+#[test]
+fn a_failed_first_page_is_one_error_with_its_reason_and_retry() {
+    use filescope::app::{Effect, ListingEffect};
+    let mut app = filescope::test_support::app_for("filejar", 100);
+    let effects = app.start(100, 16, Instant::now());
+    let Some(Effect::Listing(ListingEffect::Fetch { generation, .. })) = effects.last().cloned()
+    else {
+        panic!("expected a fetch")
+    };
+    let err = filescope::api::ApiError::Http {
+        status: 401,
+        url: "http://127.0.0.1:9/v1/files/organization-files".into(),
+        code: Some("unauthorized".into()),
+        message: "Invalid API key".into(),
+        hint: Some("the x-api-key header from FILESCOPE_API_KEY was rejected; set FILESCOPE_API_KEY to a valid key".into()),
+    };
+    app.update(
+        Msg::Page {
+            generation,
+            page: 1,
+            result: Err(err),
+        },
+        Instant::now(),
+    );
+    let screen = render(&app, 100, 16);
+    let text = screen.join("\n");
+    assert!(!header(&screen).contains("row 1 of"), "{}", show(&screen));
+    assert_eq!(
+        screen.iter().filter(|l| l.contains("HTTP 401")).count(),
+        1,
+        "{}",
+        show(&screen)
+    );
+    assert!(
+        text.replace('\n', "")
+            .contains("set FILESCOPE_API_KEY to a valid key"),
+        "the whole reason: {}",
+        show(&screen)
+    );
+    assert!(text.contains("R retr"), "{}", show(&screen));
+}
+
+/// Bug 13: `:50%` of 100,000 rows is row 50,000.
+#[test]
+fn fifty_percent_of_100000_rows_is_row_50000() {
+    let mut app = app_showing(&NAMES, 100_000, 100, 8);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "50%");
+    press(&mut app, KeyCode::Enter);
+    let screen = render(&app, 100, 8);
+    assert!(
+        header(&screen).contains("row 50,000 of 100,000"),
+        "{}",
+        show(&screen)
+    );
+}
+
+/// Bug 13: a long header leaves out whole pieces, never cuts the position or a hint in the
+/// middle; the name on the left ends with `…` when cut.
+#[test]
+fn a_long_header_leaves_pieces_out_whole() {
+    let whole = [
+        "sort ",
+        "as served",
+        "filter \"pdf\"",
+        "filtered locally",
+        "4 of 400 loaded",
+        "A loads all",
+    ];
+    for w in [40, 60, 80, 100, 120] {
+        let mut app = dialect_app_showing("fileguard", &NAMES, 400, w, 8);
+        press(&mut app, KeyCode::Char('/'));
+        type_text(&mut app, "pdf");
+        press(&mut app, KeyCode::Enter);
+        let screen = render(&app, w, 8);
+        let top = header(&screen);
+        let at = top
+            .find("row 1 of ")
+            .unwrap_or_else(|| panic!("{w}: {top}"));
+        let (left, right) = top.split_at(at);
+        assert!(right.starts_with("row 1 of 2+"), "{w}: {top:?}");
+        for piece in right.split(" · ").skip(1) {
+            assert!(
+                whole.iter().any(|p| piece.starts_with(p)),
+                "{w}: {piece:?} is cut in {top:?}"
+            );
+        }
+        // (The spinner, while the next page loads, goes before the position.)
+        let left = left
+            .trim_end()
+            .trim_end_matches(|c| ('\u{2800}'..='\u{28ff}').contains(&c))
+            .trim_end();
+        assert!(
+            left.is_empty() || left.ends_with('…') || left.ends_with("Northwind Labs"),
+            "{w}: {top:?}"
+        );
+    }
+}
+
+/// Bug 13: counts of one are singular.
+#[test]
+fn one_running_download_is_one_download() {
+    let mut app = downloading(&["only.bin"], 100, 12);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char('q'));
+    let line = footer(&render(&app, 100, 12));
+    assert!(line.contains("1 download is running"), "{line}");
+    assert!(!app.should_quit());
+}
+
+/// Bug 14: every human view writes escapes as the README does (`\x1b`, `\u{202e}`); the raw
+/// JSON pane writes JSON's own (`\u001b`, `\u202e`) and stays valid JSON.
+#[test]
+fn escapes_are_written_the_human_way_and_the_json_way() {
+    let hostile = "a\u{1b}[31mb\u{202e}c.txt";
+    let mut app = app_showing(&[hostile], 1, 100, 40);
+    let list = render(&app, 100, 40).join("\n");
+    assert!(list.contains("a\\x1b[31mb\\u{202e}c.txt"), "{list}");
+    press(&mut app, KeyCode::Enter);
+    let screen = render(&app, 100, 40);
+    let text = screen.join("\n");
+    assert!(
+        text.contains("Name      a\\x1b[31mb\\u{202e}c.txt"),
+        "{text}"
+    );
+    let json_start = screen.iter().position(|l| l.trim_end() == "{").unwrap();
+    let json_end = json_start
+        + screen[json_start..]
+            .iter()
+            .position(|l| l.trim_end() == "}")
+            .unwrap();
+    let json = screen[json_start..=json_end]
+        .iter()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let json = json.as_str();
+    assert!(json.contains("a\\u001b[31mb\\u202ec.txt"), "{json}");
+    let parsed: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(parsed["file_name"], hostile);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('p'));
+    let id = app.selected().unwrap().id.clone();
+    app.update(
+        Msg::Previewed {
+            id,
+            result: Ok(PreviewData {
+                bytes: "plain \u{1b}]0;title\u{7} and \u{202e}rtl\n"
+                    .as_bytes()
+                    .to_vec(),
+                extracted: false,
+                size: None,
+            }),
+        },
+        Instant::now(),
+    );
+    let preview = render(&app, 100, 40).join("\n");
+    assert!(
+        preview.contains("plain \\x1b]0;title\\x07 and \\u{202e}rtl"),
+        "{preview}"
+    );
+}
+
+// ---- Issue 16: habits ----
+
+/// Each context's footer names its own keys, from the key map, and reads whole at 60 columns.
+#[test]
+fn every_context_has_its_own_footer_that_fits_60_columns() {
+    use filescope::app::Mode;
+    let check = |app: &App, want: &[&str]| {
+        for w in [60u16, 120] {
+            let line = footer(&render(app, w, 20));
+            assert!(
+                line.chars().count() <= w as usize && !line.ends_with('…'),
+                "{w}: {line}"
+            );
+            if w == 120 {
+                for part in want {
+                    assert!(line.contains(part), "{:?}: {part:?} in {line}", app.mode());
+                }
+            }
+        }
+    };
+    let mut app = app_showing(&NAMES, 4, 120, 20);
+    check(&app, &["j/k move", "/ filter", "? help", "q quit"]);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::DetailFull);
+    check(&app, &["j/k scroll", "g/G top/end", "y copy", "Esc back"]);
+    press(&mut app, KeyCode::Char('y'));
+    check(&app, &["i n k u l j c", "Esc cancel"]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('o'));
+    check(&app, &["j/k choose", "Enter sort", "Esc close"]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('?'));
+    check(&app, &["j/k PgDn/PgUp scroll", "q/Esc/? close"]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('i'));
+    check(&app, &["a scan all", "Tab largest/newest", "Esc back"]);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('p'));
+    check(&app, &["j/k scroll", "e $PAGER", "Esc back"]);
+    press(&mut app, KeyCode::Esc);
+    // The prompts show their keys beside what is typed.
+    press(&mut app, KeyCode::Char('/'));
+    let line = footer(&render(&app, 120, 20));
+    assert!(
+        line.ends_with("Enter keep · Esc cancel · Ctrl-u clear"),
+        "{line}"
+    );
+    press(&mut app, KeyCode::Esc);
+    let mut app = downloading(&NAMES, 120, 20);
+    press(&mut app, KeyCode::Char('j'));
+    check(&app, &["j/k choose", "Enter details", "t hide"]);
+    // Remapped keys are shown remapped in other contexts too.
+    let keymap = filescope::keymap::KeyMap::with_overrides(&std::collections::BTreeMap::from([(
+        "down".to_string(),
+        vec!["ctrl-n".to_string()],
+    )]))
+    .unwrap();
+    let settings = Settings {
+        keymap,
+        ..Settings::default()
+    };
+    app = showing_with("filejar", settings, &NAMES, 4, 120, 20);
+    press(&mut app, KeyCode::Enter);
+    assert!(footer(&render(&app, 120, 20)).contains("Ctrl-n/k scroll"));
+}
+
+/// The help scrolls with the scroll keys, says there is more below, and lays out in two
+/// columns on a wide screen.
+#[test]
+fn the_help_scrolls_says_more_below_and_goes_two_columns_when_wide() {
+    let mut app = app_showing(&NAMES, 4, 80, 20);
+    press(&mut app, KeyCode::Char('?'));
+    let first = render(&app, 80, 20).join("\n");
+    assert!(first.contains("↓ more below"), "{first}");
+    assert!(first.contains("j ↓"), "{first}");
+    press(&mut app, KeyCode::Char('G'));
+    let last = render(&app, 80, 20).join("\n");
+    assert!(!last.contains("more below"), "{last}");
+    assert!(last.contains("mouse: Shift-drag"), "{last}");
+    assert!(!last.contains("j ↓ "), "{last}");
+    press(&mut app, KeyCode::Char('g'));
+    assert!(render(&app, 80, 20).join("\n").contains("j ↓"));
+    // Wide: both columns side by side, all of it at once.
+    let mut app = app_showing(&NAMES, 4, 160, 40);
+    press(&mut app, KeyCode::Char('?'));
+    let screen = render(&app, 160, 40);
+    let row = screen
+        .iter()
+        .find(|l| l.contains("j ↓"))
+        .expect("the first line");
+    assert!(row.contains("export the view"), "two columns: {row}");
+    assert!(!screen.join("\n").contains("more below"));
+}
+
+/// Cut names and types end with `…`; the detail has them whole.
+#[test]
+fn cut_names_and_types_end_with_an_ellipsis() {
+    let long = "a-very-long-file-name-that-cannot-fit-in-a-narrow-table-0123456789.pdf";
+    let mut app = app_showing(&[long], 1, 70, 8);
+    let screen = render(&app, 70, 8);
+    let row = &screen[2];
+    assert!(
+        row.contains("a-very-long-file-name") && row.contains('…'),
+        "{row}"
+    );
+    assert!(!row.contains("0123456789.pdf"), "{row}");
+    press(&mut app, KeyCode::Enter);
+    let detail: String = render(&app, 70, 8).concat().split_whitespace().collect();
+    assert!(detail.contains("0123456789.pdf"), "{detail}");
+    // A type wider than its column.
+    let mut record = filescope::test_support::record(0, "letter.docx");
+    record.content_type =
+        Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document".into());
+    let mut app = filescope::test_support::app_for("filejar", 100);
+    let effects = app.start(90, 8, Instant::now());
+    let Some(filescope::app::Effect::Listing(filescope::app::ListingEffect::Fetch {
+        generation,
+        ..
+    })) = effects.last().cloned()
+    else {
+        panic!("a fetch")
+    };
+    app.update(
+        Msg::Page {
+            generation,
+            page: 1,
+            result: Ok(filescope::api::dialect::Page {
+                records: vec![record],
+                total: Some(1),
+                ..Default::default()
+            }),
+        },
+        Instant::now(),
+    );
+    let row = render(&app, 90, 8)[2].clone();
+    assert!(row.contains(" application/vnd… "), "{row}");
+}
+
+/// While R reloads, the rows on screen stay, dimmed, rather than turning into placeholders.
+#[test]
+fn reload_keeps_the_old_rows_on_screen_dimmed() {
+    let mut app = app_showing(&NAMES, 4, 90, 8);
+    press(&mut app, KeyCode::Char('R'));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(90, 8)).unwrap();
+    terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+    let screen = common::screen_lines(&terminal);
+    assert!(
+        screen[2].starts_with("2024-q1-master.pdf"),
+        "{}",
+        show(&screen)
+    );
+    let cell = &terminal.backend().buffer()[(0, 3)];
+    assert!(
+        cell.modifier.contains(ratatui::style::Modifier::DIM),
+        "{:?}",
+        cell
+    );
+}
+
+/// A count being typed shows at the right of the footer, as vim's showcmd does.
+#[test]
+fn a_count_being_typed_shows_in_the_footer() {
+    let mut app = app_showing(&NAMES, 4, 90, 8);
+    type_text(&mut app, "12");
+    let line = footer(&render(&app, 90, 8));
+    assert!(line.ends_with("12"), "{line}");
+}
+
+/// The download prompt says how many marked files it takes, and how many of them the filter
+/// hides.
+#[test]
+fn the_download_prompt_counts_the_marked_files_and_those_hidden() {
+    let owned = names(20);
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let mut app = dialect_app_showing("fileguard", &names, 20, 120, 30);
+    for _ in 0..12 {
+        press(&mut app, KeyCode::Char(' '));
+    }
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "file-00");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('d'));
+    let line = footer(&render(&app, 120, 30));
+    assert!(
+        line.starts_with("download 12 marked files (2 hidden by the filter) to: "),
+        "{line}"
+    );
+}
+
+/// A profile's accent colours the header's badge and name, so production stands out.
+#[test]
+fn a_profiles_accent_colours_the_header() {
+    let settings = Settings {
+        accent: Some(filescope::config::Accent::Red),
+        ..Settings::default()
+    };
+    let app = showing_with("filejar", settings, &NAMES, 4, 100, 6);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 6)).unwrap();
+    terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    assert_eq!(buffer[(1, 0)].symbol(), "f");
+    assert_eq!(buffer[(1, 0)].bg, ratatui::style::Color::Red, "the badge");
+    assert_eq!(buffer[(12, 0)].symbol(), "t");
+    assert_eq!(
+        buffer[(12, 0)].fg,
+        ratatui::style::Color::Red,
+        "the profile's name"
+    );
+    let plain = app_showing(&NAMES, 4, 100, 6);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 6)).unwrap();
+    terminal.draw(|f| filescope::ui::draw(f, &plain)).unwrap();
+    assert_ne!(
+        terminal.backend().buffer()[(1, 0)].bg,
+        ratatui::style::Color::Red
+    );
+}
+
+/// `[ui] columns` may name a dotted path into the server's record: the column shows that
+/// field, cut with `…` when long.
+#[test]
+fn a_column_from_a_dotted_path_of_the_record() {
+    let settings = Settings {
+        columns: vec![
+            Column::Size,
+            Column::Path {
+                title: "Owner".into(),
+                path: "owner.username".into(),
+            },
+            Column::Path {
+                title: "First tag".into(),
+                path: "tags.0".into(),
+            },
+        ],
+        ..Settings::default()
+    };
+    let mut app = filescope::test_support::app_with("filejar", 100, settings);
+    let effects = app.start(100, 8, Instant::now());
+    let Some(filescope::app::Effect::Listing(filescope::app::ListingEffect::Fetch {
+        generation,
+        ..
+    })) = effects.last().cloned()
+    else {
+        panic!("a fetch")
+    };
+    let with = |i: usize, raw: serde_json::Value| {
+        let mut r = filescope::test_support::record(i, &format!("file-{i}.pdf"));
+        r.raw = serde_json::value::RawValue::from_string(raw.to_string()).unwrap();
+        r
+    };
+    let records = vec![
+        with(
+            0,
+            serde_json::json!({"owner": {"username": "ada"}, "tags": ["q1", "x"]}),
+        ),
+        with(
+            1,
+            serde_json::json!({"owner": {"username": "a-very-long-user-name-indeed"}}),
+        ),
+        with(2, serde_json::json!({"owner": null})),
+    ];
+    app.update(
+        Msg::Page {
+            generation,
+            page: 1,
+            result: Ok(filescope::api::dialect::Page {
+                records,
+                total: Some(3),
+                ..Default::default()
+            }),
+        },
+        Instant::now(),
+    );
+    let screen = render(&app, 100, 8);
+    assert!(
+        screen[1].contains("Owner") && screen[1].contains("First tag"),
+        "{}",
+        show(&screen)
+    );
+    assert!(
+        screen[2].contains(" ada ") && screen[2].contains(" q1 "),
+        "{}",
+        show(&screen)
+    );
+    assert!(screen[3].contains(" a-very-long…"), "{}", show(&screen));
+    assert!(!screen[4].contains("null"), "{}", show(&screen));
+}
+
+/// A folder name too long for its pane ends with `…`, as names in the table do.
+#[test]
+fn a_long_folder_name_ends_with_an_ellipsis_in_its_pane() {
+    use filescope::api::dialect::{Scope, ScopePage};
+    let mut app = dialect_app_showing("astracollab", &NAMES, 4, 120, 8);
+    app.update(
+        Msg::Scopes {
+            generation: ScopesGeneration(1),
+            page: 1,
+            result: Ok(ScopePage {
+                scopes: vec![Scope {
+                    id: "f1".into(),
+                    name: "Quarterly reports of the northern region, all of them".into(),
+                    note: Some("12 files".into()),
+                    ..Default::default()
+                }],
+                has_next: false,
+            }),
+        },
+        Instant::now(),
+    );
+    let screen = render(&app, 120, 8);
+    assert!(
+        screen[2].starts_with("│▸ Quarterly reports of the …│"),
+        "{}",
+        show(&screen)
     );
 }

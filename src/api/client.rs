@@ -732,8 +732,15 @@ impl Client {
                     .to_string(),
             ),
         };
-        let hint = match status.as_u16() {
-            401 | 403 => Some(self.credential_hint(status)),
+        let ours = self.dialect().id();
+        // Another API's envelope: the dialect is wrong, whatever the status says of the key.
+        let other = super::error::envelope_dialect(body)
+            .filter(|other| *other != ours && super::dialect::is_builtin(ours));
+        let hint = match (other, status.as_u16()) {
+            (Some(other), _) => Some(format!(
+                "this is not a {ours} answer: it reads like {other}'s; check the dialect (--dialect {other}?)"
+            )),
+            (None, 401 | 403) => Some(self.credential_hint(status)),
             _ => None,
         };
         ApiError::Http {

@@ -165,6 +165,34 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
     result
 }
 
+/// Which built-in dialect an error body's envelope is, by its shape: FileJar `{success:
+/// false, error: "code", message}`, AstraCollab `{success: false, error: {code, message}}`,
+/// FileGuard `{status: "ERROR", message}`, Open WebUI (FastAPI) `{detail}`, Flextell
+/// (Laravel) `{message}` with an `error` code or `errors`, and no `success`. `None` for
+/// anything else. An answer in another API's envelope means the dialect is wrong, not the key.
+pub fn envelope_dialect(body: &[u8]) -> Option<&'static str> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let obj = value.as_object()?;
+    let error = obj.get("error");
+    if obj.get("success") == Some(&serde_json::Value::Bool(false)) {
+        return match error {
+            Some(serde_json::Value::String(_)) => Some("filejar"),
+            Some(serde_json::Value::Object(_)) => Some("astracollab"),
+            _ => None,
+        };
+    }
+    if obj.get("status").and_then(|s| s.as_str()) == Some("ERROR") {
+        return Some("fileguard");
+    }
+    if obj.contains_key("detail") && !obj.contains_key("message") {
+        return Some("openwebui");
+    }
+    let laravel = matches!(error, Some(serde_json::Value::String(_)) | None)
+        && obj.get("message").is_some_and(|m| m.is_string())
+        && !obj.contains_key("success");
+    laravel.then_some("flextell")
+}
+
 /// A URL as it may appear in messages and logs: scheme, host, port and path, never the query
 /// string or user info, which is where signatures and tokens live.
 pub fn display_url(url: &Url) -> String {
@@ -185,6 +213,34 @@ mod tests {
         let url = Url::parse("https://user:pw@files.example.test:8443/a/b?signature=abc&expires=1")
             .unwrap();
         assert_eq!(display_url(&url), "https://files.example.test:8443/a/b");
+    }
+
+    #[test]
+    fn envelopes_say_which_api_answered() {
+        let cases: [(&str, Option<&str>); 7] = [
+            (
+                r#"{"error":"unauthorized","message":"invalid API key","success":false}"#,
+                Some("filejar"),
+            ),
+            (
+                r#"{"error":{"code":"UNAUTHORIZED","details":{},"message":"x"},"success":false}"#,
+                Some("astracollab"),
+            ),
+            (
+                r#"{"errors":["No endpoint"],"message":"Not found","status":"ERROR"}"#,
+                Some("fileguard"),
+            ),
+            (r#"{"detail":"Not Found"}"#, Some("openwebui")),
+            (
+                r#"{"error":"invalid_token","message":"No access token was provided."}"#,
+                Some("flextell"),
+            ),
+            (r#"[1, 2]"#, None),
+            ("<html>nginx</html>", None),
+        ];
+        for (body, want) in cases {
+            assert_eq!(envelope_dialect(body.as_bytes()), want, "{body}");
+        }
     }
 
     #[test]

@@ -225,7 +225,10 @@ pub enum CopySource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {
     DownloadDir,
-    ExportPath,
+    /// Where to export; `exists` after the name first given was taken.
+    ExportPath {
+        exists: bool,
+    },
     /// Type the number of files to delete them.
     ConfirmDelete {
         ids: Vec<(String, String)>,
@@ -291,6 +294,29 @@ pub struct Transfer {
 }
 
 impl Transfer {
+    /// How it stands, in words, whole: `failed: HTTP 403 from …`, `queued`, `saved 1.2 MiB`.
+    pub fn describe(&self) -> String {
+        match &self.state {
+            TransferState::Queued => "queued".to_string(),
+            TransferState::Running => format!(
+                "{} of {}",
+                human_size(self.done),
+                self.total
+                    .map(human_size)
+                    .unwrap_or_else(|| "?".to_string())
+            ),
+            TransferState::Done { notes, .. } => {
+                let mut text = format!("saved {}", human_size(self.done));
+                for note in notes {
+                    text.push_str(&format!(" · {note}"));
+                }
+                text
+            }
+            TransferState::Failed(reason) => format!("failed: {reason}"),
+            TransferState::Cancelled => "cancelled (the part is kept; d resumes)".to_string(),
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         matches!(self.state, TransferState::Queued | TransferState::Running)
     }
@@ -336,8 +362,17 @@ pub struct Transfers {
 }
 
 impl Transfers {
+    /// Queued or running.
     pub fn active(&self) -> usize {
         self.items.iter().filter(|t| t.is_active()).count()
+    }
+
+    /// Running now (the rest of the active ones wait their turn).
+    pub fn running(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|t| t.state == TransferState::Running)
+            .count()
     }
 
     /// Bytes done and bytes expected (where known) over the active and finished transfers.
@@ -463,6 +498,82 @@ pub fn preview_lines(bytes: &[u8]) -> (Vec<String>, bool) {
 }
 
 impl App {
+    /// What the download prompt asks: how many files, and how many of the marked ones the
+    /// view does not show (`download 12 marked files (3 hidden by the filter) to: `).
+    pub fn download_prompt(&self) -> String {
+        if self.files.marks.is_empty() {
+            return match self.selected() {
+                Some(r) => format!("download {} to: ", sanitize_short(&r.name)),
+                None => "download to: ".to_string(),
+            };
+        }
+        let hidden = self.marks_out_of_view();
+        let why = if self.listing.filter().is_empty() {
+            "not in this view"
+        } else {
+            "hidden by the filter"
+        };
+        let note = if hidden > 0 {
+            format!(" ({hidden} {why})")
+        } else {
+            String::new()
+        };
+        format!(
+            "download {}{note} to: ",
+            crate::text::count(self.files.marks.len(), "marked file")
+        )
+    }
+
+    /// The export's file exists: the prompt comes back with a free name beside it.
+    pub(super) fn on_export_exists(&mut self, path: PathBuf, free: Option<PathBuf>) {
+        self.dirty = true;
+        match free {
+            Some(free) => self.open_prompt(
+                Prompt::ExportPath { exists: true },
+                &free.display().to_string(),
+            ),
+            None => {
+                self.status = Some(Status::Error(format!(
+                    "{} exists; not overwritten",
+                    sanitize(&path.display().to_string())
+                )));
+            }
+        }
+    }
+
+    /// What the export prompt asks: what is written, and in which formats.
+    pub fn export_prompt(&self) -> String {
+        let what = if self.files.marks.is_empty() {
+            "the view".to_string()
+        } else {
+            crate::text::count(self.files.marks.len(), "marked file")
+        };
+        let exists = matches!(
+            self.overlay,
+            Overlay::Prompt {
+                prompt: Prompt::ExportPath { exists: true },
+                ..
+            }
+        );
+        if exists {
+            return format!("that file exists; export {what} to this free name? ");
+        }
+        format!("export {what} to (.ndjson, .csv, .json): ")
+    }
+
+    /// Marked files that are not among the rows the view has loaded.
+    fn marks_out_of_view(&self) -> usize {
+        let mut seen = 0;
+        for i in 0..self.row_count() {
+            if let Row::Loaded(r) = self.row(i)
+                && self.files.marks.contains(&r.id)
+            {
+                seen += 1;
+            }
+        }
+        self.files.marks.len().saturating_sub(seen)
+    }
+
     /// The files an action applies to: the marked ones, else the selected one.
     fn targets(&self) -> Vec<FileRecord> {
         if self.files.marks.is_empty() {
@@ -513,11 +624,14 @@ impl App {
                 }
                 self.say_marks();
                 if loaded < self.row_count() {
+                    // Only name the load-all key where it would load something.
                     self.status = Some(Status::Info(format!(
-                        "{} (inverted over the {} loaded rows; {} loads the rest)",
+                        "{} (inverted over the {}{})",
                         self.marks_summary(),
-                        thousands(loaded),
-                        self.key(Action::LoadAll)
+                        crate::text::count(loaded, "loaded row"),
+                        self.load_all_hint()
+                            .map(|h| format!("; {h}"))
+                            .unwrap_or_default()
                     )));
                 }
                 Vec::new()
@@ -526,7 +640,9 @@ impl App {
                 if self.selected().is_none() {
                     self.status = Some(Status::Info("nothing selected to copy".to_string()));
                 } else {
-                    self.overlay = Overlay::CopyMenu;
+                    self.overlay = Overlay::CopyMenu {
+                        from_detail: self.mode() == super::Mode::DetailFull,
+                    };
                 }
                 Vec::new()
             }
@@ -542,11 +658,10 @@ impl App {
                 Vec::new()
             }
             Action::Transfers => {
-                // Shown: hide it. Hidden: show it with the keys, to move and cancel.
-                self.files.transfers_shown = !self.files.transfers_shown;
-                if self.files.transfers_shown {
-                    self.overlay = Overlay::Transfers;
-                }
+                // Hidden, or shown without the keys: show it with the keys, to move and
+                // cancel (its title says so). With the keys, `t` hides it (on_transfers_key).
+                self.files.transfers_shown = true;
+                self.overlay = Overlay::Transfers;
                 Vec::new()
             }
             Action::Preview => {
@@ -582,7 +697,10 @@ impl App {
                     crate::text::sanitize(&self.conn.label).replace(['/', '\\', ' '], "_")
                 );
                 let path = self.files.download_dir.join(name);
-                self.open_prompt(Prompt::ExportPath, &path.display().to_string());
+                self.open_prompt(
+                    Prompt::ExportPath { exists: false },
+                    &path.display().to_string(),
+                );
                 Vec::new()
             }
             Action::Delete => {
@@ -635,8 +753,8 @@ impl App {
     fn start_delete(&mut self) {
         if !self.files.deleting.is_empty() {
             self.status = Some(Status::Info(format!(
-                "{} deletions are still waiting for the server",
-                self.files.deleting.len()
+                "{} still waiting for the server",
+                crate::text::count(self.files.deleting.len(), "deletion")
             )));
             return;
         }
@@ -666,7 +784,12 @@ impl App {
     }
 
     pub(super) fn on_copy_menu_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        self.overlay = Overlay::None;
+        let from_detail = matches!(self.overlay, Overlay::CopyMenu { from_detail: true });
+        self.overlay = if from_detail {
+            Overlay::DetailFull
+        } else {
+            Overlay::None
+        };
         let KeyCode::Char(c) = key.code else {
             return Vec::new();
         };
@@ -775,16 +898,12 @@ impl App {
                             .into(),
                         ]
                     }
-                    Prompt::ExportPath => {
+                    Prompt::ExportPath { .. } => {
                         if value.is_empty() {
                             return Vec::new();
                         }
                         let path = PathBuf::from(&value);
-                        let format = match path.extension().and_then(|e| e.to_str()) {
-                            Some("csv") => crate::export::Format::Csv,
-                            Some("json") => crate::export::Format::Json,
-                            _ => crate::export::Format::Ndjson,
-                        };
+                        let (format, note) = export_format(&path);
                         let source = if self.files.marks.is_empty() {
                             ExportSource::View {
                                 sort: self.listing.sort(),
@@ -793,7 +912,11 @@ impl App {
                         } else {
                             ExportSource::Marked(self.files.marks.records().to_vec())
                         };
-                        self.status = Some(Status::Info(format!("exporting to {value}…")));
+                        self.status = Some(Status::Info(format!(
+                            "exporting to {}{}…",
+                            sanitize(&value),
+                            note.unwrap_or_default()
+                        )));
                         vec![
                             FileEffect::Export(ExportJob {
                                 path,
@@ -813,8 +936,8 @@ impl App {
                         }
                         self.files.deleting = ids.iter().map(|(id, _)| id.clone()).collect();
                         self.status = Some(Status::Info(format!(
-                            "deleting {} files…",
-                            thousands(ids.len())
+                            "deleting {}…",
+                            crate::text::count(ids.len(), "file")
                         )));
                         vec![FileEffect::Delete(ids.into_iter().map(|(id, _)| id).collect()).into()]
                     }
@@ -921,8 +1044,8 @@ impl App {
             });
         }
         self.status = Some(Status::Info(format!(
-            "downloading {} files to {}{}",
-            thousands(jobs.len()),
+            "downloading {} to {}{}",
+            crate::text::count(jobs.len(), "file"),
             dir.display(),
             if overwrite == Overwrite::KeepBoth {
                 " (existing names kept; new ones get (1))"
@@ -986,7 +1109,7 @@ impl App {
                 .count();
             self.status = Some(if failed > 0 {
                 Status::Error(format!(
-                    "downloads finished: {done} saved, {failed} failed ({} shows why)",
+                    "downloads finished: {done} saved, {failed} failed ({} then Enter on one shows why)",
                     self.key(Action::Transfers)
                 ))
             } else {
@@ -1001,9 +1124,12 @@ impl App {
         let last = self.files.transfers.items.len().saturating_sub(1);
         match key.code {
             KeyCode::Char('j') | KeyCode::Down => {
+                // Moving says the panel has the keys: its hints come back in the footer.
+                self.status = None;
                 self.files.transfers.selected = (self.files.transfers.selected + 1).min(last);
             }
             KeyCode::Char('k') | KeyCode::Up => {
+                self.status = None;
                 self.files.transfers.selected = self.files.transfers.selected.saturating_sub(1);
             }
             KeyCode::Esc => {
@@ -1030,8 +1156,8 @@ impl App {
                     .collect();
                 if !ids.is_empty() {
                     self.status = Some(Status::Info(format!(
-                        "cancelled {} downloads; partial data is kept hidden beside each file, {} resumes",
-                        ids.len(),
+                        "cancelled {}; partial data is kept hidden beside each file, {} resumes",
+                        crate::text::count(ids.len(), "download"),
                         self.key(Action::Download)
                     )));
                     return Some(vec![FileEffect::CancelTransfers(ids).into()]);
@@ -1040,6 +1166,22 @@ impl App {
             KeyCode::Char('t') | KeyCode::Char('q') => {
                 self.files.transfers_shown = false;
                 self.overlay = Overlay::None;
+            }
+            KeyCode::Enter => {
+                // The whole of it, a failure's reason above all, which the row cuts.
+                let Some(t) = self
+                    .files
+                    .transfers
+                    .items
+                    .get(self.files.transfers.selected)
+                else {
+                    return Some(Vec::new());
+                };
+                let text = format!("{} → {}: {}", t.name, t.path.display(), t.describe());
+                self.overlay = Overlay::Value {
+                    title: format!("download of {}", t.name),
+                    text,
+                };
             }
             KeyCode::Tab => self.overlay = Overlay::None,
             _ => return None,
@@ -1090,7 +1232,8 @@ impl App {
     }
 
     pub(super) fn on_preview_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let page = self.size.1.saturating_sub(3).max(1) as usize;
+        // As many lines as the preview shows, so the last line can come to the bottom.
+        let page = crate::geometry::preview_rows(self.size.0, self.size.1).max(1);
         let keymap = &self.settings.keymap;
         let Overlay::Preview(preview) = &mut self.overlay else {
             return Vec::new();
@@ -1155,7 +1298,7 @@ impl App {
             Some(first) => {
                 Status::Error(format!("deleted {gone}, {} refused: {first}", errors.len()))
             }
-            None => Status::Info(format!("deleted {gone} files")),
+            None => Status::Info(format!("deleted {}", crate::text::count(gone, "file"))),
         });
         if gone == 0 {
             return Vec::new();
@@ -1164,6 +1307,36 @@ impl App {
         self.files.deleted.clear();
         self.reload(now)
     }
+}
+
+/// The format an export path asks for by its extension, and what to say when the extension
+/// is not the format's: `.tsv` is written as NDJSON, and the user should know.
+pub fn export_format(path: &std::path::Path) -> (crate::export::Format, Option<String>) {
+    use crate::export::Format;
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("csv") => (Format::Csv, None),
+        Some("json") => (Format::Json, None),
+        Some("ndjson" | "jsonl") => (Format::Ndjson, None),
+        Some(other) => (
+            Format::Ndjson,
+            Some(format!(
+                " as NDJSON (.{} is not a format filescope writes: .ndjson, .csv or .json)",
+                sanitize(other)
+            )),
+        ),
+        None => (
+            Format::Ndjson,
+            Some(" as NDJSON (no extension: .ndjson, .csv or .json choose)".to_string()),
+        ),
+    }
+}
+
+/// A name for a prompt: made safe, and cut to 40 columns with `…`.
+fn sanitize_short(name: &str) -> String {
+    crate::text::fit_width(&sanitize(name), 40).into_owned()
 }
 
 /// How to treat files that exist already.

@@ -90,6 +90,11 @@ impl Insight {
     }
 
     /// Stops a scan under way; its later answers are dropped.
+    /// Whether a scan of the whole listing is under way.
+    pub fn is_scanning(&self) -> bool {
+        self.scan.is_some()
+    }
+
     pub(super) fn stop_scan(&mut self) {
         if let Some((_, cancel)) = self.scan.take() {
             cancel.store(true, std::sync::atomic::Ordering::Relaxed);

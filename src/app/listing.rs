@@ -33,8 +33,9 @@ pub struct Listing {
     pages: PagedList,
     /// The loaded rows filtered and sorted locally, when the server cannot do what was asked.
     view: Option<LocalView>,
-    /// Every page is being fetched for the local view (`L`).
-    load_all: bool,
+    /// Every page is being fetched for the local view (`A`), since when and from how many
+    /// rows, for the rate and the time left.
+    load_all: Option<LoadAll>,
     cursor: Cursor,
     /// How far ahead to load while scrolling, from observed latency and speed.
     prefetch: Prefetch,
@@ -61,6 +62,25 @@ pub struct Listing {
     seeking_tail: bool,
     /// Requests the last search made, to say when the walk through its rows arrives.
     tail_requests: usize,
+    /// What the screen showed before a reload, until the new rows are in.
+    previous: Option<Previous>,
+}
+
+/// Loading every page for a local view: how fast it goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadAll {
+    started: Instant,
+    rows_at_start: usize,
+    /// Rows per second so far, once a page has come.
+    pub rate: Option<f64>,
+}
+
+/// The rows of the screen before a reload, shown dimmed until the new ones arrive, and the
+/// file that was selected, selected again when it comes back.
+#[derive(Debug, Default)]
+struct Previous {
+    rows: HashMap<usize, FileRecord>,
+    selected: Option<String>,
 }
 
 /// Where a walk through a listing read in order is going.
@@ -82,6 +102,8 @@ pub enum Notice {
     Contradiction(String),
     /// `G` in a local view: the end of what is loaded, not of the listing.
     EndOfLoaded,
+    /// Loading every page was stopped (Esc) with this many rows loaded.
+    LoadAllStopped { rows: usize },
     /// A local view over many rows is being built off the UI task.
     Sorting { rows: usize },
     /// Walking page by page toward the end or a row (any key stops it).
@@ -113,7 +135,7 @@ impl Listing {
             query: ListQuery::new(caps.default_sort),
             pages: PagedList::with_access(page_size, access),
             view: None,
-            load_all: false,
+            load_all: None,
             cursor: Cursor::default(),
             prefetch: Prefetch::new(page_size),
             requested_at: HashMap::new(),
@@ -128,6 +150,7 @@ impl Listing {
             tail: None,
             seeking_tail: false,
             tail_requests: 0,
+            previous: None,
         }
     }
 
@@ -296,11 +319,55 @@ impl Listing {
 
     /// Every page is being fetched for the local view.
     pub fn is_loading_all(&self) -> bool {
+        self.load_all.is_some()
+    }
+
+    /// How loading every page goes, while it does.
+    pub fn load_all_progress(&self) -> Option<LoadAll> {
         self.load_all
+    }
+
+    /// Whether the load-all key would load something: a local view with pages still to come.
+    pub fn can_load_all(&self) -> bool {
+        self.view.is_some() && !self.pages.is_complete() && self.load_all.is_none()
+    }
+
+    /// Stops loading every page (Esc): what is in flight still lands, nothing more is asked.
+    pub(super) fn stop_load_all(&mut self) {
+        if self.load_all.take().is_some() {
+            self.notice = Some(Notice::LoadAllStopped {
+                rows: self.pages.loaded_rows(),
+            });
+        }
+    }
+
+    /// Rows the table spans: the listing's, or while a reload is under way, as far as the
+    /// rows it left on screen.
+    pub fn display_len(&self) -> usize {
+        let kept = self
+            .previous
+            .as_ref()
+            .and_then(|p| p.rows.keys().max())
+            .map_or(0, |last| last + 1);
+        self.row_count().max(kept)
+    }
+
+    /// The row a reload left on screen, shown dimmed until its page comes again.
+    pub fn previous_row(&self, i: usize) -> Option<&FileRecord> {
+        self.previous.as_ref()?.rows.get(&i)
+    }
+
+    /// Why the listing has nothing to show: its first answer failed and none other came.
+    pub fn failure(&self) -> Option<&str> {
+        self.pages.only_failure()
     }
 
     /// Rows the table shows: the listing's, or the local view's.
     pub fn row_count(&self) -> usize {
+        if self.pages.only_failure().is_some() {
+            // No fake rows for a listing that never answered: the table says why instead.
+            return 0;
+        }
         match &self.view {
             Some(view) => view.len(),
             None => self.pages.row_count(),
@@ -465,16 +532,22 @@ impl Listing {
         Some(self.jump_to(position, now))
     }
 
-    /// `L`: fetch every page so the local view is complete. `Err` says why there is nothing
+    /// `A`: fetch every page so the local view is complete. `Err` says why there is nothing
     /// to load.
     pub(super) fn start_load_all(&mut self, now: Instant) -> Result<Vec<Effect>, &'static str> {
         if self.view.is_none() {
             return Err("sorting and filtering are done by the server; nothing to load");
         }
         if self.pages.is_complete() {
-            return Ok(Vec::new());
+            return Err("every page is loaded already");
         }
-        self.load_all = true;
+        if self.load_all.is_none() {
+            self.load_all = Some(LoadAll {
+                started: now,
+                rows_at_start: self.pages.loaded_rows(),
+                rate: None,
+            });
+        }
         Ok(self.fetch_wanted(Motion::Jump, now))
     }
 
@@ -490,7 +563,8 @@ impl Listing {
     ) -> Vec<Effect> {
         self.sort = sort;
         self.filter = filter;
-        self.load_all = false;
+        self.load_all = None;
+        self.previous = None;
         self.cancel_view_job();
         if plan.server == self.query && self.pages.loaded_pages() > 0 {
             // Only the local part changed: the server would answer the same rows, so keep
@@ -536,19 +610,29 @@ impl Listing {
     pub(super) fn restart(&mut self, now: Instant) -> Vec<Effect> {
         self.cursor.selected = 0;
         self.cursor.offset = 0;
-        self.reload(now)
+        let effects = self.reload(now);
+        // Another query: the old rows are not these.
+        self.previous = None;
+        effects
     }
 
-    /// Lists again with the same query, keeping the position.
+    /// Lists again with the same query, keeping the position: the rows on screen stay, dimmed,
+    /// until their pages come again, and the selected file is selected again where it comes.
     pub(super) fn reload(&mut self, now: Instant) -> Vec<Effect> {
         self.walk = None;
+        let mut previous = Previous::default();
+        for i in self.cursor.visible(self.row_count()) {
+            if let Row::Loaded(record) = self.row(i) {
+                previous.rows.insert(i, record.clone());
+            }
+        }
+        previous.selected = self.selected().map(|r| r.id.clone());
+        self.previous = (!previous.rows.is_empty()).then_some(previous);
         let generation = self.pages.reset();
         self.cancel_view_job();
         self.requested_at.clear();
         if let Some(view) = &mut self.view {
             *view = LocalView::new(view.local().clone());
-            self.cursor.selected = 0;
-            self.cursor.offset = 0;
         }
         let mut effects = vec![ListingEffect::CancelBefore(generation).into()];
         if self.view.is_some() {
@@ -596,7 +680,10 @@ impl Listing {
             );
             return None;
         }
-        if let Some(error) = error {
+        if let Some(error) = error
+            && self.pages.only_failure().is_none()
+        {
+            // (A listing that never answered says why in the table, whole.)
             self.notice = Some(Notice::PageFailed { page, error });
         }
         if let Some(warning) = self.pages.take_warning() {
@@ -609,10 +696,18 @@ impl Listing {
             if let Some(pos) = selected_row.and_then(|row| view.position_of(row)) {
                 self.cursor.selected = pos;
             }
-            if self.load_all && self.pages.is_complete() {
-                self.load_all = false;
+            if let Some(load) = &mut self.load_all {
+                let secs = now.saturating_duration_since(load.started).as_secs_f64();
+                let rows = self.pages.loaded_rows().saturating_sub(load.rows_at_start);
+                if secs > 0.0 {
+                    load.rate = Some(rows as f64 / secs);
+                }
+                if self.pages.is_complete() {
+                    self.load_all = None;
+                }
             }
         }
+        self.restore_previous(page, filled);
         if let Some(effects) = self.walk_on(now) {
             return Some(effects);
         }
@@ -626,6 +721,39 @@ impl Listing {
         // The first page may show the listing is shorter than the screen, or the count may
         // have become known: fetch whatever the screen still lacks.
         Some(self.fetch_wanted(Motion::Jump, now))
+    }
+
+    /// After a reload: the selected file is selected again where its page put it, and the old
+    /// rows go once the screen's pages are all in.
+    fn restore_previous(&mut self, page: usize, filled: usize) {
+        let Some(previous) = &mut self.previous else {
+            return;
+        };
+        if let Some(id) = previous.selected.clone() {
+            let size = self.pages.page_size();
+            let rows = (page - 1) * size..(page + filled - 1) * size;
+            let found = rows
+                .filter(|row| self.pages.record(*row).is_some_and(|r| r.id == id))
+                .find_map(|row| match &self.view {
+                    None => Some(row),
+                    Some(view) => view.position_of(row),
+                });
+            if let Some(at) = found {
+                let len = self.row_count();
+                self.cursor.move_to(at, len);
+                if let Some(previous) = &mut self.previous {
+                    previous.selected = None;
+                }
+            }
+        }
+        let len = self.row_count();
+        let waiting = self
+            .cursor
+            .visible(len)
+            .any(|i| matches!(self.row(i), Row::Pending));
+        if !waiting || self.pages.pending() == 0 {
+            self.previous = None;
+        }
     }
 
     /// A local view built away from the UI task arrived; `None` when it is not the one waited
@@ -661,11 +789,18 @@ impl Listing {
         if let Some(view) = &self.view {
             // A local view reads the listing from the top: the next pages in order, while the
             // screen (plus the prefetch distance) is not full, or all of them for `L`.
-            let requests = if self.load_all {
+            let requests = if self.load_all.is_some() {
                 let room = LOAD_ALL_CONCURRENCY.saturating_sub(self.pages.pending());
                 self.pages.request_next(room)
             } else {
-                let need = self.cursor.offset + self.cursor.height + self.prefetch.distance();
+                // Scrolling down reads ahead; anything else (a jump, `G`, a page that came)
+                // only fills the screen, so the end of what is loaded stays where it is.
+                let ahead = if motion == Motion::Down {
+                    self.prefetch.distance()
+                } else {
+                    0
+                };
+                let need = self.cursor.offset + self.cursor.height + ahead;
                 if view.len() < need && self.pages.pending() == 0 {
                     self.pages.request_next(1)
                 } else {

@@ -11,6 +11,7 @@ pub mod actions;
 pub mod detail;
 pub mod insight;
 pub mod listing;
+mod mouse;
 pub mod msg;
 pub mod overlay;
 pub mod scopes;
@@ -41,8 +42,13 @@ pub use scopes::Scopes;
 
 /// How long typing in the filter bar must pause before the search is sent.
 pub const FILTER_DEBOUNCE: Duration = Duration::from_millis(250);
+/// The largest count a motion takes (`999999999j`); more is a typo.
+const MAX_COUNT: usize = 1_000_000_000;
 /// How often the spinner turns while something loads.
 pub const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A move of the cursor over a listing of so many rows.
+type MotionFn = Box<dyn FnOnce(&mut Cursor, usize) -> Motion>;
 
 /// Which pane of the list view has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +102,16 @@ pub struct App {
     /// Marks, downloads, deletes.
     files: actions::FileActions,
     scans: u64,
+    /// A count typed before a motion (`5j`, `10G`), as vim and less take it.
+    count: Option<usize>,
+    /// `{count}g` went to a row: a `g` right after it completes `gg` and does nothing more.
+    gg_pending: bool,
+    /// The filter bar's text when it was opened: Esc goes back to it.
+    filter_before: Option<String>,
+    /// The text `n` and `N` look for when no filter text is in force: the last one applied.
+    last_search: String,
+    /// The last click on a row, and when, for a double click.
+    last_click: Option<(usize, Instant)>,
 }
 
 impl App {
@@ -110,6 +126,9 @@ impl App {
         let scopes = dialect.scope_kind().map(Scopes::new);
         let mut listing = Listing::new(caps, dialect.access(), page_size, settings.max_loaded_rows);
         listing.set_finds_tail(dialect.finds_tail());
+        // Keys a configuration took from new default actions: said once, at start.
+        let status = (!settings.keymap.notices().is_empty())
+            .then(|| Status::Info(settings.keymap.notices().join("; ")));
         App {
             conn,
             listing,
@@ -122,7 +141,7 @@ impl App {
             focus: Focus::List,
             filter_input: Input::default(),
             filter_deadline: None,
-            status: None,
+            status,
             org: None,
             spinner: 0,
             next_spin: None,
@@ -131,6 +150,11 @@ impl App {
             size: (0, 0),
             files: actions::FileActions::default(),
             scans: 0,
+            count: None,
+            gg_pending: false,
+            filter_before: None,
+            last_search: String::new(),
+            last_click: None,
         }
     }
 
@@ -206,8 +230,13 @@ impl App {
         self.overlay.mode()
     }
 
+    /// The pane with the keyboard; never one that is not on screen.
     pub fn focus(&self) -> Focus {
-        self.focus
+        if self.focusable().contains(&self.focus) {
+            self.focus
+        } else {
+            Focus::List
+        }
     }
 
     /// The filter bar's text.
@@ -279,6 +308,11 @@ impl App {
         self.listing.is_loading()
     }
 
+    /// The count typed so far for the next motion, if any.
+    pub fn pending_count(&self) -> Option<usize> {
+        self.count
+    }
+
     /// The key that does `action`, as hints name it.
     pub fn key(&self, action: Action) -> String {
         self.settings.keymap.key(action)
@@ -341,13 +375,22 @@ impl App {
                 self.key(Action::Reload)
             )),
             Notice::Contradiction(what) => Status::Error(what),
+            Notice::LoadAllStopped { rows } => Status::Info(format!(
+                "stopped loading every page at {} loaded{}",
+                crate::text::count(rows, "row"),
+                self.load_all_hint()
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default()
+            )),
             Notice::EndOfLoaded => Status::Info(format!(
-                "the end of what is loaded; {} loads the rest",
-                self.key(Action::LoadAll)
+                "the end of what is loaded{}",
+                self.load_all_hint()
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default()
             )),
             Notice::Sorting { rows } => Status::Info(format!(
-                "sorting and filtering {} loaded rows…",
-                crate::text::thousands(rows)
+                "sorting and filtering {} loaded…",
+                crate::text::count(rows, "row")
             )),
             Notice::Walking { page, to_end } => Status::Info(format!(
                 "walking {}: page {}… (any key stops)",
@@ -355,7 +398,7 @@ impl App {
                 crate::text::thousands(page)
             )),
             Notice::Walked { pages } => {
-                Status::Info(format!("walked {} pages", crate::text::thousands(pages)))
+                Status::Info(format!("walked {}", crate::text::count(pages, "page")))
             }
             Notice::WalkStopped { page } => Status::Info(format!(
                 "stopped walking at page {}; the rows so far stay loaded",
@@ -379,14 +422,43 @@ impl App {
     /// Rows of files the table shows at the current size, less what the transfers panel covers.
     fn table_rows(&self) -> usize {
         let (shown, items) = (self.files.transfers_shown, self.files.transfers.items.len());
-        geometry::table_rows(self.size.0, self.size.1, |body| {
+        geometry::table_rows(self.size.0, self.size.1, self.has_scope_pane(), |body| {
             geometry::panel_height(shown, items, body)
         })
     }
 
     /// Whether the detail pane is on screen.
     fn detail_visible(&self) -> bool {
-        self.mode() == Mode::DetailFull || geometry::detail_fits(self.size.0, self.size.1)
+        self.mode() == Mode::DetailFull || self.detail_pane_shown()
+    }
+
+    /// Whether the detail pane is drawn beside or below the list at this size.
+    pub fn detail_pane_shown(&self) -> bool {
+        geometry::detail_fits(self.size.0, self.size.1, self.has_scope_pane())
+    }
+
+    /// Whether the folders/contexts pane is drawn at this size.
+    pub fn scope_pane_shown(&self) -> bool {
+        self.has_scope_pane() && geometry::scope_pane_fits(self.size.0, self.size.1)
+    }
+
+    /// Whether the API's folders or contexts have a pane of their own (S3's folders are
+    /// rows of the listing instead).
+    pub fn has_scope_pane(&self) -> bool {
+        self.scopes.as_ref().is_some_and(Scopes::has_pane)
+    }
+
+    /// The panes that can have the keyboard at this size, in `Tab` order: only panes on
+    /// screen.
+    pub fn focusable(&self) -> Vec<Focus> {
+        let mut panes = vec![Focus::List];
+        if self.detail_pane_shown() {
+            panes.push(Focus::Detail);
+        }
+        if self.scope_pane_shown() {
+            panes.push(Focus::Scopes);
+        }
+        panes
     }
 
     fn detail_effects(&mut self, now: Instant) -> Vec<Effect> {
@@ -407,9 +479,12 @@ impl App {
                 self.dirty = true;
                 self.on_key(key, now)
             }
+            Msg::Mouse(event) => self.on_mouse(event, now),
             Msg::Resize { width, height } => {
                 self.dirty = true;
                 self.size = (width, height);
+                // A pane that left the screen gives the keyboard back to the list.
+                self.focus = self.focus();
                 Vec::new()
             }
             Msg::TailFound { generation, result } => {
@@ -522,13 +597,18 @@ impl App {
                 self.overlay = Overlay::Value { title, text };
                 Vec::new()
             }
+            Msg::ExportExists { path, free } => {
+                self.on_export_exists(path, free);
+                Vec::new()
+            }
             Msg::Exported { path, result } => {
                 self.dirty = true;
                 let csv = path.extension().is_some_and(|e| e == "csv");
+                let note = actions::export_format(&path).1.unwrap_or_default();
                 self.status = Some(match result {
                     Ok(n) => Status::Info(format!(
-                        "exported {} records to {}{}",
-                        crate::text::thousands(n),
+                        "exported {} to {}{note}{}",
+                        crate::text::count(n, "record"),
                         path.display(),
                         if csv {
                             " (made safe for spreadsheets: controls as visible escapes, formula cells prefixed with ')"
@@ -606,13 +686,20 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
-        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            self.should_quit = true;
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        // Any key stops a walk, and does nothing else.
+        if self.listing.is_walking() && !ctrl_c {
+            self.listing.stop_walk();
             return Vec::new();
         }
-        // Any key stops a walk, and does nothing else.
-        if self.listing.is_walking() {
-            self.listing.stop_walk();
+        if ctrl_c {
+            // In a prompt it cancels, as Esc does (as in a shell), so a second Ctrl-c quits;
+            // from the list and every other view it quits at once.
+            if matches!(self.mode(), Mode::Filter | Mode::Jump | Mode::Prompt) {
+                return self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), now);
+            }
+            self.should_quit = true;
             return Vec::new();
         }
         match self.overlay.mode() {
@@ -641,6 +728,9 @@ impl App {
             Mode::DetailFull => {
                 if matches!(key.code, KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter) {
                     self.overlay = Overlay::None;
+                } else if self.settings.keymap.action_for(&key) == Some(Action::Copy) {
+                    // Copy from the record shown; the copy menu comes back here.
+                    return self.on_file_action(Action::Copy);
                 } else {
                     self.scroll_detail(key);
                 }
@@ -650,10 +740,38 @@ impl App {
     }
 
     fn on_list_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
-        let Some(action) = self.settings.keymap.action_for(&key) else {
+        let action = self.settings.keymap.action_for(&key);
+        // A count before a motion: digits the key map leaves free (1-9 start one, 0 goes on).
+        if action.is_none()
+            && let KeyCode::Char(c @ '0'..='9') = key.code
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            let digit = c as usize - '0' as usize;
+            if digit > 0 || self.count.is_some() {
+                let count = self.count.unwrap_or(0).saturating_mul(10) + digit;
+                self.count = Some(count.min(MAX_COUNT));
+                self.dirty = true;
+            }
+            return Vec::new();
+        }
+        let count = self.count.take();
+        let gg = std::mem::take(&mut self.gg_pending);
+        let Some(action) = action else {
             return Vec::new();
         };
+        // Esc drops a count typed by mistake, and does nothing else.
+        if count.is_some() && action == Action::ClearFilter {
+            return Vec::new();
+        }
+        // `10gg`: the second `g` completes what `10g` did.
+        if gg && action == Action::Top && count.is_none() {
+            return Vec::new();
+        }
         self.status = None;
+        // A pane that left the screen (a resize) gives the keyboard back to the list.
+        self.focus = self.focus();
         if self.focus == Focus::Detail && self.scroll_detail(key) {
             return Vec::new();
         }
@@ -666,24 +784,33 @@ impl App {
                 Action::Top => scopes.select(|_, _| 0),
                 Action::Bottom => scopes.select(|_, last| last),
                 Action::OpenDetail => return self.enter_scope(now),
-                _ => return self.on_list_action(action, now),
+                _ => return self.on_list_action(action, count, now),
             }
             return Vec::new();
         }
-        self.on_list_action(action, now)
+        self.on_list_action(action, count, now)
     }
 
-    fn on_list_action(&mut self, action: Action, now: Instant) -> Vec<Effect> {
+    fn on_list_action(
+        &mut self,
+        action: Action,
+        count: Option<usize>,
+        now: Instant,
+    ) -> Vec<Effect> {
         let height = self.listing.cursor().height.max(1) as isize;
+        let n = count.unwrap_or(1).max(1);
+        let times = n.min(isize::MAX as usize) as isize;
         let quit_armed = std::mem::take(&mut self.files.quit_armed);
-        let motion: fn(&mut Cursor, usize, isize) -> Motion = match action {
+        let motion: MotionFn = match action {
             Action::Quit => {
                 let running = self.files.transfers.active();
                 if running > 0 && !quit_armed {
                     // Nothing is lost (parts are kept and `d` resumes), but it should be a choice.
                     self.files.quit_armed = true;
                     self.status = Some(Status::Info(format!(
-                        "{running} downloads are running; {} again quits ({} resumes them later)",
+                        "{} {} running; {} again quits ({} resumes them later)",
+                        crate::text::count(running, "download"),
+                        if running == 1 { "is" } else { "are" },
                         self.key(Action::Quit),
                         self.key(Action::Download)
                     )));
@@ -693,42 +820,69 @@ impl App {
                 return Vec::new();
             }
             Action::Suspend => return vec![TerminalEffect::Suspend.into()],
-            Action::Down => |c, len, _| c.move_by(1, len),
-            Action::Up => |c, len, _| c.move_by(-1, len),
-            Action::HalfPageDown => |c, len, h| c.page_by((h / 2).max(1), len),
-            Action::HalfPageUp => |c, len, h| c.page_by(-(h / 2).max(1), len),
-            Action::PageDown => |c, len, h| c.page_by(h, len),
-            Action::PageUp => |c, len, h| c.page_by(-h, len),
+            Action::Down => Box::new(move |c, len| c.move_by(times, len)),
+            Action::Up => Box::new(move |c, len| c.move_by(-times, len)),
+            Action::HalfPageDown => {
+                Box::new(move |c, len| c.page_by((height / 2).max(1).saturating_mul(times), len))
+            }
+            Action::HalfPageUp => {
+                Box::new(move |c, len| c.page_by(-(height / 2).max(1).saturating_mul(times), len))
+            }
+            Action::PageDown => {
+                Box::new(move |c, len| c.page_by(height.saturating_mul(times), len))
+            }
+            Action::PageUp => Box::new(move |c, len| c.page_by(-height.saturating_mul(times), len)),
+            Action::Top | Action::Bottom if count.is_some() => {
+                // `10G`, `10g` (and `10gg`): row 10, as `:10` goes there.
+                self.gg_pending = action == Action::Top;
+                self.detail.set_scroll(0);
+                return self.listing.jump_to(n - 1, now);
+            }
             Action::Top => {
                 // After `G` found the last rows: back to the top of the whole listing.
                 if let Some(effects) = self.listing.leave_tail(now) {
                     self.detail.set_scroll(0);
                     return effects;
                 }
-                |c, len, _| {
+                Box::new(|c, len| {
                     c.move_to(0, len);
                     Motion::Jump
-                }
+                })
             }
             Action::Bottom => {
                 self.detail.set_scroll(0);
                 return self.listing.jump_to_end(now);
             }
+            // As in vim and less: the top, middle and bottom rows of the screen (`3H`: the
+            // third from the top, `3L` the third from the bottom).
+            Action::ScreenTop => Box::new(move |c, len| {
+                let rows = c.visible(len);
+                c.move_to((rows.start + n - 1).min(rows.end.saturating_sub(1)), len);
+                Motion::Jump
+            }),
+            Action::ScreenMiddle => Box::new(|c, len| {
+                let rows = c.visible(len);
+                c.move_to(rows.start + rows.len().saturating_sub(1) / 2, len);
+                Motion::Jump
+            }),
+            Action::ScreenBottom => Box::new(move |c, len| {
+                let rows = c.visible(len);
+                let row = rows.end.saturating_sub(n).max(rows.start);
+                c.move_to(row, len);
+                Motion::Jump
+            }),
+            Action::NextMatch => return self.find_match(true, n, now),
+            Action::PrevMatch => return self.find_match(false, n, now),
             Action::JumpPrompt => {
                 self.overlay = Overlay::Jump(Input::default());
                 return Vec::new();
             }
             Action::Filter => {
+                self.filter_before = Some(self.filter_input.value().to_string());
                 self.overlay = Overlay::Filter;
                 return Vec::new();
             }
-            Action::ClearFilter => {
-                if self.filter_input.value().is_empty() && self.listing.filter().is_empty() {
-                    return Vec::new();
-                }
-                self.filter_input.reset();
-                return self.apply_filter(now);
-            }
+            Action::ClearFilter => return self.on_escape(now),
             Action::LoadAll => {
                 return match self.listing.start_load_all(now) {
                     Ok(effects) => effects,
@@ -767,13 +921,9 @@ impl App {
                 return Vec::new();
             }
             Action::SwitchFocus => {
-                let scopes_shown = self.scopes.as_ref().is_some_and(Scopes::has_pane)
-                    && geometry::scope_pane_fits(self.size.0, self.size.1);
-                self.focus = match (self.focus, scopes_shown) {
-                    (Focus::List, _) => Focus::Detail,
-                    (Focus::Detail, true) => Focus::Scopes,
-                    (Focus::Detail | Focus::Scopes, _) => Focus::List,
-                };
+                let panes = self.focusable();
+                let at = panes.iter().position(|p| *p == self.focus()).unwrap_or(0);
+                self.focus = panes[(at + 1) % panes.len()];
                 return Vec::new();
             }
             Action::ScopeUp => return self.scope_up(now),
@@ -802,7 +952,107 @@ impl App {
             | Action::Delete => return self.on_file_action(action),
         };
         self.detail.set_scroll(0);
-        self.listing.motion(|c, len| motion(c, len, height), now)
+        self.listing.motion(motion, now)
+    }
+
+    /// Esc in the list: stops loading every page; else clears the filter; else the marks.
+    fn on_escape(&mut self, now: Instant) -> Vec<Effect> {
+        if self.listing.is_loading_all() {
+            self.listing.stop_load_all();
+            return Vec::new();
+        }
+        if !(self.filter_input.value().is_empty() && self.listing.filter().is_empty()) {
+            self.filter_input.reset();
+            return self.apply_filter(now);
+        }
+        if !self.files.marks.is_empty() {
+            let n = self.files.marks.len();
+            self.files.marks.clear();
+            self.status = Some(Status::Info(format!(
+                "unmarked {}",
+                crate::text::count(n, "file")
+            )));
+        }
+        Vec::new()
+    }
+
+    /// What `n` and `N` look for: the filter's text, else the last one applied.
+    pub fn search_text(&self) -> Option<&str> {
+        let text = self.listing.filter().text.trim();
+        if !text.is_empty() {
+            return Some(text);
+        }
+        Some(self.last_search.as_str()).filter(|t| !t.is_empty())
+    }
+
+    /// `n`/`N`: the `n`th loaded row after (before) the selection whose name or id holds the
+    /// search text, wrapping around the ends as less and vim do.
+    fn find_match(&mut self, forward: bool, n: usize, now: Instant) -> Vec<Effect> {
+        let Some(text) = self.search_text().map(str::to_lowercase) else {
+            self.status = Some(Status::Info(format!(
+                "nothing to look for yet: type a text with {}",
+                self.key(Action::Filter)
+            )));
+            return Vec::new();
+        };
+        let len = self.row_count();
+        let start = self.cursor().selected;
+        let mut found = None;
+        let mut wrapped = false;
+        let mut seen = 0;
+        for step in 1..=len {
+            let i = if forward {
+                (start + step) % len
+            } else {
+                (start + len - step % len) % len
+            };
+            if let Row::Loaded(r) = self.row(i)
+                && (crate::api::plan::contains_caseless(&r.name, &text)
+                    || crate::api::plan::contains_caseless(&r.id, &text))
+            {
+                seen += 1;
+                wrapped |= if forward { i <= start } else { i >= start };
+                found = Some(i);
+                if seen == n {
+                    break;
+                }
+            }
+        }
+        let Some(row) = found else {
+            self.status = Some(Status::Info(format!(
+                "no loaded row holds \"{}\"{}",
+                sanitize_line(&text, 40),
+                self.load_all_hint()
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default()
+            )));
+            return Vec::new();
+        };
+        if wrapped {
+            self.status = Some(Status::Info(
+                if forward {
+                    "search hit the end of what is loaded, went on from the top"
+                } else {
+                    "search hit the top, went on from the end of what is loaded"
+                }
+                .to_string(),
+            ));
+        }
+        self.detail.set_scroll(0);
+        self.listing.motion(
+            |c, len| {
+                c.move_to(row, len);
+                Motion::Jump
+            },
+            now,
+        )
+    }
+
+    /// "A loads the rest", only where the load-all key would do something.
+    pub fn load_all_hint(&self) -> Option<String> {
+        self.listing
+            .can_load_all()
+            .then(|| format!("{} loads the rest", self.key(Action::LoadAll)))
     }
 
     /// Scrolls the detail text for navigation keys; false for any other key.
@@ -822,15 +1072,33 @@ impl App {
         true
     }
 
+    /// The help scrolls with every scroll key and closes only on q, Esc or its own key; other
+    /// keys do nothing, so closing it never acts on the list.
     fn on_help_key(&mut self, key: KeyEvent) {
+        let lines = crate::keymap::help_line_count();
+        let help = geometry::help_box(geometry::screen(self.size.0, self.size.1), lines);
+        let page = help.rows.max(1);
+        let action = self.settings.keymap.action_for(&key);
         let Overlay::Help { scroll } = &mut self.overlay else {
             return;
         };
-        match self.settings.keymap.action_for(&key) {
-            Some(Action::Down) => *scroll = scroll.saturating_add(1),
-            Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-            _ => self.overlay = Overlay::None,
-        }
+        let at = *scroll as usize;
+        let at = match (key.code, action) {
+            (KeyCode::Esc | KeyCode::Char('q'), _) | (_, Some(Action::Help | Action::Quit)) => {
+                self.overlay = Overlay::None;
+                return;
+            }
+            (_, Some(Action::Down)) => at + 1,
+            (_, Some(Action::Up)) => at.saturating_sub(1),
+            (KeyCode::Char(' '), _) | (_, Some(Action::PageDown)) => at + page,
+            (_, Some(Action::HalfPageDown)) => at + page / 2,
+            (_, Some(Action::PageUp)) => at.saturating_sub(page),
+            (_, Some(Action::HalfPageUp)) => at.saturating_sub(page / 2),
+            (_, Some(Action::Top)) => 0,
+            (_, Some(Action::Bottom)) => help.max_scroll,
+            _ => at,
+        };
+        *scroll = at.min(help.max_scroll).min(u16::MAX as usize) as u16;
     }
 
     fn on_filter_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
@@ -838,12 +1106,16 @@ impl App {
             KeyCode::Enter => {
                 self.overlay = Overlay::None;
                 self.filter_deadline = None;
+                self.filter_before = None;
                 self.apply_filter(now)
             }
             KeyCode::Esc => {
+                // The edit is cancelled: the filter applied before it stays (a second Esc, in
+                // the list, clears it).
                 self.overlay = Overlay::None;
                 self.filter_deadline = None;
-                self.filter_input.reset();
+                let before = self.filter_before.take().unwrap_or_default();
+                self.filter_input = Input::new(before);
                 self.apply_filter(now)
             }
             _ => {
@@ -971,6 +1243,9 @@ impl App {
                 return Vec::new();
             }
         };
+        if !parsed.text.trim().is_empty() {
+            self.last_search = parsed.text.trim().to_string();
+        }
         if parsed == *self.listing.filter() {
             return Vec::new();
         }
@@ -1117,8 +1392,10 @@ impl App {
                     Some(effects) => effects,
                     None => {
                         self.status = Some(Status::Info(format!(
-                            "that file is not loaded in this view; {} loads every page",
-                            self.key(Action::LoadAll)
+                            "that file is not loaded in this view{}",
+                            self.load_all_hint()
+                                .map(|h| format!("; {h}"))
+                                .unwrap_or_default()
                         )));
                         Vec::new()
                     }
@@ -1199,8 +1476,9 @@ pub fn parse_jump(text: &str, len: usize) -> Option<usize> {
         if !(0.0..=100.0).contains(&pct) {
             return None;
         }
-        let last = len.saturating_sub(1);
-        return Some(((last as f64) * pct / 100.0).round() as usize);
+        // As less does: 50% of 100,000 rows is row 50,000; 0% the first row, 100% the last.
+        let row = ((len as f64) * pct / 100.0).round() as usize;
+        return Some(row.clamp(1, len.max(1)) - 1);
     }
     let row: usize = text.parse().ok()?;
     Some(row.saturating_sub(1))

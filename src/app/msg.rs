@@ -49,6 +49,8 @@ pub enum Status {
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// The wheel or a click (with `[ui] mouse`, on by default).
+    Mouse(crossterm::event::MouseEvent),
     Resize {
         width: u16,
         height: u16,
@@ -130,6 +132,12 @@ pub enum Msg {
     Exported {
         path: PathBuf,
         result: Result<usize, String>,
+    },
+    /// The export's file exists (nothing was written); `free` is a name beside it that does
+    /// not, if one was found.
+    ExportExists {
+        path: PathBuf,
+        free: Option<PathBuf>,
     },
     /// The server confirmed or refused deleting one file.
     Deleted {

@@ -25,8 +25,11 @@ pub enum Overlay {
     /// The detail of the selected file, full-screen.
     DetailFull,
     Insight(Box<Insight>),
-    /// `y` was pressed: the next key says what to copy.
-    CopyMenu,
+    /// `y` was pressed: the next key says what to copy. From the full-screen detail, it
+    /// goes back there after.
+    CopyMenu {
+        from_detail: bool,
+    },
     /// Typing an answer.
     Prompt {
         prompt: Prompt,
@@ -72,7 +75,7 @@ impl Overlay {
             Overlay::Help { .. } => Mode::Help,
             Overlay::DetailFull => Mode::DetailFull,
             Overlay::Insight(_) => Mode::Insight,
-            Overlay::CopyMenu => Mode::CopyMenu,
+            Overlay::CopyMenu { .. } => Mode::CopyMenu,
             Overlay::Prompt { .. } => Mode::Prompt,
             Overlay::Exists(_) => Mode::Exists,
             Overlay::Transfers => Mode::Transfers,

@@ -170,8 +170,8 @@ fn jump_prompt_by_row_and_percentage() {
     }
     let effects = app.update(code(KeyCode::Enter), now);
     assert_eq!(app.mode(), Mode::List);
-    assert_eq!(app.cursor().selected, 50_000);
-    assert_eq!(fetched(&effects), [501]);
+    assert_eq!(app.cursor().selected, 49_999, "row 50,000 of 100,000");
+    assert_eq!(fetched(&effects), [500, 501]);
 
     app.update(key(':'), now);
     for c in "1234".chars() {
@@ -194,6 +194,8 @@ fn parse_jump_forms() {
     assert_eq!(parse_jump("1,000", 10_000), Some(999));
     assert_eq!(parse_jump("100%", 101), Some(100));
     assert_eq!(parse_jump("0%", 101), Some(0));
+    assert_eq!(parse_jump("50%", 100_000), Some(49_999));
+    assert_eq!(parse_jump("50%", 0), Some(0));
     assert_eq!(parse_jump("101%", 101), None);
     assert_eq!(parse_jump("-3", 10), None);
     assert_eq!(parse_jump("", 10), None);
@@ -306,12 +308,17 @@ fn filter_enter_applies_at_once_and_esc_cancels() {
     assert_eq!(app.listing().query().search, "x");
     assert_eq!(app.next_deadline().filter(|_| !app.is_loading()), None);
 
+    // Esc in the prompt cancels the edit: the filter applied before it stays.
     app.update(key('/'), now);
     app.update(key('y'), now);
     let effects = app.update(code(KeyCode::Esc), now);
     assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.listing().query().search, "x");
+    assert_eq!(app.filter_input().value(), "x");
+    assert!(fetched(&effects).is_empty());
+    // A second Esc, in the list, clears it.
+    let effects = app.update(code(KeyCode::Esc), now);
     assert_eq!(app.listing().query().search, "");
-    assert_eq!(app.filter_input().value(), "");
     assert_eq!(fetched(&effects), [1]);
 }
 
@@ -339,27 +346,31 @@ fn reload_keeps_the_position_and_fetches_only_what_is_on_screen() {
     assert_eq!(app.selected().unwrap().name, "file-25000");
 }
 
-#[test]
-fn page_errors_show_in_the_status_line() {
-    let mut app = app();
-    let now = Instant::now();
-    let effects = app.start(80, 24, now);
-    let Some(Effect::Listing(ListingEffect::Fetch { generation, .. })) = effects.last().cloned()
-    else {
-        panic!("expected a fetch")
-    };
-    let err = crate::api::ApiError::Http {
+fn unauthorized() -> crate::api::ApiError {
+    crate::api::ApiError::Http {
         status: 401,
         url: "http://127.0.0.1:1/v1/files/organization-files".into(),
         code: Some("unauthorized".into()),
         message: "Invalid API key".into(),
         hint: Some("the x-api-key header was rejected".into()),
+    }
+}
+
+#[test]
+fn page_errors_show_in_the_status_line() {
+    let (mut app, now) = started(10_000);
+    let effects = app.update(key('G'), now);
+    let Some(Effect::Listing(ListingEffect::Fetch {
+        generation, page, ..
+    })) = effects.last().cloned()
+    else {
+        panic!("expected a fetch")
     };
     app.update(
         Msg::Page {
             generation,
-            page: 1,
-            result: Err(err),
+            page: page.number,
+            result: Err(unauthorized()),
         },
         now,
     );
@@ -371,9 +382,39 @@ fn page_errors_show_in_the_status_line() {
         "{text}"
     );
     assert!(matches!(
-        app.listing().pages().row(0),
+        app.listing().pages().row(9_999),
         crate::listing::Row::Failed(_)
     ));
+}
+
+#[test]
+fn a_first_page_that_fails_leaves_no_rows_and_says_why_once() {
+    let mut app = app();
+    let now = Instant::now();
+    let effects = app.start(80, 24, now);
+    let Some(Effect::Listing(ListingEffect::Fetch { generation, .. })) = effects.last().cloned()
+    else {
+        panic!("expected a fetch")
+    };
+    app.update(
+        Msg::Page {
+            generation,
+            page: 1,
+            result: Err(unauthorized()),
+        },
+        now,
+    );
+    assert_eq!(app.row_count(), 0, "no rows of errors");
+    assert!(
+        app.listing()
+            .failure()
+            .is_some_and(|why| why.contains("HTTP 401"))
+    );
+    assert!(app.status().is_none(), "the table says it, whole");
+    // R asks again.
+    let effects = app.update(key('R'), now);
+    assert_eq!(fetched(&effects), [1]);
+    assert!(app.listing().failure().is_none());
 }
 
 #[test]
@@ -399,8 +440,14 @@ fn views_and_focus() {
 
     app.update(key('?'), now);
     assert_eq!(app.mode(), Mode::Help);
+    // Keys the help does not use do nothing there (closing never acts on the list).
     app.update(key('x'), now);
+    app.update(key('s'), now);
+    assert_eq!(app.mode(), Mode::Help);
+    assert_eq!(app.listing().sort(), Some(app.caps().default_sort));
+    app.update(key('q'), now);
     assert_eq!(app.mode(), Mode::List);
+    assert!(!app.should_quit(), "q closes the help, it does not quit");
 }
 
 #[test]
@@ -414,10 +461,20 @@ fn quitting_and_suspending() {
     app.update(key('q'), now);
     assert!(app.should_quit());
 
+    // Ctrl-c in a prompt cancels it; again (from the list) it quits.
     let (mut app, now) = started(10);
     app.update(key('/'), now);
     app.update(ctrl('c'), now);
-    assert!(app.should_quit(), "Ctrl-c quits from any mode");
+    assert!(!app.should_quit(), "Ctrl-c cancels the prompt");
+    assert_eq!(app.mode(), Mode::List);
+    app.update(ctrl('c'), now);
+    assert!(app.should_quit(), "Ctrl-c quits from the list");
+
+    // From a view that is not a prompt it quits at once.
+    let (mut app, now) = started(10);
+    app.update(code(KeyCode::Enter), now);
+    app.update(ctrl('c'), now);
+    assert!(app.should_quit(), "Ctrl-c quits from the detail");
 
     let (mut app, now) = started(10);
     app.update(Msg::Terminate, now);
@@ -483,11 +540,11 @@ fn a_sort_the_api_cannot_do_is_local_over_what_is_loaded() {
     assert!(!app.is_count_known());
     assert_eq!(
         crate::ui::local_text(&app).unwrap(),
-        "sorted locally · 100 of 350 loaded · L loads all"
+        "sorted locally · 100 of 350 loaded · A loads all"
     );
 
-    // L loads the rest, at most four pages at a time, each once.
-    let effects = app.update(key('L'), now);
+    // A loads the rest, at most four pages at a time, each once.
+    let effects = app.update(key('A'), now);
     assert_eq!(fetched(&effects), [2, 3, 4]);
     let pages = answer_all(&mut app, effects, 350, now);
     assert_eq!(pages, [2, 3, 4]);
@@ -498,7 +555,7 @@ fn a_sort_the_api_cannot_do_is_local_over_what_is_loaded() {
         crate::ui::local_text(&app).unwrap(),
         "sorted locally · all 350 loaded"
     );
-    assert!(app.update(key('L'), now).is_empty(), "nothing left to load");
+    assert!(app.update(key('A'), now).is_empty(), "nothing left to load");
 }
 
 #[test]
@@ -510,7 +567,7 @@ fn the_selection_stays_on_its_file_while_pages_merge_in() {
     app.update(key('j'), now);
     app.update(key('j'), now);
     assert_eq!(app.selected().unwrap().size, Some(97));
-    let effects = app.update(key('L'), now);
+    let effects = app.update(key('A'), now);
     answer_all(&mut app, effects, 350, now);
     assert_eq!(
         app.selected().unwrap().size,
@@ -758,7 +815,7 @@ fn a_change_only_the_client_makes_reorders_what_is_loaded_without_fetching() {
     app.update(key('o'), now);
     let effects = app.update(key('s'), now);
     answer_all(&mut app, effects, 350, now);
-    let effects = app.update(key('L'), now);
+    let effects = app.update(key('A'), now);
     answer_all(&mut app, effects, 350, now);
     let generation = app.listing().pages().generation();
     assert_eq!(shown_sizes(&app, 1), [349]);
@@ -1425,7 +1482,11 @@ fn download_asks_for_the_directory_then_about_existing_files() {
     );
     assert_eq!(app.mode(), Mode::List);
     assert!(app.transfers_shown());
-    // From the list, t hides the panel, and again shows it with the keys.
+    // From the list, t gives the shown panel the keys (as its title says); there, t hides
+    // it, and again shows it with the keys.
+    app.update(key('t'), now);
+    assert!(app.transfers_shown());
+    assert_eq!(app.mode(), Mode::Transfers);
     app.update(key('t'), now);
     assert!(!app.transfers_shown());
     assert_eq!(app.mode(), Mode::List);
@@ -1553,4 +1614,389 @@ fn a_counted_fetch_needs_a_second_press() {
         jar.update(key('p'), now).first(),
         Some(Effect::Files(FileEffect::Preview(_)))
     ));
+}
+
+/// Issue 16, bug 4: `G` in a locally sorted view goes to the last row the view holds, starts
+/// no loading of its own, and says which key loads the rest.
+#[test]
+fn bottom_in_a_local_view_lands_on_the_last_loaded_row_and_loads_nothing() {
+    let (mut app, now) = started_on("fileguard", 40_600);
+    app.update(key('o'), now);
+    let effects = app.update(key('n'), now);
+    answer_all(&mut app, effects, 40_600, now);
+    assert!(app.listing().local().is_some(), "sorted locally");
+    let effects = app.update(key('G'), now);
+    let pages = answer_all(&mut app, effects, 40_600, now);
+    assert!(pages.is_empty(), "G fetched pages {pages:?}");
+    assert_eq!(app.cursor().selected + 1, app.row_count());
+    let Some(Status::Info(text)) = app.status() else {
+        panic!("G says where it landed")
+    };
+    assert!(text.contains("loads the rest"), "{text}");
+}
+
+// ---- Issue 16: the habits of vim, less and k9s ----
+
+fn keys(app: &mut App, text: &str, now: Instant) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in text.chars() {
+        effects.extend(app.update(key(c), now));
+    }
+    effects
+}
+
+#[test]
+fn counts_repeat_a_motion_or_name_the_row() {
+    let (mut app, now) = started(10_000);
+    let height = app.cursor().height;
+    keys(&mut app, "5j", now);
+    assert_eq!(app.cursor().selected, 5);
+    keys(&mut app, "3k", now);
+    assert_eq!(app.cursor().selected, 2);
+    // A count is shown while it is typed, and forgotten by Esc.
+    keys(&mut app, "12", now);
+    assert_eq!(app.pending_count(), Some(12));
+    app.update(code(KeyCode::Esc), now);
+    assert_eq!(app.pending_count(), None);
+    keys(&mut app, "j", now);
+    assert_eq!(app.cursor().selected, 3, "the count was forgotten");
+    // 10G and 10g (and 10gg) go to row 10; g alone to the first row.
+    keys(&mut app, "10G", now);
+    assert_eq!(app.cursor().selected, 9);
+    keys(&mut app, "j30gg", now);
+    assert_eq!(app.cursor().selected, 29, "the second g completes 30gg");
+    keys(&mut app, "g", now);
+    assert_eq!(app.cursor().selected, 0, "g alone goes to the top");
+    // 3Ctrl-d: three half screens.
+    app.update(key('3'), now);
+    app.update(ctrl('d'), now);
+    assert_eq!(app.cursor().selected, 3 * (height / 2));
+    // 0 alone is no count.
+    keys(&mut app, "0", now);
+    assert_eq!(app.pending_count(), None);
+}
+
+#[test]
+fn h_m_l_go_to_the_top_middle_and_bottom_of_the_screen() {
+    let (mut app, now) = started(10_000);
+    let height = app.cursor().height;
+    keys(&mut app, "50j", now);
+    let top = app.cursor().offset;
+    keys(&mut app, "H", now);
+    assert_eq!(app.cursor().selected, top);
+    keys(&mut app, "L", now);
+    assert_eq!(app.cursor().selected, top + height - 1);
+    keys(&mut app, "M", now);
+    assert_eq!(app.cursor().selected, top + (height - 1) / 2);
+    keys(&mut app, "3H", now);
+    assert_eq!(app.cursor().selected, top + 2);
+    keys(&mut app, "3L", now);
+    assert_eq!(app.cursor().selected, top + height - 3);
+    assert_eq!(app.cursor().offset, top, "the screen did not move");
+}
+
+#[test]
+fn n_and_shift_n_find_loaded_rows_holding_the_filter_text() {
+    // FileGuard cannot search: the filter is local, and n moves among what it kept; once the
+    // filter is cleared, n still looks for its text among every loaded row.
+    let (mut app, now) = started_on("fileguard", 100);
+    app.update(key('/'), now);
+    keys(&mut app, "file-7", now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    answer_all(&mut app, effects, 100, now);
+    assert_eq!(app.row_count(), 11, "file-7 and file-70 … file-79");
+    let effects = app.update(code(KeyCode::Esc), now);
+    answer_all(&mut app, effects, 100, now);
+    assert!(app.listing().filter().is_empty());
+    let names = |app: &App| app.selected().unwrap().name.clone();
+    assert_eq!(names(&app), "file-0");
+    keys(&mut app, "n", now);
+    assert_eq!(names(&app), "file-7");
+    keys(&mut app, "n", now);
+    assert_eq!(names(&app), "file-70");
+    keys(&mut app, "2n", now);
+    assert_eq!(names(&app), "file-72");
+    keys(&mut app, "N", now);
+    assert_eq!(names(&app), "file-71");
+    keys(&mut app, "G", now);
+    keys(&mut app, "n", now);
+    assert_eq!(names(&app), "file-7", "n wraps around from the end");
+    assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("went on from the top")));
+    // With nothing to look for, n says how to give it something.
+    let (mut app, now) = started(100);
+    keys(&mut app, "n", now);
+    assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("type a text with /")));
+}
+
+#[test]
+fn esc_stops_loading_all_then_clears_the_filter_then_the_marks() {
+    let (mut app, now) = started_on("fileguard", 1_000);
+    app.update(key('o'), now);
+    let effects = app.update(key('s'), now);
+    answer_all(&mut app, effects, 1_000, now);
+    // Two marks, a filter, and every page loading.
+    keys(&mut app, "  ", now);
+    assert_eq!(app.marks().len(), 2);
+    app.update(key('/'), now);
+    keys(&mut app, "file", now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    answer_all(&mut app, effects, 1_000, now);
+    let effects = app.update(key('A'), now);
+    assert_eq!(fetched(&effects).len(), LOAD_ALL_CONCURRENCY);
+    assert!(app.listing().is_loading_all());
+    // Esc stops it: what was asked for lands, nothing more is asked.
+    app.update(code(KeyCode::Esc), now);
+    assert!(!app.listing().is_loading_all());
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.starts_with("stopped loading every page at"))
+    );
+    let more = answer_all(&mut app, effects, 1_000, now);
+    assert_eq!(more.len(), LOAD_ALL_CONCURRENCY, "only what was in flight");
+    assert!(!app.listing().is_complete());
+    // Then the filter, then the marks.
+    app.update(code(KeyCode::Esc), now);
+    assert!(app.listing().filter().is_empty());
+    assert_eq!(app.marks().len(), 2);
+    app.update(code(KeyCode::Esc), now);
+    assert!(app.marks().is_empty());
+    assert!(matches!(app.status(), Some(Status::Info(s)) if s == "unmarked 2 files"));
+}
+
+#[test]
+fn loading_all_reports_its_speed_as_pages_come() {
+    let (mut app, now) = started_on("fileguard", 1_000);
+    app.update(key('o'), now);
+    let effects = app.update(key('s'), now);
+    answer_all(&mut app, effects, 1_000, now);
+    let effects = app.update(key('A'), now);
+    assert!(
+        app.listing()
+            .load_all_progress()
+            .is_some_and(|p| p.rate.is_none())
+    );
+    let later = now + Duration::from_secs(2);
+    // The first answers: 400 rows in two seconds.
+    let mut next = Vec::new();
+    for effect in effects {
+        if let Effect::Listing(ListingEffect::Fetch {
+            generation, page, ..
+        }) = effect
+        {
+            next.extend(app.update(
+                Msg::Page {
+                    generation,
+                    page: page.number,
+                    result: Ok(page_of(page.number, 1_000)),
+                },
+                later,
+            ));
+        }
+    }
+    let rate = app
+        .listing()
+        .load_all_progress()
+        .and_then(|p| p.rate)
+        .unwrap();
+    assert!((rate - 200.0).abs() < 1.0, "{rate}");
+    let text = crate::ui::local_text(&app).unwrap();
+    assert!(
+        text.ends_with("loading all · 200 rows/s · 2 s left · Esc stops"),
+        "{text}"
+    );
+    answer_all(&mut app, next, 1_000, later);
+    assert!(!app.listing().is_loading_all());
+}
+
+#[test]
+fn reload_keeps_the_rows_on_screen_and_selects_the_same_file_again() {
+    let (mut app, now) = started(1_000);
+    keys(&mut app, "5j", now);
+    let effects = app.update(key('R'), now);
+    // Until the page comes back, the old rows are there to be drawn (dimmed).
+    assert_eq!(app.listing().display_len(), app.cursor().height);
+    assert_eq!(
+        app.listing().previous_row(5).map(|r| r.name.as_str()),
+        Some("file-5")
+    );
+    // The server now has two new files at the top: the same file is two rows further down.
+    let mut pending = effects;
+    while let Some(effect) = pending.pop() {
+        if let Effect::Listing(ListingEffect::Fetch {
+            generation, page, ..
+        }) = effect
+        {
+            let mut answer = page_of(page.number, 1_002);
+            for (i, r) in answer.records.iter_mut().enumerate() {
+                let n = (page.number - 1) * PAGE + i;
+                let old = n.checked_sub(2);
+                r.id = old.map_or(format!("new-{n}"), |o| format!("id-{o}"));
+                r.name = old.map_or(format!("new-{n}"), |o| format!("file-{o}"));
+            }
+            pending.extend(app.update(
+                Msg::Page {
+                    generation,
+                    page: page.number,
+                    result: Ok(answer),
+                },
+                now,
+            ));
+        }
+    }
+    assert_eq!(app.selected().unwrap().name, "file-5");
+    assert_eq!(app.cursor().selected, 7);
+    assert!(
+        app.listing().previous_row(5).is_none(),
+        "the old rows are gone"
+    );
+}
+
+#[test]
+fn y_in_the_full_screen_detail_copies_and_comes_back() {
+    let (mut app, now) = started(10);
+    app.update(code(KeyCode::Enter), now);
+    app.update(key('y'), now);
+    assert_eq!(app.mode(), Mode::CopyMenu);
+    let effects = app.update(key('i'), now);
+    assert!(
+        matches!(&effects[..], [Effect::Terminal(TerminalEffect::Clipboard { text, .. })] if text == "id-0")
+    );
+    assert_eq!(app.mode(), Mode::DetailFull, "back to the detail");
+}
+
+#[test]
+fn a_user_binding_of_a_new_default_key_is_said_once_at_start() {
+    let keymap = crate::keymap::KeyMap::with_overrides(&std::collections::BTreeMap::from([(
+        "down".to_string(),
+        vec!["j".to_string(), "n".to_string()],
+    )]))
+    .unwrap();
+    let settings = crate::config::Settings {
+        keymap,
+        ..Default::default()
+    };
+    let (mut app, now) = started_with("filejar", 100, settings);
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.contains("your n for down takes it from next_match"))
+    );
+    keys(&mut app, "n", now);
+    assert_eq!(
+        app.cursor().selected,
+        1,
+        "n moves down, as the user bound it"
+    );
+}
+
+#[test]
+fn an_export_over_an_existing_file_offers_a_free_name_and_a_foreign_extension_is_said() {
+    let (mut app, now) = started(10);
+    app.update(key('x'), now);
+    // The suggested name, then Enter: the runtime finds it exists and offers another.
+    let effects = app.update(code(KeyCode::Enter), now);
+    let Some(Effect::Files(FileEffect::Export(job))) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let free = job.path.with_file_name("filescope-test-view (1).ndjson");
+    app.update(
+        Msg::ExportExists {
+            path: job.path.clone(),
+            free: Some(free.clone()),
+        },
+        now,
+    );
+    assert_eq!(app.mode(), Mode::Prompt);
+    assert!(app.export_prompt().starts_with("that file exists;"));
+    let Overlay::Prompt { input, .. } = app.overlay() else {
+        panic!("the prompt")
+    };
+    assert_eq!(input.value(), free.display().to_string());
+    // A .tsv is written as NDJSON, and the status says so, before and after.
+    app.update(ctrl('u'), now);
+    for c in "/tmp/out.tsv".chars() {
+        app.update(key(c), now);
+    }
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert!(matches!(
+        effects.first(),
+        Some(Effect::Files(FileEffect::Export(job))) if job.format == crate::export::Format::Ndjson
+    ));
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.contains("out.tsv as NDJSON (.tsv is not a format"))
+    );
+    app.update(
+        Msg::Exported {
+            path: "/tmp/out.tsv".into(),
+            result: Ok(10),
+        },
+        now,
+    );
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.starts_with("exported 10 records to /tmp/out.tsv as NDJSON"))
+    );
+}
+
+fn mouse(kind: crossterm::event::MouseEventKind, column: u16, row: u16) -> Msg {
+    Msg::Mouse(crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    })
+}
+
+#[test]
+fn the_wheel_scrolls_the_pane_under_the_pointer_and_clicks_select() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    // 120x40: the detail pane is beside the list from column 72.
+    let (mut app, now) = started(1_000);
+    app.update(mouse(MouseEventKind::ScrollDown, 10, 10), now);
+    assert_eq!(app.cursor().offset, 3, "the list scrolled");
+    assert_eq!(app.cursor().selected, 3);
+    app.update(mouse(MouseEventKind::ScrollDown, 100, 10), now);
+    assert_eq!(app.detail().scroll(), 3, "the detail scrolled");
+    assert_eq!(app.cursor().offset, 3, "not the list");
+    // A click on the fifth row of the table (the titles are line 1, under the header).
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 6), now);
+    assert_eq!(app.cursor().selected, 3 + 4);
+    assert_eq!(app.mode(), Mode::List);
+    // Again at once: a double click opens the detail.
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 6), now);
+    assert_eq!(app.mode(), Mode::DetailFull);
+    app.update(code(KeyCode::Esc), now);
+    // Slowly twice is two clicks.
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5, 8), now);
+    app.update(
+        mouse(MouseEventKind::Down(MouseButton::Left), 5, 8),
+        now + Duration::from_secs(1),
+    );
+    assert_eq!(app.mode(), Mode::List);
+    // The help scrolls under the wheel, wherever the pointer is.
+    app.update(key('?'), now);
+    app.update(mouse(MouseEventKind::ScrollDown, 50, 20), now);
+    assert!(matches!(app.overlay(), Overlay::Help { scroll } if *scroll > 0));
+}
+
+#[test]
+fn a_value_to_select_by_hand_gives_the_mouse_back_and_mouse_off_ignores_it() {
+    use crossterm::event::MouseEventKind;
+    let (mut app, now) = started(100);
+    assert!(app.wants_mouse());
+    app.update(
+        Msg::ShowValue {
+            title: "link".into(),
+            text: "https://x.test/".into(),
+        },
+        now,
+    );
+    assert!(!app.wants_mouse(), "the terminal selects the value");
+    app.update(key('x'), now);
+    assert!(app.wants_mouse());
+
+    let settings = crate::config::Settings {
+        mouse: false,
+        ..Default::default()
+    };
+    let (mut app, now) = started_with("filejar", 100, settings);
+    assert!(!app.wants_mouse());
+    app.update(mouse(MouseEventKind::ScrollDown, 10, 10), now);
+    assert_eq!(app.cursor().selected, 0);
 }

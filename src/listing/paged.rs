@@ -180,6 +180,25 @@ impl PagedList {
         loaded.max(self.estimate.unwrap_or(0))
     }
 
+    /// Why the listing has nothing to show: no page is loaded and one failed (the lowest
+    /// one's reason). `None` once any page is in.
+    pub fn only_failure(&self) -> Option<&str> {
+        if self.loaded_rows > 0 {
+            return None;
+        }
+        let mut first: Option<(usize, &str)> = None;
+        for (page, slot) in &self.pages {
+            match slot {
+                PageSlot::Loaded(_) => return None,
+                PageSlot::Failed(reason) if first.is_none_or(|(p, _)| *page < p) => {
+                    first = Some((*page, reason.as_str()));
+                }
+                _ => {}
+            }
+        }
+        first.map(|(_, reason)| reason)
+    }
+
     /// Whether the row count is final.
     pub fn is_count_known(&self) -> bool {
         self.total().is_some()

@@ -123,6 +123,16 @@ impl Files {
                 let (client, tx) = (self.client.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     let path = job.path.clone();
+                    // A file that exists is never written over: a free name beside it is
+                    // offered instead.
+                    let wanted = expand_home(path.clone());
+                    if wanted.exists() {
+                        let _ = tx.send(Msg::ExportExists {
+                            free: free_name(&path),
+                            path,
+                        });
+                        return;
+                    }
                     let result = export(&client, job).await;
                     let _ = tx.send(Msg::Exported { path, result });
                 });
@@ -194,6 +204,14 @@ impl Files {
 }
 
 /// `~/x` as the home directory's `x`.
+/// `name (1).ext`, `name (2).ext`, … beside `path`: the first that does not exist.
+fn free_name(path: &std::path::Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    (1..10_000)
+        .map(|n| path.with_file_name(crate::api::content::numbered(&name, n)))
+        .find(|p| !expand_home(p.clone()).exists())
+}
+
 fn expand_home(dir: PathBuf) -> PathBuf {
     let Ok(rest) = dir.strip_prefix("~") else {
         return dir;
@@ -321,6 +339,8 @@ async fn export(client: &Client, job: ExportJob) -> Result<usize, String> {
                 jobs: 4,
                 terminal: false,
                 safe: true,
+                columns: Vec::new(),
+                width: None,
             };
             crate::ls::run(client, &opts, &mut out)
                 .await
@@ -385,6 +405,17 @@ impl io::Write for ChannelWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_free_name_counts_up_beside_the_file_taken() {
+        let dir = std::env::temp_dir().join(format!("filescope-free-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let taken = dir.join("view.ndjson");
+        std::fs::write(&taken, "").unwrap();
+        std::fs::write(dir.join("view (1).ndjson"), "").unwrap();
+        assert_eq!(free_name(&taken), Some(dir.join("view (2).ndjson")));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |k| {

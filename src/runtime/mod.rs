@@ -23,6 +23,12 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::unbounded_channel;
 
 pub use host::Host;
+
+/// Asks the terminal for mouse reports: clicks (1000), drags (1002), in SGR form (1006), so
+/// tmux hands the wheel to the explorer instead of entering copy mode.
+pub const MOUSE_ON: &str = "\x1b[?1000h\x1b[?1002h\x1b[?1006h";
+/// Gives the mouse back to the terminal (selecting text by hand, on quit and suspend).
+pub const MOUSE_OFF: &str = "\x1b[?1006l\x1b[?1002l\x1b[?1000l";
 pub use listing::spawn_fetch;
 
 use crate::api::Client;
@@ -31,15 +37,16 @@ use crate::ui;
 
 /// Runs the app until it quits. `events` is the terminal's event stream; `shutdown` resolves
 /// on a termination signal; `host` suspends, writes clipboard sequences and runs the pager.
-pub async fn run<B, E, S>(
+pub async fn run<B, E, S, H>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     client: Client,
     mut events: E,
     shutdown: S,
-    host: &mut impl Host<B>,
+    host: &mut H,
 ) -> anyhow::Result<()>
 where
+    H: Host<B>,
     B: Backend,
     B::Error: Send + Sync + 'static,
     E: Stream<Item = io::Result<Event>> + Unpin,
@@ -56,23 +63,32 @@ where
     let mut listings = listing::Listings::new(client.clone(), tx.clone());
     let mut files = files::Files::new(client.clone(), tx.clone());
     let mut terminals = terminal::Terminals::new(tx.clone());
-    let mut execute = |effects: Vec<Effect>, terminal: &mut Terminal<B>| -> io::Result<()> {
-        for effect in effects {
-            match effect {
-                Effect::Listing(effect) => listings.run(effect),
-                Effect::Files(effect) => files.run(effect),
-                Effect::Terminal(effect) => terminals.run(effect, terminal, host)?,
+    let mut execute =
+        |effects: Vec<Effect>, terminal: &mut Terminal<B>, host: &mut H| -> io::Result<()> {
+            for effect in effects {
+                match effect {
+                    Effect::Listing(effect) => listings.run(effect),
+                    Effect::Files(effect) => files.run(effect),
+                    Effect::Terminal(effect) => terminals.run(effect, terminal, host)?,
+                }
             }
-        }
-        Ok(())
-    };
+            Ok(())
+        };
 
     let size = terminal.size()?;
     let effects = app.start(size.width, size.height, Instant::now());
-    execute(effects, terminal)?;
+    execute(effects, terminal, host)?;
     tokio::pin!(shutdown);
+    // The terminal was set up with the mouse as the settings say (tui::init).
+    let mut mouse = app.settings().mouse;
 
     loop {
+        // A value shown to be selected by hand gets the mouse back to the terminal.
+        if app.wants_mouse() != mouse {
+            mouse = app.wants_mouse();
+            let bytes = if mouse { MOUSE_ON } else { MOUSE_OFF };
+            host.write_raw(terminal, bytes.as_bytes())?;
+        }
         if app.take_dirty() {
             terminal.draw(|frame| ui::draw(frame, app))?;
         }
@@ -85,6 +101,7 @@ where
             () = &mut shutdown => Msg::Terminate,
             Some(event) = events.next() => match event? {
                 Event::Key(key) => Msg::Key(key),
+                Event::Mouse(mouse) => Msg::Mouse(mouse),
                 Event::Resize(width, height) => Msg::Resize { width, height },
                 _ => continue,
             },
@@ -92,11 +109,11 @@ where
             () = sleep_until(deadline), if deadline.is_some() => Msg::Tick,
         };
         let effects = app.update(msg, Instant::now());
-        execute(effects, terminal)?;
+        execute(effects, terminal, host)?;
         // Everything already queued is handled before the next frame.
         while let Ok(msg) = rx.try_recv() {
             let effects = app.update(msg, Instant::now());
-            execute(effects, terminal)?;
+            execute(effects, terminal, host)?;
         }
     }
     listings.abort_all();

@@ -46,9 +46,14 @@ pub fn copy_menu(frame: &mut Frame<'_>, app: &App, area: Rect) {
 
 pub fn exists(frame: &mut Frame<'_>, pending: &PendingDownload, area: Rect) {
     let mut lines = vec![Line::from(format!(
-        " {} of {} files exist in {}:",
+        " {} of {} {} in {}:",
         pending.existing.len(),
-        pending.records.len(),
+        crate::text::count(pending.records.len(), "file"),
+        if pending.existing.len() == 1 {
+            "exists"
+        } else {
+            "exist"
+        },
         sanitize(&pending.dir.display().to_string())
     ))];
     for name in pending.existing.iter().take(5) {
@@ -106,15 +111,22 @@ pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
     } else {
         String::new()
     };
+    let running = t.running();
+    let queued = active - running;
     let title = format!(
-        " Transfers · {} of {} · {}/s{left} · {} running{} ",
+        " Transfers · {} of {} · {}/s{left} · {} running{}{} ",
         human_size(done),
         human_size(total),
         human_size(rate as u64),
-        active,
+        running,
+        if queued > 0 {
+            format!(" · {queued} queued")
+        } else {
+            String::new()
+        },
         if focus {
             format!(
-                " · Esc cancels one · C all · {} hides",
+                " · Enter shows one · Esc cancels it · C all · {} hides",
                 app.key(Action::Transfers)
             )
         } else {
@@ -141,8 +153,10 @@ pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
 
 fn draw_transfer(frame: &mut Frame<'_>, app: &App, t: &Transfer, area: Rect, chosen: bool) {
     let name_width = (area.width / 3).clamp(8, 40) as usize;
-    let name: String = t.name.chars().take(name_width).collect();
-    let name = format!("{name:<name_width$} ");
+    let name = crate::text::fit_width(&t.name, name_width);
+    let pad =
+        " ".repeat(name_width.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_ref())));
+    let name = format!("{name}{pad} ");
     let (state, style) = match &t.state {
         TransferState::Queued => (
             "queued".to_string(),
@@ -234,7 +248,8 @@ fn draw_transfer(frame: &mut Frame<'_>, app: &App, t: &Transfer, area: Rect, cho
     }
 }
 
-fn short_duration(secs: u64) -> String {
+/// Seconds for people: `42 s`, `3 min 5 s`, `2 h 10 min`.
+pub fn short_duration(secs: u64) -> String {
     match secs {
         0..=59 => format!("{secs} s"),
         60..=3599 => format!("{} min {} s", secs / 60, secs % 60),
@@ -252,20 +267,23 @@ pub fn preview(frame: &mut Frame<'_>, p: &Preview, area: Rect) {
             ))],
             String::new(),
         ),
-        PreviewState::Loaded { lines, note, .. } => (
-            lines
-                .iter()
-                .skip(p.scroll)
-                .take(area.height as usize)
-                .map(|l| Line::from(l.clone()))
-                .collect(),
-            format!(
-                " {note} · lines {}–{} of {} ",
-                p.scroll + 1,
-                (p.scroll + area.height.saturating_sub(2) as usize).min(lines.len()),
-                lines.len()
-            ),
-        ),
+        PreviewState::Loaded { lines, note, .. } => {
+            let rows = area.height.saturating_sub(2) as usize;
+            (
+                lines
+                    .iter()
+                    .skip(p.scroll)
+                    .take(rows)
+                    .map(|l| Line::from(l.clone()))
+                    .collect(),
+                format!(
+                    " {note} · lines {}–{} of {} ",
+                    (p.scroll + 1).min(lines.len()),
+                    (p.scroll + rows).min(lines.len()),
+                    lines.len()
+                ),
+            )
+        }
     };
     let block = Block::bordered()
         .title(format!(" {} ", p.name))

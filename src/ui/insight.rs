@@ -137,7 +137,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, view: &Insight, area: Rect) {
             for folder in sized.iter().take(8) {
                 let bytes = folder.bytes.unwrap_or(0);
                 lines.push(Line::from(vec![
-                    Span::raw(format!("{:<9.9} ", sanitize(&folder.name))),
+                    Span::raw(format!(
+                        "{:<9} ",
+                        crate::text::fit_width(&sanitize(&folder.name), 9)
+                    )),
                     Span::styled(bar(bytes, max, bar_width), Style::new().fg(Color::Magenta)),
                     Span::raw(format!(
                         " {:>9} {:>8} files",
@@ -194,7 +197,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, view: &Insight, area: Rect) {
                     Pane::Largest => n.size.map(human_size).unwrap_or_default(),
                     Pane::Newest => n.created_at.as_ref().map(short_date).unwrap_or_default(),
                 };
-                let line = Line::from(format!("{what:>16}  {}", sanitize(&n.name)));
+                let room = (inner.width as usize).saturating_sub(18);
+                let name = crate::text::fit_width(&sanitize(&n.name), room).into_owned();
+                let line = Line::from(format!("{what:>16}  {name}"));
                 if focused && i == view.selected {
                     line.style(Style::new().add_modifier(Modifier::REVERSED))
                 } else {

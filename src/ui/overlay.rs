@@ -7,8 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::api::SortField;
-use crate::app::App;
-use crate::keymap::{KeyMap, OTHER_KEYS};
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::{Action, App};
+use crate::geometry::{HELP_COLUMN_WIDTH, help_box};
+use crate::keymap::{KeyMap, help_rows};
+use crate::text::fit_width;
 
 pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
@@ -20,43 +24,75 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
-/// Every line of the help, in order; the overlay shows a scrollable window of them.
+/// Every line of the help, in order, styled: the keys in colour, then what they do, cut with
+/// `…` to a column.
 pub fn help_lines(keymap: &KeyMap) -> Vec<Line<'static>> {
     let key_style = Style::new().fg(Color::Cyan);
-    let mut lines: Vec<Line> = keymap
-        .entries()
+    let column = HELP_COLUMN_WIDTH as usize;
+    let mut in_list = true;
+    help_rows(keymap)
         .into_iter()
-        .map(|(label, help)| {
+        .map(|(keys, what)| {
+            if keys.is_empty() {
+                in_list = false;
+                return Line::from("");
+            }
+            let width = if in_list { 15 } else { 33 };
+            let keys = format!("{keys:<width$}");
+            let room = column.saturating_sub(keys.width());
             Line::from(vec![
-                Span::styled(format!("{label:<14}"), key_style),
-                Span::raw(help),
+                Span::styled(keys, key_style),
+                Span::raw(fit_width(what, room).into_owned()),
             ])
         })
-        .collect();
-    lines.push(Line::from(""));
-    for (keys, help) in OTHER_KEYS {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{keys:<30}"), key_style),
-            Span::raw(*help),
-        ]));
-    }
-    lines
+        .collect()
 }
 
 pub fn help(frame: &mut Frame<'_>, app: &App, scroll: u16, area: Rect) {
     let lines = help_lines(&app.settings().keymap);
-    let width = 76;
-    let height = lines.len() as u16 + 2;
-    let popup = centered(area, width, height);
+    let help = help_box(area, lines.len());
+    let scroll = (scroll as usize).min(help.max_scroll);
+    let more = scroll < help.max_scroll;
+    let k = |a| app.key(a);
     let block = Block::bordered()
-        .title(" Keys (any other key closes) ")
+        .title(format!(
+            " Keys · {}/{} {}/{} scroll · q/Esc/{} close ",
+            k(Action::Down),
+            k(Action::Up),
+            k(Action::PageDown),
+            k(Action::PageUp),
+            k(Action::Help)
+        ))
+        .title_bottom(if more {
+            Line::from(" ↓ more below ").right_aligned()
+        } else {
+            Line::from("")
+        })
+        .title_bottom(Line::from(" Shift-drag selects text ").left_aligned())
         .border_style(Style::new().fg(Color::Cyan));
-    let inner_height = popup.height.saturating_sub(2) as usize;
-    let max_scroll = lines.len().saturating_sub(inner_height);
-    let scroll = (scroll as usize).min(max_scroll);
-    let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
-    frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(shown).block(block), popup);
+    let inner = block.inner(help.area);
+    frame.render_widget(Clear, help.area);
+    frame.render_widget(block, help.area);
+    let columns: Vec<Rect> = if help.columns == 2 {
+        let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
+            .spacing(2)
+            .areas(inner);
+        vec![l, r]
+    } else {
+        vec![inner]
+    };
+    for (c, column) in columns.into_iter().enumerate() {
+        let first = c * help.per_column + scroll;
+        let last = ((c + 1) * help.per_column).min(lines.len());
+        let shown: Vec<Line> = lines
+            .iter()
+            .take(last)
+            .skip(first)
+            .take(help.rows)
+            .cloned()
+            .collect();
+        frame.render_widget(Paragraph::new(shown), column);
+    }
 }
 
 pub fn sort_menu(frame: &mut Frame<'_>, app: &App, index: usize, area: Rect) {

@@ -75,12 +75,16 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, scopes: &Scopes, area: Rect) {
         } else {
             "  "
         };
-        let mut spans = vec![
-            Span::raw(marker),
-            Span::raw(sanitize(&item.name).into_owned()),
-        ];
+        // A cut name ends with `…`; the note follows only where there is room for it.
+        let room = (inner.width as usize).saturating_sub(2);
+        let name = crate::text::fit_width(&sanitize(&item.name), room).into_owned();
+        let used = unicode_width::UnicodeWidthStr::width(name.as_str());
+        let mut spans = vec![Span::raw(marker), Span::raw(name)];
         if let Some(note) = &item.note {
-            spans.push(Span::raw(format!("  {}", sanitize(note))).dim());
+            let note = format!("  {}", sanitize(note));
+            if used + unicode_width::UnicodeWidthStr::width(note.as_str()) <= room {
+                spans.push(Span::raw(note).dim());
+            }
         }
         let mut line = Line::from(spans);
         if i == scopes.selected() && focused {

@@ -11,9 +11,10 @@ use crate::api::SortField;
 use crate::app::{App, Focus};
 use crate::config::Column;
 use crate::listing::Row;
-use crate::text::{human_size, sanitize};
+use crate::text::{fit_width, human_size, sanitize};
 
-/// Which columns fit: the name always, then size, date and type as width allows.
+/// Which columns fit: the name always, then size, date and type as width allows, then the
+/// columns read from the record (`[ui] columns`' dotted paths) while the name keeps room.
 struct Columns<'a> {
     size: bool,
     date: bool,
@@ -21,10 +22,15 @@ struct Columns<'a> {
     kind_width: u16,
     date_format: &'a str,
     date_width: u16,
+    /// Fields of the record, by title and dotted path, and their width.
+    paths: Vec<(&'a str, &'a str, u16)>,
 }
 
+/// Narrowest the name is left by a column from the record.
+const NAME_ROOM: u16 = 24;
+
 impl<'a> Columns<'a> {
-    fn for_width(width: u16, date_format: &'a str, wanted: &[Column]) -> Self {
+    fn for_width(width: u16, date_format: &'a str, wanted: &'a [Column]) -> Self {
         let want = |c: Column| wanted.contains(&c);
         // As wide as the format makes a date (the configured format may be longer).
         let sample = chrono::DateTime::<chrono::Utc>::from_timestamp(1_798_761_599, 0)
@@ -34,14 +40,43 @@ impl<'a> Columns<'a> {
             (unicode_width::UnicodeWidthStr::width(sample.as_str()) as u16).clamp(4, 40);
         // Columns the user turned off leave their room to the others.
         let date_room = if want(Column::Date) { date_width } else { 0 };
-        Columns {
+        let mut cols = Columns {
             size: want(Column::Size) && width >= 30,
             date: want(Column::Date) && width >= 40 + date_width,
             kind: want(Column::Type) && width >= 54 + date_room,
             kind_width: if width >= 100 { 24 } else { 16 },
             date_format,
             date_width,
+            paths: Vec::new(),
+        };
+        for column in wanted {
+            if let Column::Path { title, path } = column {
+                let w =
+                    (unicode_width::UnicodeWidthStr::width(title.as_str()) as u16).clamp(12, 24);
+                if cols.name_width(width) > NAME_ROOM + w {
+                    cols.paths.push((title.as_str(), path.as_str(), w));
+                }
+            }
         }
+        cols
+    }
+
+    /// Columns the name gets in a table `width` wide: what the others leave, less the gaps.
+    fn name_width(&self, width: u16) -> u16 {
+        let mut fixed = 0;
+        for (shown, w) in [
+            (self.size, 8),
+            (self.kind, self.kind_width),
+            (self.date, self.date_width),
+        ] {
+            if shown {
+                fixed += w + 1;
+            }
+        }
+        for (_, _, w) in &self.paths {
+            fixed += w + 1;
+        }
+        width.saturating_sub(fixed).max(10)
     }
 
     fn widths(&self) -> Vec<Constraint> {
@@ -51,6 +86,9 @@ impl<'a> Columns<'a> {
         }
         if self.kind {
             w.push(Constraint::Length(self.kind_width));
+        }
+        for (_, _, width) in &self.paths {
+            w.push(Constraint::Length(*width));
         }
         if self.date {
             w.push(Constraint::Length(self.date_width));
@@ -79,6 +117,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         if cols.kind {
             cells.push(Cell::from(title("Type", app, SortField::Type)));
         }
+        for (name, _, w) in &cols.paths {
+            cells.push(Cell::from(
+                fit_width(&sanitize(name), *w as usize).into_owned(),
+            ));
+        }
         if cols.date {
             cells.push(Cell::from(if show_updated {
                 title("Updated", app, SortField::Updated)
@@ -89,7 +132,31 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         TableRow::new(cells).style(Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED))
     };
 
-    let len = app.row_count();
+    if let Some(reason) = app.listing().failure() {
+        // One clear error state, not rows of it: the whole reason, and the key that retries.
+        let table = Table::new(Vec::<TableRow>::new(), cols.widths()).header(header);
+        frame.render_widget(table, area);
+        if area.height > 1 {
+            let below = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
+            let text = vec![
+                Line::styled(
+                    format!("⚠ {}", sanitize(reason)),
+                    Style::new().fg(Color::Red),
+                ),
+                Line::from(""),
+                Line::styled(
+                    format!("{} retry", app.key(crate::app::Action::Reload)),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+            ];
+            frame.render_widget(
+                Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
+                below,
+            );
+        }
+        return;
+    }
+    let len = app.listing().display_len();
     let visible = app.cursor().visible(len);
     if visible.is_empty() {
         let message = if app.is_loading() || !app.is_count_known() {
@@ -114,9 +181,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     }
 
+    let name_width = cols.name_width(area.width) as usize;
     let rows: Vec<TableRow> = visible
         .clone()
-        .map(|i| row_cells(app, app.row(i), &cols, show_updated))
+        .map(|i| match (app.row(i), app.listing().previous_row(i)) {
+            // Until the reload brings its page again, the old row stays, dimmed.
+            (Row::Pending, Some(old)) => {
+                row_cells(app, Row::Loaded(old), &cols, show_updated, name_width)
+                    .style(Style::new().add_modifier(Modifier::DIM))
+            }
+            (row, _) => row_cells(app, row, &cols, show_updated, name_width),
+        })
         .collect();
     let highlight = if app.focus() == Focus::List {
         Style::new().add_modifier(Modifier::REVERSED)
@@ -132,6 +207,30 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
+/// The value at a dotted path of a record (`owner.username`, `tags.0`): text as it is, other
+/// values as JSON, nothing for a path that is not there.
+pub fn field_at(value: &serde_json::Value, path: &str) -> String {
+    let mut at = value;
+    for part in path.split('.') {
+        let next = match at {
+            serde_json::Value::Object(map) => map.get(part),
+            serde_json::Value::Array(items) => {
+                part.parse::<usize>().ok().and_then(|i| items.get(i))
+            }
+            _ => None,
+        };
+        match next {
+            Some(next) => at = next,
+            None => return String::new(),
+        }
+    }
+    match at {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
 fn title(name: &str, app: &App, field: SortField) -> String {
     if let Some(sort) = app.listing().sort().filter(|s| s.field == field) {
         format!("{name} {}", sort.order.arrow())
@@ -140,7 +239,13 @@ fn title(name: &str, app: &App, field: SortField) -> String {
     }
 }
 
-fn row_cells(app: &App, row: Row<'_>, cols: &Columns, show_updated: bool) -> TableRow<'static> {
+fn row_cells(
+    app: &App,
+    row: Row<'_>,
+    cols: &Columns,
+    show_updated: bool,
+    name_width: usize,
+) -> TableRow<'static> {
     match row {
         Row::Loaded(record) => {
             let marked = app.marks().contains(&record.id);
@@ -153,14 +258,28 @@ fn row_cells(app: &App, row: Row<'_>, cols: &Columns, show_updated: bool) -> Tab
             } else {
                 name.into_owned()
             };
+            // A cut name ends with `…`; the whole of it is in the detail.
+            let name = fit_width(&name, name_width).into_owned();
             let mut cells = vec![Cell::from(name)];
             if cols.size {
                 let size = record.size.map(human_size).unwrap_or_default();
                 cells.push(Cell::from(Line::from(size).alignment(Alignment::Right)));
             }
             if cols.kind {
-                let kind = record.content_type.as_deref().unwrap_or_default();
-                cells.push(Cell::from(sanitize(kind).into_owned()));
+                let kind = sanitize(record.content_type.as_deref().unwrap_or_default());
+                cells.push(Cell::from(
+                    fit_width(&kind, cols.kind_width as usize).into_owned(),
+                ));
+            }
+            if !cols.paths.is_empty() {
+                // The record as the server sent it, read once for every such column.
+                let raw = serde_json::from_str::<serde_json::Value>(record.raw.get()).ok();
+                for (_, path, w) in &cols.paths {
+                    let value = raw.as_ref().map(|v| field_at(v, path)).unwrap_or_default();
+                    cells.push(Cell::from(
+                        fit_width(&sanitize(&value), *w as usize).into_owned(),
+                    ));
+                }
             }
             if cols.date {
                 let date = if show_updated {
@@ -187,7 +306,9 @@ fn row_cells(app: &App, row: Row<'_>, cols: &Columns, show_updated: bool) -> Tab
         Row::Pending => {
             TableRow::new(vec![Cell::from("…")]).style(Style::new().add_modifier(Modifier::DIM))
         }
-        Row::Failed(reason) => TableRow::new(vec![Cell::from(format!("⚠ {}", sanitize(reason)))])
-            .style(Style::new().fg(Color::Red)),
+        Row::Failed(reason) => TableRow::new(vec![Cell::from(
+            fit_width(&format!("⚠ {}", sanitize(reason)), name_width).into_owned(),
+        )])
+        .style(Style::new().fg(Color::Red)),
     }
 }

@@ -112,9 +112,14 @@ impl Dialect for Flextell {
     }
 
     /// The server filters by category; `type:application/pdf` and other MIME types are local.
+    /// So is `type:image`: it means every `image/…` type (docs/FILTERS.md), and Flextell's
+    /// `image` category leaves out the images it files as `form_image` and `certificate`.
     fn applies_on_server(&self, term: &Term) -> bool {
         match term {
-            Term::Type(value) => CATEGORIES.contains(&value.to_ascii_lowercase().as_str()),
+            Term::Type(value) => {
+                let value = value.to_ascii_lowercase();
+                value != "image" && CATEGORIES.contains(&value.as_str())
+            }
             Term::Trashed(_) | Term::Fileable { .. } => true,
             _ => false,
         }
