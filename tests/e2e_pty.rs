@@ -797,3 +797,35 @@ fn mouse_off_in_the_configuration_asks_for_no_reports() {
         "a mouse report was asked for"
     );
 }
+
+/// `filescope demo --dialect s3`: a bucket in the real binary, folders as rows, a `/prefix`
+/// filter listed by the server, and `G` finding the last rows by key.
+#[test]
+fn the_s3_demo_lists_folders_filters_by_prefix_and_finds_the_end_by_key() {
+    let mut s = spawn(&["demo", "--dialect", "s3", "--files", "20000"], "s3-demo");
+    s.wait_for("row 1 of");
+    s.wait_for("analytics/");
+    s.press("/");
+    s.press("/uploads/");
+    s.press("\r");
+    s.wait_for("filter \"/uploads/\"");
+    s.wait_for("2021-q1-agenda");
+    s.press("G");
+    s.wait_for("of the last");
+    s.wait_for("the last rows, found with");
+    s.press("g");
+    // Back at the top of the prefix: the count is open again.
+    let start = Instant::now();
+    while s.screen().contains("of the last") || !s.screen().contains("row 1 of") {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "never back at the top:\n{}",
+            s.screen()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.wait_for("2021-q1-agenda");
+    s.press("q");
+    s.wait_exit();
+    s.assert_restored();
+}
