@@ -482,11 +482,11 @@ async fn an_unusable_checksum_and_a_size_unlike_the_listing_are_said_not_hidden(
     .await
     .unwrap();
     assert_eq!(saved.bytes, 300_000);
-    assert!(!saved.verified);
+    assert_eq!(saved.verified, None);
     assert_eq!(
         saved.notes,
         [
-            "the published checksum \"sha256:ZZZ\" is not a SHA-256: not verified",
+            "the published checksum \"sha256:ZZZ\" is not one this can check: not verified",
             "293 KiB saved where the listing said 10 B"
         ]
     );
@@ -533,7 +533,9 @@ async fn an_unusable_checksum_and_a_size_unlike_the_listing_are_said_not_hidden(
     );
     let screen = common::render(&app, 200, 30).join("\n");
     assert!(
-        screen.contains("not a SHA-256: not verified · 293 KiB saved where the listing said 10 B"),
+        screen.contains(
+            "not one this can check: not verified · 293 KiB saved where the listing said 10 B"
+        ),
         "{screen}"
     );
 }

@@ -870,6 +870,52 @@ fn the_transfers_title_counts_running_and_queued_and_t_focuses() {
     assert!(app.transfers_shown());
 }
 
+/// A finished download's line names the checksum that proved it, or says what could not.
+#[test]
+fn a_saved_download_names_the_checksum_that_proved_it() {
+    use filescope::api::content::{Algorithm, Saved};
+    use filescope::app::actions::TransferEvent;
+    let owned = names(2);
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let mut app = downloading(&names, 140, 30);
+    let saved = |verified, notes: Vec<String>| Saved {
+        path: std::path::PathBuf::from("/tmp/x"),
+        bytes: 2048,
+        verified,
+        resumed_from: 0,
+        notes,
+    };
+    transfer(&mut app, 1, TransferEvent::Started);
+    transfer(
+        &mut app,
+        1,
+        TransferEvent::Done(saved(Some(Algorithm::Crc64Nvme), Vec::new())),
+    );
+    transfer(&mut app, 2, TransferEvent::Started);
+    transfer(
+        &mut app,
+        2,
+        TransferEvent::Done(saved(None, vec!["the ETag is not the MD5".to_string()])),
+    );
+    let screen = render(&app, 140, 30);
+    let line = |name: &str| {
+        screen
+            .iter()
+            .rev()
+            .find(|l| l.contains(name) && l.contains("saved 2.0 KiB"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no saved line for {name}: {screen:#?}"))
+    };
+    assert!(
+        line(names[0]).contains("· crc64nvme ok"),
+        "{}",
+        line(names[0])
+    );
+    let second = line(names[1]);
+    assert!(second.contains("· the ETag is not the MD5"), "{second}");
+    assert!(!second.contains(" ok"), "{second}");
+}
+
 /// Bug 9: `*` over a listing the server sorts and filters names no key that would refuse.
 #[test]
 fn inverting_marks_names_no_key_that_would_refuse() {

@@ -217,5 +217,9 @@ async fn the_checksum_s3_keeps_is_asked_for_and_verified() {
     )
     .await
     .unwrap();
-    assert!(saved.verified, "the SHA-256 was not checked");
+    assert_eq!(
+        saved.verified,
+        Some(filescope::api::content::Algorithm::Sha256),
+        "the SHA-256 was not checked"
+    );
 }

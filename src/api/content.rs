@@ -52,8 +52,8 @@ pub struct Progress {
 pub struct Saved {
     pub path: PathBuf,
     pub bytes: u64,
-    /// The SHA-256 the API published was checked and matched.
-    pub verified: bool,
+    /// The checksum the API published was checked and matched (in this algorithm).
+    pub verified: Option<Algorithm>,
     /// Bytes that were already on disk from an earlier attempt and were not fetched again.
     pub resumed_from: u64,
     /// What the user should know about it: a published checksum that could not be used, a
@@ -61,14 +61,57 @@ pub struct Saved {
     pub notes: Vec<String>,
 }
 
+/// An algorithm an API publishes a file's digest in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    Sha256,
+    Sha1,
+    /// CRC-32 (ISO-HDLC, as zlib), S3's `CRC32`.
+    Crc32,
+    /// CRC-32C (Castagnoli), S3's `CRC32C`.
+    Crc32c,
+    /// CRC-64/NVME, S3's default for new uploads.
+    Crc64Nvme,
+    /// S3's ETag of a single-part upload that is not encrypted with KMS or a customer key: the
+    /// MD5 of the bytes. Weak evidence: a store may make its ETags otherwise, so a mismatch is
+    /// said beside the saved file rather than throwing the download away.
+    EtagMd5,
+}
+
+impl Algorithm {
+    /// How the transfers panel and errors name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Algorithm::Sha256 => "sha256",
+            Algorithm::Sha1 => "sha1",
+            Algorithm::Crc32 => "crc32",
+            Algorithm::Crc32c => "crc32c",
+            Algorithm::Crc64Nvme => "crc64nvme",
+            Algorithm::EtagMd5 => "md5 (ETag)",
+        }
+    }
+
+    /// Whether a mismatch proves the bytes wrong (every published checksum but the ETag).
+    pub fn proves(self) -> bool {
+        self != Algorithm::EtagMd5
+    }
+}
+
+/// A digest the API published for a file: its algorithm and the value in lowercase hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checksum {
+    pub algorithm: Algorithm,
+    pub hex: String,
+}
+
 /// The checksum an API publishes for a file, as far as it can be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Published {
     None,
-    /// A SHA-256, lowercase hex: checked before the file is named.
-    Sha256(String),
-    /// Something was published, but not a SHA-256 this can check (`sha256:ZZZ`): said, not
-    /// silently ignored.
+    /// A digest this can check before the file is named.
+    Sum(Checksum),
+    /// Something was published, but nothing this can check (`sha256:ZZZ`, a per-part S3
+    /// checksum): said, not silently ignored.
     Unusable(String),
 }
 
@@ -79,11 +122,16 @@ pub enum TransferError {
     #[error("cannot write {path}: {reason}")]
     Io { path: String, reason: String },
     #[error(
-        "checksum mismatch: nothing saved (sha256 published {}…, received {}…)",
+        "checksum mismatch: nothing saved ({} published {}…, received {}…)",
+        algorithm.label(),
         &expected[..expected.len().min(12)],
         &actual[..actual.len().min(12)]
     )]
-    Checksum { expected: String, actual: String },
+    Checksum {
+        algorithm: Algorithm,
+        expected: String,
+        actual: String,
+    },
     #[error("{0} already exists; not overwritten")]
     Exists(String),
     #[error("{0} is already being downloaded")]
@@ -272,15 +320,15 @@ impl Client {
     /// The checksum the API publishes for the file, if any (from the record, or FileGuard's
     /// `/metadata`, which is free to call).
     pub async fn published_checksum(&self, record: &FileRecord) -> Result<Published, ApiError> {
-        let judge = |record: &FileRecord| match self.dialect().sha256(record) {
-            Some(sum) => Published::Sha256(sum),
+        let judge = |record: &FileRecord| match self.dialect().checksum(record) {
+            Some(sum) => Published::Sum(sum),
             None => match self.dialect().checksum_text(record) {
                 Some(text) => Published::Unusable(text),
                 None => Published::None,
             },
         };
         let here = judge(record);
-        if here != Published::None || !self.dialect().sha256_in_detail() {
+        if here != Published::None || !self.dialect().checksum_in_detail() {
             return Ok(here);
         }
         Ok(self
@@ -495,13 +543,13 @@ pub async fn download(
     // FileGuard: the checksum first (free), the link second (counted as a download).
     let published = client.published_checksum(record).await?;
     let (expected, mut notes) = match published {
-        Published::Sha256(sum) => (Some(sum), Vec::new()),
+        Published::Sum(sum) => (Some(sum), Vec::new()),
         Published::Unusable(text) => {
-            let shown: String = text.chars().take(24).collect();
+            let shown: String = text.chars().take(32).collect();
             (
                 None,
                 vec![format!(
-                    "the published checksum {shown:?} is not a SHA-256: not verified"
+                    "the published checksum {shown:?} is not one this can check: not verified"
                 )],
             )
         }
@@ -641,21 +689,33 @@ pub async fn download(
         done: on_disk,
         total: Some(on_disk),
     });
-    let verified = match &expected {
-        Some(expected) => {
-            let actual = sha256_file(&part).await.map_err(|e| io_error(&part, e))?;
-            if &actual != expected {
-                tracing::warn!(%expected, %actual, "checksum mismatch");
+    let verified = match expected {
+        Some(Checksum { algorithm, hex }) => {
+            let actual = digest_file(&part, algorithm)
+                .await
+                .map_err(|e| io_error(&part, e))?;
+            if actual == hex {
+                Some(algorithm)
+            } else if algorithm.proves() {
+                tracing::warn!(algorithm = algorithm.label(), expected = %hex, %actual, "checksum mismatch");
                 tokio::fs::remove_file(&part).await.ok();
                 tokio::fs::remove_file(&validator_file).await.ok();
                 return Err(TransferError::Checksum {
-                    expected: expected.clone(),
+                    algorithm,
+                    expected: hex,
                     actual,
                 });
+            } else {
+                tracing::warn!(etag = %hex, md5 = %actual, "the ETag is not the MD5 of the bytes");
+                notes.push(
+                    "the ETag is not the MD5 of the bytes received: not verified (stores that \
+                     encrypt with KMS or their own keys make other ETags; check the file)"
+                        .to_string(),
+                );
+                None
             }
-            true
         }
-        None => false,
+        None => None,
     };
     let (from, to) = (part.clone(), final_path.clone());
     let overwrite = conflict == Conflict::Overwrite;
@@ -718,9 +778,11 @@ pub fn finish(part: &Path, final_path: &Path, overwrite: bool) -> Result<(), Tra
     }
 }
 
-async fn sha256_file(path: &Path) -> io::Result<String> {
+/// The digest of a file on disk, lowercase hex (CRCs as their big-endian bytes, as S3
+/// publishes them).
+async fn digest_file(path: &Path, algorithm: Algorithm) -> io::Result<String> {
     let mut file = tokio::fs::File::open(path).await?;
-    let mut hasher = Sha256::new();
+    let mut hasher = Hasher::new(algorithm);
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = file.read(&mut buf).await?;
@@ -729,7 +791,49 @@ async fn sha256_file(path: &Path) -> io::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(hasher.finish())
+}
+
+/// One running digest of any [`Algorithm`].
+pub enum Hasher {
+    Sha256(Sha256),
+    Sha1(sha1::Sha1),
+    Md5(md5::Md5),
+    /// A CRC and its width in bytes.
+    Crc(crc_fast::Digest, usize),
+}
+
+impl Hasher {
+    pub fn new(algorithm: Algorithm) -> Self {
+        use crc_fast::CrcAlgorithm;
+        match algorithm {
+            Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
+            Algorithm::Sha1 => Hasher::Sha1(sha1::Digest::new()),
+            Algorithm::EtagMd5 => Hasher::Md5(md5::Digest::new()),
+            Algorithm::Crc32 => Hasher::Crc(crc_fast::Digest::new(CrcAlgorithm::Crc32IsoHdlc), 4),
+            Algorithm::Crc32c => Hasher::Crc(crc_fast::Digest::new(CrcAlgorithm::Crc32Iscsi), 4),
+            Algorithm::Crc64Nvme => Hasher::Crc(crc_fast::Digest::new(CrcAlgorithm::Crc64Nvme), 8),
+        }
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Hasher::Sha256(h) => h.update(bytes),
+            Hasher::Sha1(h) => sha1::Digest::update(h, bytes),
+            Hasher::Md5(h) => md5::Digest::update(h, bytes),
+            Hasher::Crc(h, _) => h.update(bytes),
+        }
+    }
+
+    /// The digest in lowercase hex.
+    pub fn finish(self) -> String {
+        match self {
+            Hasher::Sha256(h) => hex(&h.finalize()),
+            Hasher::Sha1(h) => hex(sha1::Digest::finalize(h).as_slice()),
+            Hasher::Md5(h) => hex(md5::Digest::finalize(h).as_slice()),
+            Hasher::Crc(h, width) => hex(&h.finalize().to_be_bytes()[8 - width..]),
+        }
+    }
 }
 
 /// Lowercase hex of bytes.
@@ -753,6 +857,32 @@ fn range_total(headers: &HeaderMap) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_algorithm_gives_the_catalogues_check_value_across_chunks() {
+        // The check values of "123456789" (CRC catalogue; FIPS and RFC test vectors).
+        let cases = [
+            (Algorithm::Crc32, "cbf43926"),
+            (Algorithm::Crc32c, "e3069283"),
+            (Algorithm::Crc64Nvme, "ae8b14860a799888"),
+            (Algorithm::Sha1, "f7c3bc1d808e04732adf679965ccc34ca7ae3441"),
+            (Algorithm::EtagMd5, "25f9e794323b453885f5181f1b624d0b"),
+            (
+                Algorithm::Sha256,
+                "15e2b0d3c33891ebb0f1ef609ec419420c20e320ce94c65fbc8c3312448eb225",
+            ),
+        ];
+        for (algorithm, want) in cases {
+            let mut whole = Hasher::new(algorithm);
+            whole.update(b"123456789");
+            assert_eq!(whole.finish(), want, "{algorithm:?}");
+            let mut pieces = Hasher::new(algorithm);
+            for piece in [&b"1"[..], b"2345", b"", b"6789"] {
+                pieces.update(piece);
+            }
+            assert_eq!(pieces.finish(), want, "{algorithm:?} in pieces");
+        }
+    }
 
     #[test]
     fn server_names_become_safe_local_names() {

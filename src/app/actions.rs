@@ -268,7 +268,8 @@ pub enum TransferState {
     Queued,
     Running,
     Done {
-        verified: bool,
+        /// The published checksum that was checked and matched.
+        verified: Option<crate::api::content::Algorithm>,
         resumed_from: u64,
         /// What the user should know (an unusable checksum, a size unlike the listing's).
         notes: Vec<String>,

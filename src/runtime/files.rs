@@ -190,7 +190,7 @@ impl Files {
             // Local paths and sizes only: the link may be signed and never goes in the log.
             let event = match result {
                 Ok(saved) => {
-                    tracing::info!(path = %saved.path.display(), bytes = saved.bytes, verified = saved.verified, resumed_from = saved.resumed_from, "download saved");
+                    tracing::info!(path = %saved.path.display(), bytes = saved.bytes, verified = saved.verified.map(|a| a.label()), resumed_from = saved.resumed_from, "download saved");
                     TransferEvent::Done(saved)
                 }
                 Err(e) => {

@@ -186,8 +186,8 @@ fn draw_transfer(frame: &mut Frame<'_>, app: &App, t: &Transfer, area: Rect, cho
             if let Some(took) = t.elapsed() {
                 text.push_str(&format!(" in {:.1} s", took.as_secs_f64()));
             }
-            if *verified {
-                text.push_str(" · sha256 ok");
+            if let Some(algorithm) = verified {
+                text.push_str(&format!(" · {} ok", algorithm.label()));
             }
             if *resumed_from > 0 {
                 text.push_str(&format!(" · resumed at {}", human_size(*resumed_from)));

@@ -147,18 +147,22 @@ impl Dialect for FileGuard {
     }
 
     /// `checksum: "sha256:<hex>"`, in the `/metadata` record only.
-    fn sha256(&self, record: &FileRecord) -> Option<String> {
+    fn checksum(&self, record: &FileRecord) -> Option<crate::api::content::Checksum> {
         let checksum = super::raw_str(record, "/checksum")?;
         let hex = checksum.strip_prefix("sha256:")?;
-        (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| hex.to_ascii_lowercase())
+        (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| {
+            crate::api::content::Checksum {
+                algorithm: crate::api::content::Algorithm::Sha256,
+                hex: hex.to_ascii_lowercase(),
+            }
+        })
     }
 
     fn checksum_text(&self, record: &FileRecord) -> Option<String> {
         super::raw_str(record, "/checksum")
     }
 
-    fn sha256_in_detail(&self) -> bool {
+    fn checksum_in_detail(&self) -> bool {
         true
     }
 

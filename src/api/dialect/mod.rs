@@ -350,18 +350,20 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         false
     }
 
-    /// The SHA-256 of the content (lowercase hex) when the record publishes one.
-    fn sha256(&self, _record: &FileRecord) -> Option<String> {
+    /// The digest of the content when the record publishes one this can check.
+    fn checksum(&self, _record: &FileRecord) -> Option<crate::api::content::Checksum> {
         None
     }
 
-    /// The checksum the record publishes, as written (`sha256:…`), usable or not.
+    /// The checksum the record publishes, as written (`sha256:…`), usable or not: said when
+    /// [`Dialect::checksum`] finds nothing it can check.
     fn checksum_text(&self, _record: &FileRecord) -> Option<String> {
         None
     }
 
-    /// Whether the checksum is only in the single-file record (FileGuard's `/metadata`).
-    fn sha256_in_detail(&self) -> bool {
+    /// Whether the checksum is only in the single-file record (FileGuard's `/metadata`, S3's
+    /// HEAD).
+    fn checksum_in_detail(&self) -> bool {
         false
     }
 

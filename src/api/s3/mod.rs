@@ -15,6 +15,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Url;
 use reqwest::header::HeaderMap;
 
+use super::content::{Algorithm, Checksum};
 use super::decode::Limits;
 use super::dialect::{
     Access, Auth, Capabilities, ContentSource, Continuation, Dialect, ErrorInfo, Page, PageRequest,
@@ -559,6 +560,8 @@ impl Dialect for S3 {
                 "x-amz-storage-class" => "StorageClass",
                 "x-amz-version-id" => "VersionId",
                 "x-amz-server-side-encryption" => "ServerSideEncryption",
+                "x-amz-server-side-encryption-customer-algorithm" => "SSECustomerAlgorithm",
+                "x-amz-checksum-type" => "ChecksumType",
                 "x-amz-checksum-sha256" => "ChecksumSHA256",
                 "x-amz-checksum-sha1" => "ChecksumSHA1",
                 "x-amz-checksum-crc32" => "ChecksumCRC32",
@@ -604,18 +607,65 @@ impl Dialect for S3 {
         true
     }
 
-    fn sha256(&self, record: &FileRecord) -> Option<String> {
+    /// The whole-object checksum a HEAD told (asked for with `x-amz-checksum-mode`), the
+    /// strongest first; else the ETag as an MD5 where S3 makes it one: a single-part upload
+    /// (no `-N`), not encrypted with KMS or a customer key. A listing's record never gives the
+    /// ETag's word (it says nothing of encryption): only a HEAD's does.
+    fn checksum(&self, record: &FileRecord) -> Option<Checksum> {
         use base64::Engine as _;
-        let b64 = super::dialect::raw_str(record, "/ChecksumSHA256")?;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
-        (bytes.len() == 32).then(|| super::content::hex(&bytes))
+        let field = |name: &str| super::dialect::raw_str(record, &format!("/{name}"));
+        let whole = field("ChecksumType").as_deref() != Some("COMPOSITE");
+        for (name, algorithm, width) in [
+            ("ChecksumSHA256", Algorithm::Sha256, 32),
+            ("ChecksumCRC64NVME", Algorithm::Crc64Nvme, 8),
+            ("ChecksumCRC32C", Algorithm::Crc32c, 4),
+            ("ChecksumCRC32", Algorithm::Crc32, 4),
+            ("ChecksumSHA1", Algorithm::Sha1, 20),
+        ] {
+            let Some(b64) = field(name).filter(|_| whole) else {
+                continue;
+            };
+            // A per-part checksum reads `<base64>-<parts>` and does not decode.
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&b64)
+                && bytes.len() == width
+            {
+                return Some(Checksum {
+                    algorithm,
+                    hex: super::content::hex(&bytes),
+                });
+            }
+        }
+        field("ContentLength")?;
+        let kms = field("ServerSideEncryption").is_some_and(|s| s.starts_with("aws:kms"));
+        if kms || field("SSECustomerAlgorithm").is_some() {
+            return None;
+        }
+        let etag = field("ETag")?;
+        let etag = etag.trim_start_matches("W/").trim_matches('"');
+        (etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())).then(|| Checksum {
+            algorithm: Algorithm::EtagMd5,
+            hex: etag.to_ascii_lowercase(),
+        })
     }
 
+    /// What was published but cannot be checked: a per-part (composite) checksum.
     fn checksum_text(&self, record: &FileRecord) -> Option<String> {
-        super::dialect::raw_str(record, "/ChecksumSHA256").map(|c| format!("sha256 (base64) {c}"))
+        [
+            "ChecksumSHA256",
+            "ChecksumCRC64NVME",
+            "ChecksumCRC32C",
+            "ChecksumCRC32",
+            "ChecksumSHA1",
+        ]
+        .iter()
+        .find_map(|name| {
+            let value = super::dialect::raw_str(record, &format!("/{name}"))?;
+            let algorithm = name.trim_start_matches("Checksum").to_ascii_lowercase();
+            Some(format!("{algorithm} per part {value}"))
+        })
     }
 
-    fn sha256_in_detail(&self) -> bool {
+    fn checksum_in_detail(&self) -> bool {
         true
     }
 
@@ -835,6 +885,90 @@ mod tests {
             ),
             page.next
         );
+    }
+
+    /// A HEAD answer with these headers, as the detail record the download judges.
+    fn headed(d: &S3, headers: &[(&str, &str)]) -> FileRecord {
+        let mut map = HeaderMap::new();
+        map.insert("content-length", "9".parse().unwrap());
+        for (name, value) in headers {
+            map.insert(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        d.decode_detail_answer("data/k", &map, b"").unwrap()
+    }
+
+    #[test]
+    fn the_strongest_whole_object_checksum_is_chosen_and_the_etag_only_where_it_is_an_md5() {
+        let d = s3(Some("http://127.0.0.1:9000"), false);
+        let etag = ("etag", "\"25F9E794323B453885F5181F1B624D0B\"");
+        let pick = |headers: &[(&str, &str)]| {
+            d.checksum(&headed(&d, headers))
+                .map(|c| (c.algorithm.label(), c.hex))
+        };
+        // CRC-32C of "123456789" is e3069283; CRC-32 is cbf43926 (the catalogue's check values).
+        assert_eq!(
+            pick(&[
+                etag,
+                ("x-amz-checksum-crc32", "y/Q5Jg=="),
+                ("x-amz-checksum-crc32c", "4waSgw=="),
+            ]),
+            Some(("crc32c", "e3069283".to_string()))
+        );
+        assert_eq!(
+            pick(&[etag, ("x-amz-checksum-crc32", "y/Q5Jg==")]),
+            Some(("crc32", "cbf43926".to_string()))
+        );
+        // A single-part, unencrypted or SSE-S3 upload: the ETag is the MD5.
+        let md5 = Some(("md5 (ETag)", "25f9e794323b453885f5181f1b624d0b".to_string()));
+        assert_eq!(pick(&[etag]), md5);
+        assert_eq!(
+            pick(&[etag, ("x-amz-server-side-encryption", "AES256")]),
+            md5
+        );
+        // Per-part checksums and the ETags of multipart, KMS and customer-key objects are not.
+        assert_eq!(
+            pick(&[
+                etag,
+                ("x-amz-checksum-crc32", "y/Q5Jg==-3"),
+                ("x-amz-checksum-type", "COMPOSITE"),
+            ]),
+            md5
+        );
+        assert_eq!(
+            d.checksum_text(&headed(&d, &[("x-amz-checksum-crc32", "y/Q5Jg==-3")])),
+            Some("crc32 per part y/Q5Jg==-3".to_string())
+        );
+        assert_eq!(
+            pick(&[("etag", "\"25f9e794323b453885f5181f1b624d0b-2\"")]),
+            None
+        );
+        assert_eq!(
+            pick(&[etag, ("x-amz-server-side-encryption", "aws:kms")]),
+            None
+        );
+        assert_eq!(
+            pick(&[
+                etag,
+                ("x-amz-server-side-encryption-customer-algorithm", "AES256")
+            ]),
+            None
+        );
+        // A listing's record says nothing of encryption: its ETag is not taken at its word.
+        let q = ListQuery::new(CAPABILITIES.default_sort);
+        let body = r#"<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>data/k</Key>
+            <Size>9</Size><ETag>"25f9e794323b453885f5181f1b624d0b"</ETag></Contents></ListBucketResult>"#;
+        let page = d
+            .decode_page(
+                &q,
+                PageRequest { number: 1, size: 3 },
+                body.as_bytes(),
+                Limits::default(),
+            )
+            .unwrap();
+        assert_eq!(d.checksum(&page.records[0]), None);
     }
 
     #[test]
