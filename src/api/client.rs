@@ -357,8 +357,18 @@ impl Client {
             })
             .map_err(|reason| {
                 let ended_early = ends_early(&body);
+                let ours = self.dialect().id();
+                // A whole answer in another API's list envelope: the dialect is wrong.
+                let other = (!ended_early && super::dialect::is_builtin(ours))
+                    .then(|| super::envelope::list_dialect(&body))
+                    .flatten()
+                    .filter(|other| *other != ours);
                 let reason = if ended_early {
                     format!("the answer ended early ({} bytes): {reason}", body.len())
+                } else if let Some(other) = other {
+                    format!(
+                        "this answer is not {ours}'s: it reads like {other}'s list; check the dialect (--dialect {other}?)"
+                    )
                 } else {
                     reason
                 };
@@ -738,7 +748,7 @@ impl Client {
             .filter(|other| *other != ours && super::dialect::is_builtin(ours));
         let hint = match (other, status.as_u16()) {
             (Some(other), _) => Some(format!(
-                "this is not a {ours} answer: it reads like {other}'s; check the dialect (--dialect {other}?)"
+                "this answer is not {ours}'s: it reads like {other}'s; check the dialect (--dialect {other}?)"
             )),
             (None, 401 | 403) => Some(self.credential_hint(status)),
             _ => None,

@@ -5,6 +5,7 @@ pub mod client;
 pub mod content;
 pub mod decode;
 pub mod dialect;
+pub mod envelope;
 pub mod error;
 pub mod filter;
 pub mod plan;
