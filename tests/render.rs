@@ -1308,7 +1308,7 @@ fn the_download_prompt_counts_the_marked_files_and_those_hidden() {
 
 /// A profile's accent colours the header's badge and name, so production stands out.
 #[test]
-fn a_profiles_accent_colours_the_header() {
+fn a_profiles_accent_colours_the_header_and_reverses_the_name_in_mono() {
     let settings = Settings {
         accent: Some(filescope::config::Accent::Red),
         ..Settings::default()
@@ -1331,6 +1331,27 @@ fn a_profiles_accent_colours_the_header() {
     assert_ne!(
         terminal.backend().buffer()[(1, 0)].bg,
         ratatui::style::Color::Red
+    );
+    assert!(
+        !terminal.backend().buffer()[(12, 0)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED),
+        "no accent: the name is plain"
+    );
+    // The mono theme (or NO_COLOR) drops the colour; the accent still marks the profile's name.
+    let settings = Settings {
+        accent: Some(filescope::config::Accent::Red),
+        theme: filescope::config::Theme::Mono,
+        ..Settings::default()
+    };
+    let mono = showing_with("filejar", settings, &NAMES, 4, 100, 6);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 6)).unwrap();
+    terminal.draw(|f| filescope::ui::draw(f, &mono)).unwrap();
+    let name = &terminal.backend().buffer()[(12, 0)];
+    assert_eq!(name.bg, ratatui::style::Color::Reset, "no colour in mono");
+    assert!(
+        name.modifier.contains(ratatui::style::Modifier::REVERSED),
+        "the profile's name in reverse video"
     );
 }
 

@@ -99,7 +99,13 @@ pub fn accent_color(accent: Accent) -> Color {
 
 fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     // The profile's accent (production in red, say) colours the badge and the name.
+    let mono = app.settings().theme == Theme::Mono;
     let (badge, label) = match app.settings().accent.map(accent_color) {
+        // Without colours the accent still marks the profile: its name in reverse video.
+        Some(_) if mono => (
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ),
         Some(color) => (
             Style::new()
                 .fg(Color::Black)
