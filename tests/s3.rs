@@ -279,6 +279,44 @@ async fn wrong_credentials_exit_3_and_a_missing_bucket_exit_2_each_with_one_clea
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_credentials_in_the_explorer_say_which_key_was_refused_and_never_the_secret() {
+    let server = s3fs("creds-ui", &dataset(10)).await;
+    let wrong = Keys {
+        secret_access_key: Secret::new("wrong-secret-never-shown"),
+        source: "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY".into(),
+        ..keys()
+    };
+    let client = client(&server, "", true, Some(wrong));
+    let mut app = explorer(&client);
+    let effects = app.start(120, 20, Instant::now());
+    settle(&mut app, &client, effects).await;
+    let screen = common::render(&app, 120, 20);
+    // The table's side of the screen (the detail pane is to the right), its wrapped lines
+    // joined again.
+    let table: Vec<&str> = screen[2..]
+        .iter()
+        .map(|l| l.split('│').next().unwrap_or("").trim_end())
+        .collect();
+    let said = table.join(" ");
+    assert!(
+        said.contains("HTTP 403 from") && said.contains("/bucket: SignatureDoesNotMatch —"),
+        "{screen:#?}"
+    );
+    assert!(
+        said.contains(&format!(
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (access key {ACCESS})"
+        )),
+        "{said}"
+    );
+    assert!(!screen.join("\n").contains("wrong-secret"), "{screen:#?}");
+    assert_eq!(
+        app.row_count(),
+        0,
+        "no rows made up for a listing that failed"
+    );
+}
+
 /// Carries out the app's listing effects against the client, tail searches included.
 async fn settle(app: &mut App, client: &Client, mut effects: Vec<Effect>) {
     while !effects.is_empty() {

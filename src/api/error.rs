@@ -10,8 +10,8 @@ pub enum ApiError {
     #[error("{url} did not answer within {secs} s")]
     Timeout { url: String, secs: u64 },
     #[error(
-        "HTTP {status} from {url}: {}{message}{}",
-        code_prefix(code),
+        "HTTP {status} from {url}: {}{}",
+        code_and_message(code, message),
         hint_suffix(hint)
     )]
     Http {
@@ -36,8 +36,14 @@ pub enum ApiError {
     Config(String),
 }
 
-fn code_prefix(code: &Option<String>) -> String {
-    code.as_ref().map(|c| format!("{c}: ")).unwrap_or_default()
+/// `code: message`, or whichever of the two the server gave (S3 stores may send a code with
+/// an empty message).
+fn code_and_message(code: &Option<String>, message: &str) -> String {
+    match (code.as_deref(), message.trim()) {
+        (Some(code), "") => code.to_string(),
+        (Some(code), message) => format!("{code}: {message}"),
+        (None, message) => message.to_string(),
+    }
 }
 
 fn hint_suffix(hint: &Option<String>) -> String {
@@ -257,5 +263,17 @@ mod tests {
             "HTTP 401 from http://127.0.0.1:1/v1/files: unauthorized: Invalid API key — the x-api-key header was rejected"
         );
         assert_eq!(err.kind(), ErrorKind::Auth);
+        // A code with an empty message (some S3 stores) reads as the code alone.
+        let err = ApiError::Http {
+            status: 403,
+            url: "http://127.0.0.1:1/bucket".into(),
+            code: Some("SignatureDoesNotMatch".into()),
+            message: " ".into(),
+            hint: None,
+        };
+        assert_eq!(
+            err.to_string(),
+            "HTTP 403 from http://127.0.0.1:1/bucket: SignatureDoesNotMatch"
+        );
     }
 }
