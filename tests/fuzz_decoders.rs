@@ -53,6 +53,8 @@ fn decode_as(id: &str, body: &[u8], pages: &[PageRequest]) {
     let _ = d.decode_detail(body);
     let _ = d.decode_scopes(body);
     let _ = d.error_means_empty(&ListQuery::new(d.capabilities().default_sort), 404, body);
+    // What a list answer that did not decode is read as (the wrong-dialect hint).
+    let _ = filescope::api::envelope::list_dialect(body);
 }
 
 /// Page requests as the explorer makes them: any page size up to the largest an API takes
