@@ -1183,13 +1183,8 @@ async fn s3_bench(report: &mut Report, runs: usize) {
             .unwrap();
         let client = s3_client_at(&server.base_url, root, levels);
         let (tx, mut rx) = unbounded_channel();
-        let dialect = client.connection().dialect.clone();
-        let info = filescope::app::ConnectionInfo {
-            label: "s3".into(),
-            dialect: dialect.id(),
-        };
-        let page = dialect.capabilities().ui_page_size;
-        let mut app = App::new(info, dialect, page, Default::default());
+        let mut app = filescope::test_support::app_on(&client);
+        let page = client.dialect().capabilities().ui_page_size;
         let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
         let effects = app.start(WIDTH, HEIGHT, Instant::now());
         execute_s3(effects, &client, &tx);

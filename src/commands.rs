@@ -137,6 +137,11 @@ enum Levels {
     All,
 }
 
+/// The connection a command needs, or why there is none.
+fn given(found: Result<Option<Connection>, String>) -> Result<Connection, String> {
+    found?.ok_or_else(|| "no connection given: pass -p NAME, or --dialect and --url".to_string())
+}
+
 /// The connection the flags describe: `--dialect` and `--url` with the key from
 /// `FILESCOPE_API_KEY`, or a profile (`-p NAME`, else the configuration's default_profile).
 /// `Ok(None)` when nothing says which API to open. Errors are one line, for exit status 2.
@@ -427,14 +432,8 @@ fn dialect_command(command: DialectCommand) -> ExitCode {
     };
     match command {
         DialectCommand::Check { connect } => {
-            let conn = match connection(connect) {
-                Ok(Some(conn)) => conn,
-                Ok(None) => {
-                    return fail(
-                        ls::exit::USAGE,
-                        &"no connection given: pass -p NAME, or --dialect and --url",
-                    );
-                }
+            let conn = match given(connection(connect)) {
+                Ok(conn) => conn,
                 Err(e) => return fail(ls::exit::USAGE, &e),
             };
             let secrets: Vec<String> = conn.secrets();
@@ -553,14 +552,8 @@ fn ls(args: LsArgs) -> ExitCode {
     } else {
         Levels::All
     };
-    let conn = match connection_listing(args.connect, levels) {
-        Ok(Some(conn)) => conn,
-        Ok(None) => {
-            return fail(
-                ls::exit::USAGE,
-                &"no connection given: pass -p NAME, or --dialect and --url",
-            );
-        }
+    let conn = match given(connection_listing(args.connect, levels)) {
+        Ok(conn) => conn,
         Err(e) => return fail(ls::exit::USAGE, &e),
     };
     let mut filter = match ls_filter(&conn, args.search.as_deref(), args.filter.as_deref()) {
@@ -634,14 +627,8 @@ fn stats(args: StatsArgs) -> ExitCode {
         say(message);
         ExitCode::from(code)
     };
-    let conn = match connection_listing(args.connect, Levels::All) {
-        Ok(Some(conn)) => conn,
-        Ok(None) => {
-            return fail(
-                ls::exit::USAGE,
-                &"no connection given: pass -p NAME, or --dialect and --url",
-            );
-        }
+    let conn = match given(connection_listing(args.connect, Levels::All)) {
+        Ok(conn) => conn,
         Err(e) => return fail(ls::exit::USAGE, &e),
     };
     let filter = match ls_filter(&conn, args.search.as_deref(), args.filter.as_deref()) {

@@ -151,15 +151,7 @@ fn out(record: &FileRecord, raw: bool) -> Out<'_> {
     }
 }
 
-const CSV_HEADER: [&str; 7] = [
-    "id",
-    "name",
-    "size",
-    "content_type",
-    "created_at",
-    "updated_at",
-    "url",
-];
+const CSV_HEADER: [&str; 7] = crate::api::record::FIELDS;
 
 /// How CSV cells are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -105,6 +105,18 @@ pub fn typed(text: &str) -> Vec<Msg> {
         .collect()
 }
 
+/// The explorer's state on a client's connection as `filescope` starts it: the dialect's
+/// own page size, default settings, the dialect's name as the label.
+pub fn app_on(client: &crate::api::Client) -> App {
+    let dialect = client.connection().dialect.clone();
+    let info = crate::app::ConnectionInfo {
+        label: dialect.id().to_string(),
+        dialect: dialect.id(),
+    };
+    let page = dialect.capabilities().ui_page_size;
+    App::new(info, dialect, page, Default::default())
+}
+
 /// Draws the app and returns the screen as text, one string per line.
 pub fn render(app: &App, width: u16, height: u16) -> Vec<String> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -114,11 +126,15 @@ pub fn render(app: &App, width: u16, height: u16) -> Vec<String> {
 
 /// The screen of a test terminal as text, one string per line.
 pub fn screen_lines(terminal: &Terminal<TestBackend>) -> Vec<String> {
-    let buffer = terminal.backend().buffer();
+    buffer_lines(terminal.backend().buffer())
+}
+
+/// A buffer as text, one string per line.
+pub fn buffer_lines(buffer: &ratatui::buffer::Buffer) -> Vec<String> {
     let width = buffer.area.width as usize;
     buffer
         .content
-        .chunks(width)
+        .chunks(width.max(1))
         .map(|row| {
             // A wide character fills two cells; the second holds nothing of its own.
             let mut line = String::new();

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use filescope::api::s3::{S3, Settings, credentials::Keys};
 use filescope::api::{Client, Connection, Secret};
-use filescope::app::{App, ConnectionInfo, Effect, ListingEffect, Msg};
+use filescope::app::Msg;
 
 const ACCESS: &str = "AKIDFILESCOPETEST";
 const SECRET: &str = "s3cr3t-canary-9d1f-never-printed";
@@ -288,9 +288,9 @@ async fn wrong_credentials_in_the_explorer_say_which_key_was_refused_and_never_t
         ..keys()
     };
     let client = client(&server, "", true, Some(wrong));
-    let mut app = explorer(&client);
+    let mut app = filescope::test_support::app_on(&client);
     let effects = app.start(120, 20, Instant::now());
-    settle(&mut app, &client, effects).await;
+    common::settle(&mut app, &client, effects).await;
     let screen = common::render(&app, 120, 20);
     // The table's side of the screen (the detail pane is to the right), its wrapped lines
     // joined again.
@@ -317,63 +317,14 @@ async fn wrong_credentials_in_the_explorer_say_which_key_was_refused_and_never_t
     );
 }
 
-/// Carries out the app's listing effects against the client, tail searches included.
-async fn settle(app: &mut App, client: &Client, mut effects: Vec<Effect>) {
-    while !effects.is_empty() {
-        let mut next = Vec::new();
-        for effect in effects {
-            match effect {
-                Effect::Listing(ListingEffect::Fetch {
-                    generation,
-                    query,
-                    page,
-                    after,
-                }) => {
-                    let result = client.list_page_after(&query, page, after.as_ref()).await;
-                    next.extend(app.update(
-                        Msg::Page {
-                            generation,
-                            page: page.number,
-                            result,
-                        },
-                        Instant::now(),
-                    ));
-                }
-                Effect::Listing(ListingEffect::FindTail {
-                    generation,
-                    query,
-                    from,
-                    want,
-                }) => {
-                    let result =
-                        filescope::api::s3::find_tail(client, &query, want, from.as_deref()).await;
-                    next.extend(app.update(Msg::TailFound { generation, result }, Instant::now()));
-                }
-                _ => {}
-            }
-        }
-        effects = next;
-    }
-}
-
-fn explorer(client: &Client) -> App {
-    let dialect = client.connection().dialect.clone();
-    let info = ConnectionInfo {
-        label: "s3".into(),
-        dialect: dialect.id(),
-    };
-    let page = dialect.capabilities().ui_page_size;
-    App::new(info, dialect, page, Default::default())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn folders_are_rows_entered_with_enter_and_left_with_backspace() {
     let objects = dataset(300);
     let server = s3fs("folders", &objects).await;
     let client = client(&server, "", true, Some(keys()));
-    let mut app = explorer(&client);
+    let mut app = filescope::test_support::app_on(&client);
     let effects = app.start(120, 40, Instant::now());
-    settle(&mut app, &client, effects).await;
+    common::settle(&mut app, &client, effects).await;
     let names: Vec<String> = (0..app.row_count())
         .map(|i| match app.row(i) {
             filescope::listing::Row::Loaded(r) => r.name.clone(),
@@ -408,7 +359,7 @@ async fn folders_are_rows_entered_with_enter_and_left_with_backspace() {
         filescope::test_support::code(crossterm::event::KeyCode::Enter),
         Instant::now(),
     );
-    settle(&mut app, &client, effects).await;
+    common::settle(&mut app, &client, effects).await;
     let inside: Vec<String> = (0..app.row_count())
         .filter_map(|i| match app.row(i) {
             filescope::listing::Row::Loaded(r) => Some(r.name.clone()),
@@ -423,7 +374,7 @@ async fn folders_are_rows_entered_with_enter_and_left_with_backspace() {
         filescope::test_support::code(crossterm::event::KeyCode::Backspace),
         Instant::now(),
     );
-    settle(&mut app, &client, effects).await;
+    common::settle(&mut app, &client, effects).await;
     assert_eq!(app.row_count(), top.len());
 }
 
@@ -443,13 +394,13 @@ async fn g_finds_the_last_rows_by_key_without_walking_and_g_goes_back() {
     };
     let server = s3fs("tail", &objects).await;
     let client = client(&server, "flat/", true, Some(keys()));
-    let mut app = explorer(&client);
+    let mut app = filescope::test_support::app_on(&client);
     let effects = app.start(120, 40, Instant::now());
-    settle(&mut app, &client, effects).await;
+    common::settle(&mut app, &client, effects).await;
     assert!(!app.is_count_known());
     let before = server.requests.load(Ordering::SeqCst);
     let effects = app.update(filescope::test_support::key('G'), Instant::now());
-    tokio::time::timeout(CEILING, settle(&mut app, &client, effects))
+    tokio::time::timeout(CEILING, common::settle(&mut app, &client, effects))
         .await
         .unwrap();
     let requests = server.requests.load(Ordering::SeqCst) - before;
@@ -477,7 +428,7 @@ async fn g_finds_the_last_rows_by_key_without_walking_and_g_goes_back() {
     assert_eq!(shown, tail);
 
     let effects = app.update(filescope::test_support::key('g'), Instant::now());
-    settle(&mut app, &client, effects).await;
+    common::settle(&mut app, &client, effects).await;
     assert_eq!(
         app.selected().map(|r| r.id.clone()).as_ref(),
         Some(&objects[0].0)

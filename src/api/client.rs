@@ -277,15 +277,13 @@ impl Client {
                     attempt += 1;
                     let reason = "the answer ended early".to_string();
                     tracing::info!(attempt, wait_ms = wait.as_millis() as u64, %reason, "retrying");
-                    if let Some(Notifier(notify)) = &self.notify {
-                        notify(RetryNotice {
-                            reason,
-                            attempt,
-                            attempts: policy.attempts,
-                            wait,
-                        });
-                    }
-                    tokio::time::sleep(wait).await;
+                    self.wait_to_retry(RetryNotice {
+                        reason,
+                        attempt,
+                        attempts: policy.attempts,
+                        wait,
+                    })
+                    .await;
                 }
                 Err((ApiError::Decode { url, reason }, true)) => {
                     // As for a body cut short in transit: the network's failure, after retries.
@@ -588,16 +586,23 @@ impl Client {
             }
             attempt += 1;
             tracing::info!(url = %display_url(url), attempt, wait_ms = wait.as_millis() as u64, %reason, "retrying");
-            if let Some(Notifier(notify)) = &self.notify {
-                notify(RetryNotice {
-                    reason,
-                    attempt,
-                    attempts: policy.attempts,
-                    wait,
-                });
-            }
-            tokio::time::sleep(wait).await;
+            self.wait_to_retry(RetryNotice {
+                reason,
+                attempt,
+                attempts: policy.attempts,
+                wait,
+            })
+            .await;
         }
+    }
+
+    /// Tells whoever listens (the explorer's status line) that a retry is coming, then waits.
+    async fn wait_to_retry(&self, notice: RetryNotice) {
+        let wait = notice.wait;
+        if let Some(Notifier(notify)) = &self.notify {
+            notify(notice);
+        }
+        tokio::time::sleep(wait).await;
     }
 
     /// A request to the API with the connection's headers, `extra` ones, and the dialect's

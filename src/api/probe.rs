@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::dialect::declared::parse_link_header;
+use super::dialect::declared::header_links;
 use super::dialect::{Continuation, Page, PageRequest};
 use super::{ApiError, Client, FileRecord, ListQuery};
 use crate::text::{sanitize, thousands};
@@ -51,18 +51,10 @@ pub async fn check(client: &Client) -> Result<Vec<Result<PageReport, ApiError>>,
 }
 
 fn report(number: usize, page: &Page) -> PageReport {
-    let mut fields: Vec<(&'static str, usize, Option<String>)> = [
-        "id",
-        "name",
-        "size",
-        "content_type",
-        "created_at",
-        "updated_at",
-        "url",
-    ]
-    .into_iter()
-    .map(|f| (f, 0, None))
-    .collect();
+    let mut fields: Vec<(&'static str, usize, Option<String>)> = super::record::FIELDS
+        .into_iter()
+        .map(|f| (f, 0, None))
+        .collect();
     let mut problems: BTreeMap<String, usize> = BTreeMap::new();
     for record in &page.records {
         let values = field_values(record);
@@ -381,12 +373,7 @@ pub fn infer(
 
     // Paging: a Link header, a next link in the body, a token, has_more with ids, offsets,
     // page numbers.
-    let links: Vec<(String, String)> = headers
-        .get_all(reqwest::header::LINK)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(parse_link_header)
-        .collect();
+    let links = header_links(headers);
     let link = |rel: &str| links.iter().find(|(r, _)| r == rel).map(|(_, u)| u.clone());
     let asked: BTreeMap<String, String> = url
         .query_pairs()

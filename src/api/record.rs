@@ -3,6 +3,18 @@
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 
+/// The normalized fields of a record, in the order `ls`, exports and `dialect check` give
+/// them.
+pub const FIELDS: [&str; 7] = [
+    "id",
+    "name",
+    "size",
+    "content_type",
+    "created_at",
+    "updated_at",
+    "url",
+];
+
 /// One file as filescope understands it, whatever the API called its fields.
 ///
 /// Fields the server sent but could not be read are `None` (or empty for `id`/`name`), and

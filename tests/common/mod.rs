@@ -95,30 +95,43 @@ pub fn client_for(server: &DemoServer, key: Option<&str>) -> Client {
     Client::new(conn).unwrap()
 }
 
-/// Carries out the app's effects against a real client until nothing is in flight, as the
-/// runtime does, feeding each answer back in. Returns how many pages were fetched.
+/// Carries out the app's listing effects (fetches, and S3's tail searches) against a real
+/// client until nothing is in flight, as the runtime does, feeding each answer back in.
+/// Returns how many pages were fetched.
 pub async fn settle(app: &mut App, client: &Client, mut effects: Vec<Effect>) -> usize {
     let mut fetched = 0;
     while !effects.is_empty() {
         let mut next = Vec::new();
         for effect in effects {
-            if let Effect::Listing(ListingEffect::Fetch {
-                generation,
-                query,
-                page,
-                after,
-            }) = effect
-            {
-                fetched += 1;
-                let result = client.list_page_after(&query, page, after.as_ref()).await;
-                next.extend(app.update(
-                    Msg::Page {
-                        generation,
-                        page: page.number,
-                        result,
-                    },
-                    Instant::now(),
-                ));
+            match effect {
+                Effect::Listing(ListingEffect::Fetch {
+                    generation,
+                    query,
+                    page,
+                    after,
+                }) => {
+                    fetched += 1;
+                    let result = client.list_page_after(&query, page, after.as_ref()).await;
+                    next.extend(app.update(
+                        Msg::Page {
+                            generation,
+                            page: page.number,
+                            result,
+                        },
+                        Instant::now(),
+                    ));
+                }
+                Effect::Listing(ListingEffect::FindTail {
+                    generation,
+                    query,
+                    from,
+                    want,
+                }) => {
+                    let result =
+                        filescope::api::s3::find_tail(client, &query, want, from.as_deref()).await;
+                    next.extend(app.update(Msg::TailFound { generation, result }, Instant::now()));
+                }
+                _ => {}
             }
         }
         effects = next;
@@ -231,28 +244,8 @@ impl ratatui::backend::Backend for WatchedBackend {
 
     fn flush(&mut self) -> Result<(), Self::Error> {
         self.inner.flush()?;
-        let lines = buffer_lines(self.inner.buffer());
+        let lines = filescope::test_support::buffer_lines(self.inner.buffer());
         *self.screen.0.lock().unwrap() = lines;
         Ok(())
     }
-}
-
-/// A buffer as text, one string per line (a wide character's second cell skipped).
-pub fn buffer_lines(buffer: &ratatui::buffer::Buffer) -> Vec<String> {
-    let width = buffer.area.width as usize;
-    buffer
-        .content
-        .chunks(width.max(1))
-        .map(|row| {
-            let mut line = String::new();
-            let mut skip = false;
-            for cell in row {
-                if !std::mem::take(&mut skip) {
-                    line.push_str(cell.symbol());
-                    skip = unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1;
-                }
-            }
-            line
-        })
-        .collect()
 }

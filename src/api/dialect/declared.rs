@@ -453,6 +453,16 @@ impl<'a> Answer<'a> {
     }
 }
 
+/// Every link of an answer's `Link` headers, as `(rel, url)` pairs.
+pub fn header_links(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(parse_link_header)
+        .collect()
+}
+
 /// The links of an RFC 8288 `Link` header: `<url>; rel="next", <url>; rel="last"`, as
 /// `(rel, url)` pairs (a link with several relations appears once per relation).
 pub fn parse_link_header(header: &str) -> Vec<(String, String)> {
@@ -746,12 +756,7 @@ impl Declared {
                 (link.map(Continuation::Link), None)
             }
             Style::LinkHeader => {
-                let links: Vec<(String, String)> = headers
-                    .get_all(reqwest::header::LINK)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(parse_link_header)
-                    .collect();
+                let links = header_links(headers);
                 let find = |rel: &str| links.iter().find(|(r, _)| r == rel).map(|(_, u)| u.clone());
                 let last = p.page_param.as_ref().and_then(|param| {
                     let n: usize = query_param(&find("last")?, param)?.parse().ok()?;
