@@ -1285,7 +1285,7 @@ async fn s3_bench(report: &mut Report, runs: usize) {
         if let Some(t) = &token {
             q.push(("continuation-token", t.clone()));
         }
-        let url = loop_client.url_for(&spec.path, &q);
+        let url = loop_client.url_for(&spec.path, &q).unwrap();
         let signed = loop_client
             .dialect()
             .sign(&reqwest::Method::GET, &url, &[])

@@ -46,9 +46,13 @@ impl Files {
                 let (client, tx) = (self.client.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     let msg = match source {
-                        CopySource::Curl(query, page) => Msg::CopyReady {
-                            label,
-                            text: client.curl_command(&query, page),
+                        CopySource::Curl(query, page) => match client.curl_command(&query, page) {
+                            Ok(text) => Msg::CopyReady { label, text },
+                            Err(e) => Msg::Copied {
+                                label,
+                                text: String::new(),
+                                via: Err(e.to_string()),
+                            },
                         },
                         CopySource::Link(record) => match client.content_link(&record).await {
                             Ok(link) => Msg::CopyReady {

@@ -64,6 +64,16 @@ impl Auth {
     }
 }
 
+/// A request sent again where the store said it must go: signed for another region (and,
+/// on AWS's own endpoints, to that region's host).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relocation {
+    pub url: reqwest::Url,
+    /// The region signed for before, and the one the store named.
+    pub from: String,
+    pub to: String,
+}
+
 /// What comes after a page, as its answer said.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Continuation {
@@ -411,8 +421,13 @@ pub trait Dialect: Send + Sync + fmt::Debug {
 
     /// The absolute URL of a request, for an API that places its requests itself (S3: the
     /// bucket in the path or the host, keys encoded its way); `None`: the base URL joined
-    /// with the path, as for every JSON API.
-    fn request_url(&self, _path: &str, _query: &[(&str, String)]) -> Option<reqwest::Url> {
+    /// with the path, as for every JSON API. `Some(Err)`: the request cannot be placed (a
+    /// key a URL cannot hold).
+    fn request_url(
+        &self,
+        _path: &str,
+        _query: &[(&str, String)],
+    ) -> Option<Result<reqwest::Url, String>> {
         None
     }
 
@@ -439,15 +454,17 @@ pub trait Dialect: Send + Sync + fmt::Debug {
 
     /// After an error answer: when it says the request went to the wrong region (S3's
     /// `x-amz-bucket-region`), the dialect adopts the region it names and returns where the
-    /// request must go now, to be signed and sent again. Never follows a redirect itself.
+    /// request must go now, to be signed and sent again, with the region it was signed for
+    /// before. Never follows a redirect itself. `Err` when the answer names something that
+    /// cannot be a region: the answer is refused.
     fn correct_region(
         &self,
         _status: u16,
         _headers: &reqwest::header::HeaderMap,
         _body: &[u8],
         _url: &reqwest::Url,
-    ) -> Option<reqwest::Url> {
-        None
+    ) -> Result<Option<Relocation>, String> {
+        Ok(None)
     }
 
     /// Secrets the dialect itself holds (S3's secret key and session token), kept out of
@@ -498,9 +515,10 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     }
 
     /// How a curl command authenticates where the API signs its requests (S3: curl's own
-    /// `--aws-sigv4`, the keys written as environment variables).
-    fn curl_auth(&self) -> Option<String> {
-        None
+    /// `--aws-sigv4`, the keys written as environment variables): the arguments, each one
+    /// shell word, quoted by the caller.
+    fn curl_auth(&self) -> Vec<Vec<crate::text::shell::Part<'static>>> {
+        Vec::new()
     }
 
     /// The beginning every key of a listing shares (S3's `prefix`), for that search.

@@ -19,11 +19,12 @@ use super::content::{Algorithm, Checksum};
 use super::decode::Limits;
 use super::dialect::{
     Access, Auth, Capabilities, ContentSource, Continuation, Dialect, ErrorInfo, Page, PageRequest,
-    RequestSpec, ScopeKind, Search,
+    Relocation, RequestSpec, ScopeKind, Search,
 };
 use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Order, Sort, SortField};
 use super::record::FileRecord;
+use crate::text::shell::{Part, text};
 use credentials::Keys;
 pub use tail::{Tail, find_tail};
 
@@ -114,6 +115,16 @@ pub fn parse_s3_url(url: &Url) -> Result<(String, String), String> {
         .map_err(|_| "the prefix in the s3:// URL is not UTF-8".to_string())?
         .into_owned();
     Ok((bucket, path))
+}
+
+/// Whether `name` has a region's shape (`us-east-1`, `eu-central-2`, `auto` for R2): what a
+/// store names is signed for, put in a host name and written into commands, so nothing else
+/// is taken.
+pub fn is_region(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// AWS's endpoint for a region (the global one for a region that cannot be a host name).
@@ -216,29 +227,42 @@ impl S3 {
         }
     }
 
-    /// The URL of a bucket request (`path` empty) or an object's (`path` = `/key`).
-    fn url(&self, place: &Place, path: &str, query: &[(&str, String)]) -> Url {
+    /// The URL of a bucket request (`path` empty) or an object's (`path` = `/key`). The key
+    /// reaches the store byte for byte: percent-encoded as Signature V4 signs it, and where it
+    /// has a `.` or `..` segment (which a URL would resolve away, to another object or
+    /// bucket) with its `/` encoded too, so the whole key is one segment the store decodes
+    /// back. A key that is itself `.` or `..` cannot be put in a URL: refused.
+    fn url(&self, place: &Place, path: &str, query: &[(&str, String)]) -> Result<Url, String> {
         let key = path.strip_prefix('/').unwrap_or(path);
-        let encoded_key = utf8_percent_encode(key, PATH).to_string();
+        let set = if super::url::dot_segment(key).is_some() {
+            QUERY
+        } else {
+            PATH
+        };
+        let encoded_key = utf8_percent_encode(key, set).to_string();
         let mut url = place.endpoint.clone();
-        if self.path_style {
-            let base = url.path().trim_end_matches('/').to_string();
+        let base = url.path().trim_end_matches('/').to_string();
+        let full = if self.path_style {
             let bucket = utf8_percent_encode(&self.bucket, QUERY).to_string();
             if key.is_empty() && path.is_empty() {
-                url.set_path(&format!("{base}/{bucket}"));
+                format!("{base}/{bucket}")
             } else {
-                url.set_path(&format!("{base}/{bucket}/{encoded_key}"));
+                format!("{base}/{bucket}/{encoded_key}")
             }
         } else {
             let host = format!("{}.{}", self.bucket, url.host_str().unwrap_or(""));
             if url.set_host(Some(&host)).is_err() {
                 // A bucket name that cannot be a host label: fall back to its path.
-                let base = url.path().trim_end_matches('/').to_string();
-                url.set_path(&format!("{base}/{}/{encoded_key}", self.bucket));
+                format!("{base}/{}/{encoded_key}", self.bucket)
             } else {
-                url.set_path(&format!("/{encoded_key}"));
+                format!("/{encoded_key}")
             }
+        };
+        // The one judge: nothing the URL parser would rewrite is ever sent.
+        if super::url::dot_segment(&full).is_some() {
+            return Err(super::url::dot_segment_refusal(&format!("/{key}")));
         }
+        url.set_path(&full);
         if query.is_empty() {
             url.set_query(None);
         } else {
@@ -248,7 +272,7 @@ impl S3 {
                 .collect();
             url.set_query(Some(&text.join("&")));
         }
-        url
+        Ok(url)
     }
 
     fn record(&self, listed_under: &str, key: &str, raw: serde_json::Value) -> FileRecord {
@@ -336,7 +360,7 @@ impl S3 {
     /// A presigned GET of an object, valid for `expires` (at most 7 days, S3's limit).
     pub fn presign_get(&self, key: &str, expires: Duration) -> Result<Url, String> {
         let place = self.place();
-        let mut url = self.url(&place, &format!("/{key}"), &[]);
+        let mut url = self.url(&place, &format!("/{key}"), &[])?;
         if self.keys.is_none() {
             return Ok(url);
         }
@@ -689,7 +713,7 @@ impl Dialect for S3 {
         record.content_type.as_deref() == Some(FOLDER_TYPE) && record.id.ends_with('/')
     }
 
-    fn request_url(&self, path: &str, query: &[(&str, String)]) -> Option<Url> {
+    fn request_url(&self, path: &str, query: &[(&str, String)]) -> Option<Result<Url, String>> {
         Some(self.url(&self.place(), path, query))
     }
 
@@ -713,23 +737,44 @@ impl Dialect for S3 {
         headers: &HeaderMap,
         body: &[u8],
         url: &Url,
-    ) -> Option<Url> {
+    ) -> Result<Option<Relocation>, String> {
         if !matches!(status, 301 | 307 | 400 | 403) {
-            return None;
+            return Ok(None);
         }
         let named = header_text(headers, "x-amz-bucket-region")
-            .or_else(|| xml::error(std::str::from_utf8(body).ok()?).and_then(|e| e.region))?;
-        let named = named.trim().to_string();
+            .or_else(|| xml::error(std::str::from_utf8(body).ok()?).and_then(|e| e.region));
+        let Some(named) = named else {
+            return Ok(None);
+        };
+        let named = named.trim();
+        if named.is_empty() {
+            return Ok(None);
+        }
+        // The region is signed for, put in a host name and written into `y c`'s command:
+        // only a region's shape is taken.
+        if !is_region(named) {
+            let shown: String = named.chars().take(40).collect();
+            return Err(format!(
+                "the store named the region {:?}{} for bucket {}, which is not a region name (1–32 of a–z, 0–9, -); the answer is refused",
+                crate::text::sanitize(&shown),
+                if shown.len() < named.len() {
+                    " (cut)"
+                } else {
+                    ""
+                },
+                crate::text::sanitize(&self.bucket),
+            ));
+        }
         let mut place = match self.place.write() {
             Ok(place) => place,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if named.is_empty() || named == place.region {
-            return None;
+        if named == place.region {
+            return Ok(None);
         }
         tracing::info!(from = %place.region, to = %named, "the bucket answers from another region; signing for it");
         let old_endpoint = place.endpoint.clone();
-        place.region = named;
+        let from = std::mem::replace(&mut place.region, named.to_string());
         if place.endpoint_from_region {
             place.endpoint = aws_endpoint(&place.region);
         }
@@ -741,9 +786,15 @@ impl Dialect for S3 {
             let old_host = old_endpoint.host_str().unwrap_or("");
             let new_host = new.endpoint.host_str().unwrap_or("");
             let host = url.host_str().unwrap_or("").replacen(old_host, new_host, 1);
-            moved.set_host(Some(&host)).ok()?;
+            if moved.set_host(Some(&host)).is_err() {
+                return Ok(None);
+            }
         }
-        Some(moved)
+        Ok(Some(Relocation {
+            url: moved,
+            from,
+            to: new.region,
+        }))
     }
 
     fn secrets(&self) -> Vec<String> {
@@ -775,16 +826,28 @@ impl Dialect for S3 {
         true
     }
 
-    fn curl_auth(&self) -> Option<String> {
-        let keys = self.keys.as_ref()?;
-        let mut auth = format!(
-            "--aws-sigv4 'aws:amz:{}:s3' --user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\"",
-            self.region()
-        );
+    fn curl_auth(&self) -> Vec<Vec<Part<'static>>> {
+        let Some(keys) = &self.keys else {
+            return Vec::new();
+        };
+        let mut args = vec![
+            vec![text("--aws-sigv4")],
+            vec![text(format!("aws:amz:{}:s3", self.region()))],
+            vec![text("--user")],
+            vec![
+                Part::Var("AWS_ACCESS_KEY_ID"),
+                text(":"),
+                Part::Var("AWS_SECRET_ACCESS_KEY"),
+            ],
+        ];
         if keys.session_token.is_some() {
-            auth.push_str(" -H \"x-amz-security-token: $AWS_SESSION_TOKEN\"");
+            args.push(vec![text("-H")]);
+            args.push(vec![
+                text("x-amz-security-token: "),
+                Part::Var("AWS_SESSION_TOKEN"),
+            ]);
         }
-        Some(auth)
+        args
     }
 
     fn key_prefix(&self, query: &ListQuery) -> String {
@@ -824,18 +887,21 @@ mod tests {
                 size: 100,
             },
         );
-        let url = local.request_url(&spec.path, &spec.query).unwrap();
+        let url = local.request_url(&spec.path, &spec.query).unwrap().unwrap();
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9000/demo?list-type=2&max-keys=100&encoding-type=url&prefix=data%2F&delimiter=%2F"
         );
-        let object = local.request_url("/data/a+b c%20d/日.txt", &[]).unwrap();
+        let object = local
+            .request_url("/data/a+b c%20d/日.txt", &[])
+            .unwrap()
+            .unwrap();
         assert_eq!(
             object.as_str(),
             "http://127.0.0.1:9000/demo/data/a%2Bb%20c%2520d/%E6%97%A5.txt"
         );
         let aws = s3(None, false);
-        let url = aws.request_url("/k", &[]).unwrap();
+        let url = aws.request_url("/k", &[]).unwrap().unwrap();
         assert_eq!(url.as_str(), "https://demo.s3.us-east-1.amazonaws.com/k");
     }
 
@@ -977,11 +1043,19 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-bucket-region", "eu-west-1".parse().unwrap());
         let url = Url::parse("https://demo.s3.us-east-1.amazonaws.com/k").unwrap();
-        let moved = d.correct_region(301, &headers, b"", &url).unwrap();
-        assert_eq!(moved.as_str(), "https://demo.s3.eu-west-1.amazonaws.com/k");
+        let moved = d.correct_region(301, &headers, b"", &url).unwrap().unwrap();
+        assert_eq!(
+            moved.url.as_str(),
+            "https://demo.s3.eu-west-1.amazonaws.com/k"
+        );
+        assert_eq!(
+            (moved.from.as_str(), moved.to.as_str()),
+            ("us-east-1", "eu-west-1")
+        );
         assert_eq!(d.region(), "eu-west-1");
-        assert!(
-            d.correct_region(301, &headers, b"", &moved).is_none(),
+        assert_eq!(
+            d.correct_region(301, &headers, b"", &moved.url),
+            Ok(None),
             "once"
         );
         // A custom endpoint stays; only the signing region changes.
@@ -990,10 +1064,57 @@ mod tests {
             b"<Error><Code>AuthorizationHeaderMalformed</Code><Region>ap-east-1</Region></Error>";
         let url = Url::parse("http://127.0.0.1:9000/demo?list-type=2").unwrap();
         assert_eq!(
-            local.correct_region(400, &HeaderMap::new(), body, &url),
+            local
+                .correct_region(400, &HeaderMap::new(), body, &url)
+                .unwrap()
+                .map(|r| r.url),
             Some(url)
         );
         assert_eq!(local.region(), "ap-east-1");
+    }
+
+    #[test]
+    fn a_region_that_is_not_a_region_name_is_refused_and_never_adopted() {
+        let url = Url::parse("http://127.0.0.1:9000/demo?list-type=2").unwrap();
+        for named in [
+            "us-east-1';touch pwned;echo '",
+            "EU-WEST-1",
+            "us east 1",
+            "eu-west-1\u{1b}]52;c;ZXZpbA==\u{7}",
+            "a-region-name-far-longer-than-any-real-one",
+            "\u{202e}1-tsae-su",
+        ] {
+            let d = s3(Some("http://127.0.0.1:9000"), true);
+            let body =
+                format!("<Error><Code>PermanentRedirect</Code><Region>{named}</Region></Error>");
+            let mut outcomes =
+                vec![d.correct_region(400, &HeaderMap::new(), body.as_bytes(), &url)];
+            // A header cannot carry control characters; the rest come in one too.
+            if let Ok(value) = reqwest::header::HeaderValue::from_bytes(named.as_bytes()) {
+                let mut headers = HeaderMap::new();
+                headers.insert("x-amz-bucket-region", value);
+                outcomes.push(d.correct_region(301, &headers, b"", &url));
+            }
+            for outcome in outcomes {
+                match outcome {
+                    Err(error) => {
+                        assert!(error.contains("is not a region name"), "{error}");
+                        assert!(!error.chars().any(crate::text::is_unsafe), "{error:?}");
+                    }
+                    // XML 1.0 cannot carry an escape character (such a body is no S3
+                    // error), and a header that is not ASCII is not read.
+                    Ok(None) => assert!(
+                        named.contains('\u{1b}') || !named.is_ascii(),
+                        "{named:?} was let by"
+                    ),
+                    Ok(Some(moved)) => panic!("{named:?} was adopted: {moved:?}"),
+                }
+            }
+            assert_eq!(d.region(), "us-east-1", "{named:?} was not adopted");
+        }
+        for real in ["us-east-1", "eu-central-2", "auto", "us-gov-west-1"] {
+            assert!(is_region(real), "{real}");
+        }
     }
 
     #[test]
