@@ -134,27 +134,22 @@ async fn binary(dir: &Path, secret: &str, args: &[&str]) -> std::process::Output
     let dir = dir.to_path_buf();
     let secret = secret.to_string();
     tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
-            .env("HOME", &dir)
-            .env("FILESCOPE_CONFIG", dir.join("none.toml"))
-            .env("FILESCOPE_DATA_DIR", &dir)
-            .env("FILESCOPE_LOG", "trace")
-            .env("AWS_ACCESS_KEY_ID", ACCESS)
-            .env("AWS_SECRET_ACCESS_KEY", secret)
-            .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                dir.join("no-aws-credentials"),
-            )
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_REGION")
-            .env_remove("AWS_DEFAULT_REGION")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_S3")
-            .args(&args)
-            .output()
-            .unwrap()
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+        common::aws_isolated(
+            &mut cmd,
+            &dir,
+            &[
+                ("AWS_ACCESS_KEY_ID", ACCESS),
+                ("AWS_SECRET_ACCESS_KEY", &secret),
+            ],
+        )
+        .env("HOME", &dir)
+        .env("FILESCOPE_CONFIG", dir.join("none.toml"))
+        .env("FILESCOPE_DATA_DIR", &dir)
+        .env("FILESCOPE_LOG", "trace")
+        .args(&args)
+        .output()
+        .unwrap()
     })
     .await
     .unwrap()
@@ -404,11 +399,6 @@ async fn g_finds_the_last_rows_by_key_without_walking_and_g_goes_back() {
         .await
         .unwrap();
     let requests = server.requests.load(Ordering::SeqCst) - before;
-    eprintln!(
-        "STATUS {:?} requests {requests} rows {}",
-        app.status(),
-        app.row_count()
-    );
     let last = &objects.last().unwrap().0;
     assert_eq!(app.selected().map(|r| r.id.clone()).as_ref(), Some(last));
     assert!(requests <= 40, "G made {requests} requests");

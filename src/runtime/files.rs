@@ -217,10 +217,15 @@ fn free_name(path: &std::path::Path) -> Option<PathBuf> {
 }
 
 fn expand_home(dir: PathBuf) -> PathBuf {
+    expand_home_in(dir, std::env::var_os("HOME"))
+}
+
+/// `~/x` under `home`; unchanged without a home or a leading `~`.
+fn expand_home_in(dir: PathBuf, home: Option<std::ffi::OsString>) -> PathBuf {
     let Ok(rest) = dir.strip_prefix("~") else {
         return dir;
     };
-    match std::env::var_os("HOME") {
+    match home {
         Some(home) => PathBuf::from(home).join(rest),
         None => dir,
     }
@@ -449,13 +454,23 @@ mod tests {
 
     #[test]
     fn home_is_expanded_in_directories() {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        if let Some(home) = home {
-            assert_eq!(expand_home(PathBuf::from("~/dl")), home.join("dl"));
-        }
+        let home = || Some(std::ffi::OsString::from("/home/tester"));
         assert_eq!(
-            expand_home(PathBuf::from("/tmp/~x")),
+            expand_home_in(PathBuf::from("~/dl"), home()),
+            PathBuf::from("/home/tester/dl")
+        );
+        assert_eq!(
+            expand_home_in(PathBuf::from("~"), home()),
+            PathBuf::from("/home/tester")
+        );
+        // Only a leading `~` is a home; without a home the path stays as written.
+        assert_eq!(
+            expand_home_in(PathBuf::from("/tmp/~x"), home()),
             PathBuf::from("/tmp/~x")
+        );
+        assert_eq!(
+            expand_home_in(PathBuf::from("~/dl"), None),
+            PathBuf::from("~/dl")
         );
     }
 }
