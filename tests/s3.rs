@@ -28,6 +28,8 @@ const CEILING: Duration = Duration::from_secs(120);
 struct S3Fs {
     endpoint: String,
     requests: Arc<AtomicUsize>,
+    /// The `Range` header of every GET of an object, in order.
+    ranges: Arc<std::sync::Mutex<Vec<Option<String>>>>,
     _dir: PathBuf,
 }
 
@@ -57,6 +59,8 @@ async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&requests);
+    let ranges = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen_ranges = Arc::clone(&ranges);
     tokio::spawn(async move {
         let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
         loop {
@@ -65,8 +69,16 @@ async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {
             };
             let service = service.clone();
             let counter = Arc::clone(&counter);
-            let counted = hyper::service::service_fn(move |request| {
+            let seen_ranges = Arc::clone(&seen_ranges);
+            let counted = hyper::service::service_fn(move |request: hyper::Request<_>| {
                 counter.fetch_add(1, Ordering::SeqCst);
+                if request.method() == hyper::Method::GET && request.uri().query().is_none() {
+                    let range = request.headers().get("range");
+                    seen_ranges
+                        .lock()
+                        .unwrap()
+                        .push(range.map(|r| r.to_str().unwrap().to_string()));
+                }
                 hyper::service::Service::call(&service, request)
             });
             let conn = http
@@ -80,6 +92,7 @@ async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {
     S3Fs {
         endpoint,
         requests,
+        ranges,
         _dir: dir,
     }
 }
@@ -469,6 +482,11 @@ async fn previews_read_a_range_and_downloads_resume_where_the_part_file_ends_che
     let record = page.records[0].clone();
     let head = client.head_bytes(&record, 256 << 10).await.unwrap();
     assert_eq!(head, big[..256 << 10]);
+    // Only the preview's bytes were asked for, not the 700 KB object cut short here.
+    assert_eq!(
+        *server.ranges.lock().unwrap(),
+        [Some("bytes=0-262143".to_string())]
+    );
 
     // A part file holding the first 300,000 bytes: the download asks for the rest only.
     let dir = scratch("range-dl");
@@ -493,6 +511,11 @@ async fn previews_read_a_range_and_downloads_resume_where_the_part_file_ends_che
         "the download started where the part file ended"
     );
     assert_eq!(std::fs::read(&target).unwrap(), big);
+    assert_eq!(
+        server.ranges.lock().unwrap()[1..],
+        [Some("bytes=300000-".to_string())],
+        "the download asked for the rest only"
+    );
     // s3s-fs makes a single-part object's ETag the MD5 of its bytes, as S3 does: the resumed
     // file is checked whole against it.
     assert_eq!(
