@@ -83,9 +83,13 @@ impl ApiError {
 impl ApiError {
     /// The same error with every secret in `secrets` (and every signed-link parameter) taken
     /// out of the text a server put in it: a server that echoes the request's headers must
-    /// not get the key printed or logged.
+    /// not get the key printed or logged. Each text is also cut to [`MAX_SERVER_TEXT`]: a
+    /// server's 50 MB message must not become a 50 MB line on stderr, in the log and in the
+    /// explorer's memory. Every error the client builds from an answer passes through here.
     pub fn redacted(self, secrets: &[&str]) -> ApiError {
-        let r = |text: String| redact(&text, secrets);
+        // Cut loosely first (so redacting costs what the kept text costs), redact, then cut
+        // to the limit: a secret across the first cut is still whole when redacted.
+        let r = |text: String| capped(redact(&cut(text, 2 * MAX_SERVER_TEXT), secrets));
         match self {
             ApiError::Network { url, reason } => ApiError::Network {
                 url: r(url),
@@ -117,6 +121,30 @@ impl ApiError {
             ApiError::Config(text) => ApiError::Config(r(text)),
         }
     }
+}
+
+/// The most of one text from a server (a message, a code, a quoted body) an error keeps, in
+/// bytes: enough for any real explanation, and a bound on what a hostile one costs.
+pub const MAX_SERVER_TEXT: usize = 4096;
+
+/// `text` cut to at most [`MAX_SERVER_TEXT`] bytes (at a character boundary), ending with `…`
+/// when anything was cut, so a cut is never silent.
+pub fn capped(text: String) -> String {
+    cut(text, MAX_SERVER_TEXT)
+}
+
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.shrink_to_fit();
+    text.push('…');
+    text
 }
 
 /// Query parameters that carry credentials in signed links and token-in-URL APIs.
@@ -247,6 +275,59 @@ mod tests {
         for (body, want) in cases {
             assert_eq!(envelope_dialect(body.as_bytes()), want, "{body}");
         }
+    }
+
+    #[test]
+    fn a_huge_server_text_is_cut_to_the_limit_with_an_ellipsis() {
+        let huge = "é".repeat(3 * MAX_SERVER_TEXT);
+        let err = ApiError::Http {
+            status: 400,
+            url: "http://127.0.0.1:1/v1/files".into(),
+            code: Some("c".repeat(10 * MAX_SERVER_TEXT)),
+            message: huge.clone(),
+            hint: None,
+        }
+        .redacted(&[]);
+        let ApiError::Http { code, message, .. } = &err else {
+            unreachable!()
+        };
+        for text in [code.as_deref().unwrap(), message.as_str()] {
+            assert!(
+                text.len() <= MAX_SERVER_TEXT + '…'.len_utf8(),
+                "{}",
+                text.len()
+            );
+            assert!(text.ends_with('…'));
+        }
+        assert!(err.to_string().len() < 3 * MAX_SERVER_TEXT);
+        // Short texts are kept whole.
+        assert_eq!(capped("short".into()), "short");
+        let err = ApiError::Decode {
+            url: "u".into(),
+            reason: format!("invalid type: string {huge:?}"),
+        }
+        .redacted(&[]);
+        assert!(
+            err.to_string().len() < 2 * MAX_SERVER_TEXT,
+            "{}",
+            err.to_string().len()
+        );
+    }
+
+    #[test]
+    fn a_secret_across_the_cut_is_redacted_whole() {
+        let secret = "sk-live-0123456789abcdef";
+        let mut text = "x".repeat(MAX_SERVER_TEXT - 10);
+        text.push_str(secret);
+        text.push_str(&"y".repeat(2 * MAX_SERVER_TEXT));
+        let err = ApiError::Inconsistent(text).redacted(&[secret]);
+        let shown = err.to_string();
+        assert!(
+            !shown.contains("sk-live-01"),
+            "{}",
+            &shown[shown.len() - 40..]
+        );
+        assert!(shown.ends_with('…'));
     }
 
     #[test]
