@@ -963,3 +963,61 @@ async fn a_huge_error_text_is_cut_to_4_kib_on_stderr_and_in_the_log() {
         assert!(log.len() < 64 << 10, "{dialect}: a {}-byte log", log.len());
     }
 }
+
+/// A server that echoes the key it was sent lower-cased, upper-cased, in base64 (both
+/// alphabets), percent-encoded and split in two: none of it reaches stderr or the log.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_echoed_transformed_is_never_printed_or_logged() {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let app = axum::Router::new().fallback(|headers: axum::http::HeaderMap| async move {
+        let key = headers
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let (a, b) = key.split_at(key.len() / 2);
+        let message = format!(
+            "lower {} upper {} b64 {} b64url {} basic {} pct {} split {a} / {b}",
+            key.to_lowercase(),
+            key.to_uppercase(),
+            STANDARD.encode(&key),
+            URL_SAFE_NO_PAD.encode(&key),
+            STANDARD.encode(format!("user:{key}")),
+            percent_encoding::utf8_percent_encode(&key, percent_encoding::NON_ALPHANUMERIC),
+        );
+        (
+            axum::http::StatusCode::UNAUTHORIZED,
+            axum::Json(
+                serde_json::json!({"success": false, "error": "unauthorized", "message": message}),
+            ),
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (out, log, _) = run_binary(args(&["ls"], "filejar", &url), "echo-transformed").await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("lower *** upper ***"), "{stderr}");
+    let (a, b) = CANARY.split_at(CANARY.len() / 2);
+    let forms = [
+        CANARY.to_lowercase(),
+        CANARY.to_uppercase(),
+        STANDARD.encode(CANARY),
+        URL_SAFE_NO_PAD.encode(CANARY),
+        STANDARD.encode(format!("user:{CANARY}"))[8..].to_string(),
+        percent_encoding::utf8_percent_encode(CANARY, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+        a.to_string(),
+        b.to_string(),
+    ];
+    for (what, text) in [("stderr", stderr.as_ref()), ("log", log.as_str())] {
+        for form in &forms {
+            assert!(
+                !text.contains(form.as_str()),
+                "{form} in the {what}: {text}"
+            );
+        }
+    }
+}
