@@ -666,7 +666,7 @@ fn stats(args: StatsArgs) -> ExitCode {
     };
     let text = match args.format {
         StatsFormat::Table => crate::insight::table(&stats),
-        StatsFormat::Json => format!("{:#}\n", stats.to_json()),
+        StatsFormat::Json => format!("{}\n", crate::export::pretty_json(&stats.to_json())),
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()) {

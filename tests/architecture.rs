@@ -17,7 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("insight", &["api", "text"]),
     ("export", &["api", "text"]),
     ("config", &["api", "keymap", "text"]),
-    ("logging", &["config"]),
+    ("logging", &["config", "text"]),
     ("ls", &["api", "export", "text"]),
     (
         "app",

@@ -1597,6 +1597,45 @@ fn the_copy_menu_copies_what_the_key_names() {
     assert!(matches!(app.overlay(), Overlay::Value { text, .. } if text == "id-0"));
 }
 
+/// `y j` copies the server's record through the one JSON writer: a clipboard is pasted into
+/// terminals, so C1 controls, DEL and bidi overrides arrive as `\uXXXX`, the same data.
+#[test]
+fn the_record_copied_as_json_cannot_drive_a_terminal() {
+    let mut app = app();
+    let now = Instant::now();
+    let name = "a\u{9b}31m\u{9d}b\u{85}c\u{202e}d\u{7f}\u{1b}]52;c;eA==\u{7}";
+    let raw = serde_json::json!({"id": "id-0", "name": name}).to_string();
+    for effect in app.start(120, 40, now) {
+        if let Effect::Listing(ListingEffect::Fetch {
+            generation, page, ..
+        }) = effect
+        {
+            let mut answer = page_of(1, 1);
+            answer.records[0].raw = RawValue::from_string(raw.clone()).unwrap();
+            app.update(
+                Msg::Page {
+                    generation,
+                    page: page.number,
+                    result: Ok(answer),
+                },
+                now,
+            );
+        }
+    }
+    app.update(key('y'), now);
+    let effects = app.update(key('j'), now);
+    let [Effect::Terminal(TerminalEffect::Clipboard { text, .. })] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    let raw_controls: Vec<char> = text
+        .chars()
+        .filter(|&c| crate::text::is_unsafe(c) && c != '\n')
+        .collect();
+    assert!(raw_controls.is_empty(), "{raw_controls:?} in {text:?}");
+    let back: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(back["name"], name);
+}
+
 /// FileGuard counts every fetch of a file as a download: preview asks for a second press.
 #[test]
 fn a_counted_fetch_needs_a_second_press() {
