@@ -353,7 +353,7 @@ impl Client {
             (from, None) => Some(format!("bytes={from}-")),
             (from, Some(last)) => Some(format!("bytes={from}-{last}")),
         };
-        let (status, response, _) = self
+        let (status, mut response, _) = self
             .with_retries(&link.url, || async {
                 let mut request = if link.authed {
                     // No limit on the whole transfer; the read timeout still catches a stall.
@@ -394,7 +394,16 @@ impl Client {
         {
             return Ok(response);
         }
-        let body = response.bytes().await.unwrap_or_default();
+        // An error page is read only as far as its message can be shown (a refused link may
+        // answer with the whole object, or gigabytes of nothing).
+        let mut body = Vec::new();
+        while body.len() < ERROR_BODY_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        body.truncate(ERROR_BODY_BYTES);
         if link.authed {
             Err(self.http_error(status, shown, &body))
         } else {
@@ -527,6 +536,9 @@ impl Client {
             .map_err(|e| ApiError::Config(format!("cannot write the request as a command: {e}")))
     }
 }
+
+/// How much of a refused content request's body is read for its message.
+const ERROR_BODY_BYTES: usize = 64 << 10;
 
 /// Bytes gathered before each write to the part file (a cancel loses at most this much,
 /// fetched again on resume).
@@ -953,6 +965,51 @@ mod tests {
         headers.insert(CONTENT_RANGE, "bytes 100-199/1000".parse().unwrap());
         assert_eq!(range_start(&headers), Some(100));
         assert_eq!(range_total(&headers), Some(1000));
+    }
+
+    /// A link refused with a body that never ends (an error page streaming forever) is
+    /// reported from the first 64 KiB at once; it was read to its end before.
+    #[tokio::test]
+    async fn a_refused_link_is_reported_without_reading_an_endless_error_body() {
+        let app = axum::Router::new().fallback(|| async {
+            let chunk = axum::body::Bytes::from(vec![b'e'; 16 << 10]);
+            let endless =
+                futures::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+            (
+                axum::http::StatusCode::FORBIDDEN,
+                axum::body::Body::from_stream(endless),
+            )
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = Client::new(super::super::Connection::new(
+            super::super::dialect::by_id("openwebui").unwrap(),
+            Url::parse(&url).unwrap(),
+            Some(super::super::Secret::new("k")),
+        ))
+        .unwrap();
+        let record = FileRecord {
+            id: "f1".into(),
+            name: "a.txt".into(),
+            size: None,
+            content_type: None,
+            created_at: None,
+            updated_at: None,
+            url: None,
+            problems: Vec::new(),
+            raw: serde_json::value::RawValue::from_string("{}".into()).unwrap(),
+        };
+        let error = tokio::time::timeout(Duration::from_secs(60), client.head_bytes(&record, 10))
+            .await
+            .expect("the error body was read to its end")
+            .unwrap_err();
+        assert!(error.to_string().starts_with("HTTP 403 from "), "{error}");
+        assert!(
+            error.to_string().len() < 8 << 10,
+            "{} bytes",
+            error.to_string().len()
+        );
     }
 
     /// An id of `.` or `..` from any JSON dialect never becomes a request: as a path segment
