@@ -545,7 +545,10 @@ mod tests {
         assert_eq!(err, too_many_records(3));
         body.push_str("</ListBucketResult>");
         assert_eq!(listing(&body, 6).unwrap().objects.len(), 5);
-        assert!(listing(&body, 5).is_err(), "five objects and a folder are six");
+        assert!(
+            listing(&body, 5).is_err(),
+            "five objects and a folder are six"
+        );
     }
 
     #[test]
@@ -558,11 +561,20 @@ mod tests {
         let page = listing(&body, 10).unwrap();
         assert_eq!(page.objects[0].key, "a&b é<c>");
         for (bad, says) in [
-            ("<ListBucketResult><Contents></ListBucketResult>", "closes <Contents>"),
+            (
+                "<ListBucketResult><Contents></ListBucketResult>",
+                "closes <Contents>",
+            ),
             ("<ListBucketResult>", "ends inside <ListBucketResult>"),
             ("<ListBucketResult/><ListBucketResult/>", "second root"),
-            ("<!DOCTYPE x [<!ENTITY e \"e\">]><ListBucketResult/>", "DOCTYPE"),
-            ("<ListBucketResult>&bogus;</ListBucketResult>", "unknown entity"),
+            (
+                "<!DOCTYPE x [<!ENTITY e \"e\">]><ListBucketResult/>",
+                "DOCTYPE",
+            ),
+            (
+                "<ListBucketResult>&bogus;</ListBucketResult>",
+                "unknown entity",
+            ),
             ("text", "outside the root"),
             ("", "no element"),
         ] {
@@ -570,7 +582,11 @@ mod tests {
             assert!(err.contains(says), "{bad}: {err}");
         }
         let deep = "<ListBucketResult>".to_string() + &"<a>".repeat(10_000);
-        assert!(listing(&deep, 10).unwrap_err().contains("more than 64 deep"));
+        assert!(
+            listing(&deep, 10)
+                .unwrap_err()
+                .contains("more than 64 deep")
+        );
     }
 
     #[test]
