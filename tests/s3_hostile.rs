@@ -198,3 +198,28 @@ async fn too_many_records_are_refused_as_soon_as_the_count_passes_the_limit() {
         .unwrap();
     assert_eq!(page.records.len(), 1);
 }
+
+/// Item 5: S3 the same way: a 64 KiB continuation token is refused at once (exit 5, one
+/// request), not sent and retried as a network fault.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_continuation_token_longer_than_the_cap_is_refused_with_exit_5() {
+    let answer: Answer = Arc::new(|_| {
+        format!(
+            "<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>{}</NextContinuationToken>{}</ListBucketResult>",
+            "t".repeat(64 << 10),
+            contents(["a".to_string()])
+        )
+    });
+    let server = hostile(answer).await;
+    let dir = scratch("long-token");
+    let out = ls(&dir, &server, "", &[]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the server's cursor for the next page is 65,536 bytes, more than the 16,384"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+}
