@@ -4,96 +4,34 @@
 //! against it.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use filescope::api::dialect::PageRequest;
+use filescope::api::dialect::{Page, PageRequest};
 use filescope::api::s3::{S3, Settings};
 use filescope::api::{Client, Connection, ListQuery};
 
-/// What the server answers to a list request, given its query parameters.
-type Answer = Arc<dyn Fn(&HashMap<String, String>) -> String + Send + Sync>;
-
-/// A hostile S3 endpoint and the list requests it has served.
-struct Hostile {
-    endpoint: String,
-    requests: Arc<AtomicUsize>,
-}
-
-async fn hostile(answer: Answer) -> Hostile {
+/// A hostile S3 endpoint answering every request with `body`, and the requests it served.
+async fn hostile(body: String) -> (String, Arc<AtomicUsize>) {
     let requests = Arc::new(AtomicUsize::new(0));
     let counted = requests.clone();
-    let app = axum::Router::new().fallback(
-        move |axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>| {
-            let answer = answer.clone();
-            counted.fetch_add(1, Ordering::SeqCst);
-            async move { ([("content-type", "application/xml")], answer(&q)) }
-        },
-    );
+    let body = Arc::new(body);
+    let app = axum::Router::new().fallback(move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+        let body = body.clone();
+        async move { ([("content-type", "application/xml")], body.to_string()) }
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Hostile { endpoint, requests }
+    (endpoint, requests)
 }
 
-fn client(server: &Hostile) -> Client {
-    let dialect = S3::new(Settings {
-        bucket: "bkt".into(),
-        root: String::new(),
-        keys: None,
-        region: "us-east-1".into(),
-        endpoint: Some(server.endpoint.parse().unwrap()),
-        path_style: None,
-        levels: false,
-    });
-    let conn = Connection::new(Arc::new(dialect), server.endpoint.parse().unwrap(), None);
-    Client::new(conn).unwrap()
-}
-
-fn scratch(tag: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("filescope-s3-hostile-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// `filescope ls s3://bkt --endpoint …` with `config` as the configuration file.
-async fn ls(dir: &Path, server: &Hostile, config: &str, extra: &[&str]) -> std::process::Output {
-    std::fs::write(dir.join("config.toml"), config).unwrap();
-    let mut args: Vec<String> = ["ls", "--dialect", "s3", "--url", "s3://bkt", "--endpoint"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.push(server.endpoint.clone());
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let dir = dir.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
-            .env("HOME", &dir)
-            .env("FILESCOPE_CONFIG", dir.join("config.toml"))
-            .env("FILESCOPE_DATA_DIR", &dir)
-            .env("AWS_ACCESS_KEY_ID", "AKIDHOSTILE")
-            .env("AWS_SECRET_ACCESS_KEY", "hostile-secret")
-            .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                dir.join("no-aws-credentials"),
-            )
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_REGION")
-            .env_remove("AWS_DEFAULT_REGION")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_S3")
-            .args(&args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
+/// A ListObjectsV2 answer: `truncated`, then `inside` as it is.
+fn list_result(truncated: bool, inside: &str) -> String {
+    format!("<ListBucketResult><IsTruncated>{truncated}</IsTruncated>{inside}</ListBucketResult>")
 }
 
 fn contents(keys: impl IntoIterator<Item = String>) -> String {
@@ -102,55 +40,85 @@ fn contents(keys: impl IntoIterator<Item = String>) -> String {
         .collect()
 }
 
-fn first_page() -> PageRequest {
-    PageRequest {
+/// The first page the client reads from a server answering `body`.
+async fn first_page_of(body: String) -> Page {
+    let (endpoint, _) = hostile(body).await;
+    let dialect = S3::new(Settings {
+        bucket: "bkt".into(),
+        root: String::new(),
+        keys: None,
+        region: "us-east-1".into(),
+        endpoint: Some(endpoint.parse().unwrap()),
+        path_style: None,
+        levels: false,
+    });
+    let conn = Connection::new(Arc::new(dialect), endpoint.parse().unwrap(), None);
+    let client = Client::new(conn).unwrap();
+    let query = ListQuery::new(client.dialect().capabilities().default_sort);
+    let page = PageRequest {
         number: 1,
         size: 1000,
-    }
+    };
+    client.list_page(&query, page).await.unwrap()
 }
 
-fn query(client: &Client) -> ListQuery {
-    ListQuery::new(client.dialect().capabilities().default_sort)
+/// `filescope ls s3://bkt --endpoint …` against a server answering `body`, with `config` as
+/// the configuration file: its exit code, its stderr, and the requests the server served.
+async fn ls_answering(tag: &str, config: &str, body: String) -> (Option<i32>, String, usize) {
+    let (endpoint, requests) = hostile(body).await;
+    let dir =
+        std::env::temp_dir().join(format!("filescope-s3-hostile-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+        common::aws_isolated(
+            &mut cmd,
+            &dir,
+            &[
+                ("AWS_ACCESS_KEY_ID", "AKIDHOSTILE"),
+                ("AWS_SECRET_ACCESS_KEY", "hostile-secret"),
+            ],
+        )
+        .env("HOME", &dir)
+        .env("FILESCOPE_DATA_DIR", &dir)
+        .env("FILESCOPE_CONFIG", dir.join("config.toml"))
+        .args(["ls", "--dialect", "s3", "--url", "s3://bkt", "--endpoint"])
+        .arg(&endpoint)
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), stderr, requests.load(Ordering::SeqCst))
 }
 
 /// Item 8: `IsTruncated=true` with no token (or an empty one) is a broken answer, not the end.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_truncated_answer_without_a_continuation_token_fails_with_exit_5_and_says_why() {
     for token in ["", "<NextContinuationToken></NextContinuationToken>"] {
-        let answer: Answer = Arc::new(move |_| {
-            format!(
-                "<ListBucketResult><IsTruncated>true</IsTruncated>{token}{}</ListBucketResult>",
-                contents(["a".to_string(), "b".to_string()])
-            )
-        });
-        let server = hostile(answer).await;
-        let dir = scratch("truncated");
-        let out = ls(&dir, &server, "", &[]).await;
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(5), "{token:?}: {stderr}");
+        let body = list_result(
+            true,
+            &(token.to_string() + &contents(["a".into(), "b".into()])),
+        );
+        let (code, stderr, requests) = ls_answering("truncated", "", body).await;
+        assert_eq!(code, Some(5), "{token:?}: {stderr}");
         assert!(
             stderr.contains("IsTruncated") && stderr.contains("no NextContinuationToken"),
             "{stderr}"
         );
-        assert_eq!(server.requests.load(Ordering::SeqCst), 1, "not retried");
+        assert_eq!(requests, 1, "not retried");
     }
 }
 
 /// Item 9: one key that does not decode to UTF-8 keeps its page and says what is wrong.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_key_that_is_not_utf8_keeps_its_page_and_lists_a_problem() {
-    let answer: Answer = Arc::new(|_| {
-        format!(
-            "<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>{}</ListBucketResult>",
-            contents(["good-1".into(), "bad%FFname".into(), "good-2".into()])
-        )
-    });
-    let server = hostile(answer).await;
-    let client = client(&server);
-    let page = client
-        .list_page(&query(&client), first_page())
-        .await
-        .unwrap();
+    let keys = contents(["good-1".into(), "bad%FFname".into(), "good-2".into()]);
+    let body = list_result(false, &format!("<EncodingType>url</EncodingType>{keys}"));
+    let page = first_page_of(body).await;
     let names: Vec<&str> = page.records.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["good-1", "bad\u{fffd}name", "good-2"]);
     assert!(page.records[0].problems.is_empty());
@@ -167,59 +135,44 @@ async fn a_key_that_is_not_utf8_keeps_its_page_and_lists_a_problem() {
 /// whole first would fail on the broken XML instead, after holding all of it).
 #[tokio::test(flavor = "multi_thread")]
 async fn too_many_records_are_refused_as_soon_as_the_count_passes_the_limit() {
-    let answer: Answer = Arc::new(|_| {
-        format!(
-            "<ListBucketResult><IsTruncated>false</IsTruncated>{}<Contents><Key>never closed",
-            contents((0..11).map(|i| format!("k{i:03}")))
-        )
-    });
-    let server = hostile(answer).await;
-    let dir = scratch("max-records");
-    let out = ls(&dir, &server, "[network]\nmax_records = 10\n", &[]).await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    let body = format!(
+        "<ListBucketResult><IsTruncated>false</IsTruncated>{}<Contents><Key>never closed",
+        contents((0..11).map(|i| format!("k{i:03}")))
+    );
+    let (code, stderr, _) =
+        ls_answering("max-records", "[network]\nmax_records = 10\n", body).await;
+    assert_eq!(code, Some(5), "{stderr}");
     assert!(
         stderr.contains("the answer holds more than 10 records"),
         "{stderr}"
     );
     // Unrequested elements cost nothing: a flood of them is read through.
-    let answer: Answer = Arc::new(|_| {
-        format!(
-            "<ListBucketResult><IsTruncated>false</IsTruncated>{}{}</ListBucketResult>",
-            "<a/>".repeat(1 << 20),
-            contents(["k".to_string()])
-        )
-    });
-    let server = hostile(answer).await;
-    let client = client(&server);
-    let page = client
-        .list_page(&query(&client), first_page())
-        .await
-        .unwrap();
-    assert_eq!(page.records.len(), 1);
+    let flood = "<a/>".repeat(1 << 20) + &contents(["k".to_string()]);
+    assert_eq!(
+        first_page_of(list_result(false, &flood))
+            .await
+            .records
+            .len(),
+        1
+    );
 }
 
 /// Item 5: S3 the same way: a 64 KiB continuation token is refused at once (exit 5, one
 /// request), not sent and retried as a network fault.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_continuation_token_longer_than_the_cap_is_refused_with_exit_5() {
-    let answer: Answer = Arc::new(|_| {
-        format!(
-            "<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>{}</NextContinuationToken>{}</ListBucketResult>",
-            "t".repeat(64 << 10),
-            contents(["a".to_string()])
-        )
-    });
-    let server = hostile(answer).await;
-    let dir = scratch("long-token");
-    let out = ls(&dir, &server, "", &[]).await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    let token = format!(
+        "<NextContinuationToken>{}</NextContinuationToken>",
+        "t".repeat(64 << 10)
+    );
+    let body = list_result(true, &(token + &contents(["a".to_string()])));
+    let (code, stderr, requests) = ls_answering("long-token", "", body).await;
+    assert_eq!(code, Some(5), "{stderr}");
     assert!(
         stderr.contains(
             "the server's cursor for the next page is 65,536 bytes, more than the 16,384"
         ),
         "{stderr}"
     );
-    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(requests, 1);
 }
