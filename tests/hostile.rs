@@ -1021,3 +1021,26 @@ async fn a_key_echoed_transformed_is_never_printed_or_logged() {
         }
     }
 }
+
+/// Issue 22, item 5: a cursor too long to follow (64 KiB: no valid URL holds it) is refused
+/// once with exit 5 and a line naming its length and the cap; it was sent, failed as "not a
+/// valid Uri" with exit 4, and retried as a network fault.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cursor_longer_than_the_cap_is_refused_once_with_exit_5_not_retried() {
+    let (url, calls) = cursor_server(|token| {
+        let from = token.as_deref().map_or(0, |t| t.len().min(1) * 10);
+        serde_json::json!({"files": files(from, 10), "next": "C".repeat(64 << 10), "more": true})
+    })
+    .await;
+    let (out, _) = ls_declared(CURSOR_DIALECT, "loopy", &url, "long-cursor").await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "the server's cursor for the next page is 65,536 bytes, more than the 16,384 a cursor may be; not followed"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -356,11 +356,24 @@ impl Client {
             return Err((self.http_error(status, display_url(&url), &body), false));
         }
         let (body, repaired) = repair_utf8(body);
+        // A continuation too long to follow is refused once, never sent nor retried.
+        let refuse = |reason: String| {
+            (
+                self.redact(ApiError::Decode {
+                    url: display_url(&url),
+                    reason,
+                }),
+                false,
+            )
+        };
         let mut told = false;
         if let Some(tell) = peek.take() {
             match self.dialect().peek_next(page, &headers, &body) {
-                // The walk may have stopped waiting; nothing is lost then.
-                Some(next) => told = tell.send(next).is_ok(),
+                Some(next) => {
+                    next.check_length().map_err(&refuse)?;
+                    // The walk may have stopped waiting; nothing is lost then.
+                    told = tell.send(next).is_ok();
+                }
                 // Kept for a retry, whose answer may tell.
                 None => *peek = Some(tell),
             }
@@ -388,6 +401,12 @@ impl Client {
                     .decode_answer(query, page, &headers, &body, self.conn.limits);
             (decoded, body)
         };
+        if let Ok(Page {
+            next: Some(next), ..
+        }) = &decoded
+        {
+            next.check_length().map_err(&refuse)?;
+        }
         let decoded = decoded
             .map(|mut decoded| {
                 decoded.body_bytes = body.len();

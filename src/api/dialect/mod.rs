@@ -83,6 +83,45 @@ pub enum Continuation {
     Link(String),
 }
 
+/// The longest cursor or next link followed: real ones are a few hundred bytes (S3's are
+/// about 200). A longer one is refused as a broken answer rather than sent (a URL of 64 KiB is
+/// not even valid) or kept: a server that pages for ever with huge tokens must not fill memory.
+pub const MAX_CONTINUATION_BYTES: usize = 16 << 10;
+
+impl Continuation {
+    fn text(&self) -> &str {
+        match self {
+            Continuation::Cursor(text) | Continuation::Link(text) => text,
+        }
+    }
+
+    /// A fixed-size stand-in for the continuation, to remember that it was seen without
+    /// keeping it.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Refuses a continuation longer than [`MAX_CONTINUATION_BYTES`], in words that name both.
+    pub fn check_length(&self) -> Result<(), String> {
+        let len = self.text().len();
+        if len <= MAX_CONTINUATION_BYTES {
+            return Ok(());
+        }
+        let what = match self {
+            Continuation::Cursor(_) => "cursor",
+            Continuation::Link(_) => "next link",
+        };
+        Err(format!(
+            "the server's {what} for the next page is {} bytes, more than the {} a {what} may be; not followed",
+            crate::text::thousands(len),
+            crate::text::thousands(MAX_CONTINUATION_BYTES)
+        ))
+    }
+}
+
 /// How an API's pages are reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

@@ -445,11 +445,13 @@ impl Dialect for S3 {
         limits: Limits,
     ) -> Result<Page, String> {
         let text = std::str::from_utf8(body).map_err(|_| "the answer is not UTF-8".to_string())?;
-        let listing = xml::listing(text)?;
-        if listing.objects.len() + listing.prefixes.len() > limits.max_records {
+        // Read as a stream: refused as soon as it holds more records than allowed.
+        let listing = xml::listing(text, limits.max_records)?;
+        if listing.truncated && listing.next_token.is_none() {
+            // Ending here would list part of the bucket as if it were all of it.
             return Err(format!(
-                "the answer holds more than {} records, the most one answer may hold ([network] max_records)",
-                crate::text::thousands(limits.max_records)
+                "the answer says more keys follow (IsTruncated) but gives no NextContinuationToken to ask for them; {} listed on this page",
+                crate::text::thousands(listing.objects.len() + listing.prefixes.len())
             ));
         }
         let under = self.prefix_for(query);
@@ -464,13 +466,15 @@ impl Dialect for S3 {
         // Objects and folders in one key order, as S3 counts them.
         loop {
             let take_prefix = match (objects.peek(), prefixes.peek()) {
-                (Some(o), Some(p)) => p.as_bytes() < o.key.as_bytes(),
+                (Some(o), Some((p, _))) => p.as_bytes() < o.key.as_bytes(),
                 (None, Some(_)) => true,
                 (Some(_), None) => false,
                 (None, None) => break,
             };
             if take_prefix {
-                let Some(prefix) = prefixes.next() else { break };
+                let Some((prefix, problems)) = prefixes.next() else {
+                    break;
+                };
                 let raw = serde_json::json!({ "Prefix": prefix });
                 let base = if self.levels {
                     &folder_base
@@ -480,6 +484,7 @@ impl Dialect for S3 {
                 let mut record = self.record(base, &prefix, raw);
                 record.content_type = Some(FOLDER_TYPE.to_string());
                 record.url = None;
+                record.problems = problems;
                 records.push(record);
             } else {
                 let Some(o) = objects.next() else { break };
@@ -502,6 +507,7 @@ impl Dialect for S3 {
                 record.created_at = o.last_modified;
                 record.updated_at = o.last_modified;
                 record.content_type = guess_type(&o.key).map(str::to_string);
+                record.problems = o.problems;
                 records.push(record);
             }
         }
