@@ -234,6 +234,14 @@ impl S3 {
     /// back. A key that is itself `.` or `..` cannot be put in a URL: refused.
     fn url(&self, place: &Place, path: &str, query: &[(&str, String)]) -> Result<Url, String> {
         let key = path.strip_prefix('/').unwrap_or(path);
+        // A key listed as bytes that are not UTF-8 is shown with U+FFFD; sent that way it
+        // would name another object (or none).
+        if key.contains('\u{fffd}') {
+            return Err(format!(
+                "the key {} is not UTF-8 as the store keeps it (shown with U+FFFD), so no request can name it exactly; refused",
+                crate::text::sanitize(&key.chars().take(200).collect::<String>())
+            ));
+        }
         let set = if super::url::dot_segment(key).is_some() {
             QUERY
         } else {
@@ -1077,6 +1085,29 @@ mod tests {
             Some(url)
         );
         assert_eq!(local.region(), "ap-east-1");
+    }
+
+    #[test]
+    fn a_key_listed_as_bytes_that_are_not_utf8_is_never_sent_as_another_key() {
+        let d = s3(Some("http://127.0.0.1:9000"), true);
+        let error = d
+            .request_url("/data/bad\u{fffd}name", &[])
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            error.contains("is not UTF-8 as the store keeps it"),
+            "{error}"
+        );
+        let record = d.record("", "data/bad\u{fffd}name", serde_json::json!({}));
+        assert!(
+            d.share_link(&record, Duration::from_secs(60))
+                .unwrap()
+                .is_err()
+        );
+        assert!(
+            d.delete_request("data/bad\u{fffd}name").is_some(),
+            "refused when sent"
+        );
     }
 
     #[test]
