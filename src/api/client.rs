@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
 
-use super::dialect::{Auth, Continuation, Dialect, Page, PageRequest, RequestSpec, ScopePage};
+use super::dialect::{
+    Auth, Continuation, Dialect, Page, PageRequest, Param, RequestSpec, ScopePage,
+};
 use super::error::{ApiError, display_url};
 use super::query::ListQuery;
 use super::record::FileRecord;
@@ -215,7 +217,7 @@ impl Client {
     /// The absolute URL for a dialect path: base URL (which may carry a path of its own), then
     /// the path prefix, then `path`. Refused when the path would not reach what it names (a
     /// `.` or `..` segment, from an id the server chose).
-    pub fn url_for(&self, path: &str, query: &[(&str, String)]) -> Result<Url, ApiError> {
+    pub fn url_for(&self, path: &str, query: &[Param]) -> Result<Url, ApiError> {
         let mut url = self.url_without_key(path, query)?;
         if self.dialect().request_url(path, query).is_none() {
             self.add_query_key(&mut url);
@@ -234,7 +236,7 @@ impl Client {
     }
 
     /// [`Client::url_for`] without the key, whatever the API's auth (a curl command's).
-    pub fn url_without_key(&self, path: &str, query: &[(&str, String)]) -> Result<Url, ApiError> {
+    pub fn url_without_key(&self, path: &str, query: &[Param]) -> Result<Url, ApiError> {
         if let Some(url) = self.dialect().request_url(path, query) {
             return url.map_err(|e| self.redact(ApiError::Inconsistent(e)));
         }
@@ -261,7 +263,7 @@ impl Client {
         url.set_query(None);
         if !query.is_empty() {
             url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+                .extend_pairs(query.iter().map(|(k, v)| (k.as_ref(), v.as_str())));
         }
         Ok(url)
     }
@@ -1012,7 +1014,10 @@ mod tests {
         );
         let client = Client::new(conn).unwrap();
         let url = client
-            .url_for("/v1/files", &[("search", "a b&c".to_string())])
+            .url_for(
+                "/v1/files",
+                &[crate::api::dialect::param("search", "a b&c")],
+            )
             .unwrap();
         assert_eq!(
             url.as_str(),

@@ -198,7 +198,22 @@ impl PageRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestSpec {
     pub path: String,
-    pub query: Vec<(&'static str, String)>,
+    pub query: Vec<Param>,
+}
+
+/// A query parameter: its name (a literal, or from a declared dialect's definition) and value.
+pub type Param = (std::borrow::Cow<'static, str>, String);
+
+/// A parameter named by a literal.
+pub fn param(name: &'static str, value: impl Into<String>) -> Param {
+    (std::borrow::Cow::Borrowed(name), value.into())
+}
+
+/// Parameters named by literals.
+pub fn params(list: Vec<(&'static str, String)>) -> Vec<Param> {
+    list.into_iter()
+        .map(|(name, value)| (std::borrow::Cow::Borrowed(name), value))
+        .collect()
 }
 
 /// One decoded page of a listing.
@@ -462,11 +477,7 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// bucket in the path or the host, keys encoded its way); `None`: the base URL joined
     /// with the path, as for every JSON API. `Some(Err)`: the request cannot be placed (a
     /// key a URL cannot hold).
-    fn request_url(
-        &self,
-        _path: &str,
-        _query: &[(&str, String)],
-    ) -> Option<Result<reqwest::Url, String>> {
+    fn request_url(&self, _path: &str, _query: &[Param]) -> Option<Result<reqwest::Url, String>> {
         None
     }
 

@@ -19,7 +19,7 @@ use super::content::{Algorithm, Checksum};
 use super::decode::Limits;
 use super::dialect::{
     Access, Auth, Capabilities, ContentSource, Continuation, Dialect, ErrorInfo, Page, PageRequest,
-    Relocation, RequestSpec, ScopeKind, Search,
+    Param, Relocation, RequestSpec, ScopeKind, Search, param, params,
 };
 use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Order, Sort, SortField};
@@ -216,7 +216,7 @@ impl S3 {
         }
         RequestSpec {
             path: String::new(),
-            query: q,
+            query: params(q),
         }
     }
 
@@ -232,7 +232,7 @@ impl S3 {
     /// has a `.` or `..` segment (which a URL would resolve away, to another object or
     /// bucket) with its `/` encoded too, so the whole key is one segment the store decodes
     /// back. A key that is itself `.` or `..` cannot be put in a URL: refused.
-    fn url(&self, place: &Place, path: &str, query: &[(&str, String)]) -> Result<Url, String> {
+    fn url(&self, place: &Place, path: &str, query: &[Param]) -> Result<Url, String> {
         let key = path.strip_prefix('/').unwrap_or(path);
         // A key listed as bytes that are not UTF-8 is shown with U+FFFD; sent that way it
         // would name another object (or none).
@@ -440,8 +440,8 @@ impl Dialect for S3 {
     fn continue_request(&self, query: &ListQuery, page: PageRequest, cursor: &str) -> RequestSpec {
         let mut spec = self.list_spec(query, page.size);
         // A continuation token says where to go on; start-after would be ignored anyway.
-        spec.query.retain(|(k, _)| *k != "start-after");
-        spec.query.push(("continuation-token", cursor.to_string()));
+        spec.query.retain(|(k, _)| k != "start-after");
+        spec.query.push(param("continuation-token", cursor));
         spec
     }
 
@@ -727,7 +727,7 @@ impl Dialect for S3 {
         record.content_type.as_deref() == Some(FOLDER_TYPE) && record.id.ends_with('/')
     }
 
-    fn request_url(&self, path: &str, query: &[(&str, String)]) -> Option<Result<Url, String>> {
+    fn request_url(&self, path: &str, query: &[Param]) -> Option<Result<Url, String>> {
         Some(self.url(&self.place(), path, query))
     }
 
