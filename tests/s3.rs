@@ -600,17 +600,9 @@ fn recording_client(endpoint: &str, keys: Option<Keys>, delete: bool) -> Client 
 }
 
 fn object(key: &str) -> filescope::api::FileRecord {
-    filescope::api::FileRecord {
-        id: key.to_string(),
-        name: key.to_string(),
-        size: Some(1),
-        content_type: None,
-        created_at: None,
-        updated_at: None,
-        url: None,
-        problems: Vec::new(),
-        raw: serde_json::value::RawValue::from_string("{}".into()).unwrap(),
-    }
+    let mut record = filescope::test_support::bare_record(key);
+    record.size = Some(1);
+    record
 }
 
 /// Keys with `.`, `..` and empty segments reach the store byte for byte in every request

@@ -989,17 +989,7 @@ mod tests {
             Some(super::super::Secret::new("k")),
         ))
         .unwrap();
-        let record = FileRecord {
-            id: "f1".into(),
-            name: "a.txt".into(),
-            size: None,
-            content_type: None,
-            created_at: None,
-            updated_at: None,
-            url: None,
-            problems: Vec::new(),
-            raw: serde_json::value::RawValue::from_string("{}".into()).unwrap(),
-        };
+        let record = crate::test_support::bare_record("f1");
         let error = tokio::time::timeout(Duration::from_secs(60), client.head_bytes(&record, 10))
             .await
             .expect("the error body was read to its end")
@@ -1039,17 +1029,7 @@ mod tests {
                 if client.dialect().detail_request(id).is_some() {
                     errors.push(client.detail(id).await.unwrap_err());
                 }
-                let record = FileRecord {
-                    id: id.into(),
-                    name: "n".into(),
-                    size: None,
-                    content_type: None,
-                    created_at: None,
-                    updated_at: None,
-                    url: None,
-                    problems: Vec::new(),
-                    raw: serde_json::value::RawValue::from_string("{}".into()).unwrap(),
-                };
+                let record = crate::test_support::bare_record(id);
                 if matches!(
                     client.dialect().content_source(&record),
                     ContentSource::Endpoint(_)
