@@ -113,7 +113,18 @@ async fn ls_all_stops_at_the_first_empty_page_of_a_listing_claiming_a_huge_total
 
 #[tokio::test]
 async fn stats_stops_on_a_repeating_server() {
-    for mode in [Hostile::Repeat, Hostile::HugeTotal] {
+    // Each lie reported as itself, as `ls` reports it: any unreadable answer would give
+    // exit 5 too.
+    for (mode, says) in [
+        (
+            Hostile::Repeat,
+            "page 2 repeats page 1 (the same 100 files)",
+        ),
+        (
+            Hostile::HugeTotal,
+            "the server said 1,000,000,000,000,000,000 files but page 2 is empty",
+        ),
+    ] {
         let (server, client) = hostile(mode, "fileguard", 10).await;
         let plan = filescope::api::plan(client.dialect(), None, &Filter::default());
         let result = tokio::time::timeout(
@@ -123,6 +134,7 @@ async fn stats_stops_on_a_repeating_server() {
         .await
         .expect("the scan ends");
         let err = result.unwrap_err();
+        assert!(err.to_string().starts_with(says), "{}: {err}", mode.name());
         assert_eq!(
             filescope::ls::LsError::Api(err).exit_code(),
             5,
@@ -293,7 +305,9 @@ async fn run_binary(args: Vec<String>, tag: &str) -> (std::process::Output, Stri
     })
     .await
     .unwrap();
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    // A run that wrote no log fails here: an absent log is not an empty one.
+    let text = std::fs::read_to_string(&log)
+        .unwrap_or_else(|e| panic!("no log at {}: {e}", log.display()));
     let mode = {
         use std::os::unix::fs::PermissionsExt;
         std::fs::metadata(&log).map_or(0, |m| m.permissions().mode() & 0o777)
@@ -335,6 +349,10 @@ fn drives_a_terminal(bytes: &[u8]) -> bool {
     text.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'])
 }
 
+/// `INJECTED` as it must be shown: every byte that drives a terminal made a visible escape.
+const ESCAPED: &str =
+    "bad key\\x1b]52;c;cm0gLXJmIH4=\\x07\\x1b]0;pwned\\x07\\x9b31mred\\u{202e}fdp.exe";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn server_messages_reach_stderr_and_the_log_only_as_visible_escapes() {
     for dialect in ids() {
@@ -353,8 +371,12 @@ async fn server_messages_reach_stderr_and_the_log_only_as_visible_escapes() {
             );
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(
-                stderr.contains("bad key\\x1b]52;c;cm0gLXJmIH4=\\x07\\x1b]0;pwned\\x07\\x9b31mred\\u{202e}fdp.exe"),
-                "the message is there, escaped: {stderr}"
+                stderr.contains(ESCAPED),
+                "{dialect} {command:?}: the message is on stderr, escaped: {stderr}"
+            );
+            assert!(
+                log.contains(ESCAPED),
+                "{dialect} {command:?}: the message is in the log, escaped: {log}"
             );
         }
     }
@@ -618,7 +640,9 @@ async fn ls_declared(
     })
     .await
     .unwrap();
-    (out, std::fs::read_to_string(&log).unwrap_or_default())
+    let logged = std::fs::read_to_string(&log)
+        .unwrap_or_else(|e| panic!("no log at {}: {e}", log.display()));
+    (out, logged)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -815,15 +839,18 @@ async fn a_next_link_to_another_origin_is_refused_or_followed_without_the_key() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_key_in_the_query_is_added_to_next_links_and_never_printed_or_logged() {
-    // The server echoes the whole request URL (key included) in its next link, and refuses
-    // page 2 with a message that echoes it again.
+    // The server's next link does not carry the key: the client adds it. Page 2 is refused
+    // with a message that echoes the request URL, key included. Every query is kept.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
     let me = origin.clone();
+    let queries = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = std::sync::Arc::clone(&queries);
     let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
-        let me = me.clone();
+        let (me, seen) = (me.clone(), std::sync::Arc::clone(&seen));
         async move {
             let query = uri.query().unwrap_or("").to_string();
+            seen.lock().unwrap().push(query.clone());
             if !query.contains(&format!("key={CANARY}")) {
                 return (
                     axum::http::StatusCode::FORBIDDEN,
@@ -840,7 +867,7 @@ async fn a_key_in_the_query_is_added_to_next_links_and_never_printed_or_logged()
                 axum::http::StatusCode::OK,
                 axum::Json(serde_json::json!({
                     "files": files(0, 10),
-                    "next": format!("{me}/files?p=2&key={CANARY}"),
+                    "next": format!("{me}/files?p=2"),
                 })),
             )
         }
@@ -852,10 +879,17 @@ async fn a_key_in_the_query_is_added_to_next_links_and_never_printed_or_logged()
     );
     let (out, log) = ls_declared(&definition, "linky", &origin, "query-key").await;
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // Page 2 was asked for at the server's link, with the key added to it.
+    let queries = queries.lock().unwrap().clone();
+    assert_eq!(queries.len(), 2, "{queries:?}");
+    assert!(
+        queries[1].contains("p=2") && queries[1].contains(&format!("key={CANARY}")),
+        "page 2 carries the key: {queries:?}"
+    );
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("bad page in"),
-        "the server's message is shown: {stderr}"
+        stderr.contains("bad page in") && stderr.contains("p=2"),
+        "the server's message about page 2 is shown: {stderr}"
     );
     for (what, text) in [("stderr", stderr.as_ref()), ("log", log.as_str())] {
         assert!(!text.contains(CANARY), "the key is in the {what}: {text}");

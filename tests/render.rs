@@ -1263,17 +1263,28 @@ fn reload_keeps_the_old_rows_on_screen_dimmed() {
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(90, 8)).unwrap();
     terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
     let screen = common::screen_lines(&terminal);
-    assert!(
-        screen[2].starts_with("2024-q1-master.pdf"),
-        "{}",
-        show(&screen)
-    );
-    let cell = &terminal.backend().buffer()[(0, 3)];
-    assert!(
-        cell.modifier.contains(ratatui::style::Modifier::DIM),
-        "{:?}",
-        cell
-    );
+    let buffer = terminal.backend().buffer();
+    // Each row on screen, the cursor's included: its old text, and every cell of it dimmed
+    // (a dimmed placeholder, or the old text undimmed, fails).
+    for (i, name) in NAMES.iter().enumerate() {
+        let y = 2 + i as u16;
+        assert!(
+            screen[y as usize].starts_with(name),
+            "row {i}: {}",
+            show(&screen)
+        );
+        let mut x = 0;
+        while x < 90 {
+            let cell = &buffer[(x, y)];
+            assert!(
+                cell.modifier.contains(ratatui::style::Modifier::DIM),
+                "row {i}, column {x}: {cell:?}\n{}",
+                show(&screen)
+            );
+            // A wide character's second column is part of its cell.
+            x += unicode_width::UnicodeWidthStr::width(cell.symbol()).max(1) as u16;
+        }
+    }
 }
 
 /// A count being typed shows at the right of the footer, as vim's showcmd does.

@@ -153,6 +153,33 @@ async fn a_bucket_in_another_region_is_signed_for_again_not_redirected() {
     );
 }
 
+/// Downloads `record` to `target` as the explorer does, resuming from a part file if any.
+async fn download_to(
+    client: &Client,
+    record: &filescope::api::FileRecord,
+    target: &std::path::Path,
+) -> filescope::api::content::Saved {
+    download(
+        client,
+        record,
+        target,
+        Conflict::Overwrite,
+        &tokio_util::sync::CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap()
+}
+
+/// A part file of `bytes` with `etag` as its validator, as an interrupted download leaves it.
+fn part_file(target: &std::path::Path, id: &str, bytes: &[u8], etag: &str) {
+    let part = part_path(target, id);
+    std::fs::write(&part, bytes).unwrap();
+    let mut validator = part.as_os_str().to_owned();
+    validator.push(".validator");
+    std::fs::write(validator, etag).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_changed_object_restarts_a_resumed_download_by_if_match() {
     let server = demo(40, "us-east-1").await;
@@ -163,7 +190,7 @@ async fn a_changed_object_restarts_a_resumed_download_by_if_match() {
         .find(|r| r.size.is_some_and(|s| (10_000..4_000_000).contains(&s)))
         .unwrap()
         .clone();
-    let whole = reqwest::get(
+    let answer = reqwest::get(
         client
             .dialect()
             .share_link(&record, std::time::Duration::from_secs(60))
@@ -171,31 +198,46 @@ async fn a_changed_object_restarts_a_resumed_download_by_if_match() {
             .unwrap(),
     )
     .await
-    .unwrap()
-    .bytes()
-    .await
     .unwrap();
+    let etag = answer.headers()["etag"].to_str().unwrap().to_string();
+    let whole = answer.bytes().await.unwrap();
     let dir = scratch("ifmatch");
-    let target = dir.join("file");
-    let part = part_path(&target, &record.id);
-    // A part file from an object that has changed since: its ETag no longer matches.
-    std::fs::write(&part, b"stale bytes of an older version").unwrap();
-    let mut validator = part.as_os_str().to_owned();
-    validator.push(".validator");
-    std::fs::write(validator, "\"0000000000000000000000000000dead\"").unwrap();
-    let mut first_progress = None;
-    let saved = download(
-        &client,
-        &record,
+
+    // The control: a part file of this very object, with its ETag, is resumed where it
+    // ends, by a range the ETag guards.
+    let target = dir.join("resumed");
+    part_file(&target, &record.id, &whole[..1_000], &etag);
+    let ranges = server.stats.range_requests();
+    let saved = download_to(&client, &record, &target).await;
+    assert_eq!(saved.resumed_from, 1_000, "the part file was kept");
+    assert_eq!(
+        server.stats.range_requests() - ranges,
+        1,
+        "one range asked for"
+    );
+    assert_eq!(
+        server.stats.if_match(),
+        [(etag.clone(), 206)],
+        "the range carried the part's ETag in If-Match and got the rest"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), whole.as_ref());
+
+    // A part file of an object that has changed since: its ETag no longer matches, the store
+    // says 412, and the download starts over from the first byte.
+    let stale = "\"0000000000000000000000000000dead\"";
+    let target = dir.join("restarted");
+    part_file(
         &target,
-        Conflict::Overwrite,
-        &tokio_util::sync::CancellationToken::new(),
-        |p| {
-            first_progress.get_or_insert(p.done);
-        },
-    )
-    .await
-    .unwrap();
+        &record.id,
+        b"stale bytes of an older version",
+        stale,
+    );
+    let saved = download_to(&client, &record, &target).await;
+    assert_eq!(
+        server.stats.if_match()[1..],
+        [(stale.to_string(), 412)],
+        "the range carried the stale ETag and was refused"
+    );
     assert_eq!(saved.resumed_from, 0, "the stale part was not kept");
     assert_eq!(std::fs::read(&target).unwrap(), whole.as_ref());
 }

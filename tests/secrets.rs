@@ -5,7 +5,10 @@
 //! `tests/e2e_pty.rs` (`the_explorer_never_shows_or_logs_the_key`).
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
+use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use filescope_demo::{DemoConfig, DemoServer};
 
@@ -43,6 +46,56 @@ async fn echoing(dialect: &str) -> DemoServer {
     .unwrap()
 }
 
+/// A server that rejects every request with a 400 in FileJar's envelope whose message echoes
+/// the request (its path, query and headers, the key included), as a careless validation
+/// error does; and counts the requests, so a test sees that one arrived.
+async fn rejecting() -> (String, Arc<AtomicUsize>) {
+    use axum::http::{HeaderMap, StatusCode, Uri};
+
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&hits);
+    let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
+        let counted = Arc::clone(&counted);
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let echoed = headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let message = format!("rejected parameter in {uri} ({echoed})");
+            (
+                StatusCode::BAD_REQUEST,
+                axum::Json(serde_json::json!({
+                    "success": false, "error": "bad_request", "message": message
+                })),
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, hits)
+}
+
+/// An address where nothing listens: a port the system gave out, bound then let go (not a
+/// fixed port some machine may use).
+fn unreachable() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    url
+}
+
+/// A directory of this name under the temporary directory, empty: nothing a previous run
+/// (with the same process id) left in it is read as this run's.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// A server that takes the request and never answers.
 async fn silent() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -58,14 +111,15 @@ async fn silent() -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_canary_key_is_never_written() {
-    let dir = std::env::temp_dir().join(format!("filescope-canary-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("filescope-canary");
     let log = dir.join("debug.log");
     let accepting = server("flextell", CANARY, 0.2).await;
     let refusing = server("filejar", "another-key", 0.0).await;
     let echo = echoing("filejar").await;
     let plain = server("filejar", CANARY, 0.0).await;
+    let (rejected, rejections) = rejecting().await;
     let stalled = silent().await;
+    let nowhere = unreachable();
     // A request timeout of one second, for the server that never answers.
     let config = dir.join("config.toml");
     std::fs::write(
@@ -73,6 +127,8 @@ async fn the_canary_key_is_never_written() {
         "[network]\nrequest_timeout_secs = 1\nattempts = 1\n",
     )
     .unwrap();
+    let patient = dir.join("patient.toml");
+    std::fs::write(&patient, "[network]\nattempts = 10\n").unwrap();
     let runs = [
         (
             accepting.base_url.clone(),
@@ -87,12 +143,8 @@ async fn the_canary_key_is_never_written() {
         (refusing.base_url.clone(), "filejar", vec!["ls"]),
         (echo.base_url.clone(), "filejar", vec!["ls"]),
         (echo.base_url.clone(), "filejar", vec!["stats"]),
-        // A parameter the server rejects (a page larger than FileJar allows).
-        (
-            plain.base_url.clone(),
-            "filejar",
-            vec!["ls", "--limit", "5000", "--all"],
-        ),
+        // A parameter the server rejects: a 400 whose message echoes the request.
+        (rejected.clone(), "filejar", vec!["ls", "--limit", "5000"]),
         (
             plain.base_url.clone(),
             "filejar",
@@ -100,14 +152,18 @@ async fn the_canary_key_is_never_written() {
         ),
         (plain.base_url.clone(), "filejar", vec!["dialect", "check"]),
         (stalled.clone(), "filejar", vec!["ls"]),
-        ("http://127.0.0.1:9".to_string(), "filejar", vec!["ls"]),
+        (nowhere.clone(), "filejar", vec!["ls"]),
     ];
     let mut seen = String::new();
     let mut codes = Vec::new();
+    let mut outputs = Vec::new();
     for (url, dialect, args) in runs {
-        // The one-second timeout only where nothing answers; retries everywhere else.
+        // The one-second timeout only where nothing answers; retries everywhere else, ten
+        // attempts where one request in five fails (so exit 0 is certain, not likely).
         let config = if url == stalled {
             config.clone()
+        } else if url == accepting.base_url {
+            patient.clone()
         } else {
             dir.join("none.toml")
         };
@@ -127,14 +183,22 @@ async fn the_canary_key_is_never_written() {
         .await
         .unwrap();
         codes.push(out.status.code());
-        seen.push_str(&String::from_utf8_lossy(&out.stdout));
-        seen.push_str(&String::from_utf8_lossy(&out.stderr));
+        let this = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        seen.push_str(&this);
+        outputs.push(this);
     }
-    // The error paths were taken: refused, echoed, rejected, a usage error, timed out,
-    // unreachable.
+    // Every path was taken, each to its own exit status: the listing and the stats through
+    // the faults, then refused, echoed twice, rejected (a 400), a filter FileJar cannot do
+    // (a usage error), the check, timed out, unreachable.
     assert_eq!(
-        codes[2..],
+        codes,
         [
+            Some(0),
+            Some(0),
             Some(3),
             Some(3),
             Some(3),
@@ -146,12 +210,26 @@ async fn the_canary_key_is_never_written() {
         ],
         "{seen}"
     );
+    // The 400 came from the server, for a request that reached it, and its echo of the
+    // request was printed with the key taken out.
+    assert_eq!(
+        rejections.load(Ordering::SeqCst),
+        1,
+        "one request reached the rejecting server, not retried: {}",
+        outputs[5]
+    );
+    assert!(outputs[5].contains("400"), "{}", outputs[5]);
+    assert!(
+        outputs[5].contains("rejected parameter in") && outputs[5].contains("x-api-key: ***"),
+        "the rejection's echo, redacted: {}",
+        outputs[5]
+    );
     assert!(seen.contains("did not answer within 1 s"), "{seen}");
     assert!(
         seen.contains("x-api-key: ***"),
         "the echo was redacted: {seen}"
     );
-    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let logged = std::fs::read_to_string(&log).unwrap();
     assert!(
         logged.contains("retrying"),
         "the runs went through retries:\n{logged}"
@@ -178,17 +256,13 @@ async fn the_canary_key_is_never_written() {
 /// the signer. In this process, through the log `filescope` itself installs.
 #[tokio::test(flavor = "multi_thread")]
 async fn s3_signing_at_trace_logs_no_secret() {
-    use std::sync::Arc;
-
     use filescope::api::s3::{S3, Settings, credentials::Keys};
     use filescope::api::{Client, Connection, ListQuery, PageRequest, Secret};
     use filescope_demo::{S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
 
     const TOKEN: &str = "IQoJb3JpZ2luX2VjEBcanarySessionToken7f3a9c1e55";
-    let dir = std::env::temp_dir().join(format!("filescope-s3canary-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("filescope-s3canary");
     let log = dir.join("trace.log");
-    let _ = std::fs::remove_file(&log);
     filescope::logging::init_at(
         Some(&log),
         "trace,aws_sigv4=trace,aws_credential_types=trace",

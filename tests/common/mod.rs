@@ -98,8 +98,18 @@ pub fn client_for(server: &DemoServer, key: Option<&str>) -> Client {
 /// Carries out the app's listing effects (fetches, and S3's tail searches) against a real
 /// client until nothing is in flight, as the runtime does, feeding each answer back in.
 /// Returns how many pages were fetched.
-pub async fn settle(app: &mut App, client: &Client, mut effects: Vec<Effect>) -> usize {
-    let mut fetched = 0;
+pub async fn settle(app: &mut App, client: &Client, effects: Vec<Effect>) -> usize {
+    settle_recording(app, client, effects).await.len()
+}
+
+/// [`settle`], returning every page fetched, in order: its number and what the request
+/// carried to continue from the page before.
+pub async fn settle_recording(
+    app: &mut App,
+    client: &Client,
+    mut effects: Vec<Effect>,
+) -> Vec<(usize, Option<filescope::api::dialect::Continuation>)> {
+    let mut fetched = Vec::new();
     while !effects.is_empty() {
         let mut next = Vec::new();
         for effect in effects {
@@ -110,7 +120,7 @@ pub async fn settle(app: &mut App, client: &Client, mut effects: Vec<Effect>) ->
                     page,
                     after,
                 }) => {
-                    fetched += 1;
+                    fetched.push((page.number, after.clone()));
                     let result = client.list_page_after(&query, page, after.as_ref()).await;
                     next.extend(app.update(
                         Msg::Page {

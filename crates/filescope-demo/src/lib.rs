@@ -114,6 +114,9 @@ pub struct ServerStats {
     list_requests: AtomicU64,
     content_requests: AtomicU64,
     range_requests: AtomicU64,
+    /// S3 object requests (GET or HEAD) that carried `If-Match`: its value and the status
+    /// answered (412 when it did not hold).
+    if_match: std::sync::Mutex<Vec<(String, u16)>>,
 }
 
 impl ServerStats {
@@ -140,6 +143,23 @@ impl ServerStats {
     /// Content requests that carried a `Range` header and got a 206.
     pub fn range_requests(&self) -> u64 {
         self.range_requests.load(Ordering::Relaxed)
+    }
+
+    /// Every `If-Match` an S3 object request carried, in order, with the status it got:
+    /// how a test sees that a resumed download was made conditional, and what came of it.
+    pub fn if_match(&self) -> Vec<(String, u16)> {
+        self.if_match
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn saw_if_match(&self, value: &str, status: u16) {
+        let mut seen = self
+            .if_match
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.push((value.to_string(), status));
     }
 }
 

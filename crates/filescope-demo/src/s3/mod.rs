@@ -451,7 +451,17 @@ impl Bucket {
                     return Err(not_implemented(name));
                 }
                 match *method {
-                    Method::GET | Method::HEAD => self.object(request, key).await,
+                    Method::GET | Method::HEAD => {
+                        let answer = self.object(request, key).await;
+                        if let Some(condition) = request.header("if-match") {
+                            let status = match &answer {
+                                Ok(response) => response.status(),
+                                Err(e) => e.status,
+                            };
+                            self.stats.saw_if_match(condition, status.as_u16());
+                        }
+                        answer
+                    }
                     Method::DELETE => self.delete(key).await,
                     _ => Err(not_allowed(method, "OBJECT")),
                 }
