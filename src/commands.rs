@@ -472,6 +472,9 @@ fn dialect_command(command: DialectCommand) -> ExitCode {
             name,
             insecure,
         } => {
+            if let Err(e) = crate::api::probe::check_name(&name) {
+                return fail(ls::exit::USAGE, &e);
+            }
             let key = std::env::var("FILESCOPE_API_KEY")
                 .ok()
                 .map(|k| k.trim().to_string())
