@@ -707,7 +707,7 @@ async fn explore_connection(conn: Connection, profile: Option<String>) -> anyhow
         &mut app,
         client,
         events,
-        tui::termination(),
+        tui::signals(),
         &mut tui::Console,
     )
     .await;

@@ -170,6 +170,11 @@ impl Session {
         let screen = parser.screen();
         assert!(!screen.alternate_screen(), "still on the alternate screen");
         assert!(!screen.hide_cursor(), "the cursor is still hidden");
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse reports are still on"
+        );
         assert!(self.cooked(), "the terminal is still in raw mode");
     }
 
@@ -238,18 +243,89 @@ fn demo_shows_rows_jumps_to_the_end_and_quits_cleanly() {
     s.assert_no_raw_hostile_bytes();
 }
 
-/// SIGTERM (a kill), SIGHUP (the SSH session dropped) and SIGINT (`kill -INT`) each end the
-/// program with the terminal restored: main screen, cursor shown.
+/// SIGTERM (a kill), SIGHUP (the SSH session dropped), SIGINT (`kill -INT`) and every other
+/// catchable signal that would end the process (SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, …, a
+/// real-time signal) each end the program with the terminal restored: main screen, cursor
+/// shown, mouse reports off, cooked mode.
 #[test]
 fn termination_signals_restore_the_terminal() {
     use nix::sys::signal::Signal;
-    for signal in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
-        let mut s = spawn(&["demo", "--files", "200"], signal.as_str());
+    let mut signals: Vec<(String, i32)> = [
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+        Signal::SIGALRM,
+        Signal::SIGVTALRM,
+        Signal::SIGPROF,
+        Signal::SIGXCPU,
+        Signal::SIGSYS,
+        Signal::SIGTRAP,
+        Signal::SIGABRT,
+        Signal::SIGIO,
+        Signal::SIGPWR,
+    ]
+    .into_iter()
+    .map(|s| (s.as_str().to_string(), s as i32))
+    .collect();
+    signals.push(("SIGRTMIN+3".into(), nix::libc::SIGRTMIN() + 3));
+    for (name, number) in signals {
+        let mut s = spawn(&["demo", "--files", "200"], &name);
         s.wait_for("row 1 of 200");
-        let pid = s.child.process_id().expect("a pid") as i32;
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).unwrap();
+        s.wait_raw(0, &MOUSE_ON);
+        let pid = s.child.process_id().expect("a pid");
+        // `kill` the command: nix's `kill` takes no real-time signal.
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{number}"), pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "{name}");
         s.wait_exit();
         s.assert_restored();
+    }
+}
+
+/// A process's state (`R`, `S`, `T` for stopped, …), from `/proc/PID/stat`.
+fn process_state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
+/// The pid of `parent`'s child process named `name`, once it runs.
+fn child_named(parent: u32, name: &str) -> i32 {
+    let start = Instant::now();
+    loop {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let ppid = stat[close + 1..].split_whitespace().nth(1);
+            if &stat[open + 1..close] == name && ppid == Some(&parent.to_string()) {
+                return stat[..open].trim().parse().unwrap();
+            }
+        }
+        assert!(start.elapsed() < PATIENCE, "no {name} under {parent}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// SIGTSTP, SIGTTIN and SIGTTOU sent from outside to the explorer under a job-control shell:
+/// the terminal is given back first (main screen, cursor, mouse off, cooked) and the shell
+/// has it; `fg` brings the explorer back, redrawn.
+#[test]
+fn stop_signals_from_outside_give_the_terminal_back_and_fg_resumes() {
+    use nix::sys::signal::Signal;
+    for signal in [Signal::SIGTSTP, Signal::SIGTTIN, Signal::SIGTTOU] {
+        stopped_and_resumed(&format!("stop-{}", signal.as_str()), |s| {
+            let shell = s.child.process_id().expect("a pid");
+            let pid = child_named(shell, "filescope");
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).unwrap();
+        });
     }
 }
 
@@ -436,7 +512,14 @@ fn a_panic_restores_the_terminal_and_says_why() {
 /// explorer; `fg` brings it back, redrawn.
 #[test]
 fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
-    let name = "suspend";
+    stopped_and_resumed("suspend", |s| s.press("\x1a"));
+}
+
+/// Runs the explorer under an interactive bash (job control on), stops it with `stop`, and
+/// checks that the shell got the terminal back restored, that `bg` does not let it take the
+/// terminal from the background, and that `fg` brings the explorer back, redrawn, until `q`
+/// gives the terminal back again.
+fn stopped_and_resumed(name: &str, stop: impl FnOnce(&mut Session)) {
     let mut cmd = CommandBuilder::new("bash");
     // No line editing: bash leaves the terminal cooked while it waits, as the explorer must.
     cmd.args(["--norc", "--noprofile", "--noediting", "-i"]);
@@ -452,8 +535,29 @@ fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
         env!("CARGO_BIN_EXE_filescope")
     ));
     s.wait_for("row 1 of 50");
-    s.press("\x1a");
+    stop(&mut s);
     s.wait_for("Stopped");
+    s.assert_restored();
+    // Continued in the background (`bg`), it cannot take the terminal: it stops again at
+    // once, leaving the terminal as the shell has it.
+    let explorer = child_named(s.child.process_id().expect("a pid"), "filescope");
+    s.press("bg\r");
+    s.wait_for("demo --files 50 &");
+    let start = Instant::now();
+    while process_state(explorer) != Some('T') {
+        assert!(start.elapsed() < PATIENCE, "not stopped again after bg");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.press("jobs\r");
+    let start = Instant::now();
+    while s.screen().matches("Stopped").count() < 2 {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "not stopped again:\n{}",
+            s.screen()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     s.assert_restored();
     s.press("fg\r");
     s.wait_for("row 1 of 50");
