@@ -391,6 +391,16 @@ async fn infer_escapes_the_servers_text_in_every_string_and_comment() {
 #[tokio::test(flavor = "multi_thread")]
 async fn infer_refuses_a_name_that_is_not_a_bare_key() {
     let origin = fixture_server().await;
+    let named = |name: &str| {
+        let args = [
+            "dialect",
+            "infer",
+            &format!("{origin}/v1/files"),
+            "--name",
+            name,
+        ];
+        filescope(args.iter().map(|a| a.to_string()).collect(), None)
+    };
     for name in [
         "x]\n[profiles.evil]\nurl = \"http://evil.test\"\n[dialects.y",
         "a.b",
@@ -399,17 +409,7 @@ async fn infer_refuses_a_name_that_is_not_a_bare_key() {
         "api\u{202e}",
         "",
     ] {
-        let out = filescope(
-            vec![
-                "dialect".into(),
-                "infer".into(),
-                format!("{origin}/v1/files"),
-                "--name".into(),
-                name.into(),
-            ],
-            None,
-        )
-        .await;
+        let out = named(name).await;
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert_eq!(out.status.code(), Some(2), "{name:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{name:?}");
@@ -421,17 +421,7 @@ async fn infer_refuses_a_name_that_is_not_a_bare_key() {
         assert!(!stderr.contains('\u{202e}'), "{stderr}");
     }
     // A bare key with `_` and `-` is fine.
-    let out = filescope(
-        vec![
-            "dialect".into(),
-            "infer".into(),
-            format!("{origin}/v1/files"),
-            "--name".into(),
-            "my_api-2".into(),
-        ],
-        None,
-    )
-    .await;
+    let out = named("my_api-2").await;
     assert!(out.status.success(), "{out:?}");
     assert!(
         String::from_utf8(out.stdout)
