@@ -47,6 +47,12 @@ pub fn init(mouse: bool) -> io::Result<Term> {
 /// (`Terminal::clear` would ask the terminal where its cursor is: a round trip that costs a
 /// whole latency over SSH before the first paint, so the screen is cleared directly instead.)
 fn enter() -> io::Result<Term> {
+    // In the background (continued by `bg`, or started with `&`) the terminal is the shell's:
+    // stay stopped until `fg` gives it over. (The kernel would stop the process with SIGTTOU
+    // at the first change, but that signal is caught, and the change would only be retried.)
+    while in_background() && under_job_control() {
+        nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP).map_err(io::Error::other)?;
+    }
     enable_raw_mode()?;
     execute!(
         io::stdout(),
@@ -134,10 +140,11 @@ fn parent_of(pid: nix::unistd::Pid) -> Option<nix::unistd::Pid> {
     Some(nix::unistd::Pid::from_raw(ppid))
 }
 
-/// Whether the explorer's process group is the terminal's foreground group (a background
-/// process cannot give the terminal back: the kernel would stop it for trying).
-fn in_foreground() -> bool {
-    nix::unistd::tcgetpgrp(io::stdout()).is_ok_and(|g| g == nix::unistd::getpgrp())
+/// Whether the terminal has a foreground process group other than the explorer's (a
+/// background process cannot take the terminal or give it back: the kernel would stop it for
+/// trying).
+fn in_background() -> bool {
+    nix::unistd::tcgetpgrp(io::stdout()).is_ok_and(|g| g != nix::unistd::getpgrp())
 }
 
 /// The real terminal, as the event loop's [`crate::runtime::Host`].
@@ -275,9 +282,13 @@ pub fn signals() -> impl futures::Stream<Item = crate::runtime::Interrupt> + Unp
                 () = any(&mut ends) => Interrupt::Terminate,
                 () = any(&mut stops) => Interrupt::Stop,
             };
-            if interrupt == Interrupt::Stop && !(TAKEN.load(Ordering::SeqCst) && in_foreground()) {
-                let _ = stop_process();
-                continue;
+            if interrupt == Interrupt::Stop {
+                let (taken, background) = (TAKEN.load(Ordering::SeqCst), in_background());
+                tracing::debug!(taken, background, "a stop signal");
+                if background || !taken {
+                    let _ = stop_process();
+                    continue;
+                }
             }
             if tx.send(interrupt).is_err() {
                 return;

@@ -314,6 +314,85 @@ fn child_named(parent: u32, name: &str) -> i32 {
     }
 }
 
+/// An interactive bash (job control on) in the pty, at its prompt `shell$ `.
+fn job_control_shell(name: &str, env: &[(&str, &str)]) -> Session {
+    let mut cmd = CommandBuilder::new("bash");
+    // No line editing: bash leaves the terminal cooked while it waits, as the explorer must.
+    cmd.args(["--norc", "--noprofile", "--noediting", "-i"]);
+    cmd.env("PS1", "shell$ ");
+    cmd.env(
+        "FILESCOPE_CONFIG",
+        data_dir(name).join("no-such-config.toml"),
+    );
+    let s = spawn_command(cmd, name, env);
+    s.wait_for("shell$ ");
+    s
+}
+
+/// Waits until `what` holds.
+fn wait_until(what: &str, mut holds: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !holds() {
+        assert!(start.elapsed() < PATIENCE, "never: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Ctrl-z while the pager has the terminal: the pager and the explorer both stop (the
+/// explorer catches SIGTSTP, and with the terminal not its own it stops at once), so the
+/// shell gets the terminal; `fg` continues both, and the explorer takes the terminal back
+/// when the pager ends.
+#[test]
+fn ctrl_z_while_the_pager_runs_stops_the_explorer_too() {
+    let files = 300;
+    let dataset = Dataset::new(42, files);
+    let index = (0..files)
+        .rev()
+        .find(|i| {
+            let f = dataset.file(*i);
+            f.content_type == "text/plain" && f.size > 100
+        })
+        .unwrap();
+    let row = files - index;
+    // A pager that waits for a line from the terminal.
+    let mut s = job_control_shell("pager-stop", &[("PAGER", "sh -c 'read line' pager")]);
+    s.press(&format!(
+        "{} demo --files {files}\r",
+        env!("CARGO_BIN_EXE_filescope")
+    ));
+    s.wait_for("row 1 of 300");
+    s.press(&format!(":{row}\r"));
+    s.wait_for(&format!("row {row} of 300"));
+    s.press("p");
+    s.wait_for("e opens in $PAGER");
+    s.press("e");
+    let explorer = child_named(s.child.process_id().expect("a pid"), "filescope");
+    let pager = child_named(explorer as u32, "sh");
+    wait_until("the pager has the terminal", || {
+        !s.parser.lock().unwrap().screen().alternate_screen()
+    });
+    s.press("\x1a");
+    s.wait_for("Stopped");
+    wait_until("both stopped", || {
+        process_state(explorer) == Some('T') && process_state(pager) == Some('T')
+    });
+    s.press("fg\r");
+    wait_until("both continued", || {
+        process_state(explorer) != Some('T') && process_state(pager) != Some('T')
+    });
+    // The pager reads its line and ends: the explorer is back, redrawn.
+    s.press("\r");
+    wait_until("back on the alternate screen", || {
+        s.parser.lock().unwrap().screen().alternate_screen()
+    });
+    s.wait_for("e opens in $PAGER");
+    s.press("qq");
+    s.wait_for("shell$ ");
+    s.assert_restored();
+    s.press("exit\r");
+    s.wait_exit();
+}
+
 /// SIGTSTP, SIGTTIN and SIGTTOU sent from outside to the explorer under a job-control shell:
 /// the terminal is given back first (main screen, cursor, mouse off, cooked) and the shell
 /// has it; `fg` brings the explorer back, redrawn.
@@ -520,16 +599,7 @@ fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
 /// terminal from the background, and that `fg` brings the explorer back, redrawn, until `q`
 /// gives the terminal back again.
 fn stopped_and_resumed(name: &str, stop: impl FnOnce(&mut Session)) {
-    let mut cmd = CommandBuilder::new("bash");
-    // No line editing: bash leaves the terminal cooked while it waits, as the explorer must.
-    cmd.args(["--norc", "--noprofile", "--noediting", "-i"]);
-    cmd.env("PS1", "shell$ ");
-    cmd.env(
-        "FILESCOPE_CONFIG",
-        data_dir(name).join("no-such-config.toml"),
-    );
-    let mut s = spawn_command(cmd, name, &[]);
-    s.wait_for("shell$ ");
+    let mut s = job_control_shell(name, &[]);
     s.press(&format!(
         "{} demo --files 50\r",
         env!("CARGO_BIN_EXE_filescope")
@@ -543,21 +613,13 @@ fn stopped_and_resumed(name: &str, stop: impl FnOnce(&mut Session)) {
     let explorer = child_named(s.child.process_id().expect("a pid"), "filescope");
     s.press("bg\r");
     s.wait_for("demo --files 50 &");
-    let start = Instant::now();
-    while process_state(explorer) != Some('T') {
-        assert!(start.elapsed() < PATIENCE, "not stopped again after bg");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("stopped again after bg", || {
+        process_state(explorer) == Some('T')
+    });
     s.press("jobs\r");
-    let start = Instant::now();
-    while s.screen().matches("Stopped").count() < 2 {
-        assert!(
-            start.elapsed() < PATIENCE,
-            "not stopped again:\n{}",
-            s.screen()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("jobs says it is stopped", || {
+        s.screen().matches("Stopped").count() >= 2
+    });
     s.assert_restored();
     s.press("fg\r");
     s.wait_for("row 1 of 50");
