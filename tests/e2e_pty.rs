@@ -345,15 +345,7 @@ fn wait_until(what: &str, mut holds: impl FnMut() -> bool) {
 #[test]
 fn ctrl_z_while_the_pager_runs_stops_the_explorer_too() {
     let files = 300;
-    let dataset = Dataset::new(42, files);
-    let index = (0..files)
-        .rev()
-        .find(|i| {
-            let f = dataset.file(*i);
-            f.content_type == "text/plain" && f.size > 100
-        })
-        .unwrap();
-    let row = files - index;
+    let row = files - text_file(&Dataset::new(42, files), files);
     // A pager that waits for a line from the terminal.
     let mut s = job_control_shell("pager-stop", &[("PAGER", "sh -c 'read line' pager")]);
     s.press(&format!(
@@ -465,13 +457,7 @@ fn copying_an_id_writes_osc52_to_the_terminal() {
 fn the_pager_gets_the_terminal_and_gives_it_back() {
     let files = 300;
     let dataset = Dataset::new(42, files);
-    let index = (0..files)
-        .rev()
-        .find(|i| {
-            let f = dataset.file(*i);
-            f.content_type == "text/plain" && f.size > 100
-        })
-        .unwrap();
+    let index = text_file(&dataset, files);
     let bytes = filescope_demo::content::content(&dataset, index);
     let first = String::from_utf8_lossy(&bytes)
         .lines()
@@ -507,6 +493,17 @@ fn the_pager_gets_the_terminal_and_gives_it_back() {
     s.press("qq");
     s.wait_exit();
     s.assert_restored();
+}
+
+/// The index of the newest text file of more than 100 bytes in the demo's dataset.
+fn text_file(dataset: &Dataset, files: usize) -> usize {
+    (0..files)
+        .rev()
+        .find(|i| {
+            let f = dataset.file(*i);
+            f.content_type == "text/plain" && f.size > 100
+        })
+        .unwrap()
 }
 
 /// A Flextell download through the real binary: the file arrives, and neither the signed
