@@ -1283,9 +1283,12 @@ async fn s3_bench(report: &mut Report, runs: usize) {
         );
         let mut q = spec.query.clone();
         if let Some(t) = &token {
-            q.push(("continuation-token", t.clone()));
+            q.push(filescope::api::dialect::param(
+                "continuation-token",
+                t.clone(),
+            ));
         }
-        let url = loop_client.url_for(&spec.path, &q);
+        let url = loop_client.url_for(&spec.path, &q).unwrap();
         let signed = loop_client
             .dialect()
             .sign(&reqwest::Method::GET, &url, &[])

@@ -311,7 +311,10 @@ fn s3_connection(
     });
     let base = match endpoint {
         Some(endpoint) => endpoint,
-        None => dialect.request_url("", &[]).unwrap_or_else(|| url.clone()),
+        None => dialect
+            .request_url("", &[])
+            .and_then(Result::ok)
+            .unwrap_or_else(|| url.clone()),
     };
     let mut conn = Connection::new(std::sync::Arc::new(dialect), base, None);
     conn.key_source = source;
@@ -618,7 +621,7 @@ fn ls(args: LsArgs) -> ExitCode {
         Err(e) => return fail(ls::exit::UNAVAILABLE, &format!("{e:#}")),
     };
     let result = runtime.block_on(async {
-        let client = Client::new(conn)?;
+        let client = told_on_stderr(Client::new(conn)?);
         let stdout = std::io::stdout();
         // Not locked: the listing's future must be `Send`; the buffer makes writes rare anyway.
         let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
@@ -628,6 +631,16 @@ fn ls(args: LsArgs) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(e.exit_code(), &e),
     }
+}
+
+/// A client for `ls` and `stats` that says on stderr when the store answers from another
+/// region than the one asked for (retries stay in the log: the output must stay quiet).
+fn told_on_stderr(client: Client) -> Client {
+    client.with_notifier(|notice| {
+        if let crate::api::Notice::Region { .. } = notice {
+            say(&notice.describe());
+        }
+    })
 }
 
 /// `filescope stats`: exit statuses as for `ls`.
@@ -650,7 +663,7 @@ fn stats(args: StatsArgs) -> ExitCode {
         Err(e) => return fail(ls::exit::UNAVAILABLE, &format!("{e:#}")),
     };
     let result = runtime.block_on(async {
-        let client = Client::new(conn)?;
+        let client = told_on_stderr(Client::new(conn)?);
         let plan = crate::api::plan(client.dialect(), None, &filter);
         crate::insight::scan(&client, &plan, usize::from(args.jobs), |_, _| true).await
     });
@@ -663,7 +676,7 @@ fn stats(args: StatsArgs) -> ExitCode {
     };
     let text = match args.format {
         StatsFormat::Table => crate::insight::table(&stats),
-        StatsFormat::Json => format!("{:#}\n", stats.to_json()),
+        StatsFormat::Json => format!("{}\n", crate::export::pretty_json(&stats.to_json())),
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()) {

@@ -194,8 +194,10 @@ fn csv_cell(text: &str, style: CsvStyle) -> String {
 
 /// serde_json's output with every character that could drive a terminal — C0 and C1
 /// controls, DEL, bidirectional controls, invisible separators — escaped as `\uXXXX`. Still
-/// valid JSON holding exactly the same data; raw values (the server's record) included.
-struct SafeJson;
+/// valid JSON holding exactly the same data; raw values (the server's record) included. The
+/// layout (compact or indented) is the inner formatter's. The one JSON writer: every command
+/// and view that prints or copies JSON goes through [`write_json`] or [`pretty_json`].
+struct SafeJson<F>(F);
 
 fn write_escaped<W: ?Sized + Write>(writer: &mut W, text: &str, keep: &[char]) -> io::Result<()> {
     let mut start = 0;
@@ -209,7 +211,7 @@ fn write_escaped<W: ?Sized + Write>(writer: &mut W, text: &str, keep: &[char]) -
     writer.write_all(&text.as_bytes()[start..])
 }
 
-impl serde_json::ser::Formatter for SafeJson {
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeJson<F> {
     fn write_string_fragment<W: ?Sized + Write>(
         &mut self,
         writer: &mut W,
@@ -228,22 +230,75 @@ impl serde_json::ser::Formatter for SafeJson {
     ) -> io::Result<()> {
         write_escaped(writer, fragment, &[' ', '\t', '\n', '\r'])
     }
+
+    // The layout is the inner formatter's.
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
-/// Writes a value as JSON no terminal can be driven by.
+/// Writes a value as one line of JSON no terminal can be driven by.
 pub fn write_json<W: Write>(writer: W, value: &impl Serialize) -> io::Result<()> {
-    let mut serializer = serde_json::Serializer::with_formatter(writer, SafeJson);
+    let mut serializer =
+        serde_json::Serializer::with_formatter(writer, SafeJson(serde_json::ser::CompactFormatter));
     value.serialize(&mut serializer).map_err(io::Error::from)
 }
 
-/// Indented JSON no terminal can be driven by (the detail pane's raw record).
+/// [`write_json`] into a string (a table cell holding an object or a number).
+pub fn json_line(value: &impl Serialize) -> String {
+    let mut out = Vec::new();
+    // Into memory: fails only for a value serde cannot represent, which no caller passes.
+    let _ = write_json(&mut out, value);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Indented JSON no terminal can be driven by (`stats --format json`, the detail pane, `y j`).
 pub fn pretty_json(value: &impl Serialize) -> String {
-    // The pretty formatter indents; the escaping is applied to its output, whose strings are
-    // already JSON-escaped for C0, so what is left unsafe can only be inside strings.
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    let mut out = Vec::with_capacity(text.len());
-    let _ = write_escaped(&mut out, &text, &[' ', '\t', '\n', '\r']);
-    String::from_utf8(out).unwrap_or(text)
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(
+        &mut out,
+        SafeJson(serde_json::ser::PrettyFormatter::new()),
+    );
+    // Serializing into memory fails only for a value serde cannot represent (a map with
+    // non-string keys), which no caller passes.
+    let _ = value.serialize(&mut serializer);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A server's record, indented, as [`pretty_json`] writes it. A record too deep to read
+/// back into a tree is written as it came (escaped all the same).
+pub fn pretty_raw(raw: &RawValue) -> String {
+    match serde_json::from_str::<serde_json::Value>(raw.get()) {
+        Ok(value) => pretty_json(&value),
+        Err(_) => pretty_json(&raw),
+    }
 }
 
 /// Writes `records` in `format` for people (the explorer's export of marked files): CSV in
@@ -463,6 +518,38 @@ mod tests {
             String::from_utf8(out).unwrap(),
             r#"{"n": "x\u009by\u202e"}"#
         );
+    }
+
+    #[test]
+    fn indented_json_escapes_the_same_and_keeps_serde_jsons_layout() {
+        let value = serde_json::json!({
+            "name": "a\u{9b}b\u{9d}c\u{85}d\u{202e}e\u{7f}",
+            "list": [1, {"k": "\u{1b}]52;c;eA==\u{7}"}],
+            "empty": {},
+        });
+        let text = pretty_json(&value);
+        assert!(
+            !text.chars().any(|c| crate::text::is_unsafe(c) && c != '\n'),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(r#""a\u009bb\u009dc\u0085d\u202ee\u007f""#),
+            "{text}"
+        );
+        // The same layout as serde_json's own, and the same data.
+        let plain = serde_json::to_string_pretty(&serde_json::json!({
+            "name": "x", "list": [1, {"k": "y"}], "empty": {},
+        }))
+        .unwrap();
+        let safe = pretty_json(&serde_json::json!({
+            "name": "x", "list": [1, {"k": "y"}], "empty": {},
+        }));
+        assert_eq!(safe, plain);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+        // A server's record, read back into a tree and indented.
+        let raw = RawValue::from_string("{\"n\":\"x\u{9b}\"}".to_string()).unwrap();
+        assert_eq!(pretty_raw(&raw), "{\n  \"n\": \"x\\u009b\"\n}");
     }
 
     #[test]

@@ -50,6 +50,21 @@ impl<B: Backend> Host<B> for RecordingHost {
 
 /// A FileJar-shaped record with predictable fields: id `id-{i}`, size `i × 1000`, a PDF
 /// created `i` minutes after 2024-03-02 09:14 UTC.
+/// A record that is only its id (as its name too): no size, type, dates or link.
+pub fn bare_record(id: &str) -> FileRecord {
+    FileRecord {
+        id: id.to_string(),
+        name: id.to_string(),
+        size: None,
+        content_type: None,
+        created_at: None,
+        updated_at: None,
+        url: None,
+        problems: Vec::new(),
+        raw: RawValue::from_string("{}".into()).expect("{} is JSON"),
+    }
+}
+
 pub fn record(i: usize, name: &str) -> FileRecord {
     let created =
         Utc.with_ymd_and_hms(2024, 3, 2, 9, 14, 0).unwrap() + chrono::Duration::minutes(i as i64);

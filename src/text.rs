@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
+pub mod shell;
+
 /// True for characters that must never reach the terminal as they are: C0 and C1 controls,
 /// DEL, bidirectional overrides and isolates (which can disguise `exe` as `pdf`), and the
 /// invisible separators that break lines or hide text.

@@ -17,7 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("insight", &["api", "text"]),
     ("export", &["api", "text"]),
     ("config", &["api", "keymap", "text"]),
-    ("logging", &["config"]),
+    ("logging", &["config", "text"]),
     ("ls", &["api", "export", "text"]),
     (
         "app",
@@ -94,7 +94,88 @@ fn product_code(text: &str) -> String {
     out
 }
 
-/// The top-level modules each file of `src/` reaches through `crate::`.
+/// The module path of a file under `src/`: `app/listing.rs` → `[app, listing]`,
+/// `app/mod.rs` → `[app]`.
+fn module_path(rel: &Path) -> Vec<String> {
+    let mut path: Vec<String> = rel
+        .components()
+        .map(|c| {
+            c.as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string()
+        })
+        .collect();
+    if path.last().is_some_and(|last| last == "mod") {
+        path.pop();
+    }
+    path
+}
+
+/// The names at the top of a use tree starting at `rest`: `a::b` → `[a]`,
+/// `{a::{b, c}, d}` → `[a, d]`, however the groups nest or break across lines.
+fn tree_heads(rest: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let Some(group) = rest.strip_prefix('{') else {
+        return vec![ident(rest)];
+    };
+    let mut heads = Vec::new();
+    let mut depth = 0;
+    let mut start = true;
+    for (at, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => break,
+            '}' => depth -= 1,
+            ',' if depth == 0 => start = true,
+            c if c.is_whitespace() => {}
+            _ if start && depth == 0 => {
+                heads.push(ident(&group[at..]));
+                start = false;
+            }
+            _ => {}
+        }
+    }
+    heads
+}
+
+/// The top-level modules that the code of the module at `path` reaches: through `crate::`
+/// paths and groups, and through `super::` chains that climb out of its top-level module.
+fn targets(code: &str, path: &[String]) -> BTreeSet<String> {
+    let own = path.first().map(String::as_str).unwrap_or("");
+    let mut found = BTreeSet::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        found.extend(tree_heads(rest));
+    }
+    let mut rest = code;
+    while let Some(at) = rest.find("super::") {
+        // Only the start of a chain (`super::super::x` counts once).
+        let before = &rest[..at];
+        rest = &rest[at..];
+        let mut climbs = 0;
+        while let Some(after) = rest.strip_prefix("super::") {
+            climbs += 1;
+            rest = after;
+        }
+        if before.ends_with("::") {
+            continue;
+        }
+        let base = path.len().saturating_sub(climbs);
+        if base == 0 {
+            found.extend(tree_heads(rest));
+        }
+    }
+    found.retain(|name| !name.is_empty() && name != own && name != "self");
+    found
+}
+
+/// The top-level modules each file of `src/` reaches.
 fn uses() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -110,54 +191,27 @@ fn uses() -> BTreeMap<String, BTreeSet<String>> {
                 continue;
             }
             let rel = path.strip_prefix(&src).unwrap();
-            let module = rel
-                .components()
-                .next()
-                .unwrap()
-                .as_os_str()
-                .to_string_lossy()
-                .trim_end_matches(".rs")
-                .to_string();
+            let module = module_path(rel);
+            let top = module[0].clone();
             // Unit-test files and the crate's roots are not product layers.
-            if matches!(module.as_str(), "lib" | "main") || rel.ends_with("tests.rs") {
+            if matches!(top.as_str(), "lib" | "main") || rel.ends_with("tests.rs") {
                 continue;
             }
             let code = product_code(&std::fs::read_to_string(&path).unwrap());
-            let targets = edges.entry(module.clone()).or_default();
-            let mut rest = code.as_str();
-            while let Some(at) = rest.find("crate::") {
-                rest = &rest[at + "crate::".len()..];
-                let mut names: Vec<String> = Vec::new();
-                if let Some(group) = rest.strip_prefix('{') {
-                    // `use crate::{a, b::c};`
-                    let end = group.find('}').unwrap_or(group.len());
-                    for part in group[..end].split(',') {
-                        let name = part.trim().split("::").next().unwrap_or("").trim();
-                        names.push(name.to_string());
-                    }
-                } else {
-                    let name: String = rest
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    names.push(name);
-                }
-                for name in names {
-                    if !name.is_empty() && name != module && name != "self" {
-                        targets.insert(name);
-                    }
-                }
-            }
+            edges
+                .entry(top)
+                .or_default()
+                .extend(targets(&code, &module));
         }
     }
     edges
 }
 
-#[test]
-fn every_module_uses_only_the_layers_below_it() {
+/// Every edge the layer table forbids.
+fn violations(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
     let allowed: BTreeMap<&str, &[&str]> = LAYERS.iter().copied().collect();
     let mut wrong = Vec::new();
-    for (module, targets) in uses() {
+    for (module, targets) in edges {
         let Some(may) = allowed.get(module.as_str()) else {
             wrong.push(format!("{module} is not in the layer table"));
             continue;
@@ -168,7 +222,77 @@ fn every_module_uses_only_the_layers_below_it() {
             }
         }
     }
+    wrong
+}
+
+#[test]
+fn every_module_uses_only_the_layers_below_it() {
+    let wrong = violations(&uses());
     assert!(wrong.is_empty(), "imports against the layers: {wrong:#?}");
+}
+
+/// The checker sees the code as it is: edges the code is known to have are found (a checker
+/// that found none would pass every other test here).
+#[test]
+fn the_edges_the_code_is_known_to_have_are_found() {
+    let edges = uses();
+    for (from, to) in [
+        ("api", "text"),
+        ("app", "api"),
+        ("app", "listing"),
+        ("ui", "app"),
+        ("runtime", "ui"),
+        ("runtime", "app"),
+        ("commands", "tui"),
+        ("commands", "runtime"),
+        ("tui", "runtime"),
+    ] {
+        assert!(
+            edges.get(from).is_some_and(|t| t.contains(to)),
+            "{from} → {to} not found in {edges:#?}"
+        );
+    }
+    assert!(edges.len() >= 15, "every layer read: {:?}", edges.keys());
+}
+
+#[test]
+fn a_synthetic_violation_is_caught_through_every_import_form() {
+    let forms = [
+        ("use crate::ui::Table;", vec!["api", "x"]),
+        (
+            "use crate::{text, ui::{draw, table::{A, B}}};",
+            vec!["api", "x"],
+        ),
+        (
+            "use crate::{\n    text::sanitize,\n    ui,\n};",
+            vec!["api"],
+        ),
+        ("fn f() { crate::ui::draw(); }", vec!["api", "s3", "xml"]),
+        ("use super::ui::Table;", vec!["api"]),
+        ("use super::super::ui::Table;", vec!["api", "client"]),
+        (
+            "use super::super::super::{text, ui};",
+            vec!["api", "s3", "xml"],
+        ),
+    ];
+    for (code, path) in forms {
+        let path: Vec<String> = path.into_iter().map(String::from).collect();
+        let found = targets(&product_code(code), &path);
+        assert!(found.contains("ui"), "{code} in {path:?}: {found:?}");
+        let mut edges = BTreeMap::new();
+        edges.insert("api".to_string(), found);
+        assert!(
+            violations(&edges).contains(&"api uses ui".to_string()),
+            "{code}"
+        );
+    }
+    // Inside its own module, `super::` is no edge; nor is `crate::api` from `api`.
+    let path: Vec<String> = vec!["api".into(), "s3".into(), "xml".into()];
+    let inside = targets(
+        &product_code("use super::super::client::Client;\nuse crate::api::Page;\nuse super::Tail;"),
+        &path,
+    );
+    assert!(inside.is_empty(), "{inside:?}");
 }
 
 #[test]

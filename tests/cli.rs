@@ -187,6 +187,24 @@ fn completions_and_the_manual_are_generated() {
     }
 }
 
+/// The lean build (`cargo test --no-default-features`, which CI runs for this file): `demo`
+/// and `serve` have no server to start and say, in one line, how to get a build that has.
+#[cfg(not(feature = "demo"))]
+#[test]
+fn a_lean_build_refuses_demo_and_serve_in_one_line_saying_how_to_get_them() {
+    for command in ["demo", "serve"] {
+        let out = filescope().arg(command).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}: {out:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(
+            stderr,
+            "filescope: this filescope was built without the demo server (the `demo` feature); `cargo install filescope` (default features) has it\n",
+            "{command}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
 #[test]
 fn no_arguments_says_how_to_start_in_two_lines() {
     let out = filescope().output().unwrap();
@@ -263,6 +281,7 @@ fn an_unknown_dialect_is_named_with_every_one_there_is_declared_ones_included() 
     );
 }
 
+#[cfg(feature = "demo")]
 #[tokio::test]
 async fn serve_prints_its_url_and_answers_there() {
     let mut child = filescope()
@@ -303,6 +322,7 @@ async fn serve_prints_its_url_and_answers_there() {
     assert_eq!(body["files"].as_array().unwrap().len(), 10);
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn a_bad_key_binding_stops_the_explorer_before_it_takes_the_screen() {
     let dir = config_dir("keys");

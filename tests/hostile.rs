@@ -277,6 +277,13 @@ async fn run_binary(args: Vec<String>, tag: &str) -> (std::process::Output, Stri
                 .env("FILESCOPE_LOG", "trace")
                 .env("FILESCOPE_DATA_DIR", &dir)
                 .env("FILESCOPE_CONFIG", dir.join("none.toml"))
+                // No AWS credentials of the developer's: S3 requests go unsigned.
+                .env("AWS_CONFIG_FILE", dir.join("none"))
+                .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"))
+                .env_remove("AWS_PROFILE")
+                .env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY")
+                .env_remove("AWS_SESSION_TOKEN")
                 .args(&args)
                 .arg("--log-file")
                 .arg(&log)
@@ -854,4 +861,186 @@ async fn a_key_in_the_query_is_added_to_next_links_and_never_printed_or_logged()
         assert!(!text.contains(CANARY), "the key is in the {what}: {text}");
     }
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 10);
+}
+
+// ---- a server's huge error text ----
+
+/// A server that answers every request with `status` and `body`.
+async fn answering(status: u16, content_type: &'static str, body: String) -> String {
+    let app = axum::Router::new().fallback(move || {
+        let body = body.clone();
+        async move {
+            (
+                axum::http::StatusCode::from_u16(status).unwrap(),
+                [(axum::http::header::CONTENT_TYPE, content_type)],
+                body,
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// An 8 MB `message`, `detail` or S3 `<Message>`, or an 8 MB string where the records were
+/// expected, is cut to 4 KiB (ending with `…`) where the error is built: stderr and every log
+/// line stay small, whatever channel the error takes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_error_text_is_cut_to_4_kib_on_stderr_and_in_the_log() {
+    const HUGE: usize = 8 << 20;
+    let filler = "x".repeat(HUGE);
+    let cases = [
+        (
+            "filejar",
+            answering(
+                400,
+                "application/json",
+                serde_json::json!({"success": false, "error": "bad", "message": filler})
+                    .to_string(),
+            )
+            .await,
+        ),
+        (
+            "openwebui",
+            answering(
+                400,
+                "application/json",
+                serde_json::json!({ "detail": filler }).to_string(),
+            )
+            .await,
+        ),
+        (
+            "filejar",
+            answering(
+                200,
+                "application/json",
+                serde_json::json!({"success": true, "files": filler}).to_string(),
+            )
+            .await,
+        ),
+        (
+            "s3",
+            answering(
+                400,
+                "application/xml",
+                format!(
+                    "<?xml version=\"1.0\"?><Error><Code>InvalidArgument</Code><Message>{filler}</Message></Error>"
+                ),
+            )
+            .await,
+        ),
+    ];
+    for (i, (dialect, url)) in cases.into_iter().enumerate() {
+        let args = if dialect == "s3" {
+            vec![
+                "ls".to_string(),
+                "--dialect".into(),
+                "s3".into(),
+                "--url".into(),
+                "s3://bkt".into(),
+                "--endpoint".into(),
+                url.clone(),
+            ]
+        } else {
+            args(&["ls"], dialect, &url)
+        };
+        let (out, log, _) = run_binary(args, &format!("huge-{i}")).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{dialect}: {stderr}");
+        assert!(
+            stderr.contains("xxxx…"),
+            "{dialect}: the cut is said: {}",
+            &stderr[..stderr.len().min(300)]
+        );
+        assert!(
+            out.stderr.len() < 12 << 10,
+            "{dialect}: {} bytes on stderr",
+            out.stderr.len()
+        );
+        let longest = log.lines().map(str::len).max().unwrap_or(0);
+        assert!(longest < 12 << 10, "{dialect}: a {longest}-byte log line");
+        assert!(log.len() < 64 << 10, "{dialect}: a {}-byte log", log.len());
+    }
+}
+
+/// A server that echoes the key it was sent lower-cased, upper-cased, in base64 (both
+/// alphabets), percent-encoded and split in two: none of it reaches stderr or the log.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_echoed_transformed_is_never_printed_or_logged() {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let app = axum::Router::new().fallback(|headers: axum::http::HeaderMap| async move {
+        let key = headers
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let (a, b) = key.split_at(key.len() / 2);
+        let message = format!(
+            "lower {} upper {} b64 {} b64url {} basic {} pct {} split {a} / {b}",
+            key.to_lowercase(),
+            key.to_uppercase(),
+            STANDARD.encode(&key),
+            URL_SAFE_NO_PAD.encode(&key),
+            STANDARD.encode(format!("user:{key}")),
+            percent_encoding::utf8_percent_encode(&key, percent_encoding::NON_ALPHANUMERIC),
+        );
+        (
+            axum::http::StatusCode::UNAUTHORIZED,
+            axum::Json(
+                serde_json::json!({"success": false, "error": "unauthorized", "message": message}),
+            ),
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (out, log, _) = run_binary(args(&["ls"], "filejar", &url), "echo-transformed").await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("lower *** upper ***"), "{stderr}");
+    let (a, b) = CANARY.split_at(CANARY.len() / 2);
+    let forms = [
+        CANARY.to_lowercase(),
+        CANARY.to_uppercase(),
+        STANDARD.encode(CANARY),
+        URL_SAFE_NO_PAD.encode(CANARY),
+        STANDARD.encode(format!("user:{CANARY}"))[8..].to_string(),
+        percent_encoding::utf8_percent_encode(CANARY, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+        a.to_string(),
+        b.to_string(),
+    ];
+    for (what, text) in [("stderr", stderr.as_ref()), ("log", log.as_str())] {
+        for form in &forms {
+            assert!(
+                !text.contains(form.as_str()),
+                "{form} in the {what}: {text}"
+            );
+        }
+    }
+}
+
+/// Issue 22, item 5: a cursor too long to follow (64 KiB: no valid URL holds it) is refused
+/// once with exit 5 and a line naming its length and the cap; it was sent, failed as "not a
+/// valid Uri" with exit 4, and retried as a network fault.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cursor_longer_than_the_cap_is_refused_once_with_exit_5_not_retried() {
+    let (url, calls) = cursor_server(|token| {
+        let from = token.as_deref().map_or(0, |t| t.len().min(1) * 10);
+        serde_json::json!({"files": files(from, 10), "next": "C".repeat(64 << 10), "more": true})
+    })
+    .await;
+    let (out, _) = ls_declared(CURSOR_DIALECT, "loopy", &url, "long-cursor").await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "the server's cursor for the next page is 65,536 bytes, more than the 16,384 a cursor may be; not followed"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
 }

@@ -755,17 +755,14 @@ async fn the_request_timeout_and_the_body_cap_from_the_configuration_hold() {
             "[profiles.p]\ndialect = \"filejar\"\nurl = \"{url}\"\napi_key_env = \"LS_TEST_KEY\"\n[network]\nrequest_timeout_secs = 1\nattempts = 1\nmax_body_mb = 1\n"
         )
     };
-    let started = std::time::Instant::now();
+    // The message names the configured second (the default is 30): no clock needed.
     let out = ls_profile(&config(&silent_url), &["-p", "p"], &[("LS_TEST_KEY", KEY)]).await;
-    let took = started.elapsed();
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("did not answer within 1 s"),
         "{}",
         stderr(&out)
     );
-    // A generous bound that still tells the configured second from the default 30.
-    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
 
     let out = ls_profile(&config(&big_url), &["-p", "p"], &[("LS_TEST_KEY", KEY)]).await;
     assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -28,6 +28,8 @@ const CEILING: Duration = Duration::from_secs(120);
 struct S3Fs {
     endpoint: String,
     requests: Arc<AtomicUsize>,
+    /// The `Range` header of every GET of an object, in order.
+    ranges: Arc<std::sync::Mutex<Vec<Option<String>>>>,
     _dir: PathBuf,
 }
 
@@ -57,6 +59,8 @@ async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&requests);
+    let ranges = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen_ranges = Arc::clone(&ranges);
     tokio::spawn(async move {
         let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
         loop {
@@ -65,8 +69,16 @@ async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {
             };
             let service = service.clone();
             let counter = Arc::clone(&counter);
-            let counted = hyper::service::service_fn(move |request| {
+            let seen_ranges = Arc::clone(&seen_ranges);
+            let counted = hyper::service::service_fn(move |request: hyper::Request<_>| {
                 counter.fetch_add(1, Ordering::SeqCst);
+                if request.method() == hyper::Method::GET && request.uri().query().is_none() {
+                    let range = request.headers().get("range");
+                    seen_ranges
+                        .lock()
+                        .unwrap()
+                        .push(range.map(|r| r.to_str().unwrap().to_string()));
+                }
                 hyper::service::Service::call(&service, request)
             });
             let conn = http
@@ -80,6 +92,7 @@ async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {
     S3Fs {
         endpoint,
         requests,
+        ranges,
         _dir: dir,
     }
 }
@@ -134,27 +147,22 @@ async fn binary(dir: &Path, secret: &str, args: &[&str]) -> std::process::Output
     let dir = dir.to_path_buf();
     let secret = secret.to_string();
     tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
-            .env("HOME", &dir)
-            .env("FILESCOPE_CONFIG", dir.join("none.toml"))
-            .env("FILESCOPE_DATA_DIR", &dir)
-            .env("FILESCOPE_LOG", "trace")
-            .env("AWS_ACCESS_KEY_ID", ACCESS)
-            .env("AWS_SECRET_ACCESS_KEY", secret)
-            .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                dir.join("no-aws-credentials"),
-            )
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_REGION")
-            .env_remove("AWS_DEFAULT_REGION")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_S3")
-            .args(&args)
-            .output()
-            .unwrap()
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+        common::aws_isolated(
+            &mut cmd,
+            &dir,
+            &[
+                ("AWS_ACCESS_KEY_ID", ACCESS),
+                ("AWS_SECRET_ACCESS_KEY", &secret),
+            ],
+        )
+        .env("HOME", &dir)
+        .env("FILESCOPE_CONFIG", dir.join("none.toml"))
+        .env("FILESCOPE_DATA_DIR", &dir)
+        .env("FILESCOPE_LOG", "trace")
+        .args(&args)
+        .output()
+        .unwrap()
     })
     .await
     .unwrap()
@@ -404,11 +412,6 @@ async fn g_finds_the_last_rows_by_key_without_walking_and_g_goes_back() {
         .await
         .unwrap();
     let requests = server.requests.load(Ordering::SeqCst) - before;
-    eprintln!(
-        "STATUS {:?} requests {requests} rows {}",
-        app.status(),
-        app.row_count()
-    );
     let last = &objects.last().unwrap().0;
     assert_eq!(app.selected().map(|r| r.id.clone()).as_ref(), Some(last));
     assert!(requests <= 40, "G made {requests} requests");
@@ -479,6 +482,11 @@ async fn previews_read_a_range_and_downloads_resume_where_the_part_file_ends_che
     let record = page.records[0].clone();
     let head = client.head_bytes(&record, 256 << 10).await.unwrap();
     assert_eq!(head, big[..256 << 10]);
+    // Only the preview's bytes were asked for, not the 700 KB object cut short here.
+    assert_eq!(
+        *server.ranges.lock().unwrap(),
+        [Some("bytes=0-262143".to_string())]
+    );
 
     // A part file holding the first 300,000 bytes: the download asks for the rest only.
     let dir = scratch("range-dl");
@@ -503,10 +511,256 @@ async fn previews_read_a_range_and_downloads_resume_where_the_part_file_ends_che
         "the download started where the part file ended"
     );
     assert_eq!(std::fs::read(&target).unwrap(), big);
+    assert_eq!(
+        server.ranges.lock().unwrap()[1..],
+        [Some("bytes=300000-".to_string())],
+        "the download asked for the rest only"
+    );
     // s3s-fs makes a single-part object's ETag the MD5 of its bytes, as S3 does: the resumed
     // file is checked whole against it.
     assert_eq!(
         saved.unwrap().verified,
         Some(filescope::api::content::Algorithm::EtagMd5)
+    );
+}
+
+/// A store that records the exact request target of every request it is sent (method, path
+/// and query as they arrived) and answers like S3 with a one-byte object; its first list
+/// request, when `region` is set, is a 301 naming that region.
+async fn recording_store(
+    region: Option<&'static str>,
+) -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    use axum::response::IntoResponse;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = Arc::clone(&seen);
+    let redirected = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
+        let log = Arc::clone(&log);
+        let redirected = Arc::clone(&redirected);
+        async move {
+            let target = uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default();
+            log.lock().unwrap().push(format!("{method} {target}"));
+            let listing = uri.query().is_some_and(|q| q.contains("list-type=2"));
+            if listing
+                && let Some(region) = region
+                && !redirected.swap(true, Ordering::SeqCst)
+            {
+                let body = format!(
+                    "<Error><Code>PermanentRedirect</Code><Message>elsewhere</Message><Region>{region}</Region></Error>"
+                );
+                return (StatusCode::MOVED_PERMANENTLY, body).into_response();
+            }
+            let ok = [
+                ("etag", "\"9dd4e461268c8034f5c8564e155c67a6\""),
+                ("last-modified", "Mon, 01 Dec 2025 10:00:00 GMT"),
+            ];
+            match method {
+                Method::DELETE => StatusCode::NO_CONTENT.into_response(),
+                Method::HEAD => (ok, [("content-length", "1")]).into_response(),
+                _ if listing => (
+                    ok,
+                    "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k</Key><Size>1</Size></Contents></ListBucketResult>",
+                )
+                    .into_response(),
+                _ if headers.contains_key("range") => (
+                    StatusCode::PARTIAL_CONTENT,
+                    ok,
+                    [("content-range", "bytes 0-0/1")],
+                    "x",
+                )
+                    .into_response(),
+                _ => (ok, "x").into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (endpoint, seen)
+}
+
+fn recording_client(endpoint: &str, keys: Option<Keys>, delete: bool) -> Client {
+    let dialect = S3::new(Settings {
+        bucket: BUCKET.into(),
+        root: String::new(),
+        keys,
+        region: "us-east-1".into(),
+        endpoint: Some(endpoint.parse().unwrap()),
+        path_style: None,
+        levels: true,
+    });
+    let mut conn = Connection::new(Arc::new(dialect), endpoint.parse().unwrap(), None);
+    conn.allow_delete = delete;
+    conn.retry.attempts = 1;
+    Client::new(conn).unwrap()
+}
+
+fn object(key: &str) -> filescope::api::FileRecord {
+    let mut record = filescope::test_support::bare_record(key);
+    record.size = Some(1);
+    record
+}
+
+/// Keys with `.`, `..` and empty segments reach the store byte for byte in every request
+/// filescope makes of an object (HEAD, ranged GET, GET for a download, DELETE, a presigned
+/// link): a URL would resolve `junk/../important.db` to `important.db`, so such a key's `/`
+/// are encoded and the store decodes the key back; a key that is itself `.` or `..` is refused
+/// before any request.
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_with_dot_segments_reach_the_store_byte_for_byte_or_are_refused() {
+    let (endpoint, seen) = recording_store(None).await;
+    let client = recording_client(&endpoint, Some(keys()), true);
+    let dir = scratch("dot-keys");
+    // The key → the path the store must see (its decoding is the key again).
+    let cases = [
+        ("a/./b", "/bucket/a%2F.%2Fb"),
+        ("a/../b", "/bucket/a%2F..%2Fb"),
+        ("junk/../important.db", "/bucket/junk%2F..%2Fimportant.db"),
+        (
+            "x/../../otherbucket/secret.txt",
+            "/bucket/x%2F..%2F..%2Fotherbucket%2Fsecret.txt",
+        ),
+        ("../../../etc/file", "/bucket/..%2F..%2F..%2Fetc%2Ffile"),
+        ("a//b", "/bucket/a//b"),
+        ("/lead", "/bucket//lead"),
+        ("trail/x", "/bucket/trail/x"),
+    ];
+    for (key, path) in cases {
+        let decoded = percent_encoding::percent_decode_str(&path["/bucket/".len()..])
+            .decode_utf8()
+            .unwrap();
+        assert_eq!(decoded, key, "the store decodes {path} to the key");
+        seen.lock().unwrap().clear();
+        let record = object(key);
+        client.detail(key).await.unwrap();
+        client.head_bytes(&record, 1).await.unwrap();
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let saved = filescope::api::content::download(
+            &client,
+            &record,
+            &dir.join(format!("out-{}", path.len())),
+            filescope::api::content::Conflict::Rename,
+            &cancel,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(std::fs::read(&saved.path).unwrap(), b"x");
+        client.delete_file(key).await.unwrap();
+        let requests = seen.lock().unwrap().clone();
+        assert!(requests.len() >= 4, "{requests:?}");
+        for request in &requests {
+            let target = request.split_once(' ').unwrap().1;
+            assert_eq!(
+                target.split('?').next().unwrap(),
+                path,
+                "{key:?}: {request}"
+            );
+        }
+        assert!(
+            requests.iter().any(|r| r.starts_with("DELETE ")),
+            "{requests:?}"
+        );
+        let link = client
+            .dialect()
+            .share_link(&record, Duration::from_secs(900))
+            .unwrap()
+            .unwrap();
+        assert_eq!(link.path(), path, "the presigned link of {key:?}");
+    }
+    // `.` and `..` are no object a URL can name: refused, nothing sent.
+    seen.lock().unwrap().clear();
+    for key in [".", ".."] {
+        let record = object(key);
+        let errors = [
+            client.detail(key).await.unwrap_err().to_string(),
+            client.head_bytes(&record, 1).await.unwrap_err().to_string(),
+            client.delete_file(key).await.unwrap_err().to_string(),
+            client
+                .dialect()
+                .share_link(&record, Duration::from_secs(900))
+                .unwrap()
+                .unwrap_err(),
+        ];
+        for error in errors {
+            assert!(
+                error.contains("cannot be addressed over HTTP"),
+                "{key:?}: {error}"
+            );
+        }
+    }
+    assert_eq!(
+        *seen.lock().unwrap(),
+        Vec::<String>::new(),
+        "no request for . or .."
+    );
+}
+
+/// A store that names a region which is a shell command is refused with one clear error, its
+/// region never adopted, so `y c`'s command stays what was asked for; run through `sh` with
+/// `curl` standing for a function that prints its arguments, the command creates no file and
+/// gives curl exactly the words filescope meant. A real region change is told to the listener
+/// (the explorer's status line) and lands in the command quoted.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_region_named_by_the_store_cannot_inject_a_command_into_y_c() {
+    let page = filescope::api::PageRequest {
+        number: 1,
+        size: 100,
+    };
+    let run = |command: String, dir: PathBuf| {
+        std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!("curl() {{ printf '%s\\n' \"$@\"; }}; {command}"))
+            .current_dir(dir)
+            .env("AWS_ACCESS_KEY_ID", "id")
+            .env("AWS_SECRET_ACCESS_KEY", "secret")
+            .output()
+            .unwrap()
+    };
+    let (endpoint, seen) = recording_store(Some("us-east-1';touch pwned;echo '")).await;
+    let client = recording_client(&endpoint, Some(keys()), false);
+    let query = filescope::api::ListQuery::new(client.dialect().capabilities().default_sort);
+    let error = client.list_page(&query, page).await.unwrap_err();
+    assert!(
+        error.to_string().contains("is not a region name"),
+        "{error}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1, "not asked again elsewhere");
+    let dir = scratch("region-inject");
+    let command = client.curl_command(&query, page).unwrap();
+    let out = run(command.clone(), dir.clone());
+    assert!(out.status.success(), "{command}: {out:?}");
+    assert!(
+        !dir.join("pwned").exists(),
+        "the command ran touch: {command}"
+    );
+    let words = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        words.contains("\n--aws-sigv4\naws:amz:us-east-1:s3\n--user\nid:secret\n"),
+        "{words}"
+    );
+
+    // An honest move to another region: adopted, told, and in the command.
+    let (endpoint, _) = recording_store(Some("eu-west-3")).await;
+    let told = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heard = Arc::clone(&told);
+    let client = recording_client(&endpoint, Some(keys()), false)
+        .with_notifier(move |n| heard.lock().unwrap().push(n.describe()));
+    client.list_page(&query, page).await.unwrap();
+    assert_eq!(
+        *told.lock().unwrap(),
+        [
+            "the bucket answers from region eu-west-3, not us-east-1 as asked: requests are signed for eu-west-3 now"
+        ]
+    );
+    let out = run(client.curl_command(&query, page).unwrap(), dir);
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("\naws:amz:eu-west-3:s3\n")
     );
 }

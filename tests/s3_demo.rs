@@ -4,6 +4,8 @@
 //! download, and checksums sent only when asked for.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
+mod common;
+
 use std::sync::Arc;
 
 use filescope::api::content::{Conflict, download, part_path};
@@ -75,29 +77,30 @@ async fn awkward_keys_round_trip_exactly_through_ls() {
     let dir = scratch("ls");
     let endpoint = server.base_url.clone();
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
-            .env("HOME", &dir)
-            .env("FILESCOPE_CONFIG", dir.join("none.toml"))
-            .env("FILESCOPE_DATA_DIR", &dir)
-            .env("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY)
-            .env("AWS_CONFIG_FILE", dir.join("none"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"))
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_REGION")
-            .env_remove("AWS_DEFAULT_REGION")
-            .args([
-                "ls",
-                "--dialect",
-                "s3",
-                "--url",
-                "s3://demo",
-                "--endpoint",
-                &endpoint,
-            ])
-            .args(["--all", "--format", "ndjson"])
-            .output()
-            .unwrap()
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+        common::aws_isolated(
+            &mut cmd,
+            &dir,
+            &[
+                ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY),
+                ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY),
+            ],
+        )
+        .env("HOME", &dir)
+        .env("FILESCOPE_CONFIG", dir.join("none.toml"))
+        .env("FILESCOPE_DATA_DIR", &dir)
+        .args([
+            "ls",
+            "--dialect",
+            "s3",
+            "--url",
+            "s3://demo",
+            "--endpoint",
+            &endpoint,
+        ])
+        .args(["--all", "--format", "ndjson"])
+        .output()
+        .unwrap()
     })
     .await
     .unwrap();
@@ -134,6 +137,11 @@ async fn a_bucket_in_another_region_is_signed_for_again_not_redirected() {
     let client = client(&server, "", "us-east-1");
     let records = first_page(&client).await;
     assert!(!records.is_empty());
+    assert_eq!(
+        server.stats.list_requests(),
+        2,
+        "refused once for the wrong region, then signed again for the bucket's"
+    );
     // The region the bucket named is kept for every later request.
     let before = server.stats.list_requests();
     let again = first_page(&client).await;

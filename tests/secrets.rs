@@ -172,3 +172,92 @@ async fn the_canary_key_is_never_written() {
         "signed URLs stay out of the log"
     );
 }
+
+/// S3 at trace level with a session token: a presigned link and signed requests (a listing)
+/// never put the secret key or the session token into the log, whatever the level asks of
+/// the signer. In this process, through the log `filescope` itself installs.
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_signing_at_trace_logs_no_secret() {
+    use std::sync::Arc;
+
+    use filescope::api::s3::{S3, Settings, credentials::Keys};
+    use filescope::api::{Client, Connection, ListQuery, PageRequest, Secret};
+    use filescope_demo::{S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
+
+    const TOKEN: &str = "IQoJb3JpZ2luX2VjEBcanarySessionToken7f3a9c1e55";
+    let dir = std::env::temp_dir().join(format!("filescope-s3canary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("trace.log");
+    let _ = std::fs::remove_file(&log);
+    filescope::logging::init_at(
+        Some(&log),
+        "trace,aws_sigv4=trace,aws_credential_types=trace",
+    )
+    .unwrap();
+
+    let server = DemoServer::start_with_s3(
+        "127.0.0.1:0".parse().unwrap(),
+        DemoConfig {
+            files: 20,
+            dialect: "s3".into(),
+            ..DemoConfig::default()
+        },
+        filescope_demo::s3::S3Options {
+            region: "us-east-1".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let s3 = S3::new(Settings {
+        bucket: S3_BUCKET.into(),
+        root: String::new(),
+        keys: Some(Keys {
+            access_key_id: S3_ACCESS_KEY.into(),
+            secret_access_key: Secret::new(S3_SECRET_KEY),
+            session_token: Some(Secret::new(TOKEN)),
+            source: "the test".into(),
+        }),
+        region: "us-east-1".into(),
+        endpoint: Some(server.base_url.parse().unwrap()),
+        path_style: None,
+        levels: false,
+    });
+    let link = s3
+        .presign_get("some/key.txt", std::time::Duration::from_secs(600))
+        .unwrap();
+    assert!(link.as_str().contains("X-Amz-Security-Token"), "{link}");
+    let conn = Connection::new(Arc::new(s3), server.base_url.parse().unwrap(), None);
+    let client = Client::new(conn).unwrap();
+    let query = ListQuery::new(client.dialect().capabilities().default_sort);
+    // Whether the demo takes the token or not, the request was signed with it.
+    let _ = client
+        .list_page(
+            &query,
+            PageRequest {
+                number: 1,
+                size: 10,
+            },
+        )
+        .await;
+    tracing::trace!("the end of the signed requests");
+
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("TRACE"),
+        "the log is at trace level:\n{logged}"
+    );
+    assert!(
+        logged.contains("the end of the signed requests"),
+        "{logged}"
+    );
+    for (what, secret) in [("session token", TOKEN), ("secret key", S3_SECRET_KEY)] {
+        assert!(
+            !logged.contains(secret),
+            "the {what} reached the log:\n{logged}"
+        );
+        assert!(
+            !logged.contains("7f3a9c1e55"),
+            "part of the {what} reached the log"
+        );
+    }
+}

@@ -230,3 +230,97 @@ async fn stats_takes_a_filter_and_a_profile() {
     assert_eq!(p["files"], s["files"]);
     assert_eq!(p["bytes"], s["bytes"]);
 }
+
+/// Names with C1 controls, DEL and a bidi override, among the largest and the newest files:
+/// `stats --format json` writes them as JSON escapes (`\u009b`), exactly as `ls` does, so
+/// neither can drive the terminal it prints to, and both still read back as the same names.
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_json_escapes_what_ls_json_escapes() {
+    const HOSTILE: [&str; 5] = [
+        "csi\u{9b}31m.txt",
+        "osc\u{9d}52;c;ZXZpbA==\u{9c}.txt",
+        "nel\u{85}line.txt",
+        "invoice\u{202e}fdp.exe",
+        "del\u{7f}.txt",
+    ];
+    let records: Vec<serde_json::Value> = HOSTILE
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            serde_json::json!({
+                "id": format!("f{i}"), "name": name, "size": 1000 + i,
+                "created_at": format!("2026-01-0{}T00:00:00Z", i + 1),
+            })
+        })
+        .collect();
+    let answer = serde_json::json!({ "files": records, "more": false });
+    let app = axum::Router::new().route(
+        "/files",
+        axum::routing::get(move || {
+            let answer = answer.clone();
+            async move { axum::Json(answer) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = std::env::temp_dir().join(format!("filescope-stats-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[dialects.plain]\nlist_path = \"/files\"\nrecords = \"files\"\n\
+             [dialects.plain.paging]\nstyle = \"cursor\"\ncursor = \"next\"\n\
+             cursor_param = \"token\"\nhas_more = \"more\"\nsize_param = \"n\"\nmax_size = 10\n\
+             [dialects.plain.fields]\nid = \"id\"\nname = \"name\"\nsize = \"size\"\n\
+             created_at = \"created_at\"\n\
+             [profiles.it]\ndialect = \"plain\"\nurl = \"{url}\"\n"
+        ),
+    )
+    .unwrap();
+    let run = |args: &'static [&'static str]| {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env("FILESCOPE_CONFIG", &config)
+                .env("FILESCOPE_DATA_DIR", config.parent().unwrap())
+                .args(args)
+                .args(["-p", "it"])
+                .output()
+                .unwrap()
+        })
+    };
+    let stats = run(&["stats", "--format", "json"]).await.unwrap();
+    let ls = run(&["ls", "--format", "json"]).await.unwrap();
+    for (what, out) in [("stats", &stats), ("ls", &ls)] {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout.clone()).unwrap();
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|&c| filescope::text::is_unsafe(c) && c != '\n')
+            .collect();
+        assert!(raw.is_empty(), "{what} printed raw {raw:?}:\n{text}");
+        for escape in ["\\u009b", "\\u009d", "\\u0085", "\\u202e", "\\u007f"] {
+            assert!(text.contains(escape), "{what} lacks {escape}:\n{text}");
+        }
+    }
+    // The same names, read back.
+    let s: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    let mut largest: Vec<&str> = s["largest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    largest.sort_unstable();
+    let mut want = HOSTILE.to_vec();
+    want.sort_unstable();
+    assert_eq!(largest, want);
+}

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
 
-use super::dialect::{Auth, Continuation, Dialect, Page, PageRequest, RequestSpec, ScopePage};
+use super::dialect::{
+    Auth, Continuation, Dialect, Page, PageRequest, Param, RequestSpec, ScopePage,
+};
 use super::error::{ApiError, display_url};
 use super::query::ListQuery;
 use super::record::FileRecord;
@@ -99,9 +101,30 @@ impl Connection {
     }
 }
 
-/// Hears about retries (the explorer shows them in its status line).
+/// What the client tells whoever listens while it works (the explorer's status line).
+#[derive(Debug, Clone)]
+pub enum Notice {
+    /// A request is about to be retried.
+    Retry(RetryNotice),
+    /// The store answers from another region than the one asked for: requests are signed for
+    /// that one from now on.
+    Region { from: String, to: String },
+}
+
+impl Notice {
+    pub fn describe(&self) -> String {
+        match self {
+            Notice::Retry(retry) => retry.describe(),
+            Notice::Region { from, to } => format!(
+                "the bucket answers from region {to}, not {from} as asked: requests are signed for {to} now"
+            ),
+        }
+    }
+}
+
+/// Hears about retries and region changes (the explorer shows them in its status line).
 #[derive(Clone)]
-struct Notifier(Arc<dyn Fn(RetryNotice) + Send + Sync>);
+struct Notifier(Arc<dyn Fn(Notice) + Send + Sync>);
 
 impl fmt::Debug for Notifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -177,8 +200,8 @@ impl Client {
         })
     }
 
-    /// The same client, telling `notify` before each retry.
-    pub fn with_notifier(mut self, notify: impl Fn(RetryNotice) + Send + Sync + 'static) -> Self {
+    /// The same client, telling `notify` before each retry and when the region changes.
+    pub fn with_notifier(mut self, notify: impl Fn(Notice) + Send + Sync + 'static) -> Self {
         self.notify = Some(Notifier(Arc::new(notify)));
         self
     }
@@ -192,14 +215,14 @@ impl Client {
     }
 
     /// The absolute URL for a dialect path: base URL (which may carry a path of its own), then
-    /// the path prefix, then `path`.
-    pub fn url_for(&self, path: &str, query: &[(&str, String)]) -> Url {
-        if let Some(url) = self.dialect().request_url(path, query) {
-            return url;
+    /// the path prefix, then `path`. Refused when the path would not reach what it names (a
+    /// `.` or `..` segment, from an id the server chose).
+    pub fn url_for(&self, path: &str, query: &[Param]) -> Result<Url, ApiError> {
+        let mut url = self.url_without_key(path, query)?;
+        if self.dialect().request_url(path, query).is_none() {
+            self.add_query_key(&mut url);
         }
-        let mut url = self.url_without_key(path, query);
-        self.add_query_key(&mut url);
-        url
+        Ok(url)
     }
 
     /// A URL carries the key when the API wants it in the query (`Auth::Query`) and does not
@@ -213,9 +236,9 @@ impl Client {
     }
 
     /// [`Client::url_for`] without the key, whatever the API's auth (a curl command's).
-    pub fn url_without_key(&self, path: &str, query: &[(&str, String)]) -> Url {
+    pub fn url_without_key(&self, path: &str, query: &[Param]) -> Result<Url, ApiError> {
         if let Some(url) = self.dialect().request_url(path, query) {
-            return url;
+            return url.map_err(|e| self.redact(ApiError::Inconsistent(e)));
         }
         let mut url = self.conn.base_url.clone();
         let prefix = self
@@ -229,13 +252,20 @@ impl Client {
             prefix.trim_end_matches('/'),
             path
         );
+        if super::url::dot_segment(&joined).is_some() {
+            return Err(
+                self.redact(ApiError::Inconsistent(super::url::dot_segment_refusal(
+                    &joined,
+                ))),
+            );
+        }
         url.set_path(&joined);
         url.set_query(None);
         if !query.is_empty() {
             url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+                .extend_pairs(query.iter().map(|(k, v)| (k.as_ref(), v.as_str())));
         }
-        url
+        Ok(url)
     }
 
     /// Fetches and decodes one page of a listing. An answer whose JSON ends early (a body cut
@@ -328,11 +358,24 @@ impl Client {
             return Err((self.http_error(status, display_url(&url), &body), false));
         }
         let (body, repaired) = repair_utf8(body);
+        // A continuation too long to follow is refused once, never sent nor retried.
+        let refuse = |reason: String| {
+            (
+                self.redact(ApiError::Decode {
+                    url: display_url(&url),
+                    reason,
+                }),
+                false,
+            )
+        };
         let mut told = false;
         if let Some(tell) = peek.take() {
             match self.dialect().peek_next(page, &headers, &body) {
-                // The walk may have stopped waiting; nothing is lost then.
-                Some(next) => told = tell.send(next).is_ok(),
+                Some(next) => {
+                    next.check_length().map_err(&refuse)?;
+                    // The walk may have stopped waiting; nothing is lost then.
+                    told = tell.send(next).is_ok();
+                }
                 // Kept for a retry, whose answer may tell.
                 None => *peek = Some(tell),
             }
@@ -360,6 +403,12 @@ impl Client {
                     .decode_answer(query, page, &headers, &body, self.conn.limits);
             (decoded, body)
         };
+        if let Ok(Page {
+            next: Some(next), ..
+        }) = &decoded
+        {
+            next.check_length().map_err(&refuse)?;
+        }
         let decoded = decoded
             .map(|mut decoded| {
                 decoded.body_bytes = body.len();
@@ -415,7 +464,7 @@ impl Client {
         let Some(spec) = self.dialect().detail_request(id) else {
             return Ok(None);
         };
-        let url = self.url_for(&spec.path, &spec.query);
+        let url = self.url_for(&spec.path, &spec.query)?;
         let method = self.dialect().detail_method();
         let extra = if method == reqwest::Method::HEAD {
             // The checksums S3 keeps, which HEAD only tells when asked.
@@ -459,7 +508,7 @@ impl Client {
         spec: &RequestSpec,
         decode: impl FnOnce(&[u8]) -> Result<T, String>,
     ) -> Result<T, ApiError> {
-        let url = self.url_for(&spec.path, &spec.query);
+        let url = self.url_for(&spec.path, &spec.query)?;
         let (status, body) = self.send(&url).await?;
         if !status.is_success() {
             return Err(self.http_error(status, display_url(&url), &body));
@@ -486,7 +535,7 @@ impl Client {
             }
             _ => self.dialect().list_request(query, page),
         };
-        let list_url = self.url_for(&spec.path, &spec.query);
+        let list_url = self.url_for(&spec.path, &spec.query)?;
         let Some(Continuation::Link(link)) = after else {
             return Ok((list_url, true));
         };
@@ -596,12 +645,17 @@ impl Client {
         }
     }
 
-    /// Tells whoever listens (the explorer's status line) that a retry is coming, then waits.
-    async fn wait_to_retry(&self, notice: RetryNotice) {
-        let wait = notice.wait;
+    /// Tells whoever listens (the explorer's status line).
+    fn tell(&self, notice: Notice) {
         if let Some(Notifier(notify)) = &self.notify {
             notify(notice);
         }
+    }
+
+    /// Tells whoever listens (the explorer's status line) that a retry is coming, then waits.
+    async fn wait_to_retry(&self, notice: RetryNotice) {
+        let wait = notice.wait;
+        self.tell(Notice::Retry(notice));
         tokio::time::sleep(wait).await;
     }
 
@@ -669,17 +723,24 @@ impl Client {
                 .dialect()
                 .correct_region(status.as_u16(), &headers, &body, &url)
             {
-                Some(moved) => {
-                    url = moved;
+                Ok(Some(moved)) => {
+                    self.tell(Notice::Region {
+                        from: moved.from,
+                        to: moved.to,
+                    });
+                    url = moved.url;
                     relocated = true;
                 }
-                None if status.is_redirection() => {
+                Err(reason) => {
+                    return Err(self.redact(ApiError::Decode { url: shown, reason }));
+                }
+                Ok(None) if status.is_redirection() => {
                     return Err(ApiError::CrossOriginRedirect {
                         url: shown,
                         to: redirect_target(&url, &headers),
                     });
                 }
-                None => return Ok((status, body, headers)),
+                Ok(None) => return Ok((status, body, headers)),
             }
         };
         if response.status().is_redirection() {
@@ -952,7 +1013,12 @@ mod tests {
             None,
         );
         let client = Client::new(conn).unwrap();
-        let url = client.url_for("/v1/files", &[("search", "a b&c".to_string())]);
+        let url = client
+            .url_for(
+                "/v1/files",
+                &[crate::api::dialect::param("search", "a b&c")],
+            )
+            .unwrap();
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9/prefix/v1/files?search=a+b%26c"
@@ -1029,7 +1095,11 @@ mod retry_tests {
         let (url, calls) = scripted(vec![(503, vec![]), (502, vec![])]).await;
         let notices = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&notices);
-        let client = client(&url).with_notifier(move |n| seen.lock().unwrap().push(n));
+        let client = client(&url).with_notifier(move |n| {
+            if let Notice::Retry(n) = n {
+                seen.lock().unwrap().push(n)
+            }
+        });
         client.list_page(&query(), first()).await.unwrap();
         assert_eq!(calls.load(Ordering::SeqCst), 3);
         let notices = notices.lock().unwrap();
@@ -1043,7 +1113,11 @@ mod retry_tests {
         let (url, calls) = scripted(vec![(429, vec![("retry-after", "1".into())])]).await;
         let notices = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&notices);
-        let client = client(&url).with_notifier(move |n| seen.lock().unwrap().push(n));
+        let client = client(&url).with_notifier(move |n| {
+            if let Notice::Retry(n) = n {
+                seen.lock().unwrap().push(n)
+            }
+        });
         let started = std::time::Instant::now();
         client.list_page(&query(), first()).await.unwrap();
         assert!(

@@ -284,9 +284,9 @@ impl Client {
                 url: "the record's link".to_string(),
                 reason: "it is not a URL".to_string(),
             })?,
-            ContentSource::Endpoint(spec) => self.url_for(&spec.path, &spec.query),
+            ContentSource::Endpoint(spec) => self.url_for(&spec.path, &spec.query)?,
             ContentSource::Resolve { request, pointer } => {
-                let at = self.url_for(&request.path, &request.query);
+                let at = self.url_for(&request.path, &request.query)?;
                 let link = self
                     .get_decoded(&request, |body| {
                         let value: serde_json::Value =
@@ -353,7 +353,7 @@ impl Client {
             (from, None) => Some(format!("bytes={from}-")),
             (from, Some(last)) => Some(format!("bytes={from}-{last}")),
         };
-        let (status, response, _) = self
+        let (status, mut response, _) = self
             .with_retries(&link.url, || async {
                 let mut request = if link.authed {
                     // No limit on the whole transfer; the read timeout still catches a stall.
@@ -394,7 +394,16 @@ impl Client {
         {
             return Ok(response);
         }
-        let body = response.bytes().await.unwrap_or_default();
+        // An error page is read only as far as its message can be shown (a refused link may
+        // answer with the whole object, or gigabytes of nothing).
+        let mut body = Vec::new();
+        while body.len() < ERROR_BODY_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        body.truncate(ERROR_BODY_BYTES);
         if link.authed {
             Err(self.http_error(status, shown, &body))
         } else {
@@ -468,7 +477,7 @@ impl Client {
                 self.dialect().id()
             )));
         };
-        let url = self.url_for(&spec.path, &spec.query);
+        let url = self.url_for(&spec.path, &spec.query)?;
         let (status, body, _) = self
             .with_retries(&url, || self.send_once(reqwest::Method::DELETE, &url))
             .await?;
@@ -481,39 +490,55 @@ impl Client {
 
     /// The request for a page of `query` as a curl command, the credential written as
     /// `$FILESCOPE_API_KEY` so the command can be shared and still works where it is set.
-    pub fn curl_command(&self, query: &ListQuery, page: PageRequest) -> String {
+    /// Every value is one word quoted by [`crate::text::shell`], whatever it holds.
+    pub fn curl_command(&self, query: &ListQuery, page: PageRequest) -> Result<String, ApiError> {
+        use crate::text::shell::{self, Part, text};
+        const KEY_VAR: &str = "FILESCOPE_API_KEY";
         let spec = self.dialect().list_request(query, page);
-        let url = self.url_without_key(&spec.path, &spec.query);
+        let url = self.url_without_key(&spec.path, &spec.query)?;
         let auth = self.dialect().auth();
-        let mut out = match auth {
+        let mut words = vec![vec![text("curl")], vec![text("-sS")]];
+        words.push(match auth {
             // The key joins the URL outside the quotes, where the shell expands it.
-            Auth::Query(param) => format!(
-                "curl -sS {}\"$FILESCOPE_API_KEY\"",
-                shell_quote(&format!(
+            Auth::Query(param) => vec![
+                text(format!(
                     "{url}{}{param}=",
                     if url.query().is_some() { "&" } else { "?" }
-                ))
-            ),
-            _ => format!("curl -sS {}", shell_quote(url.as_str())),
-        };
-        if let Some((name, value)) = auth.header("$FILESCOPE_API_KEY") {
-            out.push_str(&format!(" -H \"{name}: {value}\""));
+                )),
+                Part::Var(KEY_VAR),
+            ],
+            _ => vec![text(url.as_str())],
+        });
+        let marker = format!("${KEY_VAR}");
+        if let Some((name, value)) = auth.header(&marker) {
+            // The header's value around the key, the key itself a variable.
+            let mut header = vec![text(format!("{name}: "))];
+            let mut rest = value.as_str();
+            while let Some(at) = rest.find(&marker) {
+                if at > 0 {
+                    header.push(text(rest[..at].to_string()));
+                }
+                header.push(Part::Var(KEY_VAR));
+                rest = &rest[at + marker.len()..];
+            }
+            if !rest.is_empty() {
+                header.push(text(rest.to_string()));
+            }
+            words.push(vec![text("-H")]);
+            words.push(header);
         }
-        if let Some(signed) = self.dialect().curl_auth() {
-            out.push(' ');
-            out.push_str(&signed);
-        }
+        words.extend(self.dialect().curl_auth());
         for (name, value) in &self.connection().headers {
-            out.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
+            words.push(vec![text("-H")]);
+            words.push(vec![text(format!("{name}: {value}"))]);
         }
-        out
+        shell::command(&words)
+            .map_err(|e| ApiError::Config(format!("cannot write the request as a command: {e}")))
     }
 }
 
-/// `value` in single quotes for a POSIX shell.
-fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
+/// How much of a refused content request's body is read for its message.
+const ERROR_BODY_BYTES: usize = 64 << 10;
 
 /// Bytes gathered before each write to the part file (a cancel loses at most this much,
 /// fetched again on resume).
@@ -942,6 +967,94 @@ mod tests {
         assert_eq!(range_total(&headers), Some(1000));
     }
 
+    /// A link refused with a body that never ends (an error page streaming forever) is
+    /// reported from the first 64 KiB at once; it was read to its end before.
+    #[tokio::test]
+    async fn a_refused_link_is_reported_without_reading_an_endless_error_body() {
+        let app = axum::Router::new().fallback(|| async {
+            let chunk = axum::body::Bytes::from(vec![b'e'; 16 << 10]);
+            let endless =
+                futures::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+            (
+                axum::http::StatusCode::FORBIDDEN,
+                axum::body::Body::from_stream(endless),
+            )
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = Client::new(super::super::Connection::new(
+            super::super::dialect::by_id("openwebui").unwrap(),
+            Url::parse(&url).unwrap(),
+            Some(super::super::Secret::new("k")),
+        ))
+        .unwrap();
+        let record = crate::test_support::bare_record("f1");
+        let error = tokio::time::timeout(Duration::from_secs(60), client.head_bytes(&record, 10))
+            .await
+            .expect("the error body was read to its end")
+            .unwrap_err();
+        assert!(error.to_string().starts_with("HTTP 403 from "), "{error}");
+        assert!(
+            error.to_string().len() < 8 << 10,
+            "{} bytes",
+            error.to_string().len()
+        );
+    }
+
+    /// An id of `.` or `..` from any JSON dialect never becomes a request: as a path segment
+    /// a URL resolves it away (Open WebUI's delete of `..` was `DELETE /api/v1/`). Refused
+    /// before anything is sent (nothing listens on port 9: a request would say "cannot
+    /// reach"); an id holding `/` stays one segment.
+    #[tokio::test]
+    async fn an_id_of_dot_or_dot_dot_is_refused_before_any_request_in_every_dialect() {
+        let mut checked = 0;
+        for dialect in super::super::dialect::ids() {
+            if dialect == "s3" {
+                continue;
+            }
+            let mut conn = super::super::Connection::new(
+                super::super::dialect::by_id(dialect).unwrap(),
+                Url::parse("http://127.0.0.1:9/base").unwrap(),
+                Some(super::super::Secret::new("k")),
+            );
+            conn.allow_delete = true;
+            conn.retry.attempts = 1;
+            let client = Client::new(conn).unwrap();
+            for id in [".", ".."] {
+                let mut errors = Vec::new();
+                if client.dialect().delete_request(id).is_some() {
+                    errors.push(client.delete_file(id).await.unwrap_err());
+                }
+                if client.dialect().detail_request(id).is_some() {
+                    errors.push(client.detail(id).await.unwrap_err());
+                }
+                let record = crate::test_support::bare_record(id);
+                if matches!(
+                    client.dialect().content_source(&record),
+                    ContentSource::Endpoint(_)
+                ) {
+                    errors.push(client.content_link(&record).await.unwrap_err());
+                }
+                checked += errors.len();
+                if dialect == "openwebui" {
+                    assert!(errors.len() >= 2, "delete and content: {errors:?}");
+                }
+                for error in errors {
+                    assert!(
+                        error.to_string().contains("cannot be addressed over HTTP"),
+                        "{dialect} {id:?}: {error}"
+                    );
+                }
+            }
+            if let Some(spec) = client.dialect().delete_request("a/../b") {
+                let url = client.url_for(&spec.path, &spec.query).unwrap();
+                assert!(url.path().contains("/a%2F..%2Fb"), "{dialect}: {url}");
+            }
+        }
+        assert!(checked >= 8, "{checked} requests by id checked");
+    }
+
     /// The key goes with an API endpoint, never with a link the API handed out, even one on
     /// the API's own host.
     #[tokio::test]
@@ -982,18 +1095,88 @@ mod tests {
         );
         let client = Client::new(conn).unwrap();
         let query = ListQuery::new(client.dialect().capabilities().default_sort);
-        let curl = client.curl_command(
-            &query,
-            PageRequest {
-                number: 1,
-                size: 50,
-            },
-        );
+        let curl = client
+            .curl_command(
+                &query,
+                PageRequest {
+                    number: 1,
+                    size: 50,
+                },
+            )
+            .unwrap();
         assert!(!curl.contains("sk-canary"), "{curl}");
         assert!(
-            curl.contains("-H \"x-api-key: $FILESCOPE_API_KEY\""),
+            curl.contains("-H 'x-api-key: '\"$FILESCOPE_API_KEY\""),
             "{curl}"
         );
         assert!(curl.starts_with("curl -sS 'http://127.0.0.1:9/"), "{curl}");
+    }
+
+    /// Every value in `y c`'s command is one word: a search, a header from the profile and the
+    /// key's variable, run through `sh` with `curl` a function printing its arguments, reach
+    /// curl exactly, and nothing else runs.
+    #[test]
+    fn a_curl_command_gives_curl_exactly_its_words_whatever_the_values_hold() {
+        let hostile = "a';touch pwned;echo '$(touch pwned2)`touch pwned3`";
+        for dialect in ["openwebui", "filejar", "flextell"] {
+            let mut conn = super::super::Connection::new(
+                super::super::dialect::by_id(dialect).unwrap(),
+                Url::parse("http://127.0.0.1:9").unwrap(),
+                Some(super::super::Secret::new("sk-canary-0000")),
+            );
+            conn.headers = vec![("X-Tenant".into(), hostile.into())];
+            let client = Client::new(conn).unwrap();
+            let mut query = ListQuery::new(client.dialect().capabilities().default_sort);
+            query.search = hostile.to_string();
+            let page = PageRequest {
+                number: 1,
+                size: 50,
+            };
+            let curl = client.curl_command(&query, page).unwrap();
+            let dir = std::env::temp_dir()
+                .join(format!("filescope-curl-{dialect}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            let out = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(format!("curl() {{ printf '%s\\n' \"$@\"; }}; {curl}"))
+                .current_dir(&dir)
+                .env("FILESCOPE_API_KEY", "the-key")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{curl}: {out:?}");
+            assert_eq!(
+                std::fs::read_dir(&dir).unwrap().count(),
+                0,
+                "{curl} ran a command"
+            );
+            let words: Vec<String> = String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect();
+            let url = client
+                .url_without_key(
+                    &client.dialect().list_request(&query, page).path,
+                    &client.dialect().list_request(&query, page).query,
+                )
+                .unwrap();
+            let mut expected = vec!["-sS".to_string(), url.to_string()];
+            if let Some((name, value)) = client.dialect().auth().header("the-key") {
+                expected.extend(["-H".to_string(), format!("{name}: {value}")]);
+            } else {
+                expected[1] = client
+                    .url_for(
+                        &client.dialect().list_request(&query, page).path,
+                        &client.dialect().list_request(&query, page).query,
+                    )
+                    .unwrap()
+                    .to_string()
+                    .replace("sk-canary-0000", "the-key");
+            }
+            expected.extend(["-H".to_string(), format!("X-Tenant: {hostile}")]);
+            assert_eq!(words, expected, "{dialect}: {curl}");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 }

@@ -83,9 +83,13 @@ impl ApiError {
 impl ApiError {
     /// The same error with every secret in `secrets` (and every signed-link parameter) taken
     /// out of the text a server put in it: a server that echoes the request's headers must
-    /// not get the key printed or logged.
+    /// not get the key printed or logged. Each text is also cut to [`MAX_SERVER_TEXT`]: a
+    /// server's 50 MB message must not become a 50 MB line on stderr, in the log and in the
+    /// explorer's memory. Every error the client builds from an answer passes through here.
     pub fn redacted(self, secrets: &[&str]) -> ApiError {
-        let r = |text: String| redact(&text, secrets);
+        // Cut loosely first (so redacting costs what the kept text costs), redact, then cut
+        // to the limit: a secret across the first cut is still whole when redacted.
+        let r = |text: String| capped(redact(&cut(text, 2 * MAX_SERVER_TEXT), secrets));
         match self {
             ApiError::Network { url, reason } => ApiError::Network {
                 url: r(url),
@@ -119,6 +123,30 @@ impl ApiError {
     }
 }
 
+/// The most of one text from a server (a message, a code, a quoted body) an error keeps, in
+/// bytes: enough for any real explanation, and a bound on what a hostile one costs.
+pub const MAX_SERVER_TEXT: usize = 4096;
+
+/// `text` cut to at most [`MAX_SERVER_TEXT`] bytes (at a character boundary), ending with `…`
+/// when anything was cut, so a cut is never silent.
+pub fn capped(text: String) -> String {
+    cut(text, MAX_SERVER_TEXT)
+}
+
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.shrink_to_fit();
+    text.push('…');
+    text
+}
+
 /// Query parameters that carry credentials in signed links and token-in-URL APIs.
 const SECRET_PARAMS: [&str; 10] = [
     "signature",
@@ -136,13 +164,17 @@ const SECRET_PARAMS: [&str; 10] = [
 /// `text` with every occurrence of a secret (four characters or more) replaced by `***`, and
 /// the values of credential-carrying query parameters (`signature=…`, `X-Amz-Signature=…`)
 /// too.
+///
+/// A server may echo a secret transformed. Covered: any change of ASCII case (`SK-LIVE-…`),
+/// percent-encoding of any byte (`%2F` or `%2f`, and `+` for a space), JSON's `\/`, base64
+/// in the standard and URL-safe alphabets, with or without padding, alone or inside a longer
+/// base64 text (`Basic base64(user:key)`, at any of the three alignments), and a secret split
+/// into pieces: every run of at least [`SPLIT_PIECE`] characters of a secret (or of its
+/// base64) is taken out wherever it is. Not covered: pieces shorter than that, a secret
+/// reversed, hex- or base32-encoded, encoded twice, or a piece of one base64-encoded on its
+/// own. A secret of four to seven characters is taken out only whole.
 pub fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        if out.contains(secret) {
-            out = out.replace(secret, "***");
-        }
-    }
+    let out = redact_secrets(text, secrets);
     if !out.contains('=') {
         return out;
     }
@@ -169,6 +201,146 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
     }
     result.push_str(rest);
     result
+}
+
+/// The shortest piece of a split secret that is still recognised (and the length of the
+/// pieces a long secret is looked for by).
+pub const SPLIT_PIECE: usize = 8;
+
+/// Text made comparable with a secret whatever a server did to it: ASCII lower case,
+/// `%hh` decoded, `+` read as a space, `\/` as `/`. Each byte keeps where it came from in the
+/// original text.
+struct Folded {
+    bytes: Vec<u8>,
+    /// The original byte range of each folded byte.
+    from: Vec<(usize, usize)>,
+}
+
+fn fold(text: &str) -> Folded {
+    let raw = text.as_bytes();
+    let mut folded = Folded {
+        bytes: Vec::with_capacity(raw.len()),
+        from: Vec::with_capacity(raw.len()),
+    };
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut i = 0;
+    while i < raw.len() {
+        let (byte, len) = match raw[i] {
+            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+                (Some(h), Some(l)) => ((h * 16 + l) as u8, 3),
+                _ => (b'%', 1),
+            },
+            b'\\' if raw.get(i + 1) == Some(&b'/') => (b'/', 2),
+            b => (b, 1),
+        };
+        let byte = match byte.to_ascii_lowercase() {
+            b'+' => b' ',
+            b => b,
+        };
+        folded.bytes.push(byte);
+        folded.from.push((i, i + len));
+        i += len;
+    }
+    folded
+}
+
+/// The forms of a secret a server might echo, folded as [`fold`] folds text: the secret and
+/// the parts of its base64 encodings that do not depend on what surrounds it.
+fn forms(secret: &str) -> Vec<Vec<u8>> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let mut forms = vec![fold(secret).bytes];
+    for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        // The secret after `shift` bytes of something else: the first characters mix in the
+        // bytes before it, the last one (when the length is not a multiple of three) the
+        // bytes after it; what is between is always the same.
+        for shift in 0..3 {
+            let mut bytes = vec![0u8; shift];
+            bytes.extend_from_slice(secret.as_bytes());
+            let encoded = engine.encode(&bytes);
+            let skip = [0, 2, 3][shift];
+            let end = if bytes.len() % 3 == 0 {
+                encoded.len()
+            } else {
+                encoded.len() - 1
+            };
+            if end >= skip + 4 {
+                forms.push(fold(&encoded[skip..end]).bytes);
+            }
+        }
+    }
+    forms
+}
+
+/// Every secret, in any of its [`forms`], whole or in pieces of [`SPLIT_PIECE`] characters or
+/// more, replaced by `***`.
+fn redact_secrets(text: &str, secrets: &[&str]) -> String {
+    let secrets: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= 4).collect();
+    if secrets.is_empty() || text.is_empty() {
+        return text.to_string();
+    }
+    let folded = fold(text);
+    let mut hidden = vec![false; folded.bytes.len()];
+    let mut pieces: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+    let all: Vec<Vec<u8>> = secrets.iter().flat_map(|s| forms(s)).collect();
+    for form in &all {
+        if form.len() < SPLIT_PIECE {
+            // Short: only whole.
+            for at in find_all(&folded.bytes, form) {
+                hidden[at..at + form.len()].fill(true);
+            }
+        } else {
+            pieces.extend(form.windows(SPLIT_PIECE));
+        }
+    }
+    if !pieces.is_empty() {
+        for (at, window) in folded.bytes.windows(SPLIT_PIECE).enumerate() {
+            if pieces.contains(window) {
+                hidden[at..at + SPLIT_PIECE].fill(true);
+            }
+        }
+    }
+    if !hidden.contains(&true) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < hidden.len() {
+        if !hidden[i] {
+            i += 1;
+            continue;
+        }
+        let run = i;
+        while i < hidden.len() && hidden[i] {
+            i += 1;
+        }
+        let mut start = folded.from[run].0;
+        let mut end = folded.from[i - 1].1;
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        if start >= copied {
+            out.push_str(&text[copied..start]);
+            out.push_str("***");
+        }
+        copied = copied.max(end);
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Where `needle` occurs in `haystack`, without overlaps.
+fn find_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let found = memchr::memmem::find(&haystack[at..], needle)? + at;
+        at = found + needle.len();
+        Some(found)
+    })
 }
 
 /// Which built-in dialect an error body's envelope is, by its shape: FileJar `{success:
@@ -247,6 +419,128 @@ mod tests {
         for (body, want) in cases {
             assert_eq!(envelope_dialect(body.as_bytes()), want, "{body}");
         }
+    }
+
+    #[test]
+    fn a_huge_server_text_is_cut_to_the_limit_with_an_ellipsis() {
+        let huge = "é".repeat(3 * MAX_SERVER_TEXT);
+        let err = ApiError::Http {
+            status: 400,
+            url: "http://127.0.0.1:1/v1/files".into(),
+            code: Some("c".repeat(10 * MAX_SERVER_TEXT)),
+            message: huge.clone(),
+            hint: None,
+        }
+        .redacted(&[]);
+        let ApiError::Http { code, message, .. } = &err else {
+            unreachable!()
+        };
+        for text in [code.as_deref().unwrap(), message.as_str()] {
+            assert!(
+                text.len() <= MAX_SERVER_TEXT + '…'.len_utf8(),
+                "{}",
+                text.len()
+            );
+            assert!(text.ends_with('…'));
+        }
+        assert!(err.to_string().len() < 3 * MAX_SERVER_TEXT);
+        // Short texts are kept whole.
+        assert_eq!(capped("short".into()), "short");
+        let err = ApiError::Decode {
+            url: "u".into(),
+            reason: format!("invalid type: string {huge:?}"),
+        }
+        .redacted(&[]);
+        assert!(
+            err.to_string().len() < 2 * MAX_SERVER_TEXT,
+            "{}",
+            err.to_string().len()
+        );
+    }
+
+    #[test]
+    fn a_secret_across_the_cut_is_redacted_whole() {
+        let secret = "sk-live-0123456789abcdef";
+        let mut text = "x".repeat(MAX_SERVER_TEXT - 10);
+        text.push_str(secret);
+        text.push_str(&"y".repeat(2 * MAX_SERVER_TEXT));
+        let err = ApiError::Inconsistent(text).redacted(&[secret]);
+        let shown = err.to_string();
+        assert!(
+            !shown.contains("sk-live-01"),
+            "{}",
+            &shown[shown.len() - 40..]
+        );
+        assert!(shown.ends_with('…'));
+    }
+
+    /// A server that echoes the key lower-cased, upper-cased, percent-encoded, in base64
+    /// (alone or inside `Basic …`, either alphabet, padded or not) or split in two does not get
+    /// it printed.
+    #[test]
+    fn transformed_echoes_of_a_secret_are_redacted() {
+        use base64::Engine;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+        // `?>` and `~` make base64's `+`/`/` and `-`/`_` differ; `/`, `+`, ` ` need encoding.
+        let secret = "Sk-Live/9f+2 c?>~~QxZ";
+        let gone = |echo: &str| {
+            let shown = redact(&format!("echo: {echo} (end)"), &[secret]);
+            assert!(shown.contains("***"), "{echo:?} -> {shown:?}");
+            assert!(
+                shown.ends_with(" (end)") && shown.starts_with("echo: "),
+                "{shown:?}"
+            );
+            for piece in ["9f+2", "Live", "LIVE", "live", "c?>~", "C?>~"] {
+                assert!(!shown.contains(piece), "{echo:?} -> {shown:?}");
+            }
+        };
+        gone(secret);
+        gone(&secret.to_lowercase());
+        gone(&secret.to_uppercase());
+        let encoded: String =
+            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        gone(&encoded);
+        gone(&encoded.to_lowercase());
+        gone(&secret.replace(' ', "+").replace('/', "%2f"));
+        gone(&secret.replace('/', "\\/"));
+        for user in ["", "a", "ab", "abc"] {
+            let plain = format!("{user}:{secret}");
+            for b64 in [
+                STANDARD.encode(&plain),
+                URL_SAFE.encode(&plain),
+                URL_SAFE_NO_PAD.encode(&plain),
+                STANDARD.encode(secret),
+                URL_SAFE_NO_PAD.encode(secret),
+            ] {
+                let shown = redact(&format!("Authorization: Basic {b64}"), &[secret]);
+                assert!(shown.contains("***"), "{b64} -> {shown}");
+                // The user's part is left, and at most the few characters that mix in the
+                // bytes around the secret.
+                let left = shown
+                    .trim_start_matches("Authorization: Basic ")
+                    .replace("***", "");
+                let most = (user.len() + 1) * 4 / 3 + 4;
+                assert!(left.trim_end_matches('=').len() <= most, "{b64} -> {shown}");
+            }
+        }
+        // Split into pieces of eight characters or more, anywhere in the text.
+        gone(&format!("{} … and … {}", &secret[..10], &secret[10..]));
+        // Ordinary text stays.
+        let plain = "Invalid API key: check the x-api-key header";
+        assert_eq!(redact(plain, &[secret]), plain);
+    }
+
+    /// What is not covered, said by a test so the doc cannot drift: pieces shorter than
+    /// SPLIT_PIECE, and short secrets in pieces.
+    #[test]
+    fn short_pieces_are_not_recognised() {
+        let secret = "sk-canary-7f3a9c1e55";
+        let shown = redact("first sk-can then ary-7f3 then a9c1e55", &[secret]);
+        assert_eq!(shown, "first sk-can then ary-7f3 then a9c1e55");
+        assert_eq!(redact("key abcd!", &["abcd"]), "key ***!");
+        assert_eq!(redact("key ABCD!", &["abcd"]), "key ***!");
+        assert_eq!(redact("key ab cd!", &["abcd"]), "key ab cd!");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod s3;
 pub mod scan;
 pub mod url;
 
-pub use client::{Client, Connection, Secret};
+pub use client::{Client, Connection, Notice, Secret};
 pub use dialect::{Capabilities, Dialect, Page, PageRequest, Search};
 pub use error::ApiError;
 pub use filter::{Filter, Term, TermKey};

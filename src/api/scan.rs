@@ -232,8 +232,10 @@ pub struct Walk {
     listed: usize,
     /// A fingerprint of the previous page's ids, to catch a server that repeats a page.
     previous: Option<u64>,
-    /// Every cursor and next link seen so far, to catch one that comes back.
-    seen: std::collections::HashSet<Continuation>,
+    /// A fingerprint of every cursor and next link seen so far, to catch one that comes
+    /// back: eight bytes each, never the continuation itself (a server paging for ever with
+    /// 16 KiB cursors would otherwise fill memory).
+    seen: std::collections::HashSet<u64>,
     /// Why the walk ended after a page that was itself fine (its cursor repeats, pages run
     /// past the total): reported once the page is handed over.
     failure: Option<ApiError>,
@@ -257,7 +259,7 @@ impl Walk {
     /// Why a walk that ended cleanly must still fail, once its last page is handed over.
     /// Whether an earlier page already continued from `next`.
     pub fn has_seen(&self, next: &Continuation) -> bool {
-        self.seen.contains(next)
+        self.seen.contains(&next.fingerprint())
     }
 
     pub fn take_failure(&mut self) -> Option<ApiError> {
@@ -337,7 +339,7 @@ impl Walk {
         };
         if more
             && let Some(next) = &page.next
-            && !self.seen.insert(next.clone())
+            && !self.seen.insert(next.fingerprint())
         {
             self.failure = Some(ApiError::Inconsistent(format!(
                 "the server's cursor after page {number} repeats an earlier one; listed {}",

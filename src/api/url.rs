@@ -50,3 +50,62 @@ pub fn parse_url(text: &str) -> Result<Url, String> {
     }
     Ok(url)
 }
+
+/// The first segment of `path` that a URL parser resolves away (`.`, `..`, or their
+/// percent-encoded forms `%2e`, `.%2E` …, as the WHATWG URL standard and the `url` crate
+/// read them): a path holding one would reach another resource than it names, so no request
+/// is sent with it.
+pub fn dot_segment(path: &str) -> Option<&str> {
+    path.split('/').find(|segment| {
+        let lower = segment.to_ascii_lowercase();
+        let decoded = lower.replace("%2e", ".");
+        matches!(decoded.as_str(), "." | "..")
+    })
+}
+
+/// The one refusal for a path with a dot segment, naming the path (made safe to print).
+pub fn dot_segment_refusal(path: &str) -> String {
+    let shown: String = path.chars().take(200).collect();
+    format!(
+        "refused: the path {} has a `.` or `..` segment, which every URL resolves to another resource; a file whose id or key is `.` or `..` cannot be addressed over HTTP",
+        crate::text::sanitize(&shown)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_segments_are_found_in_every_spelling_the_url_parser_resolves() {
+        for path in [
+            "/a/../b",
+            "/a/./b",
+            "/..",
+            "/.",
+            "/x/%2e%2E",
+            "/x/.%2e/y",
+            "/x/%2E",
+            "/x/%2e.",
+        ] {
+            assert!(dot_segment(path).is_some(), "{path}");
+            // The parser agrees: the path it keeps is not the one given.
+            let mut url = Url::parse("http://h/").unwrap();
+            url.set_path(path);
+            assert_ne!(url.path(), path, "{path}");
+        }
+        for path in [
+            "/a..b/c",
+            "/...",
+            "/a/.b/",
+            "/%2e%2e%2e",
+            "/a//b",
+            "/trail/",
+        ] {
+            assert_eq!(dot_segment(path), None, "{path}");
+            let mut url = Url::parse("http://h/").unwrap();
+            url.set_path(path);
+            assert_eq!(url.path(), path, "{path}");
+        }
+    }
+}

@@ -809,7 +809,8 @@ impl App {
             CopyWhat::Name => Some(record.name.clone()),
             CopyWhat::Key => self.dialect.storage_key(&record),
             CopyWhat::Url => record.url.clone(),
-            CopyWhat::Json => Some(pretty_json(&record)),
+            // Escaped like every JSON filescope writes: the clipboard is pasted into terminals.
+            CopyWhat::Json => Some(crate::export::pretty_raw(&record.raw)),
             CopyWhat::Shared(valid) => {
                 match self.dialect.share_link(&record, valid.duration()) {
                     // A credential for as long as it is valid: copied, never shown or logged.
@@ -1347,11 +1348,4 @@ pub enum Overwrite {
     Yes,
     KeepBoth,
     Skip,
-}
-
-/// The server's record, indented.
-pub fn pretty_json(record: &FileRecord) -> String {
-    serde_json::from_str::<serde_json::Value>(record.raw.get())
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| record.raw.get().to_string())
 }

@@ -237,12 +237,19 @@ impl Listing {
             && !self.pages.is_reachable(self.pages.page_of(row))
     }
 
-    /// The next step of a walk: the page after the furthest answered, when it can be asked for
-    /// and is not on its way already.
+    /// The next step of a walk: toward the end, the page after the furthest answered; toward
+    /// a row, the highest page below it that can be asked for (a forgotten page whose cursor
+    /// was let go is reached from the nearest cursor kept) — when it is not on its way already.
     fn walk_step(&mut self, now: Instant) -> Vec<Effect> {
-        let next = self.pages.furthest_answered().map_or(1, |p| p + 1);
-        let first = (next - 1) * self.pages.page_size();
-        let requests = self.pages.request_rows(first..first + 1);
+        let target = match self.walk {
+            Some(Walk::Row(row)) => self.pages.page_of(row),
+            _ => usize::MAX,
+        };
+        let requests: Vec<PageRequest> = self.pages.step_toward(target).into_iter().collect();
+        let next = requests.first().map_or_else(
+            || self.pages.furthest_answered().map_or(1, |p| p + 1),
+            |r| r.number,
+        );
         if let Some(walk) = self.walk {
             self.notice = Some(Notice::Walking {
                 page: next,

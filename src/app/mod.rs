@@ -557,7 +557,7 @@ impl App {
                     None => Vec::new(),
                 }
             }
-            Msg::Retrying(notice) => {
+            Msg::ClientNotice(notice) => {
                 self.status = Some(Status::Info(notice.describe()));
                 self.dirty = true;
                 Vec::new()

@@ -11,8 +11,8 @@ use crossterm::event::KeyEvent;
 
 use super::actions::{CopySource, DownloadJob, ExportJob, PreviewData, TransferEvent, TransferId};
 use super::insight::ScanJob;
+use crate::api::Notice;
 use crate::api::dialect::{Continuation, Page, PageRequest, ScopePage};
-use crate::api::retry::RetryNotice;
 use crate::api::{ApiError, FileRecord, ListQuery};
 use crate::config::CommandLine;
 use crate::listing::{Generation, LocalView};
@@ -94,8 +94,9 @@ pub enum Msg {
         page: usize,
         result: Result<ScopePage, ApiError>,
     },
-    /// A request is about to be retried: shown in the status line.
-    Retrying(RetryNotice),
+    /// A request is about to be retried, or the store's region changed: shown in the status
+    /// line.
+    ClientNotice(Notice),
     /// A value reached the clipboard, or could not.
     Copied {
         label: String,

@@ -105,7 +105,12 @@ fn started_with(dialect: &str, total: usize, settings: crate::config::Settings) 
 
 #[test]
 fn start_fetches_only_the_first_page() {
-    let (app, _) = started(100_000);
+    let mut app =
+        crate::test_support::app_with("filejar", PAGE, crate::config::Settings::default());
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    // Every fetch that starting and answering it led to: page 1 alone.
+    assert_eq!(answer_all(&mut app, effects, 100_000, now), [1]);
     assert_eq!(app.listing().pages().row_count(), 100_000);
     assert_eq!(app.selected().unwrap().name, "file-0");
     assert!(!app.is_loading());
@@ -306,7 +311,13 @@ fn filter_enter_applies_at_once_and_esc_cancels() {
     let effects = app.update(code(KeyCode::Enter), now);
     assert_eq!(fetched(&effects), [1]);
     assert_eq!(app.listing().query().search, "x");
-    assert_eq!(app.next_deadline().filter(|_| !app.is_loading()), None);
+    // Applied once: with the answer in, nothing is left to fire, and time passing past the
+    // debounce fetches nothing more.
+    answer_all(&mut app, effects, 1_000, now);
+    assert!(!app.is_loading());
+    assert_eq!(app.next_deadline(), None);
+    let later = app.update(Msg::Tick, now + FILTER_DEBOUNCE * 2);
+    assert!(fetched(&later).is_empty(), "the filter was sent again");
 
     // Esc in the prompt cancels the edit: the filter applied before it stays.
     app.update(key('/'), now);
@@ -1089,6 +1100,47 @@ enum Step {
     Wait(u16),
 }
 
+/// What the user asked for, kept by the test from the keys it pressed (never read back from
+/// the app): the sort, the filter bar's text and the filter applied.
+#[derive(Debug, Clone, PartialEq)]
+struct Intent {
+    sort: Option<Sort>,
+    input: String,
+    applied: String,
+}
+
+impl Intent {
+    /// `s`: the next field in the menu's order, in its natural order.
+    fn cycle(&mut self) {
+        let fields = &SortField::ALL;
+        let next = fields
+            .iter()
+            .position(|f| Some(*f) == self.sort.map(|s| s.field))
+            .map_or(0, |i| (i + 1) % fields.len());
+        let field = fields[next];
+        self.sort = Some(Sort {
+            field,
+            order: field.natural_order(),
+        });
+    }
+
+    /// `S`: the same field the other way, when there is a sort.
+    fn flip(&mut self) {
+        if let Some(sort) = &mut self.sort {
+            sort.order = sort.order.flipped();
+        }
+    }
+
+    /// A field picked in the `o` menu: the other way when it is already the sort.
+    fn pick(&mut self, field: SortField) {
+        let order = match self.sort {
+            Some(sort) if sort.field == field => sort.order.flipped(),
+            _ => field.natural_order(),
+        };
+        self.sort = Some(Sort { field, order });
+    }
+}
+
 fn step() -> impl proptest::strategy::Strategy<Value = Step> {
     use proptest::prelude::*;
     prop_oneof![
@@ -1140,194 +1192,246 @@ fn no_stale_row_is_ever_shown_under_random_latency() {
         any::<bool>(),
         prop::collection::vec(step(), 40..160),
     );
-    let mut runner = TestRunner::new(Config {
-        cases: 64,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    runner
-        .run(&strategy, |(which, async_views, steps)| {
-            let dialect = dialects[which];
-            let mut app = crate::test_support::app_for(dialect, race::PAGE_SIZE);
-            if async_views {
-                // Local views of more than a page are built as jobs.
-                app.set_local_async_rows(race::PAGE_SIZE);
-            }
-            let load_all = {
-                let key = crate::keymap::Key::parse(&app.key(Action::LoadAll)).unwrap();
-                Msg::Key(crossterm::event::KeyEvent::new(key.code, key.mods))
-            };
-            let keys = [
-                key('s'),
-                key('S'),
-                key('G'),
-                key('g'),
-                key('j'),
-                code(KeyCode::PageDown),
-                code(KeyCode::Esc),
-                key('R'),
-                load_all,
-                key('o'),
-            ];
-            let mut now = Instant::now();
-            let mut fetches = Vec::new();
-            let mut jobs = Vec::new();
-            let effects = app.start(120, 12, now);
-            file_effects(effects, &mut fetches, &mut jobs);
-            for step in steps {
-                let effects = match step {
-                    Step::Key(k) => {
-                        let k = usize::from(k);
-                        if k % 16 >= keys.len() {
-                            // A filter, applied with Enter.
-                            app.update(key('/'), now);
-                            app.update(key(char::from(b'a' + (k % 3) as u8)), now);
-                            app.update(code(KeyCode::Enter), now)
-                        } else {
-                            let msg = match &keys[k % 16] {
-                                Msg::Key(event) => Msg::Key(*event),
-                                _ => unreachable!(),
-                            };
-                            let mut effects = app.update(msg, now);
-                            if k % 16 == 9 {
-                                // The sort menu: pick a field by its letter.
-                                let field = ['n', 's', 't', 'c', 'u'][k % 5];
-                                effects.extend(app.update(key(field), now));
-                            }
-                            effects
-                        }
-                    }
-                    Step::Debounced(c) => {
+    // A fresh seed each run, printed on failure; `STALE_ROW_SEED=N` replays that run.
+    let seed: u64 = std::env::var("STALE_ROW_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(7, |d| d.as_nanos() as u64)
+        });
+    let mut bytes = [0u8; 32];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = seed.to_le_bytes()[i % 8] ^ (i as u8);
+    }
+    let rng = proptest::test_runner::TestRng::from_seed(
+        proptest::test_runner::RngAlgorithm::ChaCha,
+        &bytes,
+    );
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 64,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        rng,
+    );
+    let outcome = runner.run(&strategy, |(which, async_views, steps)| {
+        let dialect = dialects[which];
+        let mut app = crate::test_support::app_for(dialect, race::PAGE_SIZE);
+        if async_views {
+            // Local views of more than a page are built as jobs.
+            app.set_local_async_rows(race::PAGE_SIZE);
+        }
+        let load_all = {
+            let key = crate::keymap::Key::parse(&app.key(Action::LoadAll)).unwrap();
+            Msg::Key(crossterm::event::KeyEvent::new(key.code, key.mods))
+        };
+        let keys = [
+            key('s'),
+            key('S'),
+            key('G'),
+            key('g'),
+            key('j'),
+            code(KeyCode::PageDown),
+            code(KeyCode::Esc),
+            key('R'),
+            load_all,
+            key('o'),
+        ];
+        let mut now = Instant::now();
+        let mut fetches = Vec::new();
+        let mut jobs = Vec::new();
+        let effects = app.start(120, 12, now);
+        file_effects(effects, &mut fetches, &mut jobs);
+        // Where the user starts: the dialect's default (or "as served"), no filter.
+        let mut intent = Intent {
+            sort: app.listing().sort(),
+            input: String::new(),
+            applied: String::new(),
+        };
+        for step in steps {
+            let effects = match step {
+                Step::Key(k) => {
+                    let k = usize::from(k);
+                    if k % 16 >= keys.len() {
+                        // A filter, applied with Enter: the bar opens with its text and the
+                        // letter is typed after it.
+                        let letter = char::from(b'a' + (k % 3) as u8);
+                        intent.input.push(letter);
+                        intent.applied = intent.input.clone();
                         app.update(key('/'), now);
-                        let mut effects = app.update(key(char::from(b'a' + c % 3)), now);
-                        now += Duration::from_millis(300);
-                        effects.extend(app.update(Msg::Tick, now));
-                        // Enter keeps what the debounce applied.
-                        effects.extend(app.update(code(KeyCode::Enter), now));
+                        app.update(key(letter), now);
+                        app.update(code(KeyCode::Enter), now)
+                    } else {
+                        match k % 16 {
+                            0 => intent.cycle(),
+                            1 => intent.flip(),
+                            6 if !app.listing().is_loading_all() => {
+                                intent.input.clear();
+                                intent.applied.clear();
+                            }
+                            9 => intent.pick(SortField::ALL[k % 5]),
+                            _ => {}
+                        }
+                        let msg = match &keys[k % 16] {
+                            Msg::Key(event) => Msg::Key(*event),
+                            _ => unreachable!(),
+                        };
+                        let mut effects = app.update(msg, now);
+                        if k % 16 == 9 {
+                            // The sort menu: pick a field by its letter.
+                            let field = ['n', 's', 't', 'c', 'u'][k % 5];
+                            effects.extend(app.update(key(field), now));
+                        }
                         effects
                     }
-                    Step::Answer(i, how) => {
-                        if fetches.is_empty() {
+                }
+                Step::Debounced(c) => {
+                    let letter = char::from(b'a' + c % 3);
+                    intent.input.push(letter);
+                    intent.applied = intent.input.clone();
+                    app.update(key('/'), now);
+                    let mut effects = app.update(key(letter), now);
+                    now += Duration::from_millis(300);
+                    effects.extend(app.update(Msg::Tick, now));
+                    // Enter keeps what the debounce applied.
+                    effects.extend(app.update(code(KeyCode::Enter), now));
+                    effects
+                }
+                Step::Answer(i, how) => {
+                    if fetches.is_empty() {
+                        Vec::new()
+                    } else {
+                        let (generation, query, page) =
+                            fetches.swap_remove(usize::from(i) % fetches.len());
+                        let current = app.listing().pages().generation();
+                        if how % 8 == 0 && generation != current {
+                            // Aborted by CancelBefore: never answered.
                             Vec::new()
                         } else {
-                            let (generation, query, page) =
-                                fetches.swap_remove(usize::from(i) % fetches.len());
-                            let current = app.listing().pages().generation();
-                            if how % 8 == 0 && generation != current {
-                                // Aborted by CancelBefore: never answered.
-                                Vec::new()
+                            let result = if how % 5 == 1 {
+                                Err(crate::api::ApiError::Network {
+                                    url: "http://127.0.0.1:9/files".into(),
+                                    reason: "connection reset".into(),
+                                })
                             } else {
-                                let result = if how % 5 == 1 {
-                                    Err(crate::api::ApiError::Network {
-                                        url: "http://127.0.0.1:9/files".into(),
-                                        reason: "connection reset".into(),
-                                    })
-                                } else {
-                                    Ok(race::page(&query, page))
-                                };
-                                app.update(
-                                    Msg::Page {
-                                        generation,
-                                        page: page.number,
-                                        result,
-                                    },
-                                    now,
-                                )
-                            }
+                                Ok(race::page(&query, page))
+                            };
+                            app.update(
+                                Msg::Page {
+                                    generation,
+                                    page: page.number,
+                                    result,
+                                },
+                                now,
+                            )
                         }
                     }
-                    Step::ViewBuilt(i) => {
-                        if jobs.is_empty() {
-                            Vec::new()
-                        } else {
-                            let job = jobs.remove(usize::from(i) % jobs.len());
-                            app.update(job.run(), now)
-                        }
+                }
+                Step::ViewBuilt(i) => {
+                    if jobs.is_empty() {
+                        Vec::new()
+                    } else {
+                        let job = jobs.remove(usize::from(i) % jobs.len());
+                        app.update(job.run(), now)
                     }
-                    Step::Wait(ms) => {
-                        now += Duration::from_millis(u64::from(ms));
-                        if app.next_deadline().is_some_and(|d| d <= now) {
-                            app.update(Msg::Tick, now)
-                        } else {
-                            Vec::new()
-                        }
+                }
+                Step::Wait(ms) => {
+                    now += Duration::from_millis(u64::from(ms));
+                    if app.next_deadline().is_some_and(|d| d <= now) {
+                        app.update(Msg::Tick, now)
+                    } else {
+                        Vec::new()
                     }
-                };
-                file_effects(effects, &mut fetches, &mut jobs);
-                race::check_screen(&app).map_err(TestCaseError::fail)?;
-            }
-
-            // Liveness: every answer arrives (successfully now), failed pages are retried
-            // with `R`, a local view loads everything; then the screen is the dataset.
-            let settle = |app: &mut App,
-                          fetches: &mut Vec<(Generation, ListQuery, PageRequest)>,
-                          jobs: &mut Vec<crate::app::msg::ViewJob>,
-                          now: Instant| {
-                let mut rounds = 0;
-                while !(fetches.is_empty() && jobs.is_empty()) {
-                    rounds += 1;
-                    assert!(rounds < 10_000, "the listing never settles");
-                    let mut effects = Vec::new();
-                    for job in std::mem::take(jobs) {
-                        effects.extend(app.update(job.run(), now));
-                    }
-                    for (generation, query, page) in std::mem::take(fetches) {
-                        effects.extend(app.update(
-                            Msg::Page {
-                                generation,
-                                page: page.number,
-                                result: Ok(race::page(&query, page)),
-                            },
-                            now,
-                        ));
-                    }
-                    file_effects(effects, fetches, jobs);
                 }
             };
-            now += Duration::from_secs(1);
-            let effects = app.update(Msg::Tick, now);
             file_effects(effects, &mut fetches, &mut jobs);
-            settle(&mut app, &mut fetches, &mut jobs, now);
-            let effects = app.update(key('R'), now);
-            file_effects(effects, &mut fetches, &mut jobs);
-            settle(&mut app, &mut fetches, &mut jobs, now);
-            if app.listing().local().is_some() {
-                let key = crate::keymap::Key::parse(&app.key(Action::LoadAll)).unwrap();
-                let effects = app.update(
-                    Msg::Key(crossterm::event::KeyEvent::new(key.code, key.mods)),
-                    now,
-                );
-                file_effects(effects, &mut fetches, &mut jobs);
-                settle(&mut app, &mut fetches, &mut jobs, now);
-            } else {
-                // Everything fetched: the end, then every page on the way back up.
-                let effects = app.update(key('G'), now);
-                file_effects(effects, &mut fetches, &mut jobs);
-                settle(&mut app, &mut fetches, &mut jobs, now);
-                for row in 0..app.row_count() {
-                    file_effects(app.select(row), &mut fetches, &mut jobs);
-                    settle(&mut app, &mut fetches, &mut jobs, now);
-                }
-            }
-            let want = race::expected(app.listing().query(), app.listing().local());
-            let shown: Vec<String> = (0..app.row_count())
-                .map(|i| match app.row(i) {
-                    Row::Loaded(r) => r.id.clone(),
-                    other => format!("row {i} is {other:?}"),
-                })
-                .collect();
-            prop_assert_eq!(
-                shown,
-                want,
-                "{}: query {:?}, local {:?}",
-                dialect,
-                app.listing().query(),
-                app.listing().local()
-            );
             race::check_screen(&app).map_err(TestCaseError::fail)?;
-            Ok(())
-        })
-        .unwrap();
+            // The listing is what the keys asked for.
+            prop_assert_eq!(app.listing().sort(), intent.sort, "{}: the sort", dialect);
+            prop_assert_eq!(
+                app.listing().filter().text.trim(),
+                intent.applied.as_str(),
+                "{}: the filter",
+                dialect
+            );
+        }
+
+        // Liveness: every answer arrives (successfully now), failed pages are retried
+        // with `R`, a local view loads everything; then the screen is the dataset.
+        let settle = |app: &mut App,
+                      fetches: &mut Vec<(Generation, ListQuery, PageRequest)>,
+                      jobs: &mut Vec<crate::app::msg::ViewJob>,
+                      now: Instant| {
+            let mut rounds = 0;
+            while !(fetches.is_empty() && jobs.is_empty()) {
+                rounds += 1;
+                assert!(rounds < 10_000, "the listing never settles");
+                let mut effects = Vec::new();
+                for job in std::mem::take(jobs) {
+                    effects.extend(app.update(job.run(), now));
+                }
+                for (generation, query, page) in std::mem::take(fetches) {
+                    effects.extend(app.update(
+                        Msg::Page {
+                            generation,
+                            page: page.number,
+                            result: Ok(race::page(&query, page)),
+                        },
+                        now,
+                    ));
+                }
+                file_effects(effects, fetches, jobs);
+            }
+        };
+        now += Duration::from_secs(1);
+        let effects = app.update(Msg::Tick, now);
+        file_effects(effects, &mut fetches, &mut jobs);
+        settle(&mut app, &mut fetches, &mut jobs, now);
+        let effects = app.update(key('R'), now);
+        file_effects(effects, &mut fetches, &mut jobs);
+        settle(&mut app, &mut fetches, &mut jobs, now);
+        if app.listing().local().is_some() {
+            let key = crate::keymap::Key::parse(&app.key(Action::LoadAll)).unwrap();
+            let effects = app.update(
+                Msg::Key(crossterm::event::KeyEvent::new(key.code, key.mods)),
+                now,
+            );
+            file_effects(effects, &mut fetches, &mut jobs);
+            settle(&mut app, &mut fetches, &mut jobs, now);
+        } else {
+            // Everything fetched: the end, then every page on the way back up.
+            let effects = app.update(key('G'), now);
+            file_effects(effects, &mut fetches, &mut jobs);
+            settle(&mut app, &mut fetches, &mut jobs, now);
+            for row in 0..app.row_count() {
+                file_effects(app.select(row), &mut fetches, &mut jobs);
+                settle(&mut app, &mut fetches, &mut jobs, now);
+            }
+        }
+        let want = race::expected(app.listing().query(), app.listing().local());
+        let shown: Vec<String> = (0..app.row_count())
+            .map(|i| match app.row(i) {
+                Row::Loaded(r) => r.id.clone(),
+                other => format!("row {i} is {other:?}"),
+            })
+            .collect();
+        prop_assert_eq!(
+            shown,
+            want,
+            "{}: query {:?}, local {:?}",
+            dialect,
+            app.listing().query(),
+            app.listing().local()
+        );
+        race::check_screen(&app).map_err(TestCaseError::fail)?;
+        Ok(())
+    });
+    if let Err(failure) = outcome {
+        panic!("{failure}\nreplay this run with STALE_ROW_SEED={seed}");
+    }
 }
 
 #[test]
@@ -1601,6 +1705,45 @@ fn the_copy_menu_copies_what_the_key_names() {
     );
     assert_eq!(app.mode(), Mode::Value);
     assert!(matches!(app.overlay(), Overlay::Value { text, .. } if text == "id-0"));
+}
+
+/// `y j` copies the server's record through the one JSON writer: a clipboard is pasted into
+/// terminals, so C1 controls, DEL and bidi overrides arrive as `\uXXXX`, the same data.
+#[test]
+fn the_record_copied_as_json_cannot_drive_a_terminal() {
+    let mut app = app();
+    let now = Instant::now();
+    let name = "a\u{9b}31m\u{9d}b\u{85}c\u{202e}d\u{7f}\u{1b}]52;c;eA==\u{7}";
+    let raw = serde_json::json!({"id": "id-0", "name": name}).to_string();
+    for effect in app.start(120, 40, now) {
+        if let Effect::Listing(ListingEffect::Fetch {
+            generation, page, ..
+        }) = effect
+        {
+            let mut answer = page_of(1, 1);
+            answer.records[0].raw = RawValue::from_string(raw.clone()).unwrap();
+            app.update(
+                Msg::Page {
+                    generation,
+                    page: page.number,
+                    result: Ok(answer),
+                },
+                now,
+            );
+        }
+    }
+    app.update(key('y'), now);
+    let effects = app.update(key('j'), now);
+    let [Effect::Terminal(TerminalEffect::Clipboard { text, .. })] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    let raw_controls: Vec<char> = text
+        .chars()
+        .filter(|&c| crate::text::is_unsafe(c) && c != '\n')
+        .collect();
+    assert!(raw_controls.is_empty(), "{raw_controls:?} in {text:?}");
+    let back: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(back["name"], name);
 }
 
 /// FileGuard counts every fetch of a file as a download: preview asks for a second press.

@@ -2,12 +2,17 @@
 //! query generation that every answer must match. Pure: it decides what to fetch and files what
 //! arrives; the caller does the I/O.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
 use crate::api::dialect::{Access, Continuation, Page, PageRequest};
 use crate::api::record::{FileRecord, fingerprint};
+
+/// Cursors kept beyond those the listing needs where it is ([`PagedList::step_toward`]): at
+/// most 16 MiB of them at the longest cursor followed
+/// ([`MAX_CONTINUATION_BYTES`](crate::api::dialect::MAX_CONTINUATION_BYTES)).
+pub const MAX_SPARE_CURSORS: usize = 1024;
 
 /// What is known about one page.
 #[derive(Debug)]
@@ -63,9 +68,17 @@ pub struct PagedList {
     answers: HashMap<usize, u64>,
     /// By number, or each page from the one before.
     access: Access,
-    /// For APIs read in order: what fetches page N, from page N-1's answer. Kept when pages
-    /// are forgotten, so a forgotten page is fetched again from its own cursor.
-    cursors: HashMap<usize, Continuation>,
+    /// For APIs read in order: what fetches page N, from page N-1's answer. Those the pages
+    /// in flight, failed or next to loaded ones need are always kept; of the others at most
+    /// [`MAX_SPARE_CURSORS`], thinned to every `stride`-th page as a walk goes on, so a server
+    /// that pages for ever cannot fill memory. A forgotten page whose cursor was let go is
+    /// reached again from the nearest kept one ([`PagedList::step_toward`]).
+    cursors: BTreeMap<usize, Continuation>,
+    /// Which page each cursor seen leads to, by a fixed-size fingerprint: a cursor that comes
+    /// back for another page ends the listing, however long ago it was let go.
+    seen: HashMap<u64, usize>,
+    /// The spacing of the cursors kept beyond those needed (a power of two).
+    stride: usize,
     /// Rows the listing may hold as far as an estimate or a last-page link says: shown as
     /// more rows to come, never a bound.
     estimate: Option<usize>,
@@ -90,7 +103,9 @@ impl PagedList {
             warning: None,
             answers: HashMap::new(),
             access,
-            cursors: HashMap::new(),
+            cursors: BTreeMap::new(),
+            seen: HashMap::new(),
+            stride: 1,
             estimate: None,
         }
     }
@@ -150,6 +165,8 @@ impl PagedList {
         self.warning = None;
         self.answers.clear();
         self.cursors.clear();
+        self.seen.clear();
+        self.stride = 1;
         self.estimate = None;
         self.generation
     }
@@ -265,8 +282,12 @@ impl PagedList {
             if self.pages.contains_key(&number) {
                 continue;
             }
-            // Read in order: nothing past a page whose cursor is not known yet.
+            // Read in order: nothing past a page whose cursor is not known yet. A forgotten
+            // page whose cursor was let go is reached again from the nearest one kept.
             if !self.is_reachable(number) {
+                if wanted.is_empty() && self.furthest_answered().is_some_and(|f| number < f) {
+                    wanted.extend(self.step_toward(number));
+                }
                 break;
             }
             self.pages.insert(number, PageSlot::Pending);
@@ -303,6 +324,8 @@ impl PagedList {
             Err(reason) => PageSlot::Failed(reason),
         };
         self.pages.insert(page, slot);
+        // Once the page is filed, so it counts as loaded when its neighbours' are judged.
+        self.trim_cursors();
         Applied::Filed
     }
 
@@ -368,11 +391,12 @@ impl PagedList {
             (records, filled) = self.file_overflow(page, records);
         }
         if let Some(next) = answer.next.filter(|_| self.end.is_none() && len > 0) {
+            let fingerprint = next.fingerprint();
             let repeats = self
-                .cursors
-                .iter()
-                .find(|(at, c)| **c == next && **at != page + filled)
-                .map(|(at, _)| *at);
+                .seen
+                .get(&fingerprint)
+                .copied()
+                .filter(|at| *at != page + filled);
             match repeats {
                 Some(at) => {
                     self.warning = Some(format!(
@@ -384,6 +408,7 @@ impl PagedList {
                     self.end = Some(before + len);
                 }
                 None => {
+                    self.seen.insert(fingerprint, page + filled);
                     self.cursors.insert(page + filled, next);
                 }
             }
@@ -392,6 +417,84 @@ impl PagedList {
             self.answers.insert(number, fingerprint);
         }
         PageSlot::Loaded(Arc::new(records))
+    }
+
+    /// Whether page `p`'s cursor is needed to carry on where the listing is: the page is in
+    /// flight or failed (a retry asks again), or it is not loaded and next to one that is
+    /// (scrolling on either side, and the frontier of the listing).
+    fn needs_cursor(&self, p: usize) -> bool {
+        match self.pages.get(&p) {
+            Some(PageSlot::Pending | PageSlot::Failed(_)) => true,
+            Some(PageSlot::Loaded(_)) => false,
+            None => [p - 1, p + 1]
+                .iter()
+                .any(|n| matches!(self.pages.get(n), Some(PageSlot::Loaded(_)))),
+        }
+    }
+
+    /// Keeps the cursors needed, and of the rest every `stride`-th page's, the stride doubling
+    /// until at most [`MAX_SPARE_CURSORS`] remain.
+    fn trim_cursors(&mut self) {
+        if self.cursors.len() <= MAX_SPARE_CURSORS {
+            return;
+        }
+        let spare: Vec<usize> = self
+            .cursors
+            .keys()
+            .copied()
+            .filter(|p| !self.needs_cursor(*p))
+            .collect();
+        let kept = |stride: usize| spare.iter().filter(|p| (*p - 1) % stride == 0).count();
+        while kept(self.stride) > MAX_SPARE_CURSORS {
+            self.stride *= 2;
+        }
+        for p in spare {
+            if (p - 1) % self.stride != 0 {
+                self.cursors.remove(&p);
+            }
+        }
+    }
+
+    /// How many cursors are kept.
+    pub fn cursors_kept(&self) -> usize {
+        self.cursors.len()
+    }
+
+    /// For a listing read in order, the request that brings page `target` nearer when it
+    /// cannot be asked for yet: the highest page at or below it that can be asked for and is
+    /// not loaded (the page after the last one loaded on the way, or one whose cursor was
+    /// kept). `None` while a page on the way is in flight, or when nothing can be asked.
+    pub fn step_toward(&mut self, target: usize) -> Option<PageRequest> {
+        let target = target.min(self.page_count().unwrap_or(usize::MAX));
+        let reach = self
+            .cursors
+            .range(..=target)
+            .next_back()
+            .map_or(1, |(p, _)| *p);
+        let highest = self
+            .pages
+            .keys()
+            .copied()
+            .filter(|p| (reach..=target).contains(p))
+            .max();
+        let number = match highest.map(|p| (p, self.pages.get(&p))) {
+            None => reach,
+            Some((p, Some(PageSlot::Loaded(_) | PageSlot::Failed(_))))
+                if p < target && self.is_reachable(p + 1) =>
+            {
+                p + 1
+            }
+            Some(_) => return None,
+        };
+        if self.pages.contains_key(&number) || !self.is_reachable(number) {
+            return None;
+        }
+        self.pages.insert(number, PageSlot::Pending);
+        self.pending += 1;
+        Some(PageRequest {
+            number,
+            size: self.page_size,
+        })
     }
 
     /// What went wrong with the server's answers since last asked, for the status line.
@@ -847,5 +950,71 @@ mod tests {
         list.apply(g, 2, Ok(page(2, 3, Some(7))));
         let ids: Vec<String> = (0..6).map(|i| list.record(i).unwrap().id.clone()).collect();
         assert_eq!(ids, ["id-0", "id-1", "id-2", "id-2", "id-3", "id-4"]);
+    }
+
+    /// A page of a listing read in order whose answer says `next` comes after it.
+    fn cursor_page(first: usize, len: usize, next: &str) -> Page {
+        Page {
+            next: Some(Continuation::Cursor(next.to_string())),
+            ..page(first, len, None)
+        }
+    }
+
+    #[test]
+    fn a_listing_that_pages_for_ever_keeps_a_bounded_number_of_cursors_and_comes_back_from_them() {
+        let mut list = PagedList::with_access(10, Access::Sequential);
+        let g = list.generation();
+        // Page p's answer says `token-p` leads to page p + 1: every token unique, as a server
+        // that pages for ever sends them. The explorer keeps 8 pages loaded.
+        let pages = 5 * MAX_SPARE_CURSORS;
+        let mut most = 0;
+        for p in 1..=pages {
+            let rows = (p - 1) * 10..p * 10;
+            assert_eq!(numbers(&list.request_rows(rows.clone())), [p]);
+            list.apply(
+                g,
+                p,
+                Ok(cursor_page((p - 1) * 10, 10, &format!("token-{p}"))),
+            );
+            list.evict(rows, 8);
+            most = most.max(list.cursors_kept());
+        }
+        // Before: one cursor per page, 5,120 of them.
+        assert!(most <= MAX_SPARE_CURSORS + 8, "{most} cursors kept");
+
+        // Back to a page long forgotten, whose cursor was let go: it is reached again from the
+        // nearest cursor kept, in a few steps, and from its own cursor at last.
+        let target = 1234;
+        assert!(!list.is_reachable(target));
+        let mut steps = 0;
+        loop {
+            let wanted = list.request_rows((target - 1) * 10..target * 10);
+            assert_eq!(wanted.len(), 1, "one step at a time");
+            let p = wanted[0].number;
+            steps += 1;
+            if p == target {
+                assert_eq!(
+                    list.continuation(p),
+                    Some(&Continuation::Cursor(format!("token-{}", p - 1)))
+                );
+                break;
+            }
+            assert!(p < target && steps < 100);
+            list.apply(
+                g,
+                p,
+                Ok(cursor_page((p - 1) * 10, 10, &format!("token-{p}"))),
+            );
+        }
+        // The cursors kept are at most 8 pages apart (5,120 pages, 1,024 spare cursors).
+        assert!(steps <= 8, "{steps} steps");
+
+        // A cursor let go long ago still ends the listing when it comes back.
+        list.apply(g, target, Ok(cursor_page((target - 1) * 10, 10, "token-5")));
+        let warning = list.take_warning().unwrap();
+        assert!(
+            warning.contains("after page 1234 repeats the one for page 6"),
+            "{warning}"
+        );
     }
 }

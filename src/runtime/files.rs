@@ -46,9 +46,13 @@ impl Files {
                 let (client, tx) = (self.client.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     let msg = match source {
-                        CopySource::Curl(query, page) => Msg::CopyReady {
-                            label,
-                            text: client.curl_command(&query, page),
+                        CopySource::Curl(query, page) => match client.curl_command(&query, page) {
+                            Ok(text) => Msg::CopyReady { label, text },
+                            Err(e) => Msg::Copied {
+                                label,
+                                text: String::new(),
+                                via: Err(e.to_string()),
+                            },
                         },
                         CopySource::Link(record) => match client.content_link(&record).await {
                             Ok(link) => Msg::CopyReady {
@@ -213,10 +217,15 @@ fn free_name(path: &std::path::Path) -> Option<PathBuf> {
 }
 
 fn expand_home(dir: PathBuf) -> PathBuf {
+    expand_home_in(dir, std::env::var_os("HOME"))
+}
+
+/// `~/x` under `home`; unchanged without a home or a leading `~`.
+fn expand_home_in(dir: PathBuf, home: Option<std::ffi::OsString>) -> PathBuf {
     let Ok(rest) = dir.strip_prefix("~") else {
         return dir;
     };
-    match std::env::var_os("HOME") {
+    match home {
         Some(home) => PathBuf::from(home).join(rest),
         None => dir,
     }
@@ -445,13 +454,23 @@ mod tests {
 
     #[test]
     fn home_is_expanded_in_directories() {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        if let Some(home) = home {
-            assert_eq!(expand_home(PathBuf::from("~/dl")), home.join("dl"));
-        }
+        let home = || Some(std::ffi::OsString::from("/home/tester"));
         assert_eq!(
-            expand_home(PathBuf::from("/tmp/~x")),
+            expand_home_in(PathBuf::from("~/dl"), home()),
+            PathBuf::from("/home/tester/dl")
+        );
+        assert_eq!(
+            expand_home_in(PathBuf::from("~"), home()),
+            PathBuf::from("/home/tester")
+        );
+        // Only a leading `~` is a home; without a home the path stays as written.
+        assert_eq!(
+            expand_home_in(PathBuf::from("/tmp/~x"), home()),
             PathBuf::from("/tmp/~x")
+        );
+        assert_eq!(
+            expand_home_in(PathBuf::from("~/dl"), None),
+            PathBuf::from("~/dl")
         );
     }
 }

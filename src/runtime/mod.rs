@@ -62,11 +62,11 @@ where
     S: Stream<Item = Interrupt> + Unpin,
 {
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    // Retries are shown in the status line as they happen.
+    // Retries and region changes are shown in the status line as they happen.
     let client = client.with_notifier({
         let tx = tx.clone();
         move |notice| {
-            let _ = tx.send(Msg::Retrying(notice));
+            let _ = tx.send(Msg::ClientNotice(notice));
         }
     });
     let mut listings = listing::Listings::new(client.clone(), tx.clone());

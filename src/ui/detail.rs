@@ -122,9 +122,7 @@ pub fn detail_lines(record: &FileRecord, width: usize) -> Vec<Line<'static>> {
     lines.push(Line::from(Span::styled("Raw JSON", Style::new().bold())));
     // JSON's own escapes (`\u001b`, `\u202e`), so the pane shows valid JSON and nothing in
     // it can drive the terminal.
-    let pretty = serde_json::from_str::<serde_json::Value>(record.raw.get())
-        .map(|v| crate::export::pretty_json(&v))
-        .unwrap_or_else(|_| record.raw.get().to_string());
+    let pretty = crate::export::pretty_raw(&record.raw);
     for line in pretty.lines() {
         lines.extend(wrap_styled(&sanitize(line), width, Style::new()));
     }

@@ -227,7 +227,7 @@ pub fn field_at(value: &serde_json::Value, path: &str) -> String {
     match at {
         serde_json::Value::String(text) => text.clone(),
         serde_json::Value::Null => String::new(),
-        other => other.to_string(),
+        other => crate::export::json_line(other),
     }
 }
 

@@ -249,3 +249,29 @@ impl ratatui::backend::Backend for WatchedBackend {
         Ok(())
     }
 }
+
+/// The binary with no AWS setting of the machine's: every `AWS_*` variable of this process
+/// removed (a developer's `AWS_SESSION_TOKEN` or `AWS_ENDPOINT_URL_S3` would change what is
+/// signed or where it goes), the AWS files pointed at nothing under `dir`, no metadata service
+/// asked, then `set` given.
+pub fn aws_isolated<'a>(
+    cmd: &'a mut std::process::Command,
+    dir: &std::path::Path,
+    set: &[(&str, &str)],
+) -> &'a mut std::process::Command {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (name, value) in set {
+        cmd.env(name, value);
+    }
+    cmd
+}

@@ -100,7 +100,7 @@ impl Dialect for AstraCollab {
         }
         RequestSpec {
             path: "/v1/files".to_string(),
-            query: params,
+            query: super::params(params),
         }
     }
 
@@ -165,7 +165,7 @@ impl Dialect for AstraCollab {
         }
         Some(RequestSpec {
             path: "/v1/folders".to_string(),
-            query,
+            query: super::params(query),
         })
     }
 
@@ -208,7 +208,7 @@ impl Dialect for AstraCollab {
         super::ContentSource::Resolve {
             request: RequestSpec {
                 path: format!("/v1/files/{}", super::path_segment(&record.id)),
-                query: vec![("expires", "900".to_string())],
+                query: super::params(vec![("expires", "900".to_string())]),
             },
             pointer: "/data/downloadUrl",
         }
@@ -287,7 +287,7 @@ mod tests {
         let spec = AstraCollab.list_request(&plan.server, first());
         assert_eq!(
             spec.query,
-            vec![
+            crate::api::dialect::params(vec![
                 ("page", "1".into()),
                 ("limit", "20".into()),
                 ("sortBy", "updatedAt".into()),
@@ -295,7 +295,7 @@ mod tests {
                 ("search", "hero".into()),
                 ("type", "image".into()),
                 ("folderId", "folder_123".into()),
-            ]
+            ])
         );
     }
 
@@ -311,11 +311,14 @@ mod tests {
             )
             .unwrap();
         assert_eq!(spec.path, "/v1/folders");
+        assert!(spec.query.contains(&crate::api::dialect::param(
+            "parentFolderId",
+            "folder_1".to_string()
+        )));
         assert!(
             spec.query
-                .contains(&("parentFolderId", "folder_1".to_string()))
+                .contains(&crate::api::dialect::param("limit", "100".to_string()))
         );
-        assert!(spec.query.contains(&("limit", "100".to_string())));
         let body = br#"{"success": true, "data": {"folders": [
             {"id": "folder_123", "name": "Marketing", "parentFolderId": null, "fileCount": 1200},
             {"id": 7}, {"name": "no id"}],

@@ -11,8 +11,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{
-    Access, Auth, Capabilities, Continuation, Dialect, ErrorInfo, Page, PageRequest, RequestSpec,
-    Search,
+    Access, Auth, Capabilities, Continuation, Dialect, ErrorInfo, Page, PageRequest, Param,
+    RequestSpec, Search,
 };
 use crate::api::decode::{Fields, Limits, Normalized, decode_records, json_error, lookup};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
@@ -281,6 +281,12 @@ fn leak_str(text: &str) -> &'static str {
     Box::leak(text.to_string().into_boxed_str())
 }
 
+/// A parameter name from the definition, owned by the request that carries it (a request
+/// made per page must not leak).
+fn named(name: &str) -> std::borrow::Cow<'static, str> {
+    std::borrow::Cow::Owned(name.to_string())
+}
+
 impl Declared {
     /// The dialect `name` speaks as `def` says; `def` must have passed [`Definition::check`].
     pub fn new(name: &str, def: Definition) -> Declared {
@@ -331,21 +337,21 @@ impl Declared {
     }
 
     /// Parameters every list request carries: constants, page size, search, sort.
-    fn common_params(&self, query: &ListQuery, page: PageRequest) -> Vec<(&'static str, String)> {
-        let mut params: Vec<(&'static str, String)> = self
+    fn common_params(&self, query: &ListQuery, page: PageRequest) -> Vec<Param> {
+        let mut params: Vec<Param> = self
             .def
             .query
             .params
             .iter()
-            .map(|(k, v)| (leak_str(k), v.clone()))
+            .map(|(k, v)| (named(k), v.clone()))
             .collect();
         if let Some(size) = &self.def.paging.size_param {
-            params.push((leak_str(size), page.size.to_string()));
+            params.push((named(size), page.size.to_string()));
         }
         if let Some(search) = &self.def.query.search
             && !query.search.is_empty()
         {
-            params.push((leak_str(search), query.search.clone()));
+            params.push((named(search), query.search.clone()));
         }
         if let Some(sort) = &self.def.query.sort
             && let Some(api_field) = sort.fields.get(query.sort.field.name())
@@ -354,19 +360,19 @@ impl Declared {
         {
             match (&sort.desc_prefix, &sort.order_param) {
                 (_, Some(order_param)) => {
-                    params.push((leak_str(&sort.param), api_field.clone()));
+                    params.push((named(&sort.param), api_field.clone()));
                     let order = match query.sort.order {
                         Order::Asc => &sort.asc,
                         Order::Desc => &sort.desc,
                     };
-                    params.push((leak_str(order_param), order.clone()));
+                    params.push((named(order_param), order.clone()));
                 }
                 (Some(prefix), None) => {
                     let value = match query.sort.order {
                         Order::Asc => api_field.clone(),
                         Order::Desc => format!("{prefix}{api_field}"),
                     };
-                    params.push((leak_str(&sort.param), value));
+                    params.push((named(&sort.param), value));
                 }
                 (None, None) => {}
             }
@@ -539,7 +545,7 @@ impl Dialect for Declared {
         match p.style {
             Style::Offset => {
                 if let Some(offset) = &p.offset_param {
-                    params.push((leak_str(offset), page.first_row().to_string()));
+                    params.push((named(offset), page.first_row().to_string()));
                 }
             }
             _ => {
@@ -548,10 +554,7 @@ impl Dialect for Declared {
                         || page.number > 1
                         || self.access() == Access::Numbered)
                 {
-                    params.push((
-                        leak_str(param),
-                        (p.first_page + page.number - 1).to_string(),
-                    ));
+                    params.push((named(param), (p.first_page + page.number - 1).to_string()));
                 }
             }
         }
@@ -564,7 +567,7 @@ impl Dialect for Declared {
     fn continue_request(&self, query: &ListQuery, page: PageRequest, cursor: &str) -> RequestSpec {
         let mut params = self.common_params(query, page);
         if let Some(param) = &self.def.paging.cursor_param {
-            params.push((leak_str(param), cursor.to_string()));
+            params.push((named(param), cursor.to_string()));
         }
         RequestSpec {
             path: self.def.list_path.clone(),

@@ -95,7 +95,7 @@ impl Dialect for FileGuard {
         }
         RequestSpec {
             path: "/api/v1/files".to_string(),
-            query: params,
+            query: super::params(params),
         }
     }
 
@@ -136,7 +136,7 @@ impl Dialect for FileGuard {
         super::ContentSource::Resolve {
             request: RequestSpec {
                 path: format!("/api/v1/files/{}", super::path_segment(&record.id)),
-                query: vec![("expires_in", "300".to_string())],
+                query: super::params(vec![("expires_in", "300".to_string())]),
             },
             pointer: "/data/download_url",
         }
@@ -191,13 +191,13 @@ impl Dialect for FileGuard {
     fn scopes_request(&self, _parent: Option<&str>, page: PageRequest) -> Option<RequestSpec> {
         Some(RequestSpec {
             path: "/api/v1/contexts".to_string(),
-            query: vec![
+            query: super::params(vec![
                 ("page", page.number.to_string()),
                 (
                     "page_size",
                     page.size.min(CAPABILITIES.max_page_size).to_string(),
                 ),
-            ],
+            ]),
         })
     }
 
@@ -316,12 +316,12 @@ mod tests {
         assert_eq!(spec.path, "/api/v1/files");
         assert_eq!(
             spec.query,
-            vec![
+            crate::api::dialect::params(vec![
                 ("page", "1".into()),
                 ("page_size", "2".into()),
                 ("context", "patient_reports".into()),
                 ("uploaded_by", "key_abc123".into()),
-            ]
+            ])
         );
         assert!(filter::parse("trashed:true", &FileGuard.filter_keys()).is_err());
     }

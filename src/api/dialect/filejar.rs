@@ -81,7 +81,7 @@ impl Dialect for FileJar {
         }
         RequestSpec {
             path: "/v1/files/organization-files".to_string(),
-            query: params,
+            query: super::params(params),
         }
     }
 
@@ -248,13 +248,13 @@ mod tests {
         assert_eq!(spec.path, "/v1/files/organization-files");
         assert_eq!(
             spec.query,
-            vec![
+            crate::api::dialect::params(vec![
                 ("page", "3".to_string()),
                 ("limit", "100".to_string()),
                 ("sort_by", "file_name".to_string()),
                 ("sort", "asc".to_string()),
                 ("search", "report".to_string()),
-            ]
+            ])
         );
     }
 
@@ -268,7 +268,7 @@ mod tests {
         let plan = crate::api::plan(&FileJar, Some(CAPABILITIES.default_sort), &filter);
         assert_eq!(plan.local.terms, vec![Term::Type("image".into())]);
         let spec = FileJar.list_request(&plan.server, first());
-        let has = |k: &str, v: &str| spec.query.contains(&(k, v.to_string()));
+        let has = |k: &str, v: &str| spec.query.iter().any(|(n, x)| n == k && x == v);
         assert!(has("content_type", "application/pdf"), "{:?}", spec.query);
         assert!(has("size__gte", "1001"), "{:?}", spec.query);
         assert!(has("size__lte", "2000000"), "{:?}", spec.query);

@@ -107,7 +107,7 @@ impl Dialect for Flextell {
         }
         RequestSpec {
             path: "/v1/files".to_string(),
-            query: params,
+            query: super::params(params),
         }
     }
 
@@ -275,7 +275,7 @@ mod tests {
         assert_eq!(spec.path, "/v1/files");
         assert_eq!(
             spec.query,
-            vec![
+            crate::api::dialect::params(vec![
                 ("page", "2".into()),
                 ("per_page", "100".into()),
                 ("sort_by", "size".into()),
@@ -284,7 +284,7 @@ mod tests {
                 ("fileable_type", "customer".into()),
                 ("fileable_id", "912".into()),
                 ("trashed", "true".into()),
-            ]
+            ])
         );
         assert!(filter::parse("context:x", &Flextell.filter_keys()).is_err());
     }

@@ -64,6 +64,16 @@ impl Auth {
     }
 }
 
+/// A request sent again where the store said it must go: signed for another region (and,
+/// on AWS's own endpoints, to that region's host).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relocation {
+    pub url: reqwest::Url,
+    /// The region signed for before, and the one the store named.
+    pub from: String,
+    pub to: String,
+}
+
 /// What comes after a page, as its answer said.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Continuation {
@@ -71,6 +81,45 @@ pub enum Continuation {
     Cursor(String),
     /// The next page's URL, absolute or relative to the request's.
     Link(String),
+}
+
+/// The longest cursor or next link followed: real ones are a few hundred bytes (S3's are
+/// about 200). A longer one is refused as a broken answer rather than sent (a URL of 64 KiB is
+/// not even valid) or kept: a server that pages for ever with huge tokens must not fill memory.
+pub const MAX_CONTINUATION_BYTES: usize = 16 << 10;
+
+impl Continuation {
+    fn text(&self) -> &str {
+        match self {
+            Continuation::Cursor(text) | Continuation::Link(text) => text,
+        }
+    }
+
+    /// A fixed-size stand-in for the continuation, to remember that it was seen without
+    /// keeping it.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Refuses a continuation longer than [`MAX_CONTINUATION_BYTES`], in words that name both.
+    pub fn check_length(&self) -> Result<(), String> {
+        let len = self.text().len();
+        if len <= MAX_CONTINUATION_BYTES {
+            return Ok(());
+        }
+        let what = match self {
+            Continuation::Cursor(_) => "cursor",
+            Continuation::Link(_) => "next link",
+        };
+        Err(format!(
+            "the server's {what} for the next page is {} bytes, more than the {} a {what} may be; not followed",
+            crate::text::thousands(len),
+            crate::text::thousands(MAX_CONTINUATION_BYTES)
+        ))
+    }
 }
 
 /// How an API's pages are reached.
@@ -149,7 +198,22 @@ impl PageRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestSpec {
     pub path: String,
-    pub query: Vec<(&'static str, String)>,
+    pub query: Vec<Param>,
+}
+
+/// A query parameter: its name (a literal, or from a declared dialect's definition) and value.
+pub type Param = (std::borrow::Cow<'static, str>, String);
+
+/// A parameter named by a literal.
+pub fn param(name: &'static str, value: impl Into<String>) -> Param {
+    (std::borrow::Cow::Borrowed(name), value.into())
+}
+
+/// Parameters named by literals.
+pub fn params(list: Vec<(&'static str, String)>) -> Vec<Param> {
+    list.into_iter()
+        .map(|(name, value)| (std::borrow::Cow::Borrowed(name), value))
+        .collect()
 }
 
 /// One decoded page of a listing.
@@ -411,8 +475,9 @@ pub trait Dialect: Send + Sync + fmt::Debug {
 
     /// The absolute URL of a request, for an API that places its requests itself (S3: the
     /// bucket in the path or the host, keys encoded its way); `None`: the base URL joined
-    /// with the path, as for every JSON API.
-    fn request_url(&self, _path: &str, _query: &[(&str, String)]) -> Option<reqwest::Url> {
+    /// with the path, as for every JSON API. `Some(Err)`: the request cannot be placed (a
+    /// key a URL cannot hold).
+    fn request_url(&self, _path: &str, _query: &[Param]) -> Option<Result<reqwest::Url, String>> {
         None
     }
 
@@ -439,15 +504,17 @@ pub trait Dialect: Send + Sync + fmt::Debug {
 
     /// After an error answer: when it says the request went to the wrong region (S3's
     /// `x-amz-bucket-region`), the dialect adopts the region it names and returns where the
-    /// request must go now, to be signed and sent again. Never follows a redirect itself.
+    /// request must go now, to be signed and sent again, with the region it was signed for
+    /// before. Never follows a redirect itself. `Err` when the answer names something that
+    /// cannot be a region: the answer is refused.
     fn correct_region(
         &self,
         _status: u16,
         _headers: &reqwest::header::HeaderMap,
         _body: &[u8],
         _url: &reqwest::Url,
-    ) -> Option<reqwest::Url> {
-        None
+    ) -> Result<Option<Relocation>, String> {
+        Ok(None)
     }
 
     /// Secrets the dialect itself holds (S3's secret key and session token), kept out of
@@ -498,9 +565,10 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     }
 
     /// How a curl command authenticates where the API signs its requests (S3: curl's own
-    /// `--aws-sigv4`, the keys written as environment variables).
-    fn curl_auth(&self) -> Option<String> {
-        None
+    /// `--aws-sigv4`, the keys written as environment variables): the arguments, each one
+    /// shell word, quoted by the caller.
+    fn curl_auth(&self) -> Vec<Vec<crate::text::shell::Part<'static>>> {
+        Vec::new()
     }
 
     /// The beginning every key of a listing shares (S3's `prefix`), for that search.

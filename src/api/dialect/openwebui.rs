@@ -76,21 +76,21 @@ impl Dialect for OpenWebUi {
             // The trailing slash matters: without it the server answers 307.
             return RequestSpec {
                 path: "/files/".to_string(),
-                query: vec![
+                query: super::params(vec![
                     ("page", page.number.to_string()),
                     // The default embeds every file's extracted text: megabytes per page.
                     ("content", "false".to_string()),
-                ],
+                ]),
             };
         }
         RequestSpec {
             path: "/files/search".to_string(),
-            query: vec![
+            query: super::params(vec![
                 ("filename", glob_for(&query.search)),
                 ("content", "false".to_string()),
                 ("skip", page.first_row().to_string()),
                 ("limit", page.size.to_string()),
-            ],
+            ]),
         }
     }
 
@@ -308,7 +308,7 @@ mod tests {
         assert_eq!(spec.path, "/files/");
         assert_eq!(
             spec.query,
-            vec![("page", "3".into()), ("content", "false".into())]
+            crate::api::dialect::params(vec![("page", "3".into()), ("content", "false".into())])
         );
         let spec = OpenWebUi.list_request(
             &search("report"),
@@ -320,12 +320,12 @@ mod tests {
         assert_eq!(spec.path, "/files/search");
         assert_eq!(
             spec.query,
-            vec![
+            crate::api::dialect::params(vec![
                 ("filename", "*report*".into()),
                 ("content", "false".into()),
                 ("skip", "100".into()),
                 ("limit", "50".into()),
-            ]
+            ])
         );
         assert_eq!(glob_for("*.pdf"), "*.pdf");
     }

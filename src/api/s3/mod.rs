@@ -19,11 +19,12 @@ use super::content::{Algorithm, Checksum};
 use super::decode::Limits;
 use super::dialect::{
     Access, Auth, Capabilities, ContentSource, Continuation, Dialect, ErrorInfo, Page, PageRequest,
-    RequestSpec, ScopeKind, Search,
+    Param, Relocation, RequestSpec, ScopeKind, Search, param, params,
 };
 use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Order, Sort, SortField};
 use super::record::FileRecord;
+use crate::text::shell::{Part, text};
 use credentials::Keys;
 pub use tail::{Tail, find_tail};
 
@@ -116,6 +117,16 @@ pub fn parse_s3_url(url: &Url) -> Result<(String, String), String> {
     Ok((bucket, path))
 }
 
+/// Whether `name` has a region's shape (`us-east-1`, `eu-central-2`, `auto` for R2): what a
+/// store names is signed for, put in a host name and written into commands, so nothing else
+/// is taken.
+pub fn is_region(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// AWS's endpoint for a region (the global one for a region that cannot be a host name).
 fn aws_endpoint(region: &str) -> Url {
     Url::parse(&format!("https://s3.{region}.amazonaws.com"))
@@ -205,7 +216,7 @@ impl S3 {
         }
         RequestSpec {
             path: String::new(),
-            query: q,
+            query: params(q),
         }
     }
 
@@ -216,29 +227,50 @@ impl S3 {
         }
     }
 
-    /// The URL of a bucket request (`path` empty) or an object's (`path` = `/key`).
-    fn url(&self, place: &Place, path: &str, query: &[(&str, String)]) -> Url {
+    /// The URL of a bucket request (`path` empty) or an object's (`path` = `/key`). The key
+    /// reaches the store byte for byte: percent-encoded as Signature V4 signs it, and where it
+    /// has a `.` or `..` segment (which a URL would resolve away, to another object or
+    /// bucket) with its `/` encoded too, so the whole key is one segment the store decodes
+    /// back. A key that is itself `.` or `..` cannot be put in a URL: refused.
+    fn url(&self, place: &Place, path: &str, query: &[Param]) -> Result<Url, String> {
         let key = path.strip_prefix('/').unwrap_or(path);
-        let encoded_key = utf8_percent_encode(key, PATH).to_string();
+        // A key listed as bytes that are not UTF-8 is shown with U+FFFD; sent that way it
+        // would name another object (or none).
+        if key.contains('\u{fffd}') {
+            return Err(format!(
+                "the key {} is not UTF-8 as the store keeps it (shown with U+FFFD), so no request can name it exactly; refused",
+                crate::text::sanitize(&key.chars().take(200).collect::<String>())
+            ));
+        }
+        let set = if super::url::dot_segment(key).is_some() {
+            QUERY
+        } else {
+            PATH
+        };
+        let encoded_key = utf8_percent_encode(key, set).to_string();
         let mut url = place.endpoint.clone();
-        if self.path_style {
-            let base = url.path().trim_end_matches('/').to_string();
+        let base = url.path().trim_end_matches('/').to_string();
+        let full = if self.path_style {
             let bucket = utf8_percent_encode(&self.bucket, QUERY).to_string();
             if key.is_empty() && path.is_empty() {
-                url.set_path(&format!("{base}/{bucket}"));
+                format!("{base}/{bucket}")
             } else {
-                url.set_path(&format!("{base}/{bucket}/{encoded_key}"));
+                format!("{base}/{bucket}/{encoded_key}")
             }
         } else {
             let host = format!("{}.{}", self.bucket, url.host_str().unwrap_or(""));
             if url.set_host(Some(&host)).is_err() {
                 // A bucket name that cannot be a host label: fall back to its path.
-                let base = url.path().trim_end_matches('/').to_string();
-                url.set_path(&format!("{base}/{}/{encoded_key}", self.bucket));
+                format!("{base}/{}/{encoded_key}", self.bucket)
             } else {
-                url.set_path(&format!("/{encoded_key}"));
+                format!("/{encoded_key}")
             }
+        };
+        // The one judge: nothing the URL parser would rewrite is ever sent.
+        if super::url::dot_segment(&full).is_some() {
+            return Err(super::url::dot_segment_refusal(&format!("/{key}")));
         }
+        url.set_path(&full);
         if query.is_empty() {
             url.set_query(None);
         } else {
@@ -248,7 +280,7 @@ impl S3 {
                 .collect();
             url.set_query(Some(&text.join("&")));
         }
-        url
+        Ok(url)
     }
 
     fn record(&self, listed_under: &str, key: &str, raw: serde_json::Value) -> FileRecord {
@@ -336,7 +368,7 @@ impl S3 {
     /// A presigned GET of an object, valid for `expires` (at most 7 days, S3's limit).
     pub fn presign_get(&self, key: &str, expires: Duration) -> Result<Url, String> {
         let place = self.place();
-        let mut url = self.url(&place, &format!("/{key}"), &[]);
+        let mut url = self.url(&place, &format!("/{key}"), &[])?;
         if self.keys.is_none() {
             return Ok(url);
         }
@@ -408,8 +440,8 @@ impl Dialect for S3 {
     fn continue_request(&self, query: &ListQuery, page: PageRequest, cursor: &str) -> RequestSpec {
         let mut spec = self.list_spec(query, page.size);
         // A continuation token says where to go on; start-after would be ignored anyway.
-        spec.query.retain(|(k, _)| *k != "start-after");
-        spec.query.push(("continuation-token", cursor.to_string()));
+        spec.query.retain(|(k, _)| k != "start-after");
+        spec.query.push(param("continuation-token", cursor));
         spec
     }
 
@@ -421,11 +453,13 @@ impl Dialect for S3 {
         limits: Limits,
     ) -> Result<Page, String> {
         let text = std::str::from_utf8(body).map_err(|_| "the answer is not UTF-8".to_string())?;
-        let listing = xml::listing(text)?;
-        if listing.objects.len() + listing.prefixes.len() > limits.max_records {
+        // Read as a stream: refused as soon as it holds more records than allowed.
+        let listing = xml::listing(text, limits.max_records)?;
+        if listing.truncated && listing.next_token.is_none() {
+            // Ending here would list part of the bucket as if it were all of it.
             return Err(format!(
-                "the answer holds more than {} records, the most one answer may hold ([network] max_records)",
-                crate::text::thousands(limits.max_records)
+                "the answer says more keys follow (IsTruncated) but gives no NextContinuationToken to ask for them; {} listed on this page",
+                crate::text::thousands(listing.objects.len() + listing.prefixes.len())
             ));
         }
         let under = self.prefix_for(query);
@@ -440,13 +474,15 @@ impl Dialect for S3 {
         // Objects and folders in one key order, as S3 counts them.
         loop {
             let take_prefix = match (objects.peek(), prefixes.peek()) {
-                (Some(o), Some(p)) => p.as_bytes() < o.key.as_bytes(),
+                (Some(o), Some((p, _))) => p.as_bytes() < o.key.as_bytes(),
                 (None, Some(_)) => true,
                 (Some(_), None) => false,
                 (None, None) => break,
             };
             if take_prefix {
-                let Some(prefix) = prefixes.next() else { break };
+                let Some((prefix, problems)) = prefixes.next() else {
+                    break;
+                };
                 let raw = serde_json::json!({ "Prefix": prefix });
                 let base = if self.levels {
                     &folder_base
@@ -456,6 +492,7 @@ impl Dialect for S3 {
                 let mut record = self.record(base, &prefix, raw);
                 record.content_type = Some(FOLDER_TYPE.to_string());
                 record.url = None;
+                record.problems = problems;
                 records.push(record);
             } else {
                 let Some(o) = objects.next() else { break };
@@ -478,6 +515,7 @@ impl Dialect for S3 {
                 record.created_at = o.last_modified;
                 record.updated_at = o.last_modified;
                 record.content_type = guess_type(&o.key).map(str::to_string);
+                record.problems = o.problems;
                 records.push(record);
             }
         }
@@ -689,7 +727,7 @@ impl Dialect for S3 {
         record.content_type.as_deref() == Some(FOLDER_TYPE) && record.id.ends_with('/')
     }
 
-    fn request_url(&self, path: &str, query: &[(&str, String)]) -> Option<Url> {
+    fn request_url(&self, path: &str, query: &[Param]) -> Option<Result<Url, String>> {
         Some(self.url(&self.place(), path, query))
     }
 
@@ -713,23 +751,44 @@ impl Dialect for S3 {
         headers: &HeaderMap,
         body: &[u8],
         url: &Url,
-    ) -> Option<Url> {
+    ) -> Result<Option<Relocation>, String> {
         if !matches!(status, 301 | 307 | 400 | 403) {
-            return None;
+            return Ok(None);
         }
         let named = header_text(headers, "x-amz-bucket-region")
-            .or_else(|| xml::error(std::str::from_utf8(body).ok()?).and_then(|e| e.region))?;
-        let named = named.trim().to_string();
+            .or_else(|| xml::error(std::str::from_utf8(body).ok()?).and_then(|e| e.region));
+        let Some(named) = named else {
+            return Ok(None);
+        };
+        let named = named.trim();
+        if named.is_empty() {
+            return Ok(None);
+        }
+        // The region is signed for, put in a host name and written into `y c`'s command:
+        // only a region's shape is taken.
+        if !is_region(named) {
+            let shown: String = named.chars().take(40).collect();
+            return Err(format!(
+                "the store named the region {:?}{} for bucket {}, which is not a region name (1–32 of a–z, 0–9, -); the answer is refused",
+                crate::text::sanitize(&shown),
+                if shown.len() < named.len() {
+                    " (cut)"
+                } else {
+                    ""
+                },
+                crate::text::sanitize(&self.bucket),
+            ));
+        }
         let mut place = match self.place.write() {
             Ok(place) => place,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if named.is_empty() || named == place.region {
-            return None;
+        if named == place.region {
+            return Ok(None);
         }
         tracing::info!(from = %place.region, to = %named, "the bucket answers from another region; signing for it");
         let old_endpoint = place.endpoint.clone();
-        place.region = named;
+        let from = std::mem::replace(&mut place.region, named.to_string());
         if place.endpoint_from_region {
             place.endpoint = aws_endpoint(&place.region);
         }
@@ -741,9 +800,15 @@ impl Dialect for S3 {
             let old_host = old_endpoint.host_str().unwrap_or("");
             let new_host = new.endpoint.host_str().unwrap_or("");
             let host = url.host_str().unwrap_or("").replacen(old_host, new_host, 1);
-            moved.set_host(Some(&host)).ok()?;
+            if moved.set_host(Some(&host)).is_err() {
+                return Ok(None);
+            }
         }
-        Some(moved)
+        Ok(Some(Relocation {
+            url: moved,
+            from,
+            to: new.region,
+        }))
     }
 
     fn secrets(&self) -> Vec<String> {
@@ -775,16 +840,28 @@ impl Dialect for S3 {
         true
     }
 
-    fn curl_auth(&self) -> Option<String> {
-        let keys = self.keys.as_ref()?;
-        let mut auth = format!(
-            "--aws-sigv4 'aws:amz:{}:s3' --user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\"",
-            self.region()
-        );
+    fn curl_auth(&self) -> Vec<Vec<Part<'static>>> {
+        let Some(keys) = &self.keys else {
+            return Vec::new();
+        };
+        let mut args = vec![
+            vec![text("--aws-sigv4")],
+            vec![text(format!("aws:amz:{}:s3", self.region()))],
+            vec![text("--user")],
+            vec![
+                Part::Var("AWS_ACCESS_KEY_ID"),
+                text(":"),
+                Part::Var("AWS_SECRET_ACCESS_KEY"),
+            ],
+        ];
         if keys.session_token.is_some() {
-            auth.push_str(" -H \"x-amz-security-token: $AWS_SESSION_TOKEN\"");
+            args.push(vec![text("-H")]);
+            args.push(vec![
+                text("x-amz-security-token: "),
+                Part::Var("AWS_SESSION_TOKEN"),
+            ]);
         }
-        Some(auth)
+        args
     }
 
     fn key_prefix(&self, query: &ListQuery) -> String {
@@ -824,18 +901,21 @@ mod tests {
                 size: 100,
             },
         );
-        let url = local.request_url(&spec.path, &spec.query).unwrap();
+        let url = local.request_url(&spec.path, &spec.query).unwrap().unwrap();
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9000/demo?list-type=2&max-keys=100&encoding-type=url&prefix=data%2F&delimiter=%2F"
         );
-        let object = local.request_url("/data/a+b c%20d/日.txt", &[]).unwrap();
+        let object = local
+            .request_url("/data/a+b c%20d/日.txt", &[])
+            .unwrap()
+            .unwrap();
         assert_eq!(
             object.as_str(),
             "http://127.0.0.1:9000/demo/data/a%2Bb%20c%2520d/%E6%97%A5.txt"
         );
         let aws = s3(None, false);
-        let url = aws.request_url("/k", &[]).unwrap();
+        let url = aws.request_url("/k", &[]).unwrap().unwrap();
         assert_eq!(url.as_str(), "https://demo.s3.us-east-1.amazonaws.com/k");
     }
 
@@ -977,11 +1057,19 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-bucket-region", "eu-west-1".parse().unwrap());
         let url = Url::parse("https://demo.s3.us-east-1.amazonaws.com/k").unwrap();
-        let moved = d.correct_region(301, &headers, b"", &url).unwrap();
-        assert_eq!(moved.as_str(), "https://demo.s3.eu-west-1.amazonaws.com/k");
+        let moved = d.correct_region(301, &headers, b"", &url).unwrap().unwrap();
+        assert_eq!(
+            moved.url.as_str(),
+            "https://demo.s3.eu-west-1.amazonaws.com/k"
+        );
+        assert_eq!(
+            (moved.from.as_str(), moved.to.as_str()),
+            ("us-east-1", "eu-west-1")
+        );
         assert_eq!(d.region(), "eu-west-1");
-        assert!(
-            d.correct_region(301, &headers, b"", &moved).is_none(),
+        assert_eq!(
+            d.correct_region(301, &headers, b"", &moved.url),
+            Ok(None),
             "once"
         );
         // A custom endpoint stays; only the signing region changes.
@@ -990,10 +1078,80 @@ mod tests {
             b"<Error><Code>AuthorizationHeaderMalformed</Code><Region>ap-east-1</Region></Error>";
         let url = Url::parse("http://127.0.0.1:9000/demo?list-type=2").unwrap();
         assert_eq!(
-            local.correct_region(400, &HeaderMap::new(), body, &url),
+            local
+                .correct_region(400, &HeaderMap::new(), body, &url)
+                .unwrap()
+                .map(|r| r.url),
             Some(url)
         );
         assert_eq!(local.region(), "ap-east-1");
+    }
+
+    #[test]
+    fn a_key_listed_as_bytes_that_are_not_utf8_is_never_sent_as_another_key() {
+        let d = s3(Some("http://127.0.0.1:9000"), true);
+        let error = d
+            .request_url("/data/bad\u{fffd}name", &[])
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            error.contains("is not UTF-8 as the store keeps it"),
+            "{error}"
+        );
+        let record = d.record("", "data/bad\u{fffd}name", serde_json::json!({}));
+        assert!(
+            d.share_link(&record, Duration::from_secs(60))
+                .unwrap()
+                .is_err()
+        );
+        assert!(
+            d.delete_request("data/bad\u{fffd}name").is_some(),
+            "refused when sent"
+        );
+    }
+
+    #[test]
+    fn a_region_that_is_not_a_region_name_is_refused_and_never_adopted() {
+        let url = Url::parse("http://127.0.0.1:9000/demo?list-type=2").unwrap();
+        for named in [
+            "us-east-1';touch pwned;echo '",
+            "EU-WEST-1",
+            "us east 1",
+            "eu-west-1\u{1b}]52;c;ZXZpbA==\u{7}",
+            "a-region-name-far-longer-than-any-real-one",
+            "\u{202e}1-tsae-su",
+        ] {
+            let d = s3(Some("http://127.0.0.1:9000"), true);
+            let body =
+                format!("<Error><Code>PermanentRedirect</Code><Region>{named}</Region></Error>");
+            let mut outcomes =
+                vec![d.correct_region(400, &HeaderMap::new(), body.as_bytes(), &url)];
+            // A header cannot carry control characters; the rest come in one too.
+            if let Ok(value) = reqwest::header::HeaderValue::from_bytes(named.as_bytes()) {
+                let mut headers = HeaderMap::new();
+                headers.insert("x-amz-bucket-region", value);
+                outcomes.push(d.correct_region(301, &headers, b"", &url));
+            }
+            for outcome in outcomes {
+                match outcome {
+                    Err(error) => {
+                        assert!(error.contains("is not a region name"), "{error}");
+                        assert!(!error.chars().any(crate::text::is_unsafe), "{error:?}");
+                    }
+                    // XML 1.0 cannot carry an escape character (such a body is no S3
+                    // error), and a header that is not ASCII is not read.
+                    Ok(None) => assert!(
+                        named.contains('\u{1b}') || !named.is_ascii(),
+                        "{named:?} was let by"
+                    ),
+                    Ok(Some(moved)) => panic!("{named:?} was adopted: {moved:?}"),
+                }
+            }
+            assert_eq!(d.region(), "us-east-1", "{named:?} was not adopted");
+        }
+        for real in ["us-east-1", "eu-central-2", "auto", "us-gov-west-1"] {
+            assert!(is_region(real), "{real}");
+        }
     }
 
     #[test]
