@@ -123,7 +123,7 @@ pub enum DialectCommand {
         /// Send FILESCOPE_API_KEY in this query parameter (e.g. key, api_key).
         #[arg(long, value_name = "NAME")]
         auth_query: Option<String>,
-        /// The dialect's name in the definition.
+        /// The dialect's name in the definition: letters, digits, `_` and `-`.
         #[arg(long, value_name = "NAME", default_value = "myapi")]
         name: String,
         /// Do not verify the server's TLS certificate.

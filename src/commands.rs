@@ -172,12 +172,18 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
     }
     };
     let s3_flags = args.endpoint.is_some() || args.region.is_some();
+    let command_timeout = loaded
+        .as_ref()
+        .map_or(crate::api::command::DEFAULT_TIMEOUT, |l| {
+            l.config.network.command_timeout()
+        });
     let mut conn = if let (Some(dialect_id), Some(url)) = (args.dialect, args.url) {
         if dialect_id == "s3" {
             let asked = s3::credentials::Asked {
                 endpoint: args.endpoint.map(|u| u.to_string()),
                 region: args.region,
                 aws_profile: None,
+                command_timeout,
             };
             s3_connection(&url, &asked, None, levels)?
         } else {
@@ -222,6 +228,7 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
                     .or_else(|| profile.endpoint.as_ref().map(|e| e.get_ref().clone())),
                 region: args.region.or_else(|| profile.region.clone()),
                 aws_profile: profile.aws_profile.clone(),
+                command_timeout,
             };
             s3_connection(&url, &asked, profile.path_style, levels)
                 .map_err(|e| format!("profile {name}: {e}"))?
@@ -229,7 +236,7 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
             if s3_flags {
                 return Err("--endpoint and --region are for the s3 dialect".to_string());
             }
-            let (key, source) = config::resolve_key(&name, profile)?;
+            let (key, source) = config::resolve_key(&name, profile, command_timeout)?;
             let dialect = find(profile.dialect.get_ref())?;
             let mut conn = Connection::new(dialect, url, key);
             conn.key_source = source;
@@ -468,6 +475,9 @@ fn dialect_command(command: DialectCommand) -> ExitCode {
             name,
             insecure,
         } => {
+            if let Err(e) = crate::api::probe::check_name(&name) {
+                return fail(ls::exit::USAGE, &e);
+            }
             let key = std::env::var("FILESCOPE_API_KEY")
                 .ok()
                 .map(|k| k.trim().to_string())
@@ -710,7 +720,7 @@ async fn explore_connection(conn: Connection, profile: Option<String>) -> anyhow
         &mut app,
         client,
         events,
-        tui::termination(),
+        tui::signals(),
         &mut tui::Console,
     )
     .await;

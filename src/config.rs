@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use directories::ProjectDirs;
 use serde::Deserialize;
@@ -342,6 +343,16 @@ pub struct Network {
     pub max_records: usize,
     /// Attempts per request when the server or the network fails (1 = never retry).
     pub attempts: u32,
+    /// Seconds a credential command (`api_key_cmd`, an AWS `credential_process`) may take
+    /// before it is stopped.
+    pub command_timeout_secs: f64,
+}
+
+impl Network {
+    /// `command_timeout_secs` as a duration.
+    pub fn command_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.command_timeout_secs)
+    }
 }
 
 impl Default for Network {
@@ -352,6 +363,7 @@ impl Default for Network {
             max_body_mb: 64,
             max_records: crate::api::decode::DEFAULT_MAX_RECORDS,
             attempts: 4,
+            command_timeout_secs: crate::api::command::DEFAULT_TIMEOUT.as_secs_f64(),
         }
     }
 }
@@ -551,7 +563,7 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
     let config = &loaded.config;
     let n = &config.network;
     let sane = |secs: f64| secs.is_finite() && (0.1..=3600.0).contains(&secs);
-    let limits: [(&str, bool, &str); 5] = [
+    let limits: [(&str, bool, &str); 6] = [
         (
             "connect_timeout_secs",
             sane(n.connect_timeout_secs),
@@ -576,6 +588,11 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
             "attempts",
             (1..=20).contains(&n.attempts),
             "between 1 and 20",
+        ),
+        (
+            "command_timeout_secs",
+            sane(n.command_timeout_secs),
+            "seconds between 0.1 and 3600",
         ),
     ];
     if let Some((key, _, expected)) = limits.iter().find(|(_, ok, _)| !ok) {
@@ -814,9 +831,14 @@ pub fn key_source(profile: &Profile) -> String {
     }
 }
 
-/// Resolves a profile's key: its environment variable, its command's trimmed output, the
-/// literal, or else `FILESCOPE_API_KEY`. Returns the key and a description of its source.
-pub fn resolve_key(name: &str, profile: &Profile) -> Result<(Option<Secret>, String), String> {
+/// Resolves a profile's key: its environment variable, its command's trimmed output (at most
+/// 1 MiB, within `command_timeout`), the literal, or else `FILESCOPE_API_KEY`. Returns the key
+/// and a description of its source.
+pub fn resolve_key(
+    name: &str,
+    profile: &Profile,
+    command_timeout: Duration,
+) -> Result<(Option<Secret>, String), String> {
     fn from_env(var: &str) -> Option<Secret> {
         std::env::var(var)
             .ok()
@@ -836,29 +858,25 @@ pub fn resolve_key(name: &str, profile: &Profile) -> Result<(Option<Secret>, Str
     if let Some(cmd) = &profile.api_key_cmd {
         let words = shell_words::split(cmd.get_ref())
             .map_err(|e| format!("profile {name}: api_key_cmd: {e}"))?;
-        let (program, args) = words
-            .split_first()
-            .ok_or_else(|| format!("profile {name}: api_key_cmd is empty"))?;
-        let output = std::process::Command::new(program)
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .map_err(|e| format!("profile {name}: cannot run api_key_cmd {program:?}: {e}"))?;
+        let what = match words.first() {
+            Some(program) => format!("profile {name}: api_key_cmd {program:?}"),
+            None => format!("profile {name}: api_key_cmd"),
+        };
+        let output = crate::api::command::run_capped(
+            &words,
+            std::process::Stdio::inherit(),
+            command_timeout,
+            &what,
+        )?;
         if !output.status.success() {
-            return Err(format!(
-                "profile {name}: api_key_cmd {program:?} failed ({})",
-                output.status
-            ));
+            return Err(format!("{what} failed ({})", output.status));
         }
         let key = String::from_utf8(output.stdout).map_err(|_| {
             format!("profile {name}: api_key_cmd printed something that is not text")
         })?;
         let key = key.trim();
         if key.is_empty() {
-            return Err(format!(
-                "profile {name}: api_key_cmd {program:?} printed nothing"
-            ));
+            return Err(format!("{what} printed nothing"));
         }
         return Ok((
             Some(Secret::new(key)),
@@ -928,6 +946,7 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # max_body_mb = 64                           # larger answers are refused
 # max_records = 200000                       # answers holding more records are refused
 # attempts = 4                               # per request, on 429/5xx/network errors
+# command_timeout_secs = 60                  # api_key_cmd / credential_process, then stopped
 
 [keys]
 # Replace the keys of an action (names as in `filescope`'s help, e.g. quit, down, filter):
@@ -938,6 +957,7 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::command::DEFAULT_TIMEOUT;
 
     fn parse_text(text: &str) -> Result<Loaded, ConfigError> {
         parse(Path::new("/tmp/c.toml"), text.to_string())
@@ -1075,7 +1095,8 @@ clipboard_cmd = "xclip -selection clipboard"
             "[profiles.p]\ndialect = \"filejar\"\nurl = \"https://x.test\"\napi_key_cmd = \"printf '  sk-from-cmd\\\\n'\"\n",
         )
         .unwrap();
-        let (key, source) = resolve_key("p", loaded.profile("p").unwrap()).unwrap();
+        let (key, source) =
+            resolve_key("p", loaded.profile("p").unwrap(), DEFAULT_TIMEOUT).unwrap();
         assert_eq!(key.unwrap().expose(), "sk-from-cmd");
         assert_eq!(source, "api_key_cmd of profile p");
 
@@ -1083,7 +1104,7 @@ clipboard_cmd = "xclip -selection clipboard"
             "[profiles.p]\ndialect = \"filejar\"\nurl = \"https://x.test\"\napi_key_cmd = \"false\"\n",
         )
         .unwrap();
-        let err = resolve_key("p", loaded.profile("p").unwrap()).unwrap_err();
+        let err = resolve_key("p", loaded.profile("p").unwrap(), DEFAULT_TIMEOUT).unwrap_err();
         assert!(
             err.starts_with("profile p: api_key_cmd \"false\" failed"),
             "{err}"
@@ -1095,7 +1116,7 @@ clipboard_cmd = "xclip -selection clipboard"
         )
         .unwrap();
         let _ = std::fs::remove_file("/tmp/filescope-pwned");
-        let (key, _) = resolve_key("p", loaded.profile("p").unwrap()).unwrap();
+        let (key, _) = resolve_key("p", loaded.profile("p").unwrap(), DEFAULT_TIMEOUT).unwrap();
         assert_eq!(
             key.unwrap().expose(),
             "k;",

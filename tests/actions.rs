@@ -398,7 +398,7 @@ where
             app,
             client.clone(),
             rx,
-            std::future::pending(),
+            futures::stream::pending(),
             &mut host,
         ),
         typed

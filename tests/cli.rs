@@ -365,3 +365,78 @@ fn profiles_without_any_says_how_to_make_one() {
     assert!(told.contains("[profiles.NAME]"), "{told}");
     assert!(told.contains("filescope config init"), "{told}");
 }
+
+/// A credential command that floods its output (3 MB) or never ends (`sleep 1000`, with
+/// `[network] command_timeout_secs = 1`) is stopped: exit 2 promptly, with one line naming
+/// the setting, the profile and what happened. Both commands that give credentials are
+/// covered: a profile's `api_key_cmd` and an AWS profile's `credential_process`.
+#[test]
+fn a_credential_command_that_floods_or_hangs_is_stopped_with_one_line() {
+    let dir = config_dir("credential-commands");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[network]\ncommand_timeout_secs = 1\n\
+         [profiles.flood]\ndialect = \"filejar\"\nurl = \"http://127.0.0.1:9\"\napi_key_cmd = \"sh -c 'yes | head -c 3000000'\"\n\
+         [profiles.hang]\ndialect = \"filejar\"\nurl = \"http://127.0.0.1:9\"\napi_key_cmd = \"sleep 1000\"\n\
+         [profiles.s3flood]\ndialect = \"s3\"\nurl = \"s3://bkt\"\nendpoint = \"http://127.0.0.1:9\"\naws_profile = \"flood\"\n\
+         [profiles.s3hang]\ndialect = \"s3\"\nurl = \"s3://bkt\"\nendpoint = \"http://127.0.0.1:9\"\naws_profile = \"hang\"\n",
+    )
+    .unwrap();
+    let aws_config = dir.join("aws-config");
+    std::fs::write(
+        &aws_config,
+        "[profile flood]\ncredential_process = sh -c 'yes | head -c 3000000'\n\
+         [profile hang]\ncredential_process = sleep 1000\n",
+    )
+    .unwrap();
+    let aws_source = format!("AWS profile {{}} ({})", aws_config.display());
+    let cases = [
+        (
+            "flood",
+            "profile flood: api_key_cmd \"sh\" printed more than 1 MiB; it was stopped".to_string(),
+        ),
+        (
+            "hang",
+            "profile hang: api_key_cmd \"sleep\" did not finish within 1 s (raise [network] command_timeout_secs if it needs longer); it was stopped".to_string(),
+        ),
+        (
+            "s3flood",
+            format!(
+                "profile s3flood: {}: credential_process \"sh\" printed more than 1 MiB; it was stopped",
+                aws_source.replace("{}", "flood")
+            ),
+        ),
+        (
+            "s3hang",
+            format!(
+                "profile s3hang: {}: credential_process \"sleep\" did not finish within 1 s (raise [network] command_timeout_secs if it needs longer); it was stopped",
+                aws_source.replace("{}", "hang")
+            ),
+        ),
+    ];
+    for (profile, want) in cases {
+        let start = std::time::Instant::now();
+        let out = filescope()
+            .env("FILESCOPE_CONFIG", &config)
+            .env("HOME", &dir)
+            .env("AWS_CONFIG_FILE", &aws_config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_PROFILE")
+            .args(["ls", "-p", profile])
+            .output()
+            .unwrap();
+        let took = start.elapsed();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{profile}: {stderr}");
+        assert_eq!(stderr, format!("filescope: {want}\n"), "{profile}");
+        assert!(out.stdout.is_empty(), "{profile}");
+        // A guard against a hang, not a timing assertion: the limit is one second.
+        assert!(
+            took < std::time::Duration::from_secs(30),
+            "{profile} took {took:?}"
+        );
+    }
+}

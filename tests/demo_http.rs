@@ -298,7 +298,7 @@ async fn the_event_loop_end_to_end_on_a_test_backend() {
             &mut app,
             client,
             rx,
-            std::future::pending(),
+            futures::stream::pending(),
             &mut host,
         ),
         typed

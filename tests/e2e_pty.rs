@@ -170,6 +170,11 @@ impl Session {
         let screen = parser.screen();
         assert!(!screen.alternate_screen(), "still on the alternate screen");
         assert!(!screen.hide_cursor(), "the cursor is still hidden");
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse reports are still on"
+        );
         assert!(self.cooked(), "the terminal is still in raw mode");
     }
 
@@ -238,18 +243,160 @@ fn demo_shows_rows_jumps_to_the_end_and_quits_cleanly() {
     s.assert_no_raw_hostile_bytes();
 }
 
-/// SIGTERM (a kill), SIGHUP (the SSH session dropped) and SIGINT (`kill -INT`) each end the
-/// program with the terminal restored: main screen, cursor shown.
+/// SIGTERM (a kill), SIGHUP (the SSH session dropped), SIGINT (`kill -INT`) and every other
+/// catchable signal that would end the process (SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, …, a
+/// real-time signal) each end the program with the terminal restored: main screen, cursor
+/// shown, mouse reports off, cooked mode.
 #[test]
 fn termination_signals_restore_the_terminal() {
     use nix::sys::signal::Signal;
-    for signal in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
-        let mut s = spawn(&["demo", "--files", "200"], signal.as_str());
+    let mut signals: Vec<(String, i32)> = [
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+        Signal::SIGALRM,
+        Signal::SIGVTALRM,
+        Signal::SIGPROF,
+        Signal::SIGXCPU,
+        Signal::SIGSYS,
+        Signal::SIGTRAP,
+        Signal::SIGABRT,
+        Signal::SIGIO,
+        Signal::SIGPWR,
+    ]
+    .into_iter()
+    .map(|s| (s.as_str().to_string(), s as i32))
+    .collect();
+    signals.push(("SIGRTMIN+3".into(), nix::libc::SIGRTMIN() + 3));
+    for (name, number) in signals {
+        let mut s = spawn(&["demo", "--files", "200"], &name);
         s.wait_for("row 1 of 200");
-        let pid = s.child.process_id().expect("a pid") as i32;
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).unwrap();
+        s.wait_raw(0, &MOUSE_ON);
+        let pid = s.child.process_id().expect("a pid");
+        // `kill` the command: nix's `kill` takes no real-time signal.
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{number}"), pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "{name}");
         s.wait_exit();
         s.assert_restored();
+    }
+}
+
+/// A process's state (`R`, `S`, `T` for stopped, …), from `/proc/PID/stat`.
+fn process_state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
+/// The pid of `parent`'s child process named `name`, once it runs.
+fn child_named(parent: u32, name: &str) -> i32 {
+    let start = Instant::now();
+    loop {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let ppid = stat[close + 1..].split_whitespace().nth(1);
+            if &stat[open + 1..close] == name && ppid == Some(&parent.to_string()) {
+                return stat[..open].trim().parse().unwrap();
+            }
+        }
+        assert!(start.elapsed() < PATIENCE, "no {name} under {parent}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// An interactive bash (job control on) in the pty, at its prompt `shell$ `.
+fn job_control_shell(name: &str, env: &[(&str, &str)]) -> Session {
+    let mut cmd = CommandBuilder::new("bash");
+    // No line editing: bash leaves the terminal cooked while it waits, as the explorer must.
+    cmd.args(["--norc", "--noprofile", "--noediting", "-i"]);
+    cmd.env("PS1", "shell$ ");
+    cmd.env(
+        "FILESCOPE_CONFIG",
+        data_dir(name).join("no-such-config.toml"),
+    );
+    let s = spawn_command(cmd, name, env);
+    s.wait_for("shell$ ");
+    s
+}
+
+/// Waits until `what` holds.
+fn wait_until(what: &str, mut holds: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !holds() {
+        assert!(start.elapsed() < PATIENCE, "never: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Ctrl-z while the pager has the terminal: the pager and the explorer both stop (the
+/// explorer catches SIGTSTP, and with the terminal not its own it stops at once), so the
+/// shell gets the terminal; `fg` continues both, and the explorer takes the terminal back
+/// when the pager ends.
+#[test]
+fn ctrl_z_while_the_pager_runs_stops_the_explorer_too() {
+    let files = 300;
+    let row = files - text_file(&Dataset::new(42, files), files);
+    // A pager that waits for a line from the terminal.
+    let mut s = job_control_shell("pager-stop", &[("PAGER", "sh -c 'read line' pager")]);
+    s.press(&format!(
+        "{} demo --files {files}\r",
+        env!("CARGO_BIN_EXE_filescope")
+    ));
+    s.wait_for("row 1 of 300");
+    s.press(&format!(":{row}\r"));
+    s.wait_for(&format!("row {row} of 300"));
+    s.press("p");
+    s.wait_for("e opens in $PAGER");
+    s.press("e");
+    let explorer = child_named(s.child.process_id().expect("a pid"), "filescope");
+    let pager = child_named(explorer as u32, "sh");
+    wait_until("the pager has the terminal", || {
+        !s.parser.lock().unwrap().screen().alternate_screen()
+    });
+    s.press("\x1a");
+    s.wait_for("Stopped");
+    wait_until("both stopped", || {
+        process_state(explorer) == Some('T') && process_state(pager) == Some('T')
+    });
+    s.press("fg\r");
+    wait_until("both continued", || {
+        process_state(explorer) != Some('T') && process_state(pager) != Some('T')
+    });
+    // The pager reads its line and ends: the explorer is back, redrawn.
+    s.press("\r");
+    wait_until("back on the alternate screen", || {
+        s.parser.lock().unwrap().screen().alternate_screen()
+    });
+    s.wait_for("e opens in $PAGER");
+    s.press("qq");
+    s.wait_for("shell$ ");
+    s.assert_restored();
+    s.press("exit\r");
+    s.wait_exit();
+}
+
+/// SIGTSTP, SIGTTIN and SIGTTOU sent from outside to the explorer under a job-control shell:
+/// the terminal is given back first (main screen, cursor, mouse off, cooked) and the shell
+/// has it; `fg` brings the explorer back, redrawn.
+#[test]
+fn stop_signals_from_outside_give_the_terminal_back_and_fg_resumes() {
+    use nix::sys::signal::Signal;
+    for signal in [Signal::SIGTSTP, Signal::SIGTTIN, Signal::SIGTTOU] {
+        stopped_and_resumed(&format!("stop-{}", signal.as_str()), |s| {
+            let shell = s.child.process_id().expect("a pid");
+            let pid = child_named(shell, "filescope");
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).unwrap();
+        });
     }
 }
 
@@ -310,13 +457,7 @@ fn copying_an_id_writes_osc52_to_the_terminal() {
 fn the_pager_gets_the_terminal_and_gives_it_back() {
     let files = 300;
     let dataset = Dataset::new(42, files);
-    let index = (0..files)
-        .rev()
-        .find(|i| {
-            let f = dataset.file(*i);
-            f.content_type == "text/plain" && f.size > 100
-        })
-        .unwrap();
+    let index = text_file(&dataset, files);
     let bytes = filescope_demo::content::content(&dataset, index);
     let first = String::from_utf8_lossy(&bytes)
         .lines()
@@ -352,6 +493,17 @@ fn the_pager_gets_the_terminal_and_gives_it_back() {
     s.press("qq");
     s.wait_exit();
     s.assert_restored();
+}
+
+/// The index of the newest text file of more than 100 bytes in the demo's dataset.
+fn text_file(dataset: &Dataset, files: usize) -> usize {
+    (0..files)
+        .rev()
+        .find(|i| {
+            let f = dataset.file(*i);
+            f.content_type == "text/plain" && f.size > 100
+        })
+        .unwrap()
 }
 
 /// A Flextell download through the real binary: the file arrives, and neither the signed
@@ -436,24 +588,35 @@ fn a_panic_restores_the_terminal_and_says_why() {
 /// explorer; `fg` brings it back, redrawn.
 #[test]
 fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
-    let name = "suspend";
-    let mut cmd = CommandBuilder::new("bash");
-    // No line editing: bash leaves the terminal cooked while it waits, as the explorer must.
-    cmd.args(["--norc", "--noprofile", "--noediting", "-i"]);
-    cmd.env("PS1", "shell$ ");
-    cmd.env(
-        "FILESCOPE_CONFIG",
-        data_dir(name).join("no-such-config.toml"),
-    );
-    let mut s = spawn_command(cmd, name, &[]);
-    s.wait_for("shell$ ");
+    stopped_and_resumed("suspend", |s| s.press("\x1a"));
+}
+
+/// Runs the explorer under an interactive bash (job control on), stops it with `stop`, and
+/// checks that the shell got the terminal back restored, that `bg` does not let it take the
+/// terminal from the background, and that `fg` brings the explorer back, redrawn, until `q`
+/// gives the terminal back again.
+fn stopped_and_resumed(name: &str, stop: impl FnOnce(&mut Session)) {
+    let mut s = job_control_shell(name, &[]);
     s.press(&format!(
         "{} demo --files 50\r",
         env!("CARGO_BIN_EXE_filescope")
     ));
     s.wait_for("row 1 of 50");
-    s.press("\x1a");
+    stop(&mut s);
     s.wait_for("Stopped");
+    s.assert_restored();
+    // Continued in the background (`bg`), it cannot take the terminal: it stops again at
+    // once, leaving the terminal as the shell has it.
+    let explorer = child_named(s.child.process_id().expect("a pid"), "filescope");
+    s.press("bg\r");
+    s.wait_for("demo --files 50 &");
+    wait_until("stopped again after bg", || {
+        process_state(explorer) == Some('T')
+    });
+    s.press("jobs\r");
+    wait_until("jobs says it is stopped", || {
+        s.screen().matches("Stopped").count() >= 2
+    });
     s.assert_restored();
     s.press("fg\r");
     s.wait_for("row 1 of 50");

@@ -340,3 +340,92 @@ async fn check_reads_two_pages_and_says_what_each_field_resolved() {
         "{text}"
     );
 }
+
+/// A server whose key names hold bidirectional overrides, isolates, C1 and C0 controls and a
+/// newline that tries to open a table: every string written into the definition escapes them
+/// (`\uXXXX`), no comment carries one as it is, and the TOML reads back to the very key names.
+#[tokio::test(flavor = "multi_thread")]
+async fn infer_escapes_the_servers_text_in_every_string_and_comment() {
+    let hostile = "fil\u{202e}sel\u{2066}if\u{9b}31m\u{7f}\u{1b}]52;\u{7}\n[profiles.evil]\nx=\"";
+    let inner = "in\u{200f}ner\u{61c}";
+    let body = serde_json::json!({
+        hostile: { inner: [{ "id": "1", "name": "a.txt" }, { "id": "2", "name": "b.txt" }] }
+    })
+    .to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/list",
+        get(move || {
+            let body = body.clone();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let out = filescope(
+        vec!["dialect".into(), "infer".into(), format!("{origin}/list")],
+        None,
+    )
+    .await;
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let raw = text
+        .chars()
+        .find(|&c| c != '\n' && filescope::text::is_unsafe(c));
+    assert_eq!(raw, None, "a raw unsafe character in:\n{text}");
+    let parsed: toml::Table = toml::from_str(&text).unwrap();
+    assert_eq!(
+        parsed["dialects"]["myapi"]["records"].as_str(),
+        Some(format!("{hostile}.{inner}").as_str()),
+        "{text}"
+    );
+    assert!(
+        !parsed["profiles"].as_table().unwrap().contains_key("evil"),
+        "{text}"
+    );
+}
+
+/// `--name` becomes a table name, so only a bare TOML key is accepted: anything else (a
+/// newline and a table, a dot, a quote, a space, a bidi override, nothing) is exit 2 with one
+/// line, before any request, and nothing on standard output.
+#[tokio::test(flavor = "multi_thread")]
+async fn infer_refuses_a_name_that_is_not_a_bare_key() {
+    let origin = fixture_server().await;
+    let named = |name: &str| {
+        let args = [
+            "dialect",
+            "infer",
+            &format!("{origin}/v1/files"),
+            "--name",
+            name,
+        ];
+        filescope(args.iter().map(|a| a.to_string()).collect(), None)
+    };
+    for name in [
+        "x]\n[profiles.evil]\nurl = \"http://evil.test\"\n[dialects.y",
+        "a.b",
+        "a\"b",
+        "my api",
+        "api\u{202e}",
+        "",
+    ] {
+        let out = named(name).await;
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{name:?}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("a dialect's name is letters, digits, `_` and `-` only"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains('\u{202e}'), "{stderr}");
+    }
+    // A bare key with `_` and `-` is fine.
+    let out = named("my_api-2").await;
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("[dialects.my_api-2]")
+    );
+}

@@ -2,6 +2,7 @@
 //! bodies into [`FileRecord`]s, and the errors. This layer never imports the UI.
 
 pub mod client;
+pub mod command;
 pub mod content;
 pub mod decode;
 pub mod dialect;

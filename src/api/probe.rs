@@ -350,6 +350,21 @@ const FIELD_NAMES: [(&str, &[&str]); 7] = [
     ),
 ];
 
+/// Checks a name given for an inferred dialect: it becomes a TOML table name
+/// (`[dialects.NAME]`), so it must be a bare key — `[A-Za-z0-9_-]+` — and can never close the
+/// table or open another.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let bare = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if !name.is_empty() && name.chars().all(bare) {
+        Ok(())
+    } else {
+        Err(format!(
+            "--name \"{}\": a dialect's name is letters, digits, `_` and `-` only",
+            sanitize(name)
+        ))
+    }
+}
+
 /// Values of an answer `infer` keeps: the envelope and the first records say all it needs,
 /// and a tree of every value costs up to 70 times the text (a 60 MB answer took 4.6 GB).
 const INFER_VALUES: usize = 100_000;
@@ -443,12 +458,16 @@ fn bounded_json(body: &[u8], budget: usize) -> Result<Value, serde_json::Error> 
 }
 
 /// A whole dialect definition (TOML, with a profile to use it) inferred from one answer.
+/// Everything from the server is written as an escaped TOML string ([`toml_str`]) and every
+/// comment passes through [`crate::text::sanitize`], so no control or bidirectional character
+/// reaches the file as it is.
 pub fn infer(
     name: &str,
     probe: &Probe,
     headers: &reqwest::header::HeaderMap,
     body: &[u8],
 ) -> Result<String, String> {
+    check_name(name)?;
     // Read in part: the envelope and the first records are all that is looked at.
     let root: Value = bounded_json(body, INFER_VALUES)
         .map_err(|e| format!("the answer is not JSON: {}", super::decode::json_error(&e)))?;
@@ -667,13 +686,15 @@ pub fn infer(
 
     let mut out = String::new();
     let origin = url.origin().ascii_serialization();
-    let _ = writeln!(
-        out,
-        "# Inferred by `filescope dialect infer` from {}",
-        sanitize(&format!("{origin}{}", url.path()))
+    comment(
+        &mut out,
+        &format!(
+            "Inferred by `filescope dialect infer` from {origin}{}",
+            url.path()
+        ),
     );
     for note in &notes {
-        let _ = writeln!(out, "# check: {note}");
+        comment(&mut out, &format!("check: {note}"));
     }
     let _ = writeln!(out, "[dialects.{name}]");
     let _ = writeln!(out, "list_path = {}", toml_str(url.path()));
@@ -694,10 +715,12 @@ pub fn infer(
     let _ = writeln!(out, "\n[profiles.{name}]");
     let _ = writeln!(out, "dialect = {}", toml_str(name));
     let _ = writeln!(out, "url = {}", toml_str(&origin));
-    let _ = writeln!(
-        out,
-        "# api_key_env = \"{}_KEY\"",
-        name.to_ascii_uppercase().replace('-', "_")
+    comment(
+        &mut out,
+        &format!(
+            "api_key_env = \"{}_KEY\"",
+            name.to_ascii_uppercase().replace('-', "_")
+        ),
     );
     Ok(out)
 }
@@ -753,14 +776,22 @@ fn error_message_guess(root: &Value) -> Option<&'static str> {
         .map(|_| "errors.0.detail")
 }
 
-/// A TOML string literal.
+/// A TOML comment line. A comment has no escapes: the text is sanitized, so no control or
+/// bidirectional character is written as it is (and a newline cannot end the comment).
+fn comment(out: &mut String, text: &str) {
+    let _ = writeln!(out, "# {}", sanitize(text));
+}
+
+/// A TOML basic string: quotes and backslashes escaped, and every control character, DEL,
+/// C1, bidirectional override or isolate and invisible separator ([`crate::text::is_unsafe`])
+/// written as `\uXXXX`, which TOML reads back as the same character.
 fn toml_str(text: &str) -> String {
     let mut out = String::from("\"");
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
+            c if c.is_control() || crate::text::is_unsafe(c) => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),

@@ -635,6 +635,7 @@ impl App {
                 self.should_quit = true;
                 Vec::new()
             }
+            Msg::Stop => vec![TerminalEffect::Suspend.into()],
         }
     }
 

@@ -151,8 +151,12 @@ pub enum Msg {
     Resumed,
     /// Time passed: debounce deadlines and the spinner.
     Tick,
-    /// SIGTERM, SIGHUP or SIGINT.
+    /// A signal whose default action ends the process (SIGTERM, SIGHUP, SIGINT, SIGQUIT,
+    /// SIGUSR1, SIGALRM, …): quit, so the terminal is restored on the way out.
     Terminate,
+    /// SIGTSTP, SIGTTIN or SIGTTOU from outside (a `kill -TSTP`): give the terminal back and
+    /// stop, as Ctrl-z does.
+    Stop,
 }
 
 /// What the app asks the runtime to do, by the executor that does it.

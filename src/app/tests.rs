@@ -469,6 +469,12 @@ fn quitting_and_suspending() {
         [Effect::Terminal(TerminalEffect::Suspend)]
     );
     assert!(!app.should_quit());
+    // A SIGTSTP from outside suspends as Ctrl-z does.
+    assert_eq!(
+        app.update(Msg::Stop, now),
+        [Effect::Terminal(TerminalEffect::Suspend)]
+    );
+    assert!(!app.should_quit());
     app.update(key('q'), now);
     assert!(app.should_quit());
 

@@ -12,7 +12,6 @@ mod host;
 mod listing;
 mod terminal;
 
-use std::future::Future;
 use std::io;
 use std::time::Instant;
 
@@ -35,14 +34,24 @@ use crate::api::Client;
 use crate::app::{App, Effect, Msg};
 use crate::ui;
 
-/// Runs the app until it quits. `events` is the terminal's event stream; `shutdown` resolves
-/// on a termination signal; `host` suspends, writes clipboard sequences and runs the pager.
+/// What a signal asks of the event loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    /// End, restoring the terminal (SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGALRM, …).
+    Terminate,
+    /// Give the terminal back and stop, as Ctrl-z does (SIGTSTP, SIGTTIN, SIGTTOU).
+    Stop,
+}
+
+/// Runs the app until it quits. `events` is the terminal's event stream; `signals` says when
+/// a signal asks the explorer to end or to stop; `host` suspends, writes clipboard sequences
+/// and runs the pager.
 pub async fn run<B, E, S, H>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     client: Client,
     mut events: E,
-    shutdown: S,
+    mut signals: S,
     host: &mut H,
 ) -> anyhow::Result<()>
 where
@@ -50,7 +59,7 @@ where
     B: Backend,
     B::Error: Send + Sync + 'static,
     E: Stream<Item = io::Result<Event>> + Unpin,
-    S: Future<Output = ()>,
+    S: Stream<Item = Interrupt> + Unpin,
 {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     // Retries and region changes are shown in the status line as they happen.
@@ -78,7 +87,6 @@ where
     let size = terminal.size()?;
     let effects = app.start(size.width, size.height, Instant::now());
     execute(effects, terminal, host)?;
-    tokio::pin!(shutdown);
     // The terminal was set up with the mouse as the settings say (tui::init).
     let mut mouse = app.settings().mouse;
 
@@ -98,7 +106,10 @@ where
         let deadline = app.next_deadline();
         let msg = tokio::select! {
             biased;
-            () = &mut shutdown => Msg::Terminate,
+            Some(interrupt) = signals.next() => match interrupt {
+                Interrupt::Terminate => Msg::Terminate,
+                Interrupt::Stop => Msg::Stop,
+            },
             Some(event) = events.next() => match event? {
                 Event::Key(key) => Msg::Key(key),
                 Event::Mouse(mouse) => Msg::Mouse(mouse),

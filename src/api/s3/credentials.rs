@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::api::Secret;
 
@@ -37,11 +38,24 @@ impl std::fmt::Debug for Keys {
 }
 
 /// What the user said about the connection, before the chain fills the rest in.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Asked {
     pub endpoint: Option<String>,
     pub region: Option<String>,
     pub aws_profile: Option<String>,
+    /// How long a `credential_process` may take (`[network] command_timeout_secs`).
+    pub command_timeout: Duration,
+}
+
+impl Default for Asked {
+    fn default() -> Self {
+        Asked {
+            endpoint: None,
+            region: None,
+            aws_profile: None,
+            command_timeout: crate::api::command::DEFAULT_TIMEOUT,
+        }
+    }
 }
 
 /// The chain's answer.
@@ -153,7 +167,12 @@ fn profile(env: &Env<'_>, name: &str) -> Result<Option<(Section, String)>, Strin
 }
 
 /// The keys a profile holds: static ones, or what its `credential_process` prints.
-fn profile_keys(name: &str, section: &Section, files: &str) -> Result<Option<Keys>, String> {
+fn profile_keys(
+    name: &str,
+    section: &Section,
+    files: &str,
+    timeout: Duration,
+) -> Result<Option<Keys>, String> {
     let source = format!("AWS profile {name} ({files})");
     if let (Some(id), Some(secret)) = (
         section.get("aws_access_key_id"),
@@ -169,7 +188,7 @@ fn profile_keys(name: &str, section: &Section, files: &str) -> Result<Option<Key
         }));
     }
     if let Some(command) = section.get("credential_process") {
-        return run_credential_process(command, &source).map(Some);
+        return run_credential_process(command, &source, timeout).map(Some);
     }
     if section.contains_key("role_arn") || section.keys().any(|k| k.starts_with("sso_")) {
         return Err(format!(
@@ -180,8 +199,8 @@ fn profile_keys(name: &str, section: &Section, files: &str) -> Result<Option<Key
 }
 
 /// Runs a `credential_process` (without a shell: words are split as a shell would, nothing
-/// more) and reads the JSON it prints.
-fn run_credential_process(command: &str, source: &str) -> Result<Keys, String> {
+/// more) and reads the JSON it prints: at most 1 MiB, within `timeout`.
+fn run_credential_process(command: &str, source: &str, timeout: Duration) -> Result<Keys, String> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "PascalCase")]
     struct Printed {
@@ -191,20 +210,14 @@ fn run_credential_process(command: &str, source: &str) -> Result<Keys, String> {
     }
     let words =
         shell_words::split(command).map_err(|e| format!("{source}: credential_process: {e}"))?;
-    let (program, args) = words
-        .split_first()
-        .ok_or_else(|| format!("{source}: credential_process is empty"))?;
-    let output = std::process::Command::new(program)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("{source}: cannot run credential_process {program:?}: {e}"))?;
+    let what = match words.first() {
+        Some(program) => format!("{source}: credential_process {program:?}"),
+        None => format!("{source}: credential_process"),
+    };
+    let output =
+        crate::api::command::run_capped(&words, std::process::Stdio::null(), timeout, &what)?;
     if !output.status.success() {
-        return Err(format!(
-            "{source}: credential_process {program:?} failed ({})",
-            output.status
-        ));
+        return Err(format!("{what} failed ({})", output.status));
     }
     let printed: Printed = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("{source}: credential_process printed no credentials JSON ({e})"))?;
@@ -246,7 +259,7 @@ pub fn resolve(asked: &Asked, env: &Env<'_>) -> Result<Found, String> {
     };
     let from_profile = || -> Result<Option<Keys>, String> {
         match &section {
-            Some((s, files)) => profile_keys(&profile_name, s, files),
+            Some((s, files)) => profile_keys(&profile_name, s, files, asked.command_timeout),
             None => Ok(None),
         }
     };
