@@ -19,10 +19,21 @@ struct Session {
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
+    /// Hangs up when the reader thread has read the pty to its end (EOF or EIO: every
+    /// process holding the terminal is gone).
+    read_all: std::sync::mpsc::Receiver<()>,
 }
 
+/// The test's own data directory, emptied the first time this process names it (a directory
+/// left by an earlier run with the same process id never leaks a log or a download in).
 fn data_dir(name: &str) -> std::path::PathBuf {
+    static FRESH: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let dir = std::env::temp_dir().join(format!("filescope-e2e-{}-{name}", std::process::id()));
+    let mut fresh = FRESH.lock().unwrap();
+    if !fresh.iter().any(|n| n == name) {
+        let _ = std::fs::remove_dir_all(&dir);
+        fresh.push(name.to_string());
+    }
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -81,7 +92,9 @@ fn spawn_command(mut cmd: CommandBuilder, name: &str, env: &[(&str, &str)]) -> S
     )));
     let raw = Arc::new(Mutex::new(Vec::new()));
     let (p, r) = (parser.clone(), raw.clone());
+    let (done, read_all) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
+        let _done = done;
         let mut buf = [0u8; 8192];
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
@@ -97,6 +110,7 @@ fn spawn_command(mut cmd: CommandBuilder, name: &str, env: &[(&str, &str)]) -> S
         writer,
         child,
         _master: pty.master,
+        read_all,
     }
 }
 
@@ -156,8 +170,13 @@ impl Session {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the reader thread take the last bytes.
-                std::thread::sleep(Duration::from_millis(100));
+                // Every byte the binary wrote is read (and parsed) before anything is judged.
+                match self.read_all.recv_timeout(PATIENCE) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        panic!("the pty's output never ended after the binary exited")
+                    }
+                    Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {}
+                }
                 return status;
             }
             assert!(start.elapsed() < PATIENCE, "the binary did not exit");
