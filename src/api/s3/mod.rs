@@ -127,6 +127,21 @@ pub fn is_region(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// The URL as S3 computes its canonical form: the path is the decoded key encoded again with
+/// its `/` as separators, so a key sent as one segment (`a%2F..%2Fb`, see [`S3::url`]) is
+/// signed as `a/../b`. Only our own `%2F` is turned back (a `%` in a key is sent as `%25`, so
+/// `%2F` in the path is never the key's text); the query is left as it is.
+fn canonical_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let (path, query) = match url.find('?') {
+        Some(at) => url.split_at(at),
+        None => (url, ""),
+    };
+    if !path.contains("%2F") {
+        return std::borrow::Cow::Borrowed(url);
+    }
+    std::borrow::Cow::Owned(format!("{}{query}", path.replace("%2F", "/")))
+}
+
 /// AWS's endpoint for a region (the global one for a region that cannot be a host name).
 fn aws_endpoint(region: &str) -> Url {
     Url::parse(&format!("https://s3.{region}.amazonaws.com"))
@@ -347,8 +362,10 @@ impl S3 {
         } else {
             SignableBody::Bytes(&[])
         };
-        let request = SignableRequest::new(method, url, headers.iter().copied(), body)
-            .map_err(|e| format!("cannot sign the request: {e}"))?;
+        let signed_as = canonical_url(url);
+        let request =
+            SignableRequest::new(method, signed_as.as_ref(), headers.iter().copied(), body)
+                .map_err(|e| format!("cannot sign the request: {e}"))?;
         let (instructions, _) = sign(request, &params)
             .map_err(|e| format!("cannot sign the request: {e}"))?
             .into_parts();
