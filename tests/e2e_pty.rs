@@ -710,7 +710,10 @@ fn the_configuration_reaches_the_screen() {
         header.contains("Size") && header.contains("Type"),
         "{header}"
     );
-    assert!(s.coloured_cells() > 0, "the default theme has colours");
+    // The header may be read before the rest of its frame: wait for the colours to be drawn.
+    wait_until("the default theme's colours on screen", || {
+        s.coloured_cells() > 0
+    });
     for percent in (8..=96).step_by(8) {
         let row = files * percent / 100;
         s.press(&format!(":{row}\r"));
