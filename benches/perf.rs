@@ -1132,8 +1132,8 @@ async fn g_on(server: &DemoServer, client: &Client) -> GFigures {
     let took = pressed.elapsed();
     let after = server.stats.list_requests();
     GFigures {
-        all_requests: after - at_start,
-        g_requests: after - before,
+        all_requests: (after - at_start) as usize,
+        g_requests: (after - before) as usize,
         took,
         landed: app.selected().map(|r| r.id.clone()),
     }
