@@ -268,6 +268,12 @@ async fn every_entry(client: &Client) -> Vec<String> {
 /// landing is exact: the last entry selected, the rows shown the true last ones in order,
 /// the "of ≥ N" a true lower bound; and that the first page and `G` took at most 40 requests.
 async fn g_lands_exactly_on(space: KeySpace, files: usize) {
+    if std::env::var_os("TRACE_TAIL").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("filescope::api::s3::tail=debug")
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let server = DemoServer::start_with_key_space(
         "127.0.0.1:0".parse().unwrap(),
         DemoConfig {
@@ -330,7 +336,10 @@ async fn g_lands_exactly_on(space: KeySpace, files: usize) {
     );
     let header = common::render(&app, 120, 40)[0].clone();
     let said = format!("of ≥ {})", filescope::text::thousands(floor));
-    assert!(header.contains(&said), "{space:?}: {header} (expected {said})");
+    assert!(
+        header.contains(&said),
+        "{space:?}: {header} (expected {said})"
+    );
     assert!(
         requests <= 40,
         "{space:?}: the first page and G took {requests} requests"

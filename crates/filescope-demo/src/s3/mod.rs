@@ -154,9 +154,11 @@ pub(super) fn router(context: Context) -> Router {
         let building = Arc::clone(&bucket);
         runtime.spawn_blocking(move || {
             building.keys.get_or_init(|| {
-                Arc::new(Keys::of_space(building.key_space, &building.dataset, || {
-                    Arc::strong_count(&building) <= 1
-                }))
+                Arc::new(Keys::of_space(
+                    building.key_space,
+                    &building.dataset,
+                    || Arc::strong_count(&building) <= 1,
+                ))
             });
         });
     }

@@ -141,8 +141,8 @@ impl KeySpace {
 
 /// `yyyymmdd` and `HHMMSS` of a Unix time.
 fn civil(unix: u64) -> (String, String) {
-    let at = chrono::DateTime::from_timestamp(i64::try_from(unix).unwrap_or(0), 0)
-        .unwrap_or_default();
+    let at =
+        chrono::DateTime::from_timestamp(i64::try_from(unix).unwrap_or(0), 0).unwrap_or_default();
     (
         at.format("%Y%m%d").to_string(),
         at.format("%H%M%S").to_string(),
