@@ -254,13 +254,7 @@ async fn every_entry(client: &Client) -> Vec<String> {
             return all;
         }
         // A folder row rolls up everything under it: list after all of it.
-        query.start_after = all.last().map(|id| {
-            if id.ends_with('/') {
-                format!("{id}\u{10FFFF}")
-            } else {
-                id.clone()
-            }
-        });
+        query.start_after = all.last().map(|id| filescope::api::keyspace::past(id));
     }
 }
 
