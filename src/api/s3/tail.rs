@@ -15,13 +15,16 @@
 use futures::future::join_all;
 
 use crate::api::dialect::{Page, PageRequest};
-use crate::api::keyspace::{KeyModel, Prior, past};
+use crate::api::keyspace::{Frame, KeyModel, Prior, past};
 use crate::api::{ApiError, Client, FileRecord, ListQuery};
 
 /// Probes per round, in flight together.
 const PROBES: usize = 7;
 /// Rounds before giving up.
 const ROUNDS: usize = 12;
+/// Bounds closer than this share of the last page's spread hold fewer than a page of keys,
+/// if keys are as dense there: the search lists after the lower one.
+const NEAR: f64 = 0.95;
 /// Keys above every UTF-8 string S3 stores: the upper bound before any probe says better.
 const TOP: &[u8] = &[0xF4, 0x90];
 
@@ -40,31 +43,69 @@ pub struct Tail {
 
 /// What one probe learned.
 enum Probe {
-    /// More than a page follows `x`; the page's last key is a better lower bound.
-    More(String),
+    /// More than a page follows `x`: these entries first; past the last one is a better
+    /// lower bound than `x`.
+    More(Vec<FileRecord>),
     /// Exactly these entries follow `x`.
     Rows(Vec<FileRecord>),
 }
 
-/// Lists one page after `after`; remembers its keys in `seen`.
+/// Lists one page after `after`.
 async fn probe(
     client: &Client,
     query: &ListQuery,
     after: Option<String>,
     size: usize,
-) -> Result<(Probe, Vec<String>), ApiError> {
+) -> Result<Probe, ApiError> {
     let mut q = query.clone();
     q.start_after = after;
     let page: Page = client
         .list_page(&q, PageRequest { number: 1, size })
         .await?;
-    let keys = page.records.iter().map(|r| r.id.clone()).collect();
-    let probe = if page.has_next == Some(true) {
-        Probe::More(page.records.last().map(|r| past(&r.id)).unwrap_or_default())
+    Ok(if page.has_next == Some(true) && !page.records.is_empty() {
+        Probe::More(page.records)
     } else {
         Probe::Rows(page.records)
-    };
-    Ok((probe, keys))
+    })
+}
+
+/// The full page that set the lower bound: listed after `after`, it ends just below it.
+struct Below {
+    after: Option<String>,
+    records: Vec<FileRecord>,
+}
+
+impl Below {
+    /// The lower bound: past its last entry.
+    fn bound(&self) -> String {
+        self.records.last().map(|r| past(&r.id)).unwrap_or_default()
+    }
+
+    /// How far its entries reach under `frame`, from its first to the bound.
+    fn width(&self, frame: &Frame, lo: u128) -> u128 {
+        self.records.first().map_or(1, |r| {
+            lo.saturating_sub(frame.value(r.id.as_bytes())).max(1)
+        })
+    }
+
+    /// The tail when `rows` follow the bound: fewer than `want` are topped up from the end
+    /// of this page, which comes just before them.
+    fn tail(&self, rows: Vec<FileRecord>, want: usize, requests: usize) -> Tail {
+        let take = want.saturating_sub(rows.len()).min(self.records.len());
+        let at = self.records.len() - take;
+        let start_after = match at {
+            0 => self.after.clone(),
+            _ => Some(self.records[at - 1].id.clone()),
+        };
+        let mut records = self.records[at..].to_vec();
+        records.extend(rows);
+        Tail {
+            start_after,
+            rows: records.len(),
+            requests,
+            records,
+        }
+    }
 }
 
 /// Finds a key after which between `want` and a page (1,000) of entries of `query` remain,
@@ -85,8 +126,8 @@ pub async fn find_tail(
     let above = |tail: &[u8]| [prefix.as_slice(), tail].concat();
     let mut model = KeyModel::default();
     // The listing from `from` on may itself be short.
-    let (mut lo, mut first) = match probe(client, query, start.clone(), size).await? {
-        (Probe::Rows(records), _) => {
+    let mut below = match probe(client, query, start.clone(), size).await? {
+        Probe::Rows(records) => {
             return Ok(Tail {
                 start_after: start,
                 rows: records.len(),
@@ -94,11 +135,12 @@ pub async fn find_tail(
                 records,
             });
         }
-        (Probe::More(last), keys) => {
-            model.learn(keys.iter().map(String::as_str));
-            (last, keys.into_iter().next().unwrap_or_default())
-        }
+        Probe::More(records) => Below {
+            after: start,
+            records,
+        },
     };
+    model.learn(below.records.iter().map(|r| r.id.as_str()));
     let top = above(TOP);
     // The first keys of two-, three- and four-byte UTF-8: asked while nothing bounds the
     // search from above, the first alone (most buckets are ASCII; an answer past it says
@@ -112,23 +154,26 @@ pub async fn find_tail(
     // Found so far: a key with fewer than `want` entries after it, and those.
     let mut short: Option<(String, Vec<FileRecord>)> = None;
     for round in 0..ROUNDS {
+        let lo = below.bound();
+        let frame = model.frame(lo.as_bytes(), &hi);
+        let (a, b) = (frame.value(lo.as_bytes()), frame.value(&hi));
+        // How far one page of keys reached under this frame.
+        let width = below.width(&frame, a);
+        let span = b.saturating_sub(a);
+        if hi != top && span as f64 <= NEAR * width as f64 {
+            // Fewer than a page lie between the bounds, if keys are as dense as the last
+            // page: list after the lower one.
+            break;
+        }
         let mut points: Vec<String> = Vec::new();
         points.extend(model.top(lo.as_bytes(), &hi));
         if hi == top {
             let asked = if round == 0 { 1 } else { lengths.len() };
             points.extend(lengths.iter().take(asked).filter(|x| **x > lo).cloned());
         }
-        let frame = model.frame(lo.as_bytes(), &hi);
-        let (a, b) = (frame.value(lo.as_bytes()), frame.value(&hi));
-        // How far one page of keys reached under this frame.
-        let width = if first < lo {
-            a.saturating_sub(frame.value(first.as_bytes())).max(1)
-        } else {
-            1
-        };
         let spread = PROBES.saturating_sub(points.len());
         points.extend(prior.points(&frame, &lo, &hi, width, spread));
-        points.retain(|x| x > &lo && x.as_bytes() < hi.as_slice());
+        points.retain(|x| *x > lo && x.as_bytes() < hi.as_slice());
         points.sort();
         points.dedup();
         if points.is_empty() {
@@ -142,18 +187,20 @@ pub async fn find_tail(
                 .map(|x| probe(client, query, Some(x.clone()), size)),
         )
         .await;
-        let (mut next_lo, mut next_first) = (lo.clone(), first.clone());
-        let mut below: Option<&String> = None;
+        let mut next: Option<Below> = None;
+        let mut more_below: Option<&String> = None;
         let mut next_hi: Option<String> = None;
         for (x, answer) in points.iter().zip(answers) {
-            let (answer, keys) = answer?;
-            model.learn(keys.iter().map(String::as_str));
-            match answer {
-                Probe::More(last) => {
-                    below = Some(x);
-                    if last > next_lo {
-                        next_lo = last;
-                        next_first = keys.into_iter().next().unwrap_or_default();
+            match answer? {
+                Probe::More(records) => {
+                    model.learn(records.iter().map(|r| r.id.as_str()));
+                    more_below = Some(x);
+                    let page = Below {
+                        after: Some(x.clone()),
+                        records,
+                    };
+                    if page.bound() > next.as_ref().map_or_else(|| lo.clone(), Below::bound) {
+                        next = Some(page);
                     }
                 }
                 Probe::Rows(records) if records.len() >= want => {
@@ -165,6 +212,7 @@ pub async fn find_tail(
                     });
                 }
                 Probe::Rows(records) => {
+                    model.learn(records.iter().map(|r| r.id.as_str()));
                     if next_hi.is_none() {
                         next_hi = Some(x.clone());
                         if !records.is_empty() {
@@ -175,33 +223,29 @@ pub async fn find_tail(
             }
         }
         // Where the boundary fell says which shape the key space has.
-        if b > a.saturating_add(1) {
+        if span > 1 {
             let offset = |x: &[u8]| frame.value(x).saturating_sub(a);
             prior.learn(
-                b - a,
+                span,
                 width,
-                below.map_or(0, |x| offset(x.as_bytes())),
-                next_hi.as_ref().map_or(b - a, |x| offset(x.as_bytes())),
+                more_below.map_or(0, |x| offset(x.as_bytes())),
+                next_hi.as_ref().map_or(span, |x| offset(x.as_bytes())),
             );
         }
-        lo = next_lo;
-        first = next_first;
+        if let Some(page) = next {
+            below = page;
+        }
         if let Some(h) = next_hi
             && h.as_bytes() < hi.as_slice()
         {
             hi = h.into_bytes();
         }
     }
-    // Bounds that no longer separate: the lower one has at most a page after it, or the
-    // short tail found is all there is to show.
+    // The bounds are close, or no longer separate: the lower one has at most a page after
+    // it (topped up from the page before it), or the short tail found is all there is.
     requests += 1;
-    match probe(client, query, Some(lo.clone()), size).await?.0 {
-        Probe::Rows(records) => Ok(Tail {
-            start_after: Some(lo),
-            rows: records.len(),
-            requests,
-            records,
-        }),
+    match probe(client, query, Some(below.bound()), size).await? {
+        Probe::Rows(records) => Ok(below.tail(records, want, requests)),
         Probe::More(_) => match short {
             Some((x, records)) => Ok(Tail {
                 start_after: Some(x),
