@@ -19,7 +19,7 @@ use crate::api::keyspace::{Frame, KeyModel, Prior, past};
 use crate::api::{ApiError, Client, FileRecord, ListQuery};
 
 /// Probes per round, in flight together.
-const PROBES: usize = 7;
+const PROBES: usize = 6;
 /// Rounds before giving up.
 const ROUNDS: usize = 12;
 /// Bounds closer than this share of the last page's spread hold fewer than a page of keys,
@@ -162,8 +162,19 @@ pub async fn find_tail(
         let span = b.saturating_sub(a);
         if hi != top && span as f64 <= NEAR * width as f64 {
             // Fewer than a page lie between the bounds, if keys are as dense as the last
-            // page: list after the lower one.
-            break;
+            // page: list after the lower one (a full page says they are not, and moves it).
+            requests += 1;
+            match probe(client, query, Some(lo), size).await? {
+                Probe::Rows(records) => return Ok(below.tail(records, want, requests)),
+                Probe::More(records) => {
+                    model.learn(records.iter().map(|r| r.id.as_str()));
+                    below = Below {
+                        after: Some(below.bound()),
+                        records,
+                    };
+                    continue;
+                }
+            }
         }
         let mut points: Vec<String> = Vec::new();
         points.extend(model.top(lo.as_bytes(), &hi));
