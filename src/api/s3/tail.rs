@@ -160,9 +160,21 @@ pub async fn find_tail(
         // How far one page of keys reached under this frame.
         let width = below.width(&frame, a);
         let span = b.saturating_sub(a);
-        if hi != top && span as f64 <= NEAR * width as f64 {
-            // Fewer than a page lie between the bounds, if keys are as dense as the last
-            // page: list after the lower one (a full page says they are not, and moves it).
+        let mut points: Vec<String> = Vec::new();
+        points.extend(model.top(lo.as_bytes(), &hi));
+        if hi == top {
+            let asked = if round == 0 { 1 } else { lengths.len() };
+            points.extend(lengths.iter().take(asked).filter(|x| **x > lo).cloned());
+        }
+        let spread = PROBES.saturating_sub(points.len());
+        points.extend(prior.points(&frame, &lo, &hi, width, spread));
+        points.retain(|x| *x > lo && x.as_bytes() < hi.as_slice());
+        points.sort();
+        points.dedup();
+        // Fewer than a page lie between the bounds, if keys are as dense as the last page,
+        // or no key the model can write does (between four-byte UTF-8 keys, say): list after
+        // the lower one (a full page says otherwise, and moves it on).
+        if points.is_empty() || (hi != top && span as f64 <= NEAR * width as f64) {
             requests += 1;
             match probe(client, query, Some(lo), size).await? {
                 Probe::Rows(records) => return Ok(below.tail(records, want, requests)),
@@ -175,20 +187,6 @@ pub async fn find_tail(
                     continue;
                 }
             }
-        }
-        let mut points: Vec<String> = Vec::new();
-        points.extend(model.top(lo.as_bytes(), &hi));
-        if hi == top {
-            let asked = if round == 0 { 1 } else { lengths.len() };
-            points.extend(lengths.iter().take(asked).filter(|x| **x > lo).cloned());
-        }
-        let spread = PROBES.saturating_sub(points.len());
-        points.extend(prior.points(&frame, &lo, &hi, width, spread));
-        points.retain(|x| *x > lo && x.as_bytes() < hi.as_slice());
-        points.sort();
-        points.dedup();
-        if points.is_empty() {
-            break;
         }
         requests += points.len();
         tracing::debug!(round, lo = %lo, hi = %String::from_utf8_lossy(&hi), points = ?points, "tail probes");
