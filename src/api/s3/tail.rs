@@ -268,3 +268,35 @@ pub async fn find_tail(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::record;
+
+    fn ids(records: &[FileRecord]) -> Vec<String> {
+        records.iter().map(|r| r.id.clone()).collect()
+    }
+
+    #[test]
+    fn a_short_tail_is_topped_up_from_the_end_of_the_page_before_it() {
+        let below = Below {
+            after: Some("id-0".into()),
+            records: (1..=5).map(|i| record(i, "x")).collect(),
+        };
+        // Two rows after the bound, four wanted: two more from the page, listed after id-3.
+        let tail = below.tail(vec![record(6, "x"), record(7, "x")], 4, 9);
+        assert_eq!(ids(&tail.records), ["id-4", "id-5", "id-6", "id-7"]);
+        assert_eq!(tail.start_after.as_deref(), Some("id-3"));
+        assert_eq!((tail.rows, tail.requests), (4, 9));
+        // More wanted than the page holds: all of it, listed after what it was listed after.
+        let tail = below.tail(vec![record(6, "x")], 10, 9);
+        assert_eq!(tail.rows, 6);
+        assert_eq!(tail.start_after.as_deref(), Some("id-0"));
+        // Enough rows: none taken, listed after the page's last entry.
+        let rows: Vec<FileRecord> = (6..=9).map(|i| record(i, "x")).collect();
+        let tail = below.tail(rows, 3, 9);
+        assert_eq!(ids(&tail.records), ["id-6", "id-7", "id-8", "id-9"]);
+        assert_eq!(tail.start_after.as_deref(), Some("id-5"));
+    }
+}
