@@ -11,7 +11,7 @@ use std::sync::Arc;
 use filescope::api::content::{Conflict, download, part_path};
 use filescope::api::s3::{S3, Settings, credentials::Keys};
 use filescope::api::{Client, Connection, ListQuery, PageRequest, Secret};
-use filescope_demo::s3::{AWKWARD_KEYS, S3Options};
+use filescope_demo::s3::{AWKWARD_KEYS, KeySpace, S3Options};
 use filescope_demo::{DemoConfig, DemoServer, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
 
 async fn demo(files: usize, region: &str) -> DemoServer {
@@ -324,4 +324,143 @@ async fn keys_with_dot_segments_reach_their_own_object_signed_as_s3_reads_them()
         assert_eq!(whole.len() as u64, record.size.unwrap(), "{}", record.id);
         assert_eq!(&whole[..head.len()], &head[..], "{}", record.id);
     }
+}
+
+// ---- `G` on key spaces shaped as real buckets are (issue 29) ----------------------------
+
+/// Every entry of the listing one level under `root`, in order, read page after page.
+async fn every_entry(client: &Client) -> Vec<String> {
+    let mut query = ListQuery::new(client.dialect().capabilities().default_sort);
+    let mut all: Vec<String> = Vec::new();
+    loop {
+        let page = client
+            .list_page(
+                &query,
+                PageRequest {
+                    number: 1,
+                    size: 1000,
+                },
+            )
+            .await
+            .unwrap();
+        all.extend(page.records.iter().map(|r| r.id.clone()));
+        if page.has_next != Some(true) {
+            return all;
+        }
+        // A folder row rolls up everything under it: list after all of it.
+        query.start_after = all.last().map(|id| filescope::api::keyspace::past(id));
+    }
+}
+
+/// Opens the explorer on `space` (one level, in its folder), presses `G`, and checks the
+/// landing is exact: the last entry selected, the rows shown the true last ones in order,
+/// the "of ≥ N" a true lower bound; and that the first page and `G` took at most 40 requests.
+async fn g_lands_exactly_on(space: KeySpace, files: usize) {
+    if std::env::var_os("TRACE_TAIL").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("filescope::api::s3::tail=debug")
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
+    let server = DemoServer::start_with_key_space(
+        "127.0.0.1:0".parse().unwrap(),
+        DemoConfig {
+            files,
+            dialect: "s3".into(),
+            ..DemoConfig::default()
+        },
+        S3Options::default(),
+        space,
+    )
+    .await
+    .unwrap();
+    let dialect = S3::new(Settings {
+        bucket: S3_BUCKET.into(),
+        root: space.folder().into(),
+        keys: Some(Keys {
+            access_key_id: S3_ACCESS_KEY.into(),
+            secret_access_key: Secret::new(S3_SECRET_KEY),
+            session_token: None,
+            source: "the test".into(),
+        }),
+        region: "us-east-1".into(),
+        endpoint: Some(server.base_url.parse().unwrap()),
+        path_style: None,
+        levels: true,
+    });
+    let conn = Connection::new(Arc::new(dialect), server.base_url.parse().unwrap(), None);
+    let client = Client::new(conn).unwrap();
+    let all = every_entry(&client).await;
+    assert!(all.len() > 50_000, "{space:?}: {}", all.len());
+
+    let before = server.stats.list_requests();
+    let mut app = filescope::test_support::app_on(&client);
+    let effects = app.start(120, 40, std::time::Instant::now());
+    common::settle(&mut app, &client, effects).await;
+    assert!(!app.is_count_known());
+    let effects = app.update(filescope::test_support::key('G'), std::time::Instant::now());
+    common::settle(&mut app, &client, effects).await;
+    let requests = server.stats.list_requests() - before;
+    eprintln!("{space:?}: first page + G: {requests} requests");
+
+    assert_eq!(
+        app.selected().map(|r| r.id.clone()).as_ref(),
+        all.last(),
+        "{space:?}"
+    );
+    let shown: Vec<String> = (0..app.row_count())
+        .filter_map(|i| match app.row(i) {
+            filescope::listing::Row::Loaded(r) => Some(r.id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shown.len(), app.row_count(), "{space:?}: every row loaded");
+    assert!(shown.len() >= 30, "{space:?}: only {} rows", shown.len());
+    assert_eq!(shown, all[all.len() - shown.len()..], "{space:?}");
+    let floor = app.listing().tail_floor().unwrap();
+    assert!(
+        floor <= all.len() && floor >= shown.len(),
+        "{space:?}: of ≥ {floor} with {} entries",
+        all.len()
+    );
+    let header = common::render(&app, 120, 40)[0].clone();
+    let said = format!("of ≥ {})", filescope::text::thousands(floor));
+    assert!(
+        header.contains(&said),
+        "{space:?}: {header} (expected {said})"
+    );
+    assert!(
+        requests <= 40,
+        "{space:?}: the first page and G took {requests} requests"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn g_on_uuids_lands_on_the_last_key_in_at_most_40_requests() {
+    g_lands_exactly_on(KeySpace::Uuids, 100_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn g_on_hex_folders_lands_on_the_last_folder_in_at_most_40_requests() {
+    g_lands_exactly_on(KeySpace::HexFolders, 100_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn g_on_numbered_keys_lands_on_the_last_key_in_at_most_40_requests() {
+    g_lands_exactly_on(KeySpace::Numbered, 90_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn g_on_a_counter_past_its_width_lands_on_the_last_key_in_at_most_40_requests() {
+    g_lands_exactly_on(KeySpace::Counter, 100_017).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn g_on_timestamped_names_lands_on_the_last_key_in_at_most_40_requests() {
+    g_lands_exactly_on(KeySpace::Timestamped, 100_000).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn g_on_a_dense_middle_with_far_ends_lands_on_the_last_key_in_at_most_40_requests() {
+    g_lands_exactly_on(KeySpace::SparseEnds, 100_000).await;
 }

@@ -9,6 +9,7 @@ pub mod dialect;
 pub mod envelope;
 pub mod error;
 pub mod filter;
+pub mod keyspace;
 pub mod plan;
 pub mod probe;
 pub mod query;

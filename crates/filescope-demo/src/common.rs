@@ -37,6 +37,8 @@ pub(super) struct Context {
     pub bandwidth: Option<u64>,
     /// What only the S3 dialect reads (its region).
     pub s3: super::s3::S3Options,
+    /// The keys the S3 dialect serves.
+    pub s3_keys: super::s3::KeySpace,
 }
 
 /// How [`serve`] wraps a dialect's router.
@@ -773,6 +775,7 @@ pub(super) enum Salt {
     S3VersionId,
     S3Metadata,
     S3TokenKey,
+    S3KeySpace,
 }
 
 impl Salt {

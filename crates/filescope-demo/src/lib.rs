@@ -196,6 +196,17 @@ impl DemoServer {
         config: DemoConfig,
         s3_options: S3Options,
     ) -> std::io::Result<DemoServer> {
+        DemoServer::start_with_key_space(addr, config, s3_options, s3::KeySpace::Dataset).await
+    }
+
+    /// [`DemoServer::start_with_s3`], the S3 dialect serving keys shaped as
+    /// `key_space` says (one per record of the dataset).
+    pub async fn start_with_key_space(
+        addr: SocketAddr,
+        config: DemoConfig,
+        s3_options: S3Options,
+        key_space: s3::KeySpace,
+    ) -> std::io::Result<DemoServer> {
         let serves_s3 =
             config.dialect == "s3" && config.hostile.is_none() && config.shape.is_none();
         if serves_s3 && config.files > s3::MAX_FILES {
@@ -237,6 +248,7 @@ impl DemoServer {
             latency: config.latency,
             chaos: config.chaos,
             s3: s3_options.clone(),
+            s3_keys: key_space,
         };
         let app = match (config.hostile, config.shape) {
             (Some(mode), _) => {

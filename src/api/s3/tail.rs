@@ -3,22 +3,28 @@
 //!
 //! Every probe lists one page after a candidate key `x` and learns `f(x)`, how many entries
 //! follow it (exactly, when the page is not truncated), or that more than a page does, and
-//! then its last key is a better lower bound than `x` itself. Probes are spread evenly
-//! between the bounds over the strings made of the bytes the listing's keys were seen to use,
-//! so few probes are spent where no key is. Byte order is S3's order; probes are valid UTF-8; several are in flight per
-//! round, and the last one's page is the answer.
-
-use std::collections::BTreeSet;
+//! then its last key is a better lower bound than `x` itself. The probes of a round (several
+//! in flight together) are placed by what the keys seen so far say of the key space
+//! ([`crate::api::keyspace`]): spread over the model's keys between the bounds, part evenly and
+//! part by scale from the lower bound (a counter or a date fills a corner of the model), the
+//! weight moving each round toward the shape that predicted where the boundary was; plus
+//! one key past the model's last byte, and one past ASCII, so keys the model has not seen
+//! yet are found. Byte order is S3's order; probes are valid UTF-8; the last probe's page is
+//! the answer.
 
 use futures::future::join_all;
 
 use crate::api::dialect::{Page, PageRequest};
+use crate::api::keyspace::{Frame, KeyModel, Prior, past};
 use crate::api::{ApiError, Client, FileRecord, ListQuery};
 
 /// Probes per round, in flight together.
-const PROBES: usize = 7;
-/// Rounds before giving up (each narrows the range of keys about eightfold).
+const PROBES: usize = 6;
+/// Rounds before giving up.
 const ROUNDS: usize = 12;
+/// Bounds closer than this share of the last page's spread hold fewer than a page of keys,
+/// if keys are as dense there: the search lists after the lower one.
+const NEAR: f64 = 0.95;
 /// Keys above every UTF-8 string S3 stores: the upper bound before any probe says better.
 const TOP: &[u8] = &[0xF4, 0x90];
 
@@ -35,199 +41,71 @@ pub struct Tail {
     pub records: Vec<FileRecord>,
 }
 
-/// The key just past an entry: itself for an object, past everything under it for a
-/// folder (a common prefix rolls up every key below it).
-fn past(id: &str) -> String {
-    if id.ends_with('/') {
-        format!("{id}\u{10FFFF}")
-    } else {
-        id.to_string()
-    }
-}
-
-/// Every byte a key may hold at any position, for places no key has shown the alphabet of.
-fn all_bytes() -> Vec<u8> {
-    (0x20..=0xF4).collect()
-}
-
-/// The bytes the keys seen so far use (past the listing's prefix), sorted: the probes are
-/// made of them, so few are spent where no key can be. Every byte, before any key is seen.
-fn alphabet(seen: &BTreeSet<u8>) -> Vec<Vec<u8>> {
-    if seen.len() < 2 {
-        vec![all_bytes()]
-    } else {
-        vec![seen.iter().copied().collect()]
-    }
-}
-
-/// `count` probe keys strictly between `lo` and `hi` (byte order), spread evenly over the
-/// strings whose byte at each position (after the shared beginning) is one of that
-/// position's alphabet (sorted; the last alphabet serves every later position). A digit 0
-/// ends the string.
-pub fn spread(lo: &[u8], hi: &[u8], count: usize, alphabets: &[Vec<u8>]) -> Vec<String> {
-    let common = lo.iter().zip(hi).take_while(|(a, b)| a == b).count();
-    let Some(last) = alphabets.last() else {
-        return Vec::new();
-    };
-    let alphabet = |i: usize| alphabets.get(i).unwrap_or(last);
-    // Mixed radix: as many places as fit in 126 bits.
-    let mut bases = Vec::new();
-    let mut span: u128 = 1;
-    for i in 0..24 {
-        let base = alphabet(i).len() as u128 + 1;
-        match span.checked_mul(base) {
-            Some(next) if next < (1u128 << 126) => {
-                span = next;
-                bases.push(base);
-            }
-            _ => break,
-        }
-    }
-    let value = |bytes: &[u8]| -> u128 {
-        bases.iter().enumerate().fold(0u128, |acc, (i, base)| {
-            let d = bytes
-                .get(common + i)
-                .map_or(0, |b| alphabet(i).partition_point(|s| s <= b) as u128);
-            acc * base + d
-        })
-    };
-    let (a, b) = (value(lo), value(hi));
-    if b <= a + 1 {
-        return Vec::new();
-    }
-    let mut out: Vec<String> = Vec::new();
-    for i in 1..=count as u128 {
-        let mut v = a + (b - a) * i / (count as u128 + 1);
-        let mut digits = vec![0usize; bases.len()];
-        for (place, base) in bases.iter().enumerate().rev() {
-            digits[place] = (v % base) as usize;
-            v /= base;
-        }
-        let mut bytes = lo[..common].to_vec();
-        for (place, d) in digits.into_iter().enumerate() {
-            if d == 0 {
-                break;
-            }
-            bytes.push(alphabet(place)[d - 1]);
-        }
-        // No control characters in a probe: servers that echo `start-after` unencoded (some
-        // S3-compatible ones do) would write them into XML, where they cannot be. A space
-        // is the next key up; what lies between is keys with control characters, which are
-        // rare.
-        if let Some(at) = bytes[common..].iter().position(|b| *b < 0x20) {
-            bytes.truncate(common + at);
-            bytes.push(b' ');
-        }
-        let text = valid_utf8(bytes);
-        if text.as_bytes() > lo && text.as_bytes() < hi && out.last() != Some(&text) {
-            out.push(text);
-        }
-    }
-    out
-}
-
-/// The smallest key after every key that starts with `lo`'s first `chars` characters: their
-/// last character, one up. Probing these from the longest beginning to the shortest finds how
-/// far the keys near `lo` reach, where spreading over the whole range would need a round per
-/// character of a long key.
-fn past_prefix(lo: &str, chars: usize) -> Option<String> {
-    let mut kept: Vec<char> = lo.chars().take(chars).collect();
-    let last = kept.pop()?;
-    let mut next = u32::from(last) + 1;
-    if (0xD800..0xE000).contains(&next) {
-        next = 0xE000;
-    }
-    kept.push(char::from_u32(next)?);
-    Some(kept.into_iter().collect())
-}
-
-/// Probes past the beginnings of `lo` that end a path segment (`videos/2021/03/` →
-/// `videos/2021/030`), and past a few beginnings between, longest first, below `hi`.
-fn prefix_probes(lo: &str, hi: &[u8], count: usize) -> Vec<String> {
-    let common = lo
-        .bytes()
-        .zip(hi.iter())
-        .take_while(|(a, b)| a == *b)
-        .count();
-    let chars: Vec<char> = lo.chars().collect();
-    let start = lo[..common].chars().count() + 1;
-    let mut depths: Vec<usize> = (start..chars.len())
-        .filter(|&n| chars[n - 1] == '/')
-        .collect();
-    // Between segment ends too, so a long name is not one step.
-    let mut extra: Vec<usize> = (start..chars.len()).step_by(4).collect();
-    depths.append(&mut extra);
-    depths.sort_unstable();
-    depths.dedup();
-    let mut out: Vec<String> = depths
-        .into_iter()
-        .rev()
-        .filter_map(|n| past_prefix(lo, n))
-        .filter(|p| p.as_str() > lo && p.as_bytes() < hi)
-        .collect();
-    out.dedup();
-    // Spread over the depths, the longest beginnings first.
-    if out.len() > count {
-        let step = out.len() as f64 / count as f64;
-        out = (0..count)
-            .map(|i| out[(i as f64 * step) as usize].clone())
-            .collect();
-    }
-    out.sort();
-    out
-}
-
-/// Bytes as a key: the valid beginning, then the smallest character at or above the first
-/// invalid byte's lead, so the key stays near the point.
-fn valid_utf8(bytes: Vec<u8>) -> String {
-    match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
-            let mut text = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-            let next = match bytes[valid] {
-                0x80..=0xC1 => '\u{80}',
-                0xC2..=0xDF => {
-                    char::from_u32(u32::from(bytes[valid] & 0x1F) << 6).unwrap_or('\u{80}')
-                }
-                0xE0..=0xEF => char::from_u32((u32::from(bytes[valid] & 0x0F) << 12).max(0x800))
-                    .unwrap_or('\u{E000}'),
-                _ => '\u{10000}',
-            };
-            text.push(next);
-            text
-        }
-    }
-}
-
 /// What one probe learned.
 enum Probe {
-    /// More than a page follows `x`; the page's last key is a better lower bound.
-    More(String),
+    /// More than a page follows `x`: these entries first; past the last one is a better
+    /// lower bound than `x`.
+    More(Vec<FileRecord>),
     /// Exactly these entries follow `x`.
     Rows(Vec<FileRecord>),
 }
 
-/// Lists one page after `after`; remembers its keys in `seen`.
+/// Lists one page after `after`.
 async fn probe(
     client: &Client,
     query: &ListQuery,
     after: Option<String>,
     size: usize,
-) -> Result<(Probe, Vec<String>), ApiError> {
+) -> Result<Probe, ApiError> {
     let mut q = query.clone();
     q.start_after = after;
     let page: Page = client
         .list_page(&q, PageRequest { number: 1, size })
         .await?;
-    let keys = page.records.iter().map(|r| r.id.clone()).collect();
-    let probe = if page.has_next == Some(true) {
-        Probe::More(page.records.last().map(|r| past(&r.id)).unwrap_or_default())
+    Ok(if page.has_next == Some(true) && !page.records.is_empty() {
+        Probe::More(page.records)
     } else {
         Probe::Rows(page.records)
-    };
-    Ok((probe, keys))
+    })
+}
+
+/// The full page that set the lower bound: listed after `after`, it ends just below it.
+struct Below {
+    after: Option<String>,
+    records: Vec<FileRecord>,
+}
+
+impl Below {
+    /// The lower bound: past its last entry.
+    fn bound(&self) -> String {
+        self.records.last().map(|r| past(&r.id)).unwrap_or_default()
+    }
+
+    /// How far its entries reach under `frame`, from its first to the bound.
+    fn width(&self, frame: &Frame, lo: u128) -> u128 {
+        self.records.first().map_or(1, |r| {
+            lo.saturating_sub(frame.value(r.id.as_bytes())).max(1)
+        })
+    }
+
+    /// The tail when `rows` follow the bound: fewer than `want` are topped up from the end
+    /// of this page, which comes just before them.
+    fn tail(&self, rows: Vec<FileRecord>, want: usize, requests: usize) -> Tail {
+        let take = want.saturating_sub(rows.len()).min(self.records.len());
+        let at = self.records.len() - take;
+        let start_after = match at {
+            0 => self.after.clone(),
+            _ => Some(self.records[at - 1].id.clone()),
+        };
+        let mut records = self.records[at..].to_vec();
+        records.extend(rows);
+        Tail {
+            start_after,
+            rows: records.len(),
+            requests,
+            records,
+        }
+    }
 }
 
 /// Finds a key after which between `want` and a page (1,000) of entries of `query` remain,
@@ -241,87 +119,97 @@ pub async fn find_tail(
 ) -> Result<Tail, ApiError> {
     let size = client.dialect().capabilities().max_page_size;
     let want = want.clamp(1, size);
-    let mut requests = 0;
-    let mut lo: Option<String> = from.map(past);
+    let mut requests = 1;
+    let start = from.map(past);
     // Every key of the listing starts with its prefix: the probes look nowhere else.
     let prefix = client.dialect().key_prefix(query).into_bytes();
     let above = |tail: &[u8]| [prefix.as_slice(), tail].concat();
-    let mut seen: BTreeSet<u8> = BTreeSet::new();
-    let skip = prefix.len();
-    let remember = |seen: &mut BTreeSet<u8>, keys: Vec<String>| {
-        for key in keys {
-            seen.extend(key.bytes().skip(skip).filter(|b| *b >= 0x20));
-        }
-    };
-    // The listing from `lo` on may itself be short.
-    requests += 1;
-    match probe(client, query, lo.clone(), size).await? {
-        (Probe::Rows(records), _) => {
+    let mut model = KeyModel::default();
+    // The listing from `from` on may itself be short.
+    let mut below = match probe(client, query, start.clone(), size).await? {
+        Probe::Rows(records) => {
             return Ok(Tail {
-                start_after: lo,
+                start_after: start,
                 rows: records.len(),
                 requests,
                 records,
             });
         }
-        (Probe::More(last), keys) => {
-            lo = Some(last);
-            remember(&mut seen, keys);
-        }
-    }
-    let mut hi: Vec<u8> = above(TOP);
+        Probe::More(records) => Below {
+            after: start,
+            records,
+        },
+    };
+    model.learn(below.records.iter().map(|r| r.id.as_str()));
+    let top = above(TOP);
+    // The first keys of two-, three- and four-byte UTF-8: asked while nothing bounds the
+    // search from above, the first alone (most buckets are ASCII; an answer past it says
+    // more lie there).
+    let lengths: Vec<String> = ["\u{80}", "\u{800}", "\u{10000}"]
+        .iter()
+        .filter_map(|c| String::from_utf8(above(c.as_bytes())).ok())
+        .collect();
+    let mut hi: Vec<u8> = top.clone();
+    let mut prior = Prior::default();
     // Found so far: a key with fewer than `want` entries after it, and those.
     let mut short: Option<(String, Vec<FileRecord>)> = None;
     for round in 0..ROUNDS {
-        let lo_bytes = lo.clone().unwrap_or_default().into_bytes();
-        let points = |lo: &[u8], hi: &[u8], count: usize| {
-            let p = spread(lo, hi, count, &alphabet(&seen));
-            if p.is_empty() {
-                spread(lo, hi, count, &[all_bytes()])
-            } else {
-                p
+        let lo = below.bound();
+        let frame = model.frame(lo.as_bytes(), &hi);
+        let (a, b) = (frame.value(lo.as_bytes()), frame.value(&hi));
+        // How far one page of keys reached under this frame.
+        let width = below.width(&frame, a);
+        let span = b.saturating_sub(a);
+        let mut points: Vec<String> = Vec::new();
+        points.extend(model.top(lo.as_bytes(), &hi));
+        if hi == top {
+            let asked = if round == 0 { 1 } else { lengths.len() };
+            points.extend(lengths.iter().take(asked).filter(|x| **x > lo).cloned());
+        }
+        let spread = PROBES.saturating_sub(points.len());
+        points.extend(prior.points(&frame, &lo, &hi, width, spread));
+        points.retain(|x| *x > lo && x.as_bytes() < hi.as_slice());
+        points.sort();
+        points.dedup();
+        // Fewer than a page lie between the bounds, if keys are as dense as the last page,
+        // or no key the model can write does (between four-byte UTF-8 keys, say): list after
+        // the lower one (a full page says otherwise, and moves it on).
+        if points.is_empty() || (hi != top && span as f64 <= NEAR * width as f64) {
+            requests += 1;
+            match probe(client, query, Some(lo), size).await? {
+                Probe::Rows(records) => return Ok(below.tail(records, want, requests)),
+                Probe::More(records) => {
+                    model.learn(records.iter().map(|r| r.id.as_str()));
+                    below = Below {
+                        after: Some(below.bound()),
+                        records,
+                    };
+                    continue;
+                }
             }
-        };
-        // The first round looks among ASCII keys, and asks once whether any lies beyond.
-        let points = if round == 0 {
-            let mut p = points(&lo_bytes, &above(b"\x7f"), PROBES - 1);
-            let beyond = String::from_utf8(above("\u{80}".as_bytes())).unwrap_or_default();
-            if beyond.as_bytes() > lo_bytes.as_slice() {
-                p.push(beyond);
-            }
-            p
-        } else {
-            // Past the beginnings of the lower bound first: most keys near it share a long
-            // beginning with it; then evenly between the bounds.
-            let lo_text = lo.clone().unwrap_or_default();
-            let mut p = prefix_probes(&lo_text, &hi, PROBES / 2 + 1);
-            let spread_count = PROBES - p.len();
-            p.extend(points(&lo_bytes, &hi, spread_count));
-            p.sort();
-            p.dedup();
-            p
-        };
-        if points.is_empty() {
-            break;
         }
         requests += points.len();
-        tracing::debug!(round, lo = ?lo, hi = %String::from_utf8_lossy(&hi), points = ?points, "tail probes");
+        tracing::debug!(round, lo = %lo, hi = %String::from_utf8_lossy(&hi), points = ?points, "tail probes");
         let answers = join_all(
             points
                 .iter()
                 .map(|x| probe(client, query, Some(x.clone()), size)),
         )
         .await;
-        let mut next_lo = lo.clone();
+        let mut next: Option<Below> = None;
+        let mut more_below: Option<&String> = None;
         let mut next_hi: Option<String> = None;
         for (x, answer) in points.iter().zip(answers) {
-            let (answer, keys) = answer?;
-            remember(&mut seen, keys);
-            tracing::debug!(x = %x, result = %match &answer { Probe::More(l) => format!("more, last {l}"), Probe::Rows(r) => format!("{} rows", r.len()) }, "tail probe");
-            match answer {
-                Probe::More(last) => {
-                    if next_lo.as_deref().is_none_or(|l| last.as_str() > l) {
-                        next_lo = Some(last);
+            match answer? {
+                Probe::More(records) => {
+                    model.learn(records.iter().map(|r| r.id.as_str()));
+                    more_below = Some(x);
+                    let page = Below {
+                        after: Some(x.clone()),
+                        records,
+                    };
+                    if page.bound() > next.as_ref().map_or_else(|| lo.clone(), Below::bound) {
+                        next = Some(page);
                     }
                 }
                 Probe::Rows(records) if records.len() >= want => {
@@ -333,6 +221,7 @@ pub async fn find_tail(
                     });
                 }
                 Probe::Rows(records) => {
+                    model.learn(records.iter().map(|r| r.id.as_str()));
                     if next_hi.is_none() {
                         next_hi = Some(x.clone());
                         if !records.is_empty() {
@@ -342,23 +231,30 @@ pub async fn find_tail(
                 }
             }
         }
-        lo = next_lo;
+        // Where the boundary fell says which shape the key space has.
+        if span > 1 {
+            let offset = |x: &[u8]| frame.value(x).saturating_sub(a);
+            prior.learn(
+                span,
+                width,
+                more_below.map_or(0, |x| offset(x.as_bytes())),
+                next_hi.as_ref().map_or(span, |x| offset(x.as_bytes())),
+            );
+        }
+        if let Some(page) = next {
+            below = page;
+        }
         if let Some(h) = next_hi
             && h.as_bytes() < hi.as_slice()
         {
             hi = h.into_bytes();
         }
     }
-    // Bounds that no longer separate: the lower one has at most a page after it, or the
-    // short tail found is all there is to show.
+    // The bounds are close, or no longer separate: the lower one has at most a page after
+    // it (topped up from the page before it), or the short tail found is all there is.
     requests += 1;
-    match probe(client, query, lo.clone(), size).await?.0 {
-        Probe::Rows(records) => Ok(Tail {
-            start_after: lo,
-            rows: records.len(),
-            requests,
-            records,
-        }),
+    match probe(client, query, Some(below.bound()), size).await? {
+        Probe::Rows(records) => Ok(below.tail(records, want, requests)),
         Probe::More(_) => match short {
             Some((x, records)) => Ok(Tail {
                 start_after: Some(x),
@@ -376,63 +272,31 @@ pub async fn find_tail(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::record;
 
-    #[test]
-    fn probes_lie_strictly_between_and_in_order() {
-        let p = spread(b"documents/2020", b"z", 6, &[all_bytes()]);
-        assert_eq!(p.len(), 6);
-        for w in p.windows(2) {
-            assert!(w[0] < w[1]);
-        }
-        assert!(
-            p.iter()
-                .all(|x| x.as_str() > "documents/2020" && x.as_str() < "z")
-        );
-        // Close bounds share their beginning, and the probes keep it.
-        let p = spread(b"logs/2025/03/a", b"logs/2025/03/c", 3, &[all_bytes()]);
-        assert!(p.iter().all(|x| x.starts_with("logs/2025/03/")), "{p:?}");
-        assert!(spread(b"a", b"a\x00", 3, &[all_bytes()]).is_empty());
-        // No control characters, whatever the bounds.
-        let p = spread(b"flat/0", b"flat/1", 6, &[all_bytes()]);
-        assert!(!p.is_empty());
-        assert!(p.iter().all(|x| !x.bytes().any(|b| b < 0x20)), "{p:?}");
+    fn ids(records: &[FileRecord]) -> Vec<String> {
+        records.iter().map(|r| r.id.clone()).collect()
     }
 
     #[test]
-    fn probes_use_the_bytes_keys_were_seen_to_use() {
-        let hex: Vec<u8> = b"0123456789abcdef".to_vec();
-        let p = spread(b"k/3", b"k/c", 4, std::slice::from_ref(&hex));
-        assert_eq!(p.len(), 4, "{p:?}");
-        assert!(
-            p.iter().all(|x| x[2..].bytes().all(|b| hex.contains(&b))),
-            "{p:?}"
-        );
-    }
-
-    #[test]
-    fn prefix_probes_step_past_the_segments_of_the_lower_bound() {
-        let p = prefix_probes("videos/2021/03/Onboarding.mp4", b"v\xc2\x80", 8);
-        // Past whole segments: every key under `videos/2021/03/`, `videos/2021/` is below.
-        assert!(p.contains(&"videos/2021/030".to_string()), "{p:?}");
-        assert!(p.contains(&"videos/20210".to_string()), "{p:?}");
-        assert!(
-            p.iter()
-                .all(|x| x.as_str() > "videos/2021/03/Onboarding.mp4")
-        );
-        assert!(p.iter().all(|x| x.as_bytes() < b"v\xc2\x80".as_slice()));
-        assert_eq!(past_prefix("a/b", 2).as_deref(), Some("a0"));
-        assert_eq!(past_prefix("\u{D7FF}", 1).as_deref(), Some("\u{E000}"));
-    }
-
-    #[test]
-    fn probes_past_ascii_are_valid_utf8() {
-        let p = spread("日本".as_bytes(), TOP, 6, &[all_bytes()]);
-        assert!(!p.is_empty());
-        for x in &p {
-            assert!(
-                x.as_bytes() > "日本".as_bytes() && x.as_bytes() < TOP,
-                "{x:?}"
-            );
-        }
+    fn a_short_tail_is_topped_up_from_the_end_of_the_page_before_it() {
+        let below = Below {
+            after: Some("id-0".into()),
+            records: (1..=5).map(|i| record(i, "x")).collect(),
+        };
+        // Two rows after the bound, four wanted: two more from the page, listed after id-3.
+        let tail = below.tail(vec![record(6, "x"), record(7, "x")], 4, 9);
+        assert_eq!(ids(&tail.records), ["id-4", "id-5", "id-6", "id-7"]);
+        assert_eq!(tail.start_after.as_deref(), Some("id-3"));
+        assert_eq!((tail.rows, tail.requests), (4, 9));
+        // More wanted than the page holds: all of it, listed after what it was listed after.
+        let tail = below.tail(vec![record(6, "x")], 10, 9);
+        assert_eq!(tail.rows, 6);
+        assert_eq!(tail.start_after.as_deref(), Some("id-0"));
+        // Enough rows: none taken, listed after the page's last entry.
+        let rows: Vec<FileRecord> = (6..=9).map(|i| record(i, "x")).collect();
+        let tail = below.tail(rows, 3, 9);
+        assert_eq!(ids(&tail.records), ["id-6", "id-7", "id-8", "id-9"]);
+        assert_eq!(tail.start_after.as_deref(), Some("id-5"));
     }
 }

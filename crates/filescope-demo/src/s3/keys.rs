@@ -27,6 +27,7 @@ use std::ops::Range;
 
 use chrono::{DateTime, Datelike};
 
+use super::spaces::KeySpace;
 use crate::common::{Salt, pick};
 use crate::dataset::Dataset;
 
@@ -312,6 +313,39 @@ impl Keys {
         dedupe(&mut arena, &mut spans, suspects);
         spans.shrink_to_fit();
         arena.shrink_to_fit();
+        Keys { arena, spans }
+    }
+
+    /// The keys of `space` (see [`KeySpace`]): the dataset's layout, or one
+    /// key per record in another shape, sorted.
+    pub(super) fn of_space(
+        space: KeySpace,
+        dataset: &Dataset,
+        cancelled: impl Fn() -> bool + Sync,
+    ) -> Keys {
+        if space == KeySpace::Dataset {
+            return Keys::build(dataset, cancelled);
+        }
+        let seed = Salt::S3KeySpace.global(dataset);
+        let files = dataset.len();
+        let mut keys: Vec<(String, u32)> = (0..files)
+            .map(|i| (space.key(seed, files, i), i as u32))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup_by(|a, b| a.0 == b.0);
+        let mut arena = String::with_capacity(keys.iter().map(|(k, _)| k.len()).sum());
+        let spans = keys
+            .into_iter()
+            .map(|(key, id)| {
+                let start = arena.len() as u64;
+                arena.push_str(&key);
+                Span {
+                    start,
+                    len: key.len() as u32,
+                    id,
+                }
+            })
+            .collect();
         Keys { arena, spans }
     }
 

@@ -49,6 +49,7 @@
 mod keys;
 mod objects;
 mod sigv4;
+mod spaces;
 mod wire;
 
 #[cfg(test)]
@@ -76,6 +77,7 @@ use super::content::{self, Wanted};
 use super::dataset::Dataset;
 
 pub use self::keys::AWKWARD_KEYS;
+pub use self::spaces::{KeySpace, SPARSE_FIRST, SPARSE_LAST};
 
 /// The only bucket.
 pub const S3_BUCKET: &str = "demo";
@@ -141,6 +143,7 @@ pub(super) fn router(context: Context) -> Router {
         stats: Arc::clone(&context.stats),
         region: context.s3.region.clone(),
         bandwidth: context.bandwidth,
+        key_space: context.s3_keys,
         keys: OnceLock::new(),
         deleted: RwLock::new(HashSet::new()),
         requests: AtomicU64::new(0),
@@ -151,9 +154,11 @@ pub(super) fn router(context: Context) -> Router {
         let building = Arc::clone(&bucket);
         runtime.spawn_blocking(move || {
             building.keys.get_or_init(|| {
-                Arc::new(Keys::build(&building.dataset, || {
-                    Arc::strong_count(&building) <= 1
-                }))
+                Arc::new(Keys::of_space(
+                    building.key_space,
+                    &building.dataset,
+                    || Arc::strong_count(&building) <= 1,
+                ))
             });
         });
     }
@@ -173,6 +178,8 @@ struct Bucket {
     stats: Arc<ServerStats>,
     region: String,
     bandwidth: Option<u64>,
+    /// The shape of the keys served.
+    key_space: KeySpace,
     keys: OnceLock<Arc<Keys>>,
     /// Objects deleted from this server, by id.
     deleted: RwLock<HashSet<u32>>,
@@ -325,7 +332,7 @@ impl Bucket {
         common::lazily(
             self,
             |bucket| &bucket.keys,
-            |bucket| Arc::new(Keys::build(&bucket.dataset, || false)),
+            |bucket| Arc::new(Keys::of_space(bucket.key_space, &bucket.dataset, || false)),
         )
         .await
         .map_err(|_| internal())
