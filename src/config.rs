@@ -820,6 +820,13 @@ fn readable_by_others(_path: &Path) -> bool {
 
 /// Where a profile's key comes from, for `filescope profiles` (never the key itself).
 pub fn key_source(profile: &Profile) -> String {
+    // S3 signs with AWS credentials, never with an API key.
+    if profile.dialect.get_ref() == "s3" {
+        return match &profile.aws_profile {
+            Some(aws) => format!("AWS profile {aws}"),
+            None => "AWS credentials (AWS_* environment, ~/.aws)".to_string(),
+        };
+    }
     if let Some(var) = &profile.api_key_env {
         format!("env {var}")
     } else if profile.api_key_cmd.is_some() {

@@ -71,6 +71,13 @@ api_key_env = "PROD_KEY"
 dialect = "fileguard"
 url = "https://fg.example.test"
 api_key = "fg_literal_canary"
+[profiles.aws]
+dialect = "s3"
+url = "s3://bucket/logs/"
+aws_profile = "ops"
+[profiles.bkt]
+dialect = "s3"
+url = "s3://bucket/"
 "#,
     )
     .unwrap();
@@ -94,6 +101,26 @@ api_key = "fg_literal_canary"
         rows,
         [
             vec![
+                "aws",
+                "s3",
+                "s3://bucket/logs/",
+                "key:",
+                "AWS",
+                "profile",
+                "ops"
+            ],
+            vec![
+                "bkt",
+                "s3",
+                "s3://bucket/",
+                "key:",
+                "AWS",
+                "credentials",
+                "(AWS_*",
+                "environment,",
+                "~/.aws)"
+            ],
+            vec![
                 "lab",
                 "fileguard",
                 "https://fg.example.test",
@@ -114,11 +141,13 @@ api_key = "fg_literal_canary"
         ]
     );
     let lines: Vec<&str> = listed.lines().collect();
-    assert_eq!(
-        lines[0].find("https"),
-        lines[1].find("https"),
-        "columns are aligned"
-    );
+    for line in &lines[1..] {
+        assert_eq!(
+            line.find("key:"),
+            lines[0].find("key:"),
+            "columns are aligned"
+        );
+    }
     assert!(!listed.contains("canary"));
     #[cfg(unix)]
     assert!(
