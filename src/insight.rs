@@ -340,7 +340,12 @@ pub fn table(stats: &Stats) -> String {
             String::new()
         }
     );
-    let _ = writeln!(out, "\nKIND        FILES        BYTES  SHARE");
+    // Headers take the widths of their columns, so the names stand over the values.
+    let _ = writeln!(
+        out,
+        "\n{:<8} {:>8} {:>12} {:>6}",
+        "KIND", "FILES", "BYTES", "SHARE"
+    );
     for family in Family::ALL {
         let f = stats.families.get(&family).copied().unwrap_or_default();
         let share = if t.bytes > 0 {
@@ -357,7 +362,7 @@ pub fn table(stats: &Stats) -> String {
             share
         );
     }
-    let _ = writeln!(out, "\nSIZE     FILES");
+    let _ = writeln!(out, "\n{:<8} {:>8}", "SIZE", "FILES");
     for (label, files) in SIZE_LABELS.iter().zip(stats.sizes) {
         let _ = writeln!(out, "{label:<8} {:>8}", thousands(files as usize));
     }
@@ -403,6 +408,42 @@ mod tests {
             url: None,
             problems: Vec::new(),
             raw: RawValue::from_string("{}".into()).unwrap(),
+        }
+    }
+
+    /// Each table's column names end where its values end (`SIZE  FILES` stood three columns
+    /// left of its counts).
+    #[test]
+    fn table_headers_stand_over_their_columns() {
+        let mut s = Stats::default();
+        for i in 0..1_234 {
+            s.add(
+                i,
+                &file(
+                    i,
+                    Some("image/png"),
+                    Some(i as u64 * 4_000),
+                    1 + (i % 28) as u32,
+                ),
+            );
+        }
+        let text = table(&s);
+        for header in ["KIND ", "SIZE "] {
+            let block: Vec<&str> = text
+                .split("\n\n")
+                .find(|b| b.starts_with(header))
+                .unwrap()
+                .lines()
+                .collect();
+            let ends = |line: &str| line.trim_end().chars().count();
+            for row in &block[1..] {
+                assert_eq!(
+                    ends(row),
+                    ends(block[0]),
+                    "{header}: {row:?} under {:?}",
+                    block[0]
+                );
+            }
         }
     }
 
