@@ -659,7 +659,13 @@ impl App {
                 let preview: String = sanitize_line(&shown, 60);
                 // Copied exactly as the server has it; pasting it into a shell without
                 // bracketed paste would run what follows a newline.
-                let warning = if text.chars().any(crate::text::is_unsafe) {
+                // Valid JSON (`y j`, written by filescope's escaping writer) can hold a raw
+                // newline only as layout between tokens: nothing hidden, nothing to warn of.
+                let layout_only = text
+                    .chars()
+                    .all(|c| c == '\n' || !crate::text::is_unsafe(c))
+                    && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
+                let warning = if !layout_only && text.chars().any(crate::text::is_unsafe) {
                     " — it holds control characters, copied as they are"
                 } else {
                     ""

@@ -1694,6 +1694,24 @@ fn the_copy_menu_copies_what_the_key_names() {
         "{:?}",
         app.status()
     );
+    // `y j`'s pretty JSON: its newlines are layout, and the writer escapes the rest.
+    let json = crate::export::pretty_raw(
+        &RawValue::from_string(r#"{"id":"x","name":"a\nrm -rf ~"}"#.into()).unwrap(),
+    );
+    assert!(json.contains('\n'), "{json}");
+    app.update(
+        Msg::Copied {
+            label: "the record as JSON".into(),
+            text: json,
+            via: Ok(Delivered::Via("OSC 52".into())),
+        },
+        now,
+    );
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.starts_with("copied the record as JSON") && !s.contains("control characters")),
+        "{:?}",
+        app.status()
+    );
     // A terminal that cannot take OSC 52: the value is shown to select by hand.
     app.update(
         Msg::Copied {
