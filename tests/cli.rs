@@ -193,7 +193,8 @@ fn completions_and_the_manual_are_generated() {
     assert_eq!(out.status.code(), Some(0));
     let page = text(&out.stdout);
     assert!(page.contains("\n.TH filescope 1 "), "a roff page: {page}");
-    // Every subcommand the docs name has its entry under SUBCOMMANDS.
+    // Every subcommand the docs name has its entry under SUBCOMMANDS, with its options, in
+    // this page: no `filescope-ls(1)` is installed, so none is cited.
     let (_, subcommands) = page
         .split_once("\n.SH SUBCOMMANDS\n")
         .expect("a SUBCOMMANDS section");
@@ -205,14 +206,35 @@ fn completions_and_the_manual_are_generated() {
         "stats",
         "profiles",
         "dialect",
+        "dialect infer",
+        "dialect check",
         "config",
+        "config init",
         "completions",
         "man",
     ] {
         assert!(
-            subcommands.contains(&format!("\n.TP\nfilescope\\-{name}(1)\n")),
+            subcommands.contains(&format!("\n.SS \"filescope {name}\"\n")),
             "{name} in the manual's subcommands:\n{subcommands}"
         );
+    }
+    assert!(
+        subcommands.contains("\\-\\-format"),
+        "ls's options are in the page:\n{subcommands}"
+    );
+    assert!(!page.contains("(1)"), "no other page is cited:\n{page}");
+    // The sections a manual page is expected to have, each with its content.
+    for (section, expect) in [
+        ("KEYS", "\\fBd\\fR\ndownload"),
+        ("ENVIRONMENT", "\\fBFILESCOPE_API_KEY\\fR"),
+        ("FILES", "config.toml"),
+        ("\"EXIT STATUS\"", "\\fB5\\fR\nthe server's answer"),
+    ] {
+        let (_, body) = page
+            .split_once(&format!("\n.SH {section}\n"))
+            .unwrap_or_else(|| panic!("a {section} section:\n{page}"));
+        let body = body.split("\n.SH ").next().unwrap();
+        assert!(body.contains(expect), "{section} has {expect:?}:\n{body}");
     }
 }
 
