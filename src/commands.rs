@@ -40,7 +40,9 @@ pub fn run(cli: Cli) -> ExitCode {
             clap_complete::generate(shell, &mut cli, "filescope", &mut std::io::stdout());
             Ok(())
         }
-        Some(Command::Man) => manual(&mut std::io::stdout()).context("cannot write the manual page"),
+        Some(Command::Man) => {
+            manual(&mut std::io::stdout()).context("cannot write the manual page")
+        }
         None => match (profile_of(&cli.connect), connection(cli.connect)) {
             (profile, Ok(Some(conn))) => {
                 warn_no_log(&log);
@@ -937,7 +939,11 @@ fn manual(out: &mut dyn std::io::Write) -> std::io::Result<()> {
 
 /// One subcommand in the manual: its synopsis, what it does and its options, then its own
 /// subcommands (`dialect infer`, `config init`) the same way.
-fn manual_subcommand(out: &mut dyn std::io::Write, name: &str, cmd: &clap::Command) -> std::io::Result<()> {
+fn manual_subcommand(
+    out: &mut dyn std::io::Write,
+    name: &str,
+    cmd: &clap::Command,
+) -> std::io::Result<()> {
     writeln!(out, ".SS \"{}\"", roff(name))?;
     if let Some(about) = cmd.get_long_about().or(cmd.get_about()) {
         writeln!(out, "{}", roff(&about.to_string()))?;
@@ -947,12 +953,17 @@ fn manual_subcommand(out: &mut dyn std::io::Write, name: &str, cmd: &clap::Comma
     let options = String::from_utf8_lossy(&options);
     // clap heads the options with a string definition and a section of their own; here they
     // sit under the subcommand, and the page's title already defined the string.
-    let body = options.split_once("\n.SH OPTIONS\n").map_or("", |(_, rest)| rest);
+    let body = options
+        .split_once("\n.SH OPTIONS\n")
+        .map_or("", |(_, rest)| rest);
     if !body.trim().is_empty() {
         writeln!(out, ".PP\nOptions:")?;
         write!(out, "{body}")?;
     }
-    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set() && c.get_name() != "help") {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+    {
         manual_subcommand(out, &format!("{name} {}", sub.get_name()), sub)?;
     }
     Ok(())
@@ -974,30 +985,72 @@ fn roff(text: &str) -> String {
 
 /// The environment the manual names, with what each does.
 const ENVIRONMENT: [(&str, &str); 9] = [
-    ("FILESCOPE_API_KEY", "the API key of a JSON API when neither the profile nor --api-key-env names another variable"),
-    ("FILESCOPE_CONFIG", "the configuration file to read instead of the default"),
-    ("FILESCOPE_DATA_DIR", "the directory of the log file instead of the platform's data directory; downloads go to the current directory"),
-    ("FILESCOPE_LOG", "the log level (a tracing filter such as debug or filescope=trace); the log goes to the log file only"),
-    ("AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN", "S3 credentials, first in the chain"),
-    ("AWS_PROFILE, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE", "which AWS profile, and the files it is read from"),
-    ("AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL", "the S3 region and endpoint when the profile does not give them"),
-    ("PAGER", "the pager a preview opens in (e in the preview); less when unset"),
+    (
+        "FILESCOPE_API_KEY",
+        "the API key of a JSON API when neither the profile nor --api-key-env names another variable",
+    ),
+    (
+        "FILESCOPE_CONFIG",
+        "the configuration file to read instead of the default",
+    ),
+    (
+        "FILESCOPE_DATA_DIR",
+        "the directory of the log file instead of the platform's data directory; downloads go to the current directory",
+    ),
+    (
+        "FILESCOPE_LOG",
+        "the log level (a tracing filter such as debug or filescope=trace); the log goes to the log file only",
+    ),
+    (
+        "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN",
+        "S3 credentials, first in the chain",
+    ),
+    (
+        "AWS_PROFILE, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE",
+        "which AWS profile, and the files it is read from",
+    ),
+    (
+        "AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL",
+        "the S3 region and endpoint when the profile does not give them",
+    ),
+    (
+        "PAGER",
+        "the pager a preview opens in (e in the preview); less when unset",
+    ),
     ("NO_COLOR", "when set, the explorer draws without colour"),
 ];
 
 /// The files the manual names (the Linux paths; other platforms use their own config and
 /// data directories, which `filescope config path` prints).
 const FILES: [(&str, &str); 2] = [
-    ("~/.config/filescope/config.toml", "the configuration file ($XDG_CONFIG_HOME is honoured; FILESCOPE_CONFIG overrides it); filescope config init writes a commented one"),
-    ("~/.local/share/filescope/filescope.log", "the log file ($XDG_DATA_HOME and FILESCOPE_DATA_DIR are honoured; --log-file overrides it); nothing is ever logged to the terminal"),
+    (
+        "~/.config/filescope/config.toml",
+        "the configuration file ($XDG_CONFIG_HOME is honoured; FILESCOPE_CONFIG overrides it); filescope config init writes a commented one",
+    ),
+    (
+        "~/.local/share/filescope/filescope.log",
+        "the log file ($XDG_DATA_HOME and FILESCOPE_DATA_DIR are honoured; --log-file overrides it); nothing is ever logged to the terminal",
+    ),
 ];
 
 /// The exit statuses of every command, as docs/LS.md lists them for `ls`.
 const EXIT_STATUS: [(u8, &str); 6] = [
     (0, "success, including an empty listing and a closed pipe"),
-    (1, "the output could not be written, a command failed outside the cases below, or dialect check found a definition that does not hold"),
-    (2, "usage or configuration: bad flags, a bad configuration file, an unknown filter term, a parameter the server rejected"),
+    (
+        1,
+        "the output could not be written, a command failed outside the cases below, or dialect check found a definition that does not hold",
+    ),
+    (
+        2,
+        "usage or configuration: bad flags, a bad configuration file, an unknown filter term, a parameter the server rejected",
+    ),
     (3, "the credential was refused (HTTP 401 or 403)"),
-    (4, "the network or the server failed (a connect error, a timeout, HTTP 429 or 5xx)"),
-    (5, "the server's answer could not be understood or contradicts itself (a repeated page or cursor, a total that changes, a broken answer)"),
+    (
+        4,
+        "the network or the server failed (a connect error, a timeout, HTTP 429 or 5xx)",
+    ),
+    (
+        5,
+        "the server's answer could not be understood or contradicts itself (a repeated page or cursor, a total that changes, a broken answer)",
+    ),
 ];
