@@ -845,10 +845,22 @@ mod demo_server {
                 ""
             };
             let how = match &args.dataset.shape {
-                Some(shape) => format!(
-                    "a profile with url = \"{}\" and the dialect of docs/dialects/{shape}.toml",
-                    server.base_url
-                ),
+                // A shape is a declared dialect: the whole definition and a profile, to paste
+                // into the configuration as they are (a binary-only user has no docs/).
+                Some(shape) => {
+                    let definition = config::EXAMPLE_DIALECTS
+                        .iter()
+                        .find(|(name, _)| name == shape)
+                        .map_or("", |(_, text)| text);
+                    eprintln!(
+                        "filescope: serving {} files shaped like {shape} at {}; it accepts {accepts}\nfilescope: paste into your configuration (filescope config path):\n\n[profiles.{shape}]\ndialect = \"{shape}\"\nurl = \"{}\"\napi_key_env = \"FILESCOPE_API_KEY\"\n\n{}\n",
+                        args.dataset.files,
+                        server.base_url,
+                        server.base_url,
+                        definition.trim_end()
+                    );
+                    format!("{key}filescope -p {shape}   or:  {key}filescope ls -p {shape}")
+                }
                 None => format!(
                     "{key}filescope ls --dialect {dialect} --url {0}   or the explorer:  {key}filescope --dialect {dialect} --url {0}",
                     server.base_url
@@ -861,6 +873,7 @@ mod demo_server {
                         eprintln!("filescope: {line}");
                     }
                 }
+                None if args.dataset.shape.is_some() => eprintln!("filescope: then run  {how}"),
                 None => eprintln!(
                     "filescope: serving {} files as {dialect} at {}; it accepts {accepts}\nfilescope: try  {how}",
                     args.dataset.files, server.base_url
