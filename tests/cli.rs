@@ -491,3 +491,25 @@ fn a_credential_command_that_floods_or_hangs_is_stopped_with_one_line() {
         );
     }
 }
+
+/// Issue 27 (docs that disagree): the demo's deliberately corrupt file is named where a user
+/// looks for it (`demo --help`), by the name the list shows, not by an index.
+#[cfg(feature = "demo")]
+#[test]
+fn demo_help_names_the_corrupt_file_as_the_list_shows_it() {
+    let name = |files| {
+        filescope_demo::dataset::Dataset::new(42, files)
+            .file(filescope_demo::content::CORRUPT_INDEX)
+            .file_name
+    };
+    assert_eq!(
+        name(10),
+        name(100_000),
+        "the name does not depend on --files"
+    );
+    let out = filescope().args(["demo", "--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout).replace('\n', " ");
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains(&name(10)), "{} in\n{help}", name(10));
+}
