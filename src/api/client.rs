@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
 
-use super::dialect::{
-    Auth, Continuation, Dialect, Page, PageRequest, Param, RequestSpec, ScopePage,
-};
+use super::dialect::{Continuation, Dialect, Page, PageRequest, Param, RequestSpec, ScopePage};
 use super::error::{ApiError, display_url};
+use super::family::{Reach, Store, Tail};
 use super::query::ListQuery;
 use super::record::FileRecord;
 use super::retry::{self, RetryNotice, RetryPolicy};
@@ -41,7 +40,10 @@ impl fmt::Debug for Secret {
 /// Everything needed to talk to one API.
 #[derive(Debug, Clone)]
 pub struct Connection {
+    /// What a listing is: requests, decoding, capabilities.
     pub dialect: Arc<dyn Dialect>,
+    /// How the store is reached: placing and signing requests (its family).
+    pub reach: Arc<dyn Reach>,
     /// The API's base URL, e.g. `https://files.example.com` (a path prefix is allowed).
     pub base_url: Url,
     pub api_key: Option<Secret>,
@@ -76,14 +78,17 @@ impl Connection {
             .iter()
             .map(|k| k.expose().to_string())
             .collect();
-        secrets.extend(self.dialect.secrets());
+        secrets.extend(self.reach.secrets());
         secrets
     }
 
-    pub fn new(dialect: Arc<dyn Dialect>, base_url: Url, api_key: Option<Secret>) -> Self {
+    /// A connection to `store`: a dialect alone (a JSON API) or a family's store (S3's).
+    pub fn new(store: impl Into<Store>, base_url: Url, api_key: Option<Secret>) -> Self {
+        let Store { dialect, reach } = store.into();
         let label = base_url.host_str().unwrap_or("api").to_string();
         Connection {
             dialect,
+            reach,
             base_url,
             api_key,
             key_source: "FILESCOPE_API_KEY".to_string(),
@@ -97,6 +102,14 @@ impl Connection {
             retry: RetryPolicy::default(),
             insecure: false,
             allow_delete: false,
+        }
+    }
+
+    /// The store the connection reaches: its dialect and its family's reach.
+    pub fn store(&self) -> Store {
+        Store {
+            dialect: self.dialect.clone(),
+            reach: self.reach.clone(),
         }
     }
 }
@@ -152,9 +165,7 @@ impl Client {
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
         let mut headers = HeaderMap::new();
-        if let Some(key) = &conn.api_key
-            && let Some((name, value)) = conn.dialect.auth().header(key.expose())
-        {
+        if let Some((name, value)) = conn.reach.key_header(&conn) {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| ApiError::Config(format!("invalid header name {name:?}")))?;
             let value = HeaderValue::from_str(&value);
@@ -214,58 +225,42 @@ impl Client {
         self.conn.dialect.as_ref()
     }
 
+    /// How the store is reached (its family).
+    pub fn reach(&self) -> &dyn Reach {
+        self.conn.reach.as_ref()
+    }
+
+    /// The last rows of a listing read in order, found without walking it, where the family
+    /// can ([`Reach::find_tail`]).
+    pub async fn find_tail(
+        &self,
+        query: &ListQuery,
+        want: usize,
+        from: Option<&str>,
+    ) -> Result<Tail, ApiError> {
+        match self.reach().find_tail(self, query, want, from) {
+            Some(search) => search.await,
+            None => Err(ApiError::Config(format!(
+                "{} cannot find the end of a listing without reading it",
+                self.dialect().id()
+            ))),
+        }
+    }
+
     /// The absolute URL for a dialect path: base URL (which may carry a path of its own), then
     /// the path prefix, then `path`. Refused when the path would not reach what it names (a
     /// `.` or `..` segment, from an id the server chose).
     pub fn url_for(&self, path: &str, query: &[Param]) -> Result<Url, ApiError> {
         let mut url = self.url_without_key(path, query)?;
-        if self.dialect().request_url(path, query).is_none() {
-            self.add_query_key(&mut url);
-        }
+        self.reach().add_query_key(&self.conn, &mut url);
         Ok(url)
-    }
-
-    /// A URL carries the key when the API wants it in the query (`Auth::Query`) and does not
-    /// have it already (a next link the server wrote may).
-    fn add_query_key(&self, url: &mut Url) {
-        if let (Auth::Query(param), Some(key)) = (self.dialect().auth(), &self.conn.api_key)
-            && !url.query_pairs().any(|(k, _)| k == param)
-        {
-            url.query_pairs_mut().append_pair(param, key.expose());
-        }
     }
 
     /// [`Client::url_for`] without the key, whatever the API's auth (a curl command's).
     pub fn url_without_key(&self, path: &str, query: &[Param]) -> Result<Url, ApiError> {
-        if let Some(url) = self.dialect().request_url(path, query) {
-            return url.map_err(|e| self.redact(ApiError::Inconsistent(e)));
-        }
-        let mut url = self.conn.base_url.clone();
-        let prefix = self
-            .conn
-            .path_prefix
-            .as_deref()
-            .unwrap_or(self.dialect().capabilities().path_prefix);
-        let joined = format!(
-            "{}{}{}",
-            url.path().trim_end_matches('/'),
-            prefix.trim_end_matches('/'),
-            path
-        );
-        if super::url::dot_segment(&joined).is_some() {
-            return Err(
-                self.redact(ApiError::Inconsistent(super::url::dot_segment_refusal(
-                    &joined,
-                ))),
-            );
-        }
-        url.set_path(&joined);
-        url.set_query(None);
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (k.as_ref(), v.as_str())));
-        }
-        Ok(url)
+        self.reach()
+            .url(&self.conn, path, query)
+            .map_err(|e| self.redact(ApiError::Inconsistent(e)))
     }
 
     /// Fetches and decodes one page of a listing. An answer whose JSON ends early (a body cut
@@ -468,7 +463,7 @@ impl Client {
         let method = self.dialect().detail_method();
         let extra = if method == reqwest::Method::HEAD {
             // The checksums S3 keeps, which HEAD only tells when asked.
-            self.dialect().content_headers()
+            self.reach().content_headers()
         } else {
             Vec::new()
         };
@@ -546,7 +541,7 @@ impl Client {
             ))
         })?;
         if url.origin() == self.conn.base_url.origin() {
-            self.add_query_key(&mut url);
+            self.reach().add_query_key(&self.conn, &mut url);
             return Ok((url, true));
         }
         if self.dialect().follows_other_origins() {
@@ -659,7 +654,7 @@ impl Client {
         tokio::time::sleep(wait).await;
     }
 
-    /// A request to the API with the connection's headers, `extra` ones, and the dialect's
+    /// A request to the API with the connection's headers, `extra` ones, and the family's
     /// signature over them (S3); the signature's headers are marked sensitive.
     pub(super) fn request(
         &self,
@@ -668,7 +663,7 @@ impl Client {
         extra: &[(&'static str, &'static str)],
     ) -> Result<reqwest::RequestBuilder, ApiError> {
         let signed = self
-            .dialect()
+            .reach()
             .sign(&method, url, extra)
             .map_err(|e| self.redact(ApiError::Config(e)))?;
         let mut builder = self.http.request(method, url.clone());
@@ -697,7 +692,8 @@ impl Client {
     }
 
     /// [`Client::send_once`] with extra (signed) headers. An answer that says the request
-    /// went to the wrong region is asked again, once, signed for the region it names.
+    /// belongs elsewhere (S3's wrong region, [`Reach::relocate`]) is asked again, once,
+    /// where and as the family says.
     pub(super) async fn send_once_with(
         &self,
         method: reqwest::Method,
@@ -714,14 +710,14 @@ impl Client {
                 .await
                 .map_err(|e| self.transport_error(&shown, e))?;
             let status = response.status();
-            if relocated || !matches!(status.as_u16(), 301 | 307 | 400 | 403) {
+            if relocated || !self.reach().may_relocate(status.as_u16()) {
                 break response;
             }
             let headers = response.headers().clone();
             let (status, body, _) = self.read_body(&shown, response).await?;
             match self
-                .dialect()
-                .correct_region(status.as_u16(), &headers, &body, &url)
+                .reach()
+                .relocate(status.as_u16(), &headers, &body, &url)
             {
                 Ok(Some(moved)) => {
                     self.tell(Notice::Region {
@@ -851,20 +847,7 @@ impl Client {
     }
 
     fn credential_hint(&self, status: StatusCode) -> String {
-        if let Some(hint) = self.dialect().credential_hint(status.as_u16()) {
-            return hint;
-        }
-        let credential = self.dialect().auth().describe();
-        let source = &self.conn.key_source;
-        match (&self.conn.api_key, status.as_u16()) {
-            (None, _) => format!("no key was sent; set {source} to send {credential}"),
-            (Some(_), 403) => format!(
-                "{credential} from {source} was accepted but lacks permission; supply a key with more access in {source}"
-            ),
-            (Some(_), _) => {
-                format!("{credential} from {source} was rejected; set {source} to a valid key")
-            }
-        }
+        self.reach().credential_hint(&self.conn, status.as_u16())
     }
 }
 

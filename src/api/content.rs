@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::client::Client;
-use super::dialect::{Auth, ContentSource, PageRequest};
+use super::dialect::{ContentSource, PageRequest};
 use super::error::{ApiError, display_url};
 use super::query::ListQuery;
 use super::record::FileRecord;
@@ -311,9 +311,8 @@ impl Client {
                 url.scheme()
             )));
         }
-        // A dialect that places its own requests (S3) places its links too.
-        let own = self.dialect().request_url("", &[]).is_some();
-        let authed = endpoint && (own || url.origin() == self.connection().base_url.origin());
+        // The family judges which of the store's URLs are its own (S3's bucket hosts too).
+        let authed = endpoint && self.reach().is_own(self.connection(), &url);
         Ok(ContentLink { url, authed })
     }
 
@@ -360,7 +359,7 @@ impl Client {
                     self.request(
                         reqwest::Method::GET,
                         &link.url,
-                        &self.dialect().content_headers(),
+                        &self.reach().content_headers(),
                     )?
                     .timeout(Duration::from_secs(7 * 24 * 3600))
                 } else {
@@ -370,7 +369,7 @@ impl Client {
                     request = request.header(RANGE, range);
                     if let Some(validator) = if_range {
                         // S3 ignores If-Range: there, If-Match makes changed bytes a 412.
-                        let condition = if self.dialect().resumes_with_if_match() {
+                        let condition = if self.reach().resumes_with_if_match() {
                             reqwest::header::IF_MATCH
                         } else {
                             reqwest::header::IF_RANGE
@@ -492,42 +491,12 @@ impl Client {
     /// `$FILESCOPE_API_KEY` so the command can be shared and still works where it is set.
     /// Every value is one word quoted by [`crate::text::shell`], whatever it holds.
     pub fn curl_command(&self, query: &ListQuery, page: PageRequest) -> Result<String, ApiError> {
-        use crate::text::shell::{self, Part, text};
+        use crate::text::shell::{self, text};
         const KEY_VAR: &str = "FILESCOPE_API_KEY";
         let spec = self.dialect().list_request(query, page);
         let url = self.url_without_key(&spec.path, &spec.query)?;
-        let auth = self.dialect().auth();
         let mut words = vec![vec![text("curl")], vec![text("-sS")]];
-        words.push(match auth {
-            // The key joins the URL outside the quotes, where the shell expands it.
-            Auth::Query(param) => vec![
-                text(format!(
-                    "{url}{}{param}=",
-                    if url.query().is_some() { "&" } else { "?" }
-                )),
-                Part::Var(KEY_VAR),
-            ],
-            _ => vec![text(url.as_str())],
-        });
-        let marker = format!("${KEY_VAR}");
-        if let Some((name, value)) = auth.header(&marker) {
-            // The header's value around the key, the key itself a variable.
-            let mut header = vec![text(format!("{name}: "))];
-            let mut rest = value.as_str();
-            while let Some(at) = rest.find(&marker) {
-                if at > 0 {
-                    header.push(text(rest[..at].to_string()));
-                }
-                header.push(Part::Var(KEY_VAR));
-                rest = &rest[at + marker.len()..];
-            }
-            if !rest.is_empty() {
-                header.push(text(rest.to_string()));
-            }
-            words.push(vec![text("-H")]);
-            words.push(header);
-        }
-        words.extend(self.dialect().curl_auth());
+        words.extend(self.reach().curl_target(self.connection(), &url, KEY_VAR));
         for (name, value) in &self.connection().headers {
             words.push(vec![text("-H")]);
             words.push(vec![text(format!("{name}: {value}"))]);
@@ -1010,7 +979,7 @@ mod tests {
     async fn an_id_of_dot_or_dot_dot_is_refused_before_any_request_in_every_dialect() {
         let mut checked = 0;
         for dialect in super::super::dialect::ids() {
-            if dialect == "s3" {
+            if super::super::family::by_name(dialect).is_some() {
                 continue;
             }
             let mut conn = super::super::Connection::new(

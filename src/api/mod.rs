@@ -1,4 +1,5 @@
-//! Everything that talks to a storage API: the dialects, the HTTP client, decoding of wire
+//! Everything that talks to a storage API: the dialects (what a listing is), the families
+//! (how a store is reached: JSON APIs over HTTP, S3), the HTTP client, decoding of wire
 //! bodies into [`FileRecord`]s, and the errors. This layer never imports the UI.
 
 pub mod client;
@@ -8,7 +9,9 @@ pub mod decode;
 pub mod dialect;
 pub mod envelope;
 pub mod error;
+pub mod family;
 pub mod filter;
+pub mod json;
 pub mod keyspace;
 pub mod plan;
 pub mod probe;
@@ -22,6 +25,7 @@ pub mod url;
 pub use client::{Client, Connection, Notice, Secret};
 pub use dialect::{Capabilities, Dialect, Page, PageRequest, Search};
 pub use error::ApiError;
+pub use family::{Reach, Store, Tail};
 pub use filter::{Filter, Term, TermKey};
 pub use plan::{Local, Plan, plan};
 pub use query::{ListQuery, Order, Sort, SortField};
