@@ -40,10 +40,10 @@ pub fn parse_url(text: &str) -> Result<Url, String> {
     let url = Url::parse(text)
         .map_err(|e| format!("not a URL ({e}); expected e.g. https://files.example.com"))?;
     let scheme = url.scheme();
-    if !matches!(scheme, "http" | "https") && super::family::for_scheme(scheme).is_none() {
+    if !matches!(scheme, "http" | "https") && crate::api::family::for_scheme(scheme).is_none() {
         let schemes: Vec<String> = ["http", "https"]
             .into_iter()
-            .chain(super::family::names())
+            .chain(crate::api::family::names())
             .map(|s| format!("{s}://"))
             .collect();
         let (last, rest) = schemes.split_last().unwrap_or((&schemes[0], &[]));

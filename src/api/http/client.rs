@@ -9,12 +9,14 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
 
-use super::dialect::{Continuation, Dialect, Page, PageRequest, Param, RequestSpec, ScopePage};
 use super::error::{ApiError, display_url};
-use super::family::{Reach, Store, Tail};
-use super::query::ListQuery;
-use super::record::FileRecord;
 use super::retry::{self, RetryNotice, RetryPolicy};
+use crate::api::dialect::{
+    Continuation, Dialect, Page, PageRequest, Param, RequestSpec, ScopePage,
+};
+use crate::api::family::{Reach, Store, Tail};
+use crate::api::query::ListQuery;
+use crate::api::record::FileRecord;
 
 /// A credential. Its `Debug` never shows the value, so it cannot leak through a log line or a
 /// panic message that formats a struct holding it.
@@ -60,7 +62,7 @@ pub struct Connection {
     /// Answers larger than this are refused rather than buffered.
     pub max_body_bytes: usize,
     /// What one answer may hold besides its bytes (records).
-    pub limits: super::decode::Limits,
+    pub limits: crate::api::decode::Limits,
     /// When and how long to retry failed requests.
     pub retry: RetryPolicy,
     /// Accept any TLS certificate (`--insecure`): for a test server with a self-signed
@@ -98,7 +100,7 @@ impl Connection {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 << 20,
-            limits: super::decode::Limits::default(),
+            limits: crate::api::decode::Limits::default(),
             retry: RetryPolicy::default(),
             insecure: false,
             allow_delete: false,
@@ -148,11 +150,11 @@ impl fmt::Debug for Notifier {
 /// A cheap-to-clone handle for making requests over one connection.
 #[derive(Debug, Clone)]
 pub struct Client {
-    pub(super) http: reqwest::Client,
+    pub(in crate::api) http: reqwest::Client,
     /// For links away from the API (CDNs, signed storage URLs): no credential, no extra
     /// headers, redirects followed, and no limit on the whole transfer, only on silences.
-    pub(super) bare: reqwest::Client,
-    pub(super) conn: Arc<Connection>,
+    pub(in crate::api) bare: reqwest::Client,
+    pub(in crate::api) conn: Arc<Connection>,
     notify: Option<Notifier>,
 }
 
@@ -423,8 +425,8 @@ impl Client {
                 let ended_early = ends_early(&body);
                 let ours = self.dialect().id();
                 // A whole answer in another API's list envelope: the dialect is wrong.
-                let other = (!ended_early && super::dialect::is_builtin(ours))
-                    .then(|| super::envelope::list_dialect(&body))
+                let other = (!ended_early && crate::api::dialect::is_builtin(ours))
+                    .then(|| crate::api::envelope::list_dialect(&body))
                     .flatten()
                     .filter(|other| *other != ours);
                 let reason = if ended_early {
@@ -498,7 +500,7 @@ impl Client {
     }
 
     /// GETs a dialect request and decodes a successful answer; errors in the API's envelope.
-    pub(super) async fn get_decoded<T>(
+    pub(in crate::api) async fn get_decoded<T>(
         &self,
         spec: &RequestSpec,
         decode: impl FnOnce(&[u8]) -> Result<T, String>,
@@ -593,7 +595,7 @@ impl Client {
     /// Makes a request through `once` until it succeeds, fails for good, or the attempts run
     /// out: connect errors, timeouts, 429 and 5xx are retried with backoff (429 as long as the
     /// server asks), anything else is returned as it came.
-    pub(super) async fn with_retries<T, F, Fut>(
+    pub(in crate::api) async fn with_retries<T, F, Fut>(
         &self,
         url: &Url,
         mut once: F,
@@ -656,7 +658,7 @@ impl Client {
 
     /// A request to the API with the connection's headers, `extra` ones, and the family's
     /// signature over them (S3); the signature's headers are marked sensitive.
-    pub(super) fn request(
+    pub(in crate::api) fn request(
         &self,
         method: reqwest::Method,
         url: &Url,
@@ -683,7 +685,7 @@ impl Client {
     }
 
     /// One request: status, body (bounded) and headers; transport failures as errors.
-    pub(super) async fn send_once(
+    pub(in crate::api) async fn send_once(
         &self,
         method: reqwest::Method,
         url: &Url,
@@ -694,7 +696,7 @@ impl Client {
     /// [`Client::send_once`] with extra (signed) headers. An answer that says the request
     /// belongs elsewhere (S3's wrong region, [`Reach::relocate`]) is asked again, once,
     /// where and as the family says.
-    pub(super) async fn send_once_with(
+    pub(in crate::api) async fn send_once_with(
         &self,
         method: reqwest::Method,
         url: &Url,
@@ -782,7 +784,7 @@ impl Client {
         Ok((status, body, headers))
     }
 
-    pub(super) fn transport_error(&self, shown: &str, err: reqwest::Error) -> ApiError {
+    pub(in crate::api) fn transport_error(&self, shown: &str, err: reqwest::Error) -> ApiError {
         // `without_url` keeps query strings (signatures, tokens) out of the message.
         let err = err.without_url();
         if err.is_redirect() {
@@ -810,7 +812,12 @@ impl Client {
         error.redacted(&secrets)
     }
 
-    pub(super) fn http_error(&self, status: StatusCode, url: String, body: &[u8]) -> ApiError {
+    pub(in crate::api) fn http_error(
+        &self,
+        status: StatusCode,
+        url: String,
+        body: &[u8],
+    ) -> ApiError {
         self.redact(self.unredacted_http_error(status, url, body))
     }
 
@@ -829,7 +836,7 @@ impl Client {
         let ours = self.dialect().id();
         // Another API's envelope: the dialect is wrong, whatever the status says of the key.
         let other = super::error::envelope_dialect(body)
-            .filter(|other| *other != ours && super::dialect::is_builtin(ours));
+            .filter(|other| *other != ours && crate::api::dialect::is_builtin(ours));
         let hint = match (other, status.as_u16()) {
             (Some(other), _) => Some(format!(
                 "this answer is not {ours}'s: it reads like {other}'s; check the dialect (--dialect {other}?)"
