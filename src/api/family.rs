@@ -247,3 +247,52 @@ pub fn for_scheme(scheme: &str) -> Option<&'static Family> {
 pub fn names() -> impl Iterator<Item = &'static str> {
     FAMILIES.iter().map(|f| f.name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every family is one line of the registry and is known everywhere by it: a dialect
+    /// name no declared dialect may take, a URL scheme `parse_url` accepts, and a store
+    /// whose reach is its own (not the JSON family's).
+    #[test]
+    fn every_family_is_known_by_its_registry_line_alone() {
+        assert!(!FAMILIES.is_empty());
+        for family in FAMILIES {
+            let name = family.name;
+            assert_eq!(for_scheme(name).map(|f| f.name), Some(name));
+            assert!(
+                super::super::dialect::is_builtin(name),
+                "{name} is reserved"
+            );
+            assert!(super::super::dialect::names().contains(&name), "{name}");
+            assert!(super::super::dialect::by_id(name).is_none(), "{name}");
+            assert!(family.url_form.starts_with(&format!("{name}://")), "{name}");
+            let url = super::super::url::parse_url(&format!("{name}://store/a/")).unwrap();
+            let conn = (family.connect)(&Location {
+                url,
+                endpoint: Some("http://127.0.0.1:9".into()),
+                region: Some("us-east-1".into()),
+                credentials: Credentials::Given {
+                    id: "id".into(),
+                    secret: Secret::new("the-secret"),
+                    token: None,
+                    source: "the test".into(),
+                },
+                path_style: None,
+                levels: true,
+            })
+            .unwrap();
+            assert_eq!(conn.dialect.id(), name);
+            assert!(conn.secrets().contains(&"the-secret".to_string()), "{name}");
+            assert!(
+                !format!("{:?}", conn.reach).starts_with("Http"),
+                "{name} is reached its own way"
+            );
+        }
+        // JSON APIs are everything else.
+        assert!(for_scheme("https").is_none() && by_name("filejar").is_none());
+        let json = Store::from(super::super::dialect::by_id("filejar").unwrap());
+        assert_eq!(format!("{:?}", json.reach), "Http");
+    }
+}
