@@ -61,7 +61,7 @@ pub trait Reach: Send + Sync + fmt::Debug {
     fn add_query_key(&self, _conn: &Connection, _url: &mut Url) {}
 
     /// The header that carries the connection's credential on every request, if one does.
-    fn key_header(&self, _conn: &Connection) -> Option<(&'static str, String)> {
+    fn key_header<'c>(&self, _conn: &'c Connection) -> Option<(&'c str, String)> {
         None
     }
 

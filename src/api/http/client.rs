@@ -1,6 +1,7 @@
-//! The HTTP client: one connection (dialect, base URL, credential, extra headers) and the calls
-//! made over it. TLS is rustls with certificate verification; credentials are never logged and
-//! never follow a redirect to another origin.
+//! The HTTP client: one connection (dialect, reach, base URL, credential, extra headers) and
+//! the calls made over it. It names no family: placing, signing and relocating requests are
+//! the reach's ([`crate::api::family::Reach`]). TLS is rustls with certificate verification;
+//! credentials are never logged and never follow a redirect to another origin.
 
 use std::fmt;
 use std::sync::{Arc, Once};

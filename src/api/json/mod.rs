@@ -40,13 +40,13 @@ impl Reach for Http {
 
     fn add_query_key(&self, conn: &Connection, url: &mut Url) {
         if let (Auth::Query(param), Some(key)) = (conn.dialect.auth(), &conn.api_key)
-            && !url.query_pairs().any(|(k, _)| k == param)
+            && !url.query_pairs().any(|(k, _)| k == *param)
         {
             url.query_pairs_mut().append_pair(param, key.expose());
         }
     }
 
-    fn key_header(&self, conn: &Connection) -> Option<(&'static str, String)> {
+    fn key_header<'c>(&self, conn: &'c Connection) -> Option<(&'c str, String)> {
         let key = conn.api_key.as_ref()?;
         conn.dialect.auth().header(key.expose())
     }
