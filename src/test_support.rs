@@ -129,7 +129,7 @@ pub fn app_on(client: &crate::api::Client) -> App {
         dialect: dialect.id(),
     };
     let page = dialect.capabilities().ui_page_size;
-    App::new(info, dialect, page, Default::default())
+    App::new(info, client.connection().store(), page, Default::default())
 }
 
 /// Draws the app and returns the screen as text, one string per line.
