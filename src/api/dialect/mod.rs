@@ -3,6 +3,8 @@
 //! means one new file here plus a line in [`REGISTRY`].
 
 mod astracollab;
+#[cfg(test)]
+mod conformance;
 pub mod declared;
 mod fileguard;
 mod filejar;
