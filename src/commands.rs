@@ -705,7 +705,7 @@ async fn explore_connection(conn: Connection, profile: Option<String>) -> anyhow
     let dialect = Arc::clone(&conn.dialect);
     let info = ConnectionInfo {
         label: conn.label.clone(),
-        dialect: dialect.id(),
+        dialect: dialect.id().to_string(),
     };
     let client = Client::new(conn)?;
     let page_size = dialect.capabilities().ui_page_size;

@@ -229,7 +229,7 @@ impl Client {
     /// have it already (a next link the server wrote may).
     fn add_query_key(&self, url: &mut Url) {
         if let (Auth::Query(param), Some(key)) = (self.dialect().auth(), &self.conn.api_key)
-            && !url.query_pairs().any(|(k, _)| k == param)
+            && !url.query_pairs().any(|(k, _)| k == **param)
         {
             url.query_pairs_mut().append_pair(param, key.expose());
         }
@@ -245,7 +245,7 @@ impl Client {
             .conn
             .path_prefix
             .as_deref()
-            .unwrap_or(self.dialect().capabilities().path_prefix);
+            .unwrap_or(&self.dialect().capabilities().path_prefix);
         let joined = format!(
             "{}{}{}",
             url.path().trim_end_matches('/'),

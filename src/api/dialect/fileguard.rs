@@ -4,6 +4,8 @@
 //! download).
 
 use serde::Deserialize;
+use std::borrow::Cow;
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -20,9 +22,9 @@ use crate::api::record::FileRecord;
 pub struct FileGuard;
 
 static CAPABILITIES: Capabilities = Capabilities {
-    id: "fileguard",
+    id: Cow::Borrowed("fileguard"),
     auth: Auth::Bearer,
-    sort_fields: &[],
+    sort_fields: Cow::Borrowed(&[]),
     // Undocumented: the listing is shown as served, and any sort is local.
     default_sort: Sort {
         field: SortField::Created,
@@ -30,10 +32,10 @@ static CAPABILITIES: Capabilities = Capabilities {
     },
     order_known: false,
     search: Search::None,
-    terms: &[TermKey::Context, TermKey::UploadedBy],
+    terms: Cow::Borrowed(&[TermKey::Context, TermKey::UploadedBy]),
     max_page_size: 100,
     ui_page_size: 100,
-    path_prefix: "",
+    path_prefix: Cow::Borrowed(""),
 };
 
 fn decode_file(f: &mut Fields<'_>) -> Normalized {
@@ -77,7 +79,7 @@ fn check_status(status: Option<&Value>, message: Option<&Value>) -> Result<(), S
 }
 
 impl Dialect for FileGuard {
-    fn capabilities(&self) -> &'static Capabilities {
+    fn capabilities(&self) -> &Capabilities {
         &CAPABILITIES
     }
 
@@ -138,7 +140,7 @@ impl Dialect for FileGuard {
                 path: format!("/api/v1/files/{}", super::path_segment(&record.id)),
                 query: super::params(vec![("expires_in", "300".to_string())]),
             },
-            pointer: "/data/download_url",
+            pointer: Cow::Borrowed("/data/download_url"),
         }
     }
 
