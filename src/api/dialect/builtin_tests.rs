@@ -1,4 +1,4 @@
-//! The unit tests of FileJar, Flextell and AstraCollab, kept as they were when each was a
+//! The unit tests of FileJar, Flextell, AstraCollab and FileGuard, kept as they were when each was a
 //! file of hand-written code: now they test the embedded definitions the declared engine reads.
 
 mod filejar {
@@ -423,3 +423,130 @@ mod astracollab {
     }
 }
 
+
+mod fileguard {
+    use super::super::{Dialect, PageRequest};
+    use crate::api::filter::Term;
+    use crate::api::query::{ListQuery, Order, Sort, SortField};
+
+    #[allow(non_upper_case_globals)]
+    static FileGuard: std::sync::LazyLock<std::sync::Arc<dyn Dialect>> =
+        std::sync::LazyLock::new(|| super::super::by_id("fileguard").unwrap());
+
+    fn caps() -> &'static super::super::Capabilities {
+        FileGuard.capabilities()
+    }
+    use crate::api::filter;
+
+    const PAGE: &[u8] = include_bytes!("../../../tests/fixtures/fileguard_page.json");
+    const ERROR: &[u8] = include_bytes!("../../../tests/fixtures/fileguard_error.json");
+
+    fn first() -> PageRequest {
+        PageRequest { number: 1, size: 2 }
+    }
+
+    #[test]
+    fn decodes_the_fixture() {
+        let q = ListQuery::new(caps().default_sort);
+        let page = FileGuard
+            .decode_page(&q, first(), PAGE, Default::default())
+            .unwrap();
+        assert_eq!(page.total, Some(3));
+        assert_eq!(page.has_next, Some(true));
+        let r = &page.records[0];
+        assert_eq!(r.id, "file_q8w7e6r5t4y3");
+        assert_eq!(r.name, "lab-results.pdf");
+        assert_eq!(r.size, Some(245_678));
+        assert_eq!(r.content_type.as_deref(), Some("application/pdf"));
+        assert_eq!(
+            r.created_at.unwrap().to_rfc3339(),
+            "2026-01-04T10:00:00+00:00"
+        );
+        assert_eq!((r.updated_at, r.url.as_deref()), (None, None));
+        let raw: serde_json::Value = serde_json::from_str(r.raw.get()).unwrap();
+        assert_eq!(raw["download_count"], 47, "the raw record is kept whole");
+    }
+
+    #[test]
+    fn an_error_status_in_a_200_is_a_failure() {
+        let q = ListQuery::new(caps().default_sort);
+        let err = FileGuard
+            .decode_page(&q, first(), ERROR, Default::default())
+            .unwrap_err();
+        assert_eq!(err, "the server reported failure: Insufficient scope");
+    }
+
+    #[test]
+    fn context_and_uploader_go_to_the_server_the_rest_is_local() {
+        let f = filter::parse(
+            "lab context:patient_reports uploaded_by:key_abc123 type:image",
+            &FileGuard.filter_keys(),
+        )
+        .unwrap();
+        let sort = Sort {
+            field: SortField::Name,
+            order: Order::Asc,
+        };
+        let plan = crate::api::plan(FileGuard.as_ref(), Some(sort), &f);
+        assert_eq!(plan.local.sort, Some(sort));
+        assert_eq!(plan.local.text.as_deref(), Some("lab"));
+        assert_eq!(plan.local.terms, vec![Term::Type("image".into())]);
+        let spec = FileGuard.list_request(&plan.server, first());
+        assert_eq!(spec.path, "/api/v1/files");
+        assert_eq!(
+            spec.query,
+            crate::api::dialect::params(vec![
+                ("page", "1".into()),
+                ("page_size", "2".into()),
+                ("context", "patient_reports".into()),
+                ("uploaded_by", "key_abc123".into()),
+            ])
+        );
+        assert!(filter::parse("trashed:true", &FileGuard.filter_keys()).is_err());
+    }
+
+    #[test]
+    fn contexts_are_scopes_that_filter_by_context() {
+        let body = br#"{"status": "SUCCESS", "data": {"data": [
+            {"context_key": "patient_reports", "display_name": "Patient reports", "file_count": 3},
+            {"context_key": "invoices"}, {"display_name": "no key"}],
+            "pagination": {"has_next": false}}}"#;
+        let page = FileGuard.decode_scopes(body).unwrap();
+        assert!(!page.has_next);
+        assert_eq!(page.scopes.len(), 2);
+        assert_eq!(page.scopes[0].name, "Patient reports");
+        assert_eq!(
+            page.scopes[0].note.as_deref(),
+            Some("patient_reports · 3 files")
+        );
+        assert_eq!(page.scopes[1].name, "invoices");
+        assert_eq!(
+            FileGuard.scope_term("invoices"),
+            Term::Context("invoices".into())
+        );
+        let spec = FileGuard.scopes_request(None, first()).unwrap();
+        assert_eq!(spec.path, "/api/v1/contexts");
+    }
+
+    #[test]
+    fn reads_the_error_envelope_with_its_reasons() {
+        let info = FileGuard.decode_error(ERROR).unwrap();
+        assert_eq!(
+            info.message,
+            "Insufficient scope (API key lacks the 'metadata' scope)"
+        );
+    }
+
+    #[test]
+    fn detail_uses_metadata_never_the_counted_download() {
+        let spec = FileGuard.detail_request("file/../x").unwrap();
+        assert_eq!(spec.path, "/api/v1/files/file%2F..%2Fx/metadata");
+        let body =
+            br#"{"status": "SUCCESS", "data": {"file_id": "f1", "original_filename": "a.pdf",
+            "checksum": "sha256:00", "updated_at": "2026-01-05T00:00:00Z"}}"#;
+        let r = FileGuard.decode_detail(body).unwrap();
+        assert_eq!(r.id, "f1");
+        assert!(r.updated_at.is_some());
+        assert!(r.raw.get().contains("sha256:00"));
+    }
+}

@@ -118,6 +118,8 @@ pub struct FieldPaths {
     pub url: Option<Field>,
     /// Where the storage keeps the file (FileJar's `key`), shown in the detail.
     pub key: Option<Field>,
+    /// The content's digest as `sha256:<hex>`, checked after a download.
+    pub checksum: Option<Field>,
 }
 
 /// `sort = { param = "ordering", desc_prefix = "-", fields = { … } }`, or with `order_param`.
@@ -254,6 +256,9 @@ pub struct DetailParams {
     pub path: String,
     #[serde(default)]
     pub record: String,
+    /// The checksum is only in this record, not in the listing's.
+    #[serde(default)]
+    pub checksum: bool,
 }
 
 /// `content = { path = "/v1/files/{id}", link = "data.url" }`: where a file's bytes come
@@ -294,6 +299,9 @@ pub struct ScopesParams {
     pub has_more: Option<String>,
     /// Folders: the parameter that names the parent whose children are listed.
     pub parent_param: Option<String>,
+    /// The note beside a name starts with the id (contexts shown by a display name).
+    #[serde(default)]
+    pub show_id: bool,
     #[serde(default)]
     pub params: BTreeMap<String, String>,
 }
@@ -1084,6 +1092,26 @@ impl Dialect for Declared {
             .is_some_and(|c| c.counts_as_download)
     }
 
+    fn checksum(&self, record: &FileRecord) -> Option<crate::api::content::Checksum> {
+        let checksum = self.checksum_text(record)?;
+        let hex = checksum.strip_prefix("sha256:")?;
+        (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| {
+            crate::api::content::Checksum {
+                algorithm: crate::api::content::Algorithm::Sha256,
+                hex: hex.to_ascii_lowercase(),
+            }
+        })
+    }
+
+    fn checksum_text(&self, record: &FileRecord) -> Option<String> {
+        let field = self.def.fields.checksum.as_ref()?;
+        super::raw_str(record, &pointer(field.path()))
+    }
+
+    fn checksum_in_detail(&self) -> bool {
+        self.def.detail.as_ref().is_some_and(|d| d.checksum)
+    }
+
     fn storage_key(&self, record: &FileRecord) -> Option<String> {
         let key = self.def.fields.key.as_ref()?;
         super::raw_str(record, &pointer(key.path()))
@@ -1145,7 +1173,13 @@ impl Dialect for Declared {
                         .as_ref()
                         .and_then(|path| text(path))
                         .unwrap_or_else(|| id.clone()),
-                    note: files.map(|n| format!("{} files", crate::text::thousands(n))),
+                    note: match (scopes.show_id, files) {
+                        (true, Some(n)) => {
+                            Some(format!("{id} · {} files", crate::text::thousands(n)))
+                        }
+                        (true, None) => Some(id.clone()),
+                        (false, n) => n.map(|n| format!("{} files", crate::text::thousands(n))),
+                    },
                     files: files.map(|n| n as u64),
                     bytes: scopes
                         .bytes

@@ -1,16 +1,15 @@
 //! The `Dialect` seam. A dialect declares what the API can do (as data), builds the list
 //! request for a query and a page, and decodes pages and error bodies. Most are definitions
-//! read by the declared engine (`declared.rs`): FileJar, Flextell and AstraCollab ship as TOML
-//! in `builtin/`, the example shapes in docs/dialects/, and users declare their own. Adding an
-//! API the engine can say means one definition plus a line in [`REGISTRY`]; one it cannot
-//! means a file here (FileGuard, Open WebUI).
+//! read by the declared engine (`declared.rs`): FileJar, Flextell, AstraCollab and FileGuard
+//! ship as TOML in `builtin/`, the example shapes in docs/dialects/, and users declare their
+//! own. Adding an API the engine can say means one definition plus a line in [`REGISTRY`];
+//! one it cannot means a file here (Open WebUI).
 
 #[cfg(test)]
 mod builtin_tests;
 #[cfg(test)]
 mod conformance;
 pub mod declared;
-mod fileguard;
 mod openwebui;
 mod registry;
 
@@ -22,7 +21,6 @@ use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Sort, SortField};
 use super::record::FileRecord;
 
-pub use fileguard::FileGuard;
 pub use openwebui::OpenWebUi;
 pub use registry::{
     BUILTIN_DEFINITIONS, Dialects, EXAMPLE_DIALECTS, REGISTRY, by_id, example, ids, is_builtin,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use super::declared::{Declared, Definition};
-use super::{Dialect, FileGuard, OpenWebUi};
+use super::{Dialect, OpenWebUi};
 
 type Constructor = fn() -> Arc<dyn Dialect>;
 
@@ -31,8 +31,9 @@ fn shipped(name: &str, text: &str, builtin: bool) -> Option<Declared> {
 }
 
 /// The definitions of filescope's own dialects that the declared engine speaks.
-pub const BUILTIN_DEFINITIONS: [(&str, &str); 3] = [
+pub const BUILTIN_DEFINITIONS: [(&str, &str); 4] = [
     ("filejar", include_str!("builtin/filejar.toml")),
+    ("fileguard", include_str!("builtin/fileguard.toml")),
     ("flextell", include_str!("builtin/flextell.toml")),
     ("astracollab", include_str!("builtin/astracollab.toml")),
 ];
@@ -48,6 +49,7 @@ fn embedded(name: &'static str) -> Arc<Declared> {
 
 static FILEJAR: LazyLock<Arc<Declared>> = LazyLock::new(|| embedded("filejar"));
 static FLEXTELL: LazyLock<Arc<Declared>> = LazyLock::new(|| embedded("flextell"));
+static FILEGUARD: LazyLock<Arc<Declared>> = LazyLock::new(|| embedded("fileguard"));
 static ASTRACOLLAB: LazyLock<Arc<Declared>> = LazyLock::new(|| embedded("astracollab"));
 
 /// Every dialect filescope speaks, by id.
@@ -55,7 +57,7 @@ pub const REGISTRY: &[(&str, Constructor)] = &[
     ("filejar", || FILEJAR.clone()),
     ("openwebui", || Arc::new(OpenWebUi)),
     ("flextell", || FLEXTELL.clone()),
-    ("fileguard", || Arc::new(FileGuard)),
+    ("fileguard", || FILEGUARD.clone()),
     ("astracollab", || ASTRACOLLAB.clone()),
 ];
 
