@@ -423,7 +423,6 @@ mod astracollab {
     }
 }
 
-
 mod fileguard {
     use super::super::{Dialect, PageRequest};
     use crate::api::filter::Term;

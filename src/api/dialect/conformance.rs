@@ -244,7 +244,11 @@ fn dump(name: &str, d: &dyn Dialect, out: &mut String) {
         }
         match d.decode_detail(body) {
             Ok(r) => {
-                let _ = writeln!(out, "  detail {i}: {:?} {:?} {:?}", r.id, r.name, r.problems);
+                let _ = writeln!(
+                    out,
+                    "  detail {i}: {:?} {:?} {:?}",
+                    r.id, r.name, r.problems
+                );
             }
             Err(e) => {
                 let _ = writeln!(out, "  detail {i}: error {e}");
@@ -280,7 +284,10 @@ fn every_dialect_asks_and_reads_as_pinned() {
     }
     if std::env::var_os("FILESCOPE_BLESS").is_some() {
         std::fs::write(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/src/api/dialect/conformance.txt"),
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/src/api/dialect/conformance.txt"
+            ),
             &out,
         )
         .unwrap();

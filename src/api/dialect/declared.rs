@@ -13,8 +13,8 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 
 use super::{
-    Access, Auth, Capabilities, ContentSource, Continuation, Dialect, ErrorInfo, Page,
-    PageRequest, Param, RequestSpec, Scope, ScopeKind, ScopePage, Search,
+    Access, Auth, Capabilities, ContentSource, Continuation, Dialect, ErrorInfo, Page, PageRequest,
+    Param, RequestSpec, Scope, ScopeKind, ScopePage, Search,
 };
 use crate::api::decode::{
     Fields, Limits, Normalized, count, decode_records, flag, json_error, lookup,
@@ -533,7 +533,9 @@ fn style_name(style: Style) -> &'static str {
 
 /// `asc` or `desc`.
 fn order_named(name: &str) -> Option<Order> {
-    [Order::Asc, Order::Desc].into_iter().find(|o| o.name() == name)
+    [Order::Asc, Order::Desc]
+        .into_iter()
+        .find(|o| o.name() == name)
 }
 
 /// A dialect declared in the configuration, or one of filescope's own built from the
@@ -749,11 +751,7 @@ impl Declared {
         };
         if q.terms_once {
             for how in &q.terms {
-                if let Some(term) = query
-                    .terms
-                    .iter()
-                    .find(|t| Some(t.key()) == how.term_key())
-                {
+                if let Some(term) = query.terms.iter().find(|t| Some(t.key()) == how.term_key()) {
                     push(term, params);
                 }
             }
@@ -1027,9 +1025,10 @@ impl Dialect for Declared {
         };
         match term {
             Term::Type(value) if how.mime => value.contains('/'),
-            Term::Type(value) => how.values.as_ref().is_none_or(|values| {
-                values.iter().any(|v| v.eq_ignore_ascii_case(value))
-            }),
+            Term::Type(value) => how
+                .values
+                .as_ref()
+                .is_none_or(|values| values.iter().any(|v| v.eq_ignore_ascii_case(value))),
             Term::Size(..) => term.size_range().is_some(),
             _ => true,
         }
@@ -1063,9 +1062,9 @@ impl Dialect for Declared {
         let Some(content) = &self.def.content else {
             return match &record.url {
                 Some(url) if !url.is_empty() => ContentSource::Link(url.clone()),
-                _ => ContentSource::Unavailable(
-                    "the record has no link to its content".to_string(),
-                ),
+                _ => {
+                    ContentSource::Unavailable("the record has no link to its content".to_string())
+                }
             };
         };
         let request = RequestSpec {

@@ -100,7 +100,10 @@ pub const EXAMPLE_DIALECTS: [(&str, &str); 6] = [
     ("drf", include_str!("../../../docs/dialects/drf.toml")),
     ("stripe", include_str!("../../../docs/dialects/stripe.toml")),
     ("gdrive", include_str!("../../../docs/dialects/gdrive.toml")),
-    ("jsonapi", include_str!("../../../docs/dialects/jsonapi.toml")),
+    (
+        "jsonapi",
+        include_str!("../../../docs/dialects/jsonapi.toml"),
+    ),
     ("box", include_str!("../../../docs/dialects/box.toml")),
 ];
 
