@@ -549,3 +549,70 @@ mod fileguard {
         assert!(r.raw.get().contains("sha256:00"));
     }
 }
+
+/// The built-in definitions are what a user can write: each, declared under another name in a
+/// configuration, asks for every page exactly as the built-in does.
+mod as_a_users_own {
+    use super::super::{Dialects, PageRequest, by_id};
+    use crate::api::query::{ListQuery, Order, Sort, SortField};
+
+    #[derive(serde::Deserialize)]
+    struct File {
+        dialects: std::collections::BTreeMap<String, super::super::declared::Definition>,
+    }
+
+    #[test]
+    fn a_copy_of_each_builtin_definition_asks_as_the_builtin() {
+        for (name, text) in super::super::BUILTIN_DEFINITIONS {
+            let file: File = toml::from_str(text).unwrap();
+            let def = file.dialects[name].clone();
+            let mine = format!("my-{name}");
+            let mut dialects = Dialects::default();
+            dialects.declare(&mine, def.clone()).unwrap();
+            // The built-in name itself is refused.
+            assert!(dialects.declare(name, def).is_err());
+            let copy = dialects.get(&mine).unwrap();
+            let builtin = by_id(name).unwrap();
+            assert_eq!(copy.id(), mine);
+            let (a, b) = (copy.capabilities(), builtin.capabilities());
+            assert_eq!(
+                (
+                    &a.auth,
+                    &a.sort_fields,
+                    a.default_sort,
+                    a.order_known,
+                    a.search
+                ),
+                (
+                    &b.auth,
+                    &b.sort_fields,
+                    b.default_sort,
+                    b.order_known,
+                    b.search
+                ),
+                "{name}"
+            );
+            assert_eq!(a.terms, b.terms, "{name}");
+            assert_eq!(copy.filter_keys(), builtin.filter_keys(), "{name}");
+            for field in SortField::ALL {
+                let mut q = ListQuery::new(Sort {
+                    field,
+                    order: Order::Asc,
+                });
+                q.search = "report".into();
+                let page = PageRequest {
+                    number: 3,
+                    size: 40,
+                };
+                assert_eq!(
+                    copy.list_request(&q, page),
+                    builtin.list_request(&q, page),
+                    "{name}"
+                );
+            }
+            assert_eq!(copy.detail_request("a/b"), builtin.detail_request("a/b"));
+            assert_eq!(copy.delete_request("a/b"), builtin.delete_request("a/b"));
+            assert_eq!(copy.scope_kind(), builtin.scope_kind());
+        }
+    }
+}

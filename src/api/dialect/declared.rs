@@ -1453,6 +1453,58 @@ impl Declared {
 mod tests {
     use super::*;
 
+    fn definition(extra: &str) -> Result<(), String> {
+        let text = format!(
+            "list_path = \"/files\"\n{extra}\n[paging]\nstyle = \"page\"\npage_param = \"page\"\n[fields]\nid = \"id\"\nname = \"name\"\n"
+        );
+        let def: Definition = toml::from_str(&text).map_err(|e| e.to_string())?;
+        def.check()
+    }
+
+    #[test]
+    fn the_keys_beyond_paging_are_checked_where_they_are_written() {
+        assert_eq!(definition(""), Ok(()));
+        assert_eq!(
+            definition(
+                "failure = { path = \"ok\", is = false }\nowner = \"org\"\norder_known = true\ndetail = { path = \"/files/{id}\" }\ndelete_path = \"/files/{id}\""
+            ),
+            Ok(())
+        );
+        let err = |extra: &str| definition(extra).unwrap_err();
+        assert!(
+            err("[query]\nterms = [{ key = \"prefix\", param = \"p\" }]")
+                .starts_with("query.terms[0].key: \"prefix\" is not a term")
+        );
+        assert_eq!(
+            err("[query]\nterms = [{ key = \"folder\" }]"),
+            "query.terms[0].param: required for a folder term"
+        );
+        assert_eq!(
+            err("[query]\nterms = [{ key = \"size\" }]"),
+            "query.terms[0]: a size term needs min, max or both"
+        );
+        assert_eq!(
+            err("[query]\norder = [\"page\", \"size\"]"),
+            "query.order: expected each of params, size, search, sort, terms and page once"
+        );
+        assert!(
+            err("detail = { path = \"/files\" }")
+                .starts_with("detail.path: expected a path with {id}")
+        );
+        assert!(
+            err("default_sort = { field = \"colour\", order = \"asc\" }")
+                .starts_with("default_sort.field")
+        );
+        assert!(
+            err("default_sort = { field = \"name\", order = \"up\" }")
+                .starts_with("default_sort.order")
+        );
+        assert!(
+            err("[query]\nsort = { param = \"s\", desc_prefix = \"-\", sortable = [\"size\"], fields = { name = \"n\" } }")
+                .starts_with("query.sort.sortable: \"size\"")
+        );
+    }
+
     #[test]
     fn link_headers_as_github_writes_them() {
         let header = r#"<https://api.github.com/repositories/1300192/issues?page=2>; rel="prev", <https://api.github.com/repositories/1300192/issues?page=4>; rel="next", <https://api.github.com/repositories/1300192/issues?page=515>; rel="last", <https://api.github.com/repositories/1300192/issues?page=1>; rel="first""#;
