@@ -874,7 +874,7 @@ fn shape_app(shape: &str) -> App {
     let dialect = filescope::config::example_dialect(shape).unwrap();
     let info = filescope::app::ConnectionInfo {
         label: shape.to_string(),
-        dialect: dialect.id(),
+        dialect: dialect.id().into(),
     };
     App::new(info, dialect, 100, Default::default())
 }

@@ -670,7 +670,7 @@ async fn explore_connection(conn: Connection, profile: Option<String>) -> anyhow
     let store = conn.store();
     let info = ConnectionInfo {
         label: conn.label.clone(),
-        dialect: store.dialect.id(),
+        dialect: store.dialect.id().to_string(),
     };
     let client = Client::new(conn)?;
     let page_size = store.dialect.capabilities().ui_page_size;

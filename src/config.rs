@@ -15,7 +15,7 @@ use directories::ProjectDirs;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::api::dialect::declared::{Declared, Definition};
+use crate::api::dialect::declared::Definition;
 use crate::api::{Secret, dialect};
 use crate::keymap::KeyMap;
 use crate::text::DEFAULT_DATE_FORMAT;
@@ -446,8 +446,8 @@ pub struct Loaded {
     pub config: Config,
     /// The key map: the defaults with the file's `[keys]` over them.
     keymap: KeyMap,
-    /// The dialects `[dialects.NAME]` declares.
-    declared: BTreeMap<String, std::sync::Arc<dyn dialect::Dialect>>,
+    /// The built-in dialects and those `[dialects.NAME]` declares.
+    dialects: dialect::Dialects,
 }
 
 impl Loaded {
@@ -518,44 +518,22 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, ConfigError> {
         text,
         config,
         keymap: KeyMap::default(),
-        declared: BTreeMap::new(),
+        dialects: dialect::Dialects::default(),
     };
-    loaded.declared = declare(&loaded)?;
+    loaded.dialects = declare(&loaded)?;
     loaded.keymap = check(&loaded)?;
     Ok(loaded)
 }
 
-/// Checks and builds the dialects the file declares. A name of a built-in dialect is refused:
-/// `--dialect filejar` must always mean FileJar.
-fn declare(
-    loaded: &Loaded,
-) -> Result<BTreeMap<String, std::sync::Arc<dyn dialect::Dialect>>, ConfigError> {
-    let mut declared = BTreeMap::new();
+/// Checks and builds the dialects the file declares, each error at its table.
+fn declare(loaded: &Loaded) -> Result<dialect::Dialects, ConfigError> {
+    let mut dialects = dialect::Dialects::default();
     for (name, def) in &loaded.config.dialects {
-        if dialect::is_builtin(name) {
-            return Err(loaded.error_at(
-                def.span(),
-                format!("dialects.{name}: {name} is a built-in dialect; declare yours under another name"),
-            ));
-        }
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(loaded.error_at(
-                def.span(),
-                format!("dialects.{name:?}: a dialect's name is letters, digits, - and _"),
-            ));
-        }
-        def.get_ref()
-            .check()
-            .map_err(|e| loaded.error_at(def.span(), format!("dialects.{name}.{e}")))?;
-        let dialect: std::sync::Arc<dyn dialect::Dialect> =
-            std::sync::Arc::new(Declared::new(name, def.get_ref().clone()));
-        declared.insert(name.clone(), dialect);
+        dialects
+            .declare(name, def.get_ref().clone())
+            .map_err(|e| loaded.error_at(def.span(), format!("dialects.{e}")))?;
     }
-    Ok(declared)
+    Ok(dialects)
 }
 
 /// Checks what types cannot say, and builds the key map.
@@ -772,21 +750,14 @@ impl Loaded {
         &self.keymap
     }
 
-    /// A dialect by name: one the file declares, or a built-in one.
+    /// A dialect by name: a built-in one, or one the file declares.
     pub fn dialect(&self, name: &str) -> Option<std::sync::Arc<dyn dialect::Dialect>> {
-        self.declared
-            .get(name)
-            .cloned()
-            .or_else(|| dialect::by_id(name))
+        self.dialects.get(name)
     }
 
     /// Every dialect name there is: the built-in ones, then the declared ones.
     pub fn dialect_names(&self) -> Vec<String> {
-        dialect::names()
-            .into_iter()
-            .map(str::to_string)
-            .chain(self.declared.keys().cloned())
-            .collect()
+        self.dialects.names()
     }
 
     /// The profile by name, or an error listing the names there are.
@@ -911,22 +882,11 @@ pub fn resolve_key(
     ))
 }
 
-/// The definitions of six real-world API shapes, shipped as examples (docs/dialects/) and
-/// spoken by `filescope demo --shape NAME` offline.
-pub const EXAMPLE_DIALECTS: [(&str, &str); 6] = [
-    ("github", include_str!("../docs/dialects/github.toml")),
-    ("drf", include_str!("../docs/dialects/drf.toml")),
-    ("stripe", include_str!("../docs/dialects/stripe.toml")),
-    ("gdrive", include_str!("../docs/dialects/gdrive.toml")),
-    ("jsonapi", include_str!("../docs/dialects/jsonapi.toml")),
-    ("box", include_str!("../docs/dialects/box.toml")),
-];
+pub use crate::api::dialect::EXAMPLE_DIALECTS;
 
 /// One of the example dialects, by its name.
 pub fn example_dialect(name: &str) -> Option<std::sync::Arc<dyn dialect::Dialect>> {
-    let (_, text) = EXAMPLE_DIALECTS.iter().find(|(n, _)| *n == name)?;
-    let path = PathBuf::from(format!("docs/dialects/{name}.toml"));
-    parse(&path, text.to_string()).ok()?.dialect(name)
+    dialect::example(name)
 }
 
 /// The commented example `filescope config init` writes.

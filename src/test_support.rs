@@ -92,7 +92,7 @@ pub fn app_with(dialect: &str, page_size: usize, settings: Settings) -> App {
     let dialect = by_id(dialect).unwrap();
     let info = ConnectionInfo {
         label: "test".into(),
-        dialect: dialect.id(),
+        dialect: dialect.id().to_string(),
     };
     App::new(info, dialect, page_size, settings)
 }
@@ -126,7 +126,7 @@ pub fn app_on(client: &crate::api::Client) -> App {
     let dialect = client.connection().dialect.clone();
     let info = crate::app::ConnectionInfo {
         label: dialect.id().to_string(),
-        dialect: dialect.id(),
+        dialect: dialect.id().to_string(),
     };
     let page = dialect.capabilities().ui_page_size;
     App::new(info, client.connection().store(), page, Default::default())

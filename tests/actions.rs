@@ -327,7 +327,7 @@ fn explorer(client: &Client, settings: Settings) -> App {
     let mut app = App::new(
         ConnectionInfo {
             label: "demo".into(),
-            dialect: dialect.id(),
+            dialect: dialect.id().into(),
         },
         dialect,
         page_size,

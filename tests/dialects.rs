@@ -143,7 +143,7 @@ async fn every_server_side_sort_orders_the_whole_listing() {
         let server = serve(dialect, 230).await;
         let client = client(&server, dialect, Some(KEY));
         let listed = 230 - trashed(&client, dialect).await.len();
-        for &field in client.dialect().capabilities().sort_fields {
+        for &field in client.dialect().capabilities().sort_fields.iter() {
             for order in [Order::Asc, Order::Desc] {
                 let sort = Sort { field, order };
                 let records = list_all(&client, &ListQuery::new(sort)).await;
@@ -460,7 +460,7 @@ async fn local_sorts_are_marked_and_complete_once_everything_is_loaded() {
         let page_size = d.capabilities().ui_page_size;
         let info = ConnectionInfo {
             label: "test".into(),
-            dialect: d.id(),
+            dialect: d.id().into(),
         };
         let mut app = App::new(info, d, page_size, Default::default());
         let now = Instant::now();
@@ -588,7 +588,7 @@ async fn older_open_webui_servers_under_api_send_everything_at_once() {
     let d = by_id("openwebui").unwrap();
     let info = ConnectionInfo {
         label: "legacy".into(),
-        dialect: d.id(),
+        dialect: d.id().into(),
     };
     let mut app = App::new(info, d, 50, Default::default());
     let effects = app.start(120, 30, Instant::now());

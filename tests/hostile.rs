@@ -734,7 +734,7 @@ async fn the_explorer_ends_a_listing_whose_cursor_repeats() {
     let client = Client::new(conn).unwrap();
     let info = filescope::app::ConnectionInfo {
         label: "loopy".into(),
-        dialect: "loopy",
+        dialect: "loopy".into(),
     };
     let mut app = filescope::app::App::new(
         info,

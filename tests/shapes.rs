@@ -217,7 +217,7 @@ async fn explorer(shape: &str, server: &DemoServer) -> (App, Client) {
     let d = example_dialect(shape).unwrap();
     let info = ConnectionInfo {
         label: shape.to_string(),
-        dialect: d.id(),
+        dialect: d.id().into(),
     };
     let page_size = d.capabilities().ui_page_size;
     let mut app = App::new(info, d, page_size, Default::default());
@@ -309,7 +309,7 @@ async fn a_row_number_is_walked_to_and_forgotten_pages_come_back_from_their_curs
     let d = example_dialect("gdrive").unwrap();
     let info = ConnectionInfo {
         label: "gdrive".into(),
-        dialect: d.id(),
+        dialect: d.id().into(),
     };
     let settings = filescope::config::Settings {
         max_loaded_rows: 1_000,

@@ -62,7 +62,7 @@ pub enum Focus {
 #[derive(Debug, Clone)]
 pub struct ConnectionInfo {
     pub label: String,
-    pub dialect: &'static str,
+    pub dialect: String,
 }
 
 /// A server string on one line, made safe to draw and cut to `max` characters.
@@ -206,7 +206,7 @@ impl App {
         self.reach.as_ref()
     }
 
-    pub fn caps(&self) -> &'static Capabilities {
+    pub fn caps(&self) -> &Capabilities {
         self.dialect.capabilities()
     }
 

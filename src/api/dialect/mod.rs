@@ -1,42 +1,46 @@
-//! The `Dialect` seam: one file per API. A dialect declares what the API can do (as data), builds
-//! the list request for a query and a page, and decodes pages and error bodies. Adding an API
-//! means one new file here plus a line in [`REGISTRY`].
+//! The `Dialect` seam. A dialect declares what the API can do (as data), builds the list
+//! request for a query and a page, and decodes pages and error bodies. Most are definitions
+//! read by the declared engine (`declared.rs`): FileJar, Flextell, AstraCollab and FileGuard
+//! ship as TOML in `builtin/`, the example shapes in docs/dialects/, and users declare their
+//! own. Adding an API the engine can say means one definition plus a line in [`REGISTRY`];
+//! one it cannot means a file here (Open WebUI).
 
-mod astracollab;
+#[cfg(test)]
+mod builtin_tests;
+#[cfg(test)]
+mod conformance;
 pub mod declared;
-mod fileguard;
-mod filejar;
-mod flextell;
 mod openwebui;
+mod registry;
 
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
 
 use super::decode::Limits;
 use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Sort, SortField};
 use super::record::FileRecord;
 
-pub use astracollab::AstraCollab;
-pub use fileguard::FileGuard;
-pub use filejar::FileJar;
-pub use flextell::Flextell;
 pub use openwebui::OpenWebUi;
+pub use registry::{
+    BUILTIN_DEFINITIONS, Dialects, EXAMPLE_DIALECTS, REGISTRY, by_id, example, ids, is_builtin,
+    names,
+};
 
 /// How the API wants its credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
     /// The key in a header of its own, e.g. `x-api-key: <key>`.
-    ApiKeyHeader(&'static str),
+    ApiKeyHeader(Cow<'static, str>),
     /// `Authorization: Bearer <token>`.
     Bearer,
     /// A header whose value is a template around the key: `Authorization: Token {key}`.
     Template {
-        header: &'static str,
-        value: &'static str,
+        header: Cow<'static, str>,
+        value: Cow<'static, str>,
     },
     /// The key in a query parameter of every request to the API (`?key=…`).
-    Query(&'static str),
+    Query(Cow<'static, str>),
     /// No key of the API's own: the store's family signs each request itself (S3, see
     /// [`crate::api::family`]), or none is needed.
     None,
@@ -44,7 +48,7 @@ pub enum Auth {
 
 impl Auth {
     /// Names the credential for messages such as "the x-api-key header was rejected".
-    pub fn describe(self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Auth::ApiKeyHeader(name) => format!("the {name} header"),
             Auth::Bearer => "the Bearer token".to_string(),
@@ -55,7 +59,7 @@ impl Auth {
     }
 
     /// The header that carries the key, and its value, when the key goes in a header.
-    pub fn header(self, key: &str) -> Option<(&'static str, String)> {
+    pub fn header(&self, key: &str) -> Option<(&str, String)> {
         match self {
             Auth::ApiKeyHeader(name) => Some((name, key.to_string())),
             Auth::Bearer => Some(("authorization", format!("Bearer {key}"))),
@@ -141,11 +145,11 @@ pub enum Search {
 #[derive(Debug)]
 pub struct Capabilities {
     /// The name used on the command line and in profiles, e.g. `filejar`.
-    pub id: &'static str,
+    pub id: Cow<'static, str>,
     /// How the API wants its credential.
     pub auth: Auth,
     /// Fields the server can sort by; empty means no server-side sort.
-    pub sort_fields: &'static [SortField],
+    pub sort_fields: Cow<'static, [SortField]>,
     /// The order the server lists in when asked for nothing (and, for an API that sorts, the
     /// order filescope asks for first).
     pub default_sort: Sort,
@@ -154,7 +158,7 @@ pub struct Capabilities {
     pub order_known: bool,
     pub search: Search,
     /// Structured filter terms the server applies (see also [`Dialect::applies_on_server`]).
-    pub terms: &'static [TermKey],
+    pub terms: Cow<'static, [TermKey]>,
     /// The largest page the server accepts; for a fixed page size, that size.
     pub max_page_size: usize,
     /// The page size the explorer asks for: small enough for a quick first paint over a slow
@@ -162,7 +166,7 @@ pub struct Capabilities {
     pub ui_page_size: usize,
     /// Where the API lives under the base URL unless the connection says otherwise
     /// (Open WebUI's `/api/v1`; empty for the rest).
-    pub path_prefix: &'static str,
+    pub path_prefix: Cow<'static, str>,
 }
 
 impl Capabilities {
@@ -285,7 +289,7 @@ pub enum ContentSource {
     /// `/files/{id}`, AstraCollab's `/v1/files/{id}`).
     Resolve {
         request: RequestSpec,
-        pointer: &'static str,
+        pointer: Cow<'static, str>,
     },
     /// The bytes cannot be fetched; why.
     Unavailable(String),
@@ -309,15 +313,15 @@ pub struct ErrorInfo {
 }
 
 pub trait Dialect: Send + Sync + fmt::Debug {
-    fn capabilities(&self) -> &'static Capabilities;
+    fn capabilities(&self) -> &Capabilities;
 
     /// The name used on the command line and in profiles, e.g. `filejar`.
-    fn id(&self) -> &'static str {
-        self.capabilities().id
+    fn id(&self) -> &str {
+        &self.capabilities().id
     }
 
-    fn auth(&self) -> Auth {
-        self.capabilities().auth
+    fn auth(&self) -> &Auth {
+        &self.capabilities().auth
     }
     /// The list request, its path relative to the connection's path prefix.
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec;
@@ -494,51 +498,12 @@ pub trait Dialect: Send + Sync + fmt::Debug {
     /// The term keys a filter may use with this API: what the server applies plus what
     /// filescope can apply itself.
     fn filter_keys(&self) -> Vec<TermKey> {
-        let server = self.capabilities().terms;
+        let server = &self.capabilities().terms;
         TermKey::ALL
             .into_iter()
             .filter(|k| k.is_local() || server.contains(k))
             .collect()
     }
-}
-
-type Constructor = fn() -> Arc<dyn Dialect>;
-
-/// Every dialect filescope speaks, by id.
-pub const REGISTRY: &[(&str, Constructor)] = &[
-    ("filejar", || Arc::new(FileJar)),
-    ("openwebui", || Arc::new(OpenWebUi)),
-    ("flextell", || Arc::new(Flextell)),
-    ("fileguard", || Arc::new(FileGuard)),
-    ("astracollab", || Arc::new(AstraCollab)),
-];
-
-/// The dialect with this id, or `None`.
-pub fn by_id(id: &str) -> Option<Arc<dyn Dialect>> {
-    REGISTRY
-        .iter()
-        .find(|(name, _)| *name == id)
-        .map(|(_, make)| make())
-}
-
-/// Whether `id` names a built-in dialect (or a family's, built for each store).
-pub fn is_builtin(id: &str) -> bool {
-    by_id(id).is_some() || super::family::by_name(id).is_some()
-}
-
-/// The ids of the dialects in the registry: each has one instance for every connection.
-pub fn ids() -> Vec<&'static str> {
-    REGISTRY.iter().map(|(name, _)| *name).collect()
-}
-
-/// Every dialect name filescope speaks, for help texts and error messages: the registry's
-/// and the families' (built for each store, [`super::family::FAMILIES`]).
-pub fn names() -> Vec<&'static str> {
-    REGISTRY
-        .iter()
-        .map(|(name, _)| *name)
-        .chain(super::family::names())
-        .collect()
 }
 
 /// An id as one URL path segment: everything but unreserved characters percent-encoded, so an

@@ -3,6 +3,8 @@
 //! `{prefix}/files/search`. Bearer auth, FastAPI `{"detail": …}` errors. No server-side sort or
 //! type/size filter: those are done locally.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -24,19 +26,19 @@ struct Envelope<'a> {
 const PAGE_SIZE: usize = 50;
 
 static CAPABILITIES: Capabilities = Capabilities {
-    id: "openwebui",
+    id: Cow::Borrowed("openwebui"),
     auth: Auth::Bearer,
-    sort_fields: &[],
+    sort_fields: Cow::Borrowed(&[]),
     default_sort: Sort {
         field: SortField::Updated,
         order: Order::Desc,
     },
     order_known: true,
     search: Search::Glob,
-    terms: &[],
+    terms: Cow::Borrowed(&[]),
     max_page_size: PAGE_SIZE,
     ui_page_size: PAGE_SIZE,
-    path_prefix: "/api/v1",
+    path_prefix: Cow::Borrowed("/api/v1"),
 };
 
 /// A user's `report` becomes `*report*`, since the server's glob must match the whole name; a
@@ -67,7 +69,7 @@ fn decode_file(f: &mut Fields<'_>) -> Normalized {
 }
 
 impl Dialect for OpenWebUi {
-    fn capabilities(&self) -> &'static Capabilities {
+    fn capabilities(&self) -> &Capabilities {
         &CAPABILITIES
     }
 

@@ -19,7 +19,7 @@ impl Reach for Http {
         let prefix = conn
             .path_prefix
             .as_deref()
-            .unwrap_or(conn.dialect.capabilities().path_prefix);
+            .unwrap_or(&conn.dialect.capabilities().path_prefix);
         let joined = format!(
             "{}{}{}",
             url.path().trim_end_matches('/'),

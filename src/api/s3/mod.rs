@@ -47,11 +47,11 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
 const PATH: &AsciiSet = &QUERY.remove(b'/');
 
 static CAPABILITIES: Capabilities = Capabilities {
-    id: "s3",
+    id: std::borrow::Cow::Borrowed("s3"),
     // Every request is signed by the family ([`reach`]), with no key of the API's own.
     auth: Auth::None,
     // S3 lists in key order only; every other order is local.
-    sort_fields: &[],
+    sort_fields: std::borrow::Cow::Borrowed(&[]),
     default_sort: Sort {
         field: SortField::Name,
         order: Order::Asc,
@@ -59,10 +59,10 @@ static CAPABILITIES: Capabilities = Capabilities {
     // Key order is byte order, not the caseless name order filescope sorts by.
     order_known: false,
     search: Search::Prefix,
-    terms: &[TermKey::Prefix, TermKey::Folder],
+    terms: std::borrow::Cow::Borrowed(&[TermKey::Prefix, TermKey::Folder]),
     max_page_size: 1000,
     ui_page_size: 200,
-    path_prefix: "",
+    path_prefix: std::borrow::Cow::Borrowed(""),
 };
 
 /// Where requests go: the region they are signed for and the endpoint that serves it.
@@ -452,7 +452,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 impl Dialect for S3 {
-    fn capabilities(&self) -> &'static Capabilities {
+    fn capabilities(&self) -> &Capabilities {
         &CAPABILITIES
     }
 

@@ -54,7 +54,7 @@ impl Client {
                         let value: serde_json::Value =
                             serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
                         value
-                            .pointer(pointer)
+                            .pointer(&pointer)
                             .and_then(|v| v.as_str())
                             .map(str::to_string)
                             .ok_or_else(|| format!("no download link at {pointer}"))
