@@ -4,7 +4,7 @@
 //! dialect serves), never from the client under test.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -16,7 +16,7 @@ use filescope::api::{
     ApiError, Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, Term, filter,
 };
 use filescope::app::{App, ConnectionInfo, Msg};
-use filescope_demo::{DemoConfig, DemoServer};
+use filescope_demo::DemoServer;
 
 /// Every dialect the client speaks, from its registry.
 fn dialects() -> Vec<&'static str> {
@@ -25,24 +25,15 @@ fn dialects() -> Vec<&'static str> {
 const KEY: &str = "test-key";
 
 async fn serve(dialect: &str, files: usize) -> DemoServer {
-    let config = DemoConfig {
-        files,
-        api_key: KEY.into(),
-        dialect: dialect.into(),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+    common::Demo::new(files)
+        .key(KEY)
+        .dialect(dialect)
+        .start()
         .await
-        .unwrap_or_else(|e| panic!("{dialect}: {e}"))
 }
 
 fn client(server: &DemoServer, dialect: &str, key: Option<&str>) -> Client {
-    let conn = Connection::new(
-        by_id(dialect).unwrap(),
-        server.base_url.parse().unwrap(),
-        key.map(Secret::new),
-    );
-    Client::new(conn).unwrap()
+    common::client(dialect, &server.base_url, key)
 }
 
 /// Every record of a listing, page by page as the explorer reads it, until the API says the end.

@@ -12,16 +12,16 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 const FIXTURES: [&[u8]; 10] = [
-    include_bytes!("fixtures/filejar_page.json"),
-    include_bytes!("fixtures/openwebui_page.json"),
-    include_bytes!("fixtures/openwebui_legacy_list.json"),
-    include_bytes!("fixtures/openwebui_search_nomatch.json"),
-    include_bytes!("fixtures/flextell_page.json"),
-    include_bytes!("fixtures/flextell_error.json"),
-    include_bytes!("fixtures/fileguard_page.json"),
-    include_bytes!("fixtures/fileguard_error.json"),
-    include_bytes!("fixtures/astracollab_page.json"),
-    include_bytes!("fixtures/astracollab_error.json"),
+    include_bytes!("../fixtures/filejar_page.json"),
+    include_bytes!("../fixtures/openwebui_page.json"),
+    include_bytes!("../fixtures/openwebui_legacy_list.json"),
+    include_bytes!("../fixtures/openwebui_search_nomatch.json"),
+    include_bytes!("../fixtures/flextell_page.json"),
+    include_bytes!("../fixtures/flextell_error.json"),
+    include_bytes!("../fixtures/fileguard_page.json"),
+    include_bytes!("../fixtures/fileguard_error.json"),
+    include_bytes!("../fixtures/astracollab_page.json"),
+    include_bytes!("../fixtures/astracollab_error.json"),
 ];
 
 /// Feeds one body to every decoder of every dialect, as a page (of a plain listing and of a

@@ -8,7 +8,7 @@
 //! request, a bucket's region) is tested against the demo server's S3 in tests/s3_demo.rs.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

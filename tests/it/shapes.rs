@@ -4,29 +4,20 @@
 //! the explorer, where `G` jumps where the API can and walks where it cannot.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
 use filescope::api::{Client, Connection, Secret};
 use filescope::app::{App, ConnectionInfo, Msg};
 use filescope::config::{EXAMPLE_DIALECTS, example_dialect};
-use filescope_demo::shapes::Shape;
-use filescope_demo::{DemoConfig, DemoServer};
+use filescope_demo::DemoServer;
 
 const KEY: &str = "shape-test-key";
 const CEILING: Duration = Duration::from_secs(120);
 
 async fn serve(shape: &str, files: usize) -> DemoServer {
-    let config = DemoConfig {
-        files,
-        api_key: KEY.into(),
-        shape: Shape::parse(shape),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
+    common::Demo::new(files).key(KEY).shape(shape).start().await
 }
 
 fn client(server: &DemoServer, shape: &str) -> Client {

@@ -5,45 +5,35 @@
 //! `tests/e2e_pty.rs` (`the_explorer_never_shows_or_logs_the_key`).
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
+use crate::common;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use filescope_demo::{DemoConfig, DemoServer};
+use filescope_demo::DemoServer;
 
 const CANARY: &str = "sk-canary-7f3a9c1e55";
 
 async fn server(dialect: &str, key: &str, chaos: f64) -> DemoServer {
-    DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files: 300,
-            api_key: key.into(),
-            dialect: dialect.into(),
-            chaos,
-            ..DemoConfig::default()
-        },
-    )
-    .await
-    .unwrap()
+    common::Demo::new(300)
+        .key(key)
+        .dialect(dialect)
+        .chaos(chaos)
+        .start()
+        .await
 }
 
 /// A server that answers every request with a 401 echoing the request's headers, key
 /// included (the demo's `echo-key` hostile mode).
 async fn echoing(dialect: &str) -> DemoServer {
-    DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files: 10,
-            api_key: CANARY.into(),
-            dialect: dialect.into(),
-            hostile: filescope_demo::hostile::Hostile::parse("echo-key"),
-            ..DemoConfig::default()
-        },
-    )
-    .await
-    .unwrap()
+    common::Demo::new(10)
+        .key(CANARY)
+        .dialect(dialect)
+        .hostile(filescope_demo::hostile::Hostile::parse("echo-key").unwrap())
+        .start()
+        .await
 }
 
 /// A server that rejects every request with a 400 in FileJar's envelope whose message echoes
@@ -253,9 +243,13 @@ async fn the_canary_key_is_never_written() {
 
 /// S3 at trace level with a session token: a presigned link and signed requests (a listing)
 /// never put the secret key or the session token into the log, whatever the level asks of
-/// the signer. In this process, through the log `filescope` itself installs.
+/// the signer. Through the log `filescope` itself installs, which is global to a process: so
+/// in a process of its own, where no other test's events reach the log or find it installed.
 #[tokio::test(flavor = "multi_thread")]
 async fn s3_signing_at_trace_logs_no_secret() {
+    if !common::in_own_process(module_path!(), "s3_signing_at_trace_logs_no_secret") {
+        return;
+    }
     use filescope::api::s3::{S3, Settings, credentials::Keys};
     use filescope::api::{Client, Connection, ListQuery, PageRequest, Secret};
     use filescope_demo::{S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
@@ -269,19 +263,11 @@ async fn s3_signing_at_trace_logs_no_secret() {
     )
     .unwrap();
 
-    let server = DemoServer::start_with_s3(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files: 20,
-            dialect: "s3".into(),
-            ..DemoConfig::default()
-        },
-        filescope_demo::s3::S3Options {
-            region: "us-east-1".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let server = common::Demo::new(20)
+        .dialect("s3")
+        .region("us-east-1")
+        .start()
+        .await;
     let s3 = S3::new(Settings {
         bucket: S3_BUCKET.into(),
         root: String::new(),

@@ -3,7 +3,7 @@
 //! server's contradictions must be reported as such.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -12,30 +12,22 @@ use filescope::api::dialect::{PageRequest, by_id, ids};
 use filescope::api::{Client, Connection, Filter, ListQuery, Secret};
 use filescope::app::Msg;
 use filescope::ls;
+use filescope_demo::DemoServer;
 use filescope_demo::hostile::Hostile;
-use filescope_demo::{DemoConfig, DemoServer};
 
 const KEY: &str = "hostile-test-key";
 /// Long enough for a loaded CI machine; a listing that never ends fails here.
 const CEILING: Duration = Duration::from_secs(60);
 
 async fn hostile(mode: Hostile, dialect: &str, files: usize) -> (DemoServer, Client) {
-    let config = DemoConfig {
-        files,
-        dialect: dialect.to_string(),
-        api_key: KEY.to_string(),
-        hostile: Some(mode),
-        ..DemoConfig::default()
-    };
-    let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
-    let conn = Connection::new(
-        by_id(dialect).unwrap(),
-        server.base_url.parse().unwrap(),
-        Some(Secret::new(KEY)),
-    );
-    (server, Client::new(conn).unwrap())
+    let server = common::Demo::new(files)
+        .dialect(dialect)
+        .key(KEY)
+        .hostile(mode)
+        .start()
+        .await;
+    let client = common::client(dialect, &server.base_url, Some(KEY));
+    (server, client)
 }
 
 fn all(jobs: usize) -> ls::Options {
@@ -318,16 +310,12 @@ async fn run_binary(args: Vec<String>, tag: &str) -> (std::process::Output, Stri
 const CANARY: &str = "sk-hostile-canary-8d2f";
 
 async fn hostile_with_canary(mode: Hostile, dialect: &str) -> DemoServer {
-    let config = DemoConfig {
-        files: 10,
-        dialect: dialect.to_string(),
-        api_key: CANARY.to_string(),
-        hostile: Some(mode),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+    common::Demo::new(10)
+        .dialect(dialect)
+        .key(CANARY)
+        .hostile(mode)
+        .start()
         .await
-        .unwrap()
 }
 
 fn args(command: &[&str], dialect: &str, url: &str) -> Vec<String> {

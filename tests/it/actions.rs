@@ -8,7 +8,7 @@
 //! client.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -25,7 +25,7 @@ use filescope::config::Settings;
 use filescope::runtime;
 use filescope::test_support::RecordingHost;
 use filescope_demo::content::{CORRUPT_INDEX, content};
-use filescope_demo::{Dataset, DemoConfig, DemoServer};
+use filescope_demo::{Dataset, DemoServer};
 use ratatui::Terminal;
 
 const KEY: &str = "test-key";
@@ -36,24 +36,14 @@ fn never() -> tokio_util::sync::CancellationToken {
 }
 
 async fn serve(dialect: &str, files: usize, bandwidth: Option<u64>) -> (DemoServer, Client) {
-    let server = DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files,
-            api_key: KEY.into(),
-            dialect: dialect.into(),
-            bandwidth,
-            ..DemoConfig::default()
-        },
-    )
-    .await
-    .unwrap();
-    let conn = Connection::new(
-        by_id(dialect).unwrap(),
-        server.base_url.parse().unwrap(),
-        Some(Secret::new(KEY)),
-    );
-    (server, Client::new(conn).unwrap())
+    let server = common::Demo::new(files)
+        .key(KEY)
+        .dialect(dialect)
+        .bandwidth(bandwidth)
+        .start()
+        .await;
+    let client = common::client(dialect, &server.base_url, Some(KEY));
+    (server, client)
 }
 
 /// A fresh, empty directory for one test.
