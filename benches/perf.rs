@@ -840,11 +840,7 @@ fn shape_client(server: &DemoServer, shape: &str) -> Client {
 
 fn shape_app(shape: &str) -> App {
     let dialect = filescope::config::example_dialect(shape).unwrap();
-    let info = filescope::app::ConnectionInfo {
-        label: shape.to_string(),
-        dialect: dialect.id(),
-    };
-    App::new(info, dialect, 100, Default::default())
+    filescope::test_support::app_of(dialect, shape, 100, Default::default())
 }
 
 /// `filescope serve` in a process of its own: the child and the base URL it printed.

@@ -89,9 +89,19 @@ pub fn app_for(dialect: &str, page_size: usize) -> App {
 
 /// An app on a dialect with these settings.
 pub fn app_with(dialect: &str, page_size: usize, settings: Settings) -> App {
-    let dialect = by_id(dialect).unwrap();
+    app_of(by_id(dialect).unwrap(), "test", page_size, settings)
+}
+
+/// The one app builder: the explorer's state on `dialect` (built-in, declared or S3), its
+/// connection called `label`, pages of `page_size` rows.
+pub fn app_of(
+    dialect: std::sync::Arc<dyn crate::api::dialect::Dialect>,
+    label: &str,
+    page_size: usize,
+    settings: Settings,
+) -> App {
     let info = ConnectionInfo {
-        label: "test".into(),
+        label: label.to_string(),
         dialect: dialect.id(),
     };
     App::new(info, dialect, page_size, settings)
@@ -124,12 +134,8 @@ pub fn typed(text: &str) -> Vec<Msg> {
 /// own page size, default settings, the dialect's name as the label.
 pub fn app_on(client: &crate::api::Client) -> App {
     let dialect = client.connection().dialect.clone();
-    let info = crate::app::ConnectionInfo {
-        label: dialect.id().to_string(),
-        dialect: dialect.id(),
-    };
     let page = dialect.capabilities().ui_page_size;
-    App::new(info, dialect, page, Default::default())
+    app_of(dialect.clone(), dialect.id(), page, Settings::default())
 }
 
 /// Draws the app and returns the screen as text, one string per line.

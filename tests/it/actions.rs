@@ -20,7 +20,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use filescope::api::content::{Conflict, TransferError, download, part_path};
 use filescope::api::dialect::by_id;
 use filescope::api::{Client, Connection, FileRecord, ListQuery, PageRequest, Secret};
-use filescope::app::{App, ConnectionInfo};
+use filescope::app::App;
 use filescope::config::Settings;
 use filescope::runtime;
 use filescope::test_support::RecordingHost;
@@ -314,15 +314,7 @@ async fn session_with(
 fn explorer(client: &Client, settings: Settings) -> App {
     let dialect = by_id(client.dialect().id()).unwrap();
     let page_size = dialect.capabilities().ui_page_size;
-    let mut app = App::new(
-        ConnectionInfo {
-            label: "demo".into(),
-            dialect: dialect.id(),
-        },
-        dialect,
-        page_size,
-        settings,
-    );
+    let mut app = common::app_of(dialect, "demo", page_size, settings);
     app.set_allow_delete(client.connection().allow_delete);
     app
 }

@@ -15,7 +15,7 @@ use filescope::api::plan::compare_by;
 use filescope::api::{
     ApiError, Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, Term, filter,
 };
-use filescope::app::{App, ConnectionInfo, Msg};
+use filescope::app::Msg;
 use filescope_demo::DemoServer;
 
 /// Every dialect the client speaks, from its registry.
@@ -449,11 +449,7 @@ async fn local_sorts_are_marked_and_complete_once_everything_is_loaded() {
         let client = client(&server, dialect, Some(KEY));
         let d = by_id(dialect).unwrap();
         let page_size = d.capabilities().ui_page_size;
-        let info = ConnectionInfo {
-            label: "test".into(),
-            dialect: d.id(),
-        };
-        let mut app = App::new(info, d, page_size, Default::default());
+        let mut app = common::app_of(d, "test", page_size, Default::default());
         let now = Instant::now();
         let effects = app.start(120, 30, now);
         common::settle(&mut app, &client, effects).await;
@@ -577,11 +573,7 @@ async fn older_open_webui_servers_under_api_send_everything_at_once() {
 
     // The explorer files it as six pages of 50 and asks for nothing more.
     let d = by_id("openwebui").unwrap();
-    let info = ConnectionInfo {
-        label: "legacy".into(),
-        dialect: d.id(),
-    };
-    let mut app = App::new(info, d, 50, Default::default());
+    let mut app = common::app_of(d, "legacy", 50, Default::default());
     let effects = app.start(120, 30, Instant::now());
     let before = server.stats.list_requests();
     common::settle(&mut app, &client, effects).await;

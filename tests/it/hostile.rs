@@ -720,13 +720,9 @@ async fn the_explorer_ends_a_listing_whose_cursor_repeats() {
         Some(Secret::new(KEY)),
     );
     let client = Client::new(conn).unwrap();
-    let info = filescope::app::ConnectionInfo {
-        label: "loopy".into(),
-        dialect: "loopy",
-    };
-    let mut app = filescope::app::App::new(
-        info,
+    let mut app = common::app_of(
         loaded.dialect("loopy").unwrap(),
+        "loopy",
         10,
         Default::default(),
     );

@@ -9,7 +9,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use filescope::api::{Client, Connection, Secret};
-use filescope::app::{App, ConnectionInfo, Msg};
+use filescope::app::{App, Msg};
 use filescope::config::{EXAMPLE_DIALECTS, example_dialect};
 use filescope_demo::DemoServer;
 
@@ -206,12 +206,8 @@ async fn every_example_decodes_every_field_it_declares() {
 async fn explorer(shape: &str, server: &DemoServer) -> (App, Client) {
     let client = client(server, shape);
     let d = example_dialect(shape).unwrap();
-    let info = ConnectionInfo {
-        label: shape.to_string(),
-        dialect: d.id(),
-    };
     let page_size = d.capabilities().ui_page_size;
-    let mut app = App::new(info, d, page_size, Default::default());
+    let mut app = common::app_of(d, shape, page_size, Default::default());
     let effects = app.start(120, 40, Instant::now());
     common::settle(&mut app, &client, effects).await;
     (app, client)
@@ -298,15 +294,11 @@ async fn a_row_number_is_walked_to_and_forgotten_pages_come_back_from_their_curs
     let server = serve("gdrive", 5_000).await;
     let client = client(&server, "gdrive");
     let d = example_dialect("gdrive").unwrap();
-    let info = ConnectionInfo {
-        label: "gdrive".into(),
-        dialect: d.id(),
-    };
     let settings = filescope::config::Settings {
         max_loaded_rows: 1_000,
         ..Default::default()
     };
-    let mut app = App::new(info, d, 100, settings);
+    let mut app = common::app_of(d, "gdrive", 100, settings);
     let effects = app.start(120, 40, Instant::now());
     common::settle(&mut app, &client, effects).await;
     let mut effects = app.update(filescope::test_support::key(':'), Instant::now());

@@ -12,7 +12,7 @@ use filescope_demo::DemoServer;
 
 #[allow(unused_imports)]
 pub use filescope::test_support::{
-    Demo, Executor, app_for, app_with, client, record, render, screen_lines,
+    Demo, Executor, app_for, app_of, app_with, client, record, render, screen_lines,
 };
 
 pub fn filejar_app(page_size: usize) -> App {
