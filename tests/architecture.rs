@@ -378,7 +378,8 @@ fn the_tests_are_three_binaries() {
     for entry in std::fs::read_dir(tests.join("it")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if name != "main" && (path.is_dir() || path.extension().is_some_and(|e| e == "rs")) {
+        let module = path.join("mod.rs").is_file() || path.extension().is_some_and(|e| e == "rs");
+        if name != "main" && module {
             assert!(
                 main.contains(&format!("mod {name};")),
                 "tests/it/{name} is not a module of tests/it/main.rs: its tests never run"

@@ -3,7 +3,7 @@
 //! missing, hostile) in that dialect's own envelope, and the spec's fixtures cut and corrupted
 //! at random, each decoded for random page requests. Four properties of 256 inputs each run
 //! with every `cargo test`; `FUZZ_CASES=N` searches deeper. Failing inputs are kept by
-//! proptest in `tests/fuzz_decoders.proptest-regressions` (the corpus) and replayed first.
+//! proptest in `tests/proptest-regressions/fuzz_decoders.txt` (the corpus) and replayed first.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use filescope::api::ListQuery;

@@ -5,7 +5,7 @@
 //! state, and the client.
 //!
 //! What s3s-fs 0.14.1 does not do like S3 (URL-encoded keys, `If-Match`, checksums only on
-//! request, a bucket's region) is tested against the demo server's S3 in tests/s3_demo.rs.
+//! request, a bucket's region) is tested against the demo server's S3 in tests/it/s3_demo.rs.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use crate::common;

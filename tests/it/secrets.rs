@@ -2,7 +2,7 @@
 //! success, on refusal, through retries, on a server's error that echoes it back, a request
 //! the server rejects, a timeout and an unreachable server, with the log at trace level. The
 //! explorer (listing, preview, download, copy, in a pty) is checked the same way in
-//! `tests/e2e_pty.rs` (`the_explorer_never_shows_or_logs_the_key`).
+//! `tests/it/e2e_pty.rs` (`the_explorer_never_shows_or_logs_the_key`).
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use crate::common;
