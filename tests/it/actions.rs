@@ -48,10 +48,7 @@ async fn serve(dialect: &str, files: usize, bandwidth: Option<u64>) -> (DemoServ
 
 /// A fresh, empty directory for one test.
 fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("filescope-actions-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::fresh_dir(&format!("actions-{tag}"))
 }
 
 /// The dataset index of every file whose name appears once, by name.

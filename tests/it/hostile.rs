@@ -269,9 +269,7 @@ async fn a_bad_record_never_hides_its_page_nor_its_own_id_and_name() {
 /// Runs the real binary with its own config and data directory (none of the developer's),
 /// a canary key and a trace-level log; returns the output and the log's text.
 async fn run_binary(args: Vec<String>, tag: &str) -> (std::process::Output, String, u32) {
-    let dir = std::env::temp_dir().join(format!("filescope-hostile-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir(&format!("hostile-{tag}"));
     let log = dir.join("filescope.log");
     let out = tokio::task::spawn_blocking({
         let (dir, log) = (dir.clone(), log.clone());
@@ -485,9 +483,7 @@ async fn an_unusable_checksum_and_a_size_unlike_the_listing_are_said_not_hidden(
         .unwrap()
         .records
         .remove(0);
-    let dir = std::env::temp_dir().join(format!("filescope-lying-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("lying");
     let saved = filescope::api::content::download(
         &client,
         &record,
@@ -602,9 +598,7 @@ async fn ls_declared(
     url: &str,
     tag: &str,
 ) -> (std::process::Output, String) {
-    let dir = std::env::temp_dir().join(format!("filescope-declared-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir(&format!("declared-{tag}"));
     let config = dir.join("config.toml");
     std::fs::write(
         &config,

@@ -34,10 +34,7 @@ struct S3Fs {
 }
 
 fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("filescope-s3-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::fresh_dir(&format!("s3-{tag}"))
 }
 
 async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {

@@ -42,10 +42,7 @@ fn client(server: &DemoServer, root: &str, region: &str) -> Client {
 }
 
 fn scratch(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("filescope-s3demo-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::fresh_dir(&format!("s3demo-{tag}"))
 }
 
 async fn first_page(client: &Client) -> Vec<filescope::api::FileRecord> {

@@ -7,7 +7,6 @@
 
 use crate::common;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -77,15 +76,6 @@ fn unreachable() -> String {
     url
 }
 
-/// A directory of this name under the temporary directory, empty: nothing a previous run
-/// (with the same process id) left in it is read as this run's.
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// A server that takes the request and never answers.
 async fn silent() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -101,7 +91,7 @@ async fn silent() -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_canary_key_is_never_written() {
-    let dir = fresh_dir("filescope-canary");
+    let dir = common::fresh_dir("canary");
     let log = dir.join("debug.log");
     let accepting = server("flextell", CANARY, 0.2).await;
     let refusing = server("filejar", "another-key", 0.0).await;
@@ -255,7 +245,7 @@ async fn s3_signing_at_trace_logs_no_secret() {
     use filescope_demo::{S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
 
     const TOKEN: &str = "IQoJb3JpZ2luX2VjEBcanarySessionToken7f3a9c1e55";
-    let dir = fresh_dir("filescope-s3canary");
+    let dir = common::fresh_dir("s3canary");
     let log = dir.join("trace.log");
     filescope::logging::init_at(
         Some(&log),

@@ -39,9 +39,7 @@ fn names(server: &DemoServer) -> Vec<String> {
 /// Runs the real binary with the shape's definition in a configuration of its own, and a
 /// profile for the server.
 async fn binary(shape: &str, url: &str, args: &[&str]) -> std::process::Output {
-    let dir = std::env::temp_dir().join(format!("filescope-shape-{shape}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir(&format!("shape-{shape}"));
     let (_, definition) = EXAMPLE_DIALECTS.iter().find(|(n, _)| *n == shape).unwrap();
     let config = format!("{definition}\n[profiles.it]\ndialect = \"{shape}\"\nurl = \"{url}\"\n");
     std::fs::write(dir.join("config.toml"), config).unwrap();

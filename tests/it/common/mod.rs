@@ -103,6 +103,16 @@ pub async fn settle_recording(
     Executor::new(client).settle(app, effects).await
 }
 
+/// A fresh, empty directory for one test, `filescope-{name}-{pid}` under the temporary
+/// directory: whatever an earlier run with the same process id left there is gone. Tests
+/// share this process, so `name` says the module as well as the test.
+pub fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("filescope-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// Runs the test `name` (its path in this binary, as `module_path!()` and the function name
 /// give it) alone in a child process of this binary, for a test that must change what is
 /// global to a process (the log a `filescope` installs). Returns true in the child, which then
