@@ -77,6 +77,10 @@ pub struct ConnectArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the explorer on an embedded demo server (no account, no network).
+    ///
+    /// One file is deliberately corrupt: metrics_final_FINAL.pdf (with the default seed), whose
+    /// bytes do not match the checksum FileGuard lists, so downloading it with `--dialect
+    /// fileguard` shows a verification failure.
     Demo(DemoArgs),
     /// Run the demo server alone; prints its base URL and serves until killed.
     Serve(ServeArgs),

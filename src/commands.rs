@@ -41,10 +41,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Ok(())
         }
         Some(Command::Man) => {
-            let cli = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cli)
-                .render(&mut std::io::stdout())
-                .context("cannot write the manual page")
+            manual(&mut std::io::stdout()).context("cannot write the manual page")
         }
         None => match (profile_of(&cli.connect), connection(cli.connect)) {
             (profile, Ok(Some(conn))) => {
@@ -848,10 +845,22 @@ mod demo_server {
                 ""
             };
             let how = match &args.dataset.shape {
-                Some(shape) => format!(
-                    "a profile with url = \"{}\" and the dialect of docs/dialects/{shape}.toml",
-                    server.base_url
-                ),
+                // A shape is a declared dialect: the whole definition and a profile, to paste
+                // into the configuration as they are (a binary-only user has no docs/).
+                Some(shape) => {
+                    let definition = config::EXAMPLE_DIALECTS
+                        .iter()
+                        .find(|(name, _)| name == shape)
+                        .map_or("", |(_, text)| text);
+                    eprintln!(
+                        "filescope: serving {} files shaped like {shape} at {}; it accepts {accepts}\nfilescope: paste into your configuration (filescope config path):\n\n[profiles.{shape}]\ndialect = \"{shape}\"\nurl = \"{}\"\napi_key_env = \"FILESCOPE_API_KEY\"\n\n{}\n",
+                        args.dataset.files,
+                        server.base_url,
+                        server.base_url,
+                        definition.trim_end()
+                    );
+                    format!("{key}filescope -p {shape}   or:  {key}filescope ls -p {shape}")
+                }
                 None => format!(
                     "{key}filescope ls --dialect {dialect} --url {0}   or the explorer:  {key}filescope --dialect {dialect} --url {0}",
                     server.base_url
@@ -864,6 +873,7 @@ mod demo_server {
                         eprintln!("filescope: {line}");
                     }
                 }
+                None if args.dataset.shape.is_some() => eprintln!("filescope: then run  {how}"),
                 None => eprintln!(
                     "filescope: serving {} files as {dialect} at {}; it accepts {accepts}\nfilescope: try  {how}",
                     args.dataset.files, server.base_url
@@ -898,3 +908,162 @@ fn demo(_args: DemoArgs) -> anyhow::Result<()> {
 fn serve(_args: ServeArgs) -> anyhow::Result<()> {
     no_demo()
 }
+
+/// The manual page, in roff: clap's sections for the top-level command, then every
+/// subcommand's synopsis and options in this one page (no `filescope-ls(1)` pages are
+/// installed, so none is cited), then the keys in force by default, the environment, the files
+/// and the exit statuses.
+fn manual(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let cli = <Cli as clap::CommandFactory>::command();
+    let man = clap_mangen::Man::new(cli.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    writeln!(out, ".SH SUBCOMMANDS")?;
+    for sub in cli.get_subcommands().filter(|c| !c.is_hide_set()) {
+        manual_subcommand(out, &format!("filescope {}", sub.get_name()), sub)?;
+    }
+    writeln!(out, ".SH KEYS")?;
+    writeln!(
+        out,
+        "The defaults; [keys] in the configuration file rebinds them, and ? in the explorer shows the keys in force."
+    )?;
+    for (keys, what) in crate::keymap::help_rows(&crate::keymap::KeyMap::default()) {
+        if !keys.is_empty() {
+            writeln!(out, ".TP\n\\fB{}\\fR\n{}", roff(&keys), roff(what))?;
+        }
+    }
+    writeln!(out, ".SH ENVIRONMENT")?;
+    for (name, what) in ENVIRONMENT {
+        writeln!(out, ".TP\n\\fB{name}\\fR\n{}", roff(what))?;
+    }
+    writeln!(out, ".SH FILES")?;
+    for (path, what) in FILES {
+        writeln!(out, ".TP\n\\fI{}\\fR\n{}", roff(path), roff(what))?;
+    }
+    writeln!(out, ".SH \"EXIT STATUS\"")?;
+    for (code, what) in EXIT_STATUS {
+        writeln!(out, ".TP\n\\fB{code}\\fR\n{}", roff(what))?;
+    }
+    man.render_version_section(out)
+}
+
+/// One subcommand in the manual: its synopsis, what it does and its options, then its own
+/// subcommands (`dialect infer`, `config init`) the same way.
+fn manual_subcommand(
+    out: &mut dyn std::io::Write,
+    name: &str,
+    cmd: &clap::Command,
+) -> std::io::Result<()> {
+    writeln!(out, ".SS \"{}\"", roff(name))?;
+    if let Some(about) = cmd.get_long_about().or(cmd.get_about()) {
+        writeln!(out, "{}", roff(&about.to_string()))?;
+    }
+    let mut options = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render_options_section(&mut options)?;
+    let options = String::from_utf8_lossy(&options);
+    // clap heads the options with a string definition and a section of their own; here they
+    // sit under the subcommand, and the page's title already defined the string.
+    let body = options
+        .split_once("\n.SH OPTIONS\n")
+        .map_or("", |(_, rest)| rest);
+    if !body.trim().is_empty() {
+        writeln!(out, ".PP\nOptions:")?;
+        write!(out, "{body}")?;
+    }
+    for sub in cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+    {
+        manual_subcommand(out, &format!("{name} {}", sub.get_name()), sub)?;
+    }
+    Ok(())
+}
+
+/// Text made safe for roff: a backslash doubled, a hyphen escaped, a leading dot or quote
+/// kept from reading as a request.
+fn roff(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    escaped
+        .lines()
+        .map(|line| match line.chars().next() {
+            Some('.' | '\'') => format!("\\&{line}"),
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The environment the manual names, with what each does.
+const ENVIRONMENT: [(&str, &str); 9] = [
+    (
+        "FILESCOPE_API_KEY",
+        "the API key of a JSON API when neither the profile nor --api-key-env names another variable",
+    ),
+    (
+        "FILESCOPE_CONFIG",
+        "the configuration file to read instead of the default",
+    ),
+    (
+        "FILESCOPE_DATA_DIR",
+        "the directory of the log file instead of the platform's data directory; downloads go to the current directory",
+    ),
+    (
+        "FILESCOPE_LOG",
+        "the log level (a tracing filter such as debug or filescope=trace); the log goes to the log file only",
+    ),
+    (
+        "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN",
+        "S3 credentials, first in the chain",
+    ),
+    (
+        "AWS_PROFILE, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE",
+        "which AWS profile, and the files it is read from",
+    ),
+    (
+        "AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL",
+        "the S3 region and endpoint when the profile does not give them",
+    ),
+    (
+        "PAGER",
+        "the pager a preview opens in (e in the preview); less when unset",
+    ),
+    ("NO_COLOR", "when set, the explorer draws without colour"),
+];
+
+/// The files the manual names (the Linux paths; other platforms use their own config and
+/// data directories, which `filescope config path` prints).
+const FILES: [(&str, &str); 2] = [
+    (
+        "~/.config/filescope/config.toml",
+        "the configuration file ($XDG_CONFIG_HOME is honoured; FILESCOPE_CONFIG overrides it); filescope config init writes a commented one",
+    ),
+    (
+        "~/.local/share/filescope/filescope.log",
+        "the log file ($XDG_DATA_HOME and FILESCOPE_DATA_DIR are honoured; --log-file overrides it); nothing is ever logged to the terminal",
+    ),
+];
+
+/// The exit statuses of every command, as docs/LS.md lists them for `ls`.
+const EXIT_STATUS: [(u8, &str); 6] = [
+    (0, "success, including an empty listing and a closed pipe"),
+    (
+        1,
+        "the output could not be written, a command failed outside the cases below, or dialect check found a definition that does not hold",
+    ),
+    (
+        2,
+        "usage or configuration: bad flags, a bad configuration file, an unknown filter term, a parameter the server rejected",
+    ),
+    (3, "the credential was refused (HTTP 401 or 403)"),
+    (
+        4,
+        "the network or the server failed (a connect error, a timeout, HTTP 429 or 5xx)",
+    ),
+    (
+        5,
+        "the server's answer could not be understood or contradicts itself (a repeated page or cursor, a total that changes, a broken answer)",
+    ),
+];

@@ -927,16 +927,24 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # default_profile = "prod"
 
 # [profiles.prod]
-# dialect = "filejar"          # filejar, openwebui, flextell, fileguard, astracollab
+# dialect = "filejar"          # filejar, openwebui, flextell, fileguard, astracollab, s3,
+#                              # or a name you declare under [dialects.NAME] (docs/DIALECTS.md)
 # url = "https://files.example.com"
 # api_key_env = "PROD_FILES_KEY"             # the key from this environment variable, or
-# api_key_cmd = "pass show storage/prod"     # the trimmed output of this command (no shell)
+# # api_key_cmd = "pass show storage/prod"   # the trimmed output of this command (no shell)
 # headers = { "X-Tenant" = "42" }            # extra headers (Flextell's tenant, say)
 # path_prefix = "/api"                       # older Open WebUI servers
 # allow_delete = true                        # let D delete files (read-only by default)
 
 # color = "red"                              # the header's accent: production stands out
 # columns = ["size", { title = "Owner", path = "owner.username" }, "date"]  # over [ui]'s
+
+# [profiles.logs]
+# dialect = "s3"
+# url = "s3://my-bucket/logs/"               # a bucket, and a prefix to start in
+# aws_profile = "prod"                       # credentials: this ~/.aws profile, else the AWS chain
+# region = "eu-west-3"                       # optional: found from the bucket when absent
+# endpoint = "http://127.0.0.1:9000"         # optional: MinIO, Ceph, R2 … (AWS when absent)
 
 [ui]
 # date_format = "%Y-%m-%d %H:%M"             # strftime format of the date column
@@ -956,7 +964,9 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # command_timeout_secs = 60                  # api_key_cmd / credential_process, then stopped
 
 [keys]
-# Replace the keys of an action (names as in `filescope`'s help, e.g. quit, down, filter):
+# Replace the keys of an action; every action's name is listed in docs/CONFIG.md ([keys]):
+# down, up, top, bottom, jump, filter, cycle_sort, open_detail, copy, download, mark, preview,
+# export, delete, help, quit, … The help (?) shows the keys in force.
 # quit = ["q", "ctrl-q"]
 # down = ["j", "down", "ctrl-n"]
 "#;
@@ -986,6 +996,45 @@ mod tests {
         let loaded = parse_text(EXAMPLE).unwrap();
         assert!(loaded.config.profiles.is_empty());
         assert_eq!(loaded.config.ui.date_format.as_str(), "%Y-%m-%d %H:%M");
+    }
+
+    /// `config init`'s example is a guide: its commented profiles load once uncommented, its
+    /// dialect list names every dialect, and the actions its `[keys]` comment names exist.
+    #[test]
+    fn the_example_s_comments_hold_when_uncommented() {
+        let start = EXAMPLE.find("# [profiles.prod]").unwrap();
+        let end = EXAMPLE.find("\n[ui]").unwrap();
+        let profiles: String = EXAMPLE[start..end]
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let loaded = parse_text(&profiles).unwrap();
+        let names: Vec<&String> = loaded.config.profiles.keys().collect();
+        assert_eq!(names, ["logs", "prod"]);
+        assert_eq!(loaded.config.profiles["logs"].dialect.get_ref(), "s3");
+        let list = &profiles[profiles.find("dialect = \"filejar\"").unwrap()..];
+        let list = &list[..list.find("url =").unwrap()];
+        for name in dialect::names() {
+            assert!(
+                list.contains(name),
+                "{name} in the example's dialect list: {list}"
+            );
+        }
+        let keys = &EXAMPLE[EXAMPLE.find("[keys]").unwrap()..];
+        let listed = keys.lines().nth(2).unwrap().trim_start_matches('#');
+        let listed: Vec<&str> = listed
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty() && *w != "…")
+            .collect();
+        assert!(listed.len() > 10, "{listed:?}");
+        for name in listed {
+            assert!(
+                crate::keymap::Action::ALL.iter().any(|a| a.name() == name),
+                "{name} is an action"
+            );
+        }
     }
 
     #[test]

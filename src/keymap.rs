@@ -176,7 +176,7 @@ impl Action {
             Action::Transfers => "show the transfers and focus them; again: hide",
             Action::Preview => "preview the text (e: $PAGER)",
             Action::OpenLink => "open the link (over SSH: show it)",
-            Action::Export => "export the view or marks (ndjson, csv)",
+            Action::Export => "export the view or marks (ndjson, csv, json)",
             Action::Delete => "delete (only with allow_delete)",
             Action::Help => "this help",
             Action::Suspend => "suspend to the shell (fg resumes)",

@@ -51,8 +51,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "commands",
         &[
-            "api", "app", "cli", "config", "export", "insight", "logging", "ls", "runtime", "text",
-            "tui",
+            "api", "app", "cli", "config", "export", "insight", "keymap", "logging", "ls",
+            "runtime", "text", "tui",
         ],
     ),
     ("test_support", &["api", "app", "config", "runtime", "ui"]),

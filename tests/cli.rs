@@ -193,7 +193,8 @@ fn completions_and_the_manual_are_generated() {
     assert_eq!(out.status.code(), Some(0));
     let page = text(&out.stdout);
     assert!(page.contains("\n.TH filescope 1 "), "a roff page: {page}");
-    // Every subcommand the docs name has its entry under SUBCOMMANDS.
+    // Every subcommand the docs name has its entry under SUBCOMMANDS, with its options, in
+    // this page: no `filescope-ls(1)` is installed, so none is cited.
     let (_, subcommands) = page
         .split_once("\n.SH SUBCOMMANDS\n")
         .expect("a SUBCOMMANDS section");
@@ -205,14 +206,35 @@ fn completions_and_the_manual_are_generated() {
         "stats",
         "profiles",
         "dialect",
+        "dialect infer",
+        "dialect check",
         "config",
+        "config init",
         "completions",
         "man",
     ] {
         assert!(
-            subcommands.contains(&format!("\n.TP\nfilescope\\-{name}(1)\n")),
+            subcommands.contains(&format!("\n.SS \"filescope {name}\"\n")),
             "{name} in the manual's subcommands:\n{subcommands}"
         );
+    }
+    assert!(
+        subcommands.contains("\\-\\-format"),
+        "ls's options are in the page:\n{subcommands}"
+    );
+    assert!(!page.contains("(1)"), "no other page is cited:\n{page}");
+    // The sections a manual page is expected to have, each with its content.
+    for (section, expect) in [
+        ("KEYS", "\\fBd\\fR\ndownload"),
+        ("ENVIRONMENT", "\\fBFILESCOPE_API_KEY\\fR"),
+        ("FILES", "config.toml"),
+        ("\"EXIT STATUS\"", "\\fB5\\fR\nthe server's answer"),
+    ] {
+        let (_, body) = page
+            .split_once(&format!("\n.SH {section}\n"))
+            .unwrap_or_else(|| panic!("a {section} section:\n{page}"));
+        let body = body.split("\n.SH ").next().unwrap();
+        assert!(body.contains(expect), "{section} has {expect:?}:\n{body}");
     }
 }
 
@@ -468,4 +490,26 @@ fn a_credential_command_that_floods_or_hangs_is_stopped_with_one_line() {
             "{profile} took {took:?}"
         );
     }
+}
+
+/// Issue 27 (docs that disagree): the demo's deliberately corrupt file is named where a user
+/// looks for it (`demo --help`), by the name the list shows, not by an index.
+#[cfg(feature = "demo")]
+#[test]
+fn demo_help_names_the_corrupt_file_as_the_list_shows_it() {
+    let name = |files| {
+        filescope_demo::dataset::Dataset::new(42, files)
+            .file(filescope_demo::content::CORRUPT_INDEX)
+            .file_name
+    };
+    assert_eq!(
+        name(10),
+        name(100_000),
+        "the name does not depend on --files"
+    );
+    let out = filescope().args(["demo", "--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout).replace('\n', " ");
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains(&name(10)), "{} in\n{help}", name(10));
 }

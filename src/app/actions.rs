@@ -465,7 +465,6 @@ pub fn preview_lines(bytes: &[u8]) -> (Vec<String>, bool) {
     if binary {
         let lines = bytes
             .chunks(16)
-            .take(4096)
             .enumerate()
             .map(|(i, chunk)| {
                 let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
@@ -1348,4 +1347,21 @@ pub enum Overwrite {
     Yes,
     KeepBoth,
     Skip,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 27, bug 13: the hex dump shows everything fetched (256 KiB), as the text does;
+    /// it stopped at 64 KiB without a word.
+    #[test]
+    fn the_hex_dump_covers_all_the_bytes_fetched() {
+        let bytes: Vec<u8> = (0..PREVIEW_BYTES).map(|i| (i % 251) as u8).collect();
+        let (lines, binary) = preview_lines(&bytes);
+        assert!(binary);
+        assert_eq!(lines.len(), PREVIEW_BYTES / 16);
+        let last = lines.last().unwrap();
+        assert!(last.starts_with("0003fff0  "), "{last}");
+    }
 }

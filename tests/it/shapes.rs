@@ -395,3 +395,70 @@ async fn a_row_number_is_walked_to_and_forgotten_pages_come_back_from_their_curs
         app.cursor().selected
     );
 }
+
+/// Issue 27 (docs that disagree): `serve --shape` prints a configuration to paste — the
+/// profile and the whole definition — and, pasted as printed, it lists the server exactly. A
+/// user with only the binary has no docs/dialects/ to read.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_for_a_shape_prints_a_configuration_that_works_pasted_as_is() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("filescope-shape-paste-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+        .args(["serve", "--shape", "stripe", "--files", "57"])
+        .env_remove("FILESCOPE_API_KEY")
+        .env("FILESCOPE_DATA_DIR", &dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut told = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "{told:?}");
+        let done = line.starts_with("filescope: then run");
+        told.push(line);
+        if done {
+            break;
+        }
+    }
+    let paste: String = told
+        .iter()
+        .skip_while(|l| !l.contains("paste into your configuration"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("filescope: "))
+        .cloned()
+        .collect();
+    assert!(paste.contains("[profiles.stripe]"), "{told:?}");
+    let run = told.last().unwrap();
+    assert!(
+        run.contains("FILESCOPE_API_KEY=demo filescope -p stripe"),
+        "{run}"
+    );
+    std::fs::write(dir.join("config.toml"), &paste).unwrap();
+    let out = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env("FILESCOPE_CONFIG", dir.join("config.toml"))
+                .env("FILESCOPE_DATA_DIR", &dir)
+                .env("FILESCOPE_API_KEY", "demo")
+                .args(["ls", "-p", "stripe", "--all", "--format", "ndjson"])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 57);
+}
