@@ -402,9 +402,7 @@ async fn a_row_number_is_walked_to_and_forgotten_pages_come_back_from_their_curs
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_for_a_shape_prints_a_configuration_that_works_pasted_as_is() {
     use std::io::BufRead;
-    let dir = std::env::temp_dir().join(format!("filescope-shape-paste-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("shape-paste");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
         .args(["serve", "--shape", "stripe", "--files", "57"])
         .env_remove("FILESCOPE_API_KEY")
