@@ -1325,7 +1325,7 @@ async fn s3_bench(report: &mut Report, runs: usize) {
         }
         let url = loop_client.url_for(&spec.path, &q).unwrap();
         let signed = loop_client
-            .dialect()
+            .reach()
             .sign(&reqwest::Method::GET, &url, &[])
             .unwrap();
         let mut request = http.get(url);

@@ -3,12 +3,12 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::api::{Client, Connection, Dialect as _, Filter, Secret, Sort, dialect, filter, s3};
+use crate::api::family::{self, Credentials, Location};
+use crate::api::{Client, Connection, Filter, Secret, Sort, dialect, filter};
 use crate::app::{App, ConnectionInfo};
 use crate::cli::{
     Cli, Command, ConfigCommand, ConnectArgs, DemoArgs, DialectCommand, LsArgs, ServeArgs,
@@ -168,27 +168,38 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
         }),
     }
     };
-    let s3_flags = args.endpoint.is_some() || args.region.is_some();
+    // Where a family's store is (`--endpoint`, `--region`): only families take them.
+    let store_flags = args.endpoint.is_some() || args.region.is_some();
+    let families = family::names().collect::<Vec<_>>().join(" or ");
     let command_timeout = loaded
         .as_ref()
         .map_or(crate::api::command::DEFAULT_TIMEOUT, |l| {
             l.config.network.command_timeout()
         });
     let mut conn = if let (Some(dialect_id), Some(url)) = (args.dialect, args.url) {
-        if dialect_id == "s3" {
-            let asked = s3::credentials::Asked {
+        if let Some(family) = family::by_name(&dialect_id) {
+            (family.connect)(&Location {
+                url,
                 endpoint: args.endpoint.map(|u| u.to_string()),
                 region: args.region,
-                aws_profile: None,
-                command_timeout,
-            };
-            s3_connection(&url, &asked, None, levels)?
+                credentials: Credentials::Found {
+                    profile: None,
+                    command_timeout,
+                },
+                path_style: None,
+                levels: levels == Levels::One,
+            })?
         } else {
-            if url.scheme() == "s3" {
-                return Err("s3:// URLs are for --dialect s3".to_string());
+            if let Some(family) = family::for_scheme(url.scheme()) {
+                return Err(format!(
+                    "{}:// URLs are for --dialect {}",
+                    family.name, family.name
+                ));
             }
-            if s3_flags {
-                return Err("--endpoint and --region are for --dialect s3".to_string());
+            if store_flags {
+                return Err(format!(
+                    "--endpoint and --region are for --dialect {families}"
+                ));
             }
             let dialect = find(&dialect_id)?;
             let key = std::env::var("FILESCOPE_API_KEY")
@@ -217,21 +228,27 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
         let profile = loaded.profile(&name).map_err(|e| e.to_string())?;
         let url = crate::api::url::parse_url(profile.url.get_ref())
             .map_err(|e| format!("profile {name}: url: {e}"))?;
-        let mut conn = if profile.dialect.get_ref() == "s3" {
-            let asked = s3::credentials::Asked {
+        let mut conn = if let Some(family) = family::by_name(profile.dialect.get_ref()) {
+            (family.connect)(&Location {
+                url,
                 endpoint: args
                     .endpoint
                     .map(|u| u.to_string())
                     .or_else(|| profile.endpoint.as_ref().map(|e| e.get_ref().clone())),
                 region: args.region.or_else(|| profile.region.clone()),
-                aws_profile: profile.aws_profile.clone(),
-                command_timeout,
-            };
-            s3_connection(&url, &asked, profile.path_style, levels)
-                .map_err(|e| format!("profile {name}: {e}"))?
+                credentials: Credentials::Found {
+                    profile: profile.aws_profile.clone(),
+                    command_timeout,
+                },
+                path_style: profile.path_style,
+                levels: levels == Levels::One,
+            })
+            .map_err(|e| format!("profile {name}: {e}"))?
         } else {
-            if s3_flags {
-                return Err("--endpoint and --region are for the s3 dialect".to_string());
+            if store_flags {
+                return Err(format!(
+                    "--endpoint and --region are for the {families} dialect"
+                ));
             }
             let (key, source) = config::resolve_key(&name, profile, command_timeout)?;
             let dialect = find(profile.dialect.get_ref())?;
@@ -268,55 +285,6 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
         conn.path_prefix = args.path_prefix;
     }
     Ok(Some(conn))
-}
-
-/// A connection to a bucket: `s3://BUCKET[/PREFIX]`, credentials, region and endpoint from
-/// the AWS chain ([`s3::credentials`]).
-fn s3_connection(
-    url: &reqwest::Url,
-    asked: &s3::credentials::Asked,
-    path_style: Option<bool>,
-    levels: Levels,
-) -> Result<Connection, String> {
-    let (bucket, root) = s3::parse_s3_url(url)?;
-    let found = s3::credentials::resolve(asked, &s3::credentials::process_env())?;
-    let endpoint = match &found.endpoint {
-        Some(text) => Some(
-            crate::api::url::parse_url(text)
-                .ok()
-                .filter(|u| u.scheme() != "s3")
-                .ok_or_else(|| {
-                    format!("the S3 endpoint {text:?} is not an http:// or https:// URL")
-                })?,
-        ),
-        None => None,
-    };
-    let source = found
-        .keys
-        .as_ref()
-        .map_or("no credentials: requests go unsigned".to_string(), |k| {
-            k.source.clone()
-        });
-    let dialect = s3::S3::new(s3::Settings {
-        bucket: bucket.clone(),
-        root,
-        keys: found.keys,
-        region: found.region,
-        endpoint: endpoint.clone(),
-        path_style,
-        levels: levels == Levels::One,
-    });
-    let base = match endpoint {
-        Some(endpoint) => endpoint,
-        None => dialect
-            .request_url("", &[])
-            .and_then(Result::ok)
-            .unwrap_or_else(|| url.clone()),
-    };
-    let mut conn = Connection::new(std::sync::Arc::new(dialect), base, None);
-    conn.key_source = source;
-    conn.label = format!("s3://{bucket}");
-    Ok(conn)
 }
 
 /// `filescope profiles`: name, dialect, URL and where the key comes from; never a key.
@@ -699,14 +667,14 @@ fn ls_filter(
 }
 
 async fn explore_connection(conn: Connection, profile: Option<String>) -> anyhow::Result<()> {
-    let dialect = Arc::clone(&conn.dialect);
+    let store = conn.store();
     let info = ConnectionInfo {
         label: conn.label.clone(),
-        dialect: dialect.id(),
+        dialect: store.dialect.id(),
     };
     let client = Client::new(conn)?;
-    let page_size = dialect.capabilities().ui_page_size;
-    let mut app = App::new(info, dialect, page_size, settings(profile.as_deref())?);
+    let page_size = store.dialect.capabilities().ui_page_size;
+    let mut app = App::new(info, store, page_size, settings(profile.as_deref())?);
     app.set_insecure(client.connection().insecure);
     app.set_allow_delete(client.connection().allow_delete);
     app.set_download_dir(std::env::current_dir().unwrap_or_else(|_| ".".into()));
@@ -750,32 +718,32 @@ mod demo_server {
     }
 
     /// The demo's own S3 connection: its bucket, key pair and region, at its endpoint.
-    fn demo_s3(server: &DemoServer) -> anyhow::Result<Connection> {
-        let endpoint = Url::parse(&server.base_url).context("demo server URL")?;
-        let dialect = s3::S3::new(s3::Settings {
-            bucket: filescope_demo::S3_BUCKET.to_string(),
-            root: String::new(),
-            keys: Some(s3::credentials::Keys {
-                access_key_id: filescope_demo::S3_ACCESS_KEY.to_string(),
-                secret_access_key: Secret::new(filescope_demo::S3_SECRET_KEY),
-                session_token: None,
-                source: "the demo's own key pair".to_string(),
-            }),
-            region: filescope_demo::S3_REGION.to_string(),
-            endpoint: Some(endpoint.clone()),
+    fn demo_s3(server: &DemoServer, family: &family::Family) -> anyhow::Result<Connection> {
+        let source = "the demo's own key pair".to_string();
+        let location = Location {
+            url: Url::parse(&format!("{}://{}", family.name, filescope_demo::S3_BUCKET))
+                .context("the demo's bucket URL")?,
+            endpoint: Some(server.base_url.clone()),
+            region: Some(filescope_demo::S3_REGION.to_string()),
+            credentials: Credentials::Given {
+                id: filescope_demo::S3_ACCESS_KEY.to_string(),
+                secret: Secret::new(filescope_demo::S3_SECRET_KEY),
+                token: None,
+                source: source.clone(),
+            },
             path_style: Some(true),
             levels: true,
-        });
-        let mut conn = Connection::new(Arc::new(dialect), endpoint, None);
-        conn.key_source = "the demo's own key pair".to_string();
+        };
+        let mut conn = (family.connect)(&location).map_err(anyhow::Error::msg)?;
+        conn.key_source = source;
         Ok(conn)
     }
 
     pub(super) fn demo(args: DemoArgs) -> anyhow::Result<()> {
-        let s3 = args.dialect == "s3" && args.dataset.shape.is_none();
+        let store = family::by_name(&args.dialect).filter(|_| args.dataset.shape.is_none());
         let dialect = match &args.dataset.shape {
             Some(shape) => Some(config::example_dialect(shape).context("unknown shape")?),
-            None if s3 => None,
+            None if store.is_some() => None,
             None => Some(dialect::by_id(&args.dialect).context("unknown dialect")?),
         };
         runtime()?.block_on(async move {
@@ -794,7 +762,10 @@ mod demo_server {
                     conn.key_source = "the demo's own key".to_string();
                     conn
                 }
-                None => demo_s3(&server)?,
+                None => match store {
+                    Some(family) => demo_s3(&server, family)?,
+                    None => anyhow::bail!("unknown dialect"),
+                },
             };
             conn.label = "demo".to_string();
             tracing::info!(
@@ -815,7 +786,7 @@ mod demo_server {
     }
 
     pub(super) fn serve(args: ServeArgs) -> anyhow::Result<()> {
-        if args.dialect != "s3" {
+        if family::by_name(&args.dialect).is_none() {
             let _ = dialect::by_id(&args.dialect).context("unknown dialect")?;
         }
         let key = std::env::var("FILESCOPE_API_KEY").unwrap_or_else(|_| "demo".to_string());

@@ -643,8 +643,9 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
         ));
     }
     for (name, p) in &config.profiles {
-        let s3 = p.dialect.get_ref() == "s3";
-        if !s3 && loaded.dialect(p.dialect.get_ref()).is_none() {
+        // A family's dialect (S3) is built for each store, from its own URL scheme.
+        let family = crate::api::family::by_name(p.dialect.get_ref());
+        if family.is_none() && loaded.dialect(p.dialect.get_ref()).is_none() {
             return Err(loaded.error_at(
                 p.dialect.span(),
                 format!(
@@ -658,25 +659,36 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
             Err(e) => {
                 return Err(loaded.error_at(p.url.span(), format!("profiles.{name}.url: {e}")));
             }
-            Ok(url) if s3 != (url.scheme() == "s3") => {
-                let want = if s3 {
-                    "the s3 dialect takes s3://BUCKET[/PREFIX/]"
-                } else {
-                    "s3:// URLs are for dialect = \"s3\""
+            Ok(url)
+                if family.map(|f| f.name)
+                    != crate::api::family::for_scheme(url.scheme()).map(|f| f.name) =>
+            {
+                let want = match family {
+                    Some(family) => {
+                        format!("the {} dialect takes {}", family.name, family.url_form)
+                    }
+                    // The URL's scheme is a family's (the guard): its name.
+                    None => format!(
+                        "{scheme}:// URLs are for dialect = \"{scheme}\"",
+                        scheme = url.scheme()
+                    ),
                 };
                 return Err(loaded.error_at(p.url.span(), format!("profiles.{name}.url: {want}")));
             }
             Ok(_) => {}
         }
         if let Some(endpoint) = &p.endpoint {
-            if !s3 {
+            if family.is_none() {
+                let families = crate::api::family::names().collect::<Vec<_>>().join(" or ");
                 return Err(loaded.error_at(
                     endpoint.span(),
-                    format!("profiles.{name}.endpoint: only the s3 dialect takes an endpoint"),
+                    format!(
+                        "profiles.{name}.endpoint: only the {families} dialect takes an endpoint"
+                    ),
                 ));
             }
             match crate::api::url::parse_url(endpoint.get_ref()) {
-                Ok(url) if url.scheme() != "s3" => {}
+                Ok(url) if crate::api::family::for_scheme(url.scheme()).is_none() => {}
                 _ => {
                     return Err(loaded.error_at(
                         endpoint.span(),
@@ -820,12 +832,9 @@ fn readable_by_others(_path: &Path) -> bool {
 
 /// Where a profile's key comes from, for `filescope profiles` (never the key itself).
 pub fn key_source(profile: &Profile) -> String {
-    // S3 signs with AWS credentials, never with an API key.
-    if profile.dialect.get_ref() == "s3" {
-        return match &profile.aws_profile {
-            Some(aws) => format!("AWS profile {aws}"),
-            None => "AWS credentials (AWS_* environment, ~/.aws)".to_string(),
-        };
+    // A family's store (S3) signs with credentials of its own, never with an API key.
+    if let Some(family) = crate::api::family::by_name(profile.dialect.get_ref()) {
+        return (family.key_source)(profile.aws_profile.as_deref());
     }
     if let Some(var) = &profile.api_key_env {
         format!("env {var}")

@@ -178,7 +178,7 @@ impl Stats {
     /// Adds one file, at `row` of the listing.
     pub fn add(&mut self, row: usize, r: &FileRecord) {
         // Folders (S3's prefixes, listed one level at a time) are not files.
-        if r.content_type.as_deref() == Some(crate::api::s3::FOLDER_TYPE) {
+        if r.content_type.as_deref() == Some(crate::api::record::FOLDER_TYPE) {
             return;
         }
         self.total.add(r.size);

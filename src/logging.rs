@@ -191,26 +191,30 @@ mod tests {
     #[test]
     fn presigning_and_signing_at_trace_log_no_secret() {
         use crate::api::Secret;
-        use crate::api::s3::{S3, Settings, credentials::Keys};
+        use crate::api::family::{self, Credentials, Location};
         let token = "IQoJb3JpZ2luX2VjEBcanaryTOKEN0123456789abcdef";
         let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYcanarySECRET";
-        let s3 = S3::new(Settings {
-            bucket: "bkt".into(),
-            root: String::new(),
-            keys: Some(Keys {
-                access_key_id: "AKIDEXAMPLE".into(),
-                secret_access_key: Secret::new(secret),
-                session_token: Some(Secret::new(token)),
+        let store = family::for_scheme("s3").unwrap();
+        let conn = (store.connect)(&Location {
+            url: "s3://bkt".parse().unwrap(),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            region: Some("us-east-1".into()),
+            credentials: Credentials::Given {
+                id: "AKIDEXAMPLE".into(),
+                secret: Secret::new(secret),
+                token: Some(Secret::new(token)),
                 source: "the test".into(),
-            }),
-            region: "us-east-1".into(),
-            endpoint: Some("http://127.0.0.1:9".parse().unwrap()),
+            },
             path_style: None,
             levels: false,
-        });
+        })
+        .unwrap();
+        let s3 = &conn.reach;
         let log = logged("trace", || {
+            let record = crate::test_support::bare_record("a/b.txt");
             let link = s3
-                .presign_get("a/b.txt", std::time::Duration::from_secs(60))
+                .share_link(&record, std::time::Duration::from_secs(60))
+                .unwrap()
                 .unwrap();
             assert!(link.as_str().contains("X-Amz-Security-Token"));
             tracing::trace!("presigned");

@@ -92,19 +92,21 @@ pub fn app_with(dialect: &str, page_size: usize, settings: Settings) -> App {
     app_of(by_id(dialect).unwrap(), "test", page_size, settings)
 }
 
-/// The one app builder: the explorer's state on `dialect` (built-in, declared or S3), its
-/// connection called `label`, pages of `page_size` rows.
+/// The one app builder: the explorer's state on `store` (a dialect, built-in or declared, is
+/// a JSON API over HTTP; a connection's store says its family), its connection called
+/// `label`, pages of `page_size` rows.
 pub fn app_of(
-    dialect: std::sync::Arc<dyn crate::api::dialect::Dialect>,
+    store: impl Into<crate::api::Store>,
     label: &str,
     page_size: usize,
     settings: Settings,
 ) -> App {
+    let store = store.into();
     let info = ConnectionInfo {
         label: label.to_string(),
-        dialect: dialect.id(),
+        dialect: store.dialect.id(),
     };
-    App::new(info, dialect, page_size, settings)
+    App::new(info, store, page_size, settings)
 }
 
 /// A key press of a character.
@@ -133,9 +135,10 @@ pub fn typed(text: &str) -> Vec<Msg> {
 /// The explorer's state on a client's connection as `filescope` starts it: the dialect's
 /// own page size, default settings, the dialect's name as the label.
 pub fn app_on(client: &crate::api::Client) -> App {
-    let dialect = client.connection().dialect.clone();
-    let page = dialect.capabilities().ui_page_size;
-    app_of(dialect.clone(), dialect.id(), page, Settings::default())
+    let store = client.connection().store();
+    let page = store.dialect.capabilities().ui_page_size;
+    let label = store.dialect.id();
+    app_of(store, label, page, Settings::default())
 }
 
 /// Draws the app and returns the screen as text, one string per line.

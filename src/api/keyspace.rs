@@ -1,7 +1,7 @@
 //! The key space of a listing that can only be read forward from a start key (S3's
 //! `start-after`), learned from the keys its answers show, so that keys chosen between two
-//! bounds fall where keys are: the tail search ([`crate::api::s3::find_tail`]) bisects on it,
-//! and a key-range splitter can cut a range into parts with it ([`split`]).
+//! bounds fall where keys are: a family's tail search ([`crate::api::Reach::find_tail`])
+//! bisects on it, and a key-range splitter can cut a range into parts with it ([`split`]).
 //!
 //! What is learned: the bytes seen at each position of the keys that share the bounds'
 //! common beginning ("the first differing position" and those after it), widened to the class

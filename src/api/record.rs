@@ -71,3 +71,7 @@ pub fn fingerprint(records: &[FileRecord]) -> u64 {
     }
     hasher.finish()
 }
+
+/// The content type given to a row that is a folder (S3's common prefixes), so it reads as a
+/// folder everywhere: the insight, the exports, the detail.
+pub const FOLDER_TYPE: &str = "inode/directory";

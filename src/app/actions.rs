@@ -797,7 +797,7 @@ impl App {
             return Vec::new();
         };
         let shares = self
-            .dialect
+            .reach
             .share_link(&record, SharedFor::Quarter.duration())
             .is_some();
         let Some((_, what, label)) = CopyWhat::menu(shares).iter().find(|(k, _, _)| *k == c) else {
@@ -811,7 +811,7 @@ impl App {
             // Escaped like every JSON filescope writes: the clipboard is pasted into terminals.
             CopyWhat::Json => Some(crate::export::pretty_raw(&record.raw)),
             CopyWhat::Shared(valid) => {
-                match self.dialect.share_link(&record, valid.duration()) {
+                match self.reach.share_link(&record, valid.duration()) {
                     // A credential for as long as it is valid: copied, never shown or logged.
                     Some(Ok(url)) => Some(url.to_string()),
                     Some(Err(e)) => {

@@ -181,7 +181,7 @@ impl Listing {
     pub(super) fn on_tail(
         &mut self,
         generation: Generation,
-        result: Result<crate::api::s3::Tail, ApiError>,
+        result: Result<crate::api::Tail, ApiError>,
         now: Instant,
     ) -> Vec<Effect> {
         if generation != self.pages.generation() || !self.seeking_tail {

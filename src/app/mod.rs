@@ -79,6 +79,8 @@ pub struct App {
     conn: ConnectionInfo,
     settings: Settings,
     dialect: Arc<dyn Dialect>,
+    /// How the store is reached (its family): share links, the tail search.
+    reach: Arc<dyn crate::api::Reach>,
     /// TLS verification is off (`--insecure`): the header says so.
     insecure: bool,
     listing: Listing,
@@ -117,15 +119,16 @@ pub struct App {
 impl App {
     pub fn new(
         conn: ConnectionInfo,
-        dialect: Arc<dyn Dialect>,
+        store: impl Into<crate::api::Store>,
         page_size: usize,
         settings: Settings,
     ) -> Self {
+        let crate::api::Store { dialect, reach } = store.into();
         let caps = dialect.capabilities();
         let has_detail_endpoint = dialect.detail_request("id").is_some();
         let scopes = dialect.scope_kind().map(Scopes::new);
         let mut listing = Listing::new(caps, dialect.access(), page_size, settings.max_loaded_rows);
-        listing.set_finds_tail(dialect.finds_tail());
+        listing.set_finds_tail(reach.finds_tail());
         // Keys a configuration took from new default actions: said once, at start.
         let status = (!settings.keymap.notices().is_empty())
             .then(|| Status::Info(settings.keymap.notices().join("; ")));
@@ -134,6 +137,7 @@ impl App {
             listing,
             settings,
             dialect,
+            reach,
             insecure: false,
             detail: detail::DetailPane::new(has_detail_endpoint),
             scopes,
@@ -195,6 +199,11 @@ impl App {
 
     pub fn dialect(&self) -> &dyn Dialect {
         self.dialect.as_ref()
+    }
+
+    /// How the store is reached (its family).
+    pub fn reach(&self) -> &dyn crate::api::Reach {
+        self.reach.as_ref()
     }
 
     pub fn caps(&self) -> &'static Capabilities {

@@ -58,7 +58,7 @@ pub enum Msg {
     /// Where the last rows start, for the listing generation that asked.
     TailFound {
         generation: Generation,
-        result: Result<crate::api::s3::Tail, ApiError>,
+        result: Result<crate::api::Tail, ApiError>,
     },
     /// A page arrived (or failed), tagged with the generation and page it was requested for.
     Page {

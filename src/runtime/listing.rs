@@ -88,8 +88,7 @@ impl Listings {
             } => {
                 let (client, tx) = (self.client.clone(), self.tx.clone());
                 let handle = tokio::spawn(async move {
-                    let result =
-                        crate::api::s3::find_tail(&client, &query, want, from.as_deref()).await;
+                    let result = client.find_tail(&query, want, from.as_deref()).await;
                     // The receiver is gone only when the app has quit.
                     let _ = tx.send(Msg::TailFound { generation, result });
                 });

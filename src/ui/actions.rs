@@ -18,7 +18,7 @@ pub fn copy_menu(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let key_style = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
     let counted = app.dialect().link_counts_as_download();
     let shares = app.selected().is_some_and(|r| {
-        app.dialect()
+        app.reach()
             .share_link(r, std::time::Duration::from_secs(60))
             .is_some()
     });

@@ -450,7 +450,7 @@ async fn head_fills_the_detail_and_a_presigned_link_works_for_a_plain_get() {
     assert!(raw["ETag"].as_str().is_some(), "{raw}");
 
     let link = client
-        .dialect()
+        .reach()
         .share_link(&record, Duration::from_secs(900))
         .unwrap()
         .unwrap();
@@ -663,7 +663,7 @@ async fn keys_with_dot_segments_reach_the_store_byte_for_byte_or_are_refused() {
             "{requests:?}"
         );
         let link = client
-            .dialect()
+            .reach()
             .share_link(&record, Duration::from_secs(900))
             .unwrap()
             .unwrap();
@@ -678,7 +678,7 @@ async fn keys_with_dot_segments_reach_the_store_byte_for_byte_or_are_refused() {
             client.head_bytes(&record, 1).await.unwrap_err().to_string(),
             client.delete_file(key).await.unwrap_err().to_string(),
             client
-                .dialect()
+                .reach()
                 .share_link(&record, Duration::from_secs(900))
                 .unwrap()
                 .unwrap_err(),

@@ -181,7 +181,7 @@ async fn a_changed_object_restarts_a_resumed_download_by_if_match() {
         .clone();
     let answer = reqwest::get(
         client
-            .dialect()
+            .reach()
             .share_link(&record, std::time::Duration::from_secs(60))
             .unwrap()
             .unwrap(),
@@ -302,7 +302,7 @@ async fn keys_with_dot_segments_reach_their_own_object_signed_as_s3_reads_them()
         assert_eq!(detail.size, record.size, "HEAD {}", record.id);
         let head = client.head_bytes(&detail, 64).await.unwrap();
         let link = client
-            .dialect()
+            .reach()
             .share_link(&detail, std::time::Duration::from_secs(60))
             .unwrap()
             .unwrap();

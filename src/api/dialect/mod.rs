@@ -37,8 +37,9 @@ pub enum Auth {
     },
     /// The key in a query parameter of every request to the API (`?key=…`).
     Query(&'static str),
-    /// AWS Signature V4 (S3): each request signed by the dialect with its own credentials.
-    SigV4,
+    /// No key of the API's own: the store's family signs each request itself (S3, see
+    /// [`crate::api::family`]), or none is needed.
+    None,
 }
 
 impl Auth {
@@ -49,7 +50,7 @@ impl Auth {
             Auth::Bearer => "the Bearer token".to_string(),
             Auth::Template { header, .. } => format!("the {header} header"),
             Auth::Query(param) => format!("the {param} query parameter"),
-            Auth::SigV4 => "the AWS credentials".to_string(),
+            Auth::None => "no credential".to_string(),
         }
     }
 
@@ -59,19 +60,9 @@ impl Auth {
             Auth::ApiKeyHeader(name) => Some((name, key.to_string())),
             Auth::Bearer => Some(("authorization", format!("Bearer {key}"))),
             Auth::Template { header, value } => Some((header, value.replace("{key}", key))),
-            Auth::Query(_) | Auth::SigV4 => None,
+            Auth::Query(_) | Auth::None => None,
         }
     }
-}
-
-/// A request sent again where the store said it must go: signed for another region (and,
-/// on AWS's own endpoints, to that region's host).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Relocation {
-    pub url: reqwest::Url,
-    /// The region signed for before, and the one the store named.
-    pub from: String,
-    pub to: String,
 }
 
 /// What comes after a page, as its answer said.
@@ -473,62 +464,6 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         false
     }
 
-    /// The absolute URL of a request, for an API that places its requests itself (S3: the
-    /// bucket in the path or the host, keys encoded its way); `None`: the base URL joined
-    /// with the path, as for every JSON API. `Some(Err)`: the request cannot be placed (a
-    /// key a URL cannot hold).
-    fn request_url(&self, _path: &str, _query: &[Param]) -> Option<Result<reqwest::Url, String>> {
-        None
-    }
-
-    /// The headers that sign a request to `url` (S3's Signature V4), added after the
-    /// connection's own. Errs when the request cannot be signed.
-    fn sign(
-        &self,
-        _method: &reqwest::Method,
-        _url: &reqwest::Url,
-        _headers: &[(&str, &str)],
-    ) -> Result<Vec<(String, String)>, String> {
-        Ok(Vec::new())
-    }
-
-    /// A link to the file's bytes that works for anyone holding it, for `expires` (S3's
-    /// presigned GET). `None` where the API has no such thing.
-    fn share_link(
-        &self,
-        _record: &FileRecord,
-        _expires: std::time::Duration,
-    ) -> Option<Result<reqwest::Url, String>> {
-        None
-    }
-
-    /// After an error answer: when it says the request went to the wrong region (S3's
-    /// `x-amz-bucket-region`), the dialect adopts the region it names and returns where the
-    /// request must go now, to be signed and sent again, with the region it was signed for
-    /// before. Never follows a redirect itself. `Err` when the answer names something that
-    /// cannot be a region: the answer is refused.
-    fn correct_region(
-        &self,
-        _status: u16,
-        _headers: &reqwest::header::HeaderMap,
-        _body: &[u8],
-        _url: &reqwest::Url,
-    ) -> Result<Option<Relocation>, String> {
-        Ok(None)
-    }
-
-    /// Secrets the dialect itself holds (S3's secret key and session token), kept out of
-    /// every message and log like the API key.
-    fn secrets(&self) -> Vec<String> {
-        Vec::new()
-    }
-
-    /// What to say when the server refuses the credential, where the dialect knows better
-    /// than "the key was rejected".
-    fn credential_hint(&self, _status: u16) -> Option<String> {
-        None
-    }
-
     /// The method of [`Dialect::detail_request`]: GET, or HEAD where the detail is in the
     /// headers (S3).
     fn detail_method(&self) -> reqwest::Method {
@@ -544,31 +479,6 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         body: &[u8],
     ) -> Result<FileRecord, String> {
         self.decode_detail(body)
-    }
-
-    /// Headers for a request of the file's bytes (S3 asks for checksums with
-    /// `x-amz-checksum-mode`).
-    fn content_headers(&self) -> Vec<(&'static str, &'static str)> {
-        Vec::new()
-    }
-
-    /// Whether a download resumes with `If-Match` on the ETag (S3, which ignores `If-Range`)
-    /// rather than `If-Range`.
-    fn resumes_with_if_match(&self) -> bool {
-        false
-    }
-
-    /// Whether the dialect can find the last rows of a listing read in order without
-    /// walking it ([`crate::api::s3::find_tail`]).
-    fn finds_tail(&self) -> bool {
-        false
-    }
-
-    /// How a curl command authenticates where the API signs its requests (S3: curl's own
-    /// `--aws-sigv4`, the keys written as environment variables): the arguments, each one
-    /// shell word, quoted by the caller.
-    fn curl_auth(&self) -> Vec<Vec<crate::text::shell::Part<'static>>> {
-        Vec::new()
     }
 
     /// The beginning every key of a listing shares (S3's `prefix`), for that search.
@@ -611,13 +521,10 @@ pub fn by_id(id: &str) -> Option<Arc<dyn Dialect>> {
         .map(|(_, make)| make())
 }
 
-/// Whether `id` names a built-in dialect (or one reserved for filescope's own use).
+/// Whether `id` names a built-in dialect (or a family's, built for each store).
 pub fn is_builtin(id: &str) -> bool {
-    by_id(id).is_some() || RESERVED.contains(&id)
+    by_id(id).is_some() || super::family::by_name(id).is_some()
 }
-
-/// Names kept for dialects filescope will speak itself.
-const RESERVED: [&str; 1] = ["s3"];
 
 /// The ids of the dialects in the registry: each has one instance for every connection.
 pub fn ids() -> Vec<&'static str> {
@@ -625,12 +532,12 @@ pub fn ids() -> Vec<&'static str> {
 }
 
 /// Every dialect name filescope speaks, for help texts and error messages: the registry's
-/// and S3 (built for each bucket by [`crate::api::s3`]).
+/// and the families' (built for each store, [`super::family::FAMILIES`]).
 pub fn names() -> Vec<&'static str> {
     REGISTRY
         .iter()
         .map(|(name, _)| *name)
-        .chain(RESERVED)
+        .chain(super::family::names())
         .collect()
 }
 

@@ -4,7 +4,9 @@
 //! Requests are signed with Signature V4 by AWS's own signer (`aws-sigv4`); the region a
 //! bucket answers from is adopted when the first answer names another one.
 
+mod connect;
 pub mod credentials;
+mod reach;
 mod tail;
 pub mod xml;
 
@@ -19,20 +21,21 @@ use super::content::{Algorithm, Checksum};
 use super::decode::Limits;
 use super::dialect::{
     Access, Auth, Capabilities, ContentSource, Continuation, Dialect, ErrorInfo, Page, PageRequest,
-    Param, Relocation, RequestSpec, ScopeKind, Search, param, params,
+    Param, RequestSpec, ScopeKind, Search, param, params,
 };
+pub use super::family::Tail;
 use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Order, Sort, SortField};
 use super::record::FileRecord;
-use crate::text::shell::{Part, text};
+pub use connect::FAMILY;
 use credentials::Keys;
-pub use tail::{Tail, find_tail};
+pub use tail::find_tail;
 
 /// Names and values: the headers or query parameters a signature adds.
 type Pairs = Vec<(String, String)>;
 
 /// The content type given to folders (common prefixes), so they read as folders everywhere.
-pub const FOLDER_TYPE: &str = "inode/directory";
+pub use super::record::FOLDER_TYPE;
 
 /// RFC 3986's unreserved characters stay, everything else is percent-encoded: the encoding
 /// Signature V4 signs, for query values and (with `/` kept) for keys in paths.
@@ -45,7 +48,8 @@ const PATH: &AsciiSet = &QUERY.remove(b'/');
 
 static CAPABILITIES: Capabilities = Capabilities {
     id: "s3",
-    auth: Auth::SigV4,
+    // Every request is signed by the family ([`reach`]), with no key of the API's own.
+    auth: Auth::None,
     // S3 lists in key order only; every other order is local.
     sort_fields: &[],
     default_sort: Sort {
@@ -382,6 +386,12 @@ impl S3 {
         ))
     }
 
+    /// The URL of a request to the bucket (`path` empty) or an object (`path` = `/key`), in the
+    /// region's place now.
+    pub fn request_url(&self, path: &str, query: &[Param]) -> Result<Url, String> {
+        self.url(&self.place(), path, query)
+    }
+
     /// A presigned GET of an object, valid for `expires` (at most 7 days, S3's limit).
     pub fn presign_get(&self, key: &str, expires: Duration) -> Result<Url, String> {
         let place = self.place();
@@ -654,14 +664,6 @@ impl Dialect for S3 {
         ContentSource::Endpoint(Self::object_spec(&record.id))
     }
 
-    fn content_headers(&self) -> Vec<(&'static str, &'static str)> {
-        vec![("x-amz-checksum-mode", "ENABLED")]
-    }
-
-    fn resumes_with_if_match(&self) -> bool {
-        true
-    }
-
     /// The whole-object checksum a HEAD told (asked for with `x-amz-checksum-mode`), the
     /// strongest first; else the ETag as an MD5 where S3 makes it one: a single-part upload
     /// (no `-N`), not encrypted with KMS or a customer key. A listing's record never gives the
@@ -744,143 +746,6 @@ impl Dialect for S3 {
         record.content_type.as_deref() == Some(FOLDER_TYPE) && record.id.ends_with('/')
     }
 
-    fn request_url(&self, path: &str, query: &[Param]) -> Option<Result<Url, String>> {
-        Some(self.url(&self.place(), path, query))
-    }
-
-    fn sign(
-        &self,
-        method: &reqwest::Method,
-        url: &Url,
-        headers: &[(&str, &str)],
-    ) -> Result<Vec<(String, String)>, String> {
-        self.sign_with(method.as_str(), url.as_str(), headers, None)
-            .map(|(headers, _)| headers)
-    }
-
-    fn share_link(&self, record: &FileRecord, expires: Duration) -> Option<Result<Url, String>> {
-        (!self.is_folder(record)).then(|| self.presign_get(&record.id, expires))
-    }
-
-    fn correct_region(
-        &self,
-        status: u16,
-        headers: &HeaderMap,
-        body: &[u8],
-        url: &Url,
-    ) -> Result<Option<Relocation>, String> {
-        if !matches!(status, 301 | 307 | 400 | 403) {
-            return Ok(None);
-        }
-        let named = header_text(headers, "x-amz-bucket-region")
-            .or_else(|| xml::error(std::str::from_utf8(body).ok()?).and_then(|e| e.region));
-        let Some(named) = named else {
-            return Ok(None);
-        };
-        let named = named.trim();
-        if named.is_empty() {
-            return Ok(None);
-        }
-        // The region is signed for, put in a host name and written into `y c`'s command:
-        // only a region's shape is taken.
-        if !is_region(named) {
-            let shown: String = named.chars().take(40).collect();
-            return Err(format!(
-                "the store named the region {:?}{} for bucket {}, which is not a region name (1–32 of a–z, 0–9, -); the answer is refused",
-                crate::text::sanitize(&shown),
-                if shown.len() < named.len() {
-                    " (cut)"
-                } else {
-                    ""
-                },
-                crate::text::sanitize(&self.bucket),
-            ));
-        }
-        let mut place = match self.place.write() {
-            Ok(place) => place,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if named == place.region {
-            return Ok(None);
-        }
-        tracing::info!(from = %place.region, to = %named, "the bucket answers from another region; signing for it");
-        let old_endpoint = place.endpoint.clone();
-        let from = std::mem::replace(&mut place.region, named.to_string());
-        if place.endpoint_from_region {
-            place.endpoint = aws_endpoint(&place.region);
-        }
-        let new = place.clone();
-        drop(place);
-        // The same request, at the endpoint that serves the region.
-        let mut moved = url.clone();
-        if new.endpoint != old_endpoint {
-            let old_host = old_endpoint.host_str().unwrap_or("");
-            let new_host = new.endpoint.host_str().unwrap_or("");
-            let host = url.host_str().unwrap_or("").replacen(old_host, new_host, 1);
-            if moved.set_host(Some(&host)).is_err() {
-                return Ok(None);
-            }
-        }
-        Ok(Some(Relocation {
-            url: moved,
-            from,
-            to: new.region,
-        }))
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        let Some(keys) = &self.keys else {
-            return Vec::new();
-        };
-        let mut secrets = vec![keys.secret_access_key.expose().to_string()];
-        if let Some(token) = &keys.session_token {
-            secrets.push(token.expose().to_string());
-        }
-        secrets
-    }
-
-    fn credential_hint(&self, status: u16) -> Option<String> {
-        Some(match (&self.keys, status) {
-            (None, _) => "no AWS credentials were found, so the request went unsigned; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or aws_profile in the filescope profile".to_string(),
-            (Some(keys), 403) => format!(
-                "the AWS credentials from {} (access key {}) were refused or lack permission for bucket {}",
-                keys.source, keys.access_key_id, self.bucket
-            ),
-            (Some(keys), _) => format!(
-                "the AWS credentials from {} (access key {}) were rejected",
-                keys.source, keys.access_key_id
-            ),
-        })
-    }
-
-    fn finds_tail(&self) -> bool {
-        true
-    }
-
-    fn curl_auth(&self) -> Vec<Vec<Part<'static>>> {
-        let Some(keys) = &self.keys else {
-            return Vec::new();
-        };
-        let mut args = vec![
-            vec![text("--aws-sigv4")],
-            vec![text(format!("aws:amz:{}:s3", self.region()))],
-            vec![text("--user")],
-            vec![
-                Part::Var("AWS_ACCESS_KEY_ID"),
-                text(":"),
-                Part::Var("AWS_SECRET_ACCESS_KEY"),
-            ],
-        ];
-        if keys.session_token.is_some() {
-            args.push(vec![text("-H")]);
-            args.push(vec![
-                text("x-amz-security-token: "),
-                Part::Var("AWS_SESSION_TOKEN"),
-            ]);
-        }
-        args
-    }
-
     fn key_prefix(&self, query: &ListQuery) -> String {
         self.prefix_for(query)
     }
@@ -889,6 +754,7 @@ impl Dialect for S3 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::family::Reach;
 
     fn s3(endpoint: Option<&str>, levels: bool) -> S3 {
         S3::new(Settings {
@@ -918,21 +784,18 @@ mod tests {
                 size: 100,
             },
         );
-        let url = local.request_url(&spec.path, &spec.query).unwrap().unwrap();
+        let url = local.request_url(&spec.path, &spec.query).unwrap();
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9000/demo?list-type=2&max-keys=100&encoding-type=url&prefix=data%2F&delimiter=%2F"
         );
-        let object = local
-            .request_url("/data/a+b c%20d/日.txt", &[])
-            .unwrap()
-            .unwrap();
+        let object = local.request_url("/data/a+b c%20d/日.txt", &[]).unwrap();
         assert_eq!(
             object.as_str(),
             "http://127.0.0.1:9000/demo/data/a%2Bb%20c%2520d/%E6%97%A5.txt"
         );
         let aws = s3(None, false);
-        let url = aws.request_url("/k", &[]).unwrap().unwrap();
+        let url = aws.request_url("/k", &[]).unwrap();
         assert_eq!(url.as_str(), "https://demo.s3.us-east-1.amazonaws.com/k");
     }
 
@@ -1074,7 +937,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-bucket-region", "eu-west-1".parse().unwrap());
         let url = Url::parse("https://demo.s3.us-east-1.amazonaws.com/k").unwrap();
-        let moved = d.correct_region(301, &headers, b"", &url).unwrap().unwrap();
+        let moved = d.relocate(301, &headers, b"", &url).unwrap().unwrap();
         assert_eq!(
             moved.url.as_str(),
             "https://demo.s3.eu-west-1.amazonaws.com/k"
@@ -1084,11 +947,7 @@ mod tests {
             ("us-east-1", "eu-west-1")
         );
         assert_eq!(d.region(), "eu-west-1");
-        assert_eq!(
-            d.correct_region(301, &headers, b"", &moved.url),
-            Ok(None),
-            "once"
-        );
+        assert_eq!(d.relocate(301, &headers, b"", &moved.url), Ok(None), "once");
         // A custom endpoint stays; only the signing region changes.
         let local = s3(Some("http://127.0.0.1:9000"), true);
         let body =
@@ -1096,7 +955,7 @@ mod tests {
         let url = Url::parse("http://127.0.0.1:9000/demo?list-type=2").unwrap();
         assert_eq!(
             local
-                .correct_region(400, &HeaderMap::new(), body, &url)
+                .relocate(400, &HeaderMap::new(), body, &url)
                 .unwrap()
                 .map(|r| r.url),
             Some(url)
@@ -1107,10 +966,7 @@ mod tests {
     #[test]
     fn a_key_listed_as_bytes_that_are_not_utf8_is_never_sent_as_another_key() {
         let d = s3(Some("http://127.0.0.1:9000"), true);
-        let error = d
-            .request_url("/data/bad\u{fffd}name", &[])
-            .unwrap()
-            .unwrap_err();
+        let error = d.request_url("/data/bad\u{fffd}name", &[]).unwrap_err();
         assert!(
             error.contains("is not UTF-8 as the store keeps it"),
             "{error}"
@@ -1141,13 +997,12 @@ mod tests {
             let d = s3(Some("http://127.0.0.1:9000"), true);
             let body =
                 format!("<Error><Code>PermanentRedirect</Code><Region>{named}</Region></Error>");
-            let mut outcomes =
-                vec![d.correct_region(400, &HeaderMap::new(), body.as_bytes(), &url)];
+            let mut outcomes = vec![d.relocate(400, &HeaderMap::new(), body.as_bytes(), &url)];
             // A header cannot carry control characters; the rest come in one too.
             if let Ok(value) = reqwest::header::HeaderValue::from_bytes(named.as_bytes()) {
                 let mut headers = HeaderMap::new();
                 headers.insert("x-amz-bucket-region", value);
-                outcomes.push(d.correct_region(301, &headers, b"", &url));
+                outcomes.push(d.relocate(301, &headers, b"", &url));
             }
             for outcome in outcomes {
                 match outcome {

@@ -15,6 +15,7 @@
 use futures::future::join_all;
 
 use crate::api::dialect::{Page, PageRequest};
+use crate::api::family::Tail;
 use crate::api::keyspace::{Frame, KeyModel, Prior, past};
 use crate::api::{ApiError, Client, FileRecord, ListQuery};
 
@@ -27,19 +28,6 @@ const ROUNDS: usize = 12;
 const NEAR: f64 = 0.95;
 /// Keys above every UTF-8 string S3 stores: the upper bound before any probe says better.
 const TOP: &[u8] = &[0xF4, 0x90];
-
-/// Where the last rows start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tail {
-    /// List after this key to get the last rows (`None`: the whole listing is short).
-    pub start_after: Option<String>,
-    /// How many rows follow it.
-    pub rows: usize,
-    /// Requests the search made.
-    pub requests: usize,
-    /// The rows themselves, as the last request listed them.
-    pub records: Vec<FileRecord>,
-}
 
 /// What one probe learned.
 enum Probe {

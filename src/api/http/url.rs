@@ -35,14 +35,21 @@ pub fn parse_prefix(text: &str) -> Result<String, String> {
     Ok(trimmed.to_string())
 }
 
-/// An API's base URL: http or https, with a host; or `s3://BUCKET/PREFIX` for S3.
+/// An API's base URL: http or https, with a host; or a family's own (`s3://BUCKET/PREFIX`).
 pub fn parse_url(text: &str) -> Result<Url, String> {
     let url = Url::parse(text)
         .map_err(|e| format!("not a URL ({e}); expected e.g. https://files.example.com"))?;
-    if !matches!(url.scheme(), "http" | "https" | "s3") {
+    let scheme = url.scheme();
+    if !matches!(scheme, "http" | "https") && crate::api::family::for_scheme(scheme).is_none() {
+        let schemes: Vec<String> = ["http", "https"]
+            .into_iter()
+            .chain(crate::api::family::names())
+            .map(|s| format!("{s}://"))
+            .collect();
+        let (last, rest) = schemes.split_last().unwrap_or((&schemes[0], &[]));
         return Err(format!(
-            "expected an http://, https:// or s3:// URL, got {}://",
-            url.scheme()
+            "expected an {} or {last} URL, got {scheme}://",
+            rest.join(", ")
         ));
     }
     if url.host_str().is_none() {

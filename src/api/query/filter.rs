@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::record::FileRecord;
+use crate::api::record::FileRecord;
 
 /// The key of a structured term, as typed before the `:` (or the comparison for `size`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

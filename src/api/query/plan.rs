@@ -4,10 +4,10 @@
 
 use std::cmp::Ordering;
 
-use super::dialect::{Dialect, Search};
 use super::filter::{Filter, Term};
-use super::query::{ListQuery, Order, Sort, SortField};
-use super::record::FileRecord;
+use super::{ListQuery, Order, Sort, SortField};
+use crate::api::dialect::{Dialect, Search};
+use crate::api::record::FileRecord;
 
 /// The work filescope does over loaded rows because the server cannot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

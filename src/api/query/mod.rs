@@ -1,10 +1,13 @@
 //! What a listing asks the server for: sort, search and filter terms, in normalized terms that
 //! each dialect maps onto its own parameters. What the server cannot do is planned as local
-//! work in [`super::plan`].
+//! work in [`plan`].
+
+pub mod filter;
+pub mod plan;
 
 use std::fmt;
 
-use super::filter::Term;
+use filter::Term;
 
 /// A sortable column, by its normalized name (`ls --sort` and the UI use these names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

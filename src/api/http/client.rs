@@ -1,6 +1,7 @@
-//! The HTTP client: one connection (dialect, base URL, credential, extra headers) and the calls
-//! made over it. TLS is rustls with certificate verification; credentials are never logged and
-//! never follow a redirect to another origin.
+//! The HTTP client: one connection (dialect, reach, base URL, credential, extra headers) and
+//! the calls made over it. It names no family: placing, signing and relocating requests are
+//! the reach's ([`crate::api::family::Reach`]). TLS is rustls with certificate verification;
+//! credentials are never logged and never follow a redirect to another origin.
 
 use std::fmt;
 use std::sync::{Arc, Once};
@@ -9,13 +10,14 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
 
-use super::dialect::{
-    Auth, Continuation, Dialect, Page, PageRequest, Param, RequestSpec, ScopePage,
-};
 use super::error::{ApiError, display_url};
-use super::query::ListQuery;
-use super::record::FileRecord;
 use super::retry::{self, RetryNotice, RetryPolicy};
+use crate::api::dialect::{
+    Continuation, Dialect, Page, PageRequest, Param, RequestSpec, ScopePage,
+};
+use crate::api::family::{Reach, Store, Tail};
+use crate::api::query::ListQuery;
+use crate::api::record::FileRecord;
 
 /// A credential. Its `Debug` never shows the value, so it cannot leak through a log line or a
 /// panic message that formats a struct holding it.
@@ -41,7 +43,10 @@ impl fmt::Debug for Secret {
 /// Everything needed to talk to one API.
 #[derive(Debug, Clone)]
 pub struct Connection {
+    /// What a listing is: requests, decoding, capabilities.
     pub dialect: Arc<dyn Dialect>,
+    /// How the store is reached: placing and signing requests (its family).
+    pub reach: Arc<dyn Reach>,
     /// The API's base URL, e.g. `https://files.example.com` (a path prefix is allowed).
     pub base_url: Url,
     pub api_key: Option<Secret>,
@@ -58,7 +63,7 @@ pub struct Connection {
     /// Answers larger than this are refused rather than buffered.
     pub max_body_bytes: usize,
     /// What one answer may hold besides its bytes (records).
-    pub limits: super::decode::Limits,
+    pub limits: crate::api::decode::Limits,
     /// When and how long to retry failed requests.
     pub retry: RetryPolicy,
     /// Accept any TLS certificate (`--insecure`): for a test server with a self-signed
@@ -76,14 +81,17 @@ impl Connection {
             .iter()
             .map(|k| k.expose().to_string())
             .collect();
-        secrets.extend(self.dialect.secrets());
+        secrets.extend(self.reach.secrets());
         secrets
     }
 
-    pub fn new(dialect: Arc<dyn Dialect>, base_url: Url, api_key: Option<Secret>) -> Self {
+    /// A connection to `store`: a dialect alone (a JSON API) or a family's store (S3's).
+    pub fn new(store: impl Into<Store>, base_url: Url, api_key: Option<Secret>) -> Self {
+        let Store { dialect, reach } = store.into();
         let label = base_url.host_str().unwrap_or("api").to_string();
         Connection {
             dialect,
+            reach,
             base_url,
             api_key,
             key_source: "FILESCOPE_API_KEY".to_string(),
@@ -93,10 +101,18 @@ impl Connection {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 << 20,
-            limits: super::decode::Limits::default(),
+            limits: crate::api::decode::Limits::default(),
             retry: RetryPolicy::default(),
             insecure: false,
             allow_delete: false,
+        }
+    }
+
+    /// The store the connection reaches: its dialect and its family's reach.
+    pub fn store(&self) -> Store {
+        Store {
+            dialect: self.dialect.clone(),
+            reach: self.reach.clone(),
         }
     }
 }
@@ -135,11 +151,11 @@ impl fmt::Debug for Notifier {
 /// A cheap-to-clone handle for making requests over one connection.
 #[derive(Debug, Clone)]
 pub struct Client {
-    pub(super) http: reqwest::Client,
+    pub(in crate::api) http: reqwest::Client,
     /// For links away from the API (CDNs, signed storage URLs): no credential, no extra
     /// headers, redirects followed, and no limit on the whole transfer, only on silences.
-    pub(super) bare: reqwest::Client,
-    pub(super) conn: Arc<Connection>,
+    pub(in crate::api) bare: reqwest::Client,
+    pub(in crate::api) conn: Arc<Connection>,
     notify: Option<Notifier>,
 }
 
@@ -152,9 +168,7 @@ impl Client {
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
         let mut headers = HeaderMap::new();
-        if let Some(key) = &conn.api_key
-            && let Some((name, value)) = conn.dialect.auth().header(key.expose())
-        {
+        if let Some((name, value)) = conn.reach.key_header(&conn) {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| ApiError::Config(format!("invalid header name {name:?}")))?;
             let value = HeaderValue::from_str(&value);
@@ -214,58 +228,42 @@ impl Client {
         self.conn.dialect.as_ref()
     }
 
+    /// How the store is reached (its family).
+    pub fn reach(&self) -> &dyn Reach {
+        self.conn.reach.as_ref()
+    }
+
+    /// The last rows of a listing read in order, found without walking it, where the family
+    /// can ([`Reach::find_tail`]).
+    pub async fn find_tail(
+        &self,
+        query: &ListQuery,
+        want: usize,
+        from: Option<&str>,
+    ) -> Result<Tail, ApiError> {
+        match self.reach().find_tail(self, query, want, from) {
+            Some(search) => search.await,
+            None => Err(ApiError::Config(format!(
+                "{} cannot find the end of a listing without reading it",
+                self.dialect().id()
+            ))),
+        }
+    }
+
     /// The absolute URL for a dialect path: base URL (which may carry a path of its own), then
     /// the path prefix, then `path`. Refused when the path would not reach what it names (a
     /// `.` or `..` segment, from an id the server chose).
     pub fn url_for(&self, path: &str, query: &[Param]) -> Result<Url, ApiError> {
         let mut url = self.url_without_key(path, query)?;
-        if self.dialect().request_url(path, query).is_none() {
-            self.add_query_key(&mut url);
-        }
+        self.reach().add_query_key(&self.conn, &mut url);
         Ok(url)
-    }
-
-    /// A URL carries the key when the API wants it in the query (`Auth::Query`) and does not
-    /// have it already (a next link the server wrote may).
-    fn add_query_key(&self, url: &mut Url) {
-        if let (Auth::Query(param), Some(key)) = (self.dialect().auth(), &self.conn.api_key)
-            && !url.query_pairs().any(|(k, _)| k == param)
-        {
-            url.query_pairs_mut().append_pair(param, key.expose());
-        }
     }
 
     /// [`Client::url_for`] without the key, whatever the API's auth (a curl command's).
     pub fn url_without_key(&self, path: &str, query: &[Param]) -> Result<Url, ApiError> {
-        if let Some(url) = self.dialect().request_url(path, query) {
-            return url.map_err(|e| self.redact(ApiError::Inconsistent(e)));
-        }
-        let mut url = self.conn.base_url.clone();
-        let prefix = self
-            .conn
-            .path_prefix
-            .as_deref()
-            .unwrap_or(self.dialect().capabilities().path_prefix);
-        let joined = format!(
-            "{}{}{}",
-            url.path().trim_end_matches('/'),
-            prefix.trim_end_matches('/'),
-            path
-        );
-        if super::url::dot_segment(&joined).is_some() {
-            return Err(
-                self.redact(ApiError::Inconsistent(super::url::dot_segment_refusal(
-                    &joined,
-                ))),
-            );
-        }
-        url.set_path(&joined);
-        url.set_query(None);
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (k.as_ref(), v.as_str())));
-        }
-        Ok(url)
+        self.reach()
+            .url(&self.conn, path, query)
+            .map_err(|e| self.redact(ApiError::Inconsistent(e)))
     }
 
     /// Fetches and decodes one page of a listing. An answer whose JSON ends early (a body cut
@@ -428,8 +426,8 @@ impl Client {
                 let ended_early = ends_early(&body);
                 let ours = self.dialect().id();
                 // A whole answer in another API's list envelope: the dialect is wrong.
-                let other = (!ended_early && super::dialect::is_builtin(ours))
-                    .then(|| super::envelope::list_dialect(&body))
+                let other = (!ended_early && crate::api::dialect::is_builtin(ours))
+                    .then(|| crate::api::envelope::list_dialect(&body))
                     .flatten()
                     .filter(|other| *other != ours);
                 let reason = if ended_early {
@@ -468,7 +466,7 @@ impl Client {
         let method = self.dialect().detail_method();
         let extra = if method == reqwest::Method::HEAD {
             // The checksums S3 keeps, which HEAD only tells when asked.
-            self.dialect().content_headers()
+            self.reach().content_headers()
         } else {
             Vec::new()
         };
@@ -503,7 +501,7 @@ impl Client {
     }
 
     /// GETs a dialect request and decodes a successful answer; errors in the API's envelope.
-    pub(super) async fn get_decoded<T>(
+    pub(in crate::api) async fn get_decoded<T>(
         &self,
         spec: &RequestSpec,
         decode: impl FnOnce(&[u8]) -> Result<T, String>,
@@ -546,7 +544,7 @@ impl Client {
             ))
         })?;
         if url.origin() == self.conn.base_url.origin() {
-            self.add_query_key(&mut url);
+            self.reach().add_query_key(&self.conn, &mut url);
             return Ok((url, true));
         }
         if self.dialect().follows_other_origins() {
@@ -598,7 +596,7 @@ impl Client {
     /// Makes a request through `once` until it succeeds, fails for good, or the attempts run
     /// out: connect errors, timeouts, 429 and 5xx are retried with backoff (429 as long as the
     /// server asks), anything else is returned as it came.
-    pub(super) async fn with_retries<T, F, Fut>(
+    pub(in crate::api) async fn with_retries<T, F, Fut>(
         &self,
         url: &Url,
         mut once: F,
@@ -659,16 +657,16 @@ impl Client {
         tokio::time::sleep(wait).await;
     }
 
-    /// A request to the API with the connection's headers, `extra` ones, and the dialect's
+    /// A request to the API with the connection's headers, `extra` ones, and the family's
     /// signature over them (S3); the signature's headers are marked sensitive.
-    pub(super) fn request(
+    pub(in crate::api) fn request(
         &self,
         method: reqwest::Method,
         url: &Url,
         extra: &[(&'static str, &'static str)],
     ) -> Result<reqwest::RequestBuilder, ApiError> {
         let signed = self
-            .dialect()
+            .reach()
             .sign(&method, url, extra)
             .map_err(|e| self.redact(ApiError::Config(e)))?;
         let mut builder = self.http.request(method, url.clone());
@@ -688,7 +686,7 @@ impl Client {
     }
 
     /// One request: status, body (bounded) and headers; transport failures as errors.
-    pub(super) async fn send_once(
+    pub(in crate::api) async fn send_once(
         &self,
         method: reqwest::Method,
         url: &Url,
@@ -697,8 +695,9 @@ impl Client {
     }
 
     /// [`Client::send_once`] with extra (signed) headers. An answer that says the request
-    /// went to the wrong region is asked again, once, signed for the region it names.
-    pub(super) async fn send_once_with(
+    /// belongs elsewhere (S3's wrong region, [`Reach::relocate`]) is asked again, once,
+    /// where and as the family says.
+    pub(in crate::api) async fn send_once_with(
         &self,
         method: reqwest::Method,
         url: &Url,
@@ -714,14 +713,14 @@ impl Client {
                 .await
                 .map_err(|e| self.transport_error(&shown, e))?;
             let status = response.status();
-            if relocated || !matches!(status.as_u16(), 301 | 307 | 400 | 403) {
+            if relocated || !self.reach().may_relocate(status.as_u16()) {
                 break response;
             }
             let headers = response.headers().clone();
             let (status, body, _) = self.read_body(&shown, response).await?;
             match self
-                .dialect()
-                .correct_region(status.as_u16(), &headers, &body, &url)
+                .reach()
+                .relocate(status.as_u16(), &headers, &body, &url)
             {
                 Ok(Some(moved)) => {
                     self.tell(Notice::Region {
@@ -786,7 +785,7 @@ impl Client {
         Ok((status, body, headers))
     }
 
-    pub(super) fn transport_error(&self, shown: &str, err: reqwest::Error) -> ApiError {
+    pub(in crate::api) fn transport_error(&self, shown: &str, err: reqwest::Error) -> ApiError {
         // `without_url` keeps query strings (signatures, tokens) out of the message.
         let err = err.without_url();
         if err.is_redirect() {
@@ -814,7 +813,12 @@ impl Client {
         error.redacted(&secrets)
     }
 
-    pub(super) fn http_error(&self, status: StatusCode, url: String, body: &[u8]) -> ApiError {
+    pub(in crate::api) fn http_error(
+        &self,
+        status: StatusCode,
+        url: String,
+        body: &[u8],
+    ) -> ApiError {
         self.redact(self.unredacted_http_error(status, url, body))
     }
 
@@ -833,7 +837,7 @@ impl Client {
         let ours = self.dialect().id();
         // Another API's envelope: the dialect is wrong, whatever the status says of the key.
         let other = super::error::envelope_dialect(body)
-            .filter(|other| *other != ours && super::dialect::is_builtin(ours));
+            .filter(|other| *other != ours && crate::api::dialect::is_builtin(ours));
         let hint = match (other, status.as_u16()) {
             (Some(other), _) => Some(format!(
                 "this answer is not {ours}'s: it reads like {other}'s; check the dialect (--dialect {other}?)"
@@ -851,20 +855,7 @@ impl Client {
     }
 
     fn credential_hint(&self, status: StatusCode) -> String {
-        if let Some(hint) = self.dialect().credential_hint(status.as_u16()) {
-            return hint;
-        }
-        let credential = self.dialect().auth().describe();
-        let source = &self.conn.key_source;
-        match (&self.conn.api_key, status.as_u16()) {
-            (None, _) => format!("no key was sent; set {source} to send {credential}"),
-            (Some(_), 403) => format!(
-                "{credential} from {source} was accepted but lacks permission; supply a key with more access in {source}"
-            ),
-            (Some(_), _) => {
-                format!("{credential} from {source} was rejected; set {source} to a valid key")
-            }
-        }
+        self.reach().credential_hint(&self.conn, status.as_u16())
     }
 }
 

@@ -1,0 +1,110 @@
+//! S3 as a family: its line in [`crate::api::family::FAMILIES`], the connection to a bucket
+//! from a location (credentials, region and endpoint from the AWS chain in
+//! [`super::credentials`]), and the store it makes (one `S3` that is both the dialect and
+//! the reach, sharing the region it corrects).
+
+use std::sync::Arc;
+
+use super::credentials::{self, Keys};
+use super::{S3, Settings, parse_s3_url};
+use crate::api::client::Connection;
+use crate::api::family::{Credentials, Family, Location, Store};
+
+/// S3's line in the family registry.
+pub const FAMILY: Family = Family {
+    name: "s3",
+    url_form: "s3://BUCKET[/PREFIX/]",
+    connect,
+    key_source,
+};
+
+/// One bucket's listing and reach are the same `S3`: the region the reach corrects is the
+/// one it signs for.
+impl From<Arc<S3>> for Store {
+    fn from(s3: Arc<S3>) -> Self {
+        Store {
+            dialect: s3.clone(),
+            reach: s3,
+        }
+    }
+}
+
+/// A connection to a bucket: `s3://BUCKET[/PREFIX]`, credentials, region and endpoint from
+/// the AWS chain, or as given.
+fn connect(at: &Location) -> Result<Connection, String> {
+    let (bucket, root) = parse_s3_url(&at.url)?;
+    let (keys, region, endpoint) = match &at.credentials {
+        Credentials::Found {
+            profile,
+            command_timeout,
+        } => {
+            let asked = credentials::Asked {
+                endpoint: at.endpoint.clone(),
+                region: at.region.clone(),
+                aws_profile: profile.clone(),
+                command_timeout: *command_timeout,
+            };
+            let found = credentials::resolve(&asked, &credentials::process_env())?;
+            (found.keys, found.region, found.endpoint)
+        }
+        Credentials::Given {
+            id,
+            secret,
+            token,
+            source,
+        } => (
+            Some(Keys {
+                access_key_id: id.clone(),
+                secret_access_key: secret.clone(),
+                session_token: token.clone(),
+                source: source.clone(),
+            }),
+            at.region.clone().unwrap_or_else(|| "us-east-1".to_string()),
+            at.endpoint.clone(),
+        ),
+    };
+    let endpoint = match &endpoint {
+        Some(text) => Some(
+            crate::api::url::parse_url(text)
+                .ok()
+                .filter(|u| u.scheme() != "s3")
+                .ok_or_else(|| {
+                    format!("the S3 endpoint {text:?} is not an http:// or https:// URL")
+                })?,
+        ),
+        None => None,
+    };
+    let source = keys
+        .as_ref()
+        .map_or("no credentials: requests go unsigned".to_string(), |k| {
+            k.source.clone()
+        });
+    let dialect = S3::new(Settings {
+        bucket: bucket.clone(),
+        root,
+        keys,
+        region,
+        endpoint: endpoint.clone(),
+        path_style: at.path_style,
+        levels: at.levels,
+    });
+    let base = match endpoint {
+        Some(endpoint) => endpoint,
+        None => dialect
+            .request_url("", &[])
+            .unwrap_or_else(|_| at.url.clone()),
+    };
+    let mut conn = Connection::new(Arc::new(dialect), base, None);
+    conn.key_source = source;
+    conn.label = format!("s3://{bucket}");
+    Ok(conn)
+}
+
+/// Where a profile's AWS credentials come from, for `filescope profiles`: S3 signs with
+/// them, never with an API key.
+fn key_source(aws_profile: Option<&str>) -> String {
+    match aws_profile {
+        Some(aws) => format!("AWS profile {aws}"),
+        None => "AWS credentials (AWS_* environment, ~/.aws)".to_string(),
+    }
+}
