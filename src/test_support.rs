@@ -137,8 +137,8 @@ pub fn typed(text: &str) -> Vec<Msg> {
 pub fn app_on(client: &crate::api::Client) -> App {
     let store = client.connection().store();
     let page = store.dialect.capabilities().ui_page_size;
-    let label = store.dialect.id();
-    app_of(store, label, page, Settings::default())
+    let label = store.dialect.id().to_string();
+    app_of(store, &label, page, Settings::default())
 }
 
 /// Draws the app and returns the screen as text, one string per line.
