@@ -13,15 +13,15 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use crossterm::event::KeyCode;
-use filescope::api::dialect::{Page, PageRequest, by_id};
+use filescope::api::dialect::{Page, PageRequest};
 use filescope::api::{Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, SortField};
 use filescope::app::{App, Effect, ListingEffect, Msg};
 use filescope::listing::{PagedList, Row};
-use filescope_demo::{DemoConfig, DemoServer};
+use filescope::test_support::{Demo, Executor};
+use filescope_demo::DemoServer;
 use ratatui::Terminal;
 use ratatui::backend::{CrosstermBackend, TestBackend};
 use serde_json::value::RawValue;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 const KEY: &str = "bench-key";
 const WIDTH: u16 = 200;
@@ -86,24 +86,15 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 async fn demo(files: usize, latency_ms: u64) -> DemoServer {
-    let config = DemoConfig {
-        files,
-        latency: Duration::from_millis(latency_ms),
-        api_key: KEY.into(),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+    Demo::new(files)
+        .latency(Duration::from_millis(latency_ms))
+        .key(KEY)
+        .start()
         .await
-        .unwrap()
 }
 
 fn client(server: &DemoServer) -> Client {
-    let conn = Connection::new(
-        by_id("filejar").unwrap(),
-        server.base_url.parse().unwrap(),
-        Some(Secret::new(KEY)),
-    );
-    Client::new(conn).unwrap()
+    filescope::test_support::client("filejar", &server.base_url, Some(KEY))
 }
 
 fn new_app() -> App {
@@ -117,21 +108,6 @@ fn app_for(dialect: &str) -> App {
 /// A key press, as the tests make them.
 use filescope::test_support::code as key;
 
-/// Carries out fetch effects as the runtime does: each in a task, its answer on the channel.
-fn execute(effects: Vec<Effect>, client: &Client, tx: &UnboundedSender<Msg>) {
-    for effect in effects {
-        if let Effect::Listing(ListingEffect::Fetch {
-            generation,
-            query,
-            page,
-            after,
-        }) = effect
-        {
-            filescope::runtime::spawn_fetch(client, tx, generation, query, page, after);
-        }
-    }
-}
-
 fn visible_pending(app: &App) -> bool {
     let len = app.row_count();
     app.cursor()
@@ -140,19 +116,15 @@ fn visible_pending(app: &App) -> bool {
 }
 
 /// Applies answers until the screen has no placeholder (or `limit` passes).
-async fn settle_screen(
-    app: &mut App,
-    client: &Client,
-    tx: &UnboundedSender<Msg>,
-    rx: &mut UnboundedReceiver<Msg>,
-    limit: Duration,
-) -> Option<Instant> {
+async fn settle_screen(app: &mut App, exec: &mut Executor, limit: Duration) -> Option<Instant> {
     let deadline = tokio::time::Instant::now() + limit;
     while visible_pending(app) || app.row_count() == 0 {
-        let msg = tokio::time::timeout_at(deadline, rx.recv()).await.ok()??;
+        let msg = tokio::time::timeout_at(deadline, exec.recv())
+            .await
+            .ok()??;
         let arrived = Instant::now();
         let effects = app.update(msg, arrived);
-        execute(effects, client, tx);
+        exec.run(effects);
         if !visible_pending(app) && app.row_count() > 0 {
             return Some(arrived);
         }
@@ -312,12 +284,12 @@ async fn jumps(report: &mut Report) {
     for latency in [0, 100] {
         let server = demo(1_000_000, latency).await;
         let client = client(&server);
-        let (tx, mut rx) = unbounded_channel();
+        let mut exec = Executor::new(&client);
         let mut app = new_app();
         let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
         let effects = app.start(WIDTH, HEIGHT, Instant::now());
-        execute(effects, &client, &tx);
-        settle_screen(&mut app, &client, &tx, &mut rx, Duration::from_secs(10)).await;
+        exec.run(effects);
+        settle_screen(&mut app, &mut exec, Duration::from_secs(10)).await;
         let jumps: [(&str, Vec<Msg>); 2] = [
             ("G", vec![key(KeyCode::Char('G'))]),
             (
@@ -333,9 +305,9 @@ async fn jumps(report: &mut Report) {
             let before = server.stats.list_requests();
             for k in keys {
                 let effects = app.update(k, Instant::now());
-                execute(effects, &client, &tx);
+                exec.run(effects);
             }
-            let arrived = settle_screen(&mut app, &client, &tx, &mut rx, Duration::from_secs(10))
+            let arrived = settle_screen(&mut app, &mut exec, Duration::from_secs(10))
                 .await
                 .unwrap();
             terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
@@ -392,12 +364,12 @@ async fn scroll_on(
     presses: usize,
     prefetch: bool,
 ) -> ScrollStats {
-    let (tx, mut rx) = unbounded_channel();
+    let mut exec = Executor::new(&client);
     app.set_prefetch(prefetch);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
     let effects = app.start(WIDTH, HEIGHT, Instant::now());
-    execute(effects, &client, &tx);
-    settle_screen(&mut app, &client, &tx, &mut rx, Duration::from_secs(10)).await;
+    exec.run(effects);
+    settle_screen(&mut app, &mut exec, Duration::from_secs(10)).await;
     let before = server.stats.list_requests();
     let mut stats = ScrollStats {
         presses,
@@ -412,7 +384,7 @@ async fn scroll_on(
         next += interval;
         let pressed = Instant::now();
         let effects = app.update(key(key_code), pressed);
-        execute(effects, &client, &tx);
+        exec.run(effects);
         terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
         stats.worst_key = stats.worst_key.max(pressed.elapsed());
         let waiting = visible_pending(&app);
@@ -420,9 +392,9 @@ async fn scroll_on(
             stats.frames_with_placeholders += 1;
         }
         // Answers until the next key press, each drawn as the runtime would.
-        while let Ok(Some(msg)) = tokio::time::timeout_at(next, rx.recv()).await {
+        while let Ok(Some(msg)) = tokio::time::timeout_at(next, exec.recv()).await {
             let effects = app.update(msg, Instant::now());
-            execute(effects, &client, &tx);
+            exec.run(effects);
             terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
             if waiting && !visible_pending(&app) {
                 stats.longest_wait = stats.longest_wait.max(pressed.elapsed());
@@ -849,16 +821,12 @@ fn terminal_bytes(report: &mut Report) {
 // 11. Sequential sources: a declared cursor dialect (Google Drive's shape) over the demo.
 
 async fn shape_server(shape: &str, files: usize, latency_ms: u64) -> DemoServer {
-    let config = DemoConfig {
-        files,
-        latency: Duration::from_millis(latency_ms),
-        api_key: KEY.into(),
-        shape: filescope_demo::shapes::Shape::parse(shape),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+    Demo::new(files)
+        .latency(Duration::from_millis(latency_ms))
+        .key(KEY)
+        .shape(shape)
+        .start()
         .await
-        .unwrap()
 }
 
 fn shape_client(server: &DemoServer, shape: &str) -> Client {
@@ -872,11 +840,7 @@ fn shape_client(server: &DemoServer, shape: &str) -> Client {
 
 fn shape_app(shape: &str) -> App {
     let dialect = filescope::config::example_dialect(shape).unwrap();
-    let info = filescope::app::ConnectionInfo {
-        label: shape.to_string(),
-        dialect: dialect.id().into(),
-    };
-    App::new(info, dialect, 100, Default::default())
+    filescope::test_support::app_of(dialect, shape, 100, Default::default())
 }
 
 /// `filescope serve` in a process of its own: the child and the base URL it printed.
@@ -1075,28 +1039,6 @@ fn s3_client_at(endpoint: &str, root: &str, levels: bool) -> Client {
     Client::new(conn).unwrap()
 }
 
-/// Carries out fetches and tail searches as the runtime does.
-fn execute_s3(effects: Vec<Effect>, client: &Client, tx: &UnboundedSender<Msg>) {
-    for effect in effects {
-        match effect {
-            Effect::Listing(ListingEffect::FindTail {
-                generation,
-                query,
-                from,
-                want,
-            }) => {
-                let (client, tx) = (client.clone(), tx.clone());
-                tokio::spawn(async move {
-                    let result =
-                        filescope::api::s3::find_tail(&client, &query, want, from.as_deref()).await;
-                    let _ = tx.send(Msg::TailFound { generation, result });
-                });
-            }
-            other => execute(vec![other], client, tx),
-        }
-    }
-}
-
 /// What `G` cost in the explorer: requests (the first page's too) and the time from the key
 /// to the last row painted.
 struct GFigures {
@@ -1109,24 +1051,24 @@ struct GFigures {
 /// Opens the explorer on `client`, waits for the first rows, presses `G` and waits for the
 /// last row to be painted.
 async fn g_on(server: &DemoServer, client: &Client) -> GFigures {
-    let (tx, mut rx) = unbounded_channel();
+    let mut exec = Executor::new(client);
     let mut app = filescope::test_support::app_on(client);
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
     let at_start = server.stats.list_requests();
     let effects = app.start(WIDTH, HEIGHT, Instant::now());
-    execute_s3(effects, client, &tx);
-    settle_screen(&mut app, client, &tx, &mut rx, Duration::from_secs(60)).await;
+    exec.run(effects);
+    settle_screen(&mut app, &mut exec, Duration::from_secs(60)).await;
     let before = server.stats.list_requests();
     let pressed = Instant::now();
     let effects = app.update(key(KeyCode::Char('G')), Instant::now());
-    execute_s3(effects, client, &tx);
+    exec.run(effects);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while !(app.listing().tail_floor().is_some() && app.is_count_known() && !app.is_loading()) {
-        let Ok(Some(msg)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+        let Ok(Some(msg)) = tokio::time::timeout_at(deadline, exec.recv()).await else {
             break;
         };
         let effects = app.update(msg, Instant::now());
-        execute_s3(effects, client, &tx);
+        exec.run(effects);
     }
     terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
     let took = pressed.elapsed();
@@ -1142,7 +1084,7 @@ async fn g_on(server: &DemoServer, client: &Client) -> GFigures {
 /// `G` on key spaces shaped as real buckets are (issue 29), one level as the explorer lists,
 /// at 100 ms: requests from the first page on, and the time from the key to the last row.
 async fn s3_key_spaces(report: &mut Report) {
-    use filescope_demo::s3::{KeySpace, S3Options};
+    use filescope_demo::s3::KeySpace;
     for (space, files, what) in [
         (KeySpace::Uuids, 100_000, "100,000 random UUIDs"),
         (
@@ -1171,20 +1113,12 @@ async fn s3_key_spaces(report: &mut Report) {
             "100,000 keys: a dense middle, a few far apart at each end",
         ),
     ] {
-        let config = DemoConfig {
-            files,
-            latency: Duration::from_millis(100),
-            dialect: "s3".into(),
-            ..DemoConfig::default()
-        };
-        let server = DemoServer::start_with_key_space(
-            "127.0.0.1:0".parse().unwrap(),
-            config,
-            S3Options::default(),
-            space,
-        )
-        .await
-        .unwrap();
+        let server = Demo::new(files)
+            .latency(Duration::from_millis(100))
+            .dialect("s3")
+            .key_space(space)
+            .start()
+            .await;
         let client = s3_client_at(&server.base_url, space.folder(), true);
         // The key index is built before the clock starts, as a real bucket has it.
         let query = ListQuery::new(client.dialect().capabilities().default_sort);
@@ -1292,15 +1226,11 @@ async fn s3_bench(report: &mut Report, runs: usize) {
             "1,000,000 objects in nested prefixes, listed recursively (as ls lists; the explorer never does)",
         ),
     ] {
-        let config = DemoConfig {
-            files,
-            latency: Duration::from_millis(100),
-            dialect: "s3".into(),
-            ..DemoConfig::default()
-        };
-        let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-            .await
-            .unwrap();
+        let server = Demo::new(files)
+            .latency(Duration::from_millis(100))
+            .dialect("s3")
+            .start()
+            .await;
         let client = s3_client_at(&server.base_url, root, levels);
         let page = client.dialect().capabilities().ui_page_size;
         let g = g_on(&server, &client).await;

@@ -89,12 +89,24 @@ pub fn app_for(dialect: &str, page_size: usize) -> App {
 
 /// An app on a dialect with these settings.
 pub fn app_with(dialect: &str, page_size: usize, settings: Settings) -> App {
-    let dialect = by_id(dialect).unwrap();
+    app_of(by_id(dialect).unwrap(), "test", page_size, settings)
+}
+
+/// The one app builder: the explorer's state on `store` (a dialect, built-in or declared, is
+/// a JSON API over HTTP; a connection's store says its family), its connection called
+/// `label`, pages of `page_size` rows.
+pub fn app_of(
+    store: impl Into<crate::api::Store>,
+    label: &str,
+    page_size: usize,
+    settings: Settings,
+) -> App {
+    let store = store.into();
     let info = ConnectionInfo {
-        label: "test".into(),
-        dialect: dialect.id().to_string(),
+        label: label.to_string(),
+        dialect: store.dialect.id().to_string(),
     };
-    App::new(info, dialect, page_size, settings)
+    App::new(info, store, page_size, settings)
 }
 
 /// A key press of a character.
@@ -123,13 +135,10 @@ pub fn typed(text: &str) -> Vec<Msg> {
 /// The explorer's state on a client's connection as `filescope` starts it: the dialect's
 /// own page size, default settings, the dialect's name as the label.
 pub fn app_on(client: &crate::api::Client) -> App {
-    let dialect = client.connection().dialect.clone();
-    let info = crate::app::ConnectionInfo {
-        label: dialect.id().to_string(),
-        dialect: dialect.id().to_string(),
-    };
-    let page = dialect.capabilities().ui_page_size;
-    App::new(info, client.connection().store(), page, Default::default())
+    let store = client.connection().store();
+    let page = store.dialect.capabilities().ui_page_size;
+    let label = store.dialect.id().to_string();
+    app_of(store, &label, page, Settings::default())
 }
 
 /// Draws the app and returns the screen as text, one string per line.
@@ -163,4 +172,211 @@ pub fn buffer_lines(buffer: &ratatui::buffer::Buffer) -> Vec<String> {
             line
         })
         .collect()
+}
+
+/// The runtime's own executor of listing effects (fetches, tail searches, details, folders,
+/// local views, scans, cancelling), driven by a test or the benchmark instead of the event
+/// loop: effects in, the app's messages out, exactly as `filescope` carries them out.
+pub struct Executor {
+    listings: crate::runtime::Listings,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
+    /// Each task the executor starts holds a sender until it ends: when only the executor's
+    /// own is left, nothing is in flight.
+    senders: tokio::sync::mpsc::WeakUnboundedSender<Msg>,
+}
+
+impl Executor {
+    /// An executor on `client`'s connection. Its tasks are spawned on the current tokio
+    /// runtime.
+    pub fn new(client: &crate::api::Client) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let senders = tx.downgrade();
+        Executor {
+            listings: crate::runtime::Listings::new(client.clone(), tx),
+            rx,
+            senders,
+        }
+    }
+
+    /// Carries out the listing effects among `effects` and returns the others (the terminal's,
+    /// the files': not this executor's work).
+    pub fn run(
+        &mut self,
+        effects: impl IntoIterator<Item = crate::app::Effect>,
+    ) -> Vec<crate::app::Effect> {
+        let mut others = Vec::new();
+        for effect in effects {
+            match effect {
+                crate::app::Effect::Listing(effect) => self.listings.run(effect),
+                other => others.push(other),
+            }
+        }
+        others
+    }
+
+    /// Whether a task it started is still running (an answer may yet come).
+    pub fn in_flight(&self) -> bool {
+        self.senders.strong_count() > 1
+    }
+
+    /// The next answer, as it arrives; `None` once nothing is in flight and every answer has
+    /// been taken.
+    pub async fn next(&mut self) -> Option<Msg> {
+        loop {
+            if let Ok(msg) = self.rx.try_recv() {
+                return Some(msg);
+            }
+            if !self.in_flight() {
+                // A task sends its answer before it lets go of its sender.
+                return self.rx.try_recv().ok();
+            }
+            // A task may end without an answer (a cancelled fetch, a detail that found
+            // nothing), so the wait is in short turns, each ending at an answer.
+            tokio::select! {
+                msg = self.rx.recv() => return msg,
+                () = tokio::time::sleep(std::time::Duration::from_millis(2)) => {}
+            }
+        }
+    }
+
+    /// The next answer, waiting for it however long (the benchmark's loop puts its own
+    /// deadline around this).
+    pub async fn recv(&mut self) -> Option<Msg> {
+        self.rx.recv().await
+    }
+
+    /// Carries out `effects` and feeds every answer to `app`, and the effects those answers
+    /// make, until nothing is in flight. Returns each page fetched, in the order asked: its
+    /// number and what the request carried to continue from the page before.
+    pub async fn settle(
+        &mut self,
+        app: &mut App,
+        effects: Vec<crate::app::Effect>,
+    ) -> Vec<(usize, Option<crate::api::dialect::Continuation>)> {
+        let mut fetched = Vec::new();
+        let mut effects = effects;
+        loop {
+            for effect in &effects {
+                if let crate::app::Effect::Listing(crate::app::ListingEffect::Fetch {
+                    page,
+                    after,
+                    ..
+                }) = effect
+                {
+                    fetched.push((page.number, after.clone()));
+                }
+            }
+            self.run(effects);
+            match self.next().await {
+                Some(msg) => effects = app.update(msg, std::time::Instant::now()),
+                None => return fetched,
+            }
+        }
+    }
+}
+
+/// A client for the dialect `dialect` at `url`, with `key` if any.
+pub fn client(dialect: &str, url: &str, key: Option<&str>) -> crate::api::Client {
+    let conn = crate::api::Connection::new(
+        by_id(dialect).unwrap_or_else(|| panic!("no dialect {dialect}")),
+        url.parse().unwrap(),
+        key.map(crate::api::Secret::new),
+    );
+    crate::api::Client::new(conn).unwrap()
+}
+
+/// The one way the tests and the benchmark start the demo server: on 127.0.0.1 at a port of
+/// its own, in the current tokio runtime, as the builder says (the demo's defaults
+/// otherwise).
+///
+/// ```ignore
+/// let server = Demo::new(500).dialect("fileguard").key(KEY).start().await;
+/// ```
+#[cfg(feature = "demo")]
+#[derive(Debug, Clone, Default)]
+pub struct Demo {
+    config: filescope_demo::DemoConfig,
+    s3: filescope_demo::s3::S3Options,
+    key_space: filescope_demo::s3::KeySpace,
+}
+
+#[cfg(feature = "demo")]
+impl Demo {
+    /// A server of `files` files.
+    pub fn new(files: usize) -> Self {
+        let mut demo = Demo::default();
+        demo.config.files = files;
+        demo
+    }
+
+    /// The one key it accepts.
+    pub fn key(mut self, key: &str) -> Self {
+        self.config.api_key = key.to_string();
+        self
+    }
+
+    /// The dialect it speaks (one of `filescope_demo::DIALECTS`).
+    pub fn dialect(mut self, dialect: &str) -> Self {
+        self.config.dialect = dialect.to_string();
+        self
+    }
+
+    /// A real-world list-API shape it speaks instead of a dialect.
+    pub fn shape(mut self, shape: &str) -> Self {
+        self.config.shape = filescope_demo::shapes::Shape::parse(shape);
+        assert!(self.config.shape.is_some(), "no shape {shape}");
+        self
+    }
+
+    /// A way to misbehave on purpose.
+    pub fn hostile(mut self, mode: filescope_demo::hostile::Hostile) -> Self {
+        self.config.hostile = Some(mode);
+        self
+    }
+
+    /// The share of requests answered with a fault.
+    pub fn chaos(mut self, chaos: f64) -> Self {
+        self.config.chaos = chaos;
+        self
+    }
+
+    /// Bytes per second per file content answer.
+    pub fn bandwidth(mut self, bandwidth: Option<u64>) -> Self {
+        self.config.bandwidth = bandwidth;
+        self
+    }
+
+    /// A delay before every answer.
+    pub fn latency(mut self, latency: std::time::Duration) -> Self {
+        self.config.latency = latency;
+        self
+    }
+
+    /// The S3 bucket's region.
+    pub fn region(mut self, region: &str) -> Self {
+        self.s3.region = region.to_string();
+        self
+    }
+
+    /// How the S3 dialect shapes its keys.
+    pub fn key_space(mut self, key_space: filescope_demo::s3::KeySpace) -> Self {
+        self.key_space = key_space;
+        self
+    }
+
+    /// Binds and serves; panics (naming what was asked) if the server cannot start.
+    pub async fn start(self) -> filescope_demo::DemoServer {
+        let what = format!(
+            "the demo server ({} files, {})",
+            self.config.files, self.config.dialect
+        );
+        filescope_demo::DemoServer::start_with_key_space(
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            self.config,
+            self.s3,
+            self.key_space,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
+    }
 }

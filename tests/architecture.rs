@@ -295,9 +295,8 @@ fn a_synthetic_violation_is_caught_through_every_import_form() {
     assert!(inside.is_empty(), "{inside:?}");
 }
 
-#[test]
-fn no_module_reaches_one_that_reaches_it_back() {
-    let edges = uses();
+/// Every edge of `edges` whose target reaches its source back.
+fn cycles(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
     // Depth-first search for a cycle through the module graph.
     fn reaches(
         edges: &BTreeMap<String, BTreeSet<String>>,
@@ -312,12 +311,78 @@ fn no_module_reaches_one_that_reaches_it_back() {
             .get(from)
             .is_some_and(|next| next.iter().any(|n| n == to || reaches(edges, n, to, seen)))
     }
-    for (module, targets) in &edges {
+    let mut found = Vec::new();
+    for (module, targets) in edges {
         for target in targets {
             let mut seen = BTreeSet::new();
+            if reaches(edges, target, module, &mut seen) {
+                found.push(format!(
+                    "{module} uses {target}, which reaches {module} back"
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_module_reaches_one_that_reaches_it_back() {
+    let found = cycles(&uses());
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// The cycle search finds a cycle however long, and only where there is one.
+#[test]
+fn a_synthetic_cycle_is_caught() {
+    let graph = |pairs: &[(&str, &str)]| {
+        let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (from, to) in pairs {
+            edges
+                .entry(from.to_string())
+                .or_default()
+                .insert(to.to_string());
+        }
+        edges
+    };
+    let chain = [("app", "listing"), ("listing", "api"), ("api", "text")];
+    assert!(cycles(&graph(&chain)).is_empty());
+    let mut looped = chain.to_vec();
+    looped.push(("text", "app"));
+    let found = cycles(&graph(&looped));
+    assert!(
+        found.contains(&"app uses listing, which reaches app back".to_string()),
+        "{found:#?}"
+    );
+    assert!(
+        cycles(&graph(&[("api", "ui"), ("ui", "api")])).len() == 2,
+        "a two-module cycle, from both ends"
+    );
+}
+
+/// The tests are three binaries, as each one links the whole crate: a file under tests/ is a
+/// module of tests/it/ (declared in its main.rs), never a binary of its own.
+#[test]
+fn the_tests_are_three_binaries() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut binaries: Vec<String> = std::fs::read_dir(&tests)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.extension().is_some_and(|e| e == "rs") || path.join("main.rs").is_file()
+        })
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    binaries.sort();
+    assert_eq!(binaries, ["architecture.rs", "cli.rs", "it"]);
+    let main = std::fs::read_to_string(tests.join("it/main.rs")).unwrap();
+    for entry in std::fs::read_dir(tests.join("it")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let module = path.join("mod.rs").is_file() || path.extension().is_some_and(|e| e == "rs");
+        if name != "main" && module {
             assert!(
-                !reaches(&edges, target, module, &mut seen),
-                "{module} uses {target}, which reaches {module} back"
+                main.contains(&format!("mod {name};")),
+                "tests/it/{name} is not a module of tests/it/main.rs: its tests never run"
             );
         }
     }

@@ -12,7 +12,7 @@ use crate::api::{Client, ListQuery};
 use crate::app::{ListingEffect, Msg};
 use crate::listing::Generation;
 
-pub(super) struct Listings {
+pub(crate) struct Listings {
     client: Client,
     tx: UnboundedSender<Msg>,
     /// Requests in flight, by the generation they were made for (scans: the highest, so they
@@ -21,7 +21,7 @@ pub(super) struct Listings {
 }
 
 impl Listings {
-    pub(super) fn new(client: Client, tx: UnboundedSender<Msg>) -> Self {
+    pub(crate) fn new(client: Client, tx: UnboundedSender<Msg>) -> Self {
         Listings {
             client,
             tx,
@@ -30,7 +30,7 @@ impl Listings {
     }
 
     /// Carries out one listing effect; results come back as messages.
-    pub(super) fn run(&mut self, effect: ListingEffect) {
+    pub(crate) fn run(&mut self, effect: ListingEffect) {
         match effect {
             ListingEffect::Fetch {
                 generation,

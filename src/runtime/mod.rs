@@ -29,6 +29,9 @@ pub const MOUSE_ON: &str = "\x1b[?1000h\x1b[?1002h\x1b[?1006h";
 /// Gives the mouse back to the terminal (selecting text by hand, on quit and suspend).
 pub const MOUSE_OFF: &str = "\x1b[?1006l\x1b[?1002l\x1b[?1000l";
 pub use listing::spawn_fetch;
+// The tests and the benchmark drive this executor itself (`test_support::Executor`).
+#[cfg(any(test, feature = "test-support"))]
+pub(crate) use listing::Listings;
 
 use crate::api::Client;
 use crate::app::{App, Effect, Msg};

@@ -4,13 +4,14 @@
 //! one that is wrong.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
+use crate::common;
+
 use std::path::Path;
 
 use axum::http::{HeaderMap, HeaderValue};
 use axum::routing::get;
 use filescope::api::PageRequest;
-use filescope_demo::shapes::Shape;
-use filescope_demo::{DemoConfig, DemoServer};
+use filescope_demo::DemoServer;
 
 const KEY: &str = "sk-infer-canary-5a1c";
 
@@ -265,15 +266,7 @@ async fn infer_templates_the_key_wherever_it_was_given() {
 }
 
 async fn drf_demo() -> DemoServer {
-    let config = DemoConfig {
-        files: 120,
-        api_key: KEY.into(),
-        shape: Shape::parse("drf"),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
+    common::Demo::new(120).key(KEY).shape("drf").start().await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,9 +2,9 @@
 //! `filescope ls --all`.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-use std::process::{Command, Output};
+use crate::common;
 
-use filescope_demo::{DemoConfig, DemoServer};
+use std::process::{Command, Output};
 
 const KEY: &str = "stats-key";
 
@@ -22,14 +22,7 @@ fn run(url: &str, args: &[&str]) -> Output {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stats_json_equals_sums_made_from_ls() {
-    let config = DemoConfig {
-        files: 3_000,
-        api_key: KEY.into(),
-        ..DemoConfig::default()
-    };
-    let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
+    let server = common::Demo::new(3_000).key(KEY).start().await;
     let url = server.base_url.clone();
     let (ls, stats) = tokio::task::spawn_blocking(move || {
         (
@@ -142,14 +135,7 @@ async fn stats_json_equals_sums_made_from_ls() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_table_names_kinds_and_sanitizes_names() {
-    let config = DemoConfig {
-        files: 500,
-        api_key: KEY.into(),
-        ..DemoConfig::default()
-    };
-    let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
+    let server = common::Demo::new(500).key(KEY).start().await;
     let url = server.base_url.clone();
     let out = tokio::task::spawn_blocking(move || run(&url, &["stats"]))
         .await
@@ -164,14 +150,7 @@ async fn the_table_names_kinds_and_sanitizes_names() {
 /// and `stats -p NAME` reads its connection and key from a profile.
 #[tokio::test(flavor = "multi_thread")]
 async fn stats_takes_a_filter_and_a_profile() {
-    let config = DemoConfig {
-        files: 1_500,
-        api_key: KEY.into(),
-        ..DemoConfig::default()
-    };
-    let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
+    let server = common::Demo::new(1_500).key(KEY).start().await;
     let url = server.base_url.clone();
     let out = tokio::task::spawn_blocking(move || {
         run(&url, &["stats", "--format", "json", "--filter", "size>1MB"])

@@ -1,7 +1,7 @@
 //! Render tests: the real views drawn on ratatui's TestBackend, compared line by line.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 
@@ -175,7 +175,7 @@ fn full_screen_detail_scrolls_to_the_raw_json() {
 /// what each bound key does.
 #[test]
 fn help_lists_every_key() {
-    let doc = include_str!("../docs/KEYS.md");
+    let doc = include_str!("../../docs/KEYS.md");
     let rows: Vec<String> = doc
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| key"))

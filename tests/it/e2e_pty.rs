@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use filescope::text::sanitize;
-use filescope_demo::{Dataset, DemoConfig, DemoServer};
+use filescope_demo::{Dataset, DemoServer};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 /// A generous guard against a hung binary; not a timing assertion.
@@ -566,17 +566,12 @@ fn a_download_leaves_no_signed_link_in_the_log() {
 /// its own (the pty tests are plain threads).
 fn demo_server(dialect: &str, files: usize, key: &str) -> (tokio::runtime::Runtime, DemoServer) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime
-        .block_on(DemoServer::start(
-            "127.0.0.1:0".parse().unwrap(),
-            DemoConfig {
-                files,
-                api_key: key.into(),
-                dialect: dialect.into(),
-                ..DemoConfig::default()
-            },
-        ))
-        .unwrap();
+    let server = runtime.block_on(
+        filescope::test_support::Demo::new(files)
+            .key(key)
+            .dialect(dialect)
+            .start(),
+    );
     (runtime, server)
 }
 

@@ -4,30 +4,22 @@
 //! download, and checksums sent only when asked for.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
 use filescope::api::content::{Conflict, download, part_path};
 use filescope::api::s3::{S3, Settings, credentials::Keys};
 use filescope::api::{Client, Connection, ListQuery, PageRequest, Secret};
-use filescope_demo::s3::{AWKWARD_KEYS, KeySpace, S3Options};
-use filescope_demo::{DemoConfig, DemoServer, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
+use filescope_demo::s3::{AWKWARD_KEYS, KeySpace};
+use filescope_demo::{DemoServer, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
 
 async fn demo(files: usize, region: &str) -> DemoServer {
-    DemoServer::start_with_s3(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files,
-            dialect: "s3".into(),
-            ..DemoConfig::default()
-        },
-        S3Options {
-            region: region.into(),
-        },
-    )
-    .await
-    .unwrap()
+    common::Demo::new(files)
+        .dialect("s3")
+        .region(region)
+        .start()
+        .await
 }
 
 fn client(server: &DemoServer, root: &str, region: &str) -> Client {
@@ -50,10 +42,7 @@ fn client(server: &DemoServer, root: &str, region: &str) -> Client {
 }
 
 fn scratch(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("filescope-s3demo-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::fresh_dir(&format!("s3demo-{tag}"))
 }
 
 async fn first_page(client: &Client) -> Vec<filescope::api::FileRecord> {
@@ -362,18 +351,11 @@ async fn g_lands_exactly_on(space: KeySpace, files: usize) {
             .with_writer(std::io::stderr)
             .try_init();
     }
-    let server = DemoServer::start_with_key_space(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files,
-            dialect: "s3".into(),
-            ..DemoConfig::default()
-        },
-        S3Options::default(),
-        space,
-    )
-    .await
-    .unwrap();
+    let server = common::Demo::new(files)
+        .dialect("s3")
+        .key_space(space)
+        .start()
+        .await;
     let dialect = S3::new(Settings {
         bucket: S3_BUCKET.into(),
         root: space.folder().into(),

@@ -8,7 +8,7 @@
 //! client.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -20,12 +20,12 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use filescope::api::content::{Conflict, TransferError, download, part_path};
 use filescope::api::dialect::by_id;
 use filescope::api::{Client, Connection, FileRecord, ListQuery, PageRequest, Secret};
-use filescope::app::{App, ConnectionInfo};
+use filescope::app::App;
 use filescope::config::Settings;
 use filescope::runtime;
 use filescope::test_support::RecordingHost;
 use filescope_demo::content::{CORRUPT_INDEX, content};
-use filescope_demo::{Dataset, DemoConfig, DemoServer};
+use filescope_demo::{Dataset, DemoServer};
 use ratatui::Terminal;
 
 const KEY: &str = "test-key";
@@ -36,32 +36,19 @@ fn never() -> tokio_util::sync::CancellationToken {
 }
 
 async fn serve(dialect: &str, files: usize, bandwidth: Option<u64>) -> (DemoServer, Client) {
-    let server = DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files,
-            api_key: KEY.into(),
-            dialect: dialect.into(),
-            bandwidth,
-            ..DemoConfig::default()
-        },
-    )
-    .await
-    .unwrap();
-    let conn = Connection::new(
-        by_id(dialect).unwrap(),
-        server.base_url.parse().unwrap(),
-        Some(Secret::new(KEY)),
-    );
-    (server, Client::new(conn).unwrap())
+    let server = common::Demo::new(files)
+        .key(KEY)
+        .dialect(dialect)
+        .bandwidth(bandwidth)
+        .start()
+        .await;
+    let client = common::client(dialect, &server.base_url, Some(KEY));
+    (server, client)
 }
 
 /// A fresh, empty directory for one test.
 fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("filescope-actions-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::fresh_dir(&format!("actions-{tag}"))
 }
 
 /// The dataset index of every file whose name appears once, by name.
@@ -324,15 +311,7 @@ async fn session_with(
 fn explorer(client: &Client, settings: Settings) -> App {
     let dialect = by_id(client.dialect().id()).unwrap();
     let page_size = dialect.capabilities().ui_page_size;
-    let mut app = App::new(
-        ConnectionInfo {
-            label: "demo".into(),
-            dialect: dialect.id().into(),
-        },
-        dialect,
-        page_size,
-        settings,
-    );
+    let mut app = common::app_of(dialect, "demo", page_size, settings);
     app.set_allow_delete(client.connection().allow_delete);
     app
 }

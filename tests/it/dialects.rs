@@ -4,7 +4,7 @@
 //! dialect serves), never from the client under test.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -15,8 +15,8 @@ use filescope::api::plan::compare_by;
 use filescope::api::{
     ApiError, Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, Term, filter,
 };
-use filescope::app::{App, ConnectionInfo, Msg};
-use filescope_demo::{DemoConfig, DemoServer};
+use filescope::app::Msg;
+use filescope_demo::DemoServer;
 
 /// Every dialect the client speaks, from its registry.
 fn dialects() -> Vec<&'static str> {
@@ -25,24 +25,15 @@ fn dialects() -> Vec<&'static str> {
 const KEY: &str = "test-key";
 
 async fn serve(dialect: &str, files: usize) -> DemoServer {
-    let config = DemoConfig {
-        files,
-        api_key: KEY.into(),
-        dialect: dialect.into(),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+    common::Demo::new(files)
+        .key(KEY)
+        .dialect(dialect)
+        .start()
         .await
-        .unwrap_or_else(|e| panic!("{dialect}: {e}"))
 }
 
 fn client(server: &DemoServer, dialect: &str, key: Option<&str>) -> Client {
-    let conn = Connection::new(
-        by_id(dialect).unwrap(),
-        server.base_url.parse().unwrap(),
-        key.map(Secret::new),
-    );
-    Client::new(conn).unwrap()
+    common::client(dialect, &server.base_url, key)
 }
 
 /// Every record of a listing, page by page as the explorer reads it, until the API says the end.
@@ -458,11 +449,7 @@ async fn local_sorts_are_marked_and_complete_once_everything_is_loaded() {
         let client = client(&server, dialect, Some(KEY));
         let d = by_id(dialect).unwrap();
         let page_size = d.capabilities().ui_page_size;
-        let info = ConnectionInfo {
-            label: "test".into(),
-            dialect: d.id().into(),
-        };
-        let mut app = App::new(info, d, page_size, Default::default());
+        let mut app = common::app_of(d, "test", page_size, Default::default());
         let now = Instant::now();
         let effects = app.start(120, 30, now);
         common::settle(&mut app, &client, effects).await;
@@ -586,11 +573,7 @@ async fn older_open_webui_servers_under_api_send_everything_at_once() {
 
     // The explorer files it as six pages of 50 and asks for nothing more.
     let d = by_id("openwebui").unwrap();
-    let info = ConnectionInfo {
-        label: "legacy".into(),
-        dialect: d.id().into(),
-    };
-    let mut app = App::new(info, d, 50, Default::default());
+    let mut app = common::app_of(d, "legacy", 50, Default::default());
     let effects = app.start(120, 30, Instant::now());
     let before = server.stats.list_requests();
     common::settle(&mut app, &client, effects).await;

@@ -5,10 +5,10 @@
 //! state, and the client.
 //!
 //! What s3s-fs 0.14.1 does not do like S3 (URL-encoded keys, `If-Match`, checksums only on
-//! request, a bucket's region) is tested against the demo server's S3 in tests/s3_demo.rs.
+//! request, a bucket's region) is tested against the demo server's S3 in tests/it/s3_demo.rs.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -34,10 +34,7 @@ struct S3Fs {
 }
 
 fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("filescope-s3-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::fresh_dir(&format!("s3-{tag}"))
 }
 
 async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {

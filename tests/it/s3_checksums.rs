@@ -124,10 +124,7 @@ async fn fetch(client: &Client, key: &str, dir: &std::path::Path) -> Result<Save
 }
 
 fn scratch(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("filescope-s3sum-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::common::fresh_dir(&format!("s3sum-{tag}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]

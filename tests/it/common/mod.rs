@@ -1,16 +1,19 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (with src/test_support.rs, which the benchmark
+//! shares too: the demo server's one starter, the app builders, the runtime's executor).
 #![allow(dead_code)]
 
 use std::time::Instant;
 
-use filescope::api::dialect::{Page, by_id};
-use filescope::api::{Client, Connection, Secret};
+use filescope::api::Client;
+use filescope::api::dialect::Page;
 use filescope::app::{App, Effect, ListingEffect, Msg};
 use filescope::config::Settings;
-use filescope_demo::{DemoConfig, DemoServer};
+use filescope_demo::DemoServer;
 
 #[allow(unused_imports)]
-pub use filescope::test_support::{app_for, app_with, record, render, screen_lines};
+pub use filescope::test_support::{
+    Demo, Executor, app_for, app_of, app_with, client, record, render, screen_lines,
+};
 
 pub fn filejar_app(page_size: usize) -> App {
     app_for("filejar", page_size)
@@ -72,81 +75,70 @@ pub fn showing_with(
     app
 }
 
-/// A demo server on 127.0.0.1 and a client for it with the right key.
+/// A FileJar demo server of `files` files and a client for it with the right key.
 pub async fn demo(files: usize) -> (DemoServer, Client) {
-    let config = DemoConfig {
-        files,
-        api_key: "test-key".into(),
-        ..DemoConfig::default()
-    };
-    let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
+    let server = Demo::new(files).key("test-key").start().await;
     let client = client_for(&server, Some("test-key"));
     (server, client)
 }
 
+/// A FileJar client for `server`.
 pub fn client_for(server: &DemoServer, key: Option<&str>) -> Client {
-    let conn = Connection::new(
-        by_id("filejar").unwrap(),
-        server.base_url.parse().unwrap(),
-        key.map(Secret::new),
-    );
-    Client::new(conn).unwrap()
+    client("filejar", &server.base_url, key)
 }
 
-/// Carries out the app's listing effects (fetches, and S3's tail searches) against a real
-/// client until nothing is in flight, as the runtime does, feeding each answer back in.
-/// Returns how many pages were fetched.
+/// Carries out the app's listing effects with the runtime's own executor until nothing is in
+/// flight, feeding each answer back in. Returns how many pages were fetched.
 pub async fn settle(app: &mut App, client: &Client, effects: Vec<Effect>) -> usize {
     settle_recording(app, client, effects).await.len()
 }
 
-/// [`settle`], returning every page fetched, in order: its number and what the request
-/// carried to continue from the page before.
+/// [`settle`], returning every page fetched, in the order asked: its number and what the
+/// request carried to continue from the page before.
 pub async fn settle_recording(
     app: &mut App,
     client: &Client,
-    mut effects: Vec<Effect>,
+    effects: Vec<Effect>,
 ) -> Vec<(usize, Option<filescope::api::dialect::Continuation>)> {
-    let mut fetched = Vec::new();
-    while !effects.is_empty() {
-        let mut next = Vec::new();
-        for effect in effects {
-            match effect {
-                Effect::Listing(ListingEffect::Fetch {
-                    generation,
-                    query,
-                    page,
-                    after,
-                }) => {
-                    fetched.push((page.number, after.clone()));
-                    let result = client.list_page_after(&query, page, after.as_ref()).await;
-                    next.extend(app.update(
-                        Msg::Page {
-                            generation,
-                            page: page.number,
-                            result,
-                        },
-                        Instant::now(),
-                    ));
-                }
-                Effect::Listing(ListingEffect::FindTail {
-                    generation,
-                    query,
-                    from,
-                    want,
-                }) => {
-                    let result =
-                        filescope::api::s3::find_tail(client, &query, want, from.as_deref()).await;
-                    next.extend(app.update(Msg::TailFound { generation, result }, Instant::now()));
-                }
-                _ => {}
-            }
-        }
-        effects = next;
+    Executor::new(client).settle(app, effects).await
+}
+
+/// A fresh, empty directory for one test, `filescope-{name}-{pid}` under the temporary
+/// directory: whatever an earlier run with the same process id left there is gone. Tests
+/// share this process, so `name` says the module as well as the test.
+pub fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("filescope-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the test `name` (its path in this binary, as `module_path!()` and the function name
+/// give it) alone in a child process of this binary, for a test that must change what is
+/// global to a process (the log a `filescope` installs). Returns true in the child, which then
+/// runs the test's body; in this process it waits for the child and fails if the test failed.
+pub fn in_own_process(module: &str, name: &str) -> bool {
+    const CHILD: &str = "FILESCOPE_TEST_CHILD";
+    let test = format!(
+        "{}::{name}",
+        module.split_once("::").map_or(module, |(_, m)| m)
+    );
+    if std::env::var_os(CHILD).is_some_and(|t| t == test.as_str()) {
+        return true;
     }
-    fetched
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, &test)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{test} in its own process: {}\n{stdout}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    false
 }
 
 /// A test terminal whose last flushed frame can be read by another task while the event loop

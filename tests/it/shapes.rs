@@ -4,29 +4,20 @@
 //! the explorer, where `G` jumps where the API can and walks where it cannot.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
 use filescope::api::{Client, Connection, Secret};
-use filescope::app::{App, ConnectionInfo, Msg};
+use filescope::app::{App, Msg};
 use filescope::config::{EXAMPLE_DIALECTS, example_dialect};
-use filescope_demo::shapes::Shape;
-use filescope_demo::{DemoConfig, DemoServer};
+use filescope_demo::DemoServer;
 
 const KEY: &str = "shape-test-key";
 const CEILING: Duration = Duration::from_secs(120);
 
 async fn serve(shape: &str, files: usize) -> DemoServer {
-    let config = DemoConfig {
-        files,
-        api_key: KEY.into(),
-        shape: Shape::parse(shape),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
+    common::Demo::new(files).key(KEY).shape(shape).start().await
 }
 
 fn client(server: &DemoServer, shape: &str) -> Client {
@@ -48,9 +39,7 @@ fn names(server: &DemoServer) -> Vec<String> {
 /// Runs the real binary with the shape's definition in a configuration of its own, and a
 /// profile for the server.
 async fn binary(shape: &str, url: &str, args: &[&str]) -> std::process::Output {
-    let dir = std::env::temp_dir().join(format!("filescope-shape-{shape}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir(&format!("shape-{shape}"));
     let (_, definition) = EXAMPLE_DIALECTS.iter().find(|(n, _)| *n == shape).unwrap();
     let config = format!("{definition}\n[profiles.it]\ndialect = \"{shape}\"\nurl = \"{url}\"\n");
     std::fs::write(dir.join("config.toml"), config).unwrap();
@@ -215,12 +204,8 @@ async fn every_example_decodes_every_field_it_declares() {
 async fn explorer(shape: &str, server: &DemoServer) -> (App, Client) {
     let client = client(server, shape);
     let d = example_dialect(shape).unwrap();
-    let info = ConnectionInfo {
-        label: shape.to_string(),
-        dialect: d.id().into(),
-    };
     let page_size = d.capabilities().ui_page_size;
-    let mut app = App::new(info, d, page_size, Default::default());
+    let mut app = common::app_of(d, shape, page_size, Default::default());
     let effects = app.start(120, 40, Instant::now());
     common::settle(&mut app, &client, effects).await;
     (app, client)
@@ -307,15 +292,11 @@ async fn a_row_number_is_walked_to_and_forgotten_pages_come_back_from_their_curs
     let server = serve("gdrive", 5_000).await;
     let client = client(&server, "gdrive");
     let d = example_dialect("gdrive").unwrap();
-    let info = ConnectionInfo {
-        label: "gdrive".into(),
-        dialect: d.id().into(),
-    };
     let settings = filescope::config::Settings {
         max_loaded_rows: 1_000,
         ..Default::default()
     };
-    let mut app = App::new(info, d, 100, settings);
+    let mut app = common::app_of(d, "gdrive", 100, settings);
     let effects = app.start(120, 40, Instant::now());
     common::settle(&mut app, &client, effects).await;
     let mut effects = app.update(filescope::test_support::key(':'), Instant::now());
@@ -421,9 +402,7 @@ async fn a_row_number_is_walked_to_and_forgotten_pages_come_back_from_their_curs
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_for_a_shape_prints_a_configuration_that_works_pasted_as_is() {
     use std::io::BufRead;
-    let dir = std::env::temp_dir().join(format!("filescope-shape-paste-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("shape-paste");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
         .args(["serve", "--shape", "stripe", "--files", "57"])
         .env_remove("FILESCOPE_API_KEY")

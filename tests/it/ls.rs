@@ -2,22 +2,17 @@
 //! a small axum server that misbehaves on purpose), its stdout, stderr and exit status.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
+use crate::common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Output, Stdio};
 
-use filescope_demo::{DemoConfig, DemoServer};
+use filescope_demo::DemoServer;
 
 const KEY: &str = "ls-test-key";
 
 async fn demo(files: usize) -> DemoServer {
-    let config = DemoConfig {
-        files,
-        api_key: KEY.into(),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap()
+    common::Demo::new(files).key(KEY).start().await
 }
 
 fn ls_command(url: &str, args: &[&str]) -> Command {
@@ -47,15 +42,11 @@ async fn ls_dialect(dialect: &str, url: &str, args: &[&str]) -> Output {
 }
 
 async fn demo_of(dialect: &str, files: usize) -> DemoServer {
-    let config = DemoConfig {
-        files,
-        api_key: KEY.into(),
-        dialect: dialect.into(),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+    common::Demo::new(files)
+        .key(KEY)
+        .dialect(dialect)
+        .start()
         .await
-        .unwrap()
 }
 
 fn records_of(out: &Output) -> Vec<serde_json::Value> {
@@ -368,17 +359,7 @@ async fn profiles_supply_the_connection_and_the_key() {
 #[tokio::test(flavor = "multi_thread")]
 async fn all_survives_a_faulty_server_with_exactly_the_same_output() {
     let clean = demo(5_000).await;
-    let faulty = DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files: 5_000,
-            api_key: KEY.into(),
-            chaos: 0.125,
-            ..DemoConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let faulty = common::Demo::new(5_000).key(KEY).chaos(0.125).start().await;
     let good = ls(&clean.base_url, &["--all", "--raw"]).await;
     // Which requests get a fault follows the server's request count, so this is repeatable.
     let mut outputs = Vec::new();

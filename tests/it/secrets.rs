@@ -2,48 +2,37 @@
 //! success, on refusal, through retries, on a server's error that echoes it back, a request
 //! the server rejects, a timeout and an unreachable server, with the log at trace level. The
 //! explorer (listing, preview, download, copy, in a pty) is checked the same way in
-//! `tests/e2e_pty.rs` (`the_explorer_never_shows_or_logs_the_key`).
+//! `tests/it/e2e_pty.rs` (`the_explorer_never_shows_or_logs_the_key`).
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-use std::path::PathBuf;
+use crate::common;
+
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use filescope_demo::{DemoConfig, DemoServer};
+use filescope_demo::DemoServer;
 
 const CANARY: &str = "sk-canary-7f3a9c1e55";
 
 async fn server(dialect: &str, key: &str, chaos: f64) -> DemoServer {
-    DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files: 300,
-            api_key: key.into(),
-            dialect: dialect.into(),
-            chaos,
-            ..DemoConfig::default()
-        },
-    )
-    .await
-    .unwrap()
+    common::Demo::new(300)
+        .key(key)
+        .dialect(dialect)
+        .chaos(chaos)
+        .start()
+        .await
 }
 
 /// A server that answers every request with a 401 echoing the request's headers, key
 /// included (the demo's `echo-key` hostile mode).
 async fn echoing(dialect: &str) -> DemoServer {
-    DemoServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files: 10,
-            api_key: CANARY.into(),
-            dialect: dialect.into(),
-            hostile: filescope_demo::hostile::Hostile::parse("echo-key"),
-            ..DemoConfig::default()
-        },
-    )
-    .await
-    .unwrap()
+    common::Demo::new(10)
+        .key(CANARY)
+        .dialect(dialect)
+        .hostile(filescope_demo::hostile::Hostile::parse("echo-key").unwrap())
+        .start()
+        .await
 }
 
 /// A server that rejects every request with a 400 in FileJar's envelope whose message echoes
@@ -87,15 +76,6 @@ fn unreachable() -> String {
     url
 }
 
-/// A directory of this name under the temporary directory, empty: nothing a previous run
-/// (with the same process id) left in it is read as this run's.
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// A server that takes the request and never answers.
 async fn silent() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -111,7 +91,7 @@ async fn silent() -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_canary_key_is_never_written() {
-    let dir = fresh_dir("filescope-canary");
+    let dir = common::fresh_dir("canary");
     let log = dir.join("debug.log");
     let accepting = server("flextell", CANARY, 0.2).await;
     let refusing = server("filejar", "another-key", 0.0).await;
@@ -253,15 +233,19 @@ async fn the_canary_key_is_never_written() {
 
 /// S3 at trace level with a session token: a presigned link and signed requests (a listing)
 /// never put the secret key or the session token into the log, whatever the level asks of
-/// the signer. In this process, through the log `filescope` itself installs.
+/// the signer. Through the log `filescope` itself installs, which is global to a process: so
+/// in a process of its own, where no other test's events reach the log or find it installed.
 #[tokio::test(flavor = "multi_thread")]
 async fn s3_signing_at_trace_logs_no_secret() {
+    if !common::in_own_process(module_path!(), "s3_signing_at_trace_logs_no_secret") {
+        return;
+    }
     use filescope::api::s3::{S3, Settings, credentials::Keys};
     use filescope::api::{Client, Connection, ListQuery, PageRequest, Secret};
     use filescope_demo::{S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
 
     const TOKEN: &str = "IQoJb3JpZ2luX2VjEBcanarySessionToken7f3a9c1e55";
-    let dir = fresh_dir("filescope-s3canary");
+    let dir = common::fresh_dir("s3canary");
     let log = dir.join("trace.log");
     filescope::logging::init_at(
         Some(&log),
@@ -269,19 +253,11 @@ async fn s3_signing_at_trace_logs_no_secret() {
     )
     .unwrap();
 
-    let server = DemoServer::start_with_s3(
-        "127.0.0.1:0".parse().unwrap(),
-        DemoConfig {
-            files: 20,
-            dialect: "s3".into(),
-            ..DemoConfig::default()
-        },
-        filescope_demo::s3::S3Options {
-            region: "us-east-1".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let server = common::Demo::new(20)
+        .dialect("s3")
+        .region("us-east-1")
+        .start()
+        .await;
     let s3 = S3::new(Settings {
         bucket: S3_BUCKET.into(),
         root: String::new(),

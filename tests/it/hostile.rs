@@ -3,7 +3,7 @@
 //! server's contradictions must be reported as such.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -12,30 +12,22 @@ use filescope::api::dialect::{PageRequest, by_id, ids};
 use filescope::api::{Client, Connection, Filter, ListQuery, Secret};
 use filescope::app::Msg;
 use filescope::ls;
+use filescope_demo::DemoServer;
 use filescope_demo::hostile::Hostile;
-use filescope_demo::{DemoConfig, DemoServer};
 
 const KEY: &str = "hostile-test-key";
 /// Long enough for a loaded CI machine; a listing that never ends fails here.
 const CEILING: Duration = Duration::from_secs(60);
 
 async fn hostile(mode: Hostile, dialect: &str, files: usize) -> (DemoServer, Client) {
-    let config = DemoConfig {
-        files,
-        dialect: dialect.to_string(),
-        api_key: KEY.to_string(),
-        hostile: Some(mode),
-        ..DemoConfig::default()
-    };
-    let server = DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
-    let conn = Connection::new(
-        by_id(dialect).unwrap(),
-        server.base_url.parse().unwrap(),
-        Some(Secret::new(KEY)),
-    );
-    (server, Client::new(conn).unwrap())
+    let server = common::Demo::new(files)
+        .dialect(dialect)
+        .key(KEY)
+        .hostile(mode)
+        .start()
+        .await;
+    let client = common::client(dialect, &server.base_url, Some(KEY));
+    (server, client)
 }
 
 fn all(jobs: usize) -> ls::Options {
@@ -277,9 +269,7 @@ async fn a_bad_record_never_hides_its_page_nor_its_own_id_and_name() {
 /// Runs the real binary with its own config and data directory (none of the developer's),
 /// a canary key and a trace-level log; returns the output and the log's text.
 async fn run_binary(args: Vec<String>, tag: &str) -> (std::process::Output, String, u32) {
-    let dir = std::env::temp_dir().join(format!("filescope-hostile-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir(&format!("hostile-{tag}"));
     let log = dir.join("filescope.log");
     let out = tokio::task::spawn_blocking({
         let (dir, log) = (dir.clone(), log.clone());
@@ -318,16 +308,12 @@ async fn run_binary(args: Vec<String>, tag: &str) -> (std::process::Output, Stri
 const CANARY: &str = "sk-hostile-canary-8d2f";
 
 async fn hostile_with_canary(mode: Hostile, dialect: &str) -> DemoServer {
-    let config = DemoConfig {
-        files: 10,
-        dialect: dialect.to_string(),
-        api_key: CANARY.to_string(),
-        hostile: Some(mode),
-        ..DemoConfig::default()
-    };
-    DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
+    common::Demo::new(10)
+        .dialect(dialect)
+        .key(CANARY)
+        .hostile(mode)
+        .start()
         .await
-        .unwrap()
 }
 
 fn args(command: &[&str], dialect: &str, url: &str) -> Vec<String> {
@@ -497,9 +483,7 @@ async fn an_unusable_checksum_and_a_size_unlike_the_listing_are_said_not_hidden(
         .unwrap()
         .records
         .remove(0);
-    let dir = std::env::temp_dir().join(format!("filescope-lying-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir("lying");
     let saved = filescope::api::content::download(
         &client,
         &record,
@@ -614,9 +598,7 @@ async fn ls_declared(
     url: &str,
     tag: &str,
 ) -> (std::process::Output, String) {
-    let dir = std::env::temp_dir().join(format!("filescope-declared-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir(&format!("declared-{tag}"));
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
@@ -732,13 +714,9 @@ async fn the_explorer_ends_a_listing_whose_cursor_repeats() {
         Some(Secret::new(KEY)),
     );
     let client = Client::new(conn).unwrap();
-    let info = filescope::app::ConnectionInfo {
-        label: "loopy".into(),
-        dialect: "loopy".into(),
-    };
-    let mut app = filescope::app::App::new(
-        info,
+    let mut app = common::app_of(
         loaded.dialect("loopy").unwrap(),
+        "loopy",
         10,
         Default::default(),
     );

@@ -2,7 +2,7 @@
 //! Expected values come from the dataset itself or from independent checks, never from the app.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -321,15 +321,11 @@ async fn the_event_loop_end_to_end_on_a_test_backend() {
 /// through the whole listing shows exactly the dataset, row for row.
 #[tokio::test]
 async fn scrolling_a_faulty_server_shows_exactly_the_dataset() {
-    let config = filescope_demo::DemoConfig {
-        files: 1_500,
-        api_key: "test-key".into(),
-        chaos: 1.0 / 6.0,
-        ..filescope_demo::DemoConfig::default()
-    };
-    let server = filescope_demo::DemoServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
+    let server = common::Demo::new(1_500)
+        .key("test-key")
+        .chaos(1.0 / 6.0)
+        .start()
+        .await;
     let mut conn = filescope::api::Connection::new(
         filescope::api::dialect::by_id("filejar").unwrap(),
         server.base_url.parse().unwrap(),

@@ -3,7 +3,7 @@
 //! missing, hostile) in that dialect's own envelope, and the spec's fixtures cut and corrupted
 //! at random, each decoded for random page requests. Four properties of 256 inputs each run
 //! with every `cargo test`; `FUZZ_CASES=N` searches deeper. Failing inputs are kept by
-//! proptest in `tests/fuzz_decoders.proptest-regressions` (the corpus) and replayed first.
+//! proptest in `tests/proptest-regressions/fuzz_decoders.txt` (the corpus) and replayed first.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
 use filescope::api::ListQuery;
@@ -12,16 +12,16 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 const FIXTURES: [&[u8]; 10] = [
-    include_bytes!("fixtures/filejar_page.json"),
-    include_bytes!("fixtures/openwebui_page.json"),
-    include_bytes!("fixtures/openwebui_legacy_list.json"),
-    include_bytes!("fixtures/openwebui_search_nomatch.json"),
-    include_bytes!("fixtures/flextell_page.json"),
-    include_bytes!("fixtures/flextell_error.json"),
-    include_bytes!("fixtures/fileguard_page.json"),
-    include_bytes!("fixtures/fileguard_error.json"),
-    include_bytes!("fixtures/astracollab_page.json"),
-    include_bytes!("fixtures/astracollab_error.json"),
+    include_bytes!("../fixtures/filejar_page.json"),
+    include_bytes!("../fixtures/openwebui_page.json"),
+    include_bytes!("../fixtures/openwebui_legacy_list.json"),
+    include_bytes!("../fixtures/openwebui_search_nomatch.json"),
+    include_bytes!("../fixtures/flextell_page.json"),
+    include_bytes!("../fixtures/flextell_error.json"),
+    include_bytes!("../fixtures/fileguard_page.json"),
+    include_bytes!("../fixtures/fileguard_error.json"),
+    include_bytes!("../fixtures/astracollab_page.json"),
+    include_bytes!("../fixtures/astracollab_error.json"),
 ];
 
 /// Feeds one body to every decoder of every dialect, as a page (of a plain listing and of a

@@ -4,7 +4,7 @@
 //! against it.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,10 +66,7 @@ async fn first_page_of(body: String) -> Page {
 /// the configuration file: its exit code, its stderr, and the requests the server served.
 async fn ls_answering(tag: &str, config: &str, body: String) -> (Option<i32>, String, usize) {
     let (endpoint, requests) = hostile(body).await;
-    let dir =
-        std::env::temp_dir().join(format!("filescope-s3-hostile-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::fresh_dir(&format!("s3-hostile-{tag}"));
     std::fs::write(dir.join("config.toml"), config).unwrap();
     let out = tokio::task::spawn_blocking(move || {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
