@@ -414,12 +414,13 @@ fn dialect_command(command: DialectCommand) -> ExitCode {
             let secrets: Vec<String> = conn.secrets();
             let result = runtime.block_on(async {
                 let client = Client::new(conn)?;
-                crate::api::probe::check(&client).await
+                crate::api::dialect::declared::check::check(&client).await
             });
             match result {
                 Ok(reports) => {
                     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-                    let (text, clean) = crate::api::probe::describe(&reports, &secrets);
+                    let (text, clean) =
+                        crate::api::dialect::declared::check::describe(&reports, &secrets);
                     print!("{text}");
                     if clean {
                         ExitCode::SUCCESS
@@ -440,7 +441,7 @@ fn dialect_command(command: DialectCommand) -> ExitCode {
             name,
             insecure,
         } => {
-            if let Err(e) = crate::api::probe::check_name(&name) {
+            if let Err(e) = crate::api::dialect::declared::infer::check_name(&name) {
                 return fail(ls::exit::USAGE, &e);
             }
             let key = std::env::var("FILESCOPE_API_KEY")
@@ -449,7 +450,7 @@ fn dialect_command(command: DialectCommand) -> ExitCode {
                 .filter(|k| !k.is_empty());
             let mut request_url = url.clone();
             let mut send = headers.clone();
-            let mut probe = crate::api::probe::Probe {
+            let mut probe = crate::api::dialect::declared::infer::Probe {
                 url: url.to_string(),
                 key: key.clone(),
                 ..Default::default()
@@ -507,7 +508,8 @@ fn dialect_command(command: DialectCommand) -> ExitCode {
                     ),
                 );
             }
-            match crate::api::probe::infer(&name, &probe, &answer_headers, &body) {
+            match crate::api::dialect::declared::infer::infer(&name, &probe, &answer_headers, &body)
+            {
                 Ok(definition) => {
                     print!("{definition}");
                     ExitCode::SUCCESS

@@ -10,7 +10,6 @@ pub mod family;
 pub mod http;
 pub mod json;
 pub mod keyspace;
-pub mod probe;
 pub mod query;
 pub mod record;
 pub mod s3;

@@ -12,12 +12,12 @@ use serde_json::value::RawValue;
 
 use std::borrow::Cow;
 
-use super::{
-    Access, Auth, Capabilities, ContentSource, Continuation, Dialect, ErrorInfo, Page, PageRequest,
-    Param, RequestSpec, Scope, ScopeKind, ScopePage, Search,
-};
 use crate::api::decode::{
     Fields, Limits, Normalized, count, decode_records, flag, json_error, lookup,
+};
+use crate::api::dialect::{
+    Access, Auth, Capabilities, ContentSource, Continuation, Dialect, ErrorInfo, Page, PageRequest,
+    Param, RequestSpec, Scope, ScopeKind, ScopePage, Search,
 };
 use crate::api::filter::{Term, TermKey};
 use crate::api::query::{ListQuery, Order, Sort, SortField};
@@ -556,7 +556,7 @@ fn named(name: &str) -> Cow<'static, str> {
 
 /// A path template with the id put in as one path segment.
 fn with_id(template: &str, id: &str) -> String {
-    template.replace("{id}", &super::path_segment(id))
+    template.replace("{id}", &crate::api::dialect::path_segment(id))
 }
 
 /// A dotted path as a JSON pointer (`data.url` → `/data/url`).
@@ -637,7 +637,7 @@ impl Declared {
     }
 
     /// One of filescope's own dialects, from the definition embedded in the binary.
-    pub(super) fn builtin(name: &str, def: Definition) -> Declared {
+    pub(in crate::api::dialect) fn builtin(name: &str, def: Definition) -> Declared {
         Declared {
             builtin: true,
             ..Declared::new(name, def)
@@ -724,7 +724,7 @@ impl Declared {
                     if std::mem::replace(&mut sized, true) {
                         return;
                     }
-                    let (min, max) = super::size_bounds(&query.terms);
+                    let (min, max) = crate::api::dialect::size_bounds(&query.terms);
                     if let (Some(p), Some(n)) = (&how.min, min) {
                         params.push((named(p), n.to_string()));
                     }
@@ -1048,7 +1048,7 @@ impl Dialect for Declared {
         };
         let value: Value = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
         self.failed(|path| lookup(&value, path).cloned())?;
-        super::one_record(&value, &detail.record, |f| self.normalize(f))
+        crate::api::dialect::one_record(&value, &detail.record, |f| self.normalize(f))
     }
 
     fn delete_request(&self, id: &str) -> Option<RequestSpec> {
@@ -1104,7 +1104,7 @@ impl Dialect for Declared {
 
     fn checksum_text(&self, record: &FileRecord) -> Option<String> {
         let field = self.def.fields.checksum.as_ref()?;
-        super::raw_str(record, &pointer(field.path()))
+        crate::api::dialect::raw_str(record, &pointer(field.path()))
     }
 
     fn checksum_in_detail(&self) -> bool {
@@ -1113,7 +1113,7 @@ impl Dialect for Declared {
 
     fn storage_key(&self, record: &FileRecord) -> Option<String> {
         let key = self.def.fields.key.as_ref()?;
-        super::raw_str(record, &pointer(key.path()))
+        crate::api::dialect::raw_str(record, &pointer(key.path()))
     }
 
     fn scope_kind(&self) -> Option<ScopeKind> {
@@ -1329,14 +1329,14 @@ impl Dialect for Declared {
                     message,
                 }
             }
-            None => super::common_error(body)?,
+            None => crate::api::dialect::common_error(body)?,
         };
         let Some(details) = &self.def.error_details else {
             return Some(info);
         };
         let value: Value = serde_json::from_slice(body).ok()?;
         Some(ErrorInfo {
-            message: super::with_details(info.message, lookup(&value, details)),
+            message: crate::api::dialect::with_details(info.message, lookup(&value, details)),
             code: info.code,
         })
     }

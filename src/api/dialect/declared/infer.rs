@@ -1,196 +1,13 @@
-//! Writing a dialect for your own API: `dialect check` reads the first two pages through a
-//! definition and says, per field, what it resolved; `dialect infer` reads one answer and
-//! writes a whole definition from the names APIs commonly use.
+//! `dialect infer`: reads one answer and writes a whole definition from the names APIs
+//! commonly use.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::dialect::declared::header_links;
-use super::dialect::{Continuation, Page, PageRequest};
-use super::{ApiError, Client, FileRecord, ListQuery};
-use crate::text::{sanitize, thousands};
-
-/// What one page said, as `dialect check` shows it.
-#[derive(Debug)]
-pub struct PageReport {
-    pub number: usize,
-    pub records: usize,
-    pub total: Option<usize>,
-    pub total_is_estimate: bool,
-    pub has_next: Option<bool>,
-    pub next: Option<Continuation>,
-    pub last_page: Option<usize>,
-    /// Per field: records that had it, and the first value seen.
-    pub fields: Vec<(&'static str, usize, Option<String>)>,
-    /// Problems reading records, with how many records had each.
-    pub problems: BTreeMap<String, usize>,
-    /// The first record's keys, to write paths against.
-    pub keys: Vec<String>,
-}
-
-/// The first two pages of a listing through its dialect, judged field by field.
-pub async fn check(client: &Client) -> Result<Vec<Result<PageReport, ApiError>>, ApiError> {
-    let dialect = client.dialect();
-    let query = ListQuery::new(dialect.capabilities().default_sort);
-    let size = dialect.capabilities().ui_page_size.clamp(1, 20);
-    let first = client
-        .list_page(&query, PageRequest { number: 1, size })
-        .await?;
-    let mut reports = vec![Ok(report(1, &first))];
-    let more = first.has_next != Some(false) && !first.records.is_empty();
-    if more {
-        let second = client
-            .list_page_after(&query, PageRequest { number: 2, size }, first.next.as_ref())
-            .await
-            .map(|page| report(2, &page));
-        reports.push(second);
-    }
-    Ok(reports)
-}
-
-fn report(number: usize, page: &Page) -> PageReport {
-    let mut fields: Vec<(&'static str, usize, Option<String>)> = super::record::FIELDS
-        .into_iter()
-        .map(|f| (f, 0, None))
-        .collect();
-    let mut problems: BTreeMap<String, usize> = BTreeMap::new();
-    for record in &page.records {
-        let values = field_values(record);
-        for ((_, count, example), value) in fields.iter_mut().zip(values) {
-            if let Some(value) = value {
-                *count += 1;
-                example.get_or_insert(value);
-            }
-        }
-        for problem in &record.problems {
-            *problems.entry(problem.clone()).or_default() += 1;
-        }
-    }
-    let keys = page
-        .records
-        .first()
-        .and_then(|r| serde_json::from_str::<Value>(r.raw.get()).ok())
-        .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
-        .unwrap_or_default();
-    PageReport {
-        number,
-        records: page.records.len(),
-        total: page.total,
-        total_is_estimate: page.total_is_estimate,
-        has_next: page.has_next,
-        next: page.next.clone(),
-        last_page: page.last_page,
-        fields,
-        problems,
-        keys,
-    }
-}
-
-/// The normalized fields of a record as text, `None` where empty.
-fn field_values(r: &FileRecord) -> [Option<String>; 7] {
-    let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    [
-        text(&r.id),
-        text(&r.name),
-        r.size.map(|s| s.to_string()),
-        r.content_type.clone(),
-        r.created_at.as_ref().map(crate::text::full_date),
-        r.updated_at.as_ref().map(crate::text::full_date),
-        r.url.clone(),
-    ]
-}
-
-/// The report as `dialect check` prints it; `Ok` when every field resolved on page 1 and
-/// nothing failed, else the text with the problems called out.
-pub fn describe(reports: &[Result<PageReport, ApiError>], secrets: &[&str]) -> (String, bool) {
-    let mut out = String::new();
-    let mut clean = true;
-    for report in reports {
-        let r = match report {
-            Ok(r) => r,
-            Err(e) => {
-                clean = false;
-                let _ = writeln!(out, "page 2: {}", sanitize(&e.to_string()));
-                continue;
-            }
-        };
-        let _ = writeln!(out, "page {}: {} records", r.number, thousands(r.records));
-        let total = match (r.total, r.total_is_estimate) {
-            (Some(t), false) => thousands(t),
-            (Some(t), true) => format!("~{} (an estimate)", thousands(t)),
-            (None, _) => "not given".to_string(),
-        };
-        let next = match &r.next {
-            Some(Continuation::Cursor(c)) => format!("cursor {}", shorten(c, secrets)),
-            Some(Continuation::Link(l)) => format!("link {}", shorten(l, secrets)),
-            None => "none".to_string(),
-        };
-        let _ = writeln!(
-            out,
-            "  paging: total {total} · has_more {} · next {next}{}",
-            r.has_next
-                .map_or("not given".to_string(), |b| b.to_string()),
-            r.last_page
-                .map(|p| format!(" · last page {p}"))
-                .unwrap_or_default()
-        );
-        for (field, count, example) in &r.fields {
-            let example = example
-                .as_deref()
-                .map(|e| format!("  e.g. {}", shorten(e, secrets)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {field:<13} {:>5} of {:<5}{example}",
-                thousands(*count),
-                thousands(r.records)
-            );
-            if r.number == 1 && *count == 0 && r.records > 0 && matches!(*field, "id" | "name") {
-                clean = false;
-            }
-        }
-        for (problem, count) in &r.problems {
-            clean = false;
-            let _ = writeln!(
-                out,
-                "  problem in {} records: {}",
-                thousands(*count),
-                cut(problem, secrets, 300)
-            );
-        }
-        if r.number == 1 && r.fields.iter().any(|(_, count, _)| *count == 0) && r.records > 0 {
-            let keys: Vec<String> = r.keys.iter().map(|k| sanitize(k).into_owned()).collect();
-            let _ = writeln!(out, "  a record's keys: {}", keys.join(", "));
-        }
-        if r.number == 1 && r.records == 0 {
-            let _ = writeln!(
-                out,
-                "  no records on page 1: check `records` and the list path"
-            );
-        }
-    }
-    (out, clean)
-}
-
-/// A value made safe to print and cut to 60 characters, with secrets taken out.
-fn shorten(text: &str, secrets: &[&str]) -> String {
-    cut(text, secrets, 60)
-}
-
-/// A value made safe to print and cut to `max` characters, with secrets taken out.
-fn cut(text: &str, secrets: &[&str], max: usize) -> String {
-    let text = super::error::redact(text, secrets);
-    let safe = sanitize(&text);
-    let mut out: String = safe.chars().take(max).collect();
-    if safe.chars().count() > max {
-        out.push('…');
-    }
-    out
-}
-
-// ---- infer ----
+use super::engine::header_links;
+use crate::text::sanitize;
 
 /// What `dialect infer` knows of the request it made.
 #[derive(Debug, Clone, Default)]
@@ -469,8 +286,12 @@ pub fn infer(
 ) -> Result<String, String> {
     check_name(name)?;
     // Read in part: the envelope and the first records are all that is looked at.
-    let root: Value = bounded_json(body, INFER_VALUES)
-        .map_err(|e| format!("the answer is not JSON: {}", super::decode::json_error(&e)))?;
+    let root: Value = bounded_json(body, INFER_VALUES).map_err(|e| {
+        format!(
+            "the answer is not JSON: {}",
+            crate::api::decode::json_error(&e)
+        )
+    })?;
     let url = reqwest::Url::parse(&probe.url).map_err(|e| format!("not a URL: {e}"))?;
     let (records_path, records) = find_records(&root).ok_or_else(|| {
         "found no array of records in the answer (looked at the body and under data, items, results, files, …)".to_string()
@@ -512,7 +333,7 @@ pub fn infer(
         for key in keys {
             for prefix in ["", "meta.", "pagination.", "links.", "paging.", "page."] {
                 let path = format!("{prefix}{key}");
-                if super::decode::lookup(env, &path).is_some() {
+                if crate::api::decode::lookup(env, &path).is_some() {
                     return Some(path);
                 }
             }
@@ -521,13 +342,13 @@ pub fn infer(
     };
     let total = find_key(&TOTAL_KEYS).filter(|p| {
         envelope
-            .and_then(|e| super::decode::lookup(e, p))
+            .and_then(|e| crate::api::decode::lookup(e, p))
             .is_some_and(|v| v.is_u64())
     });
     let has_more = find_key(&HAS_MORE_KEYS);
     let next_link = find_key(&NEXT_LINK_KEYS).filter(|p| {
         envelope
-            .and_then(|e| super::decode::lookup(e, p))
+            .and_then(|e| crate::api::decode::lookup(e, p))
             .is_some_and(|v| v.is_string())
             || p.ends_with("next")
     });
@@ -545,7 +366,7 @@ pub fn infer(
         size_param = size_param.or_else(|| Some("per_page".to_string()));
     } else if let Some(path) = &next_link {
         let page_param = envelope
-            .and_then(|e| super::decode::lookup(e, path))
+            .and_then(|e| crate::api::decode::lookup(e, path))
             .and_then(Value::as_str)
             .and_then(page_param_of);
         let _ = writeln!(paging, "style = \"next_link\"");
@@ -607,7 +428,7 @@ pub fn infer(
                 .iter()
                 .flat_map(|n| [n.to_string(), format!("attributes.{n}")]);
             for path in candidates {
-                let Some(value) = super::decode::lookup(record, &path) else {
+                let Some(value) = crate::api::decode::lookup(record, &path) else {
                     continue;
                 };
                 let fits = match field {
@@ -636,7 +457,7 @@ pub fn infer(
             }
             continue;
         };
-        let value = first.and_then(|r| super::decode::lookup(r, path));
+        let value = first.and_then(|r| crate::api::decode::lookup(r, path));
         let format = match (field, value) {
             ("created_at" | "updated_at", Some(Value::Number(n))) => {
                 let n = n.as_f64().unwrap_or(0.0);
