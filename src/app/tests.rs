@@ -169,7 +169,13 @@ fn jump_to_end_before_the_count_is_known_lands_when_it_is() {
 fn jump_prompt_by_row_and_percentage() {
     let (mut app, now) = started(100_000);
     app.update(key(':'), now);
-    assert_eq!(app.mode(), Mode::Jump);
+    assert!(matches!(
+        app.overlay(),
+        Overlay::Prompt {
+            prompt: actions::Prompt::Jump,
+            ..
+        }
+    ));
     for c in "50%".chars() {
         app.update(key(c), now);
     }
