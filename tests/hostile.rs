@@ -168,7 +168,7 @@ async fn loading_everything_in_the_explorer_ends_on_a_repeating_server() {
         server.stats.list_requests()
     );
     let status = format!("{:?}", app.status());
-    assert!(status.contains("again as page"), "{status}");
+    assert!(status.contains(" repeats page "), "{status}");
     assert_eq!(app.row_count(), 100, "the first page, shown once");
 }
 
@@ -663,7 +663,7 @@ async fn a_cursor_that_repeats_stops_the_listing_once_with_exit_5() {
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "filescope: the server's cursor after page 3 repeats an earlier one; listed 30\n"
+        "filescope: the server's cursor after page 3 repeats the one for page 3; listed 30\n"
     );
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 30);
