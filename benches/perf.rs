@@ -15,7 +15,7 @@ use chrono::{TimeZone, Utc};
 use crossterm::event::KeyCode;
 use filescope::api::dialect::{Page, PageRequest, by_id};
 use filescope::api::{Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, SortField};
-use filescope::app::{App, Effect, ListingEffect, Msg};
+use filescope::app::{App, Effect, ListingEffect, ListingMsg, Msg};
 use filescope::listing::{PagedList, Row};
 use filescope_demo::{DemoConfig, DemoServer};
 use ratatui::Terminal;
@@ -698,7 +698,7 @@ fn scroll_probe(scroll_rows: usize) -> (usize, usize, u64) {
                 let records = (first..(first + page.size).min(scroll_rows))
                     .map(record)
                     .collect();
-                let msg = Msg::Page {
+                let msg = Msg::Listing(ListingMsg::Page {
                     generation,
                     page: page.number,
                     result: Ok(Page {
@@ -708,7 +708,7 @@ fn scroll_probe(scroll_rows: usize) -> (usize, usize, u64) {
                         scope: None,
                         ..Page::default()
                     }),
-                };
+                });
                 next.extend(app.update(msg, Instant::now()));
             }
         }
@@ -1089,7 +1089,7 @@ fn execute_s3(effects: Vec<Effect>, client: &Client, tx: &UnboundedSender<Msg>) 
                 tokio::spawn(async move {
                     let result =
                         filescope::api::s3::find_tail(&client, &query, want, from.as_deref()).await;
-                    let _ = tx.send(Msg::TailFound { generation, result });
+                    let _ = tx.send(Msg::Listing(ListingMsg::TailFound { generation, result }));
                 });
             }
             other => execute(vec![other], client, tx),

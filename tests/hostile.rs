@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use filescope::api::dialect::{PageRequest, by_id, ids};
 use filescope::api::{Client, Connection, Filter, ListQuery, Secret};
-use filescope::app::Msg;
+use filescope::app::{FileMsg, Msg};
 use filescope::ls;
 use filescope_demo::hostile::Hostile;
 use filescope_demo::{DemoConfig, DemoServer};
@@ -545,19 +545,19 @@ async fn an_unusable_checksum_and_a_size_unlike_the_listing_are_said_not_hidden(
         panic!("no download asked for")
     };
     app.update(
-        Msg::TargetsChecked {
+        Msg::Files(FileMsg::TargetsChecked {
             dir: dir.clone(),
             records,
             existing: Vec::new(),
-        },
+        }),
         Instant::now(),
     );
     let id = app.transfers().items[0].id;
     app.update(
-        Msg::Transfer {
+        Msg::Files(FileMsg::Transfer {
             id,
             event: filescope::app::actions::TransferEvent::Done(saved),
-        },
+        }),
         Instant::now(),
     );
     let screen = common::render(&app, 200, 30).join("\n");

@@ -11,7 +11,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::msg::{Effect, FileEffect, Status, TerminalEffect};
+use super::msg::{Effect, FileEffect, FileMsg, Status, TerminalEffect};
 use super::overlay::{
     EXISTS_KEYS, ExistsKey, Overlay, PREVIEW_KEYS, PROMPT_KEYS, PreviewKey, PromptKey, Scroll,
     TRANSFERS_KEYS, TransfersKey, lookup,
@@ -952,6 +952,71 @@ impl App {
                     }
                 }
             }
+        }
+    }
+
+    /// An answer of the file executor: copies, downloads, previews, links, exports, deletions.
+    pub(super) fn on_files_msg(&mut self, msg: FileMsg, now: Instant) -> Vec<Effect> {
+        match msg {
+            FileMsg::Copied { label, text, via } => {
+                self.dirty = true;
+                self.on_copied(label, text, via);
+                Vec::new()
+            }
+            FileMsg::CopyReady { label, text } => vec![
+                TerminalEffect::Clipboard {
+                    label,
+                    text,
+                    command: self.settings.clipboard_cmd.clone(),
+                }
+                .into(),
+            ],
+            FileMsg::TargetsChecked {
+                dir,
+                records,
+                existing,
+            } => {
+                self.dirty = true;
+                self.on_targets_checked(dir, records, existing)
+            }
+            FileMsg::Transfer { id, event } => {
+                self.on_transfer(id, event, now);
+                Vec::new()
+            }
+            FileMsg::Previewed { id, result } => {
+                self.on_preview_data(id, result);
+                Vec::new()
+            }
+            FileMsg::ShowValue { title, text } => {
+                self.dirty = true;
+                self.status = None;
+                self.overlay = Overlay::Value { title, text };
+                Vec::new()
+            }
+            FileMsg::Exported { path, result } => {
+                self.dirty = true;
+                let csv = path.extension().is_some_and(|e| e == "csv");
+                let note = export_format(&path).1.unwrap_or_default();
+                self.status = Some(match result {
+                    Ok(n) => Status::Info(format!(
+                        "exported {} to {}{note}{}",
+                        crate::text::count(n, "record"),
+                        path.display(),
+                        if csv {
+                            " (made safe for spreadsheets: controls as visible escapes, formula cells prefixed with ')"
+                        } else {
+                            ""
+                        }
+                    )),
+                    Err(e) => Status::Error(format!("export to {} failed: {e}", path.display())),
+                });
+                Vec::new()
+            }
+            FileMsg::ExportExists { path, free } => {
+                self.on_export_exists(path, free);
+                Vec::new()
+            }
+            FileMsg::Deleted { id, result } => self.on_deleted(id, result, now),
         }
     }
 

@@ -34,8 +34,8 @@ pub use crate::keymap::Action;
 pub use detail::Detail;
 pub use listing::{LOAD_ALL_CONCURRENCY, LOCAL_ASYNC_ROWS, Listing};
 pub use msg::{
-    Delivered, Effect, FileEffect, JobId, ListingEffect, Msg, ScanId, ScopesGeneration, Status,
-    TerminalEffect, ViewJob,
+    Delivered, Effect, FileEffect, FileMsg, JobId, ListingEffect, ListingMsg, Msg, ScanId,
+    ScopesGeneration, Status, TerminalEffect, ViewJob,
 };
 use overlay::{
     DETAIL_KEYS, DetailKey, HELP_KEYS, HelpKey, INSIGHT_KEYS, InsightKey, PROMPT_KEYS, PromptKey,
@@ -488,11 +488,40 @@ impl App {
                 self.focus = self.focus();
                 Vec::new()
             }
-            Msg::TailFound { generation, result } => {
+            Msg::Listing(msg) => self.on_listing_msg(msg, now),
+            Msg::Files(msg) => self.on_files_msg(msg, now),
+            Msg::ClientNotice(notice) => {
+                self.status = Some(Status::Info(notice.describe()));
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Notice(status) => {
+                self.dirty = true;
+                self.status = Some(status);
+                Vec::new()
+            }
+            Msg::Resumed => {
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Tick => self.on_tick(now),
+            Msg::Terminate => {
+                self.should_quit = true;
+                Vec::new()
+            }
+            Msg::Stop => vec![TerminalEffect::Suspend.into()],
+        }
+    }
+
+    /// An answer of the listing executor: the listing, the detail, the scopes or the insight
+    /// view it was for files it.
+    fn on_listing_msg(&mut self, msg: ListingMsg, now: Instant) -> Vec<Effect> {
+        match msg {
+            ListingMsg::TailFound { generation, result } => {
                 self.dirty = true;
                 self.listing.on_tail(generation, result, now)
             }
-            Msg::Page {
+            ListingMsg::Page {
                 generation,
                 page,
                 result,
@@ -509,7 +538,7 @@ impl App {
                     None => Vec::new(),
                 }
             }
-            Msg::Detail {
+            ListingMsg::Detail {
                 generation,
                 id,
                 result,
@@ -520,19 +549,18 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Scopes {
-                generation,
-                page,
-                result,
-            } => {
-                let Some(scopes) = &mut self.scopes else {
-                    return Vec::new();
-                };
-                let effects = scopes.on_page(generation, page, result);
-                self.dirty |= effects.is_some();
-                effects.unwrap_or_default()
+            ListingMsg::ViewBuilt { id, view, pages } => {
+                match self.listing.on_view_built(id, view, pages, now) {
+                    Some(effects) => {
+                        self.status = None;
+                        self.detail.set_scroll(0);
+                        self.dirty = true;
+                        effects
+                    }
+                    None => Vec::new(),
+                }
             }
-            Msg::Scanned {
+            ListingMsg::Scanned {
                 id,
                 stats,
                 progress,
@@ -547,96 +575,18 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::ViewBuilt { id, view, pages } => {
-                match self.listing.on_view_built(id, view, pages, now) {
-                    Some(effects) => {
-                        self.status = None;
-                        self.detail.set_scroll(0);
-                        self.dirty = true;
-                        effects
-                    }
-                    None => Vec::new(),
-                }
-            }
-            Msg::ClientNotice(notice) => {
-                self.status = Some(Status::Info(notice.describe()));
-                self.dirty = true;
-                Vec::new()
-            }
-            Msg::Copied { label, text, via } => {
-                self.dirty = true;
-                self.on_copied(label, text, via);
-                Vec::new()
-            }
-            Msg::CopyReady { label, text } => vec![
-                TerminalEffect::Clipboard {
-                    label,
-                    text,
-                    command: self.settings.clipboard_cmd.clone(),
-                }
-                .into(),
-            ],
-            Msg::TargetsChecked {
-                dir,
-                records,
-                existing,
+            ListingMsg::Scopes {
+                generation,
+                page,
+                result,
             } => {
-                self.dirty = true;
-                self.on_targets_checked(dir, records, existing)
+                let Some(scopes) = &mut self.scopes else {
+                    return Vec::new();
+                };
+                let effects = scopes.on_page(generation, page, result);
+                self.dirty |= effects.is_some();
+                effects.unwrap_or_default()
             }
-            Msg::Transfer { id, event } => {
-                self.on_transfer(id, event, now);
-                Vec::new()
-            }
-            Msg::Previewed { id, result } => {
-                self.on_preview_data(id, result);
-                Vec::new()
-            }
-            Msg::ShowValue { title, text } => {
-                self.dirty = true;
-                self.status = None;
-                self.overlay = Overlay::Value { title, text };
-                Vec::new()
-            }
-            Msg::ExportExists { path, free } => {
-                self.on_export_exists(path, free);
-                Vec::new()
-            }
-            Msg::Exported { path, result } => {
-                self.dirty = true;
-                let csv = path.extension().is_some_and(|e| e == "csv");
-                let note = actions::export_format(&path).1.unwrap_or_default();
-                self.status = Some(match result {
-                    Ok(n) => Status::Info(format!(
-                        "exported {} to {}{note}{}",
-                        crate::text::count(n, "record"),
-                        path.display(),
-                        if csv {
-                            " (made safe for spreadsheets: controls as visible escapes, formula cells prefixed with ')"
-                        } else {
-                            ""
-                        }
-                    )),
-                    Err(e) => Status::Error(format!("export to {} failed: {e}", path.display())),
-                });
-                Vec::new()
-            }
-            Msg::Deleted { id, result } => self.on_deleted(id, result, now),
-            Msg::Notice(status) => {
-                self.dirty = true;
-                self.status = Some(status);
-                Vec::new()
-            }
-            Msg::Resumed => {
-                self.dirty = true;
-                Vec::new()
-            }
-            Msg::Tick => self.on_tick(now),
-            Msg::Terminate => {
-                self.should_quit = true;
-                Vec::new()
-            }
-            Msg::Stop => vec![TerminalEffect::Suspend.into()],
         }
     }
 

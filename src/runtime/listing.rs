@@ -9,7 +9,7 @@ use tokio::task::AbortHandle;
 
 use crate::api::dialect::{Continuation, PageRequest};
 use crate::api::{Client, ListQuery};
-use crate::app::{ListingEffect, Msg};
+use crate::app::{ListingEffect, ListingMsg, Msg};
 use crate::listing::Generation;
 
 pub(super) struct Listings {
@@ -52,11 +52,11 @@ impl Listings {
                         Err(e) => Err(e),
                     };
                     // The receiver is gone only when the app has quit.
-                    let _ = tx.send(Msg::Detail {
+                    let _ = tx.send(Msg::Listing(ListingMsg::Detail {
                         generation,
                         id,
                         result,
-                    });
+                    }));
                 });
                 self.requests.push((generation, handle.abort_handle()));
             }
@@ -73,11 +73,11 @@ impl Listings {
                         size: 100,
                     };
                     let result = client.scopes(parent.as_deref(), request).await;
-                    let _ = tx.send(Msg::Scopes {
+                    let _ = tx.send(Msg::Listing(ListingMsg::Scopes {
                         generation,
                         page,
                         result,
-                    });
+                    }));
                 });
             }
             ListingEffect::FindTail {
@@ -91,7 +91,7 @@ impl Listings {
                     let result =
                         crate::api::s3::find_tail(&client, &query, want, from.as_deref()).await;
                     // The receiver is gone only when the app has quit.
-                    let _ = tx.send(Msg::TailFound { generation, result });
+                    let _ = tx.send(Msg::Listing(ListingMsg::TailFound { generation, result }));
                 });
                 self.requests.push((generation, handle.abort_handle()));
             }
@@ -116,13 +116,13 @@ impl Listings {
                     let cancel = Arc::clone(&job.cancel);
                     let result =
                         crate::insight::scan(&client, &job.plan, job.jobs, |stats, progress| {
-                            let _ = tx.send(Msg::Scanned {
+                            let _ = tx.send(Msg::Listing(ListingMsg::Scanned {
                                 id: job.id,
                                 stats: Box::new(stats.clone()),
                                 progress,
                                 done: false,
                                 error: None,
-                            });
+                            }));
                             !cancel.load(std::sync::atomic::Ordering::Relaxed)
                         })
                         .await;
@@ -130,7 +130,7 @@ impl Listings {
                         Ok(stats) => (stats, None),
                         Err(e) => (crate::insight::Stats::default(), Some(e.to_string())),
                     };
-                    let _ = tx.send(Msg::Scanned {
+                    let _ = tx.send(Msg::Listing(ListingMsg::Scanned {
                         id: job.id,
                         stats: Box::new(stats),
                         progress: crate::api::scan::Progress {
@@ -140,7 +140,7 @@ impl Listings {
                         },
                         done: true,
                         error,
-                    });
+                    }));
                 });
                 // A scan outlives sort changes but not the app.
                 self.requests
@@ -171,11 +171,11 @@ pub fn spawn_fetch(
     tokio::spawn(async move {
         let result = client.list_page_after(&query, page, after.as_ref()).await;
         // The receiver is gone only when the app has quit; nothing is waiting for this answer.
-        let _ = tx.send(Msg::Page {
+        let _ = tx.send(Msg::Listing(ListingMsg::Page {
             generation,
             page: page.number,
             result,
-        });
+        }));
     })
     .abort_handle()
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use filescope::api::dialect::{Page, by_id};
 use filescope::api::{Client, Connection, Secret};
-use filescope::app::{App, Effect, ListingEffect, Msg};
+use filescope::app::{App, Effect, ListingEffect, ListingMsg, Msg};
 use filescope::config::Settings;
 use filescope_demo::{DemoConfig, DemoServer};
 
@@ -62,11 +62,11 @@ pub fn showing_with(
         ..Page::default()
     };
     app.update(
-        Msg::Page {
+        Msg::Listing(ListingMsg::Page {
             generation,
             page: 1,
             result: Ok(page),
-        },
+        }),
         now,
     );
     app
@@ -123,11 +123,11 @@ pub async fn settle_recording(
                     fetched.push((page.number, after.clone()));
                     let result = client.list_page_after(&query, page, after.as_ref()).await;
                     next.extend(app.update(
-                        Msg::Page {
+                        Msg::Listing(ListingMsg::Page {
                             generation,
                             page: page.number,
                             result,
-                        },
+                        }),
                         Instant::now(),
                     ));
                 }
@@ -139,7 +139,10 @@ pub async fn settle_recording(
                 }) => {
                     let result =
                         filescope::api::s3::find_tail(client, &query, want, from.as_deref()).await;
-                    next.extend(app.update(Msg::TailFound { generation, result }, Instant::now()));
+                    next.extend(app.update(
+                        Msg::Listing(ListingMsg::TailFound { generation, result }),
+                        Instant::now(),
+                    ));
                 }
                 _ => {}
             }
