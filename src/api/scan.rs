@@ -43,7 +43,7 @@ pub async fn each_page(
         .await?;
     let sequential = client.dialect().access() == Access::Sequential;
     let mut walk = Walk::new(size, client.dialect().access());
-    let mut more = walk.check(1, &first)?;
+    let more = walk.check(1, &first)?;
     // The server may serve fewer per page than asked: later pages are asked at its size, so
     // page numbers and offsets line up with what it serves.
     let size = walk.served();
@@ -91,37 +91,75 @@ pub async fn each_page(
             }
         }
         _ => {
-            // One request in flight: a cursor is only known once the page before it is in.
-            // The dialect reads it from the answer before the records are decoded, so the
-            // next request leaves while this page is decoded and handed over.
-            let mut next =
-                more.then(|| Fetch::start(client, query, request(done + 1), after.take()));
-            while let Some(fetch) = next.take() {
-                done += 1;
-                let (page, early) = fetch.finish(|c| !walk.has_seen(c)).await?;
-                let first_row = walk.listed();
-                more = walk.check(done, &page)?;
-                if page.records.is_empty() {
-                    break;
-                }
-                if more {
-                    // The request sent early is kept only when it continues from what the
-                    // decoded page says; otherwise (or if none left) it is sent now.
-                    next = Some(match early {
-                        Some(early) if early.after == page.next => early,
-                        _ => Fetch::start(client, query, request(done + 1), page.next.clone()),
-                    });
-                }
-                if !on_page(page, progress(done, first_row)) {
-                    break;
-                }
-            }
+            let next = more.then(|| Fetch::start(client, query, request(done + 1), after.take()));
+            follow(client, query, &mut walk, next, |page, number, first_row| {
+                on_page(page, progress(number, first_row))
+            })
+            .await?;
         }
     }
     match walk.take_failure() {
         Some(failure) => Err(failure),
         None => Ok(()),
     }
+}
+
+/// Walks a listing read in order from page `start` (continuing from `after`), handing every
+/// page to `on_page` until the listing ends, the guards stop it, or `on_page` returns false:
+/// the explorer's `G` and `:N` walks, by the walker `ls`, `stats` and the insight scan use.
+pub async fn walk_from(
+    client: &Client,
+    query: &ListQuery,
+    start: PageRequest,
+    after: Option<Continuation>,
+    mut on_page: impl FnMut(Page) -> bool,
+) -> Result<(), ApiError> {
+    let mut walk = Walk::new(start.size, client.dialect().access());
+    let first = Fetch::start(client, query, start, after);
+    follow(client, query, &mut walk, Some(first), |page, _, _| {
+        on_page(page)
+    })
+    .await?;
+    match walk.take_failure() {
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
+}
+
+/// The walker of a listing read in order: one page in flight, as a cursor is only known once
+/// the page before it is in. The dialect reads the cursor from the answer before the records
+/// are decoded, so the next request leaves while this page is decoded and handed over. Every
+/// page is judged by `walk` first; `on_page` gets it with its number and first row, and
+/// returns false to stop.
+async fn follow(
+    client: &Client,
+    query: &ListQuery,
+    walk: &mut Walk,
+    mut next: Option<Fetch>,
+    mut on_page: impl FnMut(Page, usize, usize) -> bool,
+) -> Result<(), ApiError> {
+    while let Some(fetch) = next.take() {
+        let following = fetch.next;
+        let number = following.number - 1;
+        let (page, early) = fetch.finish(|c| !walk.has_seen(c)).await?;
+        let first_row = walk.listed();
+        let more = walk.check(number, &page)?;
+        if page.records.is_empty() {
+            break;
+        }
+        if more {
+            // The request sent early is kept only when it continues from what the decoded
+            // page says; otherwise (or if none left) it is sent now.
+            next = Some(match early {
+                Some(early) if early.after == page.next => early,
+                _ => Fetch::start(client, query, following, page.next.clone()),
+            });
+        }
+        if !on_page(page, number, first_row) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A page of a walk in order, in flight: its answer, and the request for the page after it,

@@ -192,13 +192,77 @@ impl Listing {
         self.read.walk().is_some()
     }
 
-    /// Stops a walk (any key): the rows walked stay loaded.
-    pub(super) fn stop_walk(&mut self) {
-        if self.read.end_walk().is_some() {
-            self.notice = Some(Notice::WalkStopped {
-                page: self.pages.furthest_answered().unwrap_or(0),
-            });
+    /// Stops a walk (any key): the rows walked stay loaded, the walker stops.
+    pub(super) fn stop_walk(&mut self) -> Vec<Effect> {
+        let walker = self.read.walker();
+        if self.read.end_walk().is_none() {
+            return Vec::new();
         }
+        self.notice = Some(Notice::WalkStopped {
+            page: self.pages.furthest_answered().unwrap_or(0),
+        });
+        self.stop_walker(walker)
+    }
+
+    /// The walker is stopped: the page it was to answer next is waited for no more.
+    fn stop_walker(&mut self, walker: Option<usize>) -> Vec<Effect> {
+        let Some(page) = walker else {
+            return Vec::new();
+        };
+        self.pages.unexpect(page);
+        self.requested_at.remove(&page);
+        vec![ListingEffect::StopWalk.into()]
+    }
+
+    /// The walker's next page arrived: filed as the page it continues to.
+    pub(super) fn on_walked(
+        &mut self,
+        generation: Generation,
+        result: Result<Page, ApiError>,
+        now: Instant,
+    ) -> Option<Vec<Effect>> {
+        if generation != self.pages.generation() {
+            return None;
+        }
+        let page = self.read.walker()?;
+        let filled = result.as_ref().map_or(1, |p| {
+            p.records.len().div_ceil(self.pages.page_size()).max(1)
+        });
+        self.read.set_walker(Some(page + filled));
+        if !self.pages.expect(page) {
+            // Loaded already (a walk over rows kept): the walk goes on past it.
+            return Some(Vec::new());
+        }
+        if result.is_err() {
+            // A failure ends the walk; its page says why, and a reload asks again.
+            self.read.end_walk();
+            let mut effects = vec![ListingEffect::StopWalk.into()];
+            effects.extend(self.on_page(generation, page, result, now)?);
+            return Some(effects);
+        }
+        let mut effects = self.on_page(generation, page, result, now)?;
+        let stop: Effect = ListingEffect::StopWalk.into();
+        if self.read.walk().is_none() && !effects.contains(&stop) {
+            // Cut short by a contradiction: the walker stops too.
+            effects.insert(0, stop);
+        }
+        Some(effects)
+    }
+
+    /// The walker stopped by itself (the end, the page it was sent to, a failure): the walk
+    /// takes its next step if it has not arrived.
+    pub(super) fn on_walk_done(
+        &mut self,
+        generation: Generation,
+        now: Instant,
+    ) -> Option<Vec<Effect>> {
+        if generation != self.pages.generation() {
+            return None;
+        }
+        let walker = self.read.walker()?;
+        self.pages.unexpect(walker);
+        self.read.set_walker(None);
+        self.walk_on(now)
     }
 
     /// Whether `row` can only be reached by walking: a listing read in order whose page for
@@ -209,26 +273,48 @@ impl Listing {
             && !self.pages.is_reachable(self.pages.page_of(row))
     }
 
-    /// The next step of a walk (decided with every other fetch, in `listing::read`).
+    /// The next step of a walk (decided with every other fetch, in `listing::read`): a walker
+    /// from the page decided, to the end or the page of the row, every page in turn with the
+    /// next request in flight while a page is decoded, as `ls` and the scan walk.
     fn walk_step(&mut self, now: Instant) -> Vec<Effect> {
         let requests = self.decide(Want::Step);
+        let Some(walk) = self.read.walk() else {
+            return self.fetch_effects(requests, now);
+        };
         let next = requests.first().map_or_else(
             || self.pages.furthest_answered().map_or(1, |p| p + 1),
             |r| r.number,
         );
-        if let Some(walk) = self.read.walk() {
-            self.notice = Some(Notice::Walking {
-                page: next,
-                to_end: walk == Walk::End,
-            });
-        }
-        self.fetch_effects(requests, now)
+        self.notice = Some(Notice::Walking {
+            page: next,
+            to_end: walk == Walk::End,
+        });
+        let Some(from) = requests.first().copied() else {
+            return Vec::new();
+        };
+        self.requested_at.insert(from.number, now);
+        self.read.set_walker(Some(from.number));
+        let until = match walk {
+            Walk::Row(row) => Some(self.pages.page_of(row)),
+            Walk::End => None,
+        };
+        vec![
+            ListingEffect::Walk {
+                generation: self.pages.generation(),
+                query: self.query.clone(),
+                from,
+                after: self.pages.continuation(from.number).cloned(),
+                until,
+            }
+            .into(),
+        ]
     }
 
     /// A page arrived during a walk: the walk ends where it was going (the cursor lands
     /// there), or takes its next step.
     fn walk_on(&mut self, now: Instant) -> Option<Vec<Effect>> {
         let walk = self.read.walk()?;
+        let walker = self.read.walker();
         let len = self.row_count();
         let arrived = match walk {
             Walk::End => self.pages.is_count_known().then(|| len.saturating_sub(1)),
@@ -239,6 +325,7 @@ impl Listing {
         match arrived {
             Some(row) => {
                 self.read.end_walk();
+                let mut effects = self.stop_walker(walker);
                 // A contradiction found on the way says more than where the walk ended.
                 if let Some(tail) = self.read.tail()
                     && !matches!(self.notice, Some(Notice::Contradiction(_)))
@@ -257,10 +344,19 @@ impl Listing {
                     row
                 };
                 self.cursor.move_to(row, len);
-                Some(self.fetch_wanted(Motion::Jump, now))
+                effects.extend(self.fetch_wanted(Motion::Jump, now));
+                Some(effects)
             }
-            None if self.pages.pending() == 0 => Some(self.walk_step(now)),
-            None => Some(Vec::new()),
+            None if self.pages.pending() == 0 && walker.is_none() => Some(self.walk_step(now)),
+            None => {
+                if let Some(page) = walker {
+                    self.notice = Some(Notice::Walking {
+                        page,
+                        to_end: walk == Walk::End,
+                    });
+                }
+                Some(Vec::new())
+            }
         }
     }
 
@@ -585,7 +681,11 @@ impl Listing {
         // Another query: no last rows found for it (a walk ends with the restart below).
         self.read = match self.read {
             Read::Tail(_) | Read::SeekingTail { .. } => Read::Screen,
-            Read::Walk { to, .. } => Read::Walk { to, tail: None },
+            Read::Walk { to, next, .. } => Read::Walk {
+                to,
+                tail: None,
+                next,
+            },
             read @ (Read::Screen | Read::End | Read::All(_)) => read,
         };
         self.view = (!plan.local.is_empty()).then(|| LocalView::new(plan.local));

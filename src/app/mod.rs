@@ -538,6 +538,24 @@ impl App {
                     None => Vec::new(),
                 }
             }
+            ListingMsg::Walked { generation, result } => {
+                let org = result.as_ref().ok().and_then(|p| p.scope.clone());
+                match self.listing.on_walked(generation, result, now) {
+                    Some(effects) => {
+                        self.dirty = true;
+                        if org.is_some() {
+                            self.org = org;
+                        }
+                        effects
+                    }
+                    None => Vec::new(),
+                }
+            }
+            ListingMsg::WalkDone { generation } => {
+                let effects = self.listing.on_walk_done(generation, now);
+                self.dirty |= effects.is_some();
+                effects.unwrap_or_default()
+            }
             ListingMsg::Detail {
                 generation,
                 id,
@@ -648,8 +666,7 @@ impl App {
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         // Any key stops a walk, and does nothing else.
         if self.listing.is_walking() && !ctrl_c {
-            self.listing.stop_walk();
-            return Vec::new();
+            return self.listing.stop_walk();
         }
         if ctrl_c {
             // In a prompt it cancels, as Esc does (as in a shell), so a second Ctrl-c quits;

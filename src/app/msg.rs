@@ -80,6 +80,13 @@ pub enum Msg {
 /// What the listing executor answers: pages, records, folders, local views, scans.
 #[derive(Debug)]
 pub enum ListingMsg {
+    /// The next page of a walk ([`ListingEffect::Walk`]), for the generation that asked.
+    Walked {
+        generation: Generation,
+        result: Result<Page, ApiError>,
+    },
+    /// A walk's walker stopped (the end, `until`, a failure, or it was stopped).
+    WalkDone { generation: Generation },
     /// Where the last rows start, for the listing generation that asked.
     TailFound {
         generation: Generation,
@@ -195,6 +202,18 @@ pub enum ListingEffect {
         parent: Option<String>,
         page: usize,
     },
+    /// Walk a listing read in order from `from` (continuing from `after`), every page in
+    /// turn, the next request in flight while a page is decoded, up to page `until` (`None`:
+    /// to the end); answers `Walked` for each page, then `WalkDone`.
+    Walk {
+        generation: Generation,
+        query: ListQuery,
+        from: PageRequest,
+        after: Option<Continuation>,
+        until: Option<usize>,
+    },
+    /// Stop the walk under way (a key was pressed, or it arrived).
+    StopWalk,
     /// Abort every request made for a generation older than this one.
     CancelBefore(Generation),
     /// Build a local view away from the UI task.

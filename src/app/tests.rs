@@ -2173,3 +2173,88 @@ fn a_value_to_select_by_hand_gives_the_mouse_back_and_mouse_off_ignores_it() {
     app.update(mouse(MouseEventKind::ScrollDown, 10, 10), now);
     assert_eq!(app.cursor().selected, 0);
 }
+
+/// `G` on a listing read in order is one walk, carried out by the one walker (`ls`'s, with
+/// the next request in flight while a page is decoded): one effect from the page after the
+/// last one read, with the cursor that page continues from; its answers are filed in order and
+/// the walk lands on the last row; a key stops the walker.
+#[test]
+fn g_on_a_listing_read_in_order_is_one_walk_by_the_walker() {
+    use crate::api::dialect::Continuation;
+    let dialect = crate::config::example_dialect("gdrive").unwrap();
+    let info = ConnectionInfo {
+        label: "gdrive".into(),
+        dialect: dialect.id(),
+    };
+    let mut app = App::new(info, dialect, PAGE, crate::config::Settings::default());
+    let now = Instant::now();
+    let pages = 5;
+    let page = |n: usize| Page {
+        total: None,
+        next: (n < pages).then(|| Continuation::Cursor(format!("after-{n}"))),
+        ..page_of(n, pages * PAGE)
+    };
+    let effects = app.start(120, 40, now);
+    let Some(Effect::Listing(ListingEffect::Fetch { generation, .. })) = effects.last().cloned()
+    else {
+        panic!("{effects:?}")
+    };
+    app.update(
+        Msg::Listing(ListingMsg::Page {
+            generation,
+            page: 1,
+            result: Ok(page(1)),
+        }),
+        now,
+    );
+    assert!(!app.is_count_known());
+    let walk = |effects: &[Effect]| {
+        effects.iter().find_map(|e| match e {
+            Effect::Listing(ListingEffect::Walk {
+                from, after, until, ..
+            }) => Some((from.number, after.clone(), *until)),
+            _ => None,
+        })
+    };
+    let effects = app.update(key('G'), now);
+    assert_eq!(
+        walk(&effects),
+        Some((2, Some(Continuation::Cursor("after-1".into())), None)),
+        "{effects:?}"
+    );
+    assert!(fetched(&effects).is_empty(), "no page by page fetches");
+    // A key stops it, and the walker with it.
+    let effects = app.update(key('j'), now);
+    assert!(
+        effects.contains(&ListingEffect::StopWalk.into()),
+        "{effects:?}"
+    );
+    assert!(!app.listing().is_walking());
+    assert!(
+        !app.is_loading(),
+        "the page the walker had not answered is not waited for"
+    );
+    // Again, to the end: the walker's answers are filed in order, and it lands.
+    let effects = app.update(key('G'), now);
+    assert_eq!(walk(&effects).map(|w| w.0), Some(2));
+    for n in 2..=pages {
+        assert!(app.listing().is_walking(), "page {n}");
+        app.update(
+            Msg::Listing(ListingMsg::Walked {
+                generation,
+                result: Ok(page(n)),
+            }),
+            now,
+        );
+    }
+    assert!(!app.listing().is_walking());
+    assert!(app.is_count_known());
+    assert_eq!(app.row_count(), pages * PAGE);
+    assert_eq!(app.cursor().selected, pages * PAGE - 1);
+    // The walker's last word after landing asks for nothing more.
+    let effects = app.update(Msg::Listing(ListingMsg::WalkDone { generation }), now);
+    assert!(
+        walk(&effects).is_none() && fetched(&effects).is_empty(),
+        "{effects:?}"
+    );
+}

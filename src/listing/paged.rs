@@ -483,6 +483,35 @@ impl PagedList {
         })
     }
 
+    /// A walker's answer is coming for `page`, the page after one just filed (an answer read
+    /// in order, asked for by the walker rather than here): waited for like a request, unless
+    /// it is loaded or on its way already. Whether it is waited for.
+    pub fn expect(&mut self, page: usize) -> bool {
+        match self.pages.get(&page) {
+            Some(PageSlot::Pending) => true,
+            Some(_) => false,
+            None if self
+                .end
+                .is_some_and(|end| end <= (page - 1) * self.page_size) =>
+            {
+                false
+            }
+            None => {
+                self.pages.insert(page, PageSlot::Pending);
+                self.pending += 1;
+                true
+            }
+        }
+    }
+
+    /// A page waited for that will not come (its walker was stopped): no longer waited for.
+    pub fn unexpect(&mut self, page: usize) {
+        if matches!(self.pages.get(&page), Some(PageSlot::Pending)) {
+            self.pages.remove(&page);
+            self.pending -= 1;
+        }
+    }
+
     /// What went wrong with the server's answers since last asked, for the status line.
     pub fn take_warning(&mut self) -> Option<String> {
         self.warning.take()

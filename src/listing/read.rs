@@ -26,7 +26,12 @@ pub enum Read {
     All(LoadAll),
     /// A walk forward through a listing read in order, toward a row no request can jump to
     /// (over the last rows found by key, when `tail` is set).
-    Walk { to: Walk, tail: Option<Tail> },
+    /// `next`: the page the walker's next answer fills, while one runs.
+    Walk {
+        to: Walk,
+        tail: Option<Tail>,
+        next: Option<usize>,
+    },
     /// A search for the last rows by key is under way (from the last rows shown, if any).
     SeekingTail { was: Option<Tail> },
     /// Showing the last rows, found by key (the query lists after a key).
@@ -80,11 +85,26 @@ impl Read {
 
     /// A walk ends (arrived, stopped, cut short): back to showing what it walked over.
     pub fn end_walk(&mut self) -> Option<Walk> {
-        let Read::Walk { to, tail } = *self else {
+        let Read::Walk { to, tail, .. } = *self else {
             return None;
         };
         *self = tail.map_or(Read::Screen, Read::Tail);
         Some(to)
+    }
+
+    /// The page the walker's next answer fills, while a walker runs.
+    pub fn walker(&self) -> Option<usize> {
+        match *self {
+            Read::Walk { next, .. } => next,
+            _ => None,
+        }
+    }
+
+    /// A walker runs (`Some`: its next answer fills this page), or stopped (`None`).
+    pub fn set_walker(&mut self, at: Option<usize>) {
+        if let Read::Walk { next, .. } = self {
+            *next = at;
+        }
     }
 
     /// Starts a walk, over the last rows if they are shown.
@@ -92,6 +112,7 @@ impl Read {
         *self = Read::Walk {
             to,
             tail: self.tail(),
+            next: None,
         };
     }
 }

@@ -18,6 +18,8 @@ pub(super) struct Listings {
     /// Requests in flight, by the generation they were made for (scans: the highest, so they
     /// outlive sort changes but not the app).
     requests: Vec<(Generation, AbortHandle)>,
+    /// The walk under way, if any (also among `requests`, so a newer query stops it).
+    walk: Option<AbortHandle>,
 }
 
 impl Listings {
@@ -26,6 +28,7 @@ impl Listings {
             client,
             tx,
             requests: Vec::new(),
+            walk: None,
         }
     }
 
@@ -95,6 +98,34 @@ impl Listings {
                 });
                 self.requests.push((generation, handle.abort_handle()));
             }
+            ListingEffect::Walk {
+                generation,
+                query,
+                from,
+                after,
+                until,
+            } => {
+                if let Some(walk) = self.walk.take() {
+                    walk.abort();
+                }
+                self.requests.retain(|(_, handle)| !handle.is_finished());
+                let handle = spawn_walk(
+                    &self.client,
+                    &self.tx,
+                    generation,
+                    query,
+                    from,
+                    after,
+                    until,
+                );
+                self.walk = Some(handle.clone());
+                self.requests.push((generation, handle));
+            }
+            ListingEffect::StopWalk => {
+                if let Some(walk) = self.walk.take() {
+                    walk.abort();
+                }
+            }
             ListingEffect::CancelBefore(generation) => {
                 self.requests.retain(|(g, handle)| {
                     if *g < generation {
@@ -155,6 +186,45 @@ impl Listings {
             handle.abort();
         }
     }
+}
+
+/// Walks a listing read in order from `from` in the background with the one walker
+/// (`api::scan::walk_from`: the next request in flight while a page is decoded), posting every
+/// page, up to page `until` of the explorer's numbering, then that it stopped.
+pub fn spawn_walk(
+    client: &Client,
+    tx: &UnboundedSender<Msg>,
+    generation: Generation,
+    query: ListQuery,
+    from: PageRequest,
+    after: Option<Continuation>,
+    until: Option<usize>,
+) -> AbortHandle {
+    let client = client.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        // The page of the explorer's the next answer fills (an answer larger than a page
+        // fills several).
+        let mut at = from.number;
+        let walked = crate::api::scan::walk_from(&client, &query, from, after, |page| {
+            at += page.records.len().div_ceil(from.size.max(1)).max(1);
+            // The receiver is gone only when the app has quit.
+            let _ = tx.send(Msg::Listing(ListingMsg::Walked {
+                generation,
+                result: Ok(page),
+            }));
+            until.is_none_or(|until| at <= until)
+        })
+        .await;
+        if let Err(e) = walked {
+            let _ = tx.send(Msg::Listing(ListingMsg::Walked {
+                generation,
+                result: Err(e),
+            }));
+        }
+        let _ = tx.send(Msg::Listing(ListingMsg::WalkDone { generation }));
+    })
+    .abort_handle()
 }
 
 /// Fetches one page in the background and posts the answer, tagged with what it was asked for.

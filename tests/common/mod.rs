@@ -131,6 +131,48 @@ pub async fn settle_recording(
                         Instant::now(),
                     ));
                 }
+                Effect::Listing(ListingEffect::Walk {
+                    generation,
+                    query,
+                    from,
+                    after,
+                    until,
+                }) => {
+                    // As the runtime walks: every page in turn, with the walker `ls` uses.
+                    let (mut at, mut carried, mut stop) = (from.number, after.clone(), false);
+                    let walked =
+                        filescope::api::scan::walk_from(client, &query, from, after, |page| {
+                            fetched.push((at, carried.take()));
+                            carried = page.next.clone();
+                            at += page.records.len().div_ceil(from.size.max(1)).max(1);
+                            let effects = app.update(
+                                Msg::Listing(ListingMsg::Walked {
+                                    generation,
+                                    result: Ok(page),
+                                }),
+                                Instant::now(),
+                            );
+                            stop |= effects
+                                .iter()
+                                .any(|e| matches!(e, Effect::Listing(ListingEffect::StopWalk)));
+                            next.extend(effects);
+                            !stop && until.is_none_or(|until| at <= until)
+                        })
+                        .await;
+                    if let Err(e) = walked {
+                        next.extend(app.update(
+                            Msg::Listing(ListingMsg::Walked {
+                                generation,
+                                result: Err(e),
+                            }),
+                            Instant::now(),
+                        ));
+                    }
+                    next.extend(app.update(
+                        Msg::Listing(ListingMsg::WalkDone { generation }),
+                        Instant::now(),
+                    ));
+                }
                 Effect::Listing(ListingEffect::FindTail {
                     generation,
                     query,
