@@ -513,6 +513,19 @@ impl App {
         }
     }
 
+    /// A page was filed (`None`: it was stale): what the API says the listing belongs to
+    /// comes with it.
+    fn on_filed(&mut self, org: Option<String>, filed: Option<Vec<Effect>>) -> Vec<Effect> {
+        let Some(effects) = filed else {
+            return Vec::new();
+        };
+        self.dirty = true;
+        if org.is_some() {
+            self.org = org;
+        }
+        effects
+    }
+
     /// An answer of the listing executor: the listing, the detail, the scopes or the insight
     /// view it was for files it.
     fn on_listing_msg(&mut self, msg: ListingMsg, now: Instant) -> Vec<Effect> {
@@ -527,29 +540,13 @@ impl App {
                 result,
             } => {
                 let org = result.as_ref().ok().and_then(|p| p.scope.clone());
-                match self.listing.on_page(generation, page, result, now) {
-                    Some(effects) => {
-                        self.dirty = true;
-                        if org.is_some() {
-                            self.org = org;
-                        }
-                        effects
-                    }
-                    None => Vec::new(),
-                }
+                let filed = self.listing.on_page(generation, page, result, now);
+                self.on_filed(org, filed)
             }
             ListingMsg::Walked { generation, result } => {
                 let org = result.as_ref().ok().and_then(|p| p.scope.clone());
-                match self.listing.on_walked(generation, result, now) {
-                    Some(effects) => {
-                        self.dirty = true;
-                        if org.is_some() {
-                            self.org = org;
-                        }
-                        effects
-                    }
-                    None => Vec::new(),
-                }
+                let filed = self.listing.on_walked(generation, result, now);
+                self.on_filed(org, filed)
             }
             ListingMsg::WalkDone { generation } => {
                 let effects = self.listing.on_walk_done(generation, now);
