@@ -15,7 +15,7 @@ use chrono::{TimeZone, Utc};
 use crossterm::event::KeyCode;
 use filescope::api::dialect::{Page, PageRequest};
 use filescope::api::{Client, Connection, FileRecord, ListQuery, Order, Secret, Sort, SortField};
-use filescope::app::{App, Effect, ListingEffect, Msg};
+use filescope::app::{App, Effect, ListingEffect, ListingMsg, Msg};
 use filescope::listing::{PagedList, Row};
 use filescope::test_support::{Demo, Executor};
 use filescope_demo::DemoServer;
@@ -670,7 +670,7 @@ fn scroll_probe(scroll_rows: usize) -> (usize, usize, u64) {
                 let records = (first..(first + page.size).min(scroll_rows))
                     .map(record)
                     .collect();
-                let msg = Msg::Page {
+                let msg = Msg::Listing(ListingMsg::Page {
                     generation,
                     page: page.number,
                     result: Ok(Page {
@@ -680,7 +680,7 @@ fn scroll_probe(scroll_rows: usize) -> (usize, usize, u64) {
                         scope: None,
                         ..Page::default()
                     }),
-                };
+                });
                 next.extend(app.update(msg, Instant::now()));
             }
         }

@@ -43,7 +43,7 @@ pub async fn each_page(
         .await?;
     let sequential = client.dialect().access() == Access::Sequential;
     let mut walk = Walk::new(size, client.dialect().access());
-    let mut more = walk.check(1, &first)?;
+    let more = walk.check(1, &first)?;
     // The server may serve fewer per page than asked: later pages are asked at its size, so
     // page numbers and offsets line up with what it serves.
     let size = walk.served();
@@ -91,37 +91,75 @@ pub async fn each_page(
             }
         }
         _ => {
-            // One request in flight: a cursor is only known once the page before it is in.
-            // The dialect reads it from the answer before the records are decoded, so the
-            // next request leaves while this page is decoded and handed over.
-            let mut next =
-                more.then(|| Fetch::start(client, query, request(done + 1), after.take()));
-            while let Some(fetch) = next.take() {
-                done += 1;
-                let (page, early) = fetch.finish(|c| !walk.has_seen(c)).await?;
-                let first_row = walk.listed();
-                more = walk.check(done, &page)?;
-                if page.records.is_empty() {
-                    break;
-                }
-                if more {
-                    // The request sent early is kept only when it continues from what the
-                    // decoded page says; otherwise (or if none left) it is sent now.
-                    next = Some(match early {
-                        Some(early) if early.after == page.next => early,
-                        _ => Fetch::start(client, query, request(done + 1), page.next.clone()),
-                    });
-                }
-                if !on_page(page, progress(done, first_row)) {
-                    break;
-                }
-            }
+            let next = more.then(|| Fetch::start(client, query, request(done + 1), after.take()));
+            follow(client, query, &mut walk, next, |page, number, first_row| {
+                on_page(page, progress(number, first_row))
+            })
+            .await?;
         }
     }
     match walk.take_failure() {
         Some(failure) => Err(failure),
         None => Ok(()),
     }
+}
+
+/// Walks a listing read in order from page `start` (continuing from `after`), handing every
+/// page to `on_page` until the listing ends, the guards stop it, or `on_page` returns false:
+/// the explorer's `G` and `:N` walks, by the walker `ls`, `stats` and the insight scan use.
+pub async fn walk_from(
+    client: &Client,
+    query: &ListQuery,
+    start: PageRequest,
+    after: Option<Continuation>,
+    mut on_page: impl FnMut(Page) -> bool,
+) -> Result<(), ApiError> {
+    let mut walk = Walk::new(start.size, client.dialect().access());
+    let first = Fetch::start(client, query, start, after);
+    follow(client, query, &mut walk, Some(first), |page, _, _| {
+        on_page(page)
+    })
+    .await?;
+    match walk.take_failure() {
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
+}
+
+/// The walker of a listing read in order: one page in flight, as a cursor is only known once
+/// the page before it is in. The dialect reads the cursor from the answer before the records
+/// are decoded, so the next request leaves while this page is decoded and handed over. Every
+/// page is judged by `walk` first; `on_page` gets it with its number and first row, and
+/// returns false to stop.
+async fn follow(
+    client: &Client,
+    query: &ListQuery,
+    walk: &mut Walk,
+    mut next: Option<Fetch>,
+    mut on_page: impl FnMut(Page, usize, usize) -> bool,
+) -> Result<(), ApiError> {
+    while let Some(fetch) = next.take() {
+        let following = fetch.next;
+        let number = following.number - 1;
+        let (page, early) = fetch.finish(|c| !walk.has_seen(c)).await?;
+        let first_row = walk.listed();
+        let more = walk.check(number, &page)?;
+        if page.records.is_empty() {
+            break;
+        }
+        if more {
+            // The request sent early is kept only when it continues from what the decoded
+            // page says; otherwise (or if none left) it is sent now.
+            next = Some(match early {
+                Some(early) if early.after == page.next => early,
+                _ => Fetch::start(client, query, following, page.next.clone()),
+            });
+        }
+        if !on_page(page, number, first_row) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A page of a walk in order, in flight: its answer, and the request for the page after it,
@@ -220,6 +258,139 @@ impl<T> std::future::Future for Aborting<T> {
     }
 }
 
+/// Why a listing ends where it is: the server contradicted itself. The one wording of the loop
+/// guards, for the explorer (`listing::PagedList`), `ls`, `stats` and the insight scan
+/// ([`Walk`]); the judges below are the one place each guard is decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contradiction {
+    /// A page after the first is empty, though the server said there were more files.
+    EmptyPage { page: usize, claimed: usize },
+    /// A page after the first is empty, though it says more pages follow.
+    EmptyButMore { page: usize },
+    /// A page holds the same files as the page before it.
+    RepeatedPage { page: usize, files: usize },
+    /// The cursor after `page` is the one an earlier page gave for page `at`.
+    CursorRepeats { page: usize, at: usize },
+    /// The exact total changed between pages: files came or went while the listing was read.
+    TotalChanged { page: usize, from: usize, to: usize },
+    /// Pages keep coming past what an exact total allows.
+    PastTotal { total: usize, last: usize },
+}
+
+impl std::fmt::Display for Contradiction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Contradiction::EmptyPage { page, claimed } => write!(
+                f,
+                "the server said {} files but page {page} is empty",
+                thousands(claimed)
+            ),
+            Contradiction::EmptyButMore { page } => write!(
+                f,
+                "page {page} is empty but the server says more pages follow"
+            ),
+            Contradiction::RepeatedPage { page, files } => write!(
+                f,
+                "page {page} repeats page {} (the same {} files)",
+                page - 1,
+                thousands(files)
+            ),
+            Contradiction::CursorRepeats { page, at } => write!(
+                f,
+                "the server's cursor after page {page} repeats the one for page {at}"
+            ),
+            Contradiction::TotalChanged { page, from, to } => write!(
+                f,
+                "the server's total changed from {} to {} at page {page}",
+                thousands(from),
+                thousands(to)
+            ),
+            Contradiction::PastTotal { total, last } => write!(
+                f,
+                "the server said {} files but keeps sending pages past page {last}",
+                thousands(total)
+            ),
+        }
+    }
+}
+
+impl Contradiction {
+    /// Said with how far the listing got: `…; listed 300`.
+    pub fn listed(&self, listed: usize) -> String {
+        format!("{self}; listed {}", thousands(listed))
+    }
+
+    /// An empty page `page` after the first, `listed` files before it: whether the server
+    /// promised more (a total beyond them, or a next page).
+    pub fn judge_empty(
+        page: usize,
+        claimed: Option<usize>,
+        listed: usize,
+        has_next: Option<bool>,
+    ) -> Option<Contradiction> {
+        if let Some(claimed) = claimed.filter(|t| *t > listed) {
+            return Some(Contradiction::EmptyPage { page, claimed });
+        }
+        (has_next == Some(true)).then_some(Contradiction::EmptyButMore { page })
+    }
+
+    /// Page `page` of `files` files whose ids fingerprint as `this`, after a page that
+    /// fingerprinted as `previous`.
+    pub fn judge_repeat(
+        page: usize,
+        previous: Option<u64>,
+        this: u64,
+        files: usize,
+    ) -> Option<Contradiction> {
+        (previous == Some(this)).then_some(Contradiction::RepeatedPage { page, files })
+    }
+
+    /// Page `page` says the exact total is `now`; an earlier page said `said`.
+    pub fn judge_total(
+        page: usize,
+        said: Option<usize>,
+        now: Option<usize>,
+    ) -> Option<Contradiction> {
+        match (said, now) {
+            (Some(from), Some(to)) if from != to => {
+                Some(Contradiction::TotalChanged { page, from, to })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Which page each cursor or next link seen leads to, by a fixed-size fingerprint (eight
+/// bytes each, never the continuation itself: a server paging for ever with 16 KiB cursors
+/// would otherwise fill memory). The judge of a cursor that comes back.
+#[derive(Debug, Clone, Default)]
+pub struct SeenCursors(std::collections::HashMap<u64, usize>);
+
+impl SeenCursors {
+    /// `next`, given after page `page`, leads to page `page + 1`: a contradiction when an
+    /// earlier page gave the same one for another page (the same page asked again is fine).
+    pub fn see(&mut self, page: usize, next: &Continuation) -> Option<Contradiction> {
+        let leads_to = page + 1;
+        match self.0.get(&next.fingerprint()) {
+            Some(at) if *at != leads_to => Some(Contradiction::CursorRepeats { page, at: *at }),
+            Some(_) => None,
+            None => {
+                self.0.insert(next.fingerprint(), leads_to);
+                None
+            }
+        }
+    }
+
+    /// Whether an earlier page already gave `next`.
+    pub fn has_seen(&self, next: &Continuation) -> bool {
+        self.0.contains_key(&next.fingerprint())
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// The loop guards of a walk through a listing, page by page in order. Pure: it judges each
 /// page and says whether another follows, or why the walk must stop.
 #[derive(Debug, Clone)]
@@ -232,10 +403,8 @@ pub struct Walk {
     listed: usize,
     /// A fingerprint of the previous page's ids, to catch a server that repeats a page.
     previous: Option<u64>,
-    /// A fingerprint of every cursor and next link seen so far, to catch one that comes
-    /// back: eight bytes each, never the continuation itself (a server paging for ever with
-    /// 16 KiB cursors would otherwise fill memory).
-    seen: std::collections::HashSet<u64>,
+    /// Every cursor and next link seen so far, to catch one that comes back.
+    seen: SeenCursors,
     /// Why the walk ended after a page that was itself fine (its cursor repeats, pages run
     /// past the total): reported once the page is handed over.
     failure: Option<ApiError>,
@@ -251,7 +420,7 @@ impl Walk {
             total: None,
             listed: 0,
             previous: None,
-            seen: std::collections::HashSet::new(),
+            seen: SeenCursors::default(),
             failure: None,
         }
     }
@@ -259,7 +428,7 @@ impl Walk {
     /// Why a walk that ended cleanly must still fail, once its last page is handed over.
     /// Whether an earlier page already continued from `next`.
     pub fn has_seen(&self, next: &Continuation) -> bool {
-        self.seen.contains(&next.fingerprint())
+        self.seen.has_seen(next)
     }
 
     pub fn take_failure(&mut self) -> Option<ApiError> {
@@ -287,49 +456,30 @@ impl Walk {
                 self.served = len;
             }
         }
+        let contradiction = |c: Contradiction, listed| ApiError::Inconsistent(c.listed(listed));
         if len == 0 {
             if number == 1 {
                 return Ok(false);
             }
-            if let Some(total) = self.total.filter(|t| *t > self.listed) {
-                return Err(ApiError::Inconsistent(format!(
-                    "the server said {} files but page {number} is empty; listed {}",
-                    thousands(total),
-                    thousands(self.listed)
-                )));
-            }
-            if page.has_next == Some(true) {
-                return Err(ApiError::Inconsistent(format!(
-                    "page {number} is empty but the server says more pages follow; listed {}",
-                    thousands(self.listed)
-                )));
-            }
-            return Ok(false);
+            return match Contradiction::judge_empty(number, self.total, self.listed, page.has_next)
+            {
+                Some(c) => Err(contradiction(c, self.listed)),
+                None => Ok(false),
+            };
         }
         let fingerprint = fingerprint(&page.records);
-        if self.previous == Some(fingerprint) {
-            return Err(ApiError::Inconsistent(format!(
-                "page {number} repeats page {} (the same {} files); listed {}",
-                number - 1,
-                thousands(len),
-                thousands(self.listed)
-            )));
+        if let Some(c) = Contradiction::judge_repeat(number, self.previous, fingerprint, len) {
+            return Err(contradiction(c, self.listed));
         }
         self.previous = Some(fingerprint);
         self.listed += len;
+        let now = page.total.filter(|_| !page.total_is_estimate);
         if number > 1
-            && let (Some(said), Some(now)) =
-                (self.total, page.total.filter(|_| !page.total_is_estimate))
-            && said != now
+            && let Some(c) = Contradiction::judge_total(number, self.total, now)
         {
             // Files came or went while the listing was read: pages no longer line up, so
             // rows may be missed or listed twice. Said once this page is handed over.
-            self.failure = Some(ApiError::Inconsistent(format!(
-                "the server's total changed from {} to {} at page {number}; listed {}",
-                thousands(said),
-                thousands(now),
-                thousands(self.listed)
-            )));
+            self.failure = Some(contradiction(c, self.listed));
             return Ok(false);
         }
         let more = match self.access {
@@ -339,24 +489,20 @@ impl Walk {
         };
         if more
             && let Some(next) = &page.next
-            && !self.seen.insert(next.fingerprint())
+            && let Some(c) = self.seen.see(number, next)
         {
-            self.failure = Some(ApiError::Inconsistent(format!(
-                "the server's cursor after page {number} repeats an earlier one; listed {}",
-                thousands(self.listed)
-            )));
+            self.failure = Some(contradiction(c, self.listed));
             return Ok(false);
         }
         if more
             && let Some(total) = self.total
             && number > total.div_ceil(self.served).max(1)
         {
-            self.failure = Some(ApiError::Inconsistent(format!(
-                "the server said {} files but keeps sending pages past page {}; listed {}",
-                thousands(total),
-                total.div_ceil(self.served),
-                thousands(self.listed)
-            )));
+            let last = total.div_ceil(self.served);
+            self.failure = Some(contradiction(
+                Contradiction::PastTotal { total, last },
+                self.listed,
+            ));
             return Ok(false);
         }
         Ok(more)

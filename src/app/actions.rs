@@ -11,8 +11,11 @@ use crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::msg::{Effect, FileEffect, Status, TerminalEffect};
-use super::overlay::Overlay;
+use super::msg::{Effect, FileEffect, FileMsg, Status, TerminalEffect};
+use super::overlay::{
+    EXISTS_KEYS, ExistsKey, Overlay, PREVIEW_KEYS, PROMPT_KEYS, PreviewKey, PromptKey, Scroll,
+    TRANSFERS_KEYS, TransfersKey, lookup,
+};
 use super::{Action, App};
 use crate::api::content::{Progress, Saved};
 use crate::api::{FileRecord, ListQuery, PageRequest};
@@ -224,6 +227,8 @@ pub enum CopySource {
 /// A line the user is typing an answer into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {
+    /// `:`: a row number or a percentage to jump to.
+    Jump,
     DownloadDir,
     /// Where to export; `exists` after the name first given was taken.
     ExportPath {
@@ -583,9 +588,9 @@ impl App {
         }
     }
 
-    pub(super) fn on_file_action(&mut self, action: Action) -> Vec<Effect> {
+    pub(super) fn on_file_action(&mut self, action: FileAction) -> Vec<Effect> {
         match action {
-            Action::Mark => {
+            FileAction::Mark => {
                 if let Some(record) = self.selected().cloned() {
                     if self.files.marks.toggle(&record) {
                         self.files.marks.anchor = Some(self.listing.cursor().selected);
@@ -596,7 +601,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Action::MarkRange => {
+            FileAction::MarkRange => {
                 let here = self.listing.cursor().selected;
                 let from = self.files.marks.anchor.unwrap_or(here);
                 let (lo, hi) = (from.min(here), from.max(here));
@@ -613,7 +618,7 @@ impl App {
                 self.say_marks();
                 Vec::new()
             }
-            Action::InvertMarks => {
+            FileAction::InvertMarks => {
                 let mut loaded = 0;
                 for i in 0..self.row_count() {
                     if let Row::Loaded(record) = self.row(i) {
@@ -636,17 +641,17 @@ impl App {
                 }
                 Vec::new()
             }
-            Action::Copy => {
+            FileAction::Copy => {
                 if self.selected().is_none() {
                     self.status = Some(Status::Info("nothing selected to copy".to_string()));
                 } else {
                     self.overlay = Overlay::CopyMenu {
-                        from_detail: self.mode() == super::Mode::DetailFull,
+                        from_detail: matches!(self.overlay, Overlay::DetailFull),
                     };
                 }
                 Vec::new()
             }
-            Action::Download => {
+            FileAction::Download => {
                 if self.targets().is_empty() {
                     self.status = Some(Status::Info("nothing selected to download".to_string()));
                     return Vec::new();
@@ -657,18 +662,18 @@ impl App {
                 );
                 Vec::new()
             }
-            Action::Transfers => {
+            FileAction::Transfers => {
                 // Hidden, or shown without the keys: show it with the keys, to move and
                 // cancel (its title says so). With the keys, `t` hides it (on_transfers_key).
                 self.files.transfers_shown = true;
                 self.overlay = Overlay::Transfers;
                 Vec::new()
             }
-            Action::Preview => {
+            FileAction::Preview => {
                 let Some(record) = self.selected().cloned() else {
                     return Vec::new();
                 };
-                if !self.counted_fetch_confirmed(action, &record.id) {
+                if !self.counted_fetch_confirmed(Action::Preview, &record.id) {
                     return Vec::new();
                 }
                 self.overlay = Overlay::Preview(Preview {
@@ -679,14 +684,14 @@ impl App {
                 });
                 vec![FileEffect::Preview(Box::new(record)).into()]
             }
-            Action::OpenLink => match self.selected().cloned() {
-                Some(record) if self.counted_fetch_confirmed(action, &record.id) => {
+            FileAction::OpenLink => match self.selected().cloned() {
+                Some(record) if self.counted_fetch_confirmed(Action::OpenLink, &record.id) => {
                     self.status = Some(Status::Info("getting the link…".to_string()));
                     vec![FileEffect::OpenLink(Box::new(record)).into()]
                 }
                 _ => Vec::new(),
             },
-            Action::Export => {
+            FileAction::Export => {
                 let what = if self.files.marks.is_empty() {
                     "view"
                 } else {
@@ -703,11 +708,10 @@ impl App {
                 );
                 Vec::new()
             }
-            Action::Delete => {
+            FileAction::Delete => {
                 self.start_delete();
                 Vec::new()
             }
-            _ => Vec::new(),
         }
     }
 
@@ -783,12 +787,12 @@ impl App {
         self.open_prompt(Prompt::ConfirmDelete { ids }, "");
     }
 
-    pub(super) fn on_copy_menu_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let from_detail = matches!(self.overlay, Overlay::CopyMenu { from_detail: true });
+    pub(super) fn on_copy_menu_key(&mut self, from_detail: bool, key: KeyEvent) -> Vec<Effect> {
+        // Any key closes the menu; one of its letters copies.
         self.overlay = if from_detail {
             Overlay::DetailFull
         } else {
-            Overlay::None
+            Overlay::List
         };
         let KeyCode::Char(c) = key.code else {
             return Vec::new();
@@ -869,21 +873,24 @@ impl App {
         }
     }
 
-    pub(super) fn on_prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Overlay::Prompt { input, .. } = &mut self.overlay else {
-            return Vec::new();
-        };
-        match key.code {
-            KeyCode::Esc => {
-                self.overlay = Overlay::None;
+    pub(super) fn on_prompt_key(
+        &mut self,
+        prompt: Prompt,
+        mut input: Input,
+        key: KeyEvent,
+        now: Instant,
+    ) -> Vec<Effect> {
+        match lookup(PROMPT_KEYS, &key, &self.settings.keymap) {
+            Some(PromptKey::Cancel) => Vec::new(),
+            None => {
+                input.handle_event(&Event::Key(key));
+                self.overlay = Overlay::Prompt { prompt, input };
                 Vec::new()
             }
-            KeyCode::Enter => {
-                let Overlay::Prompt { prompt, input } = std::mem::take(&mut self.overlay) else {
-                    return Vec::new();
-                };
+            Some(PromptKey::Accept) => {
                 let value = input.value().trim().to_string();
                 match prompt {
+                    Prompt::Jump => self.jump_to_typed(input.value(), now),
                     Prompt::DownloadDir => {
                         let dir = if value.is_empty() {
                             self.files.download_dir.clone()
@@ -944,10 +951,71 @@ impl App {
                     }
                 }
             }
-            _ => {
-                input.handle_event(&Event::Key(key));
+        }
+    }
+
+    /// An answer of the file executor: copies, downloads, previews, links, exports, deletions.
+    pub(super) fn on_files_msg(&mut self, msg: FileMsg, now: Instant) -> Vec<Effect> {
+        match msg {
+            FileMsg::Copied { label, text, via } => {
+                self.dirty = true;
+                self.on_copied(label, text, via);
                 Vec::new()
             }
+            FileMsg::CopyReady { label, text } => vec![
+                TerminalEffect::Clipboard {
+                    label,
+                    text,
+                    command: self.settings.clipboard_cmd.clone(),
+                }
+                .into(),
+            ],
+            FileMsg::TargetsChecked {
+                dir,
+                records,
+                existing,
+            } => {
+                self.dirty = true;
+                self.on_targets_checked(dir, records, existing)
+            }
+            FileMsg::Transfer { id, event } => {
+                self.on_transfer(id, event, now);
+                Vec::new()
+            }
+            FileMsg::Previewed { id, result } => {
+                self.on_preview_data(id, result);
+                Vec::new()
+            }
+            FileMsg::ShowValue { title, text } => {
+                self.dirty = true;
+                self.status = None;
+                self.overlay = Overlay::Value { title, text };
+                Vec::new()
+            }
+            FileMsg::Exported { path, result } => {
+                self.dirty = true;
+                let csv = path.extension().is_some_and(|e| e == "csv");
+                let note = export_format(&path).1.unwrap_or_default();
+                self.status = Some(match result {
+                    Ok(n) => Status::Info(format!(
+                        "exported {} to {}{note}{}",
+                        crate::text::count(n, "record"),
+                        path.display(),
+                        if csv {
+                            " (made safe for spreadsheets: controls as visible escapes, formula cells prefixed with ')"
+                        } else {
+                            ""
+                        }
+                    )),
+                    Err(e) => Status::Error(format!("export to {} failed: {e}", path.display())),
+                });
+                Vec::new()
+            }
+            FileMsg::ExportExists { path, free } => {
+                self.on_export_exists(path, free);
+                Vec::new()
+            }
+            FileMsg::Deleted { id, result } => self.on_deleted(id, result, now),
         }
     }
 
@@ -969,20 +1037,19 @@ impl App {
         Vec::new()
     }
 
-    pub(super) fn on_exists_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let choice = match key.code {
-            KeyCode::Char('o') => Overwrite::Yes,
-            KeyCode::Char('k') => Overwrite::KeepBoth,
-            KeyCode::Char('s') => Overwrite::Skip,
-            KeyCode::Esc | KeyCode::Char('q') => {
-                self.overlay = Overlay::None;
+    pub(super) fn on_exists_key(&mut self, pending: PendingDownload, key: KeyEvent) -> Vec<Effect> {
+        let choice = match lookup(EXISTS_KEYS, &key, &self.settings.keymap) {
+            Some(ExistsKey::Overwrite) => Overwrite::Yes,
+            Some(ExistsKey::KeepBoth) => Overwrite::KeepBoth,
+            Some(ExistsKey::Skip) => Overwrite::Skip,
+            Some(ExistsKey::Cancel) => {
                 self.status = Some(Status::Info("download cancelled".to_string()));
                 return Vec::new();
             }
-            _ => return Vec::new(),
-        };
-        let Overlay::Exists(pending) = std::mem::take(&mut self.overlay) else {
-            return Vec::new();
+            None => {
+                self.overlay = Overlay::Exists(pending);
+                return Vec::new();
+            }
         };
         let records = match choice {
             Overwrite::Skip => pending
@@ -1092,7 +1159,7 @@ impl App {
         if self.files.transfers.active() == 0 {
             // All done: the keys go back to the list; the panel stays until `t` hides it.
             if matches!(self.overlay, Overlay::Transfers) {
-                self.overlay = Overlay::None;
+                self.overlay = Overlay::List;
             }
             let done = self
                 .files
@@ -1123,17 +1190,19 @@ impl App {
     /// then goes to the list behind it.
     pub(super) fn on_transfers_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
         let last = self.files.transfers.items.len().saturating_sub(1);
-        match key.code {
-            KeyCode::Char('j') | KeyCode::Down => {
+        let does = lookup(TRANSFERS_KEYS, &key, &self.settings.keymap)?;
+        self.overlay = Overlay::Transfers;
+        match does {
+            TransfersKey::Down => {
                 // Moving says the panel has the keys: its hints come back in the footer.
                 self.status = None;
                 self.files.transfers.selected = (self.files.transfers.selected + 1).min(last);
             }
-            KeyCode::Char('k') | KeyCode::Up => {
+            TransfersKey::Up => {
                 self.status = None;
                 self.files.transfers.selected = self.files.transfers.selected.saturating_sub(1);
             }
-            KeyCode::Esc => {
+            TransfersKey::CancelOne => {
                 let selected = self.files.transfers.selected;
                 if let Some(t) = self.files.transfers.items.get_mut(selected)
                     && t.is_active()
@@ -1141,9 +1210,9 @@ impl App {
                     t.state = TransferState::Cancelled;
                     return Some(vec![FileEffect::CancelTransfers(vec![t.id]).into()]);
                 }
-                self.overlay = Overlay::None;
+                self.overlay = Overlay::List;
             }
-            KeyCode::Char('C') => {
+            TransfersKey::CancelAll => {
                 let ids: Vec<TransferId> = self
                     .files
                     .transfers
@@ -1164,11 +1233,11 @@ impl App {
                     return Some(vec![FileEffect::CancelTransfers(ids).into()]);
                 }
             }
-            KeyCode::Char('t') | KeyCode::Char('q') => {
+            TransfersKey::Hide => {
                 self.files.transfers_shown = false;
-                self.overlay = Overlay::None;
+                self.overlay = Overlay::List;
             }
-            KeyCode::Enter => {
+            TransfersKey::Details => {
                 // The whole of it, a failure's reason above all, which the row cuts.
                 let Some(t) = self
                     .files
@@ -1184,8 +1253,7 @@ impl App {
                     text,
                 };
             }
-            KeyCode::Tab => self.overlay = Overlay::None,
-            _ => return None,
+            TransfersKey::ToList => self.overlay = Overlay::List,
         }
         Some(Vec::new())
     }
@@ -1232,46 +1300,42 @@ impl App {
         };
     }
 
-    pub(super) fn on_preview_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    pub(super) fn on_preview_key(&mut self, mut preview: Preview, key: KeyEvent) -> Vec<Effect> {
         // As many lines as the preview shows, so the last line can come to the bottom.
         let page = crate::geometry::preview_rows(self.size.0, self.size.1).max(1);
-        let keymap = &self.settings.keymap;
-        let Overlay::Preview(preview) = &mut self.overlay else {
-            return Vec::new();
-        };
         let lines = match &preview.state {
             PreviewState::Loaded { lines, .. } => lines.len(),
             _ => 0,
         };
         let max = lines.saturating_sub(page);
-        match (key.code, keymap.action_for(&key)) {
-            (KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('p'), _) => {
-                self.overlay = Overlay::None;
-            }
-            (KeyCode::Char('e'), _) => {
+        let mut effects = Vec::new();
+        match lookup(PREVIEW_KEYS, &key, &self.settings.keymap) {
+            Some(PreviewKey::Close) => return Vec::new(),
+            Some(PreviewKey::Pager) => {
                 if let PreviewState::Loaded { bytes, .. } = &preview.state {
-                    return vec![
+                    effects.push(
                         TerminalEffect::Pager {
                             name: preview.name.clone(),
                             bytes: Arc::clone(bytes),
                         }
                         .into(),
-                    ];
+                    );
                 }
             }
-            (_, Some(Action::Down)) => preview.scroll = (preview.scroll + 1).min(max),
-            (_, Some(Action::Up)) => preview.scroll = preview.scroll.saturating_sub(1),
-            (_, Some(Action::PageDown | Action::HalfPageDown)) | (KeyCode::Char(' '), _) => {
-                preview.scroll = (preview.scroll + page).min(max);
+            Some(PreviewKey::Scroll(by)) => {
+                preview.scroll = match by {
+                    Scroll::Down => (preview.scroll + 1).min(max),
+                    Scroll::Up => preview.scroll.saturating_sub(1),
+                    Scroll::PageDown | Scroll::HalfPageDown => (preview.scroll + page).min(max),
+                    Scroll::PageUp | Scroll::HalfPageUp => preview.scroll.saturating_sub(page),
+                    Scroll::Top => 0,
+                    Scroll::Bottom => max,
+                }
             }
-            (_, Some(Action::PageUp | Action::HalfPageUp)) => {
-                preview.scroll = preview.scroll.saturating_sub(page);
-            }
-            (_, Some(Action::Top)) => preview.scroll = 0,
-            (_, Some(Action::Bottom)) => preview.scroll = max,
-            _ => {}
+            None => {}
         }
-        Vec::new()
+        self.overlay = Overlay::Preview(preview);
+        effects
     }
 
     /// The server confirmed (or refused) one deletion.
@@ -1347,6 +1411,22 @@ pub enum Overwrite {
     Yes,
     KeepBoth,
     Skip,
+}
+
+/// A key of the list that acts on files (`Action`s of the key map, as `on_file_action`
+/// takes them: every one handled, none forgotten behind a `_`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileAction {
+    Copy,
+    Download,
+    Mark,
+    MarkRange,
+    InvertMarks,
+    Transfers,
+    Preview,
+    OpenLink,
+    Export,
+    Delete,
 }
 
 #[cfg(test)]

@@ -12,12 +12,12 @@ use super::msg::{Effect, JobId, ListingEffect, ViewJob};
 use crate::api::dialect::{Access, Capabilities, Page, PageRequest};
 use crate::api::{ApiError, FileRecord, Filter, ListQuery, Local, Plan, Sort};
 use crate::listing::{
-    Applied, Cursor, Generation, LocalView, Motion, PagedList, Prefetch, Row, wanted_rows,
+    Applied, Cursor, Generation, LocalView, Motion, PagedList, Prefetch, Read, Row, Tail, Walk,
+    Want,
 };
+pub use crate::listing::{LOAD_ALL_CONCURRENCY, LoadAll};
 use crate::text::thousands;
 
-/// Pages in flight at once while loading everything for a local sort or filter.
-pub const LOAD_ALL_CONCURRENCY: usize = 4;
 /// Loaded rows above which a local sort or filter is computed away from the UI task.
 pub const LOCAL_ASYNC_ROWS: usize = 20_000;
 
@@ -33,9 +33,9 @@ pub struct Listing {
     pages: PagedList,
     /// The loaded rows filtered and sorted locally, when the server cannot do what was asked.
     view: Option<LocalView>,
-    /// Every page is being fetched for the local view (`A`), since when and from how many
-    /// rows, for the rate and the time left.
-    load_all: Option<LoadAll>,
+    /// How the listing is read beyond the screen: to the end, every page, a walk, the last
+    /// rows.
+    read: Read,
     cursor: Cursor,
     /// How far ahead to load while scrolling, from observed latency and speed.
     prefetch: Prefetch,
@@ -48,31 +48,12 @@ pub struct Listing {
     /// The local view being built away from the UI task, if any.
     view_job: Option<(JobId, Arc<AtomicBool>)>,
     jobs: u64,
-    /// A jump to the end asked for before the row count was known.
-    end_wanted: bool,
     /// What happened that the status line should say, not yet taken.
     notice: Option<Notice>,
-    /// A walk forward through a listing read in order, toward a row no request can jump to.
-    walk: Option<Walk>,
     /// The API can find the last rows of a listing read in order without walking (S3).
     finds_tail: bool,
-    /// Showing the last rows (the query lists after a key): at least this many rows in all.
-    tail: Option<usize>,
-    /// A search for the last rows is under way.
-    seeking_tail: bool,
-    /// Requests the last search made, to say when the walk through its rows arrives.
-    tail_requests: usize,
     /// What the screen showed before a reload, until the new rows are in.
     previous: Option<Previous>,
-}
-
-/// Loading every page for a local view: how fast it goes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LoadAll {
-    started: Instant,
-    rows_at_start: usize,
-    /// Rows per second so far, once a page has come.
-    pub rate: Option<f64>,
 }
 
 /// The rows of the screen before a reload, shown dimmed until the new ones arrive, and the
@@ -81,15 +62,6 @@ pub struct LoadAll {
 struct Previous {
     rows: HashMap<usize, FileRecord>,
     selected: Option<String>,
-}
-
-/// Where a walk through a listing read in order is going.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Walk {
-    /// The last row (`G`).
-    End,
-    /// This row (`:N`).
-    Row(usize),
 }
 
 /// What the listing has to say; the app words it with the keys in force.
@@ -135,7 +107,7 @@ impl Listing {
             query: ListQuery::new(caps.default_sort),
             pages: PagedList::with_access(page_size, access),
             view: None,
-            load_all: None,
+            read: Read::Screen,
             cursor: Cursor::default(),
             prefetch: Prefetch::new(page_size),
             requested_at: HashMap::new(),
@@ -143,13 +115,8 @@ impl Listing {
             local_async_rows: LOCAL_ASYNC_ROWS,
             view_job: None,
             jobs: 0,
-            end_wanted: false,
             notice: None,
-            walk: None,
             finds_tail: false,
-            tail: None,
-            seeking_tail: false,
-            tail_requests: 0,
             previous: None,
         }
     }
@@ -161,17 +128,18 @@ impl Listing {
 
     /// Showing the last rows only: the listing holds at least this many in all.
     pub fn tail_floor(&self) -> Option<usize> {
-        self.tail
+        self.read.tail().map(|t| t.floor)
     }
 
     /// Whether a search for the last rows is under way.
     pub fn is_seeking_tail(&self) -> bool {
-        self.seeking_tail
+        matches!(self.read, Read::SeekingTail { .. })
     }
 
     /// `g` after `G` found the last rows: back to the top of the whole listing.
     pub(super) fn leave_tail(&mut self, now: Instant) -> Option<Vec<Effect>> {
-        self.tail.take()?;
+        self.read.tail()?;
+        self.read = Read::Screen;
         self.query.start_after = None;
         Some(self.restart(now))
     }
@@ -184,10 +152,12 @@ impl Listing {
         result: Result<crate::api::Tail, ApiError>,
         now: Instant,
     ) -> Vec<Effect> {
-        if generation != self.pages.generation() || !self.seeking_tail {
+        let Read::SeekingTail { was } = self.read else {
+            return Vec::new();
+        };
+        if generation != self.pages.generation() {
             return Vec::new();
         }
-        self.seeking_tail = false;
         match result {
             Ok(tail) => {
                 let before = self.pages.loaded_rows();
@@ -195,9 +165,10 @@ impl Listing {
                     requests: tail.requests,
                 });
                 self.query.start_after = tail.start_after;
-                self.tail = Some(before + tail.rows);
-                self.tail_requests = tail.requests;
-                self.walk = None;
+                self.read = Read::Tail(Tail {
+                    floor: before + tail.rows,
+                    requests: tail.requests,
+                });
                 self.cancel_view_job();
                 self.requested_at.clear();
                 // The search's last answer holds the rows: no need to ask for them again.
@@ -209,6 +180,7 @@ impl Listing {
                 effects
             }
             Err(e) => {
+                self.read = was.map_or(Read::Screen, Read::Tail);
                 self.notice = Some(Notice::TailFailed(e.to_string()));
                 Vec::new()
             }
@@ -217,16 +189,80 @@ impl Listing {
 
     /// Whether a walk toward the end or a row is under way.
     pub fn is_walking(&self) -> bool {
-        self.walk.is_some()
+        self.read.walk().is_some()
     }
 
-    /// Stops a walk (any key): the rows walked stay loaded.
-    pub(super) fn stop_walk(&mut self) {
-        if self.walk.take().is_some() {
-            self.notice = Some(Notice::WalkStopped {
-                page: self.pages.furthest_answered().unwrap_or(0),
-            });
+    /// Stops a walk (any key): the rows walked stay loaded, the walker stops.
+    pub(super) fn stop_walk(&mut self) -> Vec<Effect> {
+        let walker = self.read.walker();
+        if self.read.end_walk().is_none() {
+            return Vec::new();
         }
+        self.notice = Some(Notice::WalkStopped {
+            page: self.pages.furthest_answered().unwrap_or(0),
+        });
+        self.stop_walker(walker)
+    }
+
+    /// The walker is stopped: the page it was to answer next is waited for no more.
+    fn stop_walker(&mut self, walker: Option<usize>) -> Vec<Effect> {
+        let Some(page) = walker else {
+            return Vec::new();
+        };
+        self.pages.unexpect(page);
+        self.requested_at.remove(&page);
+        vec![ListingEffect::StopWalk.into()]
+    }
+
+    /// The walker's next page arrived: filed as the page it continues to.
+    pub(super) fn on_walked(
+        &mut self,
+        generation: Generation,
+        result: Result<Page, ApiError>,
+        now: Instant,
+    ) -> Option<Vec<Effect>> {
+        if generation != self.pages.generation() {
+            return None;
+        }
+        let page = self.read.walker()?;
+        let filled = result.as_ref().map_or(1, |p| {
+            p.records.len().div_ceil(self.pages.page_size()).max(1)
+        });
+        self.read.set_walker(Some(page + filled));
+        if !self.pages.expect(page) {
+            // Loaded already (a walk over rows kept): the walk goes on past it.
+            return Some(Vec::new());
+        }
+        if result.is_err() {
+            // A failure ends the walk; its page says why, and a reload asks again.
+            self.read.end_walk();
+            let mut effects = vec![ListingEffect::StopWalk.into()];
+            effects.extend(self.on_page(generation, page, result, now)?);
+            return Some(effects);
+        }
+        let mut effects = self.on_page(generation, page, result, now)?;
+        let stop: Effect = ListingEffect::StopWalk.into();
+        if self.read.walk().is_none() && !effects.contains(&stop) {
+            // Cut short by a contradiction: the walker stops too.
+            effects.insert(0, stop);
+        }
+        Some(effects)
+    }
+
+    /// The walker stopped by itself (the end, the page it was sent to, a failure): the walk
+    /// takes its next step if it has not arrived.
+    pub(super) fn on_walk_done(
+        &mut self,
+        generation: Generation,
+        now: Instant,
+    ) -> Option<Vec<Effect>> {
+        if generation != self.pages.generation() {
+            return None;
+        }
+        let walker = self.read.walker()?;
+        self.pages.unexpect(walker);
+        self.read.set_walker(None);
+        self.walk_on(now)
     }
 
     /// Whether `row` can only be reached by walking: a listing read in order whose page for
@@ -237,32 +273,48 @@ impl Listing {
             && !self.pages.is_reachable(self.pages.page_of(row))
     }
 
-    /// The next step of a walk: toward the end, the page after the furthest answered; toward
-    /// a row, the highest page below it that can be asked for (a forgotten page whose cursor
-    /// was let go is reached from the nearest cursor kept) — when it is not on its way already.
+    /// The next step of a walk (decided with every other fetch, in `listing::read`): a walker
+    /// from the page decided, to the end or the page of the row, every page in turn with the
+    /// next request in flight while a page is decoded, as `ls` and the scan walk.
     fn walk_step(&mut self, now: Instant) -> Vec<Effect> {
-        let target = match self.walk {
-            Some(Walk::Row(row)) => self.pages.page_of(row),
-            _ => usize::MAX,
+        let requests = self.decide(Want::Step);
+        let Some(walk) = self.read.walk() else {
+            return self.fetch_effects(requests, now);
         };
-        let requests: Vec<PageRequest> = self.pages.step_toward(target).into_iter().collect();
         let next = requests.first().map_or_else(
             || self.pages.furthest_answered().map_or(1, |p| p + 1),
             |r| r.number,
         );
-        if let Some(walk) = self.walk {
-            self.notice = Some(Notice::Walking {
-                page: next,
-                to_end: walk == Walk::End,
-            });
-        }
-        self.fetch_effects(requests, now)
+        self.notice = Some(Notice::Walking {
+            page: next,
+            to_end: walk == Walk::End,
+        });
+        let Some(from) = requests.first().copied() else {
+            return Vec::new();
+        };
+        self.requested_at.insert(from.number, now);
+        self.read.set_walker(Some(from.number));
+        let until = match walk {
+            Walk::Row(row) => Some(self.pages.page_of(row)),
+            Walk::End => None,
+        };
+        vec![
+            ListingEffect::Walk {
+                generation: self.pages.generation(),
+                query: self.query.clone(),
+                from,
+                after: self.pages.continuation(from.number).cloned(),
+                until,
+            }
+            .into(),
+        ]
     }
 
     /// A page arrived during a walk: the walk ends where it was going (the cursor lands
     /// there), or takes its next step.
     fn walk_on(&mut self, now: Instant) -> Option<Vec<Effect>> {
-        let walk = self.walk?;
+        let walk = self.read.walk()?;
+        let walker = self.read.walker();
         let len = self.row_count();
         let arrived = match walk {
             Walk::End => self.pages.is_count_known().then(|| len.saturating_sub(1)),
@@ -272,11 +324,14 @@ impl Listing {
         };
         match arrived {
             Some(row) => {
-                self.walk = None;
+                self.read.end_walk();
+                let mut effects = self.stop_walker(walker);
                 // A contradiction found on the way says more than where the walk ended.
-                if self.tail.is_some() && !matches!(self.notice, Some(Notice::Contradiction(_))) {
+                if let Some(tail) = self.read.tail()
+                    && !matches!(self.notice, Some(Notice::Contradiction(_)))
+                {
                     self.notice = Some(Notice::TailFound {
-                        requests: self.tail_requests,
+                        requests: tail.requests,
                     });
                 } else if self.notice.is_none() {
                     self.notice = Some(Notice::Walked {
@@ -289,10 +344,19 @@ impl Listing {
                     row
                 };
                 self.cursor.move_to(row, len);
-                Some(self.fetch_wanted(Motion::Jump, now))
+                effects.extend(self.fetch_wanted(Motion::Jump, now));
+                Some(effects)
             }
-            None if self.pages.pending() == 0 => Some(self.walk_step(now)),
-            None => Some(Vec::new()),
+            None if self.pages.pending() == 0 && walker.is_none() => Some(self.walk_step(now)),
+            None => {
+                if let Some(page) = walker {
+                    self.notice = Some(Notice::Walking {
+                        page,
+                        to_end: walk == Walk::End,
+                    });
+                }
+                Some(Vec::new())
+            }
         }
     }
 
@@ -326,22 +390,26 @@ impl Listing {
 
     /// Every page is being fetched for the local view.
     pub fn is_loading_all(&self) -> bool {
-        self.load_all.is_some()
+        matches!(self.read, Read::All(_))
     }
 
     /// How loading every page goes, while it does.
     pub fn load_all_progress(&self) -> Option<LoadAll> {
-        self.load_all
+        match self.read {
+            Read::All(load) => Some(load),
+            _ => None,
+        }
     }
 
     /// Whether the load-all key would load something: a local view with pages still to come.
     pub fn can_load_all(&self) -> bool {
-        self.view.is_some() && !self.pages.is_complete() && self.load_all.is_none()
+        self.view.is_some() && !self.pages.is_complete() && !self.is_loading_all()
     }
 
     /// Stops loading every page (Esc): what is in flight still lands, nothing more is asked.
     pub(super) fn stop_load_all(&mut self) {
-        if self.load_all.take().is_some() {
+        if self.is_loading_all() {
+            self.read = Read::Screen;
             self.notice = Some(Notice::LoadAllStopped {
                 rows: self.pages.loaded_rows(),
             });
@@ -478,11 +546,13 @@ impl Listing {
             && !self.pages.is_count_known()
         {
             if self.finds_tail {
-                if self.seeking_tail {
+                if self.is_seeking_tail() {
                     return Vec::new();
                 }
                 // No walk: the last rows are found by key and listed from there.
-                self.seeking_tail = true;
+                self.read = Read::SeekingTail {
+                    was: self.read.tail(),
+                };
                 self.notice = Some(Notice::FindingTail);
                 let from = (0..self.pages.row_count())
                     .rev()
@@ -498,13 +568,13 @@ impl Listing {
                     .into(),
                 ];
             }
-            self.walk = Some(Walk::End);
+            self.read.start_walk(Walk::End);
             return self.walk_on(now).unwrap_or_default();
         }
         if self.view.is_some() && !self.pages.is_complete() {
             self.notice = Some(Notice::EndOfLoaded);
         } else if !self.pages.is_count_known() {
-            self.end_wanted = true;
+            self.read = Read::End;
         }
         self.motion(
             |c, len| {
@@ -519,7 +589,7 @@ impl Listing {
     /// listing read in order cannot reach yet is walked to.
     pub(super) fn jump_to(&mut self, row: usize, now: Instant) -> Vec<Effect> {
         if self.needs_walk(row) {
-            self.walk = Some(Walk::Row(row));
+            self.read.start_walk(Walk::Row(row));
             return self.walk_on(now).unwrap_or_default();
         }
         let len = self.row_count();
@@ -548,8 +618,8 @@ impl Listing {
         if self.pages.is_complete() {
             return Err("every page is loaded already");
         }
-        if self.load_all.is_none() {
-            self.load_all = Some(LoadAll {
+        if !self.is_loading_all() {
+            self.read = Read::All(LoadAll {
                 started: now,
                 rows_at_start: self.pages.loaded_rows(),
                 rate: None,
@@ -570,7 +640,9 @@ impl Listing {
     ) -> Vec<Effect> {
         self.sort = sort;
         self.filter = filter;
-        self.load_all = None;
+        if self.is_loading_all() {
+            self.read = Read::Screen;
+        }
         self.previous = None;
         self.cancel_view_job();
         if plan.server == self.query && self.pages.loaded_pages() > 0 {
@@ -606,8 +678,16 @@ impl Listing {
             return self.fetch_wanted(Motion::Jump, now);
         }
         self.query = plan.server;
-        self.tail = None;
-        self.seeking_tail = false;
+        // Another query: no last rows found for it (a walk ends with the restart below).
+        self.read = match self.read {
+            Read::Tail(_) | Read::SeekingTail { .. } => Read::Screen,
+            Read::Walk { to, next, .. } => Read::Walk {
+                to,
+                tail: None,
+                next,
+            },
+            read @ (Read::Screen | Read::End | Read::All(_)) => read,
+        };
         self.view = (!plan.local.is_empty()).then(|| LocalView::new(plan.local));
         self.restart(now)
     }
@@ -626,7 +706,7 @@ impl Listing {
     /// Lists again with the same query, keeping the position: the rows on screen stay, dimmed,
     /// until their pages come again, and the selected file is selected again where it comes.
     pub(super) fn reload(&mut self, now: Instant) -> Vec<Effect> {
-        self.walk = None;
+        self.read.end_walk();
         let mut previous = Previous::default();
         for i in self.cursor.visible(self.row_count()) {
             if let Row::Loaded(record) = self.row(i) {
@@ -642,15 +722,9 @@ impl Listing {
             *view = LocalView::new(view.local().clone());
         }
         let mut effects = vec![ListingEffect::CancelBefore(generation).into()];
-        if self.view.is_some() {
-            effects.extend(self.fetch_wanted(Motion::Jump, now));
-            return effects;
-        }
-        // The row count is unknown again until an answer comes, so ask directly for the rows
-        // on screen rather than waiting for page 1 to say how many there are.
-        let top = self.cursor.offset;
-        let rows = top..top + self.cursor.height.max(1);
-        let requests = self.pages.request_rows(rows);
+        // The row count is unknown again until an answer comes: the rows on screen are asked
+        // for directly rather than waiting for page 1 to say how many there are.
+        let requests = self.decide(Want::Again);
         effects.extend(self.fetch_effects(requests, now));
         effects
     }
@@ -696,21 +770,21 @@ impl Listing {
         if let Some(warning) = self.pages.take_warning() {
             self.notice = Some(Notice::Contradiction(warning));
             // A walk stops at a contradiction rather than read on through it.
-            self.walk = None;
+            self.read.end_walk();
         }
         if let Some(view) = &mut self.view {
             view.add_pages(&self.pages, page..page + filled);
             if let Some(pos) = selected_row.and_then(|row| view.position_of(row)) {
                 self.cursor.selected = pos;
             }
-            if let Some(load) = &mut self.load_all {
+            if let Read::All(load) = &mut self.read {
                 let secs = now.saturating_duration_since(load.started).as_secs_f64();
                 let rows = self.pages.loaded_rows().saturating_sub(load.rows_at_start);
                 if secs > 0.0 {
                     load.rate = Some(rows as f64 / secs);
                 }
                 if self.pages.is_complete() {
-                    self.load_all = None;
+                    self.read = Read::Screen;
                 }
             }
         }
@@ -719,8 +793,8 @@ impl Listing {
             return Some(effects);
         }
         let len = self.row_count();
-        if self.end_wanted && self.is_count_known() {
-            self.end_wanted = false;
+        if self.read == Read::End && self.is_count_known() {
+            self.read = Read::Screen;
             self.cursor.move_to(len.saturating_sub(1), len);
             return Some(self.fetch_wanted(Motion::Jump, now));
         }
@@ -793,44 +867,33 @@ impl Listing {
 
     /// Requests the pages the screen (and, while scrolling, the prefetch distance) needs.
     pub(super) fn fetch_wanted(&mut self, motion: Motion, now: Instant) -> Vec<Effect> {
-        if let Some(view) = &self.view {
-            // A local view reads the listing from the top: the next pages in order, while the
-            // screen (plus the prefetch distance) is not full, or all of them for `L`.
-            let requests = if self.load_all.is_some() {
-                let room = LOAD_ALL_CONCURRENCY.saturating_sub(self.pages.pending());
-                self.pages.request_next(room)
-            } else {
-                // Scrolling down reads ahead; anything else (a jump, `G`, a page that came)
-                // only fills the screen, so the end of what is loaded stays where it is.
-                let ahead = if motion == Motion::Down {
-                    self.prefetch.distance()
-                } else {
-                    0
-                };
-                let need = self.cursor.offset + self.cursor.height + ahead;
-                if view.len() < need && self.pages.pending() == 0 {
-                    self.pages.request_next(1)
-                } else {
-                    Vec::new()
-                }
-            };
-            return self.fetch_effects(requests, now);
-        }
-        let len = self.pages.row_count();
-        let rows = wanted_rows(&self.cursor, len, motion, self.prefetch.distance());
-        let requests = self.pages.request_rows(rows.clone());
-        // A local view refers to every loaded row; only a plain listing forgets far pages.
-        let budget = (self.max_loaded_rows / self.pages.page_size()).max(8);
-        // A view being built refers to the loaded rows: nothing is forgotten meanwhile.
-        let evicted = if self.view_job.is_some() {
-            0
-        } else {
-            self.pages.evict(rows, budget)
-        };
-        if evicted > 0 {
-            tracing::debug!(evicted, "forgot pages far from the screen");
-        }
+        let requests = self.decide(Want::Screen(motion));
         self.fetch_effects(requests, now)
+    }
+
+    /// What to fetch, as `listing::read` decides it; a plain listing then forgets pages far
+    /// from the rows it wants.
+    fn decide(&mut self, want: Want) -> Vec<PageRequest> {
+        let decision = crate::listing::read::requests(
+            &mut self.pages,
+            &self.cursor,
+            self.view.as_ref(),
+            &self.read,
+            want,
+            self.prefetch.distance(),
+        );
+        // A local view refers to every loaded row, and so does one being built: only a plain
+        // listing forgets far pages.
+        if let Some(keep) = decision.keep
+            && self.view_job.is_none()
+        {
+            let budget = (self.max_loaded_rows / self.pages.page_size()).max(8);
+            let evicted = self.pages.evict(keep, budget);
+            if evicted > 0 {
+                tracing::debug!(evicted, "forgot pages far from the screen");
+            }
+        }
+        decision.requests
     }
 
     /// Asks for every page holding `rows` (for benchmarks that build large states).

@@ -34,8 +34,12 @@ pub use crate::keymap::Action;
 pub use detail::Detail;
 pub use listing::{LOAD_ALL_CONCURRENCY, LOCAL_ASYNC_ROWS, Listing};
 pub use msg::{
-    Delivered, Effect, FileEffect, JobId, ListingEffect, Msg, ScanId, ScopesGeneration, Status,
-    TerminalEffect, ViewJob,
+    Delivered, Effect, FileEffect, FileMsg, JobId, ListingEffect, ListingMsg, Msg, ScanId,
+    ScopesGeneration, Status, TerminalEffect, ViewJob,
+};
+use overlay::{
+    DETAIL_KEYS, DetailKey, HELP_KEYS, HelpKey, INSIGHT_KEYS, InsightKey, PROMPT_KEYS, PromptKey,
+    SORT_MENU_KEYS, Scroll, SortKey, lookup,
 };
 pub use overlay::{Mode, Overlay};
 pub use scopes::Scopes;
@@ -108,8 +112,6 @@ pub struct App {
     count: Option<usize>,
     /// `{count}g` went to a row: a `g` right after it completes `gg` and does nothing more.
     gg_pending: bool,
-    /// The filter bar's text when it was opened: Esc goes back to it.
-    filter_before: Option<String>,
     /// The text `n` and `N` look for when no filter text is in force: the last one applied.
     last_search: String,
     /// The last click on a row, and when, for a double click.
@@ -141,7 +143,7 @@ impl App {
             insecure: false,
             detail: detail::DetailPane::new(has_detail_endpoint),
             scopes,
-            overlay: Overlay::None,
+            overlay: Overlay::List,
             focus: Focus::List,
             filter_input: Input::default(),
             filter_deadline: None,
@@ -156,7 +158,6 @@ impl App {
             scans: 0,
             count: None,
             gg_pending: false,
-            filter_before: None,
             last_search: String::new(),
             last_click: None,
         }
@@ -496,140 +497,13 @@ impl App {
                 self.focus = self.focus();
                 Vec::new()
             }
-            Msg::TailFound { generation, result } => {
-                self.dirty = true;
-                self.listing.on_tail(generation, result, now)
-            }
-            Msg::Page {
-                generation,
-                page,
-                result,
-            } => {
-                let org = result.as_ref().ok().and_then(|p| p.scope.clone());
-                match self.listing.on_page(generation, page, result, now) {
-                    Some(effects) => {
-                        self.dirty = true;
-                        if org.is_some() {
-                            self.org = org;
-                        }
-                        effects
-                    }
-                    None => Vec::new(),
-                }
-            }
-            Msg::Detail {
-                generation,
-                id,
-                result,
-            } => {
-                if generation == self.listing.pages().generation() {
-                    self.detail.on_record(id, result);
-                    self.dirty = true;
-                }
-                Vec::new()
-            }
-            Msg::Scopes {
-                generation,
-                page,
-                result,
-            } => {
-                let Some(scopes) = &mut self.scopes else {
-                    return Vec::new();
-                };
-                let effects = scopes.on_page(generation, page, result);
-                self.dirty |= effects.is_some();
-                effects.unwrap_or_default()
-            }
-            Msg::Scanned {
-                id,
-                stats,
-                progress,
-                done,
-                error,
-            } => {
-                let Overlay::Insight(view) = &mut self.overlay else {
-                    return Vec::new();
-                };
-                if view.on_scan(id, *stats, progress, done, error) {
-                    self.dirty = true;
-                }
-                Vec::new()
-            }
-            Msg::ViewBuilt { id, view, pages } => {
-                match self.listing.on_view_built(id, view, pages, now) {
-                    Some(effects) => {
-                        self.status = None;
-                        self.detail.set_scroll(0);
-                        self.dirty = true;
-                        effects
-                    }
-                    None => Vec::new(),
-                }
-            }
+            Msg::Listing(msg) => self.on_listing_msg(msg, now),
+            Msg::Files(msg) => self.on_files_msg(msg, now),
             Msg::ClientNotice(notice) => {
                 self.status = Some(Status::Info(notice.describe()));
                 self.dirty = true;
                 Vec::new()
             }
-            Msg::Copied { label, text, via } => {
-                self.dirty = true;
-                self.on_copied(label, text, via);
-                Vec::new()
-            }
-            Msg::CopyReady { label, text } => vec![
-                TerminalEffect::Clipboard {
-                    label,
-                    text,
-                    command: self.settings.clipboard_cmd.clone(),
-                }
-                .into(),
-            ],
-            Msg::TargetsChecked {
-                dir,
-                records,
-                existing,
-            } => {
-                self.dirty = true;
-                self.on_targets_checked(dir, records, existing)
-            }
-            Msg::Transfer { id, event } => {
-                self.on_transfer(id, event, now);
-                Vec::new()
-            }
-            Msg::Previewed { id, result } => {
-                self.on_preview_data(id, result);
-                Vec::new()
-            }
-            Msg::ShowValue { title, text } => {
-                self.dirty = true;
-                self.status = None;
-                self.overlay = Overlay::Value { title, text };
-                Vec::new()
-            }
-            Msg::ExportExists { path, free } => {
-                self.on_export_exists(path, free);
-                Vec::new()
-            }
-            Msg::Exported { path, result } => {
-                self.dirty = true;
-                let csv = path.extension().is_some_and(|e| e == "csv");
-                let note = actions::export_format(&path).1.unwrap_or_default();
-                self.status = Some(match result {
-                    Ok(n) => Status::Info(format!(
-                        "exported {} to {}{note}{}",
-                        crate::text::count(n, "record"),
-                        path.display(),
-                        if csv {
-                            " (made safe for spreadsheets: controls as visible escapes, formula cells prefixed with ')"
-                        } else {
-                            ""
-                        }
-                    )),
-                    Err(e) => Status::Error(format!("export to {} failed: {e}", path.display())),
-                });
-                Vec::new()
-            }
-            Msg::Deleted { id, result } => self.on_deleted(id, result, now),
             Msg::Notice(status) => {
                 self.dirty = true;
                 self.status = Some(status);
@@ -645,6 +519,98 @@ impl App {
                 Vec::new()
             }
             Msg::Stop => vec![TerminalEffect::Suspend.into()],
+        }
+    }
+
+    /// A page was filed (`None`: it was stale): what the API says the listing belongs to
+    /// comes with it.
+    fn on_filed(&mut self, org: Option<String>, filed: Option<Vec<Effect>>) -> Vec<Effect> {
+        let Some(effects) = filed else {
+            return Vec::new();
+        };
+        self.dirty = true;
+        if org.is_some() {
+            self.org = org;
+        }
+        effects
+    }
+
+    /// An answer of the listing executor: the listing, the detail, the scopes or the insight
+    /// view it was for files it.
+    fn on_listing_msg(&mut self, msg: ListingMsg, now: Instant) -> Vec<Effect> {
+        match msg {
+            ListingMsg::TailFound { generation, result } => {
+                self.dirty = true;
+                self.listing.on_tail(generation, result, now)
+            }
+            ListingMsg::Page {
+                generation,
+                page,
+                result,
+            } => {
+                let org = result.as_ref().ok().and_then(|p| p.scope.clone());
+                let filed = self.listing.on_page(generation, page, result, now);
+                self.on_filed(org, filed)
+            }
+            ListingMsg::Walked { generation, result } => {
+                let org = result.as_ref().ok().and_then(|p| p.scope.clone());
+                let filed = self.listing.on_walked(generation, result, now);
+                self.on_filed(org, filed)
+            }
+            ListingMsg::WalkDone { generation } => {
+                let effects = self.listing.on_walk_done(generation, now);
+                self.dirty |= effects.is_some();
+                effects.unwrap_or_default()
+            }
+            ListingMsg::Detail {
+                generation,
+                id,
+                result,
+            } => {
+                if generation == self.listing.pages().generation() {
+                    self.detail.on_record(id, result);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            ListingMsg::ViewBuilt { id, view, pages } => {
+                match self.listing.on_view_built(id, view, pages, now) {
+                    Some(effects) => {
+                        self.status = None;
+                        self.detail.set_scroll(0);
+                        self.dirty = true;
+                        effects
+                    }
+                    None => Vec::new(),
+                }
+            }
+            ListingMsg::Scanned {
+                id,
+                stats,
+                progress,
+                done,
+                error,
+            } => {
+                let Overlay::Insight(view) = &mut self.overlay else {
+                    return Vec::new();
+                };
+                if view.on_scan(id, *stats, progress, done, error) {
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            ListingMsg::Scopes {
+                generation,
+                page,
+                result,
+            } => {
+                let Some(scopes) = &mut self.scopes else {
+                    return Vec::new();
+                };
+                let effects = scopes.on_page(generation, page, result);
+                self.dirty |= effects.is_some();
+                effects.unwrap_or_default()
+            }
         }
     }
 
@@ -706,53 +672,52 @@ impl App {
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         // Any key stops a walk, and does nothing else.
         if self.listing.is_walking() && !ctrl_c {
-            self.listing.stop_walk();
-            return Vec::new();
+            return self.listing.stop_walk();
         }
         if ctrl_c {
             // In a prompt it cancels, as Esc does (as in a shell), so a second Ctrl-c quits;
             // from the list and every other view it quits at once.
-            if matches!(self.mode(), Mode::Filter | Mode::Jump | Mode::Prompt) {
+            if matches!(self.mode(), Mode::Filter | Mode::Prompt) {
                 return self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), now);
             }
             self.should_quit = true;
             return Vec::new();
         }
-        match self.overlay.mode() {
-            Mode::List => self.on_list_key(key, now),
-            Mode::Filter => self.on_filter_key(key, now),
-            Mode::Jump => self.on_jump_key(key, now),
-            Mode::SortMenu => self.on_sort_menu_key(key, now),
-            Mode::Help => {
-                self.on_help_key(key);
+        match std::mem::take(&mut self.overlay) {
+            Overlay::List => self.on_list_key(key, now),
+            Overlay::Filter { before } => self.on_filter_key(before, key, now),
+            Overlay::SortMenu { index } => self.on_sort_menu_key(index, key, now),
+            Overlay::Help { scroll } => {
+                self.on_help_key(scroll, key);
                 Vec::new()
             }
-            Mode::Insight => self.on_insight_key(key, now),
-            Mode::CopyMenu => self.on_copy_menu_key(key),
-            Mode::Prompt => self.on_prompt_key(key),
-            Mode::Exists => self.on_exists_key(key),
-            Mode::Transfers => self.on_transfers_key(key).unwrap_or_else(|| {
+            Overlay::Insight(view) => self.on_insight_key(view, key, now),
+            Overlay::CopyMenu { from_detail } => self.on_copy_menu_key(from_detail, key),
+            Overlay::Prompt { prompt, input } => self.on_prompt_key(prompt, input, key, now),
+            Overlay::Exists(pending) => self.on_exists_key(pending, key),
+            Overlay::Transfers => self.on_transfers_key(key).unwrap_or_else(|| {
                 // Keys the panel does not use work on the list behind it.
-                self.overlay = Overlay::None;
+                self.overlay = Overlay::List;
                 self.on_list_key(key, now)
             }),
-            Mode::Preview => self.on_preview_key(key),
-            Mode::Value => {
-                self.overlay = Overlay::None;
-                Vec::new()
-            }
-            Mode::DetailFull => {
-                if matches!(key.code, KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter) {
-                    self.overlay = Overlay::None;
-                } else if self.settings.keymap.action_for(&key) == Some(Action::Copy) {
-                    // Copy from the record shown; the copy menu comes back here.
-                    return self.on_file_action(Action::Copy);
-                } else {
-                    self.scroll_detail(key);
-                }
-                Vec::new()
-            }
+            Overlay::Preview(preview) => self.on_preview_key(preview, key),
+            // Any key closes it.
+            Overlay::Value { .. } => Vec::new(),
+            Overlay::DetailFull => self.on_detail_key(key),
         }
+    }
+
+    /// The full-screen detail: scroll, copy from the record shown (the copy menu comes back
+    /// here), or back to the list.
+    fn on_detail_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.overlay = Overlay::DetailFull;
+        match lookup(DETAIL_KEYS, &key, &self.settings.keymap) {
+            Some(DetailKey::Close) => self.overlay = Overlay::List,
+            Some(DetailKey::Copy) => return self.on_file_action(actions::FileAction::Copy),
+            Some(DetailKey::Scroll(by)) => self.scroll_detail_with(by),
+            None => {}
+        }
+        Vec::new()
     }
 
     fn on_list_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
@@ -890,12 +855,16 @@ impl App {
             Action::NextMatch => return self.find_match(true, n, now),
             Action::PrevMatch => return self.find_match(false, n, now),
             Action::JumpPrompt => {
-                self.overlay = Overlay::Jump(Input::default());
+                self.overlay = Overlay::Prompt {
+                    prompt: actions::Prompt::Jump,
+                    input: Input::default(),
+                };
                 return Vec::new();
             }
             Action::Filter => {
-                self.filter_before = Some(self.filter_input.value().to_string());
-                self.overlay = Overlay::Filter;
+                self.overlay = Overlay::Filter {
+                    before: self.filter_input.value().to_string(),
+                };
                 return Vec::new();
             }
             Action::ClearFilter => return self.on_escape(now),
@@ -956,16 +925,16 @@ impl App {
                 return Vec::new();
             }
             Action::Reload => return self.reload(now),
-            Action::Copy
-            | Action::Download
-            | Action::Mark
-            | Action::MarkRange
-            | Action::InvertMarks
-            | Action::Transfers
-            | Action::Preview
-            | Action::OpenLink
-            | Action::Export
-            | Action::Delete => return self.on_file_action(action),
+            Action::Copy => return self.on_file_action(actions::FileAction::Copy),
+            Action::Download => return self.on_file_action(actions::FileAction::Download),
+            Action::Mark => return self.on_file_action(actions::FileAction::Mark),
+            Action::MarkRange => return self.on_file_action(actions::FileAction::MarkRange),
+            Action::InvertMarks => return self.on_file_action(actions::FileAction::InvertMarks),
+            Action::Transfers => return self.on_file_action(actions::FileAction::Transfers),
+            Action::Preview => return self.on_file_action(actions::FileAction::Preview),
+            Action::OpenLink => return self.on_file_action(actions::FileAction::OpenLink),
+            Action::Export => return self.on_file_action(actions::FileAction::Export),
+            Action::Delete => return self.on_file_action(actions::FileAction::Delete),
         };
         self.detail.set_scroll(0);
         self.listing.motion(motion, now)
@@ -1071,70 +1040,78 @@ impl App {
             .then(|| format!("{} loads the rest", self.key(Action::LoadAll)))
     }
 
-    /// Scrolls the detail text for navigation keys; false for any other key.
+    /// Scrolls the detail pane for navigation keys; false for any other key.
     fn scroll_detail(&mut self, key: KeyEvent) -> bool {
-        let page = self.size.1.saturating_sub(4).max(1);
-        let scroll = self.detail.scroll();
-        let scroll = match self.settings.keymap.action_for(&key) {
-            Some(Action::Down) => scroll.saturating_add(1),
-            Some(Action::Up) => scroll.saturating_sub(1),
-            Some(Action::PageDown | Action::HalfPageDown) => scroll.saturating_add(page),
-            Some(Action::PageUp | Action::HalfPageUp) => scroll.saturating_sub(page),
-            Some(Action::Top) => 0,
-            Some(Action::Bottom) => u16::MAX,
+        let by = match self.settings.keymap.action_for(&key) {
+            Some(Action::Down) => Scroll::Down,
+            Some(Action::Up) => Scroll::Up,
+            Some(Action::PageDown) => Scroll::PageDown,
+            Some(Action::HalfPageDown) => Scroll::HalfPageDown,
+            Some(Action::PageUp) => Scroll::PageUp,
+            Some(Action::HalfPageUp) => Scroll::HalfPageUp,
+            Some(Action::Top) => Scroll::Top,
+            Some(Action::Bottom) => Scroll::Bottom,
             _ => return false,
         };
-        self.detail.set_scroll(scroll);
+        self.scroll_detail_with(by);
         true
+    }
+
+    /// Scrolls the detail text (a half page is a page: the text is short).
+    fn scroll_detail_with(&mut self, by: Scroll) {
+        let page = self.size.1.saturating_sub(4).max(1);
+        let scroll = self.detail.scroll();
+        let scroll = match by {
+            Scroll::Down => scroll.saturating_add(1),
+            Scroll::Up => scroll.saturating_sub(1),
+            Scroll::PageDown | Scroll::HalfPageDown => scroll.saturating_add(page),
+            Scroll::PageUp | Scroll::HalfPageUp => scroll.saturating_sub(page),
+            Scroll::Top => 0,
+            Scroll::Bottom => u16::MAX,
+        };
+        self.detail.set_scroll(scroll);
     }
 
     /// The help scrolls with every scroll key and closes only on q, Esc or its own key; other
     /// keys do nothing, so closing it never acts on the list.
-    fn on_help_key(&mut self, key: KeyEvent) {
+    fn on_help_key(&mut self, scroll: u16, key: KeyEvent) {
         let lines = crate::keymap::help_line_count();
         let help = geometry::help_box(geometry::screen(self.size.0, self.size.1), lines);
         let page = help.rows.max(1);
-        let action = self.settings.keymap.action_for(&key);
-        let Overlay::Help { scroll } = &mut self.overlay else {
-            return;
+        let at = scroll as usize;
+        let at = match lookup(HELP_KEYS, &key, &self.settings.keymap) {
+            Some(HelpKey::Close) => return,
+            Some(HelpKey::Scroll(by)) => match by {
+                Scroll::Down => at + 1,
+                Scroll::Up => at.saturating_sub(1),
+                Scroll::PageDown => at + page,
+                Scroll::HalfPageDown => at + page / 2,
+                Scroll::PageUp => at.saturating_sub(page),
+                Scroll::HalfPageUp => at.saturating_sub(page / 2),
+                Scroll::Top => 0,
+                Scroll::Bottom => help.max_scroll,
+            },
+            None => at,
         };
-        let at = *scroll as usize;
-        let at = match (key.code, action) {
-            (KeyCode::Esc | KeyCode::Char('q'), _) | (_, Some(Action::Help | Action::Quit)) => {
-                self.overlay = Overlay::None;
-                return;
-            }
-            (_, Some(Action::Down)) => at + 1,
-            (_, Some(Action::Up)) => at.saturating_sub(1),
-            (KeyCode::Char(' '), _) | (_, Some(Action::PageDown)) => at + page,
-            (_, Some(Action::HalfPageDown)) => at + page / 2,
-            (_, Some(Action::PageUp)) => at.saturating_sub(page),
-            (_, Some(Action::HalfPageUp)) => at.saturating_sub(page / 2),
-            (_, Some(Action::Top)) => 0,
-            (_, Some(Action::Bottom)) => help.max_scroll,
-            _ => at,
-        };
-        *scroll = at.min(help.max_scroll).min(u16::MAX as usize) as u16;
+        let scroll = at.min(help.max_scroll).min(u16::MAX as usize) as u16;
+        self.overlay = Overlay::Help { scroll };
     }
 
-    fn on_filter_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
-        match key.code {
-            KeyCode::Enter => {
-                self.overlay = Overlay::None;
+    fn on_filter_key(&mut self, before: String, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        match lookup(PROMPT_KEYS, &key, &self.settings.keymap) {
+            Some(PromptKey::Accept) => {
                 self.filter_deadline = None;
-                self.filter_before = None;
                 self.apply_filter(now)
             }
-            KeyCode::Esc => {
+            Some(PromptKey::Cancel) => {
                 // The edit is cancelled: the filter applied before it stays (a second Esc, in
                 // the list, clears it).
-                self.overlay = Overlay::None;
                 self.filter_deadline = None;
-                let before = self.filter_before.take().unwrap_or_default();
                 self.filter_input = Input::new(before);
                 self.apply_filter(now)
             }
-            _ => {
+            None => {
+                self.overlay = Overlay::Filter { before };
                 if self.filter_input.handle_event(&Event::Key(key)).is_some() {
                     self.filter_deadline = Some(now + FILTER_DEBOUNCE);
                 }
@@ -1143,79 +1120,49 @@ impl App {
         }
     }
 
-    fn on_jump_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
-        let Overlay::Jump(input) = &mut self.overlay else {
+    /// Enter in the `:` prompt: go to the row or percentage typed.
+    fn jump_to_typed(&mut self, text: &str, now: Instant) -> Vec<Effect> {
+        let len = self.row_count();
+        if text.trim().ends_with('%')
+            && !self.is_count_known()
+            && self.dialect.access() == crate::api::dialect::Access::Sequential
+        {
+            self.status = Some(self.word(listing::Notice::SizeUnknown));
             return Vec::new();
-        };
-        match key.code {
-            KeyCode::Esc => {
-                self.overlay = Overlay::None;
-                Vec::new()
+        }
+        match parse_jump(text, len) {
+            Some(row) => {
+                // The target goes to the top of the screen: it and what follows it are
+                // shown, usually from the one page it lands on.
+                self.detail.set_scroll(0);
+                self.listing.jump_to(row, now)
             }
-            KeyCode::Enter => {
-                let text = input.value().to_string();
-                self.overlay = Overlay::None;
-                let len = self.row_count();
-                if text.trim().ends_with('%')
-                    && !self.is_count_known()
-                    && self.dialect.access() == crate::api::dialect::Access::Sequential
-                {
-                    self.status = Some(self.word(listing::Notice::SizeUnknown));
-                    return Vec::new();
-                }
-                match parse_jump(&text, len) {
-                    Some(row) => {
-                        // The target goes to the top of the screen: it and what follows it
-                        // are shown, usually from the one page it lands on.
-                        self.detail.set_scroll(0);
-                        self.listing.jump_to(row, now)
-                    }
-                    None => {
-                        self.status = Some(Status::Error(format!(
-                            "not a row number or a percentage: {text:?} (try :5000 or :50%)"
-                        )));
-                        Vec::new()
-                    }
-                }
-            }
-            _ => {
-                input.handle_event(&Event::Key(key));
+            None => {
+                self.status = Some(Status::Error(format!(
+                    "not a row number or a percentage: {text:?} (try :5000 or :50%)"
+                )));
                 Vec::new()
             }
         }
     }
 
-    fn on_sort_menu_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
-        let Overlay::SortMenu { index } = &mut self.overlay else {
-            return Vec::new();
-        };
+    fn on_sort_menu_key(&mut self, index: usize, key: KeyEvent, now: Instant) -> Vec<Effect> {
         let fields = &SortField::ALL;
-        let pick = |field: SortField| fields.iter().position(|f| *f == field);
-        let chosen = match key.code {
-            KeyCode::Esc | KeyCode::Char('o') | KeyCode::Char('q') => {
-                self.overlay = Overlay::None;
-                return Vec::new();
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                *index = (*index + 1) % fields.len();
-                return Vec::new();
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                *index = (*index + fields.len() - 1) % fields.len();
-                return Vec::new();
-            }
-            KeyCode::Enter => Some(*index),
-            KeyCode::Char('n') => pick(SortField::Name),
-            KeyCode::Char('s') => pick(SortField::Size),
-            KeyCode::Char('t') => pick(SortField::Type),
-            KeyCode::Char('c') => pick(SortField::Created),
-            KeyCode::Char('u') => pick(SortField::Updated),
-            _ => None,
+        let stay = |app: &mut App, index| {
+            app.overlay = Overlay::SortMenu { index };
+            Vec::new()
+        };
+        let chosen = match lookup(SORT_MENU_KEYS, &key, &self.settings.keymap) {
+            Some(SortKey::Close) => return Vec::new(),
+            Some(SortKey::Down) => return stay(self, (index + 1) % fields.len()),
+            Some(SortKey::Up) => return stay(self, (index + fields.len() - 1) % fields.len()),
+            Some(SortKey::Choose) => Some(index),
+            Some(SortKey::Field(field)) => fields.iter().position(|f| *f == field),
+            None => None,
         };
         let Some(chosen) = chosen else {
-            return Vec::new();
+            return stay(self, index);
         };
-        self.overlay = Overlay::None;
         let field = fields[chosen];
         let order = match self.listing.sort() {
             Some(sort) if sort.field == field => sort.order.flipped(),
@@ -1347,26 +1294,29 @@ impl App {
         self.overlay = Overlay::Insight(Box::new(insight::Insight::new(stats, source)));
     }
 
-    fn on_insight_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
-        let Overlay::Insight(view) = &mut self.overlay else {
-            return Vec::new();
-        };
+    fn on_insight_key(
+        &mut self,
+        mut view: Box<insight::Insight>,
+        key: KeyEvent,
+        now: Instant,
+    ) -> Vec<Effect> {
         let last = view.notable().len().saturating_sub(1);
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('i') => {
+        let mut effects = Vec::new();
+        match lookup(INSIGHT_KEYS, &key, &self.settings.keymap) {
+            Some(InsightKey::Close) => {
                 view.stop_scan();
-                self.overlay = Overlay::None;
+                return Vec::new();
             }
-            KeyCode::Tab | KeyCode::BackTab => {
+            Some(InsightKey::SwitchPane) => {
                 view.pane = match view.pane {
                     insight::Pane::Largest => insight::Pane::Newest,
                     insight::Pane::Newest => insight::Pane::Largest,
                 };
                 view.selected = 0;
             }
-            KeyCode::Down | KeyCode::Char('j') => view.selected = (view.selected + 1).min(last),
-            KeyCode::Up | KeyCode::Char('k') => view.selected = view.selected.saturating_sub(1),
-            KeyCode::Char('a')
+            Some(InsightKey::Down) => view.selected = (view.selected + 1).min(last),
+            Some(InsightKey::Up) => view.selected = view.selected.saturating_sub(1),
+            Some(InsightKey::ScanAll)
                 if view.scan.is_none() && view.source != insight::Source::Scanned =>
             {
                 self.scans += 1;
@@ -1387,7 +1337,7 @@ impl App {
                     self.listing.sort(),
                     &self.scoped_filter(),
                 );
-                return vec![
+                effects.push(
                     ListingEffect::Scan(insight::ScanJob {
                         id,
                         plan,
@@ -1395,31 +1345,31 @@ impl App {
                         cancel,
                     })
                     .into(),
-                ];
+                );
             }
-            KeyCode::Enter => {
-                let Some(row) = view.notable().get(view.selected).map(|n| n.row) else {
-                    return Vec::new();
-                };
-                view.stop_scan();
-                self.overlay = Overlay::None;
-                self.detail.set_scroll(0);
-                return match self.listing.go_to_row(row, now) {
-                    Some(effects) => effects,
-                    None => {
-                        self.status = Some(Status::Info(format!(
-                            "that file is not loaded in this view{}",
-                            self.load_all_hint()
-                                .map(|h| format!("; {h}"))
-                                .unwrap_or_default()
-                        )));
-                        Vec::new()
-                    }
-                };
+            // Scanning, or scanned: nothing more to scan.
+            Some(InsightKey::ScanAll) | None => {}
+            Some(InsightKey::Go) => {
+                if let Some(row) = view.notable().get(view.selected).map(|n| n.row) {
+                    view.stop_scan();
+                    self.detail.set_scroll(0);
+                    return match self.listing.go_to_row(row, now) {
+                        Some(effects) => effects,
+                        None => {
+                            self.status = Some(Status::Info(format!(
+                                "that file is not loaded in this view{}",
+                                self.load_all_hint()
+                                    .map(|h| format!("; {h}"))
+                                    .unwrap_or_default()
+                            )));
+                            Vec::new()
+                        }
+                    };
+                }
             }
-            _ => {}
         }
-        Vec::new()
+        self.overlay = Overlay::Insight(view);
+        effects
     }
 
     /// What reading the listing again forgets: details (they may be stale) and the range

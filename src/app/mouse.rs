@@ -81,7 +81,7 @@ impl App {
                 view.selected = (view.selected as isize + step.signum()).clamp(0, last) as usize;
                 return Vec::new();
             }
-            Overlay::None | Overlay::Transfers => {}
+            Overlay::List | Overlay::Transfers => {}
             _ => return Vec::new(),
         }
         let a = geometry::areas(
@@ -107,7 +107,7 @@ impl App {
     }
 
     fn click(&mut self, at: Position, now: Instant) -> Vec<Effect> {
-        if !matches!(self.overlay, Overlay::None | Overlay::Transfers) {
+        if !matches!(self.overlay, Overlay::List | Overlay::Transfers) {
             return Vec::new();
         }
         let a = geometry::areas(
@@ -140,7 +140,7 @@ impl App {
             return Vec::new();
         }
         self.focus = Focus::List;
-        self.overlay = Overlay::None;
+        self.overlay = Overlay::List;
         let double = self
             .last_click
             .is_some_and(|(r, t)| r == row && now.saturating_duration_since(t) <= DOUBLE_CLICK);

@@ -45,7 +45,8 @@ pub enum Status {
     Error(String),
 }
 
-/// Everything that can happen to the app.
+/// Everything that can happen to the app. Answers come in groups, as effects do: each
+/// executor answers with its group, and the part of the app that owns the group handles it.
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
@@ -55,6 +56,37 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
+    /// An answer to a [`ListingEffect`].
+    Listing(ListingMsg),
+    /// An answer to a [`FileEffect`].
+    Files(FileMsg),
+    /// A request is about to be retried, or the store's region changed: shown in the status
+    /// line.
+    ClientNotice(Notice),
+    /// Something the runtime did, for the status line.
+    Notice(Status),
+    /// The terminal was given away (suspend, pager) and taken back: everything is redrawn.
+    Resumed,
+    /// Time passed: debounce deadlines and the spinner.
+    Tick,
+    /// A signal whose default action ends the process (SIGTERM, SIGHUP, SIGINT, SIGQUIT,
+    /// SIGUSR1, SIGALRM, …): quit, so the terminal is restored on the way out.
+    Terminate,
+    /// SIGTSTP, SIGTTIN or SIGTTOU from outside (a `kill -TSTP`): give the terminal back and
+    /// stop, as Ctrl-z does.
+    Stop,
+}
+
+/// What the listing executor answers: pages, records, folders, local views, scans.
+#[derive(Debug)]
+pub enum ListingMsg {
+    /// The next page of a walk ([`ListingEffect::Walk`]), for the generation that asked.
+    Walked {
+        generation: Generation,
+        result: Result<Page, ApiError>,
+    },
+    /// A walk's walker stopped (the end, `until`, a failure, or it was stopped).
+    WalkDone { generation: Generation },
     /// Where the last rows start, for the listing generation that asked.
     TailFound {
         generation: Generation,
@@ -94,9 +126,12 @@ pub enum Msg {
         page: usize,
         result: Result<ScopePage, ApiError>,
     },
-    /// A request is about to be retried, or the store's region changed: shown in the status
-    /// line.
-    ClientNotice(Notice),
+}
+
+/// What the file executor answers: values to copy and whether they reached the clipboard (the
+/// terminal executor's answer to a copy), downloads, previews, links, exports, deletions.
+#[derive(Debug)]
+pub enum FileMsg {
     /// A value reached the clipboard, or could not.
     Copied {
         label: String,
@@ -104,10 +139,7 @@ pub enum Msg {
         via: Result<Delivered, String>,
     },
     /// A value resolved for copying (a fresh link, a curl command): now to the clipboard.
-    CopyReady {
-        label: String,
-        text: String,
-    },
+    CopyReady { label: String, text: String },
     /// The download directory was looked at: these names exist there already.
     TargetsChecked {
         dir: PathBuf,
@@ -125,10 +157,7 @@ pub enum Msg {
         result: Result<PreviewData, String>,
     },
     /// A value to show for selecting by hand (a link, over SSH).
-    ShowValue {
-        title: String,
-        text: String,
-    },
+    ShowValue { title: String, text: String },
     /// An export finished: records written, or why not.
     Exported {
         path: PathBuf,
@@ -145,18 +174,6 @@ pub enum Msg {
         id: String,
         result: Result<(), String>,
     },
-    /// Something the runtime did, for the status line.
-    Notice(Status),
-    /// The terminal was given away (suspend, pager) and taken back: everything is redrawn.
-    Resumed,
-    /// Time passed: debounce deadlines and the spinner.
-    Tick,
-    /// A signal whose default action ends the process (SIGTERM, SIGHUP, SIGINT, SIGQUIT,
-    /// SIGUSR1, SIGALRM, …): quit, so the terminal is restored on the way out.
-    Terminate,
-    /// SIGTSTP, SIGTTIN or SIGTTOU from outside (a `kill -TSTP`): give the terminal back and
-    /// stop, as Ctrl-z does.
-    Stop,
 }
 
 /// What the app asks the runtime to do, by the executor that does it.
@@ -185,6 +202,18 @@ pub enum ListingEffect {
         parent: Option<String>,
         page: usize,
     },
+    /// Walk a listing read in order from `from` (continuing from `after`), every page in
+    /// turn, the next request in flight while a page is decoded, up to page `until` (`None`:
+    /// to the end); answers `Walked` for each page, then `WalkDone`.
+    Walk {
+        generation: Generation,
+        query: ListQuery,
+        from: PageRequest,
+        after: Option<Continuation>,
+        until: Option<usize>,
+    },
+    /// Stop the walk under way (a key was pressed, or it arrived).
+    StopWalk,
     /// Abort every request made for a generation older than this one.
     CancelBefore(Generation),
     /// Build a local view away from the UI task.
@@ -273,11 +302,11 @@ impl ViewJob {
     /// Runs the job (on a blocking thread) and returns the message that delivers its result.
     pub fn run(self) -> Msg {
         let view = LocalView::build(self.local, self.page_size, &self.pages, &self.cancel);
-        Msg::ViewBuilt {
+        Msg::Listing(ListingMsg::ViewBuilt {
             id: self.id,
             view,
             pages: self.pages.iter().map(|(p, _)| *p).collect(),
-        }
+        })
     }
 }
 

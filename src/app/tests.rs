@@ -67,11 +67,11 @@ fn answer_all(app: &mut App, mut effects: Vec<Effect>, total: usize, now: Instan
         }) = effect
         {
             pages.push(page.number);
-            let msg = Msg::Page {
+            let msg = Msg::Listing(ListingMsg::Page {
                 generation,
                 page: page.number,
                 result: Ok(page_of(page.number, total)),
-            };
+            });
             effects.extend(app.update(msg, now));
         }
     }
@@ -169,7 +169,13 @@ fn jump_to_end_before_the_count_is_known_lands_when_it_is() {
 fn jump_prompt_by_row_and_percentage() {
     let (mut app, now) = started(100_000);
     app.update(key(':'), now);
-    assert_eq!(app.mode(), Mode::Jump);
+    assert!(matches!(
+        app.overlay(),
+        Overlay::Prompt {
+            prompt: actions::Prompt::Jump,
+            ..
+        }
+    ));
     for c in "50%".chars() {
         app.update(key(c), now);
     }
@@ -232,11 +238,11 @@ fn sort_change_restarts_and_drops_answers_for_the_old_order() {
     assert_eq!(query.sort.order, Order::Desc);
 
     // The last page of the old order arrives late: it must not paint rows.
-    let stale = Msg::Page {
+    let stale = Msg::Listing(ListingMsg::Page {
         generation: old_generation,
         page: 1000,
         result: Ok(page_of(1000, 100_000)),
-    };
+    });
     app.take_dirty();
     assert!(app.update(stale, now).is_empty());
     assert!(
@@ -378,11 +384,11 @@ fn page_errors_show_in_the_status_line() {
         panic!("expected a fetch")
     };
     app.update(
-        Msg::Page {
+        Msg::Listing(ListingMsg::Page {
             generation,
             page: page.number,
             result: Err(unauthorized()),
-        },
+        }),
         now,
     );
     let Some(Status::Error(text)) = app.status() else {
@@ -408,11 +414,11 @@ fn a_first_page_that_fails_leaves_no_rows_and_says_why_once() {
         panic!("expected a fetch")
     };
     app.update(
-        Msg::Page {
+        Msg::Listing(ListingMsg::Page {
             generation,
             page: 1,
             result: Err(unauthorized()),
-        },
+        }),
         now,
     );
     assert_eq!(app.row_count(), 0, "no rows of errors");
@@ -669,11 +675,11 @@ fn the_full_record_is_fetched_once_the_selection_rests() {
     let mut full = page_of(1, 350).records.remove(5);
     full.updated_at = Some(chrono::Utc::now());
     app.update(
-        Msg::Detail {
+        Msg::Listing(ListingMsg::Detail {
             generation,
             id: "id-5".into(),
             result: Ok(full),
-        },
+        }),
         t,
     );
     assert!(matches!(app.detail().get("id-5"), Some(Detail::Loaded(r)) if r.updated_at.is_some()));
@@ -710,14 +716,14 @@ fn folders_are_entered_and_left_and_narrow_the_listing() {
         ..Default::default()
     };
     app.update(
-        Msg::Scopes {
+        Msg::Listing(ListingMsg::Scopes {
             generation: scope_fetch.0,
             page: 1,
             result: Ok(ScopePage {
                 scopes: vec![folder("f1"), folder("f2")],
                 has_next: false,
             }),
-        },
+        }),
         now,
     );
     app.update(code(KeyCode::Tab), now);
@@ -765,7 +771,7 @@ fn a_context_is_chosen_and_cleared_like_a_filter() {
         })
         .unwrap();
     app.update(
-        Msg::Scopes {
+        Msg::Listing(ListingMsg::Scopes {
             generation,
             page: 1,
             result: Ok(ScopePage {
@@ -777,7 +783,7 @@ fn a_context_is_chosen_and_cleared_like_a_filter() {
                 }],
                 has_next: false,
             }),
-        },
+        }),
         now,
     );
     app.update(code(KeyCode::Tab), now);
@@ -917,13 +923,13 @@ fn the_insight_view_sums_what_is_loaded_scans_the_rest_and_jumps_to_a_file() {
         first_row: 900,
     };
     app.update(
-        Msg::Scanned {
+        Msg::Listing(ListingMsg::Scanned {
             id: job.id,
             stats: Box::new(all.clone()),
             progress,
             done: true,
             error: None,
-        },
+        }),
         now,
     );
     let Overlay::Insight(view) = app.overlay() else {
@@ -1320,11 +1326,11 @@ fn no_stale_row_is_ever_shown_under_random_latency() {
                                 Ok(race::page(&query, page))
                             };
                             app.update(
-                                Msg::Page {
+                                Msg::Listing(ListingMsg::Page {
                                     generation,
                                     page: page.number,
                                     result,
-                                },
+                                }),
                                 now,
                             )
                         }
@@ -1375,11 +1381,11 @@ fn no_stale_row_is_ever_shown_under_random_latency() {
                 }
                 for (generation, query, page) in std::mem::take(fetches) {
                     effects.extend(app.update(
-                        Msg::Page {
+                        Msg::Listing(ListingMsg::Page {
                             generation,
                             page: page.number,
                             result: Ok(race::page(&query, page)),
-                        },
+                        }),
                         now,
                     ));
                 }
@@ -1508,11 +1514,11 @@ fn download_asks_for_the_directory_then_about_existing_files() {
     let records = records.clone();
     // One exists already: the app asks, and "skip" downloads only the other.
     let effects = app.update(
-        Msg::TargetsChecked {
+        Msg::Files(FileMsg::TargetsChecked {
             dir: "/tmp/x".into(),
             records,
             existing: vec!["file-0".into()],
-        },
+        }),
         now,
     );
     assert!(effects.is_empty());
@@ -1530,10 +1536,10 @@ fn download_asks_for_the_directory_then_about_existing_files() {
     // Progress, then done; Esc on a finished transfer only leaves the panel.
     let id = jobs[0].id;
     app.update(
-        Msg::Transfer {
+        Msg::Files(FileMsg::Transfer {
             id,
             event: actions::TransferEvent::Started,
-        },
+        }),
         now,
     );
     assert_eq!(app.transfers().active(), 1);
@@ -1557,19 +1563,19 @@ fn download_asks_for_the_directory_then_about_existing_files() {
     assert!(second.is_empty());
     app.update(code(KeyCode::Enter), now);
     app.update(
-        Msg::TargetsChecked {
+        Msg::Files(FileMsg::TargetsChecked {
             dir: "/tmp/x".into(),
             records: vec![page_of(1, 10).records.remove(3)],
             existing: Vec::new(),
-        },
+        }),
         now,
     );
     let running = app.transfers().items.last().unwrap().id;
     app.update(
-        Msg::Transfer {
+        Msg::Files(FileMsg::Transfer {
             id: running,
             event: actions::TransferEvent::Started,
-        },
+        }),
         now,
     );
     app.update(code(KeyCode::Tab), now);
@@ -1580,10 +1586,10 @@ fn download_asks_for_the_directory_then_about_existing_files() {
     assert!(app.should_quit());
     // The aborted task's last word changes nothing; nothing runs, so the list has the keys.
     app.update(
-        Msg::Transfer {
+        Msg::Files(FileMsg::Transfer {
             id,
             event: actions::TransferEvent::Failed("aborted".into()),
-        },
+        }),
         now,
     );
     assert_eq!(
@@ -1640,18 +1646,18 @@ fn delete_is_refused_read_only_and_needs_the_count_typed() {
     let ids = ids.clone();
     // The first is refused, the second confirmed: only then is the listing read again.
     let effects = app.update(
-        Msg::Deleted {
+        Msg::Files(FileMsg::Deleted {
             id: ids[0].clone(),
             result: Err("HTTP 403".into()),
-        },
+        }),
         now,
     );
     assert!(effects.is_empty(), "nothing reloads while answers are due");
     let effects = app.update(
-        Msg::Deleted {
+        Msg::Files(FileMsg::Deleted {
             id: ids[1].clone(),
             result: Ok(()),
-        },
+        }),
         now,
     );
     assert!(!fetched(&effects).is_empty(), "the listing is read again");
@@ -1682,11 +1688,11 @@ fn the_copy_menu_copies_what_the_key_names() {
     assert!(app.update(key('u'), now).is_empty());
     assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("no URL in the record")));
     app.update(
-        Msg::Copied {
+        Msg::Files(FileMsg::Copied {
             label: "name".into(),
             text: "a\nrm -rf ~".into(),
             via: Ok(Delivered::Via("OSC 52".into())),
-        },
+        }),
         now,
     );
     assert!(
@@ -1700,11 +1706,11 @@ fn the_copy_menu_copies_what_the_key_names() {
     );
     assert!(json.contains('\n'), "{json}");
     app.update(
-        Msg::Copied {
+        Msg::Files(FileMsg::Copied {
             label: "the record as JSON".into(),
             text: json,
             via: Ok(Delivered::Via("OSC 52".into())),
-        },
+        }),
         now,
     );
     assert!(
@@ -1714,11 +1720,11 @@ fn the_copy_menu_copies_what_the_key_names() {
     );
     // A terminal that cannot take OSC 52: the value is shown to select by hand.
     app.update(
-        Msg::Copied {
+        Msg::Files(FileMsg::Copied {
             label: "id".into(),
             text: "id-0".into(),
             via: Ok(Delivered::ShowByHand),
-        },
+        }),
         now,
     );
     assert_eq!(app.mode(), Mode::Value);
@@ -1741,11 +1747,11 @@ fn the_record_copied_as_json_cannot_drive_a_terminal() {
             let mut answer = page_of(1, 1);
             answer.records[0].raw = RawValue::from_string(raw.clone()).unwrap();
             app.update(
-                Msg::Page {
+                Msg::Listing(ListingMsg::Page {
                     generation,
                     page: page.number,
                     result: Ok(answer),
-                },
+                }),
                 now,
             );
         }
@@ -1950,11 +1956,11 @@ fn loading_all_reports_its_speed_as_pages_come() {
         }) = effect
         {
             next.extend(app.update(
-                Msg::Page {
+                Msg::Listing(ListingMsg::Page {
                     generation,
                     page: page.number,
                     result: Ok(page_of(page.number, 1_000)),
-                },
+                }),
                 later,
             ));
         }
@@ -2000,11 +2006,11 @@ fn reload_keeps_the_rows_on_screen_and_selects_the_same_file_again() {
                 r.name = old.map_or(format!("new-{n}"), |o| format!("file-{o}"));
             }
             pending.extend(app.update(
-                Msg::Page {
+                Msg::Listing(ListingMsg::Page {
                     generation,
                     page: page.number,
                     result: Ok(answer),
-                },
+                }),
                 now,
             ));
         }
@@ -2064,10 +2070,10 @@ fn an_export_over_an_existing_file_offers_a_free_name_and_a_foreign_extension_is
     };
     let free = job.path.with_file_name("filescope-test-view (1).ndjson");
     app.update(
-        Msg::ExportExists {
+        Msg::Files(FileMsg::ExportExists {
             path: job.path.clone(),
             free: Some(free.clone()),
-        },
+        }),
         now,
     );
     assert_eq!(app.mode(), Mode::Prompt);
@@ -2090,10 +2096,10 @@ fn an_export_over_an_existing_file_offers_a_free_name_and_a_foreign_extension_is
         matches!(app.status(), Some(Status::Info(s)) if s.contains("out.tsv as NDJSON (.tsv is not a format"))
     );
     app.update(
-        Msg::Exported {
+        Msg::Files(FileMsg::Exported {
             path: "/tmp/out.tsv".into(),
             result: Ok(10),
-        },
+        }),
         now,
     );
     assert!(
@@ -2148,10 +2154,10 @@ fn a_value_to_select_by_hand_gives_the_mouse_back_and_mouse_off_ignores_it() {
     let (mut app, now) = started(100);
     assert!(app.wants_mouse());
     app.update(
-        Msg::ShowValue {
+        Msg::Files(FileMsg::ShowValue {
             title: "link".into(),
             text: "https://x.test/".into(),
-        },
+        }),
         now,
     );
     assert!(!app.wants_mouse(), "the terminal selects the value");
@@ -2166,4 +2172,89 @@ fn a_value_to_select_by_hand_gives_the_mouse_back_and_mouse_off_ignores_it() {
     assert!(!app.wants_mouse());
     app.update(mouse(MouseEventKind::ScrollDown, 10, 10), now);
     assert_eq!(app.cursor().selected, 0);
+}
+
+/// `G` on a listing read in order is one walk, carried out by the one walker (`ls`'s, with
+/// the next request in flight while a page is decoded): one effect from the page after the
+/// last one read, with the cursor that page continues from; its answers are filed in order and
+/// the walk lands on the last row; a key stops the walker.
+#[test]
+fn g_on_a_listing_read_in_order_is_one_walk_by_the_walker() {
+    use crate::api::dialect::Continuation;
+    let dialect = crate::config::example_dialect("gdrive").unwrap();
+    let info = ConnectionInfo {
+        label: "gdrive".into(),
+        dialect: dialect.id().to_string(),
+    };
+    let mut app = App::new(info, dialect, PAGE, crate::config::Settings::default());
+    let now = Instant::now();
+    let pages = 5;
+    let page = |n: usize| Page {
+        total: None,
+        next: (n < pages).then(|| Continuation::Cursor(format!("after-{n}"))),
+        ..page_of(n, pages * PAGE)
+    };
+    let effects = app.start(120, 40, now);
+    let Some(Effect::Listing(ListingEffect::Fetch { generation, .. })) = effects.last().cloned()
+    else {
+        panic!("{effects:?}")
+    };
+    app.update(
+        Msg::Listing(ListingMsg::Page {
+            generation,
+            page: 1,
+            result: Ok(page(1)),
+        }),
+        now,
+    );
+    assert!(!app.is_count_known());
+    let walk = |effects: &[Effect]| {
+        effects.iter().find_map(|e| match e {
+            Effect::Listing(ListingEffect::Walk {
+                from, after, until, ..
+            }) => Some((from.number, after.clone(), *until)),
+            _ => None,
+        })
+    };
+    let effects = app.update(key('G'), now);
+    assert_eq!(
+        walk(&effects),
+        Some((2, Some(Continuation::Cursor("after-1".into())), None)),
+        "{effects:?}"
+    );
+    assert!(fetched(&effects).is_empty(), "no page by page fetches");
+    // A key stops it, and the walker with it.
+    let effects = app.update(key('j'), now);
+    assert!(
+        effects.contains(&ListingEffect::StopWalk.into()),
+        "{effects:?}"
+    );
+    assert!(!app.listing().is_walking());
+    assert!(
+        !app.is_loading(),
+        "the page the walker had not answered is not waited for"
+    );
+    // Again, to the end: the walker's answers are filed in order, and it lands.
+    let effects = app.update(key('G'), now);
+    assert_eq!(walk(&effects).map(|w| w.0), Some(2));
+    for n in 2..=pages {
+        assert!(app.listing().is_walking(), "page {n}");
+        app.update(
+            Msg::Listing(ListingMsg::Walked {
+                generation,
+                result: Ok(page(n)),
+            }),
+            now,
+        );
+    }
+    assert!(!app.listing().is_walking());
+    assert!(app.is_count_known());
+    assert_eq!(app.row_count(), pages * PAGE);
+    assert_eq!(app.cursor().selected, pages * PAGE - 1);
+    // The walker's last word after landing asks for nothing more.
+    let effects = app.update(Msg::Listing(ListingMsg::WalkDone { generation }), now);
+    assert!(
+        walk(&effects).is_none() && fetched(&effects).is_empty(),
+        "{effects:?}"
+    );
 }

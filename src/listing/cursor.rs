@@ -1,4 +1,4 @@
-//! The selection and the window of rows on screen, and which rows to have loaded for them.
+//! The selection and the window of rows on screen.
 
 use std::ops::Range;
 
@@ -73,21 +73,10 @@ impl Cursor {
     }
 }
 
-/// The rows that should be loaded: those on screen, plus `distance` rows ahead in the direction
-/// of travel, so the next page arrives before the selection reaches it. A jump wants only what
-/// is on screen.
-pub fn wanted_rows(cursor: &Cursor, len: usize, motion: Motion, distance: usize) -> Range<usize> {
-    let visible = cursor.visible(len);
-    match motion {
-        Motion::Down => visible.start..(visible.end + distance).min(len),
-        Motion::Up => visible.start.saturating_sub(distance)..visible.end,
-        Motion::Jump => visible,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::listing::wanted_rows;
 
     fn cursor(height: usize) -> Cursor {
         Cursor {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::api::dialect::{Access, Continuation, Page, PageRequest};
 use crate::api::record::{FileRecord, fingerprint};
+use crate::api::scan::{Contradiction, SeenCursors};
 
 /// Cursors kept beyond those the listing needs where it is ([`PagedList::step_toward`]): at
 /// most 16 MiB of them at the longest cursor followed
@@ -74,9 +75,9 @@ pub struct PagedList {
     /// that pages for ever cannot fill memory. A forgotten page whose cursor was let go is
     /// reached again from the nearest kept one ([`PagedList::step_toward`]).
     cursors: BTreeMap<usize, Continuation>,
-    /// Which page each cursor seen leads to, by a fixed-size fingerprint: a cursor that comes
-    /// back for another page ends the listing, however long ago it was let go.
-    seen: HashMap<u64, usize>,
+    /// Which page each cursor seen leads to: a cursor that comes back for another page ends
+    /// the listing, however long ago it was let go.
+    seen: SeenCursors,
     /// The spacing of the cursors kept beyond those needed (a power of two).
     stride: usize,
     /// Rows the listing may hold as far as an estimate or a last-page link says: shown as
@@ -104,7 +105,7 @@ impl PagedList {
             answers: HashMap::new(),
             access,
             cursors: BTreeMap::new(),
-            seen: HashMap::new(),
+            seen: SeenCursors::default(),
             stride: 1,
             estimate: None,
         }
@@ -336,34 +337,30 @@ impl PagedList {
             self.warning = Some(warning.clone());
         }
         if len == 0 && page > 1 {
-            let claimed = answer.total.or(self.total).filter(|t| *t > before);
-            if let Some(claimed) = claimed {
-                self.warning = Some(format!(
-                    "the server said {} files but page {page} is empty; the listing ends at {}",
-                    crate::text::thousands(claimed),
-                    crate::text::thousands(before)
-                ));
+            let claimed = answer.total.or(self.total);
+            if let Some(c) = Contradiction::judge_empty(page, claimed, before, answer.has_next) {
+                self.warning = Some(c.listed(before));
             }
             self.total = None;
             self.end = Some(before);
             return PageSlot::Loaded(Arc::new(Vec::new()));
         }
         let fingerprint = fingerprint(&answer.records);
-        if page > 1 && self.answers.get(&(page - 1)) == Some(&fingerprint) {
-            let reason = format!("the server sent page {} again as page {page}", page - 1);
-            self.warning = Some(format!("{reason}; the listing ends at {}", before));
+        let previous = page
+            .checked_sub(1)
+            .and_then(|p| self.answers.get(&p))
+            .copied();
+        if let Some(c) = Contradiction::judge_repeat(page, previous, fingerprint, len) {
+            self.warning = Some(c.listed(before));
             self.total = None;
             self.end = Some(before);
-            return PageSlot::Failed(reason);
+            return PageSlot::Failed(c.to_string());
         }
         match answer.total {
             Some(total) if !answer.total_is_estimate => {
-                if let Some(said) = self.total.filter(|said| *said != total) {
-                    self.warning = Some(format!(
-                        "the server's total changed from {} to {} (files came or went); R reloads",
-                        crate::text::thousands(said),
-                        crate::text::thousands(total)
-                    ));
+                if let Some(c) = Contradiction::judge_total(page, self.total, Some(total)) {
+                    // Files came or went: the listing goes on, with the latest word.
+                    self.warning = Some(format!("{c} (files came or went); R reloads"));
                 }
                 self.total = Some(total);
             }
@@ -391,24 +388,13 @@ impl PagedList {
             (records, filled) = self.file_overflow(page, records);
         }
         if let Some(next) = answer.next.filter(|_| self.end.is_none() && len > 0) {
-            let fingerprint = next.fingerprint();
-            let repeats = self
-                .seen
-                .get(&fingerprint)
-                .copied()
-                .filter(|at| *at != page + filled);
-            match repeats {
-                Some(at) => {
-                    self.warning = Some(format!(
-                        "the server's cursor after page {} repeats the one for page {at}; the listing ends at {}",
-                        page + filled - 1,
-                        before + len
-                    ));
+            match self.seen.see(page + filled - 1, &next) {
+                Some(c) => {
+                    self.warning = Some(c.listed(before + len));
                     self.total = None;
                     self.end = Some(before + len);
                 }
                 None => {
-                    self.seen.insert(fingerprint, page + filled);
                     self.cursors.insert(page + filled, next);
                 }
             }
@@ -495,6 +481,35 @@ impl PagedList {
             number,
             size: self.page_size,
         })
+    }
+
+    /// A walker's answer is coming for `page`, the page after one just filed (an answer read
+    /// in order, asked for by the walker rather than here): waited for like a request, unless
+    /// it is loaded or on its way already. Whether it is waited for.
+    pub fn expect(&mut self, page: usize) -> bool {
+        match self.pages.get(&page) {
+            Some(PageSlot::Pending) => true,
+            Some(_) => false,
+            None if self
+                .end
+                .is_some_and(|end| end <= (page - 1) * self.page_size) =>
+            {
+                false
+            }
+            None => {
+                self.pages.insert(page, PageSlot::Pending);
+                self.pending += 1;
+                true
+            }
+        }
+    }
+
+    /// A page waited for that will not come (its walker was stopped): no longer waited for.
+    pub fn unexpect(&mut self, page: usize) {
+        if matches!(self.pages.get(&page), Some(PageSlot::Pending)) {
+            self.pages.remove(&page);
+            self.pending -= 1;
+        }
     }
 
     /// What went wrong with the server's answers since last asked, for the status line.
@@ -741,7 +756,9 @@ mod tests {
         assert_eq!(list.row_count(), 1001);
         assert_eq!(
             list.take_warning().as_deref(),
-            Some("the server's total changed from 1,000 to 1,001 (files came or went); R reloads")
+            Some(
+                "the server's total changed from 1,000 to 1,001 at page 2 (files came or went); R reloads"
+            )
         );
         list.apply(g, 3, Ok(page(200, 100, Some(1001))));
         assert_eq!(list.take_warning(), None, "said once, when it changes");

@@ -17,7 +17,7 @@ use crate::app::actions::{
     CopySource, DOWNLOAD_CONCURRENCY, DownloadJob, ExportJob, ExportSource, PREVIEW_BYTES,
     PreviewData, TransferEvent, TransferId,
 };
-use crate::app::{FileEffect, Msg, Status};
+use crate::app::{FileEffect, FileMsg, Msg, Status};
 
 /// The runtime side of file actions.
 pub(super) struct Files {
@@ -47,23 +47,23 @@ impl Files {
                 tokio::spawn(async move {
                     let msg = match source {
                         CopySource::Curl(query, page) => match client.curl_command(&query, page) {
-                            Ok(text) => Msg::CopyReady { label, text },
-                            Err(e) => Msg::Copied {
+                            Ok(text) => Msg::Files(FileMsg::CopyReady { label, text }),
+                            Err(e) => Msg::Files(FileMsg::Copied {
                                 label,
                                 text: String::new(),
                                 via: Err(e.to_string()),
-                            },
+                            }),
                         },
                         CopySource::Link(record) => match client.content_link(&record).await {
-                            Ok(link) => Msg::CopyReady {
+                            Ok(link) => Msg::Files(FileMsg::CopyReady {
                                 label,
                                 text: link.url.to_string(),
-                            },
-                            Err(e) => Msg::Copied {
+                            }),
+                            Err(e) => Msg::Files(FileMsg::Copied {
                                 label,
                                 text: String::new(),
                                 via: Err(e.to_string()),
-                            },
+                            }),
                         },
                     };
                     let _ = tx.send(msg);
@@ -85,11 +85,11 @@ impl Files {
                         .map(|r| safe_file_name(&r.name, &r.id))
                         .filter(|name| dir.join(name).exists())
                         .collect();
-                    let _ = tx.send(Msg::TargetsChecked {
+                    let _ = tx.send(Msg::Files(FileMsg::TargetsChecked {
                         dir,
                         records,
                         existing,
-                    });
+                    }));
                 });
             }
             FileEffect::Download(jobs) => {
@@ -111,10 +111,10 @@ impl Files {
                 let (client, tx) = (self.client.clone(), self.tx.clone());
                 tokio::spawn(async move {
                     let result = preview(&client, &record).await;
-                    let _ = tx.send(Msg::Previewed {
+                    let _ = tx.send(Msg::Files(FileMsg::Previewed {
                         id: record.id.clone(),
                         result,
-                    });
+                    }));
                 });
             }
             FileEffect::OpenLink(record) => {
@@ -131,14 +131,14 @@ impl Files {
                     // offered instead.
                     let wanted = expand_home(path.clone());
                     if wanted.exists() {
-                        let _ = tx.send(Msg::ExportExists {
+                        let _ = tx.send(Msg::Files(FileMsg::ExportExists {
                             free: free_name(&path),
                             path,
-                        });
+                        }));
                         return;
                     }
                     let result = export(&client, job).await;
-                    let _ = tx.send(Msg::Exported { path, result });
+                    let _ = tx.send(Msg::Files(FileMsg::Exported { path, result }));
                 });
             }
             FileEffect::Delete(ids) => {
@@ -147,7 +147,7 @@ impl Files {
                     // One at a time: each row goes only once the server confirmed it.
                     for id in ids {
                         let result = client.delete_file(&id).await.map_err(|e| e.to_string());
-                        let _ = tx.send(Msg::Deleted { id, result });
+                        let _ = tx.send(Msg::Files(FileMsg::Deleted { id, result }));
                     }
                 });
             }
@@ -164,17 +164,17 @@ impl Files {
                 permit = permits.acquire_owned() => permit.ok(),
             };
             let Some(_permit) = permit else {
-                let _ = tx.send(Msg::Transfer {
+                let _ = tx.send(Msg::Files(FileMsg::Transfer {
                     id: job.id,
                     event: TransferEvent::Failed(TransferError::Cancelled.to_string()),
-                });
+                }));
                 return;
             };
             let id = job.id;
-            let _ = tx.send(Msg::Transfer {
+            let _ = tx.send(Msg::Files(FileMsg::Transfer {
                 id,
                 event: TransferEvent::Started,
-            });
+            }));
             let path = job.path.clone();
             let progress_tx = tx.clone();
             let result = download(
@@ -184,10 +184,10 @@ impl Files {
                 job.conflict,
                 &cancel,
                 move |p| {
-                    let _ = progress_tx.send(Msg::Transfer {
+                    let _ = progress_tx.send(Msg::Files(FileMsg::Transfer {
                         id,
                         event: TransferEvent::Progress(p),
-                    });
+                    }));
                 },
             )
             .await;
@@ -202,7 +202,7 @@ impl Files {
                     TransferEvent::Failed(e.to_string())
                 }
             };
-            let _ = tx.send(Msg::Transfer { id, event });
+            let _ = tx.send(Msg::Files(FileMsg::Transfer { id, event }));
         });
     }
 }
@@ -271,17 +271,17 @@ async fn open_link(client: &Client, record: &FileRecord) -> Msg {
     };
     let url = link.url.to_string();
     if link.authed {
-        return Msg::ShowValue {
+        return Msg::Files(FileMsg::ShowValue {
             title: "link (it needs your API key, so a browser cannot open it; select it by hand)"
                 .to_string(),
             text: url,
-        };
+        });
     }
     if !local_display(|k| std::env::var(k).ok()) {
-        return Msg::ShowValue {
+        return Msg::Files(FileMsg::ShowValue {
             title: "link (no local display: select it by hand, or y l copies it)".to_string(),
             text: url,
-        };
+        });
     }
     let opener = std::env::var("BROWSER").ok().unwrap_or_else(|| {
         if cfg!(target_os = "macos") {
@@ -302,10 +302,10 @@ async fn open_link(client: &Client, record: &FileRecord) -> Msg {
             tokio::task::spawn_blocking(move || child.wait());
             Msg::Notice(Status::Info(format!("opened the link with {opener}")))
         }
-        Err(e) => Msg::ShowValue {
+        Err(e) => Msg::Files(FileMsg::ShowValue {
             title: format!("link ({opener} failed: {e}; select it by hand)"),
             text: url,
-        },
+        }),
     }
 }
 

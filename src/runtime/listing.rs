@@ -9,7 +9,7 @@ use tokio::task::AbortHandle;
 
 use crate::api::dialect::{Continuation, PageRequest};
 use crate::api::{Client, ListQuery};
-use crate::app::{ListingEffect, Msg};
+use crate::app::{ListingEffect, ListingMsg, Msg};
 use crate::listing::Generation;
 
 pub(crate) struct Listings {
@@ -18,6 +18,8 @@ pub(crate) struct Listings {
     /// Requests in flight, by the generation they were made for (scans: the highest, so they
     /// outlive sort changes but not the app).
     requests: Vec<(Generation, AbortHandle)>,
+    /// The walk under way, if any (also among `requests`, so a newer query stops it).
+    walk: Option<AbortHandle>,
 }
 
 impl Listings {
@@ -26,6 +28,7 @@ impl Listings {
             client,
             tx,
             requests: Vec::new(),
+            walk: None,
         }
     }
 
@@ -52,11 +55,11 @@ impl Listings {
                         Err(e) => Err(e),
                     };
                     // The receiver is gone only when the app has quit.
-                    let _ = tx.send(Msg::Detail {
+                    let _ = tx.send(Msg::Listing(ListingMsg::Detail {
                         generation,
                         id,
                         result,
-                    });
+                    }));
                 });
                 self.requests.push((generation, handle.abort_handle()));
             }
@@ -73,11 +76,11 @@ impl Listings {
                         size: 100,
                     };
                     let result = client.scopes(parent.as_deref(), request).await;
-                    let _ = tx.send(Msg::Scopes {
+                    let _ = tx.send(Msg::Listing(ListingMsg::Scopes {
                         generation,
                         page,
                         result,
-                    });
+                    }));
                 });
             }
             ListingEffect::FindTail {
@@ -90,9 +93,37 @@ impl Listings {
                 let handle = tokio::spawn(async move {
                     let result = client.find_tail(&query, want, from.as_deref()).await;
                     // The receiver is gone only when the app has quit.
-                    let _ = tx.send(Msg::TailFound { generation, result });
+                    let _ = tx.send(Msg::Listing(ListingMsg::TailFound { generation, result }));
                 });
                 self.requests.push((generation, handle.abort_handle()));
+            }
+            ListingEffect::Walk {
+                generation,
+                query,
+                from,
+                after,
+                until,
+            } => {
+                if let Some(walk) = self.walk.take() {
+                    walk.abort();
+                }
+                self.requests.retain(|(_, handle)| !handle.is_finished());
+                let handle = spawn_walk(
+                    &self.client,
+                    &self.tx,
+                    generation,
+                    query,
+                    from,
+                    after,
+                    until,
+                );
+                self.walk = Some(handle.clone());
+                self.requests.push((generation, handle));
+            }
+            ListingEffect::StopWalk => {
+                if let Some(walk) = self.walk.take() {
+                    walk.abort();
+                }
             }
             ListingEffect::CancelBefore(generation) => {
                 self.requests.retain(|(g, handle)| {
@@ -115,13 +146,13 @@ impl Listings {
                     let cancel = Arc::clone(&job.cancel);
                     let result =
                         crate::insight::scan(&client, &job.plan, job.jobs, |stats, progress| {
-                            let _ = tx.send(Msg::Scanned {
+                            let _ = tx.send(Msg::Listing(ListingMsg::Scanned {
                                 id: job.id,
                                 stats: Box::new(stats.clone()),
                                 progress,
                                 done: false,
                                 error: None,
-                            });
+                            }));
                             !cancel.load(std::sync::atomic::Ordering::Relaxed)
                         })
                         .await;
@@ -129,7 +160,7 @@ impl Listings {
                         Ok(stats) => (stats, None),
                         Err(e) => (crate::insight::Stats::default(), Some(e.to_string())),
                     };
-                    let _ = tx.send(Msg::Scanned {
+                    let _ = tx.send(Msg::Listing(ListingMsg::Scanned {
                         id: job.id,
                         stats: Box::new(stats),
                         progress: crate::api::scan::Progress {
@@ -139,7 +170,7 @@ impl Listings {
                         },
                         done: true,
                         error,
-                    });
+                    }));
                 });
                 // A scan outlives sort changes but not the app.
                 self.requests
@@ -156,6 +187,45 @@ impl Listings {
     }
 }
 
+/// Walks a listing read in order from `from` in the background with the one walker
+/// (`api::scan::walk_from`: the next request in flight while a page is decoded), posting every
+/// page, up to page `until` of the explorer's numbering, then that it stopped.
+pub fn spawn_walk(
+    client: &Client,
+    tx: &UnboundedSender<Msg>,
+    generation: Generation,
+    query: ListQuery,
+    from: PageRequest,
+    after: Option<Continuation>,
+    until: Option<usize>,
+) -> AbortHandle {
+    let client = client.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        // The page of the explorer's the next answer fills (an answer larger than a page
+        // fills several).
+        let mut at = from.number;
+        let walked = crate::api::scan::walk_from(&client, &query, from, after, |page| {
+            at += page.records.len().div_ceil(from.size.max(1)).max(1);
+            // The receiver is gone only when the app has quit.
+            let _ = tx.send(Msg::Listing(ListingMsg::Walked {
+                generation,
+                result: Ok(page),
+            }));
+            until.is_none_or(|until| at <= until)
+        })
+        .await;
+        if let Err(e) = walked {
+            let _ = tx.send(Msg::Listing(ListingMsg::Walked {
+                generation,
+                result: Err(e),
+            }));
+        }
+        let _ = tx.send(Msg::Listing(ListingMsg::WalkDone { generation }));
+    })
+    .abort_handle()
+}
+
 /// Fetches one page in the background and posts the answer, tagged with what it was asked for.
 pub fn spawn_fetch(
     client: &Client,
@@ -170,11 +240,11 @@ pub fn spawn_fetch(
     tokio::spawn(async move {
         let result = client.list_page_after(&query, page, after.as_ref()).await;
         // The receiver is gone only when the app has quit; nothing is waiting for this answer.
-        let _ = tx.send(Msg::Page {
+        let _ = tx.send(Msg::Listing(ListingMsg::Page {
             generation,
             page: page.number,
             result,
-        });
+        }));
     })
     .abort_handle()
 }

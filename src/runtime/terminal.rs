@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::Host;
 use crate::api::content::safe_file_name;
-use crate::app::{Delivered, Msg, Status, TerminalEffect};
+use crate::app::{Delivered, FileMsg, Msg, Status, TerminalEffect};
 use crate::clipboard::{self, Delivery, Mux};
 
 pub(super) struct Terminals {
@@ -59,13 +59,15 @@ impl Terminals {
                             let tx = self.tx.clone();
                             tokio::task::spawn_blocking(move || {
                                 let via = run_clipboard_command(&argv, &text).map(Delivered::Via);
-                                let _ = tx.send(Msg::Copied { label, text, via });
+                                let _ = tx.send(Msg::Files(FileMsg::Copied { label, text, via }));
                             });
                             return Ok(());
                         }
                         Delivery::Show => Ok(Delivered::ShowByHand),
                     };
-                let _ = self.tx.send(Msg::Copied { label, text, via });
+                let _ = self
+                    .tx
+                    .send(Msg::Files(FileMsg::Copied { label, text, via }));
             }
             TerminalEffect::Pager { name, bytes } => {
                 if let Err(e) = page(&name, &bytes, terminal, host) {

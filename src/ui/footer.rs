@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::{Action, App, Focus, Mode, Overlay, Status};
+use crate::app::{Action, App, Focus, Overlay, Status, overlay};
 use crate::text::{count, fit_width, sanitize};
 
 /// One hint: the keys, what they do, and how much it matters (0 is kept longest). A hint
@@ -137,11 +137,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
 /// The prompt open in the footer, if any: what it asks and the line typed so far.
 fn prompt(app: &App) -> Option<(String, &tui_input::Input)> {
     match app.overlay() {
-        Overlay::Filter => Some(("/".to_string(), app.filter_input())),
-        Overlay::Jump(input) => Some((":".to_string(), input)),
+        Overlay::Filter { .. } => Some(("/".to_string(), app.filter_input())),
         Overlay::Prompt { prompt, input } => {
             use crate::app::actions::Prompt;
             let symbol = match prompt {
+                Prompt::Jump => ":".to_string(),
                 Prompt::DownloadDir => app.download_prompt(),
                 Prompt::ExportPath { .. } => app.export_prompt(),
                 Prompt::ConfirmDelete { ids } => {
@@ -160,86 +160,77 @@ fn prompt(app: &App) -> Option<(String, &tui_input::Input)> {
     }
 }
 
-/// The keys of the prompt open in the footer.
+/// The keys of the prompt open in the footer, from the prompts' key table.
 fn prompt_hints(app: &App) -> String {
-    match app.mode() {
-        Mode::Filter => "Enter keep · Esc cancel · Ctrl-u clear ".to_string(),
-        Mode::Jump => "Enter go · Esc cancel ".to_string(),
-        _ => "Enter ok · Esc cancel ".to_string(),
-    }
+    use crate::app::actions::Prompt;
+    let (accept, clear) = match app.overlay() {
+        Overlay::Filter { .. } => ("keep", " · Ctrl-u clear"),
+        Overlay::Prompt {
+            prompt: Prompt::Jump,
+            ..
+        } => ("go", ""),
+        _ => ("ok", ""),
+    };
+    let keys: Vec<String> = overlay::shown(overlay::PROMPT_KEYS, &app.settings().keymap)
+        .into_iter()
+        .map(|h| {
+            let what = match h.does {
+                overlay::PromptKey::Accept => accept,
+                overlay::PromptKey::Cancel => h.what,
+            };
+            format!("{} {what}", h.keys)
+        })
+        .collect();
+    format!("{}{clear} ", keys.join(" · "))
 }
 
-/// The key hints of what has the keyboard, from the key map, fitted to `width`.
+/// An overlay's key table as footer hints.
+fn table<C: Copy>(app: &App, table: &overlay::Table<C>) -> Vec<Hint> {
+    overlay::shown(table, &app.settings().keymap)
+        .into_iter()
+        .map(|h| hint(h.keys, h.what, h.rank))
+        .collect()
+}
+
+/// The key hints of what has the keyboard, from the key map and the overlay's key table,
+/// fitted to `width`.
 pub fn hints(app: &App, width: u16) -> String {
-    let k = |action| app.key(action);
     let width = width as usize;
-    let pair = |a, b| format!("{}/{}", k(a), k(b));
-    let back = hint("Esc", "back", 0);
-    let list = match app.mode() {
-        Mode::DetailFull => vec![
-            hint(pair(Action::Down, Action::Up), "scroll", 1),
-            hint(pair(Action::Top, Action::Bottom), "top/end", 3),
-            hint(k(Action::Copy), "copy", 2),
-            back,
-        ],
-        Mode::Preview => vec![
-            hint(pair(Action::Down, Action::Up), "scroll", 1),
-            hint(format!("Space/{}", k(Action::PageDown)), "page", 3),
-            hint(pair(Action::Top, Action::Bottom), "top/end", 4),
-            hint("e", "$PAGER", 2),
-            back,
-        ],
-        Mode::Help => vec![
+    let list = match app.overlay() {
+        Overlay::DetailFull => table(app, overlay::DETAIL_KEYS),
+        Overlay::Preview(_) => table(app, overlay::PREVIEW_KEYS),
+        Overlay::Help { .. } => table(app, overlay::HELP_KEYS),
+        Overlay::SortMenu { .. } => table(app, overlay::SORT_MENU_KEYS),
+        Overlay::CopyMenu { .. } => vec![
             hint(
-                format!(
-                    "{} {}",
-                    pair(Action::Down, Action::Up),
-                    pair(Action::PageDown, Action::PageUp)
-                ),
-                "scroll",
+                crate::app::actions::CopyWhat::MENU
+                    .iter()
+                    .map(|(c, _, _)| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                "what to copy",
                 1,
             ),
-            hint(format!("q/Esc/{}", k(Action::Help)), "close", 0),
-        ],
-        Mode::SortMenu => vec![
-            hint("j/k", "choose", 1),
-            hint("Enter", "sort (again: flip)", 2),
-            hint("n s t c u", "by field", 3),
-            hint("Esc", "close", 0),
-        ],
-        Mode::CopyMenu => vec![
-            hint("i n k u l j c", "what to copy", 1),
             hint("Esc", "cancel", 0),
         ],
-        Mode::Exists => vec![
-            hint("o", "overwrite", 1),
-            hint("k", "keep both", 1),
-            hint("s", "skip", 1),
-            hint("Esc", "cancel", 0),
-        ],
-        Mode::Value => vec![
+        Overlay::Exists(_) => table(app, overlay::EXISTS_KEYS),
+        Overlay::Value { .. } => vec![
             note("select it with the mouse", 1),
             hint("any key", "closes", 0),
         ],
-        Mode::Insight => {
-            let scanning = matches!(app.overlay(), Overlay::Insight(v) if v.is_scanning());
-            vec![
-                hint("a", "scan all", if scanning { 9 } else { 1 }),
-                hint("Tab", "largest/newest", 2),
-                hint("j/k", "move", 3),
-                hint("Enter", "go to the file", 2),
-                hint("Esc", if scanning { "stop and back" } else { "back" }, 0),
-            ]
+        Overlay::Insight(view) => {
+            let scanning = view.is_scanning();
+            overlay::shown(overlay::INSIGHT_KEYS, &app.settings().keymap)
+                .into_iter()
+                .map(|h| match h.does {
+                    overlay::InsightKey::ScanAll if scanning => hint(h.keys, h.what, 9),
+                    overlay::InsightKey::Close if scanning => hint(h.keys, "stop and back", 0),
+                    _ => hint(h.keys, h.what, h.rank),
+                })
+                .collect()
         }
-        Mode::Transfers => vec![
-            hint("j/k", "choose", 1),
-            hint("Enter", "details", 2),
-            hint("Esc", "cancel one", 3),
-            hint("C", "cancel all", 4),
-            hint(k(Action::Transfers), "hide", 0),
-            hint("Tab", "list", 0),
-        ],
-        Mode::List | Mode::Filter | Mode::Jump | Mode::Prompt => list_hints(app),
+        Overlay::Transfers => table(app, overlay::TRANSFERS_KEYS),
+        Overlay::List | Overlay::Filter { .. } | Overlay::Prompt { .. } => list_hints(app),
     };
     fit(list, width)
 }
@@ -336,5 +327,58 @@ mod tests {
         );
         assert_eq!(fit(hints(), 40), " j/k move · / filter · ? help · q quit");
         assert_eq!(fit(hints(), 20), " ? help · q quit");
+    }
+
+    /// A remapped move is the move in every overlay that moves, and the footer says so: the
+    /// handler and the footer read the same key table.
+    #[test]
+    fn remapped_moves_work_and_are_shown_in_the_overlays() {
+        use crate::app::{Msg, Overlay};
+        use crate::test_support::{code, key};
+        use crossterm::event::KeyCode;
+        use std::time::Instant;
+
+        let keymap = crate::keymap::KeyMap::with_overrides(&std::collections::BTreeMap::from([
+            ("down".to_string(), vec!["J".to_string()]),
+            ("up".to_string(), vec!["K".to_string()]),
+        ]))
+        .unwrap();
+        let settings = crate::config::Settings {
+            keymap,
+            ..Default::default()
+        };
+        let mut app = crate::test_support::app_with("filejar", 50, settings);
+        let now = Instant::now();
+        app.start(120, 40, now);
+        let press = |app: &mut App, msg: Msg| {
+            app.update(msg, now);
+        };
+        press(&mut app, key('o'));
+        let line = hints(&app, 200);
+        assert!(line.contains("J/K choose"), "{line}");
+        assert!(!line.contains("j/k"), "{line}");
+        let index = |app: &App| match app.overlay() {
+            Overlay::SortMenu { index } => *index,
+            other => panic!("{:?}", other.mode()),
+        };
+        let at = index(&app);
+        let fields = crate::api::SortField::ALL.len();
+        press(&mut app, key('J'));
+        assert_eq!(index(&app), (at + 1) % fields, "J moves down");
+        press(&mut app, key('j'));
+        assert_eq!(index(&app), (at + 1) % fields, "j is no move any more");
+        press(&mut app, key('K'));
+        assert_eq!(index(&app), at, "K moves up");
+        press(&mut app, code(KeyCode::Down));
+        assert_eq!(index(&app), (at + 1) % fields, "the arrows always move");
+        press(&mut app, code(KeyCode::Esc));
+        press(&mut app, key('i'));
+        let line = hints(&app, 200);
+        assert!(line.contains("J/K move"), "{line}");
+        press(&mut app, code(KeyCode::Esc));
+        press(&mut app, key('t'));
+        assert!(matches!(app.overlay(), Overlay::Transfers));
+        let line = hints(&app, 200);
+        assert!(line.contains("J/K choose"), "{line}");
     }
 }

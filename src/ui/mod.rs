@@ -44,9 +44,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Overlay::CopyMenu { .. } => actions::copy_menu(frame, app, area),
         Overlay::Exists(pending) => actions::exists(frame, pending, area),
         Overlay::Value { title, text } => actions::value(frame, title, text, area),
-        Overlay::None
-        | Overlay::Filter
-        | Overlay::Jump(_)
+        Overlay::List
+        | Overlay::Filter { .. }
         | Overlay::DetailFull
         | Overlay::Insight(_)
         | Overlay::Prompt { .. }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use filescope::api::dialect::{PageRequest, by_id, ids};
 use filescope::api::{Client, Connection, Filter, ListQuery, Secret};
-use filescope::app::Msg;
+use filescope::app::{FileMsg, Msg};
 use filescope::ls;
 use filescope_demo::DemoServer;
 use filescope_demo::hostile::Hostile;
@@ -160,7 +160,7 @@ async fn loading_everything_in_the_explorer_ends_on_a_repeating_server() {
         server.stats.list_requests()
     );
     let status = format!("{:?}", app.status());
-    assert!(status.contains("again as page"), "{status}");
+    assert!(status.contains(" repeats page "), "{status}");
     assert_eq!(app.row_count(), 100, "the first page, shown once");
 }
 
@@ -529,19 +529,19 @@ async fn an_unusable_checksum_and_a_size_unlike_the_listing_are_said_not_hidden(
         panic!("no download asked for")
     };
     app.update(
-        Msg::TargetsChecked {
+        Msg::Files(FileMsg::TargetsChecked {
             dir: dir.clone(),
             records,
             existing: Vec::new(),
-        },
+        }),
         Instant::now(),
     );
     let id = app.transfers().items[0].id;
     app.update(
-        Msg::Transfer {
+        Msg::Files(FileMsg::Transfer {
             id,
             event: filescope::app::actions::TransferEvent::Done(saved),
-        },
+        }),
         Instant::now(),
     );
     let screen = common::render(&app, 200, 30).join("\n");
@@ -645,7 +645,7 @@ async fn a_cursor_that_repeats_stops_the_listing_once_with_exit_5() {
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "filescope: the server's cursor after page 3 repeats an earlier one; listed 30\n"
+        "filescope: the server's cursor after page 3 repeats the one for page 3; listed 30\n"
     );
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 30);

@@ -8,7 +8,7 @@ use std::time::Instant;
 use common::{app_showing, dialect_app_showing, render, showing_with};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use filescope::app::actions::PreviewData;
-use filescope::app::{App, Msg};
+use filescope::app::{App, FileMsg, ListingMsg, Msg};
 use filescope::app::{FileEffect, ScopesGeneration};
 use filescope::config::{Column, Settings, Theme};
 
@@ -339,14 +339,14 @@ fn the_folder_pane_and_the_breadcrumb() {
     };
     // The scope generation starts at 1 for the first listing of the root.
     app.update(
-        Msg::Scopes {
+        Msg::Listing(ListingMsg::Scopes {
             generation: ScopesGeneration(1),
             page: 1,
             result: Ok(ScopePage {
                 scopes: vec![folder("f1", "Marketing"), folder("f2", "Legal\u{1b}[2J")],
                 has_next: false,
             }),
-        },
+        }),
         Instant::now(),
     );
     let screen = render(&app, 150, 8);
@@ -506,7 +506,7 @@ fn astracollab_folder_totals_come_from_the_api_in_the_insight_view() {
     use filescope::api::dialect::{Scope, ScopePage};
     let mut app = dialect_app_showing("astracollab", &NAMES, 4, 140, 50);
     app.update(
-        Msg::Scopes {
+        Msg::Listing(ListingMsg::Scopes {
             generation: ScopesGeneration(1),
             page: 1,
             result: Ok(ScopePage {
@@ -528,7 +528,7 @@ fn astracollab_folder_totals_come_from_the_api_in_the_insight_view() {
                 ],
                 has_next: false,
             }),
-        },
+        }),
         Instant::now(),
     );
     press(&mut app, KeyCode::Char('i'));
@@ -577,11 +577,11 @@ fn downloading(names: &[&str], width: u16, height: u16) -> App {
         panic!("no download asked for");
     };
     app.update(
-        Msg::TargetsChecked {
+        Msg::Files(FileMsg::TargetsChecked {
             dir,
             records,
             existing: Vec::new(),
-        },
+        }),
         Instant::now(),
     );
     app
@@ -664,24 +664,24 @@ fn the_action_views_draw_at_any_size_without_panicking() {
         if let Some(id) = app.selected().map(|r| r.id.clone()) {
             let text = format!("{}\n", "a".repeat(300)).repeat(50);
             app.update(
-                Msg::Previewed {
+                Msg::Files(FileMsg::Previewed {
                     id,
                     result: Ok(PreviewData {
                         bytes: text.into_bytes(),
                         extracted: false,
                         size: None,
                     }),
-                },
+                }),
                 Instant::now(),
             );
             assert_eq!(app.mode(), filescope::app::Mode::Preview);
         }
         let _ = render(&app, w, h);
         app.update(
-            Msg::ShowValue {
+            Msg::Files(FileMsg::ShowValue {
                 title: "link".into(),
                 text: "https://x.test/".repeat(40),
-            },
+            }),
             Instant::now(),
         );
         assert_eq!(app.mode(), filescope::app::Mode::Value);
@@ -792,14 +792,14 @@ fn the_preview_scrolls_to_its_last_line() {
     let id = app.selected().unwrap().id.clone();
     let text: String = (1..=3642).map(|i| format!("line {i}\n")).collect();
     app.update(
-        Msg::Previewed {
+        Msg::Files(FileMsg::Previewed {
             id,
             result: Ok(PreviewData {
                 bytes: text.trim_end().as_bytes().to_vec(),
                 extracted: false,
                 size: None,
             }),
-        },
+        }),
         Instant::now(),
     );
     press(&mut app, KeyCode::Char('G'));
@@ -819,10 +819,10 @@ fn the_preview_scrolls_to_its_last_line() {
 
 fn transfer(app: &mut App, id: u64, event: filescope::app::actions::TransferEvent) {
     app.update(
-        Msg::Transfer {
+        Msg::Files(FileMsg::Transfer {
             id: filescope::app::actions::TransferId(id),
             event,
-        },
+        }),
         Instant::now(),
     );
 }
@@ -970,11 +970,11 @@ fn a_failed_first_page_is_one_error_with_its_reason_and_retry() {
         hint: Some("the x-api-key header from FILESCOPE_API_KEY was rejected; set FILESCOPE_API_KEY to a valid key".into()),
     };
     app.update(
-        Msg::Page {
+        Msg::Listing(ListingMsg::Page {
             generation,
             page: 1,
             result: Err(err),
-        },
+        }),
         Instant::now(),
     );
     let screen = render(&app, 100, 16);
@@ -1097,7 +1097,7 @@ fn escapes_are_written_the_human_way_and_the_json_way() {
     press(&mut app, KeyCode::Char('p'));
     let id = app.selected().unwrap().id.clone();
     app.update(
-        Msg::Previewed {
+        Msg::Files(FileMsg::Previewed {
             id,
             result: Ok(PreviewData {
                 bytes: "plain \u{1b}]0;title\u{7} and \u{202e}rtl\n"
@@ -1106,7 +1106,7 @@ fn escapes_are_written_the_human_way_and_the_json_way() {
                 extracted: false,
                 size: None,
             }),
-        },
+        }),
         Instant::now(),
     );
     let preview = render(&app, 100, 40).join("\n");
@@ -1240,7 +1240,7 @@ fn cut_names_and_types_end_with_an_ellipsis() {
         panic!("a fetch")
     };
     app.update(
-        Msg::Page {
+        Msg::Listing(ListingMsg::Page {
             generation,
             page: 1,
             result: Ok(filescope::api::dialect::Page {
@@ -1248,7 +1248,7 @@ fn cut_names_and_types_end_with_an_ellipsis() {
                 total: Some(1),
                 ..Default::default()
             }),
-        },
+        }),
         Instant::now(),
     );
     let row = render(&app, 90, 8)[2].clone();
@@ -1410,7 +1410,7 @@ fn a_column_from_a_dotted_path_of_the_record() {
         with(2, serde_json::json!({"owner": null})),
     ];
     app.update(
-        Msg::Page {
+        Msg::Listing(ListingMsg::Page {
             generation,
             page: 1,
             result: Ok(filescope::api::dialect::Page {
@@ -1418,7 +1418,7 @@ fn a_column_from_a_dotted_path_of_the_record() {
                 total: Some(3),
                 ..Default::default()
             }),
-        },
+        }),
         Instant::now(),
     );
     let screen = render(&app, 100, 8);
@@ -1442,7 +1442,7 @@ fn a_long_folder_name_ends_with_an_ellipsis_in_its_pane() {
     use filescope::api::dialect::{Scope, ScopePage};
     let mut app = dialect_app_showing("astracollab", &NAMES, 4, 120, 8);
     app.update(
-        Msg::Scopes {
+        Msg::Listing(ListingMsg::Scopes {
             generation: ScopesGeneration(1),
             page: 1,
             result: Ok(ScopePage {
@@ -1454,7 +1454,7 @@ fn a_long_folder_name_ends_with_an_ellipsis_in_its_pane() {
                 }],
                 has_next: false,
             }),
-        },
+        }),
         Instant::now(),
     );
     let screen = render(&app, 120, 8);

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use filescope::api::Client;
 use filescope::api::dialect::Page;
-use filescope::app::{App, Effect, ListingEffect, Msg};
+use filescope::app::{App, Effect, ListingEffect, ListingMsg, Msg};
 use filescope::config::Settings;
 use filescope_demo::DemoServer;
 
@@ -65,11 +65,11 @@ pub fn showing_with(
         ..Page::default()
     };
     app.update(
-        Msg::Page {
+        Msg::Listing(ListingMsg::Page {
             generation,
             page: 1,
             result: Ok(page),
-        },
+        }),
         now,
     );
     app
