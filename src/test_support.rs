@@ -246,31 +246,48 @@ impl Executor {
     }
 
     /// Carries out `effects` and feeds every answer to `app`, and the effects those answers
-    /// make, until nothing is in flight. Returns each page fetched, in the order asked: its
-    /// number and what the request carried to continue from the page before.
+    /// make, until nothing is in flight. Returns each page fetched, in the order asked (a walk's
+    /// pages as the walker read them): its number and what the request carried to continue
+    /// from the page before.
     pub async fn settle(
         &mut self,
         app: &mut App,
         effects: Vec<crate::app::Effect>,
     ) -> Vec<(usize, Option<crate::api::dialect::Continuation>)> {
+        use crate::app::{Effect, ListingEffect, ListingMsg};
         let mut fetched = Vec::new();
         let mut effects = effects;
+        // A walk's pages come back one by one: the page number each starts at, what its
+        // request carried (the cursor of the page before) and the page size.
+        let mut walk: Option<(usize, Option<crate::api::dialect::Continuation>, usize)> = None;
         loop {
             for effect in &effects {
-                if let crate::app::Effect::Listing(crate::app::ListingEffect::Fetch {
-                    page,
-                    after,
-                    ..
-                }) = effect
-                {
-                    fetched.push((page.number, after.clone()));
+                match effect {
+                    Effect::Listing(ListingEffect::Fetch { page, after, .. }) => {
+                        fetched.push((page.number, after.clone()));
+                    }
+                    Effect::Listing(ListingEffect::Walk { from, after, .. }) => {
+                        walk = Some((from.number, after.clone(), from.size.max(1)));
+                    }
+                    _ => {}
                 }
             }
             self.run(effects);
-            match self.next().await {
-                Some(msg) => effects = app.update(msg, std::time::Instant::now()),
-                None => return fetched,
+            let Some(msg) = self.next().await else {
+                return fetched;
+            };
+            if let (
+                Msg::Listing(ListingMsg::Walked {
+                    result: Ok(page), ..
+                }),
+                Some(walk),
+            ) = (&msg, walk.as_mut())
+            {
+                fetched.push((walk.0, walk.1.take()));
+                walk.1 = page.next.clone();
+                walk.0 += page.records.len().div_ceil(walk.2).max(1);
             }
+            effects = app.update(msg, std::time::Instant::now());
         }
     }
 }
