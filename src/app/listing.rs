@@ -609,6 +609,22 @@ impl Listing {
         Some(self.jump_to(position, now))
     }
 
+    /// Selects a file the insight view names: at `row` of the server's order where that is
+    /// known, else by its id among the rows loaded. `None` when it is not loaded in the view.
+    pub(super) fn go_to_file(
+        &mut self,
+        row: Option<usize>,
+        id: &str,
+        now: Instant,
+    ) -> Option<Vec<Effect>> {
+        let row = match row {
+            Some(row) => row,
+            None => (0..self.pages.row_count())
+                .find(|row| self.pages.record(*row).is_some_and(|r| r.id == id))?,
+        };
+        self.go_to_row(row, now)
+    }
+
     /// `A`: fetch every page so the local view is complete. `Err` says why there is nothing
     /// to load.
     pub(super) fn start_load_all(&mut self, now: Instant) -> Result<Vec<Effect>, &'static str> {

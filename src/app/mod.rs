@@ -458,6 +458,11 @@ impl App {
         self.scopes.as_ref().is_some_and(Scopes::has_pane)
     }
 
+    /// Whether the API's folders are rows of the listing (S3's prefixes), not a pane.
+    fn folders_are_rows(&self) -> bool {
+        self.scopes.as_ref().is_some_and(|s| !s.has_pane())
+    }
+
     /// The panes that can have the keyboard at this size, in `Tab` order: only panes on
     /// screen.
     pub fn focusable(&self) -> Vec<Focus> {
@@ -1332,11 +1337,14 @@ impl App {
                     },
                     started: now,
                 };
-                let plan = plan(
+                let mut plan = plan(
                     self.dialect.as_ref(),
                     self.listing.sort(),
                     &self.scoped_filter(),
                 );
+                // Folders that are rows (S3's prefixes) are scanned into, every file below.
+                plan.server.recursive = self.folders_are_rows();
+                view.below = plan.server.recursive;
                 effects.push(
                     ListingEffect::Scan(insight::ScanJob {
                         id,
@@ -1350,11 +1358,21 @@ impl App {
             // Scanning, or scanned: nothing more to scan.
             Some(InsightKey::ScanAll) | None => {}
             Some(InsightKey::Go) => {
-                if let Some(row) = view.notable().get(view.selected).map(|n| n.row) {
+                if let Some(file) = view.notable().get(view.selected).cloned() {
                     view.stop_scan();
                     self.detail.set_scroll(0);
-                    return match self.listing.go_to_row(row, now) {
+                    // A scan into the folders below numbers its own rows: found by id.
+                    let row = (!view.below).then_some(file.row);
+                    return match self.listing.go_to_file(row, &file.id, now) {
                         Some(effects) => effects,
+                        None if view.below => {
+                            self.status = Some(Status::Info(format!(
+                                "{} goes into folders: {} is in one below this",
+                                self.key(Action::OpenDetail),
+                                crate::text::sanitize(&file.name)
+                            )));
+                            Vec::new()
+                        }
                         None => {
                             self.status = Some(Status::Info(format!(
                                 "that file is not loaded in this view{}",

@@ -227,7 +227,7 @@ impl S3 {
         if !prefix.is_empty() {
             q.push(("prefix", prefix));
         }
-        if self.levels {
+        if self.levels && !query.recursive {
             q.push(("delimiter", "/".to_string()));
         }
         if let Some(after) = &query.start_after {
