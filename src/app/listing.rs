@@ -820,6 +820,13 @@ impl Listing {
         Some(self.fetch_wanted(Motion::Jump, now))
     }
 
+    /// Selects the row with this id when its page comes (a folder left by going up), as a
+    /// reload selects the file it had selected.
+    pub(super) fn select_when_listed(&mut self, id: String) {
+        let previous = self.previous.get_or_insert_with(Previous::default);
+        previous.selected = Some(id);
+    }
+
     /// After a reload: the selected file is selected again where its page put it, and the old
     /// rows go once the screen's pages are all in.
     fn restore_previous(&mut self, page: usize, filled: usize) {

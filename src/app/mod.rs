@@ -480,7 +480,12 @@ impl App {
         let visible = self.detail_visible();
         let at_once = self.mode() == Mode::DetailFull;
         let generation = self.listing.pages().generation();
-        let selected = self.listing.selected().map(|r| r.id.clone());
+        // Only a row the dialect has a detail for (not S3's folders) is asked for.
+        let selected = self
+            .listing
+            .selected()
+            .filter(|r| self.dialect.detail_request(&r.id).is_some())
+            .map(|r| r.id.clone());
         self.detail
             .effects(selected.as_deref(), visible, at_once, generation, now)
     }
@@ -1268,13 +1273,19 @@ impl App {
         self.replan(sort, filter, now)
     }
 
-    /// Backspace/h: up a folder, or back to all contexts.
+    /// Backspace/h: up a folder, or back to all contexts; the folder left is selected again.
     fn scope_up(&mut self, now: Instant) -> Vec<Effect> {
-        let Some(mut effects) = self.scopes.as_mut().and_then(Scopes::up) else {
+        let Some((mut effects, left)) = self.scopes.as_mut().and_then(Scopes::up) else {
+            if let Some(top) = self.at_the_top() {
+                self.status = Some(Status::Info(top));
+            }
             return Vec::new();
         };
         let (sort, filter) = (self.listing.sort(), self.listing.filter().clone());
         effects.extend(self.replan(sort, filter, now));
+        if let Some(id) = left {
+            self.listing.select_when_listed(id);
+        }
         effects
     }
 

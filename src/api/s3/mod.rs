@@ -146,6 +146,19 @@ fn canonical_url(url: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(format!("{}{query}", path.replace("%2F", "/")))
 }
 
+/// A name with its `.` and `..` segments written `%2E` and `%2E%2E` (`../` → `%2E%2E/`), as
+/// a URL has to write them: a folder row never reads as the parent or the folder itself.
+fn dot_segments_escaped(name: &str) -> String {
+    name.split('/')
+        .map(|segment| match segment {
+            "." => "%2E",
+            ".." => "%2E%2E",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// AWS's endpoint for a region (the global one for a region that cannot be a host name).
 fn aws_endpoint(region: &str) -> Url {
     Url::parse(&format!("https://s3.{region}.amazonaws.com"))
@@ -305,9 +318,16 @@ impl S3 {
     fn record(&self, listed_under: &str, key: &str, raw: serde_json::Value) -> FileRecord {
         let raw = serde_json::value::to_raw_value(&raw).unwrap_or_default();
         let name = key.strip_prefix(listed_under).unwrap_or(key);
+        let name = if name.is_empty() { key } else { name };
         FileRecord {
             id: key.to_string(),
-            name: if name.is_empty() { key } else { name }.to_string(),
+            // One level at a time, a folder named `..` is a row: shown as `../` it would be
+            // taken for the way up.
+            name: if self.levels {
+                dot_segments_escaped(name)
+            } else {
+                name.to_string()
+            },
             size: None,
             content_type: None,
             created_at: None,
