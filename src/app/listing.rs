@@ -585,7 +585,8 @@ impl Listing {
         )
     }
 
-    /// Puts `row` (a position in the view) at the top of the screen and selects it; a row a
+    /// Selects `row` (a position in the view): a row on screen already is selected where it
+    /// is, as vim and less keep the view; another is put at the top of the screen. A row a
     /// listing read in order cannot reach yet is walked to.
     pub(super) fn jump_to(&mut self, row: usize, now: Instant) -> Vec<Effect> {
         if self.needs_walk(row) {
@@ -593,7 +594,9 @@ impl Listing {
             return self.walk_on(now).unwrap_or_default();
         }
         let len = self.row_count();
-        self.cursor.offset = row;
+        if !self.cursor.visible(len).contains(&row) {
+            self.cursor.offset = row;
+        }
         self.cursor.move_to(row, len);
         self.fetch_wanted(Motion::Jump, now)
     }

@@ -414,6 +414,12 @@ impl App {
                 "stopped walking at page {}; the rows so far stay loaded",
                 crate::text::thousands(page)
             )),
+            // A store that finds its last rows by key never walks to its end (S3).
+            Notice::SizeUnknown if self.reach.finds_tail() => Status::Info(format!(
+                "{jump}N walks to a row, {} shows the last rows; no {jump}N%: the store gives no row count",
+                self.key(Action::Bottom),
+                jump = self.key(Action::JumpPrompt),
+            )),
             Notice::SizeUnknown => Status::Info(format!(
                 "the listing's size is not known yet; {} walks to the end",
                 self.key(Action::Bottom)
