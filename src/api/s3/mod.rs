@@ -867,6 +867,70 @@ mod tests {
         );
     }
 
+    /// A folder named `..` (made by a file named `../../etc/passwd`) is a row of its own: its
+    /// name never reads as the way up (`../`), nor `.` as the folder itself; the id stays the
+    /// key. `ls` without levels names keys as they are.
+    #[test]
+    fn a_folder_named_dot_dot_is_not_shown_as_the_way_up() {
+        let body = r#"<ListBucketResult><IsTruncated>false</IsTruncated>
+            <Contents><Key>data/a..b</Key><Size>4</Size></Contents>
+            <CommonPrefixes><Prefix>data/../</Prefix></CommonPrefixes>
+            <CommonPrefixes><Prefix>data/./</Prefix></CommonPrefixes></ListBucketResult>"#;
+        let decode = |d: &S3| {
+            d.decode_page(
+                &ListQuery::new(CAPABILITIES.default_sort),
+                PageRequest { number: 1, size: 3 },
+                body.as_bytes(),
+                Limits::default(),
+            )
+            .unwrap()
+            .records
+        };
+        let levels = decode(&s3(Some("http://127.0.0.1:9000"), true));
+        let shown: Vec<(&str, &str)> = levels
+            .iter()
+            .map(|r| (r.id.as_str(), r.name.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("data/../", "%2E%2E/"),
+                ("data/./", "%2E/"),
+                ("data/a..b", "a..b")
+            ]
+        );
+        let flat = decode(&s3(Some("http://127.0.0.1:9000"), false));
+        assert_eq!(flat[0].name, "../");
+    }
+
+    /// The insight scan asks for every key under the folder (no delimiter), one level's
+    /// listing for its folders as rows.
+    #[test]
+    fn a_recursive_query_lists_every_key_under_the_folder() {
+        let d = s3(Some("http://127.0.0.1:9000"), true);
+        let mut q = ListQuery::new(CAPABILITIES.default_sort);
+        q.terms.push(Term::Folder("data/logs/".into()));
+        let page = PageRequest {
+            number: 1,
+            size: 1000,
+        };
+        let has_delimiter = |q: &ListQuery| {
+            d.list_request(q, page)
+                .query
+                .iter()
+                .any(|(k, _)| k == "delimiter")
+        };
+        assert!(has_delimiter(&q));
+        q.recursive = true;
+        assert!(!has_delimiter(&q));
+        assert!(
+            d.list_request(&q, page)
+                .query
+                .iter()
+                .any(|(k, v)| k == "prefix" && v == "data/logs/")
+        );
+    }
+
     /// A HEAD answer with these headers, as the detail record the download judges.
     fn headed(d: &S3, headers: &[(&str, &str)]) -> FileRecord {
         let mut map = HeaderMap::new();
