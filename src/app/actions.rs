@@ -589,6 +589,10 @@ impl App {
     }
 
     pub(super) fn on_file_action(&mut self, action: FileAction) -> Vec<Effect> {
+        if let Some(why) = self.folder_refusal(action) {
+            self.status = Some(Status::Info(why));
+            return Vec::new();
+        }
         match action {
             FileAction::Mark => {
                 if let Some(record) = self.selected().cloned() {
@@ -607,7 +611,9 @@ impl App {
                 let (lo, hi) = (from.min(here), from.max(here));
                 let rows: Vec<FileRecord> = (lo..=hi)
                     .filter_map(|i| match self.row(i) {
-                        Row::Loaded(record) => Some(record.clone()),
+                        Row::Loaded(record) if !self.dialect.is_folder(record) => {
+                            Some(record.clone())
+                        }
                         _ => None,
                     })
                     .collect();
@@ -623,7 +629,9 @@ impl App {
                 for i in 0..self.row_count() {
                     if let Row::Loaded(record) = self.row(i) {
                         let record = record.clone();
-                        self.files.marks.toggle(&record);
+                        if !self.dialect.is_folder(&record) {
+                            self.files.marks.toggle(&record);
+                        }
                         loaded += 1;
                     }
                 }

@@ -39,6 +39,9 @@ pub struct Insight {
     pub selected: usize,
     pub error: Option<String>,
     pub(super) scan: Option<(ScanId, Arc<AtomicBool>)>,
+    /// The scan went into the folders below (S3's prefixes): its files are not rows of this
+    /// listing, and their rows are the scan's own.
+    pub below: bool,
 }
 
 impl Insight {
@@ -50,6 +53,7 @@ impl Insight {
             selected: 0,
             error: None,
             scan: None,
+            below: false,
         }
     }
 

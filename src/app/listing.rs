@@ -585,7 +585,8 @@ impl Listing {
         )
     }
 
-    /// Puts `row` (a position in the view) at the top of the screen and selects it; a row a
+    /// Selects `row` (a position in the view): a row on screen already is selected where it
+    /// is, as vim and less keep the view; another is put at the top of the screen. A row a
     /// listing read in order cannot reach yet is walked to.
     pub(super) fn jump_to(&mut self, row: usize, now: Instant) -> Vec<Effect> {
         if self.needs_walk(row) {
@@ -593,7 +594,9 @@ impl Listing {
             return self.walk_on(now).unwrap_or_default();
         }
         let len = self.row_count();
-        self.cursor.offset = row;
+        if !self.cursor.visible(len).contains(&row) {
+            self.cursor.offset = row;
+        }
         self.cursor.move_to(row, len);
         self.fetch_wanted(Motion::Jump, now)
     }
@@ -607,6 +610,22 @@ impl Listing {
             Some(view) => view.position_of(row),
         }?;
         Some(self.jump_to(position, now))
+    }
+
+    /// Selects a file the insight view names: at `row` of the server's order where that is
+    /// known, else by its id among the rows loaded. `None` when it is not loaded in the view.
+    pub(super) fn go_to_file(
+        &mut self,
+        row: Option<usize>,
+        id: &str,
+        now: Instant,
+    ) -> Option<Vec<Effect>> {
+        let row = match row {
+            Some(row) => row,
+            None => (0..self.pages.row_count())
+                .find(|row| self.pages.record(*row).is_some_and(|r| r.id == id))?,
+        };
+        self.go_to_row(row, now)
     }
 
     /// `A`: fetch every page so the local view is complete. `Err` says why there is nothing
@@ -802,6 +821,13 @@ impl Listing {
         // The first page may show the listing is shorter than the screen, or the count may
         // have become known: fetch whatever the screen still lacks.
         Some(self.fetch_wanted(Motion::Jump, now))
+    }
+
+    /// Selects the row with this id when its page comes (a folder left by going up), as a
+    /// reload selects the file it had selected.
+    pub(super) fn select_when_listed(&mut self, id: String) {
+        let previous = self.previous.get_or_insert_with(Previous::default);
+        previous.selected = Some(id);
     }
 
     /// After a reload: the selected file is selected again where its page put it, and the old

@@ -414,6 +414,12 @@ impl App {
                 "stopped walking at page {}; the rows so far stay loaded",
                 crate::text::thousands(page)
             )),
+            // A store that finds its last rows by key never walks to its end (S3).
+            Notice::SizeUnknown if self.reach.finds_tail() => Status::Info(format!(
+                "{jump}N walks to a row, {} shows the last rows; no {jump}N%: the store gives no row count",
+                self.key(Action::Bottom),
+                jump = self.key(Action::JumpPrompt),
+            )),
             Notice::SizeUnknown => Status::Info(format!(
                 "the listing's size is not known yet; {} walks to the end",
                 self.key(Action::Bottom)
@@ -458,6 +464,11 @@ impl App {
         self.scopes.as_ref().is_some_and(Scopes::has_pane)
     }
 
+    /// Whether the API's folders are rows of the listing (S3's prefixes), not a pane.
+    fn folders_are_rows(&self) -> bool {
+        self.scopes.as_ref().is_some_and(|s| !s.has_pane())
+    }
+
     /// The panes that can have the keyboard at this size, in `Tab` order: only panes on
     /// screen.
     pub fn focusable(&self) -> Vec<Focus> {
@@ -475,7 +486,12 @@ impl App {
         let visible = self.detail_visible();
         let at_once = self.mode() == Mode::DetailFull;
         let generation = self.listing.pages().generation();
-        let selected = self.listing.selected().map(|r| r.id.clone());
+        // Only a row the dialect has a detail for (not S3's folders) is asked for.
+        let selected = self
+            .listing
+            .selected()
+            .filter(|r| self.dialect.detail_request(&r.id).is_some())
+            .map(|r| r.id.clone());
         self.detail
             .effects(selected.as_deref(), visible, at_once, generation, now)
     }
@@ -1263,13 +1279,19 @@ impl App {
         self.replan(sort, filter, now)
     }
 
-    /// Backspace/h: up a folder, or back to all contexts.
+    /// Backspace/h: up a folder, or back to all contexts; the folder left is selected again.
     fn scope_up(&mut self, now: Instant) -> Vec<Effect> {
-        let Some(mut effects) = self.scopes.as_mut().and_then(Scopes::up) else {
+        let Some((mut effects, left)) = self.scopes.as_mut().and_then(Scopes::up) else {
+            if let Some(top) = self.at_the_top() {
+                self.status = Some(Status::Info(top));
+            }
             return Vec::new();
         };
         let (sort, filter) = (self.listing.sort(), self.listing.filter().clone());
         effects.extend(self.replan(sort, filter, now));
+        if let Some(id) = left {
+            self.listing.select_when_listed(id);
+        }
         effects
     }
 
@@ -1332,11 +1354,14 @@ impl App {
                     },
                     started: now,
                 };
-                let plan = plan(
+                let mut plan = plan(
                     self.dialect.as_ref(),
                     self.listing.sort(),
                     &self.scoped_filter(),
                 );
+                // Folders that are rows (S3's prefixes) are scanned into, every file below.
+                plan.server.recursive = self.folders_are_rows();
+                view.below = plan.server.recursive;
                 effects.push(
                     ListingEffect::Scan(insight::ScanJob {
                         id,
@@ -1350,11 +1375,21 @@ impl App {
             // Scanning, or scanned: nothing more to scan.
             Some(InsightKey::ScanAll) | None => {}
             Some(InsightKey::Go) => {
-                if let Some(row) = view.notable().get(view.selected).map(|n| n.row) {
+                if let Some(file) = view.notable().get(view.selected).cloned() {
                     view.stop_scan();
                     self.detail.set_scroll(0);
-                    return match self.listing.go_to_row(row, now) {
+                    // A scan into the folders below numbers its own rows: found by id.
+                    let row = (!view.below).then_some(file.row);
+                    return match self.listing.go_to_file(row, &file.id, now) {
                         Some(effects) => effects,
+                        None if view.below => {
+                            self.status = Some(Status::Info(format!(
+                                "{} goes into folders: {} is in one below this",
+                                self.key(Action::OpenDetail),
+                                crate::text::sanitize(&file.name)
+                            )));
+                            Vec::new()
+                        }
                         None => {
                             self.status = Some(Status::Info(format!(
                                 "that file is not loaded in this view{}",

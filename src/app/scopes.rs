@@ -1,7 +1,9 @@
 //! The folders (AstraCollab) or contexts (FileGuard) beside the files: a tree entered with
 //! Enter and left with Backspace, or a flat list of filter values.
 
+use super::actions::FileAction;
 use super::msg::{Effect, ListingEffect, ScopesGeneration};
+use super::{Action, App};
 use crate::api::dialect::{Scope, ScopeKind, ScopePage};
 
 /// The most scope pages read for one level (100 each): a pane, not an archive.
@@ -20,6 +22,9 @@ pub struct Scopes {
     loading: bool,
     error: Option<String>,
     generation: ScopesGeneration,
+    /// The folder just left (its id): selected again when its level's pages bring it, so
+    /// going up returns to the row you came from.
+    reselect: Option<String>,
 }
 
 impl Scopes {
@@ -33,6 +38,7 @@ impl Scopes {
             loading: false,
             error: None,
             generation: ScopesGeneration::default(),
+            reselect: None,
         }
     }
 
@@ -86,6 +92,7 @@ impl Scopes {
         self.items.clear();
         self.selected = 0;
         self.error = None;
+        self.reselect = None;
         let parent = match self.kind {
             ScopeKind::Prefixes => return Vec::new(),
             ScopeKind::Folders => self.path.last().map(|(id, _)| id.clone()),
@@ -126,6 +133,14 @@ impl Scopes {
         match result {
             Ok(answer) => {
                 self.items.extend(answer.scopes);
+                if let Some(at) = self
+                    .reselect
+                    .as_ref()
+                    .and_then(|id| self.items.iter().position(|s| s.id == *id))
+                {
+                    self.selected = at;
+                    self.reselect = None;
+                }
                 if answer.has_next && page < MAX_SCOPE_PAGES {
                     return Some(vec![
                         ListingEffect::FetchScopes {
@@ -163,17 +178,70 @@ impl Scopes {
         }
     }
 
-    /// Backspace/h: up a folder, or back to all contexts. `None` at the top already.
-    pub(super) fn up(&mut self) -> Option<Vec<Effect>> {
+    /// Backspace/h: up a folder, or back to all contexts. `None` at the top already. Going
+    /// up a folder returns to it: the id of the folder left, which the pane selects again when
+    /// its level is listed (and the app selects in the listing, where folders are rows).
+    pub(super) fn up(&mut self) -> Option<(Vec<Effect>, Option<String>)> {
         match self.kind {
             ScopeKind::Folders | ScopeKind::Prefixes => {
-                self.path.pop()?;
-                Some(self.reload())
+                let (left, _) = self.path.pop()?;
+                let effects = self.reload();
+                if self.kind == ScopeKind::Prefixes {
+                    return Some((effects, Some(left)));
+                }
+                self.reselect = Some(left);
+                Some((effects, None))
             }
             ScopeKind::Contexts => {
                 self.context.take()?;
-                Some(Vec::new())
+                Some((Vec::new(), None))
             }
         }
+    }
+}
+
+impl App {
+    /// Marking, downloading and previewing take files: on a folder row (S3's prefixes) they
+    /// refuse at once, in one line. `None`: the action goes ahead.
+    pub(super) fn folder_refusal(&self, action: FileAction) -> Option<String> {
+        let verb = match action {
+            FileAction::Mark => "marked",
+            FileAction::Download if self.files.marks.is_empty() => "downloaded",
+            FileAction::Preview => "previewed",
+            FileAction::Download
+            | FileAction::Copy
+            | FileAction::MarkRange
+            | FileAction::InvertMarks
+            | FileAction::Transfers
+            | FileAction::OpenLink
+            | FileAction::Export
+            | FileAction::Delete => return None,
+        };
+        let folder = self.selected().filter(|r| self.dialect.is_folder(r))?;
+        Some(format!(
+            "{} goes into {}; a folder cannot be {verb}, only files",
+            self.key(Action::OpenDetail),
+            crate::text::sanitize(&folder.name)
+        ))
+    }
+
+    /// Backspace at the top: going up stops at the folder the listing starts in (an S3 URL's
+    /// prefix: what is above it may not be the user's to list), and says so.
+    pub(super) fn at_the_top(&self) -> Option<String> {
+        let kind = self.scopes.as_ref()?.kind();
+        if kind == ScopeKind::Contexts {
+            return None;
+        }
+        let root = self.dialect.key_prefix(&crate::api::ListQuery::new(
+            self.dialect.capabilities().default_sort,
+        ));
+        Some(if root.is_empty() {
+            "already at the top".to_string()
+        } else {
+            format!(
+                "already at the top: this listing starts at {}",
+                crate::text::sanitize(&root)
+            )
+        })
     }
 }

@@ -643,18 +643,20 @@ fn a_filter_the_api_cannot_take_is_an_error_and_changes_nothing() {
     }
 }
 
+/// The ids of the full records `effects` ask for.
+fn details(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Listing(ListingEffect::FetchDetail { id, .. }) => Some(id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn the_full_record_is_fetched_once_the_selection_rests() {
     let (mut app, now) = started_on("fileguard", 350);
-    let details = |effects: &[Effect]| -> Vec<String> {
-        effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Listing(ListingEffect::FetchDetail { id, .. }) => Some(id.clone()),
-                _ => None,
-            })
-            .collect()
-    };
     // Scrolling past files asks for nothing.
     let mut t = now;
     for _ in 0..5 {
@@ -690,9 +692,19 @@ fn the_full_record_is_fetched_once_the_selection_rests() {
     assert!(details(&plain.update(Msg::Tick, now + DETAIL_DELAY * 2)).is_empty());
 }
 
+/// A folder of AstraCollab's pane, `name-{id}`.
+fn folder(id: &str) -> crate::api::dialect::Scope {
+    crate::api::dialect::Scope {
+        id: id.into(),
+        name: format!("name-{id}"),
+        note: None,
+        ..Default::default()
+    }
+}
+
 #[test]
 fn folders_are_entered_and_left_and_narrow_the_listing() {
-    use crate::api::dialect::{Scope, ScopePage};
+    use crate::api::dialect::ScopePage;
     let mut app = app_for("astracollab");
     let now = Instant::now();
     let effects = app.start(160, 40, now);
@@ -709,12 +721,6 @@ fn folders_are_entered_and_left_and_narrow_the_listing() {
         .expect("the root folders are asked for at start");
     assert_eq!((scope_fetch.1.as_deref(), scope_fetch.2), (None, 1));
     answer_all(&mut app, effects, 500, now);
-    let folder = |id: &str| Scope {
-        id: id.into(),
-        name: format!("name-{id}"),
-        note: None,
-        ..Default::default()
-    };
     app.update(
         Msg::Listing(ListingMsg::Scopes {
             generation: scope_fetch.0,
@@ -2257,4 +2263,301 @@ fn g_on_a_listing_read_in_order_is_one_walk_by_the_walker() {
         walk(&effects).is_none() && fetched(&effects).is_empty(),
         "{effects:?}"
     );
+}
+
+// ---- folders (issue 27: S3's prefixes as rows, AstraCollab's pane) ------------------------
+
+/// The explorer on an S3 bucket listed one level at a time from `root` (no request is ever
+/// sent: the tests answer the effects).
+fn s3_app(root: &str) -> App {
+    let s3 = crate::api::s3::S3::new(crate::api::s3::Settings {
+        bucket: "demo".into(),
+        root: root.into(),
+        keys: None,
+        region: "us-east-1".into(),
+        endpoint: Some("http://127.0.0.1:9".parse().unwrap()),
+        path_style: None,
+        levels: true,
+    });
+    crate::test_support::app_of(
+        std::sync::Arc::new(s3),
+        "demo",
+        PAGE,
+        crate::config::Settings::default(),
+    )
+}
+
+/// One S3 page of these keys (a key ending in `/` is a folder), the last unless `more`.
+fn s3_page(keys: &[&str], more: bool) -> Page {
+    let records = keys
+        .iter()
+        .map(|key| {
+            let mut r = crate::test_support::bare_record(key);
+            if key.ends_with('/') {
+                r.content_type = Some(crate::api::record::FOLDER_TYPE.to_string());
+            } else {
+                r.size = Some(10);
+                r.content_type = Some("text/plain".into());
+            }
+            r
+        })
+        .collect();
+    Page {
+        records,
+        total: None,
+        has_next: Some(more),
+        next: more.then(|| crate::api::dialect::Continuation::Cursor("next".into())),
+        ..Page::default()
+    }
+}
+
+/// Answers the fetches of page 1 in `effects` with these keys (and what they lead to).
+fn answer_s3(app: &mut App, effects: Vec<Effect>, keys: &[&str], more: bool, now: Instant) {
+    for effect in effects {
+        if let Effect::Listing(ListingEffect::Fetch {
+            generation, page, ..
+        }) = effect
+            && page.number == 1
+        {
+            let msg = Msg::Listing(ListingMsg::Page {
+                generation,
+                page: 1,
+                result: Ok(s3_page(keys, more)),
+            });
+            let next = app.update(msg, now);
+            answer_s3(app, next, keys, more, now);
+        }
+    }
+}
+
+/// The root of the bucket: fifteen folders, `logs/` the eleventh, and a file.
+const ROOT: [&str; 16] = [
+    "a/", "b/", "c/", "d/", "e/", "f/", "g/", "h/", "i/", "j/", "logs/", "m/", "n/", "o/", "p/",
+    "z.txt",
+];
+
+fn s3_started(width: u16, height: u16) -> (App, Instant) {
+    let mut app = s3_app("");
+    let now = Instant::now();
+    let effects = app.start(width, height, now);
+    answer_s3(&mut app, effects, &ROOT, false, now);
+    (app, now)
+}
+
+fn status_text(app: &App) -> String {
+    match app.status() {
+        Some(Status::Info(s) | Status::Error(s)) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Bug 4: a folder row has no full record (S3's HEAD is for objects): none is asked for, so
+/// the pane never stays on "loading the full record…"; a file's still is.
+#[test]
+fn a_folder_row_asks_for_no_full_record_and_a_file_does() {
+    let (mut app, now) = s3_started(200, 50);
+    assert!(app.detail_pane_shown());
+    let mut t = now;
+    for motion in ['j', 'k', 'G', 'k'] {
+        app.update(key(motion), t);
+        t += DETAIL_DELAY * 2;
+        let effects = app.update(Msg::Tick, t);
+        let selected = app.selected().unwrap().id.clone();
+        if selected.ends_with('/') {
+            assert!(details(&effects).is_empty(), "{selected}: {effects:?}");
+            assert!(app.detail().get(&selected).is_none(), "{selected} pending");
+        } else {
+            assert_eq!(details(&effects), [selected]);
+        }
+    }
+    assert_eq!(
+        app.selected().unwrap().id,
+        "p/",
+        "k from the file: a folder"
+    );
+}
+
+/// Bug 6: mark, download and preview refuse a folder row at once, in one line, and leave
+/// nothing behind (no mark, no prompt, no preview, nothing fetched).
+#[test]
+fn mark_download_and_preview_refuse_a_folder_row_in_one_line() {
+    let (mut app, now) = s3_started(120, 40);
+    for k in [' ', 'd', 'p'] {
+        let effects = app.update(key(k), now);
+        assert!(effects.is_empty(), "{k:?}: {effects:?}");
+        assert_eq!(app.mode(), Mode::List, "{k:?}");
+        assert!(app.files().marks.is_empty(), "{k:?}");
+        let said = status_text(&app);
+        assert!(
+            said.contains("a/") && said.contains("a folder cannot be") && !said.contains('\n'),
+            "{k:?}: {said}"
+        );
+        assert_eq!(app.selected().unwrap().id, "a/", "{k:?} did not move");
+    }
+    // A range or an inversion marks the files among the rows, never the folders.
+    app.update(key('*'), now);
+    assert_eq!(app.files().marks.len(), 1, "only z.txt");
+    // A file still is marked, downloaded and previewed.
+    app.update(key('G'), now);
+    app.update(key('p'), now);
+    assert!(matches!(app.mode(), Mode::Preview), "{:?}", app.mode());
+}
+
+/// Bug 7: Backspace returns to the row you came from: S3 `11G` Enter into `logs/`, then
+/// Backspace, lands on `logs/`, not the first row.
+#[test]
+fn going_up_an_s3_folder_selects_the_folder_you_came_from() {
+    let (mut app, now) = s3_started(120, 40);
+    for k in ['1', '1', 'G'] {
+        app.update(key(k), now);
+    }
+    assert_eq!(app.selected().unwrap().id, "logs/");
+    let effects = app.update(code(KeyCode::Enter), now);
+    answer_s3(&mut app, effects, &["logs/2025/", "logs/x.log"], false, now);
+    assert_eq!(app.selected().unwrap().id, "logs/2025/");
+    let effects = app.update(code(KeyCode::Backspace), now);
+    answer_s3(&mut app, effects, &ROOT, false, now);
+    assert_eq!(
+        app.selected().unwrap().id,
+        "logs/",
+        "back on the folder left"
+    );
+    assert_eq!(app.cursor().selected, 10);
+}
+
+/// Bug 7, in AstraCollab's pane: going up selects the folder left, in the pane.
+#[test]
+fn going_up_in_the_folder_pane_selects_the_folder_you_came_from() {
+    use crate::api::dialect::ScopePage;
+    let mut app = app_for("astracollab");
+    let now = Instant::now();
+    let effects = app.start(160, 40, now);
+    let scopes_asked = |effects: &[Effect]| {
+        effects.iter().find_map(|e| match e {
+            Effect::Listing(ListingEffect::FetchScopes { generation, .. }) => Some(*generation),
+            _ => None,
+        })
+    };
+    let root = scopes_asked(&effects).unwrap();
+    answer_all(&mut app, effects, 50, now);
+    let answer = |app: &mut App, generation, ids: &[&str]| {
+        app.update(
+            Msg::Listing(ListingMsg::Scopes {
+                generation,
+                page: 1,
+                result: Ok(ScopePage {
+                    scopes: ids.iter().map(|id| folder(id)).collect(),
+                    has_next: false,
+                }),
+            }),
+            now,
+        )
+    };
+    answer(&mut app, root, &["f1", "f2", "f3", "f4"]);
+    app.update(code(KeyCode::Tab), now);
+    app.update(code(KeyCode::Tab), now);
+    assert_eq!(app.focus(), Focus::Scopes);
+    app.update(key('j'), now);
+    app.update(key('j'), now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    let inside = scopes_asked(&effects).unwrap();
+    answer(&mut app, inside, &["g1"]);
+    let effects = app.update(code(KeyCode::Backspace), now);
+    let up = scopes_asked(&effects).unwrap();
+    answer(&mut app, up, &["f1", "f2", "f3", "f4"]);
+    assert_eq!(app.scopes().unwrap().selected(), 2, "back on f3");
+}
+
+/// Bug 8: a jump to a row already on screen selects it where it is (vim, less); a row off
+/// screen still comes to the top.
+#[test]
+fn a_jump_to_a_row_on_screen_keeps_the_view() {
+    let (mut app, now) = started(500);
+    assert!(app.cursor().height > 10);
+    app.update(key('5'), now);
+    app.update(key('G'), now);
+    assert_eq!((app.cursor().selected, app.cursor().offset), (4, 0), "5G");
+    app.update(key(':'), now);
+    for msg in crate::test_support::typed("9") {
+        app.update(msg, now);
+    }
+    assert_eq!((app.cursor().selected, app.cursor().offset), (8, 0), ":9");
+    app.update(key(':'), now);
+    for msg in crate::test_support::typed("300") {
+        app.update(msg, now);
+    }
+    assert_eq!(
+        (app.cursor().selected, app.cursor().offset),
+        (299, 299),
+        "off screen: to the top"
+    );
+    app.update(key('3'), now);
+    app.update(key('0'), now);
+    app.update(key('5'), now);
+    app.update(key('G'), now);
+    assert_eq!((app.cursor().selected, app.cursor().offset), (304, 299));
+}
+
+/// Bug 19: `:50%` on S3 does not promise a walk `G` does not make; it says what can be done.
+#[test]
+fn a_percentage_on_s3_says_what_can_be_done_instead() {
+    let mut app = s3_app("");
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    answer_s3(&mut app, effects, &ROOT, true, now);
+    assert!(!app.is_count_known());
+    app.update(key(':'), now);
+    for msg in crate::test_support::typed("50%") {
+        app.update(msg, now);
+    }
+    let said = status_text(&app);
+    assert!(!said.contains("walks to the end"), "{said}");
+    assert!(
+        said.contains(":N walks to a row") && said.contains("no :N%: the store gives no row count"),
+        "{said}"
+    );
+}
+
+/// Bug 16: going up stops at the prefix the listing starts at, and says so.
+#[test]
+fn going_up_stops_at_the_starting_prefix_and_says_so() {
+    let mut app = s3_app("uploads/");
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    answer_s3(
+        &mut app,
+        effects,
+        &["uploads/%2E%2E/", "uploads/a.txt"],
+        false,
+        now,
+    );
+    let effects = app.update(code(KeyCode::Backspace), now);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        status_text(&app),
+        "already at the top: this listing starts at uploads/"
+    );
+}
+
+/// Bug 5: the insight view's scan of S3 goes into the folders (every file under the prefix,
+/// no delimiter), and a file it names is found by its id, not by the scan's row numbers.
+#[test]
+fn the_insight_scan_of_s3_goes_into_the_folders() {
+    let (mut app, now) = s3_started(120, 40);
+    app.update(key('i'), now);
+    let effects = app.update(key('a'), now);
+    let job = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Listing(ListingEffect::Scan(job)) => Some(job.clone()),
+            _ => None,
+        })
+        .expect("a scan");
+    assert!(job.plan.server.recursive, "{:?}", job.plan.server);
+    // A JSON API's scan numbers the listing's own rows: not recursive.
+    let (mut plain, now) = started(300);
+    plain.update(key('i'), now);
+    let effects = plain.update(key('a'), now);
+    assert!(effects.iter().any(|e| matches!(e,
+        Effect::Listing(ListingEffect::Scan(job)) if !job.plan.server.recursive)));
 }

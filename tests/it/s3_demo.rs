@@ -23,6 +23,12 @@ async fn demo(files: usize, region: &str) -> DemoServer {
 }
 
 fn client(server: &DemoServer, root: &str, region: &str) -> Client {
+    client_of(server, root, region, false)
+}
+
+/// A client as `ls` has it (`levels` false: every key under `root`) or as the explorer has it
+/// (one level, folders as rows).
+fn client_of(server: &DemoServer, root: &str, region: &str, levels: bool) -> Client {
     let dialect = S3::new(Settings {
         bucket: S3_BUCKET.into(),
         root: root.into(),
@@ -35,7 +41,7 @@ fn client(server: &DemoServer, root: &str, region: &str) -> Client {
         region: region.into(),
         endpoint: Some(server.base_url.parse().unwrap()),
         path_style: None,
-        levels: false,
+        levels,
     });
     let conn = Connection::new(Arc::new(dialect), server.base_url.parse().unwrap(), None);
     Client::new(conn).unwrap()
@@ -445,4 +451,80 @@ async fn g_on_timestamped_names_lands_on_the_last_key_in_at_most_40_requests() {
 #[tokio::test(flavor = "multi_thread")]
 async fn g_on_a_dense_middle_with_far_ends_lands_on_the_last_key_in_at_most_40_requests() {
     g_lands_exactly_on(KeySpace::SparseEnds, 100_000).await;
+}
+
+// ---- folders and the copied command (issue 27) -------------------------------------------
+
+/// `y c`'s command, run as a person would paste it: `sh -c` with the AWS keys in the
+/// environment and curl's own `--aws-sigv4`. The demo's store verifies Signature V4 as S3
+/// does, and refused the command for want of `x-amz-content-sha256`; now it lists, at the
+/// bucket's root and inside a folder (a prefix with its `/` encoded).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_copied_curl_command_is_accepted_by_the_store() {
+    let server = demo(300, "us-east-1").await;
+    let client = client_of(&server, "", "us-east-1", true);
+    let mut query = ListQuery::new(client.dialect().capabilities().default_sort);
+    let page = PageRequest {
+        number: 1,
+        size: 200,
+    };
+    let at_root = client.curl_command(&query, page).unwrap();
+    query
+        .terms
+        .push(filescope::api::Term::Folder("logs/".into()));
+    let in_folder = client.curl_command(&query, page).unwrap();
+    for (command, expect) in [
+        (at_root, "<Prefix>logs/</Prefix>"),
+        (in_folder, "<Prefix>logs/2"),
+    ] {
+        assert!(command.starts_with("curl "), "{command}");
+        let run = command.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut sh = std::process::Command::new("sh");
+            for proxy in ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"] {
+                sh.env_remove(proxy);
+            }
+            sh.env("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY)
+                .env("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY)
+                .args(["-c", &run])
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let body = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && body.contains("<ListBucketResult") && body.contains(expect),
+            "{command}\n{}: {body}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The insight view's scan of the bucket's root, where every row is a folder, sums every
+/// file under it (the bucket's files plus its five awkward keys), as `stats` does; it summed
+/// none, the folders being rows and not files.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_insight_scan_of_the_root_sums_every_file_in_the_bucket() {
+    let server = demo(3_000, "us-east-1").await;
+    let client = client_of(&server, "", "us-east-1", true);
+    let mut app = filescope::test_support::app_on(&client);
+    let now = std::time::Instant::now;
+    let effects = app.start(120, 40, now());
+    common::settle(&mut app, &client, effects).await;
+    assert!(
+        app.selected()
+            .is_some_and(|r| r.content_type.as_deref() == Some(filescope::api::record::FOLDER_TYPE)),
+        "the root lists folders"
+    );
+    app.update(filescope::test_support::key('i'), now());
+    let effects = app.update(filescope::test_support::key('a'), now());
+    common::settle(&mut app, &client, effects).await;
+    let filescope::app::Overlay::Insight(view) = app.overlay() else {
+        panic!("{:?}", app.mode());
+    };
+    assert_eq!(view.error, None);
+    assert_eq!(view.source, filescope::app::insight::Source::Scanned);
+    assert_eq!(view.stats.total.files, 3_005, "{:?}", view.stats.total);
 }

@@ -108,6 +108,9 @@ pub struct ListQuery {
     /// List only what comes after this key (S3's `start-after`): the last rows of a listing
     /// read in order, found without walking it.
     pub start_after: Option<String>,
+    /// Every file under the listing's folder at every depth, not one level with its folders
+    /// as rows (S3 leaves out its delimiter): what the insight scan sums.
+    pub recursive: bool,
 }
 
 impl ListQuery {
@@ -118,6 +121,7 @@ impl ListQuery {
             search: String::new(),
             terms: Vec::new(),
             start_after: None,
+            recursive: false,
         }
     }
 

@@ -146,6 +146,19 @@ fn canonical_url(url: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(format!("{}{query}", path.replace("%2F", "/")))
 }
 
+/// A name with its `.` and `..` segments written `%2E` and `%2E%2E` (`../` → `%2E%2E/`), as
+/// a URL has to write them: a folder row never reads as the parent or the folder itself.
+fn dot_segments_escaped(name: &str) -> String {
+    name.split('/')
+        .map(|segment| match segment {
+            "." => "%2E",
+            ".." => "%2E%2E",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// AWS's endpoint for a region (the global one for a region that cannot be a host name).
 fn aws_endpoint(region: &str) -> Url {
     Url::parse(&format!("https://s3.{region}.amazonaws.com"))
@@ -227,7 +240,7 @@ impl S3 {
         if !prefix.is_empty() {
             q.push(("prefix", prefix));
         }
-        if self.levels {
+        if self.levels && !query.recursive {
             q.push(("delimiter", "/".to_string()));
         }
         if let Some(after) = &query.start_after {
@@ -305,9 +318,16 @@ impl S3 {
     fn record(&self, listed_under: &str, key: &str, raw: serde_json::Value) -> FileRecord {
         let raw = serde_json::value::to_raw_value(&raw).unwrap_or_default();
         let name = key.strip_prefix(listed_under).unwrap_or(key);
+        let name = if name.is_empty() { key } else { name };
         FileRecord {
             id: key.to_string(),
-            name: if name.is_empty() { key } else { name }.to_string(),
+            // One level at a time, a folder named `..` is a row: shown as `../` it would be
+            // taken for the way up.
+            name: if self.levels {
+                dot_segments_escaped(name)
+            } else {
+                name.to_string()
+            },
             size: None,
             content_type: None,
             created_at: None,
@@ -844,6 +864,70 @@ mod tests {
                 body.as_bytes()
             ),
             page.next
+        );
+    }
+
+    /// A folder named `..` (made by a file named `../../etc/passwd`) is a row of its own: its
+    /// name never reads as the way up (`../`), nor `.` as the folder itself; the id stays the
+    /// key. `ls` without levels names keys as they are.
+    #[test]
+    fn a_folder_named_dot_dot_is_not_shown_as_the_way_up() {
+        let body = r#"<ListBucketResult><IsTruncated>false</IsTruncated>
+            <Contents><Key>data/a..b</Key><Size>4</Size></Contents>
+            <CommonPrefixes><Prefix>data/../</Prefix></CommonPrefixes>
+            <CommonPrefixes><Prefix>data/./</Prefix></CommonPrefixes></ListBucketResult>"#;
+        let decode = |d: &S3| {
+            d.decode_page(
+                &ListQuery::new(CAPABILITIES.default_sort),
+                PageRequest { number: 1, size: 3 },
+                body.as_bytes(),
+                Limits::default(),
+            )
+            .unwrap()
+            .records
+        };
+        let levels = decode(&s3(Some("http://127.0.0.1:9000"), true));
+        let shown: Vec<(&str, &str)> = levels
+            .iter()
+            .map(|r| (r.id.as_str(), r.name.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("data/../", "%2E%2E/"),
+                ("data/./", "%2E/"),
+                ("data/a..b", "a..b")
+            ]
+        );
+        let flat = decode(&s3(Some("http://127.0.0.1:9000"), false));
+        assert_eq!(flat[0].name, "../");
+    }
+
+    /// The insight scan asks for every key under the folder (no delimiter), one level's
+    /// listing for its folders as rows.
+    #[test]
+    fn a_recursive_query_lists_every_key_under_the_folder() {
+        let d = s3(Some("http://127.0.0.1:9000"), true);
+        let mut q = ListQuery::new(CAPABILITIES.default_sort);
+        q.terms.push(Term::Folder("data/logs/".into()));
+        let page = PageRequest {
+            number: 1,
+            size: 1000,
+        };
+        let has_delimiter = |q: &ListQuery| {
+            d.list_request(q, page)
+                .query
+                .iter()
+                .any(|(k, _)| k == "delimiter")
+        };
+        assert!(has_delimiter(&q));
+        q.recursive = true;
+        assert!(!has_delimiter(&q));
+        assert!(
+            d.list_request(&q, page)
+                .query
+                .iter()
+                .any(|(k, v)| k == "prefix" && v == "data/logs/")
         );
     }
 
