@@ -382,7 +382,11 @@ where
     let typed = {
         let screen = screen.clone();
         let keys = Keys(tx);
-        async move { script(keys, screen).await }
+        async move {
+            // Held until the script is done, even by a script that drops its own.
+            script(keys.clone(), screen).await;
+            drop(keys);
+        }
     };
     let (result, ()) = tokio::join!(
         runtime::run(
@@ -890,8 +894,8 @@ async fn three_downloads_at_once_the_rest_queue_and_the_panel_keys_cancel() {
                 cdn.log().in_flight == 3 && queued(s) == 2
             })
             .await;
-        // The panel has the keys: down twice, up once, down once: the third download.
-        keys.type_text("jjkj");
+        // `t` gives the panel the keys: down twice, up once, down once: the third download.
+        keys.type_text("tjjkj");
         keys.press(KeyCode::Esc);
         // Seen cancelled before anything is let go: the keys and the answers race otherwise.
         screen.wait_for("cancelled").await;
@@ -933,7 +937,7 @@ async fn three_downloads_at_once_the_rest_queue_and_the_panel_keys_cancel() {
                 cdn.log().in_flight == 3 && queued(s) == 2
             })
             .await;
-        keys.press(KeyCode::Char('C'));
+        keys.type_text("tC");
         screen.wait_for("downloads finished: 0 saved").await;
     })
     .await;

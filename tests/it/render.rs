@@ -100,7 +100,9 @@ fn filter_bar_shows_what_is_typed_with_the_cursor() {
     let screen = common::screen_lines(&terminal);
     assert!(screen[6].starts_with("/rep "), "{}", screen[6]);
     assert!(
-        screen[6].trim_end().ends_with("Esc cancel · Ctrl-u clear"),
+        screen[6]
+            .trim_end()
+            .ends_with("Esc cancel · ↑ last · Ctrl-u clear"),
         "{}",
         screen[6]
     );
