@@ -1543,13 +1543,7 @@ fn download_asks_for_the_directory_then_about_existing_files() {
 
     // Started; `t` gives the panel the keys, where Esc cancels the chosen download.
     let id = jobs[0].id;
-    app.update(
-        Msg::Files(FileMsg::Transfer {
-            id,
-            event: actions::TransferEvent::Started,
-        }),
-        now,
-    );
+    transfer_started(&mut app, id, now);
     assert_eq!(app.transfers().active(), 1);
     assert_eq!(app.mode(), Mode::List);
     app.update(key('t'), now);
@@ -1577,13 +1571,7 @@ fn download_asks_for_the_directory_then_about_existing_files() {
         now,
     );
     let running = app.transfers().items.last().unwrap().id;
-    app.update(
-        Msg::Files(FileMsg::Transfer {
-            id: running,
-            event: actions::TransferEvent::Started,
-        }),
-        now,
-    );
+    transfer_started(&mut app, running, now);
     app.update(key('q'), now);
     assert!(!app.should_quit());
     assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("q again quits")));
@@ -2317,6 +2305,12 @@ fn one_download(app: &mut App, now: Instant) -> actions::TransferId {
         panic!("{effects:?}");
     };
     let id = jobs[0].id;
+    transfer_started(app, id, now);
+    id
+}
+
+/// The runtime's word that download `id` started.
+fn transfer_started(app: &mut App, id: actions::TransferId, now: Instant) {
     app.update(
         Msg::Files(FileMsg::Transfer {
             id,
@@ -2324,7 +2318,6 @@ fn one_download(app: &mut App, now: Instant) -> actions::TransferId {
         }),
         now,
     );
-    id
 }
 
 /// Issue 27, bug 2: `d` then Enter gave the keys to the transfers panel, so the next `Esc`
