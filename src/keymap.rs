@@ -170,10 +170,10 @@ impl Action {
             Action::Insight => "insight: what the listing holds (a scans it all)",
             Action::Copy => "copy id, name, link, JSON, curl… (a menu)",
             Action::Download => "download the marked or selected files",
-            Action::Mark => "mark or unmark, then next row",
-            Action::MarkRange => "mark from the last marked row to here",
+            Action::Mark => "mark or unmark, then next row (10 Space: ten)",
+            Action::MarkRange => "mark a range: moves extend it, V keeps, Esc drops",
             Action::InvertMarks => "invert the marks over loaded rows",
-            Action::Transfers => "show the transfers and focus them; again: hide",
+            Action::Transfers => "focus the transfers panel; again: hide it",
             Action::Preview => "preview the text (e: $PAGER)",
             Action::OpenLink => "open the link (over SSH: show it)",
             Action::Export => "export the view or marks (ndjson, csv, json)",
@@ -445,8 +445,9 @@ pub const OTHER_KEYS: &[(&str, &str)] = &[
     ("sort menu: j k Enter", "choose a field (again flips it)"),
     ("sort menu: n s t c u", "name, size, type, created, updated"),
     ("filter: Enter Esc", "keep; cancel the edit (filter stays)"),
+    ("filter: ↑", "recall the last filter (opens empty)"),
     ("jump: Enter Esc", "go; cancel"),
-    ("prompts: Ctrl-c", "cancel (in the list: quit)"),
+    ("Ctrl-c", "stop a walk or A, close; else quit"),
     (
         "insight: a Tab j k Enter",
         "scan all, switch, move, go to file",
@@ -475,11 +476,27 @@ pub const OTHER_KEYS: &[(&str, &str)] = &[
     ("mouse: Shift-drag", "select text by hand"),
 ];
 
+/// How the help shows an action that has no key (a `[keys]` binding took its only one).
+pub const NO_KEY: &str = "(no key)";
+
 /// Every line of the help, as `(keys, what they do)`: the list's actions with the keys in
 /// force, a blank line, then [`OTHER_KEYS`]. The views lay them out; the state scrolls
 /// through [`help_line_count`] of them.
 pub fn help_rows(map: &KeyMap) -> Vec<(String, &'static str)> {
-    let mut rows = map.entries();
+    let mut rows: Vec<(String, &'static str)> = map
+        .entries()
+        .into_iter()
+        .map(|(keys, what)| {
+            // An action a `[keys]` binding left without a key is still listed, and says so:
+            // a row with no keys is the line between the two tables.
+            let keys = if keys.is_empty() {
+                NO_KEY.to_string()
+            } else {
+                keys
+            };
+            (keys, what)
+        })
+        .collect();
     rows.push((String::new(), ""));
     rows.extend(OTHER_KEYS.iter().map(|(k, h)| (k.to_string(), *h)));
     rows

@@ -45,6 +45,18 @@ pub struct FileActions {
     pub(super) quit_armed: bool,
     /// A fetch that counts as a download, pressed once: (action, file id) awaiting the second.
     counted_confirm: Option<(Action, String)>,
+    /// `V` started a range: moving extends it, `V` keeps it, `Esc` drops it.
+    pub(super) range: Option<Range>,
+}
+
+/// A range being marked, as vim's `V` selects lines: every loaded row between the row it
+/// started on and the cursor is marked, on top of the marks there were before.
+#[derive(Debug)]
+pub(super) struct Range {
+    /// The row `V` was pressed on.
+    anchor: usize,
+    /// The marks before the range, which `Esc` goes back to.
+    before: Vec<FileRecord>,
 }
 
 impl FileActions {
@@ -72,11 +84,18 @@ pub const PREVIEW_BYTES: usize = 256 * 1024;
 pub struct Marks {
     records: Vec<FileRecord>,
     ids: HashSet<String>,
-    /// The row last marked with Space: where `V` starts a range.
-    pub anchor: Option<usize>,
 }
 
 impl Marks {
+    /// These records marked, in this order.
+    fn of(records: &[FileRecord]) -> Marks {
+        let mut marks = Marks::default();
+        for record in records {
+            marks.mark(record);
+        }
+        marks
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         self.ids.contains(id)
     }
@@ -118,7 +137,6 @@ impl Marks {
     pub fn clear(&mut self) {
         self.records.clear();
         self.ids.clear();
-        self.anchor = None;
     }
 
     fn forget(&mut self, id: &str) {
@@ -237,6 +255,8 @@ pub enum Prompt {
     /// Type the number of files to delete them.
     ConfirmDelete {
         ids: Vec<(String, String)>,
+        /// What was typed instead of the number, the last time: the prompt asks again.
+        wrong: Option<String>,
     },
 }
 
@@ -533,10 +553,15 @@ impl App {
     pub(super) fn on_export_exists(&mut self, path: PathBuf, free: Option<PathBuf>) {
         self.dirty = true;
         match free {
-            Some(free) => self.open_prompt(
-                Prompt::ExportPath { exists: true },
-                &free.display().to_string(),
-            ),
+            Some(free) => {
+                // Nothing is being exported while the prompt asks again: no `exporting to …`
+                // left behind for when it closes.
+                self.status = None;
+                self.open_prompt(
+                    Prompt::ExportPath { exists: true },
+                    &free.display().to_string(),
+                );
+            }
             None => {
                 self.status = Some(Status::Error(format!(
                     "{} exists; not overwritten",
@@ -595,32 +620,20 @@ impl App {
         }
         match action {
             FileAction::Mark => {
-                if let Some(record) = self.selected().cloned() {
-                    if self.files.marks.toggle(&record) {
-                        self.files.marks.anchor = Some(self.listing.cursor().selected);
-                    }
-                    self.say_marks();
-                    let len = self.row_count();
-                    self.listing.cursor_mut().move_by(1, len);
-                }
+                self.mark_rows(1);
                 Vec::new()
             }
             FileAction::MarkRange => {
-                let here = self.listing.cursor().selected;
-                let from = self.files.marks.anchor.unwrap_or(here);
-                let (lo, hi) = (from.min(here), from.max(here));
-                let rows: Vec<FileRecord> = (lo..=hi)
-                    .filter_map(|i| match self.row(i) {
-                        Row::Loaded(record) if !self.dialect.is_folder(record) => {
-                            Some(record.clone())
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                for record in &rows {
-                    self.files.marks.mark(record);
+                if self.files.range.take().is_some() {
+                    // `V` again: the range is kept.
+                    self.say_marks();
+                    return Vec::new();
                 }
-                self.files.marks.anchor = Some(here);
+                self.files.range = Some(Range {
+                    anchor: self.listing.cursor().selected,
+                    before: self.files.marks.records().to_vec(),
+                });
+                self.extend_range();
                 self.say_marks();
                 Vec::new()
             }
@@ -671,6 +684,14 @@ impl App {
                 Vec::new()
             }
             FileAction::Transfers => {
+                if self.files.transfers.items.is_empty() {
+                    // No panel to draw: the keys stay with the list, and the line says why.
+                    self.status = Some(Status::Info(format!(
+                        "no downloads yet ({} downloads the marked or selected files)",
+                        self.key(Action::Download)
+                    )));
+                    return Vec::new();
+                }
                 // Hidden, or shown without the keys: show it with the keys, to move and
                 // cancel (its title says so). With the keys, `t` hides it (on_transfers_key).
                 self.files.transfers_shown = true;
@@ -720,6 +741,63 @@ impl App {
                 self.start_delete();
                 Vec::new()
             }
+        }
+    }
+
+    /// Space, `n` times (`10 Space`): marks or unmarks the selected row and moves down, as
+    /// many times as there are loaded rows to go.
+    pub(super) fn mark_rows(&mut self, n: usize) {
+        for _ in 0..n {
+            let Some(record) = self.selected().cloned() else {
+                break;
+            };
+            if !self.dialect.is_folder(&record) {
+                self.files.marks.toggle(&record);
+            }
+            let len = self.row_count();
+            let before = self.listing.cursor().selected;
+            self.listing.cursor_mut().move_by(1, len);
+            if self.listing.cursor().selected == before {
+                break;
+            }
+        }
+        self.say_marks();
+    }
+
+    /// The rows a range being marked spans, if one is.
+    pub fn range_rows(&self) -> Option<usize> {
+        let range = self.files.range.as_ref()?;
+        Some(range.anchor.abs_diff(self.listing.cursor().selected) + 1)
+    }
+
+    /// Marks what the range spans now: the marks it started from, and every loaded row from
+    /// its first row to the cursor.
+    pub(super) fn extend_range(&mut self) {
+        let Some(range) = &self.files.range else {
+            return;
+        };
+        let here = self.listing.cursor().selected;
+        let (lo, hi) = (range.anchor.min(here), range.anchor.max(here));
+        let mut marks = Marks::of(&range.before);
+        for i in lo..=hi.min(self.row_count().saturating_sub(1)) {
+            // Folders are not files: a range marks the files in it.
+            if let Row::Loaded(record) = self.row(i)
+                && !self.dialect.is_folder(record)
+            {
+                marks.mark(record);
+            }
+        }
+        self.files.marks = marks;
+    }
+
+    /// Esc while marking a range: the marks go back to what they were before it.
+    pub(super) fn drop_range(&mut self) {
+        if let Some(range) = self.files.range.take() {
+            self.files.marks = Marks::of(&range.before);
+            self.status = Some(Status::Info(format!(
+                "range dropped; {}",
+                self.marks_summary()
+            )));
         }
     }
 
@@ -792,7 +870,7 @@ impl App {
         if ids.is_empty() {
             return;
         }
-        self.open_prompt(Prompt::ConfirmDelete { ids }, "");
+        self.open_prompt(Prompt::ConfirmDelete { ids, wrong: None }, "");
     }
 
     pub(super) fn on_copy_menu_key(&mut self, from_detail: bool, key: KeyEvent) -> Vec<Effect> {
@@ -889,7 +967,22 @@ impl App {
         now: Instant,
     ) -> Vec<Effect> {
         match lookup(PROMPT_KEYS, &key, &self.settings.keymap) {
-            Some(PromptKey::Cancel) => Vec::new(),
+            Some(PromptKey::Cancel) => {
+                // An export or a delete that was asked about says it did not happen.
+                let said = match prompt {
+                    Prompt::ExportPath { .. } => Some("not exported".to_string()),
+                    Prompt::ConfirmDelete { .. } if !self.files.marks.is_empty() => Some(format!(
+                        "nothing deleted; {} still marked",
+                        crate::text::count(self.files.marks.len(), "file")
+                    )),
+                    Prompt::ConfirmDelete { .. } => Some("nothing deleted".to_string()),
+                    Prompt::Jump | Prompt::DownloadDir => None,
+                };
+                if let Some(said) = said {
+                    self.status = Some(Status::Info(said));
+                }
+                Vec::new()
+            }
             None => {
                 input.handle_event(&Event::Key(key));
                 self.overlay = Overlay::Prompt { prompt, input };
@@ -942,12 +1035,12 @@ impl App {
                             .into(),
                         ]
                     }
-                    Prompt::ConfirmDelete { ids } => {
+                    Prompt::ConfirmDelete { ids, .. } => {
                         if value != ids.len().to_string() {
-                            self.status = Some(Status::Info(format!(
-                                "not deleted: type {} to confirm",
-                                ids.len()
-                            )));
+                            // Asked again, saying what was wrong: closing here would leave
+                            // the next natural Esc to clear the marks.
+                            let wrong = Some(sanitize_short(&value));
+                            self.open_prompt(Prompt::ConfirmDelete { ids, wrong }, "");
                             return Vec::new();
                         }
                         self.files.deleting = ids.iter().map(|(id, _)| id.clone()).collect();
@@ -1129,8 +1222,9 @@ impl App {
                 ""
             }
         )));
+        // The panel shows them; the keys stay where they were (the list's, a menu's): `Esc`
+        // there cancels a download, so only `t` gives the panel the keys.
         self.files.transfers_shown = true;
-        self.overlay = Overlay::Transfers;
         self.files.marks.clear();
         vec![FileEffect::Download(jobs).into()]
     }
@@ -1165,10 +1259,7 @@ impl App {
             }
         }
         if self.files.transfers.active() == 0 {
-            // All done: the keys go back to the list; the panel stays until `t` hides it.
-            if matches!(self.overlay, Overlay::Transfers) {
-                self.overlay = Overlay::List;
-            }
+            // All done: the panel stays until `t` hides it, and the keys where they are.
             let done = self
                 .files
                 .transfers

@@ -50,6 +50,9 @@ pub const FILTER_DEBOUNCE: Duration = Duration::from_millis(250);
 const MAX_COUNT: usize = 1_000_000_000;
 /// How often the spinner turns while something loads.
 pub const SPINNER_INTERVAL: Duration = Duration::from_millis(100);
+/// How long after `{count}g` a second `g` still completes `{count}gg` (vim's `timeoutlen`);
+/// after that a `g` is a `g` again.
+pub const GG_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A move of the cursor over a listing of so many rows.
 type MotionFn = Box<dyn FnOnce(&mut Cursor, usize) -> Motion>;
@@ -110,10 +113,13 @@ pub struct App {
     scans: u64,
     /// A count typed before a motion (`5j`, `10G`), as vim and less take it.
     count: Option<usize>,
-    /// `{count}g` went to a row: a `g` right after it completes `gg` and does nothing more.
-    gg_pending: bool,
+    /// `{count}g` went to a row: a `g` before this instant completes `{count}gg` and does
+    /// nothing more (the footer shows it waiting); a later one goes to the top.
+    gg_pending: Option<(usize, Instant)>,
     /// The text `n` and `N` look for when no filter text is in force: the last one applied.
     last_search: String,
+    /// The last filter applied that was not empty: `↑` in the filter bar recalls it.
+    last_filter: String,
     /// The last click on a row, and when, for a double click.
     last_click: Option<(usize, Instant)>,
 }
@@ -157,8 +163,9 @@ impl App {
             files: actions::FileActions::default(),
             scans: 0,
             count: None,
-            gg_pending: false,
+            gg_pending: None,
             last_search: String::new(),
+            last_filter: String::new(),
             last_click: None,
         }
     }
@@ -323,6 +330,17 @@ impl App {
         self.count
     }
 
+    /// What the footer shows waiting at its right, as vim's `showcmd` does: the count typed
+    /// so far (`12`), or a `g` that a second `g` would complete (`12g`, until
+    /// [`GG_TIMEOUT`]).
+    pub fn pending_keys(&self) -> Option<String> {
+        match (self.count, self.gg_pending) {
+            (Some(count), _) => Some(count.to_string()),
+            (None, Some((count, _))) => Some(format!("{count}{}", self.key(Action::Top))),
+            (None, None) => None,
+        }
+    }
+
     /// The key that does `action`, as hints name it.
     pub fn key(&self, action: Action) -> String {
         self.settings.keymap.key(action)
@@ -335,10 +353,15 @@ impl App {
         } else {
             None
         };
-        [self.filter_deadline, spin, self.detail.deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.filter_deadline,
+            spin,
+            self.detail.deadline(),
+            self.gg_pending.map(|(_, until)| until),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     // ---- update ----
@@ -358,6 +381,8 @@ impl App {
 
     pub fn update(&mut self, msg: Msg, now: Instant) -> Vec<Effect> {
         let mut effects = self.handle(msg, now);
+        // A range being marked follows the cursor, and the rows that arrive inside it.
+        self.extend_range();
         effects.extend(self.detail_effects(now));
         let rows = self.table_rows();
         effects.extend(self.listing.set_height(rows, now));
@@ -675,6 +700,11 @@ impl App {
             self.filter_deadline = None;
             effects.extend(self.apply_filter(now));
         }
+        if self.gg_pending.is_some_and(|(_, until)| until <= now) {
+            // The footer stops showing the `g` that waited for a second one.
+            self.gg_pending = None;
+            self.dirty = true;
+        }
         if self.is_loading() && self.next_spin.is_some_and(|d| d <= now) {
             self.spinner = self.spinner.wrapping_add(1);
             self.next_spin = Some(now + SPINNER_INTERVAL);
@@ -684,24 +714,16 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
-        let ctrl_c =
-            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-        // Any key stops a walk, and does nothing else.
-        if self.listing.is_walking() && !ctrl_c {
-            return self.listing.stop_walk();
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return self.interrupt(now);
         }
-        if ctrl_c {
-            // In a prompt it cancels, as Esc does (as in a shell), so a second Ctrl-c quits;
-            // from the list and every other view it quits at once.
-            if matches!(self.mode(), Mode::Filter | Mode::Prompt) {
-                return self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), now);
-            }
-            self.should_quit = true;
-            return Vec::new();
+        // Any key stops a walk, and does nothing else.
+        if self.listing.is_walking() {
+            return self.listing.stop_walk();
         }
         match std::mem::take(&mut self.overlay) {
             Overlay::List => self.on_list_key(key, now),
-            Overlay::Filter { before } => self.on_filter_key(before, key, now),
+            Overlay::Filter { before, edited } => self.on_filter_key(before, edited, key, now),
             Overlay::SortMenu { index } => self.on_sort_menu_key(index, key, now),
             Overlay::Help { scroll } => {
                 self.on_help_key(scroll, key);
@@ -721,6 +743,73 @@ impl App {
             Overlay::Value { .. } => Vec::new(),
             Overlay::DetailFull => self.on_detail_key(key),
         }
+    }
+
+    /// Ctrl-c, as a shell takes it: it stops what is running (a walk, loading every page),
+    /// else closes what is on top as `Esc` does (a prompt, a menu, the help, a view; a scan
+    /// stops with the insight view), and only from the list with nothing running does it
+    /// quit — asking first while downloads run, as `q` does. In the transfers panel, whose
+    /// `Esc` cancels a download, it gives the keys back to the list.
+    fn interrupt(&mut self, now: Instant) -> Vec<Effect> {
+        if self.listing.is_walking() {
+            return self.listing.stop_walk();
+        }
+        match self.mode() {
+            Mode::List => {}
+            Mode::Transfers => {
+                self.overlay = Overlay::List;
+                return Vec::new();
+            }
+            _ => return self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), now),
+        }
+        if self.count.take().is_some() || self.gg_pending.take().is_some() {
+            return Vec::new();
+        }
+        if self.files.range.is_some() {
+            self.drop_range();
+            return Vec::new();
+        }
+        if self.listing.is_loading_all() {
+            self.listing.stop_load_all();
+            return Vec::new();
+        }
+        let armed = std::mem::take(&mut self.files.quit_armed);
+        self.quit(armed, "Ctrl-c")
+    }
+
+    /// `q` or Ctrl-c from the list: quits, unless downloads run and this is the first press
+    /// (`again` is the key that pressed again quits).
+    fn quit(&mut self, armed: bool, again: &str) -> Vec<Effect> {
+        let active = self.files.transfers.active();
+        if active > 0 && !armed {
+            // Nothing is lost (parts are kept and `d` resumes), but it should be a choice.
+            self.files.quit_armed = true;
+            let running = self.files.transfers.running();
+            let queued = active - running;
+            let what = match (running, queued) {
+                (_, 0) => format!(
+                    "{} {} running",
+                    crate::text::count(running, "download"),
+                    if running == 1 { "is" } else { "are" }
+                ),
+                (0, _) => format!(
+                    "{} {} queued",
+                    crate::text::count(queued, "download"),
+                    if queued == 1 { "is" } else { "are" }
+                ),
+                _ => format!(
+                    "{} running, {queued} queued",
+                    crate::text::count(running, "download")
+                ),
+            };
+            self.status = Some(Status::Info(format!(
+                "{again} again quits: {what} ({} resumes them later)",
+                self.key(Action::Download)
+            )));
+            return Vec::new();
+        }
+        self.should_quit = true;
+        Vec::new()
     }
 
     /// The full-screen detail: scroll, copy from the record shown (the copy menu comes back
@@ -754,7 +843,7 @@ impl App {
             return Vec::new();
         }
         let count = self.count.take();
-        let gg = std::mem::take(&mut self.gg_pending);
+        let gg = self.gg_pending.take().is_some_and(|(_, until)| now < until);
         let Some(action) = action else {
             return Vec::new();
         };
@@ -798,23 +887,40 @@ impl App {
         let n = count.unwrap_or(1).max(1);
         let times = n.min(isize::MAX as usize) as isize;
         let quit_armed = std::mem::take(&mut self.files.quit_armed);
-        let motion: MotionFn = match action {
-            Action::Quit => {
-                let running = self.files.transfers.active();
-                if running > 0 && !quit_armed {
-                    // Nothing is lost (parts are kept and `d` resumes), but it should be a choice.
-                    self.files.quit_armed = true;
-                    self.status = Some(Status::Info(format!(
-                        "{} {} running; {} again quits ({} resumes them later)",
-                        crate::text::count(running, "download"),
-                        if running == 1 { "is" } else { "are" },
-                        self.key(Action::Quit),
-                        self.key(Action::Download)
-                    )));
+        if self.files.range.is_some() {
+            match action {
+                Action::ClearFilter => {
+                    self.drop_range();
                     return Vec::new();
                 }
-                self.should_quit = true;
-                return Vec::new();
+                // Moves extend it; `V` ends it (below).
+                Action::Down
+                | Action::Up
+                | Action::HalfPageDown
+                | Action::HalfPageUp
+                | Action::PageDown
+                | Action::PageUp
+                | Action::Top
+                | Action::Bottom
+                | Action::ScreenTop
+                | Action::ScreenMiddle
+                | Action::ScreenBottom
+                | Action::NextMatch
+                | Action::PrevMatch
+                | Action::JumpPrompt
+                | Action::SwitchFocus
+                | Action::Help
+                | Action::Suspend
+                | Action::MarkRange => {}
+                // Anything else ends it, marked, and acts on the marks (as an operator on
+                // vim's selection): `d` downloads the range, `x` exports it.
+                _ => self.files.range = None,
+            }
+        }
+        let motion: MotionFn = match action {
+            Action::Quit => {
+                let again = self.key(Action::Quit);
+                return self.quit(quit_armed, &again);
             }
             Action::Suspend => return vec![TerminalEffect::Suspend.into()],
             Action::Down => Box::new(move |c, len| c.move_by(times, len)),
@@ -831,7 +937,7 @@ impl App {
             Action::PageUp => Box::new(move |c, len| c.page_by(-height.saturating_mul(times), len)),
             Action::Top | Action::Bottom if count.is_some() => {
                 // `10G`, `10g` (and `10gg`): row 10, as `:10` goes there.
-                self.gg_pending = action == Action::Top;
+                self.gg_pending = (action == Action::Top).then(|| (n, now + GG_TIMEOUT));
                 self.detail.set_scroll(0);
                 return self.listing.jump_to(n - 1, now);
             }
@@ -878,8 +984,12 @@ impl App {
                 return Vec::new();
             }
             Action::Filter => {
+                // The bar opens empty, as less and vim open their search: typing is a new
+                // filter, never appended to the old one; `↑` recalls the last.
+                let before = std::mem::take(&mut self.filter_input).value().to_string();
                 self.overlay = Overlay::Filter {
-                    before: self.filter_input.value().to_string(),
+                    before,
+                    edited: false,
                 };
                 return Vec::new();
             }
@@ -943,7 +1053,13 @@ impl App {
             Action::Reload => return self.reload(now),
             Action::Copy => return self.on_file_action(actions::FileAction::Copy),
             Action::Download => return self.on_file_action(actions::FileAction::Download),
-            Action::Mark => return self.on_file_action(actions::FileAction::Mark),
+            // One Space on a folder is refused in one line; `10 Space` marks the files among
+            // ten rows, as a count repeats a motion.
+            Action::Mark if n <= 1 => return self.on_file_action(actions::FileAction::Mark),
+            Action::Mark => {
+                self.mark_rows(n);
+                return Vec::new();
+            }
             Action::MarkRange => return self.on_file_action(actions::FileAction::MarkRange),
             Action::InvertMarks => return self.on_file_action(actions::FileAction::InvertMarks),
             Action::Transfers => return self.on_file_action(actions::FileAction::Transfers),
@@ -1113,8 +1229,21 @@ impl App {
         self.overlay = Overlay::Help { scroll };
     }
 
-    fn on_filter_key(&mut self, before: String, key: KeyEvent, now: Instant) -> Vec<Effect> {
+    fn on_filter_key(
+        &mut self,
+        before: String,
+        mut edited: bool,
+        key: KeyEvent,
+        now: Instant,
+    ) -> Vec<Effect> {
         match lookup(PROMPT_KEYS, &key, &self.settings.keymap) {
+            // Enter on the bar as it opened (empty) keeps the filter in force, as `/` Enter
+            // in less and vim searches again for the last pattern.
+            Some(PromptKey::Accept) if !edited => {
+                self.filter_deadline = None;
+                self.filter_input = Input::new(before);
+                Vec::new()
+            }
             Some(PromptKey::Accept) => {
                 self.filter_deadline = None;
                 self.apply_filter(now)
@@ -1126,11 +1255,29 @@ impl App {
                 self.filter_input = Input::new(before);
                 self.apply_filter(now)
             }
-            None => {
-                self.overlay = Overlay::Filter { before };
-                if self.filter_input.handle_event(&Event::Key(key)).is_some() {
+            None if key.code == KeyCode::Up && key.modifiers.is_empty() => {
+                // The last filter: the one in force, else the last one applied.
+                let last = if before.is_empty() {
+                    self.last_filter.clone()
+                } else {
+                    before.clone()
+                };
+                if last != self.filter_input.value() {
+                    self.filter_input = Input::new(last);
                     self.filter_deadline = Some(now + FILTER_DEBOUNCE);
+                    edited = true;
                 }
+                self.overlay = Overlay::Filter { before, edited };
+                Vec::new()
+            }
+            None => {
+                if let Some(changed) = self.filter_input.handle_event(&Event::Key(key)) {
+                    edited |= changed.value;
+                    if changed.value {
+                        self.filter_deadline = Some(now + FILTER_DEBOUNCE);
+                    }
+                }
+                self.overlay = Overlay::Filter { before, edited };
                 Vec::new()
             }
         }
@@ -1224,6 +1371,9 @@ impl App {
         };
         if !parsed.text.trim().is_empty() {
             self.last_search = parsed.text.trim().to_string();
+        }
+        if !self.filter_input.value().trim().is_empty() {
+            self.last_filter = self.filter_input.value().to_string();
         }
         if parsed == *self.listing.filter() {
             return Vec::new();
@@ -1407,11 +1557,11 @@ impl App {
         effects
     }
 
-    /// What reading the listing again forgets: details (they may be stale) and the range
-    /// anchor (rows may move, so a range must not start from a row that now holds another
-    /// file).
+    /// What reading the listing again forgets: details (they may be stale) and a range being
+    /// marked (rows may move, so a range must not span rows that now hold other files; what
+    /// it marked stays marked).
     fn before_reading_again(&mut self) {
-        self.files.marks.anchor = None;
+        self.files.range = None;
         self.detail.clear();
         self.detail.set_scroll(0);
     }

@@ -41,8 +41,10 @@ overlays! {
     List,
     /// Typing in the filter bar (its text lives with the app: it stays between edits).
     Filter {
-        /// The filter bar's text when it was opened: Esc goes back to it.
+        /// The filter bar's text when it was opened: Esc goes back to it, `↑` recalls it.
         before: String,
+        /// Something was typed: Enter applies the bar (else it keeps the filter in force).
+        edited: bool,
     },
     SortMenu {
         index: usize,

@@ -493,11 +493,14 @@ fn quitting_and_suspending() {
     app.update(ctrl('c'), now);
     assert!(app.should_quit(), "Ctrl-c quits from the list");
 
-    // From a view that is not a prompt it quits at once.
+    // A view closes, as Esc closes it; from the list it quits.
     let (mut app, now) = started(10);
     app.update(code(KeyCode::Enter), now);
     app.update(ctrl('c'), now);
-    assert!(app.should_quit(), "Ctrl-c quits from the detail");
+    assert!(!app.should_quit(), "Ctrl-c closes the detail");
+    assert_eq!(app.mode(), Mode::List);
+    app.update(ctrl('c'), now);
+    assert!(app.should_quit(), "Ctrl-c quits from the list");
 
     let (mut app, now) = started(10);
     app.update(Msg::Terminate, now);
@@ -1268,10 +1271,10 @@ fn no_stale_row_is_ever_shown_under_random_latency() {
                 Step::Key(k) => {
                     let k = usize::from(k);
                     if k % 16 >= keys.len() {
-                        // A filter, applied with Enter: the bar opens with its text and the
-                        // letter is typed after it.
+                        // A filter, applied with Enter: the bar opens empty and the letter
+                        // is the new filter.
                         let letter = char::from(b'a' + (k % 3) as u8);
-                        intent.input.push(letter);
+                        intent.input = letter.to_string();
                         intent.applied = intent.input.clone();
                         app.update(key('/'), now);
                         app.update(key(letter), now);
@@ -1302,7 +1305,7 @@ fn no_stale_row_is_ever_shown_under_random_latency() {
                 }
                 Step::Debounced(c) => {
                     let letter = char::from(b'a' + c % 3);
-                    intent.input.push(letter);
+                    intent.input = letter.to_string();
                     intent.applied = intent.input.clone();
                     app.update(key('/'), now);
                     let mut effects = app.update(key(letter), now);
@@ -1485,12 +1488,16 @@ fn marks_by_space_range_and_inversion() {
     for _ in 0..5 {
         app.update(key('j'), now);
     }
+    // V at row 7, up to row 3: rows 3..=7 join the marks; V keeps them.
     app.update(key('V'), now);
-    // Rows 1..=7 joined the marks (1 was already marked).
-    assert_eq!(app.marks().len(), 8);
+    for _ in 0..4 {
+        app.update(key('k'), now);
+    }
+    app.update(key('V'), now);
+    assert_eq!(app.marks().len(), 7);
     app.update(key('*'), now);
-    // 100 rows are loaded: the other 92 are marked now.
-    assert_eq!(app.marks().len(), 92);
+    // 100 rows are loaded: the other 93 are marked now.
+    assert_eq!(app.marks().len(), 93);
     assert!(!app.marks().contains("id-0") && app.marks().contains("id-99"));
     assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("100 loaded rows")));
     // Space again unmarks.
@@ -1536,24 +1543,17 @@ fn download_asks_for_the_directory_then_about_existing_files() {
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].record.id, "id-1");
     assert_eq!(jobs[0].conflict, crate::api::content::Conflict::Fail);
-    assert_eq!(app.mode(), Mode::Transfers);
+    assert_eq!(app.mode(), Mode::List, "the list keeps the keys");
+    assert!(app.transfers_shown());
     assert!(app.marks().is_empty(), "marks are spent on the download");
 
-    // Progress, then done; Esc on a finished transfer only leaves the panel.
+    // Started; `t` gives the panel the keys, where Esc cancels the chosen download.
     let id = jobs[0].id;
-    app.update(
-        Msg::Files(FileMsg::Transfer {
-            id,
-            event: actions::TransferEvent::Started,
-        }),
-        now,
-    );
+    transfer_started(&mut app, id, now);
     assert_eq!(app.transfers().active(), 1);
-    assert_eq!(
-        app.mode(),
-        Mode::Transfers,
-        "the panel has the keys while it runs"
-    );
+    assert_eq!(app.mode(), Mode::List);
+    app.update(key('t'), now);
+    assert_eq!(app.mode(), Mode::Transfers);
     let effects = app.update(code(KeyCode::Esc), now);
     assert_eq!(
         effects,
@@ -1577,14 +1577,7 @@ fn download_asks_for_the_directory_then_about_existing_files() {
         now,
     );
     let running = app.transfers().items.last().unwrap().id;
-    app.update(
-        Msg::Files(FileMsg::Transfer {
-            id: running,
-            event: actions::TransferEvent::Started,
-        }),
-        now,
-    );
-    app.update(code(KeyCode::Tab), now);
+    transfer_started(&mut app, running, now);
     app.update(key('q'), now);
     assert!(!app.should_quit());
     assert!(matches!(app.status(), Some(Status::Info(s)) if s.contains("q again quits")));
@@ -1638,11 +1631,10 @@ fn delete_is_refused_read_only_and_needs_the_count_typed() {
     app.update(key(' '), now);
     app.update(key('D'), now);
     assert_eq!(app.mode(), Mode::Prompt);
-    // A wrong count deletes nothing.
+    // A wrong count deletes nothing (and asks again).
     app.update(key('1'), now);
     let effects = app.update(code(KeyCode::Enter), now);
     assert!(effects.is_empty());
-    app.update(key('D'), now);
     app.update(key('2'), now);
     let effects = app.update(code(KeyCode::Enter), now);
     let Some(Effect::Files(FileEffect::Delete(ids))) = effects.first() else {
@@ -2042,18 +2034,23 @@ fn y_in_the_full_screen_detail_copies_and_comes_back() {
     assert_eq!(app.mode(), Mode::DetailFull, "back to the detail");
 }
 
-#[test]
-fn a_user_binding_of_a_new_default_key_is_said_once_at_start() {
+/// Settings whose `[keys]` give `n` to `down` as well as `j`: `n` is taken from
+/// `next_match`, which is left without a key.
+fn n_bound_to_down() -> crate::config::Settings {
     let keymap = crate::keymap::KeyMap::with_overrides(&std::collections::BTreeMap::from([(
         "down".to_string(),
         vec!["j".to_string(), "n".to_string()],
     )]))
     .unwrap();
-    let settings = crate::config::Settings {
+    crate::config::Settings {
         keymap,
         ..Default::default()
-    };
-    let (mut app, now) = started_with("filejar", 100, settings);
+    }
+}
+
+#[test]
+fn a_user_binding_of_a_new_default_key_is_said_once_at_start() {
+    let (mut app, now) = started_with("filejar", 100, n_bound_to_down());
     assert!(
         matches!(app.status(), Some(Status::Info(s)) if s.contains("your n for down takes it from next_match"))
     );
@@ -2065,11 +2062,10 @@ fn a_user_binding_of_a_new_default_key_is_said_once_at_start() {
     );
 }
 
-#[test]
-fn an_export_over_an_existing_file_offers_a_free_name_and_a_foreign_extension_is_said() {
-    let (mut app, now) = started(10);
+/// `x` Enter on the suggested name, which the runtime finds exists: the prompt comes back
+/// with the free name it offers, which is returned.
+fn at_the_free_name_prompt(app: &mut App, now: Instant) -> std::path::PathBuf {
     app.update(key('x'), now);
-    // The suggested name, then Enter: the runtime finds it exists and offers another.
     let effects = app.update(code(KeyCode::Enter), now);
     let Some(Effect::Files(FileEffect::Export(job))) = effects.first() else {
         panic!("{effects:?}")
@@ -2083,6 +2079,13 @@ fn an_export_over_an_existing_file_offers_a_free_name_and_a_foreign_extension_is
         now,
     );
     assert_eq!(app.mode(), Mode::Prompt);
+    free
+}
+
+#[test]
+fn an_export_over_an_existing_file_offers_a_free_name_and_a_foreign_extension_is_said() {
+    let (mut app, now) = started(10);
+    let free = at_the_free_name_prompt(&mut app, now);
     assert!(app.export_prompt().starts_with("that file exists;"));
     let Overlay::Prompt { input, .. } = app.overlay() else {
         panic!("the prompt")
@@ -2180,13 +2183,18 @@ fn a_value_to_select_by_hand_gives_the_mouse_back_and_mouse_off_ignores_it() {
     assert_eq!(app.cursor().selected, 0);
 }
 
-/// `G` on a listing read in order is one walk, carried out by the one walker (`ls`'s, with
-/// the next request in flight while a page is decoded): one effect from the page after the
-/// last one read, with the cursor that page continues from; its answers are filed in order and
-/// the walk lands on the last row; a key stops the walker.
-#[test]
-fn g_on_a_listing_read_in_order_is_one_walk_by_the_walker() {
-    use crate::api::dialect::Continuation;
+/// Page `n` of a listing of `pages` pages read in order (a cursor to the next, no total).
+fn in_order_page(n: usize, pages: usize) -> Page {
+    Page {
+        total: None,
+        next: (n < pages).then(|| crate::api::dialect::Continuation::Cursor(format!("after-{n}"))),
+        ..page_of(n, pages * PAGE)
+    }
+}
+
+/// An app on a listing of `pages` pages read in order (the gdrive shape), its first page
+/// shown on a 120x40 screen; the listing's generation, to answer it.
+fn read_in_order(pages: usize) -> (App, Instant, Generation) {
     let dialect = crate::config::example_dialect("gdrive").unwrap();
     let info = ConnectionInfo {
         label: "gdrive".into(),
@@ -2194,12 +2202,6 @@ fn g_on_a_listing_read_in_order_is_one_walk_by_the_walker() {
     };
     let mut app = App::new(info, dialect, PAGE, crate::config::Settings::default());
     let now = Instant::now();
-    let pages = 5;
-    let page = |n: usize| Page {
-        total: None,
-        next: (n < pages).then(|| Continuation::Cursor(format!("after-{n}"))),
-        ..page_of(n, pages * PAGE)
-    };
     let effects = app.start(120, 40, now);
     let Some(Effect::Listing(ListingEffect::Fetch { generation, .. })) = effects.last().cloned()
     else {
@@ -2209,10 +2211,23 @@ fn g_on_a_listing_read_in_order_is_one_walk_by_the_walker() {
         Msg::Listing(ListingMsg::Page {
             generation,
             page: 1,
-            result: Ok(page(1)),
+            result: Ok(in_order_page(1, pages)),
         }),
         now,
     );
+    (app, now, generation)
+}
+
+/// `G` on a listing read in order is one walk, carried out by the one walker (`ls`'s, with
+/// the next request in flight while a page is decoded): one effect from the page after the
+/// last one read, with the cursor that page continues from; its answers are filed in order and
+/// the walk lands on the last row; a key stops the walker.
+#[test]
+fn g_on_a_listing_read_in_order_is_one_walk_by_the_walker() {
+    use crate::api::dialect::Continuation;
+    let pages = 5;
+    let page = |n: usize| in_order_page(n, pages);
+    let (mut app, now, generation) = read_in_order(pages);
     assert!(!app.is_count_known());
     let walk = |effects: &[Effect]| {
         effects.iter().find_map(|e| match e {
@@ -2560,4 +2575,314 @@ fn the_insight_scan_of_s3_goes_into_the_folders() {
     let effects = plain.update(key('a'), now);
     assert!(effects.iter().any(|e| matches!(e,
         Effect::Listing(ListingEffect::Scan(job)) if !job.plan.server.recursive)));
+}
+
+// ---- Issue 27: keys are never taken away, and what waits is shown ----
+
+/// The footer line of the app drawn at `width`x`height`.
+fn footer_at(app: &App, width: u16, height: u16) -> String {
+    crate::test_support::render(app, width, height)
+        .pop()
+        .unwrap()
+}
+
+/// Starts one download of the second row, as `d` Enter does once the runtime found no file
+/// in the way; returns its id.
+fn one_download(app: &mut App, now: Instant) -> actions::TransferId {
+    app.set_download_dir("/tmp/x".into());
+    app.update(key('d'), now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    let Some(Effect::Files(FileEffect::PrepareDownload { dir, records })) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    let (dir, records) = (dir.clone(), records.clone());
+    let effects = app.update(
+        Msg::Files(FileMsg::TargetsChecked {
+            dir,
+            records,
+            existing: Vec::new(),
+        }),
+        now,
+    );
+    let Some(Effect::Files(FileEffect::Download(jobs))) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    let id = jobs[0].id;
+    transfer_started(app, id, now);
+    id
+}
+
+/// The runtime's word that download `id` started.
+fn transfer_started(app: &mut App, id: actions::TransferId, now: Instant) {
+    app.update(
+        Msg::Files(FileMsg::Transfer {
+            id,
+            event: actions::TransferEvent::Started,
+        }),
+        now,
+    );
+}
+
+/// Issue 27, bug 2: `d` then Enter gave the keys to the transfers panel, so the next `Esc`
+/// (meant for the list) cancelled the download. The list keeps the keys; `t` focuses the
+/// panel.
+#[test]
+fn a_download_leaves_the_keys_with_the_list() {
+    let (mut app, now) = started(250);
+    app.update(key('j'), now);
+    let id = one_download(&mut app, now);
+    assert_eq!(app.mode(), Mode::List, "the list keeps the keys");
+    assert!(app.transfers_shown(), "the panel shows the download");
+    let effects = app.update(code(KeyCode::Esc), now);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Files(FileEffect::CancelTransfers(_)))),
+        "Esc in the list cancelled the download: {effects:?}"
+    );
+    assert_eq!(app.transfers().active(), 1);
+    app.update(key('j'), now);
+    assert_eq!(app.cursor().selected, 2, "j moves the list");
+    // `t` gives the panel the keys; there Esc cancels the chosen download.
+    app.update(key('t'), now);
+    assert_eq!(app.mode(), Mode::Transfers);
+    let effects = app.update(code(KeyCode::Esc), now);
+    assert_eq!(
+        effects,
+        vec![Effect::Files(FileEffect::CancelTransfers(vec![id]))]
+    );
+}
+
+/// Issue 27, bug 3: `t` with no transfers took the keys with nothing drawn. It says so in
+/// one line and the list keeps the keys.
+#[test]
+fn t_with_no_downloads_says_so_and_keeps_the_keys() {
+    let (mut app, now) = started(250);
+    app.update(key('t'), now);
+    assert_eq!(app.mode(), Mode::List);
+    assert!(!app.transfers_shown());
+    let footer = footer_at(&app, 80, 24);
+    assert!(footer.contains("no downloads yet"), "{footer}");
+    app.update(key('j'), now);
+    assert_eq!(app.cursor().selected, 1, "j moves the list");
+}
+
+/// Issue 27, bug 9: after `12g` a later `g` was swallowed (taken as the second `g` of `12gg`
+/// however late), and nothing on screen said a `g` was waiting. A `g` right after completes
+/// `12gg`; the footer shows `12g` while it would; a `g` after that goes to the top.
+#[test]
+fn a_g_long_after_a_counted_g_goes_to_the_top_and_the_footer_shows_what_waits() {
+    let (mut app, now) = started(1_000);
+    keys(&mut app, "12", now);
+    let footer = footer_at(&app, 80, 24);
+    assert!(footer.trim_end().ends_with("12"), "{footer}");
+    keys(&mut app, "g", now);
+    assert_eq!(app.cursor().selected, 11);
+    let footer = footer_at(&app, 80, 24);
+    assert!(footer.trim_end().ends_with("12g"), "{footer}");
+    // A g at once completes 12gg.
+    keys(&mut app, "g", now);
+    assert_eq!(app.cursor().selected, 11, "12gg is row 12");
+    // Later, a g is a g.
+    keys(&mut app, "12g", now);
+    let later = now + Duration::from_secs(2);
+    app.update(Msg::Tick, later);
+    let footer = footer_at(&app, 80, 24);
+    assert!(!footer.trim_end().ends_with("12g"), "{footer}");
+    app.update(key('g'), later);
+    assert_eq!(app.cursor().selected, 0, "the later g went to the top");
+}
+
+/// Issue 27, bug 11: Esc at the "free name?" prompt left `exporting to …` on the status
+/// line, for an export that never ran.
+#[test]
+fn esc_at_the_free_name_prompt_leaves_no_stale_exporting_line() {
+    let (mut app, now) = started(10);
+    at_the_free_name_prompt(&mut app, now);
+    app.update(code(KeyCode::Esc), now);
+    assert_eq!(app.mode(), Mode::List);
+    let footer = footer_at(&app, 80, 24);
+    assert!(!footer.contains("exporting"), "{footer}");
+    assert!(footer.contains("not exported"), "{footer}");
+}
+
+/// Issue 27, bug 20: Ctrl-c quit during a walk (where "any key stops"), with downloads
+/// running (where `q` asks first) and in the help. It stops what runs, closes what is open,
+/// and asks before quitting with downloads running.
+#[test]
+fn ctrl_c_stops_a_walk_closes_the_help_and_asks_with_downloads_running() {
+    // A walk: Ctrl-c stops it, as any key does, and does not quit.
+    let (mut app, now, _) = read_in_order(5);
+    app.update(key('G'), now);
+    assert!(app.listing().is_walking());
+    let effects = app.update(ctrl('c'), now);
+    assert!(!app.should_quit(), "Ctrl-c quit during a walk");
+    assert!(!app.listing().is_walking());
+    assert!(
+        effects.contains(&ListingEffect::StopWalk.into()),
+        "{effects:?}"
+    );
+
+    // The help: Ctrl-c closes it.
+    let (mut app, now) = started(10);
+    app.update(key('?'), now);
+    app.update(ctrl('c'), now);
+    assert!(!app.should_quit(), "Ctrl-c quit from the help");
+    assert_eq!(app.mode(), Mode::List);
+
+    // Downloads running: Ctrl-c asks first, as q does; again, it quits.
+    let (mut app, now) = started(10);
+    one_download(&mut app, now);
+    app.update(ctrl('c'), now);
+    assert!(!app.should_quit(), "Ctrl-c quit with a download running");
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.starts_with("Ctrl-c again quits: 1 download is running")),
+        "{:?}",
+        app.status()
+    );
+    app.update(ctrl('c'), now);
+    assert!(app.should_quit());
+}
+
+/// Issue 27, bug 21: a wrong count at the delete confirmation closed the prompt, and the
+/// next natural Esc (to leave the prompt) cleared the marks. It asks again, saying what was
+/// wrong; Esc then deletes nothing and keeps the marks.
+#[test]
+fn a_wrong_delete_count_asks_again_and_esc_keeps_the_marks() {
+    let (mut app, now) = started_on("openwebui", 120);
+    app.set_allow_delete(true);
+    keys(&mut app, "  D", now);
+    assert_eq!(app.mode(), Mode::Prompt);
+    app.update(key('1'), now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(app.mode(), Mode::Prompt, "the prompt asks again");
+    let footer = footer_at(&app, 80, 24);
+    assert!(footer.contains("\"1\" is not 2"), "{footer}");
+    app.update(code(KeyCode::Esc), now);
+    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.marks().len(), 2, "the marks stay");
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.starts_with("nothing deleted")),
+        "{:?}",
+        app.status()
+    );
+    // Asked again, the right count deletes.
+    keys(&mut app, "D", now);
+    app.update(key('3'), now);
+    app.update(code(KeyCode::Enter), now);
+    app.update(code(KeyCode::Backspace), now);
+    app.update(key('2'), now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert!(
+        matches!(effects.first(), Some(Effect::Files(FileEffect::Delete(ids))) if ids.len() == 2),
+        "{effects:?}"
+    );
+}
+
+/// Issue 27, bug 22: `/` reopened with the old filter and the cursor at its end, so typing
+/// appended (`pdfreport`). It opens empty, as less and vim do; `↑` recalls the last; Enter
+/// on the untouched bar keeps the filter in force.
+#[test]
+fn the_filter_bar_opens_empty_and_up_recalls_the_last() {
+    let (mut app, now) = started(1_000);
+    app.update(key('/'), now);
+    keys(&mut app, "pdf", now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    answer_all(&mut app, effects, 1_000, now);
+    assert_eq!(app.listing().query().search, "pdf");
+    // Again: what is typed is a new filter.
+    app.update(key('/'), now);
+    assert_eq!(app.filter_input().value(), "", "the bar opens empty");
+    keys(&mut app, "report", now);
+    assert_eq!(app.filter_input().value(), "report");
+    let effects = app.update(code(KeyCode::Enter), now);
+    answer_all(&mut app, effects, 1_000, now);
+    assert_eq!(app.listing().query().search, "report");
+    // Enter on the bar as it opened keeps the filter in force.
+    app.update(key('/'), now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert!(fetched(&effects).is_empty());
+    assert_eq!(app.listing().query().search, "report");
+    assert_eq!(app.filter_input().value(), "report");
+    // Up recalls it to edit; after Esc in the list cleared it, Up still recalls it.
+    app.update(key('/'), now);
+    app.update(code(KeyCode::Up), now);
+    assert_eq!(app.filter_input().value(), "report");
+    app.update(code(KeyCode::Esc), now);
+    let effects = app.update(code(KeyCode::Esc), now);
+    answer_all(&mut app, effects, 1_000, now);
+    assert_eq!(app.listing().query().search, "");
+    app.update(key('/'), now);
+    app.update(code(KeyCode::Up), now);
+    assert_eq!(app.filter_input().value(), "report");
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert_eq!(fetched(&effects), [1]);
+    assert_eq!(app.listing().query().search, "report");
+}
+
+/// Issue 27, expected 6: counts on Space (`10 Space` marks ten rows), and `V` marks a range
+/// as vim selects lines: moves extend it, `V` keeps it, Esc drops it.
+#[test]
+fn ten_space_marks_ten_rows_and_v_marks_a_range_extended_by_moves() {
+    let (mut app, now) = started(250);
+    keys(&mut app, "10 ", now);
+    assert_eq!(app.marks().len(), 10);
+    assert!(app.marks().contains("id-0") && app.marks().contains("id-9"));
+    assert_eq!(app.cursor().selected, 10);
+    // V at row 20, then 5j: rows 20..=25 join the marks as the cursor moves.
+    keys(&mut app, "10jV", now);
+    assert_eq!(app.marks().len(), 11);
+    keys(&mut app, "5j", now);
+    assert_eq!(app.marks().len(), 16);
+    assert!(app.marks().contains("id-25"));
+    let footer = footer_at(&app, 120, 40);
+    assert!(footer.contains("range of 6 rows"), "{footer}");
+    // Back up shrinks it; Esc drops it, and the marks are as before it.
+    keys(&mut app, "3k", now);
+    assert_eq!(app.marks().len(), 13);
+    app.update(code(KeyCode::Esc), now);
+    assert_eq!(app.marks().len(), 10);
+    // V … V keeps it; Esc after that clears the marks as ever.
+    keys(&mut app, "V2jV", now);
+    assert_eq!(app.marks().len(), 13);
+    keys(&mut app, "j", now);
+    assert_eq!(app.marks().len(), 13, "moving after V V extends nothing");
+    // V then d: the download takes the range.
+    keys(&mut app, "Vjj", now);
+    app.update(key('d'), now);
+    let effects = app.update(code(KeyCode::Enter), now);
+    assert!(
+        matches!(effects.first(), Some(Effect::Files(FileEffect::PrepareDownload { records, .. })) if records.len() == 16),
+        "{effects:?}"
+    );
+}
+
+/// Issue 27, bug 14: a `[keys]` binding that left an action without a key garbled the help:
+/// a blank row for it, then every row after it with the other views' 33-column key column,
+/// cutting what they do. The action is listed with `(no key)`, and the rows after it read
+/// whole.
+#[test]
+fn an_action_left_without_a_key_is_listed_in_the_help_as_having_none() {
+    let (mut app, now) = started_with("filejar", 100, n_bound_to_down());
+    app.update(key('?'), now);
+    let screen = crate::test_support::render(&app, 80, 24);
+    let line = |what: &str| {
+        screen
+            .iter()
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no {what:?} in\n{}", screen.join("\n")))
+            .clone()
+    };
+    let next = line("next loaded row matching the filter text");
+    assert!(next.contains("(no key)"), "{next}");
+    // The row after it keeps the list's key column: `N`, then what it does, whole.
+    let prev = line("previous loaded row matching the filter text");
+    // The column (one character a cell) where `what` starts.
+    let at = |l: &str, what: &str| l[..l.find(what).unwrap()].chars().count();
+    assert_eq!(
+        at(&prev, "previous"),
+        at(&next, "next loaded"),
+        "\n{prev}\n{next}"
+    );
 }

@@ -108,28 +108,40 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
         return;
     }
+    // Like vim's showcmd: the keys waiting for more (a count, a `g` a second `g` would
+    // complete), at the right, in room of their own that the line leaves free.
+    let pending = app.pending_keys().map(|keys| format!(" {keys} "));
+    let pending_width = pending
+        .as_ref()
+        .map_or(0, |p| (p.width() as u16).min(area.width));
+    let width = area.width - pending_width;
     // A status too long for the line ends with `…` (a failure's whole reason is in the
     // transfers panel, the error state or the log).
     let status =
-        |text: &str| fit_width(&format!(" {}", sanitize(text)), area.width as usize).into_owned();
+        |text: &str| fit_width(&format!(" {}", sanitize(text)), width as usize).into_owned();
     let line = match app.status() {
         Some(Status::Error(text)) => {
             Line::from(Span::styled(status(text), Style::new().fg(Color::Red)))
         }
         Some(Status::Info(text)) => Line::from(status(text)),
         None => Line::from(Span::styled(
-            hints(app, area.width),
+            hints(app, width),
             Style::new().add_modifier(Modifier::DIM),
         )),
     };
-    frame.render_widget(Paragraph::new(line), area);
-    if let Some(pending) = app.pending_count() {
-        // Like vim's showcmd: the count typed so far, at the right.
-        let text = format!("{pending} ");
-        let w = (text.width() as u16).min(area.width);
+    frame.render_widget(
+        Paragraph::new(line),
+        Rect::new(area.x, area.y, width, area.height),
+    );
+    if let Some(pending) = pending {
         frame.render_widget(
-            Paragraph::new(Span::styled(text, Style::new().fg(Color::Yellow).bold())),
-            Rect::new(area.right() - w, area.y, w, area.height),
+            Paragraph::new(Span::styled(pending, Style::new().fg(Color::Yellow).bold())),
+            Rect::new(
+                area.right() - pending_width,
+                area.y,
+                pending_width,
+                area.height,
+            ),
         );
     }
 }
@@ -144,14 +156,22 @@ fn prompt(app: &App) -> Option<(String, &tui_input::Input)> {
                 Prompt::Jump => ":".to_string(),
                 Prompt::DownloadDir => app.download_prompt(),
                 Prompt::ExportPath { .. } => app.export_prompt(),
-                Prompt::ConfirmDelete { ids } => {
+                Prompt::ConfirmDelete { ids, wrong } => {
                     let first = ids.first().map(|(_, name)| name.as_str()).unwrap_or("");
                     let more = if ids.len() > 1 {
                         format!(" and {} more", ids.len() - 1)
                     } else {
                         String::new()
                     };
-                    format!("delete {first}{more}? type {} to confirm: ", ids.len())
+                    // A wrong answer asks again, and says what was wrong first.
+                    let wrong = wrong
+                        .as_ref()
+                        .map(|w| format!("{w:?} is not {}; ", ids.len()))
+                        .unwrap_or_default();
+                    format!(
+                        "{wrong}delete {first}{more}? type {} to confirm: ",
+                        ids.len()
+                    )
                 }
             };
             Some((symbol, input))
@@ -164,7 +184,7 @@ fn prompt(app: &App) -> Option<(String, &tui_input::Input)> {
 fn prompt_hints(app: &App) -> String {
     use crate::app::actions::Prompt;
     let (accept, clear) = match app.overlay() {
-        Overlay::Filter { .. } => ("keep", " · Ctrl-u clear"),
+        Overlay::Filter { .. } => ("keep", " · ↑ last · Ctrl-u clear"),
         Overlay::Prompt {
             prompt: Prompt::Jump,
             ..
@@ -238,7 +258,16 @@ pub fn hints(app: &App, width: u16) -> String {
 /// The list's hints: moving, finding, the panes, acting on files, help and quit.
 fn list_hints(app: &App) -> Vec<Hint> {
     let k = |action| app.key(action);
-    let mut hints = vec![
+    let mut hints = Vec::new();
+    if let Some(rows) = app.range_rows() {
+        // Marking a range: what it spans, and how it ends.
+        hints.extend([
+            note(format!("range of {}", count(rows, "row")), 0),
+            hint(k(Action::MarkRange), "keep", 0),
+            hint(k(Action::ClearFilter), "drop", 0),
+        ]);
+    }
+    hints.extend([
         hint(format!("{}/{}", k(Action::Down), k(Action::Up)), "move", 1),
         hint(k(Action::Filter), "filter", 2),
         hint(
@@ -252,7 +281,7 @@ fn list_hints(app: &App) -> Vec<Hint> {
             4,
         ),
         hint(k(Action::JumpPrompt), "jump", 5),
-    ];
+    ]);
     if let Some(next) = next_pane(app) {
         hints.push(hint(k(Action::SwitchFocus), next, 3));
     } else if app.has_scope_pane() && !app.scope_pane_shown() {
@@ -272,7 +301,9 @@ fn list_hints(app: &App) -> Vec<Hint> {
             format!("download {}", count(app.marks().len(), "file")),
             2,
         ));
-        hints.push(hint(k(Action::ClearFilter), "unmark", 6));
+        if app.range_rows().is_none() {
+            hints.push(hint(k(Action::ClearFilter), "unmark", 6));
+        }
     }
     hints.extend([
         hint(k(Action::Copy), "copy", 7),
@@ -376,6 +407,15 @@ mod tests {
         let line = hints(&app, 200);
         assert!(line.contains("J/K move"), "{line}");
         press(&mut app, code(KeyCode::Esc));
+        // A download, for the transfers panel to show (with none, `t` only says so).
+        press(
+            &mut app,
+            Msg::Files(crate::app::FileMsg::TargetsChecked {
+                dir: "/tmp/x".into(),
+                records: vec![crate::test_support::record(1, "a.pdf")],
+                existing: Vec::new(),
+            }),
+        );
         press(&mut app, key('t'));
         assert!(matches!(app.overlay(), Overlay::Transfers));
         let line = hints(&app, 200);

@@ -11,7 +11,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::app::{Action, App};
 use crate::geometry::{HELP_COLUMN_WIDTH, help_box};
-use crate::keymap::{KeyMap, help_rows};
+use crate::keymap::{KeyMap, NO_KEY, help_rows};
 use crate::text::fit_width;
 
 pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -37,11 +37,18 @@ pub fn help_lines(keymap: &KeyMap) -> Vec<Line<'static>> {
                 in_list = false;
                 return Line::from("");
             }
-            let width = if in_list { 15 } else { 33 };
+            // Keys longer than their column (many keys bound to one action) still leave a
+            // space before what they do.
+            let width = if in_list { 15 } else { 33 }.max(keys.width() + 1);
+            let style = if keys == NO_KEY {
+                Style::new().add_modifier(Modifier::DIM)
+            } else {
+                key_style
+            };
             let keys = format!("{keys:<width$}");
             let room = column.saturating_sub(keys.width());
             Line::from(vec![
-                Span::styled(keys, key_style),
+                Span::styled(keys, style),
                 Span::raw(fit_width(what, room).into_owned()),
             ])
         })

@@ -339,8 +339,9 @@ impl Keys {
 }
 
 /// Runs the explorer's loop on a 120x30 TestBackend while `script` types keys and waits for
-/// what the screen shows; Ctrl-c quits once the script is done. Returns the last screen and
-/// what reached the terminal outside the frames.
+/// what the screen shows; once the script is done and every key it typed is handled, the
+/// explorer is ended as a signal ends it, so the view the script left is the last frame
+/// drawn. Returns the last screen and what reached the terminal outside the frames.
 async fn drive<F, Fut>(s: &mut Session, script: F) -> (Vec<String>, RecordingHost)
 where
     F: FnOnce(Keys, Screen) -> Fut,
@@ -360,15 +361,31 @@ where
 {
     let (backend, screen) = WatchedBackend::new(120, 30);
     let mut terminal = Terminal::new(backend).unwrap();
+    use futures::StreamExt as _;
     let (tx, rx) = futures::channel::mpsc::unbounded();
-    let keys = Keys(tx);
+    // The keys end when the script drops them; the loop has handled them all when it reads
+    // that end, and only then does the signal come (Ctrl-c would close a view, not quit).
+    let (drained, ended) = futures::channel::oneshot::channel::<()>();
+    let events = Box::pin(
+        rx.chain(
+            futures::stream::once(async move {
+                let _ = drained.send(());
+            })
+            .filter_map(|()| async { None }),
+        ),
+    );
+    let signals = Box::pin(futures::stream::once(async move {
+        let _ = ended.await;
+        runtime::Interrupt::Terminate
+    }));
     let mut host = RecordingHost::default();
     let typed = {
-        let (keys, screen) = (keys.clone(), screen.clone());
+        let screen = screen.clone();
+        let keys = Keys(tx);
         async move {
+            // Held until the script is done, even by a script that drops its own.
             script(keys.clone(), screen).await;
-            // Ctrl-c quits from any view and leaves that view as the last frame drawn.
-            keys.send(KeyCode::Char('c'), KeyModifiers::CONTROL);
+            drop(keys);
         }
     };
     let (result, ()) = tokio::join!(
@@ -376,8 +393,8 @@ where
             &mut terminal,
             app,
             client.clone(),
-            rx,
-            futures::stream::pending(),
+            events,
+            signals,
             &mut host,
         ),
         typed
@@ -877,8 +894,8 @@ async fn three_downloads_at_once_the_rest_queue_and_the_panel_keys_cancel() {
                 cdn.log().in_flight == 3 && queued(s) == 2
             })
             .await;
-        // The panel has the keys: down twice, up once, down once: the third download.
-        keys.type_text("jjkj");
+        // `t` gives the panel the keys: down twice, up once, down once: the third download.
+        keys.type_text("tjjkj");
         keys.press(KeyCode::Esc);
         // Seen cancelled before anything is let go: the keys and the answers race otherwise.
         screen.wait_for("cancelled").await;
@@ -920,7 +937,7 @@ async fn three_downloads_at_once_the_rest_queue_and_the_panel_keys_cancel() {
                 cdn.log().in_flight == 3 && queued(s) == 2
             })
             .await;
-        keys.press(KeyCode::Char('C'));
+        keys.type_text("tC");
         screen.wait_for("downloads finished: 0 saved").await;
     })
     .await;

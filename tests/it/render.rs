@@ -100,7 +100,9 @@ fn filter_bar_shows_what_is_typed_with_the_cursor() {
     let screen = common::screen_lines(&terminal);
     assert!(screen[6].starts_with("/rep "), "{}", screen[6]);
     assert!(
-        screen[6].trim_end().ends_with("Esc cancel · Ctrl-u clear"),
+        screen[6]
+            .trim_end()
+            .ends_with("Esc cancel · ↑ last · Ctrl-u clear"),
         "{}",
         screen[6]
     );
@@ -840,6 +842,8 @@ fn enter_on_a_failed_download_shows_its_whole_reason() {
     );
     transfer(&mut app, 1, TransferEvent::Started);
     transfer(&mut app, 1, TransferEvent::Failed(reason.clone()));
+    // The list kept the keys; `t` gives them to the panel.
+    press(&mut app, KeyCode::Char('t'));
     assert_eq!(app.mode(), filescope::app::Mode::Transfers);
     press(&mut app, KeyCode::Enter);
     // The value is wrapped at spaces: read it without them.
@@ -1056,10 +1060,9 @@ fn a_long_header_leaves_pieces_out_whole() {
 #[test]
 fn one_running_download_is_one_download() {
     let mut app = downloading(&["only.bin"], 100, 12);
-    press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Char('q'));
     let line = footer(&render(&app, 100, 12));
-    assert!(line.contains("1 download is running"), "{line}");
+    assert!(line.contains("1 download is queued"), "{line}");
     assert!(!app.should_quit());
 }
 
@@ -1161,11 +1164,12 @@ fn every_context_has_its_own_footer_that_fits_60_columns() {
     press(&mut app, KeyCode::Char('/'));
     let line = footer(&render(&app, 120, 20));
     assert!(
-        line.ends_with("Enter keep · Esc cancel · Ctrl-u clear"),
+        line.ends_with("Enter keep · Esc cancel · ↑ last · Ctrl-u clear"),
         "{line}"
     );
     press(&mut app, KeyCode::Esc);
     let mut app = downloading(&NAMES, 120, 20);
+    press(&mut app, KeyCode::Char('t'));
     press(&mut app, KeyCode::Char('j'));
     check(&app, &["j/k choose", "Enter details", "t hide"]);
     // Remapped keys are shown remapped in other contexts too.
