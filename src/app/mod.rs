@@ -380,8 +380,9 @@ impl App {
     fn word(&self, notice: listing::Notice) -> Status {
         use listing::Notice;
         match notice {
+            // The action first, so an 80-column footer that cuts the reason keeps it.
             Notice::PageFailed { page, error } => Status::Error(format!(
-                "page {page}: {error} ({} reloads)",
+                "{} reloads · page {page}: {error}",
                 self.key(Action::Reload)
             )),
             Notice::Contradiction(what) => Status::Error(what),
@@ -393,9 +394,9 @@ impl App {
                     .unwrap_or_default()
             )),
             Notice::EndOfLoaded => Status::Info(format!(
-                "the end of what is loaded{}",
+                "{}the end of what is loaded",
                 self.load_all_hint()
-                    .map(|h| format!("; {h}"))
+                    .map(|h| format!("{h} · "))
                     .unwrap_or_default()
             )),
             Notice::Sorting { rows } => Status::Info(format!(
@@ -403,7 +404,7 @@ impl App {
                 crate::text::count(rows, "row")
             )),
             Notice::Walking { page, to_end } => Status::Info(format!(
-                "walking {}: page {}… (any key stops)",
+                "any key stops · walking {}: page {}…",
                 if to_end { "to the end" } else { "to the row" },
                 crate::text::thousands(page)
             )),
@@ -789,10 +790,9 @@ impl App {
                     // Nothing is lost (parts are kept and `d` resumes), but it should be a choice.
                     self.files.quit_armed = true;
                     self.status = Some(Status::Info(format!(
-                        "{} {} running; {} again quits ({} resumes them later)",
-                        crate::text::count(running, "download"),
-                        if running == 1 { "is" } else { "are" },
+                        "{} again quits · {} ({} resumes them later)",
                         self.key(Action::Quit),
+                        crate::text::under_way(self.files.transfers.running(), running),
                         self.key(Action::Download)
                     )));
                     return Vec::new();
