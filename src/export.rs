@@ -410,6 +410,16 @@ impl<'a> Sink<'a> {
         self.out.flush()
     }
 
+    /// Ends the output of a listing that failed: a JSON array is closed, so what was printed
+    /// stays valid; a table with no rows prints nothing, not a header above the error.
+    pub fn finish_failed(&mut self) -> io::Result<()> {
+        if self.format == Format::Table && self.written == 0 {
+            self.finished = true;
+            return Ok(());
+        }
+        self.finish()
+    }
+
     pub fn finish(&mut self) -> io::Result<()> {
         if std::mem::replace(&mut self.finished, true) {
             return Ok(());

@@ -105,7 +105,7 @@ pub async fn run(
         }
         Err(e) => {
             // What was printed stays valid: close the JSON array before reporting.
-            let _ = sink.finish();
+            let _ = sink.finish_failed();
             return Err(e);
         }
     }

@@ -40,6 +40,31 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` made safe as [`sanitize`] makes it, in pieces: the text as it came (`false`) and each
+/// run of escapes (`true`), so a view can draw an escape unlike the text around it (a name
+/// with a literal `\x1b` in it is text, not an escape).
+pub fn sanitize_pieces(s: &str) -> Vec<(Cow<'_, str>, bool)> {
+    let mut pieces: Vec<(Cow<'_, str>, bool)> = Vec::new();
+    let mut rest = s;
+    while !rest.is_empty() {
+        let text_end = rest.find(is_unsafe).unwrap_or(rest.len());
+        if text_end > 0 {
+            pieces.push((Cow::Borrowed(&rest[..text_end]), false));
+        }
+        rest = &rest[text_end..];
+        let escapes_end = rest.find(|c| !is_unsafe(c)).unwrap_or(rest.len());
+        if escapes_end > 0 {
+            let mut escaped = String::new();
+            for c in rest[..escapes_end].chars() {
+                push_escaped(&mut escaped, c);
+            }
+            pieces.push((Cow::Owned(escaped), true));
+        }
+        rest = &rest[escapes_end..];
+    }
+    pieces
+}
+
 fn push_escaped(out: &mut String, c: char) {
     if !is_unsafe(c) {
         out.push(c);
@@ -102,6 +127,23 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// Downloads under way, `active` in all of which `running` run and the rest wait:
+/// `1 download is running`, `3 downloads are running, 2 queued`, `2 downloads are queued`.
+pub fn under_way(running: usize, active: usize) -> String {
+    let queued = active.saturating_sub(running);
+    let verb = |n: usize| if n == 1 { "is" } else { "are" };
+    match (running, queued) {
+        (0, q) => format!("{} {} queued", count(q, "download"), verb(q)),
+        (r, 0) => format!("{} {} running", count(r, "download"), verb(r)),
+        (r, q) => format!(
+            "{} {} running, {} queued",
+            count(r, "download"),
+            verb(r),
+            thousands(q)
+        ),
+    }
+}
+
 /// Cuts `text` to `width` display columns, ending with `…` when anything was cut, so a cut
 /// is never silent.
 pub fn fit_width(text: &str, width: usize) -> Cow<'_, str> {
@@ -124,6 +166,25 @@ pub fn fit_width(text: &str, width: usize) -> Cow<'_, str> {
     }
     out.push('…');
     Cow::Owned(out)
+}
+
+/// `parts` joined by `sep` in `width` columns: while too wide, the part of highest rank is
+/// left out (the first of equal ranks is kept longest); what is still too wide ends with `…`.
+pub fn fit_parts(parts: &[(u8, &str)], sep: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut kept: Vec<(u8, &str)> = parts
+        .iter()
+        .copied()
+        .filter(|(_, p)| !p.is_empty())
+        .collect();
+    let joined = |kept: &[(u8, &str)]| kept.iter().map(|(_, p)| *p).collect::<Vec<_>>().join(sep);
+    while joined(&kept).width() > width && kept.len() > 1 {
+        let Some(worst) = (0..kept.len()).max_by_key(|i| (kept[*i].0, *i)) else {
+            break;
+        };
+        kept.remove(worst);
+    }
+    fit_width(&joined(&kept), width).into_owned()
 }
 
 /// A timestamp as the table shows it: minutes, UTC.
@@ -168,6 +229,21 @@ mod tests {
     }
 
     #[test]
+    fn pieces_are_the_sanitized_text_with_the_escapes_apart() {
+        let hostile = "a\u{1b}[31mb\u{202e}\u{7}c \\x1b";
+        let pieces = sanitize_pieces(hostile);
+        let joined: String = pieces.iter().map(|(p, _)| p.as_ref()).collect();
+        assert_eq!(joined, sanitize(hostile));
+        let escapes: Vec<&str> = pieces
+            .iter()
+            .filter(|(_, e)| *e)
+            .map(|(p, _)| p.as_ref())
+            .collect();
+        assert_eq!(escapes, ["\\x1b", "\\u{202e}\\x07"]);
+        assert!(sanitize_pieces("").is_empty());
+    }
+
+    #[test]
     fn sanitized_output_has_no_control_characters() {
         let hostile: String = (0u32..0x250).filter_map(char::from_u32).collect();
         let safe = sanitize(&hostile);
@@ -198,11 +274,38 @@ mod tests {
     }
 
     #[test]
+    fn downloads_under_way_count_the_running_and_the_queued_apart() {
+        assert_eq!(under_way(1, 1), "1 download is running");
+        assert_eq!(under_way(3, 5), "3 downloads are running, 2 queued");
+        assert_eq!(under_way(0, 2), "2 downloads are queued");
+    }
+
+    #[test]
     fn cut_text_ends_with_an_ellipsis() {
         assert_eq!(fit_width("report.pdf", 20), "report.pdf");
         assert_eq!(fit_width("report.pdf", 7), "report…");
         assert_eq!(fit_width("報告書です.pdf", 6), "報告…");
         assert_eq!(fit_width("abc", 0), "");
+    }
+
+    #[test]
+    fn parts_that_do_not_fit_go_highest_rank_first_then_the_rest_is_cut_with_an_ellipsis() {
+        let parts = [
+            (0, "Transfers"),
+            (2, "3 running"),
+            (5, "t focuses"),
+            (1, "1 MiB"),
+        ];
+        assert_eq!(
+            fit_parts(&parts, " · ", 60),
+            "Transfers · 3 running · t focuses · 1 MiB"
+        );
+        assert_eq!(
+            fit_parts(&parts, " · ", 30),
+            "Transfers · 3 running · 1 MiB"
+        );
+        assert_eq!(fit_parts(&parts, " · ", 20), "Transfers · 1 MiB");
+        assert_eq!(fit_parts(&parts, " · ", 6), "Trans…");
     }
 
     #[test]

@@ -1324,11 +1324,17 @@ impl App {
                     })
                     .collect();
                 if !ids.is_empty() {
-                    self.status = Some(Status::Info(format!(
-                        "cancelled {}; partial data is kept hidden beside each file, {} resumes",
-                        crate::text::count(ids.len(), "download"),
-                        self.key(Action::Download)
-                    )));
+                    // Only what wrote something has a part to resume; the key comes first.
+                    let saved = self.files.transfers.items.iter();
+                    let saved = saved.filter(|t| ids.contains(&t.id) && t.done > 0).count();
+                    let cancelled = crate::text::count(ids.len(), "download");
+                    self.status = Some(Status::Info(match saved {
+                        0 => format!("cancelled {cancelled} before anything was saved"),
+                        _ => format!(
+                            "{} resumes · cancelled {cancelled}; what was saved is kept hidden",
+                            self.key(Action::Download)
+                        ),
+                    }));
                     return Some(vec![FileEffect::CancelTransfers(ids).into()]);
                 }
             }

@@ -405,8 +405,9 @@ impl App {
     fn word(&self, notice: listing::Notice) -> Status {
         use listing::Notice;
         match notice {
+            // The action first, so an 80-column footer that cuts the reason keeps it.
             Notice::PageFailed { page, error } => Status::Error(format!(
-                "page {page}: {error} ({} reloads)",
+                "{} reloads · page {page}: {error}",
                 self.key(Action::Reload)
             )),
             Notice::Contradiction(what) => Status::Error(what),
@@ -418,9 +419,9 @@ impl App {
                     .unwrap_or_default()
             )),
             Notice::EndOfLoaded => Status::Info(format!(
-                "the end of what is loaded{}",
+                "{}the end of what is loaded",
                 self.load_all_hint()
-                    .map(|h| format!("; {h}"))
+                    .map(|h| format!("{h} · "))
                     .unwrap_or_default()
             )),
             Notice::Sorting { rows } => Status::Info(format!(
@@ -428,7 +429,7 @@ impl App {
                 crate::text::count(rows, "row")
             )),
             Notice::Walking { page, to_end } => Status::Info(format!(
-                "walking {}: page {}… (any key stops)",
+                "any key stops · walking {}: page {}…",
                 if to_end { "to the end" } else { "to the row" },
                 crate::text::thousands(page)
             )),
@@ -784,26 +785,9 @@ impl App {
         if active > 0 && !armed {
             // Nothing is lost (parts are kept and `d` resumes), but it should be a choice.
             self.files.quit_armed = true;
-            let running = self.files.transfers.running();
-            let queued = active - running;
-            let what = match (running, queued) {
-                (_, 0) => format!(
-                    "{} {} running",
-                    crate::text::count(running, "download"),
-                    if running == 1 { "is" } else { "are" }
-                ),
-                (0, _) => format!(
-                    "{} {} queued",
-                    crate::text::count(queued, "download"),
-                    if queued == 1 { "is" } else { "are" }
-                ),
-                _ => format!(
-                    "{} running, {queued} queued",
-                    crate::text::count(running, "download")
-                ),
-            };
+            let what = crate::text::under_way(self.files.transfers.running(), active);
             self.status = Some(Status::Info(format!(
-                "{again} again quits: {what} ({} resumes them later)",
+                "{again} again quits · {what} ({} resumes them later)",
                 self.key(Action::Download)
             )));
             return Vec::new();

@@ -2736,7 +2736,7 @@ fn ctrl_c_stops_a_walk_closes_the_help_and_asks_with_downloads_running() {
     app.update(ctrl('c'), now);
     assert!(!app.should_quit(), "Ctrl-c quit with a download running");
     assert!(
-        matches!(app.status(), Some(Status::Info(s)) if s.starts_with("Ctrl-c again quits: 1 download is running")),
+        matches!(app.status(), Some(Status::Info(s)) if s.starts_with("Ctrl-c again quits · 1 download is running")),
         "{:?}",
         app.status()
     );

@@ -105,7 +105,7 @@ pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
     let focus = app.mode() == Mode::Transfers;
     let left = if active > 0 && rate > 1.0 {
         format!(
-            " · {} left",
+            "{} left",
             short_duration((total.saturating_sub(done) as f64 / rate) as u64)
         )
     } else {
@@ -113,25 +113,39 @@ pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
     };
     let running = t.running();
     let queued = active - running;
+    let bytes = format!("{} of {}", human_size(done), human_size(total));
+    let speed = format!("{}/s", human_size(rate as u64));
+    let running = format!("{running} running");
+    let queued = if queued > 0 {
+        format!("{queued} queued")
+    } else {
+        String::new()
+    };
+    let hint = if focus {
+        format!(
+            "Enter shows one · Esc cancels it · C all · {} hides",
+            app.key(Action::Transfers)
+        )
+    } else {
+        format!("{} focuses", app.key(Action::Transfers))
+    };
+    // What does not fit goes, least needed first; what is left is cut with `…`, never
+    // silently at the border.
     let title = format!(
-        " Transfers · {} of {} · {}/s{left} · {} running{}{} ",
-        human_size(done),
-        human_size(total),
-        human_size(rate as u64),
-        running,
-        if queued > 0 {
-            format!(" · {queued} queued")
-        } else {
-            String::new()
-        },
-        if focus {
-            format!(
-                " · Enter shows one · Esc cancels it · C all · {} hides",
-                app.key(Action::Transfers)
-            )
-        } else {
-            format!(" · {} focuses", app.key(Action::Transfers))
-        }
+        " {} ",
+        crate::text::fit_parts(
+            &[
+                (0, "Transfers"),
+                (1, running.as_str()),
+                (1, queued.as_str()),
+                (2, bytes.as_str()),
+                (5, speed.as_str()),
+                (3, left.as_str()),
+                (4, hint.as_str()),
+            ],
+            " · ",
+            (area.width as usize).saturating_sub(4),
+        )
     );
     let block = Block::bordered().title(title).border_style(if focus {
         Style::new().fg(Color::Cyan)
@@ -153,7 +167,13 @@ pub fn transfers(frame: &mut Frame<'_>, app: &App, body: Rect) {
 
 fn draw_transfer(frame: &mut Frame<'_>, app: &App, t: &Transfer, area: Rect, chosen: bool) {
     let name_width = (area.width / 3).clamp(8, 40) as usize;
-    let name = crate::text::fit_width(&t.name, name_width);
+    // The file as it is on disk (`Pitch (1).gz` when both were kept), not the server's name.
+    let saved = t
+        .path
+        .file_name()
+        .map(|n| sanitize(&n.to_string_lossy()).into_owned())
+        .unwrap_or_else(|| t.name.clone());
+    let name = crate::text::fit_width(&saved, name_width);
     let pad =
         " ".repeat(name_width.saturating_sub(unicode_width::UnicodeWidthStr::width(name.as_ref())));
     let name = format!("{name}{pad} ");
@@ -205,9 +225,14 @@ fn draw_transfer(frame: &mut Frame<'_>, app: &App, t: &Transfer, area: Rect, cho
             format!("failed: {}", sanitize(reason)),
             Style::new().fg(Color::Red),
         ),
+        // Only a download that wrote something has a part to resume.
+        TransferState::Cancelled if t.done == 0 => (
+            "cancelled before anything was saved".to_string(),
+            Style::new().fg(Color::Yellow),
+        ),
         TransferState::Cancelled => (
             format!(
-                "cancelled (partial data kept hidden; {} resumes)",
+                "cancelled · {} resumes (the part is kept hidden)",
                 app.key(Action::Download)
             ),
             Style::new().fg(Color::Yellow),
@@ -241,6 +266,7 @@ fn draw_transfer(frame: &mut Frame<'_>, app: &App, t: &Transfer, area: Rect, cho
         x += bar_width + 1;
     }
     if x < area.right() {
+        let state = crate::text::fit_width(&state, (area.right() - x) as usize).into_owned();
         frame.render_widget(
             Paragraph::new(Line::from(Span::styled(state, style))),
             Rect::new(x, area.y, area.right() - x, 1),
@@ -276,17 +302,31 @@ pub fn preview(frame: &mut Frame<'_>, p: &Preview, area: Rect) {
                     .take(rows)
                     .map(|l| Line::from(l.clone()))
                     .collect(),
-                format!(
-                    " {note} · lines {}–{} of {} ",
-                    (p.scroll + 1).min(lines.len()),
-                    (p.scroll + rows).min(lines.len()),
-                    lines.len()
-                ),
+                {
+                    // Where you are first: the note is what may be cut.
+                    let at = format!(
+                        "lines {}–{} of {}",
+                        (p.scroll + 1).min(lines.len()),
+                        (p.scroll + rows).min(lines.len()),
+                        lines.len()
+                    );
+                    let room = (area.width as usize).saturating_sub(4);
+                    format!(
+                        " {} ",
+                        crate::text::fit_parts(
+                            &[(0, at.as_str()), (1, note.as_str())],
+                            " · ",
+                            room
+                        )
+                    )
+                },
             )
         }
     };
+    // Borders and a space either side: a longer name ends with `…`.
+    let name = crate::text::fit_width(&p.name, (area.width as usize).saturating_sub(4));
     let block = Block::bordered()
-        .title(format!(" {} ", p.name))
+        .title(format!(" {name} "))
         .title_bottom(note)
         .border_style(Style::new().fg(Color::Cyan));
     frame.render_widget(Clear, area);

@@ -124,30 +124,112 @@ pub fn detail_lines(record: &FileRecord, width: usize) -> Vec<Line<'static>> {
     // it can drive the terminal.
     let pretty = crate::export::pretty_raw(&record.raw);
     for line in pretty.lines() {
-        lines.extend(wrap_styled(&sanitize(line), width, Style::new()));
+        lines.extend(
+            wrap_json(&sanitize(line), width)
+                .into_iter()
+                .map(|l| Line::from(json_spans(&l))),
+        );
     }
     lines
 }
 
-/// "Label     value", the value sanitized and wrapped under itself.
+/// "Label     value", the value sanitized (its escapes drawn apart) and wrapped under itself.
 fn labelled(label: &str, value: &str, width: usize) -> Vec<Line<'static>> {
-    let value = sanitize(value);
     let value_width = width.saturating_sub(LABEL_WIDTH).max(1);
-    let chunks = wrap(&value, value_width);
+    let chunks = wrap_spans(super::safe_spans(value, Style::new()), value_width);
     chunks
         .into_iter()
         .enumerate()
         .map(|(i, chunk)| {
             let head = if i == 0 { label } else { "" };
-            Line::from(vec![
-                Span::styled(
-                    format!("{head:<LABEL_WIDTH$}"),
-                    Style::new().fg(Color::Cyan),
-                ),
-                Span::raw(chunk),
-            ])
+            let mut spans = vec![Span::styled(
+                format!("{head:<LABEL_WIDTH$}"),
+                Style::new().fg(Color::Cyan),
+            )];
+            spans.extend(chunk);
+            Line::from(spans)
         })
         .collect()
+}
+
+/// Spans hard-wrapped at `width` display columns, each keeping its style. Always at least
+/// one (possibly empty) line.
+fn wrap_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>> {
+    let width = width.max(2);
+    let mut lines = vec![Vec::new()];
+    let mut used = 0;
+    for span in spans {
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width {
+                if let Some(line) = lines.last_mut()
+                    && !text.is_empty()
+                {
+                    line.push(Span::styled(std::mem::take(&mut text), span.style));
+                }
+                lines.push(Vec::new());
+                used = 0;
+            }
+            text.push(c);
+            used += w;
+        }
+        if let Some(line) = lines.last_mut()
+            && !text.is_empty()
+        {
+            line.push(Span::styled(text, span.style));
+        }
+    }
+    lines
+}
+
+/// A line of JSON as spans, its escapes of characters that must not reach a terminal
+/// (`\u001b`, `\n`) drawn apart; `\\` and `\"` are text.
+fn json_spans(line: &str) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let mut text = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            text.push(c);
+            continue;
+        }
+        let escape = match chars.peek() {
+            Some('n' | 't' | 'r' | 'b' | 'f') => chars.next().map(|e| format!("\\{e}")),
+            Some('u') => {
+                let hex: String = chars.clone().skip(1).take(4).collect();
+                u32::from_str_radix(&hex, 16)
+                    .ok()
+                    .filter(|_| hex.len() == 4)
+                    .and_then(char::from_u32)
+                    .filter(|c| crate::text::is_unsafe(*c))
+                    .map(|_| {
+                        chars.nth(4);
+                        format!("\\u{hex}")
+                    })
+            }
+            _ => None,
+        };
+        match escape {
+            Some(escape) => {
+                if !text.is_empty() {
+                    spans.push(Span::raw(std::mem::take(&mut text)));
+                }
+                spans.push(Span::styled(escape, super::escape_style()));
+            }
+            None => {
+                // `\\`, `\"` and the like: text, both characters.
+                text.push(c);
+                if let Some(next) = chars.next() {
+                    text.push(next);
+                }
+            }
+        }
+    }
+    if !text.is_empty() {
+        spans.push(Span::raw(text));
+    }
+    spans
 }
 
 fn wrap_styled(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
@@ -177,6 +259,52 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// Wraps a line of pretty-printed JSON at `width` columns: after a space, a comma, a colon, a
+/// hyphen or a slash where one is in reach (so a token is not split), and each continuation indented two columns
+/// past the line's own indentation, so it reads as the same value.
+pub fn wrap_json(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(2);
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let pad = if indent + 2 <= width / 2 {
+        indent + 2
+    } else {
+        0
+    };
+    let mut rest: &str = line;
+    let mut out = Vec::new();
+    loop {
+        let lead = if out.is_empty() { 0 } else { pad };
+        let room = width - lead;
+        let mut used = 0;
+        let mut end = 0;
+        let mut at_break = None;
+        for (i, c) in rest.char_indices() {
+            let w = c.width().unwrap_or(0);
+            if used + w > room {
+                break;
+            }
+            used += w;
+            end = i + c.len_utf8();
+            // Not in the indentation it starts with.
+            if matches!(c, ' ' | ',' | ':' | '-' | '/') && !rest[..i].trim_start().is_empty() {
+                at_break = Some(end);
+            }
+        }
+        if end >= rest.len() {
+            out.push(format!("{}{rest}", " ".repeat(lead)));
+            return out;
+        }
+        let cut = match at_break {
+            Some(b) => b,
+            // Nothing fits (a character wider than the room): one goes anyway.
+            None if end == 0 => rest.chars().next().map_or(rest.len(), char::len_utf8),
+            None => end,
+        };
+        out.push(format!("{}{}", " ".repeat(lead), &rest[..cut]));
+        rest = &rest[cut..];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +314,32 @@ mod tests {
         assert_eq!(wrap("abcdef", 4), ["abcd", "ef"]);
         assert_eq!(wrap("", 4), [""]);
         assert_eq!(wrap("報告書です", 4), ["報告", "書で", "す"]);
+    }
+
+    #[test]
+    fn json_escapes_are_drawn_apart_and_escaped_backslashes_are_text() {
+        let spans = json_spans(r#"  "a\u001b[31m\\u001b\n\"x": 1"#);
+        let escapes: Vec<&str> = spans
+            .iter()
+            .filter(|s| s.style == crate::ui::escape_style())
+            .map(|s| s.content.as_ref())
+            .collect();
+        assert_eq!(escapes, [r"\u001b", r"\n"]);
+        let whole: String = spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(whole, r#"  "a\u001b[31m\\u001b\n\"x": 1"#);
+    }
+
+    #[test]
+    fn json_wraps_between_tokens_and_indents_what_follows() {
+        assert_eq!(
+            wrap_json("  \"note\": \"the storage-node-identifier\",", 20),
+            [
+                "  \"note\": \"the ",
+                "    storage-node-",
+                "    identifier\",",
+            ]
+        );
+        assert_eq!(wrap_json("{", 20), ["{"]);
+        assert_eq!(wrap_json("  \"a\": 1", 4), ["  \"a", "\": 1"]);
     }
 }

@@ -10,20 +10,21 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::app::App;
 use crate::app::insight::{Insight, Pane, Source};
 use crate::insight::{Family, SIZE_LABELS, sparkline};
-use crate::text::{human_size, sanitize, short_date, thousands};
+use crate::text::{count, human_size, sanitize, short_date, thousands};
 
 /// What the numbers cover: "from 5,000 of 1,000,000 files · a scans the rest", a scan's
 /// progress with rate and time left, or "all 1,000,000 files".
 pub fn coverage(view: &Insight, now: std::time::Instant) -> String {
-    let files = thousands(view.stats.total.files as usize);
+    let n = view.stats.total.files as usize;
+    let files = thousands(n);
     match view.source {
         Source::Loaded { rows, total } => match total {
-            Some(total) if total <= rows => format!("all {files} files"),
+            Some(total) if total <= rows => format!("all {}", count(n, "file")),
             Some(total) => format!(
-                "from {files} of {} files · a scans the rest",
-                thousands(total)
+                "a scans the rest · from {files} of {}",
+                count(total, "file")
             ),
-            None => format!("from {files} loaded files · a scans the rest"),
+            None => format!("a scans the rest · from {}", count(n, "loaded file")),
         },
         Source::Scanning { progress, started } => {
             let elapsed = now
@@ -36,7 +37,8 @@ pub fn coverage(view: &Insight, now: std::time::Instant) -> String {
                     let left = total.saturating_sub(progress.pages_done);
                     let eta = if rate > 0.0 { left as f64 / rate } else { 0.0 };
                     format!(
-                        "scanning: {files} files, page {} of {} ({:.0}%) · {:.0} pages/s · {:.0} s left · Esc stops",
+                        "Esc stops · scanning: {}, page {} of {} ({:.0}%) · {:.0} pages/s · {:.0} s left",
+                        count(n, "file"),
                         thousands(progress.pages_done),
                         thousands(total),
                         100.0 * progress.pages_done as f64 / total as f64,
@@ -44,11 +46,16 @@ pub fn coverage(view: &Insight, now: std::time::Instant) -> String {
                         eta
                     )
                 }
-                _ => format!("scanning: {files} files so far · Esc stops"),
+                _ => format!("Esc stops · scanning: {} so far", count(n, "file")),
             }
         }
-        Source::Scanned => format!("all {files} files"),
+        Source::Scanned => format!("all {}", count(n, "file")),
     }
+}
+
+/// "file" for one, "files" otherwise, for a column of counts.
+fn files_word(n: u64) -> &'static str {
+    if n == 1 { "file" } else { "files" }
 }
 
 fn bar(value: u64, max: u64, width: usize) -> String {
@@ -63,7 +70,12 @@ fn bar(value: u64, max: u64, width: usize) -> String {
 }
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, view: &Insight, area: Rect) {
-    let title = format!(" Insight — {} ", coverage(view, std::time::Instant::now()));
+    // Cut, it ends with `…`.
+    let title = crate::text::fit_width(
+        &format!(" Insight — {} ", coverage(view, std::time::Instant::now())),
+        area.width as usize,
+    )
+    .into_owned();
     let block = Block::default()
         .borders(Borders::TOP)
         .title(title)
@@ -84,13 +96,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, view: &Insight, area: Rect) {
         lines.push(Line::from(format!("scan failed: {}", sanitize(error))).fg(Color::Red));
     }
     lines.push(Line::from(vec![
-        Span::styled(
-            format!("{} files", thousands(s.total.files as usize)),
-            Style::new().bold(),
-        ),
+        Span::styled(count(s.total.files as usize, "file"), Style::new().bold()),
         Span::raw(format!(", {}", human_size(s.total.bytes))),
     ]));
     lines.push(Line::from(""));
+    // From 80 columns the size chart goes beside the others rather than below, where an
+    // 80x24 screen has no room for it.
+    let (left, sizes_area) = if (80..100).contains(&inner.width) {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .spacing(1)
+            .areas(left);
+        (a, Some(b))
+    } else {
+        (left, None)
+    };
     let bar_width = (left.width as usize).saturating_sub(36).clamp(4, 40);
     let max_bytes = s.families.values().map(|t| t.bytes).max().unwrap_or(0);
     lines.push(Line::from("Kind      bytes").bold());
@@ -103,17 +122,18 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, view: &Insight, area: Rect) {
                 Style::new().fg(Color::Green),
             ),
             Span::raw(format!(
-                " {:>9} {:>8} files",
+                " {:>9} {:>8} {}",
                 human_size(t.bytes),
-                thousands(t.files as usize)
+                thousands(t.files as usize),
+                files_word(t.files)
             )),
         ]));
     }
-    lines.push(Line::from(""));
-    lines.push(Line::from("Size      files").bold());
+    let mut size_lines: Vec<Line> = Vec::new();
+    size_lines.push(Line::from("Size      files").bold());
     let max_count = s.sizes.iter().copied().max().unwrap_or(0);
     for (label, files) in SIZE_LABELS.iter().zip(s.sizes) {
-        lines.push(Line::from(vec![
+        size_lines.push(Line::from(vec![
             Span::raw(format!("{label:<9} ")),
             Span::styled(
                 bar(files, max_count, bar_width),
@@ -121,6 +141,13 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, view: &Insight, area: Rect) {
             ),
             Span::raw(format!(" {:>8}", thousands(files as usize))),
         ]));
+    }
+    match sizes_area {
+        Some(area) => frame.render_widget(Paragraph::new(size_lines), area),
+        None => {
+            lines.push(Line::from(""));
+            lines.extend(size_lines);
+        }
     }
     // Where the API keeps its own totals (AstraCollab folders), they need no scan.
     if let Some(scopes) = app.scopes() {
@@ -143,9 +170,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, view: &Insight, area: Rect) {
                     )),
                     Span::styled(bar(bytes, max, bar_width), Style::new().fg(Color::Magenta)),
                     Span::raw(format!(
-                        " {:>9} {:>8} files",
+                        " {:>9} {:>8} {}",
                         human_size(bytes),
-                        thousands(folder.files.unwrap_or(0) as usize)
+                        thousands(folder.files.unwrap_or(0) as usize),
+                        files_word(folder.files.unwrap_or(0))
                     )),
                 ]));
             }

@@ -10,7 +10,7 @@ mod scopes;
 mod table;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -18,7 +18,7 @@ use ratatui::widgets::Paragraph;
 use crate::app::{Action, App, Overlay};
 use crate::config::{Accent, Theme};
 use crate::geometry::{self, areas};
-use crate::text::{sanitize, thousands};
+use crate::text::{fit_width, sanitize, thousands};
 
 pub use detail::detail_lines;
 
@@ -72,6 +72,10 @@ fn list_view(frame: &mut Frame<'_>, app: &App, a: &geometry::Areas, body: Rect) 
     if let (Some(s), Some(pane)) = (app.scopes(), a.scopes) {
         scopes::draw(frame, app, s, pane);
     }
+    // A column's last character never touches the border of the pane beside it.
+    if a.detail.is_some_and(|d| d.x == a.table.right()) {
+        table_area.width = table_area.width.saturating_sub(1);
+    }
     table::draw(frame, app, table_area);
     if let Some(detail) = a.detail {
         detail::draw(frame, app, detail, false);
@@ -79,6 +83,29 @@ fn list_view(frame: &mut Frame<'_>, app: &App, a: &geometry::Areas, body: Rect) 
     if app.transfers_shown() {
         actions::transfers(frame, app, body);
     }
+}
+
+/// How an escape in a server string (`\x1b`, `\u{202e}`, JSON's `\u001b`) is drawn: apart from
+/// the text around it, so it reads as a character that was replaced, not as part of a name.
+pub fn escape_style() -> Style {
+    Style::new().fg(Color::Red).add_modifier(Modifier::DIM)
+}
+
+/// A server string made safe, as spans: its escapes in [`escape_style`], the rest in `style`.
+pub fn safe_spans(text: &str, style: Style) -> Vec<Span<'static>> {
+    crate::text::sanitize_pieces(text)
+        .into_iter()
+        .map(|(piece, escape)| {
+            Span::styled(
+                piece.into_owned(),
+                if escape {
+                    style.patch(escape_style())
+                } else {
+                    style
+                },
+            )
+        })
+        .collect()
 }
 
 /// A profile's accent as the terminal draws it.
@@ -118,44 +145,250 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ),
     };
     let mut left = vec![
-        Span::styled(" filescope ", badge),
-        Span::raw(" "),
-        Span::styled(sanitize(&app.connection().label).into_owned(), label),
-        Span::raw(format!(" ({})", app.connection().dialect)),
+        // The program's own name, the dialect and the organisation say nothing of the state:
+        // they take what room is left.
+        Piece::shortens(
+            9,
+            vec![
+                vec![Span::styled(" filescope ", badge), Span::raw(" ")],
+                Vec::new(),
+            ],
+        )
+        .decor(),
+        Piece::kept(vec![vec![Span::styled(
+            sanitize(&app.connection().label).into_owned(),
+            label,
+        )]])
+        .elastic(),
+        Piece::shortens(
+            8,
+            vec![
+                vec![Span::raw(format!(" ({})", app.connection().dialect))],
+                Vec::new(),
+            ],
+        )
+        .decor(),
     ];
     if app.is_insecure() {
-        left.push(Span::raw(" "));
-        left.push(Span::styled(
-            " TLS NOT VERIFIED (--insecure) ",
-            Style::new()
-                .fg(Color::White)
-                .bg(Color::Red)
-                .add_modifier(Modifier::BOLD),
+        let warn = Style::new()
+            .fg(Color::White)
+            .bg(Color::Red)
+            .add_modifier(Modifier::BOLD);
+        left.push(Piece::kept(
+            [
+                " TLS NOT VERIFIED (--insecure) ",
+                " TLS NOT VERIFIED ",
+                " INSECURE ",
+            ]
+            .iter()
+            .map(|text| vec![Span::raw(" "), Span::styled(*text, warn)])
+            .collect(),
         ));
     }
     if let Some(scope) = app.org() {
-        left.push(Span::raw(" · "));
-        left.push(Span::raw(sanitize(scope).into_owned()));
+        let scope = sanitize(scope).into_owned();
+        left.push(
+            Piece::shortens(
+                7,
+                vec![
+                    vec![Span::raw(format!(" · {scope}"))],
+                    vec![Span::raw(format!(" · {}", fit_width(&scope, 12)))],
+                    Vec::new(),
+                ],
+            )
+            .decor(),
+        );
     }
     if let Some(crumb) = app.scopes().and_then(scopes::breadcrumb) {
-        left.push(Span::raw(" · "));
-        left.push(Span::styled(crumb, Style::new().fg(Color::Cyan)));
+        // Where the rows are is never left out; cut, its end (the folder itself) stays.
+        let cyan = Style::new().fg(Color::Cyan);
+        left.push(Piece::kept(vec![
+            vec![Span::raw(" · "), Span::styled(crumb.clone(), cyan)],
+            vec![Span::raw(" · "), Span::styled(fit_start(&crumb, 24), cyan)],
+        ]));
+    }
+    let right = header_right(app);
+    frame.render_widget(Paragraph::new(fit_header(left, right, area.width)), area);
+}
+
+/// One piece of the header: the ways it can be written, longest first, and whether it may be
+/// left out (its last form is then empty).
+struct Piece {
+    forms: Vec<Vec<Span<'static>>>,
+    /// Which form is shown.
+    at: usize,
+    /// Higher is shortened first.
+    rank: u8,
+    /// Cut with `…` as a last resort (a name, a filter), never left out.
+    elastic: bool,
+    /// Says nothing of the state (the program's name, the dialect, the organisation): shown
+    /// only in the room the state leaves.
+    decor: bool,
+}
+
+impl Piece {
+    /// A piece that is never left out: it only gets shorter.
+    fn kept(forms: Vec<Vec<Span<'static>>>) -> Self {
+        Piece {
+            forms,
+            at: 0,
+            rank: 0,
+            elastic: false,
+            decor: false,
+        }
     }
 
-    let right_line = header_right(app, area.width);
-    let right_width = (right_line.width() as u16).min(area.width);
-    let [l, r] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)])
-        .spacing(1)
-        .areas(area);
-    // The name and where it points, cut with `…`; left out when only a sliver is left.
-    if l.width >= 12 {
-        frame.render_widget(Paragraph::new(fit_line(left, l.width as usize)), l);
+    /// A piece shortened (and, at its empty last form, left out) before those of lower rank.
+    fn shortens(rank: u8, forms: Vec<Vec<Span<'static>>>) -> Self {
+        Piece {
+            forms,
+            at: 0,
+            rank,
+            elastic: false,
+            decor: false,
+        }
     }
-    frame.render_widget(Paragraph::new(right_line).right_aligned(), r);
+
+    fn ranked(mut self, rank: u8) -> Self {
+        self.rank = rank;
+        self
+    }
+
+    fn elastic(mut self) -> Self {
+        self.elastic = true;
+        self
+    }
+
+    fn decor(mut self) -> Self {
+        self.decor = true;
+        self
+    }
+
+    fn spans(&self) -> &[Span<'static>] {
+        &self.forms[self.at]
+    }
+
+    fn width(&self) -> usize {
+        self.spans().iter().map(|s| s.width()).sum()
+    }
+}
+
+/// The header in `width` columns: the left pieces from the left, the right ones against the
+/// right edge. Every piece is shortened before any is left out, and only pieces that may be
+/// (the badge, the dialect, the sort, the downloads) ever are; the name, where the rows are,
+/// the filter, what is done locally and the loading are only cut, with `…`, when nothing else
+/// is left to shorten.
+fn fit_header(mut left: Vec<Piece>, mut right: Vec<Piece>, width: u16) -> Line<'static> {
+    let width = width as usize;
+    let used = |left: &[Piece], right: &[Piece]| {
+        left.iter().map(Piece::width).sum::<usize>()
+            + right.iter().map(Piece::width).sum::<usize>()
+            + 2
+    };
+    if used(&left, &right) > width {
+        // Too wide: every piece at its shortest (left out where it may be), then, the most
+        // needed first, each piece that may be left out comes back at its shortest while it
+        // fits, and then each grows to its longest form that fits. So pieces are shortened
+        // before any is left out, and the most needed ones keep the most words.
+        let mut order: Vec<(u8, usize)> = left
+            .iter()
+            .chain(right.iter())
+            .enumerate()
+            .map(|(i, p)| (p.rank, i))
+            .collect();
+        order.sort();
+        for piece in left.iter_mut().chain(right.iter_mut()) {
+            piece.at = piece.forms.len() - 1;
+        }
+        let grow = |i: usize, to: usize, left: &mut [Piece], right: &mut [Piece]| {
+            let before = nth(left, right, i).at;
+            nth(left, right, i).at = to;
+            if used(left, right) > width {
+                nth(left, right, i).at = before;
+                false
+            } else {
+                true
+            }
+        };
+        for &(_, i) in &order {
+            let piece = nth(&mut left, &mut right, i);
+            let shortest = piece.forms.iter().rposition(|f| !f.is_empty());
+            if let Some(shortest) = shortest.filter(|s| *s < piece.at && !piece.decor) {
+                grow(i, shortest, &mut left, &mut right);
+            }
+        }
+        for &(_, i) in &order {
+            let at = nth(&mut left, &mut right, i).at;
+            for to in 0..at {
+                if grow(i, to, &mut left, &mut right) {
+                    break;
+                }
+            }
+        }
+    }
+    // Still too wide: the elastic pieces (the name, the filter) share what is left, cut with
+    // `…` but never below a few columns.
+    let over = used(&left, &right).saturating_sub(width);
+    if over > 0 {
+        let mut over = over;
+        // The filter is cut before the name of the connection.
+        for piece in right
+            .iter_mut()
+            .chain(left.iter_mut())
+            .filter(|p| p.elastic)
+        {
+            let spans = &mut piece.forms[piece.at];
+            let Some(last) = spans.last_mut() else {
+                continue;
+            };
+            let w = last.width();
+            let keep = w.saturating_sub(over).max(6.min(w));
+            over -= w - keep;
+            last.content = fit_width(&last.content, keep).into_owned().into();
+        }
+    }
+    let mut spans: Vec<Span<'static>> = left.iter().flat_map(|p| p.spans().to_vec()).collect();
+    let right_spans: Vec<Span<'static>> = right.iter().flat_map(|p| p.spans().to_vec()).collect();
+    let left_width: usize = spans.iter().map(|s| s.width()).sum();
+    let right_width: usize = right_spans.iter().map(|s| s.width()).sum();
+    let gap = width.saturating_sub(left_width + right_width + 1).max(1);
+    spans.push(Span::raw(" ".repeat(gap)));
+    spans.extend(right_spans);
+    spans.push(Span::raw(" "));
+    fit_line(spans, width)
+}
+
+/// The `i`th piece of the left ones followed by the right ones.
+fn nth<'a>(left: &'a mut [Piece], right: &'a mut [Piece], i: usize) -> &'a mut Piece {
+    if i < left.len() {
+        &mut left[i]
+    } else {
+        &mut right[i - left.len()]
+    }
+}
+
+/// The end of `text` in `width` columns, starting with `…` when its start was cut (a path
+/// keeps the folder you are in).
+fn fit_start(text: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width || width == 0 {
+        return text.to_string();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 1;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
 
 /// Spans cut to `width` columns, ending with `…` when anything was cut.
-fn fit_line(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
+pub(crate) fn fit_line(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
     use unicode_width::UnicodeWidthChar;
     let line = Line::from(spans);
     if line.width() <= width || width == 0 {
@@ -181,103 +414,139 @@ fn fit_line(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
     Line::from(out)
 }
 
-/// The right of the header: the position, the sort, the filter, what is done locally, the
-/// marks and the downloads. What does not fit is left out whole, least needed first (the
-/// position last), so nothing is ever cut in the middle; a lone piece too long for the
-/// screen ends with `…`.
-fn header_right(app: &App, width: u16) -> Line<'static> {
-    // (rank: lower is kept longer, spans)
-    let mut parts: Vec<(u8, Vec<Span<'static>>)> = Vec::new();
+/// The right of the header: the loading spinner, the position, the sort, the filter, what is
+/// done locally, the marks and the downloads, each with its shorter forms.
+fn header_right(app: &App) -> Vec<Piece> {
+    let mut parts = Vec::new();
     if app.is_loading() {
-        parts.push((
-            6,
-            vec![Span::styled(
-                format!("{} ", SPINNER[app.spinner() % SPINNER.len()]),
-                Style::new().fg(Color::Yellow),
-            )],
-        ));
+        parts.push(Piece::kept(vec![vec![Span::styled(
+            format!("{} ", SPINNER[app.spinner() % SPINNER.len()]),
+            Style::new().fg(Color::Yellow),
+        )]]));
     }
-    parts.push((0, vec![Span::raw(position_text(app))]));
-    parts.push((
-        4,
-        vec![Span::raw(match app.listing().sort() {
-            Some(sort) => format!(" · sort {sort}"),
-            None => " · as served".to_string(),
-        })],
+    parts.push(
+        Piece::kept(
+            position_forms(app)
+                .into_iter()
+                .map(|text| vec![Span::raw(text)])
+                .collect(),
+        )
+        .ranked(2),
+    );
+    parts.push(Piece::shortens(
+        6,
+        match app.listing().sort() {
+            Some(sort) => vec![
+                vec![Span::raw(format!(" · sort {sort}"))],
+                vec![Span::raw(format!(" · {sort}"))],
+                Vec::new(),
+            ],
+            None => vec![vec![Span::raw(" · as served")], Vec::new()],
+        },
     ));
     if !app.listing().filter().is_empty() {
-        parts.push((
-            2,
-            vec![
-                Span::raw(" · filter "),
-                Span::styled(
-                    format!("\"{}\"", sanitize(&app.listing().filter().to_string())),
-                    Style::new().fg(Color::Cyan),
-                ),
-            ],
-        ));
+        let filter = sanitize(&app.listing().filter().to_string()).into_owned();
+        let cyan = Style::new().fg(Color::Cyan);
+        parts.push(
+            Piece::kept(vec![
+                vec![
+                    Span::raw(" · filter "),
+                    Span::styled(format!("\"{filter}\""), cyan),
+                ],
+                vec![Span::raw(" · "), Span::styled(format!("/{filter}"), cyan)],
+            ])
+            .ranked(3)
+            .elastic(),
+        );
     }
-    if let Some(local) = local_text(app) {
-        parts.push((
-            1,
-            vec![
-                Span::raw(" · "),
-                Span::styled(local, Style::new().fg(Color::Yellow)),
-            ],
-        ));
+    let local = local_forms(app);
+    if !local.is_empty() {
+        let yellow = Style::new().fg(Color::Yellow);
+        parts.push(
+            Piece::kept(
+                local
+                    .into_iter()
+                    .map(|text| vec![Span::raw(" · "), Span::styled(text, yellow)])
+                    .collect(),
+            )
+            .ranked(4),
+        );
     }
     if !app.marks().is_empty() {
-        parts.push((
-            3,
-            vec![
-                Span::raw(" · "),
-                Span::styled(
-                    format!("{} marked", thousands(app.marks().len())),
-                    Style::new().fg(Color::Magenta).bold(),
-                ),
-            ],
-        ));
+        let marks = thousands(app.marks().len());
+        let style = Style::new().fg(Color::Magenta).bold();
+        parts.push(
+            Piece::kept(vec![
+                vec![
+                    Span::raw(" · "),
+                    Span::styled(format!("{marks} marked"), style),
+                ],
+                vec![Span::raw(" · "), Span::styled(format!("●{marks}"), style)],
+            ])
+            .ranked(5),
+        );
     }
     let active = app.transfers().active();
     if active > 0 {
         let (done, total) = app.transfers().totals();
         let percent = (done * 100).checked_div(total).unwrap_or(0);
-        parts.push((
-            5,
+        let cyan = Style::new().fg(Color::Cyan);
+        parts.push(Piece::shortens(
+            7,
             vec![
-                Span::raw(" · "),
-                Span::styled(
-                    format!("↓ {active} {percent}%"),
-                    Style::new().fg(Color::Cyan),
-                ),
+                vec![
+                    Span::raw(" · "),
+                    Span::styled(format!("↓ {active} {percent}%"), cyan),
+                ],
+                vec![Span::raw(" · "), Span::styled(format!("↓{percent}%"), cyan)],
+                Vec::new(),
             ],
         ));
     }
-    // The left keeps room for the name badge when the screen has it to give.
-    let budget = if width >= 60 { width - 13 } else { width } as usize;
-    let part_width = |p: &(u8, Vec<Span>)| p.1.iter().map(|s| s.width()).sum::<usize>();
-    let total = |parts: &[(u8, Vec<Span>)]| parts.iter().map(part_width).sum::<usize>() + 1;
-    while total(&parts) > budget && parts.len() > 1 {
-        let Some(worst) = (0..parts.len()).max_by_key(|i| (parts[*i].0, *i)) else {
-            break;
-        };
-        parts.remove(worst);
-    }
-    let mut spans: Vec<Span<'static>> = parts.into_iter().flat_map(|(_, s)| s).collect();
-    // A piece that follows a dropped one does not start with its separator.
-    if let Some(first) = spans.first_mut()
-        && let Some(rest) = first.content.strip_prefix(" · ")
-    {
-        first.content = rest.to_string().into();
-    }
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    if used + 1 > budget {
-        let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
-        let cut = crate::text::fit_width(&text, budget.saturating_sub(1)).into_owned();
-        spans = vec![Span::raw(cut)];
-    }
-    spans.push(Span::raw(" "));
-    Line::from(spans)
+    parts
+}
+
+/// What is done locally, longest first: the words of [`local_text`], then "sorted locally ·
+/// 350/4,000 · A all", down to "local · loading · Esc stops": "local" and "loading" stay in
+/// every form.
+fn local_forms(app: &App) -> Vec<String> {
+    let Some(full) = local_text(app) else {
+        return Vec::new();
+    };
+    let Some((what, _)) = app.listing().local_extent() else {
+        return vec![full];
+    };
+    let pages = app.listing().pages();
+    let loaded = thousands(pages.loaded_rows());
+    let extent = match pages.total() {
+        _ if app.listing().is_complete() => format!("all {loaded}"),
+        Some(total) => format!("{loaded}/{}", thousands(total)),
+        None => format!("{loaded}+"),
+    };
+    let (hint, short_hint) = if app.listing().is_complete() {
+        (String::new(), String::new())
+    } else if let Some(load) = app.listing().load_all_progress() {
+        let stops = format!(" · {} stops", app.key(Action::ClearFilter));
+        let rate = load
+            .rate
+            .filter(|r| *r >= 1.0)
+            .map(|r| format!(" {}/s", thousands(r as usize)))
+            .unwrap_or_default();
+        (
+            format!(" · loading{rate}{stops}"),
+            format!(" · loading{stops}"),
+        )
+    } else {
+        let all = format!(" · {} all", app.key(Action::LoadAll));
+        (all.clone(), all)
+    };
+    vec![
+        full,
+        format!("{what} · {extent}{hint}"),
+        format!("local · {extent}{hint}"),
+        format!("local · {extent}{short_hint}"),
+        format!("local{short_hint}"),
+    ]
 }
 
 /// What is done locally and over how much: "sorted locally · 350 of 4,000 loaded · A loads
@@ -309,32 +578,43 @@ pub fn local_text(app: &App) -> Option<String> {
 
 /// "row 1,234 of 100,000", "row 5 of 200+" while the count is unknown, or what is going on.
 pub fn position_text(app: &App) -> String {
+    position_forms(app).swap_remove(0)
+}
+
+/// The position, longest first: "row 1,234 of 100,000", then "1,234/100,000".
+fn position_forms(app: &App) -> Vec<String> {
     let len = app.row_count();
     if app.listing().failure().is_some() {
-        return format!("no answer · {} retries", app.key(Action::Reload));
+        // The action first, so a narrow header keeps it.
+        return vec![format!("{} retries · no answer", app.key(Action::Reload))];
     }
     if len == 0 {
-        return if app.is_loading() {
-            "loading…".to_string()
-        } else if app.is_count_known() {
-            "no files".to_string()
-        } else {
-            "no answer yet".to_string()
-        };
+        return vec![
+            if app.is_loading() {
+                "loading…"
+            } else if app.is_count_known() {
+                "no files"
+            } else {
+                "no answer yet"
+            }
+            .to_string(),
+        ];
     }
+    let row = thousands(app.cursor().selected + 1);
     if let Some(floor) = app.listing().tail_floor() {
         // The last rows, found by key: where they stand in the whole listing is not known.
-        return format!(
-            "row {} of the last {} (of ≥ {})",
-            thousands(app.cursor().selected + 1),
-            thousands(len),
-            thousands(floor)
-        );
+        return vec![
+            format!(
+                "row {row} of the last {} (of ≥ {})",
+                thousands(len),
+                thousands(floor)
+            ),
+            format!("{row}/{} of ≥ {}", thousands(len), thousands(floor)),
+        ];
     }
     let more = if app.is_count_known() { "" } else { "+" };
-    format!(
-        "row {} of {}{more}",
-        thousands(app.cursor().selected + 1),
-        thousands(len)
-    )
+    vec![
+        format!("row {row} of {}{more}", thousands(len)),
+        format!("{row}/{}{more}", thousands(len)),
+    ]
 }

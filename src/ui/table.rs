@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 
 use crate::api::SortField;
@@ -79,6 +79,16 @@ impl<'a> Columns<'a> {
         width.saturating_sub(fixed).max(10)
     }
 
+    /// Widens the type column towards its longest value, `kinds` columns, as far as the
+    /// name column can give without cutting a name of `names` columns (nor going below
+    /// [`NAME_ROOM`]).
+    fn widen_kind(&mut self, kinds: usize, names: usize, width: u16) {
+        let want = (kinds.min(u16::MAX as usize) as u16).saturating_sub(self.kind_width);
+        let keep = (names.min(u16::MAX as usize) as u16).max(NAME_ROOM);
+        let spare = self.name_width(width).saturating_sub(keep);
+        self.kind_width += want.min(spare);
+    }
+
     fn widths(&self) -> Vec<Constraint> {
         let mut w = vec![Constraint::Min(10)];
         if self.size {
@@ -102,7 +112,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     }
     let settings = app.settings();
-    let cols = Columns::for_width(area.width, settings.date_format.as_str(), &settings.columns);
+    let mut cols = Columns::for_width(area.width, settings.date_format.as_str(), &settings.columns);
     let show_updated = app
         .listing()
         .sort()
@@ -165,7 +175,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "no files".to_string()
         } else {
             format!(
-                "no files match the filter ({} clears it)",
+                "{} clears the filter · no files match it",
                 app.key(crate::app::Action::ClearFilter)
             )
         };
@@ -181,16 +191,42 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     }
 
+    // A long type (`application/vnd.openxmlformats-…`) takes the room the names leave.
+    if cols.kind {
+        let longest = |of: &dyn Fn(&crate::api::FileRecord) -> usize| {
+            visible
+                .clone()
+                .filter_map(|i| match app.row(i) {
+                    Row::Loaded(r) => Some(of(r)),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0)
+        };
+        let kinds = longest(&|r| width_of(&sanitize(r.content_type.as_deref().unwrap_or(""))));
+        let names = longest(&|r| width_of(&sanitize(&r.name)) + 2);
+        cols.widen_kind(kinds, names, area.width);
+    }
     let name_width = cols.name_width(area.width) as usize;
+    // A gutter for marks while any row on screen has one.
+    let gutter = visible.clone().any(|i| match app.row(i) {
+        Row::Loaded(r) => app.marks().contains(&r.id) || app.files().is_deleted(&r.id),
+        _ => false,
+    });
     let rows: Vec<TableRow> = visible
         .clone()
         .map(|i| match (app.row(i), app.listing().previous_row(i)) {
             // Until the reload brings its page again, the old row stays, dimmed.
-            (Row::Pending, Some(old)) => {
-                row_cells(app, Row::Loaded(old), &cols, show_updated, name_width)
-                    .style(Style::new().add_modifier(Modifier::DIM))
-            }
-            (row, _) => row_cells(app, row, &cols, show_updated, name_width),
+            (Row::Pending, Some(old)) => row_cells(
+                app,
+                Row::Loaded(old),
+                &cols,
+                show_updated,
+                name_width,
+                gutter,
+            )
+            .style(Style::new().add_modifier(Modifier::DIM)),
+            (row, _) => row_cells(app, row, &cols, show_updated, name_width, gutter),
         })
         .collect();
     let highlight = if app.focus() == Focus::List {
@@ -231,6 +267,10 @@ pub fn field_at(value: &serde_json::Value, path: &str) -> String {
     }
 }
 
+fn width_of(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
 fn title(name: &str, app: &App, field: SortField) -> String {
     if let Some(sort) = app.listing().sort().filter(|s| s.field == field) {
         format!("{name} {}", sort.order.arrow())
@@ -245,22 +285,26 @@ fn row_cells(
     cols: &Columns,
     show_updated: bool,
     name_width: usize,
+    gutter: bool,
 ) -> TableRow<'static> {
     match row {
         Row::Loaded(record) => {
             let marked = app.marks().contains(&record.id);
             let deleted = app.files().is_deleted(&record.id);
-            let name = sanitize(&record.name);
-            let name = if deleted {
-                format!("✗ {name}")
+            // Marks go in a gutter the other rows keep too, so the names stay in line.
+            let mark = if deleted {
+                "✗ "
             } else if marked {
-                format!("● {name}")
+                "● "
+            } else if gutter {
+                "  "
             } else {
-                name.into_owned()
+                ""
             };
+            let mut name = vec![Span::raw(mark)];
+            name.extend(super::safe_spans(&record.name, Style::new()));
             // A cut name ends with `…`; the whole of it is in the detail.
-            let name = fit_width(&name, name_width).into_owned();
-            let mut cells = vec![Cell::from(name)];
+            let mut cells = vec![Cell::from(super::fit_line(name, name_width))];
             if cols.size {
                 let size = record.size.map(human_size).unwrap_or_default();
                 cells.push(Cell::from(Line::from(size).alignment(Alignment::Right)));

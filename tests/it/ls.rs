@@ -823,3 +823,17 @@ async fn a_table_fits_the_width_and_shows_the_columns_asked_for() {
     .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// Bug 26 (issue 27): a table whose listing fails prints nothing on stdout, not a header
+/// above the error.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_table_prints_no_header() {
+    let server = demo(10).await;
+    let mut cmd = ls_command(&server.base_url, &["--format", "table"]);
+    cmd.env("FILESCOPE_API_KEY", "wrong-key");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "", "stderr: {}", stderr(&out));
+}

@@ -19,6 +19,13 @@ fn press(app: &mut App, code: KeyCode) {
     );
 }
 
+/// Filters the list by `text` as the keys do: `/`, the text, Enter.
+fn filter_by(app: &mut App, text: &str) {
+    press(app, KeyCode::Char('/'));
+    type_text(app, text);
+    press(app, KeyCode::Enter);
+}
+
 fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         press(app, KeyCode::Char(c));
@@ -112,9 +119,7 @@ fn filter_bar_shows_what_is_typed_with_the_cursor() {
 #[test]
 fn active_sort_and_filter_in_the_header() {
     let mut app = app_showing(&NAMES, 4, 100, 7);
-    press(&mut app, KeyCode::Char('/'));
-    type_text(&mut app, "q1");
-    press(&mut app, KeyCode::Enter);
+    filter_by(&mut app, "q1");
     press(&mut app, KeyCode::Char('S'));
     let screen = render(&app, 100, 7);
     assert!(
@@ -131,11 +136,11 @@ fn detail_pane_beside_the_list_on_wide_screens() {
         &render(&app, 120, 14),
         &[
             " filescope  test (filejar) · Northwind Labs                                                 row 1 of 4 · sort created ↓",
-            "Name                              Size Type             Created ↓       ┌ Detail ──────────────────────────────────────┐",
-            "2024-q1-master.pdf                 0 B application/pdf  2024-03-02 09:14│Name      2024-q1-master.pdf                  │",
-            "site-visit.jpg                  1000 B application/pdf  2024-03-02 09:15│ID        id-0                                │",
-            "報告書.pdf                     2.0 KiB application/pdf  2024-03-02 09:16│Size      0 B (0 bytes)                       │",
-            "notes.txt                      2.9 KiB application/pdf  2024-03-02 09:17│Type      application/pdf                     │",
+            "Name                             Size Type             Created ↓        ┌ Detail ──────────────────────────────────────┐",
+            "2024-q1-master.pdf                0 B application/pdf  2024-03-02 09:14 │Name      2024-q1-master.pdf                  │",
+            "site-visit.jpg                 1000 B application/pdf  2024-03-02 09:15 │ID        id-0                                │",
+            "報告書.pdf                    2.0 KiB application/pdf  2024-03-02 09:16 │Size      0 B (0 bytes)                       │",
+            "notes.txt                     2.9 KiB application/pdf  2024-03-02 09:17 │Type      application/pdf                     │",
             "                                                                        │Created   2024-03-02T09:14:00Z                │",
             "                                                                        │Updated   2024-03-02T09:14:00Z                │",
             "                                                                        │URL       https://cdn.example.test/0          │",
@@ -156,7 +161,7 @@ fn full_screen_detail_scrolls_to_the_raw_json() {
     assert_screen(
         &render(&app, 60, 12),
         &[
-            " filescope  test (filejar) · N… row 1 of 4 · sort created ↓",
+            "test (filejar) · Northwind Labs row 1 of 4 · sort created ↓",
             " Detail (Esc returns) ──────────────────────────────────────",
             "Updated   2024-03-02T09:14:00Z",
             "URL       https://cdn.example.test/0",
@@ -272,7 +277,7 @@ fn a_20x6_terminal_still_shows_rows() {
     assert_screen(
         &render(&app, 20, 6),
         &[
-            "         row 1 of 4",
+            "test     row 1 of 4",
             "Name",
             "2024-q1-master.pdf",
             "site-visit.jpg",
@@ -489,7 +494,7 @@ fn the_insight_view_at_several_sizes() {
         } else if w >= 20 {
             // The title, cut at the width, and the totals.
             assert!(
-                lines[1].starts_with(" Insight — all 4 fil"),
+                lines[1].starts_with(" Insight — all 4 fi"),
                 "{w}x{h}\n{screen}"
             );
             assert!(
@@ -829,6 +834,21 @@ fn transfer(app: &mut App, id: u64, event: filescope::app::actions::TransferEven
     );
 }
 
+/// `files` files downloading (see [`downloading`]), the first `started` of them running.
+fn downloading_some_started(files: usize, started: u64, width: u16, height: u16) -> App {
+    let owned = names(files);
+    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+    let mut app = downloading(&names, width, height);
+    for id in 1..=started {
+        transfer(
+            &mut app,
+            id,
+            filescope::app::actions::TransferEvent::Started,
+        );
+    }
+    app
+}
+
 /// Bug 7: a failed download's whole reason can be read: Enter on its row in the panel.
 #[test]
 fn enter_on_a_failed_download_shows_its_whole_reason() {
@@ -856,13 +876,7 @@ fn enter_on_a_failed_download_shows_its_whole_reason() {
 /// says: on a panel shown without the keys, it gives it the keys.
 #[test]
 fn the_transfers_title_counts_running_and_queued_and_t_focuses() {
-    use filescope::app::actions::TransferEvent;
-    let owned = names(20);
-    let names: Vec<&str> = owned.iter().map(String::as_str).collect();
-    let mut app = downloading(&names, 120, 40);
-    for id in 1..=3 {
-        transfer(&mut app, id, TransferEvent::Started);
-    }
+    let mut app = downloading_some_started(20, 3, 120, 40);
     let screen = render(&app, 120, 40).join("\n");
     assert!(screen.contains("3 running · 7 queued"), "{screen}");
     press(&mut app, KeyCode::Tab);
@@ -882,8 +896,8 @@ fn a_saved_download_names_the_checksum_that_proved_it() {
     let owned = names(2);
     let names: Vec<&str> = owned.iter().map(String::as_str).collect();
     let mut app = downloading(&names, 140, 30);
-    let saved = |verified, notes: Vec<String>| Saved {
-        path: std::path::PathBuf::from("/tmp/x"),
+    let saved = |name: &str, verified, notes: Vec<String>| Saved {
+        path: std::path::PathBuf::from("/tmp/nowhere").join(name),
         bytes: 2048,
         verified,
         resumed_from: 0,
@@ -893,13 +907,17 @@ fn a_saved_download_names_the_checksum_that_proved_it() {
     transfer(
         &mut app,
         1,
-        TransferEvent::Done(saved(Some(Algorithm::Crc64Nvme), Vec::new())),
+        TransferEvent::Done(saved(names[0], Some(Algorithm::Crc64Nvme), Vec::new())),
     );
     transfer(&mut app, 2, TransferEvent::Started);
     transfer(
         &mut app,
         2,
-        TransferEvent::Done(saved(None, vec!["the ETag is not the MD5".to_string()])),
+        TransferEvent::Done(saved(
+            names[1],
+            None,
+            vec!["the ETag is not the MD5".to_string()],
+        )),
     );
     let screen = render(&app, 140, 30);
     let line = |name: &str| {
@@ -1014,45 +1032,30 @@ fn fifty_percent_of_100000_rows_is_row_50000() {
     );
 }
 
-/// Bug 13: a long header leaves out whole pieces, never cuts the position or a hint in the
-/// middle; the name on the left ends with `…` when cut.
+/// Bug 13, and issue 27's bug 1: a long header shortens its pieces before it leaves any
+/// out; the name, the filter and "local" stay down to 40 columns, and the position is never
+/// cut in the middle.
 #[test]
-fn a_long_header_leaves_pieces_out_whole() {
-    let whole = [
-        "sort ",
-        "as served",
-        "filter \"pdf\"",
-        "filtered locally",
-        "4 of 400 loaded",
-        "A loads all",
-    ];
+fn a_long_header_shortens_its_pieces_and_keeps_the_state() {
     for w in [40, 60, 80, 100, 120] {
         let mut app = dialect_app_showing("fileguard", &NAMES, 400, w, 8);
-        press(&mut app, KeyCode::Char('/'));
-        type_text(&mut app, "pdf");
-        press(&mut app, KeyCode::Enter);
+        filter_by(&mut app, "pdf");
         let screen = render(&app, w, 8);
         let top = header(&screen);
-        let at = top
-            .find("row 1 of ")
-            .unwrap_or_else(|| panic!("{w}: {top}"));
-        let (left, right) = top.split_at(at);
-        assert!(right.starts_with("row 1 of 2+"), "{w}: {top:?}");
-        for piece in right.split(" · ").skip(1) {
-            assert!(
-                whole.iter().any(|p| piece.starts_with(p)),
-                "{w}: {piece:?} is cut in {top:?}"
-            );
-        }
-        // (The spinner, while the next page loads, goes before the position.)
-        let left = left
-            .trim_end()
-            .trim_end_matches(|c| ('\u{2800}'..='\u{28ff}').contains(&c))
-            .trim_end();
         assert!(
-            left.is_empty() || left.ends_with('…') || left.ends_with("Northwind Labs"),
+            top.starts_with("test") || top.contains(" test "),
             "{w}: {top:?}"
         );
+        assert!(
+            top.contains("/pdf") || top.contains("filter \"pdf\""),
+            "{w}: {top:?}"
+        );
+        assert!(top.contains("local"), "{w}: {top:?}");
+        assert!(
+            top.contains("row 1 of 2+") || top.contains(" 1/2+ "),
+            "{w}: {top:?}"
+        );
+        assert!(!top.contains('…'), "{w}: nothing needs cutting: {top:?}");
     }
 }
 
@@ -1060,9 +1063,10 @@ fn a_long_header_leaves_pieces_out_whole() {
 #[test]
 fn one_running_download_is_one_download() {
     let mut app = downloading(&["only.bin"], 100, 12);
+    transfer(&mut app, 1, filescope::app::actions::TransferEvent::Started);
     press(&mut app, KeyCode::Char('q'));
     let line = footer(&render(&app, 100, 12));
-    assert!(line.contains("1 download is queued"), "{line}");
+    assert!(line.contains("1 download is running"), "{line}");
     assert!(!app.should_quit());
 }
 
@@ -1255,8 +1259,12 @@ fn cut_names_and_types_end_with_an_ellipsis() {
         }),
         Instant::now(),
     );
+    // The name leaves room: the type takes it, and is still cut with `…`.
     let row = render(&app, 90, 8)[2].clone();
-    assert!(row.contains(" application/vnd… "), "{row}");
+    assert!(
+        row.contains(" application/vnd.openxmlformats-") && row.contains("… "),
+        "{row}"
+    );
 }
 
 /// While R reloads, the rows on screen stay, dimmed, rather than turning into placeholders.
@@ -1310,9 +1318,7 @@ fn the_download_prompt_counts_the_marked_files_and_those_hidden() {
     for _ in 0..12 {
         press(&mut app, KeyCode::Char(' '));
     }
-    press(&mut app, KeyCode::Char('/'));
-    type_text(&mut app, "file-00");
-    press(&mut app, KeyCode::Enter);
+    filter_by(&mut app, "file-00");
     press(&mut app, KeyCode::Char('d'));
     let line = footer(&render(&app, 120, 30));
     assert!(
@@ -1467,4 +1473,456 @@ fn a_long_folder_name_ends_with_an_ellipsis_in_its_pane() {
         "{}",
         show(&screen)
     );
+}
+
+// ---- Issue 27: what you see is the whole truth, at 80 columns ----
+
+/// A page of `count` rows starting at row `first`, answered at `at`.
+fn answer_page(app: &mut App, page: usize, first: usize, count: usize, at: Instant) {
+    let generation = app.listing().pages().generation();
+    let records = (first..first + count)
+        .map(|i| common::record(i, &format!("file-{i:05}.bin")))
+        .collect();
+    app.update(
+        Msg::Listing(ListingMsg::Page {
+            generation,
+            page,
+            result: Ok(filescope::api::dialect::Page {
+                records,
+                total: Some(74_000),
+                ..Default::default()
+            }),
+        }),
+        at,
+    );
+}
+
+/// Bug 1: the header shortens its pieces before it leaves any out, and never leaves out the
+/// name of the connection, a filter, "local" or "loading": at 80, 100 and 120 columns.
+#[test]
+fn the_header_keeps_its_state_at_80_to_120_columns() {
+    for w in [80, 100, 120] {
+        // A local sort on FileGuard.
+        let mut app = dialect_app_showing("fileguard", &NAMES, 74_000, w, 24);
+        press(&mut app, KeyCode::Char('s'));
+        let top = header(&render(&app, w, 24));
+        assert!(
+            top.contains("locally") || top.contains("local "),
+            "{w}: {top:?}"
+        );
+        assert!(
+            top.contains("A loads all") || top.contains("A all"),
+            "{w}: {top:?}"
+        );
+
+        // A filter, on an API that filters and on one filtered locally.
+        for dialect in ["filejar", "fileguard"] {
+            let mut app = dialect_app_showing(dialect, &NAMES, 74_000, w, 24);
+            filter_by(&mut app, "type:image size>1MB");
+            let top = header(&render(&app, w, 24));
+            assert!(top.contains("type:image size>"), "{w} {dialect}: {top:?}");
+        }
+
+        // Loading every page: how fast, and the key that stops it.
+        let mut app = dialect_app_showing("fileguard", &NAMES, 74_000, w, 40);
+        press(&mut app, KeyCode::Char('s'));
+        let start = Instant::now();
+        app.update(
+            Msg::Key(KeyEvent::new(KeyCode::Char('A'), KeyModifiers::NONE)),
+            start,
+        );
+        answer_page(
+            &mut app,
+            2,
+            100,
+            100,
+            start + std::time::Duration::from_secs(1),
+        );
+        let top = header(&render(&app, w, 40));
+        assert!(top.contains("loading"), "{w}: {top:?}");
+        assert!(top.contains("/s"), "{w}: rows per second in {top:?}");
+        assert!(top.contains("Esc stops"), "{w}: {top:?}");
+
+        // The profile's name on a declared dialect, beside the loading.
+        let shape = filescope::api::dialect::example("drf").unwrap();
+        let mut app = common::labelled_showing(
+            shape,
+            "acme-staging-archive",
+            Settings::default(),
+            &NAMES,
+            74_000,
+            w,
+            40,
+        );
+        filter_by(&mut app, "quarterly report");
+        press(&mut app, KeyCode::Char('s'));
+        app.update(
+            Msg::Key(KeyEvent::new(KeyCode::Char('A'), KeyModifiers::NONE)),
+            start,
+        );
+        let top = header(&render(&app, w, 40));
+        assert!(top.contains("acme-staging-archive"), "{w}: {top:?}");
+        assert!(top.contains("quarterly report"), "{w}: {top:?}");
+    }
+}
+
+/// Bug 16: the header of an S3 listing names the prefix it started from.
+#[test]
+fn the_s3_header_shows_the_starting_prefix() {
+    use filescope::api::family::{Credentials, Location, for_scheme};
+    let location = Location {
+        url: reqwest::Url::parse("s3://demo/uploads/").unwrap(),
+        endpoint: Some("http://127.0.0.1:9".into()),
+        region: Some("us-east-1".into()),
+        credentials: Credentials::Given {
+            id: "AKIDEXAMPLE".into(),
+            secret: filescope::api::Secret::new("not-a-secret"),
+            token: None,
+            source: "the test".into(),
+        },
+        path_style: Some(true),
+        levels: true,
+    };
+    let conn = (for_scheme("s3").unwrap().connect)(&location).unwrap();
+    let app = common::labelled_showing(
+        conn.store(),
+        &conn.label,
+        Settings::default(),
+        &NAMES,
+        4,
+        80,
+        24,
+    );
+    let top = header(&render(&app, 80, 24));
+    assert!(top.contains("s3://demo/uploads/"), "{top:?}");
+}
+
+/// Bug 23: a transfer's line names the file as saved (`Pitch (1).gz` when both were kept),
+/// not the server's name.
+#[test]
+fn a_transfer_line_names_the_file_as_saved() {
+    use filescope::api::content::Saved;
+    use filescope::app::actions::TransferEvent;
+    let mut app = downloading(&["Pitch.gz"], 100, 20);
+    transfer(&mut app, 1, TransferEvent::Started);
+    transfer(
+        &mut app,
+        1,
+        TransferEvent::Done(Saved {
+            path: std::path::PathBuf::from("/tmp/nowhere/Pitch (1).gz"),
+            bytes: 2048,
+            verified: None,
+            resumed_from: 0,
+            notes: Vec::new(),
+        }),
+    );
+    let screen = render(&app, 100, 20);
+    let line = screen
+        .iter()
+        .find(|l| l.contains("saved 2.0 KiB"))
+        .unwrap_or_else(|| panic!("{}", show(&screen)));
+    assert!(line.contains("Pitch (1).gz"), "{line}");
+}
+
+/// Bug 26: a download cancelled before it started says nothing of partial data.
+#[test]
+fn a_download_cancelled_before_it_started_has_no_part_to_resume() {
+    let mut app = downloading(&["a.bin", "b.bin"], 100, 20);
+    if app.mode() != filescope::app::Mode::Transfers {
+        press(&mut app, KeyCode::Char('t'));
+    }
+    press(&mut app, KeyCode::Char('C'));
+    let screen = render(&app, 100, 20).join("\n");
+    assert!(!screen.contains("partial data"), "{screen}");
+    assert!(
+        screen.contains("cancelled before anything was saved"),
+        "{screen}"
+    );
+}
+
+/// Bug 10: the transfers panel's title and lines end with `…` where they are cut, at 80
+/// and 100 columns.
+#[test]
+fn the_transfers_panel_cuts_with_an_ellipsis() {
+    use filescope::app::actions::TransferEvent;
+    for w in [80u16, 100] {
+        let owned: Vec<String> = (0..6)
+            .map(|i| format!("a-rather-long-file-name-for-the-panel-{i}.tar.gz"))
+            .collect();
+        let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let mut app = downloading(&names, w, 30);
+        for id in 1..=3 {
+            transfer(&mut app, id, TransferEvent::Started);
+        }
+        transfer(
+            &mut app,
+            1,
+            TransferEvent::Failed(format!(
+                "HTTP 403 from https://cdn.example.test/{}",
+                "x".repeat(120)
+            )),
+        );
+        let screen = render(&app, w, 30);
+        let top = screen
+            .iter()
+            .position(|l| l.starts_with("┌ Transfers"))
+            .unwrap_or_else(|| panic!("{}", show(&screen)));
+        for line in &screen[top..screen.len() - 1] {
+            let inner: Vec<char> = line.trim_end().chars().collect();
+            if inner.len() < 2 {
+                continue;
+            }
+            let before_border = inner[inner.len() - 2];
+            assert!(
+                [' ', '─', '…'].contains(&before_border),
+                "{w}: cut without `…`: {line:?}\n{}",
+                show(&screen)
+            );
+        }
+    }
+}
+
+/// Bug 24: a message leads with what to do, so an 80-column footer that cuts it keeps the
+/// key: a failed page says `R reloads` first.
+#[test]
+fn a_failed_page_leads_with_the_key_that_reloads() {
+    use filescope::app::{Effect, ListingEffect};
+    let mut app = app_showing(&NAMES, 400, 80, 24);
+    // `G` asks for the last page; it fails.
+    let effects = app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char('G'), KeyModifiers::NONE)),
+        Instant::now(),
+    );
+    let (generation, page) = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Listing(ListingEffect::Fetch {
+                generation, page, ..
+            }) => Some((*generation, page.number)),
+            _ => None,
+        })
+        .expect("G fetches the last page");
+    let err = filescope::api::ApiError::Http {
+        status: 502,
+        url: "http://127.0.0.1:9/v1/files/organization-files?page=2".into(),
+        code: Some("bad_gateway".into()),
+        message: "The upstream storage node did not answer in time".into(),
+        hint: None,
+    };
+    app.update(
+        Msg::Listing(ListingMsg::Page {
+            generation,
+            page,
+            result: Err(err),
+        }),
+        Instant::now(),
+    );
+    let line = footer(&render(&app, 80, 24));
+    assert!(line.contains(&format!("page {page}")), "{line}");
+    assert!(line.contains("R reloads"), "{line}");
+}
+
+/// An app on a `width`x`height` screen whose first page is `records`.
+fn app_of_records(records: Vec<filescope::api::FileRecord>, width: u16, height: u16) -> App {
+    let mut app = common::filejar_app(100);
+    app.start(width, height, Instant::now());
+    let generation = app.listing().pages().generation();
+    let total = records.len();
+    app.update(
+        Msg::Listing(ListingMsg::Page {
+            generation,
+            page: 1,
+            result: Ok(filescope::api::dialect::Page {
+                records,
+                total: Some(total),
+                ..Default::default()
+            }),
+        }),
+        Instant::now(),
+    );
+    app
+}
+
+/// Bug 25: on a wide screen a long type is shown whole while the names leave room, the
+/// detail's JSON wraps between tokens with its continuations indented, and the table's last
+/// column keeps a space from the pane beside it.
+#[test]
+fn wide_screens_give_the_room_to_what_needs_it() {
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let mut records = Vec::new();
+    for (i, name) in ["budget.xlsx", "plan.xlsx"].iter().enumerate() {
+        let mut r = common::record(i, name);
+        r.content_type = Some(xlsx.to_string());
+        let raw = serde_json::json!({
+            "id": format!("id-{i}"),
+            "file_name": name,
+            "note": "kept for the quarterly review of the northwind storage-node-identifier-0042 migration",
+        });
+        r.raw = serde_json::value::RawValue::from_string(raw.to_string()).unwrap();
+        records.push(r);
+    }
+    let app = app_of_records(records, 200, 50);
+    let screen = render(&app, 200, 50);
+    assert!(
+        screen[2].contains(xlsx),
+        "the type whole: {}",
+        show(&screen)
+    );
+    // The table's rows end a column before the detail's border.
+    let border = screen[2].chars().position(|c| c == '│').unwrap();
+    for row in &screen[2..4] {
+        let before: char = row.chars().nth(border - 1).unwrap();
+        assert_eq!(before, ' ', "{row:?}");
+    }
+    // The JSON in the pane: no token cut, continuations indented.
+    let pane: Vec<String> = screen
+        .iter()
+        .filter_map(|l| {
+            let start = l.chars().position(|c| c == '│')?;
+            let inner: String = l.chars().skip(start + 1).collect();
+            Some(inner.trim_end_matches(['│', ' ']).to_string())
+        })
+        .collect();
+    let json_start = pane.iter().position(|l| l == "{").unwrap();
+    let json = &pane[json_start..];
+    assert!(
+        json.iter().any(|l| l.contains("storage-node-")),
+        "{json:#?}"
+    );
+    assert!(
+        json.iter().any(|l| l.trim_start().starts_with("identifier-0042")
+            || l.contains("identifier-0042")),
+        "{json:#?}"
+    );
+    for l in json.iter().skip(1) {
+        if l == "}" {
+            break;
+        }
+        assert!(
+            l.starts_with("  "),
+            "every line inside the braces is indented: {json:#?}"
+        );
+    }
+    let words = "kept for the quarterly review of the northwind";
+    let joined: String = json.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    for word in words.split(' ') {
+        assert!(
+            joined.split([' ', '"']).any(|w| w == word),
+            "{word} cut in {json:#?}"
+        );
+    }
+}
+
+/// Bug 26: a mark goes in a gutter every row on screen keeps, so the names stay in line.
+#[test]
+fn marks_go_in_a_gutter_and_the_names_stay_in_line() {
+    let mut app = app_showing(&NAMES, 4, 100, 10);
+    press(&mut app, KeyCode::Char(' '));
+    let screen = render(&app, 100, 10);
+    // The column (in characters) where a name starts on its line.
+    let at = |line: &str, name: &str| {
+        let byte = line.find(name).unwrap_or_else(|| panic!("{line:?}"));
+        line[..byte].chars().count()
+    };
+    assert!(
+        screen[2].starts_with("● 2024-q1-master.pdf"),
+        "{}",
+        show(&screen)
+    );
+    assert_eq!(
+        at(&screen[2], "2024-q1-master.pdf"),
+        at(&screen[3], "site-visit.jpg"),
+        "{}",
+        show(&screen)
+    );
+}
+
+/// Bug 26: an escape is drawn apart from the text (in the escape style) in the list, the
+/// detail's fields and its JSON; the text around it is not.
+#[test]
+fn escapes_are_drawn_apart_from_the_text() {
+    let hostile = "a\u{1b}[31mb.txt";
+    let app = app_showing(&[hostile], 1, 120, 30);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+    terminal.draw(|f| filescope::ui::draw(f, &app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let screen = common::screen_lines(&terminal);
+    // Each place the escape is written: the cell of its backslash is drawn unlike the cell
+    // of the `a` before it.
+    let mut seen = 0;
+    for (y, line) in screen.iter().enumerate() {
+        for notation in ["a\\x1b", "a\\u001b"] {
+            for (byte, _) in line.match_indices(notation) {
+                let x = line[..byte].chars().count() as u16;
+                let text = &buffer[(x, y as u16)];
+                let slash = &buffer[(x + 1, y as u16)];
+                assert!(
+                    (slash.fg, slash.modifier) != (text.fg, text.modifier),
+                    "{notation} on line {y} is drawn like its text: {line:?}"
+                );
+                seen += 1;
+            }
+        }
+    }
+    // The list, the detail's Name and the JSON.
+    assert!(seen >= 3, "{seen}: {}", show(&screen));
+}
+
+/// Bug 26: the insight view at 80x24 keeps its size chart, and one file is "1 file".
+#[test]
+fn the_insight_view_at_80x24_keeps_every_chart_and_counts_one_file() {
+    let mut app = app_showing(&["only.pdf"], 1, 80, 24);
+    press(&mut app, KeyCode::Char('i'));
+    let screen = render(&app, 80, 24).join("\n");
+    assert!(screen.contains("Size      files"), "{screen}");
+    assert!(screen.contains("≥10 GB"), "{screen}");
+    assert!(screen.contains("Uploads per"), "{screen}");
+    assert!(!screen.contains("1 files"), "{screen}");
+    assert!(screen.contains("all 1 file "), "{screen}");
+}
+
+/// Bug 10: at 60x15 the preview's title and its bottom line end with `…` where cut, and the
+/// lines shown are said first.
+#[test]
+fn the_preview_header_at_60x15_is_cut_with_an_ellipsis() {
+    let name = "a-quarterly-report-of-the-northwind-storage-migration-with-appendices.txt";
+    let mut app = app_showing(&[name], 1, 60, 15);
+    press(&mut app, KeyCode::Char('p'));
+    let id = app.selected().unwrap().id.clone();
+    app.update(
+        Msg::Files(FileMsg::Previewed {
+            id,
+            result: Ok(PreviewData {
+                bytes: "one\ntwo\n".repeat(40).into_bytes(),
+                extracted: false,
+                size: Some(1 << 30),
+            }),
+        }),
+        Instant::now(),
+    );
+    let screen = render(&app, 60, 15);
+    let top = screen.iter().find(|l| l.starts_with('┌')).unwrap();
+    assert!(top.contains('…'), "{}", show(&screen));
+    let before = top.trim_end().chars().rev().nth(1).unwrap();
+    assert!([' ', '─'].contains(&before), "{top:?}");
+    let bottom = screen.iter().find(|l| l.starts_with('└')).unwrap();
+    assert!(bottom.starts_with("└ lines 1–"), "{bottom:?}");
+    let before = bottom.trim_end().chars().rev().nth(1).unwrap();
+    assert!([' ', '─'].contains(&before), "{bottom:?}");
+}
+
+/// Bug 26: with 3 downloads running and 2 queued, `q` says so, not "5 downloads are
+/// running", and says first what quits.
+#[test]
+fn quitting_counts_running_and_queued_downloads_apart() {
+    let mut app = downloading_some_started(5, 3, 100, 20);
+    if app.mode() == filescope::app::Mode::Transfers {
+        press(&mut app, KeyCode::Tab);
+    }
+    press(&mut app, KeyCode::Char('q'));
+    let line = footer(&render(&app, 100, 20));
+    assert!(line.contains("3 downloads are running, "), "{line}");
+    assert!(line.contains(" queued"), "{line}");
+    assert!(line.trim_start().starts_with("q again quits"), "{line}");
+    assert!(!app.should_quit());
 }

@@ -79,6 +79,11 @@ fn connect(at: &Location) -> Result<Connection, String> {
         .map_or("no credentials: requests go unsigned".to_string(), |k| {
             k.source.clone()
         });
+    // The header names where the listing starts: `s3://demo/uploads/`, not the bucket alone.
+    let label = match root.as_str() {
+        "" => format!("s3://{bucket}"),
+        root => format!("s3://{bucket}/{root}"),
+    };
     let dialect = S3::new(Settings {
         bucket: bucket.clone(),
         root,
@@ -96,7 +101,7 @@ fn connect(at: &Location) -> Result<Connection, String> {
     };
     let mut conn = Connection::new(Arc::new(dialect), base, None);
     conn.key_source = source;
-    conn.label = format!("s3://{bucket}");
+    conn.label = label;
     Ok(conn)
 }
 

@@ -44,7 +44,21 @@ pub fn showing_with(
     width: u16,
     height: u16,
 ) -> App {
-    let mut app = app_with(dialect, 100, settings);
+    let store = filescope::api::dialect::by_id(dialect).unwrap();
+    labelled_showing(store, "test", settings, names, total, width, height)
+}
+
+/// Like [`showing_with`], on any store, its connection called `label`.
+pub fn labelled_showing(
+    store: impl Into<filescope::api::Store>,
+    label: &str,
+    settings: Settings,
+    names: &[&str],
+    total: usize,
+    width: u16,
+    height: u16,
+) -> App {
+    let mut app = app_of(store, label, 100, settings);
     let now = Instant::now();
     let effects = app.start(width, height, now);
     let generation = app.listing().pages().generation();
