@@ -662,6 +662,7 @@ impl App {
                 self.overlay = Overlay::Value {
                     title: format!("{label} (select it by hand)"),
                     text,
+                    from_transfers: false,
                 };
             }
             Ok(Delivered::Via(how)) => {
@@ -740,8 +741,13 @@ impl App {
                 self.on_list_key(key, now)
             }),
             Overlay::Preview(preview) => self.on_preview_key(preview, key),
-            // Any key closes it.
-            Overlay::Value { .. } => Vec::new(),
+            // Any key closes it, back to what opened it.
+            Overlay::Value { from_transfers, .. } => {
+                if from_transfers {
+                    self.overlay = Overlay::Transfers;
+                }
+                Vec::new()
+            }
             Overlay::DetailFull => self.on_detail_key(key),
         }
     }

@@ -2886,3 +2886,20 @@ fn an_action_left_without_a_key_is_listed_in_the_help_as_having_none() {
         "\n{prev}\n{next}"
     );
 }
+
+/// Issue 27, bug 26: Enter in the transfers panel shows a transfer's whole line; closing it
+/// gave the keys to the list, so the next `j` moved the list and `Esc` meant the list's.
+/// Closing it returns to the panel that opened it.
+#[test]
+fn closing_a_transfers_detail_returns_the_keys_to_the_panel() {
+    let (mut app, now) = started(250);
+    one_download(&mut app, now);
+    app.update(key('t'), now);
+    assert_eq!(app.mode(), Mode::Transfers);
+    app.update(code(KeyCode::Enter), now);
+    assert!(
+        matches!(app.overlay(), Overlay::Value { title, .. } if title.starts_with("download of"))
+    );
+    app.update(code(KeyCode::Esc), now);
+    assert_eq!(app.mode(), Mode::Transfers, "back to the panel");
+}
