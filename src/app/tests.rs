@@ -2903,3 +2903,64 @@ fn closing_a_transfers_detail_returns_the_keys_to_the_panel() {
     app.update(code(KeyCode::Esc), now);
     assert_eq!(app.mode(), Mode::Transfers, "back to the panel");
 }
+
+/// Expected 2 (folders like ranger, yazi and lf): `l` and `→` go into an S3 folder row as
+/// Enter does, and `h` comes back up on it; on a file, `l` is Enter: the detail.
+#[test]
+fn l_and_right_go_into_an_s3_folder_and_h_comes_back() {
+    let (mut app, now) = s3_started(120, 40);
+    for k in ['1', '1', 'G'] {
+        app.update(key(k), now);
+    }
+    assert_eq!(app.selected().unwrap().id, "logs/");
+    let effects = app.update(key('l'), now);
+    answer_s3(&mut app, effects, &["logs/2025/", "logs/x.log"], false, now);
+    assert_eq!(app.scopes().unwrap().path().len(), 1, "l went into logs/");
+    assert_eq!(app.selected().unwrap().id, "logs/2025/");
+    let effects = app.update(code(KeyCode::Right), now);
+    answer_s3(&mut app, effects, &["logs/2025/a.log"], false, now);
+    assert_eq!(
+        app.scopes().unwrap().path().len(),
+        2,
+        "→ went into logs/2025/"
+    );
+    let effects = app.update(key('h'), now);
+    answer_s3(&mut app, effects, &["logs/2025/", "logs/x.log"], false, now);
+    assert_eq!(app.selected().unwrap().id, "logs/2025/", "h: back on it");
+    app.update(key('j'), now);
+    app.update(key('l'), now);
+    assert_eq!(app.mode(), Mode::DetailFull, "l on a file: its detail");
+}
+
+/// Expected 2, in AstraCollab's folder pane: `l` goes into the chosen folder as Enter does.
+#[test]
+fn l_goes_into_the_chosen_folder_of_the_pane() {
+    use crate::api::dialect::ScopePage;
+    let mut app = app_for("astracollab");
+    let now = Instant::now();
+    let effects = app.start(160, 40, now);
+    answer_all(&mut app, effects, 50, now);
+    app.update(
+        Msg::Listing(ListingMsg::Scopes {
+            generation: ScopesGeneration(1),
+            page: 1,
+            result: Ok(ScopePage {
+                scopes: vec![folder("f1"), folder("f2")],
+                has_next: false,
+            }),
+        }),
+        now,
+    );
+    app.update(code(KeyCode::Tab), now);
+    app.update(code(KeyCode::Tab), now);
+    assert_eq!(app.focus(), Focus::Scopes);
+    app.update(key('j'), now);
+    app.update(key('l'), now);
+    assert_eq!(
+        app.scopes().unwrap().path(),
+        [("f2".to_string(), "name-f2".to_string())]
+    );
+    assert_eq!(app.mode(), Mode::List, "l in the pane opens no detail");
+    app.update(key('h'), now);
+    assert!(app.scopes().unwrap().path().is_empty(), "h: back up");
+}

@@ -385,7 +385,7 @@ fn the_folder_pane_and_the_breadcrumb() {
         show(&screen)
     );
     assert!(
-        screen[1].starts_with("┌ Folders (Backspace: up) ─"),
+        screen[1].starts_with("┌ Marketing (Backspace: up) ─"),
         "{}",
         show(&screen)
     );
