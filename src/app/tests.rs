@@ -705,9 +705,28 @@ fn folder(id: &str) -> crate::api::dialect::Scope {
     }
 }
 
+/// AstraCollab's root folders `f1` and `f2` arrive (as scope page `generation`), and the
+/// folder pane gets the keys with `f2` chosen.
+fn on_the_second_root_folder(app: &mut App, generation: ScopesGeneration, now: Instant) {
+    app.update(
+        Msg::Listing(ListingMsg::Scopes {
+            generation,
+            page: 1,
+            result: Ok(crate::api::dialect::ScopePage {
+                scopes: vec![folder("f1"), folder("f2")],
+                has_next: false,
+            }),
+        }),
+        now,
+    );
+    app.update(code(KeyCode::Tab), now);
+    app.update(code(KeyCode::Tab), now);
+    assert_eq!(app.focus(), Focus::Scopes);
+    app.update(key('j'), now);
+}
+
 #[test]
 fn folders_are_entered_and_left_and_narrow_the_listing() {
-    use crate::api::dialect::ScopePage;
     let mut app = app_for("astracollab");
     let now = Instant::now();
     let effects = app.start(160, 40, now);
@@ -724,21 +743,7 @@ fn folders_are_entered_and_left_and_narrow_the_listing() {
         .expect("the root folders are asked for at start");
     assert_eq!((scope_fetch.1.as_deref(), scope_fetch.2), (None, 1));
     answer_all(&mut app, effects, 500, now);
-    app.update(
-        Msg::Listing(ListingMsg::Scopes {
-            generation: scope_fetch.0,
-            page: 1,
-            result: Ok(ScopePage {
-                scopes: vec![folder("f1"), folder("f2")],
-                has_next: false,
-            }),
-        }),
-        now,
-    );
-    app.update(code(KeyCode::Tab), now);
-    app.update(code(KeyCode::Tab), now);
-    assert_eq!(app.focus(), Focus::Scopes);
-    app.update(key('j'), now);
+    on_the_second_root_folder(&mut app, scope_fetch.0, now);
     let effects = app.update(code(KeyCode::Enter), now);
     assert_eq!(
         app.scopes().unwrap().path(),
@@ -2935,26 +2940,11 @@ fn l_and_right_go_into_an_s3_folder_and_h_comes_back() {
 /// Expected 2, in AstraCollab's folder pane: `l` goes into the chosen folder as Enter does.
 #[test]
 fn l_goes_into_the_chosen_folder_of_the_pane() {
-    use crate::api::dialect::ScopePage;
     let mut app = app_for("astracollab");
     let now = Instant::now();
     let effects = app.start(160, 40, now);
     answer_all(&mut app, effects, 50, now);
-    app.update(
-        Msg::Listing(ListingMsg::Scopes {
-            generation: ScopesGeneration(1),
-            page: 1,
-            result: Ok(ScopePage {
-                scopes: vec![folder("f1"), folder("f2")],
-                has_next: false,
-            }),
-        }),
-        now,
-    );
-    app.update(code(KeyCode::Tab), now);
-    app.update(code(KeyCode::Tab), now);
-    assert_eq!(app.focus(), Focus::Scopes);
-    app.update(key('j'), now);
+    on_the_second_root_folder(&mut app, ScopesGeneration(1), now);
     app.update(key('l'), now);
     assert_eq!(
         app.scopes().unwrap().path(),
