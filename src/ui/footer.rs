@@ -118,7 +118,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
 }
 
 /// Columns of typing a prompt keeps beside its question and its keys.
-const PROMPT_TYPING: usize = 16;
+const PROMPT_TYPING: usize = 12;
 
 /// A prompt in the footer: the question, what is typed, and its keys at the right. The keys
 /// stay while the line has room for them and some typing; the question is cut (with `…`)
@@ -136,9 +136,11 @@ fn prompt_line(
     let total = area.width as usize;
     let show_keys = total >= keys_width + PROMPT_TYPING + 2;
     let room = if show_keys { total - keys_width } else { total };
-    // The question leaves room for some typing, else it is cut.
+    // The question leaves room for some typing, else it is cut to half the line (a space
+    // before the answer), the other half for the answer.
     let symbol = if symbol.width() + PROMPT_TYPING.min(room / 2) > room {
-        fit_width(symbol, room.saturating_sub(PROMPT_TYPING.min(room / 2))).into_owned()
+        let cut = fit_width(symbol.trim_end(), (room / 2).saturating_sub(1));
+        format!("{cut} ")
     } else {
         symbol.to_string()
     };
