@@ -35,6 +35,7 @@ pub enum Action {
     SortMenu,
     SwitchFocus,
     OpenDetail,
+    EnterFolder,
     ScopeUp,
     Reload,
     LoadAll,
@@ -56,7 +57,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 39] = [
         Action::Down,
         Action::Up,
         Action::HalfPageDown,
@@ -78,6 +79,7 @@ impl Action {
         Action::SortMenu,
         Action::SwitchFocus,
         Action::OpenDetail,
+        Action::EnterFolder,
         Action::ScopeUp,
         Action::Reload,
         Action::LoadAll,
@@ -121,6 +123,7 @@ impl Action {
             Action::SortMenu => "sort_menu",
             Action::SwitchFocus => "switch_focus",
             Action::OpenDetail => "open_detail",
+            Action::EnterFolder => "enter_folder",
             Action::ScopeUp => "scope_up",
             Action::Reload => "reload",
             Action::LoadAll => "load_all",
@@ -164,6 +167,7 @@ impl Action {
             Action::SortMenu => "sort menu",
             Action::SwitchFocus => "focus: list, detail, folders/contexts",
             Action::OpenDetail => "open the detail full-screen; in the folder pane, enter",
+            Action::EnterFolder => "into the folder, as Enter (on a file: its detail)",
             Action::ScopeUp => "up a folder, or back to all contexts",
             Action::Reload => "reload, keeping the position",
             Action::LoadAll => "load every page, to sort or filter all locally (Esc stops)",

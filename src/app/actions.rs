@@ -1090,7 +1090,11 @@ impl App {
             FileMsg::ShowValue { title, text } => {
                 self.dirty = true;
                 self.status = None;
-                self.overlay = Overlay::Value { title, text };
+                self.overlay = Overlay::Value {
+                    title,
+                    text,
+                    from_transfers: false,
+                };
                 Vec::new()
             }
             FileMsg::Exported { path, result } => {
@@ -1356,6 +1360,7 @@ impl App {
                 self.overlay = Overlay::Value {
                     title: format!("download of {}", t.name),
                     text,
+                    from_transfers: true,
                 };
             }
             TransfersKey::ToList => self.overlay = Overlay::List,

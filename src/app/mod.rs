@@ -662,6 +662,7 @@ impl App {
                 self.overlay = Overlay::Value {
                     title: format!("{label} (select it by hand)"),
                     text,
+                    from_transfers: false,
                 };
             }
             Ok(Delivered::Via(how)) => {
@@ -740,8 +741,13 @@ impl App {
                 self.on_list_key(key, now)
             }),
             Overlay::Preview(preview) => self.on_preview_key(preview, key),
-            // Any key closes it.
-            Overlay::Value { .. } => Vec::new(),
+            // Any key closes it, back to what opened it.
+            Overlay::Value { from_transfers, .. } => {
+                if from_transfers {
+                    self.overlay = Overlay::Transfers;
+                }
+                Vec::new()
+            }
             Overlay::DetailFull => self.on_detail_key(key),
         }
     }
@@ -853,7 +859,8 @@ impl App {
                 Action::Up => scopes.select(|at, _| at.saturating_sub(1)),
                 Action::Top => scopes.select(|_, _| 0),
                 Action::Bottom => scopes.select(|_, last| last),
-                Action::OpenDetail => return self.enter_scope(now),
+                // `l` and `→` go in as Enter does, as in ranger, yazi and lf.
+                Action::OpenDetail | Action::EnterFolder => return self.enter_scope(now),
                 _ => return self.on_list_action(action, count, now),
             }
             return Vec::new();
@@ -1022,7 +1029,9 @@ impl App {
                 return Vec::new();
             }
             Action::ScopeUp => return self.scope_up(now),
-            Action::OpenDetail => {
+            // `l` and `→` are Enter, as in ranger, yazi and lf: into a folder row, else the
+            // detail.
+            Action::OpenDetail | Action::EnterFolder => {
                 if let Some(folder) = self.selected().filter(|r| self.dialect.is_folder(r)) {
                     let (id, name) = (folder.id.clone(), folder.name.clone());
                     return self.enter_folder(id, name, now);

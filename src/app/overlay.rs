@@ -74,6 +74,9 @@ overlays! {
     Value {
         title: String,
         text: String,
+        /// Opened from the transfers panel (a transfer's whole line): closing it gives the
+        /// keys back to the panel, not the list.
+        from_transfers: bool,
     },
 }
 

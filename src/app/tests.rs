@@ -705,9 +705,28 @@ fn folder(id: &str) -> crate::api::dialect::Scope {
     }
 }
 
+/// AstraCollab's root folders `f1` and `f2` arrive (as scope page `generation`), and the
+/// folder pane gets the keys with `f2` chosen.
+fn on_the_second_root_folder(app: &mut App, generation: ScopesGeneration, now: Instant) {
+    app.update(
+        Msg::Listing(ListingMsg::Scopes {
+            generation,
+            page: 1,
+            result: Ok(crate::api::dialect::ScopePage {
+                scopes: vec![folder("f1"), folder("f2")],
+                has_next: false,
+            }),
+        }),
+        now,
+    );
+    app.update(code(KeyCode::Tab), now);
+    app.update(code(KeyCode::Tab), now);
+    assert_eq!(app.focus(), Focus::Scopes);
+    app.update(key('j'), now);
+}
+
 #[test]
 fn folders_are_entered_and_left_and_narrow_the_listing() {
-    use crate::api::dialect::ScopePage;
     let mut app = app_for("astracollab");
     let now = Instant::now();
     let effects = app.start(160, 40, now);
@@ -724,21 +743,7 @@ fn folders_are_entered_and_left_and_narrow_the_listing() {
         .expect("the root folders are asked for at start");
     assert_eq!((scope_fetch.1.as_deref(), scope_fetch.2), (None, 1));
     answer_all(&mut app, effects, 500, now);
-    app.update(
-        Msg::Listing(ListingMsg::Scopes {
-            generation: scope_fetch.0,
-            page: 1,
-            result: Ok(ScopePage {
-                scopes: vec![folder("f1"), folder("f2")],
-                has_next: false,
-            }),
-        }),
-        now,
-    );
-    app.update(code(KeyCode::Tab), now);
-    app.update(code(KeyCode::Tab), now);
-    assert_eq!(app.focus(), Focus::Scopes);
-    app.update(key('j'), now);
+    on_the_second_root_folder(&mut app, scope_fetch.0, now);
     let effects = app.update(code(KeyCode::Enter), now);
     assert_eq!(
         app.scopes().unwrap().path(),
@@ -2885,4 +2890,67 @@ fn an_action_left_without_a_key_is_listed_in_the_help_as_having_none() {
         at(&next, "next loaded"),
         "\n{prev}\n{next}"
     );
+}
+
+/// Issue 27, bug 26: Enter in the transfers panel shows a transfer's whole line; closing it
+/// gave the keys to the list, so the next `j` moved the list and `Esc` meant the list's.
+/// Closing it returns to the panel that opened it.
+#[test]
+fn closing_a_transfers_detail_returns_the_keys_to_the_panel() {
+    let (mut app, now) = started(250);
+    one_download(&mut app, now);
+    app.update(key('t'), now);
+    assert_eq!(app.mode(), Mode::Transfers);
+    app.update(code(KeyCode::Enter), now);
+    assert!(
+        matches!(app.overlay(), Overlay::Value { title, .. } if title.starts_with("download of"))
+    );
+    app.update(code(KeyCode::Esc), now);
+    assert_eq!(app.mode(), Mode::Transfers, "back to the panel");
+}
+
+/// Expected 2 (folders like ranger, yazi and lf): `l` and `→` go into an S3 folder row as
+/// Enter does, and `h` comes back up on it; on a file, `l` is Enter: the detail.
+#[test]
+fn l_and_right_go_into_an_s3_folder_and_h_comes_back() {
+    let (mut app, now) = s3_started(120, 40);
+    for k in ['1', '1', 'G'] {
+        app.update(key(k), now);
+    }
+    assert_eq!(app.selected().unwrap().id, "logs/");
+    let effects = app.update(key('l'), now);
+    answer_s3(&mut app, effects, &["logs/2025/", "logs/x.log"], false, now);
+    assert_eq!(app.scopes().unwrap().path().len(), 1, "l went into logs/");
+    assert_eq!(app.selected().unwrap().id, "logs/2025/");
+    let effects = app.update(code(KeyCode::Right), now);
+    answer_s3(&mut app, effects, &["logs/2025/a.log"], false, now);
+    assert_eq!(
+        app.scopes().unwrap().path().len(),
+        2,
+        "→ went into logs/2025/"
+    );
+    let effects = app.update(key('h'), now);
+    answer_s3(&mut app, effects, &["logs/2025/", "logs/x.log"], false, now);
+    assert_eq!(app.selected().unwrap().id, "logs/2025/", "h: back on it");
+    app.update(key('j'), now);
+    app.update(key('l'), now);
+    assert_eq!(app.mode(), Mode::DetailFull, "l on a file: its detail");
+}
+
+/// Expected 2, in AstraCollab's folder pane: `l` goes into the chosen folder as Enter does.
+#[test]
+fn l_goes_into_the_chosen_folder_of_the_pane() {
+    let mut app = app_for("astracollab");
+    let now = Instant::now();
+    let effects = app.start(160, 40, now);
+    answer_all(&mut app, effects, 50, now);
+    on_the_second_root_folder(&mut app, ScopesGeneration(1), now);
+    app.update(key('l'), now);
+    assert_eq!(
+        app.scopes().unwrap().path(),
+        [("f2".to_string(), "name-f2".to_string())]
+    );
+    assert_eq!(app.mode(), Mode::List, "l in the pane opens no detail");
+    app.update(key('h'), now);
+    assert!(app.scopes().unwrap().path().is_empty(), "h: back up");
 }

@@ -76,36 +76,7 @@ fn fit(hints: Vec<Hint>, width: usize) -> String {
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if let Some((symbol, input)) = prompt(app) {
-        let symbol_width = symbol.width() as u16;
-        let keys = prompt_hints(app);
-        let keys_width = keys.width() as u16;
-        // The keys go at the right while there is room for them and some typing.
-        let show_keys = area.width >= symbol_width + keys_width + 20;
-        let room = if show_keys {
-            area.width - keys_width
-        } else {
-            area.width
-        };
-        let width = room.saturating_sub(symbol_width).max(1) as usize;
-        let scroll = input.visual_scroll(width);
-        let text = sanitize(input.value());
-        let shown: String = text.chars().skip(scroll).collect();
-        frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(symbol.clone(), Style::new().fg(Color::Cyan).bold()),
-                Span::raw(shown),
-            ])),
-            Rect::new(area.x, area.y, room, area.height),
-        );
-        if show_keys {
-            frame.render_widget(
-                Paragraph::new(Span::styled(keys, Style::new().add_modifier(Modifier::DIM)))
-                    .right_aligned(),
-                Rect::new(area.x + room, area.y, keys_width, area.height),
-            );
-        }
-        let x = area.x + symbol_width + (input.visual_cursor().saturating_sub(scroll)) as u16;
-        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+        prompt_line(frame, app, &symbol, input, area);
         return;
     }
     // Like vim's showcmd: the keys waiting for more (a count, a `g` a second `g` would
@@ -144,6 +115,66 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             ),
         );
     }
+}
+
+/// Columns of typing a prompt keeps beside its question and its keys.
+const PROMPT_TYPING: usize = 12;
+
+/// A prompt in the footer: the question, what is typed, and its keys at the right. The keys
+/// stay while the line has room for them and some typing; the question is cut (with `…`)
+/// before they go; the typed text, when longer than its room, loses its start, which a
+/// leading `…` stands for, so the end being typed (a file's name) stays in sight.
+fn prompt_line(
+    frame: &mut Frame<'_>,
+    app: &App,
+    symbol: &str,
+    input: &tui_input::Input,
+    area: Rect,
+) {
+    let keys = prompt_hints(app);
+    let keys_width = keys.width();
+    let total = area.width as usize;
+    let show_keys = total >= keys_width + PROMPT_TYPING + 2;
+    let room = if show_keys { total - keys_width } else { total };
+    // The question leaves room for some typing, else it is cut to half the line (a space
+    // before the answer), the other half for the answer.
+    let symbol = if symbol.width() + PROMPT_TYPING.min(room / 2) > room {
+        let cut = fit_width(symbol.trim_end(), (room / 2).saturating_sub(1));
+        format!("{cut} ")
+    } else {
+        symbol.to_string()
+    };
+    let symbol_width = symbol.width();
+    let width = room.saturating_sub(symbol_width).max(1);
+    let text = sanitize(input.value());
+    // One column is kept for the cursor after the last character.
+    let mut scroll = input.visual_scroll(width.saturating_sub(1).max(1));
+    let cursor = input.visual_cursor();
+    // The first column shown is the `…` of a cut start: the cursor stays right of it.
+    if scroll > 0 && cursor <= scroll {
+        scroll = cursor.saturating_sub(1);
+    }
+    let mut shown: String = text.chars().skip(scroll).collect();
+    if scroll > 0 {
+        shown = std::iter::once('…').chain(shown.chars().skip(1)).collect();
+    }
+    let shown = fit_width(&shown, width).into_owned();
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(symbol, Style::new().fg(Color::Cyan).bold()),
+            Span::raw(shown),
+        ])),
+        Rect::new(area.x, area.y, room as u16, area.height),
+    );
+    if show_keys {
+        frame.render_widget(
+            Paragraph::new(Span::styled(keys, Style::new().add_modifier(Modifier::DIM)))
+                .right_aligned(),
+            Rect::new(area.x + room as u16, area.y, keys_width as u16, area.height),
+        );
+    }
+    let x = area.x + (symbol_width + cursor.saturating_sub(scroll)) as u16;
+    frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
 }
 
 /// The prompt open in the footer, if any: what it asks and the line typed so far.

@@ -43,7 +43,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Overlay::SortMenu { index } => overlay::sort_menu(frame, app, *index, area),
         Overlay::CopyMenu { .. } => actions::copy_menu(frame, app, area),
         Overlay::Exists(pending) => actions::exists(frame, pending, area),
-        Overlay::Value { title, text } => actions::value(frame, title, text, area),
+        Overlay::Value { title, text, .. } => actions::value(frame, title, text, area),
         Overlay::List
         | Overlay::Filter { .. }
         | Overlay::DetailFull

@@ -25,10 +25,9 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// Every line of the help, in order, styled: the keys in colour, then what they do, cut with
-/// `…` to a column.
-pub fn help_lines(keymap: &KeyMap) -> Vec<Line<'static>> {
+/// `…` to a column `column` wide (the screen's, where it is narrower than the help).
+pub fn help_lines(keymap: &KeyMap, column: usize) -> Vec<Line<'static>> {
     let key_style = Style::new().fg(Color::Cyan);
-    let column = HELP_COLUMN_WIDTH as usize;
     let mut in_list = true;
     help_rows(keymap)
         .into_iter()
@@ -47,6 +46,10 @@ pub fn help_lines(keymap: &KeyMap) -> Vec<Line<'static>> {
             };
             let keys = format!("{keys:<width$}");
             let room = column.saturating_sub(keys.width());
+            if room == 0 {
+                // Not even the keys fit: they are cut too, and say so.
+                return Line::from(Span::styled(fit_width(&keys, column).into_owned(), style));
+            }
             Line::from(vec![
                 Span::styled(keys, style),
                 Span::raw(fit_width(what, room).into_owned()),
@@ -56,20 +59,21 @@ pub fn help_lines(keymap: &KeyMap) -> Vec<Line<'static>> {
 }
 
 pub fn help(frame: &mut Frame<'_>, app: &App, scroll: u16, area: Rect) {
-    let lines = help_lines(&app.settings().keymap);
-    let help = help_box(area, lines.len());
+    let help = help_box(area, crate::keymap::help_line_count());
     let scroll = (scroll as usize).min(help.max_scroll);
     let more = scroll < help.max_scroll;
     let k = |a| app.key(a);
+    // A title wider than the box ends with `…`, as the lines do.
+    let title = format!(
+        " Keys · {}/{} {}/{} scroll · q/Esc/{} close ",
+        k(Action::Down),
+        k(Action::Up),
+        k(Action::PageDown),
+        k(Action::PageUp),
+        k(Action::Help)
+    );
     let block = Block::bordered()
-        .title(format!(
-            " Keys · {}/{} {}/{} scroll · q/Esc/{} close ",
-            k(Action::Down),
-            k(Action::Up),
-            k(Action::PageDown),
-            k(Action::PageUp),
-            k(Action::Help)
-        ))
+        .title(fit_width(&title, help.area.width.saturating_sub(2) as usize).into_owned())
         .title_bottom(if more {
             Line::from(" ↓ more below ").right_aligned()
         } else {
@@ -88,6 +92,14 @@ pub fn help(frame: &mut Frame<'_>, app: &App, scroll: u16, area: Rect) {
     } else {
         vec![inner]
     };
+    // The lines are cut to the column as drawn: at 60 columns it is narrower than the help's.
+    let width = columns
+        .iter()
+        .map(|c| c.width as usize)
+        .min()
+        .unwrap_or(0)
+        .min(HELP_COLUMN_WIDTH as usize);
+    let lines = help_lines(&app.settings().keymap, width);
     for (c, column) in columns.into_iter().enumerate() {
         let first = c * help.per_column + scroll;
         let last = ((c + 1) * help.per_column).min(lines.len());

@@ -35,9 +35,17 @@ pub fn breadcrumb(scopes: &Scopes) -> Option<String> {
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, scopes: &Scopes, area: Rect) {
     let focused = app.focus() == Focus::Scopes;
-    let title = match (scopes.kind(), scopes.path().is_empty()) {
-        (ScopeKind::Folders, false) => {
-            format!(" Folders ({}: up) ", app.key(crate::app::Action::ScopeUp))
+    // The pane follows the folder you are in: its title is that folder's name (what the
+    // pane lists is inside it), cut with `…` to leave room for the key that goes up.
+    let title = match (scopes.kind(), scopes.path().last()) {
+        (ScopeKind::Folders, Some((_, name))) => {
+            let up = format!(" ({}: up) ", app.key(crate::app::Action::ScopeUp));
+            let room = (area.width as usize)
+                .saturating_sub(3 + unicode_width::UnicodeWidthStr::width(up.as_str()));
+            format!(
+                " {}{up}",
+                crate::text::fit_width(&sanitize(name), room.max(1))
+            )
         }
         (kind, _) => format!(" {} ", kind.title()),
     };

@@ -385,7 +385,7 @@ fn the_folder_pane_and_the_breadcrumb() {
         show(&screen)
     );
     assert!(
-        screen[1].starts_with("┌ Folders (Backspace: up) ─"),
+        screen[1].starts_with("┌ Marketing (Backspace: up) ─"),
         "{}",
         show(&screen)
     );
@@ -1925,4 +1925,95 @@ fn quitting_counts_running_and_queued_downloads_apart() {
     assert!(line.contains(" queued"), "{line}");
     assert!(line.trim_start().starts_with("q again quits"), "{line}");
     assert!(!app.should_quit());
+}
+
+/// Bug 10: the help at 60x15 is narrower than its column: every line cut ends with `…`,
+/// none is cut by the box's border.
+#[test]
+fn the_help_at_60x15_cuts_its_lines_with_an_ellipsis() {
+    let mut app = app_showing(&NAMES, 4, 60, 15);
+    press(&mut app, KeyCode::Char('?'));
+    let rows = filescope::keymap::help_rows(&app.settings().keymap);
+    let mut cut = 0;
+    for _ in 0..20 {
+        let screen = render(&app, 60, 15);
+        let top = screen.iter().position(|l| l.contains("┌ Keys")).unwrap();
+        for line in &screen[top + 1..] {
+            if line.starts_with('└') {
+                break;
+            }
+            let inside = line.trim_start_matches('│').trim_end_matches('│');
+            // A line reaching the border is whole, or was cut and says so.
+            let whole = rows
+                .iter()
+                .any(|(_, what)| !what.is_empty() && inside.ends_with(what));
+            if !inside.ends_with(' ') && !whole {
+                assert!(inside.ends_with('…'), "{line:?} in\n{}", show(&screen));
+                cut += 1;
+            }
+        }
+        if !screen.iter().any(|l| l.contains("more below")) {
+            break;
+        }
+        press(&mut app, KeyCode::PageDown);
+    }
+    assert!(cut > 0, "some lines are too long for 60 columns");
+}
+
+/// Writes `path` over the prompt's suggestion.
+fn type_path(app: &mut App, path: &str) {
+    app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+        Instant::now(),
+    );
+    type_text(app, path);
+}
+
+const LONG_PATH: &str = "/home/someone/reports/2026/december/northwind-storage-view.ndjson";
+
+/// Bug 10: a path longer than the export prompt's room loses its start, shown by a leading
+/// `…`, and the prompt keeps its Enter/Esc keys, at 80 and 60 columns.
+#[test]
+fn the_export_prompt_keeps_its_keys_and_cuts_the_path_on_the_left() {
+    for (width, height) in [(80, 24), (60, 15)] {
+        let mut app = app_showing(&NAMES, 4, width, height);
+        press(&mut app, KeyCode::Char('x'));
+        type_path(&mut app, LONG_PATH);
+        let line = footer(&render(&app, width, height));
+        assert!(line.ends_with("Esc cancel"), "{width}: {line:?}");
+        assert!(line.contains("…"), "{width}: {line:?}");
+        assert!(line.contains("-view.ndjson"), "{width}: {line:?}");
+        assert!(line.starts_with("export "), "{width}: {line:?}");
+    }
+}
+
+/// Bug 10: the "free name?" prompt, longer than 60 columns with its keys, cuts its question
+/// with `…` and keeps the keys and the end of the free name.
+#[test]
+fn the_free_name_prompt_at_60_columns_keeps_its_keys() {
+    let mut app = app_showing(&NAMES, 4, 60, 15);
+    press(&mut app, KeyCode::Char('x'));
+    type_path(&mut app, "/tmp/view.ndjson");
+    let effects = app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        Instant::now(),
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, filescope::app::Effect::Files(FileEffect::Export(_)))),
+        "{effects:?}"
+    );
+    app.update(
+        Msg::Files(FileMsg::ExportExists {
+            path: "/tmp/view.ndjson".into(),
+            free: Some(LONG_PATH.into()),
+        }),
+        Instant::now(),
+    );
+    let line = footer(&render(&app, 60, 15));
+    assert!(line.ends_with("Esc cancel"), "{line:?}");
+    assert!(line.starts_with("that file exists;"), "{line:?}");
+    assert!(line.contains("-view.ndjson"), "{line:?}");
+    assert_eq!(line.matches('…').count(), 2, "question and path: {line:?}");
 }
