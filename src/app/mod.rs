@@ -1359,6 +1359,10 @@ impl App {
         if !self.filter_input.value().trim().is_empty() {
             self.last_filter = self.filter_input.value().to_string();
         }
+        // Sizes are shown in binary units: say which unit a size term used, and its bytes.
+        if let Some(sizes) = parsed.sizes_in_words() {
+            self.status = Some(Status::Info(format!("filter: {sizes}")));
+        }
         if parsed == *self.listing.filter() {
             return Vec::new();
         }

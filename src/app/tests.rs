@@ -278,6 +278,23 @@ fn sort_menu_picks_fields_and_flips_the_current_one() {
     assert_eq!(app.mode(), Mode::List);
 }
 
+/// Issue 27, expected 7: sizes show in binary units, so a size filter reads back in the unit
+/// typed (`size>1MiB`, not a byte count) and the status says its unit and bytes.
+#[test]
+fn a_size_filter_says_which_unit_it_used() {
+    let (mut app, now) = started(1_000);
+    app.update(key('/'), now);
+    for c in "size>1MiB".chars() {
+        app.update(key(c), now);
+    }
+    app.update(code(KeyCode::Enter), now);
+    assert_eq!(app.listing().filter().to_string(), "size>1MiB");
+    match app.status() {
+        Some(Status::Info(text)) => assert_eq!(text, "filter: size > 1 MiB (1,048,576 B)"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn filter_typing_is_debounced_then_sent() {
     let (mut app, now) = started(1_000);
