@@ -444,6 +444,7 @@ pub const OTHER_KEYS: &[(&str, &str)] = &[
     ("detail: Esc q Enter", "back to the list"),
     ("sort menu: j k Enter", "choose a field (again flips it)"),
     ("sort menu: n s t c u", "name, size, type, created, updated"),
+    ("sort menu: a", "as served: the server's own order"),
     ("filter: Enter Esc", "keep; cancel the edit (filter stays)"),
     ("filter: ↑", "recall the last filter (opens empty)"),
     ("jump: Enter Esc", "go; cancel"),
