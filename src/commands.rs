@@ -500,13 +500,18 @@ fn dialect_command(command: DialectCommand) -> ExitCode {
                 } else {
                     ls::exit::UNREADABLE
                 };
-                return fail(
-                    code,
-                    &format!(
-                        "HTTP {status} from {}: {excerpt}",
-                        crate::api::error::display_url(&url)
-                    ),
+                let answer = format!(
+                    "HTTP {status} from {}: {excerpt}",
+                    crate::api::error::display_url(&url)
                 );
+                // A key missing or refused: which header to send comes first.
+                let unsent = probe.key.is_none() && probe.auth_header.is_none();
+                if status == 401 || (status == 403 && unsent) {
+                    let hint =
+                        crate::api::dialect::declared::infer::refused_hint(&probe, &answer_headers);
+                    return fail(code, &format!("{hint} ({answer})"));
+                }
+                return fail(code, &answer);
             }
             match crate::api::dialect::declared::infer::infer(&name, &probe, &answer_headers, &body)
             {
