@@ -153,7 +153,8 @@ pub struct LsArgs {
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
 
-    /// Filter terms, as in the explorer's filter bar: 'type:image size>1MB context:KEY'.
+    /// Filter terms, as in the explorer's filter bar: 'type:image size>1MB context:KEY'
+    /// (1MB is 1,000,000 bytes, 1MiB 1,048,576).
     #[arg(long, value_name = "TERMS")]
     pub filter: Option<String>,
 
