@@ -97,7 +97,8 @@ pub enum Command {
     /// The configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Print a shell completion script.
+    /// Print a shell completion script (profile and dialect names as the configuration has
+    /// them now).
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
