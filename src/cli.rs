@@ -97,7 +97,8 @@ pub enum Command {
     /// The configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Print a shell completion script.
+    /// Print a shell completion script (profile and dialect names as the configuration has
+    /// them now).
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -153,7 +154,8 @@ pub struct LsArgs {
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
 
-    /// Filter terms, as in the explorer's filter bar: 'type:image size>1MB context:KEY'.
+    /// Filter terms, as in the explorer's filter bar: 'type:image size>1MB context:KEY'
+    /// (1MB is 1,000,000 bytes, 1MiB 1,048,576).
     #[arg(long, value_name = "TERMS")]
     pub filter: Option<String>,
 

@@ -36,7 +36,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Dialect(command)) => return dialect_command(command),
         Some(Command::Config(command)) => return config_command(command),
         Some(Command::Completions { shell }) => {
-            let mut cli = <Cli as clap::CommandFactory>::command();
+            let mut cli = with_names(<Cli as clap::CommandFactory>::command());
             clap_complete::generate(shell, &mut cli, "filescope", &mut std::io::stdout());
             Ok(())
         }
@@ -109,6 +109,58 @@ fn profile_of(args: &ConnectArgs) -> Option<String> {
 /// the terminal as it is.
 fn say(message: &dyn std::fmt::Display) {
     eprintln!("filescope: {}", sanitize(&message.to_string()));
+}
+
+/// The completion script offers the configuration's profile names for `-p`/`--profile` and
+/// every dialect name, built-in and declared, for `--dialect`. They are read when the script is
+/// written, so a shell that sources `filescope completions SHELL` as it starts has them as they
+/// are then; without a readable configuration, the built-in dialects only. A name that is not
+/// plain (letters, digits, `_ - .`) is left out: the script is shell code.
+fn with_names(cli: clap::Command) -> clap::Command {
+    let loaded = config::config_path().and_then(|path| config::load(&path).ok().flatten());
+    let profiles: Vec<String> = loaded
+        .iter()
+        .flat_map(|l| l.config.profiles.keys().cloned())
+        .collect();
+    let dialects: Vec<String> = match &loaded {
+        Some(l) => l.dialect_names(),
+        None => dialect::names().into_iter().map(String::from).collect(),
+    };
+    // clap's possible values are `&'static str` (without its `string` feature): these few
+    // names live until the script is written, and the process ends then.
+    let plain = |names: Vec<String>| -> Vec<&'static str> {
+        names
+            .into_iter()
+            .filter(|n| {
+                !n.is_empty()
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            })
+            .map(|n| &*Box::leak(n.into_boxed_str()))
+            .collect()
+    };
+    offer(cli, &plain(profiles), &plain(dialects))
+}
+
+/// [`with_names`] on a command and every subcommand, for the arguments that have no values
+/// of their own (`demo --dialect` keeps its built-in list).
+fn offer(
+    cmd: clap::Command,
+    profiles: &[&'static str],
+    dialects: &[&'static str],
+) -> clap::Command {
+    cmd.mut_args(|arg| {
+        let values = match arg.get_id().as_str() {
+            "profile" => profiles,
+            "dialect" => dialects,
+            _ => return arg,
+        };
+        if values.is_empty() || !arg.get_possible_values().is_empty() {
+            return arg;
+        }
+        arg.value_parser(clap::builder::PossibleValuesParser::new(values.to_vec()))
+    })
+    .mut_subcommands(|sub| offer(sub, profiles, dialects))
 }
 
 /// A log that cannot be opened is worth a line before the screen is taken, not a failure.
@@ -500,13 +552,18 @@ fn dialect_command(command: DialectCommand) -> ExitCode {
                 } else {
                     ls::exit::UNREADABLE
                 };
-                return fail(
-                    code,
-                    &format!(
-                        "HTTP {status} from {}: {excerpt}",
-                        crate::api::error::display_url(&url)
-                    ),
+                let answer = format!(
+                    "HTTP {status} from {}: {excerpt}",
+                    crate::api::error::display_url(&url)
                 );
+                // A key missing or refused: which header to send comes first.
+                let unsent = probe.key.is_none() && probe.auth_header.is_none();
+                if status == 401 || (status == 403 && unsent) {
+                    let hint =
+                        crate::api::dialect::declared::infer::refused_hint(&probe, &answer_headers);
+                    return fail(code, &format!("{hint} ({answer})"));
+                }
+                return fail(code, &answer);
             }
             match crate::api::dialect::declared::infer::infer(&name, &probe, &answer_headers, &body)
             {

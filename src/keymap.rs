@@ -447,7 +447,10 @@ pub const OTHER_KEYS: &[(&str, &str)] = &[
     ("detail: y", "copy from the record shown"),
     ("detail: Esc q Enter", "back to the list"),
     ("sort menu: j k Enter", "choose a field (again flips it)"),
-    ("sort menu: n s t c u", "name, size, type, created, updated"),
+    (
+        "sort menu: a n s t c u",
+        "as served, name, size, type, created, updated",
+    ),
     ("filter: Enter Esc", "keep; cancel the edit (filter stays)"),
     ("filter: ↑", "recall the last filter (opens empty)"),
     ("jump: Enter Esc", "go; cancel"),

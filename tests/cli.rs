@@ -238,6 +238,52 @@ fn completions_and_the_manual_are_generated() {
     }
 }
 
+/// Issue 27, expected 8: `-p <TAB>` and `--dialect <TAB>` complete the configuration's own
+/// names (profiles; declared dialects beside the built-in ones), read when the script is
+/// written; a name that is not plain is left out of the shell code.
+#[test]
+fn completions_offer_the_configurations_profile_and_dialect_names() {
+    let dir = config_dir("completions");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        r#"[profiles.prof-canary]
+dialect = "filejar"
+url = "https://files.example.test"
+[profiles."x';touch /tmp/owned;'"]
+dialect = "filejar"
+url = "https://files.example.test"
+[dialects.dial_canary]
+list_path = "/f"
+[dialects.dial_canary.paging]
+style = "offset"
+offset_param = "o"
+[dialects.dial_canary.fields]
+id = "id"
+name = "n"
+"#,
+    )
+    .unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = filescope()
+            .env("FILESCOPE_CONFIG", &path)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}: {out:?}");
+        let script = text(&out.stdout);
+        assert!(script.contains("prof-canary"), "{shell}: the profile");
+        assert!(
+            script.contains("dial_canary"),
+            "{shell}: the declared dialect"
+        );
+        assert!(
+            !script.contains("touch"),
+            "{shell}: no odd name in shell code"
+        );
+    }
+}
+
 /// The lean build (`cargo test --no-default-features`, which CI runs for this file): `demo`
 /// and `serve` have no server to start and say, in one line, how to get a build that has.
 #[cfg(not(feature = "demo"))]

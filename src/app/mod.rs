@@ -39,7 +39,7 @@ pub use msg::{
 };
 use overlay::{
     DETAIL_KEYS, DetailKey, HELP_KEYS, HelpKey, INSIGHT_KEYS, InsightKey, PROMPT_KEYS, PromptKey,
-    SORT_MENU_KEYS, Scroll, SortKey, lookup,
+    SORT_MENU_KEYS, SORT_MENU_ROWS, Scroll, SortKey, lookup, sort_menu_row,
 };
 pub use overlay::{Mode, Overlay};
 pub use scopes::Scopes;
@@ -1015,10 +1015,7 @@ impl App {
                 return self.set_sort(sort, now);
             }
             Action::SortMenu => {
-                let index = SortField::ALL
-                    .iter()
-                    .position(|f| Some(*f) == self.listing.sort().map(|s| s.field))
-                    .unwrap_or(0);
+                let index = sort_menu_row(self.listing.sort().map(|s| s.field));
                 self.overlay = Overlay::SortMenu { index };
                 return Vec::new();
             }
@@ -1303,28 +1300,48 @@ impl App {
     }
 
     fn on_sort_menu_key(&mut self, index: usize, key: KeyEvent, now: Instant) -> Vec<Effect> {
-        let fields = &SortField::ALL;
+        let rows = SORT_MENU_ROWS.len();
         let stay = |app: &mut App, index| {
             app.overlay = Overlay::SortMenu { index };
             Vec::new()
         };
         let chosen = match lookup(SORT_MENU_KEYS, &key, &self.settings.keymap) {
             Some(SortKey::Close) => return Vec::new(),
-            Some(SortKey::Down) => return stay(self, (index + 1) % fields.len()),
-            Some(SortKey::Up) => return stay(self, (index + fields.len() - 1) % fields.len()),
-            Some(SortKey::Choose) => Some(index),
-            Some(SortKey::Field(field)) => fields.iter().position(|f| *f == field),
+            Some(SortKey::Down) => return stay(self, (index + 1) % rows),
+            Some(SortKey::Up) => return stay(self, (index + rows - 1) % rows),
+            Some(SortKey::Choose) => SORT_MENU_ROWS.get(index).copied(),
+            Some(SortKey::Field(field)) => Some(Some(field)),
+            Some(SortKey::AsServed) => Some(None),
             None => None,
         };
         let Some(chosen) = chosen else {
             return stay(self, index);
         };
-        let field = fields[chosen];
+        let Some(field) = chosen else {
+            return self.serve_order(now);
+        };
         let order = match self.listing.sort() {
             Some(sort) if sort.field == field => sort.order.flipped(),
             _ => field.natural_order(),
         };
         self.set_sort(Sort { field, order }, now)
+    }
+
+    /// The sort that is the server's own order, as at the start: its documented one where
+    /// the API documents it (FileJar's newest first), else none (FileGuard's "as served").
+    pub fn served_order(&self) -> Option<Sort> {
+        let caps = self.dialect.capabilities();
+        caps.order_known.then_some(caps.default_sort)
+    }
+
+    /// The sort menu's `as served`: the server's own order again, nothing sorted here.
+    fn serve_order(&mut self, now: Instant) -> Vec<Effect> {
+        let sort = self.served_order();
+        if self.listing.sort() == sort {
+            return Vec::new();
+        }
+        let filter = self.listing.filter().clone();
+        self.replan(sort, filter, now)
     }
 
     /// Every field can be sorted by: server-side where the API can, locally where not.
@@ -1367,6 +1384,10 @@ impl App {
         }
         if !self.filter_input.value().trim().is_empty() {
             self.last_filter = self.filter_input.value().to_string();
+        }
+        // Sizes are shown in binary units: say which unit a size term used, and its bytes.
+        if let Some(sizes) = parsed.sizes_in_words() {
+            self.status = Some(Status::Info(format!("filter: {sizes}")));
         }
         if parsed == *self.listing.filter() {
             return Vec::new();

@@ -46,6 +46,7 @@ overlays! {
         /// Something was typed: Enter applies the bar (else it keeps the filter in force).
         edited: bool,
     },
+    /// The sort menu: row 0 is `as served`, then [`sort_menu_row`]'s fields.
     SortMenu {
         index: usize,
     },
@@ -203,6 +204,28 @@ pub enum SortKey {
     Up,
     Choose,
     Field(crate::api::SortField),
+    /// Back to the server's own order: no sort sent, none applied here.
+    AsServed,
+}
+
+/// The sort menu's rows: `as served` (`None`), then every field.
+pub const SORT_MENU_ROWS: [Option<crate::api::SortField>; 1 + crate::api::SortField::ALL.len()] = {
+    let fields = crate::api::SortField::ALL;
+    let mut rows = [None; 1 + crate::api::SortField::ALL.len()];
+    let mut i = 0;
+    while i < fields.len() {
+        rows[i + 1] = Some(fields[i]);
+        i += 1;
+    }
+    rows
+};
+
+/// The sort menu's row for a sort: `as served` for none.
+pub fn sort_menu_row(field: Option<crate::api::SortField>) -> usize {
+    SORT_MENU_ROWS
+        .iter()
+        .position(|row| *row == field)
+        .unwrap_or(0)
 }
 
 pub const SORT_MENU_KEYS: &Table<SortKey> = {
@@ -234,6 +257,11 @@ pub const SORT_MENU_KEYS: &Table<SortKey> = {
             ],
             what: "by field",
             rank: 3,
+        },
+        Hint {
+            keys: &[&[(Keys::Fixed(&[KeyCode::Char('a')]), SortKey::AsServed)]],
+            what: "as served",
+            rank: 4,
         },
         Hint {
             keys: &[&[(Keys::Fixed(&[KeyCode::Esc]), SortKey::Close)]],

@@ -278,6 +278,56 @@ fn sort_menu_picks_fields_and_flips_the_current_one() {
     assert_eq!(app.mode(), Mode::List);
 }
 
+/// Issue 27, expected 8: `as served` is the sort menu's first row (and `a`): after a sort it
+/// gives back the server's own order, as at the start: none on FileGuard (whose order is not
+/// documented), FileJar's documented newest first.
+#[test]
+fn sort_menu_goes_back_to_the_servers_order() {
+    for dialect in ["fileguard", "filejar"] {
+        let (mut app, now) = started_on(dialect, 1_000);
+        let start = app.listing().sort();
+        app.update(key('o'), now);
+        app.update(key('n'), now);
+        assert_ne!(app.listing().sort(), start, "{dialect}");
+        app.update(key('o'), now);
+        app.update(key('a'), now);
+        assert_eq!(app.mode(), Mode::List, "{dialect}");
+        assert_eq!(app.listing().sort(), start, "{dialect}: a, as served");
+        app.update(key('s'), now);
+        assert_ne!(app.listing().sort(), start, "{dialect}");
+        app.update(key('o'), now);
+        for _ in 0..10 {
+            if matches!(app.overlay(), Overlay::SortMenu { index: 0 }) {
+                break;
+            }
+            app.update(code(KeyCode::Up), now);
+        }
+        app.update(code(KeyCode::Enter), now);
+        assert_eq!(
+            app.listing().sort(),
+            start,
+            "{dialect}: Enter on the first row, as served"
+        );
+    }
+}
+
+/// Issue 27, expected 7: sizes show in binary units, so a size filter reads back in the unit
+/// typed (`size>1MiB`, not a byte count) and the status says its unit and bytes.
+#[test]
+fn a_size_filter_says_which_unit_it_used() {
+    let (mut app, now) = started(1_000);
+    app.update(key('/'), now);
+    for c in "size>1MiB".chars() {
+        app.update(key(c), now);
+    }
+    app.update(code(KeyCode::Enter), now);
+    assert_eq!(app.listing().filter().to_string(), "size>1MiB");
+    match app.status() {
+        Some(Status::Info(text)) => assert_eq!(text, "filter: size > 1 MiB (1,048,576 B)"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn filter_typing_is_debounced_then_sent() {
     let (mut app, now) = started(1_000);

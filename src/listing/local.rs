@@ -297,7 +297,7 @@ impl LocalView {
 mod tests {
     use super::*;
     use crate::api::dialect::Page;
-    use crate::api::filter::{Cmp, Term};
+    use crate::api::filter::{Cmp, SizeUnit, Term};
     use crate::api::query::{Order, Sort, SortField};
     use crate::api::record::FileRecord;
     use serde_json::value::RawValue;
@@ -406,7 +406,10 @@ mod tests {
         let data = [5, 1, 9, 4, 3, 8];
         let list = loaded(&data, &[1, 2]);
         let mut view = LocalView::new(Local {
-            terms: vec![Term::Size(Cmp::Gt, 3), Term::Type("image".into())],
+            terms: vec![
+                Term::Size(Cmp::Gt, 3, SizeUnit::B),
+                Term::Type("image".into()),
+            ],
             ..Local::default()
         });
         view.add_pages(&list, [1, 2]);

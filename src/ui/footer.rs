@@ -424,7 +424,7 @@ mod tests {
             other => panic!("{:?}", other.mode()),
         };
         let at = index(&app);
-        let fields = crate::api::SortField::ALL.len();
+        let fields = crate::app::overlay::SORT_MENU_ROWS.len();
         press(&mut app, key('J'));
         assert_eq!(index(&app), (at + 1) % fields, "J moves down");
         press(&mut app, key('j'));

@@ -6,9 +6,9 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use crate::api::SortField;
 use unicode_width::UnicodeWidthStr;
 
+use crate::app::overlay::SORT_MENU_ROWS;
 use crate::app::{Action, App};
 use crate::geometry::{HELP_COLUMN_WIDTH, help_box};
 use crate::keymap::{KeyMap, NO_KEY, help_rows};
@@ -115,21 +115,34 @@ pub fn help(frame: &mut Frame<'_>, app: &App, scroll: u16, area: Rect) {
 }
 
 pub fn sort_menu(frame: &mut Frame<'_>, app: &App, index: usize, area: Rect) {
-    let lines: Vec<Line> = SortField::ALL
+    let lines: Vec<Line> = SORT_MENU_ROWS
         .iter()
         .enumerate()
-        .map(|(i, field)| {
-            let marker = match app.listing().sort() {
-                Some(sort) if sort.field == *field => format!(" {}", sort.order.arrow()),
-                _ => String::new(),
+        .map(|(i, row)| {
+            let text = match (row, app.listing().sort()) {
+                // The server's own order; marked when it is the one in force.
+                (None, sort) => {
+                    let marker = if sort == app.served_order() {
+                        " •"
+                    } else {
+                        ""
+                    };
+                    format!(" as served{marker}")
+                }
+                (Some(field), sort) => {
+                    let marker = match sort {
+                        Some(sort) if sort.field == *field => format!(" {}", sort.order.arrow()),
+                        _ => String::new(),
+                    };
+                    // Fields the server cannot sort by are sorted over what is loaded.
+                    let local = if app.caps().can_sort(*field) {
+                        ""
+                    } else {
+                        " (local)"
+                    };
+                    format!(" {}{marker}{local}", field.name())
+                }
             };
-            // Fields the server cannot sort by are sorted over what is loaded.
-            let local = if app.caps().can_sort(*field) {
-                ""
-            } else {
-                " (local)"
-            };
-            let text = format!(" {}{marker}{local}", field.name());
             let style = if i == index {
                 Style::new().add_modifier(Modifier::REVERSED)
             } else {

@@ -265,6 +265,64 @@ async fn infer_templates_the_key_wherever_it_was_given() {
     assert!(!text.contains(KEY), "{text}");
 }
 
+/// Issue 27, expected 8: a 401 leads with the header to send: the scheme the answer's
+/// `WWW-Authenticate` names (else `Bearer`), `…` for the key, which is never printed; a scheme
+/// that is not plain letters (one that would break the quoting) is not repeated. Exit 3, as
+/// every refused key.
+#[tokio::test(flavor = "multi_thread")]
+async fn infer_on_a_401_names_the_header_to_send() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let refuse = |scheme: Option<&'static str>| {
+        get(move || async move {
+            let mut headers = HeaderMap::new();
+            if let Some(scheme) = scheme {
+                headers.insert("www-authenticate", HeaderValue::from_static(scheme));
+            }
+            (
+                axum::http::StatusCode::UNAUTHORIZED,
+                headers,
+                "{\"detail\": \"Authentication credentials were not provided.\"}",
+            )
+        })
+    };
+    let app = axum::Router::new()
+        .route("/token", refuse(Some("Token realm=\"api\"")))
+        .route("/plain", refuse(None))
+        .route("/odd", refuse(Some("x';touch${IFS}/tmp/owned;' realm")));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let infer = |path: &str| vec!["dialect".into(), "infer".into(), format!("{origin}{path}")];
+    let stderr = |out: &std::process::Output| String::from_utf8(out.stderr.clone()).unwrap();
+
+    let out = filescope(infer("/token"), None).await;
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let text = stderr(&out);
+    assert!(
+        text.starts_with("filescope: send the API key: --header 'Authorization: Token …'"),
+        "{text}"
+    );
+    assert!(text.contains("HTTP 401 from "), "{text}");
+
+    let text = stderr(&filescope(infer("/plain"), None).await);
+    assert!(
+        text.starts_with("filescope: send the API key: --header 'Authorization: Bearer …'"),
+        "{text}"
+    );
+
+    let text = stderr(&filescope(infer("/odd"), None).await);
+    assert!(text.contains("'Authorization: Bearer …'"), "{text}");
+    assert!(!text.contains("touch"), "{text}");
+
+    // A key that was sent and refused: check it, or send it as the server says.
+    let text = stderr(&filescope(infer("/token"), Some(KEY)).await);
+    assert!(
+        text.starts_with("filescope: check the key, or send it as the API's docs say: --header 'Authorization: Token …'"),
+        "{text}"
+    );
+    assert!(text.contains("sent as 'Authorization: Bearer …'"), "{text}");
+    assert!(!text.contains(KEY), "{text}");
+}
+
 async fn drf_demo() -> DemoServer {
     common::Demo::new(120).key(KEY).shape("drf").start().await
 }

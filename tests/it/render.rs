@@ -264,6 +264,12 @@ fn sort_menu_marks_the_current_field() {
         "{}",
         show(&screen)
     );
+    // Issue 27, expected 8: the server's own order can be chosen again, on the first row.
+    assert!(
+        menu.iter().any(|l| l.contains(" as served")),
+        "{}",
+        show(&screen)
+    );
     assert!(
         menu.iter().any(|l| l.contains(" name ")),
         "{}",

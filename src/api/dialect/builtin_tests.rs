@@ -220,7 +220,7 @@ mod flextell {
             plan.local.terms,
             vec![
                 Term::Type("image/png".into()),
-                Term::Size(filter::Cmp::Gt, 1000)
+                Term::Size(filter::Cmp::Gt, 1000, filter::SizeUnit::KB)
             ]
         );
         assert_eq!(plan.local.sort, None);

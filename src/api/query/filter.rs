@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::api::record::FileRecord;
+use crate::text::thousands;
 
 /// The key of a structured term, as typed before the `:` (or the comparison for `size`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -111,17 +112,96 @@ impl Cmp {
     }
 }
 
+/// The unit a size was typed in, kept so the filter reads back as typed and says whether `MB`
+/// meant 1000² bytes or `MiB` 1024² (sizes are shown in binary units, `1004 KiB`, which a
+/// decimal `size>1MB` keeps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SizeUnit {
+    B,
+    KB,
+    MB,
+    GB,
+    TB,
+    KiB,
+    MiB,
+    GiB,
+    TiB,
+}
+
+impl SizeUnit {
+    /// How many bytes one of this unit is.
+    pub fn bytes(self) -> u64 {
+        match self {
+            SizeUnit::B => 1,
+            SizeUnit::KB => 1_000,
+            SizeUnit::MB => 1_000_000,
+            SizeUnit::GB => 1_000_000_000,
+            SizeUnit::TB => 1_000_000_000_000,
+            SizeUnit::KiB => 1 << 10,
+            SizeUnit::MiB => 1 << 20,
+            SizeUnit::GiB => 1 << 30,
+            SizeUnit::TiB => 1 << 40,
+        }
+    }
+
+    /// The unit's symbol: `kB MB GB TB` (powers of 1000), `KiB MiB GiB TiB` (powers of 1024).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            SizeUnit::B => "B",
+            SizeUnit::KB => "kB",
+            SizeUnit::MB => "MB",
+            SizeUnit::GB => "GB",
+            SizeUnit::TB => "TB",
+            SizeUnit::KiB => "KiB",
+            SizeUnit::MiB => "MiB",
+            SizeUnit::GiB => "GiB",
+            SizeUnit::TiB => "TiB",
+        }
+    }
+
+    /// Case-insensitive; a bare number or `B` is bytes, and the one-letter forms (`K M G T`)
+    /// are binary, as in `ls -h`.
+    fn parse(text: &str) -> Option<SizeUnit> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => SizeUnit::B,
+            "kb" => SizeUnit::KB,
+            "mb" => SizeUnit::MB,
+            "gb" => SizeUnit::GB,
+            "tb" => SizeUnit::TB,
+            "k" | "kib" => SizeUnit::KiB,
+            "m" | "mib" => SizeUnit::MiB,
+            "g" | "gib" => SizeUnit::GiB,
+            "t" | "tib" => SizeUnit::TiB,
+            _ => return None,
+        })
+    }
+
+    /// `bytes` in this unit, as short as it is exact: `1`, `1.5`, `1000000` for bytes.
+    fn amount(self, bytes: u64) -> String {
+        let one = self.bytes();
+        if bytes.is_multiple_of(one) {
+            (bytes / one).to_string()
+        } else {
+            (bytes as f64 / one as f64).to_string()
+        }
+    }
+}
+
 /// One structured term.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Term {
     Type(String),
-    Size(Cmp, u64),
+    /// A comparison, the bound in bytes, and the unit it was typed in.
+    Size(Cmp, u64, SizeUnit),
     Context(String),
     UploadedBy(String),
     Folder(String),
     Prefix(String),
     Trashed(bool),
-    Fileable { kind: String, id: Option<u64> },
+    Fileable {
+        kind: String,
+        id: Option<u64>,
+    },
 }
 
 impl Term {
@@ -146,14 +226,14 @@ impl Term {
                 .content_type
                 .as_deref()
                 .is_some_and(|mime| type_matches(want, mime)),
-            Term::Size(cmp, bound) => record.size.is_some_and(|size| cmp.holds(size, *bound)),
+            Term::Size(cmp, bound, _) => record.size.is_some_and(|size| cmp.holds(size, *bound)),
             _ => true,
         }
     }
 
     /// The bounds of a size term as `(at least, at most)` in bytes, for APIs that take a range.
     pub fn size_range(&self) -> Option<(Option<u64>, Option<u64>)> {
-        let Term::Size(cmp, n) = *self else {
+        let Term::Size(cmp, n, _) = *self else {
             return None;
         };
         Some(match cmp {
@@ -164,13 +244,45 @@ impl Term {
             Cmp::Gt => (Some(n.checked_add(1)?), None),
         })
     }
+
+    /// A size term in words, with the unit it used and the bytes that makes:
+    /// `size > 1 MB (1,000,000 B)`, `size ≤ 1 MiB (1,048,576 B)`; `None` for other terms.
+    pub fn size_in_words(&self) -> Option<String> {
+        let Term::Size(cmp, n, unit) = *self else {
+            return None;
+        };
+        let symbol = match cmp {
+            Cmp::Le => "≤",
+            Cmp::Ge => "≥",
+            other => other.symbol(),
+        };
+        let exact = usize::try_from(n).map_or_else(|_| n.to_string(), thousands);
+        Some(if unit == SizeUnit::B {
+            format!("size {symbol} {exact} B")
+        } else {
+            format!(
+                "size {symbol} {} {} ({exact} B)",
+                unit.amount(n),
+                unit.symbol()
+            )
+        })
+    }
 }
 
 impl fmt::Display for Term {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Term::Type(v) => write!(f, "type:{v}"),
-            Term::Size(cmp, n) => write!(f, "size{}{n}", cmp.symbol()),
+            Term::Size(cmp, n, SizeUnit::B) => write!(f, "size{}{n}", cmp.symbol()),
+            Term::Size(cmp, n, unit) => {
+                write!(
+                    f,
+                    "size{}{}{}",
+                    cmp.symbol(),
+                    unit.amount(*n),
+                    unit.symbol()
+                )
+            }
             Term::Context(v) => write!(f, "context:{v}"),
             Term::UploadedBy(v) => write!(f, "uploaded_by:{v}"),
             Term::Folder(v) => write!(f, "folder:{v}"),
@@ -217,6 +329,13 @@ pub struct Filter {
 impl Filter {
     pub fn is_empty(&self) -> bool {
         self.text.is_empty() && self.terms.is_empty()
+    }
+
+    /// The size terms in words, each with the unit it used (`size > 1 MB (1,000,000 B)`), for
+    /// the status line when the filter is applied; `None` without a size term.
+    pub fn sizes_in_words(&self) -> Option<String> {
+        let words: Vec<String> = self.terms.iter().filter_map(Term::size_in_words).collect();
+        (!words.is_empty()).then(|| words.join(", "))
     }
 }
 
@@ -304,10 +423,10 @@ fn term(token: &str, allowed: &[TermKey]) -> Result<Option<Term>, String> {
             return Ok(None);
         };
         check_allowed(TermKey::Size, allowed)?;
-        let bytes = parse_size(value).ok_or_else(|| {
+        let (bytes, unit) = size_and_unit(value).ok_or_else(|| {
             format!("{token}: {value:?} is not a size (try size>1MB, size<=500KiB, size>0)")
         })?;
-        return Ok(Some(Term::Size(cmp, bytes)));
+        return Ok(Some(Term::Size(cmp, bytes, unit)));
     }
     let Some((name, value)) = token.split_once(':') else {
         return Ok(None);
@@ -394,26 +513,21 @@ fn comparison(rest: &str) -> Option<(Cmp, &str)> {
 /// IEC units (KiB, MiB, GiB, TiB) and the one-letter forms (K, M, G, T) powers of 1024, as in
 /// `ls -h`. Case-insensitive; a bare number or `B` is bytes.
 pub fn parse_size(text: &str) -> Option<u64> {
+    size_and_unit(text).map(|(bytes, _)| bytes)
+}
+
+/// [`parse_size`], and the unit the size was written in.
+fn size_and_unit(text: &str) -> Option<(u64, SizeUnit)> {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_' || c == ','))
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: f64 = number.replace(['_', ','], "").parse().ok()?;
-    let multiplier: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "kb" => 1e3,
-        "mb" => 1e6,
-        "gb" => 1e9,
-        "tb" => 1e12,
-        "k" | "kib" => 1024.0,
-        "m" | "mib" => 1024.0 * 1024.0,
-        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        "t" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    let bytes = number * multiplier;
-    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then(|| bytes.round() as u64)
+    let unit = SizeUnit::parse(unit)?;
+    let bytes = number * unit.bytes() as f64;
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64)
+        .then(|| (bytes.round() as u64, unit))
 }
 
 #[cfg(test)]
@@ -435,7 +549,7 @@ mod tests {
             f.terms,
             vec![
                 Term::Type("image".into()),
-                Term::Size(Cmp::Gt, 1_000_000),
+                Term::Size(Cmp::Gt, 1_000_000, SizeUnit::MB),
                 Term::Context("patient_reports".into()),
                 Term::Folder("folder_123".into()),
                 Term::Trashed(true),
@@ -512,6 +626,43 @@ mod tests {
         assert_eq!(parse_size(""), None);
     }
 
+    /// Issue 27, expected 7: sizes are shown in binary units, so a filter says which unit it
+    /// used. `size>1MB` is decimal and keeps a 1004 KiB file, `size>1MiB` binary and does
+    /// not; each reads back in the unit typed, never as a bare byte count.
+    #[test]
+    fn a_size_reads_back_in_the_unit_typed() {
+        let f = parse(
+            "size>1MB size<=1MiB size>=2k size<1.5GB size=512 size>1.5kib",
+            ALL,
+        )
+        .unwrap();
+        assert_eq!(
+            f.to_string(),
+            "size>1MB size<=1MiB size>=2KiB size<1.5GB size=512 size>1.5KiB"
+        );
+        assert_eq!(
+            parse(&f.to_string(), ALL).unwrap(),
+            f,
+            "and parses back the same"
+        );
+        let mut kib_1004 = crate::test_support::record(1, "a.pdf");
+        kib_1004.size = Some(1004 * 1024);
+        assert!(parse("size>1MB", ALL).unwrap().terms[0].matches(&kib_1004));
+        assert!(!parse("size>1MiB", ALL).unwrap().terms[0].matches(&kib_1004));
+    }
+
+    #[test]
+    fn a_size_in_words_says_its_unit_and_bytes() {
+        let words = |s: &str| parse(s, ALL).unwrap().sizes_in_words();
+        assert_eq!(words("size>1MB").unwrap(), "size > 1 MB (1,000,000 B)");
+        assert_eq!(
+            words("report size<=1MiB type:image size>=1.5k").unwrap(),
+            "size ≤ 1 MiB (1,048,576 B), size ≥ 1.5 KiB (1,536 B)"
+        );
+        assert_eq!(words("size=1000000").unwrap(), "size = 1,000,000 B");
+        assert_eq!(words("report type:image"), None);
+    }
+
     #[test]
     fn size_terms_become_ranges() {
         let range = |s: &str| parse(s, ALL).unwrap().terms[0].size_range().unwrap();
@@ -521,7 +672,7 @@ mod tests {
         assert_eq!(range("size<=10"), (None, Some(10)));
         assert_eq!(range("size=10"), (Some(10), Some(10)));
         assert_eq!(range("size:10"), (Some(10), Some(10)));
-        assert_eq!(Term::Size(Cmp::Lt, 0).size_range(), None);
+        assert_eq!(Term::Size(Cmp::Lt, 0, SizeUnit::B).size_range(), None);
     }
 
     #[test]

@@ -182,6 +182,40 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// What to do when the server refused `dialect infer`'s request (401, or 403 with no key
+/// sent), leading with the action: the header to send, its scheme taken from the answer's
+/// `WWW-Authenticate` (`Bearer`, `Token`, `Basic`) when it names one in plain letters, else
+/// `Bearer`. The key itself is never written, only `…`; the names are the user's own, and the
+/// line is printed through [`sanitize`] as every message is.
+pub fn refused_hint(probe: &Probe, answer: &reqwest::header::HeaderMap) -> String {
+    let scheme = answer
+        .get(reqwest::header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split([' ', ',']).next())
+        .filter(|s| {
+            (1..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    let header = format!("--header 'Authorization: {} …'", scheme.unwrap_or("Bearer"));
+    let sent = match (&probe.auth_query, &probe.auth_header, &probe.key) {
+        (Some(param), _, _) => format!("in the query parameter {param}"),
+        (None, Some((name, _)), _) => format!("in the header {name}"),
+        (None, None, Some(_)) => "as 'Authorization: Bearer …' (FILESCOPE_API_KEY)".to_string(),
+        (None, None, None) => {
+            return format!(
+                "send the API key: {header}, or the header its docs name (--header 'X-Api-Key: …'), or set FILESCOPE_API_KEY (sent as a Bearer token; --auth-query NAME puts it in the URL)"
+            );
+        }
+    };
+    let other = match scheme {
+        // The server names how it wants the key: say that first.
+        Some(_) => format!("{header}, or "),
+        None => "--header 'Authorization: Token …', ".to_string(),
+    };
+    format!(
+        "check the key, or send it as the API's docs say: {other}--header 'X-Api-Key: …' or --auth-query NAME; it was sent {sent}"
+    )
+}
+
 /// Values of an answer `infer` keeps: the envelope and the first records say all it needs,
 /// and a tree of every value costs up to 70 times the text (a 60 MB answer took 4.6 GB).
 const INFER_VALUES: usize = 100_000;
