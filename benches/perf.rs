@@ -1020,15 +1020,19 @@ fn s3_client(endpoint: &str, levels: bool) -> Client {
 }
 
 fn s3_client_at(endpoint: &str, root: &str, levels: bool) -> Client {
-    use filescope::api::s3::{S3, Settings, credentials::Keys};
+    use filescope::api::s3::{
+        S3, Settings,
+        credentials::{Keys, Signer},
+    };
     let dialect = S3::new(Settings {
         bucket: filescope_demo::S3_BUCKET.into(),
         root: root.into(),
-        keys: Some(Keys {
+        signer: Signer::given(Keys {
             access_key_id: filescope_demo::S3_ACCESS_KEY.into(),
             secret_access_key: Secret::new(filescope_demo::S3_SECRET_KEY),
             session_token: None,
             source: "bench".into(),
+            expiry: None,
         }),
         region: filescope_demo::S3_REGION.into(),
         endpoint: Some(endpoint.parse().unwrap()),

@@ -59,6 +59,11 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
+    /// S3: send requests unsigned, without looking for credentials (a public bucket), as the
+    /// AWS CLI's flag of the same name does.
+    #[arg(long)]
+    pub no_sign_request: bool,
+
     /// An extra header for every request, e.g. --header 'X-Tenant: 42'. Repeatable.
     #[arg(long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
     pub headers: Vec<(String, String)>,

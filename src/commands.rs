@@ -228,16 +228,25 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
         .map_or(crate::api::command::DEFAULT_TIMEOUT, |l| {
             l.config.network.command_timeout()
         });
+    let unsigned = args.no_sign_request;
+    // A family's credentials: its own chain (from a named profile of it), or none at all.
+    let found = |profile: Option<String>| {
+        if unsigned {
+            Credentials::Unsigned
+        } else {
+            Credentials::Found {
+                profile,
+                command_timeout,
+            }
+        }
+    };
     let mut conn = if let (Some(dialect_id), Some(url)) = (args.dialect, args.url) {
         if let Some(family) = family::by_name(&dialect_id) {
             (family.connect)(&Location {
                 url,
                 endpoint: args.endpoint.map(|u| u.to_string()),
                 region: args.region,
-                credentials: Credentials::Found {
-                    profile: None,
-                    command_timeout,
-                },
+                credentials: found(None),
                 path_style: None,
                 levels: levels == Levels::One,
             })?
@@ -248,9 +257,9 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
                     family.name, family.name
                 ));
             }
-            if store_flags {
+            if store_flags || unsigned {
                 return Err(format!(
-                    "--endpoint and --region are for --dialect {families}"
+                    "--endpoint, --region and --no-sign-request are for --dialect {families}"
                 ));
             }
             let dialect = find(&dialect_id)?;
@@ -288,18 +297,15 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
                     .map(|u| u.to_string())
                     .or_else(|| profile.endpoint.as_ref().map(|e| e.get_ref().clone())),
                 region: args.region.or_else(|| profile.region.clone()),
-                credentials: Credentials::Found {
-                    profile: profile.aws_profile.clone(),
-                    command_timeout,
-                },
+                credentials: found(profile.aws_profile.clone()),
                 path_style: profile.path_style,
                 levels: levels == Levels::One,
             })
             .map_err(|e| format!("profile {name}: {e}"))?
         } else {
-            if store_flags {
+            if store_flags || unsigned {
                 return Err(format!(
-                    "--endpoint and --region are for the {families} dialect"
+                    "--endpoint, --region and --no-sign-request are for the {families} dialect"
                 ));
             }
             let (key, source) = config::resolve_key(&name, profile, command_timeout)?;

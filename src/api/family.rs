@@ -113,6 +113,13 @@ pub trait Reach: Send + Sync + fmt::Debug {
         Vec::new()
     }
 
+    /// Work to do before a request is signed, if any: S3 asks its credential chain on the
+    /// first request, and again before temporary credentials expire. An error names the
+    /// source that was asked and what it said.
+    fn ready(&self) -> Option<futures::future::BoxFuture<'_, Result<(), String>>> {
+        None
+    }
+
     /// What to say when the store refuses the credential.
     fn credential_hint(&self, conn: &Connection, status: u16) -> String;
 
@@ -185,6 +192,8 @@ pub enum Credentials {
         /// How long a credential command may take (`[network] command_timeout_secs`).
         command_timeout: Duration,
     },
+    /// None: requests go unsigned (`--no-sign-request`, a public bucket).
+    Unsigned,
     /// Given outright (the demo's own key pair).
     Given {
         id: String,

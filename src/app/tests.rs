@@ -2343,7 +2343,7 @@ fn s3_app(root: &str) -> App {
     let s3 = crate::api::s3::S3::new(crate::api::s3::Settings {
         bucket: "demo".into(),
         root: root.into(),
-        keys: None,
+        signer: crate::api::s3::credentials::Signer::unsigned("no credentials"),
         region: "us-east-1".into(),
         endpoint: Some("http://127.0.0.1:9".parse().unwrap()),
         path_style: None,

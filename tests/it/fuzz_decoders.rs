@@ -482,7 +482,7 @@ fn more_decoders() -> Vec<(String, std::sync::Arc<dyn Dialect>)> {
         let s3 = S3::new(Settings {
             bucket: "bucket".into(),
             root: "data/".into(),
-            keys: None,
+            signer: filescope::api::s3::credentials::Signer::unsigned("no credentials"),
             region: "us-east-1".into(),
             endpoint: Some("http://127.0.0.1:9".parse().unwrap()),
             path_style: None,

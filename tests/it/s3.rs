@@ -15,7 +15,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use filescope::api::s3::{S3, Settings, credentials::Keys};
+use filescope::api::s3::{
+    S3, Settings,
+    credentials::{Keys, Signer},
+};
 use filescope::api::{Client, Connection, Secret};
 use filescope::app::Msg;
 
@@ -120,6 +123,7 @@ fn keys() -> Keys {
         secret_access_key: Secret::new(SECRET),
         session_token: None,
         source: "the test".into(),
+        expiry: None,
     }
 }
 
@@ -127,7 +131,7 @@ fn client(server: &S3Fs, root: &str, levels: bool, keys: Option<Keys>) -> Client
     let dialect = S3::new(Settings {
         bucket: BUCKET.into(),
         root: root.into(),
-        keys,
+        signer: keys.map_or_else(|| Signer::unsigned("no credentials"), Signer::given),
         region: "us-east-1".into(),
         endpoint: Some(server.endpoint.parse().unwrap()),
         path_style: None,
@@ -266,7 +270,7 @@ async fn wrong_credentials_exit_3_and_a_missing_bucket_exit_2_each_with_one_clea
     assert!(stderr.contains("SignatureDoesNotMatch"), "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (access key {ACCESS})"
+            "access key {ACCESS} from environment (AWS_ACCESS_KEY_ID) was refused"
         )),
         "{stderr}"
     );
@@ -289,7 +293,7 @@ async fn wrong_credentials_in_the_explorer_say_which_key_was_refused_and_never_t
     let server = s3fs("creds-ui", &dataset(10)).await;
     let wrong = Keys {
         secret_access_key: Secret::new("wrong-secret-never-shown"),
-        source: "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY".into(),
+        source: "environment (AWS_ACCESS_KEY_ID)".into(),
         ..keys()
     };
     let client = client(&server, "", true, Some(wrong));
@@ -310,7 +314,7 @@ async fn wrong_credentials_in_the_explorer_say_which_key_was_refused_and_never_t
     );
     assert!(
         said.contains(&format!(
-            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (access key {ACCESS})"
+            "access key {ACCESS} from environment (AWS_ACCESS_KEY_ID) was refused"
         )),
         "{said}"
     );
@@ -584,7 +588,7 @@ fn recording_client(endpoint: &str, keys: Option<Keys>, delete: bool) -> Client 
     let dialect = S3::new(Settings {
         bucket: BUCKET.into(),
         root: String::new(),
-        keys,
+        signer: keys.map_or_else(|| Signer::unsigned("no credentials"), Signer::given),
         region: "us-east-1".into(),
         endpoint: Some(endpoint.parse().unwrap()),
         path_style: None,

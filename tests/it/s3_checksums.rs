@@ -14,7 +14,10 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use filescope::api::content::{Algorithm, Conflict, Saved, TransferError, download};
-use filescope::api::s3::{S3, Settings, credentials::Keys};
+use filescope::api::s3::{
+    S3, Settings,
+    credentials::{Keys, Signer},
+};
 use filescope::api::{Client, Connection, Secret};
 
 /// An object's bytes and the headers its HEAD and GET carry.
@@ -52,11 +55,12 @@ fn client(url: &str) -> Client {
     let dialect = S3::new(Settings {
         bucket: "bucket".into(),
         root: String::new(),
-        keys: Some(Keys {
+        signer: Signer::given(Keys {
             access_key_id: "AKIDTEST".into(),
             secret_access_key: Secret::new("test-secret"),
             session_token: None,
             source: "the test".into(),
+            expiry: None,
         }),
         region: "us-east-1".into(),
         endpoint: Some(url.parse().unwrap()),

@@ -9,7 +9,10 @@ use crate::common;
 use std::sync::Arc;
 
 use filescope::api::content::{Conflict, download, part_path};
-use filescope::api::s3::{S3, Settings, credentials::Keys};
+use filescope::api::s3::{
+    S3, Settings,
+    credentials::{Keys, Signer},
+};
 use filescope::api::{Client, Connection, ListQuery, PageRequest, Secret};
 use filescope_demo::s3::{AWKWARD_KEYS, KeySpace};
 use filescope_demo::{DemoServer, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
@@ -32,11 +35,12 @@ fn client_of(server: &DemoServer, root: &str, region: &str, levels: bool) -> Cli
     let dialect = S3::new(Settings {
         bucket: S3_BUCKET.into(),
         root: root.into(),
-        keys: Some(Keys {
+        signer: Signer::given(Keys {
             access_key_id: S3_ACCESS_KEY.into(),
             secret_access_key: Secret::new(S3_SECRET_KEY),
             session_token: None,
             source: "the test".into(),
+            expiry: None,
         }),
         region: region.into(),
         endpoint: Some(server.base_url.parse().unwrap()),
@@ -365,11 +369,12 @@ async fn g_lands_exactly_on(space: KeySpace, files: usize) {
     let dialect = S3::new(Settings {
         bucket: S3_BUCKET.into(),
         root: space.folder().into(),
-        keys: Some(Keys {
+        signer: Signer::given(Keys {
             access_key_id: S3_ACCESS_KEY.into(),
             secret_access_key: Secret::new(S3_SECRET_KEY),
             session_token: None,
             source: "the test".into(),
+            expiry: None,
         }),
         region: "us-east-1".into(),
         endpoint: Some(server.base_url.parse().unwrap()),

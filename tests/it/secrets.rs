@@ -240,7 +240,10 @@ async fn s3_signing_at_trace_logs_no_secret() {
     if !common::in_own_process(module_path!(), "s3_signing_at_trace_logs_no_secret") {
         return;
     }
-    use filescope::api::s3::{S3, Settings, credentials::Keys};
+    use filescope::api::s3::{
+        S3, Settings,
+        credentials::{Keys, Signer},
+    };
     use filescope::api::{Client, Connection, ListQuery, PageRequest, Secret};
     use filescope_demo::{S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
 
@@ -261,11 +264,12 @@ async fn s3_signing_at_trace_logs_no_secret() {
     let s3 = S3::new(Settings {
         bucket: S3_BUCKET.into(),
         root: String::new(),
-        keys: Some(Keys {
+        signer: Signer::given(Keys {
             access_key_id: S3_ACCESS_KEY.into(),
             secret_access_key: Secret::new(S3_SECRET_KEY),
             session_token: Some(Secret::new(TOKEN)),
             source: "the test".into(),
+            expiry: None,
         }),
         region: "us-east-1".into(),
         endpoint: Some(server.base_url.parse().unwrap()),

@@ -659,12 +659,15 @@ impl Client {
 
     /// A request to the API with the connection's headers, `extra` ones, and the family's
     /// signature over them (S3); the signature's headers are marked sensitive.
-    pub(in crate::api) fn request(
+    pub(in crate::api) async fn request(
         &self,
         method: reqwest::Method,
         url: &Url,
         extra: &[(&'static str, &'static str)],
     ) -> Result<reqwest::RequestBuilder, ApiError> {
+        if let Some(ready) = self.reach().ready() {
+            ready.await.map_err(|e| self.redact(ApiError::Config(e)))?;
+        }
         let signed = self
             .reach()
             .sign(&method, url, extra)
@@ -708,7 +711,8 @@ impl Client {
         let mut relocated = false;
         let response = loop {
             let response = self
-                .request(method.clone(), &url, extra)?
+                .request(method.clone(), &url, extra)
+                .await?
                 .send()
                 .await
                 .map_err(|e| self.transport_error(&shown, e))?;

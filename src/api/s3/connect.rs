@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::credentials::{self, Keys};
+use super::credentials::{self, Keys, Signer};
 use super::{S3, Settings, parse_s3_url};
 use crate::api::client::Connection;
 use crate::api::family::{Credentials, Family, Location, Store};
@@ -33,7 +33,7 @@ impl From<Arc<S3>> for Store {
 /// the AWS chain, or as given.
 fn connect(at: &Location) -> Result<Connection, String> {
     let (bucket, root) = parse_s3_url(&at.url)?;
-    let (keys, region, endpoint) = match &at.credentials {
+    let (signer, region, endpoint) = match &at.credentials {
         Credentials::Found {
             profile,
             command_timeout,
@@ -44,8 +44,22 @@ fn connect(at: &Location) -> Result<Connection, String> {
                 aws_profile: profile.clone(),
                 command_timeout: *command_timeout,
             };
-            let found = credentials::resolve(&asked, &credentials::process_env())?;
-            (found.keys, found.region, found.endpoint)
+            let found = credentials::resolve_here(&asked)?;
+            let (region, endpoint) = (found.region.clone(), found.endpoint.clone());
+            (Signer::chain(found), region, endpoint)
+        }
+        Credentials::Unsigned => {
+            // The region and endpoint still come from the configuration; no credential does.
+            let found = credentials::resolve_here(&credentials::Asked {
+                endpoint: at.endpoint.clone(),
+                region: at.region.clone(),
+                ..credentials::Asked::default()
+            })?;
+            (
+                Signer::unsigned("--no-sign-request: requests go unsigned"),
+                found.region,
+                found.endpoint,
+            )
         }
         Credentials::Given {
             id,
@@ -53,11 +67,12 @@ fn connect(at: &Location) -> Result<Connection, String> {
             token,
             source,
         } => (
-            Some(Keys {
+            Signer::given(Keys {
                 access_key_id: id.clone(),
                 secret_access_key: secret.clone(),
                 session_token: token.clone(),
                 source: source.clone(),
+                expiry: None,
             }),
             at.region.clone().unwrap_or_else(|| "us-east-1".to_string()),
             at.endpoint.clone(),
@@ -74,11 +89,7 @@ fn connect(at: &Location) -> Result<Connection, String> {
         ),
         None => None,
     };
-    let source = keys
-        .as_ref()
-        .map_or("no credentials: requests go unsigned".to_string(), |k| {
-            k.source.clone()
-        });
+    let source = signer.source();
     // The header names where the listing starts: `s3://demo/uploads/`, not the bucket alone.
     let label = match root.as_str() {
         "" => format!("s3://{bucket}"),
@@ -87,7 +98,7 @@ fn connect(at: &Location) -> Result<Connection, String> {
     let dialect = S3::new(Settings {
         bucket: bucket.clone(),
         root,
-        keys,
+        signer,
         region,
         endpoint: endpoint.clone(),
         path_style: at.path_style,
@@ -106,10 +117,14 @@ fn connect(at: &Location) -> Result<Connection, String> {
 }
 
 /// Where a profile's AWS credentials come from, for `filescope profiles`: S3 signs with
-/// them, never with an API key.
+/// them, never with an API key. Read from the environment and the AWS files, asking no one.
 fn key_source(aws_profile: Option<&str>) -> String {
-    match aws_profile {
-        Some(aws) => format!("AWS profile {aws}"),
-        None => "AWS credentials (AWS_* environment, ~/.aws)".to_string(),
+    let asked = credentials::Asked {
+        aws_profile: aws_profile.map(str::to_string),
+        ..credentials::Asked::default()
+    };
+    match credentials::resolve_here(&asked) {
+        Ok(found) => found.describe(),
+        Err(e) => e,
     }
 }

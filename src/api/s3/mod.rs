@@ -28,7 +28,7 @@ use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Order, Sort, SortField};
 use super::record::FileRecord;
 pub use connect::FAMILY;
-use credentials::Keys;
+use credentials::Signer;
 pub use tail::find_tail;
 
 /// Names and values: the headers or query parameters a signature adds.
@@ -81,7 +81,8 @@ pub struct Settings {
     pub bucket: String,
     /// The prefix the URL names (`s3://bucket/logs/` → `logs/`): the listing's root.
     pub root: String,
-    pub keys: Option<Keys>,
+    /// The credentials requests are signed with (or none).
+    pub signer: std::sync::Arc<Signer>,
     pub region: String,
     pub endpoint: Option<Url>,
     /// `None`: path style for endpoints other than AWS's (and for bucket names with dots).
@@ -95,7 +96,7 @@ pub struct Settings {
 pub struct S3 {
     bucket: String,
     root: String,
-    keys: Option<Keys>,
+    signer: std::sync::Arc<Signer>,
     place: RwLock<Place>,
     path_style: bool,
     levels: bool,
@@ -180,7 +181,7 @@ impl S3 {
         S3 {
             bucket: settings.bucket,
             root: settings.root,
-            keys: settings.keys,
+            signer: settings.signer,
             place: RwLock::new(Place {
                 region: settings.region,
                 endpoint,
@@ -349,14 +350,14 @@ impl S3 {
             PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
             SignatureLocation, SigningSettings, UriPathNormalizationMode, sign,
         };
-        let Some(keys) = &self.keys else {
+        let Some(keys) = self.signer.keys() else {
             return Ok((Vec::new(), Vec::new()));
         };
         let credentials = aws_credential_types::Credentials::new(
-            keys.access_key_id.clone(),
+            keys.access_key_id,
             keys.secret_access_key.expose().to_string(),
             keys.session_token.as_ref().map(|t| t.expose().to_string()),
-            None,
+            keys.expiry,
             "filescope",
         );
         let identity = credentials.into();
@@ -416,7 +417,7 @@ impl S3 {
     pub fn presign_get(&self, key: &str, expires: Duration) -> Result<Url, String> {
         let place = self.place();
         let mut url = self.url(&place, &format!("/{key}"), &[])?;
-        if self.keys.is_none() {
+        if self.signer.keys().is_none() {
             return Ok(url);
         }
         let expires = expires.min(Duration::from_secs(7 * 24 * 3600));
@@ -780,11 +781,12 @@ mod tests {
         S3::new(Settings {
             bucket: "demo".into(),
             root: "data/".into(),
-            keys: Some(Keys {
+            signer: Signer::given(credentials::Keys {
                 access_key_id: "AKID".into(),
                 secret_access_key: crate::api::Secret::new("SECRET"),
                 session_token: None,
                 source: "test".into(),
+                expiry: None,
             }),
             region: "us-east-1".into(),
             endpoint: endpoint.map(|e| Url::parse(e).unwrap()),

@@ -133,26 +133,26 @@ impl Reach for S3 {
     }
 
     fn secrets(&self) -> Vec<String> {
-        let Some(keys) = &self.keys else {
-            return Vec::new();
-        };
-        let mut secrets = vec![keys.secret_access_key.expose().to_string()];
-        if let Some(token) = &keys.session_token {
-            secrets.push(token.expose().to_string());
-        }
-        secrets
+        self.signer.secrets()
+    }
+
+    fn ready(&self) -> Option<BoxFuture<'_, Result<(), String>>> {
+        Some(Box::pin(self.signer.ready()))
     }
 
     fn credential_hint(&self, _conn: &Connection, status: u16) -> String {
-        match (&self.keys, status) {
-            (None, _) => "no AWS credentials were found, so the request went unsigned; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or aws_profile in the filescope profile".to_string(),
+        match (self.signer.keys(), status) {
+            (None, _) => format!(
+                "the request went unsigned ({}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or aws_profile in the filescope profile",
+                self.signer.source()
+            ),
             (Some(keys), 403) => format!(
-                "the AWS credentials from {} (access key {}) were refused or lack permission for bucket {}",
-                keys.source, keys.access_key_id, self.bucket
+                "access key {} from {} was refused or lacks permission for bucket {}",
+                keys.access_key_id, keys.source, self.bucket
             ),
             (Some(keys), _) => format!(
-                "the AWS credentials from {} (access key {}) were rejected",
-                keys.source, keys.access_key_id
+                "access key {} from {} was rejected",
+                keys.access_key_id, keys.source
             ),
         }
     }
@@ -164,7 +164,7 @@ impl Reach for S3 {
         _key_var: &'static str,
     ) -> Vec<Vec<Part<'static>>> {
         let mut args = vec![vec![text(query_sorted(url).to_string())]];
-        let Some(keys) = &self.keys else {
+        let Some(keys) = self.signer.keys() else {
             return args;
         };
         args.extend([

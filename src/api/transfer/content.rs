@@ -122,7 +122,8 @@ impl Client {
                         reqwest::Method::GET,
                         &link.url,
                         &self.reach().content_headers(),
-                    )?
+                    )
+                    .await?
                     .timeout(Duration::from_secs(7 * 24 * 3600))
                 } else {
                     self.bare.get(link.url.clone())
