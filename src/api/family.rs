@@ -120,6 +120,12 @@ pub trait Reach: Send + Sync + fmt::Debug {
         None
     }
 
+    /// Where the store's own credentials come from (S3: the chain's source, or why requests
+    /// go unsigned), for the header; `None` for a store reached with the connection's key.
+    fn credential_source(&self) -> Option<String> {
+        None
+    }
+
     /// What to say when the store refuses the credential.
     fn credential_hint(&self, conn: &Connection, status: u16) -> String;
 

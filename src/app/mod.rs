@@ -201,6 +201,11 @@ impl App {
         &self.conn
     }
 
+    /// Where the store's own credentials come from (S3), for the header.
+    pub fn credential_source(&self) -> Option<String> {
+        self.reach.credential_source()
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }

@@ -169,6 +169,21 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
         )
         .decor(),
     ];
+    if let Some(source) = app.credential_source() {
+        // Which credentials sign (an instance role, an SSO profile, none): in the room left.
+        let source = sanitize(&source).into_owned();
+        left.push(
+            Piece::shortens(
+                6,
+                vec![
+                    vec![Span::raw(format!(" · keys: {source}"))],
+                    vec![Span::raw(format!(" · keys: {}", fit_width(&source, 24)))],
+                    Vec::new(),
+                ],
+            )
+            .decor(),
+        );
+    }
     if app.is_insecure() {
         let warn = Style::new()
             .fg(Color::White)

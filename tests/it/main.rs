@@ -21,6 +21,7 @@ mod ls;
 mod render;
 mod s3;
 mod s3_checksums;
+mod s3_credentials;
 mod s3_demo;
 mod s3_hostile;
 mod secrets;

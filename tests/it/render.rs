@@ -1601,6 +1601,12 @@ fn the_s3_header_shows_the_starting_prefix() {
     );
     let top = header(&render(&app, 80, 24));
     assert!(top.contains("s3://demo/uploads/"), "{top:?}");
+    // Where the credentials come from, where there is room for it.
+    let top = header(&render(&app, 160, 24));
+    assert!(
+        top.contains("s3://demo/uploads/ (s3) · keys: the test"),
+        "{top:?}"
+    );
 }
 
 /// Bug 23: a transfer's line names the file as saved (`Pitch (1).gz` when both were kept),

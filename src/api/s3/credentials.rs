@@ -37,7 +37,8 @@ const REFRESH_BEFORE: Duration = Duration::from_secs(5 * 60);
 
 /// How long the instance metadata service may take to answer, per request: on a machine
 /// without one, this bounds what discovering that costs before an unsigned listing.
-const METADATA_TIMEOUT: Duration = Duration::from_millis(500);
+const METADATA_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+const METADATA_READ_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Access keys, as a source handed them out.
 #[derive(Clone)]
@@ -446,8 +447,8 @@ fn providers(found: &Found) -> Vec<(Source, SharedCredentialsProvider)> {
                 Link::InstanceMetadata => {
                     let client = imds::Client::builder()
                         .configure(&config)
-                        .connect_timeout(METADATA_TIMEOUT)
-                        .read_timeout(METADATA_TIMEOUT)
+                        .connect_timeout(METADATA_CONNECT_TIMEOUT)
+                        .read_timeout(METADATA_READ_TIMEOUT)
                         .max_attempts(1)
                         .build();
                     SharedCredentialsProvider::new(

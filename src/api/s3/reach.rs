@@ -136,6 +136,10 @@ impl Reach for S3 {
         self.signer.secrets()
     }
 
+    fn credential_source(&self) -> Option<String> {
+        Some(self.signer.source())
+    }
+
     fn ready(&self) -> Option<BoxFuture<'_, Result<(), String>>> {
         Some(Box::pin(self.signer.ready()))
     }
