@@ -11,6 +11,7 @@
 mod common;
 
 mod actions;
+mod aws_services;
 mod demo_http;
 mod dialects;
 mod e2e_pty;

@@ -8,37 +8,14 @@
 //! that every request was signed by the key that source handed out, with its session token.
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed test
 
+use crate::aws_services::*;
 use crate::common;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
-
 const BUCKET: &str = "bucket";
-/// The IMDS session token the stand-in hands out on PUT and requires on every GET.
-const IMDS_TOKEN: &str = "imds-session-token";
-const CONTAINER_TOKEN: &str = "container-authorization-token";
-const WEB_IDENTITY_JWT: &str = "web-identity-jwt";
-const SSO_TOKEN: &str = "sso-access-token";
-const ROLE: &str = "arn:aws:iam::123456789012:role/reader";
-const DENIED_ROLE: &str = "arn:aws:iam::123456789012:role/denied";
-
-/// The secret and session token of a key a source hands out (both derived from the key, so
-/// the S3 side knows them in advance).
-fn secret_of(key: &str) -> String {
-    format!("secret-of-{key}")
-}
-
-fn token_of(key: &str) -> String {
-    format!("session-token-of-{key}")
-}
-
 /// Every key a source may hand out: the instance role's come numbered, one per time asked.
 fn handed_out() -> Vec<String> {
     let mut keys: Vec<String> = (0..64).map(|n| format!("AKIDIMDS{n:02}")).collect();
@@ -138,177 +115,6 @@ async fn store(tag: &str, count: usize, signed: bool) -> Store {
     }
 }
 
-/// What the stand-ins were asked, and how long the instance role's keys last.
-#[derive(Default)]
-struct Asked {
-    imds_token_puts: AtomicUsize,
-    imds_credentials: AtomicUsize,
-    imds_refused: AtomicUsize,
-    container: AtomicUsize,
-    sts: Mutex<Vec<String>>,
-    sso: AtomicUsize,
-    /// Seconds the instance role's keys are valid for.
-    imds_lifetime: AtomicUsize,
-}
-
-/// The credential services, each at its own path of one loopback server.
-struct Services {
-    url: String,
-    asked: Arc<Asked>,
-}
-
-fn expiring_in(seconds: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::seconds(seconds))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-fn credentials_json(key: &str, seconds: i64) -> String {
-    serde_json::json!({
-        "Code": "Success",
-        "Type": "AWS-HMAC",
-        "AccessKeyId": key,
-        "SecretAccessKey": secret_of(key),
-        "Token": token_of(key),
-        "Expiration": expiring_in(seconds),
-    })
-    .to_string()
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-async fn imds_token(State(asked): State<Arc<Asked>>, headers: HeaderMap) -> Response {
-    asked.imds_token_puts.fetch_add(1, Ordering::SeqCst);
-    let Some(ttl) = header(&headers, "x-aws-ec2-metadata-token-ttl-seconds") else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    // The real service says the token's lifetime back.
-    (
-        [("x-aws-ec2-metadata-token-ttl-seconds", ttl.to_string())],
-        IMDS_TOKEN,
-    )
-        .into_response()
-}
-
-async fn imds_get(State(asked): State<Arc<Asked>>, headers: HeaderMap, uri: Uri) -> Response {
-    if header(&headers, "x-aws-ec2-metadata-token") != Some(IMDS_TOKEN) {
-        asked.imds_refused.fetch_add(1, Ordering::SeqCst);
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    let path = uri.path();
-    if path.ends_with("/security-credentials/") {
-        return "filescope-instance-role".into_response();
-    }
-    if path.ends_with("/security-credentials/filescope-instance-role") {
-        let n = asked.imds_credentials.fetch_add(1, Ordering::SeqCst);
-        let lifetime = asked.imds_lifetime.load(Ordering::SeqCst) as i64;
-        return credentials_json(&format!("AKIDIMDS{n:02}"), lifetime).into_response();
-    }
-    StatusCode::NOT_FOUND.into_response()
-}
-
-async fn container(State(asked): State<Arc<Asked>>, headers: HeaderMap) -> Response {
-    asked.container.fetch_add(1, Ordering::SeqCst);
-    if header(&headers, "authorization") != Some(CONTAINER_TOKEN) {
-        return (StatusCode::UNAUTHORIZED, "no authorization token").into_response();
-    }
-    credentials_json("AKIDCONTAINER", 3600).into_response()
-}
-
-fn sts_answer(action: &str, key: &str) -> Response {
-    let body = format!(
-        "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><{action}Result>\
-         <AssumedRoleUser><AssumedRoleId>AROATEST:filescope</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/reader/filescope</Arn></AssumedRoleUser>\
-         <Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken><Expiration>{}</Expiration></Credentials>\
-         </{action}Result><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></{action}Response>",
-        secret_of(key),
-        token_of(key),
-        expiring_in(3600),
-    );
-    ([("content-type", "text/xml")], body).into_response()
-}
-
-fn sts_refusal(message: &str) -> Response {
-    let body = format!(
-        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{message}</Message></Error><RequestId>2</RequestId></ErrorResponse>"
-    );
-    (StatusCode::FORBIDDEN, [("content-type", "text/xml")], body).into_response()
-}
-
-async fn sts(State(asked): State<Arc<Asked>>, headers: HeaderMap, body: String) -> Response {
-    let form: HashMap<String, String> = reqwest::Url::parse(&format!("http://x/?{body}"))
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let action = form.get("Action").cloned().unwrap_or_default();
-    let role = form.get("RoleArn").cloned().unwrap_or_default();
-    asked.sts.lock().unwrap().push(format!("{action} {role}"));
-    match action.as_str() {
-        "AssumeRole" => {
-            // Signed by the source profile's own keys.
-            let signed_by_base = header(&headers, "authorization")
-                .is_some_and(|a| a.contains("Credential=AKIDBASE/"));
-            if !signed_by_base {
-                return sts_refusal("the request was not signed by the source profile");
-            }
-            if role == DENIED_ROLE {
-                return sts_refusal(&format!(
-                    "User: arn:aws:iam::123456789012:user/base is not authorized to perform: sts:AssumeRole on resource: {DENIED_ROLE}"
-                ));
-            }
-            sts_answer("AssumeRole", "AKIDROLE")
-        }
-        "AssumeRoleWithWebIdentity" => {
-            if form.get("WebIdentityToken").map(String::as_str) != Some(WEB_IDENTITY_JWT) {
-                return sts_refusal("not the token in the file");
-            }
-            sts_answer("AssumeRoleWithWebIdentity", "AKIDWEBIDENTITY")
-        }
-        _ => sts_refusal("unknown action"),
-    }
-}
-
-async fn sso(State(asked): State<Arc<Asked>>, headers: HeaderMap) -> Response {
-    asked.sso.fetch_add(1, Ordering::SeqCst);
-    if header(&headers, "x-amz-sso_bearer_token") != Some(SSO_TOKEN) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [("x-amzn-errortype", "UnauthorizedException")],
-            r#"{"message":"Session token not found or invalid"}"#,
-        )
-            .into_response();
-    }
-    let key = "AKIDSSO";
-    let expiration = (chrono::Utc::now() + chrono::Duration::hours(1)).timestamp_millis();
-    axum::Json(serde_json::json!({
-        "roleCredentials": {
-            "accessKeyId": key,
-            "secretAccessKey": secret_of(key),
-            "sessionToken": token_of(key),
-            "expiration": expiration,
-        }
-    }))
-    .into_response()
-}
-
-async fn services() -> Services {
-    let asked = Arc::new(Asked::default());
-    asked.imds_lifetime.store(6 * 3600, Ordering::SeqCst);
-    let app = axum::Router::new()
-        .route("/latest/api/token", put(imds_token))
-        .route("/latest/meta-data/{*rest}", get(imds_get))
-        .route("/container/credentials", get(container))
-        .route("/", axum::routing::post(sts))
-        .route("/federation/credentials", get(sso))
-        .with_state(Arc::clone(&asked));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Services { url, asked }
-}
-
 /// `filescope ls s3://bucket/ --all` against `store`, in an environment with no AWS setting
 /// of the machine's, `set` given, HOME at `dir`, and (unless `set` says otherwise) every
 /// credential service pointed at the stand-ins.
@@ -384,7 +190,7 @@ fn aws_config(dir: &Path, text: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_instance_role_lists_through_imdsv2() {
     let store = store("imds", 30, true).await;
-    let services = services().await;
+    let services = Services::start(None).await;
     let dir = common::fresh_dir("s3cred-imds-home");
     let out = ls(
         &dir,
@@ -417,7 +223,7 @@ async fn an_instance_role_lists_through_imdsv2() {
 #[tokio::test(flavor = "multi_thread")]
 async fn expiring_credentials_are_refreshed_mid_walk() {
     let store = store("refresh", 2_100, true).await;
-    let services = services().await;
+    let services = Services::start(None).await;
     // Two minutes: inside the five-minute margin, so each request asks again.
     services.asked.imds_lifetime.store(120, Ordering::SeqCst);
     let dir = common::fresh_dir("s3cred-refresh-home");
@@ -449,7 +255,7 @@ async fn expiring_credentials_are_refreshed_mid_walk() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_container_endpoint_lists_with_its_authorization_token() {
     let store = store("container", 30, true).await;
-    let services = services().await;
+    let services = Services::start(None).await;
     let dir = common::fresh_dir("s3cred-container-home");
     let uri = format!("{}/container/credentials", services.url);
     let out = ls(
@@ -488,7 +294,7 @@ async fn a_container_endpoint_lists_with_its_authorization_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_web_identity_token_is_exchanged_at_sts() {
     let store = store("webid", 30, true).await;
-    let services = services().await;
+    let services = Services::start(None).await;
     let dir = common::fresh_dir("s3cred-webid-home");
     let token_file = dir.join("token");
     std::fs::write(&token_file, WEB_IDENTITY_JWT).unwrap();
@@ -516,7 +322,7 @@ async fn a_web_identity_token_is_exchanged_at_sts() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_role_profile_assumes_its_role_with_the_source_profile_s_keys() {
     let store = store("role", 30, true).await;
-    let services = services().await;
+    let services = Services::start(None).await;
     let dir = common::fresh_dir("s3cred-role-home");
     let config = aws_config(
         &dir,
@@ -566,36 +372,10 @@ async fn a_role_profile_assumes_its_role_with_the_source_profile_s_keys() {
     assert!(!stderr.contains("base-secret"), "{stderr}");
 }
 
-/// The SSO cache file `aws sso login` writes for a session (named by the SHA-1 of the
-/// session's name, as the AWS tools name it).
-fn sso_cache(dir: &Path, session: &str, token: &str, expires_at: &str) {
-    use sha1::Digest;
-    let name: String = sha1::Sha1::digest(session.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let cache = dir.join(".aws/sso/cache");
-    std::fs::create_dir_all(&cache).unwrap();
-    std::fs::write(
-        cache.join(format!("{name}.json")),
-        serde_json::json!({
-            "accessToken": token,
-            "expiresAt": expires_at,
-            "region": "us-east-1",
-            "startUrl": "https://corp.awsapps.com/start",
-        })
-        .to_string(),
-    )
-    .unwrap();
-}
-
-const SSO_CONFIG: &str = "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\nregion = us-east-1\n\
-     [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n";
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_sso_profile_lists_with_the_cached_token() {
     let store = store("sso", 30, true).await;
-    let services = services().await;
+    let services = Services::start(None).await;
     let dir = common::fresh_dir("s3cred-sso-home");
     let config = aws_config(&dir, SSO_CONFIG);
     sso_cache(&dir, "corp", SSO_TOKEN, &expiring_in(3600));
@@ -615,7 +395,7 @@ async fn an_sso_profile_lists_with_the_cached_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_or_expired_sso_token_says_to_run_aws_sso_login() {
     let store = store("sso-bad", 3, true).await;
-    let services = services().await;
+    let services = Services::start(None).await;
     let dir = common::fresh_dir("s3cred-sso-bad-home");
     let config = aws_config(&dir, SSO_CONFIG);
     for (token, expires) in [
@@ -649,7 +429,7 @@ async fn a_wrong_or_expired_sso_token_says_to_run_aws_sso_login() {
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_from_the_environment_ask_no_service() {
     let store = store("env", 30, true).await;
-    let services = services().await;
+    let services = Services::start(None).await;
     let dir = common::fresh_dir("s3cred-env-home");
     let key = "AKIDCONTAINER";
     let out = ls(
@@ -678,7 +458,7 @@ async fn keys_from_the_environment_ask_no_service() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_public_bucket_lists_unsigned_without_credentials_or_with_no_sign_request() {
     let store = store("public", 30, false).await;
-    let services = services().await;
+    let services = Services::start(None).await;
     let dir = common::fresh_dir("s3cred-public-home");
     // Connections are accepted (by the kernel's backlog) and never answered.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
