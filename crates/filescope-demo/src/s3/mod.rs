@@ -29,6 +29,9 @@
 //!   `If-None-Match`/`If-Modified-Since` → 304; `versionId`;
 //!   `response-content-type` and the other `response-*` overrides.
 //!   Throttled by `bandwidth` like every dialect's downloads.
+//! - `GET /demo?versions&…`: ListObjectVersions, and `versionId` on GET and
+//!   HEAD of an object: its older versions and delete markers (see
+//!   `versions.rs`).
 //! - `DELETE /demo/{key}` → 204, found or not; the key is gone from this
 //!   server's later answers.
 //! - `GET /`: ListBuckets. Another bucket is 404 `NoSuchBucket`; PUT, POST
@@ -50,6 +53,7 @@ mod keys;
 mod objects;
 mod sigv4;
 mod spaces;
+mod versions;
 mod wire;
 
 #[cfg(test)]
@@ -433,6 +437,9 @@ impl Bucket {
                         xml.finish("VersioningConfiguration"),
                     ));
                 }
+                if request.query.has("versions") {
+                    return self.list_versions(&request.query).await;
+                }
                 if let Some(name) = BUCKET_SUBRESOURCES
                     .iter()
                     .find(|name| request.query.has(name))
@@ -682,20 +689,12 @@ impl Bucket {
         key: String,
     ) -> Result<Response, S3Error> {
         let keys = self.keys().await?;
-        let object = self.lookup(&keys, &key)?;
+        let object = match request.query.raw("versionId") {
+            None => self.lookup(&keys, &key)?,
+            Some(asked) => self.version(&keys, &key, asked)?,
+        };
         let dataset = &self.dataset;
         let version = object.version_id(dataset);
-        if let Some(asked) = request.query.raw("versionId")
-            && asked != version.as_deref().unwrap_or("null").as_bytes()
-        {
-            return Err(S3Error::new(
-                StatusCode::NOT_FOUND,
-                "NoSuchVersion",
-                "The specified version does not exist.",
-            )
-            .with("Key", key)
-            .with("VersionId", String::from_utf8_lossy(asked)));
-        }
         let etag = object.etag(dataset);
         let modified = object.last_modified(dataset);
         let size = object.size(dataset);
