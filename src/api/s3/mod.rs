@@ -777,8 +777,7 @@ impl Dialect for S3 {
 
     fn delete_request(&self, id: &str) -> Option<RequestSpec> {
         // Deleting a version is for ever: not from a versions listing.
-        (!id.ends_with('/') && versions::named(id).version.is_none())
-            .then(|| Self::object_spec(id))
+        (!id.ends_with('/') && versions::named(id).version.is_none()).then(|| Self::object_spec(id))
     }
 
     fn storage_key(&self, record: &FileRecord) -> Option<String> {

@@ -292,7 +292,8 @@ impl S3 {
         if only.is_none() {
             for p in &listing.prefixes {
                 let (prefix, problem) = decode_key(p, listing.url_encoded);
-                let mut record = self.record(base, &prefix, serde_json::json!({ "Prefix": prefix }));
+                let mut record =
+                    self.record(base, &prefix, serde_json::json!({ "Prefix": prefix }));
                 record.content_type = Some(FOLDER_TYPE.to_string());
                 record.url = None;
                 record.problems = problem

@@ -49,7 +49,10 @@ pub(super) enum Object {
     File(usize),
     Awkward(usize),
     /// `HISTORY[key].1[version]`, a version (not a delete marker).
-    Past { key: usize, version: usize },
+    Past {
+        key: usize,
+        version: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +211,9 @@ impl Object {
         match self {
             Object::File(index) => Content::sized(dataset, index, dataset.size_of(index)),
             Object::Awkward(k) => Content::fixed(awkward_text(k)),
-            Object::Past { key, version } => Content::fixed(super::versions::past_text(key, version)),
+            Object::Past { key, version } => {
+                Content::fixed(super::versions::past_text(key, version))
+            }
         }
     }
 

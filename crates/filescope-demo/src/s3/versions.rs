@@ -150,10 +150,7 @@ impl Bucket {
                     id: past.id().to_owned(),
                     latest: rows.is_empty(),
                     object: match past {
-                        Past::Version { .. } => Some(Object::Past {
-                            key: k,
-                            version: j,
-                        }),
+                        Past::Version { .. } => Some(Object::Past { key: k, version: j }),
                         Past::Marker { .. } => None,
                     },
                     time: past_time(k, j),
@@ -203,7 +200,10 @@ impl Bucket {
     }
 
     /// ListObjectVersions (see the module doc).
-    pub(super) async fn list_versions(self: &Arc<Self>, query: &Query) -> Result<Response, S3Error> {
+    pub(super) async fn list_versions(
+        self: &Arc<Self>,
+        query: &Query,
+    ) -> Result<Response, S3Error> {
         let text = |name: &'static str| query.text(name).map_err(|()| not_utf8(name));
         let prefix = text("prefix")?.unwrap_or("");
         let delimiter = text("delimiter")?.filter(|d| !d.is_empty());
@@ -281,7 +281,9 @@ impl Bucket {
                 )
             })
             .collect();
-        let last_read = page.truncated.then(|| entries.last().map(|(t, _)| t.clone()));
+        let last_read = page
+            .truncated
+            .then(|| entries.last().map(|(t, _)| t.clone()));
         for (key, _) in HISTORY {
             if !key.starts_with(prefix) || self.lookup(&keys, key).is_ok() {
                 continue;
@@ -367,10 +369,7 @@ impl Bucket {
             if let Some(object) = object {
                 xml.element("ETag", &object.etag(&self.dataset))
                     .element("Size", &object.size(&self.dataset).to_string())
-                    .element(
-                        "StorageClass",
-                        object.storage_class(&self.dataset).name(),
-                    );
+                    .element("StorageClass", object.storage_class(&self.dataset).name());
             }
             self.owner(&mut xml);
             xml.close(element);
