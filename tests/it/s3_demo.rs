@@ -830,7 +830,7 @@ async fn v_shows_the_selected_keys_versions_and_backspace_goes_back() {
     let client = client_of(&server, "weird/", "us-east-1", true);
     let mut app = filescope::test_support::app_on(&client);
     let now = std::time::Instant::now;
-    let effects = app.start(120, 30, now());
+    let effects = app.start(160, 30, now());
     common::settle(&mut app, &client, effects).await;
     assert_eq!(app.row_count(), 4, "the live keys");
     assert_eq!(app.selected().unwrap().id, "weird/100%.txt");
@@ -844,8 +844,11 @@ async fn v_shows_the_selected_keys_versions_and_backspace_goes_back() {
         })
         .collect();
     assert_eq!(shown, expected_weird()[..3]);
-    let screen = render(&app, 120, 30).join("\n");
+    let screen = render(&app, 160, 30).join("\n");
     assert!(screen.contains("versions of weird/100%.txt"), "{screen}");
+    for shown in ["Version", "Latest", "Marker", "Gw_QzPp0cvYm9", "true"] {
+        assert!(screen.contains(shown), "{shown}: {screen}");
+    }
 
     let effects = app.update(code(crossterm::event::KeyCode::Backspace), now());
     common::settle(&mut app, &client, effects).await;
