@@ -66,36 +66,40 @@ async fn first_page(client: &Client) -> Vec<filescope::api::FileRecord> {
         .records
 }
 
+/// `filescope ls --dialect s3` with the demo's credentials, nothing of the machine's AWS
+/// setup (nor its instance metadata), and `args` after the dialect.
+fn ls_on_demo(dir: &std::path::Path, at: &[&str], args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+    common::aws_isolated(
+        &mut cmd,
+        dir,
+        &[
+            ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY),
+        ],
+    )
+    .env("HOME", dir)
+    .env("FILESCOPE_CONFIG", dir.join("none.toml"))
+    .env("FILESCOPE_DATA_DIR", dir)
+    .env("COLUMNS", "200")
+    .args(["ls", "--dialect", "s3"])
+    .args(at)
+    .args(args)
+    .output()
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn awkward_keys_round_trip_exactly_through_ls() {
     let server = demo(50, "us-east-1").await;
     let dir = scratch("ls");
     let endpoint = server.base_url.clone();
     let out = tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
-        common::aws_isolated(
-            &mut cmd,
+        ls_on_demo(
             &dir,
-            &[
-                ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY),
-                ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY),
-            ],
+            &["--url", "s3://demo", "--endpoint", &endpoint],
+            &["--all", "--format", "ndjson"],
         )
-        .env("HOME", &dir)
-        .env("FILESCOPE_CONFIG", dir.join("none.toml"))
-        .env("FILESCOPE_DATA_DIR", &dir)
-        .args([
-            "ls",
-            "--dialect",
-            "s3",
-            "--url",
-            "s3://demo",
-            "--endpoint",
-            &endpoint,
-        ])
-        .args(["--all", "--format", "ndjson"])
-        .output()
-        .unwrap()
     })
     .await
     .unwrap();
@@ -601,24 +605,11 @@ async fn ls_versions_prints_every_version_and_delete_marker_exactly() {
     let run = move |format: &'static str| {
         let (dir, endpoint) = (dir.clone(), endpoint.clone());
         move || {
-            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
-            common::aws_isolated(
-                &mut cmd,
+            ls_on_demo(
                 &dir,
-                &[
-                    ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY),
-                    ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY),
-                ],
+                &["--url", "s3://demo/weird/", "--endpoint", &endpoint],
+                &["--versions", "--all", "--format", format],
             )
-            .env("HOME", &dir)
-            .env("FILESCOPE_CONFIG", dir.join("none.toml"))
-            .env("FILESCOPE_DATA_DIR", &dir)
-            .env("COLUMNS", "200")
-            .args(["ls", "--dialect", "s3", "--url", "s3://demo/weird/"])
-            .args(["--endpoint", &endpoint, "--versions", "--all"])
-            .args(["--format", format])
-            .output()
-            .unwrap()
         }
     };
     let out = tokio::task::spawn_blocking(run("ndjson")).await.unwrap();

@@ -500,37 +500,7 @@ impl Bucket {
         let text = |name: &'static str| query.text(name).map_err(|()| not_utf8(name));
         let prefix = text("prefix")?.unwrap_or("");
         let delimiter = text("delimiter")?.filter(|d| !d.is_empty());
-        let max = match text("max-keys")? {
-            None => 1000,
-            Some(value) => match value.parse::<i64>() {
-                Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => n.min(1000) as usize,
-                Ok(_) => {
-                    return Err(S3Error::invalid_argument(
-                        "Argument maxKeys must be an integer between 0 and 2147483647",
-                        "maxKeys",
-                        value,
-                    ));
-                }
-                Err(_) => {
-                    return Err(S3Error::invalid_argument(
-                        "Provided max-keys not an integer or within integer range",
-                        "max-keys",
-                        value,
-                    ));
-                }
-            },
-        };
-        let url = match text("encoding-type")? {
-            None => false,
-            Some("url") => true,
-            Some(other) => {
-                return Err(S3Error::invalid_argument(
-                    "Invalid Encoding Method specified in Request",
-                    "encoding-type",
-                    other,
-                ));
-            }
-        };
+        let (max, url) = page_options(query)?;
         let token = if version2 {
             text("continuation-token")?
         } else {
@@ -881,6 +851,44 @@ fn preconditions(
         headers.insert(header::LAST_MODIFIED, value);
     }
     Ok(Some(response))
+}
+
+/// `max-keys` (default 1000, more is served as 1000) and whether `encoding-type=url` is
+/// asked, as every listing reads them.
+fn page_options(query: &Query) -> Result<(usize, bool), S3Error> {
+    let text = |name: &'static str| query.text(name).map_err(|()| not_utf8(name));
+    let max = match text("max-keys")? {
+        None => 1000,
+        Some(value) => match value.parse::<i64>() {
+            Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => n.min(1000) as usize,
+            Ok(_) => {
+                return Err(S3Error::invalid_argument(
+                    "Argument maxKeys must be an integer between 0 and 2147483647",
+                    "maxKeys",
+                    value,
+                ));
+            }
+            Err(_) => {
+                return Err(S3Error::invalid_argument(
+                    "Provided max-keys not an integer or within integer range",
+                    "max-keys",
+                    value,
+                ));
+            }
+        },
+    };
+    let url = match text("encoding-type")? {
+        None => false,
+        Some("url") => true,
+        Some(other) => {
+            return Err(S3Error::invalid_argument(
+                "Invalid Encoding Method specified in Request",
+                "encoding-type",
+                other,
+            ));
+        }
+    };
+    Ok((max, url))
 }
 
 fn internal() -> S3Error {

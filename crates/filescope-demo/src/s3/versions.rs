@@ -30,7 +30,7 @@ use axum::response::Response;
 use super::keys::{Entry, Keys, ListQuery};
 use super::objects::{AWKWARD_TIME, Object};
 use super::wire::{self, Query, S3Error, Xml};
-use super::{Bucket, S3_BUCKET, not_utf8};
+use super::{Bucket, S3_BUCKET, not_utf8, page_options};
 
 /// One older version of a key, or a delete marker.
 #[derive(Debug, Clone, Copy)]
@@ -209,30 +209,7 @@ impl Bucket {
         let delimiter = text("delimiter")?.filter(|d| !d.is_empty());
         let key_marker = text("key-marker")?.filter(|m| !m.is_empty());
         let version_marker = text("version-id-marker")?.filter(|m| !m.is_empty());
-        let max = match text("max-keys")? {
-            None => 1000,
-            Some(value) => match value.parse::<u32>() {
-                Ok(n) => (n as usize).min(1000),
-                Err(_) => {
-                    return Err(S3Error::invalid_argument(
-                        "Provided max-keys not an integer or within integer range",
-                        "max-keys",
-                        value,
-                    ));
-                }
-            },
-        };
-        let url = match text("encoding-type")? {
-            None => false,
-            Some("url") => true,
-            Some(other) => {
-                return Err(S3Error::invalid_argument(
-                    "Invalid Encoding Method specified in Request",
-                    "encoding-type",
-                    other,
-                ));
-            }
-        };
+        let (max, url) = page_options(query)?;
         if version_marker.is_some() && key_marker.is_none() {
             return Err(S3Error::invalid_argument(
                 "A version-id marker cannot be specified without a key marker.",
