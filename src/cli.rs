@@ -209,6 +209,11 @@ pub struct LsArgs {
     /// every key below it. The only delimiter is "/".
     #[arg(long, value_name = "DELIMITER", value_parser = ["/"])]
     pub delimiter: Option<String>,
+
+    /// S3: every version and delete marker under the prefix (ListObjectVersions), newest
+    /// first within each key, with version_id, is_latest and delete_marker in every format.
+    #[arg(long)]
+    pub versions: bool,
 }
 
 #[derive(Debug, Args)]

@@ -645,6 +645,7 @@ fn ls(args: LsArgs) -> ExitCode {
         safe: args.safe,
         columns: args.columns,
         width,
+        versions: args.versions.then_some(crate::api::Versions::Listing),
     };
     let runtime = match runtime() {
         Ok(r) => r,

@@ -40,6 +40,15 @@ pub enum TableColumn {
     Created,
     Updated,
     Url,
+    /// A version row's version id (`ls --versions`).
+    #[value(name = "version_id")]
+    VersionId,
+    /// Whether the version is the key's latest.
+    #[value(name = "is_latest")]
+    IsLatest,
+    /// Whether the row is a delete marker.
+    #[value(name = "delete_marker")]
+    DeleteMarker,
 }
 
 impl TableColumn {
@@ -49,6 +58,16 @@ impl TableColumn {
         TableColumn::Size,
         TableColumn::Type,
         TableColumn::Date,
+    ];
+
+    /// What the table shows of versions (`ls --versions`) without `--columns`.
+    pub const VERSIONS: [TableColumn; 6] = [
+        TableColumn::Name,
+        TableColumn::Size,
+        TableColumn::Date,
+        TableColumn::VersionId,
+        TableColumn::IsLatest,
+        TableColumn::DeleteMarker,
     ];
 
     fn title(self) -> &'static str {
@@ -61,6 +80,9 @@ impl TableColumn {
             TableColumn::Created => "CREATED",
             TableColumn::Updated => "UPDATED",
             TableColumn::Url => "URL",
+            TableColumn::VersionId => "VERSION",
+            TableColumn::IsLatest => "LATEST",
+            TableColumn::DeleteMarker => "DELETE MARKER",
         }
     }
 
@@ -79,6 +101,11 @@ impl TableColumn {
             TableColumn::Created => date(record.created_at),
             TableColumn::Updated => date(record.updated_at),
             TableColumn::Url => sanitize(record.url.as_deref().unwrap_or("")).into_owned(),
+            TableColumn::VersionId => {
+                sanitize(&record.version_fields().version_id.unwrap_or_default()).into_owned()
+            }
+            TableColumn::IsLatest => flag(record.version_fields().is_latest),
+            TableColumn::DeleteMarker => flag(record.version_fields().delete_marker),
         }
     }
 
@@ -90,6 +117,11 @@ impl TableColumn {
             _ => 0,
         }
     }
+}
+
+/// A version field that is a yes or no, as JSON writes it.
+fn flag(value: Option<bool>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// Column widths that fit `width` (with two spaces between columns): the natural widths, cut
@@ -130,6 +162,9 @@ struct Out<'a> {
     created_at: Option<String>,
     updated_at: Option<String>,
     url: Option<&'a str>,
+    /// A version row's fields, in a listing of versions.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    version: Option<crate::api::record::VersionFields>,
     #[serde(skip_serializing_if = "Option::is_none")]
     raw: Option<&'a RawValue>,
 }
@@ -138,7 +173,7 @@ fn rfc3339(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
-fn out(record: &FileRecord, raw: bool) -> Out<'_> {
+fn out(record: &FileRecord, raw: bool, versions: bool) -> Out<'_> {
     Out {
         id: &record.id,
         name: &record.name,
@@ -147,6 +182,7 @@ fn out(record: &FileRecord, raw: bool) -> Out<'_> {
         created_at: rfc3339(record.created_at),
         updated_at: rfc3339(record.updated_at),
         url: record.url.as_deref(),
+        version: versions.then(|| record.version_fields()),
         raw: raw.then_some(record.raw.as_ref()),
     }
 }
@@ -329,6 +365,8 @@ pub struct Sink<'a> {
     /// The table's columns, and the width it must fit (a terminal's), if any.
     columns: Vec<TableColumn>,
     width: Option<usize>,
+    /// A listing of versions: each record's version fields are written too.
+    versions: bool,
     finished: bool,
 }
 
@@ -345,8 +383,19 @@ impl<'a> Sink<'a> {
             table: Vec::new(),
             columns: TableColumn::DEFAULT.to_vec(),
             width: None,
+            versions: false,
             finished: false,
         }
+    }
+
+    /// A listing of versions: `version_id`, `is_latest` and `delete_marker` follow `url` in
+    /// every format (the table's default columns show them).
+    pub fn versions(mut self, versions: bool) -> Self {
+        if versions && self.columns == TableColumn::DEFAULT {
+            self.columns = TableColumn::VERSIONS.to_vec();
+        }
+        self.versions = versions;
+        self
     }
 
     /// The table's columns (`--columns`), and the width it must fit (the terminal's).
@@ -362,22 +411,25 @@ impl<'a> Sink<'a> {
         let first = self.written == 0;
         match self.format {
             Format::Ndjson => {
-                write_json(&mut *self.out, &out(record, self.raw))?;
+                write_json(&mut *self.out, &out(record, self.raw, self.versions))?;
                 self.out.write_all(b"\n")?;
             }
             Format::Json => {
                 self.out.write_all(if first { b"[\n" } else { b",\n" })?;
-                write_json(&mut *self.out, &out(record, self.raw))?;
+                write_json(&mut *self.out, &out(record, self.raw, self.versions))?;
             }
             Format::Csv => {
                 if first {
                     let mut header = CSV_HEADER.join(",");
+                    if self.versions {
+                        header.push_str(",version_id,is_latest,delete_marker");
+                    }
                     if self.raw {
                         header.push_str(",raw");
                     }
                     writeln!(self.out, "{header}")?;
                 }
-                let o = out(record, self.raw);
+                let o = out(record, self.raw, self.versions);
                 let field = |text: &str| csv_cell(text, self.csv);
                 let mut fields = vec![
                     field(o.id),
@@ -388,6 +440,11 @@ impl<'a> Sink<'a> {
                     o.updated_at.unwrap_or_default(),
                     field(o.url.unwrap_or("")),
                 ];
+                if let Some(v) = &o.version {
+                    fields.push(field(v.version_id.as_deref().unwrap_or("")));
+                    fields.push(flag(v.is_latest));
+                    fields.push(flag(v.delete_marker));
+                }
                 if self.raw {
                     fields.push(field(record.raw.get()));
                 }

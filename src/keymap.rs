@@ -40,6 +40,7 @@ pub enum Action {
     Reload,
     LoadAll,
     Insight,
+    Versions,
     Copy,
     Download,
     Mark,
@@ -57,7 +58,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [Action; 40] = [
         Action::Down,
         Action::Up,
         Action::HalfPageDown,
@@ -84,6 +85,7 @@ impl Action {
         Action::Reload,
         Action::LoadAll,
         Action::Insight,
+        Action::Versions,
         Action::Copy,
         Action::Download,
         Action::Mark,
@@ -128,6 +130,7 @@ impl Action {
             Action::Reload => "reload",
             Action::LoadAll => "load_all",
             Action::Insight => "insight",
+            Action::Versions => "versions",
             Action::Copy => "copy",
             Action::Download => "download",
             Action::Mark => "mark",
@@ -172,6 +175,7 @@ impl Action {
             Action::Reload => "reload, keeping the position",
             Action::LoadAll => "load every page, to sort or filter all locally (Esc stops)",
             Action::Insight => "insight: what the listing holds (a scans it all)",
+            Action::Versions => "versions of the key (on a folder: of the folder); Backspace back",
             Action::Copy => "copy id, name, link, JSON, curl… (a menu)",
             Action::Download => "download the marked or selected files",
             Action::Mark => "mark or unmark, then next row (10 Space: ten)",

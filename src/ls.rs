@@ -32,6 +32,9 @@ pub struct Options {
     pub columns: Vec<crate::export::TableColumn>,
     /// The width the table must fit (the terminal's, or `COLUMNS`), if any.
     pub width: Option<usize>,
+    /// List the versions kept instead of the live files (`--versions`), where the store keeps
+    /// them: every version and delete marker, with its version fields.
+    pub versions: Option<crate::api::Versions>,
 }
 
 /// Why `ls` failed, and the exit status that says so.
@@ -79,7 +82,14 @@ pub async fn run(
     out: &mut (dyn Write + Send),
 ) -> Result<usize, LsError> {
     let dialect = client.dialect();
-    let plan = plan(dialect, opts.sort, &opts.filter);
+    let mut plan = plan(dialect, opts.sort, &opts.filter);
+    if opts.versions.is_some() && !dialect.lists_versions() {
+        return Err(LsError::Usage(format!(
+            "{} keeps no versions to list; --versions is for S3",
+            dialect.id()
+        )));
+    }
+    plan.server.versions = opts.versions.clone();
     if let Some(sort) = plan.local.sort
         && !opts.all
     {
@@ -96,8 +106,9 @@ pub async fn run(
     } else {
         CsvStyle::Exact
     };
-    let mut sink =
-        Sink::new(opts.format, opts.raw, csv, out).table_layout(&opts.columns, opts.width);
+    let mut sink = Sink::new(opts.format, opts.raw, csv, out)
+        .table_layout(&opts.columns, opts.width)
+        .versions(opts.versions.is_some());
     match list(client, &plan, opts, &mut sink).await {
         Ok(()) => {}
         Err(LsError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {

@@ -28,5 +28,5 @@ pub use error::ApiError;
 pub use family::{Reach, Store, Tail};
 pub use filter::{Filter, Term, TermKey};
 pub use plan::{Local, Plan, plan};
-pub use query::{ListQuery, Order, Sort, SortField};
+pub use query::{ListQuery, Order, Sort, SortField, Versions};
 pub use record::FileRecord;

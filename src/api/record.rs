@@ -60,6 +60,32 @@ impl FileRecord {
     }
 }
 
+/// A version row's fields (`ls --versions`): a store that keeps versions puts them in the row's
+/// raw record under S3's names, `VersionId`, `IsLatest` and `DeleteMarker`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct VersionFields {
+    pub version_id: Option<String>,
+    pub is_latest: Option<bool>,
+    pub delete_marker: Option<bool>,
+}
+
+impl FileRecord {
+    /// The version fields of the raw record (all `None` for a row that is no version).
+    pub fn version_fields(&self) -> VersionFields {
+        let Ok(raw) = serde_json::from_str::<serde_json::Value>(self.raw.get()) else {
+            return VersionFields::default();
+        };
+        VersionFields {
+            version_id: raw
+                .get("VersionId")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            is_latest: raw.get("IsLatest").and_then(|v| v.as_bool()),
+            delete_marker: raw.get("DeleteMarker").and_then(|v| v.as_bool()),
+        }
+    }
+}
+
 /// The ids and names of some records, in order, hashed: two answers with the same fingerprint
 /// list the same files (how a server that repeats a page is caught).
 pub fn fingerprint(records: &[FileRecord]) -> u64 {

@@ -240,6 +240,8 @@ pub enum CopySource {
     Link(Box<FileRecord>),
     /// The view's request as a curl command.
     Curl(ListQuery, PageRequest),
+    /// In a listing of versions, the chosen version's GET as a curl command.
+    CurlFile(Box<FileRecord>),
 }
 
 /// A line the user is typing an answer into.
@@ -467,6 +469,8 @@ pub enum ExportSource {
     View {
         sort: Option<crate::api::Sort>,
         filter: crate::api::Filter,
+        /// The versions listed, in a listing of versions.
+        versions: Option<crate::api::Versions>,
     },
 }
 
@@ -926,6 +930,15 @@ impl App {
                     .into(),
                 ];
             }
+            CopyWhat::Curl if self.listing.query().versions.is_some() => {
+                return vec![
+                    FileEffect::ResolveCopy {
+                        label: "this version's request as curl".to_string(),
+                        source: CopySource::CurlFile(Box::new(record)),
+                    }
+                    .into(),
+                ];
+            }
             CopyWhat::Curl => {
                 let page = PageRequest {
                     number: 1,
@@ -1017,6 +1030,7 @@ impl App {
                             ExportSource::View {
                                 sort: self.listing.sort(),
                                 filter: self.scoped_filter(),
+                                versions: self.listing.query().versions.clone(),
                             }
                         } else {
                             ExportSource::Marked(self.files.marks.records().to_vec())

@@ -122,6 +122,9 @@ pub struct App {
     last_filter: String,
     /// The last click on a row, and when, for a double click.
     last_click: Option<(usize, Instant)>,
+    /// `v`: the versions listed instead of the live files, and the row to select again on
+    /// the way back.
+    versions: Option<(crate::api::Versions, Option<String>)>,
 }
 
 impl App {
@@ -167,6 +170,7 @@ impl App {
             last_search: String::new(),
             last_filter: String::new(),
             last_click: None,
+            versions: None,
         }
     }
 
@@ -999,6 +1003,7 @@ impl App {
                     }
                 };
             }
+            Action::Versions => return self.show_versions(now),
             Action::Insight => {
                 self.open_insight();
                 return Vec::new();
@@ -1076,6 +1081,9 @@ impl App {
         if !(self.filter_input.value().is_empty() && self.listing.filter().is_empty()) {
             self.filter_input.reset();
             return self.apply_filter(now);
+        }
+        if self.versions.is_some() {
+            return self.leave_versions(now);
         }
         if !self.files.marks.is_empty() {
             let n = self.files.marks.len();
@@ -1417,7 +1425,7 @@ impl App {
 
     /// Splits sort and filter into server and local work and lists again as needed.
     fn replan(&mut self, sort: Option<Sort>, filter: Filter, now: Instant) -> Vec<Effect> {
-        let plan = plan(self.dialect.as_ref(), sort, &self.scoped(&filter));
+        let plan = self.plan_of(sort, &filter);
         let reads_again = plan.server != *self.listing.query();
         self.detail.set_scroll(0);
         self.dirty = true;
@@ -1448,8 +1456,78 @@ impl App {
         self.replan(sort, filter, now)
     }
 
+    /// What the server is asked and what is left to do here, for a sort and a filter: in the
+    /// folder or context entered, and of the versions when they are shown.
+    fn plan_of(&self, sort: Option<Sort>, filter: &Filter) -> crate::api::Plan {
+        let mut plan = plan(self.dialect.as_ref(), sort, &self.scoped(filter));
+        plan.server.versions = self.versions.as_ref().map(|(of, _)| of.clone());
+        plan
+    }
+
+    /// `v`: the versions of the selected key, every version and delete marker, newest first;
+    /// on a folder row or with nothing selected, those of every key of the listing.
+    fn show_versions(&mut self, now: Instant) -> Vec<Effect> {
+        if !self.dialect.lists_versions() {
+            self.status = Some(Status::Info(format!(
+                "{} keeps no versions to show",
+                self.conn.dialect
+            )));
+            return Vec::new();
+        }
+        if self.versions.is_some() {
+            self.status = Some(Status::Info(format!(
+                "these are versions already; {} goes back",
+                self.key(Action::ScopeUp)
+            )));
+            return Vec::new();
+        }
+        let selected = self.selected().cloned();
+        let of = match selected.as_ref().filter(|r| !self.dialect.is_folder(r)) {
+            Some(record) => crate::api::Versions::Of(
+                self.dialect
+                    .storage_key(record)
+                    .unwrap_or_else(|| record.id.clone()),
+            ),
+            None => crate::api::Versions::Listing,
+        };
+        self.versions = Some((of, selected.map(|r| r.id)));
+        let (sort, filter) = (self.listing.sort(), self.listing.filter().clone());
+        self.replan(sort, filter, now)
+    }
+
+    /// Backspace or Esc in the versions: back to the live files, the key left selected.
+    fn leave_versions(&mut self, now: Instant) -> Vec<Effect> {
+        let Some((_, left)) = self.versions.take() else {
+            return Vec::new();
+        };
+        let (sort, filter) = (self.listing.sort(), self.listing.filter().clone());
+        let effects = self.replan(sort, filter, now);
+        if let Some(id) = left {
+            self.listing.select_when_listed(id);
+        }
+        effects
+    }
+
+    /// Whose versions are shown, for the header (`versions of logs/app.log`).
+    pub fn versions_of(&self) -> Option<String> {
+        let (of, _) = self.versions.as_ref()?;
+        Some(match of {
+            crate::api::Versions::Of(key) => key.clone(),
+            crate::api::Versions::Listing => self
+                .scopes
+                .as_ref()
+                .and_then(Scopes::active)
+                .map(|(id, _)| id.to_string())
+                .unwrap_or_else(|| self.conn.label.clone()),
+        })
+    }
+
     /// Backspace/h: up a folder, or back to all contexts; the folder left is selected again.
+    /// In the versions, back to the live files first.
     fn scope_up(&mut self, now: Instant) -> Vec<Effect> {
+        if self.versions.is_some() {
+            return self.leave_versions(now);
+        }
         let Some((mut effects, left)) = self.scopes.as_mut().and_then(Scopes::up) else {
             if let Some(top) = self.at_the_top() {
                 self.status = Some(Status::Info(top));
@@ -1523,11 +1601,7 @@ impl App {
                     },
                     started: now,
                 };
-                let mut plan = plan(
-                    self.dialect.as_ref(),
-                    self.listing.sort(),
-                    &self.scoped_filter(),
-                );
+                let mut plan = self.plan_of(self.listing.sort(), self.listing.filter());
                 // Folders that are rows (S3's prefixes) are scanned into, every file below.
                 plan.server.recursive = self.folders_are_rows();
                 view.below = plan.server.recursive;

@@ -54,6 +54,14 @@ impl Files {
                                 via: Err(e.to_string()),
                             }),
                         },
+                        CopySource::CurlFile(record) => match client.curl_file(&record) {
+                            Ok(text) => Msg::Files(FileMsg::CopyReady { label, text }),
+                            Err(e) => Msg::Files(FileMsg::Copied {
+                                label,
+                                text: String::new(),
+                                via: Err(e.to_string()),
+                            }),
+                        },
                         CopySource::Link(record) => match client.content_link(&record).await {
                             Ok(link) => Msg::Files(FileMsg::CopyReady {
                                 label,
@@ -337,7 +345,11 @@ async fn export(client: &Client, job: ExportJob) -> Result<usize, String> {
         ExportSource::Marked(records) => {
             crate::export::write_records(&records, job.format, &mut out).map_err(|e| e.to_string())
         }
-        ExportSource::View { sort, filter } => {
+        ExportSource::View {
+            sort,
+            filter,
+            versions,
+        } => {
             let opts = crate::ls::Options {
                 sort,
                 filter,
@@ -350,6 +362,7 @@ async fn export(client: &Client, job: ExportJob) -> Result<usize, String> {
                 safe: true,
                 columns: Vec::new(),
                 width: None,
+                versions,
             };
             crate::ls::run(client, &opts, &mut out)
                 .await

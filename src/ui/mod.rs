@@ -222,6 +222,21 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
             vec![Span::raw(" · "), Span::styled(fit_start(&crumb, 24), cyan)],
         ]));
     }
+    if let Some(of) = app.versions_of() {
+        // Versions are not the live files: never left out, cut from the start.
+        let of = sanitize(&of).into_owned();
+        let magenta = Style::new().fg(Color::Magenta).bold();
+        left.push(Piece::kept(vec![
+            vec![
+                Span::raw(" · "),
+                Span::styled(format!("versions of {of}"), magenta),
+            ],
+            vec![
+                Span::raw(" · "),
+                Span::styled(format!("versions of {}", fit_start(&of, 24)), magenta),
+            ],
+        ]));
+    }
     let right = header_right(app);
     frame.render_widget(Paragraph::new(fit_header(left, right, area.width)), area);
 }

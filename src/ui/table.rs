@@ -113,6 +113,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     let settings = app.settings();
     let mut cols = Columns::for_width(area.width, settings.date_format.as_str(), &settings.columns);
+    if app.versions_of().is_some() {
+        // A listing of versions says which version each row is, as width allows: in the
+        // type's room first (one key's versions have one type).
+        cols.kind = false;
+        for (title, path, w) in [
+            ("Version", "VersionId", 14),
+            ("Latest", "IsLatest", 6),
+            ("Marker", "DeleteMarker", 6),
+        ] {
+            if cols.name_width(area.width) > NAME_ROOM + w {
+                cols.paths.push((title, path, w));
+            }
+        }
+    }
     let show_updated = app
         .listing()
         .sort()

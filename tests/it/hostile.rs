@@ -43,6 +43,7 @@ fn all(jobs: usize) -> ls::Options {
         safe: false,
         columns: Vec::new(),
         width: None,
+        versions: None,
     }
 }
 

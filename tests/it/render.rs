@@ -1221,7 +1221,7 @@ fn the_help_scrolls_says_more_below_and_goes_two_columns_when_wide() {
         .iter()
         .find(|l| l.contains("j ↓"))
         .expect("the first line");
-    assert!(row.contains("export the view"), "two columns: {row}");
+    assert!(row.contains("open the link"), "two columns: {row}");
     assert!(!screen.join("\n").contains("more below"));
 }
 

@@ -70,36 +70,40 @@ async fn first_page(client: &Client) -> Vec<filescope::api::FileRecord> {
         .records
 }
 
+/// `filescope ls --dialect s3` with the demo's credentials, nothing of the machine's AWS
+/// setup (nor its instance metadata), and `args` after the dialect.
+fn ls_on_demo(dir: &std::path::Path, at: &[&str], args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+    common::aws_isolated(
+        &mut cmd,
+        dir,
+        &[
+            ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY),
+        ],
+    )
+    .env("HOME", dir)
+    .env("FILESCOPE_CONFIG", dir.join("none.toml"))
+    .env("FILESCOPE_DATA_DIR", dir)
+    .env("COLUMNS", "200")
+    .args(["ls", "--dialect", "s3"])
+    .args(at)
+    .args(args)
+    .output()
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn awkward_keys_round_trip_exactly_through_ls() {
     let server = demo(50, "us-east-1").await;
     let dir = scratch("ls");
     let endpoint = server.base_url.clone();
     let out = tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
-        common::aws_isolated(
-            &mut cmd,
+        ls_on_demo(
             &dir,
-            &[
-                ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY),
-                ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY),
-            ],
+            &["--url", "s3://demo", "--endpoint", &endpoint],
+            &["--all", "--format", "ndjson"],
         )
-        .env("HOME", &dir)
-        .env("FILESCOPE_CONFIG", dir.join("none.toml"))
-        .env("FILESCOPE_DATA_DIR", &dir)
-        .args([
-            "ls",
-            "--dialect",
-            "s3",
-            "--url",
-            "s3://demo",
-            "--endpoint",
-            &endpoint,
-        ])
-        .args(["--all", "--format", "ndjson"])
-        .output()
-        .unwrap()
     })
     .await
     .unwrap();
@@ -532,4 +536,334 @@ async fn the_insight_scan_of_the_root_sums_every_file_in_the_bucket() {
     assert_eq!(view.error, None);
     assert_eq!(view.source, filescope::app::insight::Source::Scanned);
     assert_eq!(view.stats.total.files, 3_005, "{:?}", view.stats.total);
+}
+
+// ---- versions ---------------------------------------------------------------------------
+
+/// The demo's versions under `weird/` (its side table, `crates/filescope-demo/src/s3/
+/// versions.rs`), in S3's order: each key's versions newest first, the live awkward keys
+/// `null` (written before versioning), `weird/100%.txt` with two older versions and
+/// `weird/deleted.txt` a delete marker over two.
+const WEIRD_VERSIONS: [(&str, &str, bool, bool); 9] = [
+    ("weird/100%.txt", "null", true, false),
+    (
+        "weird/100%.txt",
+        "3sL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH",
+        false,
+        false,
+    ),
+    (
+        "weird/100%.txt",
+        "Gw_QzPp0cvYm9Lr7.TtK2jXWnB4hFsAe",
+        false,
+        false,
+    ),
+    ("weird/a+b c%20d.txt", "null", true, false),
+    ("weird/ctl\u{1b}[31mred.txt", "null", true, false),
+    (
+        "weird/deleted.txt",
+        "dM8vR2kq9TzLx.wQp_4nYc7HbF0sJgUe",
+        true,
+        true,
+    ),
+    (
+        "weird/deleted.txt",
+        "pX1rT7mQ2wLk9.Zc_5nVb8JhG3sDfAe",
+        false,
+        false,
+    ),
+    (
+        "weird/deleted.txt",
+        "a9Kd2Lq7Wm4Xr_Tz.1Bn6Vc3Hj8Gf5Sp",
+        false,
+        false,
+    ),
+    ("weird/trailing space .txt", "null", true, false),
+];
+
+/// A version row's key and fields, from its record.
+fn version_of(record: &filescope::api::FileRecord) -> (String, String, bool, bool) {
+    let raw: serde_json::Value = serde_json::from_str(record.raw.get()).unwrap();
+    let v = record.version_fields();
+    (
+        raw["Key"].as_str().unwrap().to_string(),
+        v.version_id.unwrap(),
+        v.is_latest.unwrap(),
+        v.delete_marker.unwrap(),
+    )
+}
+
+fn expected_weird() -> Vec<(String, String, bool, bool)> {
+    WEIRD_VERSIONS
+        .iter()
+        .map(|(k, v, l, m)| (k.to_string(), v.to_string(), *l, *m))
+        .collect()
+}
+
+/// `ls s3://demo/weird/ --versions` prints every version and delete marker, exactly, with
+/// `version_id`, `is_latest` and `delete_marker` in NDJSON, and in the table's columns.
+#[tokio::test(flavor = "multi_thread")]
+async fn ls_versions_prints_every_version_and_delete_marker_exactly() {
+    let server = demo(50, "us-east-1").await;
+    let dir = scratch("ls-versions");
+    let endpoint = server.base_url.clone();
+    let run = move |format: &'static str| {
+        let (dir, endpoint) = (dir.clone(), endpoint.clone());
+        move || {
+            ls_on_demo(
+                &dir,
+                &["--url", "s3://demo/weird/", "--endpoint", &endpoint],
+                &["--versions", "--all", "--format", format],
+            )
+        }
+    };
+    let out = tokio::task::spawn_blocking(run("ndjson")).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: Vec<(String, String, bool, bool)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let url = v["url"].as_str().unwrap();
+            let key = url
+                .strip_prefix("s3://demo/")
+                .and_then(|u| u.split_once("?versionId="))
+                .unwrap()
+                .0
+                .to_string();
+            (
+                key,
+                v["version_id"].as_str().unwrap().to_string(),
+                v["is_latest"].as_bool().unwrap(),
+                v["delete_marker"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(printed, expected_weird());
+
+    let out = tokio::task::spawn_blocking(run("table")).await.unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 10, "{table}");
+    for word in ["NAME", "VERSION", "LATEST", "DELETE MARKER"] {
+        assert!(lines[0].contains(word), "{table}");
+    }
+    let marker = lines
+        .iter()
+        .find(|l| l.contains("dM8vR2kq9TzLx.wQp_4nYc7HbF0sJgUe"))
+        .unwrap();
+    let words: Vec<&str> = marker.split_whitespace().collect();
+    assert_eq!(words[words.len() - 2..], ["true", "true"], "{marker}");
+}
+
+/// Paged two at a time, a page ends inside `weird/100%.txt`'s versions: the next one
+/// carries both `key-marker` and `version-id-marker` and starts at that key's next version;
+/// every row comes once, in order.
+#[tokio::test(flavor = "multi_thread")]
+async fn versions_page_across_a_version_id_marker_exactly() {
+    let server = demo(50, "us-east-1").await;
+    let client = client(&server, "weird/", "us-east-1");
+    let mut query = ListQuery::new(client.dialect().capabilities().default_sort);
+    query.versions = Some(filescope::api::Versions::Listing);
+    let mut rows = Vec::new();
+    let mut pages = 0;
+    filescope::api::scan::each_page(&client, &query, 2, 1, |page, _| {
+        pages += 1;
+        rows.extend(page.records.iter().map(version_of));
+        true
+    })
+    .await
+    .unwrap();
+    assert_eq!(rows, expected_weird());
+    assert_eq!(pages, 5);
+    let second = client
+        .dialect()
+        .continue_request(
+            &query,
+            PageRequest { number: 2, size: 2 },
+            r#"["weird/100%.txt","3sL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH"]"#,
+        )
+        .query;
+    assert!(
+        second
+            .iter()
+            .any(|(k, v)| k == "version-id-marker" && v == "3sL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH"),
+        "{second:?}"
+    );
+}
+
+/// The versions of one key, as `v` lists them.
+async fn versions_of(client: &Client, key: &str) -> Vec<filescope::api::FileRecord> {
+    let mut query = ListQuery::new(client.dialect().capabilities().default_sort);
+    query.versions = Some(filescope::api::Versions::Of(key.into()));
+    client
+        .list_page(
+            &query,
+            PageRequest {
+                number: 1,
+                size: 200,
+            },
+        )
+        .await
+        .unwrap()
+        .records
+}
+
+/// An older version's preview and download are that version's bytes (the download checked
+/// against that version's SHA-256, from its own HEAD); its presigned link and its `y c`
+/// command, run by `sh`, fetch it too; a delete marker refuses them in one line.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_older_version_is_previewed_downloaded_linked_and_curled_as_itself() {
+    let server = demo(50, "us-east-1").await;
+    let client = client(&server, "", "us-east-1");
+    let rows = versions_of(&client, "weird/100%.txt").await;
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let old = rows
+        .iter()
+        .find(|r| {
+            r.version_fields().version_id.as_deref() == Some("Gw_QzPp0cvYm9Lr7.TtK2jXWnB4hFsAe")
+        })
+        .unwrap();
+    let old_text = "filescope demo: version 1 of \"weird/100%.txt\" (Gw_QzPp0cvYm9Lr7.TtK2jXWnB4hFsAe), replaced since.\n";
+
+    let preview = client.head_bytes(old, 4096).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&preview).starts_with(old_text),
+        "{}",
+        String::from_utf8_lossy(&preview)
+    );
+    let dir = scratch("versions");
+    let saved = download_to(&client, old, &dir.join("old")).await;
+    assert_eq!(
+        saved.verified,
+        Some(filescope::api::content::Algorithm::Sha256),
+        "the version's own checksum was checked"
+    );
+    let bytes = std::fs::read(dir.join("old")).unwrap();
+    assert_eq!(bytes, preview, "the download is the version previewed");
+    let latest = client
+        .head_bytes(
+            &first_page(&client)
+                .await
+                .into_iter()
+                .find(|r| r.id == "weird/100%.txt")
+                .unwrap(),
+            4096,
+        )
+        .await
+        .unwrap();
+    assert_ne!(bytes, latest, "not the live object's bytes");
+
+    let link = client
+        .reach()
+        .share_link(old, std::time::Duration::from_secs(60))
+        .unwrap()
+        .unwrap();
+    assert!(
+        link.as_str()
+            .contains("versionId=Gw_QzPp0cvYm9Lr7.TtK2jXWnB4hFsAe"),
+        "{link}"
+    );
+    let fetched = reqwest::get(link).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), bytes.as_slice());
+
+    let command = client.curl_file(old).unwrap();
+    assert!(
+        command.contains("versionId=Gw_QzPp0cvYm9Lr7.TtK2jXWnB4hFsAe"),
+        "{command}"
+    );
+    let run = command.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut sh = std::process::Command::new("sh");
+        for proxy in ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"] {
+            sh.env_remove(proxy);
+        }
+        sh.env("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args(["-c", &run])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.stdout,
+        bytes,
+        "{command}\n{}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let marker = versions_of(&client, "weird/deleted.txt").await;
+    assert_eq!(marker.len(), 3);
+    assert_eq!(marker[0].version_fields().delete_marker, Some(true));
+    let refused = client
+        .head_bytes(&marker[0], 10)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("a delete marker"), "{refused}");
+    assert!(!refused.contains('\n'), "one line: {refused}");
+    let older = client.head_bytes(&marker[1], 4096).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&older)
+            .starts_with("filescope demo: version 2 of \"weird/deleted.txt\"")
+    );
+}
+
+/// `v` on a key lists its versions, the header saying whose; Backspace goes back to the
+/// live files with the key selected again.
+#[tokio::test(flavor = "multi_thread")]
+async fn v_shows_the_selected_keys_versions_and_backspace_goes_back() {
+    use filescope::test_support::{code, key, render};
+    let server = demo(50, "us-east-1").await;
+    let client = client_of(&server, "weird/", "us-east-1", true);
+    let mut app = filescope::test_support::app_on(&client);
+    let now = std::time::Instant::now;
+    let effects = app.start(160, 30, now());
+    common::settle(&mut app, &client, effects).await;
+    assert_eq!(app.row_count(), 4, "the live keys");
+    assert_eq!(app.selected().unwrap().id, "weird/100%.txt");
+
+    let effects = app.update(key('v'), now());
+    common::settle(&mut app, &client, effects).await;
+    let shown: Vec<_> = (0..app.row_count())
+        .map(|i| match app.row(i) {
+            filescope::listing::Row::Loaded(r) => version_of(r),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(shown, expected_weird()[..3]);
+    let screen = render(&app, 160, 30).join("\n");
+    assert!(screen.contains("versions of weird/100%.txt"), "{screen}");
+    for shown in ["Version", "Latest", "Marker", "Gw_QzPp0cvYm9", "true"] {
+        assert!(screen.contains(shown), "{shown}: {screen}");
+    }
+
+    let effects = app.update(code(crossterm::event::KeyCode::Backspace), now());
+    common::settle(&mut app, &client, effects).await;
+    assert_eq!(app.row_count(), 4);
+    assert_eq!(app.selected().unwrap().id, "weird/100%.txt");
+    assert!(!render(&app, 120, 30).join("\n").contains("versions of"));
+
+    // Another key's, and Esc back.
+    let effects = app.update(key('G'), now());
+    common::settle(&mut app, &client, effects).await;
+    let effects = app.update(key('v'), now());
+    common::settle(&mut app, &client, effects).await;
+    assert_eq!(app.row_count(), 1, "the selected key's");
+    assert!(
+        render(&app, 120, 30)
+            .join("\n")
+            .contains("versions of weird/trailing space .txt")
+    );
+    let effects = app.update(code(crossterm::event::KeyCode::Esc), now());
+    common::settle(&mut app, &client, effects).await;
+    assert_eq!(app.row_count(), 4, "Esc goes back too");
 }

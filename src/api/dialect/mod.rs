@@ -490,6 +490,12 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         String::new()
     }
 
+    /// Whether the store lists the versions it keeps of each key ([`ListQuery::versions`]):
+    /// S3's ListObjectVersions.
+    fn lists_versions(&self) -> bool {
+        false
+    }
+
     /// Whether the server applies this term; the rest are applied locally.
     fn applies_on_server(&self, term: &Term) -> bool {
         self.capabilities().terms.contains(&term.key())

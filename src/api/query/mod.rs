@@ -111,6 +111,18 @@ pub struct ListQuery {
     /// Every file under the listing's folder at every depth, not one level with its folders
     /// as rows (S3 leaves out its delimiter): what the insight scan sums.
     pub recursive: bool,
+    /// List the versions kept (every version and delete marker) instead of the live files,
+    /// where the store keeps them ([`crate::api::Dialect::lists_versions`]).
+    pub versions: Option<Versions>,
+}
+
+/// Whose versions a listing lists.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Versions {
+    /// Every key the listing holds (its folder, prefix or search).
+    Listing,
+    /// One key's, exactly (not those of longer keys it is a prefix of).
+    Of(String),
 }
 
 impl ListQuery {
@@ -122,6 +134,7 @@ impl ListQuery {
             terms: Vec::new(),
             start_after: None,
             recursive: false,
+            versions: None,
         }
     }
 

@@ -8,6 +8,7 @@ mod connect;
 pub mod credentials;
 mod reach;
 mod tail;
+mod versions;
 pub mod xml;
 
 use std::sync::RwLock;
@@ -253,11 +254,9 @@ impl S3 {
         }
     }
 
-    fn object_spec(key: &str) -> RequestSpec {
-        RequestSpec {
-            path: format!("/{key}"),
-            query: Vec::new(),
-        }
+    /// The request of the object a row names (a version row's with its `versionId`).
+    fn object_spec(id: &str) -> RequestSpec {
+        versions::object_spec(id)
     }
 
     /// The URL of a bucket request (`path` empty) or an object's (`path` = `/key`). The key
@@ -415,18 +414,26 @@ impl S3 {
 
     /// A presigned GET of an object, valid for `expires` (at most 7 days, S3's limit).
     pub fn presign_get(&self, key: &str, expires: Duration) -> Result<Url, String> {
+        self.presign_object(key, &[], expires)
+    }
+
+    /// A presigned GET of an object with query parameters of its own (`versionId`), signed
+    /// with them: the signature's parameters are added after them.
+    fn presign_object(&self, key: &str, query: &[Param], expires: Duration) -> Result<Url, String> {
         let place = self.place();
-        let mut url = self.url(&place, &format!("/{key}"), &[])?;
+        let mut url = self.url(&place, &format!("/{key}"), query)?;
         if self.signer.keys().is_none() {
             return Ok(url);
         }
         let expires = expires.min(Duration::from_secs(7 * 24 * 3600));
         let (_, params) = self.sign_with("GET", url.as_str(), &[], Some(expires))?;
-        let query: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY)))
-            .collect();
-        url.set_query(Some(&query.join("&")));
+        let mut all: Vec<String> = url.query().map(str::to_string).into_iter().collect();
+        all.extend(
+            params
+                .iter()
+                .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY))),
+        );
+        url.set_query(Some(&all.join("&")));
         Ok(url)
     }
 }
@@ -478,6 +485,9 @@ impl Dialect for S3 {
     }
 
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec {
+        if query.versions.is_some() {
+            return self.versions_spec(query, page.size, None);
+        }
         self.list_spec(query, page.size)
     }
 
@@ -486,6 +496,9 @@ impl Dialect for S3 {
     }
 
     fn continue_request(&self, query: &ListQuery, page: PageRequest, cursor: &str) -> RequestSpec {
+        if query.versions.is_some() {
+            return self.versions_continue(query, page.size, cursor);
+        }
         let mut spec = self.list_spec(query, page.size);
         // A continuation token says where to go on; start-after would be ignored anyway.
         spec.query.retain(|(k, _)| k != "start-after");
@@ -501,6 +514,9 @@ impl Dialect for S3 {
         limits: Limits,
     ) -> Result<Page, String> {
         let text = std::str::from_utf8(body).map_err(|_| "the answer is not UTF-8".to_string())?;
+        if query.versions.is_some() {
+            return self.decode_versions(query, text, limits.max_records);
+        }
         // Read as a stream: refused as soon as it holds more records than allowed.
         let listing = xml::listing(text, limits.max_records)?;
         if listing.truncated && listing.next_token.is_none() {
@@ -612,7 +628,8 @@ impl Dialect for S3 {
     }
 
     fn detail_request(&self, id: &str) -> Option<RequestSpec> {
-        (!id.ends_with('/')).then(|| Self::object_spec(id))
+        // A delete marker has nothing to HEAD: its row is all there is.
+        (!id.ends_with('/') && !versions::named(id).delete_marker).then(|| Self::object_spec(id))
     }
 
     fn detail_method(&self) -> reqwest::Method {
@@ -625,8 +642,9 @@ impl Dialect for S3 {
         headers: &HeaderMap,
         _body: &[u8],
     ) -> Result<FileRecord, String> {
+        let named = versions::named(id);
         let mut raw = serde_json::Map::new();
-        raw.insert("Key".into(), id.into());
+        raw.insert("Key".into(), named.key.into());
         let mut meta = serde_json::Map::new();
         let mut names: Vec<&str> = headers.keys().map(|k| k.as_str()).collect();
         names.sort_unstable();
@@ -667,8 +685,16 @@ impl Dialect for S3 {
         if !meta.is_empty() {
             raw.insert("Metadata".into(), meta.into());
         }
+        if named.version.is_some() {
+            raw.insert("DeleteMarker".into(), false.into());
+        }
         let text = |k: &str| raw.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let mut record = self.record(&self.root, id, serde_json::Value::Object(raw.clone()));
+        let mut record = self.record(
+            &self.root,
+            named.key,
+            serde_json::Value::Object(raw.clone()),
+        );
+        record.id = id.to_string();
         record.size = text("ContentLength").and_then(|s| s.parse().ok());
         record.content_type = text("ContentType");
         record.updated_at = text("LastModified")
@@ -681,6 +707,9 @@ impl Dialect for S3 {
     fn content_source(&self, record: &FileRecord) -> ContentSource {
         if self.is_folder(record) {
             return ContentSource::Unavailable("a folder: Enter goes into it".to_string());
+        }
+        if versions::is_delete_marker(record) {
+            return ContentSource::Unavailable(versions::delete_marker_refusal());
         }
         ContentSource::Endpoint(Self::object_spec(&record.id))
     }
@@ -748,11 +777,16 @@ impl Dialect for S3 {
     }
 
     fn delete_request(&self, id: &str) -> Option<RequestSpec> {
-        (!id.ends_with('/')).then(|| Self::object_spec(id))
+        // Deleting a version is for ever: not from a versions listing.
+        (!id.ends_with('/') && versions::named(id).version.is_none()).then(|| Self::object_spec(id))
     }
 
     fn storage_key(&self, record: &FileRecord) -> Option<String> {
-        Some(record.id.clone())
+        Some(versions::named(&record.id).key.to_string())
+    }
+
+    fn lists_versions(&self) -> bool {
+        true
     }
 
     fn scope_kind(&self) -> Option<ScopeKind> {

@@ -129,7 +129,7 @@ impl Reach for S3 {
     }
 
     fn share_link(&self, record: &FileRecord, expires: Duration) -> Option<Result<Url, String>> {
-        (!self.is_folder(record)).then(|| self.presign_get(&record.id, expires))
+        (!self.is_folder(record)).then(|| self.presign_row(&record.id, expires))
     }
 
     fn secrets(&self) -> Vec<String> {
@@ -215,6 +215,10 @@ impl Reach for S3 {
         want: usize,
         from: Option<&'a str>,
     ) -> Option<BoxFuture<'a, Result<Tail, ApiError>>> {
+        // Versions are read in order: the search by key does not place them.
+        if query.versions.is_some() {
+            return None;
+        }
         Some(Box::pin(super::find_tail(client, query, want, from)))
     }
 }

@@ -52,7 +52,7 @@ const MAX_DEPTH: usize = 64;
 
 /// What the pull reader meets next.
 #[derive(Debug, PartialEq, Eq)]
-enum Event<'a> {
+pub(super) enum Event<'a> {
     /// An element opens: its local name (any `prefix:` taken off).
     Start(&'a str),
     /// The element opened last closes (a self-closing one closes at once).
@@ -64,7 +64,7 @@ enum Event<'a> {
 /// A pull reader over an XML document: checks that it is well formed as it goes (one root,
 /// end tags that match, nothing but space, comments and instructions outside the root) and
 /// holds only the names of the elements open.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     text: &'a str,
     pos: usize,
     open: Vec<&'a str>,
@@ -78,7 +78,7 @@ fn local(name: &str) -> &str {
 }
 
 impl<'a> Reader<'a> {
-    fn new(text: &'a str) -> Self {
+    pub(super) fn new(text: &'a str) -> Self {
         Reader {
             text,
             pos: 0,
@@ -102,7 +102,7 @@ impl<'a> Reader<'a> {
         Ok(&rest[..at])
     }
 
-    fn next(&mut self) -> Result<Option<Event<'a>>, String> {
+    pub(super) fn next(&mut self) -> Result<Option<Event<'a>>, String> {
         loop {
             if self.closing {
                 self.closing = false;
@@ -211,7 +211,7 @@ impl<'a> Reader<'a> {
 
     /// The text of the element just opened (its text and CDATA children, joined), reading up
     /// to its end; elements inside it are skipped.
-    fn text_of(&mut self) -> Result<String, String> {
+    pub(super) fn text_of(&mut self) -> Result<String, String> {
         let mut text = String::new();
         let mut depth = 0usize;
         while let Some(event) = self.next()? {
@@ -227,7 +227,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads past the end of the element just opened.
-    fn skip_element(&mut self) -> Result<(), String> {
+    pub(super) fn skip_element(&mut self) -> Result<(), String> {
         self.text_of().map(drop)
     }
 }
@@ -279,7 +279,7 @@ fn unescape(raw: &str) -> Result<Cow<'_, str>, String> {
 /// A key or prefix as the server wrote it: percent-decoded when the answer is URL-encoded. A
 /// decoded key that is not UTF-8 is kept with U+FFFD in place of the bad bytes, and a problem
 /// says so (with the key as the server sent it), rather than failing the page.
-fn decode_key(text: &str, url_encoded: bool) -> (String, Option<String>) {
+pub(super) fn decode_key(text: &str, url_encoded: bool) -> (String, Option<String>) {
     if !url_encoded {
         return (text.to_string(), None);
     }
@@ -330,7 +330,7 @@ fn contents(reader: &mut Reader<'_>) -> Result<RawObject, String> {
 }
 
 /// The text of the first `<name>` child of the element just opened; the rest skipped.
-fn child(reader: &mut Reader<'_>, wanted: &str) -> Result<Option<String>, String> {
+pub(super) fn child(reader: &mut Reader<'_>, wanted: &str) -> Result<Option<String>, String> {
     let mut found = None;
     while let Some(event) = reader.next()? {
         match event {

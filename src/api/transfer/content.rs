@@ -254,12 +254,33 @@ impl Client {
     /// `$FILESCOPE_API_KEY` so the command can be shared and still works where it is set.
     /// Every value is one word quoted by [`crate::text::shell`], whatever it holds.
     pub fn curl_command(&self, query: &ListQuery, page: PageRequest) -> Result<String, ApiError> {
-        use crate::text::shell::{self, text};
-        const KEY_VAR: &str = "FILESCOPE_API_KEY";
         let spec = self.dialect().list_request(query, page);
         let url = self.url_without_key(&spec.path, &spec.query)?;
+        self.curl_of(&url)
+    }
+
+    /// The GET of a file's bytes as a curl command, where they are at an endpoint of the API
+    /// itself (S3's object, a version row's with its `versionId`), the credential as for
+    /// [`Client::curl_command`].
+    pub fn curl_file(&self, record: &FileRecord) -> Result<String, ApiError> {
+        match self.dialect().content_source(record) {
+            ContentSource::Endpoint(spec) => {
+                let url = self.url_without_key(&spec.path, &spec.query)?;
+                self.curl_of(&url)
+            }
+            ContentSource::Unavailable(reason) => Err(ApiError::Config(reason)),
+            _ => Err(ApiError::Config(
+                "the file's bytes are at a link, not a request of the API's own".to_string(),
+            )),
+        }
+    }
+
+    /// `curl -sS` of `url`, as the family writes its target and credential.
+    fn curl_of(&self, url: &Url) -> Result<String, ApiError> {
+        use crate::text::shell::{self, text};
+        const KEY_VAR: &str = "FILESCOPE_API_KEY";
         let mut words = vec![vec![text("curl")], vec![text("-sS")]];
-        words.extend(self.reach().curl_target(self.connection(), &url, KEY_VAR));
+        words.extend(self.reach().curl_target(self.connection(), url, KEY_VAR));
         for (name, value) in &self.connection().headers {
             words.push(vec![text("-H")]);
             words.push(vec![text(format!("{name}: {value}"))]);

@@ -29,6 +29,9 @@
 //!   `If-None-Match`/`If-Modified-Since` → 304; `versionId`;
 //!   `response-content-type` and the other `response-*` overrides.
 //!   Throttled by `bandwidth` like every dialect's downloads.
+//! - `GET /demo?versions&…`: ListObjectVersions, and `versionId` on GET and
+//!   HEAD of an object: its older versions and delete markers (see
+//!   `versions.rs`).
 //! - `DELETE /demo/{key}` → 204, found or not; the key is gone from this
 //!   server's later answers.
 //! - `GET /`: ListBuckets. Another bucket is 404 `NoSuchBucket`; PUT, POST
@@ -50,6 +53,7 @@ mod keys;
 mod objects;
 mod sigv4;
 mod spaces;
+mod versions;
 mod wire;
 
 #[cfg(test)]
@@ -433,6 +437,9 @@ impl Bucket {
                         xml.finish("VersioningConfiguration"),
                     ));
                 }
+                if request.query.has("versions") {
+                    return self.list_versions(&request.query).await;
+                }
                 if let Some(name) = BUCKET_SUBRESOURCES
                     .iter()
                     .find(|name| request.query.has(name))
@@ -493,37 +500,7 @@ impl Bucket {
         let text = |name: &'static str| query.text(name).map_err(|()| not_utf8(name));
         let prefix = text("prefix")?.unwrap_or("");
         let delimiter = text("delimiter")?.filter(|d| !d.is_empty());
-        let max = match text("max-keys")? {
-            None => 1000,
-            Some(value) => match value.parse::<i64>() {
-                Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => n.min(1000) as usize,
-                Ok(_) => {
-                    return Err(S3Error::invalid_argument(
-                        "Argument maxKeys must be an integer between 0 and 2147483647",
-                        "maxKeys",
-                        value,
-                    ));
-                }
-                Err(_) => {
-                    return Err(S3Error::invalid_argument(
-                        "Provided max-keys not an integer or within integer range",
-                        "max-keys",
-                        value,
-                    ));
-                }
-            },
-        };
-        let url = match text("encoding-type")? {
-            None => false,
-            Some("url") => true,
-            Some(other) => {
-                return Err(S3Error::invalid_argument(
-                    "Invalid Encoding Method specified in Request",
-                    "encoding-type",
-                    other,
-                ));
-            }
-        };
+        let (max, url) = page_options(query)?;
         let token = if version2 {
             text("continuation-token")?
         } else {
@@ -682,20 +659,12 @@ impl Bucket {
         key: String,
     ) -> Result<Response, S3Error> {
         let keys = self.keys().await?;
-        let object = self.lookup(&keys, &key)?;
+        let object = match request.query.raw("versionId") {
+            None => self.lookup(&keys, &key)?,
+            Some(asked) => self.version(&keys, &key, asked)?,
+        };
         let dataset = &self.dataset;
         let version = object.version_id(dataset);
-        if let Some(asked) = request.query.raw("versionId")
-            && asked != version.as_deref().unwrap_or("null").as_bytes()
-        {
-            return Err(S3Error::new(
-                StatusCode::NOT_FOUND,
-                "NoSuchVersion",
-                "The specified version does not exist.",
-            )
-            .with("Key", key)
-            .with("VersionId", String::from_utf8_lossy(asked)));
-        }
         let etag = object.etag(dataset);
         let modified = object.last_modified(dataset);
         let size = object.size(dataset);
@@ -882,6 +851,44 @@ fn preconditions(
         headers.insert(header::LAST_MODIFIED, value);
     }
     Ok(Some(response))
+}
+
+/// `max-keys` (default 1000, more is served as 1000) and whether `encoding-type=url` is
+/// asked, as every listing reads them.
+fn page_options(query: &Query) -> Result<(usize, bool), S3Error> {
+    let text = |name: &'static str| query.text(name).map_err(|()| not_utf8(name));
+    let max = match text("max-keys")? {
+        None => 1000,
+        Some(value) => match value.parse::<i64>() {
+            Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => n.min(1000) as usize,
+            Ok(_) => {
+                return Err(S3Error::invalid_argument(
+                    "Argument maxKeys must be an integer between 0 and 2147483647",
+                    "maxKeys",
+                    value,
+                ));
+            }
+            Err(_) => {
+                return Err(S3Error::invalid_argument(
+                    "Provided max-keys not an integer or within integer range",
+                    "max-keys",
+                    value,
+                ));
+            }
+        },
+    };
+    let url = match text("encoding-type")? {
+        None => false,
+        Some("url") => true,
+        Some(other) => {
+            return Err(S3Error::invalid_argument(
+                "Invalid Encoding Method specified in Request",
+                "encoding-type",
+                other,
+            ));
+        }
+    };
+    Ok((max, url))
 }
 
 fn internal() -> S3Error {

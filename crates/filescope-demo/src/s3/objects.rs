@@ -39,14 +39,20 @@ use crate::dataset::Dataset;
 /// Objects this size or larger were uploaded in parts of this size.
 pub(super) const PART_SIZE: u64 = 8 * 1024 * 1024;
 /// When every awkward key was uploaded: 2026-10-30T12:00:00Z.
-const AWKWARD_TIME: i64 = 1_793_361_600;
+pub(super) const AWKWARD_TIME: i64 = 1_793_361_600;
 
 /// An object of the bucket, by id: a record index, or `dataset.len() + k` for
-/// `AWKWARD_KEYS[k]`.
+/// `AWKWARD_KEYS[k]`; or an older version of a key (see [`super::versions`]),
+/// never listed by ListObjectsV2 and reached only by its `versionId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Object {
     File(usize),
     Awkward(usize),
+    /// `HISTORY[key].1[version]`, a version (not a delete marker).
+    Past {
+        key: usize,
+        version: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +99,10 @@ impl Object {
         match self {
             Object::File(index) => index as u32,
             Object::Awkward(k) => (dataset.len() + k) as u32,
+            // Past every live object; never in the deleted set's way.
+            Object::Past { key, version } => {
+                (dataset.len() + AWKWARD_KEYS.len() + 16 * key + version) as u32
+            }
         }
     }
 
@@ -100,13 +110,14 @@ impl Object {
         match self {
             Object::File(index) => dataset.size_of(index),
             Object::Awkward(k) => awkward_text(k).len() as u64,
+            Object::Past { key, version } => super::versions::past_text(key, version).len() as u64,
         }
     }
 
     pub(super) fn content_type(self, dataset: &Dataset) -> &'static str {
         match self {
             Object::File(index) => dataset.content_type_of(index),
-            Object::Awkward(_) => "text/plain",
+            Object::Awkward(_) | Object::Past { .. } => "text/plain",
         }
     }
 
@@ -116,6 +127,7 @@ impl Object {
         match self {
             Object::File(index) => dataset.updated_at_of(index),
             Object::Awkward(_) => AWKWARD_TIME,
+            Object::Past { key, version } => super::versions::past_time(key, version),
         }
     }
 
@@ -155,6 +167,9 @@ impl Object {
 
     /// `x-amz-version-id`, for objects written since versioning was enabled.
     pub(super) fn version_id(self, dataset: &Dataset) -> Option<String> {
+        if let Object::Past { key, version } = self {
+            return Some(super::versions::past_id(key, version).to_owned());
+        }
         let Object::File(index) = self else {
             return None;
         };
@@ -196,6 +211,9 @@ impl Object {
         match self {
             Object::File(index) => Content::sized(dataset, index, dataset.size_of(index)),
             Object::Awkward(k) => Content::fixed(awkward_text(k)),
+            Object::Past { key, version } => {
+                Content::fixed(super::versions::past_text(key, version))
+            }
         }
     }
 
