@@ -33,19 +33,26 @@ pub struct Cli {
 /// or the environment variable FILESCOPE_API_KEY, never from the command line, where other
 /// users could read it in the process list.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("place").args(["url", "location"])))]
 pub struct ConnectArgs {
+    /// Where to look, as `aws s3 ls` takes it: s3://BUCKET[/PREFIX/], or s3:// for the list
+    /// of buckets. Its scheme says the dialect; an http(s):// URL needs --dialect.
+    #[arg(value_name = "LOCATION", conflicts_with = "url")]
+    pub location: Option<String>,
+
     /// A connection profile from the configuration file (default: its default_profile).
-    #[arg(short = 'p', long, value_name = "NAME", conflicts_with_all = ["dialect", "url"])]
+    #[arg(short = 'p', long, value_name = "NAME", conflicts_with_all = ["dialect", "url", "location"])]
     pub profile: Option<String>,
 
     /// The API's dialect: filejar, openwebui, flextell, fileguard, astracollab, s3, or one
-    /// declared in the configuration file ([dialects.NAME]).
-    #[arg(long, value_name = "DIALECT", requires = "url")]
+    /// declared in the configuration file ([dialects.NAME]). Not needed for a URL whose
+    /// scheme names its dialect (s3://).
+    #[arg(long, value_name = "DIALECT", requires = "place")]
     pub dialect: Option<String>,
 
     /// The API's base URL, e.g. https://files.example.com (the dialect adds its own paths);
-    /// for S3, s3://BUCKET[/PREFIX/].
-    #[arg(long, value_name = "URL", value_parser = parse_url, requires = "dialect")]
+    /// for S3, s3://BUCKET[/PREFIX/] (or s3:// for the buckets), which needs no --dialect.
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
     pub url: Option<Url>,
 
     /// S3: the endpoint of an S3-compatible store, e.g. http://127.0.0.1:9000 (MinIO) or

@@ -96,8 +96,9 @@ pub async fn run(
     } else {
         CsvStyle::Exact
     };
-    let mut sink =
-        Sink::new(opts.format, opts.raw, csv, out).table_layout(&opts.columns, opts.width);
+    let mut sink = Sink::new(opts.format, opts.raw, csv, out)
+        .table_layout(&opts.columns, opts.width)
+        .extra_fields(dialect.extra_fields(&plan.server));
     match list(client, &plan, opts, &mut sink).await {
         Ok(()) => {}
         Err(LsError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {

@@ -4,6 +4,7 @@
 //! Requests are signed with Signature V4 by AWS's own signer (`aws-sigv4`); the region a
 //! bucket answers from is adopted when the first answer names another one.
 
+mod buckets;
 mod connect;
 pub mod credentials;
 mod reach;
@@ -27,6 +28,7 @@ pub use super::family::Tail;
 use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Order, Sort, SortField};
 use super::record::FileRecord;
+pub use buckets::Buckets;
 pub use connect::FAMILY;
 use credentials::Keys;
 pub use tail::find_tail;
@@ -102,7 +104,8 @@ pub struct S3 {
 }
 
 /// Splits `s3://bucket/prefix` into the bucket and the prefix (with a trailing `/` when it
-/// names a folder, as written).
+/// names a folder, as written). `s3://` alone names the service: no bucket and no prefix
+/// (its listing is the buckets).
 pub fn parse_s3_url(url: &Url) -> Result<(String, String), String> {
     if url.scheme() != "s3" {
         return Err(format!(
@@ -111,8 +114,10 @@ pub fn parse_s3_url(url: &Url) -> Result<(String, String), String> {
         ));
     }
     let bucket = url.host_str().unwrap_or("").to_string();
-    if bucket.is_empty() {
-        return Err("the s3:// URL names no bucket".to_string());
+    if bucket.is_empty() && !matches!(url.path(), "" | "/") {
+        return Err(format!(
+            "the URL {url} names a prefix but no bucket; s3:// alone lists the buckets"
+        ));
     }
     let path = percent_encoding::percent_decode_str(url.path().trim_start_matches('/'))
         .decode_utf8()
