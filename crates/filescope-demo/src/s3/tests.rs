@@ -27,6 +27,7 @@ async fn server_in(files: usize, region: &str) -> DemoServer {
     };
     let options = S3Options {
         region: region.into(),
+        ..S3Options::default()
     };
     DemoServer::start_with_s3("127.0.0.1:0".parse().unwrap(), config, options)
         .await
@@ -802,6 +803,52 @@ async fn list_objects_version_1_and_bucket_calls() {
     assert_eq!(error_code(&put), "MethodNotAllowed");
     let acl = presigned(&server, Call::get("/demo").query("acl", "")).await;
     assert_eq!(acl.status, 501);
+}
+
+/// ListBuckets pages by `max-buckets` and `ContinuationToken` as AWS does, every bucket
+/// once in name order with its region; a bad `max-buckets` is 400.
+#[tokio::test]
+async fn the_bucket_list_pages_by_continuation_token() {
+    let config = DemoConfig {
+        files: 3,
+        dialect: "s3".into(),
+        latency: Duration::ZERO,
+        ..DemoConfig::default()
+    };
+    let options = S3Options {
+        other_buckets: vec![
+            ("zeta".into(), "eu-west-1".into()),
+            ("alpha".into(), "ap-south-1".into()),
+            ("mid".into(), "us-east-1".into()),
+        ],
+        ..S3Options::default()
+    };
+    let server = DemoServer::start_with_s3("127.0.0.1:0".parse().unwrap(), config, options)
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    let mut regions = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut call = Call::get("/").query("max-buckets", "2");
+        if let Some(token) = &token {
+            call = call.query("continuation-token", token);
+        }
+        let xml = text(&presigned(&server, call).await);
+        pages += 1;
+        names.extend(tags(&xml, "Name").into_iter().map(unescape));
+        regions.extend(tags(&xml, "BucketRegion").into_iter().map(unescape));
+        token = first(&xml, "ContinuationToken");
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(names, ["alpha", "demo", "mid", "zeta"]);
+    assert_eq!(regions, ["ap-south-1", "us-east-1", "us-east-1", "eu-west-1"]);
+    assert_eq!(pages, 2);
+    let bad = presigned(&server, Call::get("/").query("max-buckets", "0")).await;
+    assert_eq!((bad.status, error_code(&bad).as_str()), (400, "InvalidArgument"));
 }
 
 // ---- objects ------------------------------------------------------------------------------
