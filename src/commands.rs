@@ -53,7 +53,6 @@ pub fn run(cli: Cli) -> ExitCode {
                 eprintln!(
                     "Or open your API:  FILESCOPE_API_KEY=<key> filescope --dialect filejar --url https://files.example.com"
                 );
-                eprintln!("Or a bucket:  filescope s3://BUCKET/   (s3:// lists your buckets)");
                 return ExitCode::from(USAGE);
             }
             (_, Err(message)) => {

@@ -522,3 +522,185 @@ impl Reach for Buckets {
         self.service.resumes_with_if_match()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::s3::credentials::Keys;
+
+    fn service(endpoint: Option<&str>) -> Buckets {
+        Buckets::new(Settings {
+            bucket: String::new(),
+            root: String::new(),
+            keys: Some(Keys {
+                access_key_id: "AKID".into(),
+                secret_access_key: crate::api::Secret::new("SECRET"),
+                session_token: None,
+                source: "test".into(),
+            }),
+            region: "us-east-1".into(),
+            endpoint: endpoint.map(|e| Url::parse(e).unwrap()),
+            path_style: None,
+            levels: true,
+        })
+    }
+
+    fn conn() -> Connection {
+        Connection::new(
+            Arc::new(service(None)),
+            Url::parse("http://127.0.0.1:9").unwrap(),
+            None,
+        )
+    }
+
+    const PAGE: PageRequest = PageRequest {
+        number: 1,
+        size: 200,
+    };
+
+    const LIST: &str = "<ListAllMyBucketsResult><Buckets>\
+        <Bucket><Name>alpha</Name><CreationDate>2024-01-02T03:04:05.000Z</CreationDate><BucketRegion>eu-west-1</BucketRegion></Bucket>\
+        <Bucket><Name>beta</Name></Bucket>\
+        <Bucket><Name>bad</Name><BucketRegion>EU WEST</BucketRegion></Bucket>\
+        </Buckets><ContinuationToken>t1</ContinuationToken></ListAllMyBucketsResult>";
+
+    fn url_of(b: &Buckets, spec: &RequestSpec) -> String {
+        b.url(&conn(), &spec.path, &spec.query).unwrap().to_string()
+    }
+
+    fn folder(id: &str) -> ListQuery {
+        let mut q = ListQuery::new(CAPABILITIES.default_sort);
+        q.terms.push(Term::Folder(id.into()));
+        q
+    }
+
+    /// The list is `GET /` on the endpoint; each bucket a folder row `NAME/`; inside one,
+    /// its own listing with ids `BUCKET/KEY`, each request placed and signed as the bucket's.
+    #[test]
+    fn buckets_are_folder_rows_and_a_bucket_s_requests_are_its_own() {
+        let b = service(Some("http://127.0.0.1:9000"));
+        let root = ListQuery::new(CAPABILITIES.default_sort);
+        assert_eq!(
+            url_of(&b, &b.list_request(&root, PAGE)),
+            "http://127.0.0.1:9000/?max-buckets=200"
+        );
+        assert_eq!(
+            url_of(&b, &b.continue_request(&root, PAGE, "t+1/")),
+            "http://127.0.0.1:9000/?max-buckets=200&continuation-token=t%2B1%2F"
+        );
+        let page = b
+            .decode_page(&root, PAGE, LIST.as_bytes(), Limits::default())
+            .unwrap();
+        let rows: Vec<(&str, bool)> = page
+            .records
+            .iter()
+            .map(|r| (r.id.as_str(), b.is_folder(r)))
+            .collect();
+        assert_eq!(rows, [("alpha/", true), ("beta/", true), ("bad/", true)]);
+        assert_eq!(page.next, Some(Continuation::Cursor("t1".into())));
+        assert!(page.records[2].problems[0].contains("not a region name"));
+        assert_eq!(b.extra_fields(&root), [("region", "/BucketRegion")]);
+        assert!(b.detail_request("alpha/").is_none(), "a bucket has no HEAD");
+
+        let inside = folder("alpha/");
+        assert!(b.extra_fields(&inside).is_empty());
+        assert_eq!(
+            url_of(&b, &b.list_request(&inside, PAGE)),
+            "http://127.0.0.1:9000/alpha?list-type=2&max-keys=200&encoding-type=url&delimiter=%2F"
+        );
+        let body = "<ListBucketResult><IsTruncated>false</IsTruncated>\
+            <Contents><Key>logs/a.txt</Key><Size>3</Size></Contents>\
+            <CommonPrefixes><Prefix>logs/b/</Prefix></CommonPrefixes></ListBucketResult>";
+        let deeper = folder("alpha/logs/");
+        assert_eq!(b.key_prefix(&deeper), "alpha/logs/");
+        let page = b
+            .decode_page(&deeper, PAGE, body.as_bytes(), Limits::default())
+            .unwrap();
+        let rows: Vec<(&str, &str)> = page
+            .records
+            .iter()
+            .map(|r| (r.id.as_str(), r.name.as_str()))
+            .collect();
+        assert_eq!(rows, [("alpha/logs/a.txt", "a.txt"), ("alpha/logs/b/", "b/")]);
+        let detail = b.detail_request("alpha/logs/a.txt").unwrap();
+        assert_eq!(
+            url_of(&b, &detail),
+            "http://127.0.0.1:9000/alpha/logs/a.txt"
+        );
+        let ContentSource::Endpoint(get) = b.content_source(&page.records[0]) else {
+            panic!("an object's bytes are the bucket's")
+        };
+        assert_eq!(url_of(&b, &get), "http://127.0.0.1:9000/alpha/logs/a.txt");
+        let link = b
+            .share_link(&page.records[0], Duration::from_secs(60))
+            .unwrap()
+            .unwrap();
+        assert!(link.as_str().contains("/alpha/logs/a.txt?"), "{link}");
+        assert!(link.as_str().contains("%2Feu-west-1%2Fs3%2F"), "{link}");
+        // Going on from a key of the bucket's: the key as the bucket has it.
+        let mut after = folder("alpha/");
+        after.start_after = Some("alpha/logs/a.txt".into());
+        let spec = b.list_request(&after, PAGE);
+        assert!(url_of(&b, &spec).contains("start-after=logs%2Fa.txt"));
+    }
+
+    /// The region the list names is the bucket's from its first request; a bucket listed
+    /// without one is corrected by its own first answer, and the service's stays.
+    #[test]
+    fn each_bucket_is_signed_for_its_own_region() {
+        let b = service(None);
+        let root = ListQuery::new(CAPABILITIES.default_sort);
+        assert_eq!(
+            url_of(&b, &b.list_request(&root, PAGE)),
+            "https://s3.us-east-1.amazonaws.com/?max-buckets=200"
+        );
+        b.decode_page(&root, PAGE, LIST.as_bytes(), Limits::default())
+            .unwrap();
+        assert_eq!(b.region_of("alpha"), "eu-west-1");
+        assert_eq!(b.region_of("beta"), "us-east-1");
+        let alpha = Url::parse(&url_of(&b, &b.list_request(&folder("alpha/"), PAGE))).unwrap();
+        assert_eq!(alpha.host_str(), Some("alpha.s3.eu-west-1.amazonaws.com"));
+        let scope = |url: &Url| {
+            let headers = b.sign(&reqwest::Method::GET, url, &[]).unwrap();
+            let auth = headers
+                .iter()
+                .find(|(k, _)| k == "authorization")
+                .map(|(_, v)| v.clone())
+                .unwrap();
+            auth.split('/').nth(2).unwrap().to_string()
+        };
+        assert_eq!(scope(&alpha), "eu-west-1");
+        let service_url = b.service_url(&[]);
+        assert_eq!(scope(&service_url), "us-east-1");
+
+        let beta = Url::parse(&url_of(&b, &b.list_request(&folder("beta/"), PAGE))).unwrap();
+        assert_eq!(scope(&beta), "us-east-1");
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-bucket-region", "ap-east-1".parse().unwrap());
+        let moved = b.relocate(301, &headers, b"", &beta).unwrap().unwrap();
+        assert_eq!(moved.url.host_str(), Some("beta.s3.ap-east-1.amazonaws.com"));
+        assert_eq!(scope(&moved.url), "ap-east-1");
+        assert_eq!((b.region_of("beta"), b.region_of("alpha")), ("ap-east-1".to_string(), "eu-west-1".to_string()));
+        assert_eq!(scope(&service_url), "us-east-1");
+    }
+
+    /// A name a request could not carry is shown, not entered; a name filter applies to the
+    /// list even where the store does not filter it.
+    #[test]
+    fn a_bucket_name_search_is_applied_to_the_list() {
+        let b = service(Some("http://127.0.0.1:9000"));
+        let mut q = ListQuery::new(CAPABILITIES.default_sort);
+        q.search = "/be".into();
+        let page = b
+            .decode_page(&q, PAGE, LIST.as_bytes(), Limits::default())
+            .unwrap();
+        let ids: Vec<&str> = page.records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["beta/"]);
+        let odd = "<ListAllMyBucketsResult><Buckets><Bucket><Name>..</Name></Bucket></Buckets></ListAllMyBucketsResult>";
+        let page = b
+            .decode_page(&ListQuery::new(CAPABILITIES.default_sort), PAGE, odd.as_bytes(), Limits::default())
+            .unwrap();
+        assert!(!b.is_folder(&page.records[0]));
+        assert!(!page.records[0].problems.is_empty());
+    }
+}
