@@ -442,6 +442,34 @@ mod tests {
         assert_eq!(cli.connect.path_prefix.as_deref(), Some("/api"));
     }
 
+    /// Issue 24, item 2: a location as `aws s3 ls` takes it, for the explorer and for `ls`
+    /// (and `s3://` alone); never beside --url or a profile; a subcommand's name is still
+    /// the subcommand.
+    #[test]
+    fn a_location_is_positional_for_the_explorer_and_ls() {
+        let cli = Cli::try_parse_from(["filescope", "s3://bucket/logs/"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.connect.location.as_deref(), Some("s3://bucket/logs/"));
+        let cli = Cli::try_parse_from(["filescope", "ls", "s3://", "--format", "csv"]).unwrap();
+        let Some(Command::Ls(ls)) = cli.command else {
+            panic!("not ls")
+        };
+        assert_eq!(ls.connect.location.as_deref(), Some("s3://"));
+        let cli = Cli::try_parse_from(["filescope", "--dialect", "filejar", "https://f.example"])
+            .unwrap();
+        assert_eq!(cli.connect.location.as_deref(), Some("https://f.example"));
+        assert!(matches!(
+            Cli::try_parse_from(["filescope", "ls"]).unwrap().command,
+            Some(Command::Ls(_))
+        ));
+        for conflict in [
+            vec!["filescope", "s3://a/", "--url", "s3://b/"],
+            vec!["filescope", "s3://a/", "-p", "work"],
+        ] {
+            assert!(Cli::try_parse_from(&conflict).is_err(), "{conflict:?}");
+        }
+    }
+
     #[test]
     fn bad_flags_are_named() {
         // Any name parses: whether it is a dialect is known once the configuration is read
@@ -462,8 +490,11 @@ mod tests {
                 .contains("expected an http://, https:// or s3:// URL"),
             "{err}"
         );
-        let err = Cli::try_parse_from(["filescope", "--url", "http://x"]).unwrap_err();
-        assert!(err.to_string().contains("--dialect"), "{err}");
+        // A dialect needs a place; a URL's scheme may name the dialect itself (whether an
+        // http:// URL has one is said once the command runs).
+        let err = Cli::try_parse_from(["filescope", "--dialect", "filejar"]).unwrap_err();
+        assert!(err.to_string().contains("--url"), "{err}");
+        assert!(Cli::try_parse_from(["filescope", "--url", "s3://bucket/"]).is_ok());
         let err = Cli::try_parse_from([
             "filescope",
             "--dialect",

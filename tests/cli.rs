@@ -345,6 +345,32 @@ fn bad_flags_are_one_clear_error() {
     assert!(out.stdout.is_empty());
 }
 
+/// Issue 24, item 2: a location that is not one (a typo of a command, a scheme no family
+/// has, an http:// URL with no dialect, a prefix with no bucket) is one line naming it, exit
+/// 2, before anything is sent.
+#[test]
+fn a_location_that_is_not_one_is_named_in_one_line() {
+    for (args, says) in [
+        (vec!["lss"], "\"lss\": neither a command nor a location"),
+        (vec!["ls", "gs://bucket/"], "\"gs://bucket/\": expected an http://, https:// or s3:// URL"),
+        (vec!["ls", "https://files.example.com"], "is a JSON API's URL: say which with --dialect"),
+        (vec!["--url", "http://127.0.0.1:9"], "is a JSON API's URL: say which with --dialect"),
+        (vec!["ls", "s3:///logs/"], "names a prefix but no bucket"),
+    ] {
+        let out = filescope()
+            .args(&args)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("filescope: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
 #[test]
 fn an_unknown_dialect_is_named_with_every_one_there_is_declared_ones_included() {
     let out = filescope()
