@@ -203,7 +203,18 @@ fn named_place(args: &ConnectArgs) -> Result<Option<(String, reqwest::Url)>, Str
             let forms: Vec<&str> = family::FAMILIES.iter().map(|f| f.url_form).collect();
             let what = match reqwest::Url::parse(text) {
                 Ok(_) => why,
-                Err(_) => "neither a command nor a location".to_string(),
+                Err(_) => {
+                    let cli = <Cli as clap::CommandFactory>::command();
+                    let commands: Vec<&str> = cli
+                        .get_subcommands()
+                        .filter(|c| !c.is_hide_set())
+                        .map(|c| c.get_name())
+                        .collect();
+                    format!(
+                        "neither a command ({}) nor a location",
+                        commands.join(", ")
+                    )
+                }
             };
             format!(
                 "{text:?}: {what}; a location is {} (without a bucket: the list of buckets), or an http(s):// URL with --dialect NAME",

@@ -351,10 +351,19 @@ fn bad_flags_are_one_clear_error() {
 #[test]
 fn a_location_that_is_not_one_is_named_in_one_line() {
     for (args, says) in [
-        (vec!["lss"], "\"lss\": neither a command nor a location"),
-        (vec!["ls", "gs://bucket/"], "\"gs://bucket/\": expected an http://, https:// or s3:// URL"),
-        (vec!["ls", "https://files.example.com"], "is a JSON API's URL: say which with --dialect"),
-        (vec!["--url", "http://127.0.0.1:9"], "is a JSON API's URL: say which with --dialect"),
+        (vec!["lss"], "\"lss\": neither a command (demo, serve, ls,"),
+        (
+            vec!["ls", "gs://bucket/"],
+            "\"gs://bucket/\": expected an http://, https:// or s3:// URL",
+        ),
+        (
+            vec!["ls", "https://files.example.com"],
+            "is a JSON API's URL: say which with --dialect",
+        ),
+        (
+            vec!["--url", "http://127.0.0.1:9"],
+            "is a JSON API's URL: say which with --dialect",
+        ),
         (vec!["ls", "s3:///logs/"], "names a prefix but no bucket"),
     ] {
         let out = filescope()

@@ -1033,7 +1033,10 @@ fn a_location_opens_the_explorer_on_the_buckets_and_on_a_bucket() {
             &[
                 ("HOME", home.as_str()),
                 ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
-                ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials"),
+                (
+                    "AWS_SHARED_CREDENTIALS_FILE",
+                    "/nonexistent/aws-credentials",
+                ),
                 ("AWS_EC2_METADATA_DISABLED", "true"),
                 ("AWS_ACCESS_KEY_ID", filescope_demo::S3_ACCESS_KEY),
                 ("AWS_SECRET_ACCESS_KEY", filescope_demo::S3_SECRET_KEY),

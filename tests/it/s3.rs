@@ -819,15 +819,22 @@ async fn ls_s3_lists_exactly_the_buckets_and_a_location_needs_no_dialect() {
     let server = s3fs("ls-buckets", &objects).await;
     more_buckets(&server, &["alpha", "zeta-2"]);
     let dir = scratch("ls-buckets-run");
-    let out = binary(&dir, SECRET, &["ls", "s3://", "--endpoint", &server.endpoint]).await;
+    let out = binary(
+        &dir,
+        SECRET,
+        &["ls", "s3://", "--endpoint", &server.endpoint],
+    )
+    .await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     // s3s-fs lists its directories in the order the file system gives them.
     assert_eq!(sorted(ids(&out.stdout)), ["alpha/", "bucket/", "zeta-2/"]);
     let first: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap())
-            .unwrap();
-    assert_eq!(first["url"], format!("s3://{}", first["id"].as_str().unwrap()));
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first["url"],
+        format!("s3://{}", first["id"].as_str().unwrap())
+    );
     assert_eq!(first["content_type"], "inode/directory");
     assert!(first["created_at"].is_string(), "{first}");
     assert!(first.get("region").is_some(), "{first}");
@@ -835,17 +842,34 @@ async fn ls_s3_lists_exactly_the_buckets_and_a_location_needs_no_dialect() {
     let csv = binary(
         &dir,
         SECRET,
-        &["ls", "s3://", "--endpoint", &server.endpoint, "--format", "csv"],
+        &[
+            "ls",
+            "s3://",
+            "--endpoint",
+            &server.endpoint,
+            "--format",
+            "csv",
+        ],
     )
     .await;
     let csv = String::from_utf8_lossy(&csv.stdout).to_string();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "id,name,size,content_type,created_at,updated_at,url,region");
+    assert_eq!(
+        lines[0],
+        "id,name,size,content_type,created_at,updated_at,url,region"
+    );
     assert_eq!(lines.len(), 4, "{csv}");
     let table = binary(
         &dir,
         SECRET,
-        &["ls", "s3://", "--endpoint", &server.endpoint, "--format", "table"],
+        &[
+            "ls",
+            "s3://",
+            "--endpoint",
+            &server.endpoint,
+            "--format",
+            "table",
+        ],
     )
     .await;
     let table = String::from_utf8_lossy(&table.stdout).to_string();
@@ -860,7 +884,13 @@ async fn ls_s3_lists_exactly_the_buckets_and_a_location_needs_no_dialect() {
         .collect();
     for args in [
         vec!["ls", "s3://bucket/reports/", "--endpoint", &server.endpoint],
-        vec!["ls", "--url", "s3://bucket/reports/", "--endpoint", &server.endpoint],
+        vec![
+            "ls",
+            "--url",
+            "s3://bucket/reports/",
+            "--endpoint",
+            &server.endpoint,
+        ],
     ] {
         let out = binary(&dir, SECRET, &args).await;
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -891,7 +921,10 @@ async fn the_explorer_shows_buckets_as_folders_enter_goes_in_and_backspace_retur
     common::settle(&mut app, &client, effects).await;
     let buckets = loaded_names(&app);
     assert_eq!(sorted(buckets.clone()), ["alpha/", "bucket/", "zeta/"]);
-    assert!(app.selected().is_some_and(|r| client.dialect().is_folder(r)));
+    assert!(
+        app.selected()
+            .is_some_and(|r| client.dialect().is_folder(r))
+    );
 
     let at = buckets.iter().position(|b| b == "bucket/").unwrap();
     for _ in 0..at {
@@ -934,7 +967,11 @@ async fn the_explorer_shows_buckets_as_folders_enter_goes_in_and_backspace_retur
     );
     common::settle(&mut app, &client, effects).await;
     assert_eq!(loaded_names(&app), buckets);
-    assert_eq!(app.selected().unwrap().id, "bucket/", "back on the bucket left");
+    assert_eq!(
+        app.selected().unwrap().id,
+        "bucket/",
+        "back on the bucket left"
+    );
 
     // Another bucket: its own listing.
     app.update(filescope::test_support::key('g'), Instant::now());

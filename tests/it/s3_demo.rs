@@ -581,7 +581,13 @@ async fn the_bucket_list_is_paged_and_a_listed_region_is_used_from_the_first_req
         .push(filescope::api::Term::Folder("demo/".into()));
     let before = server.stats.list_requests();
     let page = client
-        .list_page(&inside, PageRequest { number: 1, size: 1000 })
+        .list_page(
+            &inside,
+            PageRequest {
+                number: 1,
+                size: 1000,
+            },
+        )
         .await
         .unwrap();
     assert!(!page.records.is_empty());

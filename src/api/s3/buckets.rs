@@ -197,12 +197,7 @@ impl Buckets {
         } else {
             let text: Vec<String> = query
                 .iter()
-                .map(|(k, v)| {
-                    format!(
-                        "{k}={}",
-                        percent_encoding::utf8_percent_encode(v, QUERY)
-                    )
-                })
+                .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, QUERY)))
                 .collect();
             url.set_query(Some(&text.join("&")));
         }
@@ -267,7 +262,12 @@ impl Buckets {
         }
     }
 
-    fn decode_buckets(&self, query: &ListQuery, body: &[u8], limits: Limits) -> Result<Page, String> {
+    fn decode_buckets(
+        &self,
+        query: &ListQuery,
+        body: &[u8],
+        limits: Limits,
+    ) -> Result<Page, String> {
         let text = std::str::from_utf8(body).map_err(|_| "the answer is not UTF-8".to_string())?;
         let list = bucket_list(text, limits.max_records)?;
         // A name's beginning (`/logs`, `prefix:logs`) is applied here: not every store
@@ -311,7 +311,9 @@ impl Dialect for Buckets {
     fn list_request(&self, query: &ListQuery, page: PageRequest) -> RequestSpec {
         match self.inner(query) {
             None => self.list_buckets(page.size, None),
-            Some((bucket, inner)) => under(&bucket, self.bucket(&bucket).list_request(&inner, page)),
+            Some((bucket, inner)) => {
+                under(&bucket, self.bucket(&bucket).list_request(&inner, page))
+            }
         }
     }
 
@@ -329,7 +331,12 @@ impl Dialect for Buckets {
         }
     }
 
-    fn peek_next(&self, page: PageRequest, headers: &HeaderMap, body: &[u8]) -> Option<Continuation> {
+    fn peek_next(
+        &self,
+        page: PageRequest,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Option<Continuation> {
         // A bucket list is short: its decode says what follows.
         self.service.peek_next(page, headers, body)
     }
@@ -344,7 +351,9 @@ impl Dialect for Buckets {
         let Some((bucket, inner)) = self.inner(query) else {
             return self.decode_buckets(query, body, limits);
         };
-        let mut page = self.bucket(&bucket).decode_page(&inner, page, body, limits)?;
+        let mut page = self
+            .bucket(&bucket)
+            .decode_page(&inner, page, body, limits)?;
         page.records = std::mem::take(&mut page.records)
             .into_iter()
             .map(|r| in_bucket(&bucket, r))
@@ -372,7 +381,9 @@ impl Dialect for Buckets {
         body: &[u8],
     ) -> Result<FileRecord, String> {
         let (bucket, key) = split(id).ok_or_else(|| format!("{id:?} names no bucket"))?;
-        let record = self.bucket(bucket).decode_detail_answer(key, headers, body)?;
+        let record = self
+            .bucket(bucket)
+            .decode_detail_answer(key, headers, body)?;
         Ok(in_bucket(bucket, record))
     }
 
@@ -423,7 +434,9 @@ impl Dialect for Buckets {
     fn key_prefix(&self, query: &ListQuery) -> String {
         match self.inner(query) {
             None => String::new(),
-            Some((bucket, inner)) => format!("{bucket}/{}", self.bucket(&bucket).key_prefix(&inner)),
+            Some((bucket, inner)) => {
+                format!("{bucket}/{}", self.bucket(&bucket).key_prefix(&inner))
+            }
         }
     }
 
@@ -621,7 +634,10 @@ mod tests {
             .iter()
             .map(|r| (r.id.as_str(), r.name.as_str()))
             .collect();
-        assert_eq!(rows, [("alpha/logs/a.txt", "a.txt"), ("alpha/logs/b/", "b/")]);
+        assert_eq!(
+            rows,
+            [("alpha/logs/a.txt", "a.txt"), ("alpha/logs/b/", "b/")]
+        );
         let detail = b.detail_request("alpha/logs/a.txt").unwrap();
         assert_eq!(
             url_of(&b, &detail),
@@ -678,9 +694,15 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-bucket-region", "ap-east-1".parse().unwrap());
         let moved = b.relocate(301, &headers, b"", &beta).unwrap().unwrap();
-        assert_eq!(moved.url.host_str(), Some("beta.s3.ap-east-1.amazonaws.com"));
+        assert_eq!(
+            moved.url.host_str(),
+            Some("beta.s3.ap-east-1.amazonaws.com")
+        );
         assert_eq!(scope(&moved.url), "ap-east-1");
-        assert_eq!((b.region_of("beta"), b.region_of("alpha")), ("ap-east-1".to_string(), "eu-west-1".to_string()));
+        assert_eq!(
+            (b.region_of("beta"), b.region_of("alpha")),
+            ("ap-east-1".to_string(), "eu-west-1".to_string())
+        );
         assert_eq!(scope(&service_url), "us-east-1");
     }
 
@@ -698,7 +720,12 @@ mod tests {
         assert_eq!(ids, ["beta/"]);
         let odd = "<ListAllMyBucketsResult><Buckets><Bucket><Name>..</Name></Bucket></Buckets></ListAllMyBucketsResult>";
         let page = b
-            .decode_page(&ListQuery::new(CAPABILITIES.default_sort), PAGE, odd.as_bytes(), Limits::default())
+            .decode_page(
+                &ListQuery::new(CAPABILITIES.default_sort),
+                PAGE,
+                odd.as_bytes(),
+                Limits::default(),
+            )
             .unwrap();
         assert!(!b.is_folder(&page.records[0]));
         assert!(!page.records[0].problems.is_empty());

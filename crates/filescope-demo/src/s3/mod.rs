@@ -134,7 +134,7 @@ pub fn connect_hint(base_url: &str, files: usize, region: &str) -> Vec<String> {
             files + AWKWARD_KEYS.len()
         ),
         format!(
-            "try  {credentials}{region_variable} filescope --dialect s3 --url s3://{S3_BUCKET} --endpoint {base_url}"
+            "try  {credentials}{region_variable} filescope s3://{S3_BUCKET}/ --endpoint {base_url}   (s3:// lists the buckets)"
         ),
     ]
 }

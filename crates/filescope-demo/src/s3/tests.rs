@@ -845,10 +845,16 @@ async fn the_bucket_list_pages_by_continuation_token() {
         }
     }
     assert_eq!(names, ["alpha", "demo", "mid", "zeta"]);
-    assert_eq!(regions, ["ap-south-1", "us-east-1", "us-east-1", "eu-west-1"]);
+    assert_eq!(
+        regions,
+        ["ap-south-1", "us-east-1", "us-east-1", "eu-west-1"]
+    );
     assert_eq!(pages, 2);
     let bad = presigned(&server, Call::get("/").query("max-buckets", "0")).await;
-    assert_eq!((bad.status, error_code(&bad).as_str()), (400, "InvalidArgument"));
+    assert_eq!(
+        (bad.status, error_code(&bad).as_str()),
+        (400, "InvalidArgument")
+    );
 }
 
 // ---- objects ------------------------------------------------------------------------------
@@ -1262,7 +1268,7 @@ async fn another_region_is_400_with_the_real_one() {
     assert_eq!(
         server.connect_hint().unwrap()[1],
         format!(
-            "try  AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret-key AWS_REGION=eu-central-1 filescope --dialect s3 --url s3://demo --endpoint {}",
+            "try  AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret-key AWS_REGION=eu-central-1 filescope s3://demo/ --endpoint {}   (s3:// lists the buckets)",
             server.base_url
         )
     );
@@ -1287,7 +1293,7 @@ fn the_connect_hint_says_how_to_connect() {
         lines,
         [
             "serving 100005 objects in bucket \"demo\" (region us-east-1) at http://127.0.0.1:9000; credentials AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret-key",
-            "try  AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret-key filescope --dialect s3 --url s3://demo --endpoint http://127.0.0.1:9000",
+            "try  AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret-key filescope s3://demo/ --endpoint http://127.0.0.1:9000   (s3:// lists the buckets)",
         ]
     );
 }

@@ -128,7 +128,10 @@ mod tests {
             "2024-01-02T03:04:05+00:00"
         );
         assert_eq!(list.buckets[1].name, "b&c");
-        assert_eq!((list.buckets[1].created, &list.buckets[1].region), (None, &None));
+        assert_eq!(
+            (list.buckets[1].created, &list.buckets[1].region),
+            (None, &None)
+        );
         assert_eq!(list.next_token.as_deref(), Some("next/page+1="));
         // MinIO, Ceph and s3s: no token, no region.
         let old = "<ListAllMyBucketsResult><Buckets><Bucket><Name>x</Name></Bucket></Buckets></ListAllMyBucketsResult>";
