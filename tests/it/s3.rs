@@ -94,6 +94,20 @@ async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {
     }
 }
 
+/// What one level at the top of `objects` shows: each folder once, then the files, in key
+/// order.
+fn top_level(objects: &[(String, Vec<u8>)]) -> Vec<String> {
+    let mut top: Vec<String> = objects
+        .iter()
+        .map(|(k, _)| match k.split_once('/') {
+            Some((folder, _)) => format!("{folder}/"),
+            None => k.clone(),
+        })
+        .collect();
+    top.dedup();
+    top
+}
+
 /// `count` small objects in nested prefixes, with spaces and non-ASCII in some keys, in the
 /// order S3 lists them (UTF-8 bytes), computed here rather than asked of the server.
 fn dataset(count: usize) -> Vec<(String, Vec<u8>)> {
@@ -336,14 +350,7 @@ async fn folders_are_rows_entered_with_enter_and_left_with_backspace() {
             _ => String::new(),
         })
         .collect();
-    let mut top: Vec<String> = objects
-        .iter()
-        .map(|(k, _)| match k.split_once('/') {
-            Some((folder, _)) => format!("{folder}/"),
-            None => k.clone(),
-        })
-        .collect();
-    top.dedup();
+    let top = top_level(&objects);
     assert_eq!(names, top);
     let screen = common::render(&app, 120, 40).join("\n");
     assert!(screen.contains("images/"), "{screen}");
@@ -762,27 +769,6 @@ async fn a_region_named_by_the_store_cannot_inject_a_command_into_y_c() {
     );
 }
 
-/// A connection to the service at the server's endpoint (`s3://` alone) with the test's key
-/// pair, as the explorer makes it.
-fn service_client(server: &S3Fs) -> Client {
-    let family = filescope::api::family::by_name("s3").unwrap();
-    let conn = (family.connect)(&filescope::api::family::Location {
-        url: filescope::api::url::parse_url("s3://").unwrap(),
-        endpoint: Some(server.endpoint.clone()),
-        region: Some("us-east-1".into()),
-        credentials: filescope::api::family::Credentials::Given {
-            id: ACCESS.into(),
-            secret: Secret::new(SECRET),
-            token: None,
-            source: "the test".into(),
-        },
-        path_style: None,
-        levels: true,
-    })
-    .unwrap();
-    Client::new(conn).unwrap()
-}
-
 /// The store's buckets (s3s-fs: the directories under its root), made beside the test's.
 fn more_buckets(server: &S3Fs, names: &[&str]) {
     for name in names {
@@ -839,42 +825,27 @@ async fn ls_s3_lists_exactly_the_buckets_and_a_location_needs_no_dialect() {
     assert!(first["created_at"].is_string(), "{first}");
     assert!(first.get("region").is_some(), "{first}");
 
-    let csv = binary(
-        &dir,
-        SECRET,
-        &[
-            "ls",
-            "s3://",
-            "--endpoint",
-            &server.endpoint,
-            "--format",
+    // A column of its own in CSV and the table; a line per bucket after the header.
+    for (format, header) in [
+        (
             "csv",
-        ],
-    )
-    .await;
-    let csv = String::from_utf8_lossy(&csv.stdout).to_string();
-    let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(
-        lines[0],
-        "id,name,size,content_type,created_at,updated_at,url,region"
-    );
-    assert_eq!(lines.len(), 4, "{csv}");
-    let table = binary(
-        &dir,
-        SECRET,
-        &[
+            "id,name,size,content_type,created_at,updated_at,url,region",
+        ),
+        ("table", "REGION"),
+    ] {
+        let args = [
             "ls",
             "s3://",
             "--endpoint",
             &server.endpoint,
             "--format",
-            "table",
-        ],
-    )
-    .await;
-    let table = String::from_utf8_lossy(&table.stdout).to_string();
-    assert!(table.lines().next().unwrap().ends_with("REGION"), "{table}");
-    assert_eq!(table.lines().count(), 4, "{table}");
+            format,
+        ];
+        let out = binary(&dir, SECRET, &args).await;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(text.lines().next().unwrap().ends_with(header), "{text}");
+        assert_eq!(text.lines().count(), 4, "{text}");
+    }
 
     // A location names a bucket and a prefix; --url s3://… alone is the same.
     let expected: Vec<String> = objects
@@ -915,7 +886,7 @@ async fn the_explorer_shows_buckets_as_folders_enter_goes_in_and_backspace_retur
     let objects = dataset(30);
     let server = s3fs("explore-buckets", &objects).await;
     more_buckets(&server, &["alpha", "zeta"]);
-    let client = service_client(&server);
+    let client = common::s3_service(&server.endpoint, ACCESS, SECRET, "us-east-1");
     let mut app = filescope::test_support::app_on(&client);
     let effects = app.start(120, 40, Instant::now());
     common::settle(&mut app, &client, effects).await;
@@ -936,14 +907,7 @@ async fn the_explorer_shows_buckets_as_folders_enter_goes_in_and_backspace_retur
         Instant::now(),
     );
     common::settle(&mut app, &client, effects).await;
-    let mut top: Vec<String> = objects
-        .iter()
-        .map(|(k, _)| match k.split_once('/') {
-            Some((folder, _)) => format!("{folder}/"),
-            None => k.clone(),
-        })
-        .collect();
-    top.dedup();
+    let top = top_level(&objects);
     assert_eq!(loaded_names(&app), top);
     let header = common::render(&app, 120, 40)[0].clone();
     assert!(header.contains("bucket/"), "{header}");

@@ -529,27 +529,6 @@ async fn the_insight_scan_of_the_root_sums_every_file_in_the_bucket() {
     assert_eq!(view.stats.total.files, 3_005, "{:?}", view.stats.total);
 }
 
-/// The service (`s3://` alone) at the demo's endpoint, with its key pair, signing for
-/// `region` until a bucket says otherwise.
-fn service_client(server: &DemoServer, region: &str) -> Client {
-    let family = filescope::api::family::by_name("s3").unwrap();
-    let conn = (family.connect)(&filescope::api::family::Location {
-        url: filescope::api::url::parse_url("s3://").unwrap(),
-        endpoint: Some(server.base_url.clone()),
-        region: Some(region.into()),
-        credentials: filescope::api::family::Credentials::Given {
-            id: S3_ACCESS_KEY.into(),
-            secret: Secret::new(S3_SECRET_KEY),
-            token: None,
-            source: "the test".into(),
-        },
-        path_style: None,
-        levels: true,
-    })
-    .unwrap();
-    Client::new(conn).unwrap()
-}
-
 /// Issue 24, item 3: the list of buckets is read page by page by `continuation-token`
 /// (every bucket once, in the store's order), and a bucket whose region the list names is
 /// signed for it from its first request: no refusal for the wrong region.
@@ -561,7 +540,7 @@ async fn the_bucket_list_is_paged_and_a_listed_region_is_used_from_the_first_req
         .other_buckets(&[("alpha", "ap-south-1"), ("zeta", "us-west-2")])
         .start()
         .await;
-    let client = service_client(&server, "us-east-1");
+    let client = common::s3_service(&server.base_url, S3_ACCESS_KEY, S3_SECRET_KEY, "us-east-1");
     let query = ListQuery::new(client.dialect().capabilities().default_sort);
     let mut names = Vec::new();
     let mut pages = 0;

@@ -539,23 +539,9 @@ impl Reach for Buckets {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::s3::credentials::Keys;
 
     fn service(endpoint: Option<&str>) -> Buckets {
-        Buckets::new(Settings {
-            bucket: String::new(),
-            root: String::new(),
-            keys: Some(Keys {
-                access_key_id: "AKID".into(),
-                secret_access_key: crate::api::Secret::new("SECRET"),
-                session_token: None,
-                source: "test".into(),
-            }),
-            region: "us-east-1".into(),
-            endpoint: endpoint.map(|e| Url::parse(e).unwrap()),
-            path_style: None,
-            levels: true,
-        })
+        Buckets::new(super::super::tests::settings(endpoint, true))
     }
 
     fn conn() -> Connection {

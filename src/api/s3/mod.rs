@@ -777,12 +777,18 @@ impl Dialect for S3 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::api::family::Reach;
 
     fn s3(endpoint: Option<&str>, levels: bool) -> S3 {
-        S3::new(Settings {
+        S3::new(settings(endpoint, levels))
+    }
+
+    /// Bucket `demo` under `data/`, with a key pair, in us-east-1 (the service's tests take
+    /// it too).
+    pub(super) fn settings(endpoint: Option<&str>, levels: bool) -> Settings {
+        Settings {
             bucket: "demo".into(),
             root: "data/".into(),
             keys: Some(Keys {
@@ -795,7 +801,7 @@ mod tests {
             endpoint: endpoint.map(|e| Url::parse(e).unwrap()),
             path_style: None,
             levels,
-        })
+        }
     }
 
     #[test]
