@@ -33,19 +33,26 @@ pub struct Cli {
 /// or the environment variable FILESCOPE_API_KEY, never from the command line, where other
 /// users could read it in the process list.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("place").args(["url", "location"])))]
 pub struct ConnectArgs {
+    /// Where to look, as `aws s3 ls` takes it: s3://BUCKET[/PREFIX/], or s3:// for the list
+    /// of buckets. Its scheme says the dialect; an http(s):// URL needs --dialect.
+    #[arg(value_name = "LOCATION", conflicts_with = "url")]
+    pub location: Option<String>,
+
     /// A connection profile from the configuration file (default: its default_profile).
-    #[arg(short = 'p', long, value_name = "NAME", conflicts_with_all = ["dialect", "url"])]
+    #[arg(short = 'p', long, value_name = "NAME", conflicts_with_all = ["dialect", "url", "location"])]
     pub profile: Option<String>,
 
     /// The API's dialect: filejar, openwebui, flextell, fileguard, astracollab, s3, or one
-    /// declared in the configuration file ([dialects.NAME]).
-    #[arg(long, value_name = "DIALECT", requires = "url")]
+    /// declared in the configuration file ([dialects.NAME]). Not needed for a URL whose
+    /// scheme names its dialect (s3://).
+    #[arg(long, value_name = "DIALECT", requires = "place")]
     pub dialect: Option<String>,
 
     /// The API's base URL, e.g. https://files.example.com (the dialect adds its own paths);
-    /// for S3, s3://BUCKET[/PREFIX/].
-    #[arg(long, value_name = "URL", value_parser = parse_url, requires = "dialect")]
+    /// for S3, s3://BUCKET[/PREFIX/] (or s3:// for the buckets), which needs no --dialect.
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
     pub url: Option<Url>,
 
     /// S3: the endpoint of an S3-compatible store, e.g. http://127.0.0.1:9000 (MinIO) or
@@ -445,6 +452,34 @@ mod tests {
         assert_eq!(cli.connect.path_prefix.as_deref(), Some("/api"));
     }
 
+    /// Issue 24, item 2: a location as `aws s3 ls` takes it, for the explorer and for `ls`
+    /// (and `s3://` alone); never beside --url or a profile; a subcommand's name is still
+    /// the subcommand.
+    #[test]
+    fn a_location_is_positional_for_the_explorer_and_ls() {
+        let cli = Cli::try_parse_from(["filescope", "s3://bucket/logs/"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.connect.location.as_deref(), Some("s3://bucket/logs/"));
+        let cli = Cli::try_parse_from(["filescope", "ls", "s3://", "--format", "csv"]).unwrap();
+        let Some(Command::Ls(ls)) = cli.command else {
+            panic!("not ls")
+        };
+        assert_eq!(ls.connect.location.as_deref(), Some("s3://"));
+        let cli = Cli::try_parse_from(["filescope", "--dialect", "filejar", "https://f.example"])
+            .unwrap();
+        assert_eq!(cli.connect.location.as_deref(), Some("https://f.example"));
+        assert!(matches!(
+            Cli::try_parse_from(["filescope", "ls"]).unwrap().command,
+            Some(Command::Ls(_))
+        ));
+        for conflict in [
+            vec!["filescope", "s3://a/", "--url", "s3://b/"],
+            vec!["filescope", "s3://a/", "-p", "work"],
+        ] {
+            assert!(Cli::try_parse_from(&conflict).is_err(), "{conflict:?}");
+        }
+    }
+
     #[test]
     fn bad_flags_are_named() {
         // Any name parses: whether it is a dialect is known once the configuration is read
@@ -465,8 +500,11 @@ mod tests {
                 .contains("expected an http://, https:// or s3:// URL"),
             "{err}"
         );
-        let err = Cli::try_parse_from(["filescope", "--url", "http://x"]).unwrap_err();
-        assert!(err.to_string().contains("--dialect"), "{err}");
+        // A dialect needs a place; a URL's scheme may name the dialect itself (whether an
+        // http:// URL has one is said once the command runs).
+        let err = Cli::try_parse_from(["filescope", "--dialect", "filejar"]).unwrap_err();
+        assert!(err.to_string().contains("--url"), "{err}");
+        assert!(Cli::try_parse_from(["filescope", "--url", "s3://bucket/"]).is_ok());
         let err = Cli::try_parse_from([
             "filescope",
             "--dialect",

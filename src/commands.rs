@@ -91,7 +91,7 @@ fn settings(profile: Option<&str>) -> Result<config::Settings, config::ConfigErr
 /// The profile the flags open, if any: `-p NAME`, else the default profile, unless
 /// `--dialect` and `--url` say the API themselves.
 fn profile_of(args: &ConnectArgs) -> Option<String> {
-    if args.dialect.is_some() && args.url.is_some() {
+    if args.url.is_some() || args.location.is_some() {
         return None;
     }
     args.profile.clone().or_else(|| {
@@ -188,7 +188,54 @@ enum Levels {
 
 /// The connection a command needs, or why there is none.
 fn given(found: Result<Option<Connection>, String>) -> Result<Connection, String> {
-    found?.ok_or_else(|| "no connection given: pass -p NAME, or --dialect and --url".to_string())
+    found?.ok_or_else(|| {
+        "no connection given: pass a location (s3://BUCKET/), -p NAME, or --dialect and --url"
+            .to_string()
+    })
+}
+
+/// The dialect and URL the command line names, if it names one: a location (`filescope
+/// s3://bucket/`) or `--url`, whose scheme says the dialect when it is a family's (asked of
+/// the family registry, so every family's scheme works alike), else `--dialect` must.
+fn named_place(args: &ConnectArgs) -> Result<Option<(String, reqwest::Url)>, String> {
+    let url = match (&args.location, &args.url) {
+        (Some(text), _) => crate::api::url::parse_url(text).map_err(|why| {
+            let forms: Vec<&str> = family::FAMILIES.iter().map(|f| f.url_form).collect();
+            let what = match reqwest::Url::parse(text) {
+                Ok(_) => why,
+                Err(_) => {
+                    let cli = <Cli as clap::CommandFactory>::command();
+                    let commands: Vec<&str> = cli
+                        .get_subcommands()
+                        .filter(|c| !c.is_hide_set())
+                        .map(|c| c.get_name())
+                        .collect();
+                    format!(
+                        "neither a command ({}) nor a location",
+                        commands.join(", ")
+                    )
+                }
+            };
+            format!(
+                "{text:?}: {what}; a location is {} (without a bucket: the list of buckets), or an http(s):// URL with --dialect NAME",
+                forms.join(" or ")
+            )
+        })?,
+        (None, Some(url)) => url.clone(),
+        (None, None) => return Ok(None),
+    };
+    let dialect = match (&args.dialect, family::for_scheme(url.scheme())) {
+        (Some(dialect), _) => dialect.clone(),
+        (None, Some(family)) => family.name.to_string(),
+        (None, None) => {
+            return Err(format!(
+                "{} is a JSON API's URL: say which with --dialect NAME ({})",
+                crate::api::error::display_url(&url),
+                dialect::names().join(", ")
+            ));
+        }
+    };
+    Ok(Some((dialect, url)))
 }
 
 /// The connection the flags describe: `--dialect` and `--url` with the key from
@@ -240,7 +287,7 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
             }
         }
     };
-    let mut conn = if let (Some(dialect_id), Some(url)) = (args.dialect, args.url) {
+    let mut conn = if let Some((dialect_id, url)) = named_place(&args)? {
         if let Some(family) = family::by_name(&dialect_id) {
             (family.connect)(&Location {
                 url,

@@ -162,9 +162,9 @@ struct Out<'a> {
     created_at: Option<String>,
     updated_at: Option<String>,
     url: Option<&'a str>,
-    /// A version row's fields, in a listing of versions.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    version: Option<crate::api::record::VersionFields>,
+    /// The listing's fields beside these (a bucket's `region`), in order.
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     raw: Option<&'a RawValue>,
 }
@@ -173,7 +173,10 @@ fn rfc3339(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
-fn out(record: &FileRecord, raw: bool, versions: bool) -> Out<'_> {
+fn out<'a>(record: &'a FileRecord, raw: bool, extra: &[Extra]) -> Out<'a> {
+    let values: Option<serde_json::Value> = (!extra.is_empty())
+        .then(|| serde_json::from_str(record.raw.get()).ok())
+        .flatten();
     Out {
         id: &record.id,
         name: &record.name,
@@ -182,8 +185,42 @@ fn out(record: &FileRecord, raw: bool, versions: bool) -> Out<'_> {
         created_at: rfc3339(record.created_at),
         updated_at: rfc3339(record.updated_at),
         url: record.url.as_deref(),
-        version: versions.then(|| record.version_fields()),
+        extra: extra
+            .iter()
+            .map(|(name, pointer)| {
+                let value = values
+                    .as_ref()
+                    .and_then(|v| v.pointer(pointer))
+                    .cloned()
+                    .unwrap_or(serde_json::Value::Null);
+                (name.to_string(), value)
+            })
+            .collect(),
         raw: raw.then_some(record.raw.as_ref()),
+    }
+}
+
+impl Out<'_> {
+    /// The extra fields' cells, in the order the listing names them (the JSON object keeps
+    /// them by name).
+    fn extra_cells(&self, extra: &[Extra]) -> Vec<String> {
+        extra
+            .iter()
+            .map(|(name, _)| self.extra.get(*name).map(extra_cell).unwrap_or_default())
+            .collect()
+    }
+}
+
+/// A field of a listing beside the common ones: its name, and the JSON pointer of its value
+/// in the record's raw object ([`crate::api::Dialect::extra_fields`]).
+pub type Extra = (&'static str, &'static str);
+
+/// An extra field's value as one cell: a string as it is, nothing for null, else its JSON.
+fn extra_cell(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(text) => text.clone(),
+        other => json_line(other),
     }
 }
 
@@ -365,8 +402,8 @@ pub struct Sink<'a> {
     /// The table's columns, and the width it must fit (a terminal's), if any.
     columns: Vec<TableColumn>,
     width: Option<usize>,
-    /// A listing of versions: each record's version fields are written too.
-    versions: bool,
+    /// The listing's fields beside the common ones, after them in every format.
+    extra: Vec<Extra>,
     finished: bool,
 }
 
@@ -383,19 +420,34 @@ impl<'a> Sink<'a> {
             table: Vec::new(),
             columns: TableColumn::DEFAULT.to_vec(),
             width: None,
-            versions: false,
+            extra: Vec::new(),
             finished: false,
         }
     }
 
-    /// A listing of versions: `version_id`, `is_latest` and `delete_marker` follow `url` in
-    /// every format (the table's default columns show them).
+    /// A listing of versions: the table's default columns are the versions' (the fields
+    /// themselves are the dialect's extra fields, [`Sink::extra_fields`]).
     pub fn versions(mut self, versions: bool) -> Self {
         if versions && self.columns == TableColumn::DEFAULT {
             self.columns = TableColumn::VERSIONS.to_vec();
         }
-        self.versions = versions;
         self
+    }
+
+    /// The extra fields the table adds as columns: those no column of its own shows already
+    /// (`version_id` beside the VERSION column).
+    fn table_extra(&self) -> Vec<Extra> {
+        use clap::ValueEnum;
+        self.extra
+            .iter()
+            .filter(|(name, _)| {
+                !self
+                    .columns
+                    .iter()
+                    .any(|c| c.to_possible_value().is_some_and(|v| v.get_name() == *name))
+            })
+            .copied()
+            .collect()
     }
 
     /// The table's columns (`--columns`), and the width it must fit (the terminal's).
@@ -407,29 +459,38 @@ impl<'a> Sink<'a> {
         self
     }
 
+    /// The listing's fields beside the common ones (a bucket's `region`): written after
+    /// them, as fields of JSON, columns of CSV and of the table.
+    pub fn extra_fields(mut self, extra: Vec<Extra>) -> Self {
+        self.extra = extra;
+        self
+    }
+
     pub fn record(&mut self, record: &FileRecord) -> io::Result<()> {
         let first = self.written == 0;
         match self.format {
             Format::Ndjson => {
-                write_json(&mut *self.out, &out(record, self.raw, self.versions))?;
+                write_json(&mut *self.out, &out(record, self.raw, &self.extra))?;
                 self.out.write_all(b"\n")?;
             }
             Format::Json => {
                 self.out.write_all(if first { b"[\n" } else { b",\n" })?;
-                write_json(&mut *self.out, &out(record, self.raw, self.versions))?;
+                write_json(&mut *self.out, &out(record, self.raw, &self.extra))?;
             }
             Format::Csv => {
                 if first {
                     let mut header = CSV_HEADER.join(",");
-                    if self.versions {
-                        header.push_str(",version_id,is_latest,delete_marker");
+                    for (name, _) in &self.extra {
+                        header.push(',');
+                        header.push_str(name);
                     }
                     if self.raw {
                         header.push_str(",raw");
                     }
                     writeln!(self.out, "{header}")?;
                 }
-                let o = out(record, self.raw, self.versions);
+                let o = out(record, self.raw, &self.extra);
+                let extra = o.extra_cells(&self.extra);
                 let field = |text: &str| csv_cell(text, self.csv);
                 let mut fields = vec![
                     field(o.id),
@@ -440,19 +501,25 @@ impl<'a> Sink<'a> {
                     o.updated_at.unwrap_or_default(),
                     field(o.url.unwrap_or("")),
                 ];
-                if let Some(v) = &o.version {
-                    fields.push(field(v.version_id.as_deref().unwrap_or("")));
-                    fields.push(flag(v.is_latest));
-                    fields.push(flag(v.delete_marker));
-                }
+                fields.extend(extra.iter().map(|v| field(v)));
                 if self.raw {
                     fields.push(field(record.raw.get()));
                 }
                 writeln!(self.out, "{}", fields.join(","))?;
             }
-            Format::Table => self
-                .table
-                .push(self.columns.iter().map(|c| c.cell(record)).collect()),
+            Format::Table => {
+                let mut row: Vec<String> = self.columns.iter().map(|c| c.cell(record)).collect();
+                let extra = self.table_extra();
+                if !extra.is_empty() {
+                    let o = out(record, false, &extra);
+                    row.extend(
+                        o.extra_cells(&extra)
+                            .iter()
+                            .map(|v| sanitize(v).into_owned()),
+                    );
+                }
+                self.table.push(row);
+            }
         }
         self.written += 1;
         Ok(())
@@ -488,15 +555,23 @@ impl<'a> Sink<'a> {
             }
             Format::Table => {
                 use unicode_width::UnicodeWidthStr;
-                let header: Vec<String> =
-                    self.columns.iter().map(|c| c.title().to_string()).collect();
+                let header: Vec<String> = self
+                    .columns
+                    .iter()
+                    .map(|c| c.title().to_string())
+                    .chain(
+                        self.table_extra()
+                            .iter()
+                            .map(|(name, _)| name.to_ascii_uppercase()),
+                    )
+                    .collect();
                 let rows: Vec<&Vec<String>> =
                     std::iter::once(&header).chain(self.table.iter()).collect();
-                let natural: Vec<usize> = (0..self.columns.len())
+                let natural: Vec<usize> = (0..header.len())
                     .map(|col| rows.iter().map(|r| r[col].width()).max().unwrap_or(0))
                     .collect();
                 let widths = fit_widths(&self.columns, &natural, self.width);
-                let last = self.columns.len().saturating_sub(1);
+                let last = header.len().saturating_sub(1);
                 for row in rows {
                     let mut line = String::new();
                     for (col, cell) in row.iter().enumerate() {
@@ -506,7 +581,7 @@ impl<'a> Sink<'a> {
                         if col > 0 {
                             line.push_str("  ");
                         }
-                        if self.columns[col] == TableColumn::Size {
+                        if self.columns.get(col) == Some(&TableColumn::Size) {
                             line.push_str(&pad);
                             line.push_str(&cell);
                         } else {

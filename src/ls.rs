@@ -108,7 +108,8 @@ pub async fn run(
     };
     let mut sink = Sink::new(opts.format, opts.raw, csv, out)
         .table_layout(&opts.columns, opts.width)
-        .versions(opts.versions.is_some());
+        .versions(opts.versions.is_some())
+        .extra_fields(dialect.extra_fields(&plan.server));
     match list(client, &plan, opts, &mut sink).await {
         Ok(()) => {}
         Err(LsError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {

@@ -375,6 +375,15 @@ impl Demo {
         self
     }
 
+    /// More buckets the S3 dialect's ListBuckets names, as (name, region): listed only.
+    pub fn other_buckets(mut self, buckets: &[(&str, &str)]) -> Self {
+        self.s3.other_buckets = buckets
+            .iter()
+            .map(|(name, region)| (name.to_string(), region.to_string()))
+            .collect();
+        self
+    }
+
     /// How the S3 dialect shapes its keys.
     pub fn key_space(mut self, key_space: filescope_demo::s3::KeySpace) -> Self {
         self.key_space = key_space;

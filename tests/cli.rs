@@ -7,6 +7,8 @@ use std::process::{Command, Stdio};
 
 fn filescope() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_filescope"));
+    // No instance metadata service is asked: tests stay on loopback.
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
     let dir = std::env::temp_dir().join(format!("filescope-cli-{}", std::process::id()));
     cmd.env("FILESCOPE_DATA_DIR", &dir)
         .env("FILESCOPE_CONFIG", dir.join("no-such-config.toml"))
@@ -366,6 +368,41 @@ fn bad_flags_are_one_clear_error() {
         "and how to call it: {stderr}"
     );
     assert!(out.stdout.is_empty());
+}
+
+/// Issue 24, item 2: a location that is not one (a typo of a command, a scheme no family
+/// has, an http:// URL with no dialect, a prefix with no bucket) is one line naming it, exit
+/// 2, before anything is sent.
+#[test]
+fn a_location_that_is_not_one_is_named_in_one_line() {
+    for (args, says) in [
+        (vec!["lss"], "\"lss\": neither a command (demo, serve, ls,"),
+        (
+            vec!["ls", "gs://bucket/"],
+            "\"gs://bucket/\": expected an http://, https:// or s3:// URL",
+        ),
+        (
+            vec!["ls", "https://files.example.com"],
+            "is a JSON API's URL: say which with --dialect",
+        ),
+        (
+            vec!["--url", "http://127.0.0.1:9"],
+            "is a JSON API's URL: say which with --dialect",
+        ),
+        (vec!["ls", "s3:///logs/"], "names a prefix but no bucket"),
+    ] {
+        let out = filescope()
+            .args(&args)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("filescope: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]

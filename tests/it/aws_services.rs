@@ -48,6 +48,8 @@ pub struct Asked {
     pub sso: AtomicUsize,
     /// Seconds the instance role's keys are valid for.
     pub imds_lifetime: AtomicUsize,
+    /// Nonzero: the metadata service refuses the token PUT (403), as one turned off does.
+    pub imds_forbidden: AtomicUsize,
     /// The one key pair every source hands out, if set (else each its own).
     pub fixed: Option<(String, String)>,
 }
@@ -92,6 +94,9 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 async fn imds_token(State(asked): State<Arc<Asked>>, headers: HeaderMap) -> Response {
     asked.imds_token_puts.fetch_add(1, Ordering::SeqCst);
+    if asked.imds_forbidden.load(Ordering::SeqCst) != 0 {
+        return StatusCode::FORBIDDEN.into_response();
+    }
     let Some(ttl) = header(&headers, "x-aws-ec2-metadata-token-ttl-seconds") else {
         return StatusCode::BAD_REQUEST.into_response();
     };

@@ -48,6 +48,8 @@ fn spawn(args: &[&str], name: &str) -> Session {
 /// reaches a test.
 fn spawn_with(args: &[&str], name: &str, env: &[(&str, &str)]) -> Session {
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_filescope"));
+    // No instance metadata service is asked: tests stay on loopback.
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
     cmd.args(args);
     cmd.env_remove("FILESCOPE_API_KEY");
     cmd.env_remove("NO_COLOR");
@@ -850,6 +852,7 @@ fn a_self_signed_certificate_is_refused_and_accepted_with_insecure() {
     let dir = data_dir("tls");
     let ls = |extra: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("FILESCOPE_DATA_DIR", &dir)
             .env("FILESCOPE_CONFIG", dir.join("no-such-config.toml"))
             .env("FILESCOPE_API_KEY", "tls-key")
@@ -1008,5 +1011,58 @@ fn the_s3_demo_lists_folders_filters_by_prefix_and_finds_the_end_by_key() {
     s.wait_for("2021-q1-agenda");
     s.press("q");
     s.wait_exit();
+    s.assert_restored();
+}
+
+/// Issue 24, items 2 and 3: `filescope s3://` (a location, no --dialect) in the real binary
+/// shows the buckets as folder rows; Enter goes into one, Backspace returns to the list;
+/// `filescope s3://demo/uploads/` opens the bucket at the prefix.
+#[test]
+fn a_location_opens_the_explorer_on_the_buckets_and_on_a_bucket() {
+    let (_runtime, server) = demo_server("s3", 500, "unused");
+    let session = |location: &str, name: &str| {
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_filescope"));
+        // No instance metadata service is asked: tests stay on loopback.
+        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+        cmd.args([location, "--endpoint", server.base_url.as_str()]);
+        for (var, _) in std::env::vars_os() {
+            if var.to_string_lossy().starts_with("AWS_") {
+                cmd.env_remove(var);
+            }
+        }
+        let home = data_dir(name);
+        let home = home.to_string_lossy().to_string();
+        spawn_command(
+            cmd,
+            name,
+            &[
+                ("HOME", home.as_str()),
+                ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
+                (
+                    "AWS_SHARED_CREDENTIALS_FILE",
+                    "/nonexistent/aws-credentials",
+                ),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+                ("AWS_ACCESS_KEY_ID", filescope_demo::S3_ACCESS_KEY),
+                ("AWS_SECRET_ACCESS_KEY", filescope_demo::S3_SECRET_KEY),
+            ],
+        )
+    };
+    let mut s = session("s3://", "s3-buckets");
+    s.wait_for("demo/");
+    s.wait_for("row 1 of 1");
+    s.press("\r");
+    s.wait_for("analytics/");
+    s.press("\x7f"); // Backspace
+    s.wait_for("row 1 of 1");
+    s.press("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+
+    let mut s = session("s3://demo/uploads/", "s3-location");
+    s.wait_for("s3://demo/uploads/ (s3)");
+    s.wait_for("uploads/2");
+    s.press("q");
+    assert!(s.wait_exit().success());
     s.assert_restored();
 }

@@ -276,6 +276,7 @@ async fn run_binary(args: Vec<String>, tag: &str) -> (std::process::Output, Stri
         let (dir, log) = (dir.clone(), log.clone());
         move || {
             std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env("AWS_EC2_METADATA_DISABLED", "true")
                 .env("FILESCOPE_API_KEY", CANARY)
                 .env("FILESCOPE_LOG", "trace")
                 .env("FILESCOPE_DATA_DIR", &dir)
@@ -611,6 +612,7 @@ async fn ls_declared(
         let log = log.clone();
         move || {
             std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env("AWS_EC2_METADATA_DISABLED", "true")
                 .env("FILESCOPE_CONFIG", &config)
                 .env("FILESCOPE_DATA_DIR", config.parent().unwrap())
                 .env("FILESCOPE_API_KEY", CANARY)

@@ -68,6 +68,8 @@ async fn filescope(args: Vec<String>, key: Option<&str>) -> std::process::Output
     let key = key.map(str::to_string);
     tokio::task::spawn_blocking(move || {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+        // No instance metadata service is asked: tests stay on loopback.
+        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
         cmd.env("FILESCOPE_CONFIG", dir.join("none.toml"))
             .env("FILESCOPE_DATA_DIR", &dir)
             .env_remove("FILESCOPE_API_KEY")
@@ -348,6 +350,7 @@ async fn check_reads_two_pages_and_says_what_each_field_resolved() {
             .unwrap();
             tokio::task::spawn_blocking(move || {
                 std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+                    .env("AWS_EC2_METADATA_DISABLED", "true")
                     .env("FILESCOPE_CONFIG", &config)
                     .env("FILESCOPE_DATA_DIR", config.parent().unwrap())
                     .env("FILESCOPE_API_KEY", KEY)

@@ -23,6 +23,8 @@ fn ls_command(url: &str, args: &[&str]) -> Command {
 /// the test's own: whatever the developer's own configuration says never reaches a test.
 fn ls_dialect_command(dialect: &str, url: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_filescope"));
+    // No instance metadata service is asked: tests stay on loopback.
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
     let dir = std::env::temp_dir().join(format!("filescope-ls-{}", std::process::id()));
     cmd.env("FILESCOPE_DATA_DIR", &dir)
         .env("FILESCOPE_CONFIG", dir.join("no-config.toml"))
@@ -290,6 +292,8 @@ async fn ls_profile(config: &str, args: &[&str], env: &[(&str, &str)]) -> Output
     let path = dir.join("config.toml");
     std::fs::write(&path, config).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_filescope"));
+    // No instance metadata service is asked: tests stay on loopback.
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
     cmd.env("FILESCOPE_DATA_DIR", &dir)
         .env("FILESCOPE_CONFIG", &path)
         .env_remove("FILESCOPE_API_KEY")

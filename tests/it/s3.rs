@@ -97,6 +97,20 @@ async fn s3fs(tag: &str, objects: &[(String, Vec<u8>)]) -> S3Fs {
     }
 }
 
+/// What one level at the top of `objects` shows: each folder once, then the files, in key
+/// order.
+fn top_level(objects: &[(String, Vec<u8>)]) -> Vec<String> {
+    let mut top: Vec<String> = objects
+        .iter()
+        .map(|(k, _)| match k.split_once('/') {
+            Some((folder, _)) => format!("{folder}/"),
+            None => k.clone(),
+        })
+        .collect();
+    top.dedup();
+    top
+}
+
 /// `count` small objects in nested prefixes, with spaces and non-ASCII in some keys, in the
 /// order S3 lists them (UTF-8 bytes), computed here rather than asked of the server.
 fn dataset(count: usize) -> Vec<(String, Vec<u8>)> {
@@ -149,6 +163,8 @@ async fn binary(dir: &Path, secret: &str, args: &[&str]) -> std::process::Output
     let secret = secret.to_string();
     tokio::task::spawn_blocking(move || {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+        // No instance metadata service is asked: tests stay on loopback.
+        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
         common::aws_isolated(
             &mut cmd,
             &dir,
@@ -340,14 +356,7 @@ async fn folders_are_rows_entered_with_enter_and_left_with_backspace() {
             _ => String::new(),
         })
         .collect();
-    let mut top: Vec<String> = objects
-        .iter()
-        .map(|(k, _)| match k.split_once('/') {
-            Some((folder, _)) => format!("{folder}/"),
-            None => k.clone(),
-        })
-        .collect();
-    top.dedup();
+    let top = top_level(&objects);
     assert_eq!(names, top);
     let screen = common::render(&app, 120, 40).join("\n");
     assert!(screen.contains("images/"), "{screen}");
@@ -764,4 +773,186 @@ async fn a_region_named_by_the_store_cannot_inject_a_command_into_y_c() {
             .unwrap()
             .contains("\naws:amz:eu-west-3:s3\n")
     );
+}
+
+/// The store's buckets (s3s-fs: the directories under its root), made beside the test's.
+fn more_buckets(server: &S3Fs, names: &[&str]) {
+    for name in names {
+        std::fs::create_dir_all(server._dir.join("root").join(name).join("in")).unwrap();
+        std::fs::write(
+            server._dir.join("root").join(name).join("in").join("x.txt"),
+            name.as_bytes(),
+        )
+        .unwrap();
+    }
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names
+}
+
+fn loaded_names(app: &filescope::app::App) -> Vec<String> {
+    (0..app.row_count())
+        .filter_map(|i| match app.row(i) {
+            filescope::listing::Row::Loaded(r) => Some(r.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Issue 24, item 3: `ls s3://` prints the buckets, exactly, as folder rows with their
+/// creation date (and a region column, empty where the store names none), in every format;
+/// `ls s3://BUCKET/PREFIX/` (a location, as `aws s3 ls` takes it) and `--url s3://…` need no
+/// `--dialect`.
+#[tokio::test(flavor = "multi_thread")]
+async fn ls_s3_lists_exactly_the_buckets_and_a_location_needs_no_dialect() {
+    let objects = dataset(20);
+    let server = s3fs("ls-buckets", &objects).await;
+    more_buckets(&server, &["alpha", "zeta-2"]);
+    let dir = scratch("ls-buckets-run");
+    let out = binary(
+        &dir,
+        SECRET,
+        &["ls", "s3://", "--endpoint", &server.endpoint],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // s3s-fs lists its directories in the order the file system gives them.
+    assert_eq!(sorted(ids(&out.stdout)), ["alpha/", "bucket/", "zeta-2/"]);
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first["url"],
+        format!("s3://{}", first["id"].as_str().unwrap())
+    );
+    assert_eq!(first["content_type"], "inode/directory");
+    assert!(first["created_at"].is_string(), "{first}");
+    assert!(first.get("region").is_some(), "{first}");
+
+    // A column of its own in CSV and the table; a line per bucket after the header.
+    for (format, header) in [
+        (
+            "csv",
+            "id,name,size,content_type,created_at,updated_at,url,region",
+        ),
+        ("table", "REGION"),
+    ] {
+        let args = [
+            "ls",
+            "s3://",
+            "--endpoint",
+            &server.endpoint,
+            "--format",
+            format,
+        ];
+        let out = binary(&dir, SECRET, &args).await;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(text.lines().next().unwrap().ends_with(header), "{text}");
+        assert_eq!(text.lines().count(), 4, "{text}");
+    }
+
+    // A location names a bucket and a prefix; --url s3://… alone is the same.
+    let expected: Vec<String> = objects
+        .iter()
+        .filter(|(k, _)| k.starts_with("reports/"))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for args in [
+        vec!["ls", "s3://bucket/reports/", "--endpoint", &server.endpoint],
+        vec![
+            "ls",
+            "--url",
+            "s3://bucket/reports/",
+            "--endpoint",
+            &server.endpoint,
+        ],
+    ] {
+        let out = binary(&dir, SECRET, &args).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(ids(&out.stdout), expected, "{args:?}");
+    }
+    // Entered from the list, a bucket's keys are named with their bucket.
+    let inner = binary(
+        &dir,
+        SECRET,
+        &["ls", "s3://alpha/", "--endpoint", &server.endpoint],
+    )
+    .await;
+    assert_eq!(ids(&inner.stdout), ["in/x.txt"]);
+}
+
+/// Issue 24, item 3: in the explorer `s3://` shows the buckets as folder rows; Enter lists
+/// the bucket (its folders as rows), Backspace returns to the buckets with the one left
+/// selected.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_explorer_shows_buckets_as_folders_enter_goes_in_and_backspace_returns() {
+    let objects = dataset(30);
+    let server = s3fs("explore-buckets", &objects).await;
+    more_buckets(&server, &["alpha", "zeta"]);
+    let client = common::s3_service(&server.endpoint, ACCESS, SECRET, "us-east-1");
+    let mut app = filescope::test_support::app_on(&client);
+    let effects = app.start(120, 40, Instant::now());
+    common::settle(&mut app, &client, effects).await;
+    let buckets = loaded_names(&app);
+    assert_eq!(sorted(buckets.clone()), ["alpha/", "bucket/", "zeta/"]);
+    assert!(
+        app.selected()
+            .is_some_and(|r| client.dialect().is_folder(r))
+    );
+
+    let at = buckets.iter().position(|b| b == "bucket/").unwrap();
+    for _ in 0..at {
+        app.update(filescope::test_support::key('j'), Instant::now());
+    }
+    assert_eq!(app.selected().unwrap().id, "bucket/");
+    let effects = app.update(
+        filescope::test_support::code(crossterm::event::KeyCode::Enter),
+        Instant::now(),
+    );
+    common::settle(&mut app, &client, effects).await;
+    let top = top_level(&objects);
+    assert_eq!(loaded_names(&app), top);
+    let header = common::render(&app, 120, 40)[0].clone();
+    assert!(header.contains("bucket/"), "{header}");
+
+    // A file in the bucket: its detail is the bucket's HEAD.
+    let file = (0..app.row_count())
+        .position(|i| match app.row(i) {
+            filescope::listing::Row::Loaded(r) => !r.name.ends_with('/'),
+            _ => false,
+        })
+        .unwrap();
+    for _ in 0..file {
+        app.update(filescope::test_support::key('j'), Instant::now());
+    }
+    let id = app.selected().unwrap().id.clone();
+    assert!(id.starts_with("bucket/top-"), "{id}");
+
+    let effects = app.update(
+        filescope::test_support::code(crossterm::event::KeyCode::Backspace),
+        Instant::now(),
+    );
+    common::settle(&mut app, &client, effects).await;
+    assert_eq!(loaded_names(&app), buckets);
+    assert_eq!(
+        app.selected().unwrap().id,
+        "bucket/",
+        "back on the bucket left"
+    );
+
+    // Another bucket: its own listing.
+    app.update(filescope::test_support::key('g'), Instant::now());
+    let alpha = buckets.iter().position(|b| b == "alpha/").unwrap();
+    for _ in 0..alpha {
+        app.update(filescope::test_support::key('j'), Instant::now());
+    }
+    let effects = app.update(
+        filescope::test_support::code(crossterm::event::KeyCode::Enter),
+        Instant::now(),
+    );
+    common::settle(&mut app, &client, effects).await;
+    assert_eq!(loaded_names(&app), ["in/"]);
 }

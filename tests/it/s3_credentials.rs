@@ -132,16 +132,18 @@ async fn ls(
         ("AWS_ENDPOINT_URL_SSO".into(), services.url.clone()),
     ];
     vars.extend(set.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let mut args: Vec<String> = [
-        "ls",
-        "--dialect",
-        "s3",
-        "--url",
-        "s3://bucket/",
-        "--endpoint",
-    ]
-    .map(String::from)
-    .to_vec();
+    // The location as users write it; `s3://` in `extra` names another.
+    let location = extra
+        .iter()
+        .find(|a| a.starts_with("s3://"))
+        .copied()
+        .unwrap_or("s3://bucket/");
+    let extra: Vec<&str> = extra
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with("s3://"))
+        .collect();
+    let mut args: Vec<String> = ["ls", location, "--endpoint"].map(String::from).to_vec();
     args.push(store.endpoint.clone());
     args.extend(["--all", "--format", "ndjson"].map(String::from));
     args.extend(extra.iter().map(|s| s.to_string()));
@@ -207,14 +209,34 @@ async fn an_instance_role_lists_through_imdsv2() {
     let asked = &services.asked;
     assert_eq!(asked.imds_token_puts.load(Ordering::SeqCst), 1);
     assert_eq!(
-        asked.imds_refused.load(Ordering::SeqCst),
-        0,
-        "every GET carried the token"
-    );
-    assert_eq!(
         asked.imds_credentials.load(Ordering::SeqCst),
         1,
         "asked once, kept"
+    );
+    // The list of buckets is signed by the same chain.
+    store.signed_by.lock().unwrap().clear();
+    let out = ls(
+        &dir,
+        &store,
+        &services,
+        &[
+            ("AWS_EC2_METADATA_DISABLED", "false"),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &services.url),
+        ],
+        &["s3://"],
+    )
+    .await;
+    assert_eq!(
+        ids(&out),
+        ["bucket/"],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(*store.signed_by.lock().unwrap(), ["AKIDIMDS01"]);
+    assert_eq!(
+        asked.imds_refused.load(Ordering::SeqCst),
+        0,
+        "every GET carried the token"
     );
 }
 
@@ -453,7 +475,7 @@ async fn keys_from_the_environment_ask_no_service() {
 }
 
 /// No credentials anywhere and a metadata endpoint that accepts connections but never
-/// answers: the public bucket still lists, unsigned. `--no-sign-request` skips the chain even
+/// answers, or one that refuses: the public bucket still lists, unsigned. `--no-sign-request` skips the chain even
 /// with keys in the environment.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_public_bucket_lists_unsigned_without_credentials_or_with_no_sign_request() {
@@ -475,6 +497,23 @@ async fn a_public_bucket_lists_unsigned_without_credentials_or_with_no_sign_requ
     )
     .await;
     listed_exactly_signed_by(&out, &store, "-");
+    // A metadata service that refuses (turned off on the instance) is no role either.
+    store.signed_by.lock().unwrap().clear();
+    services.asked.imds_forbidden.store(1, Ordering::SeqCst);
+    let out = ls(
+        &dir,
+        &store,
+        &services,
+        &[
+            ("AWS_EC2_METADATA_DISABLED", "false"),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &services.url),
+        ],
+        &[],
+    )
+    .await;
+    listed_exactly_signed_by(&out, &store, "-");
+    assert_eq!(services.asked.imds_token_puts.load(Ordering::SeqCst), 1);
+    services.asked.imds_token_puts.store(0, Ordering::SeqCst);
     store.signed_by.lock().unwrap().clear();
     let out = ls(
         &dir,

@@ -74,6 +74,8 @@ async fn first_page(client: &Client) -> Vec<filescope::api::FileRecord> {
 /// setup (nor its instance metadata), and `args` after the dialect.
 fn ls_on_demo(dir: &std::path::Path, at: &[&str], args: &[&str]) -> std::process::Output {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+    // No instance metadata service is asked: tests stay on loopback.
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
     common::aws_isolated(
         &mut cmd,
         dir,
@@ -866,4 +868,53 @@ async fn v_shows_the_selected_keys_versions_and_backspace_goes_back() {
     let effects = app.update(code(crossterm::event::KeyCode::Esc), now());
     common::settle(&mut app, &client, effects).await;
     assert_eq!(app.row_count(), 4, "Esc goes back too");
+}
+
+/// Issue 24, item 3: the list of buckets is read page by page by `continuation-token`
+/// (every bucket once, in the store's order), and a bucket whose region the list names is
+/// signed for it from its first request: no refusal for the wrong region.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bucket_list_is_paged_and_a_listed_region_is_used_from_the_first_request() {
+    let server = common::Demo::new(30)
+        .dialect("s3")
+        .region("eu-north-1")
+        .other_buckets(&[("alpha", "ap-south-1"), ("zeta", "us-west-2")])
+        .start()
+        .await;
+    let client = common::s3_service(&server.base_url, S3_ACCESS_KEY, S3_SECRET_KEY, "us-east-1");
+    let query = ListQuery::new(client.dialect().capabilities().default_sort);
+    let mut names = Vec::new();
+    let mut pages = 0;
+    filescope::api::scan::each_page(&client, &query, 1, 1, |page, _| {
+        pages += 1;
+        names.extend(page.records.into_iter().map(|r| r.id));
+        true
+    })
+    .await
+    .unwrap();
+    assert_eq!(names, ["alpha/", "demo/", "zeta/"]);
+    assert_eq!(pages, 3, "one bucket a page");
+
+    let mut inside = query.clone();
+    inside
+        .terms
+        .push(filescope::api::Term::Folder("demo/".into()));
+    let before = server.stats.list_requests();
+    let page = client
+        .list_page(
+            &inside,
+            PageRequest {
+                number: 1,
+                size: 1000,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!page.records.is_empty());
+    assert!(page.records.iter().all(|r| r.id.starts_with("demo/")));
+    assert_eq!(
+        server.stats.list_requests() - before,
+        1,
+        "signed for eu-north-1, as the list said, the first time"
+    );
 }

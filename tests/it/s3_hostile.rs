@@ -70,6 +70,8 @@ async fn ls_answering(tag: &str, config: &str, body: String) -> (Option<i32>, St
     std::fs::write(dir.join("config.toml"), config).unwrap();
     let out = tokio::task::spawn_blocking(move || {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+        // No instance metadata service is asked: tests stay on loopback.
+        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
         common::aws_isolated(
             &mut cmd,
             &dir,

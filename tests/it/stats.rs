@@ -11,6 +11,7 @@ const KEY: &str = "stats-key";
 fn run(url: &str, args: &[&str]) -> Output {
     let dir = std::env::temp_dir().join(format!("filescope-stats-{}", std::process::id()));
     Command::new(env!("CARGO_BIN_EXE_filescope"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("FILESCOPE_DATA_DIR", &dir)
         .env("FILESCOPE_CONFIG", dir.join("none.toml"))
         .env("FILESCOPE_API_KEY", KEY)
@@ -187,6 +188,7 @@ async fn stats_takes_a_filter_and_a_profile() {
     .unwrap();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_filescope"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("FILESCOPE_DATA_DIR", &dir)
             .env("FILESCOPE_CONFIG", &path)
             .env_remove("FILESCOPE_API_KEY")
@@ -263,6 +265,7 @@ async fn stats_json_escapes_what_ls_json_escapes() {
         let config = config.clone();
         tokio::task::spawn_blocking(move || {
             Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env("AWS_EC2_METADATA_DISABLED", "true")
                 .env("FILESCOPE_CONFIG", &config)
                 .env("FILESCOPE_DATA_DIR", config.parent().unwrap())
                 .args(args)

@@ -501,6 +501,13 @@ pub trait Dialect: Send + Sync + fmt::Debug {
         self.capabilities().terms.contains(&term.key())
     }
 
+    /// Fields a listing of `query` has beside the common ones (S3's list of buckets:
+    /// `region`), as a name and the JSON pointer of its value in the record's raw object:
+    /// `ls` writes them in every format.
+    fn extra_fields(&self, _query: &ListQuery) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+
     /// The term keys a filter may use with this API: what the server applies plus what
     /// filescope can apply itself.
     fn filter_keys(&self) -> Vec<TermKey> {

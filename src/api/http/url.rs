@@ -52,7 +52,9 @@ pub fn parse_url(text: &str) -> Result<Url, String> {
             rest.join(", ")
         ));
     }
-    if url.host_str().is_none() {
+    // A family's URL without a host names its service (`s3://`: the buckets); the family
+    // judges it.
+    if url.host_str().is_none_or(str::is_empty) && matches!(scheme, "http" | "https") {
         return Err("the URL has no host".to_string());
     }
     Ok(url)

@@ -95,7 +95,7 @@ fn connect(at: &Location) -> Result<Connection, String> {
         "" => format!("s3://{bucket}"),
         root => format!("s3://{bucket}/{root}"),
     };
-    let dialect = S3::new(Settings {
+    let settings = Settings {
         bucket: bucket.clone(),
         root,
         signer,
@@ -103,7 +103,13 @@ fn connect(at: &Location) -> Result<Connection, String> {
         endpoint: endpoint.clone(),
         path_style: at.path_style,
         levels: at.levels,
-    });
+    };
+    if bucket.is_empty() {
+        let mut conn = super::buckets::connection(settings);
+        conn.key_source = source;
+        return Ok(conn);
+    }
+    let dialect = S3::new(settings);
     let base = match endpoint {
         Some(endpoint) => endpoint,
         None => dialect

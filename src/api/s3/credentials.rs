@@ -523,6 +523,8 @@ pub struct Signer {
     refreshing: tokio::sync::Mutex<()>,
     /// Every secret handed out so far, to keep out of messages even after a refresh.
     seen: Mutex<Vec<String>>,
+    /// Why the metadata service gave nothing, when it failed rather than had nothing.
+    note: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -545,6 +547,7 @@ impl Signer {
             providers: tokio::sync::OnceCell::new(),
             refreshing: tokio::sync::Mutex::new(()),
             seen: Mutex::new(seen),
+            note: Mutex::new(None),
         })
     }
 
@@ -588,6 +591,17 @@ impl Signer {
                 .as_ref()
                 .map_or(UNSIGNED.to_string(), Found::describe),
         }
+    }
+
+    /// Keeps what the metadata service said, for the message of an unsigned request.
+    fn note(&self, said: String) {
+        if let Ok(mut note) = self.note.lock() {
+            *note = Some(said);
+        }
+    }
+
+    fn take_note(&self) -> Option<String> {
+        self.note.lock().ok().and_then(|mut note| note.take())
     }
 
     /// Every secret handed out so far.
@@ -650,7 +664,7 @@ impl Signer {
             }
             Ok(None) => {
                 tracing::info!("no AWS credentials anywhere: unsigned requests");
-                *state = State::Unsigned(format!(
+                let mut why = format!(
                     "{UNSIGNED} (none in {})",
                     found
                         .sources
@@ -658,7 +672,12 @@ impl Signer {
                         .map(|s| short_name(&s.link))
                         .collect::<Vec<_>>()
                         .join(", ")
-                ));
+                );
+                if let Some(note) = self.take_note() {
+                    why.push_str("; ");
+                    why.push_str(&note);
+                }
+                *state = State::Unsigned(why);
                 Ok(())
             }
             Err(e) => match &*state {
@@ -692,6 +711,13 @@ impl Signer {
                 }
                 Err(CredentialsError::CredentialsNotLoaded(_)) => {
                     tracing::debug!(source = %source.label, "no credentials there");
+                }
+                // The metadata service is the last resort: one that refuses or fails means
+                // this machine has no role, and a public bucket still lists unsigned.
+                Err(error) if matches!(source.link, Link::InstanceMetadata) => {
+                    let said = refusal(source, &error);
+                    tracing::info!(error = %said, "no instance role");
+                    self.note(said);
                 }
                 Err(error) => return Err(refusal(source, &error)),
             }

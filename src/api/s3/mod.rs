@@ -4,6 +4,7 @@
 //! Requests are signed with Signature V4 by AWS's own signer (`aws-sigv4`); the region a
 //! bucket answers from is adopted when the first answer names another one.
 
+mod buckets;
 mod connect;
 pub mod credentials;
 mod reach;
@@ -28,6 +29,7 @@ pub use super::family::Tail;
 use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Order, Sort, SortField};
 use super::record::FileRecord;
+pub use buckets::Buckets;
 pub use connect::FAMILY;
 use credentials::Signer;
 pub use tail::find_tail;
@@ -104,7 +106,8 @@ pub struct S3 {
 }
 
 /// Splits `s3://bucket/prefix` into the bucket and the prefix (with a trailing `/` when it
-/// names a folder, as written).
+/// names a folder, as written). `s3://` alone names the service: no bucket and no prefix
+/// (its listing is the buckets).
 pub fn parse_s3_url(url: &Url) -> Result<(String, String), String> {
     if url.scheme() != "s3" {
         return Err(format!(
@@ -113,8 +116,10 @@ pub fn parse_s3_url(url: &Url) -> Result<(String, String), String> {
         ));
     }
     let bucket = url.host_str().unwrap_or("").to_string();
-    if bucket.is_empty() {
-        return Err("the s3:// URL names no bucket".to_string());
+    if bucket.is_empty() && !matches!(url.path(), "" | "/") {
+        return Err(format!(
+            "the URL {url} names a prefix but no bucket; s3:// alone lists the buckets"
+        ));
     }
     let path = percent_encoding::percent_decode_str(url.path().trim_start_matches('/'))
         .decode_utf8()
@@ -789,6 +794,19 @@ impl Dialect for S3 {
         true
     }
 
+    /// A listing of versions: each row's version id, whether it is the key's latest, and
+    /// whether it is a delete marker, from the row's raw record.
+    fn extra_fields(&self, query: &ListQuery) -> Vec<(&'static str, &'static str)> {
+        match query.versions {
+            Some(_) => vec![
+                ("version_id", "/VersionId"),
+                ("is_latest", "/IsLatest"),
+                ("delete_marker", "/DeleteMarker"),
+            ],
+            None => Vec::new(),
+        }
+    }
+
     fn scope_kind(&self) -> Option<ScopeKind> {
         self.levels.then_some(ScopeKind::Prefixes)
     }
@@ -807,12 +825,18 @@ impl Dialect for S3 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::api::family::Reach;
 
     fn s3(endpoint: Option<&str>, levels: bool) -> S3 {
-        S3::new(Settings {
+        S3::new(settings(endpoint, levels))
+    }
+
+    /// Bucket `demo` under `data/`, with a key pair, in us-east-1 (the service's tests take
+    /// it too).
+    pub(super) fn settings(endpoint: Option<&str>, levels: bool) -> Settings {
+        Settings {
             bucket: "demo".into(),
             root: "data/".into(),
             signer: Signer::given(credentials::Keys {
@@ -826,7 +850,7 @@ mod tests {
             endpoint: endpoint.map(|e| Url::parse(e).unwrap()),
             path_style: None,
             levels,
-        })
+        }
     }
 
     #[test]

@@ -15,6 +15,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
 
+pub mod buckets;
+
 /// One object of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {

@@ -291,3 +291,25 @@ pub fn aws_isolated<'a>(
     }
     cmd
 }
+
+/// A connection to the S3 service at `endpoint` (`s3://` alone: the list of buckets) with the
+/// key pair `id`/`secret`, signing for `region` until a bucket says otherwise, as the explorer
+/// makes it.
+pub fn s3_service(endpoint: &str, id: &str, secret: &str, region: &str) -> Client {
+    let family = filescope::api::family::by_name("s3").unwrap();
+    let conn = (family.connect)(&filescope::api::family::Location {
+        url: filescope::api::url::parse_url("s3://").unwrap(),
+        endpoint: Some(endpoint.to_string()),
+        region: Some(region.into()),
+        credentials: filescope::api::family::Credentials::Given {
+            id: id.into(),
+            secret: filescope::api::Secret::new(secret),
+            token: None,
+            source: "the test".into(),
+        },
+        path_style: None,
+        levels: true,
+    })
+    .unwrap();
+    Client::new(conn).unwrap()
+}

@@ -34,7 +34,12 @@
 //!   `versions.rs`).
 //! - `DELETE /demo/{key}` → 204, found or not; the key is gone from this
 //!   server's later answers.
-//! - `GET /`: ListBuckets. Another bucket is 404 `NoSuchBucket`; PUT, POST
+//! - `GET /?max-buckets&continuation-token`: ListBuckets, as AWS answers it
+//!   now: each bucket's `Name`, `CreationDate` and `BucketRegion`, in name
+//!   order, `max-buckets` (1–10000, else 400 `InvalidArgument`) a page with a
+//!   `ContinuationToken` (the last name listed, base64) where more follow.
+//!   The list is [`S3_BUCKET`] and [`S3Options::other_buckets`] (listed
+//!   only, with nothing in them). Another bucket is 404 `NoSuchBucket`; PUT, POST
 //!   and the rest are 405 `MethodNotAllowed` (the demo writes nothing), and
 //!   sub-resources the demo lacks (`?acl`, `?tagging`, ...) 501.
 //!
@@ -102,12 +107,16 @@ pub struct S3Options {
     /// The bucket's region: a request signed for another is refused with
     /// this one in `<Region>` and `x-amz-bucket-region`.
     pub region: String,
+    /// More buckets ListBuckets names, as (name, region): listed only (a
+    /// request to one is 404 `NoSuchBucket`), so a list can be paged.
+    pub other_buckets: Vec<(String, String)>,
 }
 
 impl Default for S3Options {
     fn default() -> Self {
         S3Options {
             region: S3_REGION.to_owned(),
+            other_buckets: Vec::new(),
         }
     }
 }
@@ -129,7 +138,7 @@ pub fn connect_hint(base_url: &str, files: usize, region: &str) -> Vec<String> {
             files + AWKWARD_KEYS.len()
         ),
         format!(
-            "try  {credentials}{region_variable} filescope --dialect s3 --url s3://{S3_BUCKET} --endpoint {base_url}"
+            "try  {credentials}{region_variable} filescope s3://{S3_BUCKET}/ --endpoint {base_url}   (s3:// lists the buckets)"
         ),
     ]
 }
@@ -146,6 +155,7 @@ pub(super) fn router(context: Context) -> Router {
         dataset,
         stats: Arc::clone(&context.stats),
         region: context.s3.region.clone(),
+        other_buckets: context.s3.other_buckets.clone(),
         bandwidth: context.bandwidth,
         key_space: context.s3_keys,
         keys: OnceLock::new(),
@@ -181,6 +191,8 @@ struct Bucket {
     dataset: Arc<Dataset>,
     stats: Arc<ServerStats>,
     region: String,
+    /// The other buckets ListBuckets names, as (name, region).
+    other_buckets: Vec<(String, String)>,
     bandwidth: Option<u64>,
     /// The shape of the keys served.
     key_space: KeySpace,
@@ -375,13 +387,70 @@ impl Bucket {
         if *request.method != Method::GET {
             return Err(not_allowed(request.method, "SERVICE"));
         }
+        let mut all: Vec<(&str, &str)> = self
+            .other_buckets
+            .iter()
+            .map(|(name, region)| (name.as_str(), region.as_str()))
+            .chain([(S3_BUCKET, self.region.as_str())])
+            .collect();
+        all.sort_unstable();
+        let max = match request.query.text("max-buckets") {
+            Ok(None) => 10_000,
+            Ok(Some(text)) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=10_000).contains(n))
+                .ok_or_else(|| {
+                    S3Error::invalid_argument(
+                        "max-buckets must be between 1 and 10000",
+                        "max-buckets",
+                        text,
+                    )
+                })?,
+            Err(()) => {
+                return Err(S3Error::invalid_argument(
+                    "max-buckets is not UTF-8",
+                    "max-buckets",
+                    "",
+                ));
+            }
+        };
+        let after = match request.query.text("continuation-token") {
+            Ok(None) => None,
+            Ok(Some(token)) => Some(
+                BASE64
+                    .decode(token)
+                    .ok()
+                    .and_then(|name| String::from_utf8(name).ok())
+                    .ok_or_else(|| {
+                        S3Error::invalid_argument(
+                            "The continuation token provided is incorrect",
+                            "continuation-token",
+                            token,
+                        )
+                    })?,
+            ),
+            Err(()) => None,
+        };
+        let rest: Vec<(&str, &str)> = all
+            .into_iter()
+            .filter(|(name, _)| after.as_deref().is_none_or(|after| *name > after))
+            .collect();
+        let page = &rest[..rest.len().min(max)];
         let mut xml = Xml::document("ListAllMyBucketsResult");
-        xml.open("Buckets").open("Bucket");
-        xml.element("Name", S3_BUCKET)
-            .element("CreationDate", &wire::iso_millis(self.created()))
-            .element("BucketRegion", &self.region);
-        xml.close("Bucket").close("Buckets");
+        xml.open("Buckets");
+        for (name, region) in page {
+            xml.open("Bucket");
+            xml.element("Name", name)
+                .element("CreationDate", &wire::iso_millis(self.created()))
+                .element("BucketRegion", region);
+            xml.close("Bucket");
+        }
+        xml.close("Buckets");
         self.owner(&mut xml);
+        if let Some((last, _)) = page.last().filter(|_| rest.len() > page.len()) {
+            xml.element("ContinuationToken", &BASE64.encode(last));
+        }
         Ok(wire::xml_response(
             StatusCode::OK,
             xml.finish("ListAllMyBucketsResult"),

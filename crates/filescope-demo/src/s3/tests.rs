@@ -27,6 +27,7 @@ async fn server_in(files: usize, region: &str) -> DemoServer {
     };
     let options = S3Options {
         region: region.into(),
+        ..S3Options::default()
     };
     DemoServer::start_with_s3("127.0.0.1:0".parse().unwrap(), config, options)
         .await
@@ -804,6 +805,58 @@ async fn list_objects_version_1_and_bucket_calls() {
     assert_eq!(acl.status, 501);
 }
 
+/// ListBuckets pages by `max-buckets` and `ContinuationToken` as AWS does, every bucket
+/// once in name order with its region; a bad `max-buckets` is 400.
+#[tokio::test]
+async fn the_bucket_list_pages_by_continuation_token() {
+    let config = DemoConfig {
+        files: 3,
+        dialect: "s3".into(),
+        latency: Duration::ZERO,
+        ..DemoConfig::default()
+    };
+    let options = S3Options {
+        other_buckets: vec![
+            ("zeta".into(), "eu-west-1".into()),
+            ("alpha".into(), "ap-south-1".into()),
+            ("mid".into(), "us-east-1".into()),
+        ],
+        ..S3Options::default()
+    };
+    let server = DemoServer::start_with_s3("127.0.0.1:0".parse().unwrap(), config, options)
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    let mut regions = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut call = Call::get("/").query("max-buckets", "2");
+        if let Some(token) = &token {
+            call = call.query("continuation-token", token);
+        }
+        let xml = text(&presigned(&server, call).await);
+        pages += 1;
+        names.extend(tags(&xml, "Name").into_iter().map(unescape));
+        regions.extend(tags(&xml, "BucketRegion").into_iter().map(unescape));
+        token = first(&xml, "ContinuationToken");
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(names, ["alpha", "demo", "mid", "zeta"]);
+    assert_eq!(
+        regions,
+        ["ap-south-1", "us-east-1", "us-east-1", "eu-west-1"]
+    );
+    assert_eq!(pages, 2);
+    let bad = presigned(&server, Call::get("/").query("max-buckets", "0")).await;
+    assert_eq!(
+        (bad.status, error_code(&bad).as_str()),
+        (400, "InvalidArgument")
+    );
+}
+
 // ---- objects ------------------------------------------------------------------------------
 
 /// The listing's view of every object: key → (ETag, Size, LastModified, StorageClass).
@@ -1215,7 +1268,7 @@ async fn another_region_is_400_with_the_real_one() {
     assert_eq!(
         server.connect_hint().unwrap()[1],
         format!(
-            "try  AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret-key AWS_REGION=eu-central-1 filescope --dialect s3 --url s3://demo --endpoint {}",
+            "try  AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret-key AWS_REGION=eu-central-1 filescope s3://demo/ --endpoint {}   (s3:// lists the buckets)",
             server.base_url
         )
     );
@@ -1240,7 +1293,7 @@ fn the_connect_hint_says_how_to_connect() {
         lines,
         [
             "serving 100005 objects in bucket \"demo\" (region us-east-1) at http://127.0.0.1:9000; credentials AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret-key",
-            "try  AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret-key filescope --dialect s3 --url s3://demo --endpoint http://127.0.0.1:9000",
+            "try  AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo-secret-key filescope s3://demo/ --endpoint http://127.0.0.1:9000   (s3:// lists the buckets)",
         ]
     );
 }
