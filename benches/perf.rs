@@ -23,6 +23,12 @@ use ratatui::Terminal;
 use ratatui::backend::{CrosstermBackend, TestBackend};
 use serde_json::value::RawValue;
 
+/// The stand-ins for the services AWS credentials come from (IMDSv2, the container endpoint,
+/// STS, the SSO portal), shared with the tests.
+#[allow(dead_code)]
+#[path = "../tests/it/aws_services.rs"]
+mod aws_services;
+
 const KEY: &str = "bench-key";
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 60;
@@ -152,6 +158,11 @@ fn first_rows_of(args: &[&str]) -> Duration {
 
 /// [`first_rows_of`], with environment variables of its own.
 fn first_rows_with(args: &[&str], envs: &[(&str, &str)]) -> Duration {
+    first_rows_of_binary(env!("CARGO_BIN_EXE_filescope"), args, envs)
+}
+
+/// [`first_rows_with`], of another build of filescope (a same-run "before").
+fn first_rows_of_binary(binary: &str, args: &[&str], envs: &[(&str, &str)]) -> Duration {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     let pty = native_pty_system()
         .openpty(PtySize {
@@ -161,7 +172,7 @@ fn first_rows_with(args: &[&str], envs: &[(&str, &str)]) -> Duration {
             pixel_height: 0,
         })
         .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_filescope"));
+    let mut cmd = CommandBuilder::new(binary);
     cmd.args(args);
     cmd.env("TERM", "xterm-256color");
     // No instance metadata service is asked unless a run says where one is.
@@ -213,6 +224,211 @@ fn first_rows_with(args: &[&str], envs: &[(&str, &str)]) -> Duration {
     drop(pty.master);
     let _ = reader_thread.join();
     seen.lock().unwrap().unwrap_or(Duration::MAX)
+}
+
+/// First rows through each source of the AWS credential chain: the demo's S3 (1,000 objects,
+/// 20 ms a request) behind the loopback stand-ins, every source handing out the demo's key
+/// pair; and what discovering that there is no instance role costs.
+async fn s3_credential_sources(report: &mut Report, runs: usize) {
+    use filescope_demo::{S3_ACCESS_KEY, S3_SECRET_KEY};
+    let server = Demo::new(1_000)
+        .latency(Duration::from_millis(20))
+        .dialect("s3")
+        .start()
+        .await;
+    let services = aws_services::Services::start(Some((S3_ACCESS_KEY, S3_SECRET_KEY))).await;
+    let dir = std::env::temp_dir().join("filescope-bench-creds");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let keys =
+        format!("aws_access_key_id = {S3_ACCESS_KEY}\naws_secret_access_key = {S3_SECRET_KEY}\n");
+    let credentials = file("credentials", &format!("[default]\n{keys}"));
+    let process = format!(
+        "credential_process = printf '{{\"Version\": 1, \"AccessKeyId\": \"{S3_ACCESS_KEY}\", \"SecretAccessKey\": \"{S3_SECRET_KEY}\"}}'\n"
+    );
+    let config = file(
+        "config",
+        &format!(
+            "[profile base]\n{keys}[profile role]\nrole_arn = {}\nsource_profile = base\n[profile process]\n{process}{}",
+            aws_services::ROLE,
+            aws_services::SSO_CONFIG
+        ),
+    );
+    aws_services::sso_cache(
+        &dir,
+        "corp",
+        aws_services::SSO_TOKEN,
+        &aws_services::expiring_in(3600),
+    );
+    let token = file("web-identity-token", aws_services::WEB_IDENTITY_JWT);
+    let nothing = dir.join("nothing").display().to_string();
+    let container = format!("{}/container/credentials", services.url);
+    let home = dir.display().to_string();
+    // A metadata endpoint that accepts connections and never answers.
+    let silent_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = format!("http://{}", silent_listener.local_addr().unwrap());
+    let url = services.url.clone();
+    let sources: Vec<(&str, Vec<(&str, String)>)> = vec![
+        (
+            "environment",
+            vec![
+                ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY.to_string()),
+                ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY.to_string()),
+            ],
+        ),
+        (
+            "static keys in ~/.aws/credentials",
+            vec![("AWS_SHARED_CREDENTIALS_FILE", credentials.clone())],
+        ),
+        (
+            "credential_process",
+            vec![("AWS_PROFILE", "process".into())],
+        ),
+        (
+            "AssumeRole from a source profile (STS)",
+            vec![("AWS_PROFILE", "role".into())],
+        ),
+        (
+            "SSO, cached token (SSO portal)",
+            vec![("AWS_PROFILE", "sso".into())],
+        ),
+        (
+            "web identity (STS)",
+            vec![
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", token.clone()),
+                ("AWS_ROLE_ARN", aws_services::ROLE.into()),
+            ],
+        ),
+        (
+            "container endpoint",
+            vec![
+                ("AWS_CONTAINER_CREDENTIALS_FULL_URI", container.clone()),
+                (
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                    aws_services::CONTAINER_TOKEN.into(),
+                ),
+            ],
+        ),
+        (
+            "instance role (IMDSv2)",
+            vec![
+                ("AWS_EC2_METADATA_DISABLED", "false".into()),
+                ("AWS_EC2_METADATA_SERVICE_ENDPOINT", url.clone()),
+            ],
+        ),
+    ];
+    let base = server.base_url.clone();
+    // `FILESCOPE_BENCH_BEFORE=PATH`: another build, timed beside this one for the sources it
+    // knows (the environment, a file), as `--dialect s3 --url` (which every build takes).
+    let before = std::env::var("FILESCOPE_BENCH_BEFORE").ok();
+    let rows: Vec<(String, Duration, Option<Duration>)> = tokio::task::spawn_blocking(move || {
+        sources
+            .into_iter()
+            .map(|(source, set)| {
+                let set_is_old = source == "environment" || source.starts_with("static keys");
+                let mut envs: Vec<(&str, String)> = vec![
+                    ("HOME", home.clone()),
+                    ("AWS_CONFIG_FILE", config.clone()),
+                    ("AWS_SHARED_CREDENTIALS_FILE", nothing.clone()),
+                    ("AWS_ENDPOINT_URL_STS", url.clone()),
+                    ("AWS_ENDPOINT_URL_SSO", url.clone()),
+                ];
+                envs.extend(set);
+                let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let args = [
+                    "--dialect",
+                    "s3",
+                    "--url",
+                    "s3://demo/uploads/",
+                    "--endpoint",
+                    &base,
+                ];
+                let times: Vec<Duration> =
+                    (0..runs).map(|_| first_rows_with(&args, &envs)).collect();
+                let old = before.as_deref().filter(|_| set_is_old).map(|binary| {
+                    median(
+                        (0..runs)
+                            .map(|_| first_rows_of_binary(binary, &args, &envs))
+                            .collect(),
+                    )
+                });
+                (source.to_string(), median(times), old)
+            })
+            .collect()
+    })
+    .await
+    .unwrap();
+    let environment = rows[0].1;
+    for (source, took, old) in &rows {
+        let over = format!(
+            "{:+} ms over the environment",
+            took.as_millis() as i64 - environment.as_millis() as i64
+        );
+        report.add(
+            "13",
+            &format!("S3: first rows, credentials from {source} (median of {runs})"),
+            ms(*took),
+            "env/file: as fast as before",
+            match old {
+                Some(old) => format!("{over}; the build before, same run: {}", ms(*old)),
+                None => over,
+            },
+        );
+    }
+    // No credentials anywhere: what finding out that there is no instance role costs, as the
+    // time `ls` takes to be refused (the demo refuses unsigned requests) with a silent
+    // metadata endpoint against with the metadata service turned off.
+    let base = server.base_url.clone();
+    let (silent_took, off_took) = tokio::task::spawn_blocking(move || {
+        let run = |imds: &[(&str, &str)]| {
+            let times: Vec<Duration> = (0..runs)
+                .map(|_| {
+                    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+                    for (name, _) in std::env::vars_os() {
+                        if name.to_string_lossy().starts_with("AWS_") {
+                            cmd.env_remove(name);
+                        }
+                    }
+                    let started = Instant::now();
+                    cmd.env("AWS_CONFIG_FILE", "/nonexistent")
+                        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+                        .env(
+                            "FILESCOPE_CONFIG",
+                            std::env::temp_dir().join("filescope-bench/none.toml"),
+                        )
+                        .envs(imds.iter().copied())
+                        .args(["ls", "s3://demo/", "--endpoint", &base, "--limit", "1"])
+                        .output()
+                        .unwrap();
+                    started.elapsed()
+                })
+                .collect();
+            median(times)
+        };
+        (
+            run(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &silent)]),
+            run(&[("AWS_EC2_METADATA_DISABLED", "true")]),
+        )
+    })
+    .await
+    .unwrap();
+    report.add(
+        "13",
+        "S3: no credentials anywhere, a silent metadata endpoint: the cost of finding no role",
+        format!("+{} ms", silent_took.saturating_sub(off_took).as_millis()),
+        "≤ about 1 s",
+        format!(
+            "ls refused unsigned: {} with it, {} with it turned off",
+            ms(silent_took),
+            ms(off_took)
+        ),
+    );
+    drop(silent_listener);
 }
 
 /// Naive: every page, one after another, then one frame.
@@ -1615,7 +1831,8 @@ fn main() {
     );
     let started = Instant::now();
     // `-- --only local` runs one part: server, first-rows, jumps, scrolling, frames, memory,
-    // local, bytes, ls, download, sequential, s3 (s3-keys: only its key spaces).
+    // local, bytes, ls, download, sequential, s3 (s3-keys: only its key spaces; s3-creds: only
+    // the credential sources).
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -1653,6 +1870,12 @@ fn main() {
     }
     if run("s3") {
         rt.block_on(s3_bench(&mut report, if quick { 3 } else { 7 }));
+    }
+    if run("s3") || run("s3-creds") {
+        rt.block_on(s3_credential_sources(
+            &mut report,
+            if quick { 3 } else { 7 },
+        ));
     }
     if run("s3") || run("s3-keys") {
         rt.block_on(s3_key_spaces(&mut report));

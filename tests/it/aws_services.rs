@@ -1,7 +1,7 @@
 //! Stand-ins for the services AWS credentials come from, on one loopback server: the
 //! instance metadata service (IMDSv2: the token PUT is required, and its TTL said back), the
 //! container credentials endpoint (its authorization token is required), STS (AssumeRole,
-//! which must be signed by the source profile's keys `AKIDBASE`; AssumeRoleWithWebIdentity,
+//! which must be signed by the source profile's keys `AKIDBASE` (or the fixed pair); AssumeRoleWithWebIdentity,
 //! with the token from the file) and the SSO portal (`GET /federation/credentials` with the
 //! cached token). Each hands out a key of its own (`AKIDIMDS00`, `AKIDCONTAINER`, …) whose
 //! secret and session token are derived from it, so an S3 server can know them in advance;
@@ -166,8 +166,12 @@ async fn sts(State(asked): State<Arc<Asked>>, headers: HeaderMap, body: String) 
     match action.as_str() {
         "AssumeRole" => {
             // Signed by the source profile's own keys.
+            let base = asked
+                .fixed
+                .as_ref()
+                .map_or("AKIDBASE", |(id, _)| id.as_str());
             let signed_by_base = header(&headers, "authorization")
-                .is_some_and(|a| a.contains("Credential=AKIDBASE/"));
+                .is_some_and(|a| a.contains(&format!("Credential={base}/")));
             if !signed_by_base {
                 return sts_refusal("the request was not signed by the source profile");
             }

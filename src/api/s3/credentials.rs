@@ -401,67 +401,71 @@ impl ProvideCredentials for Process {
     }
 }
 
-/// The AWS SDK's providers for the links, configured once.
-fn providers(found: &Found) -> Vec<(Source, SharedCredentialsProvider)> {
-    use aws_config::{ecs, environment, imds, profile, web_identity_token};
+/// The SDK's configuration for the providers that make requests: its own HTTP client, on the
+/// same TLS library as the rest (rustls with ring), and the region. Built only when a source
+/// that needs it is reached: making it loads the system's certificates (≈ 5 ms), which keys
+/// from the environment or a file never need.
+fn provider_config(found: &Found) -> ProviderConfig {
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-    // The SDK's own HTTP client, on the same TLS library as the rest (rustls with ring).
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .build_https();
-    let config = ProviderConfig::default()
+    ProviderConfig::default()
         .with_http_client(http)
-        .with_region(Some(aws_config::Region::new(found.region.clone())));
-    found
-        .sources
-        .iter()
-        .map(|source| {
-            let provider = match &source.link {
-                Link::Environment => SharedCredentialsProvider::new(
-                    environment::EnvironmentVariableCredentialsProvider::new(),
-                ),
-                Link::Profile {
-                    process: Some(command),
-                    ..
-                } => SharedCredentialsProvider::new(Process {
-                    command: command.clone(),
-                    source: source.label.clone(),
-                    timeout: found.command_timeout,
-                }),
-                Link::Profile { name, .. } => SharedCredentialsProvider::new(
-                    profile::ProfileFileCredentialsProvider::builder()
-                        .configure(&config)
-                        .profile_name(name)
-                        .build(),
-                ),
-                Link::WebIdentity => SharedCredentialsProvider::new(
-                    web_identity_token::WebIdentityTokenCredentialsProvider::builder()
-                        .configure(&config)
-                        .build(),
-                ),
-                Link::Container => SharedCredentialsProvider::new(
-                    ecs::EcsCredentialsProvider::builder()
-                        .configure(&config)
-                        .build(),
-                ),
-                Link::InstanceMetadata => {
-                    let client = imds::Client::builder()
-                        .configure(&config)
-                        .connect_timeout(METADATA_CONNECT_TIMEOUT)
-                        .read_timeout(METADATA_READ_TIMEOUT)
-                        .max_attempts(1)
-                        .build();
-                    SharedCredentialsProvider::new(
-                        imds::credentials::ImdsCredentialsProvider::builder()
-                            .configure(&config)
-                            .imds_client(client)
-                            .build(),
-                    )
-                }
-            };
-            (source.clone(), provider)
-        })
-        .collect()
+        .with_region(Some(aws_config::Region::new(found.region.clone())))
+}
+
+/// The AWS SDK's provider for one link (filescope's own for a profile's credential_process).
+fn provider(
+    found: &Found,
+    source: &Source,
+    config: impl FnOnce() -> ProviderConfig,
+) -> SharedCredentialsProvider {
+    use aws_config::{ecs, environment, imds, profile, web_identity_token};
+    match &source.link {
+        Link::Environment => SharedCredentialsProvider::new(
+            environment::EnvironmentVariableCredentialsProvider::new(),
+        ),
+        Link::Profile {
+            process: Some(command),
+            ..
+        } => SharedCredentialsProvider::new(Process {
+            command: command.clone(),
+            source: source.label.clone(),
+            timeout: found.command_timeout,
+        }),
+        Link::Profile { name, .. } => SharedCredentialsProvider::new(
+            profile::ProfileFileCredentialsProvider::builder()
+                .configure(&config())
+                .profile_name(name)
+                .build(),
+        ),
+        Link::WebIdentity => SharedCredentialsProvider::new(
+            web_identity_token::WebIdentityTokenCredentialsProvider::builder()
+                .configure(&config())
+                .build(),
+        ),
+        Link::Container => SharedCredentialsProvider::new(
+            ecs::EcsCredentialsProvider::builder()
+                .configure(&config())
+                .build(),
+        ),
+        Link::InstanceMetadata => {
+            let config = config();
+            let client = imds::Client::builder()
+                .configure(&config)
+                .connect_timeout(METADATA_CONNECT_TIMEOUT)
+                .read_timeout(METADATA_READ_TIMEOUT)
+                .max_attempts(1)
+                .build();
+            SharedCredentialsProvider::new(
+                imds::credentials::ImdsCredentialsProvider::builder()
+                    .configure(&config)
+                    .imds_client(client)
+                    .build(),
+            )
+        }
+    }
 }
 
 /// What a source's refusal says, in one line, with the hint the user needs: the SDK's error
@@ -518,7 +522,10 @@ pub struct Signer {
     state: Mutex<State>,
     /// The chain, built on first use; `None` for given or no credentials.
     chain: Option<Found>,
-    providers: tokio::sync::OnceCell<Vec<(Source, SharedCredentialsProvider)>>,
+    /// Each link's provider, made when the chain first reaches it (so a source found early
+    /// never pays for the ones after it), and the configuration they share.
+    providers: Vec<std::sync::OnceLock<SharedCredentialsProvider>>,
+    config: std::sync::OnceLock<ProviderConfig>,
     /// One refresh at a time: concurrent requests wait for it rather than ask again.
     refreshing: tokio::sync::Mutex<()>,
     /// Every secret handed out so far, to keep out of messages even after a refresh.
@@ -541,10 +548,12 @@ impl Signer {
             State::Signed(keys) => secrets_of(keys),
             _ => Vec::new(),
         };
+        let links = chain.as_ref().map_or(0, |found| found.sources.len());
         Arc::new(Signer {
             state: Mutex::new(state),
             chain,
-            providers: tokio::sync::OnceCell::new(),
+            providers: (0..links).map(|_| std::sync::OnceLock::new()).collect(),
+            config: std::sync::OnceLock::new(),
             refreshing: tokio::sync::Mutex::new(()),
             seen: Mutex::new(seen),
             note: Mutex::new(None),
@@ -638,11 +647,7 @@ impl Signer {
         let Some(found) = &self.chain else {
             return Ok(());
         };
-        let providers = self
-            .providers
-            .get_or_init(|| async { providers(found) })
-            .await;
-        let asked = self.ask(providers).await;
+        let asked = self.ask(found).await;
         let mut state = match self.state.lock() {
             Ok(state) => state,
             Err(poisoned) => poisoned.into_inner(),
@@ -694,11 +699,13 @@ impl Signer {
 
     /// Asks each source in turn: the first with credentials wins, a source that has none
     /// passes on, a source that fails ends the search with its reason.
-    async fn ask(
-        &self,
-        providers: &[(Source, SharedCredentialsProvider)],
-    ) -> Result<Option<Keys>, String> {
-        for (source, provider) in providers {
+    async fn ask(&self, found: &Found) -> Result<Option<Keys>, String> {
+        for (source, made) in found.sources.iter().zip(&self.providers) {
+            let provider = made.get_or_init(|| {
+                provider(found, source, || {
+                    self.config.get_or_init(|| provider_config(found)).clone()
+                })
+            });
             match provider.provide_credentials().await {
                 Ok(credentials) => {
                     return Ok(Some(Keys {
