@@ -170,8 +170,11 @@ async fn sts(State(asked): State<Arc<Asked>>, headers: HeaderMap, body: String) 
                 .fixed
                 .as_ref()
                 .map_or("AKIDBASE", |(id, _)| id.as_str());
-            let signed_by_base = header(&headers, "authorization")
-                .is_some_and(|a| a.contains(&format!("Credential={base}/")));
+            // By the source profile's keys, or by the instance role's (`credential_source =
+            // Ec2InstanceMetadata`).
+            let signed_by_base = header(&headers, "authorization").is_some_and(|a| {
+                a.contains(&format!("Credential={base}/")) || a.contains("Credential=AKIDIMDS")
+            });
             if !signed_by_base {
                 return sts_refusal("the request was not signed by the source profile");
             }

@@ -351,7 +351,8 @@ async fn a_role_profile_assumes_its_role_with_the_source_profile_s_keys() {
         &format!(
             "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n\
              [profile reader]\nrole_arn = {ROLE}\nsource_profile = base\n\
-             [profile denied]\nrole_arn = {DENIED_ROLE}\nsource_profile = base\n"
+             [profile denied]\nrole_arn = {DENIED_ROLE}\nsource_profile = base\n\
+             [profile on-instance]\nrole_arn = {ROLE}\ncredential_source = Ec2InstanceMetadata\n"
         ),
     );
     let out = ls(
@@ -367,6 +368,25 @@ async fn a_role_profile_assumes_its_role_with_the_source_profile_s_keys() {
         *services.asked.sts.lock().unwrap(),
         [format!("AssumeRole {ROLE}")]
     );
+
+    // A role assumed with the instance role's keys (`credential_source`).
+    store.signed_by.lock().unwrap().clear();
+    let out = ls(
+        &dir,
+        &store,
+        &services,
+        &[
+            ("AWS_CONFIG_FILE", &config),
+            ("AWS_PROFILE", "on-instance"),
+            ("AWS_EC2_METADATA_DISABLED", "false"),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &services.url),
+        ],
+        &[],
+    )
+    .await;
+    listed_exactly_signed_by(&out, &store, "AKIDROLE");
+    assert_eq!(services.asked.imds_credentials.load(Ordering::SeqCst), 1);
+    assert_eq!(services.asked.sts.lock().unwrap().len(), 2);
 
     // A refusal names the profile, the role and what STS said, in one line; exit 2.
     let out = ls(
@@ -411,6 +431,27 @@ async fn an_sso_profile_lists_with_the_cached_token() {
     .await;
     listed_exactly_signed_by(&out, &store, "AKIDSSO");
     assert_eq!(services.asked.sso.load(Ordering::SeqCst), 1);
+
+    // The legacy form: the start URL in the profile itself, the cache named by its hash.
+    store.signed_by.lock().unwrap().clear();
+    let start = "https://legacy.awsapps.com/start";
+    let config = aws_config(
+        &dir,
+        &format!(
+            "[profile legacy]\nsso_start_url = {start}\nsso_region = us-east-1\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\n"
+        ),
+    );
+    sso_cache(&dir, start, SSO_TOKEN, &expiring_in(3600));
+    let out = ls(
+        &dir,
+        &store,
+        &services,
+        &[("AWS_CONFIG_FILE", &config), ("AWS_PROFILE", "legacy")],
+        &[],
+    )
+    .await;
+    listed_exactly_signed_by(&out, &store, "AKIDSSO");
+    assert_eq!(services.asked.sso.load(Ordering::SeqCst), 2);
 }
 
 /// A token the portal refuses, and one past its expiry: one line that names `aws sso login`.
