@@ -183,6 +183,14 @@ fn listed_exactly_signed_by(out: &std::process::Output, store: &Store, key: &str
     assert!(signed_by.iter().all(|k| k == key), "{signed_by:?}");
 }
 
+/// The instance metadata service turned on, at `url`.
+fn metadata_at(url: &str) -> [(&'static str, &str); 2] {
+    [
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", url),
+    ]
+}
+
 fn aws_config(dir: &Path, text: &str) -> String {
     let path = dir.join("aws-config");
     std::fs::write(&path, text).unwrap();
@@ -194,17 +202,7 @@ async fn an_instance_role_lists_through_imdsv2() {
     let store = store("imds", 30, true).await;
     let services = Services::start(None).await;
     let dir = common::fresh_dir("s3cred-imds-home");
-    let out = ls(
-        &dir,
-        &store,
-        &services,
-        &[
-            ("AWS_EC2_METADATA_DISABLED", "false"),
-            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &services.url),
-        ],
-        &[],
-    )
-    .await;
+    let out = ls(&dir, &store, &services, &metadata_at(&services.url), &[]).await;
     listed_exactly_signed_by(&out, &store, "AKIDIMDS00");
     let asked = &services.asked;
     assert_eq!(asked.imds_token_puts.load(Ordering::SeqCst), 1);
@@ -219,10 +217,7 @@ async fn an_instance_role_lists_through_imdsv2() {
         &dir,
         &store,
         &services,
-        &[
-            ("AWS_EC2_METADATA_DISABLED", "false"),
-            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &services.url),
-        ],
+        &metadata_at(&services.url),
         &["s3://"],
     )
     .await;
@@ -249,17 +244,7 @@ async fn expiring_credentials_are_refreshed_mid_walk() {
     // Two minutes: inside the five-minute margin, so each request asks again.
     services.asked.imds_lifetime.store(120, Ordering::SeqCst);
     let dir = common::fresh_dir("s3cred-refresh-home");
-    let out = ls(
-        &dir,
-        &store,
-        &services,
-        &[
-            ("AWS_EC2_METADATA_DISABLED", "false"),
-            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &services.url),
-        ],
-        &[],
-    )
-    .await;
+    let out = ls(&dir, &store, &services, &metadata_at(&services.url), &[]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(ids(&out), store.keys);
@@ -541,17 +526,7 @@ async fn a_public_bucket_lists_unsigned_without_credentials_or_with_no_sign_requ
     // A metadata service that refuses (turned off on the instance) is no role either.
     store.signed_by.lock().unwrap().clear();
     services.asked.imds_forbidden.store(1, Ordering::SeqCst);
-    let out = ls(
-        &dir,
-        &store,
-        &services,
-        &[
-            ("AWS_EC2_METADATA_DISABLED", "false"),
-            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &services.url),
-        ],
-        &[],
-    )
-    .await;
+    let out = ls(&dir, &store, &services, &metadata_at(&services.url), &[]).await;
     listed_exactly_signed_by(&out, &store, "-");
     assert_eq!(services.asked.imds_token_puts.load(Ordering::SeqCst), 1);
     services.asked.imds_token_puts.store(0, Ordering::SeqCst);
