@@ -3004,3 +3004,90 @@ fn l_goes_into_the_chosen_folder_of_the_pane() {
     app.update(key('h'), now);
     assert!(app.scopes().unwrap().path().is_empty(), "h: back up");
 }
+
+/// Answers fetches and runs the view jobs (sorts built away from the UI) as they come, in
+/// the order the runtime would finish them.
+fn answer_all_running_jobs(app: &mut App, mut effects: Vec<Effect>, total: usize, now: Instant) {
+    while let Some(effect) = effects.pop() {
+        match effect {
+            Effect::Listing(ListingEffect::Fetch {
+                generation, page, ..
+            }) => {
+                let msg = Msg::Listing(ListingMsg::Page {
+                    generation,
+                    page: page.number,
+                    result: Ok(page_of(page.number, total)),
+                });
+                effects.extend(app.update(msg, now));
+            }
+            Effect::Listing(ListingEffect::BuildView(job)) => {
+                effects.extend(app.update(job.run(), now));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Issue 27, bug 26: pages that arrive while a local sort is built away from the UI (many
+/// rows) leave the selection on the file it was on.
+#[test]
+fn the_selection_stays_on_its_file_while_pages_merge_into_a_sort_built_elsewhere() {
+    let mut app = app_for("fileguard");
+    app.set_local_async_rows(100);
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    answer_all_running_jobs(&mut app, effects, 350, now);
+    app.update(key('o'), now);
+    let effects = app.update(key('S'), now);
+    answer_all_running_jobs(&mut app, effects, 350, now);
+    for _ in 0..5 {
+        app.update(key('j'), now);
+    }
+    let chosen = app.selected().unwrap().id.clone();
+    let effects = app.update(key('A'), now);
+    answer_all_running_jobs(&mut app, effects, 350, now);
+    assert_eq!(app.row_count(), 350, "everything loaded");
+    assert_eq!(app.selected().unwrap().id, chosen, "still the same file");
+}
+
+/// The same, with the sort still being built when the pages arrive (its job finishes last).
+#[test]
+fn the_selection_stays_on_its_file_when_the_sort_finishes_after_pages_arrive() {
+    let mut app = app_for("fileguard");
+    app.set_local_async_rows(100);
+    let now = Instant::now();
+    let effects = app.start(120, 40, now);
+    answer_all_running_jobs(&mut app, effects, 350, now);
+    for _ in 0..5 {
+        app.update(key('j'), now);
+    }
+    let chosen = app.selected().unwrap().id.clone();
+    app.update(key('o'), now);
+    let mut effects = app.update(key('S'), now);
+    effects.extend(app.update(key('A'), now));
+    // Pages first, the sort's jobs after.
+    let mut jobs = Vec::new();
+    while let Some(effect) = effects.pop() {
+        match effect {
+            Effect::Listing(ListingEffect::Fetch {
+                generation, page, ..
+            }) => {
+                let msg = Msg::Listing(ListingMsg::Page {
+                    generation,
+                    page: page.number,
+                    result: Ok(page_of(page.number, 350)),
+                });
+                effects.extend(app.update(msg, now));
+            }
+            Effect::Listing(ListingEffect::BuildView(job)) => jobs.push(job),
+            _ => {}
+        }
+    }
+    assert_eq!(app.selected().unwrap().id, chosen, "while the sort is built");
+    for job in jobs {
+        let effects = app.update(job.run(), now);
+        answer_all_running_jobs(&mut app, effects, 350, now);
+    }
+    assert_eq!(app.row_count(), 350, "everything loaded");
+    assert_eq!(app.selected().unwrap().id, chosen, "still the same file");
+}
