@@ -50,6 +50,9 @@ pub struct Listing {
     jobs: u64,
     /// What happened that the status line should say, not yet taken.
     notice: Option<Notice>,
+    /// `A` was stopped while pages were in flight: as each lands, the stop is said again with
+    /// the rows loaded now (the header counts them too).
+    restate_stop: bool,
     /// The API can find the last rows of a listing read in order without walking (S3).
     finds_tail: bool,
     /// What the screen showed before a reload, until the new rows are in.
@@ -75,7 +78,9 @@ pub enum Notice {
     /// `G` in a local view: the end of what is loaded, not of the listing.
     EndOfLoaded,
     /// Loading every page was stopped (Esc) with this many rows loaded.
-    LoadAllStopped { rows: usize },
+    /// `A` was stopped; the count said is the rows loaded when the line is drawn (pages in
+    /// flight still land after Esc).
+    LoadAllStopped,
     /// A local view over many rows is being built off the UI task.
     Sorting { rows: usize },
     /// Walking page by page toward the end or a row (any key stops it).
@@ -116,6 +121,7 @@ impl Listing {
             view_job: None,
             jobs: 0,
             notice: None,
+            restate_stop: false,
             finds_tail: false,
             previous: None,
         }
@@ -410,9 +416,8 @@ impl Listing {
     pub(super) fn stop_load_all(&mut self) {
         if self.is_loading_all() {
             self.read = Read::Screen;
-            self.notice = Some(Notice::LoadAllStopped {
-                rows: self.pages.loaded_rows(),
-            });
+            self.notice = Some(Notice::LoadAllStopped);
+            self.restate_stop = !self.requested_at.is_empty();
         }
     }
 
@@ -735,6 +740,7 @@ impl Listing {
         previous.selected = self.selected().map(|r| r.id.clone());
         self.previous = (!previous.rows.is_empty()).then_some(previous);
         let generation = self.pages.reset();
+        self.restate_stop = false;
         self.cancel_view_job();
         self.requested_at.clear();
         if let Some(view) = &mut self.view {
@@ -779,6 +785,10 @@ impl Listing {
                 "dropped a stale page"
             );
             return None;
+        }
+        if self.restate_stop && generation == self.pages.generation() {
+            self.restate_stop = !self.requested_at.is_empty();
+            self.notice.get_or_insert(Notice::LoadAllStopped);
         }
         if let Some(error) = error
             && self.pages.only_failure().is_none()

@@ -420,9 +420,9 @@ impl App {
                 self.key(Action::Reload)
             )),
             Notice::Contradiction(what) => Status::Error(what),
-            Notice::LoadAllStopped { rows } => Status::Info(format!(
+            Notice::LoadAllStopped => Status::Info(format!(
                 "stopped loading every page at {} loaded{}",
-                crate::text::count(rows, "row"),
+                crate::text::count(self.listing.pages().loaded_rows(), "row"),
                 self.load_all_hint()
                     .map(|h| format!("; {h}"))
                     .unwrap_or_default()

@@ -1979,6 +1979,15 @@ fn esc_stops_loading_all_then_clears_the_filter_then_the_marks() {
     let more = answer_all(&mut app, effects, 1_000, now);
     assert_eq!(more.len(), LOAD_ALL_CONCURRENCY, "only what was in flight");
     assert!(!app.listing().is_complete());
+    // The count said is the rows loaded now, those that landed after Esc included (it said
+    // the count at Esc while the header went on to show more).
+    let loaded = app.listing().pages().loaded_rows();
+    let said = crate::text::count(loaded, "row");
+    assert!(
+        matches!(app.status(), Some(Status::Info(s)) if s.starts_with(&format!("stopped loading every page at {said} loaded"))),
+        "{:?}, {loaded} loaded",
+        app.status()
+    );
     // Then the filter, then the marks.
     app.update(code(KeyCode::Esc), now);
     assert!(app.listing().filter().is_empty());
@@ -3083,7 +3092,11 @@ fn the_selection_stays_on_its_file_when_the_sort_finishes_after_pages_arrive() {
             _ => {}
         }
     }
-    assert_eq!(app.selected().unwrap().id, chosen, "while the sort is built");
+    assert_eq!(
+        app.selected().unwrap().id,
+        chosen,
+        "while the sort is built"
+    );
     for job in jobs {
         let effects = app.update(job.run(), now);
         answer_all_running_jobs(&mut app, effects, 350, now);
