@@ -435,7 +435,14 @@ pub struct Preview {
     pub name: String,
     pub state: PreviewState,
     pub scroll: usize,
+    /// Long lines wrapped (`w`) rather than cut and scrolled sideways.
+    pub wrap: bool,
+    /// How many columns the lines are scrolled to the left (`→`/`←`), when not wrapped.
+    pub column: usize,
 }
+
+/// How far `→`/`←` move a preview's lines sideways.
+pub const PREVIEW_SIDESTEP: usize = 8;
 
 #[derive(Debug)]
 pub enum PreviewState {
@@ -448,6 +455,8 @@ pub enum PreviewState {
         bytes: Arc<Vec<u8>>,
         /// Where the text came from and whether it is all of it.
         note: String,
+        /// Text (numbered lines in a gutter), not a hex dump (which has its offsets).
+        text: bool,
     },
 }
 
@@ -524,6 +533,17 @@ pub fn preview_lines(bytes: &[u8]) -> (Vec<String>, bool) {
         })
         .collect();
     (lines, false)
+}
+
+/// A JSON document (an object or an array) pretty-printed, if `bytes` is one; `None` for
+/// anything else, left as it is.
+fn pretty_json(bytes: &[u8]) -> Option<String> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    if !matches!(bytes[start], b'{' | b'[') {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    serde_json::to_string_pretty(&value).ok()
 }
 
 impl App {
@@ -714,6 +734,8 @@ impl App {
                     name: sanitize(&record.name).into_owned(),
                     state: PreviewState::Loading,
                     scroll: 0,
+                    wrap: false,
+                    column: 0,
                 });
                 vec![FileEffect::Preview(Box::new(record)).into()]
             }
@@ -1393,18 +1415,25 @@ impl App {
         preview.state = match result {
             Err(e) => PreviewState::Failed(e),
             Ok(data) => {
-                let (lines, binary) = preview_lines(&data.bytes);
                 let whole = data.extracted
                     || data
                         .size
                         .is_some_and(|size| data.bytes.len() as u64 >= size)
                     || data.bytes.len() < PREVIEW_BYTES;
+                // A whole JSON document is shown pretty-printed (a minified one is one line).
+                let pretty = whole.then(|| pretty_json(&data.bytes)).flatten();
+                let (lines, binary) = match &pretty {
+                    Some(text) => preview_lines(text.as_bytes()),
+                    None => preview_lines(&data.bytes),
+                };
                 let note = format!(
                     "{}{}{}",
                     if data.extracted {
                         "the API's extracted text"
                     } else if binary {
                         "binary: hex dump"
+                    } else if pretty.is_some() {
+                        "JSON, pretty-printed"
                     } else {
                         "text"
                     },
@@ -1419,6 +1448,7 @@ impl App {
                     lines,
                     bytes: Arc::new(data.bytes),
                     note,
+                    text: !binary,
                 }
             }
         };
@@ -1446,6 +1476,26 @@ impl App {
                     );
                 }
             }
+            Some(PreviewKey::Wrap) => {
+                preview.wrap = !preview.wrap;
+                preview.column = 0;
+            }
+            Some(PreviewKey::Sideways(right)) if !preview.wrap => {
+                let widest = match &preview.state {
+                    PreviewState::Loaded { lines, .. } => lines
+                        .iter()
+                        .map(|l| unicode_width::UnicodeWidthStr::width(l.as_str()))
+                        .max()
+                        .unwrap_or(0),
+                    _ => 0,
+                };
+                preview.column = if right {
+                    (preview.column + PREVIEW_SIDESTEP).min(widest.saturating_sub(1))
+                } else {
+                    preview.column.saturating_sub(PREVIEW_SIDESTEP)
+                };
+            }
+            Some(PreviewKey::Sideways(_)) => {}
             Some(PreviewKey::Scroll(by)) => {
                 preview.scroll = match by {
                     Scroll::Down => (preview.scroll + 1).min(max),

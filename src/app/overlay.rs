@@ -423,6 +423,10 @@ pub enum PreviewKey {
     Close,
     Pager,
     Scroll(Scroll),
+    /// Long lines wrapped or cut.
+    Wrap,
+    /// Lines moved sideways: `true` to the right.
+    Sideways(bool),
 }
 
 pub const PREVIEW_KEYS: &Table<PreviewKey> = &[
@@ -466,6 +470,25 @@ pub const PREVIEW_KEYS: &Table<PreviewKey> = &[
         keys: &[&[(Keys::Fixed(&[KeyCode::Char('e')]), PreviewKey::Pager)]],
         what: "$PAGER",
         rank: 2,
+    },
+    Hint {
+        keys: &[&[(Keys::Fixed(&[KeyCode::Char('w')]), PreviewKey::Wrap)]],
+        what: "wrap",
+        rank: 3,
+    },
+    Hint {
+        keys: &[&[
+            (
+                Keys::Fixed(&[KeyCode::Left, KeyCode::Char('h')]),
+                PreviewKey::Sideways(false),
+            ),
+            (
+                Keys::Fixed(&[KeyCode::Right, KeyCode::Char('l')]),
+                PreviewKey::Sideways(true),
+            ),
+        ]],
+        what: "sideways",
+        rank: 4,
     },
     Hint {
         keys: &[&[(Keys::Fixed(&[KeyCode::Esc]), PreviewKey::Close)]],

@@ -293,14 +293,45 @@ pub fn preview(frame: &mut Frame<'_>, p: &Preview, area: Rect) {
             ))],
             String::new(),
         ),
-        PreviewState::Loaded { lines, note, .. } => {
+        PreviewState::Loaded {
+            lines, note, text, ..
+        } => {
             let rows = area.height.saturating_sub(2) as usize;
+            // Text has its line numbers in a dim gutter (a hex dump has its offsets).
+            let gutter = if *text {
+                lines.len().to_string().len()
+            } else {
+                0
+            };
+            let room = (area.width as usize)
+                .saturating_sub(2)
+                .saturating_sub(if gutter > 0 { gutter + 1 } else { 0 });
             (
                 lines
                     .iter()
+                    .enumerate()
                     .skip(p.scroll)
                     .take(rows)
-                    .map(|l| Line::from(l.clone()))
+                    .map(|(i, l)| {
+                        let mut spans = Vec::new();
+                        if gutter > 0 {
+                            spans.push(Span::styled(
+                                format!("{:>gutter$} ", i + 1),
+                                Style::new().fg(Color::DarkGray),
+                            ));
+                        }
+                        let shown = if p.wrap {
+                            std::borrow::Cow::Borrowed(l.as_str())
+                        } else {
+                            // Cut at the edge with `…`, scrolled sideways by `←`/`→`.
+                            let from = crate::text::from_column(l, p.column);
+                            std::borrow::Cow::Owned(
+                                crate::text::fit_width(&from, room).into_owned(),
+                            )
+                        };
+                        spans.push(Span::raw(shown.into_owned()));
+                        Line::from(spans)
+                    })
                     .collect(),
                 {
                     // Where you are first: the note is what may be cut.
@@ -330,7 +361,13 @@ pub fn preview(frame: &mut Frame<'_>, p: &Preview, area: Rect) {
         .title_bottom(note)
         .border_style(Style::new().fg(Color::Cyan));
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let paragraph = Paragraph::new(lines).block(block);
+    let paragraph = if p.wrap {
+        paragraph.wrap(Wrap { trim: false })
+    } else {
+        paragraph
+    };
+    frame.render_widget(paragraph, area);
 }
 
 pub fn value(frame: &mut Frame<'_>, title: &str, text: &str, area: Rect) {

@@ -819,7 +819,7 @@ fn the_preview_scrolls_to_its_last_line() {
     let screen = render(&app, 80, 24);
     let text = screen.join("\n");
     assert!(
-        screen.iter().any(|l| l.contains("│line 3642 ")),
+        screen.iter().any(|l| l.contains("│3642 line 3642 ")),
         "{}",
         show(&screen)
     );
@@ -828,6 +828,69 @@ fn the_preview_scrolls_to_its_last_line() {
         "{}",
         show(&screen)
     );
+}
+
+/// The preview of `bytes` on an 80x24 screen.
+fn previewing(bytes: &[u8]) -> App {
+    let mut app = app_showing(&NAMES, 4, 80, 24);
+    press(&mut app, KeyCode::Char('p'));
+    let id = app.selected().unwrap().id.clone();
+    app.update(
+        Msg::Files(FileMsg::Previewed {
+            id,
+            result: Ok(PreviewData {
+                bytes: bytes.to_vec(),
+                extracted: false,
+                size: None,
+            }),
+        }),
+        Instant::now(),
+    );
+    app
+}
+
+/// Issue 27, Expected 5: a preview numbers its lines in a gutter, shows a JSON document
+/// pretty-printed, cuts a long line at the edge with `…` and scrolls it sideways with `→`/`←`,
+/// and `w` wraps it instead.
+#[test]
+fn a_preview_numbers_lines_pretty_prints_json_and_wraps_or_scrolls_long_lines() {
+    let app = previewing(br#"{"name":"report.pdf","tags":["a","b"],"size":12}"#);
+    let screen = render(&app, 80, 24);
+    let text = screen.join("\n");
+    assert!(text.contains("│1 {"), "{}", show(&screen));
+    assert!(
+        text.contains("│2   \"name\": \"report.pdf\","),
+        "{}",
+        show(&screen)
+    );
+    assert!(text.contains("JSON, pretty-printed"), "{}", show(&screen));
+
+    let long: String = (0..40).map(|i| format!("word{i:02} ")).collect();
+    let mut app = previewing(format!("short\n{long}\nend").as_bytes());
+    let line = |app: &App| {
+        render(app, 80, 24)
+            .into_iter()
+            .find(|l| l.contains("│2 "))
+            .unwrap_or_default()
+    };
+    let cut = line(&app);
+    assert!(cut.contains("│2 word00 word01"), "{cut}");
+    assert!(cut.trim_end_matches('│').trim_end().ends_with('…'), "{cut}");
+    press(&mut app, KeyCode::Right);
+    let moved = line(&app);
+    assert!(moved.contains("│2 …"), "{moved}");
+    assert!(!moved.contains("word00"), "{moved}");
+    press(&mut app, KeyCode::Left);
+    assert_eq!(line(&app), cut, "← comes back");
+    press(&mut app, KeyCode::Char('w'));
+    let screen = render(&app, 80, 24);
+    let text = screen.join("\n");
+    assert!(
+        text.contains("word39"),
+        "wrapped, the end is on screen: {}",
+        show(&screen)
+    );
+    assert!(!text.contains("word00 word01…"), "{}", show(&screen));
 }
 
 fn transfer(app: &mut App, id: u64, event: filescope::app::actions::TransferEvent) {
