@@ -475,6 +475,8 @@ pub const OTHER_KEYS: &[(&str, &str)] = &[
     ),
     ("preview: j k PgUp PgDn g G Space", "scroll"),
     ("preview: e", "open in $PAGER"),
+    ("preview: w", "wrap long lines (again: cut them)"),
+    ("preview: → l / ← h", "scroll cut lines sideways"),
     ("preview: Esc q p", "back to the list"),
     ("help: j k PgUp PgDn Space g G", "scroll"),
     ("help: q Esc ?", "close"),

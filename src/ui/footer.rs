@@ -298,9 +298,33 @@ fn list_hints(app: &App) -> Vec<Hint> {
             hint(k(Action::ClearFilter), "drop", 0),
         ]);
     }
+    // What a newcomer needs first comes first (issue 27, Expected 1): at 80 columns the
+    // footer names Enter, Space, d, p and i; moving and filtering come back from 100.
+    // The focused pane takes the moves (and Enter, in the folders): the footer says what they
+    // do there; the other keys act on the list as always.
+    let moves = format!("{}/{}", k(Action::Down), k(Action::Up));
+    let (enter, moving) = match app.focus() {
+        Focus::Detail => ("detail", "scroll the detail"),
+        Focus::Scopes => (
+            match app.scopes().map(|s| s.kind()) {
+                Some(crate::api::dialect::ScopeKind::Contexts) => "choose",
+                _ => "open",
+            },
+            match app.scopes().map(|s| s.kind()) {
+                Some(crate::api::dialect::ScopeKind::Contexts) => "move in contexts",
+                _ => "move in folders",
+            },
+        ),
+        Focus::List => ("detail", "move"),
+    };
     hints.extend([
-        hint(format!("{}/{}", k(Action::Down), k(Action::Up)), "move", 1),
-        hint(k(Action::Filter), "filter", 2),
+        hint(k(Action::OpenDetail), enter, 1),
+        hint(
+            moves,
+            moving,
+            if app.focus() == Focus::List { 6 } else { 1 },
+        ),
+        hint(k(Action::Filter), "filter", 6),
         hint(
             format!(
                 "{} {} {}",
@@ -309,12 +333,12 @@ fn list_hints(app: &App) -> Vec<Hint> {
                 k(Action::SortMenu)
             ),
             "sort",
-            4,
+            8,
         ),
-        hint(k(Action::JumpPrompt), "jump", 5),
+        hint(k(Action::JumpPrompt), "jump", 9),
     ]);
     if let Some(next) = next_pane(app) {
-        hints.push(hint(k(Action::SwitchFocus), next, 3));
+        hints.push(hint(k(Action::SwitchFocus), next, 7));
     } else if app.has_scope_pane() && !app.scope_pane_shown() {
         // The pane exists but needs room: say how much.
         let what = app
@@ -323,7 +347,7 @@ fn list_hints(app: &App) -> Vec<Hint> {
             .to_lowercase();
         hints.push(note(
             format!("{what}: {}+ cols", crate::geometry::SCOPE_PANE_MIN_SCREEN),
-            3,
+            1,
         ));
     }
     if !app.marks().is_empty() {
@@ -337,10 +361,11 @@ fn list_hints(app: &App) -> Vec<Hint> {
         }
     }
     hints.extend([
-        hint(k(Action::Copy), "copy", 7),
-        hint(k(Action::Mark), "mark", 8),
-        hint(k(Action::Download), "download", 9),
-        hint(k(Action::Preview), "preview", 10),
+        hint(k(Action::Mark), "mark", 2),
+        hint(k(Action::Download), "download", 3),
+        hint(k(Action::Preview), "preview", 4),
+        hint(k(Action::Insight), "stats", 5),
+        hint(k(Action::Copy), "copy", 10),
         hint(k(Action::Help), "help", 0),
         hint(k(Action::Quit), "quit", 0),
     ]);

@@ -74,7 +74,7 @@ fn list_with_header_columns_and_footer() {
             "site-visit.jpg                                    1000 B application/pdf  2024-03-02 09:15",
             "報告書.pdf                                       2.0 KiB application/pdf  2024-03-02 09:16",
             "notes.txt                                        2.9 KiB application/pdf  2024-03-02 09:17",
-            " j/k move · / filter · s S o sort · : jump · y copy · Space mark · ? help · q quit",
+            " Enter detail · j/k move · Space mark · d download · p preview · i stats · ? help · q quit",
         ],
     );
 }
@@ -148,7 +148,7 @@ fn detail_pane_beside_the_list_on_wide_screens() {
             "                                                                        │Raw JSON                                      │",
             "                                                                        │{                                             │",
             "                                                                        └──────────────────────────────────────────────┘",
-            " j/k move · / filter · s S o sort · : jump · Tab detail · y copy · Space mark · d download · p preview · ? help · q quit",
+            " Enter detail · j/k move · / filter · Tab detail · Space mark · d download · p preview · i stats · ? help · q quit",
         ],
     );
 }
@@ -708,7 +708,7 @@ fn a_wide_footer_names_the_file_actions() {
     let screen = render(&app, 140, 20);
     let footer = screen.last().unwrap();
     assert!(
-        footer.contains("y copy · Space mark · d download · p preview"),
+        footer.contains("Space mark · d download · p preview · i stats"),
         "{footer}"
     );
 }
@@ -1030,8 +1030,8 @@ fn the_footer_names_remapped_keys() {
         keymap,
         ..Settings::default()
     };
-    let app = showing_with("filejar", settings, &NAMES, 4, 100, 8);
-    let line = footer(&render(&app, 100, 8));
+    let app = showing_with("filejar", settings, &NAMES, 4, 120, 8);
+    let line = footer(&render(&app, 120, 8));
     assert!(
         line.contains("Q quit") && line.contains("f filter"),
         "{line}"
@@ -1284,7 +1284,7 @@ fn the_help_scrolls_says_more_below_and_goes_two_columns_when_wide() {
         .iter()
         .find(|l| l.contains("j ↓"))
         .expect("the first line");
-    assert!(row.contains("open the link"), "two columns: {row}");
+    assert!(row.contains("export the view"), "two columns: {row}");
     assert!(!screen.join("\n").contains("more below"));
 }
 
@@ -2091,4 +2091,51 @@ fn the_free_name_prompt_at_60_columns_keeps_its_keys() {
     assert!(line.starts_with("that file exists;"), "{line:?}");
     assert!(line.contains("-view.ndjson"), "{line:?}");
     assert_eq!(line.matches('…').count(), 2, "question and path: {line:?}");
+}
+
+/// Issue 27, Expected 1: at 80x24 the list's footer names what a newcomer needs first —
+/// Enter, Space, d, p and i — and moving and filtering come back with room.
+#[test]
+fn the_footer_at_80_columns_names_enter_space_d_p_and_i() {
+    let app = app_showing(&NAMES, 4, 80, 24);
+    let line = footer(&render(&app, 80, 24));
+    for want in [
+        "Enter detail",
+        "Space mark",
+        "d download",
+        "p preview",
+        "i stats",
+        "? help",
+        "q quit",
+    ] {
+        assert!(line.contains(want), "{want:?} in {line:?}");
+    }
+    let line = footer(&render(&app, 120, 24));
+    assert!(
+        line.contains("j/k move") && line.contains("/ filter"),
+        "{line:?}"
+    );
+}
+
+/// Docs that disagreed (issue 27): the footer changes with the focused pane — in the detail
+/// the moves scroll it, in the contexts pane they move there and Enter chooses.
+#[test]
+fn the_footer_says_what_the_moves_do_in_the_focused_pane() {
+    let mut app = dialect_app_showing("fileguard", &NAMES, 4, 160, 30);
+    let line = footer(&render(&app, 160, 30));
+    assert!(line.contains("j/k move ·"), "{line}");
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+        seen.push(footer(&render(&app, 160, 30)));
+    }
+    assert!(
+        seen.iter().any(|l| l.contains("j/k scroll the detail")),
+        "{seen:#?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("j/k move in contexts") && l.contains("Enter choose")),
+        "{seen:#?}"
+    );
 }
