@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, full: bool) {
         _ if app.row_count() == 0 => vec![Line::from("nothing selected").dim()],
         Row::Loaded(record) => {
             let width = inner.width as usize;
-            match app.detail().get(&record.id) {
+            let mut lines = match app.detail().get(&record.id) {
                 Some(Detail::Loaded(full)) => detail_lines(full, width),
                 Some(Detail::Pending) => {
                     let mut lines = vec![Line::from("loading the full record…").dim()];
@@ -58,7 +58,24 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, full: bool) {
                     lines
                 }
                 None => detail_lines(record, width),
+            };
+            // A server search can match a field the list does not show (FileJar's `report`
+            // finds `Release Schedule.pdf` by its description): say which.
+            let needle = app.listing().filter().text.trim();
+            let shown = match app.detail().get(&record.id) {
+                Some(Detail::Loaded(full)) => full,
+                _ => record,
+            };
+            if let Some((path, value)) = matched_field(shown, needle) {
+                let mut said = wrap_styled(
+                    &format!("matched in {path}: {value}"),
+                    width,
+                    Style::new().fg(Color::Yellow),
+                );
+                said.extend(lines);
+                lines = said;
             }
+            lines
         }
         Row::Pending => vec![Line::from("loading…").dim()],
         Row::Failed(reason) => wrap_styled(
@@ -75,6 +92,48 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, full: bool) {
         .take(inner.height as usize)
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// Where a record holds `needle` (ignoring ASCII case) when its name does not: the first
+/// field of its raw record whose text has it (a dotted path, `tags.0`), and that text, cut to
+/// 60 characters and made safe. `None` when the name shows the match or nothing has it.
+pub fn matched_field(record: &FileRecord, needle: &str) -> Option<(String, String)> {
+    let needle = needle.to_ascii_lowercase();
+    if needle.is_empty() || record.name.to_ascii_lowercase().contains(&needle) {
+        return None;
+    }
+    fn find(value: &serde_json::Value, needle: &str, path: &mut Vec<String>) -> Option<String> {
+        match value {
+            serde_json::Value::String(text) if text.to_ascii_lowercase().contains(needle) => {
+                Some(text.clone())
+            }
+            serde_json::Value::Object(map) => map.iter().find_map(|(key, value)| {
+                path.push(key.clone());
+                let found = find(value, needle, path);
+                if found.is_none() {
+                    path.pop();
+                }
+                found
+            }),
+            serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, value)| {
+                path.push(i.to_string());
+                let found = find(value, needle, path);
+                if found.is_none() {
+                    path.pop();
+                }
+                found
+            }),
+            _ => None,
+        }
+    }
+    let raw: serde_json::Value = serde_json::from_str(record.raw.get()).ok()?;
+    let mut path = Vec::new();
+    let text = find(&raw, &needle, &mut path)?;
+    let text: String = text.chars().take(60).collect();
+    Some((
+        sanitize(&path.join(".")).into_owned(),
+        sanitize(&text).into_owned(),
+    ))
 }
 
 /// The pane's content for one record, wrapped to `width` columns: one `Line` per screen line,
@@ -307,6 +366,41 @@ pub fn wrap_json(line: &str, width: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    fn record(name: &str, raw: &str) -> FileRecord {
+        FileRecord {
+            id: "f1".into(),
+            name: name.into(),
+            size: None,
+            content_type: None,
+            created_at: None,
+            updated_at: None,
+            url: None,
+            problems: Vec::new(),
+            raw: serde_json::value::RawValue::from_string(raw.into()).unwrap(),
+        }
+    }
+
+    /// Issue 27, Expected 3: where a server search matched a field the list does not show,
+    /// the detail can say which; a match in the name needs no word.
+    #[test]
+    fn the_field_a_search_matched_is_found_when_the_name_does_not_show_it() {
+        let r = record(
+            "Release Schedule.pdf",
+            r#"{"id":"f1","meta":{"tags":["q3","Quarterly REPORT \u001b[31m"]},"size":3}"#,
+        );
+        assert_eq!(
+            matched_field(&r, "report"),
+            Some((
+                "meta.tags.1".to_string(),
+                "Quarterly REPORT \\x1b[31m".to_string()
+            ))
+        );
+        assert_eq!(matched_field(&r, "schedule"), None, "the name shows it");
+        assert_eq!(matched_field(&r, "nowhere"), None);
+        assert_eq!(matched_field(&r, ""), None);
+    }
+
     use super::*;
 
     #[test]

@@ -108,6 +108,46 @@ pub fn safe_spans(text: &str, style: Style) -> Vec<Span<'static>> {
         .collect()
 }
 
+/// [`safe_spans`] with every occurrence of `needle` (ignoring ASCII case) in the text drawn
+/// in the match style, as less and vim show a search. An escape (a control character drawn
+/// as `\x1b`) is the notation, not the name: never matched into.
+pub fn safe_spans_matching(text: &str, style: Style, needle: &str) -> Vec<Span<'static>> {
+    if needle.is_empty() {
+        return safe_spans(text, style);
+    }
+    let hit = style.patch(
+        Style::new()
+            .fg(Color::Yellow)
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+    );
+    let wanted = needle.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for (piece, escape) in crate::text::sanitize_pieces(text) {
+        if escape {
+            out.push(Span::styled(
+                piece.into_owned(),
+                style.patch(escape_style()),
+            ));
+            continue;
+        }
+        // ASCII case folding keeps byte offsets, so the pieces cut where the match is.
+        let lower = piece.to_ascii_lowercase();
+        let mut at = 0;
+        while let Some(found) = lower[at..].find(&wanted) {
+            let (start, end) = (at + found, at + found + wanted.len());
+            if start > at {
+                out.push(Span::styled(piece[at..start].to_string(), style));
+            }
+            out.push(Span::styled(piece[start..end].to_string(), hit));
+            at = end;
+        }
+        if at < piece.len() {
+            out.push(Span::styled(piece[at..].to_string(), style));
+        }
+    }
+    out
+}
+
 /// A profile's accent as the terminal draws it.
 pub fn accent_color(accent: Accent) -> Color {
     match accent {
@@ -647,4 +687,36 @@ fn position_forms(app: &App) -> Vec<String> {
         format!("row {row} of {}{more}", thousands(len)),
         format!("{row}/{}{more}", thousands(len)),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 27, Expected 3: the filter's text is marked in a name wherever it is, ignoring
+    /// case; an escape's notation is never matched into.
+    #[test]
+    fn a_search_is_marked_in_the_name_and_never_in_an_escape() {
+        let spans = safe_spans_matching("Report-x1b-\u{1b}report.pdf", Style::new(), "REPORT");
+        let marked: Vec<&str> = spans
+            .iter()
+            .filter(|s| s.style.add_modifier.contains(Modifier::UNDERLINED))
+            .map(|s| s.content.as_ref())
+            .collect();
+        assert_eq!(marked, ["Report", "report"]);
+        let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "Report-x1b-\\x1breport.pdf");
+        // `x1b` is in the escape's notation too: only the name's own is marked.
+        let spans = safe_spans_matching("a\u{1b}b", Style::new(), "x1b");
+        assert!(
+            spans
+                .iter()
+                .all(|s| !s.style.add_modifier.contains(Modifier::UNDERLINED)),
+            "{spans:?}"
+        );
+        assert_eq!(
+            safe_spans_matching("abc", Style::new(), ""),
+            safe_spans("abc", Style::new())
+        );
+    }
 }

@@ -316,7 +316,13 @@ fn row_cells(
                 ""
             };
             let mut name = vec![Span::raw(mark)];
-            name.extend(super::safe_spans(&record.name, Style::new()));
+            // The filter's text is shown where it is in each name, as less and vim show a
+            // search.
+            name.extend(super::safe_spans_matching(
+                &record.name,
+                Style::new(),
+                app.listing().filter().text.trim(),
+            ));
             // A cut name ends with `…`; the whole of it is in the detail.
             let mut cells = vec![Cell::from(super::fit_line(name, name_width))];
             if cols.size {
