@@ -168,24 +168,6 @@ pub fn fit_width(text: &str, width: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// `text` from display column `column` on (a line scrolled sideways), starting with `…` when
-/// anything was left out on the left.
-pub fn from_column(text: &str, column: usize) -> Cow<'_, str> {
-    use unicode_width::UnicodeWidthChar;
-    if column == 0 {
-        return Cow::Borrowed(text);
-    }
-    let mut skipped = 0;
-    for (at, c) in text.char_indices() {
-        // One column goes to the mark.
-        if skipped >= column + 1 {
-            return Cow::Owned(format!("…{}", &text[at..]));
-        }
-        skipped += c.width().unwrap_or(0);
-    }
-    Cow::Borrowed(if skipped > column { "…" } else { "" })
-}
-
 /// `parts` joined by `sep` in `width` columns: while too wide, the part of highest rank is
 /// left out (the first of equal ranks is kept longest); what is still too wide ends with `…`.
 pub fn fit_parts(parts: &[(u8, &str)], sep: &str, width: usize) -> String {

@@ -449,7 +449,8 @@ pub enum PreviewState {
     Loading,
     Failed(String),
     Loaded {
-        /// Lines made safe to draw.
+        /// The lines as fetched: drawn only through `ui::safe_spans`, which shows their
+        /// control characters as escapes.
         lines: Vec<String>,
         /// What was fetched, for the pager.
         bytes: Arc<Vec<u8>>,
@@ -490,8 +491,10 @@ pub struct ExportJob {
     pub source: ExportSource,
 }
 
-/// Lines of fetched bytes, made safe to draw. Text shows as text (invalid UTF-8 replaced);
-/// anything with NUL bytes or mostly not text shows as a hex dump.
+/// Lines of fetched bytes. Text shows as text (invalid UTF-8 replaced, tabs as four spaces),
+/// its control characters left for the view to draw as escapes of their own style
+/// (`ui::safe_spans`: nothing from a server reaches the terminal as it is); anything with NUL
+/// bytes or mostly not text shows as a hex dump, which holds only printable ASCII.
 pub fn preview_lines(bytes: &[u8]) -> (Vec<String>, bool) {
     let sample = &bytes[..bytes.len().min(8192)];
     let text = String::from_utf8_lossy(sample);
@@ -525,11 +528,9 @@ pub fn preview_lines(bytes: &[u8]) -> (Vec<String>, bool) {
     let lines = text
         .split('\n')
         .map(|line| {
-            let line = line
-                .strip_suffix('\r')
+            line.strip_suffix('\r')
                 .unwrap_or(line)
-                .replace('\t', "    ");
-            sanitize(&line).into_owned()
+                .replace('\t', "    ")
         })
         .collect();
     (lines, false)
@@ -1484,7 +1485,7 @@ impl App {
                 let widest = match &preview.state {
                     PreviewState::Loaded { lines, .. } => lines
                         .iter()
-                        .map(|l| unicode_width::UnicodeWidthStr::width(l.as_str()))
+                        .map(|l| unicode_width::UnicodeWidthStr::width(sanitize(l).as_ref()))
                         .max()
                         .unwrap_or(0),
                     _ => 0,

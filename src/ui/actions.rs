@@ -320,16 +320,15 @@ pub fn preview(frame: &mut Frame<'_>, p: &Preview, area: Rect) {
                                 Style::new().fg(Color::DarkGray),
                             ));
                         }
-                        let shown = if p.wrap {
-                            std::borrow::Cow::Borrowed(l.as_str())
+                        // Control characters as escapes of their own style, as in the list.
+                        let text = super::safe_spans(l, Style::new());
+                        if p.wrap {
+                            spans.extend(text);
                         } else {
                             // Cut at the edge with `…`, scrolled sideways by `←`/`→`.
-                            let from = crate::text::from_column(l, p.column);
-                            std::borrow::Cow::Owned(
-                                crate::text::fit_width(&from, room).into_owned(),
-                            )
-                        };
-                        spans.push(Span::raw(shown.into_owned()));
+                            let from = super::from_column(text, p.column);
+                            spans.extend(super::fit_line(from, room).spans);
+                        }
                         Line::from(spans)
                     })
                     .collect(),

@@ -458,6 +458,41 @@ fn fit_start(text: &str, width: usize) -> String {
 }
 
 /// Spans cut to `width` columns, ending with `…` when anything was cut.
+/// `spans` from display column `column` on (a line scrolled sideways), starting with `…` when
+/// anything was left out on the left; each piece keeps its style.
+pub(crate) fn from_column(spans: Vec<Span<'static>>, column: usize) -> Vec<Span<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    if column == 0 {
+        return spans;
+    }
+    let mut out = vec![Span::raw("…")];
+    // One column goes to the mark.
+    let mut skip = column + 1;
+    let mut any = false;
+    for span in spans {
+        if skip == 0 {
+            out.push(span);
+            continue;
+        }
+        let mut kept = String::new();
+        for c in span.content.chars() {
+            if skip > 0 {
+                skip = skip.saturating_sub(c.width().unwrap_or(0));
+                any = true;
+            } else {
+                kept.push(c);
+            }
+        }
+        if !kept.is_empty() {
+            out.push(Span::styled(kept, span.style));
+        }
+    }
+    if !any {
+        out.remove(0);
+    }
+    out
+}
+
 pub(crate) fn fit_line(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
     use unicode_width::UnicodeWidthChar;
     let line = Line::from(spans);

@@ -891,6 +891,11 @@ fn a_preview_numbers_lines_pretty_prints_json_and_wraps_or_scrolls_long_lines() 
         show(&screen)
     );
     assert!(!text.contains("word00 word01…"), "{}", show(&screen));
+    // Control characters are drawn as escapes (styled apart, as in the list), never sent.
+    let app = previewing(b"plain\n\x1b[31mred\x07 bell");
+    let screen = render(&app, 80, 24);
+    let line = screen.iter().find(|l| l.contains("│2 ")).unwrap();
+    assert!(line.contains("│2 \\x1b[31mred\\x07 bell"), "{line}");
 }
 
 fn transfer(app: &mut App, id: u64, event: filescope::app::actions::TransferEvent) {
