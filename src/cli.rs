@@ -92,7 +92,9 @@ pub enum Command {
     ///
     /// One file is deliberately corrupt: metrics_final_FINAL.pdf (with the default seed), whose
     /// bytes do not match the checksum FileGuard lists, so downloading it with `--dialect
-    /// fileguard` shows a verification failure.
+    /// fileguard` shows a verification failure. A few names are hostile on purpose (escape
+    /// sequences, a clipboard write, right-to-left overrides), as real services accept them:
+    /// the first one a page below the newest file. They are drawn as escapes, never sent.
     Demo(DemoArgs),
     /// Run the demo server alone; prints its base URL and serves until killed.
     Serve(ServeArgs),

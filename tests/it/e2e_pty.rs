@@ -248,9 +248,15 @@ fn demo_shows_rows_jumps_to_the_end_and_quits_cleanly() {
     let dataset = Dataset::new(42, files);
     let newest = dataset.file(files - 1).file_name;
     let oldest = dataset.file(0).file_name;
+    // The clipboard write a page down (issue 27, Expected 1: the first screen is plain).
+    let hostile = dataset.file(files - 31).file_name;
+    assert!(hostile.contains("\u{1b}]52"), "{hostile:?}");
     let mut s = spawn(&["demo", "--files", "1000"], "main");
     s.wait_for("row 1 of 1,000");
     s.wait_for(&sanitize(&newest));
+    assert!(!newest.chars().any(char::is_control), "{newest:?}");
+    s.press("\x1b[6~"); // PgDn
+    s.wait_for(&sanitize(&hostile));
     s.press("G");
     s.wait_for("row 1,000 of 1,000");
     s.wait_for(&sanitize(&oldest));

@@ -31,6 +31,9 @@ const ORG_ID_LOW_SALT: u64 = 0x0f00_0000_0000_0002;
 const ORG_NAME_SALT: u64 = 0x0f00_0000_0000_0003;
 /// Roughly one record in this many gets a hostile name (besides the fixed ones).
 const HOSTILE_ONE_IN: u64 = 500;
+/// Rows a first screen shows, about: the always-present clipboard write sits this far below
+/// the newest file.
+const FIRST_SCREEN: usize = 30;
 
 /// Sort keys of the listing endpoint (`sort_by`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -603,7 +606,11 @@ impl Dataset {
             0 => return self.plain_shape(index),
             1 => Some(Hostile::RightToLeft),
             7 => Some(Hostile::AnsiColour),
-            i if i == self.len - 1 => Some(Hostile::Osc52),
+            // The clipboard write is always there, a page down from the newest file: the
+            // first screen a newcomer sees is plain names, the hostile ones are a PgDn away.
+            i if i == self.len - 1 - (self.len > FIRST_SCREEN * 2) as usize * FIRST_SCREEN => {
+                Some(Hostile::Osc52)
+            }
             _ => None,
         };
         let hostile = fixed.or_else(|| {
@@ -1556,7 +1563,7 @@ mod tests {
         let is_hostile = |i: usize| matches!(ds.shape(i).name, NameKind::Hostile(_));
         assert_eq!(ds.file(7).file_name, "\u{1b}[31mred\u{1b}[0m.txt");
         assert_eq!(ds.file(1).file_name, "invoice\u{202e}fdp.exe");
-        assert_eq!(ds.file(1999).file_name, "\u{1b}]52;c;ZXZpbA==\u{7}clip.txt");
+        assert_eq!(ds.file(1969).file_name, "\u{1b}]52;c;ZXZpbA==\u{7}clip.txt");
         assert!(!is_hostile(0));
         assert!(ds.file(0).file_name.chars().all(|c| !c.is_control()));
         assert_eq!(ds.file(7).content_type, "text/plain");
