@@ -463,6 +463,10 @@ pub const OTHER_KEYS: &[(&str, &str)] = &[
         "insight: a Tab j k Enter",
         "scan all, switch, move, go to file",
     ),
+    (
+        "insight: PgDn Space PgUp",
+        "scroll the summary where the screen is too short",
+    ),
     ("insight: Esc q i", "back to the list (stops a scan)"),
     ("transfers: j k ↑ ↓", "choose a download"),
     ("transfers: Enter", "the chosen download whole (why)"),

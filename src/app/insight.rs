@@ -42,6 +42,9 @@ pub struct Insight {
     /// The scan went into the folders below (S3's prefixes): its files are not rows of this
     /// listing, and their rows are the scan's own.
     pub below: bool,
+    /// Lines the summary (kinds, sizes, uploads) is scrolled by, where the screen is too
+    /// short for all of it (`PgDn`/`PgUp`); the view keeps it within what there is.
+    pub scroll: u16,
 }
 
 impl Insight {
@@ -54,6 +57,7 @@ impl Insight {
             error: None,
             scan: None,
             below: false,
+            scroll: 0,
         }
     }
 

@@ -1585,6 +1585,14 @@ impl App {
             }
             Some(InsightKey::Down) => view.selected = (view.selected + 1).min(last),
             Some(InsightKey::Up) => view.selected = view.selected.saturating_sub(1),
+            Some(InsightKey::Summary(down)) => {
+                let step = self.size.1.saturating_sub(4).max(1);
+                view.scroll = if down {
+                    view.scroll.saturating_add(step)
+                } else {
+                    view.scroll.saturating_sub(step)
+                };
+            }
             Some(InsightKey::ScanAll)
                 if view.scan.is_none() && view.source != insight::Source::Scanned =>
             {

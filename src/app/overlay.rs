@@ -532,6 +532,8 @@ pub enum InsightKey {
     Up,
     ScanAll,
     Go,
+    /// The summary scrolled: `true` down.
+    Summary(bool),
 }
 
 pub const INSIGHT_KEYS: &Table<InsightKey> = &[
@@ -554,6 +556,20 @@ pub const INSIGHT_KEYS: &Table<InsightKey> = &[
         keys: &[&[(Keys::Fixed(&[KeyCode::Enter]), InsightKey::Go)]],
         what: "go to the file",
         rank: 2,
+    },
+    Hint {
+        keys: &[&[
+            (
+                Keys::Mapped(Action::PageDown, &[KeyCode::Char(' ')]),
+                InsightKey::Summary(true),
+            ),
+            (
+                Keys::Mapped(Action::PageUp, &[]),
+                InsightKey::Summary(false),
+            ),
+        ]],
+        what: "scroll the summary",
+        rank: 4,
     },
     Hint {
         keys: &[&[(Keys::Fixed(&[KeyCode::Esc]), InsightKey::Close)]],

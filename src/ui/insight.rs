@@ -189,7 +189,25 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, view: &Insight, area: Rect) {
         let shown = &counts[counts.len().saturating_sub(width)..];
         lines.push(Line::from(sparkline(shown)).fg(Color::Yellow));
     }
-    frame.render_widget(Paragraph::new(lines), left);
+    // Where the screen is too short for the whole summary, PgDn/PgUp scroll it; the title's
+    // last line says there is more.
+    let fits = lines.len() as u16 <= left.height;
+    // With a line kept to say there is more.
+    let overflow = (lines.len() as u16).saturating_sub(left.height.saturating_sub(1));
+    let scroll = view.scroll.min(overflow);
+    if !fits && left.height > 1 {
+        let more = if scroll < overflow {
+            format!("… {} more lines: PgDn", overflow - scroll)
+        } else {
+            "PgUp: back to the top".to_string()
+        };
+        let [body, foot] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(left);
+        frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
+        frame.render_widget(Paragraph::new(Line::from(more).dim()), foot);
+    } else {
+        frame.render_widget(Paragraph::new(lines), left);
+    }
 
     if right.width == 0 || right.height == 0 {
         return;
