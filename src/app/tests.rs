@@ -59,20 +59,46 @@ fn page_of(number: usize, total: usize) -> Page {
 
 /// Answers every fetch in `effects` from a synthetic listing of `total` rows, as the runtime
 /// would, and returns the pages that were fetched along the way.
-fn answer_all(app: &mut App, mut effects: Vec<Effect>, total: usize, now: Instant) -> Vec<usize> {
+fn answer_all(app: &mut App, effects: Vec<Effect>, total: usize, now: Instant) -> Vec<usize> {
+    answer_with(app, effects, total, now, &mut Jobs::Ignore)
+}
+
+/// What [`answer_with`] does with the view jobs (sorts built away from the UI) it meets.
+enum Jobs {
+    Ignore,
+    /// Run as they come, as the runtime would finish them.
+    Run,
+    /// Kept, to be run later.
+    Keep(Vec<crate::app::ViewJob>),
+}
+
+fn answer_with(
+    app: &mut App,
+    mut effects: Vec<Effect>,
+    total: usize,
+    now: Instant,
+    jobs: &mut Jobs,
+) -> Vec<usize> {
     let mut pages = Vec::new();
     while let Some(effect) = effects.pop() {
-        if let Effect::Listing(ListingEffect::Fetch {
-            generation, page, ..
-        }) = effect
-        {
-            pages.push(page.number);
-            let msg = Msg::Listing(ListingMsg::Page {
-                generation,
-                page: page.number,
-                result: Ok(page_of(page.number, total)),
-            });
-            effects.extend(app.update(msg, now));
+        match effect {
+            Effect::Listing(ListingEffect::Fetch {
+                generation, page, ..
+            }) => {
+                pages.push(page.number);
+                let msg = Msg::Listing(ListingMsg::Page {
+                    generation,
+                    page: page.number,
+                    result: Ok(page_of(page.number, total)),
+                });
+                effects.extend(app.update(msg, now));
+            }
+            Effect::Listing(ListingEffect::BuildView(job)) => match jobs {
+                Jobs::Ignore => {}
+                Jobs::Run => effects.extend(app.update(job.run(), now)),
+                Jobs::Keep(kept) => kept.push(job),
+            },
+            _ => {}
         }
     }
     pages.sort_unstable();
@@ -3014,29 +3040,6 @@ fn l_goes_into_the_chosen_folder_of_the_pane() {
     assert!(app.scopes().unwrap().path().is_empty(), "h: back up");
 }
 
-/// Answers fetches and runs the view jobs (sorts built away from the UI) as they come, in
-/// the order the runtime would finish them.
-fn answer_all_running_jobs(app: &mut App, mut effects: Vec<Effect>, total: usize, now: Instant) {
-    while let Some(effect) = effects.pop() {
-        match effect {
-            Effect::Listing(ListingEffect::Fetch {
-                generation, page, ..
-            }) => {
-                let msg = Msg::Listing(ListingMsg::Page {
-                    generation,
-                    page: page.number,
-                    result: Ok(page_of(page.number, total)),
-                });
-                effects.extend(app.update(msg, now));
-            }
-            Effect::Listing(ListingEffect::BuildView(job)) => {
-                effects.extend(app.update(job.run(), now));
-            }
-            _ => {}
-        }
-    }
-}
-
 /// Issue 27, bug 26: pages that arrive while a local sort is built away from the UI (many
 /// rows) leave the selection on the file it was on.
 #[test]
@@ -3045,16 +3048,16 @@ fn the_selection_stays_on_its_file_while_pages_merge_into_a_sort_built_elsewhere
     app.set_local_async_rows(100);
     let now = Instant::now();
     let effects = app.start(120, 40, now);
-    answer_all_running_jobs(&mut app, effects, 350, now);
+    answer_with(&mut app, effects, 350, now, &mut Jobs::Run);
     app.update(key('o'), now);
     let effects = app.update(key('S'), now);
-    answer_all_running_jobs(&mut app, effects, 350, now);
+    answer_with(&mut app, effects, 350, now, &mut Jobs::Run);
     for _ in 0..5 {
         app.update(key('j'), now);
     }
     let chosen = app.selected().unwrap().id.clone();
     let effects = app.update(key('A'), now);
-    answer_all_running_jobs(&mut app, effects, 350, now);
+    answer_with(&mut app, effects, 350, now, &mut Jobs::Run);
     assert_eq!(app.row_count(), 350, "everything loaded");
     assert_eq!(app.selected().unwrap().id, chosen, "still the same file");
 }
@@ -3066,7 +3069,7 @@ fn the_selection_stays_on_its_file_when_the_sort_finishes_after_pages_arrive() {
     app.set_local_async_rows(100);
     let now = Instant::now();
     let effects = app.start(120, 40, now);
-    answer_all_running_jobs(&mut app, effects, 350, now);
+    answer_with(&mut app, effects, 350, now, &mut Jobs::Run);
     for _ in 0..5 {
         app.update(key('j'), now);
     }
@@ -3075,31 +3078,19 @@ fn the_selection_stays_on_its_file_when_the_sort_finishes_after_pages_arrive() {
     let mut effects = app.update(key('S'), now);
     effects.extend(app.update(key('A'), now));
     // Pages first, the sort's jobs after.
-    let mut jobs = Vec::new();
-    while let Some(effect) = effects.pop() {
-        match effect {
-            Effect::Listing(ListingEffect::Fetch {
-                generation, page, ..
-            }) => {
-                let msg = Msg::Listing(ListingMsg::Page {
-                    generation,
-                    page: page.number,
-                    result: Ok(page_of(page.number, 350)),
-                });
-                effects.extend(app.update(msg, now));
-            }
-            Effect::Listing(ListingEffect::BuildView(job)) => jobs.push(job),
-            _ => {}
-        }
-    }
+    let mut jobs = Jobs::Keep(Vec::new());
+    answer_with(&mut app, effects, 350, now, &mut jobs);
     assert_eq!(
         app.selected().unwrap().id,
         chosen,
         "while the sort is built"
     );
-    for job in jobs {
+    let Jobs::Keep(kept) = jobs else {
+        unreachable!("kept above")
+    };
+    for job in kept {
         let effects = app.update(job.run(), now);
-        answer_all_running_jobs(&mut app, effects, 350, now);
+        answer_with(&mut app, effects, 350, now, &mut Jobs::Run);
     }
     assert_eq!(app.row_count(), 350, "everything loaded");
     assert_eq!(app.selected().unwrap().id, chosen, "still the same file");
