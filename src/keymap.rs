@@ -490,6 +490,10 @@ pub const OTHER_KEYS: &[(&str, &str)] = &[
         "mouse: click, double-click",
         "select a row; open its detail",
     ),
+    (
+        "mouse: click a column's title",
+        "sort by it; again, the other way",
+    ),
     ("mouse: Shift-drag", "select text by hand"),
 ];
 

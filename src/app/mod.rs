@@ -8,6 +8,7 @@
 //! is on top of the list. Every field is private; views read through methods.
 
 pub mod actions;
+pub mod columns;
 pub mod detail;
 pub mod insight;
 pub mod listing;
@@ -1333,6 +1334,12 @@ impl App {
         let Some(field) = chosen else {
             return self.serve_order(now);
         };
+        self.sort_by(field, now)
+    }
+
+    /// Sorts by `field`, the other way round when it is the sort already (the sort menu's
+    /// field keys, a click on a column's title).
+    fn sort_by(&mut self, field: SortField, now: Instant) -> Vec<Effect> {
         let order = match self.listing.sort() {
             Some(sort) if sort.field == field => sort.order.flipped(),
             _ => field.natural_order(),

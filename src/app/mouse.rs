@@ -106,6 +106,23 @@ impl App {
         self.listing.motion(|c, len| c.page_by(step, len), now)
     }
 
+    fn click_title(&mut self, x: u16, width: u16, now: Instant) -> Vec<Effect> {
+        let show_updated = self
+            .listing
+            .sort()
+            .is_some_and(|s| s.field == crate::api::SortField::Updated);
+        let clicked = self
+            .table_columns(width)
+            .spans(width, show_updated)
+            .into_iter()
+            .find(|(_, span)| span.contains(&x))
+            .map(|(title, _)| title);
+        match clicked {
+            Some(super::columns::Title::Sorts(field)) => self.sort_by(field, now),
+            _ => Vec::new(),
+        }
+    }
+
     fn click(&mut self, at: Position, now: Instant) -> Vec<Effect> {
         if !matches!(self.overlay, Overlay::List | Overlay::Transfers) {
             return Vec::new();
@@ -131,9 +148,13 @@ impl App {
             return Vec::new();
         }
         let table = self.table_rect(a.table);
-        // The first line is the columns' titles.
-        if !table.contains(at) || at.y == table.y {
+        if !table.contains(at) {
             return Vec::new();
+        }
+        // The first line is the columns' titles: a click sorts by that column (again, the
+        // other way), as the sort menu does.
+        if at.y == table.y {
+            return self.click_title(at.x - table.x, table.width, now);
         }
         let row = self.listing.cursor().offset + (at.y - table.y - 1) as usize;
         if row >= self.row_count() {

@@ -2,131 +2,22 @@
 //! rows as for a million.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 
 use crate::api::SortField;
+use crate::app::columns::Columns;
 use crate::app::{App, Focus};
-use crate::config::Column;
 use crate::listing::Row;
 use crate::text::{fit_width, human_size, sanitize};
-
-/// Which columns fit: the name always, then size, date and type as width allows, then the
-/// columns read from the record (`[ui] columns`' dotted paths) while the name keeps room.
-struct Columns<'a> {
-    size: bool,
-    date: bool,
-    kind: bool,
-    kind_width: u16,
-    date_format: &'a str,
-    date_width: u16,
-    /// Fields of the record, by title and dotted path, and their width.
-    paths: Vec<(&'a str, &'a str, u16)>,
-}
-
-/// Narrowest the name is left by a column from the record.
-const NAME_ROOM: u16 = 24;
-
-impl<'a> Columns<'a> {
-    fn for_width(width: u16, date_format: &'a str, wanted: &'a [Column]) -> Self {
-        let want = |c: Column| wanted.contains(&c);
-        // As wide as the format makes a date (the configured format may be longer).
-        let sample = chrono::DateTime::<chrono::Utc>::from_timestamp(1_798_761_599, 0)
-            .map(|t| t.format(date_format).to_string())
-            .unwrap_or_default();
-        let date_width =
-            (unicode_width::UnicodeWidthStr::width(sample.as_str()) as u16).clamp(4, 40);
-        // Columns the user turned off leave their room to the others.
-        let date_room = if want(Column::Date) { date_width } else { 0 };
-        let mut cols = Columns {
-            size: want(Column::Size) && width >= 30,
-            date: want(Column::Date) && width >= 40 + date_width,
-            kind: want(Column::Type) && width >= 54 + date_room,
-            kind_width: if width >= 100 { 24 } else { 16 },
-            date_format,
-            date_width,
-            paths: Vec::new(),
-        };
-        for column in wanted {
-            if let Column::Path { title, path } = column {
-                let w =
-                    (unicode_width::UnicodeWidthStr::width(title.as_str()) as u16).clamp(12, 24);
-                if cols.name_width(width) > NAME_ROOM + w {
-                    cols.paths.push((title.as_str(), path.as_str(), w));
-                }
-            }
-        }
-        cols
-    }
-
-    /// Columns the name gets in a table `width` wide: what the others leave, less the gaps.
-    fn name_width(&self, width: u16) -> u16 {
-        let mut fixed = 0;
-        for (shown, w) in [
-            (self.size, 8),
-            (self.kind, self.kind_width),
-            (self.date, self.date_width),
-        ] {
-            if shown {
-                fixed += w + 1;
-            }
-        }
-        for (_, _, w) in &self.paths {
-            fixed += w + 1;
-        }
-        width.saturating_sub(fixed).max(10)
-    }
-
-    /// Widens the type column towards its longest value, `kinds` columns, as far as the
-    /// name column can give without cutting a name of `names` columns (nor going below
-    /// [`NAME_ROOM`]).
-    fn widen_kind(&mut self, kinds: usize, names: usize, width: u16) {
-        let want = (kinds.min(u16::MAX as usize) as u16).saturating_sub(self.kind_width);
-        let keep = (names.min(u16::MAX as usize) as u16).max(NAME_ROOM);
-        let spare = self.name_width(width).saturating_sub(keep);
-        self.kind_width += want.min(spare);
-    }
-
-    fn widths(&self) -> Vec<Constraint> {
-        let mut w = vec![Constraint::Min(10)];
-        if self.size {
-            w.push(Constraint::Length(8));
-        }
-        if self.kind {
-            w.push(Constraint::Length(self.kind_width));
-        }
-        for (_, _, width) in &self.paths {
-            w.push(Constraint::Length(*width));
-        }
-        if self.date {
-            w.push(Constraint::Length(self.date_width));
-        }
-        w
-    }
-}
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if area.height == 0 || area.width == 0 {
         return;
     }
-    let settings = app.settings();
-    let mut cols = Columns::for_width(area.width, settings.date_format.as_str(), &settings.columns);
-    if app.versions_of().is_some() {
-        // A listing of versions says which version each row is, as width allows: in the
-        // type's room first (one key's versions have one type).
-        cols.kind = false;
-        for (title, path, w) in [
-            ("Version", "VersionId", 14),
-            ("Latest", "IsLatest", 6),
-            ("Marker", "DeleteMarker", 6),
-        ] {
-            if cols.name_width(area.width) > NAME_ROOM + w {
-                cols.paths.push((title, path, w));
-            }
-        }
-    }
+    let cols = app.table_columns(area.width);
     let show_updated = app
         .listing()
         .sort()
@@ -205,22 +96,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         return;
     }
 
-    // A long type (`application/vnd.openxmlformats-…`) takes the room the names leave.
-    if cols.kind {
-        let longest = |of: &dyn Fn(&crate::api::FileRecord) -> usize| {
-            visible
-                .clone()
-                .filter_map(|i| match app.row(i) {
-                    Row::Loaded(r) => Some(of(r)),
-                    _ => None,
-                })
-                .max()
-                .unwrap_or(0)
-        };
-        let kinds = longest(&|r| width_of(&sanitize(r.content_type.as_deref().unwrap_or(""))));
-        let names = longest(&|r| width_of(&sanitize(&r.name)) + 2);
-        cols.widen_kind(kinds, names, area.width);
-    }
     let name_width = cols.name_width(area.width) as usize;
     // A gutter for marks while any row on screen has one.
     let gutter = visible.clone().any(|i| match app.row(i) {
@@ -279,10 +154,6 @@ pub fn field_at(value: &serde_json::Value, path: &str) -> String {
         serde_json::Value::Null => String::new(),
         other => crate::export::json_line(other),
     }
-}
-
-fn width_of(text: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(text)
 }
 
 fn title(name: &str, app: &App, field: SortField) -> String {

@@ -2168,3 +2168,48 @@ fn the_insight_summary_scrolls_where_the_screen_is_short() {
     let screen = render(&app, 100, 16).join("\n");
     assert!(screen.contains("Kind      bytes"), "{screen}");
 }
+
+/// Issue 27, Expected 8: a click on a column's title sorts by it, a second click the other
+/// way, as the sort menu's field keys do; the column is found where it is drawn.
+#[test]
+fn a_click_on_a_column_title_sorts_by_it() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use filescope::api::{Order, SortField};
+    let mut app = app_showing(&NAMES, 4, 120, 24);
+    let click = |app: &mut App, column: u16, row: u16| {
+        app.update(
+            Msg::Mouse(MouseEvent {
+                kind: MouseEventKind::Down(MouseButton::Left),
+                column,
+                row,
+                modifiers: KeyModifiers::NONE,
+            }),
+            Instant::now(),
+        );
+    };
+    let titles = render(&app, 120, 24)[1].clone();
+    let at = |word: &str| {
+        titles
+            .find(word)
+            .unwrap_or_else(|| panic!("{word} in {titles:?}")) as u16
+    };
+    click(&mut app, at("Size") + 1, 1);
+    let sort = app.listing().sort().unwrap();
+    assert_eq!(
+        (sort.field, sort.order),
+        (SortField::Size, Order::Desc),
+        "largest first"
+    );
+    click(&mut app, at("Size") + 1, 1);
+    assert_eq!(
+        app.listing().sort().unwrap().order,
+        Order::Asc,
+        "again: the other way"
+    );
+    let titles = render(&app, 120, 24)[1].clone();
+    let at = |word: &str| titles.find(word).unwrap() as u16;
+    click(&mut app, at("Type"), 1);
+    assert_eq!(app.listing().sort().unwrap().field, SortField::Type);
+    click(&mut app, 2, 1);
+    assert_eq!(app.listing().sort().unwrap().field, SortField::Name);
+}
