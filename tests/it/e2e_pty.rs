@@ -435,11 +435,29 @@ fn astracollab_folders_are_entered_and_left_in_the_real_binary() {
     );
     s.wait_for("row 1 of 3,000");
     s.wait_for("┌ Folders");
-    // Tab: the detail pane, Tab: the folder pane; Enter goes into the first folder.
+    // Tab: the detail pane, Tab: the folder pane (the footer says so); Enter goes into the
+    // first folder. The folders may still be loading on a busy machine: Enter again until the
+    // pane is titled with the folder entered.
     s.press("\t\t");
-    s.press("\r");
-    // The pane is titled with the folder entered.
-    s.wait_for("(Backspace: up) ─");
+    s.wait_for("move in folders");
+    let start = Instant::now();
+    loop {
+        s.press("\r");
+        let pressed = Instant::now();
+        while !s.screen().contains("(Backspace: up) ─")
+            && pressed.elapsed() < Duration::from_secs(2)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if s.screen().contains("(Backspace: up) ─") {
+            break;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "never went into a folder:\n{}",
+            s.screen()
+        );
+    }
     let inside = s.screen();
     let header = inside.lines().next().unwrap_or_default().to_string();
     assert!(header.contains("(astracollab) · / "), "{header}");
