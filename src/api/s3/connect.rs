@@ -49,16 +49,24 @@ fn connect(at: &Location) -> Result<Connection, String> {
             (Signer::chain(found), region, endpoint)
         }
         Credentials::Unsigned => {
-            // The region and endpoint still come from the configuration; no credential does.
-            let found = credentials::resolve_here(&credentials::Asked {
+            // The region and endpoint still come from the configuration; no credential does,
+            // so a half-set key pair in the environment is no error here.
+            let asked = credentials::Asked {
                 endpoint: at.endpoint.clone(),
                 region: at.region.clone(),
                 ..credentials::Asked::default()
-            })?;
+            };
+            let (region, endpoint) = match credentials::resolve_here(&asked) {
+                Ok(found) => (found.region, found.endpoint),
+                Err(_) => (
+                    at.region.clone().unwrap_or_else(|| "us-east-1".to_string()),
+                    at.endpoint.clone(),
+                ),
+            };
             (
                 Signer::unsigned("--no-sign-request: requests go unsigned"),
-                found.region,
-                found.endpoint,
+                region,
+                endpoint,
             )
         }
         Credentials::Given {
