@@ -663,7 +663,7 @@ impl Client {
         &self,
         method: reqwest::Method,
         url: &Url,
-        extra: &[(&'static str, &'static str)],
+        extra: &[(&str, &str)],
     ) -> Result<reqwest::RequestBuilder, ApiError> {
         if let Some(ready) = self.reach().ready() {
             ready.await.map_err(|e| self.redact(ApiError::Config(e)))?;
