@@ -227,6 +227,10 @@ fn named_place(args: &ConnectArgs) -> Result<Option<(String, reqwest::Url)>, Str
     let dialect = match (&args.dialect, family::for_scheme(url.scheme())) {
         (Some(dialect), _) => dialect.clone(),
         (None, Some(family)) => family.name.to_string(),
+        // A pasted Azure blob URL (its host, or a SAS in its query) is opened as is.
+        (None, None) if crate::api::azure::is_azure_url(&url) => {
+            crate::api::azure::FAMILY.name.to_string()
+        }
         (None, None) => {
             return Err(format!(
                 "{} is a JSON API's URL: say which with --dialect NAME ({})",
@@ -301,7 +305,8 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
             if let Some(family) = family::for_scheme(url.scheme()) {
                 return Err(format!(
                     "{}:// URLs are for --dialect {}",
-                    family.name, family.name
+                    family.scheme(),
+                    family.name
                 ));
             }
             if store_flags || unsigned {
