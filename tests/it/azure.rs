@@ -34,6 +34,14 @@ fn ids(stdout: &[u8]) -> Vec<String> {
         .collect()
 }
 
+fn succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn sorted(mut names: Vec<String>) -> Vec<String> {
     names.sort();
     names
@@ -68,16 +76,8 @@ async fn ls_with_a_connection_string_equals_azurites_own_listing_with_awkward_na
     let env = [("AZURE_STORAGE_CONNECTION_STRING", conn.as_str())];
     // Every blob, in the store's order.
     let out = filescope(&dir, &env, &["ls", "az://devstoreaccount1/data/", "--all"]).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let truth: Vec<String> = azurite
-        .list("data", "", false)
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    succeeded(&out);
+    let truth = azurite.list("data", "", false);
     assert_eq!(truth.len(), AWKWARD.len());
     assert_eq!(ids(&out.stdout), truth);
     // One level: folders as rows.
@@ -93,16 +93,8 @@ async fn ls_with_a_connection_string_equals_azurites_own_listing_with_awkward_na
         ],
     )
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let truth: Vec<String> = azurite
-        .list("data", "", true)
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    succeeded(&out);
+    let truth = azurite.list("data", "", true);
     assert!(truth.contains(&"dir/".to_string()), "{truth:?}");
     assert_eq!(sorted(ids(&out.stdout)), sorted(truth));
     // Under a prefix.
@@ -151,11 +143,7 @@ async fn a_pasted_sas_url_is_used_as_is_and_the_account_key_lists_the_containers
         ],
     )
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let truth: Vec<String> = azurite
         .sdk("containers", serde_json::json!({}))
         .as_array()
@@ -224,11 +212,7 @@ async fn pages_follow_next_markers_and_the_explorer_goes_into_folders_and_back()
             None => break,
         }
     }
-    let truth: Vec<String> = azurite
-        .list("data", "", false)
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let truth = azurite.list("data", "", false);
     assert_eq!(seen, truth);
 
     // The explorer, one level at a time.
@@ -244,11 +228,7 @@ async fn pages_follow_next_markers_and_the_explorer_goes_into_folders_and_back()
             })
             .collect()
     };
-    let top: Vec<String> = azurite
-        .list("data", "", true)
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let top = azurite.list("data", "", true);
     assert_eq!(sorted(names(&app)), sorted(top.clone()));
     let at = names(&app).iter().position(|n| n == "dir/").unwrap();
     for _ in 0..at {
@@ -268,6 +248,15 @@ async fn pages_follow_next_markers_and_the_explorer_goes_into_folders_and_back()
     );
     common::settle(&mut app, &client, effects).await;
     assert_eq!(app.row_count(), top.len());
+
+    // G: Azurite takes no startFrom, so the listing is walked to its end, and the header
+    // says so.
+    let header = common::render(&app, 200, 40)[0].clone();
+    assert!(header.contains("G walks the listing"), "{header}");
+    let effects = app.update(filescope::test_support::key('G'), Instant::now());
+    common::settle(&mut app, &client, effects).await;
+    let last = sorted(top).pop().unwrap();
+    assert_eq!(app.selected().map(|r| r.name.clone()), Some(last));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -323,6 +312,9 @@ async fn a_blob_is_detailed_previewed_downloaded_verified_resumed_and_shared() {
     );
 }
 
+/// Token requests with the short-lived secret.
+static SHORT_LIVED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Stand-ins for where Entra ID tokens come from — the tenant's token endpoint (client
 /// secret and workload identity), App Service's identity endpoint and the instance metadata
 /// service — each handing out a token of its own, and a store that lists one blob named
@@ -368,6 +360,14 @@ async fn entra_stand_ins() -> String {
             if form.get("client_secret").map(String::as_str) == Some("entra-client-secret") {
                 return token("tok-secret");
             }
+            if form.get("client_secret").map(String::as_str) == Some("short-lived-secret") {
+                SHORT_LIVED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // A minute left: less than the five minutes before expiry a token is renewed.
+                return axum::Json(
+                    serde_json::json!({ "access_token": "tok-short", "expires_in": 60 }),
+                )
+                .into_response();
+            }
             if form.get("client_assertion").map(String::as_str) == Some("federated-jwt")
                 && form.contains_key("client_assertion_type")
             {
@@ -397,6 +397,7 @@ async fn entra_stand_ins() -> String {
                 "Bearer tok-workload" => "via-workload-identity",
                 "Bearer tok-appservice" => "via-app-service",
                 "Bearer tok-imds" => "via-imds",
+                "Bearer tok-cli" => "via-azure-cli",
                 _ => "",
             };
             if !via.is_empty() {
@@ -456,6 +457,24 @@ async fn entra_id_tokens_from_each_source_reach_the_store_and_never_its_messages
             "via-imds",
         ),
     ];
+    // The Azure CLI: a stand-in `az` first on the PATH prints what `az account
+    // get-access-token` prints; the metadata service before it has nothing (a closed port).
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let az = bin.join("az");
+    std::fs::write(
+        &az,
+        "#!/bin/sh\n[ \"$1 $2 $3 $4\" = \"account get-access-token --resource https://storage.azure.com/\" ] || exit 9\necho '{\"accessToken\": \"tok-cli\", \"expiresOn\": \"2099-01-01 00:00:00.000000\", \"expires_on\": 4070908800, \"tokenType\": \"Bearer\"}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&az, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cases = cases;
+    cases.push((vec![("PATH", path.as_str())], "via-azure-cli"));
     for (env, want) in cases {
         let out = filescope(
             &dir,
@@ -513,4 +532,35 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+/// A token with less than five minutes left is fetched again before the next request; one
+/// with an hour left is not.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_entra_token_is_fetched_again_before_it_expires() {
+    use filescope::api::azure::credentials::{TokenSource, Tokens};
+    use std::sync::atomic::Ordering;
+    let server = entra_stand_ins().await;
+    let source = |secret: &str| TokenSource::ClientSecret {
+        authority: server.clone(),
+        tenant: "tenant-1".into(),
+        client: "client-1".into(),
+        secret: Secret::new(secret),
+    };
+    let short = Tokens::new(vec![source("short-lived-secret")]);
+    let before = SHORT_LIVED.load(Ordering::SeqCst);
+    short.ready().await.unwrap();
+    assert_eq!(short.token().unwrap().value.expose(), "tok-short");
+    short.ready().await.unwrap();
+    assert_eq!(
+        SHORT_LIVED.load(Ordering::SeqCst) - before,
+        2,
+        "asked again"
+    );
+    let long = Tokens::new(vec![source("entra-client-secret")]);
+    long.ready().await.unwrap();
+    let first = long.token().unwrap().expires;
+    long.ready().await.unwrap();
+    assert_eq!(long.token().unwrap().expires, first, "kept");
+    assert!(long.source().contains("client secret"), "{}", long.source());
 }

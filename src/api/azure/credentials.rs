@@ -401,6 +401,7 @@ impl Tokens {
 
 /// A token request's client: rustls, short timeouts (IMDS off Azure must fail fast).
 fn http(connect: Duration) -> Result<reqwest::Client, String> {
+    crate::api::client::install_crypto();
     reqwest::Client::builder()
         .user_agent(concat!("filescope/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(connect)
@@ -486,6 +487,21 @@ fn refusal(status: u16, body: &[u8]) -> String {
     )
 }
 
+/// The client credentials grant for Azure Storage at the tenant's token endpoint, with the
+/// client's own `pairs` (its id and a secret or an assertion).
+fn client_credentials(
+    authority: &str,
+    tenant: &str,
+    pairs: &[(&str, &str)],
+) -> Result<reqwest::RequestBuilder, String> {
+    let mut all = pairs.to_vec();
+    all.extend([("scope", SCOPE), ("grant_type", "client_credentials")]);
+    Ok(http(Duration::from_secs(10))?
+        .post(format!("{authority}/{tenant}/oauth2/v2.0/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&all)))
+}
+
 async fn fetch(source: &TokenSource) -> Result<Token, String> {
     let label = source.label();
     let send = |request: reqwest::RequestBuilder| async move {
@@ -510,20 +526,11 @@ async fn fetch(source: &TokenSource) -> Result<Token, String> {
             client,
             secret,
         } => {
-            let body = form(&[
-                ("client_id", client),
+            let pairs = [
+                ("client_id", client.as_str()),
                 ("client_secret", secret.expose()),
-                ("scope", SCOPE),
-                ("grant_type", "client_credentials"),
-            ]);
-            let url = format!("{authority}/{tenant}/oauth2/v2.0/token");
-            send(
-                http(Duration::from_secs(10))?
-                    .post(url)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body),
-            )
-            .await
+            ];
+            send(client_credentials(authority, tenant, &pairs)?).await
         }
         TokenSource::Workload {
             authority,
@@ -533,24 +540,15 @@ async fn fetch(source: &TokenSource) -> Result<Token, String> {
         } => {
             let assertion =
                 std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
-            let body = form(&[
-                ("client_id", client),
+            let pairs = [
+                ("client_id", client.as_str()),
                 (
                     "client_assertion_type",
                     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
                 ),
                 ("client_assertion", assertion.trim()),
-                ("scope", SCOPE),
-                ("grant_type", "client_credentials"),
-            ]);
-            let url = format!("{authority}/{tenant}/oauth2/v2.0/token");
-            send(
-                http(Duration::from_secs(10))?
-                    .post(url)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body),
-            )
-            .await
+            ];
+            send(client_credentials(authority, tenant, &pairs)?).await
         }
         TokenSource::AppService {
             endpoint,

@@ -26,7 +26,7 @@ use super::dialect::{
 };
 use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Order, Sort, SortField};
-use super::record::{FOLDER_TYPE, FileRecord};
+use super::record::{FOLDER_TYPE, FileRecord, Listed, in_key_order};
 pub use connect::{FAMILY, is_azure_url};
 use credentials::Credential;
 
@@ -333,20 +333,15 @@ impl Dialect for Azure {
         let after = query.start_after.as_ref().map(|a| self.path_of(a));
         let keep = |path: &str| after.as_deref().is_none_or(|a| path > a);
         let mut records = Vec::with_capacity(listing.blobs.len() + listing.prefixes.len());
-        let mut blobs = listing.blobs.into_iter().peekable();
-        let mut prefixes = listing.prefixes.into_iter().peekable();
         // Blobs and folders in one name order (Azurite writes the folders first).
-        loop {
-            let take_prefix = match (blobs.peek(), prefixes.peek()) {
-                (Some(b), Some((p, _))) => p.as_bytes() < b.name.as_bytes(),
-                (None, Some(_)) => true,
-                (Some(_), None) => false,
-                (None, None) => break,
-            };
-            if take_prefix {
-                let Some((prefix, problems)) = prefixes.next() else {
-                    break;
-                };
+        let rows = in_key_order(
+            listing.blobs,
+            listing.prefixes,
+            |b| &b.name,
+            |(p, _)| p.as_str(),
+        );
+        for row in rows {
+            if let Listed::Folder((prefix, problems)) = row {
                 let path = format!("{container}/{prefix}");
                 if !keep(&path) {
                     continue;
@@ -357,8 +352,7 @@ impl Dialect for Azure {
                 record.url = None;
                 record.problems = problems;
                 records.push(record);
-            } else {
-                let Some(b) = blobs.next() else { break };
+            } else if let Listed::Object(b) = row {
                 let path = format!("{container}/{}", b.name);
                 if !keep(&path) {
                     continue;

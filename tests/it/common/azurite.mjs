@@ -1,7 +1,6 @@
 // The Azure SDK for JavaScript as the tests' second opinion on Azurite: it seeds containers,
 // lists them (the truth `ls az://…` is compared with) and makes SAS URLs by Azure's own rules.
 // Usage: node azurite.mjs COMMAND < args.json; prints one JSON value on stdout.
-import { readFileSync } from "node:fs";
 import {
   BlobServiceClient,
   ContainerSASPermissions,
@@ -10,10 +9,15 @@ import {
 } from "@azure/storage-blob";
 
 const [command] = process.argv.slice(2);
-const args = JSON.parse(readFileSync(0, "utf8") || "{}");
-const service = BlobServiceClient.fromConnectionString(args.conn);
+let args;
+let service;
 
 async function main() {
+  // Read as a stream: a synchronous read of a large piped input may fail with EAGAIN.
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  args = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+  service = BlobServiceClient.fromConnectionString(args.conn);
   switch (command) {
     case "seed": {
       const container = service.getContainerClient(args.container);

@@ -185,8 +185,9 @@ impl Azurite {
         );
     }
 
-    /// The SDK's listing of `container` under `prefix`: (name, is a folder), in its order.
-    pub fn list(&self, container: &str, prefix: &str, delimiter: bool) -> Vec<(String, bool)> {
+    /// The SDK's listing of `container` under `prefix`, one level (`delimiter`) or every
+    /// blob: the names in its order (a folder's ends with `/`).
+    pub fn list(&self, container: &str, prefix: &str, delimiter: bool) -> Vec<String> {
         let rows = self.sdk(
             "list",
             serde_json::json!({
@@ -198,12 +199,7 @@ impl Azurite {
         rows.as_array()
             .unwrap()
             .iter()
-            .map(|r| {
-                (
-                    r["name"].as_str().unwrap().to_string(),
-                    r["folder"].as_bool().unwrap_or(false),
-                )
-            })
+            .map(|r| r["name"].as_str().unwrap().to_string())
             .collect()
     }
 }
