@@ -285,6 +285,32 @@ async fn a_blob_is_detailed_previewed_downloaded_verified_resumed_and_shared() {
     assert_eq!(got.status(), 200);
     assert_eq!(got.bytes().await.unwrap().as_ref(), b"hello");
 
+    // `y c`: curl with a read-only SAS (curl cannot sign Shared Key), for the blob and for
+    // the listing, run by the machine's shell and curl.
+    let run = |command: String| {
+        let out = std::process::Command::new("/bin/sh")
+            .args(["-c", &command])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(run(client.curl_file(&record).unwrap()), "hello");
+    let listing = run(client
+        .curl_command(
+            &ListQuery::new(client.dialect().capabilities().default_sort),
+            PageRequest {
+                number: 1,
+                size: 10,
+            },
+        )
+        .unwrap());
+    assert!(listing.contains("<Name>big.txt</Name>"), "{listing}");
+
     // A download resumed from a part file, checked whole against Content-MD5.
     let record = client.detail("big.txt").await.unwrap().unwrap();
     let dir = common::fresh_dir("azure-download");

@@ -209,16 +209,23 @@ impl Azure {
         Ok(url)
     }
 
-    /// The container and blob name a blob URL of this store names (for a SAS over it).
-    fn blob_of_url(&self, url: &Url) -> Option<(String, String)> {
+    /// The container and blob name (none for the container itself) a URL of this store
+    /// names, for a SAS over it.
+    fn place_of_url(&self, url: &Url) -> Option<(String, Option<String>)> {
         let base = self.endpoint.path().trim_end_matches('/');
         let rest = url.path().strip_prefix(base)?.strip_prefix('/')?;
         let decoded = percent_encoding::percent_decode_str(rest)
             .decode_utf8()
             .ok()?
             .into_owned();
-        let (container, blob) = decoded.split_once('/')?;
-        (!blob.is_empty()).then(|| (container.to_string(), blob.to_string()))
+        match decoded.split_once('/') {
+            Some((container, blob)) if !blob.is_empty() => {
+                Some((container.to_string(), Some(blob.to_string())))
+            }
+            Some((container, _)) => Some((container.to_string(), None)),
+            None if !decoded.is_empty() => Some((decoded, None)),
+            None => None,
+        }
     }
 
     fn record(&self, listed_under: &str, path: &str, raw: serde_json::Value) -> FileRecord {

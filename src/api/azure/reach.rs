@@ -19,8 +19,9 @@ use crate::api::record::FileRecord;
 use crate::text::shell::{Part, text};
 
 impl Azure {
-    /// A SAS query string that lets anyone read the blob at `url` for `expires`, made with
-    /// the account key; why not where there is none.
+    /// A SAS query string that lets anyone read the blob at `url` (or list and read the
+    /// container it names) for `expires`, made with the account key; why not where there is
+    /// none.
     fn sas_for(&self, url: &Url, expires: Duration) -> Result<String, String> {
         let Credential::SharedKey { key, .. } = &self.credential else {
             return Err(match &self.credential {
@@ -30,13 +31,13 @@ impl Azure {
             });
         };
         let (container, blob) = self
-            .blob_of_url(url)
-            .ok_or_else(|| "the URL names no blob".to_string())?;
-        sign::blob_sas(
+            .place_of_url(url)
+            .ok_or_else(|| "the URL names no container".to_string())?;
+        sign::read_sas(
             &self.account,
             key,
             &container,
-            &blob,
+            blob.as_deref(),
             expires,
             SystemTime::now(),
         )

@@ -140,24 +140,28 @@ fn sas_time(at: SystemTime) -> String {
         .to_string()
 }
 
-/// A read-only service SAS for one blob (`sr=b`, `sp=r`), valid from a few minutes ago (for
-/// clocks behind ours) until `expires` from `now` (at most [`MAX_SAS`]): the query string to
-/// put after the blob's URL.
-pub fn blob_sas(
+/// A read-only service SAS, valid from a few minutes ago (for clocks behind ours) until
+/// `expires` from `now` (at most [`MAX_SAS`]): for one blob (`sr=b`, `sp=r`), or with no blob
+/// for the container's listing and blobs (`sr=c`, `sp=rl`). The query string to put after
+/// the URL.
+pub fn read_sas(
     account: &str,
     key: &Secret,
     container: &str,
-    blob: &str,
+    blob: Option<&str>,
     expires: Duration,
     now: SystemTime,
 ) -> Result<String, String> {
     let start = sas_time(now - Duration::from_secs(300));
     let expiry = sas_time(now + expires.min(MAX_SAS));
-    let resource = format!("/blob/{account}/{container}/{blob}");
+    let (resource, kind, permissions) = match blob {
+        Some(blob) => (format!("/blob/{account}/{container}/{blob}"), "b", "r"),
+        None => (format!("/blob/{account}/{container}"), "c", "rl"),
+    };
     // permissions, start, expiry, resource, identifier, IP, protocol, version, resource
     // type, snapshot time, encryption scope, and the five response headers.
     let fields = [
-        "r",
+        permissions,
         &start,
         &expiry,
         &resource,
@@ -165,7 +169,7 @@ pub fn blob_sas(
         "",
         "",
         SAS_VERSION,
-        "b",
+        kind,
         "",
         "",
         "",
@@ -177,7 +181,7 @@ pub fn blob_sas(
     let signature = hmac_base64(key, &fields.join("\n"))?;
     let enc = |s: &str| utf8_percent_encode(s, QUERY).to_string();
     Ok(format!(
-        "sv={SAS_VERSION}&st={}&se={}&sr=b&sp=r&sig={}",
+        "sv={SAS_VERSION}&st={}&se={}&sr={kind}&sp={permissions}&sig={}",
         enc(&start),
         enc(&expiry),
         enc(&signature)
@@ -232,11 +236,11 @@ mod tests {
     #[test]
     fn a_blob_sas_is_read_only_and_capped_at_seven_days() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let sas = blob_sas(
+        let sas = read_sas(
             "devstoreaccount1",
             &Secret::new(DEV_KEY),
             "data",
-            "a b.txt",
+            Some("a b.txt"),
             Duration::from_secs(30 * 24 * 3600),
             now,
         )

@@ -77,9 +77,11 @@ fn blob_names_reach_the_store_byte_for_byte_and_dot_segments_are_refused() {
     assert!(a.request_url("/data/x/../y", &[]).is_err());
     assert!(a.request_url("/data/bad\u{fffd}", &[]).is_err());
     assert_eq!(
-        a.blob_of_url(&url),
-        Some(("data".to_string(), "a b+c%20/日.txt".to_string()))
+        a.place_of_url(&url),
+        Some(("data".to_string(), Some("a b+c%20/日.txt".to_string())))
     );
+    let container = a.request_url("/data", &[]).unwrap();
+    assert_eq!(a.place_of_url(&container), Some(("data".to_string(), None)));
 }
 
 #[test]
