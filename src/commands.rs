@@ -835,17 +835,33 @@ mod demo_server {
         }
     }
 
-    /// The demo's own S3 connection: its bucket, key pair and region, at its endpoint.
+    /// The demo's own S3 connection: its bucket, key pair and region, at its endpoint (for
+    /// Azure its account, container and key).
     fn demo_s3(server: &DemoServer, family: &family::Family) -> anyhow::Result<Connection> {
         let source = "the demo's own key pair".to_string();
+        let (url, id, secret) = match family.name {
+            "azure" => (
+                format!(
+                    "az://{}/{}/",
+                    filescope_demo::AZURE_ACCOUNT,
+                    filescope_demo::S3_BUCKET
+                ),
+                filescope_demo::AZURE_ACCOUNT,
+                filescope_demo::AZURE_KEY,
+            ),
+            _ => (
+                format!("{}://{}", family.scheme(), filescope_demo::S3_BUCKET),
+                filescope_demo::S3_ACCESS_KEY,
+                filescope_demo::S3_SECRET_KEY,
+            ),
+        };
         let location = Location {
-            url: Url::parse(&format!("{}://{}", family.name, filescope_demo::S3_BUCKET))
-                .context("the demo's bucket URL")?,
+            url: Url::parse(&url).context("the demo's bucket URL")?,
             endpoint: Some(server.base_url.clone()),
             region: Some(filescope_demo::S3_REGION.to_string()),
             credentials: Credentials::Given {
-                id: filescope_demo::S3_ACCESS_KEY.to_string(),
-                secret: Secret::new(filescope_demo::S3_SECRET_KEY),
+                id: id.to_string(),
+                secret: Secret::new(secret),
                 token: None,
                 source: source.clone(),
             },

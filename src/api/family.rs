@@ -4,9 +4,9 @@
 //! find the last rows of a listing without walking it. The client holds a dialect and a
 //! [`Reach`] and names no family.
 //!
-//! Two families today: JSON APIs over HTTP ([`super::json`]: a base URL, the key in a header
-//! or the query) and S3 ([`super::s3`]: Signature V4, the bucket's region, presigned links,
-//! the tail search). A family with a URL scheme of its own (`s3://`) is listed in
+//! The families: JSON APIs over HTTP ([`super::json`]: a base URL, the key in a header or
+//! the query), S3 ([`super::s3`]: Signature V4, the bucket's region, presigned links, the
+//! tail search) and Azure Blob Storage ([`super::azure`]: Shared Key, SAS, Entra ID tokens). A family with a URL scheme of its own (`s3://`) is listed in
 //! [`FAMILIES`], which builds its connections from a location; JSON APIs are everything else.
 //! Adding a family is a folder under `src/api/` plus a line in [`FAMILIES`].
 

@@ -590,3 +590,101 @@ async fn an_entra_token_is_fetched_again_before_it_expires() {
     assert_eq!(long.token().unwrap().expires, first, "kept");
     assert!(long.source().contains("client secret"), "{}", long.source());
 }
+
+/// The demo's Azure account (`filescope demo --dialect azure`): the S3 demo's keys, hostile
+/// ones included, listed by List Blobs in the same order and in full across NextMarker;
+/// the containers; a blob's detail, preview and download checked against Content-MD5.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_serves_the_s3_demos_keys_as_azure_blobs() {
+    let files = 3_000;
+    let azure = common::Demo::new(files).dialect("azure").start().await;
+    let s3 = common::Demo::new(files).dialect("s3").start().await;
+    let connect = |url: &str, endpoint: &str, family: &str| {
+        let family = filescope::api::family::by_name(family).unwrap();
+        let (id, secret) = if family.name == "azure" {
+            (filescope_demo::AZURE_ACCOUNT, filescope_demo::AZURE_KEY)
+        } else {
+            (filescope_demo::S3_ACCESS_KEY, filescope_demo::S3_SECRET_KEY)
+        };
+        let conn = (family.connect)(&Location {
+            url: filescope::api::url::parse_url(url).unwrap(),
+            endpoint: Some(endpoint.to_string()),
+            region: Some(filescope_demo::S3_REGION.into()),
+            credentials: Credentials::Given {
+                id: id.into(),
+                secret: Secret::new(secret),
+                token: None,
+                source: "the demo".into(),
+            },
+            path_style: Some(true),
+            levels: false,
+        })
+        .unwrap();
+        Client::new(conn).unwrap()
+    };
+    let walk = |client: Client| async move {
+        let query = ListQuery::new(client.dialect().capabilities().default_sort);
+        let mut ids = Vec::new();
+        let mut after = None;
+        for number in 1.. {
+            let page = client
+                .list_page_after(&query, PageRequest { number, size: 1000 }, after.as_ref())
+                .await
+                .unwrap();
+            ids.extend(page.records.into_iter().map(|r| r.id));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        ids
+    };
+    let blobs = walk(connect(
+        &format!("az://{}/demo/", filescope_demo::AZURE_ACCOUNT),
+        &azure.base_url,
+        "azure",
+    ))
+    .await;
+    let keys = walk(connect("s3://demo", &s3.base_url, "s3")).await;
+    assert!(blobs.len() >= files, "{}", blobs.len());
+    assert_eq!(blobs, keys);
+    for awkward in filescope_demo::s3::AWKWARD_KEYS {
+        assert!(blobs.iter().any(|b| b == awkward), "{awkward:?}");
+    }
+    // The account lists its container.
+    let account = connect(
+        &format!("az://{}/", filescope_demo::AZURE_ACCOUNT),
+        &azure.base_url,
+        "azure",
+    );
+    assert_eq!(walk(account).await, ["demo/"]);
+    // A blob: detail with Content-MD5, a preview, a download checked by it.
+    let client = connect(
+        &format!("az://{}/demo/", filescope_demo::AZURE_ACCOUNT),
+        &azure.base_url,
+        "azure",
+    );
+    let record = client
+        .detail(&blobs[blobs.len() / 2])
+        .await
+        .unwrap()
+        .unwrap();
+    let raw: serde_json::Value = serde_json::from_str(record.raw.get()).unwrap();
+    assert!(raw["ContentMD5"].is_string(), "{raw}");
+    assert!(!client.head_bytes(&record, 16).await.unwrap().is_empty());
+    let dir = common::fresh_dir("azure-demo");
+    let saved = filescope::api::content::download(
+        &client,
+        &record,
+        &dir.join("blob"),
+        filescope::api::content::Conflict::Overwrite,
+        &tokio_util::sync::CancellationToken::new(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        saved.verified,
+        Some(filescope::api::content::Algorithm::Md5)
+    );
+}

@@ -54,6 +54,7 @@
 //! Latency and chaos apply as for every dialect (chaos faults keep their
 //! JSON bodies). `list_requests` counts GET and HEAD of `/demo`.
 
+pub mod azure;
 mod keys;
 mod objects;
 mod sigv4;
@@ -162,20 +163,7 @@ pub(super) fn router(context: Context) -> Router {
         deleted: RwLock::new(HashSet::new()),
         requests: AtomicU64::new(0),
     });
-    // Index the keys now, off the async workers, so the first listing seldom
-    // waits; given up if the server stops first.
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        let building = Arc::clone(&bucket);
-        runtime.spawn_blocking(move || {
-            building.keys.get_or_init(|| {
-                Arc::new(Keys::of_space(
-                    building.key_space,
-                    &building.dataset,
-                    || Arc::strong_count(&building) <= 1,
-                ))
-            });
-        });
-    }
+    bucket.index_soon();
     let router = Router::new().fallback(handle).with_state(bucket);
     common::serve(
         router,
@@ -343,6 +331,23 @@ const OBJECT_SUBRESOURCES: [&str; 8] = [
 ];
 
 impl Bucket {
+    /// Indexes the keys now, off the async workers, so the first listing seldom waits;
+    /// given up if the server stops first.
+    fn index_soon(self: &Arc<Self>) {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let building = Arc::clone(self);
+            runtime.spawn_blocking(move || {
+                building.keys.get_or_init(|| {
+                    Arc::new(Keys::of_space(
+                        building.key_space,
+                        &building.dataset,
+                        || Arc::strong_count(&building) <= 1,
+                    ))
+                });
+            });
+        }
+    }
+
     /// The dataset's keys, sorted; built on a blocking thread the first time.
     async fn keys(self: &Arc<Self>) -> Result<Arc<Keys>, S3Error> {
         common::lazily(
