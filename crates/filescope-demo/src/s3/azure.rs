@@ -6,9 +6,7 @@
 //! Properties and ranged Get Blob with `Content-MD5`. Written from Azure's REST reference;
 //! it checks no signature (Azurite, in the tests, does).
 
-use std::collections::HashSet;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
@@ -20,7 +18,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use super::keys::{Entry, ListQuery};
 use super::wire::{self, Query, Xml};
 use super::{Bucket, S3_BUCKET};
-use crate::common::{self, Context, Plumbing, Salt};
+use crate::common::{self, Context, Plumbing};
 use crate::content::{self, Wanted};
 
 /// The demo's storage account.
@@ -42,20 +40,7 @@ fn is_list(path: &str) -> bool {
 }
 
 pub(crate) fn router(context: Context) -> Router {
-    let dataset = Arc::clone(&context.dataset);
-    let bucket = Arc::new(Bucket {
-        token_key: Salt::S3TokenKey.global(&dataset),
-        dataset,
-        stats: Arc::clone(&context.stats),
-        region: context.s3.region.clone(),
-        other_buckets: Vec::new(),
-        bandwidth: context.bandwidth,
-        key_space: context.s3_keys,
-        keys: OnceLock::new(),
-        deleted: RwLock::new(HashSet::new()),
-        requests: AtomicU64::new(0),
-    });
-    bucket.index_soon();
+    let bucket = Bucket::serving(&context);
     let router = Router::new().fallback(handle).with_state(bucket);
     common::serve(
         router,

@@ -150,20 +150,7 @@ fn is_list(path: &str) -> bool {
 }
 
 pub(super) fn router(context: Context) -> Router {
-    let dataset = Arc::clone(&context.dataset);
-    let bucket = Arc::new(Bucket {
-        token_key: Salt::S3TokenKey.global(&dataset),
-        dataset,
-        stats: Arc::clone(&context.stats),
-        region: context.s3.region.clone(),
-        other_buckets: context.s3.other_buckets.clone(),
-        bandwidth: context.bandwidth,
-        key_space: context.s3_keys,
-        keys: OnceLock::new(),
-        deleted: RwLock::new(HashSet::new()),
-        requests: AtomicU64::new(0),
-    });
-    bucket.index_soon();
+    let bucket = Bucket::serving(&context);
     let router = Router::new().fallback(handle).with_state(bucket);
     common::serve(
         router,
@@ -331,6 +318,25 @@ const OBJECT_SUBRESOURCES: [&str; 8] = [
 ];
 
 impl Bucket {
+    /// The bucket `context` serves, its keys being indexed already.
+    fn serving(context: &Context) -> Arc<Bucket> {
+        let dataset = Arc::clone(&context.dataset);
+        let bucket = Arc::new(Bucket {
+            token_key: Salt::S3TokenKey.global(&dataset),
+            dataset,
+            stats: Arc::clone(&context.stats),
+            region: context.s3.region.clone(),
+            other_buckets: context.s3.other_buckets.clone(),
+            bandwidth: context.bandwidth,
+            key_space: context.s3_keys,
+            keys: OnceLock::new(),
+            deleted: RwLock::new(HashSet::new()),
+            requests: AtomicU64::new(0),
+        });
+        bucket.index_soon();
+        bucket
+    }
+
     /// Indexes the keys now, off the async workers, so the first listing seldom waits;
     /// given up if the server stops first.
     fn index_soon(self: &Arc<Self>) {
