@@ -36,7 +36,8 @@ pub struct Cli {
 #[command(group(clap::ArgGroup::new("place").args(["url", "location"])))]
 pub struct ConnectArgs {
     /// Where to look, as `aws s3 ls` takes it: s3://BUCKET[/PREFIX/], or s3:// for the list
-    /// of buckets. Its scheme says the dialect; an http(s):// URL needs --dialect.
+    /// of buckets; az://ACCOUNT[/CONTAINER/PREFIX/], or a pasted Azure blob URL with its
+    /// SAS. Its scheme says the dialect; another http(s):// URL needs --dialect.
     #[arg(value_name = "LOCATION", conflicts_with = "url")]
     pub location: Option<String>,
 
@@ -44,9 +45,9 @@ pub struct ConnectArgs {
     #[arg(short = 'p', long, value_name = "NAME", conflicts_with_all = ["dialect", "url", "location"])]
     pub profile: Option<String>,
 
-    /// The API's dialect: filejar, openwebui, flextell, fileguard, astracollab, s3, or one
-    /// declared in the configuration file ([dialects.NAME]). Not needed for a URL whose
-    /// scheme names its dialect (s3://).
+    /// The API's dialect: filejar, openwebui, flextell, fileguard, astracollab, s3, azure, or
+    /// one declared in the configuration file ([dialects.NAME]). Not needed for a URL whose
+    /// scheme names its dialect (s3://, az://).
     #[arg(long, value_name = "DIALECT", requires = "place")]
     pub dialect: Option<String>,
 
@@ -57,7 +58,9 @@ pub struct ConnectArgs {
 
     /// S3: the endpoint of an S3-compatible store, e.g. http://127.0.0.1:9000 (MinIO) or
     /// https://ACCOUNT.r2.cloudflarestorage.com; default AWS_ENDPOINT_URL_S3,
-    /// AWS_ENDPOINT_URL, the AWS profile's endpoint_url, else AWS.
+    /// AWS_ENDPOINT_URL, the AWS profile's endpoint_url, else AWS. Azure: the blob
+    /// endpoint, e.g. http://127.0.0.1:10000 (Azurite); default the connection string's
+    /// BlobEndpoint, else https://ACCOUNT.blob.core.windows.net.
     #[arg(long, value_name = "URL", value_parser = parse_url)]
     pub endpoint: Option<Url>,
 
@@ -67,7 +70,7 @@ pub struct ConnectArgs {
     pub region: Option<String>,
 
     /// S3: send requests unsigned, without looking for credentials (a public bucket), as the
-    /// AWS CLI's flag of the same name does.
+    /// AWS CLI's flag of the same name does. Azure: anonymous requests (a public container).
     #[arg(long)]
     pub no_sign_request: bool,
 
@@ -499,7 +502,7 @@ mod tests {
             .unwrap_err();
         assert!(
             err.to_string()
-                .contains("expected an http://, https:// or s3:// URL"),
+                .contains("expected an http://, https://, s3:// or az:// URL"),
             "{err}"
         );
         // A dialect needs a place; a URL's scheme may name the dialect itself (whether an

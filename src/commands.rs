@@ -227,6 +227,10 @@ fn named_place(args: &ConnectArgs) -> Result<Option<(String, reqwest::Url)>, Str
     let dialect = match (&args.dialect, family::for_scheme(url.scheme())) {
         (Some(dialect), _) => dialect.clone(),
         (None, Some(family)) => family.name.to_string(),
+        // A pasted Azure blob URL (its host, or a SAS in its query) is opened as is.
+        (None, None) if crate::api::azure::is_azure_url(&url) => {
+            crate::api::azure::FAMILY.name.to_string()
+        }
         (None, None) => {
             return Err(format!(
                 "{} is a JSON API's URL: say which with --dialect NAME ({})",
@@ -301,7 +305,8 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
             if let Some(family) = family::for_scheme(url.scheme()) {
                 return Err(format!(
                     "{}:// URLs are for --dialect {}",
-                    family.name, family.name
+                    family.scheme(),
+                    family.name
                 ));
             }
             if store_flags || unsigned {
@@ -830,17 +835,33 @@ mod demo_server {
         }
     }
 
-    /// The demo's own S3 connection: its bucket, key pair and region, at its endpoint.
+    /// The demo's own S3 connection: its bucket, key pair and region, at its endpoint (for
+    /// Azure its account, container and key).
     fn demo_s3(server: &DemoServer, family: &family::Family) -> anyhow::Result<Connection> {
         let source = "the demo's own key pair".to_string();
+        let (url, id, secret) = match family.name {
+            "azure" => (
+                format!(
+                    "az://{}/{}/",
+                    filescope_demo::AZURE_ACCOUNT,
+                    filescope_demo::S3_BUCKET
+                ),
+                filescope_demo::AZURE_ACCOUNT,
+                filescope_demo::AZURE_KEY,
+            ),
+            _ => (
+                format!("{}://{}", family.scheme(), filescope_demo::S3_BUCKET),
+                filescope_demo::S3_ACCESS_KEY,
+                filescope_demo::S3_SECRET_KEY,
+            ),
+        };
         let location = Location {
-            url: Url::parse(&format!("{}://{}", family.name, filescope_demo::S3_BUCKET))
-                .context("the demo's bucket URL")?,
+            url: Url::parse(&url).context("the demo's bucket URL")?,
             endpoint: Some(server.base_url.clone()),
             region: Some(filescope_demo::S3_REGION.to_string()),
             credentials: Credentials::Given {
-                id: filescope_demo::S3_ACCESS_KEY.to_string(),
-                secret: Secret::new(filescope_demo::S3_SECRET_KEY),
+                id: id.to_string(),
+                secret: Secret::new(secret),
                 token: None,
                 source: source.clone(),
             },

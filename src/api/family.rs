@@ -4,9 +4,9 @@
 //! find the last rows of a listing without walking it. The client holds a dialect and a
 //! [`Reach`] and names no family.
 //!
-//! Two families today: JSON APIs over HTTP ([`super::json`]: a base URL, the key in a header
-//! or the query) and S3 ([`super::s3`]: Signature V4, the bucket's region, presigned links,
-//! the tail search). A family with a URL scheme of its own (`s3://`) is listed in
+//! The families: JSON APIs over HTTP ([`super::json`]: a base URL, the key in a header or
+//! the query), S3 ([`super::s3`]: Signature V4, the bucket's region, presigned links, the
+//! tail search) and Azure Blob Storage ([`super::azure`]: Shared Key, SAS, Entra ID tokens). A family with a URL scheme of its own (`s3://`) is listed in
 //! [`FAMILIES`], which builds its connections from a location; JSON APIs are everything else.
 //! Adding a family is a folder under `src/api/` plus a line in [`FAMILIES`].
 
@@ -239,6 +239,14 @@ pub struct Family {
     pub key_source: fn(Option<&str>) -> String,
 }
 
+impl Family {
+    /// Its URLs' scheme (`s3`, `az`), from its URL form: a family's name and scheme may
+    /// differ (the `azure` dialect's URLs are `az://`).
+    pub fn scheme(&self) -> &'static str {
+        self.url_form.split("://").next().unwrap_or(self.name)
+    }
+}
+
 impl fmt::Debug for Family {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Family").field("name", &self.name).finish()
@@ -246,7 +254,7 @@ impl fmt::Debug for Family {
 }
 
 /// Every family with a scheme of its own. JSON APIs are reached by `http://` and `https://`.
-pub const FAMILIES: &[Family] = &[super::s3::FAMILY];
+pub const FAMILIES: &[Family] = &[super::s3::FAMILY, super::azure::FAMILY];
 
 /// The family whose dialect is `name`, if any.
 pub fn by_name(name: &str) -> Option<&'static Family> {
@@ -255,7 +263,12 @@ pub fn by_name(name: &str) -> Option<&'static Family> {
 
 /// The family whose URLs have this scheme (`s3` for `s3://…`), if any.
 pub fn for_scheme(scheme: &str) -> Option<&'static Family> {
-    by_name(scheme)
+    FAMILIES.iter().find(|f| f.scheme() == scheme)
+}
+
+/// The families' URL schemes, for help texts and error messages.
+pub fn schemes() -> impl Iterator<Item = &'static str> {
+    FAMILIES.iter().map(Family::scheme)
 }
 
 /// The families' names, for help texts and error messages.
@@ -275,15 +288,16 @@ mod tests {
         assert!(!FAMILIES.is_empty());
         for family in FAMILIES {
             let name = family.name;
-            assert_eq!(for_scheme(name).map(|f| f.name), Some(name));
+            let scheme = family.scheme();
+            assert_eq!(for_scheme(scheme).map(|f| f.name), Some(name));
             assert!(
                 super::super::dialect::is_builtin(name),
                 "{name} is reserved"
             );
             assert!(super::super::dialect::names().contains(&name), "{name}");
             assert!(super::super::dialect::by_id(name).is_none(), "{name}");
-            assert!(family.url_form.starts_with(&format!("{name}://")), "{name}");
-            let url = super::super::url::parse_url(&format!("{name}://store/a/")).unwrap();
+            assert!(family.url_form.contains("://"), "{name}");
+            let url = super::super::url::parse_url(&format!("{scheme}://store/a/")).unwrap();
             let conn = (family.connect)(&Location {
                 url,
                 endpoint: Some("http://127.0.0.1:9".into()),

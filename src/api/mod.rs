@@ -2,6 +2,7 @@
 //! (how a store is reached: JSON APIs over HTTP, S3), the HTTP client, decoding of wire
 //! bodies into [`FileRecord`]s, and the errors. This layer never imports the UI.
 
+pub mod azure;
 pub mod command;
 pub mod decode;
 pub mod dialect;

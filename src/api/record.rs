@@ -101,3 +101,38 @@ pub fn fingerprint(records: &[FileRecord]) -> u64 {
 /// The content type given to a row that is a folder (S3's common prefixes), so it reads as a
 /// folder everywhere: the insight, the exports, the detail.
 pub const FOLDER_TYPE: &str = "inode/directory";
+
+/// A row of a listing that names objects and folders apart (S3's `Contents` and
+/// `CommonPrefixes`, Azure's `Blob` and `BlobPrefix`).
+pub(crate) enum Listed<O, F> {
+    Object(O),
+    Folder(F),
+}
+
+/// Objects and folders, each list in key order, as one list in the byte order of their keys
+/// (as the stores count them; Azurite writes a page's folders first).
+pub(crate) fn in_key_order<O, F>(
+    objects: Vec<O>,
+    folders: Vec<F>,
+    object_key: impl Fn(&O) -> &str,
+    folder_key: impl Fn(&F) -> &str,
+) -> Vec<Listed<O, F>> {
+    let mut out = Vec::with_capacity(objects.len() + folders.len());
+    let mut objects = objects.into_iter().peekable();
+    let mut folders = folders.into_iter().peekable();
+    loop {
+        let folder_first = match (objects.peek(), folders.peek()) {
+            (Some(o), Some(f)) => folder_key(f).as_bytes() < object_key(o).as_bytes(),
+            (None, Some(_)) => true,
+            (Some(_), None) => false,
+            (None, None) => break,
+        };
+        let next = if folder_first {
+            folders.next().map(Listed::Folder)
+        } else {
+            objects.next().map(Listed::Object)
+        };
+        out.extend(next);
+    }
+    out
+}

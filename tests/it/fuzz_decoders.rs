@@ -490,6 +490,23 @@ fn more_decoders() -> Vec<(String, std::sync::Arc<dyn Dialect>)> {
         });
         out.push((format!("s3 levels={levels}"), std::sync::Arc::new(s3)));
     }
+    // Azure: a container one level at a time and whole, and an account (its containers).
+    for (url, levels) in [
+        ("az://acct/data/", true),
+        ("az://acct/data/", false),
+        ("az://acct/", true),
+    ] {
+        let conn = (filescope::api::azure::FAMILY.connect)(&filescope::api::family::Location {
+            url: filescope::api::url::parse_url(url).unwrap(),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            region: None,
+            credentials: filescope::api::family::Credentials::Unsigned,
+            path_style: None,
+            levels,
+        })
+        .unwrap();
+        out.push((format!("azure {url} levels={levels}"), conn.dialect));
+    }
     for (name, _) in filescope::config::EXAMPLE_DIALECTS {
         out.push((
             name.to_string(),
@@ -564,6 +581,39 @@ fn xml_text() -> impl Strategy<Value = String> {
         Just("18446744073709551616".to_string()),
         Just("<Key>".to_string()),
     ]
+}
+
+/// A List Blobs or List Containers answer built of Azure's own elements, right and wrong.
+fn azure_answer() -> impl Strategy<Value = String> {
+    let blob = (xml_text(), xml_text(), xml_text(), any::<bool>()).prop_map(|(n, s, d, enc)| {
+        let encoded = if enc { " Encoded=\"true\"" } else { "" };
+        format!(
+            "<Blob><Name{encoded}>{n}</Name><Properties><Content-Length>{s}</Content-Length><Last-Modified>{d}</Last-Modified><Content-MD5>{s}</Content-MD5></Properties></Blob>"
+        )
+    });
+    let prefix = xml_text().prop_map(|p| format!("<BlobPrefix><Name>{p}</Name></BlobPrefix>"));
+    let container =
+        xml_text().prop_map(|c| format!("<Container><Name>{c}</Name><Properties/></Container>"));
+    (
+        prop::collection::vec(prop_oneof![blob, prefix], 0..8),
+        prop::collection::vec(container, 0..4),
+        prop::option::of(xml_text()),
+        prop::option::of(any::<prop::sample::Index>()),
+    )
+        .prop_map(|(items, containers, marker, cut)| {
+            let marker = marker
+                .map(|m| format!("<NextMarker>{m}</NextMarker>"))
+                .unwrap_or_default();
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ServiceEndpoint=\"http://127.0.0.1:9/acct\"><Blobs>{}</Blobs><Containers>{}</Containers>{marker}</EnumerationResults>",
+                items.concat(),
+                containers.concat()
+            );
+            match cut {
+                Some(at) => body[..body.floor_char_boundary(at.index(body.len() + 1))].to_string(),
+                None => body,
+            }
+        })
 }
 
 /// A ListObjectsV2 answer built of S3's own elements, right and wrong.
@@ -734,6 +784,18 @@ proptest! {
         }
     }
 
+    /// Azure answers made of its own elements, cut anywhere, through every decoder here.
+    #[test]
+    fn azure_answers_right_and_wrong(
+        body in azure_answer(),
+        pages in prop::collection::vec(page_request(), 1..3),
+    ) {
+        let headers = reqwest::header::HeaderMap::new();
+        for (_, d) in more_decoders() {
+            decode_answer_as(d.as_ref(), body.as_bytes(), &headers, &pages);
+        }
+    }
+
     /// Pages in each shape's own envelope, with its field paths, totals, cursors and next
     /// links holding values of every kind, and a `Link` header right or wrong.
     #[test]
@@ -779,9 +841,19 @@ fn generated_s3_answers_and_shape_pages_decode_into_records() {
         s3_records > 25,
         "S3 records decoded from generated answers: {s3_records}"
     );
+    // The answers generated for Azure reach its records (a container's listing).
+    let mut azure_records = 0;
+    for _ in 0..200 {
+        let body = azure_answer().new_tree(&mut runner).unwrap().current();
+        azure_records += decode_answer_as(decoders[2].1.as_ref(), body.as_bytes(), &none, &request);
+    }
+    assert!(
+        azure_records > 25,
+        "Azure records decoded from generated answers: {azure_records}"
+    );
     assert_eq!(
         decoders.len(),
-        2 + filescope::config::EXAMPLE_DIALECTS.len()
+        5 + filescope::config::EXAMPLE_DIALECTS.len()
     );
     for (i, (name, _)) in filescope::config::EXAMPLE_DIALECTS.iter().enumerate() {
         let strategy = shape_page(name);
@@ -793,7 +865,7 @@ fn generated_s3_answers_and_shape_pages_decode_into_records() {
                 .current()
                 .to_string();
             records +=
-                decode_answer_as(decoders[2 + i].1.as_ref(), body.as_bytes(), &none, &request);
+                decode_answer_as(decoders[5 + i].1.as_ref(), body.as_bytes(), &none, &request);
         }
         assert!(
             records > 100,

@@ -12,6 +12,7 @@ mod common;
 
 mod actions;
 mod aws_services;
+mod azure;
 mod demo_http;
 mod dialects;
 mod e2e_pty;

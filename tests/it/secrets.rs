@@ -316,3 +316,95 @@ async fn s3_signing_at_trace_logs_no_secret() {
         );
     }
 }
+
+/// Azure at trace level: requests signed with the account key (Shared Key) and requests
+/// carrying a SAS (a pasted URL) never put the key or the SAS signature into the log or an
+/// error; the error of a refused SAS names neither. In a process of its own, for the log.
+#[tokio::test(flavor = "multi_thread")]
+async fn azure_signing_at_trace_logs_no_secret() {
+    if !common::in_own_process(module_path!(), "azure_signing_at_trace_logs_no_secret") {
+        return;
+    }
+    use common::azurite::{ACCOUNT, Azurite, KEY};
+    use filescope::api::family::{Credentials, Location};
+    use filescope::api::{Client, ListQuery, PageRequest, Secret};
+
+    let dir = common::fresh_dir("azurecanary");
+    let log = dir.join("trace.log");
+    filescope::logging::init_at(Some(&log), "trace").unwrap();
+    let azurite = Azurite::start();
+    azurite.seed("data", &[("dir/a.txt", "a")]);
+    let sas_url = azurite
+        .sdk("sas", serde_json::json!({ "container": "data" }))
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sig = percent_encoding::percent_decode_str(sas_url.split("sig=").nth(1).unwrap())
+        .decode_utf8_lossy()
+        .into_owned();
+    let family = filescope::api::family::by_name("azure").unwrap();
+    let page = PageRequest {
+        number: 1,
+        size: 10,
+    };
+    let mut errors = Vec::new();
+    for (url, endpoint, credentials) in [
+        (
+            "az://devstoreaccount1/data/".to_string(),
+            Some(azurite.endpoint()),
+            Credentials::Given {
+                id: ACCOUNT.into(),
+                secret: Secret::new(KEY),
+                token: None,
+                source: "the test".into(),
+            },
+        ),
+        (
+            sas_url.clone(),
+            None,
+            Credentials::Found {
+                profile: None,
+                command_timeout: std::time::Duration::from_secs(5),
+            },
+        ),
+        // The SAS for another container: refused, and said so without it.
+        (
+            sas_url.replacen("/data", "/other", 1),
+            None,
+            Credentials::Found {
+                profile: None,
+                command_timeout: std::time::Duration::from_secs(5),
+            },
+        ),
+    ] {
+        let conn = (family.connect)(&Location {
+            url: filescope::api::url::parse_url(&url).unwrap(),
+            endpoint,
+            region: None,
+            credentials,
+            path_style: None,
+            levels: true,
+        })
+        .unwrap();
+        let client = Client::new(conn).unwrap();
+        let query = ListQuery::new(client.dialect().capabilities().default_sort);
+        match client.list_page(&query, page).await {
+            Ok(page) => assert_eq!(page.records.len(), 1),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    tracing::trace!("the end of the signed requests");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("the end of the signed requests"),
+        "{logged}"
+    );
+    for (what, secret) in [("account key", KEY), ("SAS signature", sig.as_str())] {
+        assert!(
+            !logged.contains(secret),
+            "the {what} reached the log:\n{logged}"
+        );
+        assert!(!errors[0].contains(secret), "the {what} reached the error");
+    }
+}

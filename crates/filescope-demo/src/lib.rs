@@ -28,6 +28,7 @@ pub mod s3;
 pub mod shapes;
 
 pub use dataset::{Dataset, DemoFile};
+pub use s3::azure::{AZURE_ACCOUNT, AZURE_KEY};
 pub use s3::{S3_ACCESS_KEY, S3_BUCKET, S3_REGION, S3_SECRET_KEY, S3Options};
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -69,13 +70,14 @@ pub struct DemoConfig {
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
-pub const DIALECTS: [&str; 6] = [
+pub const DIALECTS: [&str; 7] = [
     "filejar",
     "openwebui",
     "flextell",
     "fileguard",
     "astracollab",
     "s3",
+    "azure",
 ];
 
 /// The router of a dialect, by id.
@@ -87,6 +89,7 @@ fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
         "fileguard" => fileguard::router,
         "astracollab" => astracollab::router,
         "s3" => s3::router,
+        "azure" => s3::azure::router,
         _ => return None,
     })
 }
@@ -207,8 +210,10 @@ impl DemoServer {
         s3_options: S3Options,
         key_space: s3::KeySpace,
     ) -> std::io::Result<DemoServer> {
-        let serves_s3 =
-            config.dialect == "s3" && config.hostile.is_none() && config.shape.is_none();
+        // Azure serves the same bucket of keys as S3.
+        let serves_s3 = matches!(config.dialect.as_str(), "s3" | "azure")
+            && config.hostile.is_none()
+            && config.shape.is_none();
         if serves_s3 && config.files > s3::MAX_FILES {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -274,7 +279,10 @@ impl DemoServer {
         let shape = config.shape.map_or("none", shapes::Shape::name);
         tracing::info!(%addr, files = config.files, dialect = %config.dialect, shape, "demo server listening");
 
-        let hint = serves_s3.then(|| s3::connect_hint(&base_url, config.files, &s3_options.region));
+        let hint = serves_s3.then(|| match config.dialect.as_str() {
+            "azure" => s3::azure::connect_hint(&base_url),
+            _ => s3::connect_hint(&base_url, config.files, &s3_options.region),
+        });
         Ok(DemoServer {
             base_url,
             addr,
@@ -405,11 +413,17 @@ mod tests {
             let url = format!("{}/no/such/path", server.base_url);
             let reply = common::testkit::fetch(reqwest::Method::GET, &url, &[]).await;
             assert_eq!(reply.status, 404, "{dialect}");
-            if dialect == "s3" {
-                // S3 errors are XML: this path names a bucket that is not there.
+            if dialect == "s3" || dialect == "azure" {
+                // S3's and Azure's errors are XML: this path names a bucket (an account)
+                // that is not there.
                 assert_eq!(reply.header("content-type"), "application/xml");
                 let body = String::from_utf8(reply.bytes.clone()).unwrap();
-                assert!(body.contains("<Code>NoSuchBucket</Code>"), "{body}");
+                let code = if dialect == "s3" {
+                    "<Code>NoSuchBucket</Code>"
+                } else {
+                    "<Code>ResourceNotFound</Code>"
+                };
+                assert!(body.contains(code), "{body}");
                 assert!(server.connect_hint().is_some());
             } else {
                 assert!(reply.json().is_object(), "{dialect}");

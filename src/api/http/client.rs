@@ -161,12 +161,18 @@ pub struct Client {
 
 static CRYPTO: Once = Once::new();
 
+/// Installs rustls's ring provider for the process, once: every HTTP client (the API's, a
+/// family's token requests) needs one before it is built.
+pub(crate) fn install_crypto() {
+    CRYPTO.call_once(|| {
+        // Another part of the process may have installed one first; either is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 impl Client {
     pub fn new(conn: Connection) -> Result<Self, ApiError> {
-        CRYPTO.call_once(|| {
-            // Another part of the process may have installed one first; either is fine.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
+        install_crypto();
         let mut headers = HeaderMap::new();
         if let Some((name, value)) = conn.reach.key_header(&conn) {
             let name = HeaderName::from_bytes(name.as_bytes())
@@ -663,7 +669,7 @@ impl Client {
         &self,
         method: reqwest::Method,
         url: &Url,
-        extra: &[(&'static str, &'static str)],
+        extra: &[(&str, &str)],
     ) -> Result<reqwest::RequestBuilder, ApiError> {
         if let Some(ready) = self.reach().ready() {
             ready.await.map_err(|e| self.redact(ApiError::Config(e)))?;

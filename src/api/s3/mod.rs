@@ -28,7 +28,7 @@ use super::dialect::{
 pub use super::family::Tail;
 use super::filter::{Term, TermKey};
 use super::query::{ListQuery, Order, Sort, SortField};
-use super::record::FileRecord;
+use super::record::{FileRecord, Listed, in_key_order};
 pub use buckets::Buckets;
 pub use connect::FAMILY;
 use credentials::Signer;
@@ -155,7 +155,7 @@ fn canonical_url(url: &str) -> std::borrow::Cow<'_, str> {
 
 /// A name with its `.` and `..` segments written `%2E` and `%2E%2E` (`../` → `%2E%2E/`), as
 /// a URL has to write them: a folder row never reads as the parent or the folder itself.
-fn dot_segments_escaped(name: &str) -> String {
+pub(crate) fn dot_segments_escaped(name: &str) -> String {
     name.split('/')
         .map(|segment| match segment {
             "." => "%2E",
@@ -538,20 +538,15 @@ impl Dialect for S3 {
             None => String::new(),
         };
         let mut records = Vec::with_capacity(listing.objects.len() + listing.prefixes.len());
-        let mut objects = listing.objects.into_iter().peekable();
-        let mut prefixes = listing.prefixes.into_iter().peekable();
         // Objects and folders in one key order, as S3 counts them.
-        loop {
-            let take_prefix = match (objects.peek(), prefixes.peek()) {
-                (Some(o), Some((p, _))) => p.as_bytes() < o.key.as_bytes(),
-                (None, Some(_)) => true,
-                (Some(_), None) => false,
-                (None, None) => break,
-            };
-            if take_prefix {
-                let Some((prefix, problems)) = prefixes.next() else {
-                    break;
-                };
+        let rows = in_key_order(
+            listing.objects,
+            listing.prefixes,
+            |o| &o.key,
+            |(p, _)| p.as_str(),
+        );
+        for row in rows {
+            if let Listed::Folder((prefix, problems)) = row {
                 let raw = serde_json::json!({ "Prefix": prefix });
                 let base = if self.levels {
                     &folder_base
@@ -563,8 +558,7 @@ impl Dialect for S3 {
                 record.url = None;
                 record.problems = problems;
                 records.push(record);
-            } else {
-                let Some(o) = objects.next() else { break };
+            } else if let Listed::Object(o) = row {
                 let raw = serde_json::json!({
                     "Key": o.key,
                     "Size": o.size,

@@ -54,7 +54,7 @@ const MAX_DEPTH: usize = 64;
 
 /// What the pull reader meets next.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Event<'a> {
+pub(crate) enum Event<'a> {
     /// An element opens: its local name (any `prefix:` taken off).
     Start(&'a str),
     /// The element opened last closes (a self-closing one closes at once).
@@ -66,8 +66,10 @@ pub(super) enum Event<'a> {
 /// A pull reader over an XML document: checks that it is well formed as it goes (one root,
 /// end tags that match, nothing but space, comments and instructions outside the root) and
 /// holds only the names of the elements open.
-pub(super) struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     text: &'a str,
+    /// The last start tag read, attributes and all (Azure's `<Name Encoded="true">`).
+    last_tag: &'a str,
     pos: usize,
     open: Vec<&'a str>,
     /// A self-closing element's end, still to be reported.
@@ -80,9 +82,10 @@ fn local(name: &str) -> &str {
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         Reader {
             text,
+            last_tag: "",
             pos: 0,
             open: Vec::new(),
             closing: false,
@@ -104,7 +107,7 @@ impl<'a> Reader<'a> {
         Ok(&rest[..at])
     }
 
-    pub(super) fn next(&mut self) -> Result<Option<Event<'a>>, String> {
+    pub(crate) fn next(&mut self) -> Result<Option<Event<'a>>, String> {
         loop {
             if self.closing {
                 self.closing = false;
@@ -206,6 +209,7 @@ impl<'a> Reader<'a> {
         }
         self.root_seen = true;
         self.closing = tag[..end].ends_with('/');
+        self.last_tag = &tag[name_end..end];
         self.pos += 1 + end + 1;
         self.open.push(name);
         Ok(Event::Start(local(name)))
@@ -213,7 +217,7 @@ impl<'a> Reader<'a> {
 
     /// The text of the element just opened (its text and CDATA children, joined), reading up
     /// to its end; elements inside it are skipped.
-    pub(super) fn text_of(&mut self) -> Result<String, String> {
+    pub(crate) fn text_of(&mut self) -> Result<String, String> {
         let mut text = String::new();
         let mut depth = 0usize;
         while let Some(event) = self.next()? {
@@ -228,8 +232,32 @@ impl<'a> Reader<'a> {
         Ok(text)
     }
 
+    /// The value of the attribute `name` of the element opened last, if it has one as
+    /// `name="value"` (entities resolved).
+    pub(crate) fn attribute(&self, name: &str) -> Option<String> {
+        let mut rest = self.last_tag;
+        while let Some(at) = rest.find(name) {
+            let after = rest[at + name.len()..].trim_start();
+            let before_ok = rest[..at]
+                .chars()
+                .next_back()
+                .is_none_or(char::is_whitespace);
+            if before_ok && let Some(value) = after.strip_prefix('=') {
+                let value = value.trim_start();
+                let quote = value.chars().next()?;
+                if quote != '"' && quote != '\'' {
+                    return None;
+                }
+                let end = value[1..].find(quote)?;
+                return unescape(&value[1..1 + end]).ok().map(Cow::into_owned);
+            }
+            rest = &rest[at + name.len()..];
+        }
+        None
+    }
+
     /// Reads past the end of the element just opened.
-    pub(super) fn skip_element(&mut self) -> Result<(), String> {
+    pub(crate) fn skip_element(&mut self) -> Result<(), String> {
         self.text_of().map(drop)
     }
 }

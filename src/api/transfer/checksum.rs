@@ -22,6 +22,9 @@ pub enum Algorithm {
     /// MD5 of the bytes. Weak evidence: a store may make its ETags otherwise, so a mismatch is
     /// said beside the saved file rather than throwing the download away.
     EtagMd5,
+    /// The MD5 of the bytes as the store publishes it for the whole object (Azure's
+    /// `Content-MD5`): a mismatch proves the bytes wrong.
+    Md5,
 }
 
 impl Algorithm {
@@ -34,6 +37,7 @@ impl Algorithm {
             Algorithm::Crc32c => "crc32c",
             Algorithm::Crc64Nvme => "crc64nvme",
             Algorithm::EtagMd5 => "md5 (ETag)",
+            Algorithm::Md5 => "md5",
         }
     }
 
@@ -92,7 +96,7 @@ impl Hasher {
         match algorithm {
             Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
             Algorithm::Sha1 => Hasher::Sha1(sha1::Digest::new()),
-            Algorithm::EtagMd5 => Hasher::Md5(md5::Digest::new()),
+            Algorithm::EtagMd5 | Algorithm::Md5 => Hasher::Md5(md5::Digest::new()),
             Algorithm::Crc32 => Hasher::Crc(crc_fast::Digest::new(CrcAlgorithm::Crc32IsoHdlc), 4),
             Algorithm::Crc32c => Hasher::Crc(crc_fast::Digest::new(CrcAlgorithm::Crc32Iscsi), 4),
             Algorithm::Crc64Nvme => Hasher::Crc(crc_fast::Digest::new(CrcAlgorithm::Crc64Nvme), 8),

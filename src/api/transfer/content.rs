@@ -116,30 +116,35 @@ impl Client {
         };
         let (status, mut response, _) = self
             .with_retries(&link.url, || async {
-                let mut request = if link.authed {
-                    // No limit on the whole transfer; the read timeout still catches a stall.
-                    self.request(
-                        reqwest::Method::GET,
-                        &link.url,
-                        &self.reach().content_headers(),
-                    )
-                    .await?
-                    .timeout(Duration::from_secs(7 * 24 * 3600))
-                } else {
-                    self.bare.get(link.url.clone())
-                };
+                // The range and its condition, signed with the request where the family
+                // signs headers (Azure's Shared Key covers Range and If-Match).
+                let mut ranged: Vec<(&str, &str)> = Vec::new();
                 if let Some(range) = &range {
-                    request = request.header(RANGE, range);
+                    ranged.push((RANGE.as_str(), range));
                     if let Some(validator) = if_range {
                         // S3 ignores If-Range: there, If-Match makes changed bytes a 412.
                         let condition = if self.reach().resumes_with_if_match() {
-                            reqwest::header::IF_MATCH
+                            "if-match"
                         } else {
-                            reqwest::header::IF_RANGE
+                            "if-range"
                         };
-                        request = request.header(condition, validator);
+                        ranged.push((condition, validator));
                     }
                 }
+                let request = if link.authed {
+                    let mut headers: Vec<(&str, &str)> = self.reach().content_headers();
+                    headers.extend(ranged.iter().copied());
+                    // No limit on the whole transfer; the read timeout still catches a stall.
+                    self.request(reqwest::Method::GET, &link.url, &headers)
+                        .await?
+                        .timeout(Duration::from_secs(7 * 24 * 3600))
+                } else {
+                    let mut request = self.bare.get(link.url.clone());
+                    for (name, value) in &ranged {
+                        request = request.header(*name, *value);
+                    }
+                    request
+                };
                 let response = request
                     .send()
                     .await

@@ -2,6 +2,8 @@
 //! shares too: the demo server's one starter, the app builders, the runtime's executor).
 #![allow(dead_code)]
 
+pub mod azurite;
+
 use std::time::Instant;
 
 use filescope::api::Client;

@@ -371,7 +371,7 @@ impl Keys {
     }
 
     /// The first position whose key is `>= key`.
-    fn first_not_below(&self, key: &str) -> usize {
+    pub(super) fn first_not_below(&self, key: &str) -> usize {
         self.spans.partition_point(|s| s.key(&self.arena) < key)
     }
 

@@ -54,6 +54,7 @@
 //! Latency and chaos apply as for every dialect (chaos faults keep their
 //! JSON bodies). `list_requests` counts GET and HEAD of `/demo`.
 
+pub mod azure;
 mod keys;
 mod objects;
 mod sigv4;
@@ -149,33 +150,7 @@ fn is_list(path: &str) -> bool {
 }
 
 pub(super) fn router(context: Context) -> Router {
-    let dataset = Arc::clone(&context.dataset);
-    let bucket = Arc::new(Bucket {
-        token_key: Salt::S3TokenKey.global(&dataset),
-        dataset,
-        stats: Arc::clone(&context.stats),
-        region: context.s3.region.clone(),
-        other_buckets: context.s3.other_buckets.clone(),
-        bandwidth: context.bandwidth,
-        key_space: context.s3_keys,
-        keys: OnceLock::new(),
-        deleted: RwLock::new(HashSet::new()),
-        requests: AtomicU64::new(0),
-    });
-    // Index the keys now, off the async workers, so the first listing seldom
-    // waits; given up if the server stops first.
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        let building = Arc::clone(&bucket);
-        runtime.spawn_blocking(move || {
-            building.keys.get_or_init(|| {
-                Arc::new(Keys::of_space(
-                    building.key_space,
-                    &building.dataset,
-                    || Arc::strong_count(&building) <= 1,
-                ))
-            });
-        });
-    }
+    let bucket = Bucket::serving(&context);
     let router = Router::new().fallback(handle).with_state(bucket);
     common::serve(
         router,
@@ -343,6 +318,42 @@ const OBJECT_SUBRESOURCES: [&str; 8] = [
 ];
 
 impl Bucket {
+    /// The bucket `context` serves, its keys being indexed already.
+    fn serving(context: &Context) -> Arc<Bucket> {
+        let dataset = Arc::clone(&context.dataset);
+        let bucket = Arc::new(Bucket {
+            token_key: Salt::S3TokenKey.global(&dataset),
+            dataset,
+            stats: Arc::clone(&context.stats),
+            region: context.s3.region.clone(),
+            other_buckets: context.s3.other_buckets.clone(),
+            bandwidth: context.bandwidth,
+            key_space: context.s3_keys,
+            keys: OnceLock::new(),
+            deleted: RwLock::new(HashSet::new()),
+            requests: AtomicU64::new(0),
+        });
+        bucket.index_soon();
+        bucket
+    }
+
+    /// Indexes the keys now, off the async workers, so the first listing seldom waits;
+    /// given up if the server stops first.
+    fn index_soon(self: &Arc<Self>) {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let building = Arc::clone(self);
+            runtime.spawn_blocking(move || {
+                building.keys.get_or_init(|| {
+                    Arc::new(Keys::of_space(
+                        building.key_space,
+                        &building.dataset,
+                        || Arc::strong_count(&building) <= 1,
+                    ))
+                });
+            });
+        }
+    }
+
     /// The dataset's keys, sorted; built on a blocking thread the first time.
     async fn keys(self: &Arc<Self>) -> Result<Arc<Keys>, S3Error> {
         common::lazily(
