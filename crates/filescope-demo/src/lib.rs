@@ -22,12 +22,14 @@ pub mod dataset;
 mod fileguard;
 mod filejar;
 mod flextell;
+pub mod gcs;
 pub mod hostile;
 mod openwebui;
 pub mod s3;
 pub mod shapes;
 
 pub use dataset::{Dataset, DemoFile};
+pub use gcs::{GCS_BUCKET, GCS_TOKEN, GcsOptions};
 pub use s3::{S3_ACCESS_KEY, S3_BUCKET, S3_REGION, S3_SECRET_KEY, S3Options};
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -69,13 +71,14 @@ pub struct DemoConfig {
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
-pub const DIALECTS: [&str; 6] = [
+pub const DIALECTS: [&str; 7] = [
     "filejar",
     "openwebui",
     "flextell",
     "fileguard",
     "astracollab",
     "s3",
+    "gcs",
 ];
 
 /// The router of a dialect, by id.
@@ -87,6 +90,7 @@ fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
         "fileguard" => fileguard::router,
         "astracollab" => astracollab::router,
         "s3" => s3::router,
+        "gcs" => gcs::router,
         _ => return None,
     })
 }
@@ -207,9 +211,33 @@ impl DemoServer {
         s3_options: S3Options,
         key_space: s3::KeySpace,
     ) -> std::io::Result<DemoServer> {
-        let serves_s3 =
-            config.dialect == "s3" && config.hostile.is_none() && config.shape.is_none();
-        if serves_s3 && config.files > s3::MAX_FILES {
+        DemoServer::start_with_all(addr, config, s3_options, key_space, GcsOptions::default()).await
+    }
+
+    /// [`DemoServer::start`], the GCS dialect with its own options (the
+    /// service accounts and refresh tokens its token endpoint takes) over
+    /// keys shaped as `key_space` says.
+    pub async fn start_with_gcs(
+        addr: SocketAddr,
+        config: DemoConfig,
+        gcs_options: GcsOptions,
+        key_space: s3::KeySpace,
+    ) -> std::io::Result<DemoServer> {
+        DemoServer::start_with_all(addr, config, S3Options::default(), key_space, gcs_options).await
+    }
+
+    async fn start_with_all(
+        addr: SocketAddr,
+        config: DemoConfig,
+        s3_options: S3Options,
+        key_space: s3::KeySpace,
+        gcs_options: GcsOptions,
+    ) -> std::io::Result<DemoServer> {
+        let serves_keys = matches!(config.dialect.as_str(), "s3" | "gcs")
+            && config.hostile.is_none()
+            && config.shape.is_none();
+        let serves_s3 = serves_keys && config.dialect == "s3";
+        if serves_keys && config.files > s3::MAX_FILES {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!(
@@ -249,6 +277,7 @@ impl DemoServer {
             chaos: config.chaos,
             s3: s3_options.clone(),
             s3_keys: key_space,
+            gcs: gcs_options,
         };
         let app = match (config.hostile, config.shape) {
             (Some(mode), _) => {
@@ -274,7 +303,15 @@ impl DemoServer {
         let shape = config.shape.map_or("none", shapes::Shape::name);
         tracing::info!(%addr, files = config.files, dialect = %config.dialect, shape, "demo server listening");
 
-        let hint = serves_s3.then(|| s3::connect_hint(&base_url, config.files, &s3_options.region));
+        let hint = match serves_keys {
+            true if serves_s3 => Some(s3::connect_hint(
+                &base_url,
+                config.files,
+                &s3_options.region,
+            )),
+            true => Some(gcs::connect_hint(&base_url, config.files)),
+            false => None,
+        };
         Ok(DemoServer {
             base_url,
             addr,
@@ -367,14 +404,14 @@ mod tests {
     #[tokio::test]
     async fn refuses_an_unknown_dialect() {
         let error = refusal(DemoConfig {
-            dialect: "gcs".into(),
+            dialect: "ftp".into(),
             ..DemoConfig::default()
         })
         .await;
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
         let message = error.to_string();
         assert!(
-            message.contains("\"gcs\"") && message.contains("astracollab, s3"),
+            message.contains("\"ftp\"") && message.contains("astracollab, s3"),
             "{message}"
         );
     }
@@ -410,6 +447,10 @@ mod tests {
                 assert_eq!(reply.header("content-type"), "application/xml");
                 let body = String::from_utf8(reply.bytes.clone()).unwrap();
                 assert!(body.contains("<Code>NoSuchBucket</Code>"), "{body}");
+                assert!(server.connect_hint().is_some());
+            } else if dialect == "gcs" {
+                // GCS's JSON error envelope, for a path it does not serve.
+                assert_eq!(reply.json()["error"]["code"], 404);
                 assert!(server.connect_hint().is_some());
             } else {
                 assert!(reply.json().is_object(), "{dialect}");

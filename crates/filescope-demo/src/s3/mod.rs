@@ -54,12 +54,12 @@
 //! Latency and chaos apply as for every dialect (chaos faults keep their
 //! JSON bodies). `list_requests` counts GET and HEAD of `/demo`.
 
-mod keys;
-mod objects;
+pub(crate) mod keys;
+pub(crate) mod objects;
 mod sigv4;
 mod spaces;
 mod versions;
-mod wire;
+pub(crate) mod wire;
 
 #[cfg(test)]
 mod tests;
