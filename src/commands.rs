@@ -301,7 +301,7 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
             if let Some(family) = family::for_scheme(url.scheme()) {
                 return Err(format!(
                     "{}:// URLs are for --dialect {}",
-                    family.name, family.name
+                    family.scheme, family.name
                 ));
             }
             if store_flags || unsigned {
@@ -852,6 +852,32 @@ mod demo_server {
         Ok(conn)
     }
 
+    /// The demo's own GCS connection: its bucket and bearer token, at its endpoint.
+    fn demo_gcs(server: &DemoServer, family: &family::Family) -> anyhow::Result<Connection> {
+        let source = "the demo's own token".to_string();
+        let location = Location {
+            url: Url::parse(&format!(
+                "{}://{}",
+                family.scheme,
+                filescope_demo::GCS_BUCKET
+            ))
+            .context("the demo's bucket URL")?,
+            endpoint: Some(server.base_url.clone()),
+            region: None,
+            credentials: Credentials::Given {
+                id: String::new(),
+                secret: Secret::new(filescope_demo::GCS_TOKEN),
+                token: None,
+                source: source.clone(),
+            },
+            path_style: None,
+            levels: true,
+        };
+        let mut conn = (family.connect)(&location).map_err(anyhow::Error::msg)?;
+        conn.key_source = source;
+        Ok(conn)
+    }
+
     pub(super) fn demo(args: DemoArgs) -> anyhow::Result<()> {
         let store = family::by_name(&args.dialect).filter(|_| args.dataset.shape.is_none());
         let dialect = match &args.dataset.shape {
@@ -876,6 +902,7 @@ mod demo_server {
                     conn
                 }
                 None => match store {
+                    Some(family) if family.name == "gcs" => demo_gcs(&server, family)?,
                     Some(family) => demo_s3(&server, family)?,
                     None => anyhow::bail!("unknown dialect"),
                 },

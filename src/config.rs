@@ -647,8 +647,9 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
                     }
                     // The URL's scheme is a family's (the guard): its name.
                     None => format!(
-                        "{scheme}:// URLs are for dialect = \"{scheme}\"",
-                        scheme = url.scheme()
+                        "{}:// URLs are for dialect = \"{}\"",
+                        url.scheme(),
+                        crate::api::family::for_scheme(url.scheme()).map_or("", |f| f.name)
                     ),
                 };
                 return Err(loaded.error_at(p.url.span(), format!("profiles.{name}.url: {want}")));
@@ -896,7 +897,7 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # default_profile = "prod"
 
 # [profiles.prod]
-# dialect = "filejar"          # filejar, openwebui, flextell, fileguard, astracollab, s3,
+# dialect = "filejar"          # filejar, openwebui, flextell, fileguard, astracollab, s3, gcs,
 #                              # or a name you declare under [dialects.NAME] (docs/DIALECTS.md)
 # url = "https://files.example.com"
 # api_key_env = "PROD_FILES_KEY"             # the key from this environment variable, or
@@ -1040,7 +1041,7 @@ clipboard_cmd = "xclip -selection clipboard"
             .to_string();
         assert_eq!(
             err,
-            "config /tmp/c.toml:2:11: profiles.prod.dialect: unknown dialect \"ftp\"; expected one of filejar, openwebui, flextell, fileguard, astracollab, s3"
+            "config /tmp/c.toml:2:11: profiles.prod.dialect: unknown dialect \"ftp\"; expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, gcs"
         );
         // S3 profiles take s3:// URLs, and only they take an endpoint.
         let err = parse_text("[profiles.b]\ndialect = \"s3\"\nurl = \"https://x.test\"\n")
@@ -1057,7 +1058,7 @@ clipboard_cmd = "xclip -selection clipboard"
         .to_string();
         assert_eq!(
             err,
-            "config /tmp/c.toml:4:12: profiles.b.endpoint: only the s3 dialect takes an endpoint"
+            "config /tmp/c.toml:4:12: profiles.b.endpoint: only the s3 or gcs dialect takes an endpoint"
         );
         assert!(
             parse_text(
@@ -1340,7 +1341,7 @@ columns = ["type", { title = "Tag", path = "tags.0" }]
             .to_string();
         assert!(
             err.contains(
-                "expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, acme"
+                "expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, gcs, acme"
             ),
             "{err}"
         );

@@ -228,8 +228,11 @@ pub struct Location {
 
 /// A family of stores with a URL scheme of its own.
 pub struct Family {
-    /// Its URL scheme, which is also its dialect's name (`s3`).
+    /// Its dialect's name (`s3`, `gcs`).
     pub name: &'static str,
+    /// Its URL scheme (`s3`, `gs`): the dialect's name unless the cloud's own tools write
+    /// another.
+    pub scheme: &'static str,
     /// Its URLs' form, for messages (`s3://BUCKET[/PREFIX/]`).
     pub url_form: &'static str,
     /// The connection to a store at a location (credentials, region, endpoint resolved).
@@ -246,7 +249,7 @@ impl fmt::Debug for Family {
 }
 
 /// Every family with a scheme of its own. JSON APIs are reached by `http://` and `https://`.
-pub const FAMILIES: &[Family] = &[super::s3::FAMILY];
+pub const FAMILIES: &[Family] = &[super::s3::FAMILY, super::gcs::FAMILY];
 
 /// The family whose dialect is `name`, if any.
 pub fn by_name(name: &str) -> Option<&'static Family> {
@@ -255,7 +258,7 @@ pub fn by_name(name: &str) -> Option<&'static Family> {
 
 /// The family whose URLs have this scheme (`s3` for `s3://…`), if any.
 pub fn for_scheme(scheme: &str) -> Option<&'static Family> {
-    by_name(scheme)
+    FAMILIES.iter().find(|f| f.scheme == scheme)
 }
 
 /// The families' names, for help texts and error messages.
@@ -275,15 +278,19 @@ mod tests {
         assert!(!FAMILIES.is_empty());
         for family in FAMILIES {
             let name = family.name;
-            assert_eq!(for_scheme(name).map(|f| f.name), Some(name));
+            let scheme = family.scheme;
+            assert_eq!(for_scheme(scheme).map(|f| f.name), Some(name));
             assert!(
                 super::super::dialect::is_builtin(name),
                 "{name} is reserved"
             );
             assert!(super::super::dialect::names().contains(&name), "{name}");
             assert!(super::super::dialect::by_id(name).is_none(), "{name}");
-            assert!(family.url_form.starts_with(&format!("{name}://")), "{name}");
-            let url = super::super::url::parse_url(&format!("{name}://store/a/")).unwrap();
+            assert!(
+                family.url_form.starts_with(&format!("{scheme}://")),
+                "{name}"
+            );
+            let url = super::super::url::parse_url(&format!("{scheme}://store/a/")).unwrap();
             let conn = (family.connect)(&Location {
                 url,
                 endpoint: Some("http://127.0.0.1:9".into()),

@@ -43,7 +43,7 @@ pub fn parse_url(text: &str) -> Result<Url, String> {
     if !matches!(scheme, "http" | "https") && crate::api::family::for_scheme(scheme).is_none() {
         let schemes: Vec<String> = ["http", "https"]
             .into_iter()
-            .chain(crate::api::family::names())
+            .chain(crate::api::family::FAMILIES.iter().map(|f| f.scheme))
             .map(|s| format!("{s}://"))
             .collect();
         let (last, rest) = schemes.split_last().unwrap_or((&schemes[0], &[]));

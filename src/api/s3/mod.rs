@@ -155,7 +155,7 @@ fn canonical_url(url: &str) -> std::borrow::Cow<'_, str> {
 
 /// A name with its `.` and `..` segments written `%2E` and `%2E%2E` (`../` → `%2E%2E/`), as
 /// a URL has to write them: a folder row never reads as the parent or the folder itself.
-fn dot_segments_escaped(name: &str) -> String {
+pub(crate) fn dot_segments_escaped(name: &str) -> String {
     name.split('/')
         .map(|segment| match segment {
             "." => "%2E",

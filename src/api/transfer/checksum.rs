@@ -18,6 +18,8 @@ pub enum Algorithm {
     Crc32c,
     /// CRC-64/NVME, S3's default for new uploads.
     Crc64Nvme,
+    /// MD5 as a store publishes it for the bytes themselves (GCS's `md5Hash`).
+    Md5,
     /// S3's ETag of a single-part upload that is not encrypted with KMS or a customer key: the
     /// MD5 of the bytes. Weak evidence: a store may make its ETags otherwise, so a mismatch is
     /// said beside the saved file rather than throwing the download away.
@@ -33,6 +35,7 @@ impl Algorithm {
             Algorithm::Crc32 => "crc32",
             Algorithm::Crc32c => "crc32c",
             Algorithm::Crc64Nvme => "crc64nvme",
+            Algorithm::Md5 => "md5",
             Algorithm::EtagMd5 => "md5 (ETag)",
         }
     }
@@ -92,7 +95,7 @@ impl Hasher {
         match algorithm {
             Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
             Algorithm::Sha1 => Hasher::Sha1(sha1::Digest::new()),
-            Algorithm::EtagMd5 => Hasher::Md5(md5::Digest::new()),
+            Algorithm::EtagMd5 | Algorithm::Md5 => Hasher::Md5(md5::Digest::new()),
             Algorithm::Crc32 => Hasher::Crc(crc_fast::Digest::new(CrcAlgorithm::Crc32IsoHdlc), 4),
             Algorithm::Crc32c => Hasher::Crc(crc_fast::Digest::new(CrcAlgorithm::Crc32Iscsi), 4),
             Algorithm::Crc64Nvme => Hasher::Crc(crc_fast::Digest::new(CrcAlgorithm::Crc64Nvme), 8),
@@ -137,6 +140,7 @@ mod tests {
             (Algorithm::Crc64Nvme, "ae8b14860a799888"),
             (Algorithm::Sha1, "f7c3bc1d808e04732adf679965ccc34ca7ae3441"),
             (Algorithm::EtagMd5, "25f9e794323b453885f5181f1b624d0b"),
+            (Algorithm::Md5, "25f9e794323b453885f5181f1b624d0b"),
             (
                 Algorithm::Sha256,
                 "15e2b0d3c33891ebb0f1ef609ec419420c20e320ce94c65fbc8c3312448eb225",

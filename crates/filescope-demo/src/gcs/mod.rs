@@ -339,7 +339,7 @@ async fn handle(
                 (Target::List, &Method::GET) => bucket.list(&query).await,
                 (Target::Object { name, media }, &Method::GET | &Method::HEAD) => {
                     let media = media || query.text("alt") == Ok(Some("media"));
-                    bucket.object(&headers, &method, name, media).await
+                    bucket.object(&headers, method, name, media).await
                 }
                 (Target::Object { name, media: false }, &Method::DELETE) => {
                     bucket.delete(name).await
