@@ -1160,12 +1160,12 @@ async fn s3_key_spaces(report: &mut Report) {
 // 13. GCS: the demo's bucket of 1,000,000 objects through the JSON API.
 
 /// A client of the demo's GCS bucket with its own token.
-fn gcs_client(endpoint: &str, levels: bool) -> Client {
+fn gcs_client(endpoint: &str, root: &str, levels: bool) -> Client {
     use filescope::api::gcs::credentials::{Source, Tokens};
     use filescope::api::gcs::{Gcs, Settings};
     let gcs = Gcs::new(Settings {
         bucket: filescope_demo::GCS_BUCKET.into(),
-        root: String::new(),
+        root: root.into(),
         endpoint: endpoint.parse().unwrap(),
         tokens: Arc::new(Tokens::new(Source::Given(Secret::new(
             filescope_demo::GCS_TOKEN,
@@ -1176,24 +1176,41 @@ fn gcs_client(endpoint: &str, levels: bool) -> Client {
     Client::new(conn).unwrap()
 }
 
-/// First rows and `G` on 1,000,000 objects at 100 ms, every name (as `ls` lists them) and
-/// random UUIDs, beside S3's (section 12).
+/// `G` on 1,000,000 objects at 100 ms, as S3's rows of section 12: a prefix of 1,000,000
+/// (the demo's uploads/ of 10,000,000) one level, every name of nested prefixes, and random
+/// UUIDs.
 async fn gcs_bench(report: &mut Report) {
     use filescope_demo::s3::KeySpace;
-    for (space, what) in [
+    for (files, space, root, levels, what) in [
         (
+            10_000_000,
             KeySpace::Dataset,
-            "the demo's 1,000,000 objects, every name",
+            "uploads/",
+            true,
+            "a prefix of 1,000,000 objects (explorer, one level)",
         ),
-        (KeySpace::Uuids, "1,000,000 random UUIDs"),
+        (
+            1_000_000,
+            KeySpace::Dataset,
+            "",
+            false,
+            "1,000,000 objects in nested prefixes, listed recursively",
+        ),
+        (
+            1_000_000,
+            KeySpace::Uuids,
+            "",
+            true,
+            "1,000,000 random UUIDs",
+        ),
     ] {
-        let server = Demo::new(1_000_000)
+        let server = Demo::new(files)
             .latency(Duration::from_millis(100))
             .dialect("gcs")
             .key_space(space)
             .start()
             .await;
-        let client = gcs_client(&server.base_url, false);
+        let client = gcs_client(&server.base_url, root, levels);
         let query = ListQuery::new(client.dialect().capabilities().default_sort);
         client
             .list_page(&query, PageRequest { number: 1, size: 1 })

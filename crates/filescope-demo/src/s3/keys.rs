@@ -158,6 +158,25 @@ fn write_date(out: &mut String, layout: Layout, rank: u32) {
     written.expect("writing to a String cannot fail");
 }
 
+/// Builds `owner`'s key index on a blocking thread now, off the async workers, so the first
+/// listing seldom waits; given up once nothing else holds `owner` (the server stopped first).
+/// `index` is where the owner keeps it, `build` makes it (asking its second argument whether
+/// to give up).
+pub(crate) fn index_soon<T: Send + Sync + 'static>(
+    owner: &std::sync::Arc<T>,
+    index: fn(&T) -> &std::sync::OnceLock<std::sync::Arc<Keys>>,
+    build: fn(&T, &(dyn Fn() -> bool + Sync)) -> Keys,
+) {
+    use std::sync::Arc;
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let building = Arc::clone(owner);
+        runtime.spawn_blocking(move || {
+            index(&building)
+                .get_or_init(|| Arc::new(build(&building, &|| Arc::strong_count(&building) <= 1)));
+        });
+    }
+}
+
 /// The key of record `index` before duplicates are renamed, written plainly
 /// (for tests that check the index against it).
 #[cfg(test)]

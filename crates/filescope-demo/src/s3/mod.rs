@@ -162,20 +162,11 @@ pub(super) fn router(context: Context) -> Router {
         deleted: RwLock::new(HashSet::new()),
         requests: AtomicU64::new(0),
     });
-    // Index the keys now, off the async workers, so the first listing seldom
-    // waits; given up if the server stops first.
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        let building = Arc::clone(&bucket);
-        runtime.spawn_blocking(move || {
-            building.keys.get_or_init(|| {
-                Arc::new(Keys::of_space(
-                    building.key_space,
-                    &building.dataset,
-                    || Arc::strong_count(&building) <= 1,
-                ))
-            });
-        });
-    }
+    keys::index_soon(
+        &bucket,
+        |bucket| &bucket.keys,
+        |bucket, cancelled| Keys::of_space(bucket.key_space, &bucket.dataset, cancelled),
+    );
     let router = Router::new().fallback(handle).with_state(bucket);
     common::serve(
         router,
