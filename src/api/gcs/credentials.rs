@@ -490,7 +490,7 @@ impl Tokens {
             // No metadata server: not on Google Cloud, and a public bucket still lists.
             Err(e) if metadata => {
                 let why = format!(
-                    "no credentials: requests go without a token (none in GOOGLE_APPLICATION_CREDENTIALS or gcloud's ADC file, and {said} did not answer: {})",
+                    "no credentials (none in GOOGLE_APPLICATION_CREDENTIALS or gcloud's ADC file, and {said} did not answer: {})",
                     reason(e)
                 );
                 tracing::info!(%why, "no GCS credentials");

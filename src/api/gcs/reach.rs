@@ -123,7 +123,7 @@ impl Reach for Gcs {
     fn credential_hint(&self, _conn: &Connection, status: u16) -> String {
         if self.tokens.anonymous() {
             return format!(
-                "the request went without a token ({}); set GOOGLE_APPLICATION_CREDENTIALS to a service-account key, run `gcloud auth application-default login`, or run on Google Cloud (the metadata server)",
+                "the request went without a token: {}; set GOOGLE_APPLICATION_CREDENTIALS to a service-account key, run `gcloud auth application-default login`, or run on Google Cloud (the metadata server)",
                 self.tokens.source()
             );
         }

@@ -129,7 +129,7 @@ pub fn connect_hint(base_url: &str, files: usize) -> Vec<String> {
             files + super::s3::AWKWARD_KEYS.len()
         ),
         format!(
-            "try  GCE_METADATA_HOST={host} GOOGLE_APPLICATION_CREDENTIALS=/dev/null/none filescope gs://{GCS_BUCKET}/ --endpoint {base_url}"
+            "try  GCE_METADATA_HOST={host} filescope gs://{GCS_BUCKET}/ --endpoint {base_url}   (with GOOGLE_APPLICATION_CREDENTIALS unset and no gcloud ADC file, which come first)"
         ),
     ]
 }
