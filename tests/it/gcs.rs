@@ -465,3 +465,45 @@ async fn downloads_are_verified_against_md5_and_a_signed_link_opens_for_anyone()
         .replace("X-Goog-Expires=900", "X-Goog-Expires=901");
     assert_eq!(reqwest::get(forged).await.unwrap().status(), 403);
 }
+
+/// Tokens are asked for again before they expire (halfway through a life shorter than ten
+/// minutes): with tokens of one second from the metadata server, listing for three seconds
+/// never meets a 401, and the token was asked for more than once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_is_refreshed_before_it_expires() {
+    let server = demo(
+        50,
+        GcsOptions {
+            token_seconds: 1,
+            ..GcsOptions::default()
+        },
+    )
+    .await;
+    let host = server.base_url.trim_start_matches("http://").to_string();
+    let client = client_of(&server, Source::Metadata { host }, false);
+    let query = ListQuery::new(client.dialect().capabilities().default_sort);
+    let started = std::time::Instant::now();
+    let mut lists = 0;
+    while started.elapsed() < std::time::Duration::from_secs(3) {
+        client
+            .list_page(
+                &query,
+                filescope::api::PageRequest {
+                    number: 1,
+                    size: 10,
+                },
+            )
+            .await
+            .unwrap();
+        lists += 1;
+    }
+    let tokens = server.stats.requests() - server.stats.list_requests();
+    assert!(
+        tokens >= 3,
+        "{tokens} tokens asked for over {lists} listings"
+    );
+    assert!(
+        tokens < lists,
+        "not a token per request: {tokens} for {lists}"
+    );
+}

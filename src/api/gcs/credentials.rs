@@ -141,7 +141,7 @@ impl Source {
             }
             Source::AuthorizedUser { from, .. } => format!("user credentials in {from}"),
             Source::Metadata { host } => {
-                format!("the metadata server at {host} if there is one, else no token")
+                format!("the metadata server at {host}")
             }
         }
     }
@@ -591,10 +591,7 @@ mod tests {
             ("GCE_METADATA_HOST", "127.0.0.1:9"),
         ]))
         .unwrap();
-        assert_eq!(
-            found.describe(),
-            "the metadata server at 127.0.0.1:9 if there is one, else no token"
-        );
+        assert_eq!(found.describe(), "the metadata server at 127.0.0.1:9");
         let found = resolve(&env(&[("NO_GCE_CHECK", "True")])).unwrap();
         assert!(matches!(found, Source::Anonymous(_)));
         std::fs::write(&key, r#"{"type":"external_account","audience":"x"}"#).unwrap();

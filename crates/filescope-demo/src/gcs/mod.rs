@@ -179,7 +179,8 @@ struct Bucket {
     key_space: KeySpace,
     keys: OnceLock<Arc<Keys>>,
     deleted: RwLock<HashSet<u32>>,
-    /// Tokens handed out, with when they expire (Unix seconds).
+    /// Tokens handed out, with when they expire (Unix milliseconds: a token of one second
+    /// lives one second, not what is left of the current one).
     issued: Mutex<HashMap<String, i64>>,
     tokens: AtomicU64,
     /// Keys the page tokens' check and the issued tokens.
@@ -388,7 +389,7 @@ impl Bucket {
                 "Anonymous caller does not have storage.objects.list access to the Google Cloud Storage bucket. Permission 'storage.objects.list' denied on resource (or it may not exist).",
             ));
         };
-        let now = common::unix_now();
+        let now = unix_millis();
         let live = token == GCS_TOKEN
             || self
                 .issued
@@ -420,7 +421,7 @@ impl Bucket {
         self.issued
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(token.clone(), common::unix_now() + seconds as i64);
+            .insert(token.clone(), unix_millis() + seconds as i64 * 1000);
         common::json(
             StatusCode::OK,
             &json!({ "access_token": token, "expires_in": seconds, "token_type": "Bearer" }),
@@ -949,6 +950,13 @@ impl Bucket {
         let object = self.lookup(&name).await?;
         Ok(self.media(headers, method, object))
     }
+}
+
+/// Now, in Unix milliseconds.
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn internal() -> GcsError {
