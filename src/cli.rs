@@ -45,9 +45,9 @@ pub struct ConnectArgs {
     #[arg(short = 'p', long, value_name = "NAME", conflicts_with_all = ["dialect", "url", "location"])]
     pub profile: Option<String>,
 
-    /// The API's dialect: filejar, openwebui, flextell, fileguard, astracollab, s3, azure, or
-    /// one declared in the configuration file ([dialects.NAME]). Not needed for a URL whose
-    /// scheme names its dialect (s3://, az://).
+    /// The API's dialect: filejar, openwebui, flextell, fileguard, astracollab, s3, azure, gcs,
+    /// or one declared in the configuration file ([dialects.NAME]). Not needed for a URL whose
+    /// scheme names its dialect (s3://, az://, gs://).
     #[arg(long, value_name = "DIALECT", requires = "place")]
     pub dialect: Option<String>,
 
@@ -502,7 +502,7 @@ mod tests {
             .unwrap_err();
         assert!(
             err.to_string()
-                .contains("expected an http://, https://, s3:// or az:// URL"),
+                .contains("expected an http://, https://, s3://, az:// or gs:// URL"),
             "{err}"
         );
         // A dialect needs a place; a URL's scheme may name the dialect itself (whether an

@@ -218,7 +218,7 @@ fn named_place(args: &ConnectArgs) -> Result<Option<(String, reqwest::Url)>, Str
             };
             format!(
                 "{text:?}: {what}; a location is {} (without a bucket: the list of buckets), or an http(s):// URL with --dialect NAME",
-                forms.join(" or ")
+                family::either(&forms)
             )
         })?,
         (None, Some(url)) => url.clone(),
@@ -273,7 +273,7 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
     };
     // Where a family's store is (`--endpoint`, `--region`): only families take them.
     let store_flags = args.endpoint.is_some() || args.region.is_some();
-    let families = family::names().collect::<Vec<_>>().join(" or ");
+    let families = family::either(&family::names().collect::<Vec<_>>());
     let command_timeout = loaded
         .as_ref()
         .map_or(crate::api::command::DEFAULT_TIMEOUT, |l| {
@@ -305,8 +305,7 @@ fn connection_listing(args: ConnectArgs, levels: Levels) -> Result<Option<Connec
             if let Some(family) = family::for_scheme(url.scheme()) {
                 return Err(format!(
                     "{}:// URLs are for --dialect {}",
-                    family.scheme(),
-                    family.name
+                    family.scheme, family.name
                 ));
             }
             if store_flags || unsigned {
@@ -850,7 +849,7 @@ mod demo_server {
                 filescope_demo::AZURE_KEY,
             ),
             _ => (
-                format!("{}://{}", family.scheme(), filescope_demo::S3_BUCKET),
+                format!("{}://{}", family.scheme, filescope_demo::S3_BUCKET),
                 filescope_demo::S3_ACCESS_KEY,
                 filescope_demo::S3_SECRET_KEY,
             ),
@@ -866,6 +865,32 @@ mod demo_server {
                 source: source.clone(),
             },
             path_style: Some(true),
+            levels: true,
+        };
+        let mut conn = (family.connect)(&location).map_err(anyhow::Error::msg)?;
+        conn.key_source = source;
+        Ok(conn)
+    }
+
+    /// The demo's own GCS connection: its bucket and bearer token, at its endpoint.
+    fn demo_gcs(server: &DemoServer, family: &family::Family) -> anyhow::Result<Connection> {
+        let source = "the demo's own token".to_string();
+        let location = Location {
+            url: Url::parse(&format!(
+                "{}://{}",
+                family.scheme,
+                filescope_demo::GCS_BUCKET
+            ))
+            .context("the demo's bucket URL")?,
+            endpoint: Some(server.base_url.clone()),
+            region: None,
+            credentials: Credentials::Given {
+                id: String::new(),
+                secret: Secret::new(filescope_demo::GCS_TOKEN),
+                token: None,
+                source: source.clone(),
+            },
+            path_style: None,
             levels: true,
         };
         let mut conn = (family.connect)(&location).map_err(anyhow::Error::msg)?;
@@ -897,6 +922,7 @@ mod demo_server {
                     conn
                 }
                 None => match store {
+                    Some(family) if family.name == "gcs" => demo_gcs(&server, family)?,
                     Some(family) => demo_s3(&server, family)?,
                     None => anyhow::bail!("unknown dialect"),
                 },

@@ -658,7 +658,8 @@ fn check(loaded: &Loaded) -> Result<KeyMap, ConfigError> {
         }
         if let Some(endpoint) = &p.endpoint {
             if family.is_none() {
-                let families = crate::api::family::names().collect::<Vec<_>>().join(" or ");
+                let families =
+                    crate::api::family::either(&crate::api::family::names().collect::<Vec<_>>());
                 return Err(loaded.error_at(
                     endpoint.span(),
                     format!(
@@ -897,7 +898,7 @@ pub const EXAMPLE: &str = r#"# filescope configuration. Docs: docs/CONFIG.md
 # default_profile = "prod"
 
 # [profiles.prod]
-# dialect = "filejar"          # filejar, openwebui, flextell, fileguard, astracollab, s3, azure,
+# dialect = "filejar"          # filejar, openwebui, flextell, fileguard, astracollab, s3, azure, gcs,
 #                              # or a name you declare under [dialects.NAME] (docs/DIALECTS.md)
 # url = "https://files.example.com"
 # api_key_env = "PROD_FILES_KEY"             # the key from this environment variable, or
@@ -1041,7 +1042,7 @@ clipboard_cmd = "xclip -selection clipboard"
             .to_string();
         assert_eq!(
             err,
-            "config /tmp/c.toml:2:11: profiles.prod.dialect: unknown dialect \"ftp\"; expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, azure"
+            "config /tmp/c.toml:2:11: profiles.prod.dialect: unknown dialect \"ftp\"; expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, azure, gcs"
         );
         // S3 profiles take s3:// URLs, and only they take an endpoint.
         let err = parse_text("[profiles.b]\ndialect = \"s3\"\nurl = \"https://x.test\"\n")
@@ -1058,7 +1059,7 @@ clipboard_cmd = "xclip -selection clipboard"
         .to_string();
         assert_eq!(
             err,
-            "config /tmp/c.toml:4:12: profiles.b.endpoint: only the s3 or azure dialect takes an endpoint"
+            "config /tmp/c.toml:4:12: profiles.b.endpoint: only the s3, azure or gcs dialect takes an endpoint"
         );
         assert!(
             parse_text(
@@ -1341,7 +1342,7 @@ columns = ["type", { title = "Tag", path = "tags.0" }]
             .to_string();
         assert!(
             err.contains(
-                "expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, azure, acme"
+                "expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, azure, gcs, acme"
             ),
             "{err}"
         );

@@ -315,6 +315,7 @@ pub struct Demo {
     config: filescope_demo::DemoConfig,
     s3: filescope_demo::s3::S3Options,
     key_space: filescope_demo::s3::KeySpace,
+    gcs: filescope_demo::GcsOptions,
 }
 
 #[cfg(feature = "demo")]
@@ -390,12 +391,28 @@ impl Demo {
         self
     }
 
+    /// What the GCS dialect's token endpoint takes, and whether it wants a token at all.
+    pub fn gcs(mut self, options: filescope_demo::GcsOptions) -> Self {
+        self.gcs = options;
+        self
+    }
+
     /// Binds and serves; panics (naming what was asked) if the server cannot start.
     pub async fn start(self) -> filescope_demo::DemoServer {
         let what = format!(
             "the demo server ({} files, {})",
             self.config.files, self.config.dialect
         );
+        if self.config.dialect == "gcs" {
+            return filescope_demo::DemoServer::start_with_gcs(
+                std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                self.config,
+                self.gcs,
+                self.key_space,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        }
         filescope_demo::DemoServer::start_with_key_space(
             std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             self.config,

@@ -379,7 +379,7 @@ fn a_location_that_is_not_one_is_named_in_one_line() {
         (vec!["lss"], "\"lss\": neither a command (demo, serve, ls,"),
         (
             vec!["ls", "ftp://bucket/"],
-            "\"ftp://bucket/\": expected an http://, https://, s3:// or az:// URL",
+            "\"ftp://bucket/\": expected an http://, https://, s3://, az:// or gs:// URL",
         ),
         (
             vec!["ls", "https://files.example.com"],
@@ -414,7 +414,7 @@ fn an_unknown_dialect_is_named_with_every_one_there_is_declared_ones_included() 
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         text(&out.stderr),
-        "filescope: unknown dialect \"nope\"; expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, azure (or one declared in the configuration file)\n"
+        "filescope: unknown dialect \"nope\"; expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, azure, gcs (or one declared in the configuration file)\n"
     );
     let dir = config_dir("declared");
     let path = dir.join("config.toml");
@@ -431,7 +431,7 @@ fn an_unknown_dialect_is_named_with_every_one_there_is_declared_ones_included() 
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).ends_with(
-            "expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, azure, acme\n"
+            "expected one of filejar, openwebui, flextell, fileguard, astracollab, s3, azure, gcs, acme\n"
         ),
         "{}",
         text(&out.stderr)

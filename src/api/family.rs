@@ -228,8 +228,11 @@ pub struct Location {
 
 /// A family of stores with a URL scheme of its own.
 pub struct Family {
-    /// Its URL scheme, which is also its dialect's name (`s3`).
+    /// Its dialect's name (`s3`, `gcs`).
     pub name: &'static str,
+    /// Its URL scheme (`s3`, `gs`): the dialect's name unless the cloud's own tools write
+    /// another.
+    pub scheme: &'static str,
     /// Its URLs' form, for messages (`s3://BUCKET[/PREFIX/]`).
     pub url_form: &'static str,
     /// The connection to a store at a location (credentials, region, endpoint resolved).
@@ -239,14 +242,6 @@ pub struct Family {
     pub key_source: fn(Option<&str>) -> String,
 }
 
-impl Family {
-    /// Its URLs' scheme (`s3`, `az`), from its URL form: a family's name and scheme may
-    /// differ (the `azure` dialect's URLs are `az://`).
-    pub fn scheme(&self) -> &'static str {
-        self.url_form.split("://").next().unwrap_or(self.name)
-    }
-}
-
 impl fmt::Debug for Family {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Family").field("name", &self.name).finish()
@@ -254,7 +249,7 @@ impl fmt::Debug for Family {
 }
 
 /// Every family with a scheme of its own. JSON APIs are reached by `http://` and `https://`.
-pub const FAMILIES: &[Family] = &[super::s3::FAMILY, super::azure::FAMILY];
+pub const FAMILIES: &[Family] = &[super::s3::FAMILY, super::azure::FAMILY, super::gcs::FAMILY];
 
 /// The family whose dialect is `name`, if any.
 pub fn by_name(name: &str) -> Option<&'static Family> {
@@ -263,12 +258,21 @@ pub fn by_name(name: &str) -> Option<&'static Family> {
 
 /// The family whose URLs have this scheme (`s3` for `s3://…`), if any.
 pub fn for_scheme(scheme: &str) -> Option<&'static Family> {
-    FAMILIES.iter().find(|f| f.scheme() == scheme)
+    FAMILIES.iter().find(|f| f.scheme == scheme)
 }
 
 /// The families' URL schemes, for help texts and error messages.
 pub fn schemes() -> impl Iterator<Item = &'static str> {
-    FAMILIES.iter().map(Family::scheme)
+    FAMILIES.iter().map(|f| f.scheme)
+}
+
+/// Words joined as a sentence lists them: `a`, `a or b`, `a, b or c`.
+pub fn either(words: &[&str]) -> String {
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 /// The families' names, for help texts and error messages.
@@ -288,7 +292,7 @@ mod tests {
         assert!(!FAMILIES.is_empty());
         for family in FAMILIES {
             let name = family.name;
-            let scheme = family.scheme();
+            let scheme = family.scheme;
             assert_eq!(for_scheme(scheme).map(|f| f.name), Some(name));
             assert!(
                 super::super::dialect::is_builtin(name),
@@ -296,7 +300,10 @@ mod tests {
             );
             assert!(super::super::dialect::names().contains(&name), "{name}");
             assert!(super::super::dialect::by_id(name).is_none(), "{name}");
-            assert!(family.url_form.contains("://"), "{name}");
+            assert!(
+                family.url_form.starts_with(&format!("{scheme}://")),
+                "{name}"
+            );
             let url = super::super::url::parse_url(&format!("{scheme}://store/a/")).unwrap();
             let conn = (family.connect)(&Location {
                 url,

@@ -8,6 +8,7 @@ pub mod decode;
 pub mod dialect;
 pub mod envelope;
 pub mod family;
+pub mod gcs;
 pub mod http;
 pub mod json;
 pub mod keyspace;

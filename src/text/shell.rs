@@ -14,6 +14,10 @@ pub enum Part<'a> {
     Text(Cow<'a, str>),
     /// A variable's name (`FILESCOPE_API_KEY`), written as `"$NAME"`.
     Var(&'a str),
+    /// A command of filescope's own words whose output is the value
+    /// (`gcloud auth print-access-token`), written as `"$(COMMAND)"`: letters, digits, spaces
+    /// and `-_./=` only, so nothing in it is another command.
+    Command(&'a str),
 }
 
 /// Why a value cannot be one shell word.
@@ -24,6 +28,8 @@ pub enum QuoteError {
     Nul,
     #[error("{0:?} is not a shell variable name")]
     VarName(String),
+    #[error("{0:?} is not a plain command")]
+    Command(String),
 }
 
 /// `value` as one shell word: bare when it is made only of characters no shell treats
@@ -63,6 +69,16 @@ pub fn word(parts: &[Part<'_>]) -> Result<String, QuoteError> {
                     return Err(QuoteError::VarName((*name).to_string()));
                 }
                 let _ = write!(out, "\"${name}\"");
+            }
+            Part::Command(command) => {
+                let valid = !command.trim().is_empty()
+                    && command
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || " -_./=".contains(c));
+                if !valid {
+                    return Err(QuoteError::Command((*command).to_string()));
+                }
+                let _ = write!(out, "\"$({command})\"");
             }
         }
     }

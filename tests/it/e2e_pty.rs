@@ -1006,6 +1006,30 @@ fn mouse_off_in_the_configuration_asks_for_no_reports() {
     );
 }
 
+/// `filescope demo --dialect gcs`: the demo's GCS bucket in the real binary, through its own
+/// token: folders as rows, a `/prefix` listed by the server, and `G` finding the last rows by
+/// `startOffset`.
+#[test]
+fn the_gcs_demo_lists_folders_filters_by_prefix_and_finds_the_end_by_key() {
+    let mut s = spawn(
+        &["demo", "--dialect", "gcs", "--files", "20000"],
+        "gcs-demo",
+    );
+    s.wait_for("row 1 of");
+    s.wait_for("analytics/");
+    s.press("/");
+    s.press("/uploads/");
+    s.press("\r");
+    s.wait_for("filter \"/uploads/\"");
+    s.wait_for("2021-q1-agenda");
+    s.press("G");
+    s.wait_for("of the last");
+    s.wait_for("the last rows, found with");
+    s.press("q");
+    s.wait_exit();
+    s.assert_restored();
+}
+
 /// `filescope demo --dialect s3`: a bucket in the real binary, folders as rows, a `/prefix`
 /// filter listed by the server, and `G` finding the last rows by key.
 #[test]

@@ -513,7 +513,108 @@ fn more_decoders() -> Vec<(String, std::sync::Arc<dyn Dialect>)> {
             filescope::config::example_dialect(name).unwrap(),
         ));
     }
+    // GCS last, so the shapes keep their places.
+    for levels in [true, false] {
+        use filescope::api::gcs::credentials::{Source, Tokens};
+        let gcs = filescope::api::gcs::Gcs::new(filescope::api::gcs::Settings {
+            bucket: "bucket".into(),
+            root: "data/".into(),
+            endpoint: "http://127.0.0.1:9".parse().unwrap(),
+            tokens: std::sync::Arc::new(Tokens::new(Source::Anonymous("none".into()))),
+            levels,
+        });
+        out.push((format!("gcs levels={levels}"), std::sync::Arc::new(gcs)));
+    }
     out
+}
+
+/// An `objects.list` answer of GCS's own fields, right and wrong (sizes as strings, as
+/// numbers, as anything), cut anywhere.
+fn gcs_answer() -> impl Strategy<Value = String> {
+    let item = (
+        prop_oneof!["data/[a-z./]{0,10}".prop_map(Value::from), json_value()],
+        prop_oneof!["[0-9]{1,8}".prop_map(Value::from), json_value()],
+        prop_oneof![
+            "2024-01-02T03:04:05.000Z".prop_map(Value::from),
+            json_value()
+        ],
+        prop_oneof![
+            "[A-Za-z0-9+/]{0,24}={0,2}".prop_map(Value::from),
+            json_value()
+        ],
+    )
+        .prop_map(|(name, size, updated, md5)| {
+            serde_json::json!({"kind": "storage#object", "name": name, "size": size,
+                "updated": updated, "timeCreated": updated, "md5Hash": md5, "crc32c": "4waSgw=="})
+        });
+    (
+        prop::collection::vec(item, 0..6),
+        prop::collection::vec(
+            prop_oneof!["data/[a-z.]{0,4}/".prop_map(Value::from), json_value()],
+            0..4,
+        ),
+        prop_oneof![
+            Just(Value::Null),
+            "[A-Za-z0-9_-]{0,12}".prop_map(Value::from),
+            json_value()
+        ],
+        any::<prop::sample::Index>(),
+        any::<bool>(),
+    )
+        .prop_map(|(items, prefixes, token, cut, whole)| {
+            let body = serde_json::json!({"kind": "storage#objects", "items": items,
+                "prefixes": prefixes, "nextPageToken": token})
+            .to_string();
+            if whole {
+                body
+            } else {
+                let at = cut.index(body.len() + 1);
+                String::from_utf8_lossy(&body.as_bytes()[..at]).into_owned()
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
+
+    /// GCS answers made of GCS's own fields through every decoder, the GCS ones first.
+    #[test]
+    fn gcs_answers_right_and_wrong(
+        body in gcs_answer(),
+        pages in prop::collection::vec(page_request(), 1..3),
+    ) {
+        let headers = reqwest::header::HeaderMap::new();
+        for (_, d) in more_decoders().iter().rev() {
+            decode_answer_as(d.as_ref(), body.as_bytes(), &headers, &pages);
+        }
+    }
+}
+
+/// The GCS generator reaches the decoder: most whole answers decode into records.
+#[test]
+fn generated_gcs_answers_decode_into_records() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let decoders = more_decoders();
+    let gcs = &decoders[decoders.len() - 1].1;
+    let request = [PageRequest {
+        number: 1,
+        size: 50,
+    }];
+    let none = reqwest::header::HeaderMap::new();
+    let mut records = 0;
+    for _ in 0..200 {
+        let body = gcs_answer().new_tree(&mut runner).unwrap().current();
+        records += decode_answer_as(gcs.as_ref(), body.as_bytes(), &none, &request);
+    }
+    assert!(
+        records > 50,
+        "GCS records decoded from generated answers: {records}"
+    );
 }
 
 /// Feeds one answer, with its headers, to every decoder of `d`.
@@ -810,7 +911,7 @@ proptest! {
         let body = page.to_string();
         let headers = headers_with(&link);
         let decoders = more_decoders();
-        let (_, own) = &decoders[2 + which];
+        let (_, own) = &decoders[5 + which];
         decode_answer_as(own.as_ref(), body.as_bytes(), &headers, &pages);
         for (_, d) in &decoders {
             decode_answer_as(d.as_ref(), body.as_bytes(), &headers, &pages[..1]);
@@ -851,9 +952,10 @@ fn generated_s3_answers_and_shape_pages_decode_into_records() {
         azure_records > 25,
         "Azure records decoded from generated answers: {azure_records}"
     );
+    // S3 twice, Azure three times, the shapes, GCS twice.
     assert_eq!(
         decoders.len(),
-        5 + filescope::config::EXAMPLE_DIALECTS.len()
+        5 + filescope::config::EXAMPLE_DIALECTS.len() + 2
     );
     for (i, (name, _)) in filescope::config::EXAMPLE_DIALECTS.iter().enumerate() {
         let strategy = shape_page(name);

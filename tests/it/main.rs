@@ -17,6 +17,7 @@ mod demo_http;
 mod dialects;
 mod e2e_pty;
 mod fuzz_decoders;
+mod gcs;
 mod hostile;
 mod infer;
 mod ls;

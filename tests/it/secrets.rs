@@ -408,3 +408,123 @@ async fn azure_signing_at_trace_logs_no_secret() {
         assert!(!errors[0].contains(secret), "the {what} reached the error");
     }
 }
+
+/// GCS's secrets — a service account's private key, gcloud's client secret and refresh
+/// token, and the access tokens they are exchanged for — never reach stdout, stderr or the
+/// log at trace level: listed with each source, and refused (a refresh token the token
+/// endpoint does not know).
+#[tokio::test(flavor = "multi_thread")]
+async fn gcs_keys_refresh_tokens_and_access_tokens_are_never_written() {
+    use base64::Engine as _;
+    use ring::signature::KeyPair as _;
+
+    const KEY_PEM: &str = include_str!("../fixtures/gcs/test-service-account.pem");
+    const EMAIL: &str = "canary@demo-project.iam.gserviceaccount.com";
+    const CLIENT_SECRET: &str = "gcs-client-secret-7f3a9c1e55";
+    const REFRESH: &str = "1//gcs-refresh-7f3a9c1e55";
+    let body: String = KEY_PEM
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(&body)
+        .unwrap();
+    let public = ring::signature::RsaKeyPair::from_pkcs8(&der)
+        .unwrap()
+        .public_key()
+        .as_ref()
+        .to_vec();
+    let server = common::Demo::new(50)
+        .dialect("gcs")
+        .gcs(filescope_demo::GcsOptions {
+            service_accounts: vec![(EMAIL.into(), public)],
+            authorized_users: vec![("cid".into(), CLIENT_SECRET.into(), REFRESH.into())],
+            ..filescope_demo::GcsOptions::default()
+        })
+        .start()
+        .await;
+    let dir = common::fresh_dir("gcs-canary");
+    let log = dir.join("trace.log");
+    let token_uri = format!("{}/token", server.base_url);
+    let key = dir.join("key.json");
+    std::fs::write(
+        &key,
+        serde_json::json!({"type": "service_account", "client_email": EMAIL,
+            "private_key": KEY_PEM, "private_key_id": "kid", "token_uri": token_uri})
+        .to_string(),
+    )
+    .unwrap();
+    let adc = |name: &str, refresh: &str| {
+        let config = dir.join(name);
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(
+            config.join("application_default_credentials.json"),
+            serde_json::json!({"type": "authorized_user", "client_id": "cid",
+                "client_secret": CLIENT_SECRET, "refresh_token": refresh, "token_uri": token_uri})
+            .to_string(),
+        )
+        .unwrap();
+        config
+    };
+    let good = adc("good", REFRESH);
+    let refused = adc("refused", "1//refused-7f3a9c1e55");
+    let runs = [
+        ("GOOGLE_APPLICATION_CREDENTIALS", key.clone(), true),
+        ("CLOUDSDK_CONFIG", good, true),
+        ("CLOUDSDK_CONFIG", refused, false),
+    ];
+    let mut seen = String::new();
+    for (name, value, succeeds) in runs {
+        let (dir, log, endpoint) = (dir.clone(), log.clone(), server.base_url.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_filescope"))
+                .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+                .env_remove("CLOUDSDK_CONFIG")
+                .env_remove("STORAGE_EMULATOR_HOST")
+                .env("GCE_METADATA_HOST", "127.0.0.1:9")
+                .env(name, &value)
+                .env("HOME", &dir)
+                .env("FILESCOPE_CONFIG", dir.join("none.toml"))
+                .env("FILESCOPE_LOG", "trace")
+                .args([
+                    "ls",
+                    "gs://demo/",
+                    "--endpoint",
+                    &endpoint,
+                    "--all",
+                    "--log-file",
+                ])
+                .arg(&log)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.success(), succeeds, "{name}: {stderr}");
+        if !succeeds {
+            assert!(
+                stderr.contains("invalid_grant"),
+                "the refusal is said: {stderr}"
+            );
+        }
+        seen.push_str(&String::from_utf8_lossy(&out.stdout));
+        seen.push_str(&stderr);
+    }
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("TRACE"), "the log is at trace level");
+    let key_line = KEY_PEM.lines().nth(1).unwrap();
+    for (what, text) in [("output", &seen), ("log", &logged)] {
+        for secret in [
+            "7f3a9c1e55",
+            key_line,
+            &body[body.len() - 40..],
+            "ya29.demo-",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret:?} reached the {what}:\n{text}"
+            );
+        }
+    }
+}

@@ -39,6 +39,8 @@ pub(super) struct Context {
     pub s3: super::s3::S3Options,
     /// The keys the S3 dialect serves.
     pub s3_keys: super::s3::KeySpace,
+    /// What only the GCS dialect reads (the accounts its token endpoint takes).
+    pub gcs: super::gcs::GcsOptions,
 }
 
 /// How [`serve`] wraps a dialect's router.

@@ -181,15 +181,21 @@ impl Content {
     /// The SHA-256 of every byte of this content, generated chunk by chunk.
     pub(super) fn sha256(&self) -> [u8; 32] {
         let mut hasher = Sha256::new();
+        self.each_chunk(|chunk| hasher.update(chunk));
+        hasher.finalize().into()
+    }
+
+    /// Every byte of this content, generated chunk by chunk, handed to
+    /// `digest` in order (a checksum's update).
+    pub(super) fn each_chunk(&self, mut digest: impl FnMut(&[u8])) {
         let mut buffer = vec![0; CHUNK];
         let mut offset = 0;
         while offset < self.len {
             let n = (self.len - offset).min(CHUNK as u64) as usize;
             self.fill(offset, &mut buffer[..n]);
-            hasher.update(&buffer[..n]);
+            digest(&buffer[..n]);
             offset += n as u64;
         }
-        hasher.finalize().into()
     }
 
     /// The number of bytes served.

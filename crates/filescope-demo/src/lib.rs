@@ -22,12 +22,14 @@ pub mod dataset;
 mod fileguard;
 mod filejar;
 mod flextell;
+pub mod gcs;
 pub mod hostile;
 mod openwebui;
 pub mod s3;
 pub mod shapes;
 
 pub use dataset::{Dataset, DemoFile};
+pub use gcs::{GCS_BUCKET, GCS_TOKEN, GcsOptions};
 pub use s3::azure::{AZURE_ACCOUNT, AZURE_KEY};
 pub use s3::{S3_ACCESS_KEY, S3_BUCKET, S3_REGION, S3_SECRET_KEY, S3Options};
 
@@ -70,7 +72,7 @@ pub struct DemoConfig {
 }
 
 /// The dialects the demo server speaks, by the ids the CLI uses.
-pub const DIALECTS: [&str; 7] = [
+pub const DIALECTS: [&str; 8] = [
     "filejar",
     "openwebui",
     "flextell",
@@ -78,6 +80,7 @@ pub const DIALECTS: [&str; 7] = [
     "astracollab",
     "s3",
     "azure",
+    "gcs",
 ];
 
 /// The router of a dialect, by id.
@@ -90,6 +93,7 @@ fn router_for(dialect: &str) -> Option<fn(common::Context) -> axum::Router> {
         "astracollab" => astracollab::router,
         "s3" => s3::router,
         "azure" => s3::azure::router,
+        "gcs" => gcs::router,
         _ => return None,
     })
 }
@@ -210,11 +214,33 @@ impl DemoServer {
         s3_options: S3Options,
         key_space: s3::KeySpace,
     ) -> std::io::Result<DemoServer> {
-        // Azure serves the same bucket of keys as S3.
-        let serves_s3 = matches!(config.dialect.as_str(), "s3" | "azure")
+        DemoServer::start_with_all(addr, config, s3_options, key_space, GcsOptions::default()).await
+    }
+
+    /// [`DemoServer::start`], the GCS dialect with its own options (the
+    /// service accounts and refresh tokens its token endpoint takes) over
+    /// keys shaped as `key_space` says.
+    pub async fn start_with_gcs(
+        addr: SocketAddr,
+        config: DemoConfig,
+        gcs_options: GcsOptions,
+        key_space: s3::KeySpace,
+    ) -> std::io::Result<DemoServer> {
+        DemoServer::start_with_all(addr, config, S3Options::default(), key_space, gcs_options).await
+    }
+
+    async fn start_with_all(
+        addr: SocketAddr,
+        config: DemoConfig,
+        s3_options: S3Options,
+        key_space: s3::KeySpace,
+        gcs_options: GcsOptions,
+    ) -> std::io::Result<DemoServer> {
+        // Azure serves the same bucket of keys as S3; GCS the same keys its own way.
+        let serves_keys = matches!(config.dialect.as_str(), "s3" | "azure" | "gcs")
             && config.hostile.is_none()
             && config.shape.is_none();
-        if serves_s3 && config.files > s3::MAX_FILES {
+        if serves_keys && config.files > s3::MAX_FILES {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!(
@@ -254,6 +280,7 @@ impl DemoServer {
             chaos: config.chaos,
             s3: s3_options.clone(),
             s3_keys: key_space,
+            gcs: gcs_options,
         };
         let app = match (config.hostile, config.shape) {
             (Some(mode), _) => {
@@ -279,10 +306,16 @@ impl DemoServer {
         let shape = config.shape.map_or("none", shapes::Shape::name);
         tracing::info!(%addr, files = config.files, dialect = %config.dialect, shape, "demo server listening");
 
-        let hint = serves_s3.then(|| match config.dialect.as_str() {
-            "azure" => s3::azure::connect_hint(&base_url),
-            _ => s3::connect_hint(&base_url, config.files, &s3_options.region),
-        });
+        let hint = match (serves_keys, config.dialect.as_str()) {
+            (false, _) => None,
+            (true, "azure") => Some(s3::azure::connect_hint(&base_url)),
+            (true, "gcs") => Some(gcs::connect_hint(&base_url, config.files)),
+            (true, _) => Some(s3::connect_hint(
+                &base_url,
+                config.files,
+                &s3_options.region,
+            )),
+        };
         Ok(DemoServer {
             base_url,
             addr,
@@ -375,14 +408,14 @@ mod tests {
     #[tokio::test]
     async fn refuses_an_unknown_dialect() {
         let error = refusal(DemoConfig {
-            dialect: "gcs".into(),
+            dialect: "ftp".into(),
             ..DemoConfig::default()
         })
         .await;
         assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
         let message = error.to_string();
         assert!(
-            message.contains("\"gcs\"") && message.contains("astracollab, s3"),
+            message.contains("\"ftp\"") && message.contains("astracollab, s3"),
             "{message}"
         );
     }
@@ -424,6 +457,10 @@ mod tests {
                     "<Code>ResourceNotFound</Code>"
                 };
                 assert!(body.contains(code), "{body}");
+                assert!(server.connect_hint().is_some());
+            } else if dialect == "gcs" {
+                // GCS's JSON error envelope, for a path it does not serve.
+                assert_eq!(reply.json()["error"]["code"], 404);
                 assert!(server.connect_hint().is_some());
             } else {
                 assert!(reply.json().is_object(), "{dialect}");

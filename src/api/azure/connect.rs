@@ -19,6 +19,7 @@ use crate::api::family::{Credentials, Family, Location, Store};
 /// Azure Blob Storage's line in the family registry.
 pub const FAMILY: Family = Family {
     name: "azure",
+    scheme: "az",
     url_form: "az://ACCOUNT[/CONTAINER/PREFIX/]",
     connect,
     key_source,

@@ -142,4 +142,24 @@ impl ListQuery {
     pub fn term<'a, T>(&'a self, pick: impl Fn(&'a Term) -> Option<T>) -> Option<T> {
         self.terms.iter().find_map(pick)
     }
+
+    /// The key prefix an object store lists for this query under `root` (the prefix its URL
+    /// names): the folder entered (a full prefix already, a row's id), or a `/…` search or
+    /// `prefix:` term from the root (`/logs/2025` and `prefix:logs/2025` are the same).
+    pub fn key_prefix_under(&self, root: &str) -> String {
+        let asked = self
+            .term(|t| match t {
+                Term::Prefix(p) => Some(p.clone()),
+                _ => None,
+            })
+            .or_else(|| (!self.search.is_empty()).then(|| self.search.clone()));
+        if let Some(asked) = asked {
+            return format!("{root}{}", asked.trim_start_matches('/'));
+        }
+        self.term(|t| match t {
+            Term::Folder(f) => Some(f.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| root.to_string())
+    }
 }

@@ -13,6 +13,7 @@ use crate::api::family::{Credentials, Family, Location, Store};
 /// S3's line in the family registry.
 pub const FAMILY: Family = Family {
     name: "s3",
+    scheme: "s3",
     url_form: "s3://BUCKET[/PREFIX/]",
     connect,
     key_source,

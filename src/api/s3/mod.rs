@@ -216,25 +216,7 @@ impl S3 {
 
     /// The prefix listed: the root, the folder entered, and a `/…` search or `prefix:` term.
     fn prefix_for(&self, query: &ListQuery) -> String {
-        let mut prefix = self.root.clone();
-        if let Some(folder) = query.term(|t| match t {
-            Term::Folder(f) => Some(f.clone()),
-            _ => None,
-        }) {
-            // Folders are full prefixes already (their rows' ids).
-            prefix = folder;
-        }
-        let asked = query
-            .term(|t| match t {
-                Term::Prefix(p) => Some(p.clone()),
-                _ => None,
-            })
-            .or_else(|| (!query.search.is_empty()).then(|| query.search.clone()));
-        if let Some(asked) = asked {
-            // From the listing's root: `/logs/2025` and `prefix:logs/2025` are the same.
-            prefix = format!("{}{}", self.root, asked.trim_start_matches('/'));
-        }
-        prefix
+        query.key_prefix_under(&self.root)
     }
 
     fn list_spec(&self, query: &ListQuery, size: usize) -> RequestSpec {

@@ -18,13 +18,13 @@ pub enum Algorithm {
     Crc32c,
     /// CRC-64/NVME, S3's default for new uploads.
     Crc64Nvme,
+    /// The MD5 of the bytes as the store publishes it for the whole object (GCS's `md5Hash`,
+    /// Azure's `Content-MD5`): a mismatch proves the bytes wrong.
+    Md5,
     /// S3's ETag of a single-part upload that is not encrypted with KMS or a customer key: the
     /// MD5 of the bytes. Weak evidence: a store may make its ETags otherwise, so a mismatch is
     /// said beside the saved file rather than throwing the download away.
     EtagMd5,
-    /// The MD5 of the bytes as the store publishes it for the whole object (Azure's
-    /// `Content-MD5`): a mismatch proves the bytes wrong.
-    Md5,
 }
 
 impl Algorithm {
@@ -36,8 +36,8 @@ impl Algorithm {
             Algorithm::Crc32 => "crc32",
             Algorithm::Crc32c => "crc32c",
             Algorithm::Crc64Nvme => "crc64nvme",
-            Algorithm::EtagMd5 => "md5 (ETag)",
             Algorithm::Md5 => "md5",
+            Algorithm::EtagMd5 => "md5 (ETag)",
         }
     }
 
@@ -141,6 +141,7 @@ mod tests {
             (Algorithm::Crc64Nvme, "ae8b14860a799888"),
             (Algorithm::Sha1, "f7c3bc1d808e04732adf679965ccc34ca7ae3441"),
             (Algorithm::EtagMd5, "25f9e794323b453885f5181f1b624d0b"),
+            (Algorithm::Md5, "25f9e794323b453885f5181f1b624d0b"),
             (
                 Algorithm::Sha256,
                 "15e2b0d3c33891ebb0f1ef609ec419420c20e320ce94c65fbc8c3312448eb225",

@@ -158,10 +158,29 @@ fn write_date(out: &mut String, layout: Layout, rank: u32) {
     written.expect("writing to a String cannot fail");
 }
 
+/// Builds `owner`'s key index on a blocking thread now, off the async workers, so the first
+/// listing seldom waits; given up once nothing else holds `owner` (the server stopped first).
+/// `index` is where the owner keeps it, `build` makes it (asking its second argument whether
+/// to give up).
+pub(crate) fn index_soon<T: Send + Sync + 'static>(
+    owner: &std::sync::Arc<T>,
+    index: fn(&T) -> &std::sync::OnceLock<std::sync::Arc<Keys>>,
+    build: fn(&T, &(dyn Fn() -> bool + Sync)) -> Keys,
+) {
+    use std::sync::Arc;
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let building = Arc::clone(owner);
+        runtime.spawn_blocking(move || {
+            index(&building)
+                .get_or_init(|| Arc::new(build(&building, &|| Arc::strong_count(&building) <= 1)));
+        });
+    }
+}
+
 /// The key of record `index` before duplicates are renamed, written plainly
 /// (for tests that check the index against it).
 #[cfg(test)]
-pub(super) fn record_key(dataset: &Dataset, index: usize) -> String {
+pub(crate) fn record_key(dataset: &Dataset, index: usize) -> String {
     // From the whole record, not the single-field accessors the build uses.
     let file = dataset.file(index);
     let (path, layout) = FOLDERS[usize::from(folder_of(dataset, index))];
@@ -221,7 +240,7 @@ impl SortKey {
 }
 
 /// The bucket's keys in S3 order.
-pub(super) struct Keys {
+pub(crate) struct Keys {
     arena: String,
     /// Sorted by key.
     spans: Vec<Span>,
@@ -237,7 +256,7 @@ impl std::fmt::Debug for Keys {
 
 /// An entry of a listing page.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Entry {
+pub(crate) enum Entry {
     /// The object at this position of [`Keys`].
     Object(usize),
     /// Keys rolled up to the delimiter.
@@ -246,7 +265,7 @@ pub(super) enum Entry {
 
 /// What a listing asks for.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct ListQuery<'a> {
+pub(crate) struct ListQuery<'a> {
     pub prefix: &'a str,
     /// `None` or empty: no rolling up.
     pub delimiter: Option<&'a str>,
@@ -258,7 +277,7 @@ pub(super) struct ListQuery<'a> {
 
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Page {
+pub(crate) struct Page {
     pub entries: Vec<Entry>,
     /// More entries follow the last one.
     pub truncated: bool,
@@ -269,7 +288,7 @@ impl Keys {
     /// the module says. Costs a pass over every record and a sort, split over
     /// the cores: run it off the async workers. Gives up (and answers no keys)
     /// once `cancelled` holds: it is asked every 64 Ki records.
-    pub(super) fn build(dataset: &Dataset, cancelled: impl Fn() -> bool + Sync) -> Keys {
+    pub(crate) fn build(dataset: &Dataset, cancelled: impl Fn() -> bool + Sync) -> Keys {
         let files = dataset.len();
         let threads = std::thread::available_parallelism()
             .map_or(1, std::num::NonZero::get)
@@ -318,7 +337,7 @@ impl Keys {
 
     /// The keys of `space` (see [`KeySpace`]): the dataset's layout, or one
     /// key per record in another shape, sorted.
-    pub(super) fn of_space(
+    pub(crate) fn of_space(
         space: KeySpace,
         dataset: &Dataset,
         cancelled: impl Fn() -> bool + Sync,
@@ -350,22 +369,22 @@ impl Keys {
     }
 
     /// Number of keys (deleted ones included).
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.spans.len()
     }
 
     /// The key at `position`.
-    pub(super) fn key(&self, position: usize) -> &str {
+    pub(crate) fn key(&self, position: usize) -> &str {
         self.spans[position].key(&self.arena)
     }
 
     /// The object the key at `position` names.
-    pub(super) fn id(&self, position: usize) -> u32 {
+    pub(crate) fn id(&self, position: usize) -> u32 {
         self.spans[position].id
     }
 
     /// The position of `key`, if it is one.
-    pub(super) fn find(&self, key: &str) -> Option<usize> {
+    pub(crate) fn find(&self, key: &str) -> Option<usize> {
         let position = self.first_not_below(key);
         (position < self.len() && self.key(position) == key).then_some(position)
     }
@@ -395,7 +414,21 @@ impl Keys {
     /// a common prefix is an entry like a key (listed only if it sorts after
     /// `after`, and only if a live key is under it). Costs O(log n) per entry
     /// listed and per common prefix skipped, plus the deleted keys passed over.
-    pub(super) fn list(&self, query: ListQuery<'_>, deleted: impl Fn(u32) -> bool) -> Page {
+    pub(crate) fn list(&self, query: ListQuery<'_>, deleted: impl Fn(u32) -> bool) -> Page {
+        self.list_between(query, None, None, deleted)
+    }
+
+    /// [`Keys::list`] over the keys from `from` (inclusive) up to `to`
+    /// (exclusive) alone, as GCS's `startOffset` and `endOffset` bound a
+    /// listing: the bounds apply to keys before they are rolled up, so a
+    /// common prefix is listed when a key under it is in range.
+    pub(crate) fn list_between(
+        &self,
+        query: ListQuery<'_>,
+        from: Option<&str>,
+        to: Option<&str>,
+        deleted: impl Fn(u32) -> bool,
+    ) -> Page {
         let mut page = Page {
             entries: Vec::new(),
             truncated: false,
@@ -404,7 +437,14 @@ impl Keys {
             // S3 answers an empty page that is not truncated.
             return page;
         }
-        let range = self.with_prefix(query.prefix);
+        let mut range = self.with_prefix(query.prefix);
+        if let Some(from) = from {
+            range.start = range.start.max(self.first_not_below(from));
+        }
+        if let Some(to) = to {
+            range.end = range.end.min(self.first_not_below(to));
+        }
+        range.end = range.end.max(range.start);
         let mut position = range.start;
         if let Some(after) = query.after {
             position = position.max(self.first_above(after));
@@ -446,7 +486,7 @@ impl Keys {
     }
 
     /// The text of a listed entry: the key, or the common prefix.
-    pub(super) fn entry_text<'a>(&'a self, entry: &'a Entry) -> &'a str {
+    pub(crate) fn entry_text<'a>(&'a self, entry: &'a Entry) -> &'a str {
         match entry {
             Entry::Object(position) => self.key(*position),
             Entry::Prefix(prefix) => prefix,

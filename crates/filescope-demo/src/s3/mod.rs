@@ -55,12 +55,12 @@
 //! JSON bodies). `list_requests` counts GET and HEAD of `/demo`.
 
 pub mod azure;
-mod keys;
-mod objects;
+pub(crate) mod keys;
+pub(crate) mod objects;
 mod sigv4;
 mod spaces;
 mod versions;
-mod wire;
+pub(crate) mod wire;
 
 #[cfg(test)]
 mod tests;
@@ -340,18 +340,11 @@ impl Bucket {
     /// Indexes the keys now, off the async workers, so the first listing seldom waits;
     /// given up if the server stops first.
     fn index_soon(self: &Arc<Self>) {
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let building = Arc::clone(self);
-            runtime.spawn_blocking(move || {
-                building.keys.get_or_init(|| {
-                    Arc::new(Keys::of_space(
-                        building.key_space,
-                        &building.dataset,
-                        || Arc::strong_count(&building) <= 1,
-                    ))
-                });
-            });
-        }
+        keys::index_soon(
+            self,
+            |bucket| &bucket.keys,
+            |bucket, cancelled| Keys::of_space(bucket.key_space, &bucket.dataset, cancelled),
+        );
     }
 
     /// The dataset's keys, sorted; built on a blocking thread the first time.

@@ -37,15 +37,15 @@ use crate::content::Content;
 use crate::dataset::Dataset;
 
 /// Objects this size or larger were uploaded in parts of this size.
-pub(super) const PART_SIZE: u64 = 8 * 1024 * 1024;
+pub(crate) const PART_SIZE: u64 = 8 * 1024 * 1024;
 /// When every awkward key was uploaded: 2026-10-30T12:00:00Z.
-pub(super) const AWKWARD_TIME: i64 = 1_793_361_600;
+pub(crate) const AWKWARD_TIME: i64 = 1_793_361_600;
 
 /// An object of the bucket, by id: a record index, or `dataset.len() + k` for
 /// `AWKWARD_KEYS[k]`; or an older version of a key (see [`super::versions`]),
 /// never listed by ListObjectsV2 and reached only by its `versionId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Object {
+pub(crate) enum Object {
     File(usize),
     Awkward(usize),
     /// `HISTORY[key].1[version]`, a version (not a delete marker).
@@ -56,14 +56,14 @@ pub(super) enum Object {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum StorageClass {
+pub(crate) enum StorageClass {
     Standard,
     StandardIa,
     Glacier { restored: bool },
 }
 
 impl StorageClass {
-    pub(super) fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             StorageClass::Standard => "STANDARD",
             StorageClass::StandardIa => "STANDARD_IA",
@@ -85,7 +85,7 @@ const PROJECTS: [&str; 6] = [
 ];
 
 impl Object {
-    pub(super) fn of(dataset: &Dataset, id: u32) -> Object {
+    pub(crate) fn of(dataset: &Dataset, id: u32) -> Object {
         let id = id as usize;
         if id < dataset.len() {
             Object::File(id)
@@ -95,7 +95,7 @@ impl Object {
     }
 
     /// The id [`Object::of`] reads back.
-    pub(super) fn id(self, dataset: &Dataset) -> u32 {
+    pub(crate) fn id(self, dataset: &Dataset) -> u32 {
         match self {
             Object::File(index) => index as u32,
             Object::Awkward(k) => (dataset.len() + k) as u32,
@@ -106,7 +106,7 @@ impl Object {
         }
     }
 
-    pub(super) fn size(self, dataset: &Dataset) -> u64 {
+    pub(crate) fn size(self, dataset: &Dataset) -> u64 {
         match self {
             Object::File(index) => dataset.size_of(index),
             Object::Awkward(k) => awkward_text(k).len() as u64,
@@ -114,7 +114,7 @@ impl Object {
         }
     }
 
-    pub(super) fn content_type(self, dataset: &Dataset) -> &'static str {
+    pub(crate) fn content_type(self, dataset: &Dataset) -> &'static str {
         match self {
             Object::File(index) => dataset.content_type_of(index),
             Object::Awkward(_) | Object::Past { .. } => "text/plain",
@@ -123,7 +123,7 @@ impl Object {
 
     /// Unix seconds: the record's `updated_at` (an S3 object changes only by
     /// being written again).
-    pub(super) fn last_modified(self, dataset: &Dataset) -> i64 {
+    pub(crate) fn last_modified(self, dataset: &Dataset) -> i64 {
         match self {
             Object::File(index) => dataset.updated_at_of(index),
             Object::Awkward(_) => AWKWARD_TIME,
@@ -132,7 +132,7 @@ impl Object {
     }
 
     /// The quoted ETag (see the module doc).
-    pub(super) fn etag(self, dataset: &Dataset) -> String {
+    pub(crate) fn etag(self, dataset: &Dataset) -> String {
         let size = self.size(dataset);
         let mut hasher = Sha256::new();
         hasher.update(Salt::S3ETag.global(dataset).to_le_bytes());
@@ -147,11 +147,11 @@ impl Object {
         }
     }
 
-    pub(super) fn is_multipart(self, dataset: &Dataset) -> bool {
+    pub(crate) fn is_multipart(self, dataset: &Dataset) -> bool {
         self.size(dataset) >= PART_SIZE
     }
 
-    pub(super) fn storage_class(self, dataset: &Dataset) -> StorageClass {
+    pub(crate) fn storage_class(self, dataset: &Dataset) -> StorageClass {
         let Object::File(index) = self else {
             return StorageClass::Standard;
         };
@@ -166,7 +166,7 @@ impl Object {
     }
 
     /// `x-amz-version-id`, for objects written since versioning was enabled.
-    pub(super) fn version_id(self, dataset: &Dataset) -> Option<String> {
+    pub(crate) fn version_id(self, dataset: &Dataset) -> Option<String> {
         if let Object::Past { key, version } = self {
             return Some(super::versions::past_id(key, version).to_owned());
         }
@@ -191,7 +191,7 @@ impl Object {
     }
 
     /// `x-amz-meta-*` headers, name without the prefix.
-    pub(super) fn metadata(self, dataset: &Dataset) -> Vec<(&'static str, &'static str)> {
+    pub(crate) fn metadata(self, dataset: &Dataset) -> Vec<(&'static str, &'static str)> {
         let Object::File(index) = self else {
             return Vec::new();
         };
@@ -207,7 +207,7 @@ impl Object {
     }
 
     /// The object's bytes, at its full size.
-    pub(super) fn content(self, dataset: &Dataset) -> Content {
+    pub(crate) fn content(self, dataset: &Dataset) -> Content {
         match self {
             Object::File(index) => Content::sized(dataset, index, dataset.size_of(index)),
             Object::Awkward(k) => Content::fixed(awkward_text(k)),
@@ -219,7 +219,7 @@ impl Object {
 
     /// The base64 SHA-256 of the object's (intended) bytes, for single-part
     /// objects. Costs a pass over up to 8 MiB: run it off the async workers.
-    pub(super) fn checksum_sha256(self, dataset: &Dataset) -> Option<String> {
+    pub(crate) fn checksum_sha256(self, dataset: &Dataset) -> Option<String> {
         (!self.is_multipart(dataset))
             .then(|| BASE64.encode(self.content(dataset).intended().sha256()))
     }

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::DateTime;
 
 /// `xmlns` of every S3 answer body.
-pub(super) const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+pub(crate) const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
@@ -17,7 +17,7 @@ fn unreserved(byte: u8) -> bool {
 /// SigV4's `UriEncode`: every byte but RFC 3986's unreserved ones as `%XX`
 /// (upper-case hex), `/` kept when `keep_slash` (paths) and encoded otherwise
 /// (query names and values). A space is `%20`, never `+`.
-pub(super) fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
+pub(crate) fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
     for &byte in bytes {
         if unreserved(byte) || (keep_slash && byte == b'/') {
@@ -38,7 +38,7 @@ pub(super) fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
 /// space for that reason). Which of `*` and `~` S3 leaves bare is not
 /// established; both decode the same either way, so RFC 3986's unreserved
 /// set is kept bare here.
-pub(super) fn list_encode(text: &str) -> String {
+pub(crate) fn list_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 3);
     for &byte in text.as_bytes() {
         match byte {
@@ -59,7 +59,7 @@ fn push_escape(out: &mut String, byte: u8) {
 
 /// Percent-decodes `text` (a `%` not followed by two hex digits stays as it
 /// is); with `plus_is_space`, as in a query string, `+` is a space.
-pub(super) fn percent_decode(text: &str, plus_is_space: bool) -> Vec<u8> {
+pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
@@ -89,12 +89,12 @@ fn hex_value(byte: u8) -> Option<u8> {
 /// A query string's parameters, decoded (`+` is a space, as S3 reads
 /// queries), in the order sent. A parameter without `=` has an empty value.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Query {
+pub(crate) struct Query {
     pub pairs: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Query {
-    pub(super) fn parse(raw: &str) -> Query {
+    pub(crate) fn parse(raw: &str) -> Query {
         let pairs = raw
             .split('&')
             .filter(|part| !part.is_empty())
@@ -107,7 +107,7 @@ impl Query {
     }
 
     /// The first value of `name`, if it is there.
-    pub(super) fn raw(&self, name: &str) -> Option<&[u8]> {
+    pub(crate) fn raw(&self, name: &str) -> Option<&[u8]> {
         self.pairs
             .iter()
             .find(|(n, _)| n == name.as_bytes())
@@ -115,13 +115,13 @@ impl Query {
     }
 
     /// The first value of `name` as text; `Err` if it is not UTF-8.
-    pub(super) fn text(&self, name: &str) -> Result<Option<&str>, ()> {
+    pub(crate) fn text(&self, name: &str) -> Result<Option<&str>, ()> {
         self.raw(name)
             .map(|value| std::str::from_utf8(value).map_err(|_| ()))
             .transpose()
     }
 
-    pub(super) fn has(&self, name: &str) -> bool {
+    pub(crate) fn has(&self, name: &str) -> bool {
         self.raw(name).is_some()
     }
 }
@@ -134,7 +134,7 @@ impl Query {
 /// U+0020): strict parsers refuse the whole answer, which is why S3 offers
 /// `encoding-type=url` and why clients should ask for it. Tab, LF and CR are
 /// referenced too, so that no parser's newline normalisation changes a key.
-pub(super) fn escape_into(out: &mut String, text: &str) {
+pub(crate) fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -150,11 +150,11 @@ pub(super) fn escape_into(out: &mut String, text: &str) {
 }
 
 /// An XML document built by appending.
-pub(super) struct Xml(String);
+pub(crate) struct Xml(String);
 
 impl Xml {
     /// `<?xml …?>` and the opening tag of `root` with S3's namespace.
-    pub(super) fn document(root: &str) -> Xml {
+    pub(crate) fn document(root: &str) -> Xml {
         let mut out = String::with_capacity(4096);
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
         out.push_str(root);
@@ -165,7 +165,7 @@ impl Xml {
     }
 
     /// `<?xml …?>` and `<root>` without a namespace (error bodies have none).
-    pub(super) fn bare(root: &str) -> Xml {
+    pub(crate) fn bare(root: &str) -> Xml {
         let mut out = String::with_capacity(512);
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
         out.push_str(root);
@@ -173,14 +173,14 @@ impl Xml {
         Xml(out)
     }
 
-    pub(super) fn open(&mut self, name: &str) -> &mut Self {
+    pub(crate) fn open(&mut self, name: &str) -> &mut Self {
         self.0.push('<');
         self.0.push_str(name);
         self.0.push('>');
         self
     }
 
-    pub(super) fn close(&mut self, name: &str) -> &mut Self {
+    pub(crate) fn close(&mut self, name: &str) -> &mut Self {
         self.0.push_str("</");
         self.0.push_str(name);
         self.0.push('>');
@@ -188,26 +188,26 @@ impl Xml {
     }
 
     /// Character data, escaped.
-    pub(super) fn text(&mut self, text: &str) -> &mut Self {
+    pub(crate) fn text(&mut self, text: &str) -> &mut Self {
         escape_into(&mut self.0, text);
         self
     }
 
     /// `<name>text</name>`, the text escaped.
-    pub(super) fn element(&mut self, name: &str, text: &str) -> &mut Self {
+    pub(crate) fn element(&mut self, name: &str, text: &str) -> &mut Self {
         self.open(name);
         escape_into(&mut self.0, text);
         self.close(name)
     }
 
-    pub(super) fn finish(mut self, root: &str) -> String {
+    pub(crate) fn finish(mut self, root: &str) -> String {
         self.close(root);
         self.0
     }
 }
 
 /// A 200 (or `status`) with an XML body.
-pub(super) fn xml_response(status: StatusCode, body: String) -> Response {
+pub(crate) fn xml_response(status: StatusCode, body: String) -> Response {
     (
         status,
         [(
@@ -224,7 +224,7 @@ pub(super) fn xml_response(status: StatusCode, body: String) -> Response {
 /// of a 416). The body is `<Error>` with `RequestId` and `HostId` last; a
 /// HEAD gets the status and headers only, as from S3.
 #[derive(Debug, Clone)]
-pub(super) struct S3Error {
+pub(crate) struct S3Error {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
@@ -233,7 +233,7 @@ pub(super) struct S3Error {
 }
 
 impl S3Error {
-    pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         S3Error {
             status,
             code,
@@ -243,23 +243,23 @@ impl S3Error {
         }
     }
 
-    pub(super) fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    pub(crate) fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.fields.push((name, value.into()));
         self
     }
 
-    pub(super) fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+    pub(crate) fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
 
-    pub(super) fn invalid_argument(message: impl Into<String>, name: &str, value: &str) -> Self {
+    pub(crate) fn invalid_argument(message: impl Into<String>, name: &str, value: &str) -> Self {
         S3Error::new(StatusCode::BAD_REQUEST, "InvalidArgument", message)
             .with("ArgumentName", name)
             .with("ArgumentValue", value)
     }
 
-    pub(super) fn respond(self, head: bool, request_id: &str, host_id: &str) -> Response {
+    pub(crate) fn respond(self, head: bool, request_id: &str, host_id: &str) -> Response {
         let mut response = if head {
             self.status.into_response()
         } else {
@@ -283,7 +283,7 @@ impl S3Error {
 }
 
 /// `2024-03-02T09:14:58.000Z`, as listings write times.
-pub(super) fn iso_millis(unix_seconds: i64) -> String {
+pub(crate) fn iso_millis(unix_seconds: i64) -> String {
     DateTime::from_timestamp(unix_seconds, 0)
         .unwrap_or_default()
         .format("%Y-%m-%dT%H:%M:%S.000Z")
@@ -291,7 +291,7 @@ pub(super) fn iso_millis(unix_seconds: i64) -> String {
 }
 
 /// `Sat, 02 Mar 2024 09:14:58 GMT` (RFC 7231), as headers write times.
-pub(super) fn http_date(unix_seconds: i64) -> String {
+pub(crate) fn http_date(unix_seconds: i64) -> String {
     DateTime::from_timestamp(unix_seconds, 0)
         .unwrap_or_default()
         .format("%a, %d %b %Y %H:%M:%S GMT")
@@ -299,14 +299,14 @@ pub(super) fn http_date(unix_seconds: i64) -> String {
 }
 
 /// An RFC 7231 date (or the obsolete forms chrono's RFC 2822 parser reads).
-pub(super) fn parse_http_date(text: &str) -> Option<i64> {
+pub(crate) fn parse_http_date(text: &str) -> Option<i64> {
     DateTime::parse_from_rfc2822(text.trim())
         .ok()
         .map(|at| at.timestamp())
 }
 
 /// `YYYYMMDDTHHMMSSZ`, SigV4's time format.
-pub(super) fn parse_amz_date(text: &str) -> Option<i64> {
+pub(crate) fn parse_amz_date(text: &str) -> Option<i64> {
     chrono::NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ")
         .ok()
         .filter(|_| text.len() == 16)
@@ -314,7 +314,7 @@ pub(super) fn parse_amz_date(text: &str) -> Option<i64> {
 }
 
 /// `YYYYMMDDTHHMMSSZ` of a Unix time.
-pub(super) fn amz_date(unix_seconds: i64) -> String {
+pub(crate) fn amz_date(unix_seconds: i64) -> String {
     DateTime::from_timestamp(unix_seconds, 0)
         .unwrap_or_default()
         .format("%Y%m%dT%H%M%SZ")
@@ -322,7 +322,7 @@ pub(super) fn amz_date(unix_seconds: i64) -> String {
 }
 
 /// Lower-case hex.
-pub(super) fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
         out.push(char::from(HEX[usize::from(byte >> 4)].to_ascii_lowercase()));
