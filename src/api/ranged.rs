@@ -1,0 +1,693 @@
+//! Reading a whole listing by key range, several parts at once, for a family whose listing
+//! starts after any key ([`crate::api::Reach::lists_by_key`]: S3's `start-after`). A
+//! listing read in order costs one round trip per page, each continuation coming from the
+//! answer before; read by key range, the parts' pages are in flight together, and the pages
+//! are still handed over exactly as one walk in order would hand them over: in key order,
+//! each key once.
+//!
+//! - **Parts.** A part is the keys after `lo` up to `hi` (both may be open), read from a
+//!   request that starts after `lo` and continued with the family's own continuation. A
+//!   page that runs past `hi` ends the part: what it holds past `hi` belongs to the part
+//!   after it, which lists it itself.
+//! - **Cuts ahead of the writer.** The first part is the listing as asked. Its first page
+//!   teaches the key-space model ([`crate::api::keyspace`], the tail search's) and how densely
+//!   keys lie in it. While a request may leave, the earliest part whose remainder holds more
+//!   than two pieces (a few pages: the answer memory allowed, shared by the parts) is cut a
+//!   piece after the last key it has read (work stealing): the parts form a ladder a few
+//!   pages apart ahead of the writer, and a part that proves longer than the model said is
+//!   cut again when a request is free. Skewed key spaces (most keys under one prefix, UUIDs,
+//!   dates) are cut where their keys are, as each part measures its own density.
+//! - **Memory.** Pages of parts the writer has not reached are held, up to a budget of
+//!   answer bytes ([`Options::buffer_bytes`]); past it only the part the writer reads asks
+//!   for more: a slow writer holds the listing back, not memory.
+//! - **Safety.** A part's first answer must start after its start key (a folder that spans
+//!   it, listed first, is the one exception, and is the part before's), and keys must rise
+//!   within a part. A store that ignores the start key or answers out of order is listed
+//!   one page after another from where the writer is, with a notice
+//!   ([`crate::api::Notice::InOrder`]): never a wrong or a repeated row.
+//! - **Throttling.** A 429 or 503 (S3's SlowDown) halves the requests in flight and holds
+//!   new ones for as long as the store asked (`Retry-After`); every answer after adds back a
+//!   fraction of a request (AIMD), up to `jobs`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::time::Instant;
+
+use super::dialect::{Continuation, Page, PageRequest};
+use super::keyspace::{Frame, KeyModel, past};
+use super::scan::{Aborting, Progress, Walk};
+use super::{ApiError, Client, FileRecord, ListQuery, Notice};
+
+/// Keys above every UTF-8 string a store keeps: the top of the last part.
+const TOP: &[u8] = &[0xF4, 0x90];
+/// Answer bytes held for parts the writer has not reached, by default.
+const BUFFER_BYTES: usize = 12 << 20;
+/// The size of an answer before the first says better.
+const PAGE_BYTES: usize = 256 << 10;
+/// Keys remembered to learn the key space from, beyond the first page (first and last of
+/// each page): enough to shape the model, few enough to rebuild it often.
+const LEARNED: usize = 4_000;
+
+/// How a listing by key range is read.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Requests in flight at most (`--jobs`).
+    pub jobs: usize,
+    /// Answer bytes held for parts the writer has not reached.
+    pub buffer_bytes: usize,
+}
+
+impl Options {
+    pub fn new(jobs: usize) -> Options {
+        Options {
+            jobs: jobs.max(1),
+            buffer_bytes: BUFFER_BYTES,
+        }
+    }
+}
+
+/// What a listing by key range did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listed {
+    /// List requests sent.
+    pub requests: usize,
+    /// Parts the range was cut into.
+    pub parts: usize,
+    /// Why the listing went on in order, if it did.
+    pub in_order: Option<String>,
+    /// The most answer bytes held for parts the writer had not reached.
+    pub held_peak: usize,
+}
+
+/// Where a part's next request starts.
+#[derive(Debug, Clone)]
+enum Step {
+    /// After its `lo` (its first request).
+    Start,
+    /// Where its last answer said.
+    Continue(Continuation),
+}
+
+/// A key range of the listing and how far it has been read.
+#[derive(Debug)]
+struct Part {
+    id: u64,
+    /// Keys after this one are the part's (`None`: from the listing's start).
+    lo: Option<String>,
+    /// Keys up to this one are the part's (`None`: to the listing's end).
+    hi: Option<String>,
+    next: Step,
+    in_flight: bool,
+    done: bool,
+    /// Answers read (its page numbers, for the loop guards).
+    pages: usize,
+    walk: Walk,
+    /// The last key read in range.
+    last: Option<String>,
+    /// Pages read and not handed over yet, with their answer bytes.
+    held: VecDeque<(Page, usize)>,
+    /// What follows `hi` as a walk in order has it, from the answer that ended the part:
+    /// the records past `hi` and that answer's continuation.
+    rest: Option<(Vec<FileRecord>, Option<Continuation>)>,
+    /// How densely keys lie where the part reads: the keys from the middle of its last page
+    /// to its end (a key, a later key, and the keys after the first up to the second), or,
+    /// before it has read a page, the part's it was cut from. The page's second half, as a
+    /// few keys far from the rest (a bucket's `!first.txt` before its `part-…`) would make
+    /// the whole page look sparse.
+    sample: Option<(String, String, usize)>,
+    /// Why the listing must stop once this part is handed over (a loop guard).
+    failure: Option<ApiError>,
+}
+
+impl Part {
+    fn new(id: u64, lo: Option<String>, hi: Option<String>, size: usize, client: &Client) -> Part {
+        Part {
+            id,
+            lo,
+            hi,
+            next: Step::Start,
+            in_flight: false,
+            done: false,
+            pages: 0,
+            walk: Walk::new(size, client.dialect().access()),
+            last: None,
+            held: VecDeque::new(),
+            rest: None,
+            sample: None,
+            failure: None,
+        }
+    }
+
+    /// Learns how densely keys lie from a page of its keys.
+    fn measure(&mut self, records: &[FileRecord]) {
+        let len = records.len();
+        if len < 2 {
+            return;
+        }
+        let from = if len >= 4 { len / 2 } else { 0 };
+        self.sample = Some((
+            records[from].id.clone(),
+            records[len - 1].id.clone(),
+            len - 1 - from,
+        ));
+    }
+}
+
+/// What the store's throttling told the lister, from the client's retry notices.
+#[derive(Debug, Default)]
+struct Throttle {
+    /// Throttled answers seen.
+    count: AtomicU64,
+    /// The longest wait the store asked for, in milliseconds.
+    wait_ms: AtomicU64,
+}
+
+type Fetch = BoxFuture<'static, (u64, Result<Page, ApiError>)>;
+
+/// The lister's state: the parts in key order, the front one being the one the writer reads.
+struct Lister<'a> {
+    client: Client,
+    query: &'a ListQuery,
+    size: usize,
+    options: Options,
+    parts: VecDeque<Part>,
+    next_id: u64,
+    model: KeyModel,
+    learned: usize,
+    /// The model as numbers, rebuilt when it learned something.
+    frame: Option<Frame>,
+    /// The listing's first key, the bottom of the frame.
+    bottom: Option<String>,
+    /// The key above every key of the listing (its prefix, then [`TOP`]).
+    top: Vec<u8>,
+    /// The answer size, from the first answer.
+    page_bytes: usize,
+    held_bytes: usize,
+    in_flight: usize,
+    /// Requests allowed in flight (AIMD), at most `jobs`.
+    limit: f64,
+    throttle: Arc<Throttle>,
+    throttled_seen: u64,
+    pause_until: Option<Instant>,
+    /// What follows the part handed over last, should the listing go on in order.
+    resume: Option<(Vec<FileRecord>, Option<Continuation>)>,
+    listed: Listed,
+    pages_out: usize,
+    rows_out: usize,
+}
+
+/// Calls `on_page` with every page of `query` in order, as [`crate::api::scan::each_page`]
+/// does, reading the listing by key range with up to `options.jobs` requests in flight
+/// (see the module). Stops early when `on_page` returns false.
+pub async fn each_page(
+    client: &Client,
+    query: &ListQuery,
+    size: usize,
+    options: Options,
+    mut on_page: impl FnMut(Page, Progress) -> bool,
+) -> Result<Listed, ApiError> {
+    let throttle = Arc::new(Throttle::default());
+    let heard = Arc::clone(&throttle);
+    let client = client.clone().also_notifying(move |notice| {
+        if let Notice::Retry(retry) = notice
+            && retry.throttled
+        {
+            heard.count.fetch_add(1, Ordering::Relaxed);
+            heard
+                .wait_ms
+                .fetch_max(retry.wait.as_millis() as u64, Ordering::Relaxed);
+        }
+    });
+    let prefix = client.dialect().key_prefix(query).into_bytes();
+    let mut lister = Lister {
+        top: [prefix.as_slice(), TOP].concat(),
+        parts: VecDeque::new(),
+        next_id: 1,
+        model: KeyModel::default(),
+        learned: 0,
+        frame: None,
+        bottom: None,
+        page_bytes: PAGE_BYTES,
+        held_bytes: 0,
+        in_flight: 0,
+        limit: options.jobs as f64,
+        throttle,
+        throttled_seen: 0,
+        pause_until: None,
+        resume: None,
+        listed: Listed {
+            parts: 1,
+            ..Listed::default()
+        },
+        pages_out: 0,
+        rows_out: 0,
+        client,
+        query,
+        size,
+        options,
+    };
+    // The first part is the listing as asked.
+    let first = Part::new(0, query.start_after.clone(), None, size, &lister.client);
+    lister.parts.push_back(first);
+    let mut fetches: FuturesUnordered<Fetch> = FuturesUnordered::new();
+    loop {
+        if !lister.hand_over(&mut on_page)? {
+            break;
+        }
+        if lister.parts.is_empty() {
+            break;
+        }
+        lister.launch(&mut fetches);
+        if fetches.is_empty() {
+            match lister.pause_until {
+                Some(at) => {
+                    tokio::time::sleep_until(at).await;
+                    lister.pause_until = None;
+                    continue;
+                }
+                // Nothing in flight and nothing may leave: a part with nowhere to go.
+                None => {
+                    return Err(ApiError::Inconsistent(
+                        "the listing by key range stalled".to_string(),
+                    ));
+                }
+            }
+        }
+        let pause = lister.pause_until;
+        tokio::select! {
+            answer = fetches.next() => {
+                if let Some((id, answer)) = answer {
+                    lister.answered(id, answer?);
+                }
+            }
+            () = async {
+                match pause {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                lister.pause_until = None;
+            }
+        }
+    }
+    // Dropping the fetches aborts the requests still in flight.
+    Ok(lister.listed)
+}
+
+impl Lister<'_> {
+    /// Hands the front parts' pages to `on_page`; false when it asked to stop.
+    fn hand_over(
+        &mut self,
+        on_page: &mut impl FnMut(Page, Progress) -> bool,
+    ) -> Result<bool, ApiError> {
+        while let Some(front) = self.parts.front_mut() {
+            while let Some((page, bytes)) = front.held.pop_front() {
+                self.held_bytes -= bytes;
+                self.pages_out += 1;
+                let progress = Progress {
+                    pages_done: self.pages_out,
+                    pages_total: None,
+                    first_row: self.rows_out,
+                };
+                self.rows_out += page.records.len();
+                if !on_page(page, progress) {
+                    return Ok(false);
+                }
+            }
+            if !front.done {
+                break;
+            }
+            if let Some(failure) = front.failure.take() {
+                return Err(failure);
+            }
+            self.resume = front.rest.take();
+            self.parts.pop_front();
+        }
+        Ok(true)
+    }
+
+    fn budget_allows_one_more(&self) -> bool {
+        let budget = self
+            .options
+            .buffer_bytes
+            .max(self.page_bytes.saturating_mul(2));
+        self.held_bytes + (self.in_flight + 1) * self.page_bytes <= budget
+    }
+
+    /// Sends what may leave: the front part's next page always, others' while the budget
+    /// allows, and new parts cut while requests are free.
+    fn launch(&mut self, fetches: &mut FuturesUnordered<Fetch>) {
+        if self.pause_until.is_some_and(|at| at > Instant::now()) {
+            return;
+        }
+        self.pause_until = None;
+        loop {
+            let limit = (self.limit as usize).clamp(1, self.options.jobs);
+            if self.in_flight >= limit {
+                return;
+            }
+            let budget = self.budget_allows_one_more();
+            let ready = self
+                .parts
+                .iter()
+                .enumerate()
+                .position(|(i, p)| !p.done && !p.in_flight && (i == 0 || budget));
+            if let Some(i) = ready {
+                self.send(i, fetches);
+                continue;
+            }
+            if !budget || self.listed.in_order.is_some() || !self.cut() {
+                return;
+            }
+        }
+    }
+
+    fn send(&mut self, i: usize, fetches: &mut FuturesUnordered<Fetch>) {
+        let part = &mut self.parts[i];
+        part.in_flight = true;
+        self.in_flight += 1;
+        self.listed.requests += 1;
+        let id = part.id;
+        let request = PageRequest {
+            number: part.pages + 1,
+            size: self.size,
+        };
+        let mut query = self.query.clone();
+        let after = match &part.next {
+            Step::Start => {
+                query.start_after = part.lo.clone();
+                None
+            }
+            Step::Continue(c) => Some(c.clone()),
+        };
+        let client = self.client.clone();
+        let task = Aborting(tokio::spawn(async move {
+            client
+                .list_page_after(&query, request, after.as_ref())
+                .await
+        }));
+        fetches.push(Box::pin(async move {
+            let answer = match task.await {
+                Ok(answer) => answer,
+                Err(e) => Err(ApiError::Config(format!("a page task failed: {e}"))),
+            };
+            (id, answer)
+        }));
+    }
+
+    /// The number of `key` under the model as it is now.
+    fn value(&mut self, key: &[u8]) -> Option<u128> {
+        if self.frame.is_none() {
+            let bottom = self.bottom.as_ref()?;
+            self.frame = Some(self.model.frame(bottom.as_bytes(), &self.top));
+        }
+        self.frame.as_ref().map(|f| f.value(key))
+    }
+
+    /// Cuts a new part off the earliest part whose remainder holds more than two pieces,
+    /// a piece after the last key it read. False when none does.
+    fn cut(&mut self) -> bool {
+        let budget_pages = (self.options.buffer_bytes / self.page_bytes.max(1)).max(2);
+        // A part's last answer runs past its end, into the next part's keys: a piece a
+        // quarter page short of whole pages makes that answer mostly the part's own.
+        let piece = (budget_pages / self.options.jobs).max(2) * self.size - self.size / 4;
+        for i in 0..self.parts.len() {
+            let part = &self.parts[i];
+            if part.done {
+                continue;
+            }
+            let Some(from) = part.last.clone().or_else(|| part.lo.clone()) else {
+                continue;
+            };
+            let Some(sample) = part.sample.clone() else {
+                continue;
+            };
+            let tail = part.hi.is_none();
+            let hi = part
+                .hi
+                .clone()
+                .map_or_else(|| self.top.clone(), String::into_bytes);
+            let key = match self.cut_at(&from, &hi, &sample, piece) {
+                Some(key) => key,
+                // The last part reaches past every key the model has seen: a part from the
+                // first byte past them (as the tail search probes there) finds what lies
+                // beyond, or ends at once.
+                None if tail => match self.model.top(from.as_bytes(), &hi) {
+                    Some(key) => key,
+                    None => continue,
+                },
+                None => continue,
+            };
+            let id = self.next_id;
+            self.next_id += 1;
+            let mut new = Part::new(
+                id,
+                Some(key.clone()),
+                self.parts[i].hi.take(),
+                self.size,
+                &self.client,
+            );
+            new.sample = Some(sample);
+            self.parts[i].hi = Some(key);
+            self.parts.insert(i + 1, new);
+            self.listed.parts += 1;
+            return true;
+        }
+        false
+    }
+
+    /// The key about `piece` keys after `from`, below `hi`, as densely as `sample` says keys
+    /// lie; `None` when fewer than two pieces remain before `hi` (or the model cannot tell).
+    fn cut_at(
+        &mut self,
+        from: &str,
+        hi: &[u8],
+        sample: &(String, String, usize),
+        piece: usize,
+    ) -> Option<String> {
+        let (first, last, keys) = sample;
+        let a = self.value(from.as_bytes())?;
+        let b = self.value(hi)?;
+        let f = self.value(first.as_bytes())?;
+        let l = self.value(last.as_bytes())?;
+        if l <= f || b <= a {
+            return None;
+        }
+        let density = *keys as f64 / (l - f) as f64;
+        if (b - a) as f64 * density <= 2.0 * piece as f64 {
+            return None;
+        }
+        let step = (piece as f64 / density).max(1.0) as u128;
+        let key = self.frame.as_ref()?.key(a.saturating_add(step));
+        (key.as_str() > from && key.as_bytes() < hi).then_some(key)
+    }
+
+    fn learn(&mut self, records: &[FileRecord], all: bool) {
+        let keys: Vec<&str> = if all {
+            records.iter().map(|r| r.id.as_str()).collect()
+        } else {
+            records
+                .first()
+                .into_iter()
+                .chain(records.last())
+                .map(|r| r.id.as_str())
+                .collect()
+        };
+        if self.learned + keys.len() > LEARNED + self.size || keys.is_empty() {
+            return;
+        }
+        self.learned += keys.len();
+        self.model.learn(keys);
+        self.frame = None;
+    }
+
+    /// An answer for part `id` (one dropped since is ignored).
+    fn answered(&mut self, id: u64, page: Page) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.adjust();
+        let Some(i) = self.parts.iter().position(|p| p.id == id) else {
+            return;
+        };
+        self.parts[i].in_flight = false;
+        if self.listed.in_order.is_none()
+            && let Err(why) = self.judge(i, &page)
+        {
+            self.go_in_order(why);
+            // The answer is read on only when it is the kept front part's (whose
+            // continuation is the store's own); any other is dropped.
+            if self.parts.front().is_some_and(|p| p.id == id) {
+                self.take(0, page);
+            }
+            return;
+        }
+        self.take(i, page);
+    }
+
+    /// AIMD: halves the requests allowed when the store throttled since, holding new ones
+    /// for as long as it asked; adds back a fraction otherwise.
+    fn adjust(&mut self) {
+        let count = self.throttle.count.load(Ordering::Relaxed);
+        if count != self.throttled_seen {
+            self.throttled_seen = count;
+            self.limit = (self.limit / 2.0).max(1.0);
+            let wait = Duration::from_millis(self.throttle.wait_ms.swap(0, Ordering::Relaxed));
+            self.pause_until = Some(Instant::now() + wait);
+            tracing::info!(
+                limit = self.limit,
+                wait_ms = wait.as_millis() as u64,
+                "throttled: fewer parts at once"
+            );
+        } else {
+            self.limit = (self.limit + 1.0 / self.limit).min(self.options.jobs as f64);
+        }
+    }
+
+    /// Whether part `i`'s answer is what a store honouring start keys and key order gives.
+    fn judge(&self, i: usize, page: &Page) -> Result<(), String> {
+        let part = &self.parts[i];
+        let mut previous: Option<&str> = part.last.as_deref();
+        for (n, record) in page.records.iter().enumerate() {
+            let id = record.id.as_str();
+            if n == 0
+                && part.pages == 0
+                && let Some(lo) = &part.lo
+            {
+                // A folder that spans the start key is listed first: it is the part
+                // before's (it holds keys at or below the start key).
+                let spans =
+                    self.client.dialect().is_folder(record) && past(id).as_str() > lo.as_str();
+                if id <= lo.as_str() && !spans {
+                    return Err("the store ignored the start key (start-after)".to_string());
+                }
+            }
+            if let Some(p) = previous
+                && id <= p
+            {
+                return Err("the store answered keys out of order".to_string());
+            }
+            previous = Some(id);
+        }
+        Ok(())
+    }
+
+    /// Reads on in order from where the writer is: the front part to the end when it has
+    /// answered (its continuation is the store's own), else from the rest of the part
+    /// handed over last.
+    fn go_in_order(&mut self, why: String) {
+        tracing::warn!(%why, "listing in order instead of by key range");
+        self.client.notify(Notice::InOrder { why: why.clone() });
+        self.listed.in_order = Some(why);
+        let keep = self.parts.front().is_some_and(|p| p.id == 0 || p.pages > 0);
+        if keep {
+            self.parts.truncate(1);
+            if let Some(front) = self.parts.front_mut() {
+                front.hi = None;
+            }
+        } else {
+            self.parts.clear();
+            if let Some((records, next)) = self.resume.take() {
+                let mut part = Part::new(self.next_id, None, None, self.size, &self.client);
+                self.next_id += 1;
+                // Its walk goes on from the page it continues.
+                part.pages = 1;
+                match next {
+                    Some(c) => part.next = Step::Continue(c),
+                    None => part.done = true,
+                }
+                if !records.is_empty() {
+                    let page = Page {
+                        records,
+                        ..Page::default()
+                    };
+                    part.held.push_back((page, 0));
+                }
+                self.parts.push_back(part);
+            }
+        }
+        self.held_bytes = self
+            .parts
+            .iter()
+            .flat_map(|p| p.held.iter().map(|(_, b)| *b))
+            .sum();
+    }
+
+    /// Takes part `i`'s answer: the keys in its range are held for the writer; a page past
+    /// its end ends it.
+    fn take(&mut self, i: usize, page: Page) {
+        let in_order = self.listed.in_order.is_some();
+        if self.bottom.is_none() {
+            self.bottom = page.records.first().map(|r| r.id.clone());
+            self.page_bytes = page.body_bytes.max(1);
+        }
+        let all = self.learned == 0;
+        self.learn(&page.records, all);
+        let part = &mut self.parts[i];
+        let number = part.pages + 1;
+        let more = match part.walk.check(number, &page) {
+            Ok(more) => more,
+            Err(e) => {
+                part.failure = Some(e);
+                part.done = true;
+                return;
+            }
+        };
+        if let Some(failure) = part.walk.take_failure() {
+            part.failure = Some(failure);
+        }
+        part.pages = number;
+        let Page {
+            mut records,
+            next,
+            body_bytes,
+            ..
+        } = page;
+        let next = next.filter(|_| more);
+        if !in_order {
+            // A folder spanning the start key is the part before's.
+            let skip = match &part.lo {
+                Some(lo) if number == 1 => records
+                    .iter()
+                    .take_while(|r| r.id.as_str() <= lo.as_str())
+                    .count(),
+                _ => 0,
+            };
+            records.drain(..skip);
+            if let Some(hi) = &part.hi {
+                let end = records.partition_point(|r| r.id.as_str() <= hi.as_str());
+                if end < records.len() || !more {
+                    let rest = records.split_off(end);
+                    part.rest = Some((rest, next.clone()));
+                    part.done = true;
+                }
+            }
+        }
+        if let Some(last) = records.last() {
+            part.last = Some(last.id.clone());
+        }
+        part.measure(&records);
+        if !part.done {
+            match next {
+                Some(c) if more => part.next = Step::Continue(c),
+                _ => part.done = true,
+            }
+        }
+        if part.failure.is_some() {
+            part.done = true;
+        }
+        if !records.is_empty() {
+            let held = Page {
+                records,
+                body_bytes,
+                ..Page::default()
+            };
+            part.held.push_back((held, body_bytes));
+            self.held_bytes += body_bytes;
+            self.listed.held_peak = self.listed.held_peak.max(self.held_bytes);
+        }
+    }
+}
