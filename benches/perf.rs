@@ -1481,6 +1481,8 @@ fn peer(name: &str, endpoint: &str) -> Option<std::process::Command> {
     }
     cmd.env("HOME", &dir);
     aws_env(&mut cmd, &dir);
+    // A CA bundle of the machine's makes rclone refuse a plain-HTTP endpoint.
+    cmd.env_remove("AWS_CA_BUNDLE");
     Some(cmd)
 }
 
@@ -1514,11 +1516,10 @@ async fn measured(server: &DemoServer, cmd: std::process::Command) -> (Duration,
     (took, peak, server.stats.list_requests() - before, ok)
 }
 
-async fn s3_listing(report: &mut Report) {
+async fn s3_listing(report: &mut Report, peers: bool) {
     use filescope_demo::s3::KeySpace;
     let million = 1_000_000;
-    // The demo's own bucket (nested prefixes, awkward keys), walked and read by key range,
-    // and the peers on the same server.
+    // The demo's own bucket (nested prefixes, awkward keys), walked and read by key range.
     let server = s3_list_server(KeySpace::Dataset, million, 20).await;
     let url = server.base_url.clone();
     let (walk, walk_peak, walk_requests, _) =
@@ -1556,35 +1557,6 @@ async fn s3_listing(report: &mut Report) {
         "≤ 4 s",
         format!("ls --all --jobs 1: {}", ms(walk)),
     );
-    for name in ["aws", "s5cmd", "rclone"] {
-        let (measured_text, what) = match peer(name, &url) {
-            Some(cmd) => {
-                let (took, peer_peak, peer_requests, ok) = measured(&server, cmd).await;
-                (
-                    format!(
-                        "{}, {peer_requests} requests, {} MB peak resident{}",
-                        ms(took),
-                        peer_peak >> 20,
-                        if ok { "" } else { " — FAILED" }
-                    ),
-                    name,
-                )
-            }
-            None => ("not installed".to_string(), name),
-        };
-        let command = match what {
-            "aws" => "aws s3 ls --recursive",
-            "s5cmd" => "s5cmd ls 's3://demo/*'",
-            _ => "rclone lsf -R",
-        };
-        report.add(
-            "13",
-            &format!("S3: peer {command}, the same 1,000,000 keys at 20 ms"),
-            measured_text,
-            "—",
-            format!("filescope ls --all: {}", ms(ranged)),
-        );
-    }
     drop(server);
 
     // At 100 ms: the walk would take about 1,000 × 100 ms.
@@ -1617,21 +1589,58 @@ async fn s3_listing(report: &mut Report) {
         ),
     ] {
         let server = s3_list_server(space, million, 20).await;
-        let (took, peak, requests, ok) =
-            measured(&server, filescope_s3(&["ls", "--all"], &server.base_url)).await;
+        let url = server.base_url.clone();
+        let (ranged, peak, requests, ok) =
+            measured(&server, filescope_s3(&["ls", "--all"], &url)).await;
         report.add(
             "13",
             &format!("S3: ls --all, {what}, at 20 ms, by key range; peak memory"),
             format!(
                 "{} ({requests} requests); {} MB peak resident{}",
-                ms(took),
+                ms(ranged),
                 peak >> 20,
                 if ok { "" } else { " — FAILED" }
             ),
             "≤ 5 s; ≤ 64 MB",
             "one page after another: ≈ 1,000 × 20 ms ≈ 25 s".to_string(),
         );
+        // The peers on the UUID bucket: the demo's own holds a key with an escape character,
+        // which s5cmd cannot read without `encoding-type=url`.
+        if space == KeySpace::Uuids && peers {
+            s3_peers(report, &server, ranged).await;
+        }
         drop(server);
+    }
+}
+
+/// `aws s3 ls --recursive`, `s5cmd ls` and `rclone lsf -R` on `server`'s bucket, beside
+/// filescope's `ranged` time there.
+async fn s3_peers(report: &mut Report, server: &DemoServer, ranged: Duration) {
+    let url = server.base_url.clone();
+    for (name, command) in [
+        ("aws", "aws s3 ls --recursive"),
+        ("s5cmd", "s5cmd ls 's3://demo/*'"),
+        ("rclone", "rclone lsf -R"),
+    ] {
+        let figure = match peer(name, &url) {
+            Some(cmd) => {
+                let (took, peak, requests, ok) = measured(server, cmd).await;
+                format!(
+                    "{}, {requests} requests, {} MB peak resident{}",
+                    ms(took),
+                    peak >> 20,
+                    if ok { "" } else { " — FAILED" }
+                )
+            }
+            None => "not installed".to_string(),
+        };
+        report.add(
+            "13",
+            &format!("S3: peer {command}, 1,000,000 random UUIDs at 20 ms"),
+            figure,
+            "—",
+            format!("filescope ls --all on it: {}", ms(ranged)),
+        );
     }
 }
 
@@ -1929,7 +1938,7 @@ fn main() {
         rt.block_on(s3_key_spaces(&mut report));
     }
     if run("s3-list") {
-        rt.block_on(s3_listing(&mut report));
+        rt.block_on(s3_listing(&mut report, !quick));
     }
     if run("sequential") {
         rt.block_on(sequential(

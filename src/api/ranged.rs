@@ -39,7 +39,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::time::Instant;
 
 use super::dialect::{Continuation, Page, PageRequest};
-use super::keyspace::{Frame, KeyModel, past};
+use super::keyspace::{KeyModel, past, valid_utf8};
 use super::scan::{Aborting, Progress, Walk};
 use super::{ApiError, Client, FileRecord, ListQuery, Notice};
 
@@ -51,7 +51,7 @@ const BUFFER_BYTES: usize = 12 << 20;
 const PAGE_BYTES: usize = 256 << 10;
 /// Keys remembered to learn the key space from, beyond the first page (first and last of
 /// each page): enough to shape the model, few enough to rebuild it often.
-const LEARNED: usize = 4_000;
+const LEARNED: usize = 40_000;
 
 /// How a listing by key range is read.
 #[derive(Debug, Clone, Copy)]
@@ -114,12 +114,11 @@ struct Part {
     /// What follows `hi` as a walk in order has it, from the answer that ended the part:
     /// the records past `hi` and that answer's continuation.
     rest: Option<(Vec<FileRecord>, Option<Continuation>)>,
-    /// How densely keys lie where the part reads: the keys from the middle of its last page
-    /// to its end (a key, a later key, and the keys after the first up to the second), or,
-    /// before it has read a page, the part's it was cut from. The page's second half, as a
-    /// few keys far from the rest (a bucket's `!first.txt` before its `part-…`) would make
-    /// the whole page look sparse.
-    sample: Option<(String, String, usize)>,
+    /// The keys of its last page (before it has read one, of the part it was cut from): what
+    /// keys look like where it reads, and how densely they lie.
+    sample: Option<Arc<Vec<String>>>,
+    /// Whether the sample is its own page's (not inherited from the part it was cut from).
+    measured: bool,
     /// Why the listing must stop once this part is handed over (a loop guard).
     failure: Option<ApiError>,
 }
@@ -139,6 +138,7 @@ impl Part {
             held: VecDeque::new(),
             rest: None,
             sample: None,
+            measured: false,
             failure: None,
         }
     }
@@ -149,12 +149,8 @@ impl Part {
         if len < 2 {
             return;
         }
-        let from = if len >= 4 { len / 2 } else { 0 };
-        self.sample = Some((
-            records[from].id.clone(),
-            records[len - 1].id.clone(),
-            len - 1 - from,
-        ));
+        self.sample = Some(Arc::new(records.iter().map(|r| r.id.clone()).collect()));
+        self.measured = true;
     }
 }
 
@@ -179,10 +175,6 @@ struct Lister<'a> {
     next_id: u64,
     model: KeyModel,
     learned: usize,
-    /// The model as numbers, rebuilt when it learned something.
-    frame: Option<Frame>,
-    /// The listing's first key, the bottom of the frame.
-    bottom: Option<String>,
     /// The key above every key of the listing (its prefix, then [`TOP`]).
     top: Vec<u8>,
     /// The answer size, from the first answer.
@@ -230,8 +222,6 @@ pub async fn each_page(
         next_id: 1,
         model: KeyModel::default(),
         learned: 0,
-        frame: None,
-        bottom: None,
         page_bytes: PAGE_BYTES,
         held_bytes: 0,
         in_flight: 0,
@@ -296,6 +286,13 @@ pub async fn each_page(
         }
     }
     // Dropping the fetches aborts the requests still in flight.
+    tracing::info!(
+        requests = lister.listed.requests,
+        parts = lister.listed.parts,
+        held_peak = lister.listed.held_peak,
+        in_order = lister.listed.in_order.as_deref().unwrap_or("no"),
+        "listed by key range"
+    );
     Ok(lister.listed)
 }
 
@@ -400,15 +397,6 @@ impl Lister<'_> {
         }));
     }
 
-    /// The number of `key` under the model as it is now.
-    fn value(&mut self, key: &[u8]) -> Option<u128> {
-        if self.frame.is_none() {
-            let bottom = self.bottom.as_ref()?;
-            self.frame = Some(self.model.frame(bottom.as_bytes(), &self.top));
-        }
-        self.frame.as_ref().map(|f| f.value(key))
-    }
-
     /// Cuts a new part off the earliest part whose remainder holds more than two pieces,
     /// a piece after the last key it read. False when none does.
     fn cut(&mut self) -> bool {
@@ -432,7 +420,7 @@ impl Lister<'_> {
                 .hi
                 .clone()
                 .map_or_else(|| self.top.clone(), String::into_bytes);
-            let key = match self.cut_at(&from, &hi, &sample, piece) {
+            let key = match self.cut_at(&from, &hi, &sample, part.measured, piece) {
                 Some(key) => key,
                 // The last part reaches past every key the model has seen: a part from the
                 // first byte past them (as the tail search probes there) finds what lies
@@ -453,6 +441,7 @@ impl Lister<'_> {
                 &self.client,
             );
             new.sample = Some(sample);
+            tracing::debug!(at = i, from = %from, cut = %key, parts = self.parts.len() + 1, "cut");
             self.parts[i].hi = Some(key);
             self.parts.insert(i + 1, new);
             self.listed.parts += 1;
@@ -462,48 +451,93 @@ impl Lister<'_> {
     }
 
     /// The key about `piece` keys after `from`, below `hi`, as densely as `sample` says keys
-    /// lie; `None` when fewer than two pieces remain before `hi` (or the model cannot tell).
+    /// lie; where fewer than two pieces remain before the end of the sample's region (the
+    /// keys sharing its keys' beginning), that end. `None` when no cut falls before `hi`.
     fn cut_at(
-        &mut self,
+        &self,
         from: &str,
         hi: &[u8],
-        sample: &(String, String, usize),
+        sample: &[String],
+        measured: bool,
         piece: usize,
     ) -> Option<String> {
-        let (first, last, keys) = sample;
-        let a = self.value(from.as_bytes())?;
-        let b = self.value(hi)?;
-        let f = self.value(first.as_bytes())?;
-        let l = self.value(last.as_bytes())?;
-        if l <= f || b <= a {
-            return None;
+        // The density from the page's second half: a few keys far from the rest (a bucket's
+        // `!first.txt` before its `part-…`) would make the whole page look sparse.
+        let len = sample.len();
+        let middle = if len >= 4 { len / 2 } else { 0 };
+        let (first, last) = (sample.get(middle)?, sample.last()?);
+        let keys = len - 1 - middle;
+        // Measured by a model of these keys alone, under their common beginning: keys of
+        // other shapes elsewhere in the bucket (a `backups/2021/03/…` beside
+        // `analytics/events/2021/03/…`) would widen its alphabets to bytes no key here has
+        // at those places, and cut parts that hold nothing.
+        let mut model = KeyModel::default();
+        model.learn(sample.iter().map(String::as_str));
+        let common = first
+            .bytes()
+            .zip(last.bytes())
+            .take_while(|(x, y)| x == y)
+            .count();
+        // The region of keys sharing the sample's beginning (a month's folder, say): the cut
+        // falls a piece ahead in it, or where it ends. A part measured where it reads may
+        // also cut in the regions one and two bytes wider (a counter's next hundreds and
+        // thousands); wider ones would be guessed from the model's classes (a month's two
+        // digits as any two digits), and much of a guess lies where no key is. A part cut
+        // with the sample of the part before it cuts only in that sample's own region, so
+        // a guess into emptiness costs one request, not a chain of empty parts.
+        let widest = if measured { 2 } else { 0 };
+        let beginnings: Vec<usize> = (0..=widest)
+            .map(|wider| common.saturating_sub(wider))
+            .collect();
+        let mut region_end: Option<String> = None;
+        for beginning in beginnings {
+            let region: Vec<u8> = [&first.as_bytes()[..beginning], TOP].concat();
+            let top = if region.as_slice() < hi {
+                region
+            } else {
+                hi.to_vec()
+            };
+            if from.as_bytes() >= top.as_slice() {
+                continue;
+            }
+            let frame = model.frame(first.as_bytes(), &top);
+            let (a, b) = (frame.value(from.as_bytes()), frame.value(&top));
+            let (f, l) = (frame.value(first.as_bytes()), frame.value(last.as_bytes()));
+            if l <= f || b <= a {
+                continue;
+            }
+            let density = keys as f64 / (l - f) as f64;
+            if (b - a) as f64 * density <= 2.0 * piece as f64 {
+                if region_end.is_none() && top.as_slice() < hi {
+                    region_end = Some(valid_utf8(top));
+                }
+                continue;
+            }
+            let step = (piece as f64 / density).max(1.0) as u128;
+            let key = frame.key(a.saturating_add(step));
+            if key.as_str() > from && key.as_bytes() < hi {
+                return Some(key);
+            }
         }
-        let density = *keys as f64 / (l - f) as f64;
-        if (b - a) as f64 * density <= 2.0 * piece as f64 {
-            return None;
-        }
-        let step = (piece as f64 / density).max(1.0) as u128;
-        let key = self.frame.as_ref()?.key(a.saturating_add(step));
-        (key.as_str() > from && key.as_bytes() < hi).then_some(key)
+        // The region holds no two pieces more: the part ends where the region does.
+        region_end.filter(|key| key.as_str() > from && key.as_bytes() < hi)
     }
 
+    /// Remembers keys to learn the key space from: every key of the first page, then
+    /// sixteen spread over each page.
     fn learn(&mut self, records: &[FileRecord], all: bool) {
-        let keys: Vec<&str> = if all {
-            records.iter().map(|r| r.id.as_str()).collect()
-        } else {
-            records
-                .first()
-                .into_iter()
-                .chain(records.last())
-                .map(|r| r.id.as_str())
-                .collect()
-        };
-        if self.learned + keys.len() > LEARNED + self.size || keys.is_empty() {
+        let step = if all { 1 } else { (records.len() / 16).max(1) };
+        let keys: Vec<&str> = records
+            .iter()
+            .step_by(step)
+            .chain(records.last())
+            .map(|r| r.id.as_str())
+            .collect();
+        if self.learned + keys.len() > LEARNED + self.size || records.is_empty() {
             return;
         }
         self.learned += keys.len();
         self.model.learn(keys);
-        self.frame = None;
     }
 
     /// An answer for part `id` (one dropped since is ignored).
@@ -620,11 +654,10 @@ impl Lister<'_> {
     /// its end ends it.
     fn take(&mut self, i: usize, page: Page) {
         let in_order = self.listed.in_order.is_some();
-        if self.bottom.is_none() {
-            self.bottom = page.records.first().map(|r| r.id.clone());
+        let all = self.learned == 0;
+        if all {
             self.page_bytes = page.body_bytes.max(1);
         }
-        let all = self.learned == 0;
         self.learn(&page.records, all);
         let part = &mut self.parts[i];
         let number = part.pages + 1;
