@@ -9,17 +9,24 @@
 //!   request that starts after `lo` and continued with the family's own continuation. A
 //!   page that runs past `hi` ends the part: what it holds past `hi` belongs to the part
 //!   after it, which lists it itself.
-//! - **Cuts ahead of the writer.** The first part is the listing as asked. Its first page
-//!   teaches the key-space model ([`crate::api::keyspace`], the tail search's) and how densely
-//!   keys lie in it. While a request may leave, the earliest part whose remainder holds more
-//!   than two pieces (a few pages: the answer memory allowed, shared by the parts) is cut a
-//!   piece after the last key it has read (work stealing): the parts form a ladder a few
-//!   pages apart ahead of the writer, and a part that proves longer than the model said is
-//!   cut again when a request is free. Skewed key spaces (most keys under one prefix, UUIDs,
-//!   dates) are cut where their keys are, as each part measures its own density.
+//! - **Cuts ahead of the writer.** The first part is the listing as asked. While a request
+//!   may leave, the earliest part whose remainder holds more than two pieces (a few pages:
+//!   the answer memory allowed, shared by the parts) is cut a piece after the last key it
+//!   has read (work stealing): the parts form a ladder a few pages apart ahead of the
+//!   writer, and a part that proves longer than it looked is cut again when a request is
+//!   free. Where to cut is measured on the part's own last page: a key-space model
+//!   ([`crate::api::keyspace`], the tail search's) of that page's keys alone, under their
+//!   common beginning (a month's folder, a counter's hundreds), says how densely keys lie
+//!   and which key lies a piece ahead; where that region ends sooner, the part ends with it.
+//!   Skewed key spaces (most keys under one prefix, UUIDs, dates) are so cut where their
+//!   keys are. The last part, past every key seen, is also cut at the first byte past
+//!   them, as the tail search probes there.
 //! - **Memory.** Pages of parts the writer has not reached are held, up to a budget of
-//!   answer bytes ([`Options::buffer_bytes`]); past it only the part the writer reads asks
-//!   for more: a slow writer holds the listing back, not memory.
+//!   answer bytes ([`Options::buffer_bytes`]) counted from the writer: a part may ask for a
+//!   page while what is held for it and the parts before it fits, so parts far ahead that
+//!   filled the budget never hold back a long part cut up behind them (what is held stays
+//!   under twice the budget). The part the writer reads always asks: a slow writer holds
+//!   the listing back, not memory.
 //! - **Safety.** A part's first answer must start after its start key (a folder that spans
 //!   it, listed first, is the one exception, and is the part before's), and keys must rise
 //!   within a part. A store that ignores the start key or answers out of order is listed
@@ -45,8 +52,12 @@ use super::{ApiError, Client, FileRecord, ListQuery, Notice};
 
 /// Keys above every UTF-8 string a store keeps: the top of the last part.
 const TOP: &[u8] = &[0xF4, 0x90];
+/// How many times a page's sample is handed down to parts cut from parts that have not read
+/// a page yet: the ladder grows this many parts a round trip, and a guess into keys that do
+/// not exist costs at most this many empty parts.
+const HANDED_DOWN: u8 = 3;
 /// Answer bytes held for parts the writer has not reached, by default.
-const BUFFER_BYTES: usize = 12 << 20;
+const BUFFER_BYTES: usize = 8 << 20;
 /// The size of an answer before the first says better.
 const PAGE_BYTES: usize = 256 << 10;
 /// Keys remembered to learn the key space from, beyond the first page (first and last of
@@ -117,8 +128,9 @@ struct Part {
     /// The keys of its last page (before it has read one, of the part it was cut from): what
     /// keys look like where it reads, and how densely they lie.
     sample: Option<Arc<Vec<String>>>,
-    /// Whether the sample is its own page's (not inherited from the part it was cut from).
-    measured: bool,
+    /// How far the sample was handed down: 0 for the part's own page, 1 for the page of the
+    /// part it was cut from, and so on.
+    depth: u8,
     /// Why the listing must stop once this part is handed over (a loop guard).
     failure: Option<ApiError>,
 }
@@ -138,7 +150,7 @@ impl Part {
             held: VecDeque::new(),
             rest: None,
             sample: None,
-            measured: false,
+            depth: 0,
             failure: None,
         }
     }
@@ -150,7 +162,7 @@ impl Part {
             return;
         }
         self.sample = Some(Arc::new(records.iter().map(|r| r.id.clone()).collect()));
-        self.measured = true;
+        self.depth = 0;
     }
 }
 
@@ -328,12 +340,26 @@ impl Lister<'_> {
         Ok(true)
     }
 
-    fn budget_allows_one_more(&self) -> bool {
+    /// Whether part `i` may ask for a page: the front part always; another while the pages
+    /// held for it and the parts before it, and the requests in flight, fit the budget. The
+    /// budget is counted from the front, so parts far ahead that filled it never hold back
+    /// the parts the writer needs first (a long part cut up behind them): what is held stays
+    /// under twice the budget.
+    fn may_send(&self, i: usize) -> bool {
+        if i == 0 {
+            return true;
+        }
         let budget = self
             .options
             .buffer_bytes
             .max(self.page_bytes.saturating_mul(2));
-        self.held_bytes + (self.in_flight + 1) * self.page_bytes <= budget
+        let held: usize = self
+            .parts
+            .iter()
+            .take(i + 1)
+            .flat_map(|p| p.held.iter().map(|(_, bytes)| *bytes))
+            .sum();
+        held + (self.in_flight + 1) * self.page_bytes <= budget
     }
 
     /// Sends what may leave: the front part's next page always, others' while the budget
@@ -348,17 +374,15 @@ impl Lister<'_> {
             if self.in_flight >= limit {
                 return;
             }
-            let budget = self.budget_allows_one_more();
-            let ready = self
-                .parts
-                .iter()
-                .enumerate()
-                .position(|(i, p)| !p.done && !p.in_flight && (i == 0 || budget));
+            let ready = (0..self.parts.len()).find(|&i| {
+                let p = &self.parts[i];
+                !p.done && !p.in_flight && self.may_send(i)
+            });
             if let Some(i) = ready {
                 self.send(i, fetches);
                 continue;
             }
-            if !budget || self.listed.in_order.is_some() || !self.cut() {
+            if self.listed.in_order.is_some() || !self.cut() {
                 return;
             }
         }
@@ -368,6 +392,12 @@ impl Lister<'_> {
         let part = &mut self.parts[i];
         part.in_flight = true;
         self.in_flight += 1;
+        tracing::trace!(
+            part = i,
+            in_flight = self.in_flight,
+            held = self.held_bytes,
+            "send"
+        );
         self.listed.requests += 1;
         let id = part.id;
         let request = PageRequest {
@@ -403,8 +433,12 @@ impl Lister<'_> {
         let budget_pages = (self.options.buffer_bytes / self.page_bytes.max(1)).max(2);
         // A part's last answer runs past its end, into the next part's keys: a piece a
         // quarter page short of whole pages makes that answer mostly the part's own.
-        let piece = (budget_pages / self.options.jobs).max(2) * self.size - self.size / 4;
+        let piece = (budget_pages * 2 / self.options.jobs).max(2) * self.size - self.size / 4;
         for i in 0..self.parts.len() {
+            // The new part goes right after this one: it must be allowed to ask.
+            if !self.may_send(i + 1) {
+                return false;
+            }
             let part = &self.parts[i];
             if part.done {
                 continue;
@@ -420,7 +454,12 @@ impl Lister<'_> {
                 .hi
                 .clone()
                 .map_or_else(|| self.top.clone(), String::into_bytes);
-            let key = match self.cut_at(&from, &hi, &sample, part.measured, piece) {
+            // A sample handed down too far guesses too far from where it was measured.
+            if part.depth > HANDED_DOWN {
+                continue;
+            }
+            let depth = part.depth;
+            let key = match self.cut_at(&from, &hi, &sample, piece) {
                 Some(key) => key,
                 // The last part reaches past every key the model has seen: a part from the
                 // first byte past them (as the tail search probes there) finds what lies
@@ -441,6 +480,7 @@ impl Lister<'_> {
                 &self.client,
             );
             new.sample = Some(sample);
+            new.depth = depth + 1;
             tracing::debug!(at = i, from = %from, cut = %key, parts = self.parts.len() + 1, "cut");
             self.parts[i].hi = Some(key);
             self.parts.insert(i + 1, new);
@@ -453,14 +493,7 @@ impl Lister<'_> {
     /// The key about `piece` keys after `from`, below `hi`, as densely as `sample` says keys
     /// lie; where fewer than two pieces remain before the end of the sample's region (the
     /// keys sharing its keys' beginning), that end. `None` when no cut falls before `hi`.
-    fn cut_at(
-        &self,
-        from: &str,
-        hi: &[u8],
-        sample: &[String],
-        measured: bool,
-        piece: usize,
-    ) -> Option<String> {
+    fn cut_at(&self, from: &str, hi: &[u8], sample: &[String], piece: usize) -> Option<String> {
         // The density from the page's second half: a few keys far from the rest (a bucket's
         // `!first.txt` before its `part-…`) would make the whole page look sparse.
         let len = sample.len();
@@ -478,17 +511,12 @@ impl Lister<'_> {
             .zip(last.bytes())
             .take_while(|(x, y)| x == y)
             .count();
-        // The region of keys sharing the sample's beginning (a month's folder, say): the cut
-        // falls a piece ahead in it, or where it ends. A part measured where it reads may
-        // also cut in the regions one and two bytes wider (a counter's next hundreds and
-        // thousands); wider ones would be guessed from the model's classes (a month's two
-        // digits as any two digits), and much of a guess lies where no key is. A part cut
-        // with the sample of the part before it cuts only in that sample's own region, so
-        // a guess into emptiness costs one request, not a chain of empty parts.
-        let widest = if measured { 2 } else { 0 };
-        let beginnings: Vec<usize> = (0..=widest)
-            .map(|wider| common.saturating_sub(wider))
-            .collect();
+        // The region of keys sharing the sample's beginning (a month's folder, say), then
+        // the regions one and two bytes wider (a counter's next hundreds and thousands, the
+        // month's year): the cut falls a piece ahead in the first that holds more than two.
+        // Wider ones would be guessed from the model's classes (a month's two digits as any
+        // two digits), and too much of a guess lies where no key is.
+        let beginnings: Vec<usize> = (0..=2).map(|wider| common.saturating_sub(wider)).collect();
         let mut region_end: Option<String> = None;
         for beginning in beginnings {
             let region: Vec<u8> = [&first.as_bytes()[..beginning], TOP].concat();
