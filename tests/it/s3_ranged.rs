@@ -11,30 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use filescope::api::ranged::{self, Options};
-use filescope::api::s3::credentials::{Keys, Signer};
-use filescope::api::s3::{S3, Settings};
-use filescope::api::{Client, Connection, ListQuery, Secret};
+use filescope::api::{Client, ListQuery};
 use filescope_demo::s3::KeySpace;
-use filescope_demo::{DemoServer, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
+use filescope_demo::{DemoServer, S3_BUCKET};
 
 fn client_at(endpoint: &str, bucket: &str, root: &str, levels: bool) -> Client {
-    let dialect = S3::new(Settings {
-        bucket: bucket.into(),
-        root: root.into(),
-        signer: Signer::given(Keys {
-            access_key_id: S3_ACCESS_KEY.into(),
-            secret_access_key: Secret::new(S3_SECRET_KEY),
-            session_token: None,
-            source: "the test".into(),
-            expiry: None,
-        }),
-        region: "us-east-1".into(),
-        endpoint: Some(endpoint.parse().unwrap()),
-        path_style: None,
-        levels,
-    });
-    let conn = Connection::new(Arc::new(dialect), endpoint.parse().unwrap(), None);
-    Client::new(conn).unwrap()
+    common::demo_s3_client(endpoint, bucket, root, "us-east-1", levels)
 }
 
 fn query(client: &Client) -> ListQuery {
@@ -114,8 +96,10 @@ async fn the_listing_by_key_range_is_exactly_the_walk_on_every_key_space() {
                 walk.len(),
                 listed.parts
             );
+            // Parts of two pages here (a small budget): each part's last answer reaches into
+            // the next part, so requests run above the pages; never without bound.
             assert!(
-                requests <= pages * 2 + 8,
+                requests <= pages * 5 / 2 + 8,
                 "{space:?} levels {levels}: {requests} requests for {pages} pages"
             );
         }
