@@ -459,7 +459,7 @@ impl Lister<'_> {
                 continue;
             }
             let depth = part.depth;
-            let key = match self.cut_at(&from, &hi, &sample, piece) {
+            let key = match self.cut_at(&from, &hi, &sample, depth, piece) {
                 Some(key) => key,
                 // The last part reaches past every key the model has seen: a part from the
                 // first byte past them (as the tail search probes there) finds what lies
@@ -493,7 +493,14 @@ impl Lister<'_> {
     /// The key about `piece` keys after `from`, below `hi`, as densely as `sample` says keys
     /// lie; where fewer than two pieces remain before the end of the sample's region (the
     /// keys sharing its keys' beginning), that end. `None` when no cut falls before `hi`.
-    fn cut_at(&self, from: &str, hi: &[u8], sample: &[String], piece: usize) -> Option<String> {
+    fn cut_at(
+        &self,
+        from: &str,
+        hi: &[u8],
+        sample: &[String],
+        depth: u8,
+        piece: usize,
+    ) -> Option<String> {
         // The density from the page's second half: a few keys far from the rest (a bucket's
         // `!first.txt` before its `part-…`) would make the whole page look sparse.
         let len = sample.len();
@@ -512,11 +519,28 @@ impl Lister<'_> {
             .take_while(|(x, y)| x == y)
             .count();
         // The region of keys sharing the sample's beginning (a month's folder, say), then
-        // the regions one and two bytes wider (a counter's next hundreds and thousands, the
-        // month's year): the cut falls a piece ahead in the first that holds more than two.
-        // Wider ones would be guessed from the model's classes (a month's two digits as any
-        // two digits), and too much of a guess lies where no key is.
-        let beginnings: Vec<usize> = (0..=2).map(|wider| common.saturating_sub(wider)).collect();
+        // the regions one and two bytes wider (a counter's next hundreds and thousands) and,
+        // for a part measured where it reads, those of each folder above (the month's year,
+        // the folder of years): the cut falls a piece ahead in the first that holds more
+        // than two. A guess in a wider region may land where no key is (a month `49`): the
+        // part before it then ends with its keys, the part after starts at the next key
+        // there is; a part cut with a sample handed down guesses in that sample's own
+        // region alone, so it is not cut into such emptiness again.
+        let mut beginnings: Vec<usize> =
+            (0..=2).map(|wider| common.saturating_sub(wider)).collect();
+        if depth == 0 {
+            beginnings.extend(
+                first.as_bytes()[..common]
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .filter(|(_, b)| **b == b'/')
+                    .map(|(i, _)| i + 1)
+                    .filter(|i| *i + 2 < common),
+            );
+        } else {
+            beginnings.truncate(1);
+        }
         let mut region_end: Option<String> = None;
         for beginning in beginnings {
             let region: Vec<u8> = [&first.as_bytes()[..beginning], TOP].concat();
