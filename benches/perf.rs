@@ -1803,6 +1803,285 @@ async fn s3_bench(report: &mut Report, runs: usize) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 13. A whole S3 listing read by key range (issue 26), beside the walk and the peers.
+
+/// A child process run to its end, its output discarded: wall time, peak resident memory, and
+/// whether it succeeded.
+fn timed_child(mut cmd: std::process::Command) -> (Duration, usize, bool) {
+    let started = Instant::now();
+    let mut child = match cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(_) => return (Duration::ZERO, 0, false),
+    };
+    let mut peak = 0;
+    loop {
+        if let Some(now) = peak_rss(child.id()) {
+            peak = peak.max(now);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return (started.elapsed(), peak, status.success());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `filescope ARGS` against the demo's S3 at `endpoint`, isolated from the machine's AWS
+/// configuration.
+fn filescope_s3(args: &[&str], endpoint: &str) -> std::process::Command {
+    let dir = std::env::temp_dir().join("filescope-bench-s3-list");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_filescope"));
+    cmd.args(args)
+        .args([
+            "--dialect",
+            "s3",
+            "--url",
+            "s3://demo",
+            "--endpoint",
+            endpoint,
+        ])
+        .env("HOME", &dir)
+        .env("FILESCOPE_DATA_DIR", &dir)
+        .env("FILESCOPE_CONFIG", dir.join("none.toml"));
+    aws_env(&mut cmd, &dir);
+    cmd
+}
+
+/// The demo's credentials, and nothing of the machine's AWS configuration.
+fn aws_env(cmd: &mut std::process::Command, dir: &std::path::Path) {
+    cmd.env("AWS_ACCESS_KEY_ID", filescope_demo::S3_ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", filescope_demo::S3_SECRET_KEY)
+        .env("AWS_DEFAULT_REGION", filescope_demo::S3_REGION)
+        .env("AWS_REGION", filescope_demo::S3_REGION)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", dir.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none"));
+}
+
+/// A peer's command against the demo's S3 at `endpoint`, if the peer is installed.
+fn peer(name: &str, endpoint: &str) -> Option<std::process::Command> {
+    let dir = std::env::temp_dir().join("filescope-bench-s3-list");
+    std::fs::create_dir_all(&dir).unwrap();
+    let found = std::process::Command::new(name)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let version = std::process::Command::new(name)
+        .arg("version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found && !version {
+        return None;
+    }
+    let mut cmd = std::process::Command::new(name);
+    match name {
+        "aws" => {
+            cmd.args([
+                "s3",
+                "ls",
+                "--recursive",
+                "s3://demo",
+                "--endpoint-url",
+                endpoint,
+            ]);
+        }
+        "s5cmd" => {
+            cmd.args(["--endpoint-url", endpoint, "ls", "s3://demo/*"]);
+        }
+        "rclone" => {
+            cmd.args([
+                "lsf",
+                "-R",
+                ":s3:demo",
+                "--s3-provider",
+                "Other",
+                "--s3-endpoint",
+                endpoint,
+                "--s3-access-key-id",
+                filescope_demo::S3_ACCESS_KEY,
+                "--s3-secret-access-key",
+                filescope_demo::S3_SECRET_KEY,
+                "--s3-force-path-style",
+                "--config",
+                "/dev/null",
+            ]);
+        }
+        _ => return None,
+    }
+    cmd.env("HOME", &dir);
+    aws_env(&mut cmd, &dir);
+    // A CA bundle of the machine's makes rclone refuse a plain-HTTP endpoint.
+    cmd.env_remove("AWS_CA_BUNDLE");
+    Some(cmd)
+}
+
+/// The demo's S3 serving `files` keys shaped as `space` at `latency_ms`, its key index built.
+async fn s3_list_server(
+    space: filescope_demo::s3::KeySpace,
+    files: usize,
+    latency_ms: u64,
+) -> DemoServer {
+    let server = Demo::new(files)
+        .latency(Duration::from_millis(latency_ms))
+        .dialect("s3")
+        .key_space(space)
+        .start()
+        .await;
+    let client = s3_client(&server.base_url, false);
+    let query = ListQuery::new(client.dialect().capabilities().default_sort);
+    client
+        .list_page(&query, PageRequest { number: 1, size: 1 })
+        .await
+        .unwrap();
+    server
+}
+
+/// Runs `cmd` against `server`: its wall time, peak memory and list requests.
+async fn measured(server: &DemoServer, cmd: std::process::Command) -> (Duration, usize, u64, bool) {
+    let before = server.stats.list_requests();
+    let (took, peak, ok) = tokio::task::spawn_blocking(move || timed_child(cmd))
+        .await
+        .unwrap();
+    (took, peak, server.stats.list_requests() - before, ok)
+}
+
+async fn s3_listing(report: &mut Report, peers: bool) {
+    use filescope_demo::s3::KeySpace;
+    let million = 1_000_000;
+    // The demo's own bucket (nested prefixes, awkward keys), walked and read by key range.
+    let server = s3_list_server(KeySpace::Dataset, million, 20).await;
+    let url = server.base_url.clone();
+    let (walk, walk_peak, walk_requests, _) =
+        measured(&server, filescope_s3(&["ls", "--all", "--jobs", "1"], &url)).await;
+    let (ranged, peak, requests, ok) =
+        measured(&server, filescope_s3(&["ls", "--all"], &url)).await;
+    report.add(
+        "13",
+        "S3: ls --all, 1,000,000 keys (the demo's bucket) at 20 ms, by key range (--jobs 8); peak memory",
+        format!(
+            "{} ({:.1}× the walk; {requests} requests); {} MB peak resident{}",
+            ms(ranged),
+            walk.as_secs_f64() / ranged.as_secs_f64().max(1e-9),
+            peak >> 20,
+            if ok { "" } else { " — FAILED" }
+        ),
+        "≤ 4 s (≥ 6×); ≤ 64 MB",
+        format!(
+            "--jobs 1 (one page after another): {}, {walk_requests} requests, {} MB",
+            ms(walk),
+            walk_peak >> 20
+        ),
+    );
+    let (stats, stats_peak, stats_requests, ok) =
+        measured(&server, filescope_s3(&["stats"], &url)).await;
+    report.add(
+        "13",
+        "S3: stats, 1,000,000 keys at 20 ms; peak memory",
+        format!(
+            "{} ({stats_requests} requests); {} MB peak resident{}",
+            ms(stats),
+            stats_peak >> 20,
+            if ok { "" } else { " — FAILED" }
+        ),
+        "≤ 4 s",
+        format!("ls --all --jobs 1: {}", ms(walk)),
+    );
+    drop(server);
+
+    // At 100 ms: the walk would take about 1,000 × 100 ms.
+    let server = s3_list_server(KeySpace::Dataset, million, 100).await;
+    let (took, peak, requests, ok) =
+        measured(&server, filescope_s3(&["ls", "--all"], &server.base_url)).await;
+    report.add(
+        "13",
+        "S3: ls --all, 1,000,000 keys at 100 ms, by key range; peak memory",
+        format!(
+            "{} ({requests} requests); {} MB peak resident{}",
+            ms(took),
+            peak >> 20,
+            if ok { "" } else { " — FAILED" }
+        ),
+        "≤ 15 s; ≤ 64 MB",
+        "one page after another: ≈ 1,000 × 100 ms ≈ 100 s (estimate)".to_string(),
+    );
+    drop(server);
+
+    for (space, what) in [
+        (
+            KeySpace::Skewed,
+            "skewed: 900,000 keys under one prefix + 100,000 spread",
+        ),
+        (KeySpace::Uuids, "1,000,000 random UUIDs"),
+        (
+            KeySpace::DatePartitioned,
+            "1,000,000 date-partitioned keys (dt=2025-03-14/part-…)",
+        ),
+    ] {
+        let server = s3_list_server(space, million, 20).await;
+        let url = server.base_url.clone();
+        let (ranged, peak, requests, ok) =
+            measured(&server, filescope_s3(&["ls", "--all"], &url)).await;
+        report.add(
+            "13",
+            &format!("S3: ls --all, {what}, at 20 ms, by key range; peak memory"),
+            format!(
+                "{} ({requests} requests); {} MB peak resident{}",
+                ms(ranged),
+                peak >> 20,
+                if ok { "" } else { " — FAILED" }
+            ),
+            "≤ 5 s; ≤ 64 MB",
+            "one page after another: ≈ 1,000 × 20 ms ≈ 25 s".to_string(),
+        );
+        // The peers on the UUID bucket: the demo's own holds a key with an escape character,
+        // which s5cmd cannot read without `encoding-type=url`.
+        if space == KeySpace::Uuids && peers {
+            s3_peers(report, &server, ranged).await;
+        }
+        drop(server);
+    }
+}
+
+/// `aws s3 ls --recursive`, `s5cmd ls` and `rclone lsf -R` on `server`'s bucket, beside
+/// filescope's `ranged` time there.
+async fn s3_peers(report: &mut Report, server: &DemoServer, ranged: Duration) {
+    let url = server.base_url.clone();
+    for (name, command) in [
+        ("aws", "aws s3 ls --recursive"),
+        ("s5cmd", "s5cmd ls 's3://demo/*'"),
+        ("rclone", "rclone lsf -R"),
+    ] {
+        let figure = match peer(name, &url) {
+            Some(cmd) => {
+                let (took, peak, requests, ok) = measured(server, cmd).await;
+                format!(
+                    "{}, {requests} requests, {} MB peak resident{}",
+                    ms(took),
+                    peak >> 20,
+                    if ok { "" } else { " — FAILED" }
+                )
+            }
+            None => "not installed".to_string(),
+        };
+        report.add(
+            "13",
+            &format!("S3: peer {command}, 1,000,000 random UUIDs at 20 ms"),
+            figure,
+            "—",
+            format!("filescope ls --all on it: {}", ms(ranged)),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // 8. ls --all throughput, and the demo server's own speed.
 
 /// `filescope ls --all` against `url`, output discarded; its wall time.
@@ -2053,7 +2332,8 @@ fn main() {
     let started = Instant::now();
     // `-- --only local` runs one part: server, first-rows, jumps, scrolling, frames, memory,
     // local, bytes, ls, download, sequential, s3 (s3-keys: only its key spaces; s3-creds: only
-    // the credential sources).
+    // the credential sources), s3-list (a whole listing by key range, beside the walk and the
+    // peers), clouds (the three object stores side by side), gcs.
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -2106,6 +2386,9 @@ fn main() {
     }
     if run("gcs") {
         rt.block_on(gcs_bench(&mut report));
+    }
+    if run("s3-list") {
+        rt.block_on(s3_listing(&mut report, !quick));
     }
     if run("sequential") {
         rt.block_on(sequential(

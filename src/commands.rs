@@ -716,10 +716,11 @@ fn ls(args: LsArgs) -> ExitCode {
 }
 
 /// A client for `ls` and `stats` that says on stderr when the store answers from another
-/// region than the one asked for (retries stay in the log: the output must stay quiet).
+/// region than the one asked for, or a listing by key range goes on in order (retries stay
+/// in the log: the output must stay quiet).
 fn told_on_stderr(client: Client) -> Client {
     client.with_notifier(|notice| {
-        if let crate::api::Notice::Region { .. } = notice {
+        if let crate::api::Notice::Region { .. } | crate::api::Notice::InOrder { .. } = notice {
             say(&notice.describe());
         }
     })

@@ -157,6 +157,15 @@ pub trait Reach: Send + Sync + fmt::Debug {
         false
     }
 
+    /// Whether a listing of `query` can be read from any start key (`ListQuery::start_after`:
+    /// S3's `start-after`), in the order keys sort as bytes, each page continued with the
+    /// family's own continuation: then a whole listing is read by key range, several parts
+    /// at once ([`crate::api::ranged`]). A family says yes only where its list call takes a
+    /// start key and returns keys in byte order (GCS's `startOffset`, Azure's `startFrom`).
+    fn lists_by_key(&self, _query: &ListQuery) -> bool {
+        false
+    }
+
     /// Finds a key after which between `want` and a page of entries of `query` remain,
     /// starting from `from` (the last key already known), and those entries; `None` where
     /// the family cannot.

@@ -13,6 +13,7 @@ pub mod http;
 pub mod json;
 pub mod keyspace;
 pub mod query;
+pub mod ranged;
 pub mod record;
 pub mod s3;
 pub mod scan;

@@ -38,6 +38,13 @@ pub async fn each_page(
     jobs: usize,
     mut on_page: impl FnMut(Page, Progress) -> bool,
 ) -> Result<(), ApiError> {
+    // A store whose listing starts after any key is read by key range, parts at once.
+    if jobs > 1 && client.reach().lists_by_key(query) {
+        let options = super::ranged::Options::new(jobs);
+        return super::ranged::each_page(client, query, size, options, on_page)
+            .await
+            .map(|_| ());
+    }
     let first = client
         .list_page(query, PageRequest { number: 1, size })
         .await?;
@@ -239,7 +246,7 @@ impl Fetch {
 }
 
 /// A task that is aborted when dropped, so a walk that stops takes its requests with it.
-struct Aborting<T>(tokio::task::JoinHandle<T>);
+pub(super) struct Aborting<T>(pub(super) tokio::task::JoinHandle<T>);
 
 impl<T> Drop for Aborting<T> {
     fn drop(&mut self) {

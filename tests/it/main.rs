@@ -27,6 +27,7 @@ mod s3_checksums;
 mod s3_credentials;
 mod s3_demo;
 mod s3_hostile;
+mod s3_ranged;
 mod secrets;
 mod shapes;
 mod stats;

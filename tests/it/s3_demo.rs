@@ -32,23 +32,7 @@ fn client(server: &DemoServer, root: &str, region: &str) -> Client {
 /// A client as `ls` has it (`levels` false: every key under `root`) or as the explorer has it
 /// (one level, folders as rows).
 fn client_of(server: &DemoServer, root: &str, region: &str, levels: bool) -> Client {
-    let dialect = S3::new(Settings {
-        bucket: S3_BUCKET.into(),
-        root: root.into(),
-        signer: Signer::given(Keys {
-            access_key_id: S3_ACCESS_KEY.into(),
-            secret_access_key: Secret::new(S3_SECRET_KEY),
-            session_token: None,
-            source: "the test".into(),
-            expiry: None,
-        }),
-        region: region.into(),
-        endpoint: Some(server.base_url.parse().unwrap()),
-        path_style: None,
-        levels,
-    });
-    let conn = Connection::new(Arc::new(dialect), server.base_url.parse().unwrap(), None);
-    Client::new(conn).unwrap()
+    common::demo_s3_client(&server.base_url, S3_BUCKET, root, region, levels)
 }
 
 fn scratch(tag: &str) -> std::path::PathBuf {

@@ -125,6 +125,9 @@ pub enum Notice {
     /// The store answers from another region than the one asked for: requests are signed for
     /// that one from now on.
     Region { from: String, to: String },
+    /// A listing read by key range, several parts at once, goes on one page after another
+    /// (`why`: the store ignored the start key, or answered keys out of order).
+    InOrder { why: String },
 }
 
 impl Notice {
@@ -134,6 +137,9 @@ impl Notice {
             Notice::Region { from, to } => format!(
                 "the bucket answers from region {to}, not {from} as asked: requests are signed for {to} now"
             ),
+            Notice::InOrder { why } => {
+                format!("{why}: listing one page after another instead of by key range")
+            }
         }
     }
 }
@@ -226,6 +232,25 @@ impl Client {
         self
     }
 
+    /// The same client, telling `also` first and then whoever listened before (the key-range
+    /// lister hears of throttling this way).
+    pub fn also_notifying(mut self, also: impl Fn(&Notice) + Send + Sync + 'static) -> Self {
+        let before = self.notify.take();
+        self.notify = Some(Notifier(Arc::new(move |notice: Notice| {
+            also(&notice);
+            if let Some(Notifier(notify)) = &before {
+                notify(notice);
+            }
+        })));
+        self
+    }
+
+    /// Tells whoever listens something about the listing (the explorer's status line, `ls`'s
+    /// stderr).
+    pub fn notify(&self, notice: Notice) {
+        self.tell(notice);
+    }
+
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
@@ -316,6 +341,7 @@ impl Client {
                         attempt,
                         attempts: policy.attempts,
                         wait,
+                        throttled: false,
                     })
                     .await;
                 }
@@ -616,6 +642,8 @@ impl Client {
         let mut attempt = 1;
         loop {
             let outcome = once().await;
+            let throttled =
+                matches!(&outcome, Ok((status, _, _)) if matches!(status.as_u16(), 429 | 503));
             let (reason, server_wait) = match &outcome {
                 Ok((status, _, headers)) if retry::retryable_status(status.as_u16()) => {
                     let reason = if status.as_u16() == 429 {
@@ -644,6 +672,7 @@ impl Client {
                 attempt,
                 attempts: policy.attempts,
                 wait,
+                throttled,
             })
             .await;
         }

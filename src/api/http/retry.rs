@@ -40,6 +40,9 @@ pub struct RetryNotice {
     pub attempt: u32,
     pub attempts: u32,
     pub wait: Duration,
+    /// The server asked for less (a 429, or S3's 503 SlowDown): a lister reading several
+    /// parts at once sends fewer together.
+    pub throttled: bool,
 }
 
 impl RetryNotice {
@@ -198,6 +201,7 @@ mod tests {
             attempt: 2,
             attempts: 4,
             wait: Duration::from_millis(11_200),
+            throttled: true,
         };
         assert_eq!(
             n.describe(),

@@ -208,6 +208,11 @@ impl Reach for S3 {
         true
     }
 
+    fn lists_by_key(&self, query: &ListQuery) -> bool {
+        // Versions are read in order (a key's versions share it).
+        query.versions.is_none()
+    }
+
     fn find_tail<'a>(
         &'a self,
         client: &'a Client,

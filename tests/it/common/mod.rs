@@ -315,3 +315,38 @@ pub fn s3_service(endpoint: &str, id: &str, secret: &str, region: &str) -> Clien
     .unwrap();
     Client::new(conn).unwrap()
 }
+
+/// A client of bucket `bucket` at `endpoint` (the demo's S3, or a stand-in) signed with the
+/// demo's key pair for `region`: every key under `root` as `ls` lists (`levels` false), or one
+/// level as the explorer does.
+pub fn demo_s3_client(
+    endpoint: &str,
+    bucket: &str,
+    root: &str,
+    region: &str,
+    levels: bool,
+) -> Client {
+    use filescope::api::s3::credentials::{Keys, Signer};
+    use filescope::api::s3::{S3, Settings};
+    let dialect = S3::new(Settings {
+        bucket: bucket.into(),
+        root: root.into(),
+        signer: Signer::given(Keys {
+            access_key_id: filescope_demo::S3_ACCESS_KEY.into(),
+            secret_access_key: filescope::api::Secret::new(filescope_demo::S3_SECRET_KEY),
+            session_token: None,
+            source: "the test".into(),
+            expiry: None,
+        }),
+        region: region.into(),
+        endpoint: Some(endpoint.parse().unwrap()),
+        path_style: None,
+        levels,
+    });
+    let conn = filescope::api::Connection::new(
+        std::sync::Arc::new(dialect),
+        endpoint.parse().unwrap(),
+        None,
+    );
+    Client::new(conn).unwrap()
+}

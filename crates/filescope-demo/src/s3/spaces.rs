@@ -30,6 +30,13 @@ pub enum KeySpace {
     /// A dense middle (`part-…`, random) and a few keys far from it on each
     /// side, the last one beyond ASCII.
     SparseEnds,
+    /// Nine keys in ten under one prefix (`events/000123456.json`), the rest spread
+    /// over the key space by random hex names (`3f0c/1a2b3c4d.dat`): the skewed
+    /// bucket a key-range lister must cut where the keys are.
+    Skewed,
+    /// Date-partitioned keys, a folder per day of a year:
+    /// `dt=2025-03-14/part-0001234-1a2b3c4d.parquet`.
+    DatePartitioned,
 }
 
 /// The keys before and after the dense middle of [`KeySpace::SparseEnds`].
@@ -45,7 +52,7 @@ pub const SPARSE_LAST: [&str; 5] = [
 
 impl KeySpace {
     /// Every key space, for tests and the bench.
-    pub const ALL: [KeySpace; 7] = [
+    pub const ALL: [KeySpace; 9] = [
         KeySpace::Dataset,
         KeySpace::Uuids,
         KeySpace::HexFolders,
@@ -53,6 +60,8 @@ impl KeySpace {
         KeySpace::Counter,
         KeySpace::Timestamped,
         KeySpace::SparseEnds,
+        KeySpace::Skewed,
+        KeySpace::DatePartitioned,
     ];
 
     /// The name `serve --key-space` and the bench use.
@@ -65,6 +74,8 @@ impl KeySpace {
             KeySpace::Counter => "counter",
             KeySpace::Timestamped => "timestamped",
             KeySpace::SparseEnds => "sparse-ends",
+            KeySpace::Skewed => "skewed",
+            KeySpace::DatePartitioned => "date-partitioned",
         }
     }
 
@@ -133,6 +144,27 @@ impl KeySpace {
                     Ok(())
                 }
             }
+            KeySpace::Skewed => {
+                if index % 10 != 9 {
+                    write!(key, "events/{index:09}.json")
+                } else {
+                    let r = h(11);
+                    write!(key, "{:04x}/{:08x}.dat", r >> 48, index as u32)
+                }
+            }
+            KeySpace::DatePartitioned => {
+                let day = (index as u64 * 365 / files.max(1) as u64).min(364);
+                let start = 1_735_689_600u64; // 2025-01-01
+                let (date, _) = civil(start + day * 86_400);
+                write!(
+                    key,
+                    "dt={}-{}-{}/part-{index:07}-{:08x}.parquet",
+                    &date[..4],
+                    &date[4..6],
+                    &date[6..],
+                    h(13) & 0xFFFF_FFFF
+                )
+            }
         };
         written.expect("writing to a String cannot fail");
         key
@@ -175,5 +207,9 @@ mod tests {
         let last = KeySpace::Timestamped.key(1, 100_000, 99_999);
         assert!(last.starts_with("export-2025"), "{last}");
         assert_eq!(KeySpace::SparseEnds.key(1, 100, 99), "日本語.txt");
+        assert_eq!(KeySpace::Skewed.key(1, 100, 3), "events/000000003.json");
+        assert!(KeySpace::Skewed.key(1, 100, 9).ends_with("/00000009.dat"));
+        let part = KeySpace::DatePartitioned.key(1, 365_000, 1000 * 73);
+        assert!(part.starts_with("dt=2025-03-15/part-0073000-"), "{part}");
     }
 }
