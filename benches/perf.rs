@@ -1964,7 +1964,7 @@ async fn s3_listing(report: &mut Report, peers: bool) {
     let (ranged, peak, requests, ok) =
         measured(&server, filescope_s3(&["ls", "--all"], &url)).await;
     report.add(
-        "13",
+        "15",
         "S3: ls --all, 1,000,000 keys (the demo's bucket) at 20 ms, by key range (--jobs 8); peak memory",
         format!(
             "{} ({:.1}× the walk; {requests} requests); {} MB peak resident{}",
@@ -1983,7 +1983,7 @@ async fn s3_listing(report: &mut Report, peers: bool) {
     let (stats, stats_peak, stats_requests, ok) =
         measured(&server, filescope_s3(&["stats"], &url)).await;
     report.add(
-        "13",
+        "15",
         "S3: stats, 1,000,000 keys at 20 ms; peak memory",
         format!(
             "{} ({stats_requests} requests); {} MB peak resident{}",
@@ -2001,7 +2001,7 @@ async fn s3_listing(report: &mut Report, peers: bool) {
     let (took, peak, requests, ok) =
         measured(&server, filescope_s3(&["ls", "--all"], &server.base_url)).await;
     report.add(
-        "13",
+        "15",
         "S3: ls --all, 1,000,000 keys at 100 ms, by key range; peak memory",
         format!(
             "{} ({requests} requests); {} MB peak resident{}",
@@ -2030,7 +2030,7 @@ async fn s3_listing(report: &mut Report, peers: bool) {
         let (ranged, peak, requests, ok) =
             measured(&server, filescope_s3(&["ls", "--all"], &url)).await;
         report.add(
-            "13",
+            "15",
             &format!("S3: ls --all, {what}, at 20 ms, by key range; peak memory"),
             format!(
                 "{} ({requests} requests); {} MB peak resident{}",
@@ -2072,7 +2072,7 @@ async fn s3_peers(report: &mut Report, server: &DemoServer, ranged: Duration) {
             None => "not installed".to_string(),
         };
         report.add(
-            "13",
+            "15",
             &format!("S3: peer {command}, 1,000,000 random UUIDs at 20 ms"),
             figure,
             "—",
