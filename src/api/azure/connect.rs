@@ -65,7 +65,7 @@ pub fn is_azure_url(url: &Url) -> bool {
 }
 
 /// What a location's URL says.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Default, PartialEq, Eq)]
 struct Place {
     account: String,
     container: Option<String>,
@@ -74,6 +74,19 @@ struct Place {
     endpoint: Option<Url>,
     /// The SAS a pasted URL carries.
     sas: Option<String>,
+}
+
+/// Every part but the SAS, which is said to be there and no more.
+impl std::fmt::Debug for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Place")
+            .field("account", &self.account)
+            .field("container", &self.container)
+            .field("prefix", &self.prefix)
+            .field("endpoint", &self.endpoint)
+            .field("sas", &self.sas.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 fn decoded(text: &str) -> Result<String, String> {

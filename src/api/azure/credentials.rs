@@ -84,7 +84,7 @@ impl Credential {
 }
 
 /// A connection string's settings (`Key=Value;…`, keys caseless).
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct ConnectionString {
     pub account: Option<String>,
     pub key: Option<String>,
@@ -93,6 +93,21 @@ pub struct ConnectionString {
     pub protocol: Option<String>,
     pub suffix: Option<String>,
     pub development: bool,
+}
+
+/// Every setting but the key and the SAS, which are said to be there and no more.
+impl std::fmt::Debug for ConnectionString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionString")
+            .field("account", &self.account)
+            .field("key", &self.key.as_ref().map(|_| "***"))
+            .field("sas", &self.sas.as_ref().map(|_| "***"))
+            .field("blob_endpoint", &self.blob_endpoint)
+            .field("protocol", &self.protocol)
+            .field("suffix", &self.suffix)
+            .field("development", &self.development)
+            .finish()
+    }
 }
 
 impl ConnectionString {
@@ -270,13 +285,22 @@ enum State {
 
 /// Entra ID tokens from the first source that has one, fetched on the first request and
 /// again before they expire. Cheap to read while signing.
-#[derive(Debug)]
 pub struct Tokens {
     sources: Vec<TokenSource>,
     state: Mutex<State>,
     refreshing: tokio::sync::Mutex<()>,
     /// Every token and secret handed out or held, to keep out of messages.
     seen: Mutex<Vec<String>>,
+}
+
+/// Names its sources, never a token or secret (a `Connection` is printed with `{:?}`).
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sources: Vec<&str> = self.sources.iter().map(TokenSource::label).collect();
+        f.debug_struct("Tokens")
+            .field("sources", &sources)
+            .finish_non_exhaustive()
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -618,6 +642,41 @@ async fn fetch(source: &TokenSource) -> Result<Token, String> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Debug output (a `Connection` printed with `{:?}`) names where tokens come from and
+    /// never holds a secret: the client secret, the App Service header, a connection
+    /// string's key or SAS.
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let tokens = Tokens::new(vec![
+            TokenSource::ClientSecret {
+                authority: "http://127.0.0.1:9".into(),
+                tenant: "t".into(),
+                client: "c".into(),
+                secret: crate::api::Secret::new("client-secret-canary"),
+            },
+            TokenSource::AppService {
+                endpoint: "http://127.0.0.1:9".into(),
+                header: crate::api::Secret::new("identity-header-canary"),
+                client: None,
+            },
+        ]);
+        let shown = format!("{tokens:?}");
+        assert!(!shown.contains("canary"), "{shown}");
+        assert!(shown.contains("client secret"), "{shown}");
+        let cs = ConnectionString {
+            account: Some("acct".into()),
+            key: Some("account-key-canary".into()),
+            sas: Some("sig=sas-canary".into()),
+            ..ConnectionString::default()
+        };
+        let shown = format!("{cs:?}");
+        assert!(
+            !shown.contains("canary") && shown.contains("acct"),
+            "{shown}"
+        );
+    }
+
     use super::*;
 
     #[test]

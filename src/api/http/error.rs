@@ -148,7 +148,7 @@ fn cut(mut text: String, max: usize) -> String {
 }
 
 /// Query parameters that carry credentials in signed links and token-in-URL APIs.
-const SECRET_PARAMS: [&str; 10] = [
+const SECRET_PARAMS: [&str; 12] = [
     "signature",
     "sig",
     "token",
@@ -159,6 +159,9 @@ const SECRET_PARAMS: [&str; 10] = [
     "x-amz-signature",
     "x-amz-credential",
     "x-amz-security-token",
+    // A GCS V4 signed URL's.
+    "x-goog-signature",
+    "x-goog-credential",
 ];
 
 /// `text` with every occurrence of a secret (four characters or more) replaced by `***`, and
@@ -419,6 +422,31 @@ mod tests {
         for (body, want) in cases {
             assert_eq!(envelope_dialect(body.as_bytes()), want, "{body}");
         }
+    }
+
+    /// Signed links of every family keep their signatures out of messages: S3's, Azure's SAS
+    /// and GCS's V4 (`X-Goog-Signature`).
+    #[test]
+    fn signed_link_parameters_are_redacted_by_name() {
+        for (url, secret) in [
+            (
+                "https://b.s3.amazonaws.com/k?X-Amz-Signature=abc123def&X-Amz-Date=1",
+                "abc123def",
+            ),
+            (
+                "https://a.blob.core.windows.net/c/k?sv=2024&sig=s1g%2Bnat",
+                "s1g%2Bnat",
+            ),
+            (
+                "https://storage.googleapis.com/b/k?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=sa%40p.iam%2F20261208&X-Goog-Signature=0f1e2d3c",
+                "0f1e2d3c",
+            ),
+        ] {
+            let said = redact(&format!("failed: {url}"), &[]);
+            assert!(!said.contains(secret), "{said}");
+        }
+        let said = redact("X-Goog-Credential=sa%40p.iam%2F20261208&x=1", &[]);
+        assert!(!said.contains("sa%40p"), "{said}");
     }
 
     #[test]
