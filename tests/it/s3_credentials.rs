@@ -183,6 +183,14 @@ fn listed_exactly_signed_by(out: &std::process::Output, store: &Store, key: &str
     assert!(signed_by.iter().all(|k| k == key), "{signed_by:?}");
 }
 
+/// A run refused by its credential source: exit 2 and one line on stderr, returned.
+fn refused_in_one_line(out: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
 /// The instance metadata service turned on, at `url`.
 fn metadata_at(url: &str) -> [(&'static str, &str); 2] {
     [
@@ -382,9 +390,7 @@ async fn a_role_profile_assumes_its_role_with_the_source_profile_s_keys() {
         &[],
     )
     .await;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = refused_in_one_line(&out);
     assert!(
         stderr.starts_with(&format!(
             "filescope: AWS profile denied (AssumeRole {DENIED_ROLE} from profile base): "
@@ -459,9 +465,7 @@ async fn a_wrong_or_expired_sso_token_says_to_run_aws_sso_login() {
             &[],
         )
         .await;
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let stderr = refused_in_one_line(&out);
         assert!(stderr.starts_with("filescope: AWS profile sso (SSO, session corp, account 123456789012, role ReadOnly): "), "{stderr}");
         assert!(stderr.contains("aws sso login"), "{stderr}");
         assert!(!stderr.contains(token), "{stderr}");
