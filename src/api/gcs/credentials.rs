@@ -422,8 +422,8 @@ impl Tokens {
         if let Some(client) = self.http.get() {
             return Ok(client);
         }
-        // The client's own is installed before its first request; a token may be asked first.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // A token may be asked for before the client's first request installs it.
+        crate::api::client::install_crypto();
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)

@@ -275,34 +275,31 @@ impl Dialect for Gcs {
             self.root.clone()
         };
         let mut records = Vec::with_capacity(objects.len() + listing.prefixes.len());
-        let mut objects = objects.into_iter().peekable();
-        let mut prefixes = listing.prefixes.into_iter().peekable();
         // Objects and folders in one name order, as the store counts them.
-        loop {
-            let take_prefix = match (objects.peek(), prefixes.peek()) {
-                (Some(o), Some(p)) => p.as_bytes() < o.id.as_bytes(),
-                (None, Some(_)) => true,
-                (Some(_), None) => false,
-                (None, None) => break,
-            };
-            let record = if take_prefix {
-                let Some(prefix) = prefixes.next() else { break };
-                let raw = serde_json::json!({ "prefix": prefix });
-                let record = FileRecord {
-                    id: prefix,
-                    name: String::new(),
-                    size: None,
-                    content_type: Some(FOLDER_TYPE.to_string()),
-                    created_at: None,
-                    updated_at: None,
-                    url: None,
-                    problems: Vec::new(),
-                    raw: serde_json::value::to_raw_value(&raw).unwrap_or_default(),
-                };
-                self.named(&base, record)
-            } else {
-                let Some(object) = objects.next() else { break };
-                self.object_record(&base, object)
+        let rows = crate::api::record::in_key_order(
+            objects,
+            listing.prefixes,
+            |o| o.id.as_str(),
+            |p| p.as_str(),
+        );
+        for row in rows {
+            let record = match row {
+                crate::api::record::Listed::Folder(prefix) => {
+                    let raw = serde_json::json!({ "prefix": prefix });
+                    let record = FileRecord {
+                        id: prefix,
+                        name: String::new(),
+                        size: None,
+                        content_type: Some(FOLDER_TYPE.to_string()),
+                        created_at: None,
+                        updated_at: None,
+                        url: None,
+                        problems: Vec::new(),
+                        raw: serde_json::value::to_raw_value(&raw).unwrap_or_default(),
+                    };
+                    self.named(&base, record)
+                }
+                crate::api::record::Listed::Object(object) => self.object_record(&base, object),
             };
             // `startOffset` lists from the key itself (and a folder holding keys past it):
             // the search asked for what follows it.
