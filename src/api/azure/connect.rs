@@ -127,10 +127,33 @@ fn place(url: &Url) -> Result<Place, String> {
             })
         }
         "http" | "https" => {
+            // The SAS is the query less the operation's own parameters: a pasted listing URL
+            // (`?restype=container&comp=list&sv=…&sig=…`) would otherwise send them with
+            // every request, a blob's GET and HEAD too.
+            const OPERATION: [&str; 10] = [
+                "restype",
+                "comp",
+                "prefix",
+                "delimiter",
+                "marker",
+                "maxresults",
+                "include",
+                "startfrom",
+                "timeout",
+                "showonly",
+            ];
             let sas = url
                 .query()
                 .filter(|q| q.split('&').any(|p| p.starts_with("sig=")))
-                .map(str::to_string);
+                .map(|q| {
+                    q.split('&')
+                        .filter(|pair| {
+                            let name = pair.split('=').next().unwrap_or("");
+                            !OPERATION.contains(&name.to_ascii_lowercase().as_str())
+                        })
+                        .collect::<Vec<_>>()
+                        .join("&")
+                });
             let mut endpoint = url.clone();
             endpoint.set_query(None);
             endpoint.set_fragment(None);
@@ -404,6 +427,15 @@ mod tests {
             p.endpoint.unwrap().as_str(),
             "http://127.0.0.1:10000/devstoreaccount1"
         );
+        // A pasted listing URL: its SAS is kept, the listing's own parameters are not.
+        let p = place(
+            &Url::parse(
+                "https://acct.blob.core.windows.net/c?restype=container&comp=list&prefix=a%2F&sv=2022-11-02&sp=rl&sig=abc%3D",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(p.sas.as_deref(), Some("sv=2022-11-02&sp=rl&sig=abc%3D"));
         assert!(place(&Url::parse("az:///c/").unwrap()).is_err());
         assert!(is_azure_url(
             &Url::parse("http://127.0.0.1:1/a/b?sv=1&sig=2").unwrap()
