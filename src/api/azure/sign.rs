@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{AsciiSet, percent_decode_str, utf8_percent_encode};
 use reqwest::Url;
 
 use crate::api::client::Secret;
@@ -21,11 +21,7 @@ pub const SAS_VERSION: &str = "2022-11-02";
 pub const MAX_SAS: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Query values are encoded but for RFC 3986's unreserved characters.
-pub const QUERY: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+pub const QUERY: &AsciiSet = crate::api::url::UNRESERVED;
 
 /// The account key's bytes; an error never shows the key.
 fn key_bytes(key: &Secret) -> Result<Vec<u8>, String> {

@@ -11,7 +11,7 @@ mod reach;
 
 use std::sync::Arc;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 use reqwest::Url;
 use serde_json::value::RawValue;
 
@@ -29,11 +29,7 @@ use credentials::Tokens;
 
 /// RFC 3986's unreserved characters stay; everything else (`/` too: an object name is one
 /// path segment of the JSON API) is percent-encoded.
-pub(crate) const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+pub(crate) const ENCODE: &AsciiSet = crate::api::url::UNRESERVED;
 
 /// GCS's default API root.
 pub const GOOGLE_ENDPOINT: &str = "https://storage.googleapis.com";

@@ -1,7 +1,17 @@
 //! What a user types to say where an API is and what to send it: a base URL, an extra header,
 //! a path prefix. Shared by the command line and the configuration file.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Url;
+
+/// RFC 3986's unreserved characters stay, everything else is percent-encoded: how the object
+/// stores want a query value, and a key or name in a path (`/` is encoded too; a family
+/// that keeps it as the separator removes it from this set).
+pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// `Name: value`, as curl takes it. The name must be a valid header name; the value is trimmed.
 pub fn parse_header(text: &str) -> Result<(String, String), String> {

@@ -15,7 +15,7 @@ pub mod xml;
 use std::sync::RwLock;
 use std::time::{Duration, SystemTime};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 use reqwest::Url;
 use reqwest::header::HeaderMap;
 
@@ -40,13 +40,8 @@ type Pairs = Vec<(String, String)>;
 /// The content type given to folders (common prefixes), so they read as folders everywhere.
 pub use super::record::FOLDER_TYPE;
 
-/// RFC 3986's unreserved characters stay, everything else is percent-encoded: the encoding
-/// Signature V4 signs, for query values and (with `/` kept) for keys in paths.
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+/// The encoding Signature V4 signs, for query values and (with `/` kept) for keys in paths.
+const QUERY: &AsciiSet = super::url::UNRESERVED;
 const PATH: &AsciiSet = &QUERY.remove(b'/');
 
 static CAPABILITIES: Capabilities = Capabilities {
