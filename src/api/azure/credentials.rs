@@ -13,6 +13,7 @@
 //! and TLS choice, and its authority host and IMDS address are not all settable from the
 //! environment, which the tests need to point them at loopback stand-ins.
 
+use crate::api::url::{form, lock};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
@@ -303,13 +304,6 @@ impl std::fmt::Debug for Tokens {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
 impl Tokens {
     pub fn new(sources: Vec<TokenSource>) -> Tokens {
         let seen = sources
@@ -433,19 +427,6 @@ fn http(connect: Duration) -> Result<reqwest::Client, String> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| format!("cannot set up HTTP: {}", e.without_url()))
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{k}={}",
-                percent_encoding::utf8_percent_encode(v, super::sign::QUERY)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// Seconds as a number or a string (`"3599"`).

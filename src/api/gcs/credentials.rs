@@ -19,6 +19,7 @@
 //! already builds); no Google crate is used: `gcp_auth` and `google-cloud-auth` bring an
 //! HTTP stack of their own and neither signs V4 URLs, which need the key anyway.
 
+use crate::api::url::lock;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -266,20 +267,11 @@ fn reason(e: reqwest::Error) -> String {
 }
 
 /// A POST of `fields` as `application/x-www-form-urlencoded`, as OAuth's token endpoints
-/// take them (every byte but RFC 3986's unreserved percent-encoded).
+/// take them.
 fn form(request: reqwest::RequestBuilder, fields: &[(&str, &str)]) -> reqwest::RequestBuilder {
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{k}={}",
-                percent_encoding::utf8_percent_encode(v, super::ENCODE)
-            )
-        })
-        .collect();
     request
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.join("&"))
+        .body(crate::api::url::form(fields))
 }
 
 /// A token and when to ask for the next one.
@@ -309,12 +301,6 @@ impl std::fmt::Debug for Tokens {
             .field("source", &self.source.describe())
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Tokens {

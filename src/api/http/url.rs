@@ -13,6 +13,29 @@ pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// `name=value` pairs joined by `&`, each value percent-encoded but for the unreserved
+/// characters: a form body (OAuth's token endpoints) or a query string.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                percent_encoding::utf8_percent_encode(v, UNRESERVED)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A mutex's guard, taken over from a thread that panicked holding it (the data is a cache
+/// of credentials or state that stays usable).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// `Name: value`, as curl takes it. The name must be a valid header name; the value is trimmed.
 pub fn parse_header(text: &str) -> Result<(String, String), String> {
     let (name, value) = text
