@@ -161,7 +161,8 @@ pub trait Reach: Send + Sync + fmt::Debug {
     /// S3's `start-after`), in the order keys sort as bytes, each page continued with the
     /// family's own continuation: then a whole listing is read by key range, several parts
     /// at once ([`crate::api::ranged`]). A family says yes only where its list call takes a
-    /// start key and returns keys in byte order (GCS's `startOffset`, Azure's `startFrom`).
+    /// start key and returns keys in byte order: S3 does; GCS (`startOffset`) and Azure
+    /// (`startFrom`) could, and do not yet.
     fn lists_by_key(&self, _query: &ListQuery) -> bool {
         false
     }
