@@ -47,7 +47,7 @@ use tokio::time::Instant;
 
 use super::dialect::{Continuation, Page, PageRequest};
 use super::keyspace::{KeyModel, past, valid_utf8};
-use super::scan::{Aborting, Progress, Walk};
+use super::scan::{Progress, Walk};
 use super::{ApiError, Client, FileRecord, ListQuery, Notice};
 
 /// Keys above every UTF-8 string a store keeps: the top of the last part.
@@ -413,18 +413,12 @@ impl Lister<'_> {
             Step::Continue(c) => Some(c.clone()),
         };
         let client = self.client.clone();
-        let task = Aborting(tokio::spawn(async move {
+        let task = super::scan::spawned_page(async move {
             client
                 .list_page_after(&query, request, after.as_ref())
                 .await
-        }));
-        fetches.push(Box::pin(async move {
-            let answer = match task.await {
-                Ok(answer) => answer,
-                Err(e) => Err(ApiError::Config(format!("a page task failed: {e}"))),
-            };
-            (id, answer)
-        }));
+        });
+        fetches.push(Box::pin(async move { (id, task.await) }));
     }
 
     /// Cuts a new part off the earliest part whose remainder holds more than two pieces,

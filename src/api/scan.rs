@@ -74,15 +74,12 @@ pub async fn each_page(
             let mut answers = stream::iter(2..=pages)
                 .map(|n| {
                     let (client, query) = (client.clone(), query.clone());
-                    Aborting(tokio::spawn(async move {
-                        client.list_page(&query, request(n)).await
-                    }))
+                    spawned_page(async move { client.list_page(&query, request(n)).await })
                 })
                 .buffered(jobs);
             // Dropping `answers` (an end, an error) aborts the pages still in flight.
             while let Some(page) = answers.next().await {
-                let page =
-                    page.map_err(|e| ApiError::Config(format!("a page task failed: {e}")))??;
+                let page = page?;
                 done += 1;
                 let first_row = walk.listed();
                 if !walk.check(done, &page)? {
@@ -246,7 +243,19 @@ impl Fetch {
 }
 
 /// A task that is aborted when dropped, so a walk that stops takes its requests with it.
-pub(super) struct Aborting<T>(pub(super) tokio::task::JoinHandle<T>);
+struct Aborting<T>(tokio::task::JoinHandle<T>);
+
+/// A page request on a task of its own (so pages decode in parallel), aborted when the
+/// future is dropped; a task that failed is an error like a failed request.
+pub(super) fn spawned_page(
+    request: impl std::future::Future<Output = Result<Page, ApiError>> + Send + 'static,
+) -> impl std::future::Future<Output = Result<Page, ApiError>> {
+    let task = Aborting(tokio::spawn(request));
+    async move {
+        task.await
+            .map_err(|e| ApiError::Config(format!("a page task failed: {e}")))?
+    }
+}
 
 impl<T> Drop for Aborting<T> {
     fn drop(&mut self) {
